@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs the Debian packages docpipe needs, only those missing (idempotent).
+# Usage: scripts/install-deps.sh [build|test|demo]
+set -euo pipefail
+
+build_pkgs=(
+  build-essential cmake pkg-config
+  libmupdf-dev libharfbuzz-dev libfreetype-dev libjbig2dec0-dev libopenjp2-7-dev
+  libjpeg-dev libgumbo-dev libmujs-dev
+  libsqlite3-dev libssl-dev libcurl4-openssl-dev
+  nlohmann-json3-dev libcli11-dev libfmt-dev libtomlplusplus-dev
+  libpcre2-dev libuchardet-dev libhnswlib-dev libphonenumber-dev libcld2-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+)
+# Tools and real documents used by tests, benchmarks and the demo.
+test_pkgs=(qpdf mupdf-tools poppler-utils glpk-doc libtasn1-doc)
+
+want=("${build_pkgs[@]}")
+case "${1:-build}" in
+  test|demo|bench) want+=("${test_pkgs[@]}") ;;
+esac
+
+missing=()
+for p in "${want[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "docpipe: installing missing Debian packages: ${missing[*]}" >&2
+SUDO=""
+[ "$(id -u)" -ne 0 ] && SUDO="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,43 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "chunk/tokenizer.h"
+#include "common/status.h"
+#include "extract/extractor.h"
+
+namespace docpipe {
+
+struct ChunkOptions {
+  int target_tokens = 512;
+  int min_tokens = 128;
+  int max_tokens = 1024;
+  int overlap_tokens = 0;  // tokens of the previous chunk's tail repeated (same section only)
+};
+
+struct Chunk {
+  std::string chunk_id;  // "<doc_id>:<version>:<index>"
+  int index = 0;
+  std::string text;
+  std::vector<std::string> breadcrumbs;  // heading path, outermost first
+  std::string context_prefix;            // "Title > Section > Sub" line prepended for embedding
+  int page_start = 0;
+  int page_end = 0;
+  int token_count = 0;  // of `text`
+  int char_count = 0;   // code points of `text`
+  std::string type;     // "text", "table", "code", "list"
+};
+
+nlohmann::json ToJson(const Chunk& c);
+Result<Chunk> ChunkFromJson(const nlohmann::json& j);
+
+// Splits Markdown pages into structure-aware, token-budgeted chunks.
+// InvalidInput when the options are inconsistent (min > target > max...).
+Result<std::vector<Chunk>> ChunkDocument(const std::string& document_id, const std::string& version,
+                                         const std::vector<ExtractedPage>& pages, const Tokenizer& tokenizer,
+                                         const ChunkOptions& options);
+
+}  // namespace docpipe

@@ -1,0 +1,44 @@
+#include "common/clock.h"
+
+#include <ctime>
+#include <thread>
+
+#include <fmt/format.h>
+
+namespace docpipe {
+namespace {
+
+class SystemClock final : public Clock {
+ public:
+  TimeMs NowMs() const override {
+    using namespace std::chrono;
+    return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+  }
+  void SleepMs(int64_t ms) override {
+    if (ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+  }
+};
+
+std::tm UtcTm(TimeMs t) {
+  std::time_t secs = static_cast<std::time_t>(t / 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  return tm;
+}
+
+}  // namespace
+
+std::unique_ptr<Clock> NewSystemClock() { return std::make_unique<SystemClock>(); }
+
+std::string FormatIso8601(TimeMs t) {
+  std::tm tm = UtcTm(t);
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", tm.tm_year + 1900, tm.tm_mon + 1,
+                     tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(t % 1000));
+}
+
+std::string FormatDate(TimeMs t) {
+  std::tm tm = UtcTm(t);
+  return fmt::format("{:04}-{:02}-{:02}", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+}
+
+}  // namespace docpipe

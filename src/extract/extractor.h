@@ -1,0 +1,69 @@
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/status.h"
+
+namespace docpipe {
+
+// One extracted page as Markdown. Markdown is the contract between extract and
+// chunk: headings are ATX ("## Title"), tables are pipe tables, code is fenced,
+// lists use "- " / "1. ", paragraphs are separated by a blank line.
+struct ExtractedPage {
+  int number = 0;  // 1-based physical page number
+  std::string markdown;
+  bool has_text_layer = true;  // false: the page has no extractable text (scan?)
+  int64_t chars = 0;           // characters (code points) of text on the page
+};
+
+struct HeadingEntry {
+  int level = 1;  // 1 = top
+  std::string text;
+  int page = 0;
+};
+
+// Whole-document facts gathered while the pages stream by.
+struct ExtractSummary {
+  int page_count = 0;
+  std::vector<HeadingEntry> outline;
+  std::string format;  // "pdf", "markdown", "text"
+  std::string title;   // from metadata, when present
+};
+
+struct ExtractOptions {
+  int64_t deadline_ms = 0;  // absolute epoch ms; 0 = none. Past it: Timeout.
+  const std::atomic<bool>* cancel = nullptr;  // set: stop with Cancelled
+  int64_t max_page_chars = 2'000'000;         // a page with more text is truncated and flagged
+};
+
+// Receives pages in order; a non-OK return stops the extraction with it.
+using PageSink = std::function<Status(ExtractedPage&&)>;
+
+// Turns one document file into Markdown pages, streaming so that memory does
+// not grow with page count. Errors: InvalidInput for documents that cannot be
+// read (encrypted, corrupt, not the claimed format), naming the problem.
+// Implementations are thread-safe (one call per thread at a time is fine).
+class Extractor {
+ public:
+  virtual ~Extractor() = default;
+  //! Short format name ("pdf").
+  virtual std::string Format() const = 0;
+  //! Whether this extractor takes the file, judged from its key and first bytes.
+  virtual bool CanHandle(const std::string& key, std::string_view head) const = 0;
+  //! Extracts `path` (a local file); `name` is used in error messages.
+  virtual Result<ExtractSummary> Extract(const std::string& path, const std::string& name,
+                                         const ExtractOptions& options, const PageSink& sink) = 0;
+};
+
+using ExtractorPtr = std::unique_ptr<Extractor>;
+
+ExtractorPtr NewPdfExtractor();
+ExtractorPtr NewTextExtractor();  // .md, .markdown, .txt, .text
+
+}  // namespace docpipe

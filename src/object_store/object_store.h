@@ -1,0 +1,71 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/status.h"
+
+namespace docpipe {
+
+struct ObjectInfo {
+  std::string key;
+  int64_t size = 0;
+  std::string etag;  // content fingerprint (S3 ETag; local: size+mtime based)
+};
+
+// A local copy of an object, removed on destruction when it is temporary.
+// Extractors (MuPDF) need a file path; the local store hands out the real path.
+class LocalFile {
+ public:
+  LocalFile(std::string path, bool temporary) : path_(std::move(path)), temporary_(temporary) {}
+  ~LocalFile();
+  LocalFile(LocalFile&& other) noexcept;
+  LocalFile& operator=(LocalFile&&) = delete;
+  LocalFile(const LocalFile&) = delete;
+  LocalFile& operator=(const LocalFile&) = delete;
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+  bool temporary_;
+};
+
+// Flat key/value blob store with the S3 key layout (input/, extracted/<doc_id>/,
+// chunks/<doc_id>.json, ...). Keys are '/'-separated relative paths without
+// "." or ".." segments. Thread-safe.
+class ObjectStore {
+ public:
+  virtual ~ObjectStore() = default;
+
+  //! Stores `data` under `key`, replacing any previous object atomically
+  //! (readers see the old or the new object, never a partial one).
+  //! InvalidInput for a malformed key; Unavailable/Internal on I/O failure.
+  virtual Status Put(const std::string& key, std::string_view data) = 0;
+  //! Like Put, streaming the content of the local file at `path`.
+  virtual Status PutFile(const std::string& key, const std::string& path) = 0;
+  //! The whole object. NotFound when absent.
+  virtual Result<std::string> Get(const std::string& key) = 0;
+  //! `length` bytes from `offset` (fewer at the end). NotFound when absent.
+  virtual Result<std::string> GetRange(const std::string& key, int64_t offset, int64_t length) = 0;
+  //! Size and etag. NotFound when absent.
+  virtual Result<ObjectInfo> Head(const std::string& key) = 0;
+  //! Every object whose key starts with `prefix`, sorted by key.
+  virtual Result<std::vector<ObjectInfo>> List(const std::string& prefix) = 0;
+  //! Removes the object; OK when it did not exist.
+  virtual Status Delete(const std::string& key) = 0;
+  //! A local file with the object's content. NotFound when absent.
+  virtual Result<LocalFile> Fetch(const std::string& key) = 0;
+};
+
+using ObjectStorePtr = std::unique_ptr<ObjectStore>;
+
+//! Object store rooted at directory `root` (created when missing).
+Result<ObjectStorePtr> NewLocalObjectStore(const std::string& root);
+
+//! Checks a key: non-empty, relative, no empty/"."/".." segments, no NUL.
+Status ValidateObjectKey(const std::string& key);
+
+}  // namespace docpipe

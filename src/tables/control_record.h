@@ -1,0 +1,82 @@
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "common/clock.h"
+#include "common/status.h"
+
+namespace docpipe {
+
+enum class DocStatus { kPending, kInProgress, kCompleted, kFailed, kSuperseded };
+
+const char* DocStatusName(DocStatus s);  // "PENDING", "IN_PROGRESS", ...
+std::optional<DocStatus> ParseDocStatus(const std::string& s);
+
+// Per-stage progress inside a control record.
+struct StageStatus {
+  std::string status = "PENDING";  // PENDING, IN_PROGRESS, COMPLETED, FAILED
+  TimeMs started_at = 0;           // 0 = not yet
+  TimeMs completed_at = 0;
+  int64_t duration_ms = 0;
+  int attempts = 0;
+  std::string output_key;
+  std::string error;
+  nlohmann::json metrics = nlohmann::json::object();  // stage-specific figures
+};
+
+// One row of the control table: one document version. Field names are the
+// stable interface (status --json, DynamoDB attributes); see docs/schema.md.
+struct ControlRecord {
+  std::string document_id;
+  std::string processing_version;  // zero-padded decimal, "000001"; sorts as a string
+  std::string source_key;          // "input/..."
+  int64_t source_size = 0;
+  std::string content_sha256;
+  DocStatus status = DocStatus::kPending;
+  std::string current_stage;  // stage running or next to run; "" before the first
+  std::map<std::string, StageStatus> stage_status;
+  int retry_count = 0;
+  int max_retries = 3;
+  TimeMs created_at = 0;
+  TimeMs updated_at = 0;
+  int64_t ttl = 0;  // epoch seconds after which the record may be expired; 0 = never
+  std::string last_error;
+  std::string error_stage;
+  std::string lease_owner;     // worker id holding the claim, "" when unclaimed
+  TimeMs lease_expires_at = 0;
+  TimeMs next_attempt_at = 0;  // earliest time a retry may run
+  int64_t page_count = 0;
+  int64_t chunk_count = 0;
+  int64_t revision = 0;  // optimistic-concurrency counter, bumped by every write
+};
+
+nlohmann::json ToJson(const ControlRecord& r);
+Result<ControlRecord> ControlRecordFromJson(const nlohmann::json& j);
+
+std::string FormatVersion(int64_t n);  // 1 -> "000001"
+
+// One audit-table item: a state transition.
+struct AuditEvent {
+  std::string document_id;
+  std::string event_id;  // time-ordered sort key: ISO time + '#' + random suffix
+  std::string processing_version;
+  std::string event_type;  // DOCUMENT_RECEIVED, STAGE_STARTED, ... (docs/schema.md)
+  std::string stage;
+  TimeMs time = 0;
+  std::string worker_id;
+  int64_t duration_ms = 0;
+  std::string error;
+  nlohmann::json details = nlohmann::json::object();
+  int64_t ttl = 0;
+};
+
+nlohmann::json ToJson(const AuditEvent& e);
+Result<AuditEvent> AuditEventFromJson(const nlohmann::json& j);
+
+}  // namespace docpipe
