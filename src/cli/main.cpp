@@ -1,0 +1,6 @@
+#include <cstdio>
+
+int main() {
+  std::puts("docpipe " DOCPIPE_VERSION);
+  return 0;
+}
