@@ -1,6 +1,129 @@
-#include <cstdio>
+// docpipe command line: parses arguments, loads configuration (flags over
+// environment over file), opens the runtime and dispatches to a command.
+#include <csignal>
+#include <iostream>
 
-int main() {
-  std::puts("docpipe " DOCPIPE_VERSION);
-  return 0;
+#include <CLI/CLI.hpp>
+
+#include "app/runtime.h"
+#include "cli/commands.h"
+#include "config/config.h"
+
+namespace {
+
+// The one process-wide object: a signal handler can reach nothing else.
+docpipe::ShutdownSignal g_shutdown;
+
+void OnSignal(int) { g_shutdown.count.fetch_add(1); }
+
+void InstallSignalHandlers() {
+  struct sigaction sa {};
+  sa.sa_handler = OnSignal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace docpipe;
+  CLI::App app{"docpipe: document ingestion pipeline for retrieval (extract, chunk, ...)", "docpipe"};
+  app.set_version_flag("--version", std::string("docpipe ") + DOCPIPE_VERSION);
+  app.require_subcommand(1);
+
+  std::string config_file, workspace, log_level;
+  int workers = 0;
+  bool verbose = false;
+  app.add_option("--config", config_file, "TOML configuration file (also DOCPIPE_CONFIG)");
+  app.add_option("--workspace", workspace, "workspace directory (default ./.docpipe, also DOCPIPE_WORKSPACE)");
+  app.add_option("--log-level", log_level, "debug, info, warn or error");
+  app.add_flag("-v,--verbose", verbose, "also print JSON log lines on stderr");
+
+  IngestOptions ingest;
+  CLI::App* ingest_cmd = app.add_subcommand("ingest", "register documents and process them until done");
+  ingest_cmd->add_option("paths", ingest.paths, "files or folders (recursive)")->required();
+  ingest_cmd->add_option("--workers", workers, "worker threads (default 2, also DOCPIPE_WORKERS)")->check(CLI::Range(1, 256));
+  ingest_cmd->add_flag("--json", ingest.json, "print a JSON summary instead of text");
+
+  WorkerOptions worker;
+  CLI::App* worker_cmd = app.add_subcommand("worker", "process queued documents until stopped");
+  worker_cmd->add_flag("--drain", worker.drain, "exit once the queue is empty");
+  worker_cmd->add_option("--concurrency,--workers", workers, "worker threads")->check(CLI::Range(1, 256));
+
+  StatusOptions status;
+  CLI::App* status_cmd = app.add_subcommand("status", "show control records (latest version of each document)");
+  status_cmd->add_option("document_id", status.document_id, "one document (all its versions)");
+  status_cmd->add_option("--status", status.status, "only records with this status");
+  status_cmd->add_flag("--all-versions", status.all_versions, "every version, not just the latest");
+  status_cmd->add_flag("--json", status.json, "JSON array of control records");
+
+  std::string audit_id;
+  bool audit_json = false;
+  CLI::App* audit_cmd = app.add_subcommand("audit", "show the audit trail of a document");
+  audit_cmd->add_option("document_id", audit_id, "document id")->required();
+  audit_cmd->add_flag("--json", audit_json, "JSON array of audit events");
+
+  RetryOptions retry;
+  bool no_wait = false;
+  CLI::App* retry_cmd = app.add_subcommand("retry", "requeue failed documents and process them");
+  retry_cmd->add_option("document_ids", retry.document_ids, "documents to retry");
+  retry_cmd->add_flag("--failed", retry.all_failed, "every failed document");
+  retry_cmd->add_flag("--no-wait", no_wait, "only requeue; leave processing to workers");
+  retry_cmd->add_option("--workers", workers, "worker threads")->check(CLI::Range(1, 256));
+  retry_cmd->add_flag("--json", retry.json, "JSON summary");
+
+  std::string metrics_date;
+  bool metrics_json = false;
+  CLI::App* metrics_cmd = app.add_subcommand("metrics", "daily figures: documents, pages, chunks, stage p50/p95");
+  metrics_cmd->add_option("--date", metrics_date, "YYYY-MM-DD (default: every day)");
+  metrics_cmd->add_flag("--json", metrics_json, "JSON array");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return kExitUsage;
+  }
+  if (retry_cmd->parsed() && retry.document_ids.empty() && !retry.all_failed) {
+    std::cerr << "docpipe retry: name document ids or use --failed\n";
+    return kExitUsage;
+  }
+  retry.wait = !no_wait;
+
+  Result<Config> loaded = LoadConfig(config_file, ProcessEnvironment());
+  if (!loaded.ok()) {
+    std::cerr << "docpipe: configuration: " << loaded.status().message() << "\n";
+    return kExitUsage;
+  }
+  Config config = std::move(*loaded);
+  if (!workspace.empty()) config.workspace = workspace;
+  if (!log_level.empty()) config.log_level = log_level;
+  if (workers > 0) config.workers = workers;
+  if (verbose) config.log_stderr = true;
+  if (Status valid = ValidateConfig(config); !valid.ok()) {
+    std::cerr << "docpipe: configuration: " << valid.message() << "\n";
+    return kExitUsage;
+  }
+
+  Result<std::unique_ptr<Runtime>> rt = Runtime::Open(config, DefaultWorkerId());
+  if (!rt.ok()) {
+    std::cerr << "docpipe: cannot open workspace " << config.workspace << ": " << rt.status().message() << "\n";
+    return rt.status().code() == Status::Code::kInvalidInput ? kExitUsage : kExitFailed;
+  }
+  InstallSignalHandlers();
+  Runtime& runtime = **rt;
+  if (ingest_cmd->parsed()) return RunIngest(runtime, ingest, g_shutdown);
+  if (worker_cmd->parsed()) return RunWorker(runtime, worker, g_shutdown);
+  if (status_cmd->parsed()) return RunStatus(runtime, status);
+  if (audit_cmd->parsed()) return RunAudit(runtime, audit_id, audit_json);
+  if (retry_cmd->parsed()) return RunRetry(runtime, retry, g_shutdown);
+  if (metrics_cmd->parsed()) return RunMetrics(runtime, metrics_date, metrics_json);
+  return kExitUsage;
 }

@@ -1,0 +1,80 @@
+#include "app/runtime.h"
+
+#include <filesystem>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include "pipeline/stages.h"
+#include "queue/sqlite_work_queue.h"
+#include "tables/sqlite_tables.h"
+
+namespace docpipe {
+
+std::string DefaultWorkerId() {
+  char host[256] = {0};
+  if (gethostname(host, sizeof(host) - 1) != 0) std::snprintf(host, sizeof(host), "host");
+  return fmt::format("{}:{}", host, getpid());
+}
+
+Runtime::~Runtime() = default;
+
+ProcessorOptions Runtime::processor_options() const {
+  ProcessorOptions o;
+  o.lease_ms = config_.lease_ms;
+  o.heartbeat_ms = config_.EffectiveHeartbeatMs();
+  o.retry_base_ms = config_.retry_base_ms;
+  o.retry_max_ms = config_.retry_max_ms;
+  o.stage_timeout_ms = config_.stage_timeout_ms;
+  o.document_timeout_ms = config_.document_timeout_ms;
+  return o;
+}
+
+Result<std::unique_ptr<Runtime>> Runtime::Open(const Config& config, const std::string& worker_id) {
+  DOCPIPE_RETURN_IF_ERROR(ValidateConfig(config));
+  auto rt = std::make_unique<Runtime>(config);
+  std::error_code ec;
+  std::filesystem::create_directories(config.workspace, ec);
+  if (ec) {
+    return Status::InvalidInput(fmt::format("workspace {}: cannot create: {}", config.workspace, ec.message()));
+  }
+  rt->clock_ = NewSystemClock();
+  rt->logger_ = NewJsonLinesLogger(*rt->clock_, config.LogPath(), config.log_stderr, ParseLogLevel(config.log_level));
+
+  Result<ObjectStorePtr> store = NewLocalObjectStore(config.StoreRoot());
+  if (!store.ok()) return store.status();
+  rt->store_ = std::move(*store);
+  const std::string db = config.DatabasePath();
+  Result<ControlTablePtr> control = NewSqliteControlTable(db);
+  if (!control.ok()) return control.status();
+  rt->control_ = std::move(*control);
+  Result<AuditLogPtr> audit = NewSqliteAuditLog(db);
+  if (!audit.ok()) return audit.status();
+  rt->audit_ = std::move(*audit);
+  Result<MetricsTablePtr> metrics = NewSqliteMetricsTable(db);
+  if (!metrics.ok()) return metrics.status();
+  rt->metrics_ = std::move(*metrics);
+  SqliteWorkQueueOptions qopts;
+  qopts.max_receive_count = config.max_receive_count;
+  Result<WorkQueuePtr> queue = NewSqliteWorkQueue(db, *rt->clock_, qopts);
+  if (!queue.ok()) return queue.status();
+  rt->queue_ = std::move(*queue);
+
+  rt->services_ = std::make_unique<Services>(Services{*rt->clock_, *rt->logger_, *rt->store_, *rt->control_,
+                                                      *rt->audit_, *rt->metrics_, *rt->queue_});
+  rt->events_ = std::make_unique<EventRecorder>(*rt->services_, worker_id, config.ttl_days);
+  rt->registrar_ = std::make_unique<Registrar>(*rt->services_, *rt->events_, config.max_retries);
+
+  std::vector<ExtractorPtr> extractors;
+  extractors.push_back(NewPdfExtractor());
+  extractors.push_back(NewTextExtractor());
+  rt->stages_.push_back(NewExtractStage(std::move(extractors)));
+  rt->stages_.push_back(NewChunkStage(NewEstimateTokenizer(), config.chunk));
+  std::vector<Stage*> stages;
+  for (const StagePtr& s : rt->stages_) stages.push_back(s.get());
+  rt->processor_ =
+      std::make_unique<DocumentProcessor>(*rt->services_, *rt->events_, std::move(stages), rt->processor_options());
+  return rt;
+}
+
+}  // namespace docpipe

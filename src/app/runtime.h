@@ -1,0 +1,56 @@
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/logger.h"
+#include "config/config.h"
+#include "pipeline/document_processor.h"
+#include "pipeline/event_recorder.h"
+#include "pipeline/registrar.h"
+#include "pipeline/services.h"
+#include "pipeline/stage.h"
+
+namespace docpipe {
+
+// The composition root: builds the adapters the configuration names, once,
+// and owns them for the life of a command.
+class Runtime {
+ public:
+  //! Opens (creating when needed) the workspace of `config`.
+  //! `worker_id` is recorded in leases and audit events.
+  static Result<std::unique_ptr<Runtime>> Open(const Config& config, const std::string& worker_id);
+  ~Runtime();
+
+  const Config& config() const { return config_; }
+  Services& services() { return *services_; }
+  EventRecorder& events() { return *events_; }
+  Registrar& registrar() { return *registrar_; }
+  DocumentProcessor& processor() { return *processor_; }
+  ProcessorOptions processor_options() const;
+
+  //! Use Open(); public only so it can be built with make_unique.
+  explicit Runtime(Config config) : config_(std::move(config)) {}
+
+ private:
+  Config config_;
+  std::unique_ptr<Clock> clock_;
+  std::unique_ptr<Logger> logger_;
+  ObjectStorePtr store_;
+  ControlTablePtr control_;
+  AuditLogPtr audit_;
+  MetricsTablePtr metrics_;
+  WorkQueuePtr queue_;
+  std::unique_ptr<Services> services_;
+  std::unique_ptr<EventRecorder> events_;
+  std::unique_ptr<Registrar> registrar_;
+  std::vector<StagePtr> stages_;
+  std::unique_ptr<DocumentProcessor> processor_;
+};
+
+// "host:pid" — unique per process on a machine.
+std::string DefaultWorkerId();
+
+}  // namespace docpipe

@@ -1,0 +1,209 @@
+#include "config/config.h"
+
+#include <fstream>
+#include <sstream>
+
+#include <fmt/format.h>
+#include <toml++/toml.h>
+
+extern char** environ;
+
+namespace docpipe {
+namespace {
+
+Result<int64_t> ParseInt(const std::string& name, const std::string& value) {
+  try {
+    size_t pos = 0;
+    long long v = std::stoll(value, &pos);
+    if (pos != value.size()) throw std::invalid_argument("trailing");
+    return static_cast<int64_t>(v);
+  } catch (const std::exception&) {
+    return Status::InvalidInput(fmt::format("{}: expected an integer, got '{}'", name, value));
+  }
+}
+
+Result<bool> ParseBool(const std::string& name, const std::string& value) {
+  if (value == "1" || value == "true" || value == "yes" || value == "on") return true;
+  if (value == "0" || value == "false" || value == "no" || value == "off") return false;
+  return Status::InvalidInput(fmt::format("{}: expected true or false, got '{}'", name, value));
+}
+
+// Reads an integer setting from a TOML table; absent keeps the default.
+template <typename T>
+Status TomlInt(const toml::table& t, const char* key, const std::string& where, T& out) {
+  const toml::node* n = t.get(key);
+  if (n == nullptr) return Status::Ok();
+  auto v = n->value<int64_t>();
+  if (!v) return Status::InvalidInput(fmt::format("{}: '{}' must be an integer", where, key));
+  out = static_cast<T>(*v);
+  return Status::Ok();
+}
+
+Status TomlString(const toml::table& t, const char* key, const std::string& where, std::string& out) {
+  const toml::node* n = t.get(key);
+  if (n == nullptr) return Status::Ok();
+  auto v = n->value<std::string>();
+  if (!v) return Status::InvalidInput(fmt::format("{}: '{}' must be a string", where, key));
+  out = *v;
+  return Status::Ok();
+}
+
+Status TomlBool(const toml::table& t, const char* key, const std::string& where, bool& out) {
+  const toml::node* n = t.get(key);
+  if (n == nullptr) return Status::Ok();
+  auto v = n->value<bool>();
+  if (!v) return Status::InvalidInput(fmt::format("{}: '{}' must be true or false", where, key));
+  out = *v;
+  return Status::Ok();
+}
+
+}  // namespace
+
+Environment ProcessEnvironment() {
+  Environment env;
+  for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
+    std::string kv(*e);
+    size_t eq = kv.find('=');
+    if (eq != std::string::npos) env[kv.substr(0, eq)] = kv.substr(eq + 1);
+  }
+  return env;
+}
+
+Status ApplyToml(const std::string& toml_text, const std::string& source_name, Config& c) {
+  toml::table root;
+  try {
+    root = toml::parse(toml_text, source_name);
+  } catch (const toml::parse_error& err) {
+    return Status::InvalidInput(fmt::format("{}:{}:{}: {}", source_name, err.source().begin.line,
+                                            err.source().begin.column, err.description()));
+  }
+  const std::string& w = source_name;
+  DOCPIPE_RETURN_IF_ERROR(TomlString(root, "workspace", w, c.workspace));
+  DOCPIPE_RETURN_IF_ERROR(TomlString(root, "backend", w, c.backend));
+  DOCPIPE_RETURN_IF_ERROR(TomlInt(root, "workers", w, c.workers));
+  DOCPIPE_RETURN_IF_ERROR(TomlInt(root, "max_retries", w, c.max_retries));
+  DOCPIPE_RETURN_IF_ERROR(TomlInt(root, "ttl_days", w, c.ttl_days));
+  DOCPIPE_RETURN_IF_ERROR(TomlString(root, "log_level", w, c.log_level));
+  DOCPIPE_RETURN_IF_ERROR(TomlString(root, "log_file", w, c.log_file));
+  DOCPIPE_RETURN_IF_ERROR(TomlBool(root, "log_stderr", w, c.log_stderr));
+
+  if (const toml::table* p = root["pipeline"].as_table()) {
+    std::string pw = w + " [pipeline]";
+    int64_t lease_s = -1, hb_s = -1, stage_s = -1, doc_s = -1;
+    DOCPIPE_RETURN_IF_ERROR(TomlInt(*p, "lease_seconds", pw, lease_s));
+    DOCPIPE_RETURN_IF_ERROR(TomlInt(*p, "heartbeat_seconds", pw, hb_s));
+    DOCPIPE_RETURN_IF_ERROR(TomlInt(*p, "stage_timeout_seconds", pw, stage_s));
+    DOCPIPE_RETURN_IF_ERROR(TomlInt(*p, "document_timeout_seconds", pw, doc_s));
+    DOCPIPE_RETURN_IF_ERROR(TomlInt(*p, "retry_base_ms", pw, c.retry_base_ms));
+    DOCPIPE_RETURN_IF_ERROR(TomlInt(*p, "retry_max_ms", pw, c.retry_max_ms));
+    DOCPIPE_RETURN_IF_ERROR(TomlInt(*p, "max_receive_count", pw, c.max_receive_count));
+    if (lease_s >= 0) c.lease_ms = lease_s * 1000;
+    if (hb_s >= 0) c.heartbeat_ms = hb_s * 1000;
+    if (stage_s >= 0) c.stage_timeout_ms = stage_s * 1000;
+    if (doc_s >= 0) c.document_timeout_ms = doc_s * 1000;
+  }
+  if (const toml::table* ch = root["chunk"].as_table()) {
+    std::string cw = w + " [chunk]";
+    DOCPIPE_RETURN_IF_ERROR(TomlInt(*ch, "target_tokens", cw, c.chunk.target_tokens));
+    DOCPIPE_RETURN_IF_ERROR(TomlInt(*ch, "min_tokens", cw, c.chunk.min_tokens));
+    DOCPIPE_RETURN_IF_ERROR(TomlInt(*ch, "max_tokens", cw, c.chunk.max_tokens));
+    DOCPIPE_RETURN_IF_ERROR(TomlInt(*ch, "overlap_tokens", cw, c.chunk.overlap_tokens));
+  }
+  return Status::Ok();
+}
+
+Status ApplyEnvironment(const Environment& env, Config& c) {
+  auto get = [&](const char* name) -> const std::string* {
+    auto it = env.find(name);
+    return it == env.end() || it->second.empty() ? nullptr : &it->second;
+  };
+  auto set_int = [&](const char* name, auto& out, int64_t scale) -> Status {
+    if (const std::string* v = get(name)) {
+      Result<int64_t> n = ParseInt(name, *v);
+      if (!n.ok()) return n.status();
+      out = static_cast<std::remove_reference_t<decltype(out)>>(*n * scale);
+    }
+    return Status::Ok();
+  };
+  if (const std::string* v = get("DOCPIPE_WORKSPACE")) c.workspace = *v;
+  if (const std::string* v = get("DOCPIPE_BACKEND")) c.backend = *v;
+  if (const std::string* v = get("DOCPIPE_LOG_LEVEL")) c.log_level = *v;
+  if (const std::string* v = get("DOCPIPE_LOG_FILE")) c.log_file = *v;
+  if (const std::string* v = get("DOCPIPE_LOG_STDERR")) {
+    Result<bool> b = ParseBool("DOCPIPE_LOG_STDERR", *v);
+    if (!b.ok()) return b.status();
+    c.log_stderr = *b;
+  }
+  DOCPIPE_RETURN_IF_ERROR(set_int("DOCPIPE_WORKERS", c.workers, 1));
+  DOCPIPE_RETURN_IF_ERROR(set_int("MAX_RETRIES", c.max_retries, 1));  // name used by the original pipeline
+  DOCPIPE_RETURN_IF_ERROR(set_int("DOCPIPE_MAX_RETRIES", c.max_retries, 1));
+  DOCPIPE_RETURN_IF_ERROR(set_int("DOCPIPE_LEASE_SECONDS", c.lease_ms, 1000));
+  DOCPIPE_RETURN_IF_ERROR(set_int("DOCPIPE_HEARTBEAT_SECONDS", c.heartbeat_ms, 1000));
+  DOCPIPE_RETURN_IF_ERROR(set_int("DOCPIPE_STAGE_TIMEOUT_SECONDS", c.stage_timeout_ms, 1000));
+  DOCPIPE_RETURN_IF_ERROR(set_int("DOCPIPE_DOCUMENT_TIMEOUT_SECONDS", c.document_timeout_ms, 1000));
+  DOCPIPE_RETURN_IF_ERROR(set_int("DOCPIPE_RETRY_BASE_MS", c.retry_base_ms, 1));
+  DOCPIPE_RETURN_IF_ERROR(set_int("DOCPIPE_TTL_DAYS", c.ttl_days, 1));
+  DOCPIPE_RETURN_IF_ERROR(set_int("CHUNK_SIZE", c.chunk.target_tokens, 1));  // original pipeline's name
+  DOCPIPE_RETURN_IF_ERROR(set_int("CHUNK_OVERLAP", c.chunk.overlap_tokens, 1));
+  DOCPIPE_RETURN_IF_ERROR(set_int("DOCPIPE_CHUNK_TARGET_TOKENS", c.chunk.target_tokens, 1));
+  DOCPIPE_RETURN_IF_ERROR(set_int("DOCPIPE_CHUNK_MIN_TOKENS", c.chunk.min_tokens, 1));
+  DOCPIPE_RETURN_IF_ERROR(set_int("DOCPIPE_CHUNK_MAX_TOKENS", c.chunk.max_tokens, 1));
+  DOCPIPE_RETURN_IF_ERROR(set_int("DOCPIPE_CHUNK_OVERLAP_TOKENS", c.chunk.overlap_tokens, 1));
+  return Status::Ok();
+}
+
+Status ValidateConfig(const Config& c) {
+  if (c.backend != "embedded") {
+    return Status::InvalidInput(fmt::format("backend '{}' is not supported (supported: embedded)", c.backend));
+  }
+  if (c.workspace.empty()) return Status::InvalidInput("workspace must not be empty");
+  if (c.workers < 1 || c.workers > 256) {
+    return Status::InvalidInput(fmt::format("workers must be between 1 and 256, got {}", c.workers));
+  }
+  if (c.max_retries < 0 || c.max_retries > 100) {
+    return Status::InvalidInput(fmt::format("max_retries must be between 0 and 100, got {}", c.max_retries));
+  }
+  if (c.lease_ms < 1000) return Status::InvalidInput("lease must be at least 1 second");
+  if (c.EffectiveHeartbeatMs() >= c.lease_ms) {
+    return Status::InvalidInput("heartbeat interval must be shorter than the lease");
+  }
+  if (c.stage_timeout_ms <= 0 || c.document_timeout_ms <= 0) {
+    return Status::InvalidInput("timeouts must be positive");
+  }
+  if (c.retry_base_ms < 0 || c.retry_max_ms < c.retry_base_ms) {
+    return Status::InvalidInput("retry delays: need 0 <= retry_base_ms <= retry_max_ms");
+  }
+  if (c.max_receive_count < 1) return Status::InvalidInput("max_receive_count must be at least 1");
+  if (c.ttl_days < 0) return Status::InvalidInput("ttl_days must not be negative");
+  const ChunkOptions& o = c.chunk;
+  if (!(0 < o.min_tokens && o.min_tokens <= o.target_tokens && o.target_tokens <= o.max_tokens)) {
+    return Status::InvalidInput(fmt::format("chunk sizes need 0 < min ({}) <= target ({}) <= max ({})",
+                                            o.min_tokens, o.target_tokens, o.max_tokens));
+  }
+  if (o.overlap_tokens < 0 || o.overlap_tokens >= o.target_tokens) {
+    return Status::InvalidInput(fmt::format("chunk overlap ({}) must be >= 0 and below the target ({})",
+                                            o.overlap_tokens, o.target_tokens));
+  }
+  return Status::Ok();
+}
+
+Result<Config> LoadConfig(const std::string& config_file, const Environment& env) {
+  Config c;
+  std::string file = config_file;
+  if (file.empty()) {
+    auto it = env.find("DOCPIPE_CONFIG");
+    if (it != env.end()) file = it->second;
+  }
+  if (!file.empty()) {
+    std::ifstream in(file, std::ios::binary);
+    if (!in) return Status::InvalidInput(fmt::format("config file {}: cannot be read", file));
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    DOCPIPE_RETURN_IF_ERROR(ApplyToml(ss.str(), file, c));
+    c.config_file = file;
+  }
+  DOCPIPE_RETURN_IF_ERROR(ApplyEnvironment(env, c));
+  return c;
+}
+
+}  // namespace docpipe

@@ -1,0 +1,55 @@
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+
+#include "chunk/chunker.h"
+#include "common/status.h"
+
+namespace docpipe {
+
+// Everything configurable, with defaults. Sources in increasing precedence:
+// built-in defaults, the TOML file, environment variables, command-line flags
+// (the CLI applies flags last). docs in README "Configuration".
+struct Config {
+  std::string workspace = ".docpipe";  // embedded backend root
+  std::string backend = "embedded";
+  int workers = 2;                     // worker threads in this process
+  int max_retries = 3;                 // retries of a failing document version
+  int64_t lease_ms = 60'000;           // claim lease and queue visibility timeout
+  int64_t heartbeat_ms = 0;            // 0 = lease_ms / 3
+  int64_t retry_base_ms = 1'000;       // first retry delay, doubled each retry, jittered
+  int64_t retry_max_ms = 60'000;
+  int64_t stage_timeout_ms = 600'000;
+  int64_t document_timeout_ms = 1'800'000;
+  int max_receive_count = 5;           // queue deliveries before the dead-letter queue
+  int64_t ttl_days = 0;                // control/audit item expiry; 0 = keep forever
+  ChunkOptions chunk;
+  std::string log_level = "info";
+  bool log_stderr = false;             // also print JSON log lines on stderr
+  std::string log_file;                // "" = <workspace>/logs/docpipe.jsonl
+  std::string config_file;             // the file that was loaded, if any
+
+  int64_t EffectiveHeartbeatMs() const { return heartbeat_ms > 0 ? heartbeat_ms : lease_ms / 3; }
+  std::string DatabasePath() const { return workspace + "/docpipe.db"; }
+  std::string StoreRoot() const { return workspace + "/store"; }
+  std::string LogPath() const { return log_file.empty() ? workspace + "/logs/docpipe.jsonl" : log_file; }
+};
+
+using Environment = std::map<std::string, std::string>;
+
+// The process environment as a map (so tests can pass their own).
+Environment ProcessEnvironment();
+
+// Defaults, then `config_file` (or $DOCPIPE_CONFIG) when given, then the
+// environment. InvalidInput names the file/variable and the bad value.
+Result<Config> LoadConfig(const std::string& config_file, const Environment& env);
+
+// Applies one TOML document (used by LoadConfig; exposed for tests).
+Status ApplyToml(const std::string& toml_text, const std::string& source_name, Config& config);
+Status ApplyEnvironment(const Environment& env, Config& config);
+Status ValidateConfig(const Config& config);
+
+}  // namespace docpipe

@@ -1,0 +1,445 @@
+#include "pipeline/document_processor.h"
+
+#include <algorithm>
+#include <condition_variable>
+#include <functional>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "pipeline/backoff.h"
+#include "pipeline/document_id.h"
+#include "pipeline/metrics.h"
+#include "pipeline/registrar.h"
+
+namespace docpipe {
+
+const char* ProcessOutcomeName(ProcessOutcome o) {
+  switch (o) {
+    case ProcessOutcome::kCompleted: return "completed";
+    case ProcessOutcome::kFailed: return "failed";
+    case ProcessOutcome::kRetryScheduled: return "retry_scheduled";
+    case ProcessOutcome::kReleased: return "released";
+    case ProcessOutcome::kSkipped: return "skipped";
+    case ProcessOutcome::kBusy: return "busy";
+    case ProcessOutcome::kLostClaim: return "lost_claim";
+    case ProcessOutcome::kError: return "error";
+  }
+  return "unknown";
+}
+
+// A control record this worker has claimed. Every write of the worker (stage
+// transitions and lease heartbeats from another thread) goes through Write(),
+// which serialises them and makes each conditional on the revision last seen,
+// so a takeover by another worker is detected as a Conflict.
+class DocumentProcessor::Claim {
+ public:
+  Claim(Services& services, ControlRecord rec) : services_(services), rec_(std::move(rec)) {}
+
+  Status Write(const std::function<void(ControlRecord&)>& change) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (lost_) return Status::Conflict("claim lost");
+    Status st;
+    for (int attempt = 1; attempt <= 5; ++attempt) {
+      ControlRecord next = rec_;
+      change(next);
+      next.updated_at = services_.clock.NowMs();
+      st = services_.control.Update(next);
+      if (st.ok()) {
+        rec_ = std::move(next);
+        return st;
+      }
+      if (st.IsConflict() || st.IsNotFound()) {
+        lost_ = true;
+        return Status::Conflict("claim on " + rec_.document_id + " " + rec_.processing_version +
+                                " was taken over: " + st.message());
+      }
+      if (!st.IsRetryable()) return st;
+      services_.clock.SleepMs(100 * attempt);
+    }
+    return st;
+  }
+
+  ControlRecord Snapshot() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return rec_;
+  }
+  bool lost() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return lost_;
+  }
+
+ private:
+  Services& services_;
+  mutable std::mutex mu_;
+  ControlRecord rec_;
+  bool lost_ = false;
+};
+
+namespace {
+
+// Extends the lease and the message visibility while stages run, and turns
+// an external cancel or a lost claim into the stage's cancel flag.
+class Heartbeat {
+ public:
+  Heartbeat(std::function<bool()> beat, int64_t interval_ms, const std::atomic<bool>& external_cancel,
+            std::atomic<bool>& stage_cancel)
+      : beat_(std::move(beat)), interval_ms_(interval_ms), external_(external_cancel), stage_cancel_(stage_cancel) {
+    thread_ = std::thread([this] { Loop(); });
+  }
+  ~Heartbeat() { Stop(); }
+
+  void Stop() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    if (thread_.joinable()) thread_.join();
+  }
+
+ private:
+  void Loop() {
+    auto next = std::chrono::steady_clock::now() + std::chrono::milliseconds(interval_ms_);
+    std::unique_lock<std::mutex> lock(mu_);
+    while (!stop_) {
+      cv_.wait_for(lock, std::chrono::milliseconds(100));
+      if (stop_) break;
+      if (external_.load()) stage_cancel_.store(true);
+      if (std::chrono::steady_clock::now() >= next) {
+        lock.unlock();
+        bool alive = beat_();
+        lock.lock();
+        if (!alive) stage_cancel_.store(true);
+        next = std::chrono::steady_clock::now() + std::chrono::milliseconds(interval_ms_);
+      }
+    }
+  }
+
+  std::function<bool()> beat_;
+  int64_t interval_ms_;
+  const std::atomic<bool>& external_;
+  std::atomic<bool>& stage_cancel_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+  std::thread thread_;
+};
+
+bool ParseMessage(const std::string& body, std::string* id, std::string* version) {
+  nlohmann::json j = nlohmann::json::parse(body, nullptr, false);
+  if (j.is_discarded() || !j.is_object() || !j.contains("document_id") || !j.contains("processing_version") ||
+      !j["document_id"].is_string() || !j["processing_version"].is_string()) {
+    return false;
+  }
+  *id = j["document_id"].get<std::string>();
+  *version = j["processing_version"].get<std::string>();
+  return true;
+}
+
+void ClearLease(ControlRecord& r) {
+  r.lease_owner.clear();
+  r.lease_expires_at = 0;
+}
+
+}  // namespace
+
+DocumentProcessor::DocumentProcessor(Services& services, EventRecorder& events, std::vector<Stage*> stages,
+                                     ProcessorOptions options)
+    : services_(services),
+      events_(events),
+      stages_(std::move(stages)),
+      options_(options),
+      rng_(std::random_device{}()) {}
+
+int64_t DocumentProcessor::Backoff(int retry) {
+  std::lock_guard<std::mutex> lock(rng_mu_);
+  return JitteredBackoffMs(retry, options_.retry_base_ms, options_.retry_max_ms, rng_);
+}
+
+ProcessOutcome DocumentProcessor::Process(const QueueMessage& message, const std::atomic<bool>& cancel) {
+  Logger& log = services_.logger;
+  WorkQueue& queue = services_.queue;
+  std::string id, version;
+  if (!ParseMessage(message.body, &id, &version)) {
+    log.Error("malformed_queue_message", {{"message_id", message.message_id}, {"body", message.body.substr(0, 200)}});
+    queue.Delete(message.receipt_handle);
+    return ProcessOutcome::kSkipped;
+  }
+
+  for (int attempt = 0; attempt < 10; ++attempt) {
+    Result<ControlRecord> got = services_.control.Get(id, version);
+    if (!got.ok()) {
+      if (got.status().IsNotFound()) {
+        log.Warn("message_for_unknown_document", {{"document_id", id}, {"processing_version", version}});
+        queue.Delete(message.receipt_handle);
+        return ProcessOutcome::kSkipped;
+      }
+      log.Error("control_read_failed", {{"document_id", id}, {"error", got.status().ToString()}});
+      return ProcessOutcome::kError;
+    }
+    ControlRecord rec = std::move(*got);
+    const TimeMs now = services_.clock.NowMs();
+    bool lease_expired = false;
+    switch (rec.status) {
+      case DocStatus::kCompleted:
+      case DocStatus::kFailed:
+      case DocStatus::kSuperseded:
+        // At-least-once delivery: a finished version needs no work.
+        queue.Delete(message.receipt_handle);
+        return ProcessOutcome::kSkipped;
+      case DocStatus::kPending:
+        if (rec.next_attempt_at > now) {
+          queue.ChangeVisibility(message.receipt_handle, rec.next_attempt_at - now);
+          return ProcessOutcome::kBusy;
+        }
+        break;
+      case DocStatus::kInProgress:
+        if (rec.lease_expires_at > now) {
+          queue.ChangeVisibility(message.receipt_handle, rec.lease_expires_at - now + 1000);
+          return ProcessOutcome::kBusy;
+        }
+        lease_expired = true;
+        break;
+    }
+
+    // A newer version makes this one moot; its outputs would be overwritten.
+    Result<ControlRecord> latest = services_.control.GetLatest(id);
+    if (latest.ok() && latest->processing_version > rec.processing_version) {
+      ControlRecord next = rec;
+      next.status = DocStatus::kSuperseded;
+      ClearLease(next);
+      next.updated_at = now;
+      if (services_.control.Update(next).ok()) {
+        events_.Audit(next, audit_event::kSuperseded, "", 0, "",
+                      {{"superseded_by", latest->processing_version}});
+        queue.Delete(message.receipt_handle);
+        return ProcessOutcome::kSkipped;
+      }
+      continue;  // someone changed it meanwhile: look again
+    }
+
+    ControlRecord next = rec;
+    const std::string previous_owner = rec.lease_owner;
+    if (lease_expired) {
+      next.retry_count += 1;
+      if (next.retry_count > next.max_retries) {
+        next.status = DocStatus::kFailed;
+        next.last_error = CapError(fmt::format(
+            "{}: processing was interrupted {} times (worker lost or stalled past its lease); giving up",
+            rec.source_key, next.retry_count));
+        next.error_stage = rec.current_stage;
+        ClearLease(next);
+        next.updated_at = now;
+        if (!services_.control.Update(next).ok()) continue;
+        events_.Audit(next, audit_event::kLeaseExpired, rec.current_stage, 0, "",
+                      {{"previous_owner", previous_owner}});
+        events_.Audit(next, audit_event::kDocumentFailed, rec.current_stage, 0, next.last_error);
+        WriteErrorRecord(next, rec.current_stage, Status::Timeout(next.last_error));
+        events_.Count(kMetricDocumentsFailed, 1);
+        queue.Delete(message.receipt_handle);
+        return ProcessOutcome::kFailed;
+      }
+    }
+    next.status = DocStatus::kInProgress;
+    next.lease_owner = events_.worker_id();
+    next.lease_expires_at = now + options_.lease_ms;
+    next.next_attempt_at = 0;
+    next.updated_at = now;
+    Status claimed = services_.control.Update(next);
+    if (claimed.IsConflict()) continue;  // lost the race; re-read and decide again
+    if (!claimed.ok()) {
+      log.Error("claim_failed", {{"document_id", id}, {"error", claimed.ToString()}});
+      return ProcessOutcome::kError;
+    }
+    if (lease_expired) {
+      events_.Audit(next, audit_event::kLeaseExpired, rec.current_stage, 0, "",
+                    {{"previous_owner", previous_owner}, {"retry_count", next.retry_count}});
+    }
+    Claim claim(services_, std::move(next));
+    return RunStages(claim, message, cancel);
+  }
+  log.Warn("claim_contended", {{"document_id", id}, {"processing_version", version}});
+  return ProcessOutcome::kBusy;
+}
+
+ProcessOutcome DocumentProcessor::RunStages(Claim& claim, const QueueMessage& message,
+                                            const std::atomic<bool>& cancel) {
+  WorkQueue& queue = services_.queue;
+  Clock& clock = services_.clock;
+  const TimeMs document_start = clock.NowMs();
+  const TimeMs document_deadline = document_start + options_.document_timeout_ms;
+  std::atomic<bool> stage_cancel{false};
+  Heartbeat heartbeat(
+      [&] {
+        Status st = claim.Write([&](ControlRecord& r) { r.lease_expires_at = clock.NowMs() + options_.lease_ms; });
+        queue.ChangeVisibility(message.receipt_handle, options_.lease_ms);
+        return !st.IsConflict();
+      },
+      options_.heartbeat_ms, cancel, stage_cancel);
+
+  int64_t tokens = 0;
+  for (Stage* stage : stages_) {
+    const std::string name = stage->Name();
+    ControlRecord snapshot = claim.Snapshot();
+    auto it = snapshot.stage_status.find(name);
+    if (it != snapshot.stage_status.end() && it->second.status == "COMPLETED") continue;  // resumed
+    if (cancel.load()) stage_cancel.store(true);
+
+    const TimeMs started = clock.NowMs();
+    Status st = claim.Write([&](ControlRecord& r) {
+      StageStatus& s = r.stage_status[name];
+      s.status = "IN_PROGRESS";
+      s.started_at = started;
+      s.completed_at = 0;
+      s.duration_ms = 0;
+      s.error.clear();
+      s.attempts += 1;
+      r.current_stage = name;
+    });
+    if (st.IsConflict()) return ProcessOutcome::kLostClaim;
+    if (!st.ok()) return ProcessOutcome::kError;
+    snapshot = claim.Snapshot();
+    events_.Audit(snapshot, audit_event::kStageStarted, name);
+
+    StageContext ctx{snapshot, services_, std::min(started + options_.stage_timeout_ms, document_deadline),
+                     &stage_cancel};
+    Result<StageResult> result = stage->Run(ctx);
+    const TimeMs finished = clock.NowMs();
+    const int64_t duration = finished - started;
+
+    if (claim.lost()) {
+      services_.logger.Warn("claim_lost", {{"document_id", snapshot.document_id},
+                                           {"processing_version", snapshot.processing_version},
+                                           {"stage", name}});
+      return ProcessOutcome::kLostClaim;
+    }
+    if (!result.ok()) {
+      heartbeat.Stop();
+      if (cancel.load() && (result.status().code() == Status::Code::kCancelled ||
+                            result.status().code() == Status::Code::kTimeout)) {
+        // Shutdown: hand the document back untouched for another worker.
+        Status released = claim.Write([&](ControlRecord& r) {
+          StageStatus& s = r.stage_status[name];
+          s.status = "PENDING";
+          s.attempts = std::max(0, s.attempts - 1);
+          r.status = DocStatus::kPending;
+          ClearLease(r);
+        });
+        queue.ChangeVisibility(message.receipt_handle, 0);
+        services_.logger.Info("document_released", {{"document_id", snapshot.document_id},
+                                                     {"processing_version", snapshot.processing_version},
+                                                     {"stage", name},
+                                                     {"ok", released.ok()}});
+        return ProcessOutcome::kReleased;
+      }
+      return FinishFailure(claim, message, name, result.status());
+    }
+
+    st = claim.Write([&](ControlRecord& r) {
+      StageStatus& s = r.stage_status[name];
+      s.status = "COMPLETED";
+      s.completed_at = finished;
+      s.duration_ms = duration;
+      s.output_key = result->output_key;
+      s.metrics = result->metrics;
+      if (result->pages >= 0) r.page_count = result->pages;
+      if (result->chunks >= 0) r.chunk_count = result->chunks;
+    });
+    if (st.IsConflict()) return ProcessOutcome::kLostClaim;
+    if (!st.ok()) return ProcessOutcome::kError;
+    if (result->tokens > 0) tokens += result->tokens;
+    events_.Audit(claim.Snapshot(), audit_event::kStageCompleted, name, duration, "", result->metrics);
+    events_.Count(StageDurationBucketMetric(name, duration), 1);
+  }
+
+  heartbeat.Stop();
+  Status st = claim.Write([&](ControlRecord& r) {
+    r.status = DocStatus::kCompleted;
+    r.current_stage.clear();
+    r.last_error.clear();
+    r.error_stage.clear();
+    ClearLease(r);
+  });
+  if (st.IsConflict()) return ProcessOutcome::kLostClaim;
+  if (!st.ok()) return ProcessOutcome::kError;
+  ControlRecord done = claim.Snapshot();
+  services_.store.Delete(ErrorKey(done.document_id));  // an earlier failure no longer applies
+  events_.Audit(done, audit_event::kDocumentCompleted, "", clock.NowMs() - document_start, "",
+                {{"pages", done.page_count}, {"chunks", done.chunk_count}});
+  events_.Count(kMetricDocumentsCompleted, 1);
+  events_.Count(kMetricPages, static_cast<double>(done.page_count));
+  events_.Count(kMetricChunks, static_cast<double>(done.chunk_count));
+  if (tokens > 0) events_.Count(kMetricTokens, static_cast<double>(tokens));
+  queue.Delete(message.receipt_handle);
+  return ProcessOutcome::kCompleted;
+}
+
+ProcessOutcome DocumentProcessor::FinishFailure(Claim& claim, const QueueMessage& message,
+                                                const std::string& stage, const Status& error) {
+  ControlRecord before = claim.Snapshot();
+  const TimeMs now = services_.clock.NowMs();
+  const std::string text = CapError(error.message());
+  const bool retry = error.IsRetryable() && before.retry_count < before.max_retries;
+  const int64_t delay = retry ? Backoff(before.retry_count + 1) : 0;
+  const StageStatus& prior = before.stage_status[stage];
+  const int64_t duration = prior.started_at > 0 ? now - prior.started_at : 0;
+
+  Status st = claim.Write([&](ControlRecord& r) {
+    StageStatus& s = r.stage_status[stage];
+    s.status = "FAILED";
+    s.completed_at = now;
+    s.duration_ms = duration;
+    s.error = text;
+    r.last_error = text;
+    r.error_stage = stage;
+    ClearLease(r);
+    if (retry) {
+      r.retry_count += 1;
+      r.status = DocStatus::kPending;
+      r.next_attempt_at = now + delay;
+    } else {
+      r.status = DocStatus::kFailed;
+    }
+  });
+  if (st.IsConflict()) return ProcessOutcome::kLostClaim;
+  if (!st.ok()) return ProcessOutcome::kError;
+  ControlRecord after = claim.Snapshot();
+  events_.Audit(after, audit_event::kStageFailed, stage, duration, text, {{"error_code", CodeName(error.code())}});
+  if (retry) {
+    events_.Audit(after, audit_event::kRetryScheduled, stage, 0, "",
+                  {{"retry_count", after.retry_count}, {"delay_ms", delay}});
+    // A fresh message so that receive counts measure crashes, not retries.
+    Status sent = services_.queue.Send(WorkMessageBody(after.document_id, after.processing_version), delay);
+    if (sent.ok()) {
+      services_.queue.Delete(message.receipt_handle);
+    } else {
+      services_.queue.ChangeVisibility(message.receipt_handle, delay);
+    }
+    return ProcessOutcome::kRetryScheduled;
+  }
+  events_.Audit(after, audit_event::kDocumentFailed, stage, 0, text, {{"error_code", CodeName(error.code())}});
+  WriteErrorRecord(after, stage, error);
+  events_.Count(kMetricDocumentsFailed, 1);
+  services_.queue.Delete(message.receipt_handle);
+  return ProcessOutcome::kFailed;
+}
+
+void DocumentProcessor::WriteErrorRecord(const ControlRecord& rec, const std::string& stage, const Status& error) {
+  nlohmann::json err = {{"document_id", rec.document_id},
+                        {"processing_version", rec.processing_version},
+                        {"source_key", rec.source_key},
+                        {"stage", stage},
+                        {"error", CapError(error.message())},
+                        {"error_code", CodeName(error.code())},
+                        {"retry_count", rec.retry_count},
+                        {"time", FormatIso8601(services_.clock.NowMs())},
+                        {"worker_id", events_.worker_id()}};
+  Status st = services_.store.Put(ErrorKey(rec.document_id), err.dump(2));
+  if (!st.ok()) {
+    services_.logger.Error("error_record_write_failed",
+                           {{"document_id", rec.document_id}, {"error", st.ToString()}});
+  }
+}
+
+}  // namespace docpipe

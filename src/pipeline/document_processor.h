@@ -1,0 +1,68 @@
+#pragma once
+
+#include <atomic>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "pipeline/event_recorder.h"
+#include "pipeline/services.h"
+#include "pipeline/stage.h"
+#include "queue/work_queue.h"
+
+namespace docpipe {
+
+struct ProcessorOptions {
+  int64_t lease_ms = 60'000;
+  int64_t heartbeat_ms = 20'000;
+  int64_t retry_base_ms = 1'000;
+  int64_t retry_max_ms = 60'000;
+  int64_t stage_timeout_ms = 600'000;
+  int64_t document_timeout_ms = 1'800'000;
+};
+
+// What Process() did with a message.
+enum class ProcessOutcome {
+  kCompleted,       // every stage done; message deleted
+  kFailed,          // permanently failed; message deleted
+  kRetryScheduled,  // failed a stage; the message returns after a backoff
+  kReleased,        // shutdown: claim and message released for another worker
+  kSkipped,         // nothing to do (finished, superseded, unknown); message deleted
+  kBusy,            // another worker holds a live claim; message hidden until its lease ends
+  kLostClaim,       // our lease was taken over while we worked
+  kError,           // the tables/queue failed; the message will be redelivered
+};
+
+const char* ProcessOutcomeName(ProcessOutcome o);
+
+// Runs the stages of one document version named by a queue message: claims
+// the control record (conditional PENDING -> IN_PROGRESS with a lease), keeps
+// the lease and the message's visibility alive while stages run, records
+// every transition, and finishes, retries or releases. Thread-safe: one
+// instance serves all worker threads of a process.
+class DocumentProcessor {
+ public:
+  DocumentProcessor(Services& services, EventRecorder& events, std::vector<Stage*> stages,
+                    ProcessorOptions options);
+
+  //! `drain`: stop taking new work is the pool's business; once set,
+  //! `cancel` asks running stages to stop and the document to be released.
+  ProcessOutcome Process(const QueueMessage& message, const std::atomic<bool>& cancel);
+
+ private:
+  class Claim;
+  ProcessOutcome RunStages(Claim& claim, const QueueMessage& message, const std::atomic<bool>& cancel);
+  ProcessOutcome FinishFailure(Claim& claim, const QueueMessage& message, const std::string& stage,
+                               const Status& error);
+  void WriteErrorRecord(const ControlRecord& rec, const std::string& stage, const Status& error);
+  int64_t Backoff(int retry);
+
+  Services& services_;
+  EventRecorder& events_;
+  std::vector<Stage*> stages_;
+  ProcessorOptions options_;
+  std::mutex rng_mu_;
+  std::mt19937_64 rng_;
+};
+
+}  // namespace docpipe

@@ -1,0 +1,55 @@
+#pragma once
+
+#include <mutex>
+#include <random>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "pipeline/services.h"
+#include "tables/control_record.h"
+
+namespace docpipe {
+
+// Audit event type names (docs/schema.md).
+namespace audit_event {
+inline constexpr const char* kDocumentReceived = "DOCUMENT_RECEIVED";
+inline constexpr const char* kStageStarted = "STAGE_STARTED";
+inline constexpr const char* kStageCompleted = "STAGE_COMPLETED";
+inline constexpr const char* kStageFailed = "STAGE_FAILED";
+inline constexpr const char* kDocumentCompleted = "DOCUMENT_COMPLETED";
+inline constexpr const char* kDocumentFailed = "DOCUMENT_FAILED";
+inline constexpr const char* kDuplicateSkipped = "DUPLICATE_SKIPPED";
+inline constexpr const char* kRetryScheduled = "RETRY_SCHEDULED";
+inline constexpr const char* kLeaseExpired = "LEASE_EXPIRED";
+inline constexpr const char* kSuperseded = "DOCUMENT_SUPERSEDED";
+}  // namespace audit_event
+
+// Writes audit events, daily metrics and log lines for one worker, filling
+// the fields every event carries. Audit and metric write failures are retried
+// briefly, then logged: they never fail the document. Thread-safe.
+class EventRecorder {
+ public:
+  EventRecorder(Services& services, std::string worker_id, int64_t ttl_days);
+
+  const std::string& worker_id() const { return worker_id_; }
+  void Audit(const ControlRecord& rec, const std::string& event_type, const std::string& stage = "",
+             int64_t duration_ms = 0, const std::string& error = "",
+             nlohmann::json details = nlohmann::json::object());
+  //! Adds to today's (UTC) metric row.
+  void Count(const std::string& metric, double delta);
+  //! The `ttl` attribute for an item written now (0 when expiry is off).
+  int64_t TtlFromNow() const;
+
+ private:
+  Services& services_;
+  std::string worker_id_;
+  int64_t ttl_days_;
+  std::mutex rng_mu_;
+  std::mt19937_64 rng_;
+};
+
+// Caps error text stored in tables and events (item-size budget, docs/schema.md).
+std::string CapError(const std::string& error);
+
+}  // namespace docpipe

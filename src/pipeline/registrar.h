@@ -1,0 +1,52 @@
+#pragma once
+
+#include <string>
+
+#include "pipeline/event_recorder.h"
+#include "pipeline/services.h"
+
+namespace docpipe {
+
+struct Registration {
+  enum class Outcome {
+    kNew,         // first version of a document
+    kNewVersion,  // content changed: a new processing_version
+    kDuplicate,   // same content as the latest version: skipped
+    kFailed,      // the source could not be read; recorded as FAILED
+  };
+  Outcome outcome = Outcome::kNew;
+  std::string document_id;
+  std::string processing_version;
+  std::string source_key;
+  std::string message;  // why, for kDuplicate and kFailed
+};
+
+const char* OutcomeName(Registration::Outcome o);
+
+// The queue message naming one document version.
+std::string WorkMessageBody(const std::string& document_id, const std::string& version);
+
+// Registers documents: decides identity and version, writes the control
+// record and DOCUMENT_RECEIVED, and enqueues the work. Thread-safe.
+class Registrar {
+ public:
+  Registrar(Services& services, EventRecorder& events, int max_retries);
+
+  //! Copies the local file at `path` into the store as `source_key` and
+  //! registers it. An unreadable file is recorded as a FAILED document
+  //! (outcome kFailed) so it shows up in status and errors/; the returned
+  //! Status is an error only when the tables or store themselves fail.
+  Result<Registration> RegisterLocalFile(const std::string& path, const std::string& source_key);
+
+ private:
+  Result<Registration> RegisterStored(const std::string& source_key, int64_t size, const std::string& sha256);
+  Result<Registration> RecordUnreadable(const std::string& path, const std::string& source_key,
+                                        const std::string& problem);
+  Status Enqueue(const std::string& document_id, const std::string& version);
+
+  Services& services_;
+  EventRecorder& events_;
+  int max_retries_;
+};
+
+}  // namespace docpipe

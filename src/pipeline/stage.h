@@ -1,0 +1,45 @@
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "common/status.h"
+#include "pipeline/services.h"
+#include "tables/control_record.h"
+
+namespace docpipe {
+
+// What a stage may see and use while it runs for one document version.
+struct StageContext {
+  const ControlRecord& record;
+  Services& services;
+  TimeMs deadline_ms = 0;                      // the stage must stop by then (Timeout)
+  const std::atomic<bool>* cancel = nullptr;   // set on shutdown or a lost lease
+};
+
+struct StageResult {
+  std::string output_key;
+  nlohmann::json metrics = nlohmann::json::object();
+  int64_t pages = -1;   // >= 0: sets the record's page_count
+  int64_t chunks = -1;  // >= 0: sets the record's chunk_count
+  int64_t tokens = -1;  // >= 0: counted into the daily metrics
+};
+
+// One step of the pipeline. Reads its input from and writes its output to the
+// object store; re-running it for the same version must be harmless
+// (outputs are replaced). Errors: InvalidInput for documents that can never
+// succeed (not retried), retryable codes otherwise. Thread-safe.
+class Stage {
+ public:
+  virtual ~Stage() = default;
+  virtual std::string Name() const = 0;
+  virtual Result<StageResult> Run(const StageContext& context) = 0;
+};
+
+using StagePtr = std::unique_ptr<Stage>;
+
+}  // namespace docpipe

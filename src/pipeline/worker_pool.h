@@ -1,0 +1,57 @@
+#pragma once
+
+#include <atomic>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "pipeline/document_processor.h"
+#include "pipeline/services.h"
+
+namespace docpipe {
+
+struct WorkerPoolOptions {
+  int threads = 2;
+  int64_t visibility_ms = 60'000;  // = the lease
+  int64_t wait_ms = 500;           // long-poll wait per receive
+};
+
+// Threads that receive queue messages and hand them to the processor.
+// Stopping is two-step: StopReceiving() lets in-flight documents finish;
+// Cancel() also asks them to stop and release their claims.
+class WorkerPool {
+ public:
+  WorkerPool(Services& services, DocumentProcessor& processor, WorkerPoolOptions options);
+  ~WorkerPool();
+  WorkerPool(const WorkerPool&) = delete;
+  WorkerPool& operator=(const WorkerPool&) = delete;
+
+  void Start();
+  void StopReceiving() { stop_receiving_.store(true); }
+  void Cancel() {
+    stop_receiving_.store(true);
+    cancel_.store(true);
+  }
+  //! Waits for every thread to return.
+  void Join();
+  //! Documents being processed right now.
+  int Busy() const { return busy_.load(); }
+  //! Receives that came back empty in a row, across threads (drain detection).
+  int64_t EmptyPolls() const { return empty_polls_.load(); }
+  int64_t Processed() const { return processed_.load(); }
+
+ private:
+  void Loop();
+
+  Services& services_;
+  DocumentProcessor& processor_;
+  WorkerPoolOptions options_;
+  std::atomic<bool> stop_receiving_{false};
+  std::atomic<bool> cancel_{false};
+  std::atomic<int> busy_{0};
+  std::atomic<int64_t> empty_polls_{0};
+  std::atomic<int64_t> processed_{0};
+  std::vector<std::thread> threads_;
+};
+
+}  // namespace docpipe
