@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "pipeline/fault_injection_stage.h"
 #include "pipeline/stages.h"
 #include "queue/sqlite_work_queue.h"
 #include "tables/sqlite_tables.h"
@@ -30,7 +31,8 @@ ProcessorOptions Runtime::processor_options() const {
   return o;
 }
 
-Result<std::unique_ptr<Runtime>> Runtime::Open(const Config& config, const std::string& worker_id) {
+Result<std::unique_ptr<Runtime>> Runtime::Open(const Config& config, const std::string& worker_id,
+                                               const Environment& env) {
   DOCPIPE_RETURN_IF_ERROR(ValidateConfig(config));
   auto rt = std::make_unique<Runtime>(config);
   std::error_code ec;
@@ -71,7 +73,15 @@ Result<std::unique_ptr<Runtime>> Runtime::Open(const Config& config, const std::
   rt->stages_.push_back(NewExtractStage(std::move(extractors)));
   rt->stages_.push_back(NewChunkStage(NewEstimateTokenizer(), config.chunk));
   std::vector<Stage*> stages;
-  for (const StagePtr& s : rt->stages_) stages.push_back(s.get());
+  for (StagePtr& s : rt->stages_) {
+    StageFaults faults = StageFaultsFromEnvironment(env, s->Name());
+    if (faults.any()) {
+      rt->logger_->Warn("fault_injection_enabled", {{"stage", s->Name()}, {"delay_ms", faults.delay_ms},
+                                                    {"fail_attempts", faults.fail_attempts}});
+    }
+    s = WrapWithFaults(std::move(s), faults, *rt->clock_);
+    stages.push_back(s.get());
+  }
   rt->processor_ =
       std::make_unique<DocumentProcessor>(*rt->services_, *rt->events_, std::move(stages), rt->processor_options());
   return rt;

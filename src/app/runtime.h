@@ -20,8 +20,10 @@ namespace docpipe {
 class Runtime {
  public:
   //! Opens (creating when needed) the workspace of `config`.
-  //! `worker_id` is recorded in leases and audit events.
-  static Result<std::unique_ptr<Runtime>> Open(const Config& config, const std::string& worker_id);
+  //! `worker_id` is recorded in leases and audit events; `env` may enable
+  //! test fault injection (pipeline/fault_injection_stage.h).
+  static Result<std::unique_ptr<Runtime>> Open(const Config& config, const std::string& worker_id,
+                                               const Environment& env);
   ~Runtime();
 
   const Config& config() const { return config_; }

@@ -97,7 +97,8 @@ int main(int argc, char** argv) {
   }
   retry.wait = !no_wait;
 
-  Result<Config> loaded = LoadConfig(config_file, ProcessEnvironment());
+  const Environment env = ProcessEnvironment();
+  Result<Config> loaded = LoadConfig(config_file, env);
   if (!loaded.ok()) {
     std::cerr << "docpipe: configuration: " << loaded.status().message() << "\n";
     return kExitUsage;
@@ -112,7 +113,7 @@ int main(int argc, char** argv) {
     return kExitUsage;
   }
 
-  Result<std::unique_ptr<Runtime>> rt = Runtime::Open(config, DefaultWorkerId());
+  Result<std::unique_ptr<Runtime>> rt = Runtime::Open(config, DefaultWorkerId(), env);
   if (!rt.ok()) {
     std::cerr << "docpipe: cannot open workspace " << config.workspace << ": " << rt.status().message() << "\n";
     return rt.status().code() == Status::Code::kInvalidInput ? kExitUsage : kExitFailed;

@@ -1,0 +1,44 @@
+# docpipe — the two commands that matter: `make demo` and `make test`.
+# Every target installs the Debian packages it needs first (idempotent).
+JOBS ?= $(shell nproc)
+BUILD ?= build
+ASAN_BUILD ?= build-asan
+CTEST_ARGS ?= --output-on-failure
+
+.PHONY: deps build build-asan test unit-test demo bench clean
+
+deps:
+	@scripts/install-deps.sh build
+
+$(BUILD)/CMakeCache.txt:
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release
+
+build: deps $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD) -j$(JOBS)
+
+# Unit tests only, with AddressSanitizer + UndefinedBehaviorSanitizer.
+build-asan: deps
+	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDOCPIPE_SANITIZE=ON -DDOCPIPE_UNIT_TESTS_ONLY=ON
+	cmake --build $(ASAN_BUILD) -j$(JOBS) --target unit_tests
+
+test:
+	@scripts/install-deps.sh test
+	$(MAKE) build build-asan
+	cd $(BUILD) && ctest $(CTEST_ARGS) -j2
+	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest $(CTEST_ARGS) -L unit -j2
+
+unit-test: build
+	cd $(BUILD) && ctest $(CTEST_ARGS) -L unit -j2
+
+demo:
+	@scripts/install-deps.sh demo
+	$(MAKE) build
+	scripts/demo.sh $(BUILD)/docpipe
+
+bench:
+	@scripts/install-deps.sh bench
+	$(MAKE) build
+	@for b in bench/*/run.sh; do echo "== $$b"; $$b $(BUILD) || exit 1; done
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD)

@@ -1,0 +1,24 @@
+#pragma once
+
+#include <string>
+
+#include "config/config.h"
+#include "pipeline/stage.h"
+
+namespace docpipe {
+
+// Test-only fault injection (the DuckDB FaultInjectionFileSystem idea): wraps
+// a stage to make it slow or fail, so tests can kill a worker mid-stage or
+// drive the retry path deterministically on real binaries. Configured by
+// DOCPIPE_FAULT_<STAGE>_DELAY_MS (sleep in cancellable slices) and
+// DOCPIPE_FAULT_<STAGE>_FAIL_ATTEMPTS=N (attempts 1..N fail with Unavailable).
+struct StageFaults {
+  int64_t delay_ms = 0;
+  int fail_attempts = 0;
+  bool any() const { return delay_ms > 0 || fail_attempts > 0; }
+};
+
+StageFaults StageFaultsFromEnvironment(const Environment& env, const std::string& stage_name);
+StagePtr WrapWithFaults(StagePtr inner, StageFaults faults, Clock& clock);
+
+}  // namespace docpipe
