@@ -20,18 +20,13 @@ echo "== docpipe status"
 echo
 echo "== docpipe metrics"
 "$bin" --workspace "$ws" metrics
-first=$("$bin" --workspace "$ws" status --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["document_id"])' 2>/dev/null || true)
+first=$("$bin" --workspace "$ws" status --json | jq -r '.[0].document_id // empty')
 if [ -n "$first" ]; then
   echo
   echo "== docpipe audit $first"
   "$bin" --workspace "$ws" audit "$first"
   echo
-  echo "== first chunk of $first (chunks/$first.json)"
-  python3 - "$ws/store/chunks/$first.json" <<'PY' || true
-import json, sys
-d = json.load(open(sys.argv[1]))
-c = d["chunks"][min(3, len(d["chunks"]) - 1)]
-print(f'{c["chunk_id"]}  pages {c["page_start"]}-{c["page_end"]}  {c["token_count"]} tokens  [{" > ".join(c["breadcrumbs"])}]')
-print(c["text"][:600])
-PY
+  echo "== a chunk of $first (from $ws/store/chunks/$first.json)"
+  jq -r '.chunks[3] // .chunks[0] | "\(.chunk_id)  pages \(.page_start)-\(.page_end)  \(.token_count) tokens  [\(.breadcrumbs | join(" > "))]\n\(.text[0:600])"' \
+    "$ws/store/chunks/$first.json"
 fi

@@ -13,7 +13,7 @@ build_pkgs=(
   libgtest-dev libgmock-dev libbenchmark-dev
 )
 # Tools and real documents used by tests, benchmarks and the demo.
-test_pkgs=(qpdf mupdf-tools poppler-utils glpk-doc libtasn1-doc)
+test_pkgs=(qpdf mupdf-tools poppler-utils glpk-doc libtasn1-doc jq time)
 
 want=("${build_pkgs[@]}")
 case "${1:-build}" in
