@@ -72,7 +72,7 @@ TEST_F(CliTest, IngestRecordsEveryTransition) {
     EXPECT_GE(rec["chunk_count"].get<int>(), 1);
     EXPECT_EQ(rec["content_sha256"].get<std::string>().size(), 64u);
     EXPECT_EQ(rec["retry_count"], 0);
-    EXPECT_TRUE(rec["lease_owner"].is_null() || rec["lease_owner"] == "") << rec.dump(2);
+    EXPECT_EQ(rec.value("lease_owner", ""), "") << rec.dump(2);
     for (const char* stage : {"extract", "chunk"}) {
       const auto& s = rec["stage_status"][stage];
       EXPECT_EQ(s["status"], "COMPLETED");
@@ -261,7 +261,7 @@ TEST_F(CliTest, InterruptReleasesDocumentsAndExitsCleanly) {
   EXPECT_EQ(r.exit_code, 130) << r.err;
   for (const auto& rec : Status()) {
     EXPECT_EQ(rec["status"], "PENDING") << rec.dump(2);
-    EXPECT_TRUE(rec["lease_owner"].is_null() || rec["lease_owner"] == "");
+    EXPECT_EQ(rec.value("lease_owner", ""), "");
     EXPECT_EQ(rec["retry_count"], 0);
   }
   ProcessResult again = Docpipe({"ingest", Docs()});

@@ -1,0 +1,75 @@
+#include "config/config.h"
+
+#include <gtest/gtest.h>
+
+namespace docpipe {
+namespace {
+
+TEST(ConfigTest, DefaultsAreValid) {
+  Result<Config> c = LoadConfig("", {});
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->workspace, ".docpipe");
+  EXPECT_EQ(c->max_retries, 3);
+  EXPECT_EQ(c->chunk.target_tokens, 512);
+  EXPECT_EQ(c->chunk.min_tokens, 128);
+  EXPECT_EQ(c->chunk.max_tokens, 1024);
+  EXPECT_TRUE(ValidateConfig(*c).ok());
+}
+
+TEST(ConfigTest, TomlThenEnvironmentOverride) {
+  Config c;
+  ASSERT_TRUE(ApplyToml("workspace = \"/data/ws\"\nworkers = 4\nmax_retries = 5\n"
+                        "[pipeline]\nlease_seconds = 30\n[chunk]\ntarget_tokens = 300\nmin_tokens = 50\n",
+                        "test.toml", c)
+                  .ok());
+  EXPECT_EQ(c.workspace, "/data/ws");
+  EXPECT_EQ(c.workers, 4);
+  EXPECT_EQ(c.lease_ms, 30000);
+  EXPECT_EQ(c.chunk.target_tokens, 300);
+  ASSERT_TRUE(ApplyEnvironment({{"DOCPIPE_WORKSPACE", "/env/ws"}, {"MAX_RETRIES", "7"}, {"CHUNK_SIZE", "400"}}, c).ok());
+  EXPECT_EQ(c.workspace, "/env/ws");
+  EXPECT_EQ(c.max_retries, 7);
+  EXPECT_EQ(c.chunk.target_tokens, 400);
+  EXPECT_EQ(c.workers, 4);  // untouched by the environment
+}
+
+TEST(ConfigTest, BadValuesNameTheSourceAndKey) {
+  Config c;
+  Status s = ApplyToml("workers = \"two\"\n", "my.toml", c);
+  EXPECT_EQ(s.code(), Status::Code::kInvalidInput);
+  EXPECT_NE(s.message().find("my.toml"), std::string::npos);
+  EXPECT_NE(s.message().find("workers"), std::string::npos);
+
+  s = ApplyToml("workers = [\n", "broken.toml", c);
+  EXPECT_EQ(s.code(), Status::Code::kInvalidInput);
+  EXPECT_NE(s.message().find("broken.toml:"), std::string::npos);
+
+  s = ApplyEnvironment({{"DOCPIPE_WORKERS", "lots"}}, c);
+  EXPECT_EQ(s.code(), Status::Code::kInvalidInput);
+  EXPECT_NE(s.message().find("DOCPIPE_WORKERS"), std::string::npos);
+
+  Result<Config> missing = LoadConfig("/nonexistent/docpipe.toml", {});
+  EXPECT_FALSE(missing.ok());
+  EXPECT_NE(missing.status().message().find("/nonexistent/docpipe.toml"), std::string::npos);
+}
+
+TEST(ConfigTest, ValidationRejectsInconsistentSettings) {
+  Config c;
+  c.chunk.min_tokens = 600;  // above target
+  EXPECT_FALSE(ValidateConfig(c).ok());
+  c = Config();
+  c.chunk.overlap_tokens = 512;
+  EXPECT_FALSE(ValidateConfig(c).ok());
+  c = Config();
+  c.workers = 0;
+  EXPECT_FALSE(ValidateConfig(c).ok());
+  c = Config();
+  c.heartbeat_ms = c.lease_ms;
+  EXPECT_FALSE(ValidateConfig(c).ok());
+  c = Config();
+  c.backend = "cluster";
+  EXPECT_NE(ValidateConfig(c).message().find("cluster"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace docpipe
