@@ -154,7 +154,7 @@ int HeadingLevel(const TextBlock& block, const BlockStyle& style, float body_siz
 // "• item", "- item", "1. item", "2) item" -> the Markdown marker and the rest.
 bool ParseListItem(const std::string& text, std::string* marker, std::string* rest) {
   static const char* const kBullets[] = {"\xE2\x80\xA2", "\xE2\x97\xA6", "\xE2\x96\xAA", "\xE2\x80\xA3",
-                                         "\xE2\x88\x99", "\xC2\xB7",     "\xE2\x80\x93", "-", "*"};
+                                         "\xE2\x88\x99", "\xC2\xB7",     "\xE2\x80\x93", "\xE2\x80\x94", "-", "*"};
   for (const char* b : kBullets) {
     size_t n = std::strlen(b);
     if (text.size() > n + 1 && text.compare(0, n, b) == 0 && text[n] == ' ') {
@@ -315,6 +315,73 @@ std::string RenderCode(const std::vector<CodeLine>& code) {
   return out;
 }
 
+float LineSize(const TextLine& line) { return line.spans.empty() ? 10 : line.spans.front().size; }
+
+// Appends `line` to `last` when it continues it on the same baseline further
+// right; returns whether it did.
+bool FoldIntoLine(TextLine& last, TextLine& line) {
+  const float size = LineSize(line);
+  if (std::abs(last.y1 - line.y1) >= 0.3f * size || line.x0 < last.x1 - 1) return false;
+  const bool gap = line.x0 - last.x1 > kCellGapEm * size;
+  if (!gap && !last.spans.empty()) last.spans.back().text += ' ';
+  line.spans.front().gap_before = gap;
+  for (TextSpan& s : line.spans) last.spans.push_back(std::move(s));
+  last.x1 = line.x1;
+  return true;
+}
+
+// MuPDF starts a new line, often a new block, when text on one baseline jumps
+// far to the right (table cells, "1.2   Title" in a contents list). Such
+// pieces are folded back into one line whose spans mark the gaps.
+void MergeSameBaseline(std::vector<TextBlock>& blocks) {
+  std::vector<TextBlock> out;
+  for (TextBlock& b : blocks) {
+    std::vector<TextLine> lines;
+    for (TextLine& line : b.lines) {
+      if (line.spans.empty()) continue;
+      if (lines.empty() || !FoldIntoLine(lines.back(), line)) lines.push_back(std::move(line));
+    }
+    b.lines = std::move(lines);
+    if (b.lines.empty()) continue;
+    if (!out.empty() && b.lines.size() == 1 && FoldIntoLine(out.back().lines.back(), b.lines.front())) {
+      out.back().x1 = std::max(out.back().x1, b.x1);
+      continue;
+    }
+    out.push_back(std::move(b));
+  }
+  blocks = std::move(out);
+}
+
+bool AllLinesHaveCells(const TextBlock& block) {
+  for (const TextLine& line : block.lines) {
+    bool cells = false;
+    for (size_t i = 1; i < line.spans.size() && !cells; ++i) cells = line.spans[i].gap_before;
+    if (!cells) return false;
+  }
+  return !block.lines.empty();
+}
+
+// Table rows often come as one block each; vertically adjacent blocks whose
+// every line splits into cells are joined so the grid can be seen whole.
+void MergeTableRows(std::vector<TextBlock>& blocks) {
+  std::vector<TextBlock> out;
+  for (TextBlock& b : blocks) {
+    if (!out.empty() && AllLinesHaveCells(b) && AllLinesHaveCells(out.back())) {
+      TextBlock& a = out.back();
+      const float size = LineSize(b.lines.front());
+      if (b.y0 >= a.y1 - 0.5f * size && b.y0 - a.y1 < 1.5f * size) {
+        for (TextLine& l : b.lines) a.lines.push_back(std::move(l));
+        a.x0 = std::min(a.x0, b.x0);
+        a.x1 = std::max(a.x1, b.x1);
+        a.y1 = std::max(a.y1, b.y1);
+        continue;
+      }
+    }
+    out.push_back(std::move(b));
+  }
+  blocks = std::move(out);
+}
+
 }  // namespace
 
 void FontSizeStats::Add(const PageLayout& page) {
@@ -333,7 +400,9 @@ float FontSizeStats::BodySize() const {
   return size;
 }
 
-PageMarkdown RenderPageMarkdown(const PageLayout& page, float body_size, int page_number) {
+PageMarkdown RenderPageMarkdown(PageLayout page, float body_size, int page_number) {
+  MergeSameBaseline(page.blocks);
+  MergeTableRows(page.blocks);
   PageMarkdown result;
   std::vector<std::string> parts;
   std::vector<CodeLine> code;  // consecutive monospace blocks share one fence

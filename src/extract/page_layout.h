@@ -23,6 +23,8 @@ struct TextSpan {
   bool gap_before = false;  // separated from the previous span by a column-wide gap
 };
 
+// Gap between spans, in multiples of the font size, that separates columns.
+inline constexpr float kCellGapEm = 1.2f;
 // Spans sharing a baseline, left to right.
 struct TextLine {
   std::vector<TextSpan> spans;
@@ -60,6 +62,6 @@ struct PageMarkdown {
 
 // Renders `page` as Markdown. `body_size` is the document's body text size;
 // larger or bold short blocks become headings.
-PageMarkdown RenderPageMarkdown(const PageLayout& page, float body_size, int page_number);
+PageMarkdown RenderPageMarkdown(PageLayout page, float body_size, int page_number);
 
 }  // namespace docpipe

@@ -23,8 +23,6 @@ namespace {
 // keeps long documents flat in memory while leaving room for font reuse.
 constexpr size_t kStoreBytes = 64u << 20;
 constexpr size_t kMaxWarningSamples = 20;
-// Horizontal gap, in multiples of the font size, that separates columns/cells.
-constexpr float kCellGapEm = 1.2f;
 constexpr int kHeadBytes = 1024;
 constexpr int kTailBytes = 2048;
 
@@ -390,7 +388,7 @@ Result<ExtractSummary> PdfExtractor::Extract(const std::string& path, const std:
       PageLayout layout = BuildLayout(ctx, text.get(), options.max_page_chars, &page.chars, &page.truncated);
       text.reset();
       sizes.Add(layout);
-      PageMarkdown md = RenderPageMarkdown(layout, sizes.BodySize(), page.number);
+      PageMarkdown md = RenderPageMarkdown(std::move(layout), sizes.BodySize(), page.number);
       page.markdown = std::move(md.markdown);
       page.has_text_layer = !page.markdown.empty();
       for (HeadingEntry& h : md.headings) summary.outline.push_back(std::move(h));
