@@ -20,6 +20,7 @@ struct ExtractedPage {
   std::string markdown;
   bool has_text_layer = true;  // false: the page has no extractable text (scan?)
   int64_t chars = 0;           // characters (code points) of text on the page
+  bool truncated = false;      // text beyond ExtractOptions::max_page_chars was dropped
 };
 
 struct HeadingEntry {
@@ -34,6 +35,8 @@ struct ExtractSummary {
   std::vector<HeadingEntry> outline;
   std::string format;  // "pdf", "markdown", "text"
   std::string title;   // from metadata, when present
+  int warning_count = 0;              // problems the reader worked around (repairs, bad pages)
+  std::vector<std::string> warnings;  // the first few of them, for logs
 };
 
 struct ExtractOptions {

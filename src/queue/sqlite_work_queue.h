@@ -14,6 +14,11 @@ struct SqliteWorkQueueOptions {
 
 // Embedded adapter: the work queue as a table of the workspace's SQLite
 // database, safe across threads and processes. Visibility uses `clock`.
+// Long polls sleep with clock.SleepMs, so a fake clock drives them too.
+Result<WorkQueuePtr> NewSqliteWorkQueue(const std::string& db_path, Clock& clock,
+                                        SqliteWorkQueueOptions options);
+// Same, for a clock that cannot be slept on (Clock::SleepMs is non-const):
+// long polls then sleep in real time, bounded by wait_ms of sleeping.
 Result<WorkQueuePtr> NewSqliteWorkQueue(const std::string& db_path, const Clock& clock,
                                         SqliteWorkQueueOptions options);
 

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -60,6 +61,12 @@ nlohmann::json ToJson(const ControlRecord& r);
 Result<ControlRecord> ControlRecordFromJson(const nlohmann::json& j);
 
 std::string FormatVersion(int64_t n);  // 1 -> "000001"
+
+// Item-size budget (docs/schema.md): ToJson truncates every error string to
+// kMaxErrorChars so a record stays far below DynamoDB's 400 KB item limit;
+// table adapters reject serialized items above kMaxItemBytes.
+inline constexpr size_t kMaxErrorChars = 2000;
+inline constexpr size_t kMaxItemBytes = 64 * 1024;
 
 // One audit-table item: a state transition.
 struct AuditEvent {

@@ -1,0 +1,413 @@
+#include <mupdf/fitz.h>
+#include <mupdf/pdf.h>
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+
+#include "extract/extractor.h"
+#include "extract/page_layout.h"
+
+namespace docpipe {
+namespace {
+
+// The resource store (fonts, decoded streams) is shared by all pages; a cap
+// keeps long documents flat in memory while leaving room for font reuse.
+constexpr size_t kStoreBytes = 64u << 20;
+constexpr size_t kMaxWarningSamples = 20;
+constexpr int kHeadBytes = 1024;
+constexpr int kTailBytes = 2048;
+
+int64_t NowEpochMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// ---- MuPDF glue ------------------------------------------------------------
+// MuPDF reports errors by longjmp. Every fz_try lives in one of these small
+// functions holding only C data, so no jump ever skips a C++ destructor.
+
+struct Diagnostics {
+  int warning_count = 0;
+  std::vector<std::string> warnings;
+  void Add(const char* message) noexcept {
+    ++warning_count;
+    try {
+      if (warnings.size() < kMaxWarningSamples) warnings.emplace_back(message);
+    } catch (...) {  // out of memory while recording a warning: count only
+    }
+  }
+};
+
+void OnWarning(void* user, const char* message) { static_cast<Diagnostics*>(user)->Add(message); }
+void OnError(void*, const char*) {}  // errors surface through fz_catch
+
+struct ContextDeleter {
+  void operator()(fz_context* ctx) const { fz_drop_context(ctx); }
+};
+using ContextPtr = std::unique_ptr<fz_context, ContextDeleter>;
+
+using ErrorText = char[256];
+
+void CopyCaught(fz_context* ctx, ErrorText err) { std::snprintf(err, sizeof(ErrorText), "%s", fz_caught_message(ctx)); }
+
+pdf_document* OpenPdf(fz_context* ctx, const char* path, ErrorText err) {
+  pdf_document* doc = nullptr;
+  fz_var(doc);
+  fz_try(ctx) doc = pdf_open_document(ctx, path);
+  fz_catch(ctx) {
+    CopyCaught(ctx, err);
+    return nullptr;
+  }
+  return doc;
+}
+
+// Returns the page count, or -1 with `err` set.
+int CountPages(fz_context* ctx, pdf_document* doc, ErrorText err) {
+  int n = -1;
+  fz_var(n);
+  fz_try(ctx) n = pdf_count_pages(ctx, doc);
+  fz_catch(ctx) {
+    CopyCaught(ctx, err);
+    return -1;
+  }
+  return n;
+}
+
+// Whether the document is readable: not encrypted, or opened by the empty
+// user password (owner-password-only files).
+bool Unlocked(fz_context* ctx, pdf_document* doc) {
+  int ok = 0;
+  fz_var(ok);
+  fz_try(ctx) ok = !pdf_needs_password(ctx, doc) || pdf_authenticate_password(ctx, doc, "");
+  fz_catch(ctx) ok = 0;
+  return ok != 0;
+}
+
+void LookupTitle(fz_context* ctx, pdf_document* doc, char* buf, int size) {
+  buf[0] = '\0';
+  fz_try(ctx) {
+    if (fz_lookup_metadata(ctx, &doc->super, FZ_META_INFO_TITLE, buf, size) < 0) buf[0] = '\0';
+  }
+  fz_catch(ctx) buf[0] = '\0';
+}
+
+// Structured text of page `index`, or nullptr with `err` set. The page is
+// dropped before returning: only its text outlives the call.
+fz_stext_page* LoadTextPage(fz_context* ctx, pdf_document* doc, int index, fz_cookie* cookie,
+                            ErrorText err) {
+  fz_page* page = nullptr;
+  fz_device* dev = nullptr;
+  fz_stext_page* text = nullptr;
+  fz_var(page);
+  fz_var(dev);
+  fz_var(text);
+  fz_try(ctx) {
+    page = fz_load_page(ctx, &doc->super, index);
+    text = fz_new_stext_page(ctx, fz_bound_page(ctx, page));
+    fz_stext_options options = {FZ_STEXT_MEDIABOX_CLIP, 1.0f};
+    dev = fz_new_stext_device(ctx, text, &options);
+    fz_run_page(ctx, page, dev, fz_identity, cookie);
+    fz_close_device(ctx, dev);
+  }
+  fz_always(ctx) {
+    fz_drop_device(ctx, dev);
+    fz_drop_page(ctx, page);
+  }
+  fz_catch(ctx) {
+    CopyCaught(ctx, err);
+    fz_drop_stext_page(ctx, text);
+    return nullptr;
+  }
+  return text;
+}
+
+struct StextPageDeleter {
+  fz_context* ctx;
+  void operator()(fz_stext_page* p) const { fz_drop_stext_page(ctx, p); }
+};
+
+struct DocumentDeleter {
+  fz_context* ctx;
+  void operator()(pdf_document* d) const { pdf_drop_document(ctx, d); }
+};
+
+// ---- Layout from structured text --------------------------------------------
+
+struct FontStyle {
+  bool bold = false;
+  bool mono = false;
+};
+
+bool NameHas(const char* name, const char* part) { return std::strstr(name, part) != nullptr; }
+
+FontStyle StyleOfFont(fz_context* ctx, fz_font* font) {
+  const char* name = fz_font_name(ctx, font);
+  if (const char* plus = std::strchr(name, '+')) name = plus + 1;  // subset tag
+  FontStyle s;
+  s.bold = fz_font_is_bold(ctx, font) || NameHas(name, "Bold") || NameHas(name, "Black") ||
+           NameHas(name, "Heavy") || NameHas(name, "Semibold") || NameHas(name, "CMBX") ||
+           NameHas(name, "SFBX");
+  s.mono = fz_font_is_monospaced(ctx, font) || NameHas(name, "Mono") || NameHas(name, "Courier") ||
+           NameHas(name, "CMTT") || NameHas(name, "SFTT") || NameHas(name, "Consolas");
+  return s;
+}
+
+void AppendUtf8(std::string& out, int c) {
+  char buf[8];
+  int n = fz_runetochar(buf, c);
+  out.append(buf, static_cast<size_t>(n));
+}
+
+// Converts MuPDF's text page into our layout, splitting lines into spans at
+// style changes and at gaps wider than kCellGapEm. Stops after `max_chars`
+// characters, setting *truncated.
+PageLayout BuildLayout(fz_context* ctx, fz_stext_page* text, int64_t max_chars, int64_t* chars,
+                       bool* truncated) {
+  PageLayout layout;
+  layout.width = text->mediabox.x1 - text->mediabox.x0;
+  layout.height = text->mediabox.y1 - text->mediabox.y0;
+  std::unordered_map<fz_font*, FontStyle> styles;
+  *chars = 0;
+  *truncated = false;
+  for (fz_stext_block* b = text->first_block; b && !*truncated; b = b->next) {
+    if (b->type != FZ_STEXT_BLOCK_TEXT) continue;
+    TextBlock block{{}, b->bbox.x0, b->bbox.y0, b->bbox.x1, b->bbox.y1};
+    for (fz_stext_line* l = b->u.t.first_line; l && !*truncated; l = l->next) {
+      TextLine line{{}, l->bbox.x0, l->bbox.y0, l->bbox.x1, l->bbox.y1};
+      const bool horizontal = l->wmode == 0 && std::abs(l->dir.y) < 0.1f;
+      float last_right = 0;
+      bool pending_space = false;
+      for (fz_stext_char* ch = l->first_char; ch; ch = ch->next) {
+        if (*chars >= max_chars) {
+          *truncated = true;
+          break;
+        }
+        if (ch->c == ' ' || ch->c == '\t' || ch->c == 0xA0) {
+          pending_space = !line.spans.empty();
+          continue;
+        }
+        if (ch->c < 0x20) continue;
+        auto [it, inserted] = styles.try_emplace(ch->font);
+        if (inserted) it->second = StyleOfFont(ctx, ch->font);
+        const FontStyle style = it->second;
+        const float left = std::min(ch->quad.ll.x, ch->quad.ul.x);
+        const bool gap = horizontal && !line.spans.empty() && left - last_right > kCellGapEm * ch->size;
+        TextSpan* span = line.spans.empty() ? nullptr : &line.spans.back();
+        if (!span || gap || span->bold != style.bold || span->mono != style.mono ||
+            std::abs(span->size - ch->size) > 0.25f) {
+          if (span && pending_space && !gap) span->text += ' ';
+          line.spans.push_back(TextSpan{{}, left, left, ch->size, style.bold, style.mono, 0, gap});
+          span = &line.spans.back();
+        } else if (pending_space) {
+          span->text += ' ';
+          ++span->chars;
+          ++*chars;
+        }
+        pending_space = false;
+        AppendUtf8(span->text, ch->c);
+        ++span->chars;
+        ++*chars;
+        last_right = std::max(ch->quad.lr.x, ch->quad.ur.x);
+        span->x1 = last_right;
+      }
+      if (!line.spans.empty()) block.lines.push_back(std::move(line));
+    }
+    if (!block.lines.empty()) layout.blocks.push_back(std::move(block));
+  }
+  return layout;
+}
+
+// ---- Deadline and cancellation -------------------------------------------------
+
+// Sets cookie->abort from a helper thread when the deadline passes or the
+// caller cancels, so that even one slow page stops promptly.
+class AbortWatch {
+ public:
+  AbortWatch(const ExtractOptions& options, fz_cookie* cookie) : options_(options), cookie_(cookie) {
+    if (options.deadline_ms > 0 || options.cancel) thread_ = std::thread([this] { Run(); });
+  }
+  ~AbortWatch() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      done_ = true;
+    }
+    cv_.notify_all();
+    if (thread_.joinable()) thread_.join();
+  }
+  AbortWatch(const AbortWatch&) = delete;
+  AbortWatch& operator=(const AbortWatch&) = delete;
+
+  //! Why extraction must stop now, or OK.
+  Status Check(const std::string& name, int pages_done, int page_count) const {
+    std::string where = name + ": stopped after " + std::to_string(pages_done) + " of " +
+                        std::to_string(page_count) + " pages";
+    if (options_.cancel && options_.cancel->load()) return Status::Cancelled(where + " (cancelled)");
+    if (options_.deadline_ms > 0 && NowEpochMs() >= options_.deadline_ms)
+      return Status::Timeout(where + " (deadline passed)");
+    return Status::Ok();
+  }
+
+ private:
+  void Run() {
+    std::unique_lock<std::mutex> lock(mu_);
+    while (!done_) {
+      if ((options_.cancel && options_.cancel->load()) ||
+          (options_.deadline_ms > 0 && NowEpochMs() >= options_.deadline_ms)) {
+        cookie_->abort = 1;
+        return;
+      }
+      cv_.wait_for(lock, std::chrono::milliseconds(10));
+    }
+  }
+
+  const ExtractOptions& options_;
+  fz_cookie* cookie_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool done_ = false;
+  std::thread thread_;
+};
+
+// ---- File checks --------------------------------------------------------------
+
+std::string Printable(std::string_view bytes) {
+  std::string out;
+  for (unsigned char c : bytes.substr(0, 16)) {
+    if (c >= 0x20 && c < 0x7F) {
+      out += static_cast<char>(c);
+    } else {
+      char hex[8];
+      std::snprintf(hex, sizeof hex, "\\x%02X", c);
+      out += hex;
+    }
+  }
+  return "\"" + out + "\"";
+}
+
+// Rejects what MuPDF would only half-read: missing, empty, foreign or cut-off
+// files. A PDF without "%%EOF" near its end was cut off (an interrupted
+// upload, say); MuPDF could "repair" it into a silently shorter document, so
+// it is refused.
+Status CheckPdfFile(const std::string& path, const std::string& name) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) {
+    if (errno == ENOENT) return Status::NotFound(name + ": no such file");
+    return Status::InvalidInput(name + ": cannot read file: " + std::strerror(errno));
+  }
+  if (S_ISDIR(st.st_mode)) return Status::InvalidInput(name + ": is a directory, not a file");
+  if (st.st_size == 0) return Status::InvalidInput(name + ": empty file (0 bytes)");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::InvalidInput(name + ": cannot read file: " + std::strerror(errno));
+  std::string head(static_cast<size_t>(std::min<int64_t>(st.st_size, kHeadBytes)), '\0');
+  in.read(head.data(), static_cast<std::streamsize>(head.size()));
+  if (head.find("%PDF-") == std::string::npos)
+    return Status::InvalidInput(name + ": not a PDF: file starts with " + Printable(head));
+  const int64_t tail_size = std::min<int64_t>(st.st_size, kTailBytes);
+  std::string tail(static_cast<size_t>(tail_size), '\0');
+  in.seekg(st.st_size - tail_size);
+  in.read(tail.data(), tail_size);
+  if (!in) return Status::InvalidInput(name + ": cannot read file");
+  if (tail.find("%%EOF") == std::string::npos)
+    return Status::InvalidInput(name + ": truncated PDF: no %%EOF marker at the end of the file");
+  return Status::Ok();
+}
+
+// ---- The extractor -------------------------------------------------------------
+
+class PdfExtractor final : public Extractor {
+ public:
+  std::string Format() const override { return "pdf"; }
+
+  bool CanHandle(const std::string& key, std::string_view head) const override {
+    if (head.substr(0, std::min<size_t>(head.size(), kHeadBytes)).find("%PDF-") != std::string_view::npos)
+      return true;
+    return key.size() >= 4 && strcasecmp(key.c_str() + key.size() - 4, ".pdf") == 0;
+  }
+
+  Result<ExtractSummary> Extract(const std::string& path, const std::string& name,
+                                 const ExtractOptions& options, const PageSink& sink) override;
+};
+
+Result<ExtractSummary> PdfExtractor::Extract(const std::string& path, const std::string& name,
+                                             const ExtractOptions& options, const PageSink& sink) {
+  DOCPIPE_RETURN_IF_ERROR(CheckPdfFile(path, name));
+  // One context per call: contexts are not shared between threads.
+  Diagnostics diag;
+  ContextPtr owner(fz_new_context(nullptr, nullptr, kStoreBytes));
+  if (!owner) return Status::Internal(name + ": cannot create MuPDF context");
+  fz_context* ctx = owner.get();
+  fz_set_warning_callback(ctx, OnWarning, &diag);
+  fz_set_error_callback(ctx, OnError, nullptr);
+
+  ErrorText err = "";
+  std::unique_ptr<pdf_document, DocumentDeleter> doc(OpenPdf(ctx, path.c_str(), err), DocumentDeleter{ctx});
+  if (!doc) return Status::InvalidInput(name + ": cannot open PDF: " + err);
+  if (!Unlocked(ctx, doc.get())) return Status::InvalidInput(name + ": encrypted PDF requires a password");
+  const int page_count = CountPages(ctx, doc.get(), err);
+  if (page_count < 0) return Status::InvalidInput(name + ": cannot read the page tree: " + err);
+  if (page_count == 0) return Status::InvalidInput(name + ": PDF has zero pages");
+
+  ExtractSummary summary;
+  summary.format = "pdf";
+  summary.page_count = page_count;
+  char title[512];
+  LookupTitle(ctx, doc.get(), title, sizeof title);
+  summary.title = title;
+
+  fz_cookie cookie = {};
+  AbortWatch watch(options, &cookie);
+  FontSizeStats sizes;
+  int failed_pages = 0;
+  std::string first_failure;
+  for (int i = 0; i < page_count; ++i) {
+    DOCPIPE_RETURN_IF_ERROR(watch.Check(name, i, page_count));
+    ExtractedPage page;
+    page.number = i + 1;
+    std::unique_ptr<fz_stext_page, StextPageDeleter> text(LoadTextPage(ctx, doc.get(), i, &cookie, err),
+                                                          StextPageDeleter{ctx});
+    if (cookie.abort) DOCPIPE_RETURN_IF_ERROR(watch.Check(name, i, page_count));
+    if (!text) {
+      // One broken page should not cost the whole document: it is passed on
+      // empty (no text layer) and reported as a warning.
+      ++failed_pages;
+      if (first_failure.empty()) first_failure = err;
+      diag.Add(("page " + std::to_string(page.number) + ": " + err).c_str());
+      page.has_text_layer = false;
+      page.chars = 0;
+    } else {
+      PageLayout layout = BuildLayout(ctx, text.get(), options.max_page_chars, &page.chars, &page.truncated);
+      text.reset();
+      sizes.Add(layout);
+      PageMarkdown md = RenderPageMarkdown(std::move(layout), sizes.BodySize(), page.number);
+      page.markdown = std::move(md.markdown);
+      page.has_text_layer = !page.markdown.empty();
+      for (HeadingEntry& h : md.headings) summary.outline.push_back(std::move(h));
+      if (page.truncated)
+        diag.Add(("page " + std::to_string(page.number) + ": text truncated at " +
+                  std::to_string(options.max_page_chars) + " characters").c_str());
+    }
+    DOCPIPE_RETURN_IF_ERROR(sink(std::move(page)));
+  }
+  if (failed_pages == page_count)
+    return Status::InvalidInput(name + ": no page could be read: " + first_failure);
+  if (doc->repair_attempted) diag.Add("damaged cross-reference table was repaired");
+  summary.warning_count = diag.warning_count;
+  summary.warnings = std::move(diag.warnings);
+  return summary;
+}
+
+}  // namespace
+
+ExtractorPtr NewPdfExtractor() { return std::make_unique<PdfExtractor>(); }
+
+}  // namespace docpipe

@@ -1,0 +1,301 @@
+#include <iconv.h>
+#include <sys/stat.h>
+#include <uchardet/uchardet.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <fstream>
+#include <memory>
+#include <sstream>
+
+#include "extract/extractor.h"
+
+namespace docpipe {
+namespace {
+
+// Without form feeds, a page ends at the first blank line after this many
+// lines, so that huge text files still yield citeable, bounded pages.
+constexpr int kLinesPerPage = 500;
+// Converted text with more control characters than this share is binary.
+constexpr double kMaxControlShare = 0.01;
+
+int64_t NowEpochMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+bool HasSuffix(const std::string& key, std::string_view suffix) {
+  return key.size() >= suffix.size() &&
+         strcasecmp(key.c_str() + key.size() - suffix.size(), std::string(suffix).c_str()) == 0;
+}
+
+bool IsMarkdownKey(const std::string& key) { return HasSuffix(key, ".md") || HasSuffix(key, ".markdown"); }
+
+Result<std::string> ReadWholeFile(const std::string& path, const std::string& name) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) {
+    if (errno == ENOENT) return Status::NotFound(name + ": no such file");
+    return Status::InvalidInput(name + ": cannot read file: " + std::strerror(errno));
+  }
+  if (S_ISDIR(st.st_mode)) return Status::InvalidInput(name + ": is a directory, not a file");
+  if (st.st_size == 0) return Status::InvalidInput(name + ": empty file");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::InvalidInput(name + ": cannot read file: " + std::strerror(errno));
+  std::string data(static_cast<size_t>(st.st_size), '\0');
+  in.read(data.data(), st.st_size);
+  if (in.gcount() != st.st_size) return Status::InvalidInput(name + ": cannot read file: short read");
+  return data;
+}
+
+// Offset of the first byte that breaks UTF-8, or npos when all is valid.
+size_t FirstInvalidUtf8(std::string_view s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    unsigned char c = s[i];
+    size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+    if (len == 0 || i + len > s.size()) return i;
+    for (size_t k = 1; k < len; ++k)
+      if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return i;
+    if (len == 2 && c < 0xC2) return i;  // overlong
+    i += len;
+  }
+  return std::string_view::npos;
+}
+
+struct IconvCloser {
+  void operator()(void* cd) const { iconv_close(static_cast<iconv_t>(cd)); }
+};
+
+Result<std::string> ConvertToUtf8(std::string_view in, const char* from) {
+  iconv_t raw = iconv_open("UTF-8", from);
+  if (raw == reinterpret_cast<iconv_t>(-1)) return Status::InvalidInput(std::string("unknown encoding ") + from);
+  std::unique_ptr<void, IconvCloser> cd(raw);
+  std::string out(in.size() * 2 + 16, '\0');
+  char* src = const_cast<char*>(in.data());
+  size_t src_left = in.size();
+  size_t done = 0;
+  while (src_left > 0) {
+    char* dst = out.data() + done;
+    size_t dst_left = out.size() - done;
+    size_t rc = iconv(raw, &src, &src_left, &dst, &dst_left);
+    done = out.size() - dst_left;
+    if (rc == static_cast<size_t>(-1)) {
+      if (errno == E2BIG) {
+        out.resize(out.size() * 2);
+        continue;
+      }
+      return Status::InvalidInput(std::string("not valid ") + from + " at byte " +
+                                  std::to_string(in.size() - src_left));
+    }
+  }
+  out.resize(done);
+  return out;
+}
+
+std::string DetectCharset(std::string_view data) {
+  std::unique_ptr<std::remove_pointer_t<uchardet_t>, void (*)(uchardet_t)> ud(uchardet_new(), uchardet_delete);
+  if (!ud || uchardet_handle_data(ud.get(), data.data(), data.size()) != 0) return "";
+  uchardet_data_end(ud.get());
+  const char* cs = uchardet_get_charset(ud.get());
+  return cs ? cs : "";
+}
+
+// Share of code points that are control characters other than layout ones.
+double ControlShare(std::string_view utf8) {
+  size_t controls = 0, total = 0;
+  for (size_t i = 0; i < utf8.size(); ++i) {
+    unsigned char c = utf8[i];
+    if ((c & 0xC0) == 0x80) continue;
+    ++total;
+    if (c < 0x20 && c != '\n' && c != '\r' && c != '\t' && c != '\f') ++controls;
+    if (c == 0xC2 && i + 1 < utf8.size() && static_cast<unsigned char>(utf8[i + 1]) < 0xA0) ++controls;  // C1
+  }
+  return total ? static_cast<double>(controls) / total : 0;
+}
+
+// Any input to UTF-8: BOMs decide first, then validation, then detection.
+Result<std::string> DecodeText(std::string data, const std::string& name, std::vector<std::string>* notes) {
+  auto starts = [&](std::string_view p) { return data.compare(0, p.size(), p) == 0; };
+  if (starts("\xEF\xBB\xBF")) data.erase(0, 3);
+  const char* utf16 = starts("\xFF\xFE") ? "UTF-16LE" : starts("\xFE\xFF") ? "UTF-16BE" : nullptr;
+  if (utf16) {
+    Result<std::string> converted = ConvertToUtf8(std::string_view(data).substr(2), utf16);
+    if (!converted.ok()) return converted.status().Annotate(name);
+    return converted;
+  }
+  if (size_t nul = data.find('\0'); nul != std::string::npos)
+    return Status::InvalidInput(name + ": binary data (NUL byte at offset " + std::to_string(nul) + ")");
+  size_t bad = FirstInvalidUtf8(data);
+  if (bad == std::string::npos) return data;
+  const std::string charset = DetectCharset(data);
+  if (!charset.empty() && charset != "ASCII" && charset != "UTF-8") {
+    Result<std::string> converted = ConvertToUtf8(data, charset.c_str());
+    if (converted.ok() && ControlShare(*converted) <= kMaxControlShare) {
+      notes->push_back("converted from " + charset);
+      return converted;
+    }
+  }
+  return Status::InvalidInput(name + ": not valid UTF-8 at byte " + std::to_string(bad) +
+                              " and encoding could not be detected");
+}
+
+bool IsBlank(std::string_view line) { return line.find_first_not_of(" \t\r") == std::string_view::npos; }
+
+// Plain text to Markdown: paragraphs are runs of non-blank lines, re-joined
+// with spaces (hard-wrapped prose); a leading '#' is escaped so it is not
+// read as a heading.
+std::string TextToMarkdown(std::string_view text) {
+  std::string out, para;
+  auto flush = [&] {
+    if (para.empty()) return;
+    if (!out.empty()) out += "\n\n";
+    if (para[0] == '#') out += '\\';
+    out += para;
+    para.clear();
+  };
+  size_t pos = 0;
+  while (pos <= text.size()) {
+    size_t end = text.find('\n', pos);
+    if (end == std::string_view::npos) end = text.size();
+    std::string_view line = text.substr(pos, end - pos);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (IsBlank(line)) {
+      flush();
+    } else {
+      size_t b = line.find_first_not_of(" \t");
+      size_t e = line.find_last_not_of(" \t");
+      if (!para.empty()) para += ' ';
+      para.append(line.substr(b, e - b + 1));
+    }
+    pos = end + 1;
+  }
+  flush();
+  return out;
+}
+
+std::string TrimBlankLines(std::string_view text) {
+  std::string out(text);
+  size_t i = 0;
+  while (i < out.size() && (out[i] == '\n' || out[i] == '\r')) ++i;
+  out.erase(0, i);
+  while (!out.empty() && (out.back() == '\n' || out.back() == '\r' || out.back() == ' ')) out.pop_back();
+  return out;
+}
+
+// Splits at form feeds, and at the first blank line (outside ``` fences)
+// after kLinesPerPage lines.
+std::vector<std::string_view> SplitPages(std::string_view text) {
+  std::vector<std::string_view> pages;
+  size_t page_start = 0, pos = 0;
+  int lines = 0;
+  bool in_fence = false;
+  while (pos < text.size()) {
+    size_t end = text.find_first_of("\n\f", pos);
+    if (end == std::string_view::npos) end = text.size();
+    std::string_view line = text.substr(pos, end - pos);
+    if (line.rfind("```", 0) == 0) in_fence = !in_fence;
+    ++lines;
+    const bool form_feed = end < text.size() && text[end] == '\f';
+    const bool long_page = lines >= kLinesPerPage && IsBlank(line) && !in_fence;
+    if (form_feed || long_page) {
+      pages.push_back(text.substr(page_start, end - page_start));
+      page_start = end + 1;
+      lines = 0;
+    }
+    pos = end + 1;
+  }
+  if (page_start < text.size() || pages.empty()) pages.push_back(text.substr(std::min(page_start, text.size())));
+  return pages;
+}
+
+// ATX headings outside code fences, for the outline.
+void CollectHeadings(std::string_view md, int page, bool* in_fence, std::vector<HeadingEntry>* out) {
+  size_t pos = 0;
+  while (pos < md.size()) {
+    size_t end = md.find('\n', pos);
+    if (end == std::string_view::npos) end = md.size();
+    std::string_view line = md.substr(pos, end - pos);
+    if (line.rfind("```", 0) == 0 || line.rfind("~~~", 0) == 0) *in_fence = !*in_fence;
+    size_t level = 0;
+    while (level < line.size() && line[level] == '#') ++level;
+    if (!*in_fence && level >= 1 && level <= 6 && level < line.size() && line[level] == ' ') {
+      std::string text(line.substr(level + 1));
+      while (!text.empty() && (text.back() == '#' || text.back() == ' ' || text.back() == '\r')) text.pop_back();
+      if (!text.empty()) out->push_back({static_cast<int>(level), text, page});
+    }
+    pos = end + 1;
+  }
+}
+
+int64_t CountCodePoints(std::string_view s) {
+  int64_t n = 0;
+  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
+  return n;
+}
+
+// Cuts `s` to at most `max` code points without splitting one.
+bool TruncateCodePoints(std::string& s, int64_t max) {
+  int64_t n = 0;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if ((static_cast<unsigned char>(s[i]) & 0xC0) != 0x80 && n++ == max) {
+      s.resize(i);
+      return true;
+    }
+  }
+  return false;
+}
+
+class TextExtractor final : public Extractor {
+ public:
+  std::string Format() const override { return "text"; }
+
+  bool CanHandle(const std::string& key, std::string_view) const override {
+    return IsMarkdownKey(key) || HasSuffix(key, ".txt") || HasSuffix(key, ".text");
+  }
+
+  Result<ExtractSummary> Extract(const std::string& path, const std::string& name,
+                                 const ExtractOptions& options, const PageSink& sink) override {
+    Result<std::string> raw = ReadWholeFile(path, name);
+    if (!raw.ok()) return raw.status();
+    ExtractSummary summary;
+    Result<std::string> text = DecodeText(std::move(*raw), name, &summary.warnings);
+    if (!text.ok()) return text.status();
+    summary.warning_count = static_cast<int>(summary.warnings.size());
+    const bool markdown = IsMarkdownKey(name) || IsMarkdownKey(path);
+    summary.format = markdown ? "markdown" : "text";
+    std::vector<std::string_view> pages = SplitPages(*text);
+    summary.page_count = static_cast<int>(pages.size());
+    bool in_fence = false;
+    for (size_t i = 0; i < pages.size(); ++i) {
+      if (options.cancel && options.cancel->load())
+        return Status::Cancelled(name + ": cancelled after " + std::to_string(i) + " pages");
+      if (options.deadline_ms > 0 && NowEpochMs() >= options.deadline_ms)
+        return Status::Timeout(name + ": deadline passed after " + std::to_string(i) + " pages");
+      ExtractedPage page;
+      page.number = static_cast<int>(i) + 1;
+      page.markdown = markdown ? TrimBlankLines(pages[i]) : TextToMarkdown(pages[i]);
+      page.truncated = TruncateCodePoints(page.markdown, options.max_page_chars);
+      page.chars = CountCodePoints(page.markdown);
+      page.has_text_layer = page.chars > 0;
+      if (markdown) CollectHeadings(page.markdown, page.number, &in_fence, &summary.outline);
+      DOCPIPE_RETURN_IF_ERROR(sink(std::move(page)));
+    }
+    if (markdown) {
+      for (const HeadingEntry& h : summary.outline) {
+        if (h.level == 1) {
+          summary.title = h.text;
+          break;
+        }
+      }
+    }
+    return summary;
+  }
+};
+
+}  // namespace
+
+ExtractorPtr NewTextExtractor() { return std::make_unique<TextExtractor>(); }
+
+}  // namespace docpipe

@@ -1,0 +1,333 @@
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <string_view>
+
+#include <fmt/format.h>
+
+#include "object_store/object_store.h"
+
+namespace docpipe {
+
+namespace fs = std::filesystem;
+
+// ---- LocalFile --------------------------------------------------------------
+
+LocalFile::~LocalFile() {
+  if (temporary_ && !path_.empty()) ::unlink(path_.c_str());
+}
+
+LocalFile::LocalFile(LocalFile&& other) noexcept
+    : path_(std::move(other.path_)), temporary_(other.temporary_) {
+  other.path_.clear();
+  other.temporary_ = false;
+}
+
+// ---- keys -------------------------------------------------------------------
+
+namespace {
+
+// Temporary files of in-progress Puts start with this; List skips them and
+// no key may contain a segment that looks like one.
+constexpr std::string_view kTempPrefix = ".docpipe-tmp-";
+
+// Checks every '/'-separated segment of `s`; `allow_partial_last` accepts an
+// empty last segment (a List prefix like "input/").
+Status CheckSegments(const std::string& s, bool allow_partial_last, const char* what) {
+  if (s.find('\0') != std::string::npos) return Status::InvalidInput(fmt::format("{} contains NUL", what));
+  if (!s.empty() && s[0] == '/') return Status::InvalidInput(fmt::format("{} '{}' is absolute", what, s));
+  size_t start = 0;
+  while (start <= s.size()) {
+    size_t end = s.find('/', start);
+    bool last = end == std::string::npos;
+    std::string_view seg(s.data() + start, (last ? s.size() : end) - start);
+    if (seg.empty() && !(last && allow_partial_last)) {
+      return Status::InvalidInput(fmt::format("{} '{}' has an empty segment", what, s));
+    }
+    // A partial last segment of a prefix may be "." (matching ".foo"), but
+    // never a whole "." or ".." directory.
+    if ((seg == "." || seg == "..") && !(last && allow_partial_last && seg == ".")) {
+      return Status::InvalidInput(fmt::format("{} '{}' has a '{}' segment", what, s, seg));
+    }
+    if (seg.substr(0, kTempPrefix.size()) == kTempPrefix && !(last && allow_partial_last)) {
+      return Status::InvalidInput(fmt::format("{} '{}' uses the reserved prefix {}", what, s, kTempPrefix));
+    }
+    if (last) break;
+    start = end + 1;
+  }
+  return Status::Ok();
+}
+
+bool IsTempName(const std::string& name) { return name.compare(0, kTempPrefix.size(), kTempPrefix) == 0; }
+
+}  // namespace
+
+Status ValidateObjectKey(const std::string& key) {
+  if (key.empty()) return Status::InvalidInput("object key is empty");
+  return CheckSegments(key, /*allow_partial_last=*/false, "object key");
+}
+
+// ---- LocalObjectStore -------------------------------------------------------
+
+namespace {
+
+// Owns a file descriptor.
+class Fd {
+ public:
+  explicit Fd(int fd) : fd_(fd) {}
+  ~Fd() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  int get() const { return fd_; }
+  // Closes now so the caller sees the error (NFS reports write errors here).
+  int Close() {
+    int rc = ::close(fd_);
+    fd_ = -1;
+    return rc;
+  }
+
+ private:
+  int fd_;
+};
+
+// Removes the temporary file of a Put unless it was renamed into place.
+class TempFileGuard {
+ public:
+  explicit TempFileGuard(std::string path) : path_(std::move(path)) {}
+  ~TempFileGuard() {
+    if (!path_.empty()) ::unlink(path_.c_str());
+  }
+  TempFileGuard(const TempFileGuard&) = delete;
+  TempFileGuard& operator=(const TempFileGuard&) = delete;
+  void Release() { path_.clear(); }
+
+ private:
+  std::string path_;
+};
+
+class LocalObjectStore final : public ObjectStore {
+ public:
+  explicit LocalObjectStore(std::string root) : root_(std::move(root)) {}
+
+  Status Put(const std::string& key, std::string_view data) override {
+    DOCPIPE_RETURN_IF_ERROR(ValidateObjectKey(key));
+    return WriteAtomically(key, [&](int fd) -> Status {
+      return WriteAll(fd, data.data(), data.size()) ? Status::Ok() : Error(errno, "writing", key);
+    });
+  }
+
+  Status PutFile(const std::string& key, const std::string& path) override {
+    DOCPIPE_RETURN_IF_ERROR(ValidateObjectKey(key));
+    Fd src(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (src.get() < 0) return Error(errno, "opening source " + path + " for", key);
+    return WriteAtomically(key, [&](int fd) -> Status {
+      char buf[1 << 16];
+      while (true) {
+        ssize_t n = ::read(src.get(), buf, sizeof(buf));
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) return Error(errno, "reading source " + path + " for", key);
+        if (n == 0) return Status::Ok();
+        if (!WriteAll(fd, buf, static_cast<size_t>(n))) return Error(errno, "writing", key);
+      }
+    });
+  }
+
+  Result<std::string> Get(const std::string& key) override { return Read(key, 0, -1); }
+
+  Result<std::string> GetRange(const std::string& key, int64_t offset, int64_t length) override {
+    if (offset < 0 || length < 0) {
+      return Status::InvalidInput(fmt::format("bad range offset={} length={} for {}", offset, length, key));
+    }
+    return Read(key, offset, length);
+  }
+
+  Result<ObjectInfo> Head(const std::string& key) override {
+    DOCPIPE_RETURN_IF_ERROR(ValidateObjectKey(key));
+    struct stat st {};
+    if (::stat(Path(key).c_str(), &st) != 0) return Error(errno, "stat", key);
+    if (!S_ISREG(st.st_mode)) return Status::NotFound("no such object " + key);
+    return Info(key, st);
+  }
+
+  Result<std::vector<ObjectInfo>> List(const std::string& prefix) override {
+    DOCPIPE_RETURN_IF_ERROR(CheckSegments(prefix, /*allow_partial_last=*/true, "list prefix"));
+    // Walk only the deepest directory the prefix names in full.
+    size_t slash = prefix.rfind('/');
+    std::string dir_key = slash == std::string::npos ? "" : prefix.substr(0, slash);
+    std::vector<ObjectInfo> out;
+    DOCPIPE_RETURN_IF_ERROR(Walk(dir_key, prefix, out));
+    std::sort(out.begin(), out.end(), [](const ObjectInfo& a, const ObjectInfo& b) { return a.key < b.key; });
+    return out;
+  }
+
+  Status Delete(const std::string& key) override {
+    DOCPIPE_RETURN_IF_ERROR(ValidateObjectKey(key));
+    if (::unlink(Path(key).c_str()) != 0 && errno != ENOENT) return Error(errno, "deleting", key);
+    // Drop directories the delete left empty, like S3 where prefixes vanish
+    // with their last object; stops at the first non-empty one.
+    std::string dir = key;
+    for (size_t slash = dir.rfind('/'); slash != std::string::npos; slash = dir.rfind('/')) {
+      dir.resize(slash);
+      if (::rmdir(Path(dir).c_str()) != 0) break;
+    }
+    return Status::Ok();
+  }
+
+  Result<LocalFile> Fetch(const std::string& key) override {
+    auto info = Head(key);
+    if (!info.ok()) return info.status();
+    return LocalFile(Path(key), /*temporary=*/false);
+  }
+
+ private:
+  // The one place errno becomes Status; every message names the key.
+  Status Error(int err, const std::string& op, const std::string& key) const {
+    std::string msg = fmt::format("local store {}: {} {}: {}", root_, op, key, std::strerror(err));
+    switch (err) {
+      case ENOENT:
+        return Status::NotFound(std::move(msg));
+      case ENOTDIR:
+      case EISDIR:
+      case EEXIST:
+      case ENAMETOOLONG:
+        return Status::InvalidInput(std::move(msg));  // the key clashes with the tree's shape
+      case ENOSPC:
+      case EDQUOT:
+      case EIO:
+      case EMFILE:
+      case ENFILE:
+      case EAGAIN:
+      case EBUSY:
+      case EINTR:
+        return Status::Unavailable(std::move(msg));
+      default:
+        return Status::Internal(std::move(msg));
+    }
+  }
+
+  std::string Path(const std::string& key) const { return key.empty() ? root_ : root_ + "/" + key; }
+
+  static bool WriteAll(int fd, const char* p, size_t n) {
+    while (n > 0) {
+      ssize_t w = ::write(fd, p, n);
+      if (w < 0 && errno == EINTR) continue;
+      if (w < 0) return false;
+      p += w;
+      n -= static_cast<size_t>(w);
+    }
+    return true;
+  }
+
+  // Writes through a uniquely named temp file in the target directory, then
+  // fsync + rename: readers see the old or the new object, never a torn one.
+  template <typename Writer>
+  Status WriteAtomically(const std::string& key, Writer&& write) {
+    std::string path = Path(key);
+    std::string dir = fs::path(path).parent_path().string();
+    std::string tmpl;
+    int fd = -1;
+    // A concurrent Delete may remove the fresh directory before mkstemp.
+    for (int attempt = 0; fd < 0; ++attempt) {
+      std::error_code ec;
+      fs::create_directories(dir, ec);
+      if (ec) return Error(ec.value(), "creating directory for", key);
+      tmpl = dir + "/" + std::string(kTempPrefix) + "XXXXXX";
+      fd = ::mkostemp(tmpl.data(), O_CLOEXEC);
+      if (fd < 0 && (errno != ENOENT || attempt >= 3)) return Error(errno, "creating temp file for", key);
+    }
+    Fd file(fd);
+    TempFileGuard guard(tmpl);
+    DOCPIPE_RETURN_IF_ERROR(write(file.get()));
+    // mkstemp creates 0600; objects are ordinary files.
+    if (::fchmod(file.get(), 0644) != 0) return Error(errno, "chmod", key);
+    if (::fsync(file.get()) != 0) return Error(errno, "fsync", key);
+    if (file.Close() != 0) return Error(errno, "closing", key);
+    if (::rename(tmpl.c_str(), path.c_str()) != 0) return Error(errno, "renaming into place", key);
+    guard.Release();
+    // Make the rename itself durable.
+    Fd dirfd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (dirfd.get() >= 0) ::fsync(dirfd.get());
+    return Status::Ok();
+  }
+
+  // length < 0 reads to the end.
+  Result<std::string> Read(const std::string& key, int64_t offset, int64_t length) {
+    DOCPIPE_RETURN_IF_ERROR(ValidateObjectKey(key));
+    Fd fd(::open(Path(key).c_str(), O_RDONLY | O_CLOEXEC));
+    if (fd.get() < 0) return Error(errno, "opening", key);
+    struct stat st {};
+    if (::fstat(fd.get(), &st) != 0) return Error(errno, "stat", key);
+    if (!S_ISREG(st.st_mode)) return Status::NotFound("no such object " + key);
+    int64_t size = st.st_size;
+    int64_t start = std::min(offset, size);
+    int64_t n = length < 0 ? size - start : std::min(length, size - start);
+    std::string out(static_cast<size_t>(n), '\0');
+    int64_t done = 0;
+    while (done < n) {
+      ssize_t r = ::pread(fd.get(), out.data() + done, static_cast<size_t>(n - done), start + done);
+      if (r < 0 && errno == EINTR) continue;
+      if (r < 0) return Error(errno, "reading", key);
+      if (r == 0) break;  // truncated underneath us; return what exists
+      done += r;
+    }
+    out.resize(static_cast<size_t>(done));
+    return out;
+  }
+
+  // Cheap metadata fingerprint: every Put renames a new inode into place, so
+  // size, mtime and inode together change whenever the content is replaced.
+  static ObjectInfo Info(const std::string& key, const struct stat& st) {
+    int64_t mtime_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
+    return ObjectInfo{key, static_cast<int64_t>(st.st_size),
+                      fmt::format("{:x}-{:x}-{:x}", st.st_size, mtime_ns, static_cast<uint64_t>(st.st_ino))};
+  }
+
+  Status Walk(const std::string& dir_key, const std::string& prefix, std::vector<ObjectInfo>& out) const {
+    std::error_code ec;
+    fs::directory_iterator it(Path(dir_key), ec);
+    // A missing (or concurrently deleted) directory simply holds nothing.
+    if (ec == std::errc::no_such_file_or_directory || ec == std::errc::not_a_directory) return Status::Ok();
+    if (ec) return Error(ec.value(), "listing", dir_key.empty() ? std::string("/") : dir_key);
+    for (; it != fs::directory_iterator(); it.increment(ec)) {
+      if (ec) return Error(ec.value(), "listing", dir_key);
+      std::string name = it->path().filename().string();
+      if (IsTempName(name)) continue;
+      std::string key = dir_key.empty() ? name : dir_key + "/" + name;
+      // Skip subtrees that cannot match: neither side is a prefix of the other.
+      size_t common = std::min(key.size(), prefix.size());
+      if (key.compare(0, common, prefix, 0, common) != 0) continue;
+      struct stat st {};
+      if (::stat(Path(key).c_str(), &st) != 0) continue;  // vanished meanwhile
+      if (S_ISDIR(st.st_mode)) {
+        DOCPIPE_RETURN_IF_ERROR(Walk(key, prefix, out));
+      } else if (S_ISREG(st.st_mode) && key.size() >= prefix.size()) {
+        out.push_back(Info(key, st));
+      }
+    }
+    return Status::Ok();
+  }
+
+  const std::string root_;
+};
+
+}  // namespace
+
+Result<ObjectStorePtr> NewLocalObjectStore(const std::string& root) {
+  if (root.empty()) return Status::InvalidInput("local object store needs a root directory");
+  std::error_code ec;
+  fs::create_directories(root, ec);
+  if (ec) return Status::Unavailable(fmt::format("local store {}: cannot create root: {}", root, ec.message()));
+  fs::path abs = fs::canonical(root, ec);
+  if (ec) return Status::Unavailable(fmt::format("local store {}: cannot resolve root: {}", root, ec.message()));
+  if (!fs::is_directory(abs)) return Status::InvalidInput("local store root is not a directory: " + root);
+  return ObjectStorePtr(std::make_unique<LocalObjectStore>(abs.string()));
+}
+
+}  // namespace docpipe

@@ -1,0 +1,267 @@
+#include "tables/control_record.h"
+
+#include <cstdio>
+#include <ctime>
+
+#include <fmt/format.h>
+
+namespace docpipe {
+namespace {
+
+using json = nlohmann::json;
+
+// Parses exactly "YYYY-MM-DDTHH:MM:SS.mmmZ" (what FormatIso8601 writes).
+std::optional<TimeMs> ParseIso8601(const std::string& s) {
+  if (s.size() != 24 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':' ||
+      s[19] != '.' || s[23] != 'Z') {
+    return std::nullopt;
+  }
+  auto num = [&](size_t pos, size_t len) -> int {
+    int v = 0;
+    for (size_t i = pos; i < pos + len; ++i) {
+      if (s[i] < '0' || s[i] > '9') return -1;
+      v = v * 10 + (s[i] - '0');
+    }
+    return v;
+  };
+  int year = num(0, 4), mon = num(5, 2), day = num(8, 2);
+  int hour = num(11, 2), min = num(14, 2), sec = num(17, 2), ms = num(20, 3);
+  if (year < 0 || mon < 1 || mon > 12 || day < 1 || day > 31 || hour < 0 || hour > 23 || min < 0 ||
+      min > 59 || sec < 0 || sec > 60 || ms < 0) {
+    return std::nullopt;
+  }
+  std::tm tm{};
+  tm.tm_year = year - 1900;
+  tm.tm_mon = mon - 1;
+  tm.tm_mday = day;
+  tm.tm_hour = hour;
+  tm.tm_min = min;
+  tm.tm_sec = sec;
+  std::time_t secs = timegm(&tm);
+  return static_cast<TimeMs>(secs) * 1000 + ms;
+}
+
+// Cuts at kMaxErrorChars bytes without splitting a UTF-8 sequence.
+std::string CapError(const std::string& e) {
+  if (e.size() <= kMaxErrorChars) return e;
+  size_t n = kMaxErrorChars;
+  while (n > 0 && (static_cast<unsigned char>(e[n]) & 0xC0) == 0x80) --n;
+  return e.substr(0, n);
+}
+
+// Times are omitted when 0 ("not yet"), so a record never claims 1970.
+void PutTime(json& j, const char* name, TimeMs t) {
+  if (t != 0) j[name] = FormatIso8601(t);
+}
+
+// Reads optional fields out of one JSON object; the first type error wins and
+// names the field, so a bad item can be found in the table.
+class FieldReader {
+ public:
+  FieldReader(const json& j, std::string what) : j_(j), what_(std::move(what)) {}
+
+  const json* Find(const char* name) {
+    auto it = j_.find(name);
+    if (it == j_.end() || it->is_null()) return nullptr;
+    return &*it;
+  }
+  void Fail(const char* name, const char* expected) {
+    if (status_.ok()) {
+      status_ = Status::InvalidInput(fmt::format("{}: field '{}' must be {}", what_, name, expected));
+    }
+  }
+  void String(const char* name, std::string& out, bool required = false) {
+    const json* v = Find(name);
+    if (v == nullptr) {
+      if (required) Fail(name, "a non-empty string (missing)");
+      return;
+    }
+    if (!v->is_string()) return Fail(name, "a string");
+    out = v->get<std::string>();
+    if (required && out.empty()) Fail(name, "a non-empty string");
+  }
+  template <typename Int>
+  void Integer(const char* name, Int& out) {
+    const json* v = Find(name);
+    if (v == nullptr) return;
+    if (!v->is_number_integer()) return Fail(name, "an integer");
+    out = v->get<Int>();
+  }
+  void Time(const char* name, TimeMs& out) {
+    const json* v = Find(name);
+    if (v == nullptr) return;
+    if (!v->is_string()) return Fail(name, "an ISO-8601 UTC time string");
+    auto t = ParseIso8601(v->get<std::string>());
+    if (!t) return Fail(name, "an ISO-8601 UTC time like 2026-01-02T03:04:05.678Z");
+    out = *t;
+  }
+  void Object(const char* name, json& out) {
+    const json* v = Find(name);
+    if (v == nullptr) return;
+    if (!v->is_object()) return Fail(name, "an object");
+    out = *v;
+  }
+  const Status& status() const { return status_; }
+
+ private:
+  const json& j_;
+  std::string what_;
+  Status status_;
+};
+
+json ToJson(const StageStatus& s) {
+  json j = json::object();
+  j["status"] = s.status;
+  PutTime(j, "started_at", s.started_at);
+  PutTime(j, "completed_at", s.completed_at);
+  j["duration_ms"] = s.duration_ms;
+  j["attempts"] = s.attempts;
+  j["output_key"] = s.output_key;
+  j["error"] = CapError(s.error);
+  j["metrics"] = s.metrics;
+  return j;
+}
+
+Status StageStatusFromJson(const std::string& stage, const json& j, StageStatus& s) {
+  std::string what = "stage_status." + stage;
+  if (!j.is_object()) return Status::InvalidInput(what + " must be an object");
+  FieldReader r(j, what);
+  r.String("status", s.status);
+  r.Time("started_at", s.started_at);
+  r.Time("completed_at", s.completed_at);
+  r.Integer("duration_ms", s.duration_ms);
+  r.Integer("attempts", s.attempts);
+  r.String("output_key", s.output_key);
+  r.String("error", s.error);
+  r.Object("metrics", s.metrics);
+  return r.status();
+}
+
+}  // namespace
+
+const char* DocStatusName(DocStatus s) {
+  switch (s) {
+    case DocStatus::kPending: return "PENDING";
+    case DocStatus::kInProgress: return "IN_PROGRESS";
+    case DocStatus::kCompleted: return "COMPLETED";
+    case DocStatus::kFailed: return "FAILED";
+    case DocStatus::kSuperseded: return "SUPERSEDED";
+  }
+  return "UNKNOWN";
+}
+
+std::optional<DocStatus> ParseDocStatus(const std::string& s) {
+  for (DocStatus d : {DocStatus::kPending, DocStatus::kInProgress, DocStatus::kCompleted,
+                      DocStatus::kFailed, DocStatus::kSuperseded}) {
+    if (s == DocStatusName(d)) return d;
+  }
+  return std::nullopt;
+}
+
+std::string FormatVersion(int64_t n) { return fmt::format("{:06}", n); }
+
+json ToJson(const ControlRecord& r) {
+  json j = json::object();
+  j["document_id"] = r.document_id;
+  j["processing_version"] = r.processing_version;
+  j["source_key"] = r.source_key;
+  j["source_size"] = r.source_size;
+  j["content_sha256"] = r.content_sha256;
+  j["status"] = DocStatusName(r.status);
+  j["current_stage"] = r.current_stage;
+  json stages = json::object();
+  for (const auto& [name, s] : r.stage_status) stages[name] = ToJson(s);
+  j["stage_status"] = std::move(stages);
+  j["retry_count"] = r.retry_count;
+  j["max_retries"] = r.max_retries;
+  PutTime(j, "created_at", r.created_at);
+  PutTime(j, "updated_at", r.updated_at);
+  if (r.ttl != 0) j["ttl"] = r.ttl;
+  j["last_error"] = CapError(r.last_error);
+  j["error_stage"] = r.error_stage;
+  j["lease_owner"] = r.lease_owner;
+  PutTime(j, "lease_expires_at", r.lease_expires_at);
+  PutTime(j, "next_attempt_at", r.next_attempt_at);
+  j["page_count"] = r.page_count;
+  j["chunk_count"] = r.chunk_count;
+  j["revision"] = r.revision;
+  return j;
+}
+
+Result<ControlRecord> ControlRecordFromJson(const json& j) {
+  if (!j.is_object()) return Status::InvalidInput("control record: not a JSON object");
+  ControlRecord rec;
+  FieldReader r(j, "control record");
+  r.String("document_id", rec.document_id, /*required=*/true);
+  r.String("processing_version", rec.processing_version, /*required=*/true);
+  r.String("source_key", rec.source_key);
+  r.Integer("source_size", rec.source_size);
+  r.String("content_sha256", rec.content_sha256);
+  std::string status;
+  r.String("status", status, /*required=*/true);
+  if (r.status().ok()) {
+    auto parsed = ParseDocStatus(status);
+    if (!parsed) return Status::InvalidInput("control record: field 'status' has unknown value '" + status + "'");
+    rec.status = *parsed;
+  }
+  r.String("current_stage", rec.current_stage);
+  r.Integer("retry_count", rec.retry_count);
+  r.Integer("max_retries", rec.max_retries);
+  r.Time("created_at", rec.created_at);
+  r.Time("updated_at", rec.updated_at);
+  r.Integer("ttl", rec.ttl);
+  r.String("last_error", rec.last_error);
+  r.String("error_stage", rec.error_stage);
+  r.String("lease_owner", rec.lease_owner);
+  r.Time("lease_expires_at", rec.lease_expires_at);
+  r.Time("next_attempt_at", rec.next_attempt_at);
+  r.Integer("page_count", rec.page_count);
+  r.Integer("chunk_count", rec.chunk_count);
+  r.Integer("revision", rec.revision);
+  json stages = json::object();
+  r.Object("stage_status", stages);
+  DOCPIPE_RETURN_IF_ERROR(r.status());
+  for (const auto& [name, sj] : stages.items()) {
+    StageStatus s;
+    DOCPIPE_RETURN_IF_ERROR(StageStatusFromJson(name, sj, s).Annotate("control record"));
+    rec.stage_status.emplace(name, std::move(s));
+  }
+  return rec;
+}
+
+json ToJson(const AuditEvent& e) {
+  json j = json::object();
+  j["document_id"] = e.document_id;
+  j["event_id"] = e.event_id;
+  j["processing_version"] = e.processing_version;
+  j["event_type"] = e.event_type;
+  j["stage"] = e.stage;
+  PutTime(j, "time", e.time);
+  j["worker_id"] = e.worker_id;
+  j["duration_ms"] = e.duration_ms;
+  j["error"] = CapError(e.error);
+  j["details"] = e.details;
+  if (e.ttl != 0) j["ttl"] = e.ttl;
+  return j;
+}
+
+Result<AuditEvent> AuditEventFromJson(const json& j) {
+  if (!j.is_object()) return Status::InvalidInput("audit event: not a JSON object");
+  AuditEvent e;
+  FieldReader r(j, "audit event");
+  r.String("document_id", e.document_id, /*required=*/true);
+  r.String("event_id", e.event_id);
+  r.String("processing_version", e.processing_version);
+  r.String("event_type", e.event_type, /*required=*/true);
+  r.String("stage", e.stage);
+  r.Time("time", e.time);
+  r.String("worker_id", e.worker_id);
+  r.Integer("duration_ms", e.duration_ms);
+  r.String("error", e.error);
+  r.Object("details", e.details);
+  r.Integer("ttl", e.ttl);
+  DOCPIPE_RETURN_IF_ERROR(r.status());
+  return e;
+}
+
+}  // namespace docpipe

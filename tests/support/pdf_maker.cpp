@@ -1,0 +1,256 @@
+#include "support/pdf_maker.h"
+
+#include <mupdf/fitz.h>
+#include <mupdf/pdf.h>
+
+#include <cstdio>
+#include <memory>
+
+namespace docpipe::testing {
+namespace {
+
+constexpr double kMargin = 72;
+
+// MuPDF reports errors with longjmp; a context that stays silent on stderr.
+struct ContextDeleter {
+  void operator()(fz_context* ctx) const { fz_drop_context(ctx); }
+};
+using ContextPtr = std::unique_ptr<fz_context, ContextDeleter>;
+
+void Quiet(void*, const char*) {}
+
+ContextPtr NewQuietContext() {
+  ContextPtr ctx(fz_new_context(nullptr, nullptr, FZ_STORE_DEFAULT));
+  if (ctx) {
+    fz_set_warning_callback(ctx.get(), Quiet, nullptr);
+    fz_set_error_callback(ctx.get(), Quiet, nullptr);
+  }
+  return ctx;
+}
+
+const char* FontResourceName(PdfFont font) {
+  switch (font) {
+    case PdfFont::kSans: return "F1";
+    case PdfFont::kSansBold: return "F2";
+    case PdfFont::kMono: return "F3";
+    case PdfFont::kSerif: return "F4";
+  }
+  return "F4";
+}
+
+// UTF-8 to WinAnsi bytes, escaped for a PDF string literal.
+std::string ToPdfLiteral(const std::string& utf8) {
+  std::string out;
+  for (size_t i = 0; i < utf8.size();) {
+    unsigned char c = utf8[i];
+    uint32_t cp = c;
+    int len = 1;
+    if (c >= 0xF0) { cp = c & 0x07; len = 4; }
+    else if (c >= 0xE0) { cp = c & 0x0F; len = 3; }
+    else if (c >= 0xC0) { cp = c & 0x1F; len = 2; }
+    for (int k = 1; k < len && i + k < utf8.size(); ++k) cp = (cp << 6) | (utf8[i + k] & 0x3F);
+    i += len;
+    unsigned char b = '?';
+    if (cp < 0x80 || (cp >= 0xA0 && cp <= 0xFF)) b = static_cast<unsigned char>(cp);
+    else if (cp == 0x2022) b = 0x95;  // bullet
+    else if (cp == 0x2013) b = 0x96;  // en dash
+    else if (cp == 0x2014) b = 0x97;  // em dash
+    if (b == '(' || b == ')' || b == '\\') out += '\\';
+    if (b < 0x20 || b >= 0x80) {
+      char oct[8];
+      std::snprintf(oct, sizeof oct, "\\%03o", b);
+      out += oct;
+    } else {
+      out += static_cast<char>(b);
+    }
+  }
+  return out;
+}
+
+std::string ContentStream(const PdfPageSpec& page) {
+  std::string s;
+  char buf[128];
+  for (const PdfTextRun& run : page.runs) {
+    std::snprintf(buf, sizeof buf, "BT /%s %.2f Tf %.2f %.2f Td (", FontResourceName(run.font),
+                  run.size, run.x, run.y);
+    s += buf;
+    s += ToPdfLiteral(run.text);
+    s += ") Tj ET\n";
+  }
+  return s;
+}
+
+// Adds the four base-14 fonts as /F1../F4 to the font dictionary `fonts`.
+void AddFonts(fz_context* ctx, pdf_document* doc, pdf_obj* fonts) {
+  static const char* const kBase14[] = {"Helvetica", "Helvetica-Bold", "Courier", "Times-Roman"};
+  static const char* const kNames[] = {"F1", "F2", "F3", "F4"};
+  for (int f = 0; f < 4; ++f) {
+    fz_font* font = fz_new_base14_font(ctx, kBase14[f]);
+    pdf_obj* ref = nullptr;
+    fz_var(ref);
+    fz_try(ctx) ref = pdf_add_simple_font(ctx, doc, font, PDF_SIMPLE_ENCODING_LATIN);
+    fz_always(ctx) fz_drop_font(ctx, font);
+    fz_catch(ctx) fz_rethrow(ctx);
+    pdf_dict_puts_drop(ctx, fonts, kNames[f], ref);
+  }
+}
+
+// All MuPDF calls for MakePdf; only C data inside fz_try so that a longjmp
+// never skips a destructor.
+int WritePdf(fz_context* ctx, const char* title, int page_count, const double* sizes,
+             const char* const* contents, const char* path, char* err, size_t err_len) {
+  pdf_document* doc = nullptr;
+  fz_buffer* buf = nullptr;
+  pdf_obj* resources = nullptr;
+  int rc = 0;
+  fz_var(doc);
+  fz_var(buf);
+  fz_var(resources);
+  fz_try(ctx) {
+    doc = pdf_create_document(ctx);
+    resources = pdf_add_new_dict(ctx, doc, 2);
+    AddFonts(ctx, doc, pdf_dict_put_dict(ctx, resources, PDF_NAME(Font), 4));
+    for (int p = 0; p < page_count; ++p) {
+      buf = fz_new_buffer_from_copied_data(ctx, reinterpret_cast<const unsigned char*>(contents[p]),
+                                           strlen(contents[p]));
+      fz_rect box = fz_make_rect(0, 0, static_cast<float>(sizes[2 * p]),
+                                 static_cast<float>(sizes[2 * p + 1]));
+      pdf_obj* page = pdf_add_page(ctx, doc, box, 0, resources, buf);
+      fz_drop_buffer(ctx, buf);
+      buf = nullptr;
+      pdf_insert_page(ctx, doc, -1, page);
+      pdf_drop_obj(ctx, page);
+    }
+    if (title[0] != '\0') {
+      pdf_obj* info = pdf_add_new_dict(ctx, doc, 2);
+      pdf_dict_put_text_string(ctx, info, PDF_NAME(Title), title);
+      pdf_dict_put_drop(ctx, pdf_trailer(ctx, doc), PDF_NAME(Info), info);
+    }
+    pdf_write_options opts = pdf_default_write_options;
+    opts.do_compress = 1;
+    pdf_save_document(ctx, doc, path, &opts);
+  }
+  fz_always(ctx) {
+    fz_drop_buffer(ctx, buf);
+    pdf_drop_obj(ctx, resources);
+    pdf_drop_document(ctx, doc);
+  }
+  fz_catch(ctx) {
+    std::snprintf(err, err_len, "%s", fz_caught_message(ctx));
+    rc = -1;
+  }
+  return rc;
+}
+
+int WriteHtmlPdf(fz_context* ctx, int page_count, const char* const* html, const char* path,
+                 char* err, size_t err_len) {
+  fz_document_writer* writer = nullptr;
+  fz_story* story = nullptr;
+  fz_buffer* buf = nullptr;
+  int rc = 0;
+  fz_var(writer);
+  fz_var(story);
+  fz_var(buf);
+  fz_try(ctx) {
+    const fz_rect page_box = fz_make_rect(0, 0, 612, 792);
+    const fz_rect where = fz_make_rect(kMargin, kMargin, 612 - kMargin, 792 - kMargin);
+    writer = fz_new_document_writer(ctx, path, "pdf", "compress");
+    for (int p = 0; p < page_count; ++p) {
+      if (html[p][0] == '\0') {
+        fz_begin_page(ctx, writer, page_box);
+        fz_end_page(ctx, writer);
+        continue;
+      }
+      buf = fz_new_buffer_from_copied_data(ctx, reinterpret_cast<const unsigned char*>(html[p]),
+                                           strlen(html[p]));
+      story = fz_new_story(ctx, buf, "", 11, nullptr);
+      int more = 1;
+      while (more) {
+        fz_rect filled;
+        fz_device* dev = fz_begin_page(ctx, writer, page_box);
+        more = fz_place_story(ctx, story, where, &filled);
+        fz_draw_story(ctx, story, dev, fz_identity);
+        fz_end_page(ctx, writer);
+      }
+      fz_drop_story(ctx, story);
+      story = nullptr;
+      fz_drop_buffer(ctx, buf);
+      buf = nullptr;
+    }
+    fz_close_document_writer(ctx, writer);
+  }
+  fz_always(ctx) {
+    fz_drop_story(ctx, story);
+    fz_drop_buffer(ctx, buf);
+    fz_drop_document_writer(ctx, writer);
+  }
+  fz_catch(ctx) {
+    std::snprintf(err, err_len, "%s", fz_caught_message(ctx));
+    rc = -1;
+  }
+  return rc;
+}
+
+}  // namespace
+
+Status MakePdf(const PdfSpec& spec, const std::string& out_path) {
+  ContextPtr ctx = NewQuietContext();
+  if (!ctx) return Status::Internal("cannot create MuPDF context");
+  std::vector<std::string> streams;
+  std::vector<const char*> contents;
+  std::vector<double> sizes;
+  streams.reserve(spec.pages.size());
+  for (const PdfPageSpec& page : spec.pages) {
+    streams.push_back(ContentStream(page));
+    contents.push_back(streams.back().c_str());
+    sizes.push_back(page.width);
+    sizes.push_back(page.height);
+  }
+  char err[256] = "";
+  if (WritePdf(ctx.get(), spec.title.c_str(), static_cast<int>(contents.size()), sizes.data(),
+               contents.data(), out_path.c_str(), err, sizeof err) != 0) {
+    return Status::Internal("writing " + out_path + ": " + err);
+  }
+  return Status::Ok();
+}
+
+Status MakePdfFromHtml(const std::vector<std::string>& html_pages, const std::string& out_path) {
+  ContextPtr ctx = NewQuietContext();
+  if (!ctx) return Status::Internal("cannot create MuPDF context");
+  std::vector<const char*> html;
+  for (const std::string& h : html_pages) html.push_back(h.c_str());
+  char err[256] = "";
+  if (WriteHtmlPdf(ctx.get(), static_cast<int>(html.size()), html.data(), out_path.c_str(), err,
+                   sizeof err) != 0) {
+    return Status::Internal("writing " + out_path + ": " + err);
+  }
+  return Status::Ok();
+}
+
+PdfPageBuilder::PdfPageBuilder(double width, double height) : y_(height - kMargin) {
+  page_.width = width;
+  page_.height = height;
+}
+
+PdfPageBuilder& PdfPageBuilder::Line(const std::string& text, double size, PdfFont font,
+                                     double indent) {
+  y_ -= size;
+  page_.runs.push_back({kMargin + indent, y_, size, font, text});
+  y_ -= size * 0.2;
+  return *this;
+}
+
+PdfPageBuilder& PdfPageBuilder::Row(const std::vector<std::pair<double, std::string>>& cells,
+                                    double size, PdfFont font) {
+  y_ -= size;
+  for (const auto& [x, text] : cells) page_.runs.push_back({kMargin + x, y_, size, font, text});
+  y_ -= size * 0.2;
+  return *this;
+}
+
+PdfPageBuilder& PdfPageBuilder::Gap(double points) {
+  y_ -= points;
+  return *this;
+}
+
+}  // namespace docpipe::testing
