@@ -330,6 +330,37 @@ bool FoldIntoLine(TextLine& last, TextLine& line) {
   return true;
 }
 
+// Dominant size of a line and whether it is all bold.
+std::pair<float, bool> LineStyle(const TextLine& line) {
+  float size = 0;
+  int best = 0, bold = 0, total = 0;
+  for (const TextSpan& s : line.spans) {
+    if (s.chars > best) best = s.chars, size = s.size;
+    bold += s.bold ? s.chars : 0;
+    total += s.chars;
+  }
+  return {size, total > 0 && bold == total};
+}
+
+// A heading set directly above its text often shares one MuPDF block with
+// it. Moves the leading lines of `b` into their own block (appended to
+// `out`) wherever the size or boldness changes, leaving the rest in `b`.
+void SplitAtStyleChanges(TextBlock& b, std::vector<TextBlock>& out) {
+  size_t start = 0;
+  for (size_t i = 1; i < b.lines.size(); ++i) {
+    auto [prev_size, prev_bold] = LineStyle(b.lines[i - 1]);
+    auto [size, bold] = LineStyle(b.lines[i]);
+    if (std::abs(size - prev_size) <= 0.1f * std::max(size, prev_size) && bold == prev_bold) continue;
+    TextBlock head;
+    for (size_t k = start; k < i; ++k) head.lines.push_back(std::move(b.lines[k]));
+    head.x0 = b.x0, head.x1 = b.x1, head.y0 = head.lines.front().y0, head.y1 = head.lines.back().y1;
+    out.push_back(std::move(head));
+    start = i;
+  }
+  b.lines.erase(b.lines.begin(), b.lines.begin() + static_cast<std::ptrdiff_t>(start));
+  if (!b.lines.empty()) b.y0 = b.lines.front().y0;
+}
+
 // MuPDF starts a new line, often a new block, when text on one baseline jumps
 // far to the right (table cells, "1.2   Title" in a contents list). Such
 // pieces are folded back into one line whose spans mark the gaps.
@@ -342,6 +373,8 @@ void MergeSameBaseline(std::vector<TextBlock>& blocks) {
       if (lines.empty() || !FoldIntoLine(lines.back(), line)) lines.push_back(std::move(line));
     }
     b.lines = std::move(lines);
+    if (b.lines.empty()) continue;
+    SplitAtStyleChanges(b, out);
     if (b.lines.empty()) continue;
     if (!out.empty() && b.lines.size() == 1 && FoldIntoLine(out.back().lines.back(), b.lines.front())) {
       out.back().x1 = std::max(out.back().x1, b.x1);

@@ -1,0 +1,37 @@
+// Extracts PDFs with docpipe's PdfExtractor (Markdown built, nothing written)
+// and prints pages, seconds, pages/s and peak RSS.
+// Usage: bench_extract FILE.pdf...
+#include <sys/resource.h>
+
+#include <chrono>
+#include <cstdio>
+
+#include "extract/extractor.h"
+
+int main(int argc, char** argv) {
+  docpipe::ExtractorPtr extractor = docpipe::NewPdfExtractor();
+  int64_t total_pages = 0;
+  double total_s = 0;
+  for (int i = 1; i < argc; ++i) {
+    int64_t bytes = 0;
+    auto start = std::chrono::steady_clock::now();
+    auto r = extractor->Extract(argv[i], argv[i], {}, [&](docpipe::ExtractedPage&& p) {
+      bytes += static_cast<int64_t>(p.markdown.size());
+      return docpipe::Status::Ok();
+    });
+    double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (!r.ok()) {
+      std::fprintf(stderr, "%s\n", r.status().ToString().c_str());
+      return 1;
+    }
+    std::printf("%-50s pages=%5d  %.3f s  %.0f pages/s  %lld bytes md\n", argv[i], r->page_count, s,
+                r->page_count / s, static_cast<long long>(bytes));
+    total_pages += r->page_count;
+    total_s += s;
+  }
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  std::printf("TOTAL pages=%lld  %.3f s  %.0f pages/s  peak_rss_mb=%.1f\n", static_cast<long long>(total_pages),
+              total_s, total_pages / total_s, ru.ru_maxrss / 1024.0);
+  return 0;
+}
