@@ -4,10 +4,6 @@
 
 namespace docpipe {
 
-namespace {
-constexpr size_t kMaxErrorChars = 2000;
-}
-
 std::string CapError(const std::string& error) {
   if (error.size() <= kMaxErrorChars) return error;
   size_t cut = kMaxErrorChars;
