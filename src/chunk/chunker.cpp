@@ -357,8 +357,10 @@ class Chunker {
     const int pack = std::min(opt_.target_tokens, limit);
     std::string current = header;
     size_t rows = 0;
+    bool header_emitted = false;
     auto flush = [&] {
       if (rows > 0) AddUnit(units, current, BlockType::kTable, b.page);
+      header_emitted |= rows > 0;
       current = header;
       rows = 0;
     };
@@ -375,7 +377,10 @@ class Chunker {
         current = with_header;
         rows = 1;
       } else {
-        // One row over budget on its own: cut it as text, header dropped.
+        // One row over budget on its own: cut it as text, header dropped
+        // (but kept once, ahead of the first row, so no text goes missing).
+        if (!header_emitted && !header.empty()) AddUnit(units, header, BlockType::kTable, b.page);
+        header_emitted = true;
         DOCPIPE_RETURN_IF_ERROR(AddProse(lines[i], BlockType::kTable, b.page, limit, units));
       }
     }
