@@ -350,7 +350,10 @@ TEST_F(ChunkerTest, PropertyRandomDocuments) {
   auto sentence = [&] {
     std::string s = word();
     const int n = 1 + static_cast<int>(rng() % 25);
-    for (int i = 0; i < n; ++i) s += (rng() % 40 == 0 ? "" : " ") + word();
+    for (int i = 0; i < n; ++i) {
+      if (rng() % 40 != 0) s += " ";  // sometimes glue words together
+      s += word();
+    }
     return s + (rng() % 5 == 0 ? "!" : ".");
   };
   for (int doc = 0; doc < 200; ++doc) {
