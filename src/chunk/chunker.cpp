@@ -1,0 +1,630 @@
+// Structure-aware chunking. The document is cut into sections at headings;
+// each block of a section becomes one or more "units" no larger than the
+// budget (oversize blocks are split at their natural seams: sentences, words,
+// table rows, code lines); units are packed into chunks up to target_tokens.
+// Every size decision is checked with the tokenizer on the exact text that is
+// emitted, so no chunk exceeds max_tokens even where counts are not additive.
+
+#include "chunk/chunker.h"
+
+#include <algorithm>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "chunk/markdown_blocks.h"
+
+namespace docpipe {
+namespace {
+
+constexpr std::string_view kBlockJoin = "\n\n";
+
+struct Unit {
+  std::string text;
+  BlockType kind = BlockType::kParagraph;
+  int page_start = 0;
+  int page_end = 0;
+};
+
+struct Section {
+  std::vector<std::string> path;  // heading titles, outermost first
+  std::vector<Unit> units;
+};
+
+struct Draft {
+  std::vector<Unit> units;
+  std::string text;
+  int tokens = 0;
+};
+
+bool IsSpace(char c) { return c == ' ' || c == '\n' || c == '\t' || c == '\r' || c == '\f' || c == '\v'; }
+
+std::string_view Trim(std::string_view s) {
+  while (!s.empty() && IsSpace(s.front())) s.remove_prefix(1);
+  while (!s.empty() && IsSpace(s.back())) s.remove_suffix(1);
+  return s;
+}
+
+bool IsContinuationByte(char c) { return (static_cast<unsigned char>(c) & 0xC0) == 0x80; }
+
+int CountCodePoints(std::string_view s) {
+  int n = 0;
+  for (char c : s) n += IsContinuationByte(c) ? 0 : 1;
+  return n;
+}
+
+enum class Seam { kSentence, kWord, kCodePoint };
+
+// Offsets (exclusive ends) where `text` may be cut at the given seam; the
+// last one is always text.size(). Cutting there never splits a UTF-8 sequence.
+std::vector<size_t> SeamEnds(std::string_view text, Seam seam) {
+  std::vector<size_t> ends;
+  const size_t n = text.size();
+  for (size_t i = 0; i < n; ++i) {
+    switch (seam) {
+      case Seam::kSentence: {
+        // After . ! ? (and closing quotes/brackets) followed by whitespace,
+        // and after the CJK full stops, which need no space.
+        const char c = text[i];
+        if (c == '.' || c == '!' || c == '?') {
+          size_t j = i + 1;
+          while (j < n && (text[j] == '"' || text[j] == '\'' || text[j] == ')' || text[j] == ']')) ++j;
+          if (j < n && IsSpace(text[j])) {
+            while (j < n && IsSpace(text[j])) ++j;
+            if (j < n) ends.push_back(j);
+            i = j - 1;
+          }
+        } else if (text.substr(i, 3) == "\xE3\x80\x82" || text.substr(i, 3) == "\xEF\xBC\x81" ||
+                   text.substr(i, 3) == "\xEF\xBC\x9F") {  // 。！？
+          if (i + 3 < n) ends.push_back(i + 3);
+          i += 2;
+        }
+        break;
+      }
+      case Seam::kWord:
+        if (IsSpace(text[i]) && i + 1 < n && !IsSpace(text[i + 1])) ends.push_back(i + 1);
+        break;
+      case Seam::kCodePoint:
+        if (i > 0 && !IsContinuationByte(text[i])) ends.push_back(i);
+        break;
+    }
+  }
+  ends.push_back(n);
+  return ends;
+}
+
+class Splitter {
+ public:
+  explicit Splitter(const Tokenizer& tokenizer) : tok_(tokenizer) {}
+
+  int Count(std::string_view s) const { return static_cast<int>(tok_.Count(s)); }
+
+  // Cuts `text` into trimmed, non-empty pieces of at most `limit` tokens,
+  // packed greedily up to `pack` tokens, preferring sentence seams, then word
+  // seams, then code points. InvalidInput only when a single code point
+  // exceeds `limit` (a budget too small to hold any text).
+  Status SplitProse(std::string_view text, int pack, int limit, std::vector<std::string>* out) const {
+    return SplitAt(text, Seam::kSentence, std::min(pack, limit), limit, out);
+  }
+
+ private:
+  Status SplitAt(std::string_view text, Seam seam, int pack, int limit, std::vector<std::string>* out) const {
+    text = Trim(text);
+    if (text.empty()) return Status::Ok();
+    if (Count(text) <= pack) {
+      out->emplace_back(text);
+      return Status::Ok();
+    }
+    const std::vector<size_t> ends = SeamEnds(text, seam);
+    size_t start = 0;
+    size_t k = 0;
+    while (k < ends.size()) {
+      // Longest run of segments from `start` that fits in `pack`.
+      size_t best = k;
+      bool fits_any = false;
+      if (seam == Seam::kCodePoint) {
+        // Binary search: code-point runs can be long (base64, URLs).
+        size_t lo = k, hi = ends.size();
+        while (lo < hi) {
+          const size_t mid = lo + (hi - lo) / 2;
+          if (Count(Trim(text.substr(start, ends[mid] - start))) <= pack) {
+            lo = mid + 1;
+          } else {
+            hi = mid;
+          }
+        }
+        if (lo > k) {
+          best = lo - 1;
+          fits_any = true;
+        }
+      } else {
+        for (size_t m = k; m < ends.size(); ++m) {
+          if (Count(Trim(text.substr(start, ends[m] - start))) > pack) break;
+          best = m;
+          fits_any = true;
+        }
+      }
+      if (fits_any) {
+        std::string_view piece = Trim(text.substr(start, ends[best] - start));
+        if (!piece.empty()) out->emplace_back(piece);
+        start = ends[best];
+        k = best + 1;
+        continue;
+      }
+      // The next segment alone does not fit: cut it at a finer seam.
+      std::string_view segment = text.substr(start, ends[k] - start);
+      if (seam == Seam::kCodePoint) {
+        if (Count(segment) <= limit) {  // over pack but within the hard limit
+          if (!Trim(segment).empty()) out->emplace_back(Trim(segment));
+          start = ends[k];
+          ++k;
+          continue;
+        }
+        return Status::InvalidInput("max_tokens " + std::to_string(limit) +
+                                    " is too small to hold a single character");
+      }
+      const Seam finer = seam == Seam::kSentence ? Seam::kWord : Seam::kCodePoint;
+      DOCPIPE_RETURN_IF_ERROR(SplitAt(segment, finer, pack, limit, out));
+      start = ends[k];
+      ++k;
+    }
+    return Status::Ok();
+  }
+
+  const Tokenizer& tok_;
+};
+
+std::vector<std::string_view> Lines(std::string_view text) {
+  std::vector<std::string_view> lines;
+  size_t start = 0;
+  while (true) {
+    const size_t end = text.find('\n', start);
+    if (end == std::string_view::npos) {
+      lines.push_back(text.substr(start));
+      return lines;
+    }
+    lines.push_back(text.substr(start, end - start));
+    start = end + 1;
+  }
+}
+
+std::string JoinLines(const std::vector<std::string_view>& lines, size_t from, size_t to) {
+  std::string s;
+  for (size_t i = from; i < to; ++i) {
+    if (i > from) s += '\n';
+    s += lines[i];
+  }
+  return s;
+}
+
+bool IsTableSeparator(std::string_view line) {
+  line = Trim(line);
+  if (line.empty() || line[0] != '|') return false;
+  for (char c : line) {
+    if (c != '|' && c != '-' && c != ':' && c != ' ') return false;
+  }
+  return line.find('-') != std::string_view::npos;
+}
+
+class Chunker {
+ public:
+  Chunker(const Tokenizer& tokenizer, const ChunkOptions& options)
+      : tok_(tokenizer), split_(tokenizer), opt_(options) {}
+
+  Result<std::vector<Chunk>> Run(const std::string& doc_id, const std::string& version,
+                                 const std::vector<ExtractedPage>& pages) {
+    std::vector<Section> sections;
+    DOCPIPE_RETURN_IF_ERROR(BuildSections(ParseMarkdownPages(pages), &sections));
+    std::vector<Chunk> chunks;
+    for (const Section& section : sections) {
+      std::vector<Draft> drafts = Pack(section);
+      MergeSmall(&drafts);
+      for (size_t i = 0; i < drafts.size(); ++i) {
+        Chunk c;
+        c.text = drafts[i].text;
+        if (i > 0 && opt_.overlap_tokens > 0) c.text = WithOverlap(drafts[i - 1], drafts[i]);
+        c.index = static_cast<int>(chunks.size());
+        c.chunk_id = doc_id + ":" + version + ":" + std::to_string(c.index);
+        c.breadcrumbs = section.path;
+        for (size_t k = 0; k < section.path.size(); ++k) {
+          if (k > 0) c.context_prefix += " > ";
+          c.context_prefix += section.path[k];
+        }
+        c.page_start = drafts[i].units.front().page_start;
+        c.page_end = drafts[i].units.front().page_end;
+        for (const Unit& u : drafts[i].units) {
+          c.page_start = std::min(c.page_start, u.page_start);
+          c.page_end = std::max(c.page_end, u.page_end);
+        }
+        c.token_count = Count(c.text);
+        c.char_count = CountCodePoints(c.text);
+        c.type = "text";
+        if (drafts[i].units.size() == 1) {
+          const BlockType k = drafts[i].units[0].kind;
+          if (k == BlockType::kTable || k == BlockType::kCode || k == BlockType::kList) c.type = BlockTypeName(k);
+        }
+        if (c.token_count > opt_.max_tokens) {
+          return Status::Internal("chunk " + c.chunk_id + " has " + std::to_string(c.token_count) +
+                                  " tokens, over max_tokens");
+        }
+        chunks.push_back(std::move(c));
+      }
+    }
+    return chunks;
+  }
+
+ private:
+  int Count(std::string_view s) const { return static_cast<int>(tok_.Count(s)); }
+
+  Status BuildSections(const std::vector<Block>& blocks, std::vector<Section>* sections) {
+    std::vector<std::pair<int, std::string>> path;  // (level, title)
+    Section current;
+    int heading_tokens = 0;
+    auto flush = [&] {
+      if (!current.units.empty()) sections->push_back(std::move(current));
+      current = Section();
+    };
+    for (const Block& b : blocks) {
+      if (b.type == BlockType::kHeading) {
+        flush();
+        while (!path.empty() && path.back().first >= b.level) path.pop_back();
+        path.emplace_back(b.level, b.title);
+        for (const auto& [level, title] : path) current.path.push_back(title);
+        heading_tokens = Count(b.text) + Count(kBlockJoin);
+      }
+      // Leave room for the heading line on top of the section's first chunk,
+      // unless the heading is so long that the block would shrink to nothing.
+      int limit = opt_.max_tokens;
+      if (heading_tokens > 0 && heading_tokens <= opt_.max_tokens / 2) limit -= heading_tokens;
+      DOCPIPE_RETURN_IF_ERROR(AddBlock(b, limit, &current.units));
+    }
+    flush();
+    // A heading directly followed by a deeper heading has no text of its own:
+    // it leads the first chunk of its subsection rather than standing alone.
+    std::vector<Section> merged;
+    std::vector<Unit> pending;
+    for (size_t i = 0; i < sections->size(); ++i) {
+      Section& s = (*sections)[i];
+      s.units.insert(s.units.begin(), pending.begin(), pending.end());
+      pending.clear();
+      const bool headings_only = std::all_of(s.units.begin(), s.units.end(),
+                                             [](const Unit& u) { return u.kind == BlockType::kHeading; });
+      if (headings_only && i + 1 < sections->size()) {
+        const Section& next = (*sections)[i + 1];
+        const bool deeper = next.path.size() > s.path.size() &&
+                            std::equal(s.path.begin(), s.path.end(), next.path.begin());
+        if (deeper) {
+          pending = s.units;
+          continue;
+        }
+      }
+      merged.push_back(std::move(s));
+    }
+    *sections = std::move(merged);
+    return Status::Ok();
+  }
+
+  void AddUnit(std::vector<Unit>* units, std::string text, BlockType kind, int page) {
+    units->push_back(Unit{std::move(text), kind, page, page});
+  }
+
+  Status AddProse(std::string_view text, BlockType kind, int page, int limit, std::vector<Unit>* units) {
+    std::vector<std::string> pieces;
+    DOCPIPE_RETURN_IF_ERROR(split_.SplitProse(text, opt_.target_tokens, limit, &pieces));
+    for (std::string& p : pieces) AddUnit(units, std::move(p), kind, page);
+    return Status::Ok();
+  }
+
+  // Turns one block into units of at most `limit` tokens. Blocks that fit stay
+  // whole (tables and code up to max_tokens regardless of the heading room).
+  Status AddBlock(const Block& b, int limit, std::vector<Unit>* units) {
+    const std::string_view text = Trim(b.text);
+    if (text.empty()) return Status::Ok();
+    const int tokens = Count(text);
+    const bool whole_up_to_max = b.type == BlockType::kTable || b.type == BlockType::kCode;
+    if (tokens <= limit || (whole_up_to_max && tokens <= opt_.max_tokens)) {
+      AddUnit(units, std::string(text), b.type, b.page);
+      return Status::Ok();
+    }
+    switch (b.type) {
+      case BlockType::kTable:
+        return SplitTable(b, limit, units);
+      case BlockType::kCode:
+        return SplitCode(b, limit, units);
+      case BlockType::kList:
+        return SplitList(b, limit, units);
+      case BlockType::kHeading:
+      case BlockType::kParagraph:
+        // A heading line over budget is unusual (extraction glitch); it is
+        // cut like prose, the first piece keeping the "#" marker.
+        return AddProse(text, b.type, b.page, limit, units);
+    }
+    return Status::Ok();
+  }
+
+  // Rows packed up to target, each piece repeating the header row (and the
+  // separator row under it) so that every piece is a readable table.
+  Status SplitTable(const Block& b, int limit, std::vector<Unit>* units) {
+    const std::vector<std::string_view> lines = Lines(Trim(b.text));
+    size_t header_end = 1;
+    if (lines.size() > 1 && IsTableSeparator(lines[1])) header_end = 2;
+    std::string header = JoinLines(lines, 0, header_end);
+    if (Count(header) > limit / 2) {  // a header that big leaves no room: no repeat
+      header.clear();
+      header_end = 0;
+    }
+    const int pack = std::min(opt_.target_tokens, limit);
+    std::string current = header;
+    size_t rows = 0;
+    bool header_emitted = false;
+    auto flush = [&] {
+      if (rows > 0) AddUnit(units, current, BlockType::kTable, b.page);
+      header_emitted |= rows > 0;
+      current = header;
+      rows = 0;
+    };
+    for (size_t i = header_end; i < lines.size(); ++i) {
+      const std::string candidate = current.empty() ? std::string(lines[i]) : current + "\n" + std::string(lines[i]);
+      if (Count(candidate) <= pack || (rows == 0 && Count(candidate) <= limit)) {
+        current = candidate;
+        ++rows;
+        continue;
+      }
+      flush();
+      const std::string with_header = header.empty() ? std::string(lines[i]) : header + "\n" + std::string(lines[i]);
+      if (Count(with_header) <= limit) {
+        current = with_header;
+        rows = 1;
+      } else {
+        // One row over budget on its own: cut it as text, header dropped
+        // (but kept once, ahead of the first row, so no text goes missing).
+        if (!header_emitted && !header.empty()) AddUnit(units, header, BlockType::kTable, b.page);
+        header_emitted = true;
+        DOCPIPE_RETURN_IF_ERROR(AddProse(lines[i], BlockType::kTable, b.page, limit, units));
+      }
+    }
+    flush();
+    return Status::Ok();
+  }
+
+  // Lines packed up to target; each piece is re-fenced so that it stays a
+  // code block (the added fences are the only text not in the source).
+  Status SplitCode(const Block& b, int limit, std::vector<Unit>* units) {
+    const std::vector<std::string_view> lines = Lines(Trim(b.text));
+    const std::string_view opener = lines.front();
+    const std::string_view opener_s = Trim(opener);
+    size_t fence_len = 0;
+    while (fence_len < opener_s.size() && opener_s[fence_len] == opener_s[0]) ++fence_len;
+    const std::string closer(opener_s.substr(0, fence_len));
+    size_t body_end = lines.size();
+    if (lines.size() > 1 && Trim(lines.back()).substr(0, fence_len) == closer) --body_end;
+    const int fence_cost = Count(std::string(opener) + "\n\n" + closer);
+    if (fence_cost + 2 > limit / 2) return AddProse(b.text, BlockType::kCode, b.page, limit, units);
+    const int pack = std::min(opt_.target_tokens, limit);
+    std::string body;
+    auto wrap = [&](const std::string& s) { return std::string(opener) + "\n" + s + "\n" + closer; };
+    auto flush = [&] {
+      if (!body.empty()) AddUnit(units, wrap(body), BlockType::kCode, b.page);
+      body.clear();
+    };
+    for (size_t i = 1; i < body_end; ++i) {
+      const std::string line(lines[i]);
+      const std::string candidate = body.empty() ? line : body + "\n" + line;
+      if (Count(wrap(candidate)) <= pack || (body.empty() && Count(wrap(candidate)) <= limit)) {
+        body = candidate;
+        continue;
+      }
+      flush();
+      if (Count(wrap(line)) <= limit) {
+        body = line;
+        continue;
+      }
+      // A single line over budget: cut it at words, each piece fenced.
+      std::vector<std::string> pieces;
+      DOCPIPE_RETURN_IF_ERROR(split_.SplitProse(line, limit - fence_cost - 2, limit - fence_cost - 2, &pieces));
+      for (const std::string& p : pieces) {
+        std::string w = wrap(p);
+        if (Count(w) > limit) return Status::Internal("code piece over budget after split");
+        AddUnit(units, std::move(w), BlockType::kCode, b.page);
+      }
+    }
+    flush();
+    return Status::Ok();
+  }
+
+  // Items packed up to target; an item over budget is cut like prose.
+  Status SplitList(const Block& b, int limit, std::vector<Unit>* units) {
+    const std::vector<std::string_view> lines = Lines(Trim(b.text));
+    std::vector<std::string> items;
+    for (std::string_view line : lines) {
+      const std::string_view t = Trim(line);
+      const bool top_item = !line.empty() && line[0] != ' ' && line[0] != '\t' && !t.empty();
+      if (items.empty() || top_item) {
+        items.emplace_back(line);
+      } else {
+        items.back() += "\n";
+        items.back() += line;
+      }
+    }
+    const int pack = std::min(opt_.target_tokens, limit);
+    std::string current;
+    for (const std::string& item : items) {
+      const std::string candidate = current.empty() ? item : current + "\n" + item;
+      if (Count(candidate) <= pack || (current.empty() && Count(candidate) <= limit)) {
+        current = candidate;
+        continue;
+      }
+      if (!current.empty()) AddUnit(units, current, BlockType::kList, b.page);
+      current.clear();
+      if (Count(item) <= limit) {
+        current = item;
+      } else {
+        DOCPIPE_RETURN_IF_ERROR(AddProse(item, BlockType::kList, b.page, limit, units));
+      }
+    }
+    if (!current.empty()) AddUnit(units, current, BlockType::kList, b.page);
+    return Status::Ok();
+  }
+
+  static bool HeadingsOnly(const Draft& d) {
+    return std::all_of(d.units.begin(), d.units.end(), [](const Unit& u) { return u.kind == BlockType::kHeading; });
+  }
+
+  // Greedy packing up to target_tokens. A chunk holding only headings takes
+  // the next unit as long as max allows: a heading should not stand alone.
+  std::vector<Draft> Pack(const Section& section) {
+    std::vector<Draft> drafts;
+    Draft cur;
+    for (const Unit& u : section.units) {
+      if (cur.units.empty()) {
+        cur.units.push_back(u);
+        cur.text = u.text;
+        cur.tokens = Count(cur.text);
+        continue;
+      }
+      std::string candidate = cur.text;
+      candidate += kBlockJoin;
+      candidate += u.text;
+      const int tokens = Count(candidate);
+      if (tokens <= opt_.target_tokens || (HeadingsOnly(cur) && tokens <= opt_.max_tokens)) {
+        cur.units.push_back(u);
+        cur.text = std::move(candidate);
+        cur.tokens = tokens;
+        continue;
+      }
+      drafts.push_back(std::move(cur));
+      cur = Draft();
+      cur.units.push_back(u);
+      cur.text = u.text;
+      cur.tokens = Count(cur.text);
+    }
+    if (!cur.units.empty()) drafts.push_back(std::move(cur));
+    return drafts;
+  }
+
+  // A chunk under min_tokens joins the previous chunk of its section when
+  // the result stays within max_tokens.
+  void MergeSmall(std::vector<Draft>* drafts) {
+    std::vector<Draft> out;
+    for (Draft& d : *drafts) {
+      if (!out.empty() && d.tokens < opt_.min_tokens) {
+        Draft& prev = out.back();
+        std::string candidate = prev.text;
+        candidate += kBlockJoin;
+        candidate += d.text;
+        const int tokens = Count(candidate);
+        if (tokens <= opt_.max_tokens) {
+          prev.text = std::move(candidate);
+          prev.tokens = tokens;
+          prev.units.insert(prev.units.end(), d.units.begin(), d.units.end());
+          continue;
+        }
+      }
+      out.push_back(std::move(d));
+    }
+    *drafts = std::move(out);
+  }
+
+  // Prepends the last sentences of `prev` (up to overlap_tokens, and only as
+  // many as keep the chunk within max_tokens). Tables and code are not
+  // sentence-shaped, so a chunk ending in one gives no overlap.
+  std::string WithOverlap(const Draft& prev, const Draft& cur) const {
+    const Unit& last = prev.units.back();
+    if (last.kind != BlockType::kParagraph && last.kind != BlockType::kList) return cur.text;
+    const std::string_view tail_src = last.text;
+    std::vector<size_t> ends = SeamEnds(tail_src, Seam::kSentence);
+    // Sentence starts, latest first: 0 and every seam end except the text end.
+    std::vector<size_t> starts = {0};
+    for (size_t k = 0; k + 1 < ends.size(); ++k) starts.push_back(ends[k]);
+    std::string best;
+    for (auto it = starts.rbegin(); it != starts.rend(); ++it) {
+      const std::string_view tail = Trim(tail_src.substr(*it));
+      if (tail.empty()) continue;
+      if (Count(tail) > opt_.overlap_tokens) break;
+      std::string candidate(tail);
+      candidate += kBlockJoin;
+      candidate += cur.text;
+      if (Count(candidate) > opt_.max_tokens) break;
+      best = std::move(candidate);
+    }
+    return best.empty() ? cur.text : best;
+  }
+
+  const Tokenizer& tok_;
+  Splitter split_;
+  const ChunkOptions& opt_;
+};
+
+Status ValidateOptions(const ChunkOptions& o) {
+  const std::string values = " (min_tokens=" + std::to_string(o.min_tokens) +
+                             ", target_tokens=" + std::to_string(o.target_tokens) +
+                             ", max_tokens=" + std::to_string(o.max_tokens) +
+                             ", overlap_tokens=" + std::to_string(o.overlap_tokens) + ")";
+  if (o.min_tokens <= 0) return Status::InvalidInput("chunk options: min_tokens must be positive" + values);
+  if (o.min_tokens > o.target_tokens) {
+    return Status::InvalidInput("chunk options: min_tokens must not exceed target_tokens" + values);
+  }
+  if (o.target_tokens > o.max_tokens) {
+    return Status::InvalidInput("chunk options: target_tokens must not exceed max_tokens" + values);
+  }
+  if (o.overlap_tokens < 0 || o.overlap_tokens >= o.target_tokens) {
+    return Status::InvalidInput("chunk options: overlap_tokens must be in [0, target_tokens)" + values);
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+nlohmann::json ToJson(const Chunk& c) {
+  return nlohmann::json{{"chunk_id", c.chunk_id},       {"index", c.index},
+                        {"text", c.text},               {"breadcrumbs", c.breadcrumbs},
+                        {"context_prefix", c.context_prefix}, {"page_start", c.page_start},
+                        {"page_end", c.page_end},       {"token_count", c.token_count},
+                        {"char_count", c.char_count},   {"type", c.type}};
+}
+
+Result<Chunk> ChunkFromJson(const nlohmann::json& j) {
+  if (!j.is_object()) return Status::InvalidInput("chunk: expected a JSON object");
+  Chunk c;
+  auto get_string = [&](const char* key, std::string* out) -> Status {
+    auto it = j.find(key);
+    if (it == j.end() || !it->is_string()) return Status::InvalidInput(std::string("chunk: missing string field ") + key);
+    *out = it->get<std::string>();
+    return Status::Ok();
+  };
+  auto get_int = [&](const char* key, int* out) -> Status {
+    auto it = j.find(key);
+    if (it == j.end() || !it->is_number_integer()) {
+      return Status::InvalidInput(std::string("chunk: missing integer field ") + key);
+    }
+    *out = it->get<int>();
+    return Status::Ok();
+  };
+  DOCPIPE_RETURN_IF_ERROR(get_string("chunk_id", &c.chunk_id));
+  DOCPIPE_RETURN_IF_ERROR(get_int("index", &c.index));
+  DOCPIPE_RETURN_IF_ERROR(get_string("text", &c.text));
+  DOCPIPE_RETURN_IF_ERROR(get_string("context_prefix", &c.context_prefix));
+  DOCPIPE_RETURN_IF_ERROR(get_int("page_start", &c.page_start));
+  DOCPIPE_RETURN_IF_ERROR(get_int("page_end", &c.page_end));
+  DOCPIPE_RETURN_IF_ERROR(get_int("token_count", &c.token_count));
+  DOCPIPE_RETURN_IF_ERROR(get_int("char_count", &c.char_count));
+  DOCPIPE_RETURN_IF_ERROR(get_string("type", &c.type));
+  auto it = j.find("breadcrumbs");
+  if (it == j.end() || !it->is_array()) return Status::InvalidInput("chunk: missing array field breadcrumbs");
+  for (const auto& b : *it) {
+    if (!b.is_string()) return Status::InvalidInput("chunk: breadcrumbs must be strings");
+    c.breadcrumbs.push_back(b.get<std::string>());
+  }
+  return c;
+}
+
+Result<std::vector<Chunk>> ChunkDocument(const std::string& document_id, const std::string& version,
+                                         const std::vector<ExtractedPage>& pages, const Tokenizer& tokenizer,
+                                         const ChunkOptions& options) {
+  DOCPIPE_RETURN_IF_ERROR(ValidateOptions(options));
+  Chunker chunker(tokenizer, options);
+  return chunker.Run(document_id, version, pages);
+}
+
+}  // namespace docpipe

@@ -1,0 +1,425 @@
+#include "chunk/chunker.h"
+
+#include <gtest/gtest.h>
+
+#include <random>
+#include <string>
+#include <vector>
+
+namespace docpipe {
+namespace {
+
+class ChunkerTest : public ::testing::Test {
+ protected:
+  static std::vector<ExtractedPage> Pages(const std::vector<std::string>& markdown) {
+    std::vector<ExtractedPage> pages;
+    for (size_t i = 0; i < markdown.size(); ++i) {
+      ExtractedPage p;
+      p.number = static_cast<int>(i) + 1;
+      p.markdown = markdown[i];
+      pages.push_back(p);
+    }
+    return pages;
+  }
+
+  std::vector<Chunk> Run(const std::vector<std::string>& markdown, ChunkOptions o) {
+    Result<std::vector<Chunk>> r = ChunkDocument("doc", "v1", Pages(markdown), *tok_, o);
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    return r.ok() ? r.value() : std::vector<Chunk>{};
+  }
+
+  static ChunkOptions Opts(int min, int target, int max, int overlap = 0) {
+    ChunkOptions o;
+    o.min_tokens = min;
+    o.target_tokens = target;
+    o.max_tokens = max;
+    o.overlap_tokens = overlap;
+    return o;
+  }
+
+  // Every non-whitespace byte of the pages appears, in order, in the
+  // concatenated chunk texts (extra text such as repeated table headers,
+  // re-added fences and overlap is allowed between them).
+  static bool Covers(const std::vector<std::string>& markdown, const std::vector<Chunk>& chunks) {
+    std::string all;
+    for (const Chunk& c : chunks) all += c.text;
+    size_t pos = 0;
+    for (const std::string& page : markdown) {
+      for (size_t at = 0; at < page.size(); ++at) {
+        const char ch = page[at];
+        if (ch == ' ' || ch == '\n' || ch == '\t' || ch == '\r') continue;
+        const size_t found = all.find(ch, pos);
+        if (found == std::string::npos) {
+          ADD_FAILURE() << "missing '" << ch << "' after: " << all.substr(pos > 60 ? pos - 60 : 0, 60)
+                        << "\n page context: " << page.substr(at > 60 ? at - 60 : 0, 120);
+          return false;
+        }
+        pos = found;
+        ++pos;
+      }
+    }
+    return true;
+  }
+
+  static bool ValidUtf8(const std::string& s) {
+    size_t i = 0;
+    while (i < s.size()) {
+      const auto c = static_cast<unsigned char>(s[i]);
+      size_t n = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 0;
+      if (n == 0 || i + n > s.size()) return false;
+      for (size_t k = 1; k < n; ++k) {
+        if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return false;
+      }
+      i += n;
+    }
+    return true;
+  }
+
+  static std::string Sentences(const std::string& stem, int n) {
+    std::string s;
+    for (int i = 0; i < n; ++i) {
+      if (i > 0) s += ' ';
+      s += stem + " number " + std::to_string(i) + " describes the simplex tableau in some detail.";
+    }
+    return s;
+  }
+
+  TokenizerPtr tok_ = NewEstimateTokenizer();
+};
+
+TEST_F(ChunkerTest, HeadingStartsChunkAndBreadcrumbs) {
+  const std::vector<std::string> md = {
+      "# Manual\n\nIntro text here.\n\n## Install\n\nRun the installer.\n\n### Linux\n\nUse apt.\n\n## Usage\n\nCall it."};
+  const std::vector<Chunk> c = Run(md, Opts(1, 200, 400));
+  ASSERT_EQ(c.size(), 4u);
+  EXPECT_EQ(c[0].text, "# Manual\n\nIntro text here.");
+  EXPECT_TRUE(c[0].breadcrumbs == std::vector<std::string>{"Manual"});
+  EXPECT_EQ(c[1].text, "## Install\n\nRun the installer.");
+  EXPECT_EQ(c[1].context_prefix, "Manual > Install");
+  EXPECT_EQ(c[2].text, "### Linux\n\nUse apt.");
+  EXPECT_TRUE((c[2].breadcrumbs == std::vector<std::string>{"Manual", "Install", "Linux"}));
+  EXPECT_EQ(c[2].context_prefix, "Manual > Install > Linux");
+  EXPECT_EQ(c[3].context_prefix, "Manual > Usage");  // sibling replaces, not nests
+  for (size_t i = 0; i < c.size(); ++i) {
+    EXPECT_EQ(c[i].index, static_cast<int>(i));
+    EXPECT_EQ(c[i].chunk_id, "doc:v1:" + std::to_string(i));
+    EXPECT_EQ(c[i].type, "text");
+    EXPECT_EQ(c[i].token_count, static_cast<int>(tok_->Count(c[i].text)));
+  }
+}
+
+TEST_F(ChunkerTest, TextBeforeFirstHeadingHasNoBreadcrumbs) {
+  const std::vector<Chunk> c = Run({"Preface words.\n\n# One\n\nBody."}, Opts(1, 100, 200));
+  ASSERT_EQ(c.size(), 2u);
+  EXPECT_TRUE(c[0].breadcrumbs.empty());
+  EXPECT_EQ(c[0].context_prefix, "");
+}
+
+TEST_F(ChunkerTest, HeadingWithoutTextLeadsItsSubsection) {
+  const std::vector<Chunk> c = Run({"# Book\n\n## Chapter\n\nFirst words."}, Opts(1, 100, 200));
+  ASSERT_EQ(c.size(), 1u);
+  EXPECT_EQ(c[0].text, "# Book\n\n## Chapter\n\nFirst words.");
+  EXPECT_EQ(c[0].context_prefix, "Book > Chapter");
+}
+
+TEST_F(ChunkerTest, SmallBlocksPackedUpToTarget) {
+  std::string md = "# S\n\n";
+  for (int i = 0; i < 40; ++i) md += "Short paragraph " + std::to_string(i) + " of text.\n\n";
+  const ChunkOptions o = Opts(5, 60, 120);
+  const std::vector<Chunk> c = Run({md}, o);
+  ASSERT_GT(c.size(), 2u);
+  for (const Chunk& ch : c) EXPECT_LE(ch.token_count, o.target_tokens);
+  EXPECT_TRUE(Covers({md}, c));
+}
+
+TEST_F(ChunkerTest, OversizeParagraphSplitAtSentences) {
+  const std::string para = Sentences("Sentence", 30);
+  const ChunkOptions o = Opts(10, 60, 100);
+  ASSERT_GT(static_cast<int>(tok_->Count(para)), o.max_tokens);
+  const std::vector<Chunk> c = Run({para}, o);
+  ASSERT_GT(c.size(), 1u);
+  for (const Chunk& ch : c) {
+    EXPECT_LE(ch.token_count, o.max_tokens);
+    // Each piece ends at a sentence end.
+    EXPECT_EQ(ch.text.back(), '.') << ch.text;
+    EXPECT_EQ(ch.text.substr(0, 8), "Sentence") << ch.text;
+  }
+  EXPECT_TRUE(Covers({para}, c));
+}
+
+TEST_F(ChunkerTest, ParagraphUnderMaxNotSplit) {
+  const std::string para = Sentences("Sentence", 6);
+  const ChunkOptions o = Opts(10, 30, 200);
+  ASSERT_GT(static_cast<int>(tok_->Count(para)), o.target_tokens);
+  const std::vector<Chunk> c = Run({para}, o);
+  ASSERT_EQ(c.size(), 1u);
+  EXPECT_EQ(c[0].text, para);
+}
+
+TEST_F(ChunkerTest, OversizeSentenceSplitAtWords) {
+  std::string sentence = "Begin";
+  for (int i = 0; i < 300; ++i) sentence += " word" + std::to_string(i);
+  sentence += ".";
+  const ChunkOptions o = Opts(10, 50, 80);
+  const std::vector<Chunk> c = Run({sentence}, o);
+  ASSERT_GT(c.size(), 2u);
+  for (const Chunk& ch : c) {
+    EXPECT_LE(ch.token_count, o.max_tokens);
+    EXPECT_EQ(ch.text.substr(0, 4) == "word" || ch.text.substr(0, 5) == "Begin", true) << ch.text;
+  }
+  EXPECT_TRUE(Covers({sentence}, c));
+}
+
+TEST_F(ChunkerTest, Utf8NeverSplitInsideSequence) {
+  // No spaces and no sentence ends: only code-point cuts are possible.
+  std::string cjk;
+  for (int i = 0; i < 400; ++i) cjk += (i % 3 == 0) ? "线" : (i % 3 == 1) ? "é" : "😀";
+  const ChunkOptions o = Opts(5, 20, 30);
+  const std::vector<Chunk> c = Run({cjk}, o);
+  ASSERT_GT(c.size(), 5u);
+  std::string joined;
+  for (const Chunk& ch : c) {
+    EXPECT_TRUE(ValidUtf8(ch.text));
+    EXPECT_LE(ch.token_count, o.max_tokens);
+    joined += ch.text;
+  }
+  EXPECT_EQ(joined, cjk);
+}
+
+TEST_F(ChunkerTest, TableKeptWholeUpToMax) {
+  std::string table = "| name | value |\n|---|---|\n";
+  for (int i = 0; i < 10; ++i) table += "| row" + std::to_string(i) + " | " + std::to_string(i * 7) + " |\n";
+  const ChunkOptions o = Opts(1, 40, 400);  // min 1: "After." is not merged into the table
+  ASSERT_GT(static_cast<int>(tok_->Count(table)), o.target_tokens);
+  const std::vector<Chunk> c = Run({"Before.\n\n" + table + "\nAfter."}, o);
+  ASSERT_EQ(c.size(), 3u);
+  EXPECT_EQ(c[1].type, "table");
+  EXPECT_EQ(c[1].text + "\n", table);
+}
+
+TEST_F(ChunkerTest, OversizeTableSplitByRowsWithHeader) {
+  std::string table = "| name | value |\n|---|---|\n";
+  for (int i = 0; i < 60; ++i) table += "| row" + std::to_string(i) + " | " + std::to_string(i * 7) + " |\n";
+  const ChunkOptions o = Opts(5, 50, 80);
+  ASSERT_GT(static_cast<int>(tok_->Count(table)), o.max_tokens);
+  const std::vector<Chunk> c = Run({table}, o);
+  ASSERT_GT(c.size(), 2u);
+  for (const Chunk& ch : c) {
+    EXPECT_EQ(ch.type, "table");
+    EXPECT_EQ(ch.text.substr(0, 26), "| name | value |\n|---|---|") << ch.text;
+    EXPECT_LE(ch.token_count, o.max_tokens);
+  }
+  EXPECT_TRUE(Covers({table}, c));
+}
+
+TEST_F(ChunkerTest, CodeKeptWholeAndOversizeSplitByLines) {
+  std::string code = "```cpp\n";
+  for (int i = 0; i < 8; ++i) code += "int v" + std::to_string(i) + " = f(" + std::to_string(i) + ");\n";
+  code += "```";
+  std::vector<Chunk> c = Run({"Text.\n\n" + code}, Opts(1, 20, 200));
+  ASSERT_EQ(c.size(), 2u);
+  EXPECT_EQ(c[1].type, "code");
+  EXPECT_EQ(c[1].text, code);
+
+  std::string big = "```\n";
+  for (int i = 0; i < 80; ++i) big += "call(" + std::to_string(i) + ");\n";
+  big += "```";
+  const ChunkOptions o = Opts(5, 40, 60);
+  c = Run({big}, o);
+  ASSERT_GT(c.size(), 2u);
+  for (const Chunk& ch : c) {
+    EXPECT_EQ(ch.type, "code");
+    EXPECT_EQ(ch.text.substr(0, 4), "```\n");
+    EXPECT_EQ(ch.text.substr(ch.text.size() - 4), "\n```");
+    EXPECT_LE(ch.token_count, o.max_tokens);
+  }
+  EXPECT_TRUE(Covers({big}, c));
+}
+
+TEST_F(ChunkerTest, SmallTailMergedIntoPrevious) {
+  // Two sections worth of text in one section: the last packed chunk is tiny.
+  const std::string a = Sentences("Alpha", 4);
+  const std::string tiny = "Tail.";
+  const ChunkOptions o = Opts(20, 50, 200);
+  ASSERT_GT(static_cast<int>(tok_->Count(a + "\n\n" + tiny)), o.target_tokens);
+  const std::vector<Chunk> c = Run({a + "\n\n" + tiny}, o);
+  ASSERT_EQ(c.size(), 1u);
+  EXPECT_EQ(c[0].text, a + "\n\n" + tiny);
+
+  // Without min merge (min=1) the tail stands alone.
+  const std::vector<Chunk> c2 = Run({a + "\n\n" + tiny}, Opts(1, 50, 200));
+  ASSERT_EQ(c2.size(), 2u);
+  EXPECT_EQ(c2[1].text, tiny);
+}
+
+TEST_F(ChunkerTest, SmallChunkNotMergedAcrossSections) {
+  const std::string a = Sentences("Alpha", 4);
+  const std::vector<Chunk> c = Run({"# A\n\n" + a + "\n\n# B\n\nTiny."}, Opts(20, 100, 200));
+  ASSERT_EQ(c.size(), 2u);
+  EXPECT_EQ(c[1].text, "# B\n\nTiny.");
+}
+
+TEST_F(ChunkerTest, OverlapRepeatsTailSentences) {
+  const std::string para = Sentences("Sentence", 30);
+  const ChunkOptions o = Opts(10, 60, 100, 20);
+  const std::vector<Chunk> with = Run({para}, o);
+  const std::vector<Chunk> without = Run({para}, Opts(10, 60, 100, 0));
+  ASSERT_EQ(with.size(), without.size());
+  ASSERT_GT(with.size(), 1u);
+  for (size_t i = 1; i < with.size(); ++i) {
+    EXPECT_LE(with[i].token_count, o.max_tokens);
+    // The chunk ends like before and starts with the last sentence of the previous one.
+    const std::string& prev = without[i - 1].text;
+    const std::string last_sentence = prev.substr(prev.rfind("Sentence number"));
+    EXPECT_EQ(with[i].text.substr(0, last_sentence.size()), last_sentence);
+    EXPECT_EQ(with[i].text.substr(with[i].text.size() - without[i].text.size()), without[i].text);
+  }
+  EXPECT_EQ(with[0].text, without[0].text);
+}
+
+TEST_F(ChunkerTest, OverlapNotAcrossSections) {
+  const std::vector<Chunk> c =
+      Run({"# A\n\nFirst section text.\n\n# B\n\nSecond section text."}, Opts(1, 50, 100, 10));
+  ASSERT_EQ(c.size(), 2u);
+  EXPECT_EQ(c[1].text, "# B\n\nSecond section text.");
+}
+
+TEST_F(ChunkerTest, OptionValidation) {
+  const auto pages = Pages({"text"});
+  const std::vector<ChunkOptions> bad = {Opts(0, 10, 20), Opts(20, 10, 30), Opts(5, 40, 30), Opts(5, 10, 20, 10),
+                                         Opts(5, 10, 20, -1)};
+  for (const ChunkOptions& o : bad) {
+    Result<std::vector<Chunk>> r = ChunkDocument("d", "v", pages, *tok_, o);
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.status().code(), Status::Code::kInvalidInput);
+    EXPECT_NE(r.status().message().find("tokens"), std::string::npos);
+  }
+  EXPECT_TRUE(ChunkDocument("d", "v", pages, *tok_, Opts(10, 10, 10, 9)).ok());
+}
+
+TEST_F(ChunkerTest, PageRanges) {
+  const std::vector<std::string> md = {"# T\n\nThe paragraph starts here", "and continues here.\n\n## U\n\nOther.",
+                                       "", "Late text."};
+  const std::vector<Chunk> c = Run(md, Opts(1, 100, 200));
+  ASSERT_EQ(c.size(), 2u);
+  EXPECT_EQ(c[0].page_start, 1);
+  EXPECT_EQ(c[0].page_end, 2);
+  EXPECT_EQ(c[1].page_start, 2);
+  EXPECT_EQ(c[1].page_end, 4);
+}
+
+TEST_F(ChunkerTest, EmptyDocument) {
+  EXPECT_TRUE(Run({}, Opts(1, 10, 20)).empty());
+  EXPECT_TRUE(Run({"", "  \n"}, Opts(1, 10, 20)).empty());
+}
+
+TEST_F(ChunkerTest, JsonRoundTrip) {
+  const std::vector<Chunk> c = Run({"# A\n\n## B\n\nSome text."}, Opts(1, 10, 20));
+  ASSERT_EQ(c.size(), 1u);
+  const nlohmann::json j = ToJson(c[0]);
+  Result<Chunk> back = ChunkFromJson(j);
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(back->chunk_id, c[0].chunk_id);
+  EXPECT_EQ(back->text, c[0].text);
+  EXPECT_EQ(back->breadcrumbs, c[0].breadcrumbs);
+  EXPECT_EQ(back->context_prefix, c[0].context_prefix);
+  EXPECT_EQ(back->page_start, c[0].page_start);
+  EXPECT_EQ(back->token_count, c[0].token_count);
+  EXPECT_EQ(back->char_count, c[0].char_count);
+  EXPECT_EQ(back->type, c[0].type);
+  nlohmann::json broken = j;
+  broken.erase("text");
+  EXPECT_EQ(ChunkFromJson(broken).status().code(), Status::Code::kInvalidInput);
+  broken = j;
+  broken["page_start"] = "one";
+  EXPECT_FALSE(ChunkFromJson(broken).ok());
+}
+
+TEST_F(ChunkerTest, CharCountInCodePoints) {
+  const std::vector<Chunk> c = Run({"Größe ist 线."}, Opts(1, 10, 20));
+  ASSERT_EQ(c.size(), 1u);
+  EXPECT_EQ(c[0].char_count, 12);
+}
+
+// Random documents with a fixed seed: the invariants hold for all of them.
+TEST_F(ChunkerTest, PropertyRandomDocuments) {
+  std::mt19937 rng(20240611);
+  const std::vector<std::string> words = {"the",  "simplex", "Größe", "线性规划", "basis", "x", "ÿ",
+                                          "😀",   "matrix",  "row",   "column", "pivot", "a", "bound"};
+  auto word = [&] { return words[rng() % words.size()]; };
+  auto sentence = [&] {
+    std::string s = word();
+    const int n = 1 + static_cast<int>(rng() % 25);
+    for (int i = 0; i < n; ++i) {
+      if (rng() % 40 != 0) s += " ";  // sometimes glue words together
+      s += word();
+    }
+    return s + (rng() % 5 == 0 ? "!" : ".");
+  };
+  for (int doc = 0; doc < 200; ++doc) {
+    std::vector<std::string> pages;
+    const int npages = 1 + static_cast<int>(rng() % 6);
+    for (int p = 0; p < npages; ++p) {
+      std::string md;
+      const int nblocks = static_cast<int>(rng() % 8);
+      for (int b = 0; b < nblocks; ++b) {
+        switch (rng() % 7) {
+          case 0:
+            md += std::string(1 + rng() % 4, '#') + " " + word() + " " + word() + "\n\n";
+            break;
+          case 1: {
+            md += "| h1 | h2 |\n|---|---|\n";
+            const int rows = static_cast<int>(rng() % 40);
+            for (int r = 0; r < rows; ++r) md += "| " + word() + " | " + sentence() + " |\n";
+            md += "\n";
+            break;
+          }
+          case 2: {
+            md += "```\n";
+            const int lines = static_cast<int>(rng() % 50);
+            for (int l = 0; l < lines; ++l) md += "  f(" + word() + ", " + std::to_string(rng() % 1000) + ");\n";
+            md += "```\n\n";
+            break;
+          }
+          case 3: {
+            const int items = 1 + static_cast<int>(rng() % 12);
+            for (int k = 0; k < items; ++k) md += "- " + sentence() + "\n";
+            md += "\n";
+            break;
+          }
+          default: {
+            const int n = 1 + static_cast<int>(rng() % (rng() % 4 == 0 ? 80 : 6));
+            for (int k = 0; k < n; ++k) md += sentence() + (rng() % 10 == 0 ? "\n" : " ");
+            md += "\n\n";
+          }
+        }
+      }
+      pages.push_back(md);
+    }
+    const int max = 40 + static_cast<int>(rng() % 200);
+    const int target = 10 + static_cast<int>(rng() % (max - 9));
+    const int min = 1 + static_cast<int>(rng() % target);
+    const int overlap = static_cast<int>(rng() % std::min(target, 30));
+    const ChunkOptions o = Opts(min, target, max, overlap);
+    const std::vector<Chunk> c = Run(pages, o);
+    SCOPED_TRACE("doc " + std::to_string(doc));
+    EXPECT_TRUE(Covers(pages, c));
+    int last_page = 0;
+    for (size_t i = 0; i < c.size(); ++i) {
+      EXPECT_LE(static_cast<int>(tok_->Count(c[i].text)), o.max_tokens);
+      EXPECT_EQ(c[i].token_count, static_cast<int>(tok_->Count(c[i].text)));
+      EXPECT_EQ(c[i].index, static_cast<int>(i));
+      EXPECT_EQ(c[i].chunk_id, "doc:v1:" + std::to_string(i));
+      EXPECT_TRUE(ValidUtf8(c[i].text));
+      EXPECT_FALSE(c[i].text.empty());
+      EXPECT_LE(c[i].page_start, c[i].page_end);
+      EXPECT_GE(c[i].page_start, last_page);
+      EXPECT_GE(c[i].page_start, 1);
+      EXPECT_LE(c[i].page_end, npages);
+      last_page = c[i].page_start;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace docpipe
