@@ -217,6 +217,7 @@ class Chunker {
     std::vector<Section> sections;
     DOCPIPE_RETURN_IF_ERROR(BuildSections(ParseMarkdownPages(pages), &sections));
     std::vector<Chunk> chunks;
+    std::vector<bool> opens_section;  // parallel to chunks: first chunk of its section
     for (const Section& section : sections) {
       std::vector<Draft> drafts = Pack(section);
       MergeSmall(&drafts);
@@ -249,7 +250,13 @@ class Chunker {
                                   " tokens, over max_tokens");
         }
         chunks.push_back(std::move(c));
+        opens_section.push_back(i == 0);
       }
+    }
+    MergeSmallSections(chunks, opens_section);
+    for (size_t i = 0; i < chunks.size(); ++i) {
+      chunks[i].index = static_cast<int>(i);
+      chunks[i].chunk_id = doc_id + ":" + version + ":" + std::to_string(i);
     }
     return chunks;
   }
@@ -501,6 +508,53 @@ class Chunker {
     }
     if (!cur.units.empty()) drafts.push_back(std::move(cur));
     return drafts;
+  }
+
+  // Reference manuals cut one topic into many tiny sections ("Synopsis",
+  // "Description", "Returns" under each function): alone, each is too small
+  // to retrieve well. A section's first chunk joins the previous chunk when
+  // either is under min_tokens, the two are siblings or parent and child in
+  // the heading tree, and the result stays within target_tokens; the merged
+  // chunk's breadcrumbs are the common heading path.
+  void MergeSmallSections(std::vector<Chunk>& chunks, const std::vector<bool>& opens_section) const {
+    std::vector<Chunk> out;
+    for (size_t i = 0; i < chunks.size(); ++i) {
+      Chunk& c = chunks[i];
+      if (!out.empty() && opens_section[i]) {
+        Chunk& prev = out.back();
+        size_t common = 0;
+        while (common < prev.breadcrumbs.size() && common < c.breadcrumbs.size() &&
+               prev.breadcrumbs[common] == c.breadcrumbs[common]) {
+          ++common;
+        }
+        const size_t shorter = std::min(prev.breadcrumbs.size(), c.breadcrumbs.size());
+        const bool related = common >= 1 && common + 1 >= shorter;
+        const bool small = prev.token_count < opt_.min_tokens || c.token_count < opt_.min_tokens;
+        if (related && small) {
+          std::string text = prev.text;
+          text += kBlockJoin;
+          text += c.text;
+          const int tokens = Count(text);
+          if (tokens <= opt_.target_tokens) {
+            prev.text = std::move(text);
+            prev.token_count = tokens;
+            prev.char_count = CountCodePoints(prev.text);
+            prev.breadcrumbs.resize(common);
+            prev.context_prefix.clear();
+            for (size_t k = 0; k < common; ++k) {
+              if (k > 0) prev.context_prefix += " > ";
+              prev.context_prefix += prev.breadcrumbs[k];
+            }
+            prev.page_start = std::min(prev.page_start, c.page_start);
+            prev.page_end = std::max(prev.page_end, c.page_end);
+            prev.type = "text";
+            continue;
+          }
+        }
+      }
+      out.push_back(std::move(c));
+    }
+    chunks = std::move(out);
   }
 
   // A chunk under min_tokens joins the previous chunk of its section when

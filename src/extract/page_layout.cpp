@@ -143,11 +143,13 @@ int HeadingLevel(const TextBlock& block, const BlockStyle& style, float body_siz
   if (ratio >= kLevel1Ratio) return 1;
   if (ratio >= kLevel2Ratio) return 2;
   if (ratio >= kLevel3Ratio) return 3;
-  // Bold body-size lines standing alone are the lowest heading level; a
-  // sentence set in bold (ends with punctuation) is emphasis, not a heading.
+  // Bold body-size lines standing alone ("Synopsis", "Returns") are run-in
+  // subheads below every size-based level, so they nest under the section
+  // they belong to; a sentence set in bold (ends with punctuation) is
+  // emphasis, not a heading.
   bool sentence = EndsWith(text, ".") || EndsWith(text, ",") || EndsWith(text, ";");
   if (ratio > 0.95f && style.bold_fraction > 0.9f && block.lines.size() == 1 && text.size() <= 80 && !sentence)
-    return 3;
+    return 4;
   return 0;
 }
 

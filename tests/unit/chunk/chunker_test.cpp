@@ -259,6 +259,26 @@ TEST_F(ChunkerTest, SmallChunkNotMergedAcrossSections) {
   EXPECT_EQ(c[1].text, "# B\n\nTiny.");
 }
 
+TEST_F(ChunkerTest, TinySubsectionsOfOneTopicAreJoined) {
+  // An API reference entry: a section with tiny run-in subsections.
+  const std::string md =
+      "# API\n\n## glp_get_obj_name\n\n### Synopsis\n\n```\nconst char *glp_get_obj_name(glp_prob *P);\n```\n\n"
+      "### Returns\n\nThe routine returns the objective name.\n\n"
+      "## glp_set_obj_dir\n\n" + Sentences("Direction", 12);
+  const std::vector<Chunk> c = Run({md}, Opts(40, 100, 400));
+  ASSERT_GE(c.size(), 2u);
+  EXPECT_NE(c[0].text.find("### Synopsis"), std::string::npos);
+  EXPECT_NE(c[0].text.find("### Returns"), std::string::npos) << c[0].text;
+  EXPECT_TRUE((c[0].breadcrumbs == std::vector<std::string>{"API", "glp_get_obj_name"})) << c[0].context_prefix;
+  EXPECT_EQ(c[0].context_prefix, "API > glp_get_obj_name");
+  for (size_t i = 0; i < c.size(); ++i) {
+    EXPECT_EQ(c[i].chunk_id, "doc:v1:" + std::to_string(i));
+    EXPECT_LE(c[i].token_count, 400);
+  }
+  // A big sibling section stays on its own.
+  EXPECT_EQ(c.back().breadcrumbs.back(), "glp_set_obj_dir");
+}
+
 TEST_F(ChunkerTest, OverlapRepeatsTailSentences) {
   const std::string para = Sentences("Sentence", 30);
   const ChunkOptions o = Opts(10, 60, 100, 20);

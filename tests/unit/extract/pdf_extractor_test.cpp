@@ -357,3 +357,37 @@ TEST_F(PdfExtractorTest, RealManuals) {
 
 }  // namespace
 }  // namespace docpipe
+
+namespace docpipe {
+namespace {
+
+// API references set "Synopsis"/"Returns" in bold at body size under a larger
+// section heading: they must nest below it, not become its siblings.
+TEST(PdfHeadingLevelTest, BoldBodySizeLineNestsUnderSizedHeading) {
+  testing::TempDir dir;
+  PdfSpec spec;
+  spec.pages.push_back(PdfPageBuilder()
+                           .Line("2.4.2 glp_get_obj_name", 13, PdfFont::kSansBold)
+                           .Gap(6)
+                           .Line("Synopsis", 11, PdfFont::kSansBold)
+                           .Gap(4)
+                           .Line("Retrieves the objective function name of the problem object.")
+                           .Line("It returns a pointer to a string that the caller must not free.")
+                           .Build());
+  std::string path = dir.Join("api.pdf");
+  ASSERT_TRUE(testing::MakePdf(spec, path).ok());
+  ExtractorPtr pdf = NewPdfExtractor();
+  std::vector<ExtractedPage> pages;
+  Result<ExtractSummary> s = pdf->Extract(path, "api.pdf", ExtractOptions{}, [&](ExtractedPage&& p) {
+    pages.push_back(std::move(p));
+    return Status::Ok();
+  });
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  ASSERT_EQ(pages.size(), 1u);
+  EXPECT_EQ(pages[0].markdown.substr(0, 41), "### 2.4.2 glp_get_obj_name\n\n#### Synopsis") << pages[0].markdown;
+  ASSERT_EQ(s->outline.size(), 2u);
+  EXPECT_EQ(s->outline[1].level, s->outline[0].level + 1);
+}
+
+}  // namespace
+}  // namespace docpipe
