@@ -1,0 +1,85 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+
+namespace docpipe {
+
+// One chunk as the index stores it: text, metadata and its vector.
+struct IndexedChunk {
+  std::string chunk_id;  // "<doc_id>:<version>:<index>"
+  std::string document_id;
+  std::string processing_version;
+  std::string source_key;
+  std::string text;  // as embedded (redacted when redaction is on)
+  std::vector<std::string> breadcrumbs;
+  int page_start = 0;
+  int page_end = 0;
+  std::string type;  // text, table, code, list
+  std::vector<std::string> key_phrases;
+  std::string language;
+  std::vector<std::string> pii_types;  // PII types found (before redaction)
+  std::vector<float> vector;
+};
+
+enum class SearchMode { kHybrid, kVector, kKeyword };
+
+struct SearchQuery {
+  std::string text;                 // for keyword (BM25) search
+  std::vector<float> vector;        // for vector search (empty in keyword mode)
+  SearchMode mode = SearchMode::kHybrid;
+  int k = 5;
+  std::string document_id;          // "" = every document
+};
+
+struct SearchHit {
+  IndexedChunk chunk;  // vector left empty
+  double score = 0;    // hybrid: RRF score; vector: cosine similarity; keyword: -bm25
+  int vector_rank = 0;   // 1-based rank in the dense list, 0 = absent
+  int keyword_rank = 0;  // 1-based rank in the BM25 list, 0 = absent
+};
+
+struct IndexStats {
+  int64_t chunks = 0;
+  int64_t documents = 0;
+  int dimension = 0;
+};
+
+// Vector + keyword index of chunks. Replacing a document's chunks is atomic:
+// a search sees the old set or the new one, never a mix and never a chunk of
+// an older version. Thread-safe; the local adapter is also process-safe.
+class VectorIndex {
+ public:
+  virtual ~VectorIndex() = default;
+  //! Replaces every chunk of `document_id` with `chunks` (all of `version`).
+  //! InvalidInput when a vector's dimension differs from the index's.
+  virtual Status ReplaceDocument(const std::string& document_id, const std::string& version,
+                                 const std::vector<IndexedChunk>& chunks) = 0;
+  //! Removes the document's chunks; OK when it had none.
+  virtual Status DeleteDocument(const std::string& document_id) = 0;
+  //! Best `k` hits, best first.
+  virtual Result<std::vector<SearchHit>> Search(const SearchQuery& query) = 0;
+  virtual Result<IndexStats> Stats() = 0;
+};
+
+using VectorIndexPtr = std::unique_ptr<VectorIndex>;
+
+struct LocalVectorIndexOptions {
+  std::string directory;  // holds index.db (SQLite: metadata, vectors, FTS5) and hnsw.bin
+  int dimension = 512;
+  int hnsw_m = 16;
+  int hnsw_ef_construction = 200;
+  int hnsw_ef_search = 64;
+  int rrf_k = 60;  // reciprocal rank fusion constant
+};
+
+// The embedded index: hnswlib (cosine) for vectors, SQLite FTS5 (BM25) for
+// keywords, chunk metadata in SQLite, fused by reciprocal rank fusion.
+Result<VectorIndexPtr> NewLocalVectorIndex(LocalVectorIndexOptions options);
+
+}  // namespace docpipe
