@@ -78,7 +78,7 @@ TEST_F(LocalObjectStoreTest, ReadersNeverSeeAPartialObject) {
       ++reads;
     }
   });
-  for (int i = 0; i < 200; ++i) ASSERT_TRUE(store_->Put("hot", i % 2 ? a : b).ok());
+  for (int i = 0; i < 80; ++i) ASSERT_TRUE(store_->Put("hot", i % 2 ? a : b).ok());
   done = true;
   reader.join();
   EXPECT_EQ(torn.load(), 0) << "of " << reads.load() << " reads";
