@@ -172,6 +172,18 @@ TEST_F(SqliteWorkQueueTest, ReceivesUpToMaxInSendOrder) {
   EXPECT_EQ(queue_->Receive(0, 1000, 0).status().code(), Status::Code::kInvalidInput);
 }
 
+TEST_F(SqliteWorkQueueTest, ZeroVisibilityNeverRepeatsWithinABatch) {
+  ASSERT_TRUE(queue_->Send("x", 0).ok());
+  ASSERT_TRUE(queue_->Send("y", 0).ok());
+  auto got = queue_->Receive(5, 0, 0);
+  ASSERT_TRUE(got.ok());
+  ASSERT_EQ(got->size(), 2u);
+  EXPECT_EQ((*got)[0].body, "x");
+  EXPECT_EQ((*got)[1].body, "y");
+  EXPECT_EQ((*got)[0].receive_count, 1);
+  EXPECT_EQ(queue_->Stats()->visible, 2) << "visibility 0: visible again at once";
+}
+
 TEST_F(SqliteWorkQueueTest, StatsCountEachState) {
   ASSERT_TRUE(queue_->Send("v1", 0).ok());
   ASSERT_TRUE(queue_->Send("v2", 0).ok());
