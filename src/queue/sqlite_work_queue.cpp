@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <mutex>
 #include <random>
+#include <set>
 #include <thread>
 
 #include <fmt/format.h>
@@ -152,11 +153,16 @@ class SqliteWorkQueue final : public WorkQueue {
     auto txn = db_->Begin();
     if (!txn.ok()) return txn.status();
     std::vector<QueueMessage> out;
+    // With visibility 0 a delivered message stays visible; never hand it out
+    // twice in one batch.
+    std::set<int64_t> delivered;
     while (static_cast<int>(out.size()) < max) {
-      auto candidates = Visible(now, max - static_cast<int>(out.size()));
+      auto candidates = Visible(now, max - static_cast<int>(out.size()) + static_cast<int>(delivered.size()));
       if (!candidates.ok()) return candidates.status();
+      std::erase_if(*candidates, [&](const Candidate& c) { return delivered.count(c.seq) > 0; });
       if (candidates->empty()) break;
       for (Candidate& c : *candidates) {
+        if (static_cast<int>(out.size()) >= max) break;
         if (c.receive_count + 1 > options_.max_receive_count) {
           DOCPIPE_RETURN_IF_ERROR(MoveToDead(c, now));
           continue;
@@ -167,6 +173,7 @@ class SqliteWorkQueue final : public WorkQueue {
         if (!upd.ok()) return upd.status();
         DOCPIPE_RETURN_IF_ERROR(
             upd->Bind(1, m.receive_count).Bind(2, m.receipt_handle).Bind(3, now + visibility_ms).Bind(4, c.seq).Run());
+        delivered.insert(c.seq);
         out.push_back(std::move(m));
       }
     }

@@ -232,9 +232,14 @@ class SqliteAuditLog final : public AuditLog {
     for (int attempt = 0;; ++attempt) {
       AuditEvent stored = event;
       if (generate) stored.event_id = FormatIso8601(event.time) + "#" + fmt::format("{:08x}", next_suffix_++);
+      std::string item = ToJson(stored).dump();
+      if (item.size() > kMaxItemBytes) {
+        return Status::InvalidInput(fmt::format("audit event {} of {} is {} bytes, over the {} byte budget",
+                                                event.event_type, event.document_id, item.size(), kMaxItemBytes));
+      }
       auto stmt = db_->Prepare("INSERT INTO audit (document_id, event_id, item) VALUES (?, ?, ?)");
       if (!stmt.ok()) return stmt.status();
-      Status s = stmt->Bind(1, stored.document_id).Bind(2, stored.event_id).Bind(3, ToJson(stored).dump()).Run();
+      Status s = stmt->Bind(1, stored.document_id).Bind(2, stored.event_id).Bind(3, item).Run();
       if (s.IsConflict() && generate && attempt < 3) {
         std::random_device rd;
         next_suffix_ = static_cast<uint32_t>(rd());

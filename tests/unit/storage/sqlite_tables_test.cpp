@@ -372,6 +372,10 @@ TEST_F(SqliteAuditLogTest, ExplicitIdsAreKeptAndUnique) {
   EXPECT_EQ(audit_->Append(no_time).code(), Status::Code::kInvalidInput);
   AuditEvent no_doc = Event("", "X", kT0);
   EXPECT_EQ(audit_->Append(no_doc).code(), Status::Code::kInvalidInput);
+  AuditEvent huge = Event("d", "STAGE_COMPLETED", kT0);
+  huge.details["blob"] = std::string(kMaxItemBytes, 'x');
+  EXPECT_EQ(audit_->Append(huge).code(), Status::Code::kInvalidInput);
+  EXPECT_EQ(audit_->List("d")->size(), 1u);
 }
 
 class SqliteMetricsTableTest : public ::testing::Test {
