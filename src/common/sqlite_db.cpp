@@ -1,5 +1,8 @@
 #include "common/sqlite_db.h"
 
+#include <chrono>
+#include <thread>
+
 #include <sqlite3.h>
 
 #include <fmt/format.h>
@@ -33,7 +36,15 @@ Result<std::unique_ptr<SqliteDb>> SqliteDb::Open(const std::string& path) {
   // The busy timeout must be set before anything that takes a lock,
   // including the switch to WAL.
   sqlite3_busy_timeout(raw, 10'000);
-  DOCPIPE_RETURN_IF_ERROR(db->Exec("PRAGMA journal_mode=WAL"));
+  // Switching to WAL needs an exclusive lock, and SQLite may report BUSY
+  // without consulting the busy handler when another process is opening the
+  // same file at that moment; so retry for as long as the busy timeout.
+  for (int waited_ms = 0;; waited_ms += 20) {
+    Status wal = db->Exec("PRAGMA journal_mode=WAL");
+    if (wal.ok()) break;
+    if (wal.code() != Status::Code::kUnavailable || waited_ms >= 10'000) return wal;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
   // NORMAL is durable across process crashes in WAL mode; only an OS crash
   // can lose the last commits, which the at-least-once pipeline tolerates.
   DOCPIPE_RETURN_IF_ERROR(db->Exec("PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON"));

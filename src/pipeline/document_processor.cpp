@@ -409,6 +409,7 @@ ProcessOutcome DocumentProcessor::FinishFailure(Claim& claim, const QueueMessage
   if (retry) {
     events_.Audit(after, audit_event::kRetryScheduled, stage, 0, "",
                   {{"retry_count", after.retry_count}, {"delay_ms", delay}});
+    events_.Count("retries", 1);
     // A fresh message so that receive counts measure crashes, not retries.
     Status sent = services_.queue.Send(WorkMessageBody(after.document_id, after.processing_version), delay);
     if (sent.ok()) {

@@ -67,8 +67,8 @@ nlohmann::json ToJson(const DailyMetrics& m) {
     stages[name] = {{"count", s.count}, {"p50_ms", s.p50_ms}, {"p95_ms", s.p95_ms}};
   }
   nlohmann::json j = {{"date", m.date}};
-  for (const char* k : {kMetricDocumentsCompleted, kMetricDocumentsFailed, kMetricPages, kMetricChunks,
-                        kMetricTokens}) {
+  for (const char* k : {"documents_received", kMetricDocumentsCompleted, kMetricDocumentsFailed,
+                        "duplicates_skipped", "retries", kMetricPages, kMetricChunks, kMetricTokens}) {
     auto it = m.counters.find(k);
     j[k] = it == m.counters.end() ? 0.0 : it->second;
   }

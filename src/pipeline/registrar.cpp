@@ -103,6 +103,7 @@ Result<Registration> Registrar::RegisterStored(const std::string& source_key, in
                                   DocStatusName(latest->status));
         events_.Audit(*latest, audit_event::kDuplicateSkipped, "", 0, "",
                       {{"source_key", source_key}, {"content_sha256", sha256}});
+        events_.Count("duplicates_skipped", 1);
         // Unfinished work gets a fresh message: if the first one was lost in a
         // crash, this revives it; if not, the duplicate is dropped at claim time.
         if (latest->status == DocStatus::kPending || latest->status == DocStatus::kInProgress) {
@@ -131,6 +132,7 @@ Result<Registration> Registrar::RegisterStored(const std::string& source_key, in
     reg.processing_version = rec.processing_version;
     events_.Audit(rec, audit_event::kDocumentReceived, "", 0, "",
                   {{"source_key", source_key}, {"source_size", size}, {"content_sha256", sha256}});
+    events_.Count("documents_received", 1);
     DOCPIPE_RETURN_IF_ERROR(Enqueue(rec.document_id, rec.processing_version));
     return reg;
   }
@@ -163,6 +165,7 @@ Result<Registration> Registrar::RecordUnreadable(const std::string& path, const 
     DOCPIPE_RETURN_IF_ERROR(created);
     reg.processing_version = rec.processing_version;
     events_.Audit(rec, audit_event::kDocumentReceived, "", 0, "", {{"source_key", source_key}});
+    events_.Count("documents_received", 1);
     events_.Audit(rec, audit_event::kDocumentFailed, "register", 0, reg.message);
     events_.Count("documents_failed", 1);
     nlohmann::json err = {{"document_id", rec.document_id},   {"processing_version", rec.processing_version},
