@@ -71,7 +71,14 @@ Result<WalkResult> CollectInputs(const std::vector<std::string>& paths,
   for (const std::string& p : paths) {
     struct stat st {};
     if (::stat(p.c_str(), &st) != 0) {
-      return Status::InvalidInput(fmt::format("{}: {}", p, std::strerror(errno)));
+      struct stat link {};
+      if (::lstat(p.c_str(), &link) != 0) {
+        return Status::InvalidInput(fmt::format("{}: {}", p, std::strerror(errno)));
+      }
+      // The entry exists but cannot be followed (dangling symlink): register
+      // it so it is recorded as a failed document, like any unreadable file.
+      out.files.push_back({p, "input/" + fs::path(p).filename().string()});
+      continue;
     }
     if (S_ISDIR(st.st_mode)) {
       Walk(p, "input/" + FolderName(p) + "/", supported_suffixes, visited, out);

@@ -15,8 +15,14 @@ class FaultInjectionStage final : public Stage {
   std::string Name() const override { return inner_->Name(); }
 
   Result<StageResult> Run(const StageContext& ctx) override {
+    if (!faults_.match.empty() && ctx.record.source_key.find(faults_.match) == std::string::npos) {
+      return inner_->Run(ctx);
+    }
     for (int64_t slept = 0; slept < faults_.delay_ms; slept += 50) {
       if (ctx.cancel != nullptr && ctx.cancel->load()) return Status::Cancelled("injected delay cancelled");
+      if (ctx.deadline_ms > 0 && clock_.NowMs() > ctx.deadline_ms) {
+        return Status::Timeout(fmt::format("{}: {} passed its deadline", ctx.record.source_key, Name()));
+      }
       clock_.SleepMs(std::min<int64_t>(50, faults_.delay_ms - slept));
     }
     auto it = ctx.record.stage_status.find(Name());
@@ -52,6 +58,7 @@ StageFaults StageFaultsFromEnvironment(const Environment& env, const std::string
   StageFaults f;
   f.delay_ms = EnvInt(env, "DOCPIPE_FAULT_" + upper + "_DELAY_MS");
   f.fail_attempts = static_cast<int>(EnvInt(env, "DOCPIPE_FAULT_" + upper + "_FAIL_ATTEMPTS"));
+  if (auto it = env.find("DOCPIPE_FAULT_" + upper + "_MATCH"); it != env.end()) f.match = it->second;
   return f;
 }
 
