@@ -13,7 +13,6 @@
 #include <bit>
 #include <cmath>
 #include <cstdint>
-#include <cstring>
 #include <exception>
 #include <limits>
 #include <string>
@@ -255,64 +254,116 @@ const std::unordered_set<std::string_view>& Stopwords() {
   return kWords;
 }
 
-// Byte offsets of code-point starts in w, plus w.size() as a sentinel.
-std::vector<size_t> CodePointStarts(std::string_view w) {
-  std::vector<size_t> starts;
-  starts.reserve(w.size() + 1);
-  size_t i = 0;
-  while (i < w.size()) {
-    starts.push_back(i);
-    i += std::min(Utf8Length(static_cast<unsigned char>(w[i])), w.size() - i);
-  }
-  starts.push_back(w.size());
-  return starts;
-}
-
 // ---------------------------------------------------------------------------
 // Per-text feature extraction and projection.
 
-struct Features {
-  std::array<std::vector<uint64_t>, kNumClasses> keys;  // one entry per occurrence
-  int64_t words = 0;
-};
+// Term-frequency counter keyed by 64-bit feature key. Entries are kept in
+// first-seen order and the probe sequence is our own, so the floating-point
+// summation order (hence every bit of the output) is the same on every
+// platform; a hash map's iteration order would not be, and sorting cost a
+// third of the run time.
+class FeatureCounter {
+ public:
+  struct Entry {
+    uint64_t key;
+    uint32_t count;
+    FeatureClass cls;
+  };
 
-Features ExtractFeatures(std::string_view text) {
-  Features f;
-  const std::vector<std::string> words = SplitWords(text);
-  f.words = static_cast<int64_t>(words.size());
-  const auto& stop = Stopwords();
+  void Clear() {
+    entries_.clear();
+    std::fill(slots_.begin(), slots_.end(), kEmpty);
+  }
 
-  std::string prev_content;  // previous content-word stem, for bigrams
-  std::string gram_buf;
-  for (const std::string& word : words) {
-    const bool is_stop = stop.count(word) > 0;
-    if (is_stop) {
-      f.keys[kStopUnigram].push_back(FeatureKey(kStopUnigram, word));
-      continue;  // stopwords neither break nor join bigrams, and add no n-grams
-    }
-    std::string stem = Stem(word);
-    f.keys[kUnigram].push_back(FeatureKey(kUnigram, stem));
-    if (!prev_content.empty()) {
-      gram_buf.assign(prev_content).push_back(' ');
-      gram_buf.append(stem);
-      f.keys[kBigram].push_back(FeatureKey(kBigram, gram_buf));
-    }
-    prev_content = std::move(stem);
-
-    // Character n-grams over code points of "<word>", on the unstemmed word
-    // so they also see the suffixes the stemmer does not know.
-    gram_buf.assign("<").append(word).push_back('>');
-    const std::vector<size_t> cp = CodePointStarts(gram_buf);
-    const size_t n_cp = cp.size() - 1;
-    for (size_t n = 3; n <= 5; ++n) {
-      if (n_cp < n) break;
-      for (size_t s = 0; s + n <= n_cp; ++s) {
-        const std::string_view g = std::string_view(gram_buf).substr(cp[s], cp[s + n] - cp[s]);
-        f.keys[kCharGram].push_back(FeatureKey(kCharGram, g));
+  void Add(FeatureClass cls, uint64_t key) {
+    if ((entries_.size() + 1) * 2 > slots_.size()) Grow();
+    const size_t mask = slots_.size() - 1;
+    for (size_t i = key & mask;; i = (i + 1) & mask) {
+      const uint32_t slot = slots_[i];
+      if (slot == kEmpty) {
+        slots_[i] = static_cast<uint32_t>(entries_.size());
+        entries_.push_back({key, 1, cls});
+        return;
+      }
+      if (entries_[slot].key == key) {
+        ++entries_[slot].count;
+        return;
       }
     }
   }
-  return f;
+
+  const std::vector<Entry>& entries() const { return entries_; }
+
+ private:
+  static constexpr uint32_t kEmpty = 0xffffffffu;
+
+  void Grow() {
+    slots_.assign(std::max<size_t>(1024, slots_.size() * 2), kEmpty);
+    const size_t mask = slots_.size() - 1;
+    for (size_t e = 0; e < entries_.size(); ++e) {
+      size_t i = entries_[e].key & mask;
+      while (slots_[i] != kEmpty) i = (i + 1) & mask;
+      slots_[i] = static_cast<uint32_t>(e);
+    }
+  }
+
+  std::vector<Entry> entries_;
+  std::vector<uint32_t> slots_;  // index into entries_, or kEmpty
+};
+
+// Streams "<word>"'s code-point n-grams without building them: the FNV state
+// is fed the same bytes as the materialised string would give.
+void AddCharGrams(std::string_view word, std::vector<size_t>& cp, FeatureCounter& counter) {
+  cp.clear();
+  for (size_t i = 0; i < word.size();) {
+    cp.push_back(i);
+    i += std::min(Utf8Length(static_cast<unsigned char>(word[i])), word.size() - i);
+  }
+  cp.push_back(word.size());
+  const size_t m = cp.size() - 1;  // code points in word; "<word>" has m + 2
+  const char tag = static_cast<char>('0' + kCharGram);
+  const uint64_t seed = Fnv1a64(std::string_view(&tag, 1));
+  for (size_t n = 3; n <= 5; ++n) {
+    if (m + 2 < n) break;
+    // Virtual position p: 0 is '<', 1..m the word's code points, m+1 is '>'.
+    for (size_t s = 0; s + n <= m + 2; ++s) {
+      const size_t e = s + n;  // exclusive
+      uint64_t h = seed;
+      if (s == 0) h = Fnv1a64("<", h);
+      const size_t from = s == 0 ? 0 : s - 1;
+      const size_t to = std::min(e - 1, m);
+      if (to > from) h = Fnv1a64(word.substr(cp[from], cp[to] - cp[from]), h);
+      if (e == m + 2) h = Fnv1a64(">", h);
+      counter.Add(kCharGram, Mix64(h));
+    }
+  }
+}
+
+// Returns the number of words.
+int64_t ExtractFeatures(std::string_view text, FeatureCounter& counter, std::vector<size_t>& cp) {
+  counter.Clear();
+  const std::vector<std::string> words = SplitWords(text);
+  const auto& stop = Stopwords();
+
+  std::string prev_content;  // previous content-word stem, for bigrams
+  const char bigram_tag = static_cast<char>('0' + kBigram);
+  const uint64_t bigram_seed = Fnv1a64(std::string_view(&bigram_tag, 1));
+  for (const std::string& word : words) {
+    if (stop.count(word) > 0) {
+      counter.Add(kStopUnigram, FeatureKey(kStopUnigram, word));
+      continue;  // stopwords neither break nor join bigrams, and add no n-grams
+    }
+    std::string stem = Stem(word);
+    counter.Add(kUnigram, FeatureKey(kUnigram, stem));
+    if (!prev_content.empty()) {  // key of "<prev> <stem>"
+      const uint64_t h = Fnv1a64(stem, Fnv1a64(" ", Fnv1a64(prev_content, bigram_seed)));
+      counter.Add(kBigram, Mix64(h));
+    }
+    prev_content = std::move(stem);
+    // On the unstemmed word, so n-grams also see suffixes the stemmer does not know.
+    AddCharGrams(word, cp, counter);
+  }
+  return static_cast<int64_t>(words.size());
 }
 
 // Adds weight w for feature `key` into two signed buckets (each w/sqrt 2):
@@ -329,35 +380,29 @@ void AddFeature(uint64_t key, double w, std::vector<double>& acc) {
   }
 }
 
-std::vector<float> EmbedOne(std::string_view text, int dimension, int64_t* words) {
-  Features f = ExtractFeatures(text);
-  *words = f.words;
-  std::vector<double> acc(static_cast<size_t>(dimension), 0.0);
-  bool any = false;
-  for (int cls = 0; cls < kNumClasses; ++cls) {
-    std::vector<uint64_t>& keys = f.keys[cls];
-    // Sorting gives term frequencies and a fixed summation order, so the
-    // floating-point result does not depend on hash-map iteration order.
-    std::sort(keys.begin(), keys.end());
-    for (size_t i = 0; i < keys.size();) {
-      size_t j = i;
-      while (j < keys.size() && keys[j] == keys[i]) ++j;
-      const double tf = static_cast<double>(j - i);
-      AddFeature(keys[i], kClassWeight[cls] * (1.0 + std::log(tf)), acc);
-      any = true;
-      i = j;
-    }
+// Per-worker buffers, reused across that worker's texts.
+struct Scratch {
+  FeatureCounter counter;
+  std::vector<size_t> cp;
+  std::vector<double> acc;
+};
+
+std::vector<float> EmbedOne(std::string_view text, int dimension, Scratch& scratch, int64_t* words) {
+  *words = ExtractFeatures(text, scratch.counter, scratch.cp);
+  std::vector<double>& acc = scratch.acc;
+  acc.assign(static_cast<size_t>(dimension), 0.0);
+  for (const FeatureCounter::Entry& e : scratch.counter.entries()) {
+    AddFeature(e.key, kClassWeight[e.cls] * (1.0 + std::log(static_cast<double>(e.count))), acc);
   }
   double norm2 = 0;
   for (double x : acc) norm2 += x * x;
-  if (!any || norm2 <= 0) {
-    // Punctuation-only text: a fixed unit vector instead of 0/0 = NaN. Two
-    // buckets (or exact cancellation of every feature, vanishingly rare)
-    // cannot both be zero here since the buckets get |w|/sqrt 2 each.
+  if (norm2 <= 0) {
+    // Punctuation-only text (or, vanishingly rarely, exact cancellation): a
+    // fixed unit vector instead of 0/0 = NaN. One bucket, so it cannot cancel.
     std::fill(acc.begin(), acc.end(), 0.0);
-    AddFeature(FeatureKey(kUnigram, "<empty>"), 1.0, acc);
-    norm2 = 0;
-    for (double x : acc) norm2 += x * x;
+    const uint64_t k = FeatureKey(kUnigram, "<empty>");
+    acc[((k & 0xffffffffULL) * acc.size()) >> 32] = (k >> 63) ? -1.0 : 1.0;
+    norm2 = 1.0;
   }
   const double inv = 1.0 / std::sqrt(norm2);
   std::vector<float> out(acc.size());
@@ -396,8 +441,9 @@ class LocalEmbedder final : public Embedder {
     // and each vector depends only on its text, so output is identical for
     // any thread count.
     auto run = [&](size_t begin, size_t end) {
+      Scratch scratch;
       for (size_t i = begin; i < end; ++i) {
-        batch.vectors[i] = EmbedOne(texts[i], options_.dimension, &words[i]);
+        batch.vectors[i] = EmbedOne(texts[i], options_.dimension, scratch, &words[i]);
       }
     };
     const size_t n = texts.size();

@@ -154,6 +154,12 @@ TEST_F(LocalEmbedderTest, PunctuationOnlyGivesFiniteUnitVector) {
     EXPECT_NEAR(Norm(v), 1.0, 1e-6) << text;
   }
   EXPECT_EQ(EmbedText(*embedder_, "..."), EmbedText(*embedder_, "?!"));
+  for (int dim = 8; dim <= 8192; dim += 7) {  // no dimension may yield 0/0
+    EmbedderPtr e = NewLocalEmbedder({.dimension = dim, .threads = 1});
+    Result<EmbeddingBatch> r = e->Embed({"--"});
+    ASSERT_TRUE(r.ok());
+    ASSERT_NEAR(Norm(r->vectors[0]), 1.0, 1e-6) << dim;
+  }
   // And it is not what a real word maps to.
   EXPECT_LT(std::abs(Cosine("...", "index")), 0.5);
 }
