@@ -72,6 +72,21 @@ Result<std::unique_ptr<Runtime>> Runtime::Open(const Config& config, const std::
   extractors.push_back(NewTextExtractor());
   rt->stages_.push_back(NewExtractStage(std::move(extractors)));
   rt->stages_.push_back(NewChunkStage(NewEstimateTokenizer(), config.chunk));
+  EnrichOptions enrich;
+  enrich.redact_pii = config.redact_pii;
+  enrich.min_score = config.enrich_min_score;
+  rt->stages_.push_back(NewEnrichStage(NewLocalEnricher(), enrich));
+  Result<EmbedderPtr> embedder = NewLocalEmbedderChecked({config.embed_dimension, config.workers});
+  if (!embedder.ok()) return embedder.status();
+  rt->embedder_ = std::move(*embedder);
+  rt->stages_.push_back(NewEmbedStage(*rt->embedder_, config.embed_batch_size));
+  LocalVectorIndexOptions index_options;
+  index_options.directory = config.IndexDir();
+  index_options.dimension = config.embed_dimension;
+  Result<VectorIndexPtr> index = NewLocalVectorIndex(index_options);
+  if (!index.ok()) return index.status().Annotate("vector index " + config.IndexDir());
+  rt->index_ = std::move(*index);
+  rt->stages_.push_back(NewLoadStage(*rt->index_));
   std::vector<Stage*> stages;
   for (StagePtr& s : rt->stages_) {
     StageFaults faults = StageFaultsFromEnvironment(env, s->Name());

@@ -7,6 +7,8 @@
 #include "common/clock.h"
 #include "common/logger.h"
 #include "config/config.h"
+#include "embed/embedder.h"
+#include "index/vector_index.h"
 #include "pipeline/document_processor.h"
 #include "pipeline/event_recorder.h"
 #include "pipeline/registrar.h"
@@ -32,6 +34,8 @@ class Runtime {
   Registrar& registrar() { return *registrar_; }
   DocumentProcessor& processor() { return *processor_; }
   ProcessorOptions processor_options() const;
+  Embedder& embedder() { return *embedder_; }
+  VectorIndex& index() { return *index_; }
 
   //! Use Open(); public only so it can be built with make_unique.
   explicit Runtime(Config config) : config_(std::move(config)) {}
@@ -48,6 +52,8 @@ class Runtime {
   std::unique_ptr<Services> services_;
   std::unique_ptr<EventRecorder> events_;
   std::unique_ptr<Registrar> registrar_;
+  EmbedderPtr embedder_;
+  VectorIndexPtr index_;
   std::vector<StagePtr> stages_;
   std::unique_ptr<DocumentProcessor> processor_;
 };

@@ -13,7 +13,9 @@
 
 #include "cli/file_walk.h"
 #include "extract/extractor_registry.h"
+#include "pipeline/document_deleter.h"
 #include "pipeline/metrics.h"
+#include "search/search.h"
 #include "pipeline/worker_pool.h"
 
 namespace docpipe {
@@ -430,6 +432,77 @@ int RunMetrics(Runtime& rt, const std::string& date, bool json) {
   }
   if (json) std::cout << arr.dump(2) << "\n";
   return kExitOk;
+}
+
+int RunSearchCommand(Runtime& rt, const SearchCommandOptions& o) {
+  Result<SearchMode> mode = ParseSearchMode(o.mode);
+  if (!mode.ok()) {
+    std::cerr << "docpipe search: " << mode.status().message() << "\n";
+    return kExitUsage;
+  }
+  SearchRequest request{o.query, o.k, o.document_id, *mode};
+  Result<std::vector<SearchResult>> results = RunSearch(rt.embedder(), rt.index(), request);
+  if (!results.ok()) {
+    std::cerr << "docpipe search: " << results.status().message() << "\n";
+    return results.status().code() == Status::Code::kInvalidInput ? kExitUsage : kExitFailed;
+  }
+  if (o.json) {
+    nlohmann::json arr = nlohmann::json::array();
+    for (const SearchResult& r : *results) {
+      const IndexedChunk& c = r.hit.chunk;
+      arr.push_back({{"rank", r.rank},
+                     {"score", r.hit.score},
+                     {"document_id", c.document_id},
+                     {"processing_version", c.processing_version},
+                     {"source_key", c.source_key},
+                     {"chunk_id", c.chunk_id},
+                     {"page_start", c.page_start},
+                     {"page_end", c.page_end},
+                     {"breadcrumbs", c.breadcrumbs},
+                     {"type", c.type},
+                     {"vector_rank", r.hit.vector_rank},
+                     {"keyword_rank", r.hit.keyword_rank},
+                     {"text", c.text}});
+    }
+    std::cout << arr.dump(2) << "\n";
+    return kExitOk;
+  }
+  if (results->empty()) {
+    std::cout << "no results for \"" << o.query << "\"\n";
+    return kExitOk;
+  }
+  const bool tty = isatty(STDOUT_FILENO);
+  const std::string open = tty ? "\x1b[1;33m" : "**", close = tty ? "\x1b[0m" : "**";
+  const std::vector<std::string> terms = QueryTerms(o.query);
+  for (const SearchResult& r : *results) {
+    const IndexedChunk& c = r.hit.chunk;
+    std::string pages = c.page_start == c.page_end ? fmt::format("page {}", c.page_start)
+                                                   : fmt::format("pages {}-{}", c.page_start, c.page_end);
+    std::cout << fmt::format("{:>2}. [{:.4f}] {}  {}\n", r.rank, r.hit.score, c.source_key, pages);
+    if (!c.breadcrumbs.empty()) std::cout << "    " << fmt::format("{}", fmt::join(c.breadcrumbs, " > ")) << "\n";
+    std::cout << "    " << MakeSnippet(c.text, terms, 280, open, close) << "\n\n";
+  }
+  return kExitOk;
+}
+
+int RunDelete(Runtime& rt, const std::vector<std::string>& document_ids, bool json) {
+  int rc = kExitOk;
+  nlohmann::json out = nlohmann::json::array();
+  for (const std::string& id : document_ids) {
+    Result<DeleteReport> r = DeleteDocument(rt.services(), rt.index(), rt.events(), id);
+    if (!r.ok()) {
+      std::cerr << "docpipe delete: " << r.status().message() << "\n";
+      rc = kExitFailed;
+      continue;
+    }
+    if (json) {
+      out.push_back({{"document_id", id}, {"versions", r->versions}, {"objects", r->objects}});
+    } else {
+      std::cout << fmt::format("deleted {}: {} version(s), {} object(s)\n", id, r->versions, r->objects);
+    }
+  }
+  if (json) std::cout << out.dump(2) << "\n";
+  return rc;
 }
 
 }  // namespace docpipe

@@ -50,4 +50,15 @@ int RunRetry(Runtime& rt, const RetryOptions& options, const ShutdownSignal& sig
 
 int RunMetrics(Runtime& rt, const std::string& date, bool json);
 
+struct SearchCommandOptions {
+  std::string query;
+  int k = 5;
+  std::string document_id;
+  std::string mode = "hybrid";
+  bool json = false;
+};
+int RunSearchCommand(Runtime& rt, const SearchCommandOptions& options);
+
+int RunDelete(Runtime& rt, const std::vector<std::string>& document_ids, bool json);
+
 }  // namespace docpipe

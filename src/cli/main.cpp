@@ -28,7 +28,7 @@ void InstallSignalHandlers() {
 
 int main(int argc, char** argv) {
   using namespace docpipe;
-  CLI::App app{"docpipe: document ingestion pipeline for retrieval (extract, chunk, ...)", "docpipe"};
+  CLI::App app{"docpipe: document ingestion pipeline for retrieval (extract, chunk, enrich, embed, load; search)", "docpipe"};
   app.set_version_flag("--version", std::string("docpipe ") + DOCPIPE_VERSION);
   app.require_subcommand(1);
 
@@ -79,6 +79,20 @@ int main(int argc, char** argv) {
   metrics_cmd->add_option("--date", metrics_date, "YYYY-MM-DD (default: every day)");
   metrics_cmd->add_flag("--json", metrics_json, "JSON array");
 
+  SearchCommandOptions search;
+  CLI::App* search_cmd = app.add_subcommand("search", "hybrid (dense + BM25) search over the ingested chunks");
+  search_cmd->add_option("query", search.query, "what to look for")->required();
+  search_cmd->add_option("-k", search.k, "number of results (default 5)")->check(CLI::Range(1, 1000));
+  search_cmd->add_option("--doc", search.document_id, "only this document");
+  search_cmd->add_option("--mode", search.mode, "hybrid (default), vector or keyword");
+  search_cmd->add_flag("--json", search.json, "JSON array of results");
+
+  std::vector<std::string> delete_ids;
+  bool delete_json = false;
+  CLI::App* delete_cmd = app.add_subcommand("delete", "remove documents everywhere (index, store, control table)");
+  delete_cmd->add_option("document_ids", delete_ids, "documents to delete")->required();
+  delete_cmd->add_flag("--json", delete_json, "JSON report");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -126,5 +140,7 @@ int main(int argc, char** argv) {
   if (audit_cmd->parsed()) return RunAudit(runtime, audit_id, audit_json);
   if (retry_cmd->parsed()) return RunRetry(runtime, retry, g_shutdown);
   if (metrics_cmd->parsed()) return RunMetrics(runtime, metrics_date, metrics_json);
+  if (search_cmd->parsed()) return RunSearchCommand(runtime, search);
+  if (delete_cmd->parsed()) return RunDelete(runtime, delete_ids, delete_json);
   return kExitUsage;
 }

@@ -86,6 +86,19 @@ Status ApplyToml(const std::string& toml_text, const std::string& source_name, C
   DOCPIPE_RETURN_IF_ERROR(TomlString(root, "log_level", w, c.log_level));
   DOCPIPE_RETURN_IF_ERROR(TomlString(root, "log_file", w, c.log_file));
   DOCPIPE_RETURN_IF_ERROR(TomlBool(root, "log_stderr", w, c.log_stderr));
+  DOCPIPE_RETURN_IF_ERROR(TomlBool(root, "redact_pii", w, c.redact_pii));
+  if (const toml::table* e = root["enrich"].as_table()) {
+    if (const toml::node* n = e->get("min_score")) {
+      auto v = n->value<double>();
+      if (!v) return Status::InvalidInput(w + " [enrich]: 'min_score' must be a number");
+      c.enrich_min_score = *v;
+    }
+  }
+  if (const toml::table* e = root["embedding"].as_table()) {
+    std::string ew = w + " [embedding]";
+    DOCPIPE_RETURN_IF_ERROR(TomlInt(*e, "dimension", ew, c.embed_dimension));
+    DOCPIPE_RETURN_IF_ERROR(TomlInt(*e, "batch_size", ew, c.embed_batch_size));
+  }
 
   if (const toml::table* p = root["pipeline"].as_table()) {
     std::string pw = w + " [pipeline]";
@@ -129,6 +142,12 @@ Status ApplyEnvironment(const Environment& env, Config& c) {
   if (const std::string* v = get("DOCPIPE_BACKEND")) c.backend = *v;
   if (const std::string* v = get("DOCPIPE_LOG_LEVEL")) c.log_level = *v;
   if (const std::string* v = get("DOCPIPE_LOG_FILE")) c.log_file = *v;
+  if (const std::string* v = get("DOCPIPE_REDACT_PII")) {
+    Result<bool> b = ParseBool("DOCPIPE_REDACT_PII", *v);
+    if (!b.ok()) return b.status();
+    c.redact_pii = *b;
+  }
+  DOCPIPE_RETURN_IF_ERROR(set_int("DOCPIPE_EMBED_DIMENSION", c.embed_dimension, 1));
   if (const std::string* v = get("DOCPIPE_LOG_STDERR")) {
     Result<bool> b = ParseBool("DOCPIPE_LOG_STDERR", *v);
     if (!b.ok()) return b.status();
@@ -175,6 +194,13 @@ Status ValidateConfig(const Config& c) {
   }
   if (c.max_receive_count < 1) return Status::InvalidInput("max_receive_count must be at least 1");
   if (c.ttl_days < 0) return Status::InvalidInput("ttl_days must not be negative");
+  if (c.embed_dimension < 8 || c.embed_dimension > 8192) {
+    return Status::InvalidInput(fmt::format("embedding dimension must be between 8 and 8192, got {}", c.embed_dimension));
+  }
+  if (c.embed_batch_size < 1) return Status::InvalidInput("embedding batch_size must be at least 1");
+  if (c.enrich_min_score < 0 || c.enrich_min_score > 1) {
+    return Status::InvalidInput("enrich min_score must be between 0 and 1");
+  }
   const ChunkOptions& o = c.chunk;
   if (!(0 < o.min_tokens && o.min_tokens <= o.target_tokens && o.target_tokens <= o.max_tokens)) {
     return Status::InvalidInput(fmt::format("chunk sizes need 0 < min ({}) <= target ({}) <= max ({})",

@@ -27,6 +27,10 @@ struct Config {
   int max_receive_count = 5;           // queue deliveries before the dead-letter queue
   int64_t ttl_days = 0;                // control/audit item expiry; 0 = keep forever
   ChunkOptions chunk;
+  bool redact_pii = false;             // replace PII by [TYPE] in what is embedded and indexed
+  double enrich_min_score = 0.7;       // entities below this confidence are dropped
+  int embed_dimension = 512;           // local embedder
+  int embed_batch_size = 256;          // texts per embedder call
   std::string log_level = "info";
   bool log_stderr = false;             // also print JSON log lines on stderr
   std::string log_file;                // "" = <workspace>/logs/docpipe.jsonl
@@ -35,6 +39,7 @@ struct Config {
   int64_t EffectiveHeartbeatMs() const { return heartbeat_ms > 0 ? heartbeat_ms : lease_ms / 3; }
   std::string DatabasePath() const { return workspace + "/docpipe.db"; }
   std::string StoreRoot() const { return workspace + "/store"; }
+  std::string IndexDir() const { return workspace + "/index"; }
   std::string LogPath() const { return log_file.empty() ? workspace + "/logs/docpipe.jsonl" : log_file; }
 };
 

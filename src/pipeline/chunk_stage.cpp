@@ -67,7 +67,6 @@ class ChunkStage final : public Stage {
     StageResult result;
     result.output_key = key;
     result.chunks = static_cast<int64_t>(chunks->size());
-    result.tokens = tokens;
     result.metrics = {{"chunks", chunks->size()},
                       {"tokens", tokens},
                       {"max_chunk_tokens", max_tokens},

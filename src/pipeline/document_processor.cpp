@@ -279,6 +279,7 @@ ProcessOutcome DocumentProcessor::RunStages(Claim& claim, const QueueMessage& me
       options_.heartbeat_ms, cancel, stage_cancel);
 
   int64_t tokens = 0;
+  double cost_usd = 0;
   for (Stage* stage : stages_) {
     const std::string name = stage->Name();
     ControlRecord snapshot = claim.Snapshot();
@@ -349,6 +350,7 @@ ProcessOutcome DocumentProcessor::RunStages(Claim& claim, const QueueMessage& me
     if (st.IsConflict()) return ProcessOutcome::kLostClaim;
     if (!st.ok()) return ProcessOutcome::kError;
     if (result->tokens > 0) tokens += result->tokens;
+    cost_usd += result->cost_usd;
     events_.Audit(claim.Snapshot(), audit_event::kStageCompleted, name, duration, "", result->metrics);
     events_.Count(StageDurationBucketMetric(name, duration), 1);
   }
@@ -371,6 +373,7 @@ ProcessOutcome DocumentProcessor::RunStages(Claim& claim, const QueueMessage& me
   events_.Count(kMetricPages, static_cast<double>(done.page_count));
   events_.Count(kMetricChunks, static_cast<double>(done.chunk_count));
   if (tokens > 0) events_.Count(kMetricTokens, static_cast<double>(tokens));
+  if (cost_usd > 0) events_.Count("cost_usd", cost_usd);
   queue.Delete(message.receipt_handle);
   return ProcessOutcome::kCompleted;
 }

@@ -23,6 +23,7 @@ inline constexpr const char* kDuplicateSkipped = "DUPLICATE_SKIPPED";
 inline constexpr const char* kRetryScheduled = "RETRY_SCHEDULED";
 inline constexpr const char* kLeaseExpired = "LEASE_EXPIRED";
 inline constexpr const char* kSuperseded = "DOCUMENT_SUPERSEDED";
+inline constexpr const char* kDeleted = "DOCUMENT_DELETED";
 }  // namespace audit_event
 
 // Writes audit events, daily metrics and log lines for one worker, filling

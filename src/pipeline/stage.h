@@ -26,7 +26,8 @@ struct StageResult {
   nlohmann::json metrics = nlohmann::json::object();
   int64_t pages = -1;   // >= 0: sets the record's page_count
   int64_t chunks = -1;  // >= 0: sets the record's chunk_count
-  int64_t tokens = -1;  // >= 0: counted into the daily metrics
+  int64_t tokens = -1;  // >= 0: counted into the daily metrics (embedding tokens)
+  double cost_usd = 0;  // counted into the daily metrics
 };
 
 // One step of the pipeline. Reads its input from and writes its output to the

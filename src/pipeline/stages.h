@@ -4,7 +4,10 @@
 
 #include "chunk/chunker.h"
 #include "chunk/tokenizer.h"
+#include "embed/embedder.h"
+#include "enrich/enricher.h"
 #include "extract/extractor.h"
+#include "index/vector_index.h"
 #include "pipeline/stage.h"
 
 namespace docpipe {
@@ -13,5 +16,21 @@ namespace docpipe {
 StagePtr NewExtractStage(std::vector<ExtractorPtr> extractors);
 // Stage 2: extracted pages -> chunks/<id>.json.
 StagePtr NewChunkStage(TokenizerPtr tokenizer, ChunkOptions options);
+// Stage 3: chunks -> enriched/<id>.json (entities, key phrases, language,
+// PII); with redaction on, the chunk texts in chunks/<id>.json are replaced by
+// their redacted form so PII stays only in extracted/.
+StagePtr NewEnrichStage(EnricherPtr enricher, EnrichOptions options);
+// Stage 4: chunk texts (with their heading context) -> embeddings/<id>.json.
+StagePtr NewEmbedStage(Embedder& embedder, int batch_size);
+// Stage 5: chunks + enrichment + vectors -> the vector index, replacing the
+// document's previous chunks.
+StagePtr NewLoadStage(VectorIndex& index);
+
+// Object-store keys of stage 3 and 4 outputs.
+std::string EnrichedKey(const std::string& document_id);    // "enriched/<id>.json"
+std::string EmbeddingsKey(const std::string& document_id);  // "embeddings/<id>.json"
+
+// The text a chunk is embedded as: its heading path, then its text.
+std::string EmbeddingInput(const Chunk& chunk);
 
 }  // namespace docpipe

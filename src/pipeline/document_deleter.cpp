@@ -1,0 +1,50 @@
+#include "pipeline/document_deleter.h"
+
+#include <set>
+
+#include <fmt/format.h>
+
+#include "pipeline/document_id.h"
+#include "pipeline/stages.h"
+
+namespace docpipe {
+
+Result<DeleteReport> DeleteDocument(Services& services, VectorIndex& index, EventRecorder& events,
+                                    const std::string& document_id) {
+  Result<std::vector<ControlRecord>> versions = services.control.ListVersions(document_id);
+  if (!versions.ok()) return versions.status();
+  if (versions->empty()) return Status::NotFound("no document with id '" + document_id + "'");
+  const TimeMs now = services.clock.NowMs();
+  for (const ControlRecord& r : *versions) {
+    if (r.status == DocStatus::kInProgress && r.lease_expires_at > now) {
+      return Status::Conflict(fmt::format("{} version {} is being processed by {}; try again when it is done",
+                                          document_id, r.processing_version, r.lease_owner));
+    }
+  }
+  DOCPIPE_RETURN_IF_ERROR(index.DeleteDocument(document_id));
+
+  DeleteReport report;
+  std::set<std::string> keys = {ChunksKey(document_id), EnrichedKey(document_id), EmbeddingsKey(document_id),
+                                ErrorKey(document_id)};
+  for (const ControlRecord& r : *versions) {
+    if (!r.source_key.empty()) keys.insert(r.source_key);
+  }
+  Result<std::vector<ObjectInfo>> extracted = services.store.List(ExtractedPrefix(document_id));
+  if (!extracted.ok()) return extracted.status();
+  for (const ObjectInfo& o : *extracted) keys.insert(o.key);
+  for (const std::string& key : keys) {
+    if (services.store.Head(key).ok()) {
+      DOCPIPE_RETURN_IF_ERROR(services.store.Delete(key));
+      ++report.objects;
+    }
+  }
+  for (const ControlRecord& r : *versions) {
+    DOCPIPE_RETURN_IF_ERROR(services.control.Delete(r.document_id, r.processing_version));
+    ++report.versions;
+  }
+  events.Audit(versions->back(), audit_event::kDeleted, "", 0, "",
+               {{"versions", report.versions}, {"objects", report.objects}});
+  return report;
+}
+
+}  // namespace docpipe

@@ -1,0 +1,39 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+#include "embed/embedder.h"
+#include "index/vector_index.h"
+
+namespace docpipe {
+
+struct SearchRequest {
+  std::string query;
+  int k = 5;
+  std::string document_id;  // "" = all documents
+  SearchMode mode = SearchMode::kHybrid;
+};
+
+struct SearchResult {
+  int rank = 0;  // 1-based
+  SearchHit hit;
+};
+
+// Embeds the query (unless keyword-only) and asks the index. InvalidInput for
+// an empty query or k outside 1..1000.
+Result<std::vector<SearchResult>> RunSearch(Embedder& embedder, VectorIndex& index, const SearchRequest& request);
+
+// The query's words, lower-cased, without stopwords and duplicates.
+std::vector<std::string> QueryTerms(const std::string& query);
+
+// A window of about `max_chars` of `text` around the densest cluster of query
+// terms, terms wrapped in `open`/`close`, "…" where the text was cut. Never
+// splits a UTF-8 sequence; newlines become spaces.
+std::string MakeSnippet(const std::string& text, const std::vector<std::string>& terms, size_t max_chars,
+                        const std::string& open, const std::string& close);
+
+Result<SearchMode> ParseSearchMode(const std::string& mode);
+
+}  // namespace docpipe

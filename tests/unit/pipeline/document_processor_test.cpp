@@ -1,0 +1,270 @@
+#include "pipeline/document_processor.h"
+
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "common/logger.h"
+#include "pipeline/registrar.h"
+#include "queue/sqlite_work_queue.h"
+#include "support/fake_clock.h"
+#include "support/test_util.h"
+#include "tables/sqlite_tables.h"
+
+namespace docpipe {
+namespace {
+
+// A stage whose behaviour each test scripts.
+class ScriptedStage final : public Stage {
+ public:
+  explicit ScriptedStage(std::string name) : name_(std::move(name)) {}
+  std::string Name() const override { return name_; }
+  Result<StageResult> Run(const StageContext& ctx) override {
+    ++runs;
+    if (during) during(ctx);
+    if (!result.ok()) return result;
+    StageResult r;
+    r.output_key = name_ + "/" + ctx.record.document_id;
+    r.pages = 3;
+    return r;
+  }
+  std::function<void(const StageContext&)> during;
+  Status result;
+  std::atomic<int> runs{0};
+
+ private:
+  std::string name_;
+};
+
+class DocumentProcessorTest : public ::testing::Test {
+ protected:
+  void SetUp() override { Open(clock_); }
+
+  void Open(Clock& clock) {
+    store_ = std::move(*NewLocalObjectStore(dir_.Join("store")));
+    const std::string db = dir_.Join("docpipe.db");
+    control_ = std::move(*NewSqliteControlTable(db));
+    audit_ = std::move(*NewSqliteAuditLog(db));
+    metrics_ = std::move(*NewSqliteMetricsTable(db));
+    queue_ = std::move(*NewSqliteWorkQueue(db, clock, SqliteWorkQueueOptions{}));
+    services_ = std::make_unique<Services>(Services{clock, *logger_, *store_, *control_, *audit_, *metrics_, *queue_});
+    events_ = std::make_unique<EventRecorder>(*services_, "worker-a", 0);
+    options_.lease_ms = 10'000;
+    options_.heartbeat_ms = 3'000;
+    options_.retry_base_ms = 100;
+  }
+
+  std::unique_ptr<DocumentProcessor> Processor(const std::string& worker, std::vector<Stage*> stages) {
+    worker_events_.push_back(std::make_unique<EventRecorder>(*services_, worker, 0));
+    return std::make_unique<DocumentProcessor>(*services_, *worker_events_.back(), std::move(stages), options_);
+  }
+
+  Registration Register(const std::string& name, const std::string& text) {
+    testing::WriteFile(dir_.Join("src/" + name), text);
+    Registrar registrar(*services_, *events_, 3);
+    Result<Registration> r = registrar.RegisterLocalFile(dir_.Join("src/" + name), "input/" + name);
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    return *r;
+  }
+
+  QueueMessage ReceiveOne() {
+    Result<std::vector<QueueMessage>> got = queue_->Receive(1, options_.lease_ms, 0);
+    EXPECT_TRUE(got.ok() && got->size() == 1);
+    return got.ok() && !got->empty() ? got->front() : QueueMessage{};
+  }
+
+  int CountAudit(const std::string& id, const std::string& type) {
+    int n = 0;
+    for (const AuditEvent& e : *audit_->List(id)) n += e.event_type == type;
+    return n;
+  }
+
+  testing::TempDir dir_;
+  testing::FakeClock clock_;
+  std::unique_ptr<Logger> logger_ = NewNullLogger();
+  ObjectStorePtr store_;
+  ControlTablePtr control_;
+  AuditLogPtr audit_;
+  MetricsTablePtr metrics_;
+  WorkQueuePtr queue_;
+  std::unique_ptr<Services> services_;
+  std::unique_ptr<EventRecorder> events_;
+  std::vector<std::unique_ptr<EventRecorder>> worker_events_;
+  ProcessorOptions options_;
+  std::atomic<bool> no_cancel_{false};
+};
+
+TEST_F(DocumentProcessorTest, CompletesEveryStageOnceAndDeletesTheMessage) {
+  ScriptedStage a("extract"), b("chunk");
+  auto p = Processor("w1", {&a, &b});
+  Registration reg = Register("a.md", "# A\n\ntext\n");
+  EXPECT_EQ(p->Process(ReceiveOne(), no_cancel_), ProcessOutcome::kCompleted);
+  ControlRecord rec = *control_->Get(reg.document_id, reg.processing_version);
+  EXPECT_EQ(rec.status, DocStatus::kCompleted);
+  EXPECT_EQ(rec.page_count, 3);
+  EXPECT_EQ(rec.stage_status["chunk"].output_key, "chunk/" + reg.document_id);
+  EXPECT_EQ(a.runs, 1);
+  EXPECT_EQ(b.runs, 1);
+  QueueStats stats = *queue_->Stats();
+  EXPECT_EQ(stats.visible + stats.in_flight + stats.delayed, 0);
+  // A duplicate delivery of a finished version is dropped without work.
+  ASSERT_TRUE(queue_->Send(WorkMessageBody(reg.document_id, reg.processing_version), 0).ok());
+  EXPECT_EQ(p->Process(ReceiveOne(), no_cancel_), ProcessOutcome::kSkipped);
+  EXPECT_EQ(a.runs, 1);
+}
+
+TEST_F(DocumentProcessorTest, LiveLeaseMeansBusyExpiredLeaseMeansTakeover) {
+  ScriptedStage a("extract");
+  Registration reg = Register("b.md", "# B\n\ntext\n");
+  // A worker claimed it and died.
+  ControlRecord rec = *control_->Get(reg.document_id, reg.processing_version);
+  rec.status = DocStatus::kInProgress;
+  rec.lease_owner = "dead-worker";
+  rec.lease_expires_at = clock_.NowMs() + 5'000;
+  ASSERT_TRUE(control_->Update(rec).ok());
+
+  auto p = Processor("w2", {&a});
+  EXPECT_EQ(p->Process(ReceiveOne(), no_cancel_), ProcessOutcome::kBusy);
+  EXPECT_EQ(a.runs, 0);
+  clock_.Advance(7'000);  // the lease has run out and the message is visible again
+  EXPECT_EQ(p->Process(ReceiveOne(), no_cancel_), ProcessOutcome::kCompleted);
+  rec = *control_->Get(reg.document_id, reg.processing_version);
+  EXPECT_EQ(rec.status, DocStatus::kCompleted);
+  EXPECT_EQ(rec.retry_count, 1);
+  EXPECT_EQ(CountAudit(reg.document_id, "LEASE_EXPIRED"), 1);
+}
+
+TEST_F(DocumentProcessorTest, LeaseExpiringTooOftenFailsTheDocument) {
+  ScriptedStage a("extract");
+  Registration reg = Register("c.md", "# C\n\ntext\n");
+  ControlRecord rec = *control_->Get(reg.document_id, reg.processing_version);
+  rec.status = DocStatus::kInProgress;
+  rec.lease_owner = "dead-worker";
+  rec.retry_count = 3;  // == max_retries
+  rec.current_stage = "extract";
+  rec.lease_expires_at = clock_.NowMs() - 1;
+  ASSERT_TRUE(control_->Update(rec).ok());
+  auto p = Processor("w2", {&a});
+  EXPECT_EQ(p->Process(ReceiveOne(), no_cancel_), ProcessOutcome::kFailed);
+  rec = *control_->Get(reg.document_id, reg.processing_version);
+  EXPECT_EQ(rec.status, DocStatus::kFailed);
+  EXPECT_NE(rec.last_error.find("interrupted 4 times"), std::string::npos) << rec.last_error;
+  EXPECT_TRUE(store_->Head("errors/" + reg.document_id + ".json").ok());
+  EXPECT_EQ(a.runs, 0);
+}
+
+TEST_F(DocumentProcessorTest, ATakeoverDuringAStageIsDetectedAndNotOverwritten) {
+  ScriptedStage a("extract"), b("chunk");
+  Registration reg = Register("d.md", "# D\n\ntext\n");
+  // While stage a runs, another worker takes the record over.
+  a.during = [&](const StageContext& ctx) {
+    ControlRecord stolen = *control_->Get(ctx.record.document_id, ctx.record.processing_version);
+    stolen.lease_owner = "thief";
+    ASSERT_TRUE(control_->Update(stolen).ok());
+  };
+  auto p = Processor("w1", {&a, &b});
+  EXPECT_EQ(p->Process(ReceiveOne(), no_cancel_), ProcessOutcome::kLostClaim);
+  EXPECT_EQ(b.runs, 0);
+  ControlRecord rec = *control_->Get(reg.document_id, reg.processing_version);
+  EXPECT_EQ(rec.lease_owner, "thief");
+  EXPECT_NE(rec.stage_status["extract"].status, "COMPLETED");
+}
+
+TEST_F(DocumentProcessorTest, InvalidInputFailsAtOnceTransientErrorsRetryWithBackoff) {
+  ScriptedStage a("extract");
+  Registration bad = Register("bad.md", "x");
+  a.result = Status::InvalidInput("input/bad.md: not a PDF");
+  auto p = Processor("w1", {&a});
+  EXPECT_EQ(p->Process(ReceiveOne(), no_cancel_), ProcessOutcome::kFailed);
+  ControlRecord rec = *control_->Get(bad.document_id, bad.processing_version);
+  EXPECT_EQ(rec.status, DocStatus::kFailed);
+  EXPECT_EQ(rec.retry_count, 0);
+  EXPECT_EQ(rec.error_stage, "extract");
+
+  Registration flaky = Register("flaky.md", "y");
+  a.result = Status::Unavailable("disk busy");
+  EXPECT_EQ(p->Process(ReceiveOne(), no_cancel_), ProcessOutcome::kRetryScheduled);
+  rec = *control_->Get(flaky.document_id, flaky.processing_version);
+  EXPECT_EQ(rec.status, DocStatus::kPending);
+  EXPECT_EQ(rec.retry_count, 1);
+  const int64_t delay = rec.next_attempt_at - clock_.NowMs();
+  EXPECT_GE(delay, 50);  // jittered: half to all of retry_base_ms
+  EXPECT_LE(delay, 100);
+  // Not visible before the backoff ends.
+  EXPECT_TRUE(queue_->Receive(1, 1000, 0)->empty());
+  clock_.Advance(delay + 1);
+  a.result = Status::Ok();
+  EXPECT_EQ(p->Process(ReceiveOne(), no_cancel_), ProcessOutcome::kCompleted);
+  EXPECT_EQ(CountAudit(flaky.document_id, "RETRY_SCHEDULED"), 1);
+}
+
+TEST_F(DocumentProcessorTest, OlderVersionIsSupersededNotProcessed) {
+  ScriptedStage a("extract");
+  Registration v1 = Register("e.md", "first");
+  QueueMessage m1 = ReceiveOne();
+  Registration v2 = Register("e.md", "second");
+  ASSERT_EQ(v2.processing_version, "000002");
+  auto p = Processor("w1", {&a});
+  EXPECT_EQ(p->Process(m1, no_cancel_), ProcessOutcome::kSkipped);
+  EXPECT_EQ(control_->Get(v1.document_id, v1.processing_version)->status, DocStatus::kSuperseded);
+  EXPECT_EQ(p->Process(ReceiveOne(), no_cancel_), ProcessOutcome::kCompleted);
+  EXPECT_EQ(a.runs, 1);
+}
+
+TEST_F(DocumentProcessorTest, CancelReleasesTheDocumentForAnotherWorker) {
+  ScriptedStage a("extract");
+  std::atomic<bool> cancel{true};
+  a.result = Status::Cancelled("shutdown");
+  Registration reg = Register("f.md", "text");
+  auto p = Processor("w1", {&a});
+  EXPECT_EQ(p->Process(ReceiveOne(), cancel), ProcessOutcome::kReleased);
+  ControlRecord rec = *control_->Get(reg.document_id, reg.processing_version);
+  EXPECT_EQ(rec.status, DocStatus::kPending);
+  EXPECT_EQ(rec.lease_owner, "");
+  EXPECT_EQ(rec.retry_count, 0);
+  EXPECT_EQ(rec.stage_status["extract"].attempts, 0);
+  a.result = Status::Ok();
+  EXPECT_EQ(p->Process(ReceiveOne(), no_cancel_), ProcessOutcome::kCompleted);  // visible again at once
+}
+
+// Real time: the heartbeat must keep a long stage's claim alive past the lease.
+TEST(DocumentProcessorHeartbeatTest, HeartbeatKeepsTheClaimAlivePastTheLease) {
+  testing::TempDir dir;
+  std::unique_ptr<Clock> clock = NewSystemClock();
+  std::unique_ptr<Logger> logger = NewNullLogger();
+  ObjectStorePtr store = std::move(*NewLocalObjectStore(dir.Join("store")));
+  const std::string db = dir.Join("docpipe.db");
+  ControlTablePtr control = std::move(*NewSqliteControlTable(db));
+  AuditLogPtr audit = std::move(*NewSqliteAuditLog(db));
+  MetricsTablePtr metrics = std::move(*NewSqliteMetricsTable(db));
+  WorkQueuePtr queue = std::move(*NewSqliteWorkQueue(db, *clock, SqliteWorkQueueOptions{}));
+  Services services{*clock, *logger, *store, *control, *audit, *metrics, *queue};
+  EventRecorder events(services, "w1", 0), rival_events(services, "w2", 0);
+  ProcessorOptions options;
+  options.lease_ms = 1'000;
+  options.heartbeat_ms = 200;
+
+  testing::WriteFile(dir.Join("g.md"), "text");
+  Registrar registrar(services, events, 3);
+  Registration reg = *registrar.RegisterLocalFile(dir.Join("g.md"), "input/g.md");
+  ASSERT_TRUE(queue->Send(WorkMessageBody(reg.document_id, reg.processing_version), 0).ok());  // a duplicate
+
+  ScriptedStage slow("extract");
+  slow.during = [&](const StageContext&) { std::this_thread::sleep_for(std::chrono::milliseconds(2'500)); };
+  DocumentProcessor worker(services, events, {&slow}, options);
+  DocumentProcessor rival(services, rival_events, {&slow}, options);
+  std::atomic<bool> cancel{false};
+  std::vector<QueueMessage> msgs = *queue->Receive(2, options.lease_ms, 0);
+  ASSERT_EQ(msgs.size(), 2u);
+  std::thread t([&] { EXPECT_EQ(worker.Process(msgs[0], cancel), ProcessOutcome::kCompleted); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(1'500));  // past the original lease
+  EXPECT_EQ(rival.Process(msgs[1], cancel), ProcessOutcome::kBusy);
+  t.join();
+  EXPECT_EQ(slow.runs, 1);
+  ControlRecord rec = *control->Get(reg.document_id, reg.processing_version);
+  EXPECT_EQ(rec.status, DocStatus::kCompleted);
+  EXPECT_EQ(rec.retry_count, 0);
+}
+
+}  // namespace
+}  // namespace docpipe
