@@ -45,6 +45,8 @@ int main(int argc, char** argv) {
   ingest_cmd->add_option("paths", ingest.paths, "files or folders (recursive)")->required();
   ingest_cmd->add_option("--workers", workers, "worker threads (default 2, also DOCPIPE_WORKERS)")->check(CLI::Range(1, 256));
   ingest_cmd->add_flag("--json", ingest.json, "print a JSON summary instead of text");
+  bool redact_pii = false;
+  ingest_cmd->add_flag("--redact-pii", redact_pii, "replace PII by [TYPE] in what is embedded and indexed");
 
   WorkerOptions worker;
   CLI::App* worker_cmd = app.add_subcommand("worker", "process queued documents until stopped");
@@ -122,6 +124,7 @@ int main(int argc, char** argv) {
   if (!log_level.empty()) config.log_level = log_level;
   if (workers > 0) config.workers = workers;
   if (verbose) config.log_stderr = true;
+  if (redact_pii) config.redact_pii = true;
   if (Status valid = ValidateConfig(config); !valid.ok()) {
     std::cerr << "docpipe: configuration: " << valid.message() << "\n";
     return kExitUsage;
