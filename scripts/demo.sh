@@ -20,13 +20,10 @@ echo "== docpipe status"
 echo
 echo "== docpipe metrics"
 "$bin" --workspace "$ws" metrics
-first=$("$bin" --workspace "$ws" status --json | jq -r '.[0].document_id // empty')
-if [ -n "$first" ]; then
-  echo
-  echo "== docpipe audit $first"
-  "$bin" --workspace "$ws" audit "$first"
-  echo
-  echo "== a chunk of $first (from $ws/store/chunks/$first.json)"
-  jq -r '.chunks[3] // .chunks[0] | "\(.chunk_id)  pages \(.page_start)-\(.page_end)  \(.token_count) tokens  [\(.breadcrumbs | join(" > "))]\n\(.text[0:600])"' \
-    "$ws/store/chunks/$first.json"
-fi
+echo
+for q in "How do I read a problem in MPS format?" \
+         "maximum flow through a network with arc capacities" \
+         "How can I decode DER encoded data into an ASN.1 structure?"; do
+  echo "== docpipe search \"$q\""
+  "$bin" --workspace "$ws" search "$q" -k 3
+done

@@ -73,7 +73,7 @@ TEST_F(CliTest, IngestRecordsEveryTransition) {
     EXPECT_EQ(rec["content_sha256"].get<std::string>().size(), 64u);
     EXPECT_EQ(rec["retry_count"], 0);
     EXPECT_EQ(rec.value("lease_owner", ""), "") << rec.dump(2);
-    for (const char* stage : {"extract", "chunk"}) {
+    for (const char* stage : {"extract", "chunk", "enrich", "embed", "load"}) {
       const auto& s = rec["stage_status"][stage];
       EXPECT_EQ(s["status"], "COMPLETED");
       EXPECT_GE(s["duration_ms"].get<int64_t>(), 0);
@@ -84,9 +84,15 @@ TEST_F(CliTest, IngestRecordsEveryTransition) {
     EXPECT_TRUE(std::filesystem::exists(StorePath("chunks/" + id + ".json")));
     EXPECT_TRUE(std::filesystem::exists(StorePath("extracted/" + id + "/page-0001.md")));
     EXPECT_TRUE(std::filesystem::exists(StorePath("extracted/" + id + "/metadata.json")));
+    EXPECT_TRUE(std::filesystem::exists(StorePath("enriched/" + id + ".json")));
+    EXPECT_TRUE(std::filesystem::exists(StorePath("embeddings/" + id + ".json")));
     EXPECT_TRUE(std::filesystem::exists(StorePath(rec["source_key"].get<std::string>())));
-    std::vector<std::string> expected = {"DOCUMENT_RECEIVED", "STAGE_STARTED", "STAGE_COMPLETED",
-                                         "STAGE_STARTED",     "STAGE_COMPLETED", "DOCUMENT_COMPLETED"};
+    std::vector<std::string> expected = {"DOCUMENT_RECEIVED"};
+    for (int stage = 0; stage < 5; ++stage) {
+      expected.push_back("STAGE_STARTED");
+      expected.push_back("STAGE_COMPLETED");
+    }
+    expected.push_back("DOCUMENT_COMPLETED");
     nlohmann::json audit = Audit(id);
     EXPECT_EQ(EventTypes(audit), expected);
     for (const auto& e : audit) {
@@ -100,6 +106,8 @@ TEST_F(CliTest, IngestRecordsEveryTransition) {
   EXPECT_GT(metrics[0]["chunks"].get<double>(), 3.0);
   EXPECT_EQ(metrics[0]["stage_duration_ms"]["extract"]["count"], 4);
   EXPECT_EQ(metrics[0]["stage_duration_ms"]["chunk"]["count"], 4);
+  EXPECT_EQ(metrics[0]["stage_duration_ms"]["load"]["count"], 4);
+  EXPECT_GT(metrics[0]["tokens"].get<double>(), 20.0);
 }
 
 TEST_F(CliTest, UnchangedContentIsSkippedChangedContentIsANewVersion) {
