@@ -11,17 +11,15 @@ namespace {
 // Dates are not part of longer dotted/dashed numbers ("1.2.2024.7", ids).
 #define DATE_BEFORE "(?<![\\w.\\-/:])"
 #define DATE_AFTER "(?![\\w\\-/]|[.:]\\d)"
-#define MONTHS                                                                                       \
+#define MONTHS                                                                                         \
   "(Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sep(?:t(?:ember)?)?|" \
   "Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\\.?"
 
-constexpr std::string_view kIso =
-    DATE_BEFORE
+constexpr std::string_view kIso = DATE_BEFORE
     "(\\d{4})([-/.])(\\d{1,2})\\2(\\d{1,2})"
     "(?:[T ](\\d{2}):(\\d{2})(?::(\\d{2})(?:\\.\\d{1,9})?)?(?:Z|[+-]\\d{2}:?\\d{2})?)?" DATE_AFTER;
 constexpr std::string_view kNumeric = DATE_BEFORE "(\\d{1,2})([-/.])(\\d{1,2})\\2(\\d{4})" DATE_AFTER;
-constexpr std::string_view kMonthFirst =
-    "\\b" MONTHS "\\s+(\\d{1,2})(?:st|nd|rd|th)?,?\\s+(\\d{4})\\b";
+constexpr std::string_view kMonthFirst = "\\b" MONTHS "\\s+(\\d{1,2})(?:st|nd|rd|th)?,?\\s+(\\d{4})\\b";
 constexpr std::string_view kDayFirst =
     "\\b(\\d{1,2})(?:st|nd|rd|th)?\\s+(?:of\\s+)?" MONTHS ",?\\s+(\\d{4})\\b";
 

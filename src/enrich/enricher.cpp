@@ -116,12 +116,14 @@ nlohmann::json ToJson(const Entity& e) {
 }
 
 nlohmann::json ToJson(const KeyPhrase& k) {
-  return json{{"Text", k.text}, {"Score", k.score}, {"BeginOffset", k.begin_offset}, {"EndOffset", k.end_offset}};
+  return json{
+      {"Text", k.text}, {"Score", k.score}, {"BeginOffset", k.begin_offset}, {"EndOffset", k.end_offset}};
 }
 
 nlohmann::json ToJson(const ChunkEnrichment& c) {
   json languages = json::array(), entities = json::array(), phrases = json::array(), pii = json::array();
-  for (const LanguageScore& l : c.languages) languages.push_back({{"LanguageCode", l.language_code}, {"Score", l.score}});
+  for (const LanguageScore& l : c.languages)
+    languages.push_back({{"LanguageCode", l.language_code}, {"Score", l.score}});
   for (const Entity& e : c.entities) entities.push_back(ToJson(e));
   for (const KeyPhrase& k : c.key_phrases) phrases.push_back(ToJson(k));
   for (const Entity& e : c.pii_entities) pii.push_back(ToJson(e));

@@ -53,7 +53,9 @@ class LocalEntityDetector : public EntityDetector {
   std::vector<Entity> Detect(std::string_view text) const override {
     std::vector<Span> spans;
     for (const Pattern& p : quantities_) {
-      p.regex.ForEach(text, [&](const RegexMatch& m) { spans.push_back({m.Begin(), m.End(), p.score, kQuantity}); });
+      p.regex.ForEach(text, [&](const RegexMatch& m) {
+        spans.push_back({m.Begin(), m.End(), p.score, kQuantity});
+      });
     }
     dates_.Find(text, kDate, spans);
     return ToEntities(text, ResolveOverlaps(std::move(spans)));
@@ -80,12 +82,14 @@ Result<EntityDetectorPtr> NewEntityDetector() {
   std::vector<LocalEntityDetector::Pattern> patterns;
   for (const Spec& s : specs) {
     Result<Regex> r = Regex::Compile(s.pattern, s.caseless);
-    if (!r.ok()) return Status::Internal("entity pattern " + std::string(s.pattern) + ": " + r.status().message());
+    if (!r.ok())
+      return Status::Internal("entity pattern " + std::string(s.pattern) + ": " + r.status().message());
     patterns.push_back({std::move(r).value(), s.score});
   }
   Result<DateFinder> dates = DateFinder::Create();
   if (!dates.ok()) return dates.status();
-  return EntityDetectorPtr(std::make_unique<LocalEntityDetector>(std::move(patterns), std::move(dates).value()));
+  return EntityDetectorPtr(
+      std::make_unique<LocalEntityDetector>(std::move(patterns), std::move(dates).value()));
 }
 
 }  // namespace docpipe

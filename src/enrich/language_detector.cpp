@@ -3,9 +3,15 @@
 #include <cld2/public/compact_lang_det.h>
 #include <cld2/public/encodings.h>
 
+#include <algorithm>
 #include <string>
 
 namespace docpipe {
+
+namespace {
+// Below this much letter text a detection is a guess, and scored as one.
+constexpr int kConfidentBytes = 64;
+}  // namespace
 
 std::vector<LanguageScore> DetectLanguages(std::string_view text) {
   std::vector<LanguageScore> out;
@@ -29,6 +35,8 @@ std::vector<LanguageScore> DetectLanguages(std::string_view text) {
     if (code.empty() || code == "un" || code.rfind("xx", 0) == 0 || code.rfind("zzb", 0) == 0) continue;
     double score = percent3[i] / 100.0;
     if (!reliable) score *= 0.5;
+    // CLD2 is confident about a few words more often than it should be.
+    if (text_bytes < kConfidentBytes) score *= static_cast<double>(std::max(text_bytes, 1)) / kConfidentBytes;
     out.push_back({code, score});
   }
   return out;

@@ -53,7 +53,8 @@ class LocalEnricher : public Enricher {
 
  private:
   static std::vector<Entity> AboveMinScore(std::vector<Entity> v, double min_score) {
-    v.erase(std::remove_if(v.begin(), v.end(), [&](const Entity& e) { return e.score < min_score; }), v.end());
+    v.erase(std::remove_if(v.begin(), v.end(), [&](const Entity& e) { return e.score < min_score; }),
+            v.end());
     return v;
   }
 

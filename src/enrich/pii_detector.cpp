@@ -42,13 +42,15 @@ constexpr std::string_view kEmailPattern =
     "(?<![\\w.%+\\-])[A-Za-z0-9](?:[A-Za-z0-9._%+\\-]{0,62}[A-Za-z0-9_%+\\-])?@"
     "(?:[A-Za-z0-9](?:[A-Za-z0-9\\-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z]{2,24}(?![\\w\\-])";
 constexpr std::string_view kPhoneCandidatePattern = "(?<![\\w+])\\+?\\(?\\d[\\d \\t().\\-/]{5,}\\d(?!\\d)";
-constexpr std::string_view kCardPattern = "(?<![\\d\\-])(?<!\\d[.,])\\d(?:[ \\-]?\\d){12,18}(?![\\d\\-]|[.,]\\d)";
+constexpr std::string_view kCardPattern =
+    "(?<![\\d\\-])(?<!\\d[.,])\\d(?:[ \\-]?\\d){12,18}(?![\\d\\-]|[.,]\\d)";
 constexpr std::string_view kSsnPattern = "(?<![\\d\\-])(\\d{3})-(\\d{2})-(\\d{4})(?![\\d\\-]|[.,]\\d)";
 constexpr std::string_view kIbanStartPattern = "\\b([A-Z]{2})\\d{2}(?= ?[A-Z0-9])";
 constexpr std::string_view kIpv4Pattern =
     "(?<![\\w.])(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})(?!\\w)(?!\\.\\d)";
 constexpr std::string_view kIpv6Pattern =
-    "(?<![\\w:.])(?:[0-9A-Fa-f]{0,4}:){2,7}(?:\\d{1,3}(?:\\.\\d{1,3}){3}|[0-9A-Fa-f]{1,4})?(?![\\w:])(?!\\.\\d)";
+    "(?<![\\w:.])(?:[0-9A-Fa-f]{0,4}:){2,7}(?:\\d{1,3}(?:\\.\\d{1,3}){3}|[0-9A-Fa-f]{1,4})?(?![\\w:])(?!\\."
+    "\\d)";
 constexpr std::string_view kMacPattern =
     "(?<![\\w:\\-])[0-9A-Fa-f]{2}([:\\-])[0-9A-Fa-f]{2}(?:\\1[0-9A-Fa-f]{2}){4}(?![\\w:\\-])";
 constexpr std::string_view kUrlPattern = "(?<![\\w@.\\-])(?:(?:https?|ftp)://|www\\.)[^\\s<>\"'`{}|\\\\^]+";
@@ -58,8 +60,8 @@ constexpr std::string_view kSecretWordPattern = "secret";
 
 // Words that make a dotted quad a version number, not an address.
 constexpr std::array<std::string_view, 14> kVersionWords = {
-    "v",     "ver", "version", "versions", "release", "rel",  "build",
-    "build#", "rev", "revision", "firmware", "patch", "kernel", "update"};
+    "v",      "ver", "version",  "versions", "release", "rel",    "build",
+    "build#", "rev", "revision", "firmware", "patch",   "kernel", "update"};
 
 std::string Lower(std::string_view s) {
   std::string out(s);
@@ -85,7 +87,8 @@ std::vector<std::string> WordsBefore(std::string_view text, size_t pos, int n) {
   return words;
 }
 
-bool HasContext(std::string_view text, size_t pos, size_t window, std::initializer_list<std::string_view> keys) {
+bool HasContext(std::string_view text, size_t pos, size_t window,
+                std::initializer_list<std::string_view> keys) {
   size_t from = pos > window ? pos - window : 0;
   std::string before = Lower(text.substr(from, pos - from));
   return std::any_of(keys.begin(), keys.end(),
@@ -95,7 +98,8 @@ bool HasContext(std::string_view text, size_t pos, size_t window, std::initializ
 class LocalPiiDetector : public PiiDetector {
  public:
   struct Patterns {
-    Regex email, phone_candidate, card, ssn, iban_start, ipv4, ipv6, mac, url, aws_access, aws_secret, secret_word;
+    Regex email, phone_candidate, card, ssn, iban_start, ipv4, ipv6, mac, url, aws_access, aws_secret,
+        secret_word;
   };
 
   LocalPiiDetector(std::string region, Patterns p, DateFinder dates)
@@ -284,10 +288,11 @@ class LocalPiiDetector : public PiiDetector {
                      {"aws_secret_access_key", "secret_access_key", "secretaccesskey", "aws secret",
                       "secret access key"})) {
         score = 0.9;
-      } else if (std::any_of(access.begin(), access.end(), [&](const Span& a) {
-                   return (a.end <= m.Begin() && m.Begin() - a.end <= 200) ||
-                          (m.End() <= a.begin && a.begin - m.End() <= 200);
-                 }) ||
+      } else if (std::any_of(access.begin(), access.end(),
+                             [&](const Span& a) {
+                               return (a.end <= m.Begin() && m.Begin() - a.end <= 200) ||
+                                      (m.End() <= a.begin && a.begin - m.End() <= 200);
+                             }) ||
                  HasContext(text, m.Begin(), 60, {"secret"})) {
         score = 0.85;
       }
@@ -310,22 +315,29 @@ Result<PiiDetectorPtr> NewPiiDetector(const PiiDetectorOptions& options) {
   auto compile = [&](std::string_view pattern, bool caseless = false) {
     Result<Regex> r = Regex::Compile(pattern, caseless);
     if (!r.ok()) {
-      if (error.ok()) error = Status::Internal("PII pattern " + std::string(pattern) + ": " + r.status().message());
+      if (error.ok())
+        error = Status::Internal("PII pattern " + std::string(pattern) + ": " + r.status().message());
       return Regex::Compile("x").value();  // placeholder, never used
     }
     return std::move(r).value();
   };
-  LocalPiiDetector::Patterns p{compile(kEmailPattern),        compile(kPhoneCandidatePattern), compile(kCardPattern),
-                               compile(kSsnPattern),          compile(kIbanStartPattern),
-                               compile(kIpv4Pattern),         compile(kIpv6Pattern),
-                               compile(kMacPattern),          compile(kUrlPattern, /*caseless=*/true),
-                               compile(kAwsAccessKeyPattern), compile(kAwsSecretPattern),
+  LocalPiiDetector::Patterns p{compile(kEmailPattern),
+                               compile(kPhoneCandidatePattern),
+                               compile(kCardPattern),
+                               compile(kSsnPattern),
+                               compile(kIbanStartPattern),
+                               compile(kIpv4Pattern),
+                               compile(kIpv6Pattern),
+                               compile(kMacPattern),
+                               compile(kUrlPattern, /*caseless=*/true),
+                               compile(kAwsAccessKeyPattern),
+                               compile(kAwsSecretPattern),
                                compile(kSecretWordPattern, /*caseless=*/true)};
   if (!error.ok()) return error;
   Result<DateFinder> dates = DateFinder::Create();
   if (!dates.ok()) return dates.status();
-  return PiiDetectorPtr(
-      std::make_unique<LocalPiiDetector>(options.default_phone_region, std::move(p), std::move(dates).value()));
+  return PiiDetectorPtr(std::make_unique<LocalPiiDetector>(options.default_phone_region, std::move(p),
+                                                           std::move(dates).value()));
 }
 
 }  // namespace docpipe

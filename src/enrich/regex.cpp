@@ -20,9 +20,7 @@ struct MatchDataDeleter {
 
 }  // namespace
 
-bool RegexMatch::Has(int i) const {
-  return i >= 0 && i < groups_ && ovector_[2 * i] != PCRE2_UNSET;
-}
+bool RegexMatch::Has(int i) const { return i >= 0 && i < groups_ && ovector_[2 * i] != PCRE2_UNSET; }
 
 std::string_view RegexMatch::Group(int i) const {
   if (!Has(i)) return {};

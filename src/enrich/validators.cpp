@@ -64,17 +64,16 @@ bool LuhnValid(std::string_view digits) {
 bool KnownCardPrefix(std::string_view d) {
   const size_t n = d.size();
   if (n < 12 || n > 19) return false;
-  const int p1 = Prefix(d, 1), p2 = Prefix(d, 2), p3 = Prefix(d, 3), p4 = Prefix(d, 4),
-            p6 = Prefix(d, 6);
-  if (p1 == 4) return n == 13 || n == 16 || n == 19;                                // Visa
-  if ((p2 >= 51 && p2 <= 55) || (p4 >= 2221 && p4 <= 2720)) return n == 16;         // Mastercard
-  if (p2 == 34 || p2 == 37) return n == 15;                                         // Amex
+  const int p1 = Prefix(d, 1), p2 = Prefix(d, 2), p3 = Prefix(d, 3), p4 = Prefix(d, 4), p6 = Prefix(d, 6);
+  if (p1 == 4) return n == 13 || n == 16 || n == 19;                         // Visa
+  if ((p2 >= 51 && p2 <= 55) || (p4 >= 2221 && p4 <= 2720)) return n == 16;  // Mastercard
+  if (p2 == 34 || p2 == 37) return n == 15;                                  // Amex
   if (p4 == 6011 || (p3 >= 644 && p3 <= 649) || p2 == 65 || (p6 >= 622126 && p6 <= 622925))
-    return n >= 16;                                                                 // Discover
+    return n >= 16;                                                                  // Discover
   if ((p3 >= 300 && p3 <= 305) || p2 == 36 || p2 == 38 || p2 == 39) return n >= 14;  // Diners
-  if (p4 >= 3528 && p4 <= 3589) return n >= 16;                                     // JCB
-  if (p2 == 62) return n >= 16;                                                     // UnionPay
-  if (p2 == 50 || (p2 >= 56 && p2 <= 69)) return n >= 12;                           // Maestro
+  if (p4 >= 3528 && p4 <= 3589) return n >= 16;                                      // JCB
+  if (p2 == 62) return n >= 16;                                                      // UnionPay
+  if (p2 == 50 || (p2 >= 56 && p2 <= 69)) return n >= 12;                            // Maestro
   return false;
 }
 
@@ -145,9 +144,9 @@ bool DateValid(int year, int month, int day) {
 }
 
 int MonthFromName(std::string_view name) {
-  static constexpr std::string_view kMonths[12] = {"january", "february", "march",     "april",
-                                                   "may",     "june",     "july",      "august",
-                                                   "september", "october", "november", "december"};
+  static constexpr std::string_view kMonths[12] = {"january",   "february", "march",    "april",
+                                                   "may",       "june",     "july",     "august",
+                                                   "september", "october",  "november", "december"};
   std::string lower;
   for (char c : name) {
     if (c != '.') lower.push_back(AsciiLower(c));

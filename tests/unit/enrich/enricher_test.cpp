@@ -41,18 +41,24 @@ TEST_F(EnricherTest, LocalEnricherRedactsAllSeededPii) {
   ASSERT_EQ(r->size(), 1u);
   const ChunkEnrichment& c = (*r)[0];
   EXPECT_EQ(c.chunk_id, "c1");
-  const std::vector<std::string> seeded = {"jane.doe@example.com", "(650) 253-0000", "4111 1111 1111 1111",
-                                           "123-45-6789", "GB82 WEST 1234 5698 7654 32", "192.168.1.20",
-                                           "00:1A:2B:3C:4D:5E", "https://internal.example.com/wiki",
-                                           "AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+  const std::vector<std::string> seeded = {"jane.doe@example.com",
+                                           "(650) 253-0000",
+                                           "4111 1111 1111 1111",
+                                           "123-45-6789",
+                                           "GB82 WEST 1234 5698 7654 32",
+                                           "192.168.1.20",
+                                           "00:1A:2B:3C:4D:5E",
+                                           "https://internal.example.com/wiki",
+                                           "AKIAIOSFODNN7EXAMPLE",
+                                           "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
                                            "1990-07-04"};
   ASSERT_EQ(c.pii_entities.size(), seeded.size());
   for (const std::string& s : seeded) {
     EXPECT_EQ(c.redacted_text.find(s), std::string::npos) << s << " survived: " << c.redacted_text;
   }
-  for (const char* tag : {"[EMAIL]", "[PHONE]", "[CREDIT_DEBIT_NUMBER]", "[SSN]", "[INTERNATIONAL_BANK_ACCOUNT_NUMBER]",
-                          "[IP_ADDRESS]", "[MAC_ADDRESS]", "[URL]", "[AWS_ACCESS_KEY]", "[AWS_SECRET_KEY]",
-                          "[DATE_TIME]"}) {
+  for (const char* tag :
+       {"[EMAIL]", "[PHONE]", "[CREDIT_DEBIT_NUMBER]", "[SSN]", "[INTERNATIONAL_BANK_ACCOUNT_NUMBER]",
+        "[IP_ADDRESS]", "[MAC_ADDRESS]", "[URL]", "[AWS_ACCESS_KEY]", "[AWS_SECRET_KEY]", "[DATE_TIME]"}) {
     EXPECT_NE(c.redacted_text.find(tag), std::string::npos) << tag;
   }
   EXPECT_EQ(c.redacted_text.rfind("Contact Jane at [EMAIL] or [PHONE]. Card", 0), 0u) << c.redacted_text;
@@ -98,7 +104,8 @@ TEST_F(EnricherTest, RejectsBadOptionsAndRegion) {
 
 TEST_F(EnricherTest, RedactPiiLongerOverlapWins) {
   const std::string text = "mail bob@example.com now";
-  std::vector<Entity> pii = {MakeEntity("URL", "example.com", text), MakeEntity("EMAIL", "bob@example.com", text)};
+  std::vector<Entity> pii = {MakeEntity("URL", "example.com", text),
+                             MakeEntity("EMAIL", "bob@example.com", text)};
   EXPECT_EQ(RedactPii(text, pii), "mail [EMAIL] now");
   EXPECT_EQ(RedactPii(text, {}), text);
 }
@@ -145,9 +152,10 @@ TEST_F(EnricherTest, JsonRoundTrip) {
 }
 
 TEST_F(EnricherTest, FromJsonNamesTheBadField) {
-  nlohmann::json good = {{"chunk_id", "c"},
-                         {"Entities", {{{"Type", "DATE"}, {"Text", "2024"}, {"Score", 0.9},
-                                        {"BeginOffset", 0}, {"EndOffset", 4}}}}};
+  nlohmann::json good = {
+      {"chunk_id", "c"},
+      {"Entities",
+       {{{"Type", "DATE"}, {"Text", "2024"}, {"Score", 0.9}, {"BeginOffset", 0}, {"EndOffset", 4}}}}};
   ASSERT_TRUE(ChunkEnrichmentFromJson(good).ok());  // byte offsets are optional (Comprehend has none)
 
   auto expect_error = [](const nlohmann::json& j, const std::string& field) {
@@ -173,8 +181,8 @@ TEST_F(EnricherTest, FromJsonNamesTheBadField) {
   expect_error(j, "Languages[0].LanguageCode");
   expect_error(nlohmann::json::array(), "object");
   j = good;
-  j["PiiEntities"] = {{{"Type", "EMAIL"}, {"Text", "a@b.co"}, {"Score", 0.9}, {"BeginOffset", 1.5},
-                       {"EndOffset", 4}}};
+  j["PiiEntities"] = {
+      {{"Type", "EMAIL"}, {"Text", "a@b.co"}, {"Score", 0.9}, {"BeginOffset", 1.5}, {"EndOffset", 4}}};
   expect_error(j, "PiiEntities[0].BeginOffset");
 }
 

@@ -38,8 +38,9 @@ TEST_F(EntityDetectorTest, MoneyAndPercentagesAreQuantities) {
 }
 
 TEST_F(EntityDetectorTest, MeasuresAndCounts) {
-  EXPECT_EQ(Found("A 5 kg box with 10 MB of logs, a 3.5 GHz CPU and a 60W lamp."),
-            (Pairs{{"QUANTITY", "5 kg"}, {"QUANTITY", "10 MB"}, {"QUANTITY", "3.5 GHz"}, {"QUANTITY", "60W"}}));
+  EXPECT_EQ(
+      Found("A 5 kg box with 10 MB of logs, a 3.5 GHz CPU and a 60W lamp."),
+      (Pairs{{"QUANTITY", "5 kg"}, {"QUANTITY", "10 MB"}, {"QUANTITY", "3.5 GHz"}, {"QUANTITY", "60W"}}));
   EXPECT_EQ(Found("The report runs to 200 pages."), (Pairs{{"QUANTITY", "200 pages"}}));
 }
 

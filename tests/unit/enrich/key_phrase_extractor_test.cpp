@@ -78,7 +78,8 @@ TEST_F(KeyPhraseExtractorTest, DistinctPhrasesAndLimit) {
 }
 
 TEST_F(KeyPhraseExtractorTest, PunctuationAndBlankLinesSplitPhrases) {
-  std::vector<std::string> texts = Texts(ExtractKeyPhrases("quarterly revenue, operating margin\n\nnet income", 10));
+  std::vector<std::string> texts =
+      Texts(ExtractKeyPhrases("quarterly revenue, operating margin\n\nnet income", 10));
   EXPECT_TRUE(Contains(texts, "quarterly revenue"));
   EXPECT_TRUE(Contains(texts, "operating margin"));
   EXPECT_TRUE(Contains(texts, "net income"));

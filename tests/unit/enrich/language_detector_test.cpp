@@ -49,10 +49,11 @@ TEST_F(LanguageDetectorTest, MixedTextListsBothBestFirst) {
 }
 
 TEST_F(LanguageDetectorTest, ShortTextStillGuessesWithLowerScore) {
-  auto langs = DetectLanguages("Hello there");
-  if (!langs.empty()) {
-    EXPECT_LE(langs[0].score, 0.5);
-  }
+  auto langs = DetectLanguages("The budget was approved");
+  ASSERT_FALSE(langs.empty());
+  EXPECT_EQ(langs[0].language_code, "en");
+  EXPECT_GT(langs[0].score, 0.0);
+  EXPECT_LT(langs[0].score, 0.5);
   EXPECT_TRUE(DetectLanguages("").empty());
   // Invalid UTF-8 must not crash CLD2.
   std::string invalid = "The budget was approved by the council ";
