@@ -3,10 +3,9 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "common/status.h"
 
@@ -76,9 +75,11 @@ using EnricherPtr = std::unique_ptr<Enricher>;
 // statistical key phrases, CLD2 for language. No network, no model files.
 EnricherPtr NewLocalEnricher();
 
-nlohmann::json ToJson(const Entity& e);         // {"Type","Text","Score","BeginOffset","EndOffset","BeginByte","EndByte"}
-nlohmann::json ToJson(const KeyPhrase& k);      // {"Text","Score","BeginOffset","EndOffset"}
-nlohmann::json ToJson(const ChunkEnrichment& c);  // {"chunk_id","Languages","Entities","KeyPhrases","PiiEntities",...}
+nlohmann::json ToJson(
+    const Entity& e);  // {"Type","Text","Score","BeginOffset","EndOffset","BeginByte","EndByte"}
+nlohmann::json ToJson(const KeyPhrase& k);  // {"Text","Score","BeginOffset","EndOffset"}
+nlohmann::json ToJson(
+    const ChunkEnrichment& c);  // {"chunk_id","Languages","Entities","KeyPhrases","PiiEntities",...}
 Result<ChunkEnrichment> ChunkEnrichmentFromJson(const nlohmann::json& j);
 
 // Replaces each PII span of `text` by "[TYPE]" (overlaps: the longer span wins).

@@ -1,0 +1,18 @@
+#pragma once
+
+#include <string>
+
+#include "enrich/enricher.h"
+
+namespace docpipe {
+
+struct LocalEnricherOptions {
+  //! Region for phone numbers without a country code (ISO 3166 alpha-2).
+  std::string default_phone_region = "US";
+};
+
+// NewLocalEnricher() with options. An invalid option (unknown region) makes
+// every Enrich call fail with InvalidInput rather than the factory.
+EnricherPtr NewLocalEnricher(const LocalEnricherOptions& options);
+
+}  // namespace docpipe
