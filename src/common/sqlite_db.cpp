@@ -151,6 +151,10 @@ SqliteStatement& SqliteStatement::Bind(int index, std::string_view text) {
                    index);
 }
 
+SqliteStatement& SqliteStatement::BindBlob(int index, const void* data, size_t size) {
+  return CheckBind(sqlite3_bind_blob64(stmt_, index, data, size, SQLITE_TRANSIENT), index);
+}
+
 SqliteStatement& SqliteStatement::BindNull(int index) {
   return CheckBind(sqlite3_bind_null(stmt_, index), index);
 }
@@ -185,6 +189,12 @@ std::string SqliteStatement::ColumnText(int col) const {
   const unsigned char* p = sqlite3_column_text(stmt_, col);
   int n = sqlite3_column_bytes(stmt_, col);
   return p == nullptr ? std::string() : std::string(reinterpret_cast<const char*>(p), n);
+}
+
+std::string_view SqliteStatement::ColumnBlob(int col) const {
+  const void* p = sqlite3_column_blob(stmt_, col);
+  int n = sqlite3_column_bytes(stmt_, col);
+  return p == nullptr ? std::string_view() : std::string_view(static_cast<const char*>(p), n);
 }
 
 bool SqliteStatement::ColumnIsNull(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -33,6 +34,8 @@ class SqliteStatement {
   SqliteStatement& Bind(int index, const char* text) { return Bind(index, std::string_view(text)); }
   SqliteStatement& Bind(int index, const std::string& text) { return Bind(index, std::string_view(text)); }
   SqliteStatement& BindNull(int index);
+  //! Binds raw bytes as a BLOB (copied).
+  SqliteStatement& BindBlob(int index, const void* data, size_t size);
 
   //! true when a row is available, false when the statement is done.
   Result<bool> Step();
@@ -46,6 +49,8 @@ class SqliteStatement {
   double ColumnDouble(int col) const;
   std::string ColumnText(int col) const;
   bool ColumnIsNull(int col) const;
+  //! BLOB bytes, valid until the next Step/Reset; size 0 for NULL.
+  std::string_view ColumnBlob(int col) const;
 
  private:
   SqliteStatement& CheckBind(int rc, int index);

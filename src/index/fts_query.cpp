@@ -1,0 +1,41 @@
+#include "index/fts_query.h"
+
+#include <cctype>
+#include <set>
+#include <vector>
+
+namespace docpipe {
+namespace {
+
+// Bytes >= 0x80 belong to multi-byte UTF-8 characters; keeping them inside
+// words lets unicode61 decide what is a separator for non-ASCII text.
+bool IsWordByte(unsigned char c) { return c >= 0x80 || std::isalnum(c) != 0; }
+
+}  // namespace
+
+std::string BuildFtsMatchExpression(const std::string& text, int max_terms) {
+  std::vector<std::string> terms;
+  std::set<std::string> seen;
+  size_t i = 0;
+  while (i < text.size() && static_cast<int>(terms.size()) < max_terms) {
+    while (i < text.size() && !IsWordByte(static_cast<unsigned char>(text[i]))) ++i;
+    size_t start = i;
+    while (i < text.size() && IsWordByte(static_cast<unsigned char>(text[i]))) ++i;
+    if (i == start) break;
+    std::string word = text.substr(start, i - start);
+    for (char& c : word) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (seen.insert(word).second) terms.push_back(std::move(word));
+  }
+  // A word never contains '"' (it is not a word byte), so quoting needs no
+  // escaping.
+  std::string expr;
+  for (const std::string& t : terms) {
+    if (!expr.empty()) expr += " OR ";
+    expr += '"';
+    expr += t;
+    expr += '"';
+  }
+  return expr;
+}
+
+}  // namespace docpipe

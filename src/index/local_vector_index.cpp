@@ -1,0 +1,970 @@
+// The embedded VectorIndex: SQLite (rows, FTS5, change log) is the source of
+// truth; an in-memory hnswlib graph is a cache of it, persisted to hnsw.bin.
+//
+// Sync between SQLite and the graph:
+//  * Labels are `chunks.label` (INTEGER PRIMARY KEY AUTOINCREMENT): never
+//    reused, and because writers serialize on BEGIN IMMEDIATE, label order is
+//    commit order. Rows new to a graph are exactly those with label > the
+//    graph's largest label.
+//  * Every write bumps meta.generation and logs the labels it deleted in
+//    deleted_labels(generation, label). A graph at generation G catches up by
+//    marking deleted the labels logged after G and adding rows with larger
+//    labels. The log keeps the last kLogGenerations generations; an older
+//    graph diffs its labels against the table instead.
+//  * Catch-up is idempotent, so a graph only needs a generation that is not
+//    newer than its content. hnsw.bin is renamed into place before hnsw.gen,
+//    which keeps that true across crashes.
+//  * Search resolves every label through the SQLite snapshot it reads in, so a
+//    label that is gone (an old version) can never be returned.
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <hnswlib/hnswlib.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <optional>
+#include <queue>
+#include <set>
+#include <shared_mutex>
+#include <thread>
+#include <unordered_set>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "common/sqlite_db.h"
+#include "index/fts_query.h"
+#include "index/rank_fusion.h"
+#include "index/vector_index.h"
+
+namespace docpipe {
+namespace {
+
+constexpr int kIndexSchemaVersion = 1;
+// `vector` is the last column so that reading metadata never touches the
+// blob's overflow pages. chunks_fts is an external-content table over chunks,
+// kept in step by triggers, so the text is stored once.
+constexpr const char* kIndexSchema = R"sql(
+CREATE TABLE IF NOT EXISTS index_meta (
+  key   TEXT PRIMARY KEY,
+  value INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS chunks (
+  label              INTEGER PRIMARY KEY AUTOINCREMENT,
+  chunk_id           TEXT    NOT NULL UNIQUE,
+  document_id        TEXT    NOT NULL,
+  processing_version TEXT    NOT NULL,
+  source_key         TEXT    NOT NULL,
+  text               TEXT    NOT NULL,
+  breadcrumbs        TEXT    NOT NULL,  -- JSON array of strings
+  page_start         INTEGER NOT NULL,
+  page_end           INTEGER NOT NULL,
+  type               TEXT    NOT NULL,
+  key_phrases        TEXT    NOT NULL,  -- JSON array of strings
+  language           TEXT    NOT NULL,
+  pii_types          TEXT    NOT NULL,  -- JSON array of strings
+  vector             BLOB    NOT NULL   -- float32, L2-normalised, host byte order
+);
+CREATE INDEX IF NOT EXISTS chunks_document ON chunks (document_id);
+CREATE TABLE IF NOT EXISTS deleted_labels (
+  generation INTEGER NOT NULL,
+  label      INTEGER NOT NULL,
+  PRIMARY KEY (generation, label)
+) WITHOUT ROWID;
+CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(
+  text, breadcrumbs, key_phrases,
+  content = 'chunks', content_rowid = 'label',
+  tokenize = 'porter unicode61 remove_diacritics 2'
+);
+CREATE TRIGGER IF NOT EXISTS chunks_fts_insert AFTER INSERT ON chunks BEGIN
+  INSERT INTO chunks_fts (rowid, text, breadcrumbs, key_phrases)
+  VALUES (new.label, new.text, new.breadcrumbs, new.key_phrases);
+END;
+CREATE TRIGGER IF NOT EXISTS chunks_fts_delete AFTER DELETE ON chunks BEGIN
+  INSERT INTO chunks_fts (chunks_fts, rowid, text, breadcrumbs, key_phrases)
+  VALUES ('delete', old.label, old.text, old.breadcrumbs, old.key_phrases);
+END;
+)sql";
+
+// Generations of deletions kept in deleted_labels. A graph older than that
+// diffs all labels instead (a scan of the document index: milliseconds).
+constexpr int64_t kLogGenerations = 4096;
+// A filtered vector search over a document this small scans its vectors
+// exactly instead of asking the graph (documents are usually far smaller).
+constexpr int64_t kExactFilterMaxChunks = 4096;
+// hnsw.bin is rewritten after at least this many changes (and a quarter of the
+// graph), and on close: rewriting hundreds of MB per document would dominate
+// ingestion, and a stale file only costs a catch-up on the next open.
+constexpr int64_t kMinSaveChanges = 1024;
+// hnswlib 0.6 cannot reuse deleted slots, so the graph is rebuilt from SQLite
+// once deleted elements outnumber live ones (and this floor).
+constexpr size_t kMinDeletedForRebuild = 1024;
+// Rows read per batch while catching up, bounding the memory of a rebuild.
+constexpr int kCatchUpBatch = 4096;
+// BM25 column weights: text, breadcrumbs, key_phrases.
+constexpr const char* kBm25 = "bm25(chunks_fts, 1.0, 0.5, 1.0)";
+
+using Graph = hnswlib::HierarchicalNSW<float>;
+
+std::string JoinPath(const std::string& dir, const char* name) { return dir + "/" + name; }
+
+Status ErrnoStatus(const std::string& what) {
+  return Status::Internal(fmt::format("{}: {}", what, std::strerror(errno)));
+}
+
+// Scales `v` to unit length. Zero vectors stay zero (similar to nothing).
+void Normalize(float* v, size_t n) {
+  double sum = 0;
+  for (size_t i = 0; i < n; ++i) sum += static_cast<double>(v[i]) * v[i];
+  if (sum <= 0) return;
+  const float inv = static_cast<float>(1.0 / std::sqrt(sum));
+  for (size_t i = 0; i < n; ++i) v[i] *= inv;
+}
+
+bool AllFinite(const std::vector<float>& v) {
+  return std::all_of(v.begin(), v.end(), [](float x) { return std::isfinite(x); });
+}
+
+std::string ToJsonArray(const std::vector<std::string>& items) { return nlohmann::json(items).dump(); }
+
+std::vector<std::string> FromJsonArray(const std::string& text) {
+  std::vector<std::string> out;
+  nlohmann::json j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (!j.is_array()) return out;
+  for (const auto& item : j) {
+    if (item.is_string()) out.push_back(item.get<std::string>());
+  }
+  return out;
+}
+
+// An flock on a lock file, released when the descriptor closes. flock locks
+// belong to the open file description, so two instances in one process
+// exclude each other as two processes do.
+class FileLock {
+ public:
+  static Result<FileLock> Acquire(const std::string& path, bool exclusive) {
+    int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) return ErrnoStatus("open " + path);
+    while (::flock(fd, exclusive ? LOCK_EX : LOCK_SH) != 0) {
+      if (errno == EINTR) continue;
+      Status s = ErrnoStatus("flock " + path);
+      ::close(fd);
+      return s;
+    }
+    return FileLock(fd);
+  }
+  FileLock(FileLock&& other) noexcept : fd_(other.fd_) { other.fd_ = -1; }
+  FileLock& operator=(FileLock&&) = delete;
+  FileLock(const FileLock&) = delete;
+  FileLock& operator=(const FileLock&) = delete;
+  ~FileLock() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+
+ private:
+  explicit FileLock(int fd) : fd_(fd) {}
+  int fd_;
+};
+
+Status FsyncPath(const std::string& path, bool directory) {
+  int fd = ::open(path.c_str(), (directory ? O_RDONLY | O_DIRECTORY : O_RDONLY) | O_CLOEXEC);
+  if (fd < 0) return ErrnoStatus("open " + path);
+  int rc = ::fsync(fd);
+  ::close(fd);
+  if (rc != 0) return ErrnoStatus("fsync " + path);
+  return Status::Ok();
+}
+
+struct Meta {
+  int64_t generation = 0;
+  int64_t log_floor = 0;  // deleted_labels holds every deletion after this generation
+  int dimension = 0;
+};
+
+Result<Meta> ReadMeta(SqliteDb& db) {
+  auto stmt = db.Prepare("SELECT key, value FROM index_meta");
+  if (!stmt.ok()) return stmt.status();
+  Meta meta;
+  while (true) {
+    auto row = stmt->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    std::string key = stmt->ColumnText(0);
+    int64_t value = stmt->ColumnInt(1);
+    if (key == "generation") meta.generation = value;
+    if (key == "log_floor") meta.log_floor = value;
+    if (key == "dimension") meta.dimension = static_cast<int>(value);
+  }
+  return meta;
+}
+
+// A read transaction on `db`: one snapshot for everything a search or a
+// catch-up reads. Rolled back (nothing to undo) when it goes out of scope.
+Result<SqliteTransaction> BeginRead(SqliteDb& db) {
+  DOCPIPE_RETURN_IF_ERROR(db.Exec("BEGIN DEFERRED"));
+  return SqliteTransaction(&db);
+}
+
+struct ScoredLabel {
+  int64_t label;
+  double score;
+};
+
+class LocalVectorIndex;
+
+// A reader connection borrowed from the index's pool.
+class ReaderLease {
+ public:
+  ReaderLease(LocalVectorIndex* owner, std::unique_ptr<SqliteDb> db) : owner_(owner), db_(std::move(db)) {}
+  ReaderLease(ReaderLease&& other) noexcept = default;
+  ReaderLease& operator=(ReaderLease&&) = delete;
+  ~ReaderLease();
+  SqliteDb& db() { return *db_; }
+
+ private:
+  LocalVectorIndex* owner_;
+  std::unique_ptr<SqliteDb> db_;
+};
+
+class LocalVectorIndex final : public VectorIndex {
+ public:
+  LocalVectorIndex(LocalVectorIndexOptions options, std::unique_ptr<SqliteDb> writer)
+      : options_(std::move(options)),
+        dimension_(static_cast<size_t>(options_.dimension)),
+        space_(dimension_),
+        writer_(std::move(writer)) {}
+
+  ~LocalVectorIndex() override {
+    // Best effort: a stale or missing hnsw.bin is only slower to open.
+    std::shared_lock lock(graph_mu_);
+    if (graph_ != nullptr && graph_gen_ > saved_gen_.load()) (void)SaveLocked();
+  }
+
+  // Loads hnsw.bin when present and brings the graph up to date.
+  Status Init() {
+    bool loaded = LoadPersisted();
+    std::lock_guard writer_lock(writer_mu_);
+    if (loaded) {
+      // A graph from the future means the database was replaced or restored:
+      // its labels cannot be trusted.
+      auto meta = ReadMeta(*writer_);
+      if (!meta.ok()) return meta.status();
+      std::unique_lock lock(graph_mu_);
+      if (graph_gen_ > meta->generation) {
+        graph_.reset();
+        loaded = false;
+      }
+    }
+    DOCPIPE_RETURN_IF_ERROR(Sync(*writer_));
+    if (!loaded) {
+      std::shared_lock lock(graph_mu_);
+      return SaveLocked();
+    }
+    MaybeSave();
+    return Status::Ok();
+  }
+
+  Status ReplaceDocument(const std::string& document_id, const std::string& version,
+                         const std::vector<IndexedChunk>& chunks) override {
+    if (document_id.empty()) return Status::InvalidInput("index: empty document id");
+    std::set<std::string> ids;
+    std::vector<std::vector<float>> vectors;
+    vectors.reserve(chunks.size());
+    for (const IndexedChunk& c : chunks) {
+      if (c.chunk_id.empty()) return Status::InvalidInput(fmt::format("index: {}: chunk without id", document_id));
+      if (!ids.insert(c.chunk_id).second) {
+        return Status::InvalidInput(fmt::format("index: {}: duplicate chunk id {}", document_id, c.chunk_id));
+      }
+      if (!c.document_id.empty() && c.document_id != document_id) {
+        return Status::InvalidInput(fmt::format("index: chunk {} belongs to document {}, not {}", c.chunk_id,
+                                                c.document_id, document_id));
+      }
+      if (!c.processing_version.empty() && c.processing_version != version) {
+        return Status::InvalidInput(fmt::format("index: chunk {} has version {}, not {}", c.chunk_id,
+                                                c.processing_version, version));
+      }
+      if (c.vector.size() != dimension_) {
+        return Status::InvalidInput(fmt::format("index: chunk {} has a vector of dimension {}, the index has dimension {}",
+                                                c.chunk_id, c.vector.size(), dimension_));
+      }
+      if (!AllFinite(c.vector)) {
+        return Status::InvalidInput(fmt::format("index: chunk {} has a non-finite vector component", c.chunk_id));
+      }
+      vectors.push_back(c.vector);
+      Normalize(vectors.back().data(), dimension_);
+    }
+
+    std::lock_guard writer_lock(writer_mu_);
+    auto txn = writer_->Begin();
+    if (!txn.ok()) return txn.status();
+    auto meta = ReadMeta(*writer_);
+    if (!meta.ok()) return meta.status();
+    const int64_t gen = meta->generation + 1;
+    DOCPIPE_RETURN_IF_ERROR(DeleteRowsLocked(document_id, gen));
+    auto insert = writer_->Prepare(
+        "INSERT INTO chunks (chunk_id, document_id, processing_version, source_key, text, breadcrumbs,"
+        " page_start, page_end, type, key_phrases, language, pii_types, vector)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    if (!insert.ok()) return insert.status();
+    for (size_t i = 0; i < chunks.size(); ++i) {
+      const IndexedChunk& c = chunks[i];
+      insert->Reset();
+      insert->Bind(1, c.chunk_id)
+          .Bind(2, document_id)
+          .Bind(3, version)
+          .Bind(4, c.source_key)
+          .Bind(5, c.text)
+          .Bind(6, ToJsonArray(c.breadcrumbs))
+          .Bind(7, c.page_start)
+          .Bind(8, c.page_end)
+          .Bind(9, c.type)
+          .Bind(10, ToJsonArray(c.key_phrases))
+          .Bind(11, c.language)
+          .Bind(12, ToJsonArray(c.pii_types))
+          .BindBlob(13, vectors[i].data(), vectors[i].size() * sizeof(float));
+      Status s = insert->Run();
+      if (!s.ok()) return s.Annotate(fmt::format("index: inserting chunk {}", c.chunk_id));
+    }
+    DOCPIPE_RETURN_IF_ERROR(BumpGenerationLocked(*meta, gen));
+    DOCPIPE_RETURN_IF_ERROR(txn->Commit());
+    // The commit is the point of truth; the graph follows.
+    DOCPIPE_RETURN_IF_ERROR(Sync(*writer_));
+    MaybeSave();
+    return Status::Ok();
+  }
+
+  Status DeleteDocument(const std::string& document_id) override {
+    std::lock_guard writer_lock(writer_mu_);
+    auto txn = writer_->Begin();
+    if (!txn.ok()) return txn.status();
+    auto meta = ReadMeta(*writer_);
+    if (!meta.ok()) return meta.status();
+    const int64_t gen = meta->generation + 1;
+    DOCPIPE_RETURN_IF_ERROR(DeleteRowsLocked(document_id, gen));
+    if (writer_->Changes() == 0) return Status::Ok();  // nothing to delete; rolls back
+    DOCPIPE_RETURN_IF_ERROR(BumpGenerationLocked(*meta, gen));
+    DOCPIPE_RETURN_IF_ERROR(txn->Commit());
+    DOCPIPE_RETURN_IF_ERROR(Sync(*writer_));
+    MaybeSave();
+    return Status::Ok();
+  }
+
+  Result<std::vector<SearchHit>> Search(const SearchQuery& query) override {
+    if (query.k <= 0) return Status::InvalidInput(fmt::format("index: k must be positive, got {}", query.k));
+    const bool has_vector = !query.vector.empty();
+    if (has_vector && query.vector.size() != dimension_) {
+      return Status::InvalidInput(fmt::format("index: query vector has dimension {}, the index has dimension {}",
+                                              query.vector.size(), dimension_));
+    }
+    if (has_vector && !AllFinite(query.vector)) {
+      return Status::InvalidInput("index: query vector has a non-finite component");
+    }
+    if (query.mode == SearchMode::kVector && !has_vector) {
+      return Status::InvalidInput("index: vector search without a query vector");
+    }
+    std::vector<float> qvec = query.vector;
+    if (has_vector) Normalize(qvec.data(), qvec.size());
+
+    auto lease = AcquireReader();
+    if (!lease.ok()) return lease.status();
+    SqliteDb& db = lease->db();
+    auto snapshot = BeginRead(db);
+    if (!snapshot.ok()) return snapshot.status();
+    DOCPIPE_RETURN_IF_ERROR(Sync(db));
+
+    const int k = query.k;
+    auto lookup = PrepareHitLookup(db);
+    std::vector<SearchHit> hits;
+    if (query.mode == SearchMode::kVector) {
+      auto list = VectorCandidates(db, qvec, k, query.document_id);
+      if (!list.ok()) return list.status();
+      for (size_t i = 0; i < list->size(); ++i) {
+        SearchHit h;
+        h.score = (*list)[i].score;
+        h.vector_rank = static_cast<int>(i + 1);
+        DOCPIPE_RETURN_IF_ERROR(AppendHit(lookup, (*list)[i].label, std::move(h), &hits));
+      }
+    } else if (query.mode == SearchMode::kKeyword) {
+      auto list = KeywordCandidates(db, query.text, k, query.document_id);
+      if (!list.ok()) return list.status();
+      for (size_t i = 0; i < list->size(); ++i) {
+        SearchHit h;
+        h.score = (*list)[i].score;
+        h.keyword_rank = static_cast<int>(i + 1);
+        DOCPIPE_RETURN_IF_ERROR(AppendHit(lookup, (*list)[i].label, std::move(h), &hits));
+      }
+    } else {
+      // Fuse deeper lists than k: an item ranked modestly in both lists
+      // should be able to beat one that tops a single list.
+      const int depth = std::max(50, 4 * k);
+      std::vector<int64_t> vector_labels;
+      std::vector<int64_t> keyword_labels;
+      if (has_vector) {
+        auto list = VectorCandidates(db, qvec, depth, query.document_id);
+        if (!list.ok()) return list.status();
+        for (const ScoredLabel& s : *list) vector_labels.push_back(s.label);
+      }
+      auto list = KeywordCandidates(db, query.text, depth, query.document_id);
+      if (!list.ok()) return list.status();
+      for (const ScoredLabel& s : *list) keyword_labels.push_back(s.label);
+      for (const FusedItem& f : FuseReciprocalRank(vector_labels, keyword_labels, options_.rrf_k)) {
+        if (static_cast<int>(hits.size()) >= k) break;
+        SearchHit h;
+        h.score = f.score;
+        h.vector_rank = f.vector_rank;
+        h.keyword_rank = f.keyword_rank;
+        DOCPIPE_RETURN_IF_ERROR(AppendHit(lookup, f.id, std::move(h), &hits));
+      }
+    }
+    if (static_cast<int>(hits.size()) > k) hits.resize(k);
+    return hits;
+  }
+
+  Result<IndexStats> Stats() override {
+    auto lease = AcquireReader();
+    if (!lease.ok()) return lease.status();
+    auto stmt = lease->db().Prepare("SELECT COUNT(*), COUNT(DISTINCT document_id) FROM chunks");
+    if (!stmt.ok()) return stmt.status();
+    auto row = stmt->Step();
+    if (!row.ok()) return row.status();
+    IndexStats stats;
+    stats.chunks = stmt->ColumnInt(0);
+    stats.documents = stmt->ColumnInt(1);
+    stats.dimension = static_cast<int>(dimension_);
+    return stats;
+  }
+
+  void ReturnReader(std::unique_ptr<SqliteDb> db) {
+    std::lock_guard lock(pool_mu_);
+    readers_.push_back(std::move(db));
+  }
+
+ private:
+  std::string path(const char* name) const { return JoinPath(options_.directory, name); }
+
+  Result<ReaderLease> AcquireReader() {
+    {
+      std::lock_guard lock(pool_mu_);
+      if (!readers_.empty()) {
+        std::unique_ptr<SqliteDb> db = std::move(readers_.back());
+        readers_.pop_back();
+        return ReaderLease(this, std::move(db));
+      }
+    }
+    auto db = SqliteDb::Open(path("index.db"));
+    if (!db.ok()) return db.status();
+    return ReaderLease(this, std::move(*db));
+  }
+
+  // Logs and deletes every row of `document_id` (all versions); the FTS rows
+  // go with them through the delete trigger. Leaves Changes() = rows deleted.
+  Status DeleteRowsLocked(const std::string& document_id, int64_t gen) {
+    auto log = writer_->Prepare(
+        "INSERT INTO deleted_labels (generation, label) SELECT ?, label FROM chunks WHERE document_id = ?");
+    if (!log.ok()) return log.status();
+    DOCPIPE_RETURN_IF_ERROR(log->Bind(1, gen).Bind(2, document_id).Run());
+    auto del = writer_->Prepare("DELETE FROM chunks WHERE document_id = ?");
+    if (!del.ok()) return del.status();
+    return del->Bind(1, document_id).Run();
+  }
+
+  Status BumpGenerationLocked(const Meta& meta, int64_t gen) {
+    auto set = writer_->Prepare("UPDATE index_meta SET value = ? WHERE key = ?");
+    if (!set.ok()) return set.status();
+    DOCPIPE_RETURN_IF_ERROR(set->Bind(1, gen).Bind(2, "generation").Run());
+    const int64_t floor = gen - kLogGenerations;
+    if (floor > meta.log_floor) {
+      auto prune = writer_->Prepare("DELETE FROM deleted_labels WHERE generation <= ?");
+      if (!prune.ok()) return prune.status();
+      DOCPIPE_RETURN_IF_ERROR(prune->Bind(1, floor).Run());
+      set->Reset();
+      DOCPIPE_RETURN_IF_ERROR(set->Bind(1, floor).Bind(2, "log_floor").Run());
+    }
+    return Status::Ok();
+  }
+
+  // ---- graph maintenance ----------------------------------------------------
+
+  // Brings the graph to the generation `db` sees. Callers that need one
+  // snapshot (Search) run it inside their read transaction.
+  Status Sync(SqliteDb& db) {
+    auto meta = ReadMeta(db);
+    if (!meta.ok()) return meta.status();
+    // A graph newer than the snapshot is fine: its extra labels are not in
+    // the snapshot and get dropped when resolved.
+    {
+      std::shared_lock lock(graph_mu_);
+      if (graph_ != nullptr && graph_gen_ >= meta->generation) return Status::Ok();
+    }
+    std::unique_lock lock(graph_mu_);
+    if (graph_ != nullptr && graph_gen_ >= meta->generation) return Status::Ok();
+    // Outside a transaction (a writer after COMMIT) the catch-up gets its own
+    // snapshot; inside one this nests nothing and reads the caller's.
+    std::optional<SqliteTransaction> own;
+    if (&db == writer_.get()) {
+      auto txn = BeginRead(db);
+      if (!txn.ok()) return txn.status();
+      own.emplace(std::move(*txn));
+      meta = ReadMeta(db);
+      if (!meta.ok()) return meta.status();
+    }
+    return CatchUpLocked(db, *meta);
+  }
+
+  Status CatchUpLocked(SqliteDb& db, const Meta& meta) {
+    if (graph_ == nullptr) return RebuildLocked(db, meta);
+    int64_t changes = 0;
+    if (graph_gen_ >= meta.log_floor) {
+      auto stmt = db.Prepare("SELECT label FROM deleted_labels WHERE generation > ?");
+      if (!stmt.ok()) return stmt.status();
+      stmt->Bind(1, graph_gen_);
+      while (true) {
+        auto row = stmt->Step();
+        if (!row.ok()) return row.status();
+        if (!*row) break;
+        changes += MarkDeletedLocked(stmt->ColumnInt(0)) ? 1 : 0;
+      }
+    } else {
+      auto diff = DiffLabelsLocked(db);
+      if (!diff.ok()) return diff.status();
+      changes += *diff;
+    }
+    auto added = AddRowsAfterLocked(db, max_label_);
+    if (!added.ok()) return added.status();
+    changes += *added;
+    graph_gen_ = meta.generation;
+    changes_since_save_ += changes;
+    if (graph_->num_deleted_ > std::max(kMinDeletedForRebuild, graph_->cur_element_count - graph_->num_deleted_)) {
+      return RebuildLocked(db, meta);
+    }
+    return Status::Ok();
+  }
+
+  // Marks `label` deleted when the graph holds it live; false otherwise
+  // (already deleted, or added and removed before this graph saw it).
+  bool MarkDeletedLocked(int64_t label) {
+    auto it = graph_->label_lookup_.find(static_cast<hnswlib::labeltype>(label));
+    if (it == graph_->label_lookup_.end() || graph_->isMarkedDeleted(it->second)) return false;
+    graph_->markDeletedInternal(it->second);
+    return true;
+  }
+
+  // Full comparison of the graph's live labels with the table, for a graph
+  // older than the deletion log. Returns the number of labels changed.
+  Result<int64_t> DiffLabelsLocked(SqliteDb& db) {
+    std::unordered_set<int64_t> live;
+    auto stmt = db.Prepare("SELECT label FROM chunks");
+    if (!stmt.ok()) return stmt.status();
+    while (true) {
+      auto row = stmt->Step();
+      if (!row.ok()) return row.status();
+      if (!*row) break;
+      live.insert(stmt->ColumnInt(0));
+    }
+    std::vector<int64_t> gone;
+    for (const auto& [label, internal] : graph_->label_lookup_) {
+      if (!graph_->isMarkedDeleted(internal) && live.count(static_cast<int64_t>(label)) == 0) {
+        gone.push_back(static_cast<int64_t>(label));
+      }
+    }
+    for (int64_t label : gone) MarkDeletedLocked(label);
+    return static_cast<int64_t>(gone.size());
+  }
+
+  // Adds the rows with labels above `after` in label order, in batches.
+  Result<int64_t> AddRowsAfterLocked(SqliteDb& db, int64_t after) {
+    auto stmt = db.Prepare("SELECT label, vector FROM chunks WHERE label > ? ORDER BY label LIMIT ?");
+    if (!stmt.ok()) return stmt.status();
+    int64_t added = 0;
+    std::vector<int64_t> labels;
+    std::vector<float> data;
+    while (true) {
+      labels.clear();
+      data.clear();
+      stmt->Reset();
+      stmt->Bind(1, after).Bind(2, kCatchUpBatch);
+      while (true) {
+        auto row = stmt->Step();
+        if (!row.ok()) return row.status();
+        if (!*row) break;
+        const int64_t label = stmt->ColumnInt(0);
+        std::string_view blob = stmt->ColumnBlob(1);
+        if (blob.size() != dimension_ * sizeof(float)) {
+          return Status::Internal(fmt::format("index: label {} has a {}-byte vector, expected {}", label,
+                                              blob.size(), dimension_ * sizeof(float)));
+        }
+        labels.push_back(label);
+        const size_t at = data.size();
+        data.resize(at + dimension_);
+        std::memcpy(data.data() + at, blob.data(), blob.size());
+        Normalize(data.data() + at, dimension_);
+      }
+      if (labels.empty()) break;
+      DOCPIPE_RETURN_IF_ERROR(AddPointsLocked(labels, data));
+      added += static_cast<int64_t>(labels.size());
+      after = labels.back();
+      if (static_cast<int>(labels.size()) < kCatchUpBatch) break;
+    }
+    return added;
+  }
+
+  Status AddPointsLocked(const std::vector<int64_t>& labels, const std::vector<float>& data) {
+    try {
+      const size_t need = graph_->cur_element_count + labels.size();
+      if (need > graph_->max_elements_) graph_->resizeIndex(std::max(need, graph_->max_elements_ * 2));
+      // hnswlib's addPoint is safe to call concurrently for distinct labels.
+      const size_t threads =
+          labels.size() < 32 ? 1 : std::clamp<size_t>(std::thread::hardware_concurrency(), 1, 8);
+      std::atomic<size_t> next{0};
+      std::mutex error_mu;
+      std::string error;
+      auto work = [&] {
+        try {
+          for (size_t i = next++; i < labels.size(); i = next++) {
+            graph_->addPoint(data.data() + i * dimension_, static_cast<hnswlib::labeltype>(labels[i]));
+          }
+        } catch (const std::exception& e) {
+          std::lock_guard lock(error_mu);
+          error = e.what();
+          next = labels.size();
+        }
+      };
+      std::vector<std::thread> pool;
+      for (size_t t = 1; t < threads; ++t) pool.emplace_back(work);
+      work();
+      for (auto& t : pool) t.join();
+      if (!error.empty()) return Status::Internal("index: hnsw add: " + error);
+    } catch (const std::exception& e) {
+      return Status::Internal(std::string("index: hnsw resize: ") + e.what());
+    }
+    max_label_ = std::max(max_label_, labels.back());
+    return Status::Ok();
+  }
+
+  Status RebuildLocked(SqliteDb& db, const Meta& meta) {
+    auto count = db.Prepare("SELECT COUNT(*) FROM chunks");
+    if (!count.ok()) return count.status();
+    auto row = count->Step();
+    if (!row.ok()) return row.status();
+    const size_t capacity = std::max<size_t>(1024, static_cast<size_t>(count->ColumnInt(0)) * 5 / 4 + 1);
+    try {
+      graph_ = std::make_unique<Graph>(&space_, capacity, options_.hnsw_m, options_.hnsw_ef_construction);
+    } catch (const std::exception& e) {
+      graph_.reset();
+      return Status::Internal(std::string("index: hnsw create: ") + e.what());
+    }
+    graph_->setEf(options_.hnsw_ef_search);
+    max_label_ = 0;
+    graph_gen_ = -1;
+    auto added = AddRowsAfterLocked(db, 0);
+    if (!added.ok()) {
+      graph_.reset();
+      return added.status();
+    }
+    graph_gen_ = meta.generation;
+    changes_since_save_ += *added + 1;
+    return Status::Ok();
+  }
+
+  // Loads hnsw.bin and its generation; false (and no graph) when absent,
+  // unreadable or built for another dimension.
+  bool LoadPersisted() {
+    auto lock = FileLock::Acquire(path("hnsw.lock"), /*exclusive=*/false);
+    if (!lock.ok()) return false;
+    // hnsw.gen first: it is renamed into place after hnsw.bin, so the bin we
+    // then open is at least as new as the generation we read.
+    std::ifstream gen_in(path("hnsw.gen"));
+    std::string magic;
+    int64_t gen = -1;
+    size_t dim = 0;
+    if (!(gen_in >> magic >> gen >> dim) || magic != "hnsw-gen-v1" || dim != dimension_ || gen < 0) return false;
+    if (!std::filesystem::exists(path("hnsw.bin"))) return false;
+    auto g = std::make_unique<Graph>(&space_);
+    // The space-only constructor initialises nothing; make the destructor
+    // safe should loadIndex throw half way.
+    g->data_level0_memory_ = nullptr;
+    g->linkLists_ = nullptr;
+    g->visited_list_pool_ = nullptr;
+    g->cur_element_count = 0;
+    g->num_deleted_ = 0;
+    try {
+      g->loadIndex(path("hnsw.bin"), &space_, 0);
+    } catch (const std::exception&) {
+      g->cur_element_count = 0;
+      return false;
+    }
+    if (g->label_offset_ - g->offsetData_ != dimension_ * sizeof(float)) return false;
+    g->setEf(options_.hnsw_ef_search);
+    int64_t max_label = 0;
+    for (const auto& entry : g->label_lookup_) max_label = std::max(max_label, static_cast<int64_t>(entry.first));
+    std::unique_lock graph_lock(graph_mu_);
+    graph_ = std::move(g);
+    graph_gen_ = gen;
+    max_label_ = max_label;
+    saved_gen_ = gen;
+    return true;
+  }
+
+  void MaybeSave() {
+    std::shared_lock lock(graph_mu_);
+    if (graph_ == nullptr || graph_gen_ <= saved_gen_.load()) return;
+    const int64_t size = static_cast<int64_t>(graph_->cur_element_count);
+    if (changes_since_save_.load() < std::max(kMinSaveChanges, size / 4)) return;
+    (void)SaveLocked();
+  }
+
+  // Writes hnsw.bin (temp + rename) and then hnsw.gen, under the exclusive
+  // flock, unless the files already reflect this generation or a newer one.
+  // Needs graph_mu_ held (shared suffices: saving only reads the graph).
+  Status SaveLocked() {
+    std::lock_guard save_lock(save_mu_);
+    auto lock = FileLock::Acquire(path("hnsw.lock"), /*exclusive=*/true);
+    if (!lock.ok()) return lock.status();
+    {
+      std::ifstream gen_in(path("hnsw.gen"));
+      std::string magic;
+      int64_t on_disk = -1;
+      size_t dim = 0;
+      if (gen_in >> magic >> on_disk >> dim && magic == "hnsw-gen-v1" && dim == dimension_ &&
+          on_disk >= graph_gen_ && std::filesystem::exists(path("hnsw.bin"))) {
+        saved_gen_ = graph_gen_;
+        changes_since_save_ = 0;
+        return Status::Ok();
+      }
+    }
+    const std::string suffix = fmt::format(".tmp.{}", ::getpid());
+    const std::string bin_tmp = path("hnsw.bin") + suffix;
+    const std::string gen_tmp = path("hnsw.gen") + suffix;
+    try {
+      graph_->saveIndex(bin_tmp);
+    } catch (const std::exception& e) {
+      std::filesystem::remove(bin_tmp);
+      return Status::Internal(std::string("index: hnsw save: ") + e.what());
+    }
+    {
+      std::ofstream out(gen_tmp, std::ios::trunc);
+      out << "hnsw-gen-v1 " << graph_gen_ << " " << dimension_ << "\n";
+      if (!out) return ErrnoStatus("write " + gen_tmp);
+    }
+    DOCPIPE_RETURN_IF_ERROR(FsyncPath(bin_tmp, false));
+    DOCPIPE_RETURN_IF_ERROR(FsyncPath(gen_tmp, false));
+    if (::rename(bin_tmp.c_str(), path("hnsw.bin").c_str()) != 0) return ErrnoStatus("rename " + bin_tmp);
+    if (::rename(gen_tmp.c_str(), path("hnsw.gen").c_str()) != 0) return ErrnoStatus("rename " + gen_tmp);
+    DOCPIPE_RETURN_IF_ERROR(FsyncPath(options_.directory, true));
+    saved_gen_ = graph_gen_;
+    changes_since_save_ = 0;
+    return Status::Ok();
+  }
+
+  // ---- search ---------------------------------------------------------------
+
+  // Up to `n` live labels nearest to `q`, best first, scored by cosine
+  // similarity, restricted to `document_id` when it is not empty.
+  Result<std::vector<ScoredLabel>> VectorCandidates(SqliteDb& db, const std::vector<float>& q, int n,
+                                                    const std::string& document_id) {
+    std::vector<ScoredLabel> out;
+    if (!document_id.empty()) {
+      auto count = db.Prepare("SELECT COUNT(*) FROM chunks WHERE document_id = ?");
+      if (!count.ok()) return count.status();
+      count->Bind(1, document_id);
+      auto row = count->Step();
+      if (!row.ok()) return row.status();
+      const int64_t chunks = count->ColumnInt(0);
+      if (chunks == 0) return out;
+      if (chunks <= kExactFilterMaxChunks) return ExactDocumentSearch(db, q, n, document_id);
+    }
+    auto exists = db.Prepare("SELECT document_id FROM chunks WHERE label = ?");
+    if (!exists.ok()) return exists.status();
+    std::shared_lock lock(graph_mu_);
+    const size_t total = graph_->cur_element_count;
+    // Unfiltered, one pass suffices (a label can only be missing from the
+    // snapshot if a newer write already reached this graph). Filtered, the
+    // graph is asked for ever more neighbours until n of them match.
+    size_t ask = document_id.empty() ? static_cast<size_t>(n) : static_cast<size_t>(n) * 8;
+    while (true) {
+      out.clear();
+      std::priority_queue<std::pair<float, hnswlib::labeltype>> found;
+      try {
+        found = graph_->searchKnn(q.data(), std::min(ask, total));
+      } catch (const std::exception& e) {
+        return Status::Internal(std::string("index: hnsw search: ") + e.what());
+      }
+      std::vector<std::pair<float, hnswlib::labeltype>> sorted;
+      sorted.reserve(found.size());
+      while (!found.empty()) {
+        sorted.push_back(found.top());
+        found.pop();
+      }
+      std::reverse(sorted.begin(), sorted.end());  // the queue pops the farthest first
+      for (const auto& [dist, label] : sorted) {
+        exists->Reset();
+        exists->Bind(1, static_cast<int64_t>(label));
+        auto row = exists->Step();
+        if (!row.ok()) return row.status();
+        if (!*row) continue;
+        if (!document_id.empty() && exists->ColumnText(0) != document_id) continue;
+        out.push_back({static_cast<int64_t>(label), 1.0 - static_cast<double>(dist)});
+        if (static_cast<int>(out.size()) >= n) break;
+      }
+      if (document_id.empty() || static_cast<int>(out.size()) >= n || ask >= total) break;
+      ask *= 4;
+    }
+    return out;
+  }
+
+  Result<std::vector<ScoredLabel>> ExactDocumentSearch(SqliteDb& db, const std::vector<float>& q, int n,
+                                                       const std::string& document_id) {
+    auto stmt = db.Prepare("SELECT label, vector FROM chunks WHERE document_id = ?");
+    if (!stmt.ok()) return stmt.status();
+    stmt->Bind(1, document_id);
+    std::vector<ScoredLabel> out;
+    std::vector<float> v(dimension_);
+    while (true) {
+      auto row = stmt->Step();
+      if (!row.ok()) return row.status();
+      if (!*row) break;
+      std::string_view blob = stmt->ColumnBlob(1);
+      if (blob.size() != dimension_ * sizeof(float)) continue;
+      std::memcpy(v.data(), blob.data(), blob.size());
+      Normalize(v.data(), dimension_);
+      double dot = 0;
+      for (size_t i = 0; i < dimension_; ++i) dot += static_cast<double>(v[i]) * q[i];
+      out.push_back({stmt->ColumnInt(0), dot});
+    }
+    std::sort(out.begin(), out.end(), [](const ScoredLabel& a, const ScoredLabel& b) {
+      return a.score != b.score ? a.score > b.score : a.label < b.label;
+    });
+    if (static_cast<int>(out.size()) > n) out.resize(n);
+    return out;
+  }
+
+  // Up to `n` labels whose text matches any word of `text`, best BM25 first,
+  // scored by -bm25 (positive; larger is better).
+  Result<std::vector<ScoredLabel>> KeywordCandidates(SqliteDb& db, const std::string& text, int n,
+                                                     const std::string& document_id) {
+    std::vector<ScoredLabel> out;
+    const std::string match = BuildFtsMatchExpression(text);
+    if (match.empty()) return out;
+    std::string sql = fmt::format("SELECT rowid, {} AS s FROM chunks_fts WHERE chunks_fts MATCH ?", kBm25);
+    if (!document_id.empty()) sql += " AND rowid IN (SELECT label FROM chunks WHERE document_id = ?)";
+    sql += " ORDER BY s, rowid LIMIT ?";
+    auto stmt = db.Prepare(sql);
+    if (!stmt.ok()) return stmt.status();
+    int p = 1;
+    stmt->Bind(p++, match);
+    if (!document_id.empty()) stmt->Bind(p++, document_id);
+    stmt->Bind(p++, n);
+    while (true) {
+      auto row = stmt->Step();
+      if (!row.ok()) return row.status();
+      if (!*row) break;
+      out.push_back({stmt->ColumnInt(0), -stmt->ColumnDouble(1)});
+    }
+    return out;
+  }
+
+  // Resolves `label` through the snapshot and appends the hit; a label with
+  // no row (deleted since the graph saw it) is skipped.
+  static Result<SqliteStatement> PrepareHitLookup(SqliteDb& db) {
+    return db.Prepare(
+        "SELECT chunk_id, document_id, processing_version, source_key, text, breadcrumbs, page_start,"
+        " page_end, type, key_phrases, language, pii_types FROM chunks WHERE label = ?");
+  }
+
+  static Status AppendHit(Result<SqliteStatement>& stmt, int64_t label, SearchHit hit, std::vector<SearchHit>* hits) {
+    if (!stmt.ok()) return stmt.status();
+    stmt->Reset();
+    stmt->Bind(1, label);
+    auto row = stmt->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return Status::Ok();
+    IndexedChunk& c = hit.chunk;
+    c.chunk_id = stmt->ColumnText(0);
+    c.document_id = stmt->ColumnText(1);
+    c.processing_version = stmt->ColumnText(2);
+    c.source_key = stmt->ColumnText(3);
+    c.text = stmt->ColumnText(4);
+    c.breadcrumbs = FromJsonArray(stmt->ColumnText(5));
+    c.page_start = static_cast<int>(stmt->ColumnInt(6));
+    c.page_end = static_cast<int>(stmt->ColumnInt(7));
+    c.type = stmt->ColumnText(8);
+    c.key_phrases = FromJsonArray(stmt->ColumnText(9));
+    c.language = stmt->ColumnText(10);
+    c.pii_types = FromJsonArray(stmt->ColumnText(11));
+    hits->push_back(std::move(hit));
+    return Status::Ok();
+  }
+
+  const LocalVectorIndexOptions options_;
+  const size_t dimension_;
+  hnswlib::InnerProductSpace space_;  // distance = 1 - dot product
+
+  std::mutex writer_mu_;  // serializes this instance's writes on writer_
+  std::unique_ptr<SqliteDb> writer_;
+
+  std::mutex pool_mu_;
+  std::vector<std::unique_ptr<SqliteDb>> readers_;  // idle reader connections
+
+  // Guards the graph and its bookkeeping: searches read under a shared lock,
+  // catch-ups and rebuilds write under an exclusive one.
+  std::shared_mutex graph_mu_;
+  std::unique_ptr<Graph> graph_;
+  int64_t graph_gen_ = -1;  // generation the graph reflects (at least)
+  int64_t max_label_ = 0;   // largest label ever added to graph_
+
+  std::mutex save_mu_;                        // one save at a time in this process
+  std::atomic<int64_t> saved_gen_{-1};        // generation hnsw.bin was last known to hold
+  std::atomic<int64_t> changes_since_save_{0};
+};
+
+ReaderLease::~ReaderLease() {
+  if (db_ != nullptr) owner_->ReturnReader(std::move(db_));
+}
+
+}  // namespace
+
+Result<VectorIndexPtr> NewLocalVectorIndex(LocalVectorIndexOptions options) {
+  if (options.directory.empty()) return Status::InvalidInput("index: empty directory");
+  if (options.dimension <= 0 || options.hnsw_m < 2 || options.hnsw_ef_construction <= 0 ||
+      options.hnsw_ef_search <= 0 || options.rrf_k < 0) {
+    return Status::InvalidInput(fmt::format("index: bad options dimension={} m={} ef_construction={} ef_search={} rrf_k={}",
+                                            options.dimension, options.hnsw_m, options.hnsw_ef_construction,
+                                            options.hnsw_ef_search, options.rrf_k));
+  }
+  std::error_code ec;
+  std::filesystem::create_directories(options.directory, ec);
+  if (ec) return Status::Internal(fmt::format("index: create {}: {}", options.directory, ec.message()));
+
+  auto db = SqliteDb::Open(JoinPath(options.directory, "index.db"));
+  if (!db.ok()) return db.status();
+  DOCPIPE_RETURN_IF_ERROR((*db)->EnsureSchema("vector_index", kIndexSchemaVersion, kIndexSchema));
+  {
+    auto txn = (*db)->Begin();
+    if (!txn.ok()) return txn.status();
+    auto init = (*db)->Prepare(
+        "INSERT OR IGNORE INTO index_meta (key, value) VALUES ('dimension', ?), ('generation', 0),"
+        " ('log_floor', 0)");
+    if (!init.ok()) return init.status();
+    DOCPIPE_RETURN_IF_ERROR(init->Bind(1, options.dimension).Run());
+    DOCPIPE_RETURN_IF_ERROR(txn->Commit());
+  }
+  auto meta = ReadMeta(**db);
+  if (!meta.ok()) return meta.status();
+  if (meta->dimension != options.dimension) {
+    return Status::InvalidInput(fmt::format("index: {} holds vectors of dimension {}, options ask for {}",
+                                            options.directory, meta->dimension, options.dimension));
+  }
+  auto index = std::make_unique<LocalVectorIndex>(std::move(options), std::move(*db));
+  DOCPIPE_RETURN_IF_ERROR(index->Init());
+  return VectorIndexPtr(std::move(index));
+}
+
+}  // namespace docpipe
