@@ -40,7 +40,8 @@ Status ReadEntity(const json& j, const std::string& path, Entity* e) {
   if (!j.is_object()) return Status::InvalidInput(path + ": expected an object");
   const std::string p = path + ".";
   DOCPIPE_RETURN_IF_ERROR(ReadString(j, "Type", p, true, &e->type));
-  DOCPIPE_RETURN_IF_ERROR(ReadString(j, "Text", p, true, &e->text));
+  // Optional: Comprehend's DetectPiiEntities reports PII by offsets only.
+  DOCPIPE_RETURN_IF_ERROR(ReadString(j, "Text", p, false, &e->text));
   DOCPIPE_RETURN_IF_ERROR(ReadDouble(j, "Score", p, &e->score));
   DOCPIPE_RETURN_IF_ERROR(ReadInt(j, "BeginOffset", p, true, &e->begin_offset));
   DOCPIPE_RETURN_IF_ERROR(ReadInt(j, "EndOffset", p, true, &e->end_offset));

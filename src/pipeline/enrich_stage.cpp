@@ -10,6 +10,21 @@ std::string EnrichedKey(const std::string& id) { return "enriched/" + id + ".jso
 
 namespace {
 
+bool Overlaps(int64_t begin, int64_t end, const std::vector<Entity>& pii) {
+  for (const Entity& p : pii) {
+    if (begin < p.end_offset && p.begin_offset < end) return true;
+  }
+  return false;
+}
+
+// Key phrases and entities that overlap PII would carry it past redaction
+// (into enriched/ and the index's key-phrase column), so they go too.
+void DropSpansOverlappingPii(ChunkEnrichment& e) {
+  if (e.pii_entities.empty()) return;
+  std::erase_if(e.key_phrases, [&](const KeyPhrase& k) { return Overlaps(k.begin_offset, k.end_offset, e.pii_entities); });
+  std::erase_if(e.entities, [&](const Entity& x) { return Overlaps(x.begin_offset, x.end_offset, e.pii_entities); });
+}
+
 class EnrichStage final : public Stage {
  public:
   EnrichStage(EnricherPtr enricher, EnrichOptions options) : enricher_(std::move(enricher)), options_(options) {}
@@ -29,6 +44,9 @@ class EnrichStage final : public Stage {
     if (!enriched.ok()) return enriched.status();
     if (enriched->size() != inputs.size()) return Status::Internal("enricher returned a wrong number of results");
 
+    if (options_.redact_pii) {
+      for (ChunkEnrichment& e : *enriched) DropSpansOverlappingPii(e);
+    }
     std::map<std::string, int64_t> pii_counts, entity_counts, languages;
     nlohmann::json items = nlohmann::json::array();
     for (const ChunkEnrichment& e : *enriched) {
