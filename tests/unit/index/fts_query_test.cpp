@@ -12,7 +12,7 @@ TEST(FtsQueryTest, QuotesAndOrsWords) {
 
 TEST(FtsQueryTest, OperatorsBecomePlainTerms) {
   EXPECT_EQ(BuildFtsMatchExpression("NEAR(a b) AND \"c\" OR d* -e ^f col:g"),
-            "\"near\" OR \"a\" OR \"b\" OR \"and\" OR \"c\" OR \"or\" OR \"d\" OR \"e\" OR \"f\" OR \"col\" OR \"g\"");
+            "\"near\" OR \"b\" OR \"c\" OR \"d\" OR \"e\" OR \"f\" OR \"col\" OR \"g\"");
 }
 
 TEST(FtsQueryTest, NoWordsGivesEmpty) {
@@ -21,8 +21,13 @@ TEST(FtsQueryTest, NoWordsGivesEmpty) {
 }
 
 TEST(FtsQueryTest, DeduplicatesAndCapsTerms) {
-  EXPECT_EQ(BuildFtsMatchExpression("a A a b"), "\"a\" OR \"b\"");
-  EXPECT_EQ(BuildFtsMatchExpression("a b c d", 2), "\"a\" OR \"b\"");
+  EXPECT_EQ(BuildFtsMatchExpression("x X x y"), "\"x\" OR \"y\"");
+  EXPECT_EQ(BuildFtsMatchExpression("w x y z", 2), "\"w\" OR \"x\"");
+}
+
+TEST(FtsQueryTest, DropsFunctionWordsUnlessNothingElseIsLeft) {
+  EXPECT_EQ(BuildFtsMatchExpression("How do I read the MPS format?"), "\"read\" OR \"mps\" OR \"format\"");
+  EXPECT_EQ(BuildFtsMatchExpression("to be or not to be"), "\"to\" OR \"be\" OR \"or\" OR \"not\"");
 }
 
 TEST(FtsQueryTest, KeepsNonAsciiInsideWords) {
