@@ -1,6 +1,8 @@
 #include "config/config.h"
 
 #include <fstream>
+#include <map>
+#include <set>
 #include <sstream>
 
 #include <fmt/format.h>
@@ -78,6 +80,29 @@ Status ApplyToml(const std::string& toml_text, const std::string& source_name, C
                                             err.source().begin.column, err.description()));
   }
   const std::string& w = source_name;
+  // A misspelt key would otherwise be ignored silently.
+  static const std::map<std::string, std::set<std::string>> kKnown = {
+      {"", {"workspace", "backend", "workers", "max_retries", "ttl_days", "log_level", "log_file", "log_stderr",
+            "redact_pii", "pipeline", "chunk", "enrich", "embedding"}},
+      {"pipeline", {"lease_seconds", "heartbeat_seconds", "stage_timeout_seconds", "document_timeout_seconds",
+                    "retry_base_ms", "retry_max_ms", "max_receive_count"}},
+      {"chunk", {"target_tokens", "min_tokens", "max_tokens", "overlap_tokens"}},
+      {"enrich", {"min_score"}},
+      {"embedding", {"dimension", "batch_size"}},
+  };
+  for (const auto& [key, node] : root) {
+    const std::string k(key.str());
+    if (!kKnown.at("").count(k)) return Status::InvalidInput(fmt::format("{}: unknown setting '{}'", w, k));
+    if (const toml::table* sub = node.as_table()) {
+      auto known = kKnown.find(k);
+      if (known == kKnown.end()) return Status::InvalidInput(fmt::format("{}: '{}' is not a table", w, k));
+      for (const auto& [subkey, unused] : *sub) {
+        if (!known->second.count(std::string(subkey.str()))) {
+          return Status::InvalidInput(fmt::format("{}: unknown setting '{}.{}'", w, k, subkey.str()));
+        }
+      }
+    }
+  }
   DOCPIPE_RETURN_IF_ERROR(TomlString(root, "workspace", w, c.workspace));
   DOCPIPE_RETURN_IF_ERROR(TomlString(root, "backend", w, c.backend));
   DOCPIPE_RETURN_IF_ERROR(TomlInt(root, "workers", w, c.workers));

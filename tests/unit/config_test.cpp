@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+
 namespace docpipe {
 namespace {
 
@@ -51,6 +53,35 @@ TEST(ConfigTest, BadValuesNameTheSourceAndKey) {
   Result<Config> missing = LoadConfig("/nonexistent/docpipe.toml", {});
   EXPECT_FALSE(missing.ok());
   EXPECT_NE(missing.status().message().find("/nonexistent/docpipe.toml"), std::string::npos);
+}
+
+TEST(ConfigTest, UnknownKeysAreRejected) {
+  Config c;
+  Status s = ApplyToml("wokers = 2\n", "typo.toml", c);
+  EXPECT_EQ(s.code(), Status::Code::kInvalidInput);
+  EXPECT_NE(s.message().find("wokers"), std::string::npos);
+  s = ApplyToml("[chunk]\ntarget = 300\n", "typo.toml", c);
+  EXPECT_NE(s.message().find("chunk.target"), std::string::npos) << s.message();
+}
+
+// The configuration example in the README must stay loadable.
+TEST(ConfigTest, ReadmeExampleLoads) {
+  std::ifstream in(std::string(DOCPIPE_SOURCE_DIR) + "/README.md");
+  ASSERT_TRUE(in.good());
+  std::string line, toml;
+  bool inside = false;
+  while (std::getline(in, line)) {
+    if (line == "```toml") { inside = true; continue; }
+    if (inside && line == "```") break;
+    if (inside) toml += line + "\n";
+  }
+  ASSERT_FALSE(toml.empty()) << "README has no ```toml block";
+  Config c;
+  Status s = ApplyToml(toml, "README.md", c);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_TRUE(ValidateConfig(c).ok());
+  EXPECT_EQ(c.chunk.target_tokens, Config().chunk.target_tokens);  // the example shows the defaults
+  EXPECT_EQ(c.lease_ms, Config().lease_ms);
 }
 
 TEST(ConfigTest, ValidationRejectsInconsistentSettings) {
