@@ -23,12 +23,16 @@ const chunks = [];
 for (const name of encodings) {
   const ranks = (await import(`js-tiktoken/ranks/${name}`)).default;
   const enc = new Tiktoken(ranks);
-  for (const r of records) {
+  for (const [i, r] of records.entries()) {
+    const t0 = process.env.DOCPIPE_ORACLE_PROFILE ? performance.now() : 0;
     const ids = r.allowAll ? enc.encode(r.text, 'all', []) : enc.encode(r.text, [], []);
     const buf = Buffer.alloc(4 * (ids.length + 1));
     buf.writeUInt32LE(ids.length, 0);
     ids.forEach((id, i) => buf.writeUInt32LE(id, 4 * (i + 1)));
     chunks.push(buf);
+    if (t0 && performance.now() - t0 > 100) {
+      console.error(`${name} record ${i}: ${(performance.now() - t0).toFixed(0)} ms, ${r.text.length} chars`);
+    }
   }
 }
 fs.writeFileSync(outPath, Buffer.concat(chunks));
