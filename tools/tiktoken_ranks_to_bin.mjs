@@ -158,6 +158,9 @@ function tokenizePattern(pat) {
       }
       parts.push({ js: pat.slice(i, j + 1), neg, items });
       i = j + 1;
+    } else if (c === '(' && pat[i + 1] !== '?') {
+      parts.push('(?:');  // ids need no captures; PCRE2 matches faster without
+      i++;
     } else if (c === '.') {
       die('"." is not supported in the pattern');
     } else {

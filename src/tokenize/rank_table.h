@@ -10,7 +10,8 @@ namespace docpipe {
 
 inline constexpr uint32_t kNoRank = std::numeric_limits<uint32_t>::max();
 
-// Byte string -> rank, open addressing with linear probing. The first eight
+// Byte string -> rank: a direct array for one and two bytes, else open
+// addressing with linear probing. The first eight
 // bytes of each key live in the slot, so most probes never touch the token
 // bytes. Keys are views into memory that outlives the table (the embedded
 // rank data). Immutable after construction; Find is thread-safe.
@@ -21,6 +22,7 @@ class RankTable {
 
   //! The rank of `bytes`, kNoRank if it is not a token.
   uint32_t Find(std::string_view bytes) const {
+    if (bytes.size() <= 2) return FindShort(bytes);
     const uint64_t head = Head(bytes);
     const auto len = static_cast<uint32_t>(bytes.size());
     for (uint64_t i = Hash(bytes, head) & mask_;; i = (i + 1) & mask_) {
@@ -34,6 +36,14 @@ class RankTable {
   }
 
  private:
+  // One- and two-byte strings (every BPE merge starts from these) come from
+  // a direct 64K-entry array that stays in cache.
+  uint32_t FindShort(std::string_view b) const {
+    if (b.size() == 1) return short_[static_cast<unsigned char>(b[0])];
+    if (b.empty()) return kNoRank;
+    return short_[256 + (static_cast<unsigned char>(b[0]) << 8 | static_cast<unsigned char>(b[1]))];
+  }
+
   struct Slot {
     uint64_t head = 0;  // the first min(len, 8) bytes, zero-padded
     uint32_t len = 0;   // 0 = empty slot
@@ -56,6 +66,7 @@ class RankTable {
     return h ^ (h >> 32);
   }
 
+  std::vector<uint32_t> short_;  // [0, 256): one byte; [256, 256 + 65536): two bytes
   std::vector<Slot> slots_;
   uint64_t mask_ = 0;
   const std::vector<std::string_view>& tokens_;
