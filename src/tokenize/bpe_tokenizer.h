@@ -24,6 +24,15 @@ struct EncodeOptions {
 // An exact byte-pair-encoding tokenizer: the token ids of OpenAI's tiktoken
 // (as js-tiktoken computes them) for one encoding. Immutable, thread-safe.
 //
+// Rank data and the pre-tokenisation pattern come from the pinned js-tiktoken
+// package, converted at build time (tools/tiktoken_ranks_to_bin.mjs) and
+// embedded in the binary. The pattern's character classes are reconciled
+// code point by code point with the Unicode tables of the node that ran the
+// converter, so \p{L}, \s etc. mean exactly what they mean to js-tiktoken on
+// that node, even where libpcre2's Unicode version is older. If libpcre2's
+// Unicode version at run time differs from the one at build time, opening a
+// tokenizer fails (Internal) rather than count inexactly.
+//
 // Input is UTF-8. Invalid UTF-8 is first repaired the way the WHATWG decoder
 // (node's TextDecoder / Buffer.toString) does: each maximal invalid
 // subsequence becomes U+FFFD. The ids are then those of the repaired text, so
