@@ -11,6 +11,7 @@ build_pkgs=(
   nlohmann-json3-dev libcli11-dev libfmt-dev libtomlplusplus-dev
   libpcre2-dev libuchardet-dev libhnswlib-dev libphonenumber-dev libcld2-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  nodejs npm  # npm ci fetches the pinned BPE rank data (package-lock.json); tests run js-tiktoken
 )
 # Tools and real documents used by tests, benchmarks and the demo.
 test_pkgs=(qpdf mupdf-tools poppler-utils glpk-doc libtasn1-doc jq time)
@@ -22,6 +23,10 @@ esac
 
 missing=()
 for p in "${want[@]}"; do
+  # node/npm from another source (e.g. NodeSource's nodejs, which bundles npm)
+  # serve as well; Debian's npm would conflict with it.
+  if [ "$p" = nodejs ] && command -v node >/dev/null; then continue; fi
+  if [ "$p" = npm ] && command -v npm >/dev/null; then continue; fi
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
 [ ${#missing[@]} -eq 0 ] && exit 0
