@@ -7,6 +7,7 @@
 
 #include "pipeline/fault_injection_stage.h"
 #include "pipeline/stages.h"
+#include "tokenize/bpe_tokenizer.h"
 #include "queue/sqlite_work_queue.h"
 #include "tables/sqlite_tables.h"
 
@@ -71,7 +72,14 @@ Result<std::unique_ptr<Runtime>> Runtime::Open(const Config& config, const std::
   extractors.push_back(NewPdfExtractor());
   extractors.push_back(NewTextExtractor());
   rt->stages_.push_back(NewExtractStage(std::move(extractors)));
-  rt->stages_.push_back(NewChunkStage(NewEstimateTokenizer(), config.chunk));
+  // Chunk budgets are counted exactly as the embedding model will count them.
+  const std::string encoding = EncodingForModel(config.embedding_model);
+  if (!KnownEncodingForModel(config.embedding_model)) {
+    rt->logger_->Warn("unknown_embedding_model", {{"model", config.embedding_model}, {"encoding", encoding}});
+  }
+  Result<TokenizerPtr> tokenizer = NewBpeTokenizer(encoding);
+  if (!tokenizer.ok()) return tokenizer.status().Annotate("tokenizer " + encoding);
+  rt->stages_.push_back(NewChunkStage(std::move(*tokenizer), config.chunk));
   EnrichOptions enrich;
   enrich.redact_pii = config.redact_pii;
   enrich.min_score = config.enrich_min_score;

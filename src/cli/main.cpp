@@ -7,6 +7,7 @@
 
 #include "app/runtime.h"
 #include "cli/commands.h"
+#include "cli/tokenize_command.h"
 #include "config/config.h"
 
 namespace {
@@ -95,6 +96,12 @@ int main(int argc, char** argv) {
   delete_cmd->add_option("document_ids", delete_ids, "documents to delete")->required();
   delete_cmd->add_flag("--json", delete_json, "JSON report");
 
+  std::string encoding = "cl100k_base";
+  bool token_count = false;
+  CLI::App* tokenize_cmd = app.add_subcommand("tokenize", "print the OpenAI token ids of standard input");
+  tokenize_cmd->add_option("--encoding", encoding, "cl100k_base (default) or o200k_base");
+  tokenize_cmd->add_flag("--count", token_count, "print only the number of tokens");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -107,6 +114,8 @@ int main(int argc, char** argv) {
     app.exit(e);
     return kExitUsage;
   }
+  // Needs no configuration or workspace.
+  if (tokenize_cmd->parsed()) return RunTokenize(encoding, token_count, std::cin, std::cout, std::cerr);
   if (retry_cmd->parsed() && retry.document_ids.empty() && !retry.all_failed) {
     std::cerr << "docpipe retry: name document ids or use --failed\n";
     return kExitUsage;

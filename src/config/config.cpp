@@ -88,7 +88,7 @@ Status ApplyToml(const std::string& toml_text, const std::string& source_name, C
                     "retry_base_ms", "retry_max_ms", "max_receive_count"}},
       {"chunk", {"target_tokens", "min_tokens", "max_tokens", "overlap_tokens"}},
       {"enrich", {"min_score"}},
-      {"embedding", {"dimension", "batch_size"}},
+      {"embedding", {"model", "dimension", "batch_size"}},
   };
   for (const auto& [key, node] : root) {
     const std::string k(key.str());
@@ -121,6 +121,7 @@ Status ApplyToml(const std::string& toml_text, const std::string& source_name, C
   }
   if (const toml::table* e = root["embedding"].as_table()) {
     std::string ew = w + " [embedding]";
+    DOCPIPE_RETURN_IF_ERROR(TomlString(*e, "model", ew, c.embedding_model));
     DOCPIPE_RETURN_IF_ERROR(TomlInt(*e, "dimension", ew, c.embed_dimension));
     DOCPIPE_RETURN_IF_ERROR(TomlInt(*e, "batch_size", ew, c.embed_batch_size));
   }
@@ -173,6 +174,7 @@ Status ApplyEnvironment(const Environment& env, Config& c) {
     c.redact_pii = *b;
   }
   DOCPIPE_RETURN_IF_ERROR(set_int("DOCPIPE_EMBED_DIMENSION", c.embed_dimension, 1));
+  if (const std::string* v = get("OPENAI_MODEL")) c.embedding_model = *v;  // the original pipeline's name
   if (const std::string* v = get("DOCPIPE_LOG_STDERR")) {
     Result<bool> b = ParseBool("DOCPIPE_LOG_STDERR", *v);
     if (!b.ok()) return b.status();

@@ -29,6 +29,7 @@ struct Config {
   ChunkOptions chunk;
   bool redact_pii = false;             // replace PII by [TYPE] in what is embedded and indexed
   double enrich_min_score = 0.7;       // entities below this confidence are dropped
+  std::string embedding_model = "text-embedding-3-small";  // OPENAI_MODEL; picks the chunk tokenizer
   int embed_dimension = 512;           // local embedder
   int embed_batch_size = 256;          // texts per embedder call
   std::string log_level = "info";

@@ -6,7 +6,7 @@
 #include <set>
 #include <sstream>
 
-#include "chunk/tokenizer.h"
+#include "tokenize/bpe_tokenizer.h"
 #include "e2e/cli_fixture.h"
 
 namespace docpipe::testing {
@@ -58,7 +58,6 @@ class RealDocumentsTest : public CliTest {
 TEST_F(RealDocumentsTest, ManualsCompleteWithRightPagesHeadingsAndChunks) {
   ProcessResult r = Docpipe({"ingest", "--json", Docs()});
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
-  TokenizerPtr tokenizer = NewEstimateTokenizer();
   std::map<std::string, nlohmann::json> by_name;
   for (const auto& rec : Status()) {
     std::string key = rec["source_key"];
@@ -85,6 +84,9 @@ TEST_F(RealDocumentsTest, ManualsCompleteWithRightPagesHeadingsAndChunks) {
     }
 
     nlohmann::json chunks = nlohmann::json::parse(ReadFile(StorePath("chunks/" + id + ".json")));
+    EXPECT_EQ(chunks["tokenizer"], "cl100k_base");  // text-embedding-3-small's encoding
+    Result<TokenizerPtr> tokenizer = NewBpeTokenizer(chunks["tokenizer"]);
+    ASSERT_TRUE(tokenizer.ok()) << tokenizer.status().ToString();
     EXPECT_EQ(chunks["chunk_count"], rec["chunk_count"]);
     const int max_tokens = chunks["options"]["max_tokens"];
     int previous_start = 1;
@@ -94,7 +96,7 @@ TEST_F(RealDocumentsTest, ManualsCompleteWithRightPagesHeadingsAndChunks) {
       EXPECT_EQ(c["chunk_id"], id + ":000001:" + std::to_string(i));
       const std::string text = c["text"];
       EXPECT_LE(c["token_count"].get<int>(), max_tokens);
-      EXPECT_EQ(c["token_count"].get<size_t>(), tokenizer->Count(text));
+      EXPECT_EQ(c["token_count"].get<size_t>(), (*tokenizer)->Count(text));  // exact, not estimated
       const int start = c["page_start"], end = c["page_end"];
       EXPECT_GE(start, previous_start) << "page ranges must be monotonic";
       EXPECT_LE(start, end);
