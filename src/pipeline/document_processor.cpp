@@ -235,7 +235,7 @@ ProcessOutcome DocumentProcessor::Process(const QueueMessage& message, const std
         events_.Audit(next, audit_event::kLeaseExpired, rec.current_stage, 0, "",
                       {{"previous_owner", previous_owner}});
         events_.Audit(next, audit_event::kDocumentFailed, rec.current_stage, 0, next.last_error);
-        WriteErrorRecord(next, rec.current_stage, Status::Timeout(next.last_error));
+        events_.WriteErrorRecord(next, rec.current_stage, Status::Timeout(next.last_error));
         events_.Count(kMetricDocumentsFailed, 1);
         queue.Delete(message.receipt_handle);
         return ProcessOutcome::kFailed;
@@ -423,27 +423,10 @@ ProcessOutcome DocumentProcessor::FinishFailure(Claim& claim, const QueueMessage
     return ProcessOutcome::kRetryScheduled;
   }
   events_.Audit(after, audit_event::kDocumentFailed, stage, 0, text, {{"error_code", CodeName(error.code())}});
-  WriteErrorRecord(after, stage, error);
+  events_.WriteErrorRecord(after, stage, error);
   events_.Count(kMetricDocumentsFailed, 1);
   services_.queue.Delete(message.receipt_handle);
   return ProcessOutcome::kFailed;
-}
-
-void DocumentProcessor::WriteErrorRecord(const ControlRecord& rec, const std::string& stage, const Status& error) {
-  nlohmann::json err = {{"document_id", rec.document_id},
-                        {"processing_version", rec.processing_version},
-                        {"source_key", rec.source_key},
-                        {"stage", stage},
-                        {"error", CapError(error.message())},
-                        {"error_code", CodeName(error.code())},
-                        {"retry_count", rec.retry_count},
-                        {"time", FormatIso8601(services_.clock.NowMs())},
-                        {"worker_id", events_.worker_id()}};
-  Status st = services_.store.Put(ErrorKey(rec.document_id), err.dump(2));
-  if (!st.ok()) {
-    services_.logger.Error("error_record_write_failed",
-                           {{"document_id", rec.document_id}, {"error", st.ToString()}});
-  }
 }
 
 }  // namespace docpipe

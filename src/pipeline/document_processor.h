@@ -54,7 +54,6 @@ class DocumentProcessor {
   ProcessOutcome RunStages(Claim& claim, const QueueMessage& message, const std::atomic<bool>& cancel);
   ProcessOutcome FinishFailure(Claim& claim, const QueueMessage& message, const std::string& stage,
                                const Status& error);
-  void WriteErrorRecord(const ControlRecord& rec, const std::string& stage, const Status& error);
   int64_t Backoff(int retry);
 
   Services& services_;

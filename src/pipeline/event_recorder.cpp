@@ -1,15 +1,9 @@
 #include "pipeline/event_recorder.h"
 
 #include "pipeline/backoff.h"
+#include "pipeline/document_id.h"
 
 namespace docpipe {
-
-std::string CapError(const std::string& error) {
-  if (error.size() <= kMaxErrorChars) return error;
-  size_t cut = kMaxErrorChars;
-  while (cut > 0 && (static_cast<unsigned char>(error[cut]) & 0xC0) == 0x80) --cut;  // UTF-8 boundary
-  return error.substr(0, cut) + "…";
-}
 
 EventRecorder::EventRecorder(Services& services, std::string worker_id, int64_t ttl_days)
     : services_(services), worker_id_(std::move(worker_id)), ttl_days_(ttl_days), rng_(std::random_device{}()) {}
@@ -66,6 +60,22 @@ void EventRecorder::Count(const std::string& metric, double delta) {
   }
   if (!st.ok()) {
     services_.logger.Error("metric_write_failed", {{"metric", metric}, {"error", st.ToString()}});
+  }
+}
+
+void EventRecorder::WriteErrorRecord(const ControlRecord& rec, const std::string& stage, const Status& error) {
+  nlohmann::json err = {{"document_id", rec.document_id},
+                        {"processing_version", rec.processing_version},
+                        {"source_key", rec.source_key},
+                        {"stage", stage},
+                        {"error", CapError(error.message())},
+                        {"error_code", CodeName(error.code())},
+                        {"retry_count", rec.retry_count},
+                        {"time", FormatIso8601(services_.clock.NowMs())},
+                        {"worker_id", worker_id_}};
+  Status st = services_.store.Put(ErrorKey(rec.document_id), err.dump(2));
+  if (!st.ok()) {
+    services_.logger.Error("error_record_write_failed", {{"document_id", rec.document_id}, {"error", st.ToString()}});
   }
 }
 

@@ -41,6 +41,8 @@ class EventRecorder {
   void Count(const std::string& metric, double delta);
   //! The `ttl` attribute for an item written now (0 when expiry is off).
   int64_t TtlFromNow() const;
+  //! Writes errors/<doc_id>.json: why the version failed (logged if the write fails).
+  void WriteErrorRecord(const ControlRecord& rec, const std::string& stage, const Status& error);
 
  private:
   Services& services_;
@@ -50,7 +52,5 @@ class EventRecorder {
   std::mt19937_64 rng_;
 };
 
-// Caps error text stored in tables and events (item-size budget, docs/schema.md).
-std::string CapError(const std::string& error);
 
 }  // namespace docpipe

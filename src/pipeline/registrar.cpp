@@ -168,11 +168,7 @@ Result<Registration> Registrar::RecordUnreadable(const std::string& path, const 
     events_.Count("documents_received", 1);
     events_.Audit(rec, audit_event::kDocumentFailed, "register", 0, reg.message);
     events_.Count("documents_failed", 1);
-    nlohmann::json err = {{"document_id", rec.document_id},   {"processing_version", rec.processing_version},
-                          {"source_key", source_key},         {"stage", "register"},
-                          {"error", rec.last_error},          {"error_code", "InvalidInput"},
-                          {"time", FormatIso8601(rec.updated_at)}, {"worker_id", events_.worker_id()}};
-    DOCPIPE_RETURN_IF_ERROR(services_.store.Put(ErrorKey(rec.document_id), err.dump(2)));
+    events_.WriteErrorRecord(rec, "register", Status::InvalidInput(reg.message));
     return reg;
   }
   return Status::Unavailable("could not record " + source_key + ": too many concurrent registrations");

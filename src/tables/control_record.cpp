@@ -41,13 +41,6 @@ std::optional<TimeMs> ParseIso8601(const std::string& s) {
   return static_cast<TimeMs>(secs) * 1000 + ms;
 }
 
-// Cuts at kMaxErrorChars bytes without splitting a UTF-8 sequence.
-std::string CapError(const std::string& e) {
-  if (e.size() <= kMaxErrorChars) return e;
-  size_t n = kMaxErrorChars;
-  while (n > 0 && (static_cast<unsigned char>(e[n]) & 0xC0) == 0x80) --n;
-  return e.substr(0, n);
-}
 
 // Times are omitted when 0 ("not yet"), so a record never claims 1970.
 void PutTime(json& j, const char* name, TimeMs t) {
@@ -138,6 +131,14 @@ Status StageStatusFromJson(const std::string& stage, const json& j, StageStatus&
 }
 
 }  // namespace
+
+// Cuts at kMaxErrorChars bytes without splitting a UTF-8 sequence.
+std::string CapError(const std::string& e) {
+  if (e.size() <= kMaxErrorChars) return e;
+  size_t n = kMaxErrorChars;
+  while (n > 0 && (static_cast<unsigned char>(e[n]) & 0xC0) == 0x80) --n;
+  return e.substr(0, n);
+}
 
 const char* DocStatusName(DocStatus s) {
   switch (s) {

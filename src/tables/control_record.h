@@ -68,6 +68,9 @@ std::string FormatVersion(int64_t n);  // 1 -> "000001"
 inline constexpr size_t kMaxErrorChars = 2000;
 inline constexpr size_t kMaxItemBytes = 64 * 1024;
 
+// `error` cut to kMaxErrorChars bytes without splitting a UTF-8 sequence.
+std::string CapError(const std::string& error);
+
 // One audit-table item: a state transition.
 struct AuditEvent {
   std::string document_id;
