@@ -15,8 +15,8 @@
 #include "extract/extractor_registry.h"
 #include "pipeline/document_deleter.h"
 #include "pipeline/metrics.h"
-#include "search/search.h"
 #include "pipeline/worker_pool.h"
+#include "search/search.h"
 
 namespace docpipe {
 namespace {
@@ -372,8 +372,8 @@ int RunRetry(Runtime& rt, const RetryOptions& o, const ShutdownSignal& signal) {
       ++problems;
       continue;
     }
-    rt.events().Audit(r, "RETRY_SCHEDULED", failed_stage, 0, "", {{"requested_by", "docpipe retry"}});
-    st = sv.queue.Send(nlohmann::json{{"document_id", r.document_id}, {"processing_version", r.processing_version}}.dump(), 0);
+    rt.events().Audit(r, audit_event::kRetryScheduled, failed_stage, 0, "", {{"requested_by", "docpipe retry"}});
+    st = sv.queue.Send(WorkMessageBody(r.document_id, r.processing_version), 0);
     if (!st.ok()) {
       std::cerr << "docpipe retry: " << r.document_id << ": cannot enqueue: " << st.ToString() << "\n";
       ++problems;
