@@ -72,12 +72,13 @@ class Result {
   const Status& status() const { return status_; }
   T& value() & { return *value_; }
   const T& value() const& { return *value_; }
-  T&& value() && { return std::move(*value_); }
+  T value() && { return std::move(*value_); }
   T* operator->() { return &*value_; }
   const T* operator->() const { return &*value_; }
   T& operator*() & { return *value_; }
   const T& operator*() const& { return *value_; }
-  T&& operator*() && { return std::move(*value_); }
+  // By value, so `for (auto& x : *Foo())` keeps the moved-out value alive.
+  T operator*() && { return std::move(*value_); }
 
  private:
   std::optional<T> value_;

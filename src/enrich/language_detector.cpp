@@ -17,9 +17,10 @@ std::vector<LanguageScore> DetectLanguages(std::string_view text) {
   std::vector<LanguageScore> out;
   if (text.empty()) return out;
   CLD2::CLDHints hints{nullptr, nullptr, CLD2::UNKNOWN_ENCODING, CLD2::UNKNOWN_LANGUAGE};
-  CLD2::Language language3[3];
-  int percent3[3];
-  double normalized3[3];
+  // CLD2 leaves these untouched on some early exits (very short text).
+  CLD2::Language language3[3] = {CLD2::UNKNOWN_LANGUAGE, CLD2::UNKNOWN_LANGUAGE, CLD2::UNKNOWN_LANGUAGE};
+  int percent3[3] = {0, 0, 0};
+  double normalized3[3] = {0, 0, 0};
   int text_bytes = 0;
   bool reliable = false;
   int valid_prefix = 0;
