@@ -1,6 +1,7 @@
 #include <fmt/format.h>
 
 #include "pipeline/document_id.h"
+#include "pipeline/stage_io.h"
 #include "pipeline/stages.h"
 
 namespace docpipe {
@@ -16,15 +17,12 @@ class ChunkStage final : public Stage {
   Result<StageResult> Run(const StageContext& ctx) override {
     const ControlRecord& rec = ctx.record;
     ObjectStore& store = ctx.services.store;
-    Result<std::string> meta_text = store.Get(ExtractedMetadataKey(rec.document_id));
-    if (!meta_text.ok()) return meta_text.status().Annotate("chunk needs the extract output");
-    nlohmann::json meta = nlohmann::json::parse(*meta_text, nullptr, false);
-    if (meta.is_discarded() || !meta.contains("page_count") ||
-        meta.value("processing_version", "") != rec.processing_version) {
-      return Status::Internal(fmt::format("{} is missing, corrupt or of another version",
-                                          ExtractedMetadataKey(rec.document_id)));
+    Result<nlohmann::json> meta = ReadStageJson(store, ExtractedMetadataKey(rec.document_id), rec);
+    if (!meta.ok()) return meta.status().Annotate("chunk needs the extract output");
+    if (!(*meta)["page_count"].is_number_integer()) {
+      return Status::Internal(ExtractedMetadataKey(rec.document_id) + " has no page_count");
     }
-    int page_count = meta["page_count"].get<int>();
+    const int page_count = (*meta)["page_count"].get<int>();
     std::vector<ExtractedPage> pages;
     pages.reserve(page_count);
     for (int p = 1; p <= page_count; ++p) {
