@@ -1,0 +1,93 @@
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <random>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "aws/credentials.h"
+#include "common/clock.h"
+#include "common/logger.h"
+#include "config/config.h"
+#include "http/http_client.h"
+
+namespace docpipe {
+
+// Where and how to reach one AWS service.
+struct AwsServiceConfig {
+  std::string region = "us-east-1";
+  std::string signing_name;  // "s3", "dynamodb", "sqs", "monitoring", "secretsmanager", "sts", ...
+  std::string endpoint;      // "https://dynamodb.us-east-1.amazonaws.com" or a custom URL, no trailing '/'
+  int max_attempts = 3;      // AWS standard retry mode
+  int64_t timeout_ms = 30'000;
+};
+
+// The endpoint for `service` (endpoint-resolution id: "s3", "dynamodb", "sqs",
+// "monitoring", "secretsmanager", "sts", "comprehend"): AWS_ENDPOINT_URL_<ID>
+// (upper-case id; CloudWatch's is AWS_ENDPOINT_URL_CLOUDWATCH), else
+// AWS_ENDPOINT_URL, else the public regional endpoint.
+std::string ResolveAwsEndpoint(const std::string& service, const std::string& region, const Environment& env);
+
+// The retry quota of the AWS standard retry mode: retries draw from a shared
+// bucket (500 tokens; 5 per retry, 10 after a timeout) refilled by successes,
+// so a failing service is not hammered by every caller at once. Thread-safe.
+class RetryQuota {
+ public:
+  bool Acquire(bool timeout);  // false: quota exhausted, do not retry
+  void Release(bool retried, bool timeout);
+  int available() const { return tokens_.load(); }
+
+ private:
+  std::atomic<int> tokens_{500};
+};
+
+// An error answer from an AWS service, mapped to a Status code:
+// throttling → Throttled, 5xx → Unavailable, ConditionalCheckFailed → Conflict,
+// ResourceNotFound / NoSuchKey / 404 → NotFound, other 4xx → InvalidInput.
+// The message is "<Service> <Operation>: <Code>: <message> (HTTP <status>)".
+Status AwsErrorStatus(const std::string& what, const HttpResponse& response);
+// The error code of a JSON-protocol or XML (S3) error response; "" when none.
+std::string AwsErrorCode(const HttpResponse& response);
+
+// Signs, sends and retries requests to one service. The retry policy is the
+// AWS standard mode: up to max_attempts for throttling errors, 5xx, transport
+// errors and timeouts, full-jitter exponential backoff (base 100 ms, cap 20 s)
+// or the server's Retry-After, bounded by the shared RetryQuota. A call that is
+// not idempotent is retried only when the request never reached the server.
+class AwsClient {
+ public:
+  AwsClient(AwsServiceConfig config, HttpClient& http, CredentialsProvider& credentials, Clock& clock,
+            RetryQuota& quota);
+
+  const AwsServiceConfig& config() const { return config_; }
+
+  // AWS JSON protocol (DynamoDB "DynamoDB_20120810.PutItem" with
+  // json_version "1.0"; SQS "AmazonSQS.SendMessage" 1.0; CloudWatch, Secrets
+  // Manager, Comprehend 1.1). Returns the parsed response body ({} when empty).
+  Result<nlohmann::json> CallJson(const std::string& target, const std::string& json_version,
+                                  const nlohmann::json& body, bool idempotent);
+  // A REST request (S3): `request.url` is the full URL. Non-2xx answers are
+  // returned as an error Status from AwsErrorStatus, except the statuses in
+  // `accept_status` (e.g. 404 for HeadObject) which are returned as responses.
+  Result<HttpResponse> CallRest(HttpRequest request, bool idempotent, const std::string& what,
+                                std::initializer_list<int> accept_status = {});
+
+ private:
+  Result<HttpResponse> SendWithRetries(HttpRequest request, bool idempotent, const std::string& what,
+                                       std::initializer_list<int> accept_status);
+  int64_t BackoffMs(int attempt);
+
+  AwsServiceConfig config_;
+  HttpClient& http_;
+  CredentialsProvider& credentials_;
+  Clock& clock_;
+  RetryQuota& quota_;
+  std::mutex rng_mu_;
+  std::mt19937_64 rng_;
+};
+
+}  // namespace docpipe

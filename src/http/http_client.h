@@ -1,0 +1,62 @@
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "common/status.h"
+
+namespace docpipe {
+
+struct HttpRequest {
+  std::string method = "GET";
+  std::string url;  // absolute, already percent-encoded
+  // Header names as given; sent in this order. Host is derived from the URL
+  // unless present here.
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+  int64_t timeout_ms = 30'000;          // whole exchange
+  int64_t connect_timeout_ms = 5'000;
+
+  // The first header named `name` (case-insensitive), or nullptr.
+  const std::string* FindHeader(const std::string& name) const;
+  void SetHeader(const std::string& name, std::string value);  // replaces any same-named header
+};
+
+struct HttpResponse {
+  int status = 0;
+  std::map<std::string, std::string> headers;  // names lower-cased
+  std::string body;
+
+  const std::string* FindHeader(const std::string& lower_name) const {
+    auto it = headers.find(lower_name);
+    return it == headers.end() ? nullptr : &it->second;
+  }
+};
+
+// One HTTP exchange, no retries (callers decide what is retryable).
+// A transport failure (DNS, connect, reset, TLS) is Unavailable; a timeout is
+// Timeout. Any HTTP status, including 4xx/5xx, is a successful exchange.
+// Thread-safe.
+class HttpClient {
+ public:
+  virtual ~HttpClient() = default;
+  virtual Result<HttpResponse> Send(const HttpRequest& request) = 0;
+};
+
+using HttpClientPtr = std::unique_ptr<HttpClient>;
+
+// libcurl transport; connections are reused per thread.
+HttpClientPtr NewCurlHttpClient();
+
+// Percent-encodes per RFC 3986 (unreserved characters kept); '/' is kept when
+// `keep_slash` (object keys in paths).
+std::string UriEncode(const std::string& s, bool keep_slash);
+// Inverse of UriEncode; '+' becomes ' ' when `plus_is_space` (S3 event keys).
+// InvalidInput on a malformed escape.
+Result<std::string> UriDecode(const std::string& s, bool plus_is_space);
+
+}  // namespace docpipe
