@@ -237,6 +237,7 @@ ProcessOutcome DocumentProcessor::Process(const QueueMessage& message, const std
         events_.Audit(next, audit_event::kDocumentFailed, rec.current_stage, 0, next.last_error);
         events_.WriteErrorRecord(next, rec.current_stage, Status::Timeout(next.last_error));
         events_.Count(kMetricDocumentsFailed, 1);
+        events_.Publish(metric_name::kDocumentsFailed, 1);
         queue.Delete(message.receipt_handle);
         return ProcessOutcome::kFailed;
       }
@@ -353,6 +354,7 @@ ProcessOutcome DocumentProcessor::RunStages(Claim& claim, const QueueMessage& me
     cost_usd += result->cost_usd;
     events_.Audit(claim.Snapshot(), audit_event::kStageCompleted, name, duration, "", result->metrics);
     events_.Count(StageDurationBucketMetric(name, duration), 1);
+    events_.Publish(metric_name::kStageDuration, static_cast<double>(duration), "Milliseconds", {{"Stage", name}});
   }
 
   heartbeat.Stop();
@@ -370,6 +372,8 @@ ProcessOutcome DocumentProcessor::RunStages(Claim& claim, const QueueMessage& me
   events_.Audit(done, audit_event::kDocumentCompleted, "", clock.NowMs() - document_start, "",
                 {{"pages", done.page_count}, {"chunks", done.chunk_count}});
   events_.Count(kMetricDocumentsCompleted, 1);
+  events_.Publish(metric_name::kDocumentsProcessed, 1);
+  events_.Publish(metric_name::kPagesProcessed, static_cast<double>(done.page_count));
   events_.Count(kMetricPages, static_cast<double>(done.page_count));
   events_.Count(kMetricChunks, static_cast<double>(done.chunk_count));
   if (tokens > 0) events_.Count(kMetricTokens, static_cast<double>(tokens));
@@ -425,6 +429,7 @@ ProcessOutcome DocumentProcessor::FinishFailure(Claim& claim, const QueueMessage
   events_.Audit(after, audit_event::kDocumentFailed, stage, 0, text, {{"error_code", CodeName(error.code())}});
   events_.WriteErrorRecord(after, stage, error);
   events_.Count(kMetricDocumentsFailed, 1);
+  events_.Publish(metric_name::kDocumentsFailed, 1);
   services_.queue.Delete(message.receipt_handle);
   return ProcessOutcome::kFailed;
 }
