@@ -88,7 +88,7 @@ Status ApplyToml(const std::string& toml_text, const std::string& source_name, C
                "metrics_table", "queue_name", "dlq_name", "queue_url", "dlq_url", "cloudwatch_metrics",
                "cloudwatch_namespace", "max_attempts"}},
       {"pipeline", {"lease_seconds", "heartbeat_seconds", "stage_timeout_seconds", "document_timeout_seconds",
-                    "retry_base_ms", "retry_max_ms", "max_receive_count"}},
+                    "retry_base_ms", "retry_max_ms", "max_receive_count", "poll_wait_seconds"}},
       {"chunk", {"target_tokens", "min_tokens", "max_tokens", "overlap_tokens"}},
       {"enrich", {"min_score"}},
       {"embedding", {"model", "dimension", "batch_size"}},
@@ -149,7 +149,9 @@ Status ApplyToml(const std::string& toml_text, const std::string& source_name, C
   }
   if (const toml::table* p = root["pipeline"].as_table()) {
     std::string pw = w + " [pipeline]";
-    int64_t lease_s = -1, hb_s = -1, stage_s = -1, doc_s = -1;
+    int64_t lease_s = -1, hb_s = -1, stage_s = -1, doc_s = -1, poll_s = -1;
+    DOCPIPE_RETURN_IF_ERROR(TomlInt(*p, "poll_wait_seconds", pw, poll_s));
+    if (poll_s >= 0) c.poll_wait_ms = poll_s * 1000;
     DOCPIPE_RETURN_IF_ERROR(TomlInt(*p, "lease_seconds", pw, lease_s));
     DOCPIPE_RETURN_IF_ERROR(TomlInt(*p, "heartbeat_seconds", pw, hb_s));
     DOCPIPE_RETURN_IF_ERROR(TomlInt(*p, "stage_timeout_seconds", pw, stage_s));
@@ -231,6 +233,8 @@ Status ApplyEnvironment(const Environment& env, Config& c) {
   DOCPIPE_RETURN_IF_ERROR(set_int("DOCPIPE_STAGE_TIMEOUT_SECONDS", c.stage_timeout_ms, 1000));
   DOCPIPE_RETURN_IF_ERROR(set_int("DOCPIPE_DOCUMENT_TIMEOUT_SECONDS", c.document_timeout_ms, 1000));
   DOCPIPE_RETURN_IF_ERROR(set_int("DOCPIPE_RETRY_BASE_MS", c.retry_base_ms, 1));
+  DOCPIPE_RETURN_IF_ERROR(set_int("DOCPIPE_POLL_WAIT_SECONDS", c.poll_wait_ms, 1000));
+  DOCPIPE_RETURN_IF_ERROR(set_int("DOCPIPE_MAX_RECEIVE_COUNT", c.max_receive_count, 1));
   DOCPIPE_RETURN_IF_ERROR(set_int("DOCPIPE_TTL_DAYS", c.ttl_days, 1));
   DOCPIPE_RETURN_IF_ERROR(set_int("CHUNK_SIZE", c.chunk.target_tokens, 1));  // original pipeline's name
   DOCPIPE_RETURN_IF_ERROR(set_int("CHUNK_OVERLAP", c.chunk.overlap_tokens, 1));
@@ -279,6 +283,9 @@ Status ValidateConfig(const Config& c) {
   }
   if (c.retry_base_ms < 0 || c.retry_max_ms < c.retry_base_ms) {
     return Status::InvalidInput("retry delays: need 0 <= retry_base_ms <= retry_max_ms");
+  }
+  if (c.poll_wait_ms < 0 || c.poll_wait_ms > 20'000) {
+    return Status::InvalidInput("poll wait must be between 0 and 20 seconds (SQS's long-poll maximum)");
   }
   if (c.max_receive_count < 1) return Status::InvalidInput("max_receive_count must be at least 1");
   if (c.ttl_days < 0) return Status::InvalidInput("ttl_days must not be negative");

@@ -43,6 +43,7 @@ struct Config {
   int64_t retry_max_ms = 60'000;
   int64_t stage_timeout_ms = 600'000;
   int64_t document_timeout_ms = 1'800'000;
+  int64_t poll_wait_ms = 0;            // queue long-poll wait; 0 = 20 s on aws (SQS's maximum), 1 s embedded
   int max_receive_count = 5;           // queue deliveries before the dead-letter queue
   int64_t ttl_days = 0;                // control/audit item expiry; 0 = keep forever
   ChunkOptions chunk;
@@ -57,6 +58,7 @@ struct Config {
   std::string config_file;             // the file that was loaded, if any
   AwsSettings aws;
 
+  int64_t EffectivePollWaitMs() const { return poll_wait_ms > 0 ? poll_wait_ms : backend == "aws" ? 20'000 : 1'000; }
   int64_t EffectiveHeartbeatMs() const { return heartbeat_ms > 0 ? heartbeat_ms : lease_ms / 3; }
   std::string DatabasePath() const { return workspace + "/docpipe.db"; }
   std::string StoreRoot() const { return workspace + "/store"; }

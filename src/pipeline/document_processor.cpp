@@ -126,17 +126,6 @@ class Heartbeat {
   std::thread thread_;
 };
 
-bool ParseMessage(const std::string& body, std::string* id, std::string* version) {
-  nlohmann::json j = nlohmann::json::parse(body, nullptr, false);
-  if (j.is_discarded() || !j.is_object() || !j.contains("document_id") || !j.contains("processing_version") ||
-      !j["document_id"].is_string() || !j["processing_version"].is_string()) {
-    return false;
-  }
-  *id = j["document_id"].get<std::string>();
-  *version = j["processing_version"].get<std::string>();
-  return true;
-}
-
 void ClearLease(ControlRecord& r) {
   r.lease_owner.clear();
   r.lease_expires_at = 0;
@@ -161,7 +150,7 @@ ProcessOutcome DocumentProcessor::Process(const QueueMessage& message, const std
   Logger& log = services_.logger;
   WorkQueue& queue = services_.queue;
   std::string id, version;
-  if (!ParseMessage(message.body, &id, &version)) {
+  if (!ParseWorkMessage(message.body, &id, &version)) {
     log.Error("malformed_queue_message", {{"message_id", message.message_id}, {"body", message.body.substr(0, 200)}});
     queue.Delete(message.receipt_handle);
     return ProcessOutcome::kSkipped;
