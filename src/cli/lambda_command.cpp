@@ -61,7 +61,8 @@ bool CheckLambdaEnvironment(const LambdaCommandOptions& o, const Environment& en
   return false;
 }
 
-void ReportLambdaInitError(const LambdaCommandOptions& o, const Environment& env, const std::string& message) {
+void ReportLambdaInitError(const LambdaCommandOptions& o, const Environment& env,
+                           const std::string& message) {
   const std::string* api = Lookup(env, kRuntimeApiVariable);
   if (!ServesRuntimeApi(o) || api == nullptr) return;
   HttpClientPtr http = NewCurlHttpClient();
@@ -70,7 +71,8 @@ void ReportLambdaInitError(const LambdaCommandOptions& o, const Environment& env
   if (!st.ok()) std::cerr << "docpipe lambda: could not report the init error: " << st.ToString() << "\n";
 }
 
-int RunLambda(Runtime& rt, const LambdaCommandOptions& o, const Environment& env, const ShutdownSignal& signal) {
+int RunLambda(Runtime& rt, const LambdaCommandOptions& o, const Environment& env,
+              const ShutdownSignal& signal) {
   Services& sv = rt.services();
   S3EventHandler handler(rt.registrar(), HandlerOptions(o, rt.config()));
   if (!ServesRuntimeApi(o)) return HandleEventFile(handler, sv.logger, o.event_file);

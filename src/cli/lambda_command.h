@@ -30,6 +30,7 @@ void ReportLambdaInitError(const LambdaCommandOptions& o, const Environment& env
 // the summary JSON (exit 0 when no record failed, 1 otherwise); without, runs
 // the custom-runtime loop (bootstrap of a provided.al2023 function) until
 // SIGTERM or max_invocations.
-int RunLambda(Runtime& rt, const LambdaCommandOptions& o, const Environment& env, const ShutdownSignal& signal);
+int RunLambda(Runtime& rt, const LambdaCommandOptions& o, const Environment& env,
+              const ShutdownSignal& signal);
 
 }  // namespace docpipe

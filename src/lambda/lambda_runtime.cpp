@@ -1,11 +1,11 @@
 #include "lambda/lambda_runtime.h"
 
+#include <fmt/format.h>
+
 #include <cstdlib>
 #include <exception>
-#include <random>
-
-#include <fmt/format.h>
 #include <nlohmann/json.hpp>
+#include <random>
 
 #include "pipeline/backoff.h"
 
@@ -79,7 +79,8 @@ Result<LambdaInvocation> LambdaRuntimeApi::Next(const std::function<bool()>& sto
   Result<HttpResponse> resp = http_.Send(req);
   if (!resp.ok()) return resp.status();
   if (resp->status != 200) {
-    return Status::Internal(fmt::format("GET {}: HTTP {}: {}", req.url, resp->status, resp->body.substr(0, 200)));
+    return Status::Internal(
+        fmt::format("GET {}: HTTP {}: {}", req.url, resp->status, resp->body.substr(0, 200)));
   }
   LambdaInvocation inv;
   const std::string* id = resp->FindHeader("lambda-runtime-aws-request-id");
@@ -94,7 +95,8 @@ Result<LambdaInvocation> LambdaRuntimeApi::Next(const std::function<bool()>& sto
   return inv;
 }
 
-Status LambdaRuntimeApi::Post(const std::string& path, const std::string& body, const std::string& error_type) {
+Status LambdaRuntimeApi::Post(const std::string& path, const std::string& body,
+                              const std::string& error_type) {
   HttpRequest req;
   req.method = "POST";
   req.url = base_ + path;
@@ -106,7 +108,8 @@ Status LambdaRuntimeApi::Post(const std::string& path, const std::string& body, 
   if (!resp.ok() && IsConnectFailure(resp.status())) resp = http_.Send(req);
   if (!resp.ok()) return resp.status();
   if (resp->status / 100 != 2) {
-    std::string message = fmt::format("POST {}: HTTP {}: {}", req.url, resp->status, resp->body.substr(0, 200));
+    std::string message =
+        fmt::format("POST {}: HTTP {}: {}", req.url, resp->status, resp->body.substr(0, 200));
     // 413: the response is over Lambda's payload limit.
     return resp->status == 413 ? Status::InvalidInput(message) : Status::Internal(message);
   }
@@ -144,8 +147,8 @@ Status RunLambdaLoop(LambdaRuntimeApi& api, Clock& clock, Logger& log, const Lam
       ++next_failures;
       log.Warn("lambda_next_failed", {{"error", st.ToString()}, {"attempt", next_failures}});
       if (next_failures >= options.max_next_failures) {
-        return Status::Unavailable(fmt::format("Runtime API unreachable after {} attempts: {}", next_failures,
-                                               st.message()));
+        return Status::Unavailable(
+            fmt::format("Runtime API unreachable after {} attempts: {}", next_failures, st.message()));
       }
       clock.SleepMs(JitteredBackoffMs(next_failures, options.retry_base_ms, options.retry_max_ms, rng));
       continue;

@@ -13,11 +13,11 @@ namespace docpipe {
 
 // One invocation as the Lambda Runtime API hands it out.
 struct LambdaInvocation {
-  std::string request_id;  // Lambda-Runtime-Aws-Request-Id
-  std::string payload;     // the event, JSON text
+  std::string request_id;             // Lambda-Runtime-Aws-Request-Id
+  std::string payload;                // the event, JSON text
   std::optional<TimeMs> deadline_ms;  // nullopt when absent or not a plausible epoch time
-  std::string trace_id;      // Lambda-Runtime-Trace-Id, "" when absent
-  std::string function_arn;  // Lambda-Runtime-Invoked-Function-Arn
+  std::string trace_id;               // Lambda-Runtime-Trace-Id, "" when absent
+  std::string function_arn;           // Lambda-Runtime-Invoked-Function-Arn
 };
 
 // What a handler made of an invocation: a response, or an error for Lambda.

@@ -135,7 +135,8 @@ Status ParseRecords(const json& records, const std::string& where, bool nested, 
 
 Status ParseInto(const json& event, const std::string& where, bool nested, S3Event& out) {
   const std::string prefix = where.empty() ? "" : where + ".";
-  if (!event.is_object()) return Status::InvalidInput((where.empty() ? "event" : where) + ": not a JSON object");
+  if (!event.is_object())
+    return Status::InvalidInput((where.empty() ? "event" : where) + ": not a JSON object");
   if (IsTestEvent(event)) {
     out.test_event = true;
     return Status::Ok();

@@ -1,8 +1,7 @@
 #include "lambda/s3_event_handler.h"
 
-#include <strings.h>
-
 #include <fmt/format.h>
+#include <strings.h>
 
 #include "lambda/s3_event.h"
 
@@ -18,8 +17,8 @@ bool HasSuffixIgnoringCase(const std::string& s, const std::string& suffix) {
 nlohmann::json S3EventSummary::ToJson() const {
   nlohmann::json failures = nlohmann::json::array();
   for (const Failure& f : failed) failures.push_back({{"key", f.key}, {"error", f.error}});
-  return {{"registered", registered}, {"duplicates", duplicates}, {"skipped", skipped},
-          {"failed", std::move(failures)}, {"documents", documents}, {"test_event", test_event}};
+  return {{"registered", registered},      {"duplicates", duplicates}, {"skipped", skipped},
+          {"failed", std::move(failures)}, {"documents", documents},   {"test_event", test_event}};
 }
 
 std::string S3EventSummary::FailureMessage() const {
@@ -40,8 +39,8 @@ S3EventHandler::S3EventHandler(Registrar& registrar, S3EventHandlerOptions optio
 Result<S3EventSummary> S3EventHandler::HandleText(const std::string& payload, Logger& log) {
   nlohmann::json event = nlohmann::json::parse(payload, nullptr, /*allow_exceptions=*/false);
   if (event.is_discarded()) {
-    return Status::InvalidInput(fmt::format("event is not JSON ({} bytes, starts '{}')", payload.size(),
-                                            payload.substr(0, 40)));
+    return Status::InvalidInput(
+        fmt::format("event is not JSON ({} bytes, starts '{}')", payload.size(), payload.substr(0, 40)));
   }
   return Handle(event, log);
 }
@@ -78,7 +77,8 @@ Result<S3EventSummary> S3EventHandler::Handle(const nlohmann::json& event, Logge
     const S3ObjectCreated& obj = rec.object;
     if (!options_.expected_bucket.empty() && obj.bucket != options_.expected_bucket) {
       fail(obj.key,
-           fmt::format("bucket '{}' is not the configured bucket '{}'", obj.bucket, options_.expected_bucket), "");
+           fmt::format("bucket '{}' is not the configured bucket '{}'", obj.bucket, options_.expected_bucket),
+           "");
       continue;
     }
     if (obj.key.rfind(options_.input_prefix, 0) != 0) {
@@ -106,14 +106,21 @@ Result<S3EventSummary> S3EventHandler::Handle(const nlohmann::json& event, Logge
                                  {"document_id", reg->document_id},
                                  {"processing_version", reg->processing_version},
                                  {"outcome", OutcomeName(reg->outcome)}});
-    nlohmann::json fields = {{"document_id", reg->document_id}, {"processing_version", reg->processing_version},
-                             {"key", obj.key}, {"bucket", obj.bucket}, {"size", obj.size}, {"etag", obj.etag},
-                             {"event_name", obj.event_name}, {"outcome", OutcomeName(reg->outcome)}};
+    nlohmann::json fields = {{"document_id", reg->document_id},
+                             {"processing_version", reg->processing_version},
+                             {"key", obj.key},
+                             {"bucket", obj.bucket},
+                             {"size", obj.size},
+                             {"etag", obj.etag},
+                             {"event_name", obj.event_name},
+                             {"outcome", OutcomeName(reg->outcome)}};
     if (duplicate) fields["reason"] = reg->message;
     log.Info(duplicate ? "document_duplicate" : "document_registered", std::move(fields));
   }
-  log.Info("s3_event_handled", {{"registered", summary.registered}, {"duplicates", summary.duplicates},
-                                {"skipped", summary.skipped}, {"failed", summary.failed.size()}});
+  log.Info("s3_event_handled", {{"registered", summary.registered},
+                                {"duplicates", summary.duplicates},
+                                {"skipped", summary.skipped},
+                                {"failed", summary.failed.size()}});
   return summary;
 }
 
@@ -122,7 +129,8 @@ LambdaHandler MakeS3LambdaHandler(S3EventHandler& handler) {
     Result<S3EventSummary> summary = handler.HandleText(inv.payload, log);
     if (!summary.ok()) return LambdaOutcome::Error("Docpipe.InvalidEvent", summary.status().message());
     if (!summary->ok()) return LambdaOutcome::Error("Docpipe.RecordsFailed", summary->FailureMessage());
-    return LambdaOutcome::Response(summary->ToJson().dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+    return LambdaOutcome::Response(
+        summary->ToJson().dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
   };
 }
 

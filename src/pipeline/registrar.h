@@ -42,11 +42,12 @@ class Registrar {
 
   //! Registers an object that is already in the store, as an S3 event names
   //! it (no download): the ETag is the content fingerprint. The same key and
-  //! ETag as the latest version is kDuplicate; another ETag makes a new
-  //! version. Quotes around `etag` are dropped. InvalidInput for a bad key,
-  //! an empty ETag or a negative size; other errors come from the tables or
-  //! queue. Concurrent calls for one key (two Lambdas) resolve through the
-  //! conditional create: one registers, the others see a duplicate.
+  //! ETag as the latest version is kDuplicate (queued again only while that
+  //! version is unfinished, as for files: it revives a lost message); another
+  //! ETag makes a new version. Quotes around `etag` are dropped. InvalidInput
+  //! for a bad key, an empty ETag or a negative size; other errors come from
+  //! the tables or queue. Concurrent calls for one key (two Lambdas) resolve
+  //! through the conditional create: one registers, the others see a duplicate.
   Result<Registration> RegisterObject(const std::string& source_key, int64_t size, const std::string& etag);
 
  private:

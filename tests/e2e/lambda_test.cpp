@@ -22,7 +22,8 @@ json Record(const std::string& encoded_key, const std::string& etag, int64_t siz
            {{"s3SchemaVersion", "1.0"},
             {"configurationId", "docpipe-input"},
             {"bucket", {{"name", bucket}, {"arn", std::string("arn:aws:s3:::") + bucket}}},
-            {"object", {{"key", encoded_key}, {"size", size}, {"eTag", etag}, {"sequencer", "0061B1C2D3E4F5A6B7"}}}}}};
+            {"object",
+             {{"key", encoded_key}, {"size", size}, {"eTag", etag}, {"sequencer", "0061B1C2D3E4F5A6B7"}}}}}};
 }
 
 json Event(std::vector<json> records) { return {{"Records", std::move(records)}}; }
@@ -46,12 +47,15 @@ class LambdaTest : public CliTest {
 };
 
 TEST_F(LambdaTest, EventFileRegistersAndReportsFailures) {
-  std::string first = WriteEvent("first.json", Event({
-      Record("input/user+guide.md", "11111111111111111111111111111111", 120),
-      Record("input/reports/q3%2B4.txt", "22222222222222222222222222222222", 64),
-      Record("input/photo.png", "33333333333333333333333333333333", 10),       // unsupported: skipped
-      Record("input/other.md", "44444444444444444444444444444444", 5, "elsewhere"),  // wrong bucket: failed
-  }));
+  std::string first = WriteEvent(
+      "first.json",
+      Event({
+          Record("input/user+guide.md", "11111111111111111111111111111111", 120),
+          Record("input/reports/q3%2B4.txt", "22222222222222222222222222222222", 64),
+          Record("input/photo.png", "33333333333333333333333333333333", 10),  // unsupported: skipped
+          Record("input/other.md", "44444444444444444444444444444444", 5,
+                 "elsewhere"),  // wrong bucket: failed
+      }));
   ProcessResult r = Docpipe({"lambda", "--bucket", kBucket, "--event", first});
   EXPECT_EQ(r.exit_code, 1) << r.err;
   json summary = json::parse(r.out, nullptr, false);
@@ -74,10 +78,11 @@ TEST_F(LambdaTest, EventFileRegistersAndReportsFailures) {
 
   // The fixed event (as Lambda's retry would deliver it, after the bucket is
   // right): registered records are duplicates now; exit 0.
-  std::string fixed = WriteEvent("fixed.json", Event({
-      Record("input/user+guide.md", "11111111111111111111111111111111", 120),
-      Record("input/other.md", "44444444444444444444444444444444", 5),
-  }));
+  std::string fixed =
+      WriteEvent("fixed.json", Event({
+                                   Record("input/user+guide.md", "11111111111111111111111111111111", 120),
+                                   Record("input/other.md", "44444444444444444444444444444444", 5),
+                               }));
   r = Docpipe({"lambda", "--bucket", kBucket, "--event", fixed});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   summary = json::parse(r.out);
@@ -106,24 +111,28 @@ TEST_F(LambdaTest, UsageErrors) {
 TEST_F(LambdaTest, RunsAsCustomRuntimeUnderFun) {
   // Registration does not read the objects; the worker will, so they are put
   // in the (embedded) store as S3 would hold them.
-  const std::string guide = "# User guide\n\nInstall the widget, then start it.\n\n## Stopping\n\nPress stop.\n";
+  const std::string guide =
+      "# User guide\n\nInstall the widget, then start it.\n\n## Stopping\n\nPress stop.\n";
   const std::string notes = "Release notes for version three and four of the widget.\n";
   WriteFile(StorePath("input/user guide.md"), guide);
   WriteFile(StorePath("input/reports/q3+4.txt"), notes);
 
   std::vector<std::string> events = {
-      WriteEvent("1-created.json", Event({Record("input/user+guide.md", "aaaa", static_cast<int64_t>(guide.size())),
-                                          Record("input/reports/q3%2B4.txt", "bbbb",
-                                                 static_cast<int64_t>(notes.size())),
-                                          Record("logs/ignored.txt", "cccc", 1)})),
+      WriteEvent("1-created.json",
+                 Event({Record("input/user+guide.md", "aaaa", static_cast<int64_t>(guide.size())),
+                        Record("input/reports/q3%2B4.txt", "bbbb", static_cast<int64_t>(notes.size())),
+                        Record("logs/ignored.txt", "cccc", 1)})),
       // A new ETag for the guide, a redelivery of the notes, a record from
       // another bucket: the event fails (Lambda would retry it), the rest is done.
-      WriteEvent("2-mixed.json", Event({Record("input/user+guide.md", "aaab", static_cast<int64_t>(guide.size())),
-                                        Record("input/reports/q3%2B4.txt", "bbbb", static_cast<int64_t>(notes.size())),
-                                        Record("input/stray.md", "dddd", 3, "another-bucket")})),
-      WriteEvent("3-test.json", json{{"Service", "Amazon S3"}, {"Event", "s3:TestEvent"}, {"Bucket", kBucket}}),
+      WriteEvent("2-mixed.json",
+                 Event({Record("input/user+guide.md", "aaab", static_cast<int64_t>(guide.size())),
+                        Record("input/reports/q3%2B4.txt", "bbbb", static_cast<int64_t>(notes.size())),
+                        Record("input/stray.md", "dddd", 3, "another-bucket")})),
+      WriteEvent("3-test.json",
+                 json{{"Service", "Amazon S3"}, {"Event", "s3:TestEvent"}, {"Bucket", kBucket}}),
   };
-  std::vector<std::string> argv = {"node", std::string(DOCPIPE_SOURCE_DIR) + "/tests/e2e/lambda_fun_invoke.mjs",
+  std::vector<std::string> argv = {"node",
+                                   std::string(DOCPIPE_SOURCE_DIR) + "/tests/e2e/lambda_fun_invoke.mjs",
                                    DOCPIPE_BINARY, Workspace(), kBucket};
   argv.insert(argv.end(), events.begin(), events.end());
   ProcessResult fun = RunProcess(argv, {{"XDG_CACHE_HOME", dir_.Join("xdg-cache")}}, 180);
@@ -137,7 +146,8 @@ TEST_F(LambdaTest, RunsAsCustomRuntimeUnderFun) {
 
   EXPECT_EQ(results[1]["FunctionError"], "Handled") << results[1];
   EXPECT_EQ(results[1]["Payload"]["errorType"], "Docpipe.RecordsFailed");
-  EXPECT_NE(results[1]["Payload"]["errorMessage"].get<std::string>().find("input/stray.md"), std::string::npos)
+  EXPECT_NE(results[1]["Payload"]["errorMessage"].get<std::string>().find("input/stray.md"),
+            std::string::npos)
       << results[1];
 
   EXPECT_EQ(results[2]["FunctionError"], nullptr) << results[2];

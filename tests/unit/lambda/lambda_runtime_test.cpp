@@ -10,8 +10,8 @@
 #include <mutex>
 #include <thread>
 
-#include "lambda/s3_event_handler.h"
 #include "extract/extractor_registry.h"
+#include "lambda/s3_event_handler.h"
 #include "queue/sqlite_work_queue.h"
 #include "support/fake_clock.h"
 #include "support/test_util.h"
@@ -37,33 +37,35 @@ class FakeRuntimeApi {
   struct Post {
     std::string path;
     std::string body;
-    std::string error_type;    // Lambda-Runtime-Function-Error-Type
+    std::string error_type;  // Lambda-Runtime-Function-Error-Type
     std::string content_type;
   };
 
   FakeRuntimeApi() {
-    server_.Get("/2018-06-01/runtime/invocation/next", [this](const httplib::Request&, httplib::Response& res) {
-      std::unique_lock lock(mu_);
-      ++next_calls_;
-      cv_.notify_all();
-      cv_.wait(lock, [&] { return closing_ || !events_.empty() || next_status_ != 200; });
-      if (next_status_ != 200) {
-        res.status = next_status_;
-        res.set_content("{\"errorMessage\":\"broken\"}", "application/json");
-        return;
-      }
-      if (closing_) {
-        res.status = 503;
-        return;
-      }
-      Event e = events_.front();
-      events_.pop_front();
-      res.set_header("Lambda-Runtime-Aws-Request-Id", e.request_id);
-      if (!e.deadline_ms.empty()) res.set_header("Lambda-Runtime-Deadline-Ms", e.deadline_ms);
-      if (!e.trace_id.empty()) res.set_header("Lambda-Runtime-Trace-Id", e.trace_id);
-      res.set_header("Lambda-Runtime-Invoked-Function-Arn", "arn:aws:lambda:eu-west-1:123456789012:function:docpipe");
-      res.set_content(e.payload, "application/json");
-    });
+    server_.Get("/2018-06-01/runtime/invocation/next",
+                [this](const httplib::Request&, httplib::Response& res) {
+                  std::unique_lock lock(mu_);
+                  ++next_calls_;
+                  cv_.notify_all();
+                  cv_.wait(lock, [&] { return closing_ || !events_.empty() || next_status_ != 200; });
+                  if (next_status_ != 200) {
+                    res.status = next_status_;
+                    res.set_content("{\"errorMessage\":\"broken\"}", "application/json");
+                    return;
+                  }
+                  if (closing_) {
+                    res.status = 503;
+                    return;
+                  }
+                  Event e = events_.front();
+                  events_.pop_front();
+                  res.set_header("Lambda-Runtime-Aws-Request-Id", e.request_id);
+                  if (!e.deadline_ms.empty()) res.set_header("Lambda-Runtime-Deadline-Ms", e.deadline_ms);
+                  if (!e.trace_id.empty()) res.set_header("Lambda-Runtime-Trace-Id", e.trace_id);
+                  res.set_header("Lambda-Runtime-Invoked-Function-Arn",
+                                 "arn:aws:lambda:eu-west-1:123456789012:function:docpipe");
+                  res.set_content(e.payload, "application/json");
+                });
     auto record = [this](const httplib::Request& req, httplib::Response& res) {
       std::lock_guard lock(mu_);
       posts_.push_back({req.path, req.body, req.get_header_value("Lambda-Runtime-Function-Error-Type"),
@@ -155,8 +157,9 @@ json S3Event(std::vector<std::pair<std::string, std::string>> key_etags) {
   for (const auto& [key, etag] : key_etags) {
     records.push_back({{"eventSource", "aws:s3"},
                        {"eventName", "ObjectCreated:Put"},
-                       {"s3", {{"bucket", {{"name", "docs-bucket"}}},
-                               {"object", {{"key", key}, {"size", 100}, {"eTag", etag}}}}}});
+                       {"s3",
+                        {{"bucket", {{"name", "docs-bucket"}}},
+                         {"object", {{"key", key}, {"size", 100}, {"eTag", etag}}}}}});
   }
   return {{"Records", records}};
 }
@@ -171,7 +174,8 @@ class LambdaRuntimeTest : public ::testing::Test {
     audit_ = std::move(*NewSqliteAuditLog(db));
     metrics_ = std::move(*NewSqliteMetricsTable(db));
     queue_ = std::move(*NewSqliteWorkQueue(db, clock_, SqliteWorkQueueOptions{}));
-    services_ = std::make_unique<Services>(Services{clock_, log_, *store_, *control_, *audit_, *metrics_, *queue_});
+    services_ =
+        std::make_unique<Services>(Services{clock_, log_, *store_, *control_, *audit_, *metrics_, *queue_});
     events_ = std::make_unique<EventRecorder>(*services_, "lambda-test", 0);
     registrar_ = std::make_unique<Registrar>(*services_, *events_, 3);
     S3EventHandlerOptions o;
@@ -183,8 +187,9 @@ class LambdaRuntimeTest : public ::testing::Test {
   }
   void TearDown() override { ::unsetenv("_X_AMZN_TRACE_ID"); }
 
-  Status Run(LambdaRuntimeOptions options, const LambdaHandler& handler,
-             const std::function<bool()>& stop = [] { return false; }) {
+  Status Run(
+      LambdaRuntimeOptions options, const LambdaHandler& handler,
+      const std::function<bool()>& stop = [] { return false; }) {
     return RunLambdaLoop(*api_, clock_, log_, options, handler, stop);
   }
 
@@ -207,8 +212,8 @@ class LambdaRuntimeTest : public ::testing::Test {
 
 TEST_F(LambdaRuntimeTest, ServesTwoEventsAndPostsResponseAndError) {
   const TimeMs deadline = clock_.NowMs() + 60'000;
-  fake_.Queue({"req-1", S3Event({{"input/a.pdf", "e1"}, {"input/b+c.md", "e2"}}).dump(), std::to_string(deadline),
-               "Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1"});
+  fake_.Queue({"req-1", S3Event({{"input/a.pdf", "e1"}, {"input/b+c.md", "e2"}}).dump(),
+               std::to_string(deadline), "Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1"});
   json second = S3Event({{"input/a.pdf", "e1"}, {"input/d.txt", "e3"}});
   second["Records"][1]["s3"]["bucket"]["name"] = "other-bucket";
   // A constant deadline, as @vercel/fun sends: not an epoch time.
@@ -233,7 +238,8 @@ TEST_F(LambdaRuntimeTest, ServesTwoEventsAndPostsResponseAndError) {
   EXPECT_EQ(posts[1].error_type, "Docpipe.RecordsFailed");
   json error = json::parse(posts[1].body);
   EXPECT_EQ(error["errorType"], "Docpipe.RecordsFailed");
-  EXPECT_NE(error["errorMessage"].get<std::string>().find("1 of 2 records failed: input/d.txt: bucket 'other-bucket'"),
+  EXPECT_NE(error["errorMessage"].get<std::string>().find(
+                "1 of 2 records failed: input/d.txt: bucket 'other-bucket'"),
             std::string::npos)
       << error["errorMessage"];
 

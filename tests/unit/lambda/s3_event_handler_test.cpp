@@ -44,9 +44,10 @@ class CapturingLogger final : public Logger {
 
 json S3Record(const std::string& key, const std::string& etag, int64_t size = 2048,
               const std::string& bucket = "docs-bucket") {
-  return {{"eventSource", "aws:s3"},
-          {"eventName", "ObjectCreated:Put"},
-          {"s3", {{"bucket", {{"name", bucket}}}, {"object", {{"key", key}, {"size", size}, {"eTag", etag}}}}}};
+  return {
+      {"eventSource", "aws:s3"},
+      {"eventName", "ObjectCreated:Put"},
+      {"s3", {{"bucket", {{"name", bucket}}}, {"object", {{"key", key}, {"size", size}, {"eTag", etag}}}}}};
 }
 
 json Notification(std::vector<json> records) { return {{"Records", records}}; }
@@ -61,7 +62,8 @@ struct Backend {
     audit = std::move(*NewSqliteAuditLog(db));
     metrics = std::move(*NewSqliteMetricsTable(db));
     queue = std::move(*NewSqliteWorkQueue(db, clock, SqliteWorkQueueOptions{}));
-    services = std::make_unique<Services>(Services{clock, logger, *store, *control, *audit, *metrics, *queue});
+    services =
+        std::make_unique<Services>(Services{clock, logger, *store, *control, *audit, *metrics, *queue});
     events = std::make_unique<EventRecorder>(*services, "lambda-test", 0);
     registrar = std::make_unique<Registrar>(*services, *events, 3);
   }
@@ -122,8 +124,8 @@ class S3EventHandlerTest : public ::testing::Test {
 };
 
 TEST_F(S3EventHandlerTest, RegistersEachCreatedObjectWithoutDownloading) {
-  S3EventSummary s = Handle(Notification({S3Record("input/guide+v2.pdf", "aaa111"),
-                                          S3Record("input/notes/readme.md", "bbb222", 77)}));
+  S3EventSummary s = Handle(Notification(
+      {S3Record("input/guide+v2.pdf", "aaa111"), S3Record("input/notes/readme.md", "bbb222", 77)}));
   EXPECT_EQ(s.registered, 2);
   EXPECT_EQ(s.duplicates, 0);
   EXPECT_EQ(s.skipped, 0);
@@ -209,9 +211,9 @@ TEST_F(S3EventHandlerTest, FailedRecordIsReportedAndOthersStillRegister) {
   bad_size["s3"]["object"].erase("size");
   S3EventSummary s = Handle(Notification({
       S3Record("input/a.pdf", "e1"),
-      bad_size,                                               // invalid record
+      bad_size,                                                   // invalid record
       S3Record("input/c.pdf", "e3", 10, "someone-elses-bucket"),  // wrong bucket
-      S3Record("input/..%2Fescape.pdf", "e4"),               // key the store rejects
+      S3Record("input/..%2Fescape.pdf", "e4"),                    // key the store rejects
       S3Record("input/d.md", "e5"),
   }));
   EXPECT_EQ(s.registered, 2);
@@ -220,8 +222,9 @@ TEST_F(S3EventHandlerTest, FailedRecordIsReportedAndOthersStillRegister) {
   EXPECT_EQ(s.failed[0].key, "input/b.pdf");
   EXPECT_NE(s.failed[0].error.find("missing object.size"), std::string::npos) << s.failed[0].error;
   EXPECT_EQ(s.failed[1].key, "input/c.pdf");
-  EXPECT_NE(s.failed[1].error.find("bucket 'someone-elses-bucket' is not the configured bucket 'docs-bucket'"),
-            std::string::npos)
+  EXPECT_NE(
+      s.failed[1].error.find("bucket 'someone-elses-bucket' is not the configured bucket 'docs-bucket'"),
+      std::string::npos)
       << s.failed[1].error;
   EXPECT_EQ(s.failed[2].key, "input/../escape.pdf");
   EXPECT_EQ(Versions("input/a.pdf").size(), 1u);
@@ -243,9 +246,7 @@ TEST_F(S3EventHandlerTest, SkipsOtherPrefixesTypesAndEvents) {
   removed["eventName"] = "ObjectRemoved:Delete";
   S3EventSummary s = Handle(Notification({
       S3Record("extracted/doc/page-0001.md", "e1"),  // our own output
-      S3Record("input/photo.JPG", "e2"),
-      S3Record("input/folder/", "e3", 0),
-      removed,
+      S3Record("input/photo.JPG", "e2"), S3Record("input/folder/", "e3", 0), removed,
       S3Record("input/UPPER.PDF", "e4"),  // suffixes are case-insensitive
   }));
   EXPECT_EQ(s.skipped, 4);

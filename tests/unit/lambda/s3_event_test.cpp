@@ -16,8 +16,11 @@ json S3Record(const std::string& key, const std::string& event_name = "ObjectCre
           {"s3",
            {{"s3SchemaVersion", "1.0"},
             {"bucket", {{"name", bucket}, {"arn", "arn:aws:s3:::" + bucket}}},
-            {"object", {{"key", key}, {"size", 1024}, {"eTag", "0123456789abcdef0123456789abcdef"},
-                        {"sequencer", "0A1B2C3D4E5F678901"}}}}}};
+            {"object",
+             {{"key", key},
+              {"size", 1024},
+              {"eTag", "0123456789abcdef0123456789abcdef"},
+              {"sequencer", "0A1B2C3D4E5F678901"}}}}}};
 }
 
 json Notification(std::vector<json> records) { return {{"Records", records}}; }
@@ -43,9 +46,7 @@ TEST(S3EventTest, ReadsObjectCreatedRecord) {
 
 TEST(S3EventTest, DecodesKeysPlusIsSpaceAndPercent2BIsPlus) {
   S3Event e = Parse(Notification({
-      S3Record("input/red+flower.pdf"),
-      S3Record("input/c%2B%2B+notes.md"),
-      S3Record("input/a%20b%25c.txt"),
+      S3Record("input/red+flower.pdf"), S3Record("input/c%2B%2B+notes.md"), S3Record("input/a%20b%25c.txt"),
       S3Record("input/Q%3A1%2F2.md"),  // %2F: a slash inside the key
   }));
   ASSERT_EQ(e.records.size(), 4u);
@@ -60,10 +61,13 @@ TEST(S3EventTest, DecodesUnicodeKeys) {
   // "input/résumé 日本.pdf" as S3 sends it: UTF-8 bytes percent-encoded.
   S3Event e = Parse(Notification({S3Record("input/r%C3%A9sum%C3%A9+%E6%97%A5%E6%9C%AC.pdf"),
                                   // Raw UTF-8 in the JSON passes through unchanged.
-                                  S3Record("input/\xC3\xBC" "ber.md")}));
+                                  S3Record("input/\xC3\xBC"
+                                           "ber.md")}));
   ASSERT_EQ(e.records.size(), 2u);
   EXPECT_EQ(e.records[0].object.key, "input/r\xC3\xA9sum\xC3\xA9 \xE6\x97\xA5\xE6\x9C\xAC.pdf");
-  EXPECT_EQ(e.records[1].object.key, "input/\xC3\xBC" "ber.md");
+  EXPECT_EQ(e.records[1].object.key,
+            "input/\xC3\xBC"
+            "ber.md");
 }
 
 TEST(S3EventTest, MalformedEscapeIsAnInvalidRecord) {
@@ -98,7 +102,8 @@ TEST(S3EventTest, MissingFieldsNameTheRecordAndField) {
     S3Event e = Parse(Notification({rec, S3Record("input/b.pdf")}));
     ASSERT_EQ(e.records.size(), 2u) << c.expect;
     EXPECT_EQ(e.records[0].kind, S3EventRecord::Kind::kInvalid) << c.expect;
-    EXPECT_NE(e.records[0].reason.find(c.expect), std::string::npos) << e.records[0].reason << " vs " << c.expect;
+    EXPECT_NE(e.records[0].reason.find(c.expect), std::string::npos)
+        << e.records[0].reason << " vs " << c.expect;
     EXPECT_EQ(e.records[1].kind, S3EventRecord::Kind::kObjectCreated) << "other records still parse";
   }
 }
@@ -117,8 +122,9 @@ TEST(S3EventTest, OtherEventTypesAndSourcesAreIgnored) {
 }
 
 TEST(S3EventTest, TestEventIsRecognised) {
-  json test = {{"Service", "Amazon S3"}, {"Event", "s3:TestEvent"}, {"Time", "2026-11-22T04:55:10.000Z"},
-               {"Bucket", "docs-bucket"}, {"RequestId", "5582815E1AEA5ADF"}, {"HostId", "8cLeGAmw..."}};
+  json test = {
+      {"Service", "Amazon S3"},  {"Event", "s3:TestEvent"},         {"Time", "2026-11-22T04:55:10.000Z"},
+      {"Bucket", "docs-bucket"}, {"RequestId", "5582815E1AEA5ADF"}, {"HostId", "8cLeGAmw..."}};
   S3Event e = Parse(test);
   EXPECT_TRUE(e.test_event);
   EXPECT_TRUE(e.records.empty());
@@ -132,21 +138,23 @@ TEST(S3EventTest, EventsOfOtherShapesAreErrors) {
     EXPECT_EQ(r.status().code(), Status::Code::kInvalidInput);
   }
   Result<S3Event> r = ParseS3Event(json{{"hello", "world"}});
-  EXPECT_NE(r.status().message().find("not an S3 event notification"), std::string::npos) << r.status().message();
+  EXPECT_NE(r.status().message().find("not an S3 event notification"), std::string::npos)
+      << r.status().message();
   EXPECT_NE(r.status().message().find("hello"), std::string::npos) << "names the keys it saw";
 }
 
 TEST(S3EventTest, ReadsEventBridgeObjectCreated) {
-  json event = {{"version", "0"},
-                {"id", "17793124-05d4-b198-2fde-7ededc63b103"},
-                {"detail-type", "Object Created"},
-                {"source", "aws.s3"},
-                {"resources", {"arn:aws:s3:::docs-bucket"}},
-                {"detail",
-                 {{"version", "0"},
-                  {"bucket", {{"name", "docs-bucket"}}},
-                  {"object", {{"key", "input/my+guide.md"}, {"size", 5}, {"etag", "b1946ac92492d2347c6235b4d2611184"}}},
-                  {"reason", "PutObject"}}}};
+  json event = {
+      {"version", "0"},
+      {"id", "17793124-05d4-b198-2fde-7ededc63b103"},
+      {"detail-type", "Object Created"},
+      {"source", "aws.s3"},
+      {"resources", {"arn:aws:s3:::docs-bucket"}},
+      {"detail",
+       {{"version", "0"},
+        {"bucket", {{"name", "docs-bucket"}}},
+        {"object", {{"key", "input/my+guide.md"}, {"size", 5}, {"etag", "b1946ac92492d2347c6235b4d2611184"}}},
+        {"reason", "PutObject"}}}};
   S3Event e = Parse(event);
   ASSERT_EQ(e.records.size(), 1u);
   ASSERT_EQ(e.records[0].kind, S3EventRecord::Kind::kObjectCreated) << e.records[0].reason;
@@ -171,15 +179,18 @@ TEST(S3EventTest, ReadsEventBridgeObjectCreated) {
   e = Parse(broken);
   ASSERT_EQ(e.records.size(), 1u);
   EXPECT_EQ(e.records[0].kind, S3EventRecord::Kind::kInvalid);
-  EXPECT_NE(e.records[0].reason.find("event.detail: missing object.etag"), std::string::npos) << e.records[0].reason;
+  EXPECT_NE(e.records[0].reason.find("event.detail: missing object.etag"), std::string::npos)
+      << e.records[0].reason;
 }
 
 TEST(S3EventTest, ReadsS3EventsWrappedInSqsAndSns) {
   json sqs = {{"Records",
-               {{{"messageId", "m1"}, {"eventSource", "aws:sqs"},
+               {{{"messageId", "m1"},
+                 {"eventSource", "aws:sqs"},
                  {"body", Notification({S3Record("input/a.pdf"), S3Record("input/b.pdf")}).dump()}},
                 {{"messageId", "m2"}, {"eventSource", "aws:sqs"}, {"body", "{not json"}},
-                {{"messageId", "m3"}, {"eventSource", "aws:sqs"},
+                {{"messageId", "m3"},
+                 {"eventSource", "aws:sqs"},
                  {"body", json{{"Event", "s3:TestEvent"}, {"Service", "Amazon S3"}}.dump()}}}}};
   S3Event e = Parse(sqs);
   EXPECT_TRUE(e.test_event);
