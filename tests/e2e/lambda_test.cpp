@@ -184,5 +184,23 @@ TEST_F(LambdaTest, RunsAsCustomRuntimeUnderFun) {
   EXPECT_EQ(versions[0]["status"], "SUPERSEDED");
 }
 
+// A function that cannot start says why through the Runtime API's init/error.
+TEST_F(LambdaTest, StartFailureIsAnInitError) {
+  WriteFile(dir_.Join("not-a-dir"), "x");
+  std::string event = WriteEvent("e.json", Event({Record("input/a.md", "aaaa", 1)}));
+  ProcessResult fun =
+      RunProcess({"node", std::string(DOCPIPE_SOURCE_DIR) + "/tests/e2e/lambda_fun_invoke.mjs",
+                  DOCPIPE_BINARY, dir_.Join("not-a-dir/ws"), kBucket, event},
+                 {{"XDG_CACHE_HOME", dir_.Join("xdg-cache")}}, 120);
+  ASSERT_EQ(fun.exit_code, 0) << fun.out << fun.err;
+  json results = json::parse(fun.out, nullptr, false);
+  ASSERT_TRUE(results.is_array() && results.size() == 1) << fun.out << fun.err;
+  EXPECT_EQ(results[0]["FunctionError"], "Unhandled");
+  EXPECT_EQ(results[0]["Payload"]["errorType"], "Runtime.InitError");
+  EXPECT_NE(results[0]["Payload"]["errorMessage"].get<std::string>().find("cannot open workspace"),
+            std::string::npos)
+      << results[0];
+}
+
 }  // namespace
 }  // namespace docpipe::testing
