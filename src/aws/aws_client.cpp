@@ -206,11 +206,11 @@ Result<HttpResponse> AwsClient::SendWithRetries(HttpRequest request, bool idempo
 }
 
 Result<nlohmann::json> AwsClient::CallJson(const std::string& target, const std::string& json_version,
-                                           const nlohmann::json& body, bool idempotent) {
+                                           const nlohmann::json& body, bool idempotent, int64_t timeout_ms) {
   HttpRequest req;
   req.method = "POST";
   req.url = config_.endpoint + "/";
-  req.timeout_ms = config_.timeout_ms;
+  req.timeout_ms = timeout_ms > 0 ? timeout_ms : config_.timeout_ms;
   req.headers = {{"Content-Type", "application/x-amz-json-" + json_version}, {"X-Amz-Target", target}};
   req.body = body.dump();
   Result<HttpResponse> r = SendWithRetries(std::move(req), idempotent, target, {});

@@ -68,8 +68,10 @@ class AwsClient {
   // AWS JSON protocol (DynamoDB "DynamoDB_20120810.PutItem" with
   // json_version "1.0"; SQS "AmazonSQS.SendMessage" 1.0; CloudWatch, Secrets
   // Manager, Comprehend 1.1). Returns the parsed response body ({} when empty).
+  // `timeout_ms` > 0 replaces config().timeout_ms for this call (an SQS long
+  // poll must outlast its wait).
   Result<nlohmann::json> CallJson(const std::string& target, const std::string& json_version,
-                                  const nlohmann::json& body, bool idempotent);
+                                  const nlohmann::json& body, bool idempotent, int64_t timeout_ms = 0);
   // A REST request (S3): `request.url` is the full URL. Non-2xx answers are
   // returned as an error Status from AwsErrorStatus, except the statuses in
   // `accept_status` (e.g. 404 for HeadObject) which are returned as responses.
