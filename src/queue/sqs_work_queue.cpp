@@ -89,47 +89,24 @@ class SqsWorkQueue final : public WorkQueue {
       return Status::InvalidInput(fmt::format("SQS queue {}: bad receive arguments max={} visibility_ms={} wait_ms={}",
                                               url(), max, visibility_ms, wait_ms));
     }
-    const int64_t wait_s = std::min(kMaxWaitSeconds, wait_ms / 1000);
-    // WaitTimeSeconds is always sent: otherwise the queue's default
-    // (ReceiveMessageWaitTimeSeconds, 20 s when provisioned here) applies.
-    nlohmann::json req = {{"QueueUrl", url()},
-                          {"MaxNumberOfMessages", std::min(max, kMaxMessagesPerReceive)},
-                          {"VisibilityTimeout", std::min(kMaxVisibilitySeconds, CeilSeconds(visibility_ms))},
-                          {"WaitTimeSeconds", wait_s},
-                          // The newer name and the deprecated one, for older endpoints.
-                          {"MessageSystemAttributeNames", nlohmann::json::array({"ApproximateReceiveCount"})},
-                          {"AttributeNames", nlohmann::json::array({"ApproximateReceiveCount"})}};
-    // The HTTP exchange must outlast the long poll, or every empty poll
-    // would end as a timeout.
-    const int64_t timeout_ms = std::max(sqs_.config().timeout_ms, wait_s * 1000 + kLongPollSlackMs);
-    // Safe to retry: a receive whose answer was lost only leaves its
-    // messages hidden until their visibility timeout passes.
-    auto r = sqs_.CallJson(Target("ReceiveMessage"), kJsonVersion, req, /*idempotent=*/true, timeout_ms);
-    if (!r.ok()) return r.status();
-    std::vector<QueueMessage> out;
-    if (!r->contains("Messages")) return out;  // nothing arrived
-    const nlohmann::json& messages = (*r)["Messages"];
-    if (!messages.is_array()) return Malformed("Messages is not a list");
-    for (const nlohmann::json& m : messages) {
-      if (!m.is_object() || !m.contains("ReceiptHandle") || !m["ReceiptHandle"].is_string() || !m.contains("Body") ||
-          !m["Body"].is_string()) {
-        return Malformed("a message lacks ReceiptHandle or Body");
-      }
-      QueueMessage q;
-      q.message_id = m.value("MessageId", "");
-      q.receipt_handle = m["ReceiptHandle"].get<std::string>();
-      q.body = m["Body"].get<std::string>();
-      // At least this delivery, should the attribute ever be missing.
-      q.receive_count = 1;
-      if (m.contains("Attributes") && m["Attributes"].is_object()) {
-        std::string count = m["Attributes"].value("ApproximateReceiveCount", "");
-        int v = 0;
-        auto [end, ec] = std::from_chars(count.data(), count.data() + count.size(), v);
-        if (ec == std::errc() && end == count.data() + count.size() && v > 0) q.receive_count = v;
-      }
-      out.push_back(std::move(q));
+    return ReceiveFrom(url(), max, std::min(kMaxVisibilitySeconds, CeilSeconds(visibility_ms)),
+                       std::min(kMaxWaitSeconds, wait_ms / 1000));
+  }
+
+  // A receive from the DLQ with visibility 0, so the messages stay there for
+  // the next look. Each look is a delivery to SQS: a dead letter's
+  // receive_count counts its deliveries from the work queue plus earlier looks.
+  // A short poll, not to hold up its caller's loop; SQS then samples only
+  // some of its servers, so a look may miss messages the next one finds.
+  Result<std::vector<QueueMessage>> PeekDeadLetters(int max) override {
+    if (max <= 0) return Status::InvalidInput(fmt::format("SQS queue {}: bad peek max={}", url(), max));
+    if (options_.dlq_url.empty()) {
+      return Status::InvalidInput(fmt::format("SQS queue {}: no dead-letter queue URL configured", url()));
     }
-    return out;
+    auto got = ReceiveFrom(options_.dlq_url, max, /*visibility_s=*/0, /*wait_s=*/0);
+    if (!got.ok()) return got.status();
+    for (QueueMessage& m : *got) m.receipt_handle.clear();  // a look, not a delivery to act on
+    return got;
   }
 
   Status ChangeVisibility(const std::string& receipt_handle, int64_t visibility_ms) override {
@@ -186,8 +163,53 @@ class SqsWorkQueue final : public WorkQueue {
  private:
   const std::string& url() const { return options_.queue_url; }
 
-  Status Malformed(const std::string& what) const {
-    return Status::Unavailable(fmt::format("SQS ReceiveMessage {}: malformed answer: {}", url(), what));
+  // One ReceiveMessage call on `queue_url`.
+  Result<std::vector<QueueMessage>> ReceiveFrom(const std::string& queue_url, int max, int64_t visibility_s,
+                                                int64_t wait_s) {
+    // WaitTimeSeconds is always sent: otherwise the queue's default
+    // (ReceiveMessageWaitTimeSeconds, 20 s when provisioned here) applies.
+    nlohmann::json req = {{"QueueUrl", queue_url},
+                          {"MaxNumberOfMessages", std::min(max, kMaxMessagesPerReceive)},
+                          {"VisibilityTimeout", visibility_s},
+                          {"WaitTimeSeconds", wait_s},
+                          // The newer name and the deprecated one, for older endpoints.
+                          {"MessageSystemAttributeNames", nlohmann::json::array({"ApproximateReceiveCount"})},
+                          {"AttributeNames", nlohmann::json::array({"ApproximateReceiveCount"})}};
+    // The HTTP exchange must outlast the long poll, or every empty poll
+    // would end as a timeout.
+    const int64_t timeout_ms = std::max(sqs_.config().timeout_ms, wait_s * 1000 + kLongPollSlackMs);
+    // Safe to retry: a receive whose answer was lost only leaves its
+    // messages hidden until their visibility timeout passes.
+    auto r = sqs_.CallJson(Target("ReceiveMessage"), kJsonVersion, req, /*idempotent=*/true, timeout_ms);
+    if (!r.ok()) return r.status();
+    std::vector<QueueMessage> out;
+    if (!r->contains("Messages")) return out;  // nothing arrived
+    const nlohmann::json& messages = (*r)["Messages"];
+    if (!messages.is_array()) return Malformed(queue_url, "Messages is not a list");
+    for (const nlohmann::json& m : messages) {
+      if (!m.is_object() || !m.contains("ReceiptHandle") || !m["ReceiptHandle"].is_string() || !m.contains("Body") ||
+          !m["Body"].is_string()) {
+        return Malformed(queue_url, "a message lacks ReceiptHandle or Body");
+      }
+      QueueMessage q;
+      q.message_id = m.value("MessageId", "");
+      q.receipt_handle = m["ReceiptHandle"].get<std::string>();
+      q.body = m["Body"].get<std::string>();
+      // At least this delivery, should the attribute ever be missing.
+      q.receive_count = 1;
+      if (m.contains("Attributes") && m["Attributes"].is_object()) {
+        std::string count = m["Attributes"].value("ApproximateReceiveCount", "");
+        int v = 0;
+        auto [end, ec] = std::from_chars(count.data(), count.data() + count.size(), v);
+        if (ec == std::errc() && end == count.data() + count.size() && v > 0) q.receive_count = v;
+      }
+      out.push_back(std::move(q));
+    }
+    return out;
+  }
+
+  static Status Malformed(const std::string& queue_url, const std::string& what) {
+    return Status::Unavailable(fmt::format("SQS ReceiveMessage {}: malformed answer: {}", queue_url, what));
   }
 
   AwsClient& sqs_;

@@ -316,10 +316,25 @@ TEST_F(SqsWorkQueueTest, RedrivesToDeadLetterQueueAfterMaxReceiveCount) {
   nlohmann::json dlq = Boto3Json(R"(
 url = sqs.get_queue_url(QueueName=os.environ['DLQ_NAME'])['QueueUrl']
 n = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=['ApproximateNumberOfMessages'])['Attributes']
-r = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=0, MaxNumberOfMessages=10)
+r = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=0, MaxNumberOfMessages=10, VisibilityTimeout=0)
 print(json.dumps({'count': int(n['ApproximateNumberOfMessages']), 'bodies': [m['Body'] for m in r.get('Messages', [])]})))");
   EXPECT_EQ(dlq["count"], 1);
   EXPECT_EQ(dlq["bodies"], nlohmann::json::array({"poison"}));
+
+  // Peeking leaves the dead letter where it is.
+  for (int look = 0; look < 2; ++look) {
+    SleepMs(5);
+    auto dead = q->PeekDeadLetters(10);
+    ASSERT_TRUE(dead.ok()) << dead.status().ToString();
+    ASSERT_EQ(dead->size(), 1u);
+    EXPECT_EQ(dead->front().body, "poison");
+    EXPECT_TRUE(dead->front().receipt_handle.empty());
+    EXPECT_GE(dead->front().receive_count, 2);
+  }
+  EXPECT_EQ(StatsOf(*q).dead, 1);
+  auto no_dlq = NewSqsWorkQueue(sqs(), SqsQueueOptions{queue_url_, ""});
+  ASSERT_TRUE(no_dlq.ok());
+  EXPECT_EQ((*no_dlq)->PeekDeadLetters(10).status().code(), Status::Code::kInvalidInput);
 }
 
 TEST_F(SqsWorkQueueTest, ProvisioningIsIdempotentAndConverges) {
@@ -456,6 +471,26 @@ TEST(SqsWorkQueueRequestTest, SecondsAreRoundedUpAndCapped) {
   EXPECT_EQ(*reqs[4].FindHeader("X-Amz-Target"), "AmazonSQS.ChangeMessageVisibility");
   EXPECT_EQ(BodyOf(reqs[4])["VisibilityTimeout"], 1);
   EXPECT_EQ(BodyOf(reqs[4])["ReceiptHandle"], "h");
+}
+
+TEST(SqsWorkQueueRequestTest, PeekIsAShortPollOfTheDeadLetterQueue) {
+  ScriptedHttp http([](const HttpRequest&) {
+    return Ok(R"({"Messages":[{"MessageId":"m","ReceiptHandle":"r","Body":"b",
+                               "Attributes":{"ApproximateReceiveCount":"6"}}]})");
+  });
+  TestAwsClient aws(http, "http://sqs.test");
+  auto q = NewSqsWorkQueue(aws.client, SqsQueueOptions{"http://sqs.test/1/q", "http://sqs.test/1/dlq"});
+  ASSERT_TRUE(q.ok());
+  auto dead = (*q)->PeekDeadLetters(50);
+  ASSERT_TRUE(dead.ok()) << dead.status().ToString();
+  ASSERT_EQ(dead->size(), 1u);
+  EXPECT_EQ(dead->front().receive_count, 6);
+  EXPECT_TRUE(dead->front().receipt_handle.empty());
+  nlohmann::json req = BodyOf(http.requests().at(0));
+  EXPECT_EQ(req["QueueUrl"], "http://sqs.test/1/dlq");
+  EXPECT_EQ(req["VisibilityTimeout"], 0);
+  EXPECT_EQ(req["WaitTimeSeconds"], 0);
+  EXPECT_EQ(req["MaxNumberOfMessages"], 10);
 }
 
 TEST(SqsWorkQueueRequestTest, ParsesReceivedMessages) {
