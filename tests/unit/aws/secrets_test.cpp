@@ -32,7 +32,7 @@ put('plain', SecretString='sk-plain-value')
 put('keyed', SecretString=json.dumps({'OPENAI_API_KEY': 'sk-keyed-value', 'OTHER': 'other-value'}))
 put('single', SecretString=json.dumps({'api_key': 'sk-single-value'}))
 put('ambiguous', SecretString=json.dumps({'user': 'u-value', 'password': 'p-value'}))
-put('not_string', SecretString=json.dumps({'OPENAI_API_KEY': 12345}))
+put('not_string', SecretString=json.dumps({'OPENAI_API_KEY': 97531}))
 put('binary', SecretBinary=b'\x00\x01binary-value')
 put('json_scalar', SecretString='"sk-quoted-value"')
 print(json.dumps(arns))
@@ -120,7 +120,7 @@ TEST_F(SecretsTest, NonStringFieldIsAClearError) {
   ASSERT_FALSE(v.ok());
   EXPECT_EQ(v.status().code(), Status::Code::kInvalidInput);
   ExpectSafeError(v.status(), Arn("not_string"));
-  EXPECT_EQ(v.status().message().find("12345"), std::string::npos) << v.status().ToString();
+  EXPECT_EQ(v.status().message().find("97531"), std::string::npos) << v.status().ToString();
 }
 
 TEST_F(SecretsTest, BinarySecretIsAClearError) {

@@ -137,21 +137,19 @@ TEST_F(SqsWorkQueueTest, SendReceiveDelete) {
 TEST_F(SqsWorkQueueTest, InteroperatesWithBoto3) {
   WorkQueuePtr q = Provision();
   ASSERT_NE(q, nullptr);
-  // boto3 sends, we receive.
-  Boto3Json(R"(
-url = sqs.get_queue_url(QueueName=os.environ['QUEUE_NAME'])['QueueUrl']
-sqs.send_message(QueueUrl=url, MessageBody='from boto3 ✓')
-print('{}'))");
-  QueueMessage m = ReceiveOne(*q, 30'000);
-  EXPECT_EQ(m.body, "from boto3 ✓");
-  ASSERT_TRUE(q->Delete(m.receipt_handle).ok());
-  // We send, boto3 receives.
+  // We send, boto3 receives and deletes, then sends one back.
   ASSERT_TRUE(q->Send("from docpipe", 0).ok());
   nlohmann::json got = Boto3Json(R"(
 url = sqs.get_queue_url(QueueName=os.environ['QUEUE_NAME'])['QueueUrl']
 r = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=0, MaxNumberOfMessages=10)
+for m in r.get('Messages', []):
+    sqs.delete_message(QueueUrl=url, ReceiptHandle=m['ReceiptHandle'])
+sqs.send_message(QueueUrl=url, MessageBody='from boto3 ✓')
 print(json.dumps([m['Body'] for m in r.get('Messages', [])])))");
   EXPECT_EQ(got, nlohmann::json::array({"from docpipe"}));
+  QueueMessage m = ReceiveOne(*q, 30'000);
+  EXPECT_EQ(m.body, "from boto3 ✓");
+  EXPECT_EQ(m.receive_count, 1);
 }
 
 TEST_F(SqsWorkQueueTest, ReceiveCountIncrementsOnRedelivery) {
@@ -192,8 +190,8 @@ TEST_F(SqsWorkQueueTest, ChangeVisibilityExtendsAndZeroReleases) {
   ASSERT_NE(q, nullptr);
   ASSERT_TRUE(q->Send("m", 0).ok());
   QueueMessage m = ReceiveOne(*q, 1000);
-  // Heartbeat: 1.5 s rounds up to 2 s from now, past the original 1 s.
-  ASSERT_TRUE(q->ChangeVisibility(m.receipt_handle, 1500).ok());
+  // Heartbeat: 2.5 s rounds up to 3 s from now, past the original 1 s.
+  ASSERT_TRUE(q->ChangeVisibility(m.receipt_handle, 2500).ok());
   SleepMs(1300);
   EXPECT_EQ(ReceiveCount(*q, 1000), 0u) << "the heartbeat extended the visibility timeout";
   ASSERT_TRUE(q->ChangeVisibility(m.receipt_handle, 0).ok());
