@@ -7,7 +7,7 @@
 
 #include <gtest/gtest.h>
 
-#include "fake_clock.h"
+#include "support/fake_clock.h"
 
 namespace docpipe {
 namespace {
