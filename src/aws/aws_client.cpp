@@ -69,7 +69,8 @@ std::string ErrorMessage(const HttpResponse& r) {
 }  // namespace
 
 std::string ResolveAwsEndpoint(const std::string& service, const std::string& region, const Environment& env) {
-  std::string id = service == "monitoring" ? "CLOUDWATCH" : service;
+  // The SDKs name the variable after the service id ("CloudWatch", "Secrets Manager").
+  std::string id = service == "monitoring" ? "CLOUDWATCH" : service == "secretsmanager" ? "SECRETS_MANAGER" : service;
   std::transform(id.begin(), id.end(), id.begin(), [](unsigned char c) { return c == '-' ? '_' : std::toupper(c); });
   for (const std::string& name : {"AWS_ENDPOINT_URL_" + id, std::string("AWS_ENDPOINT_URL")}) {
     auto it = env.find(name);
