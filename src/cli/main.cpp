@@ -7,6 +7,7 @@
 
 #include "app/runtime.h"
 #include "cli/commands.h"
+#include "cli/provision_command.h"
 #include "cli/tokenize_command.h"
 #include "config/config.h"
 
@@ -96,6 +97,11 @@ int main(int argc, char** argv) {
   delete_cmd->add_option("document_ids", delete_ids, "documents to delete")->required();
   delete_cmd->add_flag("--json", delete_json, "JSON report");
 
+  bool provision_json = false;
+  CLI::App* provision_cmd = app.add_subcommand(
+      "provision", "create the configured bucket, tables and queues when absent (aws backend; development and tests)");
+  provision_cmd->add_flag("--json", provision_json, "JSON report");
+
   std::string encoding = "cl100k_base";
   bool token_count = false;
   CLI::App* tokenize_cmd = app.add_subcommand("tokenize", "print the OpenAI token ids of standard input");
@@ -138,6 +144,9 @@ int main(int argc, char** argv) {
     std::cerr << "docpipe: configuration: " << valid.message() << "\n";
     return kExitUsage;
   }
+
+  // Creates what Runtime::Open would look up (the queue URLs).
+  if (provision_cmd->parsed()) return RunProvision(config, env, provision_json);
 
   Result<std::unique_ptr<Runtime>> rt = Runtime::Open(config, DefaultWorkerId(), env);
   if (!rt.ok()) {
