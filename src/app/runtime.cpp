@@ -64,8 +64,11 @@ Status Runtime::OpenAwsAdapters(const Environment& env) {
   aws_ = NewAwsClients(config_, env, *clock_);
   S3Options s3;
   s3.bucket = a.bucket;
-  s3.force_path_style = a.s3_force_path_style || aws_->custom_s3_endpoint;
-  s3.temp_dir = config_.workspace + "/tmp";
+  s3.force_path_style = a.s3_force_path_style;  // custom endpoints get path style anyway
+  s3.temp_dir = config_.workspace + "/tmp";     // downloads for the extractors
+  std::error_code ec;
+  std::filesystem::create_directories(s3.temp_dir, ec);
+  if (ec) return Status::InvalidInput(fmt::format("{}: cannot create: {}", s3.temp_dir, ec.message()));
   Result<ObjectStorePtr> store = NewS3ObjectStore(*aws_->s3, s3);
   if (!store.ok()) return store.status().Annotate("S3 bucket " + a.bucket);
   store_ = std::move(*store);

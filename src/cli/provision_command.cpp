@@ -39,7 +39,7 @@ int RunProvision(const Config& config, const Environment& env, bool json) {
   std::unique_ptr<Clock> clock = NewSystemClock();
   std::unique_ptr<AwsClients> aws = NewAwsClients(config, env, *clock);
   const AwsSettings& a = config.aws;
-  if (Status st = ProvisionS3Bucket(*aws->s3, a.bucket, a.region); !st.ok()) return Fail("bucket " + a.bucket, st);
+  if (Status st = ProvisionS3Bucket(*aws->s3, a.bucket, a.region, a.s3_force_path_style); !st.ok()) return Fail("bucket " + a.bucket, st);
   DynamoDbTableNames tables{a.control_table, a.audit_table, a.metrics_table};
   if (Status st = ProvisionDynamoDbTables(*aws->dynamodb, tables, 120'000); !st.ok()) return Fail("tables", st);
   if (a.queue_name.empty() || a.dlq_name.empty()) {
