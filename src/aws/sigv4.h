@@ -18,7 +18,8 @@ struct SigV4Params {
 };
 
 // Signs `request` in place with AWS Signature Version 4 (header auth): adds
-// X-Amz-Date, X-Amz-Security-Token (when the credentials have a session
+// X-Amz-Date (or, as botocore does, rewrites an existing Date header to the
+// signing time instead), X-Amz-Security-Token (when the credentials have a session
 // token), x-amz-content-sha256 (S3) and Authorization. Host is signed, taken
 // from the URL when the request has no Host header.
 void SignSigV4(HttpRequest& request, const AwsCredentials& credentials, const SigV4Params& params);

@@ -15,6 +15,7 @@
 #include "extract/extractor_registry.h"
 #include "pipeline/document_deleter.h"
 #include "pipeline/metrics.h"
+#include "pipeline/dead_letter_sweeper.h"
 #include "pipeline/worker_pool.h"
 #include "search/search.h"
 
@@ -213,29 +214,48 @@ int RunWorker(Runtime& rt, const WorkerOptions& options, const ShutdownSignal& s
   WorkerPoolOptions po;
   po.threads = rt.config().workers;
   po.visibility_ms = rt.config().lease_ms;
-  po.wait_ms = 1000;
+  po.wait_ms = rt.config().EffectivePollWaitMs();
   WorkerPool pool(sv, rt.processor(), po);
   pool.Start();
-  sv.logger.Info("worker_started", {{"worker_id", rt.events().worker_id()}, {"threads", po.threads}});
+  sv.logger.Info("worker_started", {{"worker_id", rt.events().worker_id()}, {"threads", po.threads},
+                                    {"backend", rt.config().backend}});
+  using Clock = std::chrono::steady_clock;
+  // Queue statistics cost a request on SQS: look once a second, not per loop.
+  constexpr auto kStatsEvery = std::chrono::seconds(1);
+  constexpr auto kSweepEvery = std::chrono::seconds(30);
+  auto next_stats = Clock::now();
+  auto next_sweep = Clock::now();
   int seen_signals = 0;
-  int idle_rounds = 0;
+  int64_t empty_polls_at_idle = -1;  // EmptyPolls() when the queue was first seen empty
   for (;;) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
     int signals = signal.count.load();
     if (signals > seen_signals) {
       seen_signals = signals;
       if (signals == 1) pool.StopReceiving(); else pool.Cancel();
     }
     if (seen_signals > 0 && pool.Busy() == 0) break;
-    if (options.drain) {
+    if (Clock::now() >= next_sweep) {
+      SweepDeadLetters(sv, rt.events());
+      next_sweep = Clock::now() + kSweepEvery;
+    }
+    if (options.drain && Clock::now() >= next_stats) {
+      next_stats = Clock::now() + kStatsEvery;
       Result<QueueStats> stats = sv.queue.Stats();
-      bool empty = stats.ok() && stats->visible == 0 && stats->delayed == 0 && stats->in_flight == 0;
-      idle_rounds = empty && pool.Busy() == 0 ? idle_rounds + 1 : 0;
-      if (idle_rounds >= 4) break;  // a second of an empty queue
+      bool empty = stats.ok() && stats->visible == 0 && stats->delayed == 0 && stats->in_flight == 0 &&
+                   pool.Busy() == 0;
+      if (!empty) {
+        empty_polls_at_idle = -1;
+      } else if (empty_polls_at_idle < 0) {
+        empty_polls_at_idle = pool.EmptyPolls();
+      } else if (pool.EmptyPolls() - empty_polls_at_idle >= po.threads) {
+        break;  // every thread has since come back from a long poll with nothing
+      }
     }
   }
   pool.StopReceiving();
   pool.Join();
+  if (seen_signals == 0) SweepDeadLetters(sv, rt.events());
   sv.logger.Info("worker_stopped", {{"worker_id", rt.events().worker_id()}, {"processed", pool.Processed()}});
   return seen_signals > 0 ? kExitInterrupted : kExitOk;
 }

@@ -83,9 +83,12 @@ Status ApplyToml(const std::string& toml_text, const std::string& source_name, C
   // A misspelt key would otherwise be ignored silently.
   static const std::map<std::string, std::set<std::string>> kKnown = {
       {"", {"workspace", "backend", "workers", "max_retries", "ttl_days", "log_level", "log_file", "log_stderr",
-            "redact_pii", "pipeline", "chunk", "enrich", "embedding"}},
+            "redact_pii", "pipeline", "chunk", "enrich", "embedding", "aws"}},
+      {"aws", {"region", "endpoint_url", "bucket", "s3_force_path_style", "control_table", "audit_table",
+               "metrics_table", "queue_name", "dlq_name", "queue_url", "dlq_url", "cloudwatch_metrics",
+               "cloudwatch_namespace", "max_attempts"}},
       {"pipeline", {"lease_seconds", "heartbeat_seconds", "stage_timeout_seconds", "document_timeout_seconds",
-                    "retry_base_ms", "retry_max_ms", "max_receive_count"}},
+                    "retry_base_ms", "retry_max_ms", "max_receive_count", "poll_wait_seconds"}},
       {"chunk", {"target_tokens", "min_tokens", "max_tokens", "overlap_tokens"}},
       {"enrich", {"min_score"}},
       {"embedding", {"model", "dimension", "batch_size"}},
@@ -126,9 +129,29 @@ Status ApplyToml(const std::string& toml_text, const std::string& source_name, C
     DOCPIPE_RETURN_IF_ERROR(TomlInt(*e, "batch_size", ew, c.embed_batch_size));
   }
 
+  if (const toml::table* a = root["aws"].as_table()) {
+    std::string aw = w + " [aws]";
+    AwsSettings& x = c.aws;
+    DOCPIPE_RETURN_IF_ERROR(TomlString(*a, "region", aw, x.region));
+    DOCPIPE_RETURN_IF_ERROR(TomlString(*a, "endpoint_url", aw, x.endpoint_url));
+    DOCPIPE_RETURN_IF_ERROR(TomlString(*a, "bucket", aw, x.bucket));
+    DOCPIPE_RETURN_IF_ERROR(TomlBool(*a, "s3_force_path_style", aw, x.s3_force_path_style));
+    DOCPIPE_RETURN_IF_ERROR(TomlString(*a, "control_table", aw, x.control_table));
+    DOCPIPE_RETURN_IF_ERROR(TomlString(*a, "audit_table", aw, x.audit_table));
+    DOCPIPE_RETURN_IF_ERROR(TomlString(*a, "metrics_table", aw, x.metrics_table));
+    DOCPIPE_RETURN_IF_ERROR(TomlString(*a, "queue_name", aw, x.queue_name));
+    DOCPIPE_RETURN_IF_ERROR(TomlString(*a, "dlq_name", aw, x.dlq_name));
+    DOCPIPE_RETURN_IF_ERROR(TomlString(*a, "queue_url", aw, x.queue_url));
+    DOCPIPE_RETURN_IF_ERROR(TomlString(*a, "dlq_url", aw, x.dlq_url));
+    DOCPIPE_RETURN_IF_ERROR(TomlBool(*a, "cloudwatch_metrics", aw, x.cloudwatch_metrics));
+    DOCPIPE_RETURN_IF_ERROR(TomlString(*a, "cloudwatch_namespace", aw, x.cloudwatch_namespace));
+    DOCPIPE_RETURN_IF_ERROR(TomlInt(*a, "max_attempts", aw, x.max_attempts));
+  }
   if (const toml::table* p = root["pipeline"].as_table()) {
     std::string pw = w + " [pipeline]";
-    int64_t lease_s = -1, hb_s = -1, stage_s = -1, doc_s = -1;
+    int64_t lease_s = -1, hb_s = -1, stage_s = -1, doc_s = -1, poll_s = -1;
+    DOCPIPE_RETURN_IF_ERROR(TomlInt(*p, "poll_wait_seconds", pw, poll_s));
+    if (poll_s >= 0) c.poll_wait_ms = poll_s * 1000;
     DOCPIPE_RETURN_IF_ERROR(TomlInt(*p, "lease_seconds", pw, lease_s));
     DOCPIPE_RETURN_IF_ERROR(TomlInt(*p, "heartbeat_seconds", pw, hb_s));
     DOCPIPE_RETURN_IF_ERROR(TomlInt(*p, "stage_timeout_seconds", pw, stage_s));
@@ -180,6 +203,28 @@ Status ApplyEnvironment(const Environment& env, Config& c) {
     if (!b.ok()) return b.status();
     c.log_stderr = *b;
   }
+  // AWS: the SDKs' names, and the original pipeline's resource names.
+  AwsSettings& aws = c.aws;
+  if (const std::string* v = get("AWS_DEFAULT_REGION")) aws.region = *v;
+  if (const std::string* v = get("AWS_REGION")) aws.region = *v;  // wins over AWS_DEFAULT_REGION, as in the SDKs
+  if (const std::string* v = get("S3_BUCKET")) aws.bucket = *v;
+  if (const std::string* v = get("DYNAMODB_CONTROL_TABLE")) aws.control_table = *v;
+  if (const std::string* v = get("DYNAMODB_AUDIT_TABLE")) aws.audit_table = *v;
+  if (const std::string* v = get("DYNAMODB_METRICS_TABLE")) aws.metrics_table = *v;
+  if (const std::string* v = get("SQS_QUEUE_NAME")) aws.queue_name = *v;
+  if (const std::string* v = get("SQS_DLQ_NAME")) aws.dlq_name = *v;
+  if (const std::string* v = get("SQS_QUEUE_URL")) aws.queue_url = *v;
+  if (const std::string* v = get("SQS_DLQ_URL")) aws.dlq_url = *v;
+  if (const std::string* v = get("DOCPIPE_CLOUDWATCH_NAMESPACE")) aws.cloudwatch_namespace = *v;
+  for (auto [name, out] : {std::pair{"DOCPIPE_S3_FORCE_PATH_STYLE", &aws.s3_force_path_style},
+                           std::pair{"DOCPIPE_CLOUDWATCH_METRICS", &aws.cloudwatch_metrics}}) {
+    if (const std::string* v = get(name)) {
+      Result<bool> b = ParseBool(name, *v);
+      if (!b.ok()) return b.status();
+      *out = *b;
+    }
+  }
+  DOCPIPE_RETURN_IF_ERROR(set_int("AWS_MAX_ATTEMPTS", aws.max_attempts, 1));
   DOCPIPE_RETURN_IF_ERROR(set_int("DOCPIPE_WORKERS", c.workers, 1));
   DOCPIPE_RETURN_IF_ERROR(set_int("MAX_RETRIES", c.max_retries, 1));  // name used by the original pipeline
   DOCPIPE_RETURN_IF_ERROR(set_int("DOCPIPE_MAX_RETRIES", c.max_retries, 1));
@@ -188,6 +233,8 @@ Status ApplyEnvironment(const Environment& env, Config& c) {
   DOCPIPE_RETURN_IF_ERROR(set_int("DOCPIPE_STAGE_TIMEOUT_SECONDS", c.stage_timeout_ms, 1000));
   DOCPIPE_RETURN_IF_ERROR(set_int("DOCPIPE_DOCUMENT_TIMEOUT_SECONDS", c.document_timeout_ms, 1000));
   DOCPIPE_RETURN_IF_ERROR(set_int("DOCPIPE_RETRY_BASE_MS", c.retry_base_ms, 1));
+  DOCPIPE_RETURN_IF_ERROR(set_int("DOCPIPE_POLL_WAIT_SECONDS", c.poll_wait_ms, 1000));
+  DOCPIPE_RETURN_IF_ERROR(set_int("DOCPIPE_MAX_RECEIVE_COUNT", c.max_receive_count, 1));
   DOCPIPE_RETURN_IF_ERROR(set_int("DOCPIPE_TTL_DAYS", c.ttl_days, 1));
   DOCPIPE_RETURN_IF_ERROR(set_int("CHUNK_SIZE", c.chunk.target_tokens, 1));  // original pipeline's name
   DOCPIPE_RETURN_IF_ERROR(set_int("CHUNK_OVERLAP", c.chunk.overlap_tokens, 1));
@@ -199,8 +246,26 @@ Status ApplyEnvironment(const Environment& env, Config& c) {
 }
 
 Status ValidateConfig(const Config& c) {
-  if (c.backend != "embedded") {
-    return Status::InvalidInput(fmt::format("backend '{}' is not supported (supported: embedded)", c.backend));
+  if (c.backend != "embedded" && c.backend != "aws") {
+    return Status::InvalidInput(fmt::format("backend '{}' is not supported (supported: embedded, aws)", c.backend));
+  }
+  if (c.backend == "aws") {
+    const AwsSettings& a = c.aws;
+    if (a.bucket.empty()) return Status::InvalidInput("backend aws needs a bucket: set S3_BUCKET or [aws] bucket");
+    if (a.region.empty()) return Status::InvalidInput("backend aws needs a region: set AWS_REGION or [aws] region");
+    for (auto [what, v] : {std::pair{"DYNAMODB_CONTROL_TABLE", &a.control_table},
+                           std::pair{"DYNAMODB_AUDIT_TABLE", &a.audit_table},
+                           std::pair{"DYNAMODB_METRICS_TABLE", &a.metrics_table}}) {
+      if (v->empty()) return Status::InvalidInput(fmt::format("{} must not be empty", what));
+    }
+    if (a.queue_url.empty() && a.queue_name.empty()) {
+      return Status::InvalidInput("backend aws needs a queue: set SQS_QUEUE_NAME or SQS_QUEUE_URL");
+    }
+    if (a.max_attempts < 1 || a.max_attempts > 20) {
+      return Status::InvalidInput(fmt::format("AWS_MAX_ATTEMPTS must be between 1 and 20, got {}", a.max_attempts));
+    }
+    // SQS hides a message for at most 12 hours; the lease is its visibility timeout.
+    if (c.lease_ms > 43'200'000) return Status::InvalidInput("lease must be at most 12 hours with the aws backend");
   }
   if (c.workspace.empty()) return Status::InvalidInput("workspace must not be empty");
   if (c.workers < 1 || c.workers > 256) {
@@ -218,6 +283,9 @@ Status ValidateConfig(const Config& c) {
   }
   if (c.retry_base_ms < 0 || c.retry_max_ms < c.retry_base_ms) {
     return Status::InvalidInput("retry delays: need 0 <= retry_base_ms <= retry_max_ms");
+  }
+  if (c.poll_wait_ms < 0 || c.poll_wait_ms > 20'000) {
+    return Status::InvalidInput("poll wait must be between 0 and 20 seconds (SQS's long-poll maximum)");
   }
   if (c.max_receive_count < 1) return Status::InvalidInput("max_receive_count must be at least 1");
   if (c.ttl_days < 0) return Status::InvalidInput("ttl_days must not be negative");

@@ -10,6 +10,25 @@
 
 namespace docpipe {
 
+// Where the AWS backend keeps things. Names default to the resources the
+// CloudFormation stack creates; environment names are the original pipeline's.
+struct AwsSettings {
+  std::string region = "us-east-1";        // AWS_REGION, AWS_DEFAULT_REGION
+  std::string endpoint_url;                // AWS_ENDPOINT_URL fallback (S3/DynamoDB/SQS-compatible servers)
+  std::string bucket;                      // S3_BUCKET (required for the aws backend)
+  bool s3_force_path_style = false;        // DOCPIPE_S3_FORCE_PATH_STYLE; implied by a custom S3 endpoint
+  std::string control_table = "docpipe-control";  // DYNAMODB_CONTROL_TABLE
+  std::string audit_table = "docpipe-audit";      // DYNAMODB_AUDIT_TABLE
+  std::string metrics_table = "docpipe-metrics";  // DYNAMODB_METRICS_TABLE
+  std::string queue_name = "docpipe-work";        // SQS_QUEUE_NAME
+  std::string dlq_name = "docpipe-dlq";           // SQS_DLQ_NAME
+  std::string queue_url;                          // SQS_QUEUE_URL (skips the name lookup)
+  std::string dlq_url;                            // SQS_DLQ_URL
+  bool cloudwatch_metrics = true;                 // DOCPIPE_CLOUDWATCH_METRICS
+  std::string cloudwatch_namespace = "DocPipe";   // DOCPIPE_CLOUDWATCH_NAMESPACE
+  int max_attempts = 3;                           // AWS_MAX_ATTEMPTS (standard retry mode)
+};
+
 // Everything configurable, with defaults. Sources in increasing precedence:
 // built-in defaults, the TOML file, environment variables, command-line flags
 // (the CLI applies flags last). docs in README "Configuration".
@@ -24,6 +43,7 @@ struct Config {
   int64_t retry_max_ms = 60'000;
   int64_t stage_timeout_ms = 600'000;
   int64_t document_timeout_ms = 1'800'000;
+  int64_t poll_wait_ms = 0;            // queue long-poll wait; 0 = 20 s on aws (SQS's maximum), 1 s embedded
   int max_receive_count = 5;           // queue deliveries before the dead-letter queue
   int64_t ttl_days = 0;                // control/audit item expiry; 0 = keep forever
   ChunkOptions chunk;
@@ -36,7 +56,9 @@ struct Config {
   bool log_stderr = false;             // also print JSON log lines on stderr
   std::string log_file;                // "" = <workspace>/logs/docpipe.jsonl
   std::string config_file;             // the file that was loaded, if any
+  AwsSettings aws;
 
+  int64_t EffectivePollWaitMs() const { return poll_wait_ms > 0 ? poll_wait_ms : backend == "aws" ? 20'000 : 1'000; }
   int64_t EffectiveHeartbeatMs() const { return heartbeat_ms > 0 ? heartbeat_ms : lease_ms / 3; }
   std::string DatabasePath() const { return workspace + "/docpipe.db"; }
   std::string StoreRoot() const { return workspace + "/store"; }

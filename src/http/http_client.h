@@ -49,8 +49,14 @@ class HttpClient {
 
 using HttpClientPtr = std::unique_ptr<HttpClient>;
 
-// libcurl transport; connections are reused per thread.
+// libcurl transport; idle connections are kept for reuse.
 HttpClientPtr NewCurlHttpClient();
+
+// Transport failures where the request cannot have reached the server
+// (resolve, connect) carry this message prefix, so that even calls that are
+// not idempotent can be retried safely (IsConnectFailure).
+inline constexpr const char* kConnectFailedPrefix = "connection failed: ";
+bool IsConnectFailure(const Status& status);
 
 // Percent-encodes per RFC 3986 (unreserved characters kept); '/' is kept when
 // `keep_slash` (object keys in paths).

@@ -126,17 +126,6 @@ class Heartbeat {
   std::thread thread_;
 };
 
-bool ParseMessage(const std::string& body, std::string* id, std::string* version) {
-  nlohmann::json j = nlohmann::json::parse(body, nullptr, false);
-  if (j.is_discarded() || !j.is_object() || !j.contains("document_id") || !j.contains("processing_version") ||
-      !j["document_id"].is_string() || !j["processing_version"].is_string()) {
-    return false;
-  }
-  *id = j["document_id"].get<std::string>();
-  *version = j["processing_version"].get<std::string>();
-  return true;
-}
-
 void ClearLease(ControlRecord& r) {
   r.lease_owner.clear();
   r.lease_expires_at = 0;
@@ -161,7 +150,7 @@ ProcessOutcome DocumentProcessor::Process(const QueueMessage& message, const std
   Logger& log = services_.logger;
   WorkQueue& queue = services_.queue;
   std::string id, version;
-  if (!ParseMessage(message.body, &id, &version)) {
+  if (!ParseWorkMessage(message.body, &id, &version)) {
     log.Error("malformed_queue_message", {{"message_id", message.message_id}, {"body", message.body.substr(0, 200)}});
     queue.Delete(message.receipt_handle);
     return ProcessOutcome::kSkipped;
@@ -237,6 +226,7 @@ ProcessOutcome DocumentProcessor::Process(const QueueMessage& message, const std
         events_.Audit(next, audit_event::kDocumentFailed, rec.current_stage, 0, next.last_error);
         events_.WriteErrorRecord(next, rec.current_stage, Status::Timeout(next.last_error));
         events_.Count(kMetricDocumentsFailed, 1);
+        events_.Publish(metric_name::kDocumentsFailed, 1);
         queue.Delete(message.receipt_handle);
         return ProcessOutcome::kFailed;
       }
@@ -353,6 +343,7 @@ ProcessOutcome DocumentProcessor::RunStages(Claim& claim, const QueueMessage& me
     cost_usd += result->cost_usd;
     events_.Audit(claim.Snapshot(), audit_event::kStageCompleted, name, duration, "", result->metrics);
     events_.Count(StageDurationBucketMetric(name, duration), 1);
+    events_.Publish(metric_name::kStageDuration, static_cast<double>(duration), "Milliseconds", {{"Stage", name}});
   }
 
   heartbeat.Stop();
@@ -370,6 +361,8 @@ ProcessOutcome DocumentProcessor::RunStages(Claim& claim, const QueueMessage& me
   events_.Audit(done, audit_event::kDocumentCompleted, "", clock.NowMs() - document_start, "",
                 {{"pages", done.page_count}, {"chunks", done.chunk_count}});
   events_.Count(kMetricDocumentsCompleted, 1);
+  events_.Publish(metric_name::kDocumentsProcessed, 1);
+  events_.Publish(metric_name::kPagesProcessed, static_cast<double>(done.page_count));
   events_.Count(kMetricPages, static_cast<double>(done.page_count));
   events_.Count(kMetricChunks, static_cast<double>(done.chunk_count));
   if (tokens > 0) events_.Count(kMetricTokens, static_cast<double>(tokens));
@@ -425,6 +418,7 @@ ProcessOutcome DocumentProcessor::FinishFailure(Claim& claim, const QueueMessage
   events_.Audit(after, audit_event::kDocumentFailed, stage, 0, text, {{"error_code", CodeName(error.code())}});
   events_.WriteErrorRecord(after, stage, error);
   events_.Count(kMetricDocumentsFailed, 1);
+  events_.Publish(metric_name::kDocumentsFailed, 1);
   services_.queue.Delete(message.receipt_handle);
   return ProcessOutcome::kFailed;
 }

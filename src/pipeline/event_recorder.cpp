@@ -63,6 +63,12 @@ void EventRecorder::Count(const std::string& metric, double delta) {
   }
 }
 
+void EventRecorder::Publish(const char* name, double value, const char* unit,
+                            std::map<std::string, std::string> dimensions) {
+  if (services_.metric_sink == nullptr) return;
+  services_.metric_sink->Record({name, std::move(dimensions), value, unit, services_.clock.NowMs()});
+}
+
 void EventRecorder::WriteErrorRecord(const ControlRecord& rec, const std::string& stage, const Status& error) {
   nlohmann::json err = {{"document_id", rec.document_id},
                         {"processing_version", rec.processing_version},

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <map>
 #include <mutex>
 #include <random>
 #include <string>
@@ -39,6 +40,9 @@ class EventRecorder {
              nlohmann::json details = nlohmann::json::object());
   //! Adds to today's (UTC) metric row.
   void Count(const std::string& metric, double delta);
+  //! Sends a live operational metric to the metric sink, when there is one.
+  void Publish(const char* name, double value, const char* unit = "Count",
+               std::map<std::string, std::string> dimensions = {});
   //! The `ttl` attribute for an item written now (0 when expiry is off).
   int64_t TtlFromNow() const;
   //! Writes errors/<doc_id>.json: why the version failed (logged if the write fails).

@@ -1,5 +1,7 @@
 #include "pipeline/fault_injection_stage.h"
 
+#include <csignal>
+
 #include <algorithm>
 
 #include <fmt/format.h>
@@ -25,6 +27,7 @@ class FaultInjectionStage final : public Stage {
       }
       clock_.SleepMs(std::min<int64_t>(50, faults_.delay_ms - slept));
     }
+    if (faults_.crash) std::raise(SIGKILL);
     auto it = ctx.record.stage_status.find(Name());
     int attempt = it == ctx.record.stage_status.end() ? 1 : it->second.attempts;
     if (attempt <= faults_.fail_attempts) {
@@ -58,6 +61,7 @@ StageFaults StageFaultsFromEnvironment(const Environment& env, const std::string
   StageFaults f;
   f.delay_ms = EnvInt(env, "DOCPIPE_FAULT_" + upper + "_DELAY_MS");
   f.fail_attempts = static_cast<int>(EnvInt(env, "DOCPIPE_FAULT_" + upper + "_FAIL_ATTEMPTS"));
+  f.crash = EnvInt(env, "DOCPIPE_FAULT_" + upper + "_CRASH") != 0;
   if (auto it = env.find("DOCPIPE_FAULT_" + upper + "_MATCH"); it != env.end()) f.match = it->second;
   return f;
 }

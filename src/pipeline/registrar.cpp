@@ -50,6 +50,17 @@ std::string WorkMessageBody(const std::string& document_id, const std::string& v
   return nlohmann::json{{"document_id", document_id}, {"processing_version", version}}.dump();
 }
 
+bool ParseWorkMessage(const std::string& body, std::string* id, std::string* version) {
+  nlohmann::json j = nlohmann::json::parse(body, nullptr, false);
+  if (!j.is_object() || !j.contains("document_id") || !j.contains("processing_version") ||
+      !j["document_id"].is_string() || !j["processing_version"].is_string()) {
+    return false;
+  }
+  *id = j["document_id"].get<std::string>();
+  *version = j["processing_version"].get<std::string>();
+  return true;
+}
+
 Registrar::Registrar(Services& services, EventRecorder& events, int max_retries)
     : services_(services), events_(events), max_retries_(max_retries) {}
 

@@ -25,6 +25,8 @@ const char* OutcomeName(Registration::Outcome o);
 
 // The queue message naming one document version.
 std::string WorkMessageBody(const std::string& document_id, const std::string& version);
+// Its inverse; false when `body` is not such a message.
+bool ParseWorkMessage(const std::string& body, std::string* document_id, std::string* version);
 
 // Registers documents: decides identity and version, writes the control
 // record and DOCUMENT_RECEIVED, and enqueues the work. Thread-safe.

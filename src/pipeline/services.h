@@ -4,6 +4,7 @@
 
 #include "common/clock.h"
 #include "common/logger.h"
+#include "monitoring/metric_sink.h"
 #include "object_store/object_store.h"
 #include "queue/work_queue.h"
 #include "tables/tables.h"
@@ -20,6 +21,7 @@ struct Services {
   AuditLog& audit;
   MetricsTable& metrics;
   WorkQueue& queue;
+  MetricSink* metric_sink = nullptr;  // live operational metrics (CloudWatch); none when null
 };
 
 }  // namespace docpipe

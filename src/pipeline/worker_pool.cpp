@@ -33,7 +33,6 @@ void WorkerPool::Loop() {
       empty_polls_.fetch_add(1);
       continue;
     }
-    empty_polls_.store(0);
     for (const QueueMessage& m : *got) {
       if (stop_receiving_.load()) {
         services_.queue.ChangeVisibility(m.receipt_handle, 0);  // not ours to start any more

@@ -36,7 +36,8 @@ class WorkerPool {
   void Join();
   //! Documents being processed right now.
   int Busy() const { return busy_.load(); }
-  //! Receives that came back empty in a row, across threads (drain detection).
+  //! Receives that came back empty, across threads, ever (drain detection
+  //! compares two readings).
   int64_t EmptyPolls() const { return empty_polls_.load(); }
   int64_t Processed() const { return processed_.load(); }
 

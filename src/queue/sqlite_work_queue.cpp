@@ -116,6 +116,21 @@ class SqliteWorkQueue final : public WorkQueue {
     return stmt->Bind(1, options_.name).Bind(2, receipt_handle).Run();
   }
 
+  Result<std::vector<QueueMessage>> PeekDeadLetters(int max) override {
+    std::lock_guard lock(mu_);
+    auto stmt = db_->Prepare(
+        "SELECT message_id, body, receive_count FROM queue_dead WHERE queue = ? ORDER BY dead_at, message_id LIMIT ?");
+    if (!stmt.ok()) return stmt.status();
+    stmt->Bind(1, options_.name).Bind(2, static_cast<int64_t>(max));
+    std::vector<QueueMessage> out;
+    while (true) {
+      auto row = stmt->Step();
+      if (!row.ok()) return row.status();
+      if (!*row) return out;
+      out.push_back({stmt->ColumnText(0), "", stmt->ColumnText(1), static_cast<int>(stmt->ColumnInt(2))});
+    }
+  }
+
   Result<QueueStats> Stats() override {
     TimeMs now = clock_.NowMs();
     std::lock_guard lock(mu_);

@@ -42,6 +42,10 @@ class WorkQueue {
   //! Removes the message. OK when already gone.
   virtual Status Delete(const std::string& receipt_handle) = 0;
   virtual Result<QueueStats> Stats() = 0;
+  //! Up to `max` messages of the dead-letter queue, left where they are
+  //! (operators inspect and redrive them; docpipe only records their
+  //! documents as FAILED). May return a message again on a later call.
+  virtual Result<std::vector<QueueMessage>> PeekDeadLetters(int max) = 0;
 };
 
 using WorkQueuePtr = std::unique_ptr<WorkQueue>;

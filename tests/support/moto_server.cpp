@@ -1,0 +1,99 @@
+#include "moto_server.h"
+
+#include <arpa/inet.h>
+#include <signal.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <thread>
+
+#include "http/http_client.h"
+
+namespace docpipe::testing {
+namespace {
+
+int FreeLoopbackPort() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return -1;
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  socklen_t len = sizeof(addr);
+  int port = -1;
+  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0 &&
+      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
+    port = ntohs(addr.sin_port);
+  }
+  close(fd);
+  return port;
+}
+
+}  // namespace
+
+std::unique_ptr<MotoServer> MotoServer::Start(std::string* error) {
+  HttpClientPtr http = NewCurlHttpClient();
+  for (int tries = 0; tries < 3; ++tries) {
+    int port = FreeLoopbackPort();
+    if (port <= 0) {
+      *error = "no free loopback port";
+      return nullptr;
+    }
+    std::string endpoint = "http://127.0.0.1:" + std::to_string(port);
+    auto process = std::make_unique<ChildProcess>(
+        std::vector<std::string>{"python3", "-m", "moto.server", "-H", "127.0.0.1", "-p", std::to_string(port)});
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (!process->Running()) break;  // e.g. the port was taken meanwhile
+      HttpRequest probe;
+      probe.url = endpoint + "/moto-api/";
+      probe.timeout_ms = 2000;
+      Result<HttpResponse> r = http->Send(probe);
+      if (r.ok() && r->status == 200) {
+        return std::unique_ptr<MotoServer>(new MotoServer(std::move(process), endpoint));
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    if (process->Running()) {
+      *error = "moto_server did not answer within 60 s on " + endpoint;
+      return nullptr;
+    }
+    ProcessResult res = process->Wait(5);
+    *error = "moto_server exited (" + std::to_string(res.exit_code) + "): " + res.err.substr(0, 2000);
+  }
+  return nullptr;
+}
+
+MotoServer::~MotoServer() {
+  if (process_ && process_->Running()) {
+    process_->Signal(SIGTERM);
+    process_->Wait(10);
+  }
+}
+
+bool MotoServer::Reset() {
+  HttpClientPtr http = NewCurlHttpClient();
+  HttpRequest req;
+  req.method = "POST";
+  req.url = endpoint_ + "/moto-api/reset";
+  Result<HttpResponse> r = http->Send(req);
+  return r.ok() && r->status == 200;
+}
+
+EnvOverrides MotoServer::Env() const {
+  return {{"AWS_ENDPOINT_URL", endpoint_},
+          {"AWS_REGION", "us-east-1"},
+          {"AWS_DEFAULT_REGION", "us-east-1"},
+          {"AWS_ACCESS_KEY_ID", "AKIDTESTMOTO"},
+          {"AWS_SECRET_ACCESS_KEY", "motosecret"}};
+}
+
+ProcessResult RunBoto3(const MotoServer& moto, const std::string& script, const EnvOverrides& env, int timeout_s) {
+  EnvOverrides all = moto.Env();
+  for (const auto& [k, v] : env) all[k] = v;
+  return RunProcess({"python3", "-c", script}, all, timeout_s);
+}
+
+}  // namespace docpipe::testing

@@ -1,0 +1,39 @@
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "process.h"
+
+namespace docpipe::testing {
+
+// A real moto_server (the AWS test peer on this machine image) on a free
+// loopback port, stopped on destruction. Tests that need AWS start one.
+class MotoServer {
+ public:
+  //! Starts the server and waits until it answers; nullptr (with `error`
+  //! filled) when python3/moto are missing or it does not come up in 60 s.
+  static std::unique_ptr<MotoServer> Start(std::string* error);
+  ~MotoServer();
+
+  //! "http://127.0.0.1:PORT"
+  const std::string& endpoint() const { return endpoint_; }
+  //! Forgets every resource (POST /moto-api/reset).
+  bool Reset();
+  //! Environment for docpipe / boto3 processes talking to this server:
+  //! AWS_ENDPOINT_URL, AWS_REGION, AWS_DEFAULT_REGION, dummy keys.
+  EnvOverrides Env() const;
+
+ private:
+  MotoServer(std::unique_ptr<ChildProcess> process, std::string endpoint)
+      : process_(std::move(process)), endpoint_(std::move(endpoint)) {}
+  std::unique_ptr<ChildProcess> process_;
+  std::string endpoint_;
+};
+
+// Runs `python3 -c script` with the server's environment plus `env`
+// (boto3 as an independent client). Returns the process result.
+ProcessResult RunBoto3(const MotoServer& moto, const std::string& script, const EnvOverrides& env = {},
+                       int timeout_s = 120);
+
+}  // namespace docpipe::testing
