@@ -2,11 +2,18 @@
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
 #include <deque>
+#include <functional>
+#include <map>
 #include <mutex>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -839,6 +846,164 @@ TEST_F(CachingTest, ConcurrentCallersShareOneRefresh) {
   EXPECT_EQ(seen.load(), 8);
   EXPECT_EQ(http_.count(), 2u);
   EXPECT_EQ(p->Get()->access_key_id, "AKID2");
+}
+
+// ---------------------------------------------------------------------------
+// Over the wire: the real libcurl transport against a minimal HTTP/1.1 server
+// on loopback (one request per connection), so what the providers build is
+// checked as bytes on a socket, the form body decoded as a server would.
+
+struct WireRequest {
+  std::string method, target, body;
+  std::map<std::string, std::string> headers;  // names lower-cased
+};
+
+class LoopbackServer {
+ public:
+  using Handler = std::function<std::pair<int, std::string>(const WireRequest&)>;
+
+  explicit LoopbackServer(Handler handler) : handler_(std::move(handler)) {
+    fd_ = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof(addr);
+    if (fd_ < 0 || bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 || listen(fd_, 8) != 0 ||
+        getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+      return;
+    }
+    port_ = ntohs(addr.sin_port);
+    thread_ = std::thread([this] { Serve(); });
+  }
+  ~LoopbackServer() {
+    stop_ = true;
+    if (thread_.joinable()) thread_.join();
+    if (fd_ >= 0) close(fd_);
+  }
+  int port() const { return port_; }
+  std::string Url() const { return fmt::format("http://127.0.0.1:{}", port_); }
+
+ private:
+  void Serve() {
+    while (!stop_) {
+      pollfd p{fd_, POLLIN, 0};
+      if (poll(&p, 1, 50) <= 0) continue;
+      int conn = accept(fd_, nullptr, nullptr);
+      if (conn < 0) continue;
+      Answer(conn);
+      close(conn);
+    }
+  }
+
+  void Answer(int conn) {
+    std::string data;
+    char buf[4096];
+    size_t head_end;
+    while ((head_end = data.find("\r\n\r\n")) == std::string::npos) {
+      ssize_t n = recv(conn, buf, sizeof(buf), 0);
+      if (n <= 0) return;
+      data.append(buf, static_cast<size_t>(n));
+    }
+    WireRequest req;
+    std::istringstream head(data.substr(0, head_end));
+    std::string line;
+    std::getline(head, line);
+    std::istringstream(line) >> req.method >> req.target;
+    while (std::getline(head, line)) {
+      size_t colon = line.find(':');
+      if (colon == std::string::npos) continue;
+      std::string name = line.substr(0, colon);
+      for (char& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+      size_t v = line.find_first_not_of(' ', colon + 1);
+      req.headers[name] = v == std::string::npos ? "" : line.substr(v, line.find_last_not_of("\r") + 1 - v);
+    }
+    size_t length = req.headers.count("content-length") ? std::stoul(req.headers["content-length"]) : 0;
+    req.body = data.substr(head_end + 4);
+    while (req.body.size() < length) {
+      ssize_t n = recv(conn, buf, sizeof(buf), 0);
+      if (n <= 0) return;
+      req.body.append(buf, static_cast<size_t>(n));
+    }
+    auto [status, body] = handler_(req);
+    std::string out = fmt::format("HTTP/1.1 {} X\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{}",
+                                  status, body.size(), body);
+    for (size_t sent = 0; sent < out.size();) {
+      ssize_t n = send(conn, out.data() + sent, out.size() - sent, MSG_NOSIGNAL);
+      if (n <= 0) return;
+      sent += static_cast<size_t>(n);
+    }
+  }
+
+  Handler handler_;
+  int fd_ = -1;
+  int port_ = -1;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
+// application/x-www-form-urlencoded, decoded the way servers do ('+' is a space).
+std::map<std::string, std::string> ParseForm(const std::string& body) {
+  std::map<std::string, std::string> form;
+  std::istringstream in(body);
+  std::string pair;
+  while (std::getline(in, pair, '&')) {
+    size_t eq = pair.find('=');
+    Result<std::string> k = UriDecode(pair.substr(0, eq), true);
+    Result<std::string> v = UriDecode(eq == std::string::npos ? "" : pair.substr(eq + 1), true);
+    if (k.ok() && v.ok()) form[*k] = *v;
+  }
+  return form;
+}
+
+TEST(CredentialsOverHttpTest, ContainerAndWebIdentityAgainstALoopbackServer) {
+  const std::string web_token = "eyJ.a+b/c=&d e%";
+  FakeClock clock;
+  const std::string expiration = FormatIso8601(clock.NowMs() + kHour);
+  std::mutex mu;
+  std::vector<WireRequest> seen;
+  LoopbackServer srv([&](const WireRequest& req) -> std::pair<int, std::string> {
+    std::lock_guard lock(mu);
+    seen.push_back(req);
+    if (req.method == "GET" && req.target == "/v1/credentials") return {200, EcsJson("AKIDWIRE", expiration)};
+    if (req.method == "POST" && req.target == "/") return {200, StsXml("ASIAWIRE", expiration)};
+    return {404, "{}"};
+  });
+  ASSERT_GT(srv.port(), 0);
+
+  HttpClientPtr http = NewCurlHttpClient();
+  Result<AwsCredentials> c =
+      NewDefaultCredentialsChain({{"AWS_CONTAINER_CREDENTIALS_FULL_URI", srv.Url() + "/v1/credentials"},
+                                  {"AWS_CONTAINER_AUTHORIZATION_TOKEN", "Bearer wire-token"}},
+                                 *http, clock)
+          ->Get();
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->access_key_id, "AKIDWIRE");
+  EXPECT_EQ(c->session_token, kToken);
+  EXPECT_EQ(FormatIso8601(c->expiration), expiration);
+
+  TempDir dir;
+  WriteFile(dir.Join("token"), web_token);
+  c = NewDefaultCredentialsChain({{"AWS_WEB_IDENTITY_TOKEN_FILE", dir.Join("token")},
+                                  {"AWS_ROLE_ARN", "arn:aws:iam::123456789012:role/wire"},
+                                  {"AWS_ROLE_SESSION_NAME", "wire@test"},
+                                  {"AWS_ENDPOINT_URL_STS", srv.Url()}},
+                                 *http, clock)
+          ->Get();
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->access_key_id, "ASIAWIRE");
+  EXPECT_EQ(c->secret_access_key, kSecret);
+
+  std::lock_guard lock(mu);
+  ASSERT_EQ(seen.size(), 2u);
+  EXPECT_EQ(seen[0].headers["authorization"], "Bearer wire-token");
+  EXPECT_TRUE(seen[1].headers["content-type"].starts_with("application/x-www-form-urlencoded"));
+  std::map<std::string, std::string> form = ParseForm(seen[1].body);
+  EXPECT_EQ(form["Action"], "AssumeRoleWithWebIdentity");
+  EXPECT_EQ(form["Version"], "2011-06-15");
+  EXPECT_EQ(form["RoleArn"], "arn:aws:iam::123456789012:role/wire");
+  EXPECT_EQ(form["RoleSessionName"], "wire@test");
+  EXPECT_EQ(form["WebIdentityToken"], web_token);
+  EXPECT_EQ(form.size(), 5u);
 }
 
 }  // namespace
