@@ -366,8 +366,8 @@ class WebIdentitySource final : public Source {
     request.url = endpoint + "/";
     request.SetHeader("Content-Type", "application/x-www-form-urlencoded; charset=utf-8");
     request.body = fmt::format(
-        "Action=AssumeRoleWithWebIdentity&Version=2011-06-15&RoleArn={}&RoleSessionName={}&WebIdentityToken={"
-        "}",
+        "Action=AssumeRoleWithWebIdentity&Version=2011-06-15"
+        "&RoleArn={}&RoleSessionName={}&WebIdentityToken={}",
         UriEncode(role_arn, false), UriEncode(session_name_, false), UriEncode(*token, false));
     request.connect_timeout_ms = kStsConnectTimeoutMs;
     request.timeout_ms = kStsTimeoutMs;
@@ -659,9 +659,8 @@ Status CheckFullUri(const std::string& url) {
   }
   if (!IsAllowedHttpHost(host)) {
     return Status::InvalidInput(
-        fmt::format("AWS_CONTAINER_CREDENTIALS_FULL_URI host '{}' is not allowed over http: use https, a "
-                    "loopback address, "
-                    "169.254.170.2 or 169.254.170.23",
+        fmt::format("AWS_CONTAINER_CREDENTIALS_FULL_URI host '{}' is not allowed over http: "
+                    "use https, a loopback address, 169.254.170.2 or 169.254.170.23",
                     host));
   }
   return Status::Ok();
