@@ -10,7 +10,7 @@ build_pkgs=(
   libsqlite3-dev libssl-dev libcurl4-openssl-dev
   nlohmann-json3-dev libcli11-dev libfmt-dev libtomlplusplus-dev
   libpcre2-dev libuchardet-dev libhnswlib-dev libphonenumber-dev libcld2-dev
-  libgtest-dev libgmock-dev libbenchmark-dev
+  libgtest-dev libgmock-dev libbenchmark-dev libcpp-httplib-dev
   nodejs npm  # npm ci fetches the pinned BPE rank data (package-lock.json); tests run js-tiktoken
 )
 # Tools and real documents used by tests, benchmarks and the demo.

@@ -7,6 +7,7 @@
 
 #include "app/runtime.h"
 #include "cli/commands.h"
+#include "cli/lambda_command.h"
 #include "cli/provision_command.h"
 #include "cli/tokenize_command.h"
 #include "config/config.h"
@@ -102,6 +103,15 @@ int main(int argc, char** argv) {
       "provision", "create the configured bucket, tables and queues when absent (aws backend; development and tests)");
   provision_cmd->add_flag("--json", provision_json, "JSON report");
 
+  LambdaCommandOptions lambda;
+  CLI::App* lambda_cmd = app.add_subcommand(
+      "lambda", "AWS Lambda custom runtime (bootstrap): register the objects of S3 ObjectCreated events");
+  lambda_cmd->add_option("--event", lambda.event_file, "handle this S3 event JSON file once and print the summary");
+  lambda_cmd->add_option("--bucket", lambda.bucket,
+                         "the store's bucket; records of other buckets fail (default: S3_BUCKET, else any)");
+  lambda_cmd->add_option("--max-invocations", lambda.max_invocations, "stop after N invocations (tests)")
+      ->check(CLI::Range(0, 1 << 30));
+
   std::string encoding = "cl100k_base";
   bool token_count = false;
   CLI::App* tokenize_cmd = app.add_subcommand("tokenize", "print the OpenAI token ids of standard input");
@@ -129,20 +139,25 @@ int main(int argc, char** argv) {
   retry.wait = !no_wait;
 
   const Environment env = ProcessEnvironment();
+  if (lambda_cmd->parsed() && !CheckLambdaEnvironment(lambda, env)) return kExitUsage;
+  // Inside Lambda a failure to start is also posted to the Runtime API (init/error).
+  auto start_failed = [&](const std::string& message, int code) {
+    std::cerr << message << "\n";
+    if (lambda_cmd->parsed()) ReportLambdaInitError(lambda, env, message);
+    return code;
+  };
   Result<Config> loaded = LoadConfig(config_file, env);
-  if (!loaded.ok()) {
-    std::cerr << "docpipe: configuration: " << loaded.status().message() << "\n";
-    return kExitUsage;
-  }
+  if (!loaded.ok()) return start_failed("docpipe: configuration: " + loaded.status().message(), kExitUsage);
   Config config = std::move(*loaded);
   if (!workspace.empty()) config.workspace = workspace;
   if (!log_level.empty()) config.log_level = log_level;
   if (workers > 0) config.workers = workers;
   if (verbose) config.log_stderr = true;
   if (redact_pii) config.redact_pii = true;
+  // Lambda captures stdout and stderr; --event prints its summary on stdout.
+  if (lambda_cmd->parsed()) config.log_stderr = true;
   if (Status valid = ValidateConfig(config); !valid.ok()) {
-    std::cerr << "docpipe: configuration: " << valid.message() << "\n";
-    return kExitUsage;
+    return start_failed("docpipe: configuration: " + valid.message(), kExitUsage);
   }
 
   // Creates what Runtime::Open would look up (the queue URLs).
@@ -150,8 +165,8 @@ int main(int argc, char** argv) {
 
   Result<std::unique_ptr<Runtime>> rt = Runtime::Open(config, DefaultWorkerId(), env);
   if (!rt.ok()) {
-    std::cerr << "docpipe: cannot open workspace " << config.workspace << ": " << rt.status().message() << "\n";
-    return rt.status().code() == Status::Code::kInvalidInput ? kExitUsage : kExitFailed;
+    return start_failed("docpipe: cannot open workspace " + config.workspace + ": " + rt.status().message(),
+                        rt.status().code() == Status::Code::kInvalidInput ? kExitUsage : kExitFailed);
   }
   InstallSignalHandlers();
   Runtime& runtime = **rt;
@@ -163,5 +178,6 @@ int main(int argc, char** argv) {
   if (metrics_cmd->parsed()) return RunMetrics(runtime, metrics_date, metrics_json);
   if (search_cmd->parsed()) return RunSearchCommand(runtime, search);
   if (delete_cmd->parsed()) return RunDelete(runtime, delete_ids, delete_json);
+  if (lambda_cmd->parsed()) return RunLambda(runtime, lambda, env, g_shutdown);
   return kExitUsage;
 }

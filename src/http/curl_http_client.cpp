@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <vector>
@@ -54,6 +55,11 @@ size_t WriteHeader(char* data, size_t size, size_t n, void* user) {
   return size * n;
 }
 
+// Progress callback: a non-zero return makes curl abort the transfer.
+int AbortCheck(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+  return (*static_cast<const std::function<bool()>*>(user))() ? 1 : 0;
+}
+
 // The URL without its query string, for error messages (queries can carry
 // tokens in presigned URLs).
 std::string UrlForMessage(const std::string& url) { return url.substr(0, url.find('?')); }
@@ -90,6 +96,11 @@ class CurlHttpClient final : public HttpClient {
     curl_easy_setopt(c, CURLOPT_HEADERDATA, &response.headers);
     curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
     curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, nullptr);
+    if (request.abort_if) {
+      curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, AbortCheck);
+      curl_easy_setopt(c, CURLOPT_XFERINFODATA, &request.abort_if);
+      curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+    }
     if (request.method == "HEAD") {
       curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
     } else if (request.method == "GET" && request.body.empty()) {
@@ -105,6 +116,7 @@ class CurlHttpClient final : public HttpClient {
     if (rc != CURLE_OK) {
       std::string where = fmt::format("{} {}", request.method, UrlForMessage(request.url));
       // Handles that failed are not reused: their connection state is unknown.
+      if (rc == CURLE_ABORTED_BY_CALLBACK) return Status::Cancelled(where + ": cancelled");
       if (rc == CURLE_OPERATION_TIMEDOUT) {
         return Status::Timeout(fmt::format("{}: no complete answer within {} ms", where, request.timeout_ms));
       }

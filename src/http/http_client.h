@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -18,8 +19,11 @@ struct HttpRequest {
   // unless present here.
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
-  int64_t timeout_ms = 30'000;          // whole exchange
+  int64_t timeout_ms = 30'000;          // whole exchange; 0 = no limit (long polls)
   int64_t connect_timeout_ms = 5'000;
+  // Polled about once a second while the exchange runs; true ends it with
+  // Cancelled. Lets a long poll with no timeout stop on shutdown.
+  std::function<bool()> abort_if;
 
   // The first header named `name` (case-insensitive), or nullptr.
   const std::string* FindHeader(const std::string& name) const;
@@ -39,7 +43,8 @@ struct HttpResponse {
 
 // One HTTP exchange, no retries (callers decide what is retryable).
 // A transport failure (DNS, connect, reset, TLS) is Unavailable; a timeout is
-// Timeout. Any HTTP status, including 4xx/5xx, is a successful exchange.
+// Timeout; an exchange ended by `abort_if` is Cancelled. Any HTTP status,
+// including 4xx/5xx, is a successful exchange.
 // Thread-safe.
 class HttpClient {
  public:

@@ -34,6 +34,21 @@ Result<std::string> HashFile(const std::string& path, int64_t* size) {
   return h.FinalHex();
 }
 
+// Whether `latest` holds the content `fp` describes. A file fingerprint is
+// compared by hash, an event fingerprint by ETag; the two never match each
+// other, so a file registration after an event one (or the reverse) makes a
+// new version rather than trusting a comparison it cannot make.
+bool SameContent(const ControlRecord& latest, int64_t size, const std::string& sha256, const std::string& etag) {
+  if (!sha256.empty()) return latest.content_sha256 == sha256;
+  return !etag.empty() && latest.source_etag == etag && latest.source_size == size;
+}
+
+// The fingerprint fields an audit event carries: only those that are known.
+void AddFingerprint(nlohmann::json& details, const std::string& sha256, const std::string& etag) {
+  if (!sha256.empty()) details["content_sha256"] = sha256;
+  if (!etag.empty()) details["source_etag"] = etag;
+}
+
 }  // namespace
 
 const char* OutcomeName(Registration::Outcome o) {
@@ -81,7 +96,7 @@ Result<Registration> Registrar::RegisterLocalFile(const std::string& path, const
 
   // Skip the copy when the content is already the latest version.
   Result<ControlRecord> latest = services_.control.GetLatest(DocumentIdForKey(source_key));
-  if (latest.ok() && latest->content_sha256 == *sha) return RegisterStored(source_key, size, *sha);
+  if (latest.ok() && latest->content_sha256 == *sha) return RegisterStored(source_key, {size, *sha, ""});
   if (!latest.ok() && !latest.status().IsNotFound()) return latest.status();
 
   Status put = services_.store.PutFile(source_key, path);
@@ -94,11 +109,21 @@ Result<Registration> Registrar::RegisterLocalFile(const std::string& path, const
   if (!stored.ok()) return stored.status();
   Result<std::string> stored_sha = HashFile(stored->path(), &size);
   if (!stored_sha.ok()) return stored_sha.status();
-  return RegisterStored(source_key, size, *stored_sha);
+  return RegisterStored(source_key, {size, *stored_sha, ""});
 }
 
-Result<Registration> Registrar::RegisterStored(const std::string& source_key, int64_t size,
-                                               const std::string& sha256) {
+Result<Registration> Registrar::RegisterObject(const std::string& source_key, int64_t size,
+                                               const std::string& etag) {
+  DOCPIPE_RETURN_IF_ERROR(ValidateObjectKey(source_key));
+  // S3 returns ETags quoted in headers and unquoted in events: store one form.
+  std::string bare = etag;
+  if (bare.size() >= 2 && bare.front() == '"' && bare.back() == '"') bare = bare.substr(1, bare.size() - 2);
+  if (bare.empty()) return Status::InvalidInput(source_key + ": no ETag to identify the content");
+  if (size < 0) return Status::InvalidInput(fmt::format("{}: negative size {}", source_key, size));
+  return RegisterStored(source_key, {size, "", bare});
+}
+
+Result<Registration> Registrar::RegisterStored(const std::string& source_key, const Fingerprint& fp) {
   Registration reg;
   reg.document_id = DocumentIdForKey(source_key);
   reg.source_key = source_key;
@@ -107,13 +132,14 @@ Result<Registration> Registrar::RegisterStored(const std::string& source_key, in
     Result<ControlRecord> latest = services_.control.GetLatest(reg.document_id);
     int64_t next_version = 1;
     if (latest.ok()) {
-      if (latest->content_sha256 == sha256 && latest->status != DocStatus::kSuperseded) {
+      if (SameContent(*latest, fp.size, fp.sha256, fp.etag) && latest->status != DocStatus::kSuperseded) {
         reg.outcome = Registration::Outcome::kDuplicate;
         reg.processing_version = latest->processing_version;
         reg.message = fmt::format("unchanged since version {} ({})", latest->processing_version,
                                   DocStatusName(latest->status));
-        events_.Audit(*latest, audit_event::kDuplicateSkipped, "", 0, "",
-                      {{"source_key", source_key}, {"content_sha256", sha256}});
+        nlohmann::json details = {{"source_key", source_key}};
+        AddFingerprint(details, fp.sha256, fp.etag);
+        events_.Audit(*latest, audit_event::kDuplicateSkipped, "", 0, "", std::move(details));
         events_.Count("duplicates_skipped", 1);
         // Unfinished work gets a fresh message: if the first one was lost in a
         // crash, this revives it; if not, the duplicate is dropped at claim time.
@@ -130,8 +156,9 @@ Result<Registration> Registrar::RegisterStored(const std::string& source_key, in
     rec.document_id = reg.document_id;
     rec.processing_version = FormatVersion(next_version);
     rec.source_key = source_key;
-    rec.source_size = size;
-    rec.content_sha256 = sha256;
+    rec.source_size = fp.size;
+    rec.content_sha256 = fp.sha256;
+    rec.source_etag = fp.etag;
     rec.status = DocStatus::kPending;
     rec.max_retries = max_retries_;
     rec.created_at = rec.updated_at = services_.clock.NowMs();
@@ -141,8 +168,9 @@ Result<Registration> Registrar::RegisterStored(const std::string& source_key, in
     DOCPIPE_RETURN_IF_ERROR(created);
     reg.outcome = next_version == 1 ? Registration::Outcome::kNew : Registration::Outcome::kNewVersion;
     reg.processing_version = rec.processing_version;
-    events_.Audit(rec, audit_event::kDocumentReceived, "", 0, "",
-                  {{"source_key", source_key}, {"source_size", size}, {"content_sha256", sha256}});
+    nlohmann::json details = {{"source_key", source_key}, {"source_size", fp.size}};
+    AddFingerprint(details, fp.sha256, fp.etag);
+    events_.Audit(rec, audit_event::kDocumentReceived, "", 0, "", std::move(details));
     events_.Count("documents_received", 1);
     DOCPIPE_RETURN_IF_ERROR(Enqueue(rec.document_id, rec.processing_version));
     return reg;

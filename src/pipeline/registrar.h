@@ -40,8 +40,24 @@ class Registrar {
   //! Status is an error only when the tables or store themselves fail.
   Result<Registration> RegisterLocalFile(const std::string& path, const std::string& source_key);
 
+  //! Registers an object that is already in the store, as an S3 event names
+  //! it (no download): the ETag is the content fingerprint. The same key and
+  //! ETag as the latest version is kDuplicate; another ETag makes a new
+  //! version. Quotes around `etag` are dropped. InvalidInput for a bad key,
+  //! an empty ETag or a negative size; other errors come from the tables or
+  //! queue. Concurrent calls for one key (two Lambdas) resolve through the
+  //! conditional create: one registers, the others see a duplicate.
+  Result<Registration> RegisterObject(const std::string& source_key, int64_t size, const std::string& etag);
+
  private:
-  Result<Registration> RegisterStored(const std::string& source_key, int64_t size, const std::string& sha256);
+  // What identifies the content of one input: the SHA-256 of a file read
+  // here, or the store's ETag of an object named by an event.
+  struct Fingerprint {
+    int64_t size = 0;
+    std::string sha256;
+    std::string etag;
+  };
+  Result<Registration> RegisterStored(const std::string& source_key, const Fingerprint& fp);
   Result<Registration> RecordUnreadable(const std::string& path, const std::string& source_key,
                                         const std::string& problem);
   Status Enqueue(const std::string& document_id, const std::string& version);

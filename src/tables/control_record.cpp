@@ -168,6 +168,7 @@ json ToJson(const ControlRecord& r) {
   j["source_key"] = r.source_key;
   j["source_size"] = r.source_size;
   j["content_sha256"] = r.content_sha256;
+  j["source_etag"] = r.source_etag;
   j["status"] = DocStatusName(r.status);
   j["current_stage"] = r.current_stage;
   json stages = json::object();
@@ -198,6 +199,7 @@ Result<ControlRecord> ControlRecordFromJson(const json& j) {
   r.String("source_key", rec.source_key);
   r.Integer("source_size", rec.source_size);
   r.String("content_sha256", rec.content_sha256);
+  r.String("source_etag", rec.source_etag);
   std::string status;
   r.String("status", status, /*required=*/true);
   if (r.status().ok()) {

@@ -38,7 +38,8 @@ struct ControlRecord {
   std::string processing_version;  // zero-padded decimal, "000001"; sorts as a string
   std::string source_key;          // "input/..."
   int64_t source_size = 0;
-  std::string content_sha256;
+  std::string content_sha256;     // "" when unknown (registered from an event, not read)
+  std::string source_etag;        // store ETag without quotes, when registered from an event
   DocStatus status = DocStatus::kPending;
   std::string current_stage;  // stage running or next to run; "" before the first
   std::map<std::string, StageStatus> stage_status;

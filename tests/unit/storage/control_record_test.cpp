@@ -14,6 +14,7 @@ ControlRecord FullRecord() {
   r.source_key = "input/reports/a.pdf";
   r.source_size = 123456789012;
   r.content_sha256 = "ab12";
+  r.source_etag = "9b2cf535f27731c974343645a3985328-2";
   r.status = DocStatus::kInProgress;
   r.current_stage = "chunk";
   StageStatus extract;
@@ -93,6 +94,7 @@ TEST(ControlRecordTest, RoundTripsEveryField) {
   EXPECT_EQ(out->source_key, in.source_key);
   EXPECT_EQ(out->source_size, in.source_size);
   EXPECT_EQ(out->content_sha256, in.content_sha256);
+  EXPECT_EQ(out->source_etag, in.source_etag);
   EXPECT_EQ(out->status, in.status);
   EXPECT_EQ(out->current_stage, in.current_stage);
   EXPECT_EQ(out->retry_count, 1);

@@ -1,0 +1,35 @@
+#pragma once
+
+#include <string>
+
+#include "app/runtime.h"
+#include "cli/commands.h"
+#include "config/config.h"
+
+namespace docpipe {
+
+struct LambdaCommandOptions {
+  std::string event_file;   // "" = serve the Lambda Runtime API
+  std::string bucket;       // the store's bucket; "" = the configured one (S3_BUCKET), else any
+  int max_invocations = 0;  // stop after this many (tests); 0 = until SIGTERM
+};
+
+// Whether `docpipe lambda` will talk to the Runtime API (no --event).
+inline bool ServesRuntimeApi(const LambdaCommandOptions& o) { return o.event_file.empty(); }
+
+// Checks what `docpipe lambda` needs before the workspace is opened:
+// AWS_LAMBDA_RUNTIME_API when serving the Runtime API. Prints the problem and
+// returns false when something is missing.
+bool CheckLambdaEnvironment(const LambdaCommandOptions& o, const Environment& env);
+
+// Tells the Runtime API that the function could not start (init/error), when
+// serving it; logs and ignores a failure to do so, the exit says it anyway.
+void ReportLambdaInitError(const LambdaCommandOptions& o, const Environment& env, const std::string& message);
+
+// `docpipe lambda`: with --event, handles that S3 event file once and prints
+// the summary JSON (exit 0 when no record failed, 1 otherwise); without, runs
+// the custom-runtime loop (bootstrap of a provided.al2023 function) until
+// SIGTERM or max_invocations.
+int RunLambda(Runtime& rt, const LambdaCommandOptions& o, const Environment& env, const ShutdownSignal& signal);
+
+}  // namespace docpipe
