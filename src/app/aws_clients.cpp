@@ -26,7 +26,6 @@ std::unique_ptr<AwsClients> NewAwsClients(const Config& config, const Environmen
   c->sqs = make("sqs", 30'000);
   c->cloudwatch = make("monitoring", 10'000);
   c->secrets = make("secretsmanager", 10'000);
-  c->custom_s3_endpoint = c->s3->config().endpoint.find(".amazonaws.com") == std::string::npos;
   return c;
 }
 

@@ -21,10 +21,6 @@ struct AwsClients {
   std::unique_ptr<AwsClient> sqs;
   std::unique_ptr<AwsClient> cloudwatch;
   std::unique_ptr<AwsClient> secrets;
-
-  // True when S3 is reached through a custom endpoint (S3-compatible servers
-  // and moto want path-style addressing).
-  bool custom_s3_endpoint = false;
 };
 
 // Builds the clients for `config.aws`, with endpoints from the environment

@@ -8,7 +8,11 @@
 #include "pipeline/fault_injection_stage.h"
 #include "pipeline/stages.h"
 #include "tokenize/bpe_tokenizer.h"
+#include "monitoring/cloudwatch_metric_sink.h"
+#include "object_store/s3_object_store.h"
 #include "queue/sqlite_work_queue.h"
+#include "queue/sqs_work_queue.h"
+#include "tables/dynamodb_tables.h"
 #include "tables/sqlite_tables.h"
 
 namespace docpipe {
@@ -32,6 +36,72 @@ ProcessorOptions Runtime::processor_options() const {
   return o;
 }
 
+Status Runtime::OpenEmbeddedAdapters() {
+  const Config& config = config_;
+  Result<ObjectStorePtr> store = NewLocalObjectStore(config.StoreRoot());
+  if (!store.ok()) return store.status();
+  store_ = std::move(*store);
+  const std::string db = config.DatabasePath();
+  Result<ControlTablePtr> control = NewSqliteControlTable(db);
+  if (!control.ok()) return control.status();
+  control_ = std::move(*control);
+  Result<AuditLogPtr> audit = NewSqliteAuditLog(db);
+  if (!audit.ok()) return audit.status();
+  audit_ = std::move(*audit);
+  Result<MetricsTablePtr> metrics = NewSqliteMetricsTable(db);
+  if (!metrics.ok()) return metrics.status();
+  metrics_ = std::move(*metrics);
+  SqliteWorkQueueOptions qopts;
+  qopts.max_receive_count = config.max_receive_count;
+  Result<WorkQueuePtr> queue = NewSqliteWorkQueue(db, *clock_, qopts);
+  if (!queue.ok()) return queue.status();
+  queue_ = std::move(*queue);
+  return Status::Ok();
+}
+
+Status Runtime::OpenAwsAdapters(const Environment& env) {
+  const AwsSettings& a = config_.aws;
+  aws_ = NewAwsClients(config_, env, *clock_);
+  S3Options s3;
+  s3.bucket = a.bucket;
+  s3.force_path_style = a.s3_force_path_style;  // custom endpoints get path style anyway
+  s3.temp_dir = config_.workspace + "/tmp";     // downloads for the extractors
+  std::error_code ec;
+  std::filesystem::create_directories(s3.temp_dir, ec);
+  if (ec) return Status::InvalidInput(fmt::format("{}: cannot create: {}", s3.temp_dir, ec.message()));
+  Result<ObjectStorePtr> store = NewS3ObjectStore(*aws_->s3, s3);
+  if (!store.ok()) return store.status().Annotate("S3 bucket " + a.bucket);
+  store_ = std::move(*store);
+  control_ = NewDynamoDbControlTable(*aws_->dynamodb, a.control_table);
+  audit_ = NewDynamoDbAuditLog(*aws_->dynamodb, a.audit_table);
+  metrics_ = NewDynamoDbMetricsTable(*aws_->dynamodb, a.metrics_table);
+  SqsQueueOptions q;
+  q.queue_url = a.queue_url;
+  if (q.queue_url.empty()) {
+    Result<std::string> url = GetSqsQueueUrl(*aws_->sqs, a.queue_name);
+    if (!url.ok()) {
+      return url.status().Annotate(fmt::format("SQS queue {} (run `docpipe provision` or deploy the stack)",
+                                               a.queue_name));
+    }
+    q.queue_url = *url;
+  }
+  q.dlq_url = a.dlq_url;
+  if (q.dlq_url.empty() && !a.dlq_name.empty()) {
+    Result<std::string> url = GetSqsQueueUrl(*aws_->sqs, a.dlq_name);
+    if (!url.ok()) return url.status().Annotate("SQS dead-letter queue " + a.dlq_name);
+    q.dlq_url = *url;
+  }
+  Result<WorkQueuePtr> queue = NewSqsWorkQueue(*aws_->sqs, q);
+  if (!queue.ok()) return queue.status();
+  queue_ = std::move(*queue);
+  if (a.cloudwatch_metrics) {
+    CloudWatchSinkOptions cw;
+    cw.metric_namespace = a.cloudwatch_namespace;
+    metric_sink_ = NewCloudWatchMetricSink(*aws_->cloudwatch, *clock_, *logger_, cw);
+  }
+  return Status::Ok();
+}
+
 Result<std::unique_ptr<Runtime>> Runtime::Open(const Config& config, const std::string& worker_id,
                                                const Environment& env) {
   DOCPIPE_RETURN_IF_ERROR(ValidateConfig(config));
@@ -44,27 +114,14 @@ Result<std::unique_ptr<Runtime>> Runtime::Open(const Config& config, const std::
   rt->clock_ = NewSystemClock();
   rt->logger_ = NewJsonLinesLogger(*rt->clock_, config.LogPath(), config.log_stderr, ParseLogLevel(config.log_level));
 
-  Result<ObjectStorePtr> store = NewLocalObjectStore(config.StoreRoot());
-  if (!store.ok()) return store.status();
-  rt->store_ = std::move(*store);
-  const std::string db = config.DatabasePath();
-  Result<ControlTablePtr> control = NewSqliteControlTable(db);
-  if (!control.ok()) return control.status();
-  rt->control_ = std::move(*control);
-  Result<AuditLogPtr> audit = NewSqliteAuditLog(db);
-  if (!audit.ok()) return audit.status();
-  rt->audit_ = std::move(*audit);
-  Result<MetricsTablePtr> metrics = NewSqliteMetricsTable(db);
-  if (!metrics.ok()) return metrics.status();
-  rt->metrics_ = std::move(*metrics);
-  SqliteWorkQueueOptions qopts;
-  qopts.max_receive_count = config.max_receive_count;
-  Result<WorkQueuePtr> queue = NewSqliteWorkQueue(db, *rt->clock_, qopts);
-  if (!queue.ok()) return queue.status();
-  rt->queue_ = std::move(*queue);
-
+  if (config.backend == "aws") {
+    DOCPIPE_RETURN_IF_ERROR(rt->OpenAwsAdapters(env));
+  } else {
+    DOCPIPE_RETURN_IF_ERROR(rt->OpenEmbeddedAdapters());
+  }
   rt->services_ = std::make_unique<Services>(Services{*rt->clock_, *rt->logger_, *rt->store_, *rt->control_,
-                                                      *rt->audit_, *rt->metrics_, *rt->queue_});
+                                                      *rt->audit_, *rt->metrics_, *rt->queue_,
+                                                      rt->metric_sink_.get()});
   rt->events_ = std::make_unique<EventRecorder>(*rt->services_, worker_id, config.ttl_days);
   rt->registrar_ = std::make_unique<Registrar>(*rt->services_, *rt->events_, config.max_retries);
 

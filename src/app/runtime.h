@@ -4,11 +4,13 @@
 #include <string>
 #include <vector>
 
+#include "app/aws_clients.h"
 #include "common/clock.h"
 #include "common/logger.h"
 #include "config/config.h"
 #include "embed/embedder.h"
 #include "index/vector_index.h"
+#include "monitoring/metric_sink.h"
 #include "pipeline/document_processor.h"
 #include "pipeline/event_recorder.h"
 #include "pipeline/registrar.h"
@@ -41,14 +43,19 @@ class Runtime {
   explicit Runtime(Config config) : config_(std::move(config)) {}
 
  private:
+  Status OpenEmbeddedAdapters();
+  Status OpenAwsAdapters(const Environment& env);
+
   Config config_;
   std::unique_ptr<Clock> clock_;
   std::unique_ptr<Logger> logger_;
+  std::unique_ptr<AwsClients> aws_;  // aws backend only; used by the adapters below
   ObjectStorePtr store_;
   ControlTablePtr control_;
   AuditLogPtr audit_;
   MetricsTablePtr metrics_;
   WorkQueuePtr queue_;
+  MetricSinkPtr metric_sink_;  // flushed on destruction, before the clients go
   std::unique_ptr<Services> services_;
   std::unique_ptr<EventRecorder> events_;
   std::unique_ptr<Registrar> registrar_;

@@ -160,7 +160,8 @@ int64_t AwsClient::BackoffMs(int attempt) {
 }
 
 Result<HttpResponse> AwsClient::SendWithRetries(HttpRequest request, bool idempotent, const std::string& what,
-                                                std::initializer_list<int> accept_status) {
+                                                std::initializer_list<int> accept_status,
+                                                HttpResponse* error_response) {
   bool retried = false;
   bool last_was_timeout = false;
   Status last;
@@ -177,6 +178,7 @@ Result<HttpResponse> AwsClient::SendWithRetries(HttpRequest request, bool idempo
     Result<HttpResponse> sent = http_.Send(signed_request);
     int64_t retry_after_ms = -1;
     if (!sent.ok()) {
+      if (error_response != nullptr) *error_response = HttpResponse{};
       last = sent.status().Annotate(what);
       last_was_timeout = sent.status().code() == Status::Code::kTimeout;
       // Unless the call is safe to repeat, only a request that never left can be.
@@ -189,6 +191,7 @@ Result<HttpResponse> AwsClient::SendWithRetries(HttpRequest request, bool idempo
         return std::move(sent).value();
       }
       last = AwsErrorStatus(what, r);
+      if (error_response != nullptr) *error_response = r;
       last_was_timeout = last.code() == Status::Code::kTimeout;
       const bool retryable = last.code() == Status::Code::kThrottled || last.code() == Status::Code::kUnavailable ||
                              last.code() == Status::Code::kTimeout;
@@ -207,15 +210,23 @@ Result<HttpResponse> AwsClient::SendWithRetries(HttpRequest request, bool idempo
 }
 
 Result<nlohmann::json> AwsClient::CallJson(const std::string& target, const std::string& json_version,
-                                           const nlohmann::json& body, bool idempotent) {
+                                           const nlohmann::json& body, bool idempotent, int64_t timeout_ms,
+                                           nlohmann::json* error_body) {
   HttpRequest req;
   req.method = "POST";
   req.url = config_.endpoint + "/";
-  req.timeout_ms = config_.timeout_ms;
+  req.timeout_ms = timeout_ms > 0 ? timeout_ms : config_.timeout_ms;
   req.headers = {{"Content-Type", "application/x-amz-json-" + json_version}, {"X-Amz-Target", target}};
   req.body = body.dump();
-  Result<HttpResponse> r = SendWithRetries(std::move(req), idempotent, target, {});
-  if (!r.ok()) return r.status();
+  HttpResponse error_response;
+  Result<HttpResponse> r = SendWithRetries(std::move(req), idempotent, target, {}, &error_response);
+  if (!r.ok()) {
+    if (error_body != nullptr && error_response.status != 0 && !error_response.body.empty()) {
+      auto e = nlohmann::json::parse(error_response.body, nullptr, false);
+      if (e.is_object()) *error_body = std::move(e);
+    }
+    return r.status();
+  }
   if (r->body.empty()) return nlohmann::json::object();
   auto j = nlohmann::json::parse(r->body, nullptr, false);
   if (j.is_discarded()) {

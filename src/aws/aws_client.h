@@ -68,8 +68,14 @@ class AwsClient {
   // AWS JSON protocol (DynamoDB "DynamoDB_20120810.PutItem" with
   // json_version "1.0"; SQS "AmazonSQS.SendMessage" 1.0; CloudWatch, Secrets
   // Manager, Comprehend 1.1). Returns the parsed response body ({} when empty).
+  // `timeout_ms` > 0 replaces config().timeout_ms for this call (an SQS long
+  // poll must outlast its wait). `error_body`, when given, receives the parsed
+  // body of an error answer (left untouched on success or a transport
+  // failure): DynamoDB puts the stored item there for
+  // ReturnValuesOnConditionCheckFailure=ALL_OLD.
   Result<nlohmann::json> CallJson(const std::string& target, const std::string& json_version,
-                                  const nlohmann::json& body, bool idempotent);
+                                  const nlohmann::json& body, bool idempotent, int64_t timeout_ms = 0,
+                                  nlohmann::json* error_body = nullptr);
   // A REST request (S3): `request.url` is the full URL. Non-2xx answers are
   // returned as an error Status from AwsErrorStatus, except the statuses in
   // `accept_status` (e.g. 404 for HeadObject) which are returned as responses.
@@ -77,8 +83,10 @@ class AwsClient {
                                 std::initializer_list<int> accept_status = {});
 
  private:
+  // `error_response`, when given, receives the last attempt's error answer.
   Result<HttpResponse> SendWithRetries(HttpRequest request, bool idempotent, const std::string& what,
-                                       std::initializer_list<int> accept_status);
+                                       std::initializer_list<int> accept_status,
+                                       HttpResponse* error_response = nullptr);
   int64_t BackoffMs(int attempt);
 
   AwsServiceConfig config_;

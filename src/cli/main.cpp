@@ -8,6 +8,7 @@
 #include "app/runtime.h"
 #include "cli/commands.h"
 #include "cli/lambda_command.h"
+#include "cli/provision_command.h"
 #include "cli/tokenize_command.h"
 #include "config/config.h"
 
@@ -97,6 +98,11 @@ int main(int argc, char** argv) {
   delete_cmd->add_option("document_ids", delete_ids, "documents to delete")->required();
   delete_cmd->add_flag("--json", delete_json, "JSON report");
 
+  bool provision_json = false;
+  CLI::App* provision_cmd = app.add_subcommand(
+      "provision", "create the configured bucket, tables and queues when absent (aws backend; development and tests)");
+  provision_cmd->add_flag("--json", provision_json, "JSON report");
+
   LambdaCommandOptions lambda;
   CLI::App* lambda_cmd = app.add_subcommand(
       "lambda", "AWS Lambda custom runtime (bootstrap): register the objects of S3 ObjectCreated events");
@@ -153,6 +159,9 @@ int main(int argc, char** argv) {
   if (Status valid = ValidateConfig(config); !valid.ok()) {
     return start_failed("docpipe: configuration: " + valid.message(), kExitUsage);
   }
+
+  // Creates what Runtime::Open would look up (the queue URLs).
+  if (provision_cmd->parsed()) return RunProvision(config, env, provision_json);
 
   Result<std::unique_ptr<Runtime>> rt = Runtime::Open(config, DefaultWorkerId(), env);
   if (!rt.ok()) {

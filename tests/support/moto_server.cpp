@@ -31,9 +31,24 @@ int FreeLoopbackPort() {
   return port;
 }
 
+// moto's own server (moto/server.py) with one lock around the application.
+constexpr const char* kSerializedMotoServer = R"py(
+import os, sys, threading
+from werkzeug.serving import run_simple
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+os.environ.setdefault("MOTO_PORT", sys.argv[2])
+app = DomainDispatcherApplication(create_backend_app)
+app.debug = True
+lock = threading.Lock()
+def serialized(environ, start_response):
+    with lock:
+        return list(app(environ, start_response))
+run_simple(sys.argv[1], int(sys.argv[2]), serialized, threaded=True)
+)py";
+
 }  // namespace
 
-std::unique_ptr<MotoServer> MotoServer::Start(std::string* error) {
+std::unique_ptr<MotoServer> MotoServer::Start(std::string* error, MotoServerOptions options) {
   HttpClientPtr http = NewCurlHttpClient();
   for (int tries = 0; tries < 3; ++tries) {
     int port = FreeLoopbackPort();
@@ -42,8 +57,9 @@ std::unique_ptr<MotoServer> MotoServer::Start(std::string* error) {
       return nullptr;
     }
     std::string endpoint = "http://127.0.0.1:" + std::to_string(port);
-    auto process = std::make_unique<ChildProcess>(
-        std::vector<std::string>{"python3", "-m", "moto.server", "-H", "127.0.0.1", "-p", std::to_string(port)});
+    std::vector<std::string> argv = {"python3", "-m", "moto.server", "-H", "127.0.0.1", "-p", std::to_string(port)};
+    if (options.serialize_requests) argv = {"python3", "-c", kSerializedMotoServer, "127.0.0.1", std::to_string(port)};
+    auto process = std::make_unique<ChildProcess>(argv);
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
     while (std::chrono::steady_clock::now() < deadline) {
       if (!process->Running()) break;  // e.g. the port was taken meanwhile

@@ -9,11 +9,20 @@ namespace docpipe::testing {
 
 // A real moto_server (the AWS test peer on this machine image) on a free
 // loopback port, stopped on destruction. Tests that need AWS start one.
+struct MotoServerOptions {
+  // moto_server handles requests on threads without locking its backends, so
+  // two concurrent conditional writes to one DynamoDB item can both succeed
+  // (real DynamoDB serializes them). Handling one request at a time restores
+  // the atomicity that tests of conditional writes rely on; a long poll then
+  // holds up every other request, so it is opt-in.
+  bool serialize_requests = false;
+};
+
 class MotoServer {
  public:
   //! Starts the server and waits until it answers; nullptr (with `error`
   //! filled) when python3/moto are missing or it does not come up in 60 s.
-  static std::unique_ptr<MotoServer> Start(std::string* error);
+  static std::unique_ptr<MotoServer> Start(std::string* error, MotoServerOptions options = {});
   ~MotoServer();
 
   //! "http://127.0.0.1:PORT"

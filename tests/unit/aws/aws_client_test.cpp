@@ -78,7 +78,7 @@ TEST_F(AwsClientTest, ThrottlingIsRetriedWithBackoffThenSucceeds) {
   EXPECT_EQ(http_.requests.size(), 3u);
   EXPECT_EQ(clock_.sleeps(), 2);
   EXPECT_LE(clock_.slept_ms(), 100 + 200);  // full jitter under base * 2^attempt
-  EXPECT_EQ(quota_.available(), 500);       // a success refunds what its retries took
+  EXPECT_EQ(quota_.available(), 500 - 2 * 5 + 5);  // a success refunds its last retry's cost
 }
 
 TEST_F(AwsClientTest, RetriesStopAtMaxAttempts) {

@@ -1,0 +1,19 @@
+#pragma once
+
+#include <string>
+
+#include "aws/aws_client.h"
+
+namespace docpipe {
+
+// The secret value stored under `arn` in AWS Secrets Manager (GetSecretValue,
+// current version) through `secretsmanager` (signing name "secretsmanager").
+// A plain-text SecretString is returned as is. A JSON object (the console's
+// key/value form) yields the string field `json_key` (e.g. "OPENAI_API_KEY"),
+// or, when that key is absent, its only field if it has exactly one string
+// field. Anything else (binary secret, empty string, key missing among
+// several fields, non-string value) is InvalidInput; a missing secret is
+// NotFound. Error messages name the ARN and key, never the value.
+Result<std::string> ResolveSecret(AwsClient& secretsmanager, const std::string& arn, const std::string& json_key);
+
+}  // namespace docpipe
