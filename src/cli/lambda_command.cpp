@@ -61,6 +61,11 @@ bool CheckLambdaEnvironment(const LambdaCommandOptions& o, const Environment& en
   return false;
 }
 
+void AdaptConfigForLambda(const LambdaCommandOptions& o, Config& config) {
+  config.log_stderr = true;
+  if (ServesRuntimeApi(o) && config.workspace == Config{}.workspace) config.workspace = "/tmp/docpipe";
+}
+
 void ReportLambdaInitError(const LambdaCommandOptions& o, const Environment& env,
                            const std::string& message) {
   const std::string* api = Lookup(env, kRuntimeApiVariable);

@@ -22,6 +22,12 @@ inline bool ServesRuntimeApi(const LambdaCommandOptions& o) { return o.event_fil
 // returns false when something is missing.
 bool CheckLambdaEnvironment(const LambdaCommandOptions& o, const Environment& env);
 
+// What `docpipe lambda` changes in the loaded configuration: logs on stderr
+// (Lambda captures it; --event prints its summary on stdout), and, when
+// serving the Runtime API, a workspace left at its default moves to
+// /tmp/docpipe, since /tmp is the only writable place in a Lambda sandbox.
+void AdaptConfigForLambda(const LambdaCommandOptions& o, Config& config);
+
 // Tells the Runtime API that the function could not start (init/error), when
 // serving it; logs and ignores a failure to do so, the exit says it anyway.
 void ReportLambdaInitError(const LambdaCommandOptions& o, const Environment& env, const std::string& message);

@@ -154,8 +154,7 @@ int main(int argc, char** argv) {
   if (workers > 0) config.workers = workers;
   if (verbose) config.log_stderr = true;
   if (redact_pii) config.redact_pii = true;
-  // Lambda captures stdout and stderr; --event prints its summary on stdout.
-  if (lambda_cmd->parsed()) config.log_stderr = true;
+  if (lambda_cmd->parsed()) AdaptConfigForLambda(lambda, config);
   if (Status valid = ValidateConfig(config); !valid.ok()) {
     return start_failed("docpipe: configuration: " + valid.message(), kExitUsage);
   }
