@@ -34,4 +34,16 @@ Result<std::string> ResolveSecret(AwsClient& secretsmanager, const std::string& 
                                           arn, json_key.empty() ? "(none asked)" : json_key, fields));
 }
 
+Result<std::string> ResolveApiKey(const std::string& name, const Environment& env, AwsClient& secretsmanager) {
+  if (auto it = env.find(name); it != env.end() && !it->second.empty()) return it->second;
+  const std::string arn_variable = name + "_SECRET_ARN";
+  auto it = env.find(arn_variable);
+  if (it == env.end() || it->second.empty()) {
+    return Status::NotFound(fmt::format("no {}: set it, or {} to a Secrets Manager secret", name, arn_variable));
+  }
+  Result<std::string> key = ResolveSecret(secretsmanager, it->second, name);
+  if (!key.ok()) return key.status().Annotate(arn_variable);
+  return key;
+}
+
 }  // namespace docpipe

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "aws/aws_client.h"
+#include "config/config.h"
 
 namespace docpipe {
 
@@ -15,5 +16,11 @@ namespace docpipe {
 // several fields, non-string value) is InvalidInput; a missing secret is
 // NotFound. Error messages name the ARN and key, never the value.
 Result<std::string> ResolveSecret(AwsClient& secretsmanager, const std::string& arn, const std::string& json_key);
+
+// An API key by its variable name (e.g. "OPENAI_API_KEY", "PINECONE_API_KEY"):
+// the environment variable itself when set, else the Secrets Manager secret
+// whose ARN is in `<name>_SECRET_ARN` (ResolveSecret with `name` as the JSON
+// key). NotFound naming both variables when neither is set.
+Result<std::string> ResolveApiKey(const std::string& name, const Environment& env, AwsClient& secretsmanager);
 
 }  // namespace docpipe

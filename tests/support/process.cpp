@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -41,6 +42,8 @@ ChildProcess::ChildProcess(const std::vector<std::string>& argv, const EnvOverri
     dup2(out, 1);
     dup2(err, 2);
     setpgid(0, 0);
+    // Servers the tests start (moto_server) must not outlive a crashed test.
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
     for (const auto& [k, v] : env) setenv(k.c_str(), v.c_str(), 1);
     std::vector<char*> args;
     for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));

@@ -138,5 +138,30 @@ TEST_F(SecretsTest, MissingSecretIsNotFound) {
   ExpectSafeError(v.status(), arn);
 }
 
+TEST_F(SecretsTest, ApiKeyFromEnvironmentThenSecretArn) {
+  Environment env = {{"OPENAI_API_KEY", "sk-from-env"}, {"OPENAI_API_KEY_SECRET_ARN", Arn("keyed")}};
+  auto direct = ResolveApiKey("OPENAI_API_KEY", env, *client_);
+  ASSERT_TRUE(direct.ok()) << direct.status().ToString();
+  EXPECT_EQ(*direct, "sk-from-env");  // the variable wins, no call needed
+
+  env.erase("OPENAI_API_KEY");
+  auto keyed = ResolveApiKey("OPENAI_API_KEY", env, *client_);
+  ASSERT_TRUE(keyed.ok()) << keyed.status().ToString();
+  EXPECT_EQ(*keyed, "sk-keyed-value");
+
+  auto plain = ResolveApiKey("PINECONE_API_KEY", {{"PINECONE_API_KEY_SECRET_ARN", Arn("plain")}}, *client_);
+  ASSERT_TRUE(plain.ok()) << plain.status().ToString();
+  EXPECT_EQ(*plain, "sk-plain-value");
+
+  auto none = ResolveApiKey("PINECONE_API_KEY", {}, *client_);
+  EXPECT_TRUE(none.status().IsNotFound());
+  EXPECT_NE(none.status().message().find("PINECONE_API_KEY_SECRET_ARN"), std::string::npos);
+
+  auto bad = ResolveApiKey("OPENAI_API_KEY", {{"OPENAI_API_KEY_SECRET_ARN", Arn("binary")}}, *client_);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("OPENAI_API_KEY_SECRET_ARN"), std::string::npos);
+  EXPECT_EQ(bad.status().message().find("binary-value"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace docpipe
