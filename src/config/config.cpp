@@ -83,7 +83,11 @@ Status ApplyToml(const std::string& toml_text, const std::string& source_name, C
   // A misspelt key would otherwise be ignored silently.
   static const std::map<std::string, std::set<std::string>> kKnown = {
       {"", {"workspace", "backend", "workers", "max_retries", "ttl_days", "log_level", "log_file", "log_stderr",
-            "redact_pii", "pipeline", "chunk", "enrich", "embedding", "aws"}},
+            "redact_pii", "pipeline", "chunk", "enrich", "embedding", "aws", "enricher", "embedder", "vector_store",
+            "openai", "pinecone", "comprehend"}},
+      {"openai", {"base_url", "dimensions", "requests_per_minute", "tokens_per_minute", "concurrency"}},
+      {"pinecone", {"index", "namespace", "index_host", "controller_host", "cloud", "region"}},
+      {"comprehend", {"requests_per_second"}},
       {"aws", {"region", "endpoint_url", "bucket", "s3_force_path_style", "control_table", "audit_table",
                "metrics_table", "queue_name", "dlq_name", "queue_url", "dlq_url", "cloudwatch_metrics",
                "cloudwatch_namespace", "max_attempts"}},
@@ -129,6 +133,30 @@ Status ApplyToml(const std::string& toml_text, const std::string& source_name, C
     DOCPIPE_RETURN_IF_ERROR(TomlInt(*e, "batch_size", ew, c.embed_batch_size));
   }
 
+  DOCPIPE_RETURN_IF_ERROR(TomlString(root, "enricher", w, c.enricher));
+  DOCPIPE_RETURN_IF_ERROR(TomlString(root, "embedder", w, c.embedder));
+  DOCPIPE_RETURN_IF_ERROR(TomlString(root, "vector_store", w, c.vector_store));
+  if (const toml::table* o = root["openai"].as_table()) {
+    std::string ow = w + " [openai]";
+    DOCPIPE_RETURN_IF_ERROR(TomlString(*o, "base_url", ow, c.openai.base_url));
+    DOCPIPE_RETURN_IF_ERROR(TomlInt(*o, "dimensions", ow, c.openai.dimensions));
+    DOCPIPE_RETURN_IF_ERROR(TomlInt(*o, "requests_per_minute", ow, c.openai.requests_per_minute));
+    DOCPIPE_RETURN_IF_ERROR(TomlInt(*o, "tokens_per_minute", ow, c.openai.tokens_per_minute));
+    DOCPIPE_RETURN_IF_ERROR(TomlInt(*o, "concurrency", ow, c.openai.concurrency));
+  }
+  if (const toml::table* pc = root["pinecone"].as_table()) {
+    std::string pw = w + " [pinecone]";
+    DOCPIPE_RETURN_IF_ERROR(TomlString(*pc, "index", pw, c.pinecone.index));
+    DOCPIPE_RETURN_IF_ERROR(TomlString(*pc, "namespace", pw, c.pinecone.name_space));
+    DOCPIPE_RETURN_IF_ERROR(TomlString(*pc, "index_host", pw, c.pinecone.index_host));
+    DOCPIPE_RETURN_IF_ERROR(TomlString(*pc, "controller_host", pw, c.pinecone.controller_host));
+    DOCPIPE_RETURN_IF_ERROR(TomlString(*pc, "cloud", pw, c.pinecone.cloud));
+    DOCPIPE_RETURN_IF_ERROR(TomlString(*pc, "region", pw, c.pinecone.region));
+  }
+  if (const toml::table* cm = root["comprehend"].as_table()) {
+    DOCPIPE_RETURN_IF_ERROR(
+        TomlInt(*cm, "requests_per_second", w + " [comprehend]", c.comprehend.requests_per_second));
+  }
   if (const toml::table* a = root["aws"].as_table()) {
     std::string aw = w + " [aws]";
     AwsSettings& x = c.aws;
@@ -225,6 +253,23 @@ Status ApplyEnvironment(const Environment& env, Config& c) {
     }
   }
   DOCPIPE_RETURN_IF_ERROR(set_int("AWS_MAX_ATTEMPTS", aws.max_attempts, 1));
+  // Cloud adapters (the original pipeline's OPENAI_* / PINECONE_* names).
+  if (const std::string* v = get("DOCPIPE_ENRICHER")) c.enricher = *v;
+  if (const std::string* v = get("DOCPIPE_EMBEDDER")) c.embedder = *v;
+  if (const std::string* v = get("DOCPIPE_VECTOR_STORE")) c.vector_store = *v;
+  if (const std::string* v = get("OPENAI_BASE_URL")) c.openai.base_url = *v;
+  DOCPIPE_RETURN_IF_ERROR(set_int("OPENAI_DIMENSIONS", c.openai.dimensions, 1));
+  DOCPIPE_RETURN_IF_ERROR(set_int("OPENAI_REQUESTS_PER_MINUTE", c.openai.requests_per_minute, 1));
+  DOCPIPE_RETURN_IF_ERROR(set_int("OPENAI_TOKENS_PER_MINUTE", c.openai.tokens_per_minute, 1));
+  DOCPIPE_RETURN_IF_ERROR(set_int("OPENAI_CONCURRENCY", c.openai.concurrency, 1));
+  if (const std::string* v = get("PINECONE_INDEX")) c.pinecone.index = *v;
+  if (const std::string* v = get("PINECONE_NAMESPACE")) c.pinecone.name_space = *v;
+  if (const std::string* v = get("PINECONE_INDEX_HOST")) c.pinecone.index_host = *v;
+  if (const std::string* v = get("PINECONE_CONTROLLER_HOST")) c.pinecone.controller_host = *v;
+  if (const std::string* v = get("PINECONE_CLOUD")) c.pinecone.cloud = *v;
+  if (const std::string* v = get("PINECONE_REGION")) c.pinecone.region = *v;
+  DOCPIPE_RETURN_IF_ERROR(
+      set_int("DOCPIPE_COMPREHEND_REQUESTS_PER_SECOND", c.comprehend.requests_per_second, 1));
   DOCPIPE_RETURN_IF_ERROR(set_int("DOCPIPE_WORKERS", c.workers, 1));
   DOCPIPE_RETURN_IF_ERROR(set_int("MAX_RETRIES", c.max_retries, 1));  // name used by the original pipeline
   DOCPIPE_RETURN_IF_ERROR(set_int("DOCPIPE_MAX_RETRIES", c.max_retries, 1));
@@ -268,6 +313,28 @@ Status ValidateConfig(const Config& c) {
     if (c.lease_ms > 43'200'000) return Status::InvalidInput("lease must be at most 12 hours with the aws backend");
   }
   if (c.workspace.empty()) return Status::InvalidInput("workspace must not be empty");
+  auto one_of = [](const std::string& what, const std::string& v, std::initializer_list<const char*> allowed) {
+    for (const char* a : allowed) {
+      if (v == a) return Status::Ok();
+    }
+    std::string list;
+    for (const char* a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
+    return Status::InvalidInput(fmt::format("{} '{}' is not supported (supported: {})", what, v, list));
+  };
+  DOCPIPE_RETURN_IF_ERROR(one_of("DOCPIPE_ENRICHER", c.enricher, {"local", "comprehend"}));
+  DOCPIPE_RETURN_IF_ERROR(one_of("DOCPIPE_EMBEDDER", c.embedder, {"local", "openai"}));
+  DOCPIPE_RETURN_IF_ERROR(one_of("DOCPIPE_VECTOR_STORE", c.vector_store, {"local", "pinecone"}));
+  if (c.vector_store == "pinecone" && c.pinecone.index.empty()) {
+    return Status::InvalidInput("DOCPIPE_VECTOR_STORE=pinecone needs PINECONE_INDEX");
+  }
+  if (c.openai.dimensions < 0 || c.openai.requests_per_minute < 1 || c.openai.tokens_per_minute < 1 ||
+      c.openai.concurrency < 1 || c.openai.concurrency > 64) {
+    return Status::InvalidInput(
+        "OpenAI settings: dimensions >= 0, requests/tokens per minute >= 1, concurrency 1..64");
+  }
+  if (c.comprehend.requests_per_second < 1) {
+    return Status::InvalidInput("DOCPIPE_COMPREHEND_REQUESTS_PER_SECOND must be at least 1");
+  }
   if (c.workers < 1 || c.workers > 256) {
     return Status::InvalidInput(fmt::format("workers must be between 1 and 256, got {}", c.workers));
   }

@@ -29,6 +29,28 @@ struct AwsSettings {
   int max_attempts = 3;                           // AWS_MAX_ATTEMPTS (standard retry mode)
 };
 
+// The cloud adapters of issue 6: OpenAI embeddings, Pinecone, Comprehend.
+struct OpenAiSettings {
+  std::string base_url = "https://api.openai.com/v1";  // OPENAI_BASE_URL (any OpenAI-compatible server)
+  int dimensions = 0;                // OPENAI_DIMENSIONS; 0 = the model's default
+  int64_t requests_per_minute = 3000;   // OPENAI_REQUESTS_PER_MINUTE (client-side limiter)
+  int64_t tokens_per_minute = 1'000'000;  // OPENAI_TOKENS_PER_MINUTE
+  int concurrency = 4;               // OPENAI_CONCURRENCY: parallel requests per batch
+};
+
+struct PineconeSettings {
+  std::string index;                 // PINECONE_INDEX
+  std::string name_space;            // PINECONE_NAMESPACE ("" = the default namespace)
+  std::string index_host;            // PINECONE_INDEX_HOST: data-plane URL (else from describe_index)
+  std::string controller_host = "https://api.pinecone.io";  // PINECONE_CONTROLLER_HOST
+  std::string cloud = "aws";         // PINECONE_CLOUD, for a serverless index created when absent
+  std::string region = "us-east-1";  // PINECONE_REGION
+};
+
+struct ComprehendSettings {
+  int requests_per_second = 10;      // DOCPIPE_COMPREHEND_REQUESTS_PER_SECOND, per process
+};
+
 // Everything configurable, with defaults. Sources in increasing precedence:
 // built-in defaults, the TOML file, environment variables, command-line flags
 // (the CLI applies flags last). docs in README "Configuration".
@@ -57,6 +79,12 @@ struct Config {
   std::string log_file;                // "" = <workspace>/logs/docpipe.jsonl
   std::string config_file;             // the file that was loaded, if any
   AwsSettings aws;
+  std::string enricher = "local";      // DOCPIPE_ENRICHER: local | comprehend
+  std::string embedder = "local";      // DOCPIPE_EMBEDDER: local | openai
+  std::string vector_store = "local";  // DOCPIPE_VECTOR_STORE: local | pinecone
+  OpenAiSettings openai;
+  PineconeSettings pinecone;
+  ComprehendSettings comprehend;
 
   int64_t EffectivePollWaitMs() const { return poll_wait_ms > 0 ? poll_wait_ms : backend == "aws" ? 20'000 : 1'000; }
   int64_t EffectiveHeartbeatMs() const { return heartbeat_ms > 0 ? heartbeat_ms : lease_ms / 3; }
