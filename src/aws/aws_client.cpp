@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "aws/sigv4.h"
+#include "common/xml_text.h"
 
 namespace docpipe {
 namespace {
@@ -42,16 +43,6 @@ const std::set<std::string>& NotFoundCodes() {
   return codes;
 }
 
-// Text between <tag> and </tag>, "" when absent.
-std::string XmlTag(const std::string& xml, const std::string& tag) {
-  const std::string open = "<" + tag + ">";
-  size_t b = xml.find(open);
-  if (b == std::string::npos) return "";
-  b += open.size();
-  size_t e = xml.find("</" + tag + ">", b);
-  return e == std::string::npos ? "" : xml.substr(b, e - b);
-}
-
 std::string ErrorMessage(const HttpResponse& r) {
   if (r.body.empty()) return "";
   if (r.body[0] == '{') {
@@ -63,7 +54,7 @@ std::string ErrorMessage(const HttpResponse& r) {
     }
     return "";
   }
-  return XmlTag(r.body, "Message");
+  return XmlText(r.body, "Message").value_or("");
 }
 
 }  // namespace
@@ -115,7 +106,7 @@ std::string AwsErrorCode(const HttpResponse& r) {
       }
     }
   } else if (!r.body.empty()) {
-    code = XmlTag(r.body, "Code");
+    code = XmlText(r.body, "Code").value_or("");
   }
   if (code.empty()) {
     if (const std::string* t = r.FindHeader("x-amzn-errortype")) code = *t;

@@ -22,6 +22,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/xml_text.h"
 #include "pipeline/backoff.h"
 
 namespace docpipe {
@@ -179,84 +180,6 @@ std::optional<TimeMs> ParseIso8601Utc(std::string_view s) {
   return (days * 86400 + hour * 3600 + min * 60 + sec) * int64_t{1000} + ms - offset_ms;
 }
 
-// Decodes the five predefined XML entities and numeric character references;
-// anything else is kept as written.
-std::string DecodeXmlEntities(std::string_view raw) {
-  static constexpr std::pair<std::string_view, char> kNamed[] = {
-      {"amp", '&'}, {"lt", '<'}, {"gt", '>'}, {"quot", '"'}, {"apos", '\''}};
-  std::string out;
-  out.reserve(raw.size());
-  for (size_t i = 0; i < raw.size(); ++i) {
-    size_t semi = raw[i] == '&' ? raw.find(';', i) : std::string_view::npos;
-    if (semi == std::string_view::npos) {
-      out.push_back(raw[i]);
-      continue;
-    }
-    std::string_view ent = raw.substr(i + 1, semi - i - 1);
-    auto named =
-        std::find_if(std::begin(kNamed), std::end(kNamed), [&](const auto& e) { return e.first == ent; });
-    if (named != std::end(kNamed)) {
-      out.push_back(named->second);
-      i = semi;
-      continue;
-    }
-    uint32_t cp = 0;
-    bool numeric = false;
-    if (ent.size() > 1 && ent[0] == '#') {
-      bool hex = ent[1] == 'x' || ent[1] == 'X';
-      std::string_view num = ent.substr(hex ? 2 : 1);
-      auto [ptr, ec] = std::from_chars(num.data(), num.data() + num.size(), cp, hex ? 16 : 10);
-      numeric = !num.empty() && ec == std::errc() && ptr == num.data() + num.size() && cp <= 0x10FFFF;
-    }
-    if (!numeric) {
-      out.push_back('&');
-      continue;
-    }
-    // Credentials are ASCII; anything else is written as UTF-8.
-    if (cp < 0x80) {
-      out.push_back(static_cast<char>(cp));
-    } else if (cp < 0x800) {
-      out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
-      out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    } else if (cp < 0x10000) {
-      out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
-      out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-      out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    } else {
-      out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
-      out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-      out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-      out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    }
-    i = semi;
-  }
-  return out;
-}
-
-// The text of the first <tag>...</tag> in `xml`, entities decoded. Enough for
-// the flat, namespace-free STS query-protocol answers; not a general parser.
-std::optional<std::string> XmlTagText(std::string_view xml, std::string_view tag) {
-  const std::string open = fmt::format("<{}", tag);
-  size_t pos = 0;
-  while ((pos = xml.find(open, pos)) != std::string_view::npos) {
-    size_t after = pos + open.size();
-    // "<Credentials" must not match "<CredentialsFoo>".
-    if (after < xml.size() &&
-        (xml[after] == '>' || xml[after] == '/' || std::isspace(static_cast<unsigned char>(xml[after])))) {
-      break;
-    }
-    pos = after;
-  }
-  if (pos == std::string_view::npos) return std::nullopt;
-  size_t start = xml.find('>', pos);
-  if (start == std::string_view::npos) return std::nullopt;
-  if (xml[start - 1] == '/') return std::string();  // <Tag/>
-  ++start;
-  size_t close = xml.find(fmt::format("</{}>", tag), start);
-  if (close == std::string_view::npos) return std::nullopt;
-  return DecodeXmlEntities(xml.substr(start, close - start));
-}
-
 // Sends `request`, retrying transport errors, timeouts and answers for which
 // `retryable` is true, with a short jittered backoff on `clock`. Returns the
 // last answer (which may still be a retryable failure) or transport error.
@@ -376,14 +299,14 @@ class WebIdentitySource final : public Source {
     // the SDKs retry it like a 5xx.
     Result<HttpResponse> r = SendWithRetries(http_, clock_, rng_, request, [](const HttpResponse& resp) {
       if (resp.status >= 500 || resp.status == 429) return true;
-      std::optional<std::string> code = XmlTagText(resp.body, "Code");
+      std::optional<std::string> code = XmlText(resp.body, "Code");
       return resp.status == 400 && code && (*code == "IDPCommunicationError" || *code == "Throttling");
     });
     const std::string what = fmt::format("STS AssumeRoleWithWebIdentity ({})", request.url);
     if (!r.ok()) return r.status().Annotate(what);
     if (r->status < 200 || r->status >= 300) {
-      std::string code = XmlTagText(r->body, "Code").value_or("");
-      std::string message = Scrub(XmlTagText(r->body, "Message").value_or(""), {*token});
+      std::string code = XmlText(r->body, "Code").value_or("");
+      std::string message = Scrub(XmlText(r->body, "Message").value_or(""), {*token});
       std::string text = fmt::format("{}: {}{}{} (HTTP {})", what, code.empty() ? "error" : code,
                                      message.empty() ? "" : ": ", message, r->status);
       if (code == "Throttling") return Status::Throttled(text);
@@ -391,18 +314,18 @@ class WebIdentitySource final : public Source {
       return HttpErrorStatus(r->status, text);
     }
     // Look inside <Credentials> only; never quote the body (it holds secrets).
-    std::optional<std::string> creds = XmlTagText(r->body, "Credentials");
+    std::optional<std::string> creds = XmlText(r->body, "Credentials");
     if (!creds) return Status::Internal(what + ": answer has no <Credentials> element");
     AwsCredentials c;
     const std::pair<const char*, std::string*> fields[] = {{"AccessKeyId", &c.access_key_id},
                                                            {"SecretAccessKey", &c.secret_access_key},
                                                            {"SessionToken", &c.session_token}};
     for (const auto& [tag, out] : fields) {
-      std::optional<std::string> v = XmlTagText(*creds, tag);
+      std::optional<std::string> v = XmlText(*creds, tag);
       if (!v || Trim(*v).empty()) return Status::Internal(fmt::format("{}: answer has no {}", what, tag));
       *out = std::string(Trim(*v));
     }
-    std::string expiration = std::string(Trim(XmlTagText(*creds, "Expiration").value_or("")));
+    std::string expiration = std::string(Trim(XmlText(*creds, "Expiration").value_or("")));
     std::optional<TimeMs> exp = ParseIso8601Utc(expiration);
     if (!exp) return Status::Internal(fmt::format("{}: unparsable Expiration '{}'", what, expiration));
     c.expiration = *exp;

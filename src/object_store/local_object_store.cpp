@@ -12,6 +12,8 @@
 
 #include "object_store/object_store.h"
 
+#include "common/unique_fd.h"
+
 namespace docpipe {
 
 namespace fs = std::filesystem;
@@ -76,26 +78,6 @@ Status ValidateObjectKey(const std::string& key) {
 
 namespace {
 
-// Owns a file descriptor.
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-  // Closes now so the caller sees the error (NFS reports write errors here).
-  int Close() {
-    int rc = ::close(fd_);
-    fd_ = -1;
-    return rc;
-  }
-
- private:
-  int fd_;
-};
 
 // Removes the temporary file of a Put unless it was renamed into place.
 class TempFileGuard {
@@ -125,7 +107,7 @@ class LocalObjectStore final : public ObjectStore {
 
   Status PutFile(const std::string& key, const std::string& path) override {
     DOCPIPE_RETURN_IF_ERROR(ValidateObjectKey(key));
-    Fd src(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    UniqueFd src(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
     if (src.get() < 0) return Error(errno, "opening source " + path + " for", key);
     return WriteAtomically(key, [&](int fd) -> Status {
       char buf[1 << 16];
@@ -242,7 +224,7 @@ class LocalObjectStore final : public ObjectStore {
       fd = ::mkostemp(tmpl.data(), O_CLOEXEC);
       if (fd < 0 && (errno != ENOENT || attempt >= 3)) return Error(errno, "creating temp file for", key);
     }
-    Fd file(fd);
+    UniqueFd file(fd);
     TempFileGuard guard(tmpl);
     DOCPIPE_RETURN_IF_ERROR(write(file.get()));
     // mkstemp creates 0600; objects are ordinary files.
@@ -252,7 +234,7 @@ class LocalObjectStore final : public ObjectStore {
     if (::rename(tmpl.c_str(), path.c_str()) != 0) return Error(errno, "renaming into place", key);
     guard.Release();
     // Make the rename itself durable.
-    Fd dirfd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    UniqueFd dirfd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (dirfd.get() >= 0) ::fsync(dirfd.get());
     return Status::Ok();
   }
@@ -260,7 +242,7 @@ class LocalObjectStore final : public ObjectStore {
   // length < 0 reads to the end.
   Result<std::string> Read(const std::string& key, int64_t offset, int64_t length) {
     DOCPIPE_RETURN_IF_ERROR(ValidateObjectKey(key));
-    Fd fd(::open(Path(key).c_str(), O_RDONLY | O_CLOEXEC));
+    UniqueFd fd(::open(Path(key).c_str(), O_RDONLY | O_CLOEXEC));
     if (fd.get() < 0) return Error(errno, "opening", key);
     struct stat st {};
     if (::fstat(fd.get(), &st) != 0) return Error(errno, "stat", key);
