@@ -26,6 +26,7 @@ std::unique_ptr<AwsClients> NewAwsClients(const Config& config, const Environmen
   c->sqs = make("sqs", 30'000);
   c->cloudwatch = make("monitoring", 10'000);
   c->secrets = make("secretsmanager", 10'000);
+  c->comprehend = make("comprehend", 30'000);
   return c;
 }
 

@@ -21,6 +21,7 @@ struct AwsClients {
   std::unique_ptr<AwsClient> sqs;
   std::unique_ptr<AwsClient> cloudwatch;
   std::unique_ptr<AwsClient> secrets;
+  std::unique_ptr<AwsClient> comprehend;
 };
 
 // Builds the clients for `config.aws`, with endpoints from the environment
