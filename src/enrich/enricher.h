@@ -58,6 +58,16 @@ struct EnrichOptions {
   int max_key_phrases = 10;
 };
 
+// What one Enrich call used of a remote service. It travels with the call
+// (not in the enricher) because one enricher serves every worker thread, and
+// not per chunk because one batch request serves up to 25 chunks.
+struct EnrichUsage {
+  int64_t calls = 0;    // requests sent (a batch request counts once; transport retries don't)
+  double cost_usd = 0;  // estimated from list prices
+  std::map<std::string, int64_t> calls_by_operation;  // "BatchDetectEntities" -> 3
+  std::map<std::string, int64_t> skipped;  // "DetectPiiEntities: unsupported language fr" -> chunks
+};
+
 // Finds entities, key phrases, language and PII in chunk texts. Thread-safe.
 class Enricher {
  public:
@@ -65,8 +75,13 @@ class Enricher {
   //! "local-v1", "comprehend".
   virtual std::string Name() const = 0;
   //! One result per input, in order. Unavailable/Throttled from remote services.
+  //! `usage`, when given, receives what the call used (zeros for local work).
   virtual Result<std::vector<ChunkEnrichment>> Enrich(const std::vector<EnrichInput>& chunks,
-                                                      const EnrichOptions& options) = 0;
+                                                      const EnrichOptions& options, EnrichUsage* usage) = 0;
+  Result<std::vector<ChunkEnrichment>> Enrich(const std::vector<EnrichInput>& chunks,
+                                              const EnrichOptions& options) {
+    return Enrich(chunks, options, nullptr);
+  }
 };
 
 using EnricherPtr = std::unique_ptr<Enricher>;

@@ -28,9 +28,11 @@ class LocalEnricher : public Enricher {
   }
 
   std::string Name() const override { return "local-v1"; }
+  using Enricher::Enrich;
 
-  Result<std::vector<ChunkEnrichment>> Enrich(const std::vector<EnrichInput>& chunks,
-                                              const EnrichOptions& options) override {
+  Result<std::vector<ChunkEnrichment>> Enrich(const std::vector<EnrichInput>& chunks, const EnrichOptions& options,
+                                              EnrichUsage* usage) override {
+    if (usage != nullptr) *usage = EnrichUsage{};  // all local: no calls, no cost
     if (!init_.ok()) return init_;
     if (options.min_score < 0 || options.min_score > 1) {
       return Status::InvalidInput("min_score must be within [0, 1]");

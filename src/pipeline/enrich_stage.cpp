@@ -40,7 +40,8 @@ class EnrichStage final : public Stage {
     for (const auto& c : (*chunks_doc)["chunks"]) {
       inputs.push_back({c.value("chunk_id", ""), c.value("text", "")});
     }
-    Result<std::vector<ChunkEnrichment>> enriched = enricher_->Enrich(inputs, options_);
+    EnrichUsage usage;
+    Result<std::vector<ChunkEnrichment>> enriched = enricher_->Enrich(inputs, options_, &usage);
     if (!enriched.ok()) return enriched.status();
     if (enriched->size() != inputs.size()) return Status::Internal("enricher returned a wrong number of results");
 
@@ -74,7 +75,10 @@ class EnrichStage final : public Stage {
                           {"dominant_language", dominant},
                           {"pii_counts", pii_counts},
                           {"entity_counts", entity_counts},
+                          {"comprehend_calls", usage.calls},
+                          {"cost_usd", usage.cost_usd},
                           {"chunks", std::move(items)}};
+    if (!usage.skipped.empty()) out["skipped"] = usage.skipped;
     const std::string key = EnrichedKey(rec.document_id);
     DOCPIPE_RETURN_IF_ERROR(store.Put(key, out.dump(1)));
 
@@ -100,7 +104,13 @@ class EnrichStage final : public Stage {
                       {"pii_entities", pii_total},
                       {"pii_counts", pii_counts},
                       {"entity_counts", entity_counts},
-                      {"redacted", options_.redact_pii}};
+                      {"redacted", options_.redact_pii},
+                      {"comprehend_calls", usage.calls},
+                      {"cost_usd", usage.cost_usd}};
+    if (!usage.calls_by_operation.empty()) result.metrics["calls_by_operation"] = usage.calls_by_operation;
+    // Why calls were left out (a language Comprehend does not support...).
+    if (!usage.skipped.empty()) result.metrics["skipped"] = usage.skipped;
+    result.cost_usd = usage.cost_usd;  // summed into the document's and the day's cost
     return result;
   }
 
