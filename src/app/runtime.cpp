@@ -8,6 +8,7 @@
 #include "pipeline/fault_injection_stage.h"
 #include "pipeline/stages.h"
 #include "tokenize/bpe_tokenizer.h"
+#include "enrich/comprehend_enricher.h"
 #include "monitoring/cloudwatch_metric_sink.h"
 #include "object_store/s3_object_store.h"
 #include "queue/sqlite_work_queue.h"
@@ -59,9 +60,14 @@ Status Runtime::OpenEmbeddedAdapters() {
   return Status::Ok();
 }
 
+AwsClients& Runtime::Aws(const Environment& env) {
+  if (!aws_) aws_ = NewAwsClients(config_, env, *clock_);
+  return *aws_;
+}
+
 Status Runtime::OpenAwsAdapters(const Environment& env) {
   const AwsSettings& a = config_.aws;
-  aws_ = NewAwsClients(config_, env, *clock_);
+  AwsClients& aws = Aws(env);
   S3Options s3;
   s3.bucket = a.bucket;
   s3.force_path_style = a.s3_force_path_style;  // custom endpoints get path style anyway
@@ -69,16 +75,16 @@ Status Runtime::OpenAwsAdapters(const Environment& env) {
   std::error_code ec;
   std::filesystem::create_directories(s3.temp_dir, ec);
   if (ec) return Status::InvalidInput(fmt::format("{}: cannot create: {}", s3.temp_dir, ec.message()));
-  Result<ObjectStorePtr> store = NewS3ObjectStore(*aws_->s3, s3);
+  Result<ObjectStorePtr> store = NewS3ObjectStore(*aws.s3, s3);
   if (!store.ok()) return store.status().Annotate("S3 bucket " + a.bucket);
   store_ = std::move(*store);
-  control_ = NewDynamoDbControlTable(*aws_->dynamodb, a.control_table);
-  audit_ = NewDynamoDbAuditLog(*aws_->dynamodb, a.audit_table);
-  metrics_ = NewDynamoDbMetricsTable(*aws_->dynamodb, a.metrics_table);
+  control_ = NewDynamoDbControlTable(*aws.dynamodb, a.control_table);
+  audit_ = NewDynamoDbAuditLog(*aws.dynamodb, a.audit_table);
+  metrics_ = NewDynamoDbMetricsTable(*aws.dynamodb, a.metrics_table);
   SqsQueueOptions q;
   q.queue_url = a.queue_url;
   if (q.queue_url.empty()) {
-    Result<std::string> url = GetSqsQueueUrl(*aws_->sqs, a.queue_name);
+    Result<std::string> url = GetSqsQueueUrl(*aws.sqs, a.queue_name);
     if (!url.ok()) {
       return url.status().Annotate(fmt::format("SQS queue {} (run `docpipe provision` or deploy the stack)",
                                                a.queue_name));
@@ -87,17 +93,17 @@ Status Runtime::OpenAwsAdapters(const Environment& env) {
   }
   q.dlq_url = a.dlq_url;
   if (q.dlq_url.empty() && !a.dlq_name.empty()) {
-    Result<std::string> url = GetSqsQueueUrl(*aws_->sqs, a.dlq_name);
+    Result<std::string> url = GetSqsQueueUrl(*aws.sqs, a.dlq_name);
     if (!url.ok()) return url.status().Annotate("SQS dead-letter queue " + a.dlq_name);
     q.dlq_url = *url;
   }
-  Result<WorkQueuePtr> queue = NewSqsWorkQueue(*aws_->sqs, q);
+  Result<WorkQueuePtr> queue = NewSqsWorkQueue(*aws.sqs, q);
   if (!queue.ok()) return queue.status();
   queue_ = std::move(*queue);
   if (a.cloudwatch_metrics) {
     CloudWatchSinkOptions cw;
     cw.metric_namespace = a.cloudwatch_namespace;
-    metric_sink_ = NewCloudWatchMetricSink(*aws_->cloudwatch, *clock_, *logger_, cw);
+    metric_sink_ = NewCloudWatchMetricSink(*aws.cloudwatch, *clock_, *logger_, cw);
   }
   return Status::Ok();
 }
@@ -140,7 +146,15 @@ Result<std::unique_ptr<Runtime>> Runtime::Open(const Config& config, const std::
   EnrichOptions enrich;
   enrich.redact_pii = config.redact_pii;
   enrich.min_score = config.enrich_min_score;
-  rt->stages_.push_back(NewEnrichStage(NewLocalEnricher(), enrich));
+  EnricherPtr enricher;
+  if (config.enricher == "comprehend") {
+    ComprehendOptions co;
+    co.max_requests_per_second = config.comprehend.requests_per_second;
+    enricher = NewComprehendEnricher(*rt->Aws(env).comprehend, *rt->clock_, co);
+  } else {
+    enricher = NewLocalEnricher();
+  }
+  rt->stages_.push_back(NewEnrichStage(std::move(enricher), enrich));
   Result<EmbedderPtr> embedder = NewLocalEmbedderChecked({config.embed_dimension, config.workers});
   if (!embedder.ok()) return embedder.status();
   rt->embedder_ = std::move(*embedder);

@@ -45,6 +45,9 @@ class Runtime {
  private:
   Status OpenEmbeddedAdapters();
   Status OpenAwsAdapters(const Environment& env);
+  // The AWS clients, built on first use (the aws backend, Comprehend, keys
+  // in Secrets Manager).
+  AwsClients& Aws(const Environment& env);
 
   Config config_;
   std::unique_ptr<Clock> clock_;
