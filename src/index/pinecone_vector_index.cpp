@@ -214,22 +214,35 @@ class PineconeVectorIndex final : public VectorIndex {
                          const std::vector<IndexedChunk>& chunks) override {
     DOCPIPE_RETURN_IF_ERROR(CheckDocumentId(document_id));
     const std::string prefix = document_id + ":";
+    // Everything is checked (and the metadata built) before the first request,
+    // so a bad chunk cannot leave half a version behind.
     std::unordered_set<std::string> ids;
-    std::vector<std::string> records;
-    records.reserve(chunks.size());
+    std::vector<std::string> metadata;
+    metadata.reserve(chunks.size());
     for (const IndexedChunk& c : chunks) {
       DOCPIPE_RETURN_IF_ERROR(CheckChunk(document_id, version, prefix, c));
       if (!ids.insert(c.chunk_id).second) {
         return Status::InvalidInput(fmt::format("index: {}: duplicate chunk id {}", document_id, c.chunk_id));
       }
-      IndexedChunk meta = c;  // the metadata names the document and version the caller gave
+      IndexedChunk meta;  // the metadata names the document and version the caller gave
+      meta.chunk_id = c.chunk_id;
       meta.document_id = document_id;
       meta.processing_version = version;
-      Result<std::string> record = Record(meta);
-      if (!record.ok()) return record.status();
-      records.push_back(std::move(*record));
+      meta.source_key = c.source_key;
+      meta.text = c.text;
+      meta.breadcrumbs = c.breadcrumbs;
+      meta.page_start = c.page_start;
+      meta.page_end = c.page_end;
+      meta.type = c.type;
+      meta.key_phrases = c.key_phrases;
+      meta.language = c.language;
+      meta.pii_types = c.pii_types;
+      Result<std::string> m = PineconeMetadataJson(meta, options_.max_metadata_bytes);
+      if (!m.ok()) return m.status();
+      metadata.push_back(std::move(*m));
+      DOCPIPE_RETURN_IF_ERROR(CheckRecordFits(c, metadata.back()));
     }
-    DOCPIPE_RETURN_IF_ERROR(Upsert(records).Annotate("Pinecone upsert of " + document_id));
+    DOCPIPE_RETURN_IF_ERROR(Upsert(chunks, metadata).Annotate("Pinecone upsert of " + document_id));
     // Only now: until the new chunks are stored, the old ones keep the
     // document searchable.
     Result<std::vector<std::string>> listed = ListIds(prefix);
@@ -456,60 +469,73 @@ class PineconeVectorIndex final : public VectorIndex {
     return Status::Ok();
   }
 
-  // {"id":…,"values":[…],"metadata":{…}} as one upsert element.
-  Result<std::string> Record(const IndexedChunk& c) const {
-    Result<std::string> metadata = PineconeMetadataJson(c, options_.max_metadata_bytes);
-    if (!metadata.ok()) return metadata.status();
-    std::string out = "{\"id\":" + json(c.chunk_id).dump() + ",\"values\":[";
-    out.reserve(out.size() + c.vector.size() * 12 + metadata->size() + 16);
+  std::string Head() const { return "{\"vectors\":["; }
+  std::string Tail() const { return "],\"namespace\":" + namespace_json_ + "}"; }
+
+  // {"id":…,"values":[…],"metadata":{…}}: one upsert element.
+  static void AppendRecord(std::string& out, const IndexedChunk& c, const std::string& metadata) {
+    out += "{\"id\":";
+    out += json(c.chunk_id).dump();
+    out += ",\"values\":[";
     for (size_t i = 0; i < c.vector.size(); ++i) {
       if (i > 0) out.push_back(',');
       AppendFloat(out, c.vector[i]);
     }
     out += "],\"metadata\":";
-    out += *metadata;
+    out += metadata;
     out.push_back('}');
-    return out;
   }
 
-  // Greedy packing in chunk order: each request takes records while both the
-  // count and the serialized size stay within the limits. For an ordered
-  // sequence this gives the fewest requests.
-  Status Upsert(const std::vector<std::string>& records) {
-    const std::string head = "{\"vectors\":[";
-    const std::string tail = "],\"namespace\":" + namespace_json_ + "}";
-    const size_t envelope = head.size() + tail.size();
+  // Whether a request can hold this record alone. Cheap: a float takes at
+  // most 15 characters with its comma; only a record near the limit is
+  // serialized to know exactly.
+  Status CheckRecordFits(const IndexedChunk& c, const std::string& metadata) const {
+    const size_t max_bytes = static_cast<size_t>(options_.max_request_bytes);
+    const size_t fixed = Head().size() + Tail().size() + json(c.chunk_id).dump().size() + metadata.size() + 32;
+    if (fixed + 15 * c.vector.size() <= max_bytes) return Status::Ok();
+    std::string record;
+    AppendRecord(record, c, metadata);
+    const size_t bytes = Head().size() + record.size() + Tail().size();
+    if (bytes <= max_bytes) return Status::Ok();
+    return Status::InvalidInput(
+        fmt::format("index: chunk {} takes {} bytes, more than an upsert request may ({})", c.chunk_id, bytes, max_bytes));
+  }
+
+  // Greedy packing in chunk order: a request takes records while both the
+  // count and the serialized size stay within the limits (for an ordered
+  // sequence, the fewest requests). Records are serialized straight into the
+  // body, so memory holds one request, not the document.
+  Status Upsert(const std::vector<IndexedChunk>& chunks, const std::vector<std::string>& metadata) {
+    const std::string head = Head(), tail = Tail();
     const auto max_bytes = static_cast<size_t>(options_.max_request_bytes);
     const auto max_count = static_cast<size_t>(options_.max_vectors_per_upsert);
-    size_t i = 0;
-    while (i < records.size()) {
-      if (envelope + records[i].size() > max_bytes) {
-        return Status::InvalidInput(fmt::format("one vector takes {} bytes, more than a request may ({})",
-                                                envelope + records[i].size(), max_bytes));
-      }
-      size_t bytes = envelope + records[i].size();
-      size_t end = i + 1;
-      while (end < records.size() && end - i < max_count && bytes + 1 + records[end].size() <= max_bytes) {
-        bytes += 1 + records[end].size();
-        ++end;
-      }
-      std::string body;
-      body.reserve(bytes);
-      body += head;
-      for (size_t k = i; k < end; ++k) {
-        if (k > i) body.push_back(',');
-        body += records[k];
-      }
+    std::string body = head, record;
+    size_t count = 0;
+    const auto flush = [&]() -> Status {
       body += tail;
       Result<json> answer = Call("POST", host_ + "/vectors/upsert", std::move(body), "upsert");
       if (!answer.ok()) return answer.status();
-      if (answer->contains("upsertedCount") && (*answer)["upsertedCount"].is_number_integer() &&
-          (*answer)["upsertedCount"].get<int64_t>() != static_cast<int64_t>(end - i)) {
-        return Status::Unavailable(fmt::format("Pinecone upsert: sent {} vectors, {} upserted", end - i,
-                                               (*answer)["upsertedCount"].get<int64_t>()));
+      auto upserted = answer->find("upsertedCount");
+      if (upserted != answer->end() && upserted->is_number_integer() &&
+          upserted->get<int64_t>() != static_cast<int64_t>(count)) {
+        return Status::Unavailable(
+            fmt::format("Pinecone upsert: sent {} vectors, {} upserted", count, upserted->get<int64_t>()));
       }
-      i = end;
+      body = head;
+      count = 0;
+      return Status::Ok();
+    };
+    for (size_t i = 0; i < chunks.size(); ++i) {
+      record.clear();
+      AppendRecord(record, chunks[i], metadata[i]);
+      if (count > 0 && (count == max_count || body.size() + 1 + record.size() + tail.size() > max_bytes)) {
+        DOCPIPE_RETURN_IF_ERROR(flush());
+      }
+      if (count > 0) body.push_back(',');
+      body += record;
+      ++count;
     }
+    if (count > 0) DOCPIPE_RETURN_IF_ERROR(flush());
     return Status::Ok();
   }
 

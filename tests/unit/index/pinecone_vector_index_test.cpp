@@ -367,6 +367,43 @@ TEST_F(PineconeVectorIndexTest, ALargeDocumentIsSplitIntoUpsertsOfAtMost2MB) {
   ExpectNoViolations(fake);
 }
 
+TEST_F(PineconeVectorIndexTest, EachRequestIsAsFullAsTheByteLimitAllows) {
+  FakePinecone fake(Fake([](FakePineconeOptions& o) { o.max_request_bytes = 20'000; }));
+  auto o = Options(fake);
+  o.max_request_bytes = 20'000;
+  VectorIndexPtr index = Open(o);
+  ASSERT_NE(index, nullptr);
+  // Records of one size R: ids of equal length, same vector, same metadata size.
+  std::vector<IndexedChunk> chunks;
+  for (int i = 100; i < 400; ++i) {
+    IndexedChunk c = MakeChunk("eq", "000001", i, 8, std::string(300, 'x'));
+    c.vector = Vec(7, 8);
+    c.page_start = c.page_end = 5;
+    c.breadcrumbs = {"Same"};
+    chunks.push_back(std::move(c));
+  }
+  ASSERT_TRUE(index->ReplaceDocument("eq", "000001", chunks).ok());
+  auto upserts = fake.requests("POST /vectors/upsert");
+  ASSERT_GE(upserts.size(), 2u);
+  const std::string envelope = R"({"vectors":[],"namespace":""})";
+  const size_t n0 = json::parse(upserts[0].body)["vectors"].size();
+  const size_t record = (upserts[0].body.size() - envelope.size() - (n0 - 1)) / n0;
+  const size_t per_request = (20'000 - envelope.size() + 1) / (record + 1);
+  size_t total = 0;
+  for (size_t i = 0; i < upserts.size(); ++i) {
+    const size_t n = json::parse(upserts[i].body)["vectors"].size();
+    EXPECT_LE(upserts[i].body.size(), 20'000u);
+    EXPECT_EQ(upserts[i].body.size(), envelope.size() + n * record + (n - 1)) << "records of one size";
+    if (i + 1 < upserts.size()) {
+      EXPECT_EQ(n, per_request) << i;
+    }
+    total += n;
+  }
+  EXPECT_EQ(total, 300u);
+  EXPECT_EQ(upserts.size(), (300 + per_request - 1) / per_request);
+  ExpectNoViolations(fake);
+}
+
 TEST_F(PineconeVectorIndexTest, AHugeChunksTextIsTrimmedToFitPineconesMetadataLimit) {
   FakePinecone fake;
   VectorIndexPtr index = Open(fake);
@@ -448,6 +485,19 @@ TEST_F(PineconeVectorIndexTest, InvalidChunksAreRejectedBeforeAnyRequest) {
   EXPECT_EQ(index->ReplaceDocument("d-1", "000001", dup).code(), Status::Code::kInvalidInput);
   EXPECT_EQ(index->ReplaceDocument("d-1", "000002", MakeChunks("d-1", "000001", 1, 8)).code(),
             Status::Code::kInvalidInput);
+  EXPECT_TRUE(fake.requests().empty());
+
+  // A record that no request can hold, after a good one: nothing is sent.
+  auto o = Options(fake);
+  o.max_request_bytes = 4000;
+  VectorIndexPtr small = Open(o);
+  ASSERT_NE(small, nullptr);
+  fake.ClearRequests();
+  auto big = MakeChunks("d-1", "000001", 2, 8);
+  big[1].text = std::string(5000, 'y');
+  Status s = small->ReplaceDocument("d-1", "000001", big);
+  EXPECT_EQ(s.code(), Status::Code::kInvalidInput);
+  EXPECT_NE(s.message().find("more than an upsert request may (4000)"), std::string::npos) << s.message();
   EXPECT_TRUE(fake.requests().empty());
 }
 
