@@ -191,8 +191,10 @@ class PineconeVectorIndex final : public VectorIndex {
     const TimeMs deadline = clock_.NowMs() + options_.ready_timeout_ms;
     while (!Ready(*desc)) {
       if (clock_.NowMs() >= deadline) {
+        std::string state = "unknown";
+        if (auto st = desc->find("status"); st != desc->end() && st->is_object()) state = StringField(*st, "state");
         return Status::Timeout(fmt::format("Pinecone index {} not ready after {} ms (state {})", options_.index_name,
-                                           options_.ready_timeout_ms, Dump((*desc)["status"].value("state", json()))));
+                                           options_.ready_timeout_ms, state));
       }
       clock_.SleepMs(options_.ready_poll_ms);
       desc = Describe();
@@ -323,14 +325,17 @@ class PineconeVectorIndex final : public VectorIndex {
     stats.dimension = answer->contains("dimension") && (*answer)["dimension"].is_number()
                           ? (*answer)["dimension"].get<int>()
                           : options_.dimension;
-    const json& namespaces = answer->value("namespaces", json::object());
+    auto namespaces = answer->find("namespaces");
+    if (namespaces == answer->end() || !namespaces->is_object()) return stats;  // nothing stored yet
     // The default namespace is listed as "__default__" by recent API versions.
     for (const std::string& name : options_.namespace_.empty() ? std::vector<std::string>{"", "__default__"}
                                                                : std::vector<std::string>{options_.namespace_}) {
-      if (namespaces.is_object() && namespaces.contains(name) && namespaces[name].is_object()) {
-        stats.chunks = namespaces[name].value("vectorCount", int64_t{0});
-        break;
+      auto ns = namespaces->find(name);
+      if (ns == namespaces->end() || !ns->is_object()) continue;
+      if (auto count = ns->find("vectorCount"); count != ns->end() && count->is_number_integer()) {
+        stats.chunks = count->get<int64_t>();
       }
+      break;
     }
     return stats;
   }
@@ -362,7 +367,8 @@ class PineconeVectorIndex final : public VectorIndex {
     if (status >= 200 && status < 300) {
       if (resp->body.empty()) return json::object();
       json j = json::parse(resp->body, nullptr, false);
-      if (j.is_discarded()) {
+      // Every answer used here is an object; callers rely on that.
+      if (j.is_discarded() || !j.is_object()) {
         return Status::Unavailable(fmt::format("Pinecone {}: malformed JSON in the answer (HTTP {}): {}", what,
                                                status, Snippet(resp->body, 120)));
       }

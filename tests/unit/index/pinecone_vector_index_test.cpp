@@ -669,6 +669,10 @@ TEST_F(PineconeVectorIndexTest, MalformedJsonAnswersAreTransientErrors) {
   fake.Fault("/query", Answer(200, R"({"matches":"none"})"));
   EXPECT_EQ(index->Search(Query(Vec(1, 8))).status().code(),
             Status::Code::kUnavailable);
+  fake.Fault("/describe_index_stats", Answer(200, "[1,2]"));  // JSON, but not an object
+  EXPECT_EQ(index->Stats().status().code(), Status::Code::kUnavailable);
+  fake.Fault("/describe_index_stats", Answer(200, R"({"namespaces":{"__default__":{"vectorCount":"3"}}})"));
+  EXPECT_TRUE(index->Stats().ok());  // odd field types are ignored, not thrown on
   fake.Fault("/vectors/list", Answer(200, "not json"));
   EXPECT_EQ(index->ReplaceDocument("d-1", "000002", MakeChunks("d-1", "000002", 1, 8)).code(),
             Status::Code::kUnavailable);
