@@ -652,7 +652,9 @@ TEST_F(PineconeVectorIndexTest, ASlowAnswerTimesOutAndTheRequestIsRepeated) {
   ASSERT_NE(index, nullptr);
   fake.Fault("/vectors/upsert", Delay(700));
   ASSERT_TRUE(index->ReplaceDocument("d-1", "000001", MakeChunks("d-1", "000001", 3, 8)).ok());
-  EXPECT_EQ(fake.requests("POST /vectors/upsert").size(), 2u);
+  // At least one timeout, then an answer (more on a machine too loaded to
+  // answer loopback requests within 200 ms).
+  EXPECT_GE(fake.requests("POST /vectors/upsert").size(), 2u);
   EXPECT_EQ(fake.Ids().size(), 3u);
 }
 
@@ -728,6 +730,11 @@ std::map<std::string, testing::RecordedRequest> ByOperation(const std::vector<te
 
 TEST_F(PineconeVectorIndexTest, RequestsMatchTheOfficialTypeScriptClients) {
   if (!OnPath("node")) GTEST_SKIP() << "node is not installed; it runs @pinecone-database/pinecone as the reference";
+  // The client declares engines.node >= 20 (Debian 12's own nodejs is 18).
+  const auto version = testing::RunProcess({"node", "--version"}, {}, 30);
+  if (version.exit_code == 0 && version.out.size() > 1 && std::atoi(version.out.c_str() + 1) < 20) {
+    GTEST_SKIP() << "node " << version.out << " is older than the 20 @pinecone-database/pinecone 8 needs";
+  }
   const FakePineconeOptions fo = Fake([](FakePineconeOptions& o) {
     o.api_key = "pk-conformance-1";
     o.dimension = 4;
