@@ -155,6 +155,15 @@ IndexedChunk ChunkFromMetadata(const std::string& id, const json& m) {
   return c;
 }
 
+// Pinecone answers 404 "Namespace not found" on a namespace that holds
+// nothing yet; any other 404 (a wrong host) stays an error.
+bool MissingNamespace(const Status& s) {
+  if (!s.IsNotFound()) return false;
+  std::string m = s.message();
+  std::transform(m.begin(), m.end(), m.begin(), [](unsigned char c) { return std::tolower(c); });
+  return m.find("namespace not found") != std::string::npos;
+}
+
 class PineconeVectorIndex final : public VectorIndex {
  public:
   PineconeVectorIndex(HttpClient& http, Clock& clock, PineconeOptions options)
@@ -290,7 +299,7 @@ class PineconeVectorIndex final : public VectorIndex {
     body += "]}";
     Result<json> answer = Call("POST", host_ + "/query", std::move(body), "query");
     if (!answer.ok()) {
-      if (answer.status().IsNotFound()) return std::vector<SearchHit>{};  // namespace not created yet
+      if (MissingNamespace(answer.status())) return std::vector<SearchHit>{};  // nothing stored yet
       return answer.status();
     }
     auto matches = answer->find("matches");
@@ -361,7 +370,8 @@ class PineconeVectorIndex final : public VectorIndex {
     }
     int attempts = 1;
     Result<HttpResponse> resp = single_attempt ? http_.Send(req) : retrier_.Send(req, &attempts);
-    if (!resp.ok()) return resp.status().Annotate(fmt::format("Pinecone {} ({} attempts)", what, attempts));
+    const std::string tries = fmt::format("after {} attempt{}", attempts, attempts == 1 ? "" : "s");
+    if (!resp.ok()) return resp.status().Annotate(fmt::format("Pinecone {} ({})", what, tries));
     const int status = resp->status;
     if (http_status != nullptr) *http_status = status;
     if (status >= 200 && status < 300) {
@@ -376,8 +386,8 @@ class PineconeVectorIndex final : public VectorIndex {
     }
     const std::string message = fmt::format("Pinecone {}: HTTP {}: {}", what, status, ErrorMessage(*resp));
     if (status == 404) return Status::NotFound(message);
-    if (status == 429) return Status::Throttled(fmt::format("{} (after {} attempts)", message, attempts));
-    if (IsRetryableHttpStatus(status)) return Status::Unavailable(fmt::format("{} (after {} attempts)", message, attempts));
+    if (status == 429) return Status::Throttled(fmt::format("{} ({})", message, tries));
+    if (IsRetryableHttpStatus(status)) return Status::Unavailable(fmt::format("{} ({})", message, tries));
     if (status >= 400 && status < 500) return Status::InvalidInput(message);
     return Status::Unavailable(message);
   }
@@ -406,7 +416,9 @@ class PineconeVectorIndex final : public VectorIndex {
 
   static bool Ready(const json& desc) {
     auto st = desc.find("status");
-    return st != desc.end() && st->is_object() && st->value("ready", false);
+    if (st == desc.end() || !st->is_object()) return false;
+    auto ready = st->find("ready");
+    return ready != st->end() && ready->is_boolean() && ready->get<bool>();
   }
 
   Status CheckDescription(const json& desc) const {
@@ -557,7 +569,7 @@ class PineconeVectorIndex final : public VectorIndex {
       url += "&namespace=" + UriEncode(options_.namespace_, false);
       Result<json> answer = Call("GET", url, "", "list");
       if (!answer.ok()) {
-        if (answer.status().IsNotFound()) return ids;  // no such namespace: nothing stored
+        if (MissingNamespace(answer.status())) return ids;  // nothing stored yet
         return answer.status();
       }
       auto vectors = answer->find("vectors");
@@ -583,7 +595,7 @@ class PineconeVectorIndex final : public VectorIndex {
       std::string body = "{\"ids\":" + json(std::vector<std::string>(ids.begin() + i, ids.begin() + end)).dump() +
                          ",\"namespace\":" + namespace_json_ + "}";
       Result<json> answer = Call("POST", host_ + "/vectors/delete", std::move(body), "delete");
-      if (!answer.ok() && !answer.status().IsNotFound()) return answer.status();
+      if (!answer.ok() && !MissingNamespace(answer.status())) return answer.status();
     }
     return Status::Ok();
   }

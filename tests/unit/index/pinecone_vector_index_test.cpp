@@ -582,6 +582,24 @@ TEST_F(PineconeVectorIndexTest, StatsOfTheDefaultNamespace) {
   EXPECT_EQ(stats->chunks, 5);  // listed as "__default__"
 }
 
+TEST_F(PineconeVectorIndexTest, ANamespaceNotFoundIsEmptyButAnyOther404IsAnError) {
+  FakePinecone fake;
+  VectorIndexPtr index = Open(fake);
+  ASSERT_NE(index, nullptr);
+  const std::string missing = R"({"code":5,"message":"Namespace not found","details":[]})";
+  fake.Fault("/query", Answer(404, missing));
+  auto none = index->Search(Query(Vec(1, 8)));
+  ASSERT_TRUE(none.ok()) << none.status().ToString();
+  EXPECT_TRUE(none->empty());
+  fake.Fault("/vectors/list", Answer(404, missing));
+  EXPECT_TRUE(index->DeleteDocument("d-1").ok());
+  // A wrong host answers 404 too: that must not look like an empty index.
+  fake.Fault("/query", Answer(404, "404 page not found", "text/plain"));
+  EXPECT_EQ(index->Search(Query(Vec(1, 8))).status().code(), Status::Code::kNotFound);
+  fake.Fault("/vectors/list", Answer(404, "404 page not found", "text/plain"));
+  EXPECT_EQ(index->DeleteDocument("d-1").code(), Status::Code::kNotFound);
+}
+
 TEST_F(PineconeVectorIndexTest, SearchShowsOnlyTheNewestVersionWhileStaleChunksAreStillThere) {
   FakePinecone fake;
   VectorIndexPtr index = Open(fake);
