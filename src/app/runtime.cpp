@@ -8,7 +8,9 @@
 #include "pipeline/fault_injection_stage.h"
 #include "pipeline/stages.h"
 #include "tokenize/bpe_tokenizer.h"
+#include "aws/secrets.h"
 #include "enrich/comprehend_enricher.h"
+#include "index/pinecone_vector_index.h"
 #include "monitoring/cloudwatch_metric_sink.h"
 #include "object_store/s3_object_store.h"
 #include "queue/sqlite_work_queue.h"
@@ -58,6 +60,11 @@ Status Runtime::OpenEmbeddedAdapters() {
   if (!queue.ok()) return queue.status();
   queue_ = std::move(*queue);
   return Status::Ok();
+}
+
+HttpClient& Runtime::Http() {
+  if (!http_) http_ = NewCurlHttpClient();
+  return *http_;
 }
 
 AwsClients& Runtime::Aws(const Environment& env) {
@@ -159,11 +166,29 @@ Result<std::unique_ptr<Runtime>> Runtime::Open(const Config& config, const std::
   if (!embedder.ok()) return embedder.status();
   rt->embedder_ = std::move(*embedder);
   rt->stages_.push_back(NewEmbedStage(*rt->embedder_, config.embed_batch_size));
-  LocalVectorIndexOptions index_options;
-  index_options.directory = config.IndexDir();
-  index_options.dimension = config.embed_dimension;
-  Result<VectorIndexPtr> index = NewLocalVectorIndex(index_options);
-  if (!index.ok()) return index.status().Annotate("vector index " + config.IndexDir());
+  // The index holds what the embedder makes: its dimension decides.
+  Result<VectorIndexPtr> index = Status::Internal("no vector store");
+  if (config.vector_store == "pinecone") {
+    Result<std::string> key = ResolveApiKey("PINECONE_API_KEY", env, *rt->Aws(env).secrets);
+    if (!key.ok()) return key.status().Annotate("Pinecone");
+    PineconeOptions po;
+    po.api_key = std::move(*key);
+    po.index_name = config.pinecone.index;
+    po.namespace_ = config.pinecone.name_space;
+    po.index_host = config.pinecone.index_host;
+    po.controller_host = config.pinecone.controller_host;
+    po.cloud = config.pinecone.cloud;
+    po.region = config.pinecone.region;
+    po.dimension = rt->embedder_->Dimension();
+    index = NewPineconeVectorIndex(rt->Http(), *rt->clock_, po);
+    if (!index.ok()) return index.status().Annotate("Pinecone index " + config.pinecone.index);
+  } else {
+    LocalVectorIndexOptions index_options;
+    index_options.directory = config.IndexDir();
+    index_options.dimension = rt->embedder_->Dimension();
+    index = NewLocalVectorIndex(index_options);
+    if (!index.ok()) return index.status().Annotate("vector index " + config.IndexDir());
+  }
   rt->index_ = std::move(*index);
   rt->stages_.push_back(NewLoadStage(*rt->index_));
   std::vector<Stage*> stages;

@@ -48,11 +48,14 @@ class Runtime {
   // The AWS clients, built on first use (the aws backend, Comprehend, keys
   // in Secrets Manager).
   AwsClients& Aws(const Environment& env);
+  // The HTTP transport of the non-AWS services (OpenAI, Pinecone).
+  HttpClient& Http();
 
   Config config_;
   std::unique_ptr<Clock> clock_;
   std::unique_ptr<Logger> logger_;
-  std::unique_ptr<AwsClients> aws_;  // aws backend only; used by the adapters below
+  std::unique_ptr<AwsClients> aws_;  // built on first use; used by the adapters below
+  HttpClientPtr http_;
   ObjectStorePtr store_;
   ControlTablePtr control_;
   AuditLogPtr audit_;

@@ -747,11 +747,11 @@ std::map<std::string, testing::RecordedRequest> ByOperation(const std::vector<te
 }
 
 TEST_F(PineconeVectorIndexTest, RequestsMatchTheOfficialTypeScriptClients) {
-  if (!OnPath("node")) GTEST_SKIP() << "node is not installed; it runs @pinecone-database/pinecone as the reference";
+  if (!OnPath("node")) FAIL() << "node is not installed; it runs @pinecone-database/pinecone as the reference";
   // The client declares engines.node >= 20 (Debian 12's own nodejs is 18).
   const auto version = testing::RunProcess({"node", "--version"}, {}, 30);
   if (version.exit_code == 0 && version.out.size() > 1 && std::atoi(version.out.c_str() + 1) < 20) {
-    GTEST_SKIP() << "node " << version.out << " is older than the 20 @pinecone-database/pinecone 8 needs";
+    FAIL() << "node " << version.out << " is older than the 20 @pinecone-database/pinecone 8 needs";
   }
   const FakePineconeOptions fo = Fake([](FakePineconeOptions& o) {
     o.api_key = "pk-conformance-1";
