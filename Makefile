@@ -5,7 +5,7 @@ BUILD ?= build
 ASAN_BUILD ?= build-asan
 CTEST_ARGS ?= --output-on-failure
 
-.PHONY: deps build build-asan test unit-test demo bench clean
+.PHONY: deps build build-tests build-asan test unit-test demo bench clean
 
 deps:
 	@scripts/install-deps.sh build
@@ -16,6 +16,10 @@ $(BUILD)/CMakeCache.txt:
 build: deps $(BUILD)/CMakeCache.txt
 	cmake --build $(BUILD) -j$(JOBS)
 
+# What the tests run (not the benchmarks), to keep `make test` short.
+build-tests: deps $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD) -j$(JOBS) --target docpipe unit_tests e2e_tests
+
 # Unit tests only, with AddressSanitizer + UndefinedBehaviorSanitizer.
 # -O1 without debug info keeps the sanitizer build quick on two cores.
 build-asan: deps
@@ -24,7 +28,7 @@ build-asan: deps
 
 test:
 	@scripts/install-deps.sh test
-	$(MAKE) build build-asan
+	$(MAKE) build-tests build-asan
 	cd $(BUILD) && ctest $(CTEST_ARGS) -j2
 	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest $(CTEST_ARGS) -L unit -j2
 
