@@ -9,6 +9,7 @@
 #include "pipeline/stages.h"
 #include "tokenize/bpe_tokenizer.h"
 #include "aws/secrets.h"
+#include "embed/openai_embedder.h"
 #include "enrich/comprehend_enricher.h"
 #include "index/pinecone_vector_index.h"
 #include "monitoring/cloudwatch_metric_sink.h"
@@ -162,8 +163,24 @@ Result<std::unique_ptr<Runtime>> Runtime::Open(const Config& config, const std::
     enricher = NewLocalEnricher();
   }
   rt->stages_.push_back(NewEnrichStage(std::move(enricher), enrich));
-  Result<EmbedderPtr> embedder = NewLocalEmbedderChecked({config.embed_dimension, config.workers});
-  if (!embedder.ok()) return embedder.status();
+  Result<EmbedderPtr> embedder = Status::Internal("no embedder");
+  if (config.embedder == "openai") {
+    Result<std::string> key = ResolveApiKey("OPENAI_API_KEY", env, *rt->Aws(env).secrets);
+    if (!key.ok()) return key.status().Annotate("OpenAI");
+    OpenAiEmbedderOptions oo;
+    oo.base_url = config.openai.base_url;
+    oo.api_key = std::move(*key);
+    oo.model = config.embedding_model;
+    oo.dimensions = config.openai.dimensions;
+    oo.requests_per_minute = config.openai.requests_per_minute;
+    oo.tokens_per_minute = config.openai.tokens_per_minute;
+    oo.concurrency = config.openai.concurrency;
+    embedder = NewOpenAiEmbedder(rt->Http(), *rt->clock_, oo);
+    if (!embedder.ok()) return embedder.status().Annotate("OpenAI embedder");
+  } else {
+    embedder = NewLocalEmbedderChecked({config.embed_dimension, config.workers});
+    if (!embedder.ok()) return embedder.status();
+  }
   rt->embedder_ = std::move(*embedder);
   rt->stages_.push_back(NewEmbedStage(*rt->embedder_, config.embed_batch_size));
   // The index holds what the embedder makes: its dimension decides.

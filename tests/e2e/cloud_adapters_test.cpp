@@ -57,7 +57,7 @@ class LoopbackServer {
   void Start() {
     port_ = server_.bind_to_any_port("127.0.0.1");
     thread_ = std::thread([this] { server_.listen_after_bind(); });
-    server_.wait_until_ready();
+    while (!server_.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
   httplib::Server& server() { return server_; }
@@ -284,6 +284,8 @@ TEST_F(CloudAdaptersTest, ComprehendOpenAiAndPineconeRunRealDocumentsAndSearchFi
     ASSERT_TRUE(hits.is_array() && !hits.empty()) << hits.dump();
     EXPECT_NE(hits[0].dump().find(q.source), std::string::npos) << q.query << "\n" << hits.dump(1).substr(0, 3000);
   }
+  EXPECT_EQ(pinecone.requests("POST /query").size(), 2u);
+  EXPECT_EQ(pinecone.requests("POST /indexes").size(), 1u);  // created when absent
 }
 
 }  // namespace
