@@ -21,3 +21,5 @@ section() {
 echo "# bench/requests $(date -u +%Y-%m-%d) on $(. /etc/os-release; echo "$PRETTY_NAME"), $(nproc) cores"
 # OpenAI embeddings: 10,000 chunk texts of the manuals, at OpenAI's tier-1 budget (1M tokens/min, 3,000 requests/min).
 section openai "$BIN/bench_openai_requests" --chunks 10000 --tpm 1000000 --rpm 3000 --time-scale 20 "${DOCS[@]}"
+# Pinecone upserts: 10,000 chunks of the manuals with their metadata, 512- and 1536-d vectors.
+section pinecone "$BIN/bench_pinecone_requests"

@@ -1,6 +1,7 @@
 #include "app/runtime.h"
 
 #include <filesystem>
+#include <limits>
 #include <unistd.h>
 
 #include <fmt/format.h>
@@ -182,7 +183,10 @@ Result<std::unique_ptr<Runtime>> Runtime::Open(const Config& config, const std::
     if (!embedder.ok()) return embedder.status();
   }
   rt->embedder_ = std::move(*embedder);
-  rt->stages_.push_back(NewEmbedStage(*rt->embedder_, config.embed_batch_size));
+  // A remote embedder packs requests itself (tokens and inputs per request):
+  // hand it a document's chunks at once, or small documents waste requests.
+  const int embed_batch = config.embedder == "openai" ? std::numeric_limits<int>::max() : config.embed_batch_size;
+  rt->stages_.push_back(NewEmbedStage(*rt->embedder_, embed_batch));
   // The index holds what the embedder makes: its dimension decides.
   Result<VectorIndexPtr> index = Status::Internal("no vector store");
   if (config.vector_store == "pinecone") {
