@@ -47,7 +47,7 @@ struct FakePineconeOptions {
   bool store_values = true;     // false: keep ids and metadata only (benchmarks)
 };
 
-struct RecordedRequest {
+struct PineconeRequest {
   std::string method;
   std::string path;
   std::vector<std::pair<std::string, std::string>> query;  // decoded, in the order sent
@@ -114,13 +114,13 @@ class FakePinecone {
     for (int i = 0; i < times; ++i) faults_[path].push_back(fault);
   }
 
-  std::vector<RecordedRequest> requests() const {
+  std::vector<PineconeRequest> requests() const {
     std::lock_guard lock(mu_);
     return requests_;
   }
-  std::vector<RecordedRequest> requests(const std::string& key) const {
+  std::vector<PineconeRequest> requests(const std::string& key) const {
     std::lock_guard lock(mu_);
-    std::vector<RecordedRequest> out;
+    std::vector<PineconeRequest> out;
     for (const auto& r : requests_) {
       if (r.Key() == key) out.push_back(r);
     }
@@ -179,7 +179,7 @@ class FakePinecone {
     bool has_fault = false;
     {
       std::lock_guard lock(mu_);
-      RecordedRequest r;
+      PineconeRequest r;
       r.method = req.method;
       r.path = req.path;
       if (auto q = req.target.find('?'); q != std::string::npos) r.query = ParseQuery(req.target.substr(q + 1));
@@ -540,7 +540,7 @@ class FakePinecone {
   int describes_left_not_ready_ = 0;
   int creates_ = 0;
   std::map<std::string, std::map<std::string, Stored>> data_;  // namespace -> id -> record
-  std::vector<RecordedRequest> requests_;
+  std::vector<PineconeRequest> requests_;
   std::vector<std::string> violations_;
   std::map<std::string, std::deque<PineconeFault>> faults_;
   std::vector<UpsertSize> upsert_sizes_;

@@ -733,8 +733,8 @@ void Shape(const json& j, const std::string& path, std::map<std::string, std::st
 }
 
 // Requests keyed by what they do: the two query and list variants apart.
-std::map<std::string, testing::RecordedRequest> ByOperation(const std::vector<testing::RecordedRequest>& reqs) {
-  std::map<std::string, testing::RecordedRequest> out;
+std::map<std::string, testing::PineconeRequest> ByOperation(const std::vector<testing::PineconeRequest>& reqs) {
+  std::map<std::string, testing::PineconeRequest> out;
   for (const auto& r : reqs) {
     std::string key = r.Key();
     if (r.path == "/query" && json::parse(r.body).contains("filter")) key += " +filter";
@@ -793,7 +793,7 @@ TEST_F(PineconeVectorIndexTest, RequestsMatchTheOfficialTypeScriptClients) {
   for (const auto& [op, t] : theirs) {
     auto it = mine.find(op);
     if (it == mine.end()) continue;
-    const testing::RecordedRequest& m = it->second;
+    const testing::PineconeRequest& m = it->second;
     SCOPED_TRACE(op);
     std::vector<std::string> their_params, my_params;
     for (const auto& [k, _] : t.query) their_params.push_back(k);
