@@ -261,13 +261,17 @@ TEST_F(AwsPipelineTest, WorkerKilledMidDocumentIsTakenOverAndCompletesOnce) {
 
   // Worker A hangs in extract until killed.
   auto a = Start({"worker", "--concurrency", "1"}, {{"DOCPIPE_FAULT_EXTRACT_DELAY_MS", "600000"}});
-  bool in_progress = false;
-  for (int i = 0; i < 300 && !in_progress; ++i) {
+  // Kill it once it has recorded the start of extract (the claim alone is
+  // not enough: the audit event follows the claim).
+  const std::string id = ControlItems()[0]["document_id"];
+  bool started = false;
+  for (int i = 0; i < 300 && !started; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    ProcessResult s = Run({"status", "--json"});
-    in_progress = s.out.find("\"IN_PROGRESS\"") != std::string::npos;
+    ProcessResult s = Run({"audit", id, "--json"});
+    nlohmann::json trail = nlohmann::json::parse(s.out, nullptr, false);
+    started = !trail.is_discarded() && CountEvents(trail, "STAGE_STARTED", "extract") == 1;
   }
-  ASSERT_TRUE(in_progress) << "worker A never claimed the document";
+  ASSERT_TRUE(started) << "worker A never started extract";
   a->Signal(SIGKILL);
   a->Wait(10);
 

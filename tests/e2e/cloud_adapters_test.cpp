@@ -7,6 +7,8 @@
 #include <httplib.h>
 
 #include <atomic>
+#include <iostream>
+#include <cstring>
 #include <cctype>
 #include <functional>
 #include <mutex>
@@ -273,18 +275,38 @@ TEST_F(CloudAdaptersTest, ComprehendOpenAiAndPineconeRunRealDocumentsAndSearchFi
   }
   EXPECT_NE(enriched.find("EMAIL"), std::string::npos) << enriched.substr(0, 2000);
 
-  // Search runs through OpenAI (the query) and Pinecone (the vectors).
+  // Search runs through OpenAI (the query) and Pinecone (the vectors), and
+  // finds the pages that answer (questions of tests/e2e/search_test.cpp).
   struct Question {
     const char* query;
     const char* source;
+    int first_page, last_page;
   };
-  for (const Question& q : {Question{"ASN.1 DER encoding and decoding of structures", "libtasn1.pdf"},
-                            Question{"GNU MathProg modeling language model statements", "gmpl.pdf"}}) {
-    json hits = DocpipeJson({"search", "--json", "-k", "3", q.query}, env);
+  const Question questions[] = {
+      {"How can I decode a DER encoded string into an ASN.1 structure?", "libtasn1.pdf", 23, 23},
+      {"How are comments written in a MathProg model?", "gmpl.pdf", 11, 12},
+      {"what are numeric literals in the modeling language", "gmpl.pdf", 10, 10}};
+  // The fake's bag-of-words vectors are no real model: the bar is hit@5 on
+  // two of the three questions; each miss is printed.
+  int answered = 0;
+  for (const Question& q : questions) {
+    json hits = DocpipeJson({"search", "--json", "-k", "5", q.query}, env);
     ASSERT_TRUE(hits.is_array() && !hits.empty()) << hits.dump();
-    EXPECT_NE(hits[0].dump().find(q.source), std::string::npos) << q.query << "\n" << hits.dump(1).substr(0, 3000);
+    bool found = false;
+    for (const json& h : hits) {
+      const std::string source = h.value("source_key", "");
+      found = found || (source.size() >= std::strlen(q.source) &&
+                        source.compare(source.size() - std::strlen(q.source), std::string::npos, q.source) == 0 &&
+                        h["page_start"].get<int>() <= q.last_page && h["page_end"].get<int>() >= q.first_page);
+    }
+    answered += found;
+    if (!found) {
+      std::cout << "missed: " << q.query << " (expected " << q.source << " p" << q.first_page << "); top hit "
+                << hits[0].value("source_key", "") << " p" << hits[0].value("page_start", 0) << "\n";
+    }
   }
-  EXPECT_EQ(pinecone.requests("POST /query").size(), 2u);
+  EXPECT_GE(answered, 2);
+  EXPECT_EQ(pinecone.requests("POST /query").size(), 3u);
   EXPECT_EQ(pinecone.requests("POST /indexes").size(), 1u);  // created when absent
 }
 
