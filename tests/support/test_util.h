@@ -21,5 +21,7 @@ class TempDir {
 // Writes `data` to `path`, creating parent directories. Aborts the test on failure.
 void WriteFile(const std::string& path, const std::string& data);
 std::string ReadFile(const std::string& path);
+// Whether an executable named `exe` is on PATH.
+bool OnPath(const std::string& exe);
 
 }  // namespace docpipe::testing

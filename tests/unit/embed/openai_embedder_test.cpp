@@ -271,13 +271,12 @@ TEST_F(OpenAiEmbedderTest, SendsOrganizationAndProject) {
   EXPECT_EQ(r.headers.at("openai-project"), "proj_abc");
 }
 
-bool NodeOnPath() { return std::system("command -v node >/dev/null 2>&1") == 0; }
 
 // docpipe's request against the one the official client (openai-node) sends
 // for the same call, both recorded by the fake server.
 TEST_F(OpenAiEmbedderTest, MatchesTheOfficialClient) {
-  if (!NodeOnPath())
-    GTEST_SKIP() << "node is not installed; it runs the official openai client as the reference";
+  if (!testing::OnPath("node"))
+    FAIL() << "node is not installed; it runs the official openai client as the reference";
   const std::string script = std::string(DOCPIPE_SOURCE_DIR) + "/tests/unit/embed/openai_capture.mjs";
   ASSERT_EQ(access((std::string(DOCPIPE_SOURCE_DIR) + "/node_modules/openai/package.json").c_str(), R_OK), 0)
       << "node_modules/openai is missing: run `npm ci` in the source tree (the build does)";

@@ -16,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "unit/index/fake_pinecone.h"
+#include "support/test_util.h"
 #include "support/fake_clock.h"
 #include "support/process.h"
 #include "tokenize/utf8.h"
@@ -91,20 +92,6 @@ SearchQuery Query(std::vector<float> vector, int k = 5, std::string document_id 
   q.k = k;
   q.document_id = std::move(document_id);
   return q;
-}
-
-bool OnPath(const std::string& exe) {
-  const char* path = std::getenv("PATH");
-  if (path == nullptr) return false;
-  std::string p = path;
-  size_t start = 0;
-  while (start <= p.size()) {
-    const size_t end = std::min(p.find(':', start), p.size());
-    const std::string dir = p.substr(start, end - start);
-    if (!dir.empty() && access((dir + "/" + exe).c_str(), X_OK) == 0) return true;
-    start = end + 1;
-  }
-  return false;
 }
 
 class PineconeVectorIndexTest : public ::testing::Test {
@@ -747,7 +734,7 @@ std::map<std::string, testing::PineconeRequest> ByOperation(const std::vector<te
 }
 
 TEST_F(PineconeVectorIndexTest, RequestsMatchTheOfficialTypeScriptClients) {
-  if (!OnPath("node")) FAIL() << "node is not installed; it runs @pinecone-database/pinecone as the reference";
+  if (!testing::OnPath("node")) FAIL() << "node is not installed; it runs @pinecone-database/pinecone as the reference";
   // The client declares engines.node >= 20 (Debian 12's own nodejs is 18).
   const auto version = testing::RunProcess({"node", "--version"}, {}, 30);
   if (version.exit_code == 0 && version.out.size() > 1 && std::atoi(version.out.c_str() + 1) < 20) {

@@ -37,20 +37,6 @@ struct Record {
   bool allow_all_special = false;
 };
 
-bool OnPath(const std::string& exe) {
-  const char* path = std::getenv("PATH");
-  if (path == nullptr) return false;
-  std::string p = path;
-  size_t start = 0;
-  while (start <= p.size()) {
-    const size_t end = std::min(p.find(':', start), p.size());
-    const std::string dir = p.substr(start, end - start);
-    if (!dir.empty() && access((dir + "/" + exe).c_str(), X_OK) == 0) return true;
-    start = end + 1;
-  }
-  return false;
-}
-
 void AppendUtf8(uint32_t cp, std::string* out) {
   if (cp < 0x80) {
     out->push_back(static_cast<char>(cp));
@@ -281,7 +267,7 @@ std::string Ids(const std::vector<uint32_t>& ids, size_t max = 24) {
 }
 
 TEST(BpeConformanceTest, IdenticalToJsTiktoken) {
-  if (!OnPath("node")) GTEST_SKIP() << "node is not installed; it runs js-tiktoken as the reference";
+  if (!testing::OnPath("node")) FAIL() << "node is not installed; it runs js-tiktoken as the reference";
   TempDir tmp;
   std::vector<Record> corpus;
   AddManuals(tmp, &corpus);
