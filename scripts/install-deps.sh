@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages docpipe needs, only those missing (idempotent).
-# Usage: scripts/install-deps.sh [build|test|demo]
+# Usage: scripts/install-deps.sh [build|package|test|demo|bench]
+#   build: what `make build` needs (also the builder stage of deploy/Dockerfile)
+#   package: build + zip (deploy/package-lambda.sh; the Dockerfile's Lambda stage)
 set -euo pipefail
 
 build_pkgs=(
@@ -13,12 +15,18 @@ build_pkgs=(
   libgtest-dev libgmock-dev libbenchmark-dev libcpp-httplib-dev
   nodejs npm  # npm ci fetches the pinned BPE rank data (package-lock.json); tests run js-tiktoken
 )
-# Tools and real documents used by tests, benchmarks and the demo.
-test_pkgs=(qpdf mupdf-tools poppler-utils glpk-doc libtasn1-doc jq time)
+# Packaging the Lambda zip (deploy/package-lambda.sh).
+package_pkgs=(zip)
+# Tools and real documents used by tests, benchmarks and the demo (the
+# deployment tests in tests/deploy use unzip and shellcheck).
+test_pkgs=(qpdf mupdf-tools poppler-utils glpk-doc libtasn1-doc jq time unzip shellcheck)
 
 want=("${build_pkgs[@]}")
 case "${1:-build}" in
-  test|demo|bench) want+=("${test_pkgs[@]}") ;;
+  build) ;;
+  package) want+=("${package_pkgs[@]}") ;;
+  test|demo|bench) want+=("${package_pkgs[@]}" "${test_pkgs[@]}") ;;
+  *) echo "usage: scripts/install-deps.sh [build|package|test|demo|bench]" >&2; exit 2 ;;
 esac
 
 missing=()

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdlib>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -60,6 +61,18 @@ int AbortCheck(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
   return (*static_cast<const std::function<bool()>*>(user))() ? 1 : 0;
 }
 
+// A CA bundle named by the environment (OpenSSL's SSL_CERT_FILE, or the curl
+// tool's CURL_CA_BUNDLE) replaces the path compiled into libcurl. Debian's
+// libcurl looks for /etc/ssl/certs/ca-certificates.crt, which other systems
+// (Amazon Linux, where the packaged Lambda runs) do not have.
+const char* CaBundleFromEnv() {
+  for (const char* name : {"SSL_CERT_FILE", "CURL_CA_BUNDLE"}) {
+    const char* v = std::getenv(name);
+    if (v != nullptr && *v != '\0') return v;
+  }
+  return nullptr;
+}
+
 // The URL without its query string, for error messages (queries can carry
 // tokens in presigned URLs).
 std::string UrlForMessage(const std::string& url) { return url.substr(0, url.find('?')); }
@@ -96,6 +109,7 @@ class CurlHttpClient final : public HttpClient {
     curl_easy_setopt(c, CURLOPT_HEADERDATA, &response.headers);
     curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
     curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, nullptr);
+    if (const char* ca = CaBundleFromEnv()) curl_easy_setopt(c, CURLOPT_CAINFO, ca);
     if (request.abort_if) {
       curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, AbortCheck);
       curl_easy_setopt(c, CURLOPT_XFERINFODATA, &request.abort_if);

@@ -3,7 +3,9 @@
 // Runtime API protocol, and invokes it once per event file, in order, on one
 // warm process (fun freezes it with SIGSTOP between invocations).
 //
-// Usage: node lambda_fun_invoke.mjs DOCPIPE_BINARY WORKSPACE BUCKET EVENT.json...
+// Usage: node lambda_fun_invoke.mjs DOCPIPE_BINARY|FUNCTION.zip WORKSPACE BUCKET EVENT.json...
+// With a .zip (deploy/package-lambda.sh), fun unzips it and runs its own
+// bootstrap, as Lambda does; otherwise a bootstrap that execs the binary.
 // Prints one JSON array on stdout: per invocation {StatusCode, FunctionError,
 // Payload} with Payload parsed from JSON. Exits 0 when every invocation got
 // an answer (function errors included), 1 on a harness failure.
@@ -18,7 +20,7 @@ const { createFunction } = require('@vercel/fun');
 
 const [binary, workspace, bucket, ...eventFiles] = process.argv.slice(2);
 if (!binary || !workspace || !bucket || eventFiles.length === 0) {
-  console.error('usage: node lambda_fun_invoke.mjs DOCPIPE_BINARY WORKSPACE BUCKET EVENT.json...');
+  console.error('usage: node lambda_fun_invoke.mjs DOCPIPE_BINARY|FUNCTION.zip WORKSPACE BUCKET EVENT.json...');
   process.exit(2);
 }
 
@@ -28,12 +30,15 @@ if (!binary || !workspace || !bucket || eventFiles.length === 0) {
 // nothing else of this environment (no HOME).
 const codeDir = mkdtempSync(join(tmpdir(), 'docpipe-lambda-code-'));
 const shellQuote = (s) => `'${s.replaceAll("'", `'\\''`)}'`;
-writeFileSync(join(codeDir, 'bootstrap'), `#!/bin/sh\nexec ${shellQuote(binary)} lambda\n`, { mode: 0o755 });
+const zipped = binary.endsWith('.zip');
+if (!zipped) {
+  writeFileSync(join(codeDir, 'bootstrap'), `#!/bin/sh\nexec ${shellQuote(binary)} lambda\n`, { mode: 0o755 });
+}
 
 let fn;
 try {
   fn = await createFunction({
-    Code: { Directory: codeDir },
+    Code: zipped ? { ZipFile: binary } : { Directory: codeDir },
     Handler: 'bootstrap',  // unused by custom runtimes; fun passes it as _HANDLER
     Runtime: 'provided',   // fun knows no provided.al2023; the protocol is the same
     MemorySize: 512,
