@@ -316,7 +316,7 @@ SLUG=$(printf '%s' "$STACK" | tr '[:upper:]' '[:lower:]' | tr -s '-' | sed 's/-*
 ECR_REPO=$SLUG
 set_artifacts_bucket() {
   local account=$1 slug=$SLUG max hash
-  max=$((63 - ${#account} - ${#REGION} - 11)) # "-artifacts-" + "-"
+  max=$((63 - ${#account} - ${#REGION} - 12)) # "-artifacts-" and "-"
   if [ "${#slug}" -gt "$max" ]; then
     hash=$(printf '%s' "$STACK" | { sha256sum 2>/dev/null || shasum -a 256; } | cut -c1-6)
     slug=$(printf '%s' "$slug" | cut -c1-$((max - 7)) | sed 's/-*$//')-$hash
@@ -636,7 +636,7 @@ empty_bucket() {
         aws_show s3api delete-objects --bucket "$bucket" --delete "file://$file"
         break
       fi
-      n=$(printf '%s' "$batch" | grep -o '"VersionId": ' | wc -l | tr -d ' ')
+      n=$(printf '%s' "$batch" | { grep -o '"VersionId": ' || true; } | wc -l | tr -d ' ')
       [ "$n" -gt 0 ] || break
       printf '%s' "$batch" >"$file"
       batch=$(awscli s3api delete-objects --bucket "$bucket" --delete "file://$file" --output json) ||

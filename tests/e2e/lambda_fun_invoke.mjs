@@ -47,6 +47,8 @@ try {
         DOCPIPE_WORKSPACE: workspace,
         S3_BUCKET: bucket,
         DOCPIPE_LOG_LEVEL: 'info',
+        // Extra function variables as a JSON object (tests of the packaged zip).
+        ...JSON.parse(process.env.DOCPIPE_FUN_EXTRA_ENV || '{}'),
       },
     },
   });

@@ -1,0 +1,103 @@
+"""Shared helpers of the deployment tests (tests/deploy/*_test.py)."""
+import contextlib
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+import urllib.request
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+DEPLOY_SH = os.path.join(ROOT, "deploy", "deploy.sh")
+PACKAGE_SH = os.path.join(ROOT, "deploy", "package-lambda.sh")
+DOCKERFILE = os.path.join(ROOT, "deploy", "Dockerfile")
+TEST_TEMPLATE = os.path.join(ROOT, "tests", "deploy", "minimal-template.yaml")
+SLIM_PACKAGES = os.path.join(ROOT, "tests", "deploy", "debian-12-slim-packages.txt")
+
+
+def docpipe_binary():
+    """The docpipe binary under test: $DOCPIPE_BINARY (set by CTest) or build/docpipe."""
+    path = os.environ.get("DOCPIPE_BINARY") or os.path.join(ROOT, "build", "docpipe")
+    if not os.access(path, os.X_OK):
+        raise AssertionError(f"docpipe binary not found at {path}: build it first (make build)")
+    return path
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def clean_env(home, **extra):
+    """An environment without AWS settings of the machine (credentials, profile,
+    region, endpoints), HOME pointing at an empty directory."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env["HOME"] = home
+    env.update(extra)
+    return env
+
+
+def stripped_path(tmp, without):
+    """A PATH of one directory holding links to every program on the current
+    PATH except `without` (first match wins, as PATH lookup does)."""
+    bindir = os.path.join(tmp, "stripped-bin")
+    os.makedirs(bindir, exist_ok=True)
+    seen = set(without)
+    for d in os.environ.get("PATH", "").split(os.pathsep):
+        if not os.path.isdir(d):
+            continue
+        for name in os.listdir(d):
+            if name in seen:
+                continue
+            full = os.path.join(d, name)
+            if os.path.isfile(full) and os.access(full, os.X_OK):
+                os.symlink(full, os.path.join(bindir, name))
+                seen.add(name)
+    return bindir
+
+
+def run(argv, env, timeout=300, stdin=subprocess.DEVNULL, cwd=ROOT):
+    return subprocess.run(argv, env=env, cwd=cwd, stdin=stdin, capture_output=True, text=True, timeout=timeout)
+
+
+@contextlib.contextmanager
+def moto_server():
+    """A moto_server on a free port; yields its URL."""
+    exe = shutil.which("moto_server")
+    if exe is None:
+        raise AssertionError("moto_server is not on PATH (pip install 'moto[server]')")
+    port = free_port()
+    log = tempfile.TemporaryFile()
+    proc = subprocess.Popen([exe, "-H", "127.0.0.1", "-p", str(port)], stdout=log, stderr=log)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.time() + 60
+        while True:
+            try:
+                urllib.request.urlopen(url + "/moto-api/", timeout=2).read()
+                break
+            except OSError:
+                if proc.poll() is not None or time.time() > deadline:
+                    log.seek(0)
+                    raise AssertionError("moto_server did not start: " + log.read().decode(errors="replace"))
+                time.sleep(0.2)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
+
+
+def assert_in_order(test, text, needles):
+    """Each needle occurs in text, after the previous one."""
+    at = 0
+    for needle in needles:
+        found = text.find(needle, at)
+        test.assertNotEqual(found, -1, f"expected, after offset {at}: {needle!r}\n--- output ---\n{text}")
+        at = found + len(needle)
