@@ -18,8 +18,8 @@ build_pkgs=(
 # Packaging the Lambda zip (deploy/package-lambda.sh).
 package_pkgs=(zip)
 # Tools and real documents used by tests, benchmarks and the demo (the
-# deployment tests in tests/deploy use shellcheck).
-test_pkgs=(qpdf mupdf-tools poppler-utils glpk-doc libtasn1-doc jq time shellcheck)
+# deployment tests in tests/deploy use shellcheck, and Debian's AWS CLI v2).
+test_pkgs=(qpdf mupdf-tools poppler-utils glpk-doc libtasn1-doc jq time shellcheck awscli)
 
 want=("${build_pkgs[@]}")
 case "${1:-build}" in

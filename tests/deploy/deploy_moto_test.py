@@ -67,6 +67,11 @@ class DeployMotoTest(unittest.TestCase):
         self.params = os.path.join(t, "params.json")
         with open(self.params, "w") as f:
             json.dump([{"ParameterKey": "WorkerMaxCount", "ParameterValue": "8"}], f)
+        # DOCPIPE_TEST_AWS_CLI picks the AWS CLI (e.g. Debian's v2 at /usr/bin/aws;
+        # default: the first aws on PATH).
+        cli = os.environ.get("DOCPIPE_TEST_AWS_CLI")
+        if cli:
+            os.symlink(cli, os.path.join(t, "bin", "aws"))
         self.env = clean_env(os.path.join(t, "home"), PATH=os.path.join(t, "bin") + os.pathsep + os.environ["PATH"],
                              AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing",
                              FAKE_DOCKER_LOG=self.docker_log, FAKE_LAMBDA_ZIP=self.zip)
@@ -79,6 +84,13 @@ class DeployMotoTest(unittest.TestCase):
     def tearDown(self):
         self._moto.__exit__(None, None, None)
         self.tmp.cleanup()
+
+    def test_cli_version(self):
+        r = run(["aws", "--version"], self.env)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        want = os.environ.get("DOCPIPE_TEST_AWS_CLI_MAJOR")
+        if want:
+            self.assertIn(f"aws-cli/{want}.", r.stdout + r.stderr)
 
     def deploy(self, *args):
         r = run([DEPLOY_SH, *args, "--region", "us-east-1", "--endpoint-url", self.url], self.env, timeout=600)

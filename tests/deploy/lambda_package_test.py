@@ -150,6 +150,8 @@ class LambdaPackageTest(unittest.TestCase):
         modes = {i.filename: (i.external_attr >> 16) & 0o777 for i in infos}
         for exe in ("bootstrap", "docpipe", "lib/ld-linux-x86-64.so.2"):
             self.assertEqual(modes[exe] & 0o111, 0o111, f"{exe} must be executable")
+        r = run(["shellcheck", "-s", "sh", os.path.join(self.root, "bootstrap")], dict(os.environ))
+        self.assertEqual(r.returncode, 0, "bootstrap: " + r.stdout + r.stderr)
         with open(self.binary, "rb") as a, open(os.path.join(self.root, "docpipe"), "rb") as b:
             self.assertTrue(a.read() == b.read(), "docpipe is the binary, unchanged")
 
