@@ -37,7 +37,20 @@ case "$1" in
     for a in "$@"; do case "$a" in type=local,dest=*) dest=${a#type=local,dest=} ;; esac; done
     if [ -n "$dest" ]; then mkdir -p "$dest"; cp "$FAKE_LAMBDA_ZIP" "$dest/docpipe-lambda.zip"; fi
     ;;
-  push) ;;
+  push)
+    # What a real push leaves in the registry: the tag, in (moto's) ECR.
+    python3 - "$2" <<'PY'
+import json, os, sys
+import boto3
+repo, tag = sys.argv[1].split("/", 1)[1].rsplit(":", 1)
+ecr = boto3.client("ecr", endpoint_url=os.environ["FAKE_DOCKER_ECR_ENDPOINT"], region_name="us-east-1")
+ecr.put_image(repositoryName=repo, imageTag=tag, imageManifest=json.dumps({
+    "schemaVersion": 2, "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+    "config": {"mediaType": "application/vnd.docker.container.image.v1+json", "size": 2,
+               "digest": "sha256:" + "0" * 64},
+    "layers": []}))
+PY
+    ;;
   *) echo "fake docker: unexpected command $1" >&2; exit 1 ;;
 esac
 """
@@ -74,7 +87,8 @@ class DeployMotoTest(unittest.TestCase):
             os.symlink(cli, os.path.join(t, "bin", "aws"))
         self.env = clean_env(os.path.join(t, "home"), PATH=os.path.join(t, "bin") + os.pathsep + os.environ["PATH"],
                              AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing",
-                             FAKE_DOCKER_LOG=self.docker_log, FAKE_LAMBDA_ZIP=self.zip)
+                             FAKE_DOCKER_LOG=self.docker_log, FAKE_LAMBDA_ZIP=self.zip,
+                             FAKE_DOCKER_ECR_ENDPOINT=self.url)
         kw = dict(endpoint_url=self.url, region_name="us-east-1", aws_access_key_id="testing",
                   aws_secret_access_key="testing")
         self.s3 = boto3.client("s3", **kw)
@@ -146,6 +160,8 @@ class DeployMotoTest(unittest.TestCase):
         login = next(c for c in calls if c[0] == "login")
         self.assertEqual(login[1:], ["--username", "AWS", "--password-stdin", repo["repositoryUri"].split("/")[0]])
         self.assertIn(["push", image], calls)
+        tags = [t for i in self.ecr.describe_images(repositoryName=stack)["imageDetails"] for t in i["imageTags"]]
+        self.assertEqual(tags, [image.rsplit(":", 1)[1]])
         # The registry password went to docker's stdin, never to the output.
         with open(self.docker_log + ".password") as f:
             password = f.read()
