@@ -219,6 +219,7 @@ std::shared_ptr<const AwsCallScope> CallScopeOfRole(std::string_view name) {
   scope->role = std::string(name);
   if (const StackRole* role = FindStackRole(name)) {
     for (const RoleGrant& grant : role->grants) {
+      if (grant.adapter->service.empty()) continue;  // done by AWS services, not by docpipe's clients
       Result<std::vector<const AwsOperation*>> ops = GrantedOperations(grant);
       if (!ops.ok()) continue;  // RolePermissions reports it; the scope just leaves it out
       for (const AwsOperation* op : *ops) scope->allowed.insert(grant.adapter->adapter + "/" + op->name);
