@@ -1,5 +1,7 @@
 #include "app/aws_clients.h"
 
+#include "app/iam_roles.h"
+
 namespace docpipe {
 
 std::unique_ptr<AwsClients> NewAwsClients(const Config& config, const Environment& process_env, Clock& clock) {
@@ -11,6 +13,9 @@ std::unique_ptr<AwsClients> NewAwsClients(const Config& config, const Environmen
   }
   c->http = NewCurlHttpClient();
   c->credentials = NewDefaultCredentialsChain(env, *c->http, clock);
+  // Adapters bind their own clients to their declared operations; a role
+  // narrows those to what the stack's policy for the command allows.
+  std::shared_ptr<const AwsCallScope> scope = config.iam_role.empty() ? nullptr : CallScopeOfRole(config.iam_role);
   auto make = [&](const char* signing_name, int64_t timeout_ms) {
     AwsServiceConfig sc;
     sc.region = config.aws.region;
@@ -18,7 +23,7 @@ std::unique_ptr<AwsClients> NewAwsClients(const Config& config, const Environmen
     sc.endpoint = ResolveAwsEndpoint(signing_name, config.aws.region, env);
     sc.max_attempts = config.aws.max_attempts;
     sc.timeout_ms = timeout_ms;
-    return std::make_unique<AwsClient>(sc, *c->http, *c->credentials, clock, c->quota);
+    return std::make_unique<AwsClient>(sc, *c->http, *c->credentials, clock, c->quota, nullptr, scope);
   };
   // S3 transfers can be large; the others answer small JSON documents.
   c->s3 = make("s3", 300'000);

@@ -135,14 +135,53 @@ Status AwsErrorStatus(const std::string& what, const HttpResponse& r) {
   return Status::InvalidInput(text);
 }
 
+std::string_view AwsResourceKindName(AwsResourceKind kind) {
+  switch (kind) {
+    case AwsResourceKind::kNone: return "none";
+    case AwsResourceKind::kBucket: return "bucket";
+    case AwsResourceKind::kObjects: return "objects";
+    case AwsResourceKind::kTable: return "table";
+    case AwsResourceKind::kTableIndexes: return "table-indexes";
+    case AwsResourceKind::kQueue: return "queue";
+    case AwsResourceKind::kSecret: return "secret";
+    case AwsResourceKind::kLogGroup: return "log-group";
+    case AwsResourceKind::kRepository: return "repository";
+  }
+  return "?";
+}
+
 AwsClient::AwsClient(AwsServiceConfig config, HttpClient& http, CredentialsProvider& credentials, Clock& clock,
-                     RetryQuota& quota)
+                     RetryQuota& quota, const AwsOperationSet* operations, std::shared_ptr<const AwsCallScope> scope)
     : config_(std::move(config)),
+      operations_(operations),
+      scope_(std::move(scope)),
       http_(http),
       credentials_(credentials),
       clock_(clock),
       quota_(quota),
       rng_(std::random_device{}()) {}
+
+std::unique_ptr<AwsClient> AwsClient::ForAdapter(const AwsOperationSet& operations) const {
+  return std::make_unique<AwsClient>(config_, http_, credentials_, clock_, quota_, &operations, scope_);
+}
+
+Status AwsClient::CheckOperation(std::string_view operation) const {
+  if (operations_ == nullptr) {
+    return Status::Internal(fmt::format("AWS {} {}: the client is bound to no adapter's declared operations (a bug)",
+                                        config_.signing_name, operation));
+  }
+  const AwsOperationSet& ops = *operations_;
+  if (ops.service != config_.signing_name || ops.Find(operation) == nullptr) {
+    return Status::Internal(fmt::format("AWS {} {}: not an operation adapter {} declares (service {}; a bug: "
+                                        "declare it with the IAM actions it needs)",
+                                        config_.signing_name, operation, ops.adapter, ops.service));
+  }
+  if (scope_ != nullptr && scope_->allowed.count(ops.adapter + "/" + std::string(operation)) == 0) {
+    return Status::Internal(fmt::format("AWS {} {}: adapter {} may not call it in role {} (aws/iam_roles.cpp)",
+                                        config_.signing_name, operation, ops.adapter, scope_->role));
+  }
+  return Status::Ok();
+}
 
 int64_t AwsClient::BackoffMs(int attempt) {
   const int64_t ceiling = std::min(kBackoffCapMs, kBackoffBaseMs << std::min(attempt, 20));
@@ -203,6 +242,9 @@ Result<HttpResponse> AwsClient::SendWithRetries(HttpRequest request, bool idempo
 Result<nlohmann::json> AwsClient::CallJson(const std::string& target, const std::string& json_version,
                                            const nlohmann::json& body, bool idempotent, int64_t timeout_ms,
                                            nlohmann::json* error_body) {
+  // "DynamoDB_20120810.PutItem", "secretsmanager.GetSecretValue": the operation follows the last dot.
+  const size_t dot = target.rfind('.');
+  DOCPIPE_RETURN_IF_ERROR(CheckOperation(dot == std::string::npos ? target : target.substr(dot + 1)));
   HttpRequest req;
   req.method = "POST";
   req.url = config_.endpoint + "/";
@@ -226,8 +268,9 @@ Result<nlohmann::json> AwsClient::CallJson(const std::string& target, const std:
   return j;
 }
 
-Result<HttpResponse> AwsClient::CallRest(HttpRequest request, bool idempotent, const std::string& what,
-                                         std::initializer_list<int> accept_status) {
+Result<HttpResponse> AwsClient::CallRest(std::string_view operation, HttpRequest request, bool idempotent,
+                                         const std::string& what, std::initializer_list<int> accept_status) {
+  DOCPIPE_RETURN_IF_ERROR(CheckOperation(operation));
   return SendWithRetries(std::move(request), idempotent, what, accept_status);
 }
 

@@ -5,10 +5,13 @@
 #include <memory>
 #include <mutex>
 #include <random>
+#include <set>
+#include <string_view>
 #include <string>
 
 #include <nlohmann/json.hpp>
 
+#include "aws/aws_operations.h"
 #include "aws/credentials.h"
 #include "common/clock.h"
 #include "common/logger.h"
@@ -53,17 +56,39 @@ Status AwsErrorStatus(const std::string& what, const HttpResponse& response);
 // The error code of a JSON-protocol or XML (S3) error response; "" when none.
 std::string AwsErrorCode(const HttpResponse& response);
 
+// Which adapters' operations a process may call at all: the operations the
+// stack's IAM role of the running command allows (see aws/iam_roles.h).
+// Keys are "<adapter>/<operation>".
+struct AwsCallScope {
+  std::string role;
+  std::set<std::string> allowed;
+};
+
 // Signs, sends and retries requests to one service. The retry policy is the
 // AWS standard mode: up to max_attempts for throttling errors, 5xx, transport
 // errors and timeouts, full-jitter exponential backoff (base 100 ms, cap 20 s)
 // or the server's Retry-After, bounded by the shared RetryQuota. A call that is
 // not idempotent is retried only when the request never reached the server.
+//
+// A client calls only the operations declared by the adapter it is bound to
+// (`operations`, or ForAdapter): any other call is a bug and fails with an
+// Internal error naming the adapter and the operation, before any request.
+// A client bound to nothing refuses every call; it only hands out bound
+// clients. With a scope, operations outside it fail the same way.
 class AwsClient {
  public:
   AwsClient(AwsServiceConfig config, HttpClient& http, CredentialsProvider& credentials, Clock& clock,
-            RetryQuota& quota);
+            RetryQuota& quota, const AwsOperationSet* operations = nullptr,
+            std::shared_ptr<const AwsCallScope> scope = nullptr);
 
   const AwsServiceConfig& config() const { return config_; }
+  //! A client on the same transport, credentials and retry quota, bound to
+  //! `operations` (which must outlive it) and keeping this client's scope.
+  std::unique_ptr<AwsClient> ForAdapter(const AwsOperationSet& operations) const;
+  //! Limits the clients handed out from now on to `scope` (null: no limit).
+  void SetScope(std::shared_ptr<const AwsCallScope> scope) { scope_ = std::move(scope); }
+  //! Ok when `operation` may be called on this client (see the class comment).
+  Status CheckOperation(std::string_view operation) const;
 
   // AWS JSON protocol (DynamoDB "DynamoDB_20120810.PutItem" with
   // json_version "1.0"; SQS "AmazonSQS.SendMessage" 1.0; CloudWatch, Secrets
@@ -76,10 +101,11 @@ class AwsClient {
   Result<nlohmann::json> CallJson(const std::string& target, const std::string& json_version,
                                   const nlohmann::json& body, bool idempotent, int64_t timeout_ms = 0,
                                   nlohmann::json* error_body = nullptr);
-  // A REST request (S3): `request.url` is the full URL. Non-2xx answers are
+  // A REST request (S3) of API operation `operation` ("HeadObject"): `request.url` is the full URL. Non-2xx answers are
   // returned as an error Status from AwsErrorStatus, except the statuses in
   // `accept_status` (e.g. 404 for HeadObject) which are returned as responses.
-  Result<HttpResponse> CallRest(HttpRequest request, bool idempotent, const std::string& what,
+  Result<HttpResponse> CallRest(std::string_view operation, HttpRequest request, bool idempotent,
+                                const std::string& what,
                                 std::initializer_list<int> accept_status = {});
 
  private:
@@ -90,6 +116,8 @@ class AwsClient {
   int64_t BackoffMs(int attempt);
 
   AwsServiceConfig config_;
+  const AwsOperationSet* operations_;
+  std::shared_ptr<const AwsCallScope> scope_;
   HttpClient& http_;
   CredentialsProvider& credentials_;
   Clock& clock_;

@@ -4,8 +4,15 @@
 
 namespace docpipe {
 
-Result<std::string> ResolveSecret(AwsClient& secretsmanager, const std::string& arn, const std::string& json_key) {
-  auto r = secretsmanager.CallJson("secretsmanager.GetSecretValue", "1.1", {{"SecretId", arn}}, /*idempotent=*/true);
+const AwsOperationSet& SecretsOperations() {
+  static const AwsOperationSet ops{
+      "secrets", "secretsmanager", {{"GetSecretValue", {{"secretsmanager:GetSecretValue", AwsResourceKind::kSecret, ""}}}}};
+  return ops;
+}
+
+Result<std::string> ResolveSecret(AwsClient& any_client, const std::string& arn, const std::string& json_key) {
+  std::unique_ptr<AwsClient> secretsmanager = any_client.ForAdapter(SecretsOperations());
+  auto r = secretsmanager->CallJson("secretsmanager.GetSecretValue", "1.1", {{"SecretId", arn}}, /*idempotent=*/true);
   if (!r.ok()) return r.status().Annotate(fmt::format("secret {}", arn));
   if (!r->contains("SecretString") || !(*r)["SecretString"].is_string()) {
     return Status::InvalidInput(fmt::format("secret {} has no SecretString (a binary secret?)", arn));

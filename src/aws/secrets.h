@@ -7,6 +7,9 @@
 
 namespace docpipe {
 
+// What ResolveSecret calls (GetSecretValue).
+const AwsOperationSet& SecretsOperations();
+
 // The secret value stored under `arn` in AWS Secrets Manager (GetSecretValue,
 // current version) through `secretsmanager` (signing name "secretsmanager").
 // A plain-text SecretString is returned as is. A JSON object (the console's

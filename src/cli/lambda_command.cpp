@@ -63,6 +63,7 @@ bool CheckLambdaEnvironment(const LambdaCommandOptions& o, const Environment& en
 
 void AdaptConfigForLambda(const LambdaCommandOptions& o, Config& config) {
   config.log_stderr = true;
+  config.iam_role = "lambda";  // the stack's Lambda role bounds its AWS calls
   if (ServesRuntimeApi(o) && config.workspace == Config{}.workspace) config.workspace = "/tmp/docpipe";
 }
 

@@ -102,6 +102,8 @@ int main(int argc, char** argv) {
   CLI::App* provision_cmd = app.add_subcommand(
       "provision", "create the configured bucket, tables and queues when absent (aws backend; development and tests)");
   provision_cmd->add_flag("--json", provision_json, "JSON report");
+  bool provision_plan = false;  // for the CloudFormation tests: print, create nothing
+  provision_cmd->add_flag("--print-plan", provision_plan)->group("");
 
   LambdaCommandOptions lambda;
   CLI::App* lambda_cmd = app.add_subcommand(
@@ -155,12 +157,13 @@ int main(int argc, char** argv) {
   if (verbose) config.log_stderr = true;
   if (redact_pii) config.redact_pii = true;
   if (lambda_cmd->parsed()) AdaptConfigForLambda(lambda, config);
+  if (worker_cmd->parsed()) config.iam_role = "worker";  // the stack's worker role bounds its AWS calls
   if (Status valid = ValidateConfig(config); !valid.ok()) {
     return start_failed("docpipe: configuration: " + valid.message(), kExitUsage);
   }
 
   // Creates what Runtime::Open would look up (the queue URLs).
-  if (provision_cmd->parsed()) return RunProvision(config, env, provision_json);
+  if (provision_cmd->parsed()) return provision_plan ? PrintProvisionPlan(config) : RunProvision(config, env, provision_json);
 
   Result<std::unique_ptr<Runtime>> rt = Runtime::Open(config, DefaultWorkerId(), env);
   if (!rt.ok()) {

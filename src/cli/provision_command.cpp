@@ -5,8 +5,10 @@
 #include <nlohmann/json.hpp>
 
 #include "app/aws_clients.h"
+#include "app/iam_roles.h"
 #include "app/runtime.h"
 #include "cli/commands.h"
+#include "monitoring/metric_sink.h"
 #include "object_store/s3_object_store.h"
 #include "queue/sqs_work_queue.h"
 #include "tables/dynamodb_tables.h"
@@ -29,6 +31,34 @@ int Fail(const std::string& what, const Status& st) {
 }
 
 }  // namespace
+
+int PrintProvisionPlan(const Config& config) {
+  const AwsSettings& a = config.aws;
+  DynamoDbTableNames names{a.control_table, a.audit_table, a.metrics_table};
+  nlohmann::json ttl = nlohmann::json::object();
+  for (const auto& [table, attribute] : DynamoDbTimeToLiveAttributes(names)) ttl[table] = attribute;
+  nlohmann::json metrics = nlohmann::json::array();
+  for (const PublishedMetric& m : kPublishedMetrics) {
+    metrics.push_back({{"name", m.name},
+                       {"unit", m.unit},
+                       {"dimensions", m.dimension ? nlohmann::json::array({m.dimension}) : nlohmann::json::array()}});
+  }
+  Result<nlohmann::json> roles = StackRolesJson();
+  if (!roles.ok()) return Fail("IAM roles", roles.status());
+  const int visibility_s = static_cast<int>((config.lease_ms + 999) / 1000);
+  nlohmann::json plan = {
+      {"create_table_requests", DynamoDbCreateTableRequests(names)},
+      {"time_to_live_attributes", ttl},
+      {"queues",
+       {{"work_queue", {{"name", a.queue_name},
+                        {"attributes", SqsWorkQueueAttributes("<dead-letter-queue-arn>", config.max_receive_count,
+                                                              visibility_s)}}},
+        {"dead_letter_queue", {{"name", a.dlq_name}, {"attributes", SqsDeadLetterQueueAttributes()}}}}},
+      {"cloudwatch", {{"namespace", a.cloudwatch_namespace}, {"metrics", metrics}}},
+      {"iam_roles", *roles}};
+  std::cout << plan.dump(2) << "\n";
+  return kExitOk;
+}
 
 int RunProvision(const Config& config, const Environment& env, bool json) {
   if (config.backend != "aws") {

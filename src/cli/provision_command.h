@@ -11,4 +11,11 @@ namespace docpipe {
 // S3/DynamoDB/SQS-compatible servers; production uses the CloudFormation stack.
 int RunProvision(const Config& config, const Environment& env, bool json);
 
+// `docpipe provision --print-plan` (hidden): what provisioning would create —
+// the CreateTable requests, TTL attributes, queue attributes — plus the
+// CloudWatch metrics workers publish and each stack IAM role's permissions,
+// as JSON, without calling AWS. The CloudFormation tests compare the
+// template with it.
+int PrintProvisionPlan(const Config& config);
+
 }  // namespace docpipe

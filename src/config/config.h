@@ -78,6 +78,10 @@ struct Config {
   bool log_stderr = false;             // also print JSON log lines on stderr
   std::string log_file;                // "" = <workspace>/logs/docpipe.jsonl
   std::string config_file;             // the file that was loaded, if any
+  // Set by the command, not configurable: the stack's IAM role it runs in
+  // ("lambda", "worker"); its AWS calls are limited to what the role grants
+  // (app/iam_roles.h). "" = any operation an adapter declares.
+  std::string iam_role;
   AwsSettings aws;
   std::string enricher = "local";      // DOCPIPE_ENRICHER: local | comprehend
   std::string embedder = "local";      // DOCPIPE_EMBEDDER: local | openai

@@ -226,7 +226,10 @@ std::string AsciiLowerCopy(std::string s) {
 class ComprehendEnricher final : public Enricher {
  public:
   ComprehendEnricher(AwsClient& client, Clock& clock, ComprehendOptions options)
-      : client_(client), options_(std::move(options)), bucket_(clock, options_.max_requests_per_second) {}
+      : bound_(client.ForAdapter(ComprehendOperations())),
+        client_(*bound_),
+        options_(std::move(options)),
+        bucket_(clock, options_.max_requests_per_second) {}
 
   std::string Name() const override { return "comprehend"; }
   using Enricher::Enrich;
@@ -542,12 +545,28 @@ class ComprehendEnricher final : public Enricher {
     if (options.redact_pii) w.out.redacted_text = RedactPii(w.in->text, w.out.pii_entities);
   }
 
+  std::unique_ptr<AwsClient> bound_;  // bound to ComprehendOperations()
   AwsClient& client_;
   const ComprehendOptions options_;
   TokenBucket bucket_;
 };
 
 }  // namespace
+
+const AwsOperationSet& ComprehendOperations() {
+  // The built-in models' Detect* calls have no resource ARN (only custom
+  // endpoints have one), so their IAM resource is "*".
+  static const AwsOperationSet ops = [] {
+    AwsOperationSet set{"comprehend", "comprehend", {}};
+    for (Op op : {Op::kLanguage, Op::kEntities, Op::kKeyPhrases, Op::kPii}) {
+      for (const char* name : {Info(op).single, Info(op).batch}) {
+        if (name != nullptr) set.operations.push_back({name, {{std::string("comprehend:") + name, AwsResourceKind::kNone, ""}}});
+      }
+    }
+    return set;
+  }();
+  return ops;
+}
 
 EnricherPtr NewComprehendEnricher(AwsClient& comprehend, Clock& clock, ComprehendOptions options) {
   return std::make_unique<ComprehendEnricher>(comprehend, clock, std::move(options));

@@ -43,6 +43,9 @@ struct ComprehendOptions {
 //
 // `comprehend` is an AwsClient for signing name "comprehend"; both it and
 // `clock` must outlive the enricher.
+// The Comprehend operations the enricher calls (single and Batch* Detect calls).
+const AwsOperationSet& ComprehendOperations();
+
 EnricherPtr NewComprehendEnricher(AwsClient& comprehend, Clock& clock, ComprehendOptions options = {});
 
 }  // namespace docpipe

@@ -21,7 +21,11 @@ struct Aggregate {
 class CloudWatchMetricSink final : public MetricSink {
  public:
   CloudWatchMetricSink(AwsClient& client, Clock& clock, Logger& logger, CloudWatchSinkOptions options)
-      : client_(client), clock_(clock), logger_(logger), options_(std::move(options)) {
+      : bound_(client.ForAdapter(CloudWatchMetricSinkOperations())),
+        client_(*bound_),
+        clock_(clock),
+        logger_(logger),
+        options_(std::move(options)) {
     flusher_ = std::thread([this] { FlushLoop(); });
   }
 
@@ -81,6 +85,7 @@ class CloudWatchMetricSink final : public MetricSink {
     }
   }
 
+  std::unique_ptr<AwsClient> bound_;  // bound to CloudWatchMetricSinkOperations()
   AwsClient& client_;
   Clock& clock_;
   Logger& logger_;
@@ -131,6 +136,15 @@ std::vector<nlohmann::json> CloudWatchPutMetricDataBodies(const std::string& met
   }
   emit();
   return bodies;
+}
+
+const AwsOperationSet& CloudWatchMetricSinkOperations() {
+  // PutMetricData has no resource ARN; policies narrow it by namespace.
+  static const AwsOperationSet ops{
+      "cloudwatch-metric-sink",
+      "monitoring",
+      {{"PutMetricData", {{"cloudwatch:PutMetricData", AwsResourceKind::kNone, "cloudwatch:namespace"}}}}};
+  return ops;
 }
 
 MetricSinkPtr NewCloudWatchMetricSink(AwsClient& client, Clock& clock, Logger& logger, CloudWatchSinkOptions options) {

@@ -21,6 +21,9 @@ struct CloudWatchSinkOptions {
 // per document. A background thread flushes; failures are logged and the data
 // dropped after the client's retries (metrics never hold up the pipeline).
 // `client` (signing name "monitoring") must outlive the sink.
+// What the sink calls (PutMetricData), with its IAM action.
+const AwsOperationSet& CloudWatchMetricSinkOperations();
+
 MetricSinkPtr NewCloudWatchMetricSink(AwsClient& client, Clock& clock, Logger& logger, CloudWatchSinkOptions options);
 
 // The PutMetricData request bodies (JSON protocol) for `data`, at most 1,000

@@ -39,6 +39,21 @@ inline constexpr const char* kDocumentsProcessed = "DocumentsProcessed";
 inline constexpr const char* kDocumentsFailed = "DocumentsFailed";
 inline constexpr const char* kPagesProcessed = "PagesProcessed";
 inline constexpr const char* kStageDuration = "StageDuration";  // dimension "Stage", Milliseconds
+inline constexpr const char* kStageDimension = "Stage";
 }  // namespace metric_name
+
+// Every metric published, with its unit and its dimension (nullptr: none):
+// what alarms may refer to (`docpipe provision --print-plan`).
+struct PublishedMetric {
+  const char* name;
+  const char* unit;
+  const char* dimension;
+};
+inline constexpr PublishedMetric kPublishedMetrics[] = {
+    {metric_name::kDocumentsProcessed, "Count", nullptr},
+    {metric_name::kDocumentsFailed, "Count", nullptr},
+    {metric_name::kPagesProcessed, "Count", nullptr},
+    {metric_name::kStageDuration, "Milliseconds", metric_name::kStageDimension},
+};
 
 }  // namespace docpipe

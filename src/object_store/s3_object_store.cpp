@@ -268,8 +268,40 @@ Result<S3ListPage> ParseListObjectsV2(const std::string& xml) {
 
 // ---- S3ObjectStore --------------------------------------------------------------
 
+const AwsOperationSet& S3ObjectStoreOperations() {
+  using K = AwsResourceKind;
+  // Reads also need s3:ListBucket: without it S3 answers 403 instead of 404
+  // for a missing key, and the store must tell "absent" from "forbidden".
+  static const AwsOperationSet ops{
+      "s3-object-store",
+      "s3",
+      {{"PutObject", {{"s3:PutObject", K::kObjects}}},
+       {"CreateMultipartUpload", {{"s3:PutObject", K::kObjects}}},
+       {"UploadPart", {{"s3:PutObject", K::kObjects}}},
+       {"CompleteMultipartUpload", {{"s3:PutObject", K::kObjects}}},
+       {"AbortMultipartUpload", {{"s3:AbortMultipartUpload", K::kObjects}}},
+       {"GetObject", {{"s3:GetObject", K::kObjects}, {"s3:ListBucket", K::kBucket}}},
+       {"HeadObject", {{"s3:GetObject", K::kObjects}, {"s3:ListBucket", K::kBucket}}},
+       {"ListObjectsV2", {{"s3:ListBucket", K::kBucket}}},
+       {"DeleteObject", {{"s3:DeleteObject", K::kObjects}}},
+       {"DeleteObjects", {{"s3:DeleteObject", K::kObjects}}}}};
+  return ops;
+}
+
+const AwsOperationSet& S3ProvisionOperations() {
+  using K = AwsResourceKind;
+  static const AwsOperationSet ops{"s3-provision",
+                                   "s3",
+                                   {{"HeadBucket", {{"s3:ListBucket", K::kBucket}}},
+                                    {"CreateBucket", {{"s3:CreateBucket", K::kBucket}}}}};
+  return ops;
+}
+
 S3ObjectStore::S3ObjectStore(AwsClient& client, S3Options options, bool path_style)
-    : client_(client), options_(std::move(options)), path_style_(path_style) {}
+    : bound_(client.ForAdapter(S3ObjectStoreOperations())),
+      client_(*bound_),
+      options_(std::move(options)),
+      path_style_(path_style) {}
 
 std::string S3ObjectStore::Url(const std::string& key, const std::string& query) const {
   return S3ObjectUrl(client_.config().endpoint, options_.bucket, path_style_, key, query);
@@ -284,10 +316,10 @@ HttpRequest S3ObjectStore::Request(const std::string& method, const std::string&
   return req;
 }
 
-Result<HttpResponse> S3ObjectStore::Call(HttpRequest request, bool idempotent, const std::string& what,
-                                         bool accept_416) {
-  Result<HttpResponse> r = accept_416 ? client_.CallRest(std::move(request), idempotent, what, {404, 416})
-                                      : client_.CallRest(std::move(request), idempotent, what, {404});
+Result<HttpResponse> S3ObjectStore::Call(std::string_view operation, HttpRequest request, bool idempotent,
+                                         const std::string& what, bool accept_416) {
+  Result<HttpResponse> r = accept_416 ? client_.CallRest(operation, std::move(request), idempotent, what, {404, 416})
+                                      : client_.CallRest(operation, std::move(request), idempotent, what, {404});
   if (r.ok() && r->status == 404) {
     if (AwsErrorCode(*r) == "NoSuchBucket") {
       return Status::InvalidInput(fmt::format("{}: bucket '{}' does not exist", what, options_.bucket));
@@ -337,7 +369,7 @@ Status S3ObjectStore::Upload(const std::string& key, int64_t size, const ReadFn&
   req.SetHeader("Content-Type", "application/octet-stream");
   req.body = std::move(body).value();
   // The signed x-amz-content-sha256 already makes S3 check the payload.
-  return Call(std::move(req), /*idempotent=*/true, "S3 PutObject " + key).status();
+  return Call("PutObject", std::move(req), /*idempotent=*/true, "S3 PutObject " + key).status();
 }
 
 Status S3ObjectStore::MultipartUpload(const std::string& key, int64_t size, const ReadFn& read) {
@@ -348,7 +380,7 @@ Status S3ObjectStore::MultipartUpload(const std::string& key, int64_t size, cons
   // Creating an upload twice only leaves an empty one behind: safe to retry.
   HttpRequest create = Request("POST", key, "uploads");
   create.SetHeader("Content-Type", "application/octet-stream");
-  Result<HttpResponse> created = Call(std::move(create), /*idempotent=*/true, "S3 CreateMultipartUpload " + key);
+  Result<HttpResponse> created = Call("CreateMultipartUpload", std::move(create), /*idempotent=*/true, "S3 CreateMultipartUpload " + key);
   if (!created.ok()) return created.status();
   const std::string upload_id = XmlUnescape(XmlFirst(created->body, "UploadId").value_or(""));
   if (upload_id.empty()) return Status::Unavailable("S3 CreateMultipartUpload " + key + ": answer has no UploadId");
@@ -365,7 +397,7 @@ Status S3ObjectStore::MultipartUpload(const std::string& key, int64_t size, cons
       req.body = std::move(data).value();
       // Re-sending a part number replaces that part: idempotent.
       std::string what = fmt::format("S3 UploadPart {} part {}", key, part_number);
-      Result<HttpResponse> r = Call(std::move(req), /*idempotent=*/true, what);
+      Result<HttpResponse> r = Call("UploadPart", std::move(req), /*idempotent=*/true, what);
       if (!r.ok()) return r.status();
       const std::string* etag = r->FindHeader("etag");
       if (etag == nullptr || etag->empty()) return Status::Unavailable(what + ": answer has no ETag");
@@ -376,7 +408,7 @@ Status S3ObjectStore::MultipartUpload(const std::string& key, int64_t size, cons
     req.SetHeader("Content-Type", "application/xml");
     req.body = std::move(complete);
     const std::string what = "S3 CompleteMultipartUpload " + key;
-    Result<HttpResponse> r = Call(std::move(req), /*idempotent=*/true, what);
+    Result<HttpResponse> r = Call("CompleteMultipartUpload", std::move(req), /*idempotent=*/true, what);
     if (!r.ok()) return r.status();
     if (IsErrorDocument(r->body, "CompleteMultipartUploadResult")) return AwsErrorStatus(what, *r);
     return Status::Ok();
@@ -385,7 +417,7 @@ Status S3ObjectStore::MultipartUpload(const std::string& key, int64_t size, cons
   if (st.ok()) return st;
   // Parts of an abandoned upload are stored (and billed) until aborted.
   HttpRequest abort = Request("DELETE", key, upload_query);
-  Result<HttpResponse> aborted = Call(std::move(abort), /*idempotent=*/true, "S3 AbortMultipartUpload " + key);
+  Result<HttpResponse> aborted = Call("AbortMultipartUpload", std::move(abort), /*idempotent=*/true, "S3 AbortMultipartUpload " + key);
   if (!aborted.ok() && !aborted.status().IsNotFound()) {
     return st.Annotate(fmt::format("upload {} not aborted ({})", upload_id, aborted.status().ToString()));
   }
@@ -394,7 +426,7 @@ Status S3ObjectStore::MultipartUpload(const std::string& key, int64_t size, cons
 
 Result<std::string> S3ObjectStore::Get(const std::string& key) {
   DOCPIPE_RETURN_IF_ERROR(ValidateObjectKey(key));
-  Result<HttpResponse> r = Call(Request("GET", key), /*idempotent=*/true, "S3 GetObject " + key);
+  Result<HttpResponse> r = Call("GetObject", Request("GET", key), /*idempotent=*/true, "S3 GetObject " + key);
   if (!r.ok()) return r.status();
   return std::move(r->body);
 }
@@ -413,7 +445,7 @@ Result<std::string> S3ObjectStore::GetRange(const std::string& key, int64_t offs
   const int64_t last = length > INT64_MAX - offset ? INT64_MAX - 1 : offset + length - 1;
   HttpRequest req = Request("GET", key);
   req.SetHeader("Range", fmt::format("bytes={}-{}", offset, last));
-  Result<HttpResponse> r = Call(std::move(req), /*idempotent=*/true, "S3 GetObject " + key, /*accept_416=*/true);
+  Result<HttpResponse> r = Call("GetObject", std::move(req), /*idempotent=*/true, "S3 GetObject " + key, /*accept_416=*/true);
   if (!r.ok()) return r.status();
   // 416 InvalidRange: the object exists and the offset is at or past its end
   // (or it is empty); the local store answers "" there too.
@@ -427,7 +459,7 @@ Result<std::string> S3ObjectStore::GetRange(const std::string& key, int64_t offs
 Result<ObjectInfo> S3ObjectStore::Head(const std::string& key) {
   DOCPIPE_RETURN_IF_ERROR(ValidateObjectKey(key));
   // A HEAD answer has no body, so a missing bucket reads as NotFound here.
-  Result<HttpResponse> r = Call(Request("HEAD", key), /*idempotent=*/true, "S3 HeadObject " + key);
+  Result<HttpResponse> r = Call("HeadObject", Request("HEAD", key), /*idempotent=*/true, "S3 HeadObject " + key);
   if (!r.ok()) return r.status();
   ObjectInfo info;
   info.key = key;
@@ -450,7 +482,7 @@ Result<std::vector<ObjectInfo>> S3ObjectStore::List(const std::string& prefix) {
     query += fmt::format("encoding-type=url&list-type=2&max-keys={}&prefix={}", options_.max_keys,
                          UriEncode(prefix, false));
     const std::string what = fmt::format("S3 ListObjectsV2 {} page {}", prefix, page_number);
-    Result<HttpResponse> r = Call(Request("GET", "", query), /*idempotent=*/true, what);
+    Result<HttpResponse> r = Call("ListObjectsV2", Request("GET", "", query), /*idempotent=*/true, what);
     if (!r.ok()) return r.status();
     Result<S3ListPage> page = ParseListObjectsV2(r->body);
     if (!page.ok()) return Status::Unavailable(page.status().Annotate(what).message());
@@ -468,7 +500,7 @@ Result<std::vector<ObjectInfo>> S3ObjectStore::List(const std::string& prefix) {
 Status S3ObjectStore::Delete(const std::string& key) {
   DOCPIPE_RETURN_IF_ERROR(ValidateObjectKey(key));
   // S3 answers 204 whether or not the key existed.
-  Result<HttpResponse> r = Call(Request("DELETE", key), /*idempotent=*/true, "S3 DeleteObject " + key);
+  Result<HttpResponse> r = Call("DeleteObject", Request("DELETE", key), /*idempotent=*/true, "S3 DeleteObject " + key);
   if (!r.ok()) return r.status();
   return Status::Ok();
 }
@@ -521,7 +553,7 @@ Status S3ObjectStore::DeleteBatch(const std::vector<std::string>& keys, std::vec
   req.body = std::move(body);
   const std::string what = fmt::format("S3 DeleteObjects ({} keys)", keys.size());
   // Deleting again is harmless: idempotent.
-  Result<HttpResponse> r = Call(std::move(req), /*idempotent=*/true, what);
+  Result<HttpResponse> r = Call("DeleteObjects", std::move(req), /*idempotent=*/true, what);
   if (!r.ok()) return r.status();
   if (IsErrorDocument(r->body, "DeleteResult")) return AwsErrorStatus(what, *r);
   for (std::string_view error : XmlElements(r->body, "Error")) {
@@ -570,7 +602,7 @@ Status S3ObjectStore::Download(const std::string& key, int fd) {
     req.SetHeader("Range", fmt::format("bytes={}-{}", offset, offset + options_.part_size - 1));
     // Later ranges must come from the same object version as the first.
     if (!etag.empty()) req.SetHeader("If-Match", etag);
-    Result<HttpResponse> r = Call(std::move(req), /*idempotent=*/true, what, /*accept_416=*/true);
+    Result<HttpResponse> r = Call("GetObject", std::move(req), /*idempotent=*/true, what, /*accept_416=*/true);
     if (!r.ok()) return r.status();  // 412 PreconditionFailed arrives as Conflict
     if (r->status == 416) {
       if (offset == 0) return Status::Ok();  // an empty object
@@ -618,9 +650,11 @@ Result<ObjectStorePtr> NewS3ObjectStore(AwsClient& client, S3Options options) {
   return ObjectStorePtr(std::make_unique<S3ObjectStore>(client, std::move(options), path_style));
 }
 
-Status ProvisionS3Bucket(AwsClient& client, const std::string& bucket, const std::string& region,
+Status ProvisionS3Bucket(AwsClient& any_client, const std::string& bucket, const std::string& region,
                          bool force_path_style) {
   DOCPIPE_RETURN_IF_ERROR(ValidateBucketName(bucket));
+  std::unique_ptr<AwsClient> bound = any_client.ForAdapter(S3ProvisionOperations());
+  AwsClient& client = *bound;
   S3Options options;
   options.bucket = bucket;
   options.force_path_style = force_path_style;
@@ -632,7 +666,8 @@ Status ProvisionS3Bucket(AwsClient& client, const std::string& bucket, const std
   head.url = url;
   head.timeout_ms = client.config().timeout_ms;
   const std::string head_what = "S3 HeadBucket " + bucket;
-  Result<HttpResponse> found = client.CallRest(std::move(head), /*idempotent=*/true, head_what, {301, 403, 404});
+  Result<HttpResponse> found = client.CallRest("HeadBucket", std::move(head), /*idempotent=*/true, head_what,
+                                                 {301, 403, 404});
   if (!found.ok()) return found.status();
   if (found->status == 301) {
     const std::string* where = found->FindHeader("x-amz-bucket-region");
@@ -658,7 +693,7 @@ Status ProvisionS3Bucket(AwsClient& client, const std::string& bucket, const std
   }
   const std::string create_what = "S3 CreateBucket " + bucket;
   // Retrying is safe: a bucket we created already reads as ours below.
-  Result<HttpResponse> created = client.CallRest(std::move(create), /*idempotent=*/true, create_what, {409});
+  Result<HttpResponse> created = client.CallRest("CreateBucket", std::move(create), /*idempotent=*/true, create_what, {409});
   if (!created.ok()) return created.status();
   if (created->status == 409) {
     const std::string code = AwsErrorCode(*created);

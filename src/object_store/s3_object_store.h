@@ -64,7 +64,8 @@ class S3ObjectStore final : public ObjectStore {
 
   // CallRest, with a 404 for a missing bucket turned into InvalidInput: a
   // misconfigured store must not look like an absent object to callers.
-  Result<HttpResponse> Call(HttpRequest request, bool idempotent, const std::string& what, bool accept_416 = false);
+  Result<HttpResponse> Call(std::string_view operation, HttpRequest request, bool idempotent, const std::string& what,
+                            bool accept_416 = false);
   HttpRequest Request(const std::string& method, const std::string& key, const std::string& query = "") const;
   Status Upload(const std::string& key, int64_t size, const ReadFn& read);
   Status MultipartUpload(const std::string& key, int64_t size, const ReadFn& read);
@@ -73,10 +74,17 @@ class S3ObjectStore final : public ObjectStore {
   // Writes the object to `fd` range by range; Conflict when it changed meanwhile.
   Status Download(const std::string& key, int fd);
 
+  std::unique_ptr<AwsClient> bound_;  // the caller's client bound to S3ObjectStoreOperations()
   AwsClient& client_;
   const S3Options options_;
   const bool path_style_;
 };
+
+//! The operations the store calls (PutObject, the multipart upload, GetObject
+//! with ranges, HeadObject, ListObjectsV2, DeleteObject(s)) and their IAM actions.
+const AwsOperationSet& S3ObjectStoreOperations();
+//! Those of ProvisionS3Bucket (HeadBucket, CreateBucket).
+const AwsOperationSet& S3ProvisionOperations();
 
 //! An S3 store after checking `options` (bucket name, sizes, addressing).
 Result<ObjectStorePtr> NewS3ObjectStore(AwsClient& client, S3Options options);

@@ -343,7 +343,7 @@ ProcessOutcome DocumentProcessor::RunStages(Claim& claim, const QueueMessage& me
     cost_usd += result->cost_usd;
     events_.Audit(claim.Snapshot(), audit_event::kStageCompleted, name, duration, "", result->metrics);
     events_.Count(StageDurationBucketMetric(name, duration), 1);
-    events_.Publish(metric_name::kStageDuration, static_cast<double>(duration), "Milliseconds", {{"Stage", name}});
+    events_.Publish(metric_name::kStageDuration, static_cast<double>(duration), "Milliseconds", {{metric_name::kStageDimension, name}});
   }
 
   heartbeat.Stop();

@@ -70,7 +70,8 @@ Result<nlohmann::json> GetAttributes(AwsClient& sqs, const std::string& queue_ur
 
 class SqsWorkQueue final : public WorkQueue {
  public:
-  SqsWorkQueue(AwsClient& sqs, SqsQueueOptions options) : sqs_(sqs), options_(std::move(options)) {}
+  SqsWorkQueue(AwsClient& sqs, SqsQueueOptions options)
+      : bound_(sqs.ForAdapter(SqsWorkQueueOperations())), sqs_(*bound_), options_(std::move(options)) {}
 
   Status Send(const std::string& body, int64_t delay_ms) override {
     if (delay_ms < 0) return Status::InvalidInput(fmt::format("SQS queue {}: negative delay {}", url(), delay_ms));
@@ -212,6 +213,7 @@ class SqsWorkQueue final : public WorkQueue {
     return Status::Unavailable(fmt::format("SQS ReceiveMessage {}: malformed answer: {}", queue_url, what));
   }
 
+  std::unique_ptr<AwsClient> bound_;  // bound to SqsWorkQueueOperations()
   AwsClient& sqs_;
   const SqsQueueOptions options_;
 };
@@ -246,7 +248,34 @@ Result<WorkQueuePtr> NewSqsWorkQueue(AwsClient& sqs, SqsQueueOptions options) {
   return WorkQueuePtr(std::make_unique<SqsWorkQueue>(sqs, std::move(options)));
 }
 
-Result<std::string> GetSqsQueueUrl(AwsClient& sqs, const std::string& name) {
+namespace {
+AwsOperation QueueOp(const char* name) { return {name, {{std::string("sqs:") + name, AwsResourceKind::kQueue, ""}}}; }
+}  // namespace
+
+const AwsOperationSet& SqsWorkQueueOperations() {
+  // ReceiveMessage and GetQueueAttributes also on the dead-letter queue (PeekDeadLetters, Stats).
+  static const AwsOperationSet ops{"sqs-work-queue",
+                                   "sqs",
+                                   {QueueOp("SendMessage"), QueueOp("ReceiveMessage"),
+                                    QueueOp("ChangeMessageVisibility"), QueueOp("DeleteMessage"),
+                                    QueueOp("GetQueueAttributes")}};
+  return ops;
+}
+
+const AwsOperationSet& SqsQueueLookupOperations() {
+  static const AwsOperationSet ops{"sqs-queue-lookup", "sqs", {QueueOp("GetQueueUrl")}};
+  return ops;
+}
+
+const AwsOperationSet& SqsProvisionOperations() {
+  static const AwsOperationSet ops{
+      "sqs-provision", "sqs", {QueueOp("CreateQueue"), QueueOp("SetQueueAttributes"), QueueOp("GetQueueAttributes")}};
+  return ops;
+}
+
+Result<std::string> GetSqsQueueUrl(AwsClient& any_sqs, const std::string& name) {
+  std::unique_ptr<AwsClient> bound = any_sqs.ForAdapter(SqsQueueLookupOperations());
+  AwsClient& sqs = *bound;
   auto r = sqs.CallJson(Target("GetQueueUrl"), kJsonVersion, {{"QueueName", name}}, /*idempotent=*/true);
   if (!r.ok()) return r.status().Annotate(fmt::format("SQS queue {}", name));
   if (!r->contains("QueueUrl") || !(*r)["QueueUrl"].is_string()) {
@@ -255,8 +284,22 @@ Result<std::string> GetSqsQueueUrl(AwsClient& sqs, const std::string& name) {
   return (*r)["QueueUrl"].get<std::string>();
 }
 
-Status ProvisionSqsQueues(AwsClient& sqs, const std::string& queue_name, const std::string& dlq_name,
+nlohmann::json SqsDeadLetterQueueAttributes() {
+  // SQS attribute values are strings, even numbers and the redrive policy.
+  return {{"MessageRetentionPeriod", std::to_string(kDlqRetentionSeconds)}};
+}
+
+nlohmann::json SqsWorkQueueAttributes(const std::string& dlq_arn, int max_receive_count, int visibility_timeout_s) {
+  nlohmann::json redrive = {{"deadLetterTargetArn", dlq_arn}, {"maxReceiveCount", max_receive_count}};
+  return {{"RedrivePolicy", redrive.dump()},
+          {"VisibilityTimeout", std::to_string(visibility_timeout_s)},
+          {"ReceiveMessageWaitTimeSeconds", std::to_string(kMaxWaitSeconds)}};
+}
+
+Status ProvisionSqsQueues(AwsClient& any_sqs, const std::string& queue_name, const std::string& dlq_name,
                           int max_receive_count, int visibility_timeout_s) {
+  std::unique_ptr<AwsClient> bound = any_sqs.ForAdapter(SqsProvisionOperations());
+  AwsClient& sqs = *bound;
   if (queue_name.empty() || dlq_name.empty() || queue_name == dlq_name) {
     return Status::InvalidInput("SQS provisioning needs two distinct queue names");
   }
@@ -266,8 +309,7 @@ Status ProvisionSqsQueues(AwsClient& sqs, const std::string& queue_name, const s
   if (visibility_timeout_s < 0 || visibility_timeout_s > kMaxVisibilitySeconds) {
     return Status::InvalidInput(fmt::format("SQS VisibilityTimeout must be 0..43200 s, not {}", visibility_timeout_s));
   }
-  // SQS attribute values are strings, even numbers and the redrive policy.
-  auto dlq_url = CreateOrUpdateQueue(sqs, dlq_name, {{"MessageRetentionPeriod", std::to_string(kDlqRetentionSeconds)}});
+  auto dlq_url = CreateOrUpdateQueue(sqs, dlq_name, SqsDeadLetterQueueAttributes());
   if (!dlq_url.ok()) return dlq_url.status().Annotate("provisioning the dead-letter queue " + dlq_name);
   auto arn_answer = GetAttributes(sqs, *dlq_url, {"QueueArn"});
   if (!arn_answer.ok()) return arn_answer.status().Annotate("provisioning the dead-letter queue " + dlq_name);
@@ -275,11 +317,8 @@ Status ProvisionSqsQueues(AwsClient& sqs, const std::string& queue_name, const s
   if (!attrs.is_object() || !attrs.contains("QueueArn") || !attrs["QueueArn"].is_string()) {
     return Status::Unavailable(fmt::format("SQS GetQueueAttributes {}: no QueueArn in the answer", *dlq_url));
   }
-  nlohmann::json redrive = {{"deadLetterTargetArn", attrs["QueueArn"]}, {"maxReceiveCount", max_receive_count}};
-  auto url = CreateOrUpdateQueue(sqs, queue_name,
-                                 {{"RedrivePolicy", redrive.dump()},
-                                  {"VisibilityTimeout", std::to_string(visibility_timeout_s)},
-                                  {"ReceiveMessageWaitTimeSeconds", std::to_string(kMaxWaitSeconds)}});
+  auto url = CreateOrUpdateQueue(
+      sqs, queue_name, SqsWorkQueueAttributes(attrs["QueueArn"].get<std::string>(), max_receive_count, visibility_timeout_s));
   if (!url.ok()) return url.status().Annotate("provisioning the work queue " + queue_name);
   return Status::Ok();
 }

@@ -24,6 +24,12 @@ struct SqsQueueOptions {
 //  - ChangeVisibility: ceil(visibility_ms / 1000), same cap.
 Result<WorkQueuePtr> NewSqsWorkQueue(AwsClient& sqs, SqsQueueOptions options);
 
+// The operations the queue adapter calls; those of GetSqsQueueUrl; those of
+// ProvisionSqsQueues (besides GetSqsQueueUrl's). See aws/aws_operations.h.
+const AwsOperationSet& SqsWorkQueueOperations();
+const AwsOperationSet& SqsQueueLookupOperations();
+const AwsOperationSet& SqsProvisionOperations();
+
 // The URL of the queue called `name`; NotFound when there is none.
 Result<std::string> GetSqsQueueUrl(AwsClient& sqs, const std::string& name);
 
@@ -33,6 +39,11 @@ Result<std::string> GetSqsQueueUrl(AwsClient& sqs, const std::string& name);
 // messages for `visibility_timeout_s` (0..43200) by default and long-polls
 // 20 s by default. Idempotent: an existing queue with other attributes is
 // updated with SetQueueAttributes.
+// The attributes ProvisionSqsQueues gives the dead-letter queue and the work
+// queue (kept as data so they can be compared with the CloudFormation template).
+nlohmann::json SqsDeadLetterQueueAttributes();
+nlohmann::json SqsWorkQueueAttributes(const std::string& dlq_arn, int max_receive_count, int visibility_timeout_s);
+
 Status ProvisionSqsQueues(AwsClient& sqs, const std::string& queue_name, const std::string& dlq_name,
                           int max_receive_count, int visibility_timeout_s);
 

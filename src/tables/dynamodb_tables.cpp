@@ -146,7 +146,7 @@ Result<ControlRecord> ParseControlItem(const json& item, const std::string& what
 class DynamoDbControlTable final : public ControlTable {
  public:
   DynamoDbControlTable(AwsClient& client, std::string table, DynamoDbTableOptions options)
-      : client_(client), table_(std::move(table)), options_(options) {}
+      : bound_(client.ForAdapter(DynamoDbControlTableOperations())), client_(*bound_), table_(std::move(table)), options_(options) {}
 
   Status Create(ControlRecord& record) override {
     ControlRecord stored = record;
@@ -327,6 +327,7 @@ class DynamoDbControlTable final : public ControlTable {
     return JsonToItem(j);
   }
 
+  std::unique_ptr<AwsClient> bound_;  // bound to the adapter's declared operations
   AwsClient& client_;
   const std::string table_;
   const DynamoDbTableOptions options_;
@@ -338,7 +339,7 @@ class DynamoDbControlTable final : public ControlTable {
 class DynamoDbAuditLog final : public AuditLog {
  public:
   DynamoDbAuditLog(AwsClient& client, std::string table, DynamoDbTableOptions options)
-      : client_(client), table_(std::move(table)), options_(options) {
+      : bound_(client.ForAdapter(DynamoDbAuditLogOperations())), client_(*bound_), table_(std::move(table)), options_(options) {
     std::random_device rd;
     next_suffix_ = static_cast<uint32_t>(rd());
   }
@@ -415,6 +416,7 @@ class DynamoDbAuditLog final : public AuditLog {
     return next_suffix_++;
   }
 
+  std::unique_ptr<AwsClient> bound_;  // bound to the adapter's declared operations
   AwsClient& client_;
   const std::string table_;
   const DynamoDbTableOptions options_;
@@ -428,7 +430,7 @@ class DynamoDbAuditLog final : public AuditLog {
 class DynamoDbMetricsTable final : public MetricsTable {
  public:
   DynamoDbMetricsTable(AwsClient& client, std::string table, DynamoDbTableOptions options)
-      : client_(client), table_(std::move(table)), options_(options) {}
+      : bound_(client.ForAdapter(DynamoDbMetricsTableOperations())), client_(*bound_), table_(std::move(table)), options_(options) {}
 
   Status Add(const std::string& date, const std::string& metric, double delta) override {
     if (date.empty() || metric.empty()) return Status::InvalidInput("metric needs a date and a name");
@@ -477,6 +479,7 @@ class DynamoDbMetricsTable final : public MetricsTable {
   }
 
  private:
+  std::unique_ptr<AwsClient> bound_;  // bound to the adapter's declared operations
   AwsClient& client_;
   const std::string table_;
   const DynamoDbTableOptions options_;
@@ -737,6 +740,50 @@ Result<json> ItemToJson(const json& item) {
 }
 
 // ---------------------------------------------------------------------------
+// Declared operations (aws/aws_operations.h)
+
+namespace {
+AwsOperation Op(const char* name, std::vector<AwsPermission> permissions) { return {name, std::move(permissions)}; }
+AwsPermission OnTable(const char* name) { return {std::string("dynamodb:") + name, AwsResourceKind::kTable, ""}; }
+}  // namespace
+
+const AwsOperationSet& DynamoDbControlTableOperations() {
+  // List(status) queries the status-updated-index: Query also on the indexes.
+  static const AwsOperationSet ops{
+      "dynamodb-control-table",
+      "dynamodb",
+      {Op("PutItem", {OnTable("PutItem")}), Op("GetItem", {OnTable("GetItem")}),
+       Op("UpdateItem", {OnTable("UpdateItem")}), Op("DeleteItem", {OnTable("DeleteItem")}),
+       Op("Scan", {OnTable("Scan")}),
+       Op("Query", {OnTable("Query"), {"dynamodb:Query", AwsResourceKind::kTableIndexes, ""}})}};
+  return ops;
+}
+
+const AwsOperationSet& DynamoDbAuditLogOperations() {
+  static const AwsOperationSet ops{
+      "dynamodb-audit-log", "dynamodb", {Op("PutItem", {OnTable("PutItem")}), Op("Query", {OnTable("Query")})}};
+  return ops;
+}
+
+const AwsOperationSet& DynamoDbMetricsTableOperations() {
+  static const AwsOperationSet ops{"dynamodb-metrics-table",
+                                   "dynamodb",
+                                   {Op("UpdateItem", {OnTable("UpdateItem")}), Op("Query", {OnTable("Query")}),
+                                    Op("Scan", {OnTable("Scan")})}};
+  return ops;
+}
+
+const AwsOperationSet& DynamoDbProvisionOperations() {
+  static const AwsOperationSet ops{"dynamodb-provision",
+                                   "dynamodb",
+                                   {Op("DescribeTable", {OnTable("DescribeTable")}),
+                                    Op("CreateTable", {OnTable("CreateTable")}),
+                                    Op("DescribeTimeToLive", {OnTable("DescribeTimeToLive")}),
+                                    Op("UpdateTimeToLive", {OnTable("UpdateTimeToLive")})}};
+  return ops;
+}
+
+// ---------------------------------------------------------------------------
 
 ControlTablePtr NewDynamoDbControlTable(AwsClient& client, std::string table, DynamoDbTableOptions options) {
   return std::make_unique<DynamoDbControlTable>(client, std::move(table), options);
@@ -768,7 +815,9 @@ std::map<std::string, std::string> DynamoDbTimeToLiveAttributes(const DynamoDbTa
   return {{names.control, kTtlAttribute}, {names.audit, kTtlAttribute}};
 }
 
-Status ProvisionDynamoDbTables(AwsClient& client, const DynamoDbTableNames& names, int64_t wait_ms) {
+Status ProvisionDynamoDbTables(AwsClient& any_client, const DynamoDbTableNames& names, int64_t wait_ms) {
+  std::unique_ptr<AwsClient> bound = any_client.ForAdapter(DynamoDbProvisionOperations());
+  AwsClient& client = *bound;
   const auto ttl = DynamoDbTimeToLiveAttributes(names);
   for (const json& request : DynamoDbCreateTableRequests(names)) {
     const std::string name = request.at("TableName").get<std::string>();

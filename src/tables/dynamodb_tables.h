@@ -47,6 +47,12 @@ AuditLogPtr NewDynamoDbAuditLog(AwsClient& client, std::string table, DynamoDbTa
 MetricsTablePtr NewDynamoDbMetricsTable(AwsClient& client, std::string table,
                                         DynamoDbTableOptions options = {});
 
+// The operations each adapter calls, with their IAM actions (aws/aws_operations.h).
+const AwsOperationSet& DynamoDbControlTableOperations();
+const AwsOperationSet& DynamoDbAuditLogOperations();
+const AwsOperationSet& DynamoDbMetricsTableOperations();
+const AwsOperationSet& DynamoDbProvisionOperations();  // ProvisionDynamoDbTables
+
 // CreateTable request bodies (control, audit, metrics), kept as data so they
 // can be compared with the CloudFormation template.
 std::vector<nlohmann::json> DynamoDbCreateTableRequests(const DynamoDbTableNames& names);

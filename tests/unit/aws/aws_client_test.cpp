@@ -33,15 +33,29 @@ class ScriptedHttp final : public HttpClient {
   std::vector<HttpRequest> requests;
 };
 
+// The operations the tests below call.
+const AwsOperationSet& TestOperations() {
+  static const AwsOperationSet ops{"test-adapter",
+                                   "dynamodb",
+                                   {{"GetItem", {{"dynamodb:GetItem", AwsResourceKind::kTable, ""}}},
+                                    {"Y", {}},
+                                    {"Add", {}},
+                                    {"HeadObject", {}}}};
+  return ops;
+}
+
 class AwsClientTest : public ::testing::Test {
  protected:
-  AwsClient Client(int max_attempts = 3) {
+  static AwsServiceConfig Config(int max_attempts) {
     AwsServiceConfig c;
     c.region = "eu-west-1";
     c.signing_name = "dynamodb";
     c.endpoint = "http://127.0.0.1:9";
     c.max_attempts = max_attempts;
-    return AwsClient(c, http_, *creds_, clock_, quota_);
+    return c;
+  }
+  AwsClient Client(int max_attempts = 3) {
+    return AwsClient(Config(max_attempts), http_, *creds_, clock_, quota_, &TestOperations());
   }
   ScriptedHttp http_;
   CredentialsProviderPtr creds_ = NewStaticCredentialsProvider({"AKIDTEST", "secret", "token", 0});
@@ -149,9 +163,48 @@ TEST_F(AwsClientTest, RestAcceptsListedStatuses) {
   HttpRequest req;
   req.method = "HEAD";
   req.url = "http://127.0.0.1:9/b/k";
-  Result<HttpResponse> r = client.CallRest(req, true, "S3 HeadObject", {404});
+  Result<HttpResponse> r = client.CallRest("HeadObject", req, true, "S3 HeadObject", {404});
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->status, 404);
+}
+
+TEST_F(AwsClientTest, UndeclaredOperationIsRefusedBeforeAnyRequest) {
+  AwsClient client = Client();
+  Result<nlohmann::json> r = client.CallJson("DynamoDB_20120810.DeleteTable", "1.0", {}, true);
+  ASSERT_EQ(r.status().code(), Status::Code::kInternal);
+  EXPECT_NE(r.status().message().find("DeleteTable"), std::string::npos) << r.status().message();
+  EXPECT_NE(r.status().message().find("test-adapter"), std::string::npos) << r.status().message();
+  HttpRequest req;
+  req.method = "GET";
+  req.url = "http://127.0.0.1:9/b/k";
+  EXPECT_EQ(client.CallRest("GetObject", req, true, "S3 GetObject").status().code(), Status::Code::kInternal);
+  EXPECT_TRUE(http_.requests.empty());
+}
+
+TEST_F(AwsClientTest, UnboundClientOnlyHandsOutBoundOnes) {
+  AwsClient root(Config(3), http_, *creds_, clock_, quota_);
+  EXPECT_EQ(root.CallJson("DynamoDB_20120810.GetItem", "1.0", {}, true).status().code(), Status::Code::kInternal);
+  std::unique_ptr<AwsClient> bound = root.ForAdapter(TestOperations());
+  EXPECT_TRUE(bound->CallJson("DynamoDB_20120810.GetItem", "1.0", {}, true).ok());
+  EXPECT_EQ(http_.requests.size(), 1u);
+}
+
+TEST_F(AwsClientTest, OperationsOfAnotherServiceAreRefused) {
+  AwsServiceConfig sqs = Config(3);
+  sqs.signing_name = "sqs";
+  AwsClient client(sqs, http_, *creds_, clock_, quota_, &TestOperations());
+  EXPECT_EQ(client.CallJson("AmazonSQS.GetItem", "1.0", {}, true).status().code(), Status::Code::kInternal);
+}
+
+TEST_F(AwsClientTest, ScopeNarrowsTheDeclaredOperations) {
+  auto scope = std::make_shared<AwsCallScope>(AwsCallScope{"reader", {"test-adapter/GetItem"}});
+  AwsClient root(Config(3), http_, *creds_, clock_, quota_, nullptr, scope);
+  std::unique_ptr<AwsClient> bound = root.ForAdapter(TestOperations());
+  EXPECT_TRUE(bound->CallJson("DynamoDB_20120810.GetItem", "1.0", {}, true).ok());
+  Result<nlohmann::json> r = bound->CallJson("X.Add", "1.0", {}, false);
+  ASSERT_EQ(r.status().code(), Status::Code::kInternal);
+  EXPECT_NE(r.status().message().find("role reader"), std::string::npos) << r.status().message();
+  EXPECT_EQ(http_.requests.size(), 1u);
 }
 
 TEST(AwsErrorTest, CodesFromEveryProtocolMapToStatuses) {
