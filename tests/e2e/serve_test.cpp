@@ -257,20 +257,13 @@ TEST(ServeAwsTest, ServesTheAwsBackendWithATokenFromSecretsManager) {
   ASSERT_EQ(ingest.exit_code, 0) << ingest.err;
   // A token in Secrets Manager (JSON form), and two messages waiting in the queue.
   ProcessResult boto = RunBoto3(*moto,
-                                "import boto3, json, os
-"
-                                "arn = boto3.client('secretsmanager').create_secret(Name=os.environ['P'] + '-token',
-"
-                                "    SecretString=json.dumps({'DOCPIPE_API_TOKEN': '" + std::string(kToken) + "'}))['ARN']
-"
-                                "sqs = boto3.client('sqs')
-"
-                                "url = sqs.get_queue_url(QueueName=os.environ['P'] + '-work')['QueueUrl']
-"
-                                "for i in range(2): sqs.send_message(QueueUrl=url, MessageBody='{}')
-"
-                                "print(arn)
-",
+                                "import boto3, json, os\n"
+                                "arn = boto3.client('secretsmanager').create_secret(Name=os.environ['P'] + '-token',\n"
+                                "    SecretString=json.dumps({'DOCPIPE_API_TOKEN': '" + std::string(kToken) + "'}))['ARN']\n"
+                                "sqs = boto3.client('sqs')\n"
+                                "url = sqs.get_queue_url(QueueName=os.environ['P'] + '-work')['QueueUrl']\n"
+                                "for i in range(2): sqs.send_message(QueueUrl=url, MessageBody='{}')\n"
+                                "print(arn)\n",
                                 {{"P", prefix}});
   ASSERT_EQ(boto.exit_code, 0) << boto.err;
   std::string arn = boto.out.substr(0, boto.out.find('\n'));
