@@ -206,6 +206,21 @@ TEST_F(ServeTest, NeedsATokenUnlessToldOtherwise) {
   EXPECT_NE(down.err.find("unhealthy"), std::string::npos);
 }
 
+TEST_F(ServeTest, OnceRunsTheHeadDutiesAndPrintsWhatTheyDid) {
+  WriteDoc("pump.md", ManualText("pump"));
+  ASSERT_EQ(Docpipe({"ingest", Docs()}).exit_code, 0);
+  ProcessResult once = Docpipe({"serve", "--once"});  // no token needed: no HTTP
+  ASSERT_EQ(once.exit_code, 0) << once.err;
+  nlohmann::json report = nlohmann::json::parse(once.out);
+  EXPECT_EQ(report["requeue"]["stuck"], 0);
+  EXPECT_EQ(report["rollup"]["figures"]["head_documents_completed"], 1);
+  EXPECT_EQ(report["rollup"]["figures"]["head_document_latency_count"], 1);
+  // The figures land in today's metrics row; the workers' own figures stay.
+  nlohmann::json metrics = DocpipeJson({"metrics", "--json"});
+  ASSERT_EQ(metrics.size(), 1u);
+  EXPECT_EQ(metrics[0]["documents_completed"], 1);
+}
+
 TEST_F(ServeTest, WorkerHeartbeatFileFeedsTheHealthCheck) {
   const std::string beat = dir_.Join("worker.alive");
   ChildProcess worker(Argv({"worker", "--health-file", beat}));
