@@ -74,6 +74,10 @@ AwsClients& Runtime::Aws(const Environment& env) {
   return *aws_;
 }
 
+Result<std::string> Runtime::ApiKey(const std::string& name, const Environment& env) {
+  return ResolveApiKey(name, env, *Aws(env).secrets);
+}
+
 Status Runtime::OpenAwsAdapters(const Environment& env) {
   const AwsSettings& a = config_.aws;
   AwsClients& aws = Aws(env);

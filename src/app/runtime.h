@@ -38,6 +38,9 @@ class Runtime {
   ProcessorOptions processor_options() const;
   Embedder& embedder() { return *embedder_; }
   VectorIndex& index() { return *index_; }
+  //! A secret by its variable name (ResolveApiKey: `name` in the
+  //! environment, else the Secrets Manager secret named by `name`_SECRET_ARN).
+  Result<std::string> ApiKey(const std::string& name, const Environment& env);
 
   //! Use Open(); public only so it can be built with make_unique.
   explicit Runtime(Config config) : config_(std::move(config)) {}

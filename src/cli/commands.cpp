@@ -11,7 +11,9 @@
 
 #include <fmt/format.h>
 
+#include "app/document_queries.h"
 #include "cli/file_walk.h"
+#include "cli/health_command.h"
 #include "extract/extractor_registry.h"
 #include "pipeline/document_deleter.h"
 #include "pipeline/metrics.h"
@@ -22,12 +24,7 @@
 namespace docpipe {
 namespace {
 
-struct Tracked {
-  std::string document_id;
-  std::string version;
-  std::string source_key;
-  std::string outcome;  // registration outcome
-};
+using Tracked = TrackedDocument;
 
 bool IsTerminal(DocStatus s) {
   return s == DocStatus::kCompleted || s == DocStatus::kFailed || s == DocStatus::kSuperseded;
@@ -125,39 +122,11 @@ std::vector<ControlRecord> ProcessUntilDone(Runtime& rt, const std::vector<Track
 
 int Summarize(const std::vector<Tracked>& tracked, const std::vector<ControlRecord>& records,
               const std::vector<std::string>& skipped_files, int64_t elapsed_ms, bool interrupted, bool json) {
-  int completed = 0, failed = 0, unfinished = 0, duplicates = 0;
-  int64_t pages = 0, chunks = 0;
-  nlohmann::json docs = nlohmann::json::array();
-  for (size_t i = 0; i < tracked.size(); ++i) {
-    const ControlRecord& r = records[i];
-    if (tracked[i].outcome == "duplicate") ++duplicates;
-    switch (r.status) {
-      case DocStatus::kCompleted: ++completed; break;
-      case DocStatus::kFailed: ++failed; break;
-      default: ++unfinished; break;
-    }
-    pages += r.page_count;
-    chunks += r.chunk_count;
-    nlohmann::json d = {{"document_id", tracked[i].document_id},
-                        {"processing_version", tracked[i].version},
-                        {"source_key", tracked[i].source_key},
-                        {"registration", tracked[i].outcome},
-                        {"status", DocStatusName(r.status)},
-                        {"pages", r.page_count},
-                        {"chunks", r.chunk_count},
-                        {"retry_count", r.retry_count}};
-    if (r.status == DocStatus::kFailed) {
-      d["error"] = r.last_error;
-      d["error_stage"] = r.error_stage;
-    }
-    docs.push_back(std::move(d));
-  }
+  RunSummary summary = SummarizeRun(tracked, records, skipped_files, elapsed_ms, interrupted);
+  const int completed = summary.completed, failed = summary.failed, unfinished = summary.unfinished;
+  const int64_t pages = summary.json["pages"], chunks = summary.json["chunks"];
   if (json) {
-    nlohmann::json out = {{"documents", docs},     {"total", tracked.size()}, {"completed", completed},
-                          {"failed", failed},       {"unfinished", unfinished}, {"duplicates", duplicates},
-                          {"pages", pages},         {"chunks", chunks},       {"elapsed_ms", elapsed_ms},
-                          {"interrupted", interrupted}, {"skipped_files", skipped_files}};
-    std::cout << out.dump(2) << "\n";
+    std::cout << summary.json.dump(2) << "\n";
   } else {
     for (size_t i = 0; i < tracked.size(); ++i) {
       const ControlRecord& r = records[i];
@@ -223,8 +192,11 @@ int RunWorker(Runtime& rt, const WorkerOptions& options, const ShutdownSignal& s
   // Queue statistics cost a request on SQS: look once a second, not per loop.
   constexpr auto kStatsEvery = std::chrono::seconds(1);
   constexpr auto kSweepEvery = std::chrono::seconds(30);
+  constexpr auto kTouchEvery = std::chrono::seconds(1);
   auto next_stats = Clock::now();
   auto next_sweep = Clock::now();
+  auto next_touch = Clock::now();
+  bool touch_failed = false;
   int seen_signals = 0;
   int64_t empty_polls_at_idle = -1;  // EmptyPolls() when the queue was first seen empty
   for (;;) {
@@ -235,6 +207,12 @@ int RunWorker(Runtime& rt, const WorkerOptions& options, const ShutdownSignal& s
       if (signals == 1) pool.StopReceiving(); else pool.Cancel();
     }
     if (seen_signals > 0 && pool.Busy() == 0) break;
+    if (!options.health_file.empty() && Clock::now() >= next_touch) {
+      next_touch = Clock::now() + kTouchEvery;
+      Status touched = TouchHealthFile(options.health_file);
+      if (!touched.ok() && !touch_failed) sv.logger.Warn("health_file_touch_failed", {{"error", touched.ToString()}});
+      touch_failed = !touched.ok();
+    }
     if (Clock::now() >= next_sweep) {
       SweepDeadLetters(sv, rt.events());
       next_sweep = Clock::now() + kSweepEvery;
@@ -260,47 +238,16 @@ int RunWorker(Runtime& rt, const WorkerOptions& options, const ShutdownSignal& s
   return seen_signals > 0 ? kExitInterrupted : kExitOk;
 }
 
-namespace {
-
-std::vector<ControlRecord> LatestPerDocument(std::vector<ControlRecord> all) {
-  std::map<std::string, ControlRecord> latest;
-  for (ControlRecord& r : all) {
-    auto it = latest.find(r.document_id);
-    if (it == latest.end() || it->second.processing_version < r.processing_version) latest[r.document_id] = std::move(r);
-  }
-  std::vector<ControlRecord> out;
-  for (auto& [id, r] : latest) out.push_back(std::move(r));
-  return out;
-}
-
-}  // namespace
-
 int RunStatus(Runtime& rt, const StatusOptions& o) {
-  std::optional<DocStatus> filter;
-  if (!o.status.empty()) {
-    filter = ParseDocStatus(o.status);
-    if (!filter) {
-      std::cerr << "docpipe status: unknown status '" << o.status
-                << "' (PENDING, IN_PROGRESS, COMPLETED, FAILED, SUPERSEDED)\n";
-      return kExitUsage;
-    }
+  Result<std::vector<ControlRecord>> got =
+      QueryStatus(rt.services().control, {o.document_id, o.status, o.all_versions});
+  if (!got.ok()) {
+    const Status& st = got.status();
+    const bool ours = st.code() == Status::Code::kInvalidInput || st.IsNotFound();
+    std::cerr << "docpipe status: " << (ours ? st.message() : st.ToString()) << "\n";
+    return st.code() == Status::Code::kInvalidInput ? kExitUsage : kExitFailed;
   }
-  Result<std::vector<ControlRecord>> recs = o.document_id.empty()
-                                                ? rt.services().control.List(std::nullopt, 1 << 30)
-                                                : rt.services().control.ListVersions(o.document_id);
-  if (!recs.ok()) {
-    std::cerr << "docpipe status: " << recs.status().ToString() << "\n";
-    return kExitFailed;
-  }
-  if (!o.document_id.empty() && recs->empty()) {
-    std::cerr << "docpipe status: no document with id '" << o.document_id << "'\n";
-    return kExitFailed;
-  }
-  std::vector<ControlRecord> shown = o.all_versions || !o.document_id.empty() ? std::move(*recs)
-                                                                             : LatestPerDocument(std::move(*recs));
-  if (filter) {
-    std::erase_if(shown, [&](const ControlRecord& r) { return r.status != *filter; });
-  }
+  const std::vector<ControlRecord>& shown = *got;
   if (o.json) {
     nlohmann::json arr = nlohmann::json::array();
     for (const ControlRecord& r : shown) arr.push_back(ToJson(r));
@@ -322,13 +269,10 @@ int RunStatus(Runtime& rt, const StatusOptions& o) {
 }
 
 int RunAudit(Runtime& rt, const std::string& document_id, bool json) {
-  Result<std::vector<AuditEvent>> events = rt.services().audit.List(document_id);
+  Result<std::vector<AuditEvent>> events = QueryAudit(rt.services().audit, document_id);
   if (!events.ok()) {
-    std::cerr << "docpipe audit: " << events.status().ToString() << "\n";
-    return kExitFailed;
-  }
-  if (events->empty()) {
-    std::cerr << "docpipe audit: no events for document '" << document_id << "'\n";
+    const Status& st = events.status();
+    std::cerr << "docpipe audit: " << (st.IsNotFound() ? st.message() : st.ToString()) << "\n";
     return kExitFailed;
   }
   if (json) {
@@ -362,51 +306,49 @@ int RunRetry(Runtime& rt, const RetryOptions& o, const ShutdownSignal& signal) {
     }
   }
   int problems = 0;
-  for (const std::string& id : o.document_ids) {
-    Result<ControlRecord> latest = sv.control.GetLatest(id);
-    if (!latest.ok()) {
-      std::cerr << "docpipe retry: " << id << ": " << (latest.status().IsNotFound() ? "no such document" : latest.status().ToString()) << "\n";
-      ++problems;
-      continue;
-    }
-    if (latest->status != DocStatus::kFailed) {
-      std::cerr << "docpipe retry: " << id << ": not failed (status " << DocStatusName(latest->status)
-                << "); nothing to retry\n";
-      continue;
-    }
-    targets.push_back(std::move(*latest));
-  }
   std::vector<Tracked> tracked;
+  auto track = [&](const ControlRecord& r) {
+    tracked.push_back({r.document_id, r.processing_version, r.source_key, "retry"});
+  };
   for (ControlRecord& r : targets) {
-    std::string failed_stage = r.error_stage;
-    r.status = DocStatus::kPending;
-    r.retry_count = 0;
-    r.next_attempt_at = 0;
-    r.lease_owner.clear();
-    r.lease_expires_at = 0;
-    if (auto it = r.stage_status.find(failed_stage); it != r.stage_status.end()) it->second.status = "PENDING";
-    r.updated_at = sv.clock.NowMs();
-    Status st = sv.control.Update(r);
+    Status st = RequeueFailed(sv, rt.events(), r, "docpipe retry");
     if (!st.ok()) {
       std::cerr << "docpipe retry: " << r.document_id << ": " << st.ToString() << "\n";
       ++problems;
       continue;
     }
-    rt.events().Audit(r, audit_event::kRetryScheduled, failed_stage, 0, "", {{"requested_by", "docpipe retry"}});
-    st = sv.queue.Send(WorkMessageBody(r.document_id, r.processing_version), 0);
-    if (!st.ok()) {
-      std::cerr << "docpipe retry: " << r.document_id << ": cannot enqueue: " << st.ToString() << "\n";
+    track(r);
+  }
+  for (const std::string& id : o.document_ids) {
+    Result<ControlRecord> requeued = RequeueDocument(sv, rt.events(), id, "docpipe retry");
+    if (requeued.ok()) {
+      track(*requeued);
+    } else if (requeued.status().IsNotFound()) {
+      std::cerr << "docpipe retry: " << id << ": no such document\n";
       ++problems;
-      continue;
+    } else if (requeued.status().IsConflict()) {
+      std::cerr << "docpipe retry: " << id << ": " << requeued.status().message() << "; nothing to retry\n";
+    } else {
+      std::cerr << "docpipe retry: " << id << ": " << requeued.status().ToString() << "\n";
+      ++problems;
     }
-    tracked.push_back({r.document_id, r.processing_version, r.source_key, "retry"});
   }
   if (tracked.empty()) {
     if (!o.json) std::cout << "nothing to retry\n";
     return problems > 0 ? kExitFailed : kExitOk;
   }
   if (!o.wait) {
-    for (const Tracked& t : tracked) std::cout << "requeued " << t.document_id << " " << t.version << "\n";
+    if (o.json) {
+      // The same summary as a waiting retry, taken as requeued (PENDING).
+      std::vector<ControlRecord> records;
+      for (const Tracked& t : tracked) {
+        Result<ControlRecord> r = sv.control.Get(t.document_id, t.version);
+        records.push_back(r.ok() ? std::move(*r) : ControlRecord{});
+      }
+      std::cout << SummarizeRun(tracked, records, {}, 0, false).json.dump(2) << "\n";
+    } else {
+      for (const Tracked& t : tracked) std::cout << "requeued " << t.document_id << " " << t.version << "\n";
+    }
     return problems > 0 ? kExitFailed : kExitOk;
   }
   auto start = std::chrono::steady_clock::now();
@@ -467,24 +409,7 @@ int RunSearchCommand(Runtime& rt, const SearchCommandOptions& o) {
     return results.status().code() == Status::Code::kInvalidInput ? kExitUsage : kExitFailed;
   }
   if (o.json) {
-    nlohmann::json arr = nlohmann::json::array();
-    for (const SearchResult& r : *results) {
-      const IndexedChunk& c = r.hit.chunk;
-      arr.push_back({{"rank", r.rank},
-                     {"score", r.hit.score},
-                     {"document_id", c.document_id},
-                     {"processing_version", c.processing_version},
-                     {"source_key", c.source_key},
-                     {"chunk_id", c.chunk_id},
-                     {"page_start", c.page_start},
-                     {"page_end", c.page_end},
-                     {"breadcrumbs", c.breadcrumbs},
-                     {"type", c.type},
-                     {"vector_rank", r.hit.vector_rank},
-                     {"keyword_rank", r.hit.keyword_rank},
-                     {"text", c.text}});
-    }
-    std::cout << arr.dump(2) << "\n";
+    std::cout << SearchResultsJson(*results).dump(2) << "\n";
     return kExitOk;
   }
   if (results->empty()) {

@@ -27,6 +27,7 @@ int RunIngest(Runtime& rt, const IngestOptions& options, const ShutdownSignal& s
 
 struct WorkerOptions {
   bool drain = false;
+  std::string health_file;  // touched about once a second while the worker runs ("" = none)
 };
 int RunWorker(Runtime& rt, const WorkerOptions& options, const ShutdownSignal& signal);
 

@@ -7,8 +7,10 @@
 
 #include "app/runtime.h"
 #include "cli/commands.h"
+#include "cli/health_command.h"
 #include "cli/lambda_command.h"
 #include "cli/provision_command.h"
+#include "cli/serve_command.h"
 #include "cli/tokenize_command.h"
 #include "config/config.h"
 
@@ -55,6 +57,8 @@ int main(int argc, char** argv) {
   CLI::App* worker_cmd = app.add_subcommand("worker", "process queued documents until stopped");
   worker_cmd->add_flag("--drain", worker.drain, "exit once the queue is empty");
   worker_cmd->add_option("--concurrency,--workers", workers, "worker threads")->check(CLI::Range(1, 256));
+  worker_cmd->add_option("--health-file", worker.health_file,
+                         "touch this file about once a second while running (for `docpipe health --file`)");
 
   StatusOptions status;
   CLI::App* status_cmd = app.add_subcommand("status", "show control records (latest version of each document)");
@@ -114,6 +118,32 @@ int main(int argc, char** argv) {
   lambda_cmd->add_option("--max-invocations", lambda.max_invocations, "stop after N invocations (tests)")
       ->check(CLI::Range(0, 1 << 30));
 
+  ServeOptions serve;
+  std::string serve_bind;
+  int serve_port = -1;
+  int64_t head_interval_s = 0;
+  CLI::App* serve_cmd = app.add_subcommand("serve", "the head service: HTTP API, stuck-lease requeue, daily rollup");
+  serve_cmd->add_option("--bind", serve_bind, "listen address (default 127.0.0.1, also DOCPIPE_API_BIND)");
+  serve_cmd->add_option("--port", serve_port, "listen port (default 8265, also DOCPIPE_API_PORT; 0 = any free port)")
+      ->check(CLI::Range(0, 65535));
+  serve_cmd->add_option("--head-interval", head_interval_s,
+                        "seconds between runs of the head duties (default 60, also DOCPIPE_HEAD_INTERVAL_SECONDS)")
+      ->check(CLI::Range(int64_t{1}, int64_t{86400}));
+  serve_cmd->add_flag("--insecure-no-auth", serve.insecure_no_auth,
+                      "serve without a bearer token when none is configured (never in production)");
+  serve_cmd->add_flag("--once", serve.once, "run the head duties once, print a JSON report and exit (no HTTP)");
+
+  HealthOptions health;
+  CLI::App* health_cmd = app.add_subcommand("health", "container health check: the head's /healthz, or a worker's heartbeat file");
+  health_cmd->add_option("--url", health.url, "GET this URL; healthy on HTTP 200 (default http://127.0.0.1:8265/healthz)");
+  health_cmd->add_option("--timeout-seconds", health.timeout_seconds, "for --url (default 3)")
+      ->check(CLI::Range(int64_t{1}, int64_t{300}));
+  CLI::Option* health_file = health_cmd->add_option("--file", health.file, "check this heartbeat file (worker --health-file) instead");
+  health_cmd->add_option("--max-age-seconds", health.max_age_seconds, "for --file: healthy when touched this recently (default 60)")
+      ->check(CLI::Range(int64_t{1}, int64_t{86400}))
+      ->needs(health_file);
+  health_file->excludes("--url");
+
   std::string encoding = "cl100k_base";
   bool token_count = false;
   CLI::App* tokenize_cmd = app.add_subcommand("tokenize", "print the OpenAI token ids of standard input");
@@ -134,6 +164,7 @@ int main(int argc, char** argv) {
   }
   // Needs no configuration or workspace.
   if (tokenize_cmd->parsed()) return RunTokenize(encoding, token_count, std::cin, std::cout, std::cerr);
+  if (health_cmd->parsed()) return RunHealth(health, std::cerr);
   if (retry_cmd->parsed() && retry.document_ids.empty() && !retry.all_failed) {
     std::cerr << "docpipe retry: name document ids or use --failed\n";
     return kExitUsage;
@@ -156,6 +187,9 @@ int main(int argc, char** argv) {
   if (workers > 0) config.workers = workers;
   if (verbose) config.log_stderr = true;
   if (redact_pii) config.redact_pii = true;
+  if (!serve_bind.empty()) config.serve.bind = serve_bind;
+  if (serve_port >= 0) config.serve.port = serve_port;
+  if (head_interval_s > 0) config.serve.head_interval_ms = head_interval_s * 1000;
   if (lambda_cmd->parsed()) AdaptConfigForLambda(lambda, config);
   if (worker_cmd->parsed()) config.iam_role = "worker";  // the stack's worker role bounds its AWS calls
   if (Status valid = ValidateConfig(config); !valid.ok()) {
@@ -181,5 +215,6 @@ int main(int argc, char** argv) {
   if (search_cmd->parsed()) return RunSearchCommand(runtime, search);
   if (delete_cmd->parsed()) return RunDelete(runtime, delete_ids, delete_json);
   if (lambda_cmd->parsed()) return RunLambda(runtime, lambda, env, g_shutdown);
+  if (serve_cmd->parsed()) return RunServe(runtime, serve, env, g_shutdown);
   return kExitUsage;
 }

@@ -84,7 +84,8 @@ Status ApplyToml(const std::string& toml_text, const std::string& source_name, C
   static const std::map<std::string, std::set<std::string>> kKnown = {
       {"", {"workspace", "backend", "workers", "max_retries", "ttl_days", "log_level", "log_file", "log_stderr",
             "redact_pii", "pipeline", "chunk", "enrich", "embedding", "aws", "enricher", "embedder", "vector_store",
-            "openai", "pinecone", "comprehend"}},
+            "openai", "pinecone", "comprehend", "serve"}},
+      {"serve", {"bind", "port", "head_interval_seconds"}},
       {"openai", {"base_url", "dimensions", "requests_per_minute", "tokens_per_minute", "concurrency"}},
       {"pinecone", {"index", "namespace", "index_host", "controller_host", "cloud", "region"}},
       {"comprehend", {"requests_per_second"}},
@@ -156,6 +157,14 @@ Status ApplyToml(const std::string& toml_text, const std::string& source_name, C
   if (const toml::table* cm = root["comprehend"].as_table()) {
     DOCPIPE_RETURN_IF_ERROR(
         TomlInt(*cm, "requests_per_second", w + " [comprehend]", c.comprehend.requests_per_second));
+  }
+  if (const toml::table* sv = root["serve"].as_table()) {
+    std::string sw = w + " [serve]";
+    DOCPIPE_RETURN_IF_ERROR(TomlString(*sv, "bind", sw, c.serve.bind));
+    DOCPIPE_RETURN_IF_ERROR(TomlInt(*sv, "port", sw, c.serve.port));
+    int64_t interval_s = -1;
+    DOCPIPE_RETURN_IF_ERROR(TomlInt(*sv, "head_interval_seconds", sw, interval_s));
+    if (interval_s >= 0) c.serve.head_interval_ms = interval_s * 1000;
   }
   if (const toml::table* a = root["aws"].as_table()) {
     std::string aw = w + " [aws]";
@@ -270,6 +279,9 @@ Status ApplyEnvironment(const Environment& env, Config& c) {
   if (const std::string* v = get("PINECONE_REGION")) c.pinecone.region = *v;
   DOCPIPE_RETURN_IF_ERROR(
       set_int("DOCPIPE_COMPREHEND_REQUESTS_PER_SECOND", c.comprehend.requests_per_second, 1));
+  if (const std::string* v = get("DOCPIPE_API_BIND")) c.serve.bind = *v;
+  DOCPIPE_RETURN_IF_ERROR(set_int("DOCPIPE_API_PORT", c.serve.port, 1));
+  DOCPIPE_RETURN_IF_ERROR(set_int("DOCPIPE_HEAD_INTERVAL_SECONDS", c.serve.head_interval_ms, 1000));
   DOCPIPE_RETURN_IF_ERROR(set_int("DOCPIPE_WORKERS", c.workers, 1));
   DOCPIPE_RETURN_IF_ERROR(set_int("MAX_RETRIES", c.max_retries, 1));  // name used by the original pipeline
   DOCPIPE_RETURN_IF_ERROR(set_int("DOCPIPE_MAX_RETRIES", c.max_retries, 1));
@@ -355,6 +367,11 @@ Status ValidateConfig(const Config& c) {
     return Status::InvalidInput("poll wait must be between 0 and 20 seconds (SQS's long-poll maximum)");
   }
   if (c.max_receive_count < 1) return Status::InvalidInput("max_receive_count must be at least 1");
+  if (c.serve.port < 0 || c.serve.port > 65535) {
+    return Status::InvalidInput(fmt::format("API port must be between 0 and 65535, got {}", c.serve.port));
+  }
+  if (c.serve.bind.empty()) return Status::InvalidInput("API bind address must not be empty");
+  if (c.serve.head_interval_ms < 1000) return Status::InvalidInput("head interval must be at least 1 second");
   if (c.ttl_days < 0) return Status::InvalidInput("ttl_days must not be negative");
   if (c.embed_dimension < 8 || c.embed_dimension > 8192) {
     return Status::InvalidInput(fmt::format("embedding dimension must be between 8 and 8192, got {}", c.embed_dimension));

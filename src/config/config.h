@@ -51,6 +51,14 @@ struct ComprehendSettings {
   int requests_per_second = 10;      // DOCPIPE_COMPREHEND_REQUESTS_PER_SECOND, per process
 };
 
+// The head service, `docpipe serve` (README "Head service"). The API token
+// is a secret: environment or Secrets Manager only, never in this file.
+struct ServeSettings {
+  std::string bind = "127.0.0.1";  // DOCPIPE_API_BIND, --bind; "0.0.0.0" in a container
+  int port = 8265;                 // DOCPIPE_API_PORT, --port
+  int64_t head_interval_ms = 60'000;  // DOCPIPE_HEAD_INTERVAL_SECONDS, --head-interval
+};
+
 // Everything configurable, with defaults. Sources in increasing precedence:
 // built-in defaults, the TOML file, environment variables, command-line flags
 // (the CLI applies flags last). docs in README "Configuration".
@@ -89,6 +97,7 @@ struct Config {
   OpenAiSettings openai;
   PineconeSettings pinecone;
   ComprehendSettings comprehend;
+  ServeSettings serve;
 
   int64_t EffectivePollWaitMs() const { return poll_wait_ms > 0 ? poll_wait_ms : backend == "aws" ? 20'000 : 1'000; }
   int64_t EffectiveHeartbeatMs() const { return heartbeat_ms > 0 ? heartbeat_ms : lease_ms / 3; }

@@ -25,6 +25,7 @@ inline constexpr const char* kRetryScheduled = "RETRY_SCHEDULED";
 inline constexpr const char* kLeaseExpired = "LEASE_EXPIRED";
 inline constexpr const char* kSuperseded = "DOCUMENT_SUPERSEDED";
 inline constexpr const char* kDeleted = "DOCUMENT_DELETED";
+inline constexpr const char* kRequeued = "REQUEUED";  // the head service put a stuck version back
 }  // namespace audit_event
 
 // Writes audit events, daily metrics and log lines for one worker, filling

@@ -131,6 +131,16 @@ class SqliteWorkQueue final : public WorkQueue {
     }
   }
 
+  Result<std::optional<bool>> HasMessage(const std::string& body) override {
+    std::lock_guard lock(mu_);
+    auto stmt = db_->Prepare("SELECT EXISTS (SELECT 1 FROM queue_messages WHERE queue = ? AND body = ?)");
+    if (!stmt.ok()) return stmt.status();
+    stmt->Bind(1, options_.name).Bind(2, body);
+    auto row = stmt->Step();
+    if (!row.ok()) return row.status();
+    return std::optional<bool>(*row && stmt->ColumnInt(0) != 0);
+  }
+
   Result<QueueStats> Stats() override {
     TimeMs now = clock_.NowMs();
     std::lock_guard lock(mu_);

@@ -136,6 +136,9 @@ class SqsWorkQueue final : public WorkQueue {
     return r.status();
   }
 
+  // SQS has no lookup by body; a receive would hide what it looks at.
+  Result<std::optional<bool>> HasMessage(const std::string&) override { return std::optional<bool>(); }
+
   Result<QueueStats> Stats() override {
     auto r = GetAttributes(sqs_, url(),
                            {"ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible",

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -42,6 +43,10 @@ class WorkQueue {
   //! Removes the message. OK when already gone.
   virtual Status Delete(const std::string& receipt_handle) = 0;
   virtual Result<QueueStats> Stats() = 0;
+  //! Whether a message with exactly `body` is waiting, delayed or in flight
+  //! on the work queue: true/false, or nullopt when the queue cannot tell
+  //! (SQS cannot search its messages).
+  virtual Result<std::optional<bool>> HasMessage(const std::string& body) = 0;
   //! Up to `max` messages of the dead-letter queue, left where they are
   //! (operators inspect and redrive them; docpipe only records their
   //! documents as FAILED). May return a message again on a later call.

@@ -449,6 +449,21 @@ class DynamoDbMetricsTable final : public MetricsTable {
     return r.ok() ? Status::Ok() : r.status();
   }
 
+  Status Set(const std::string& date, const std::string& metric, double value) override {
+    if (date.empty() || metric.empty()) return Status::InvalidInput("metric needs a date and a name");
+    auto v = JsonToAttributeValue(value);
+    if (!v.ok()) return v.status().Annotate("metric " + metric);
+    // SET is idempotent, so unlike ADD it may be retried freely.
+    auto r = Call(client_, "UpdateItem",
+                  {{"TableName", table_},
+                   {"Key", {{"date", S(date)}, {"metric", S(metric)}}},
+                   {"UpdateExpression", "SET #v = :v"},
+                   {"ExpressionAttributeNames", {{"#v", "value"}}},
+                   {"ExpressionAttributeValues", {{":v", *v}}}},
+                  /*idempotent=*/true);
+    return r.ok() ? Status::Ok() : r.status();
+  }
+
   Result<std::map<std::string, double>> GetDay(const std::string& date) override {
     std::map<std::string, double> out;
     auto take = [&](const json& item) -> Status {

@@ -294,6 +294,16 @@ class SqliteMetricsTable final : public MetricsTable {
     return stmt->Bind(1, date).Bind(2, metric).Bind(3, delta).Run();
   }
 
+  Status Set(const std::string& date, const std::string& metric, double value) override {
+    if (date.empty() || metric.empty()) return Status::InvalidInput("metric needs a date and a name");
+    std::lock_guard lock(mu_);
+    auto stmt = db_->Prepare(
+        "INSERT INTO metrics (date, metric, value) VALUES (?, ?, ?)"
+        " ON CONFLICT (date, metric) DO UPDATE SET value = excluded.value");
+    if (!stmt.ok()) return stmt.status();
+    return stmt->Bind(1, date).Bind(2, metric).Bind(3, value).Run();
+  }
+
   Result<std::map<std::string, double>> GetDay(const std::string& date) override {
     std::lock_guard lock(mu_);
     auto stmt = db_->Prepare("SELECT metric, value FROM metrics WHERE date = ?");

@@ -53,6 +53,9 @@ class MetricsTable {
   virtual ~MetricsTable() = default;
   //! Atomically adds `delta` to the metric (created at 0 when absent).
   virtual Status Add(const std::string& date, const std::string& metric, double delta) = 0;
+  //! Sets the metric to `value`, replacing what it held (figures the head
+  //! service recomputes, so writing them again is idempotent).
+  virtual Status Set(const std::string& date, const std::string& metric, double value) = 0;
   //! All metrics of one day (empty map when none).
   virtual Result<std::map<std::string, double>> GetDay(const std::string& date) = 0;
   //! Days that have metrics, ascending.

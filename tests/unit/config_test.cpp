@@ -64,6 +64,31 @@ TEST(ConfigTest, UnknownKeysAreRejected) {
   EXPECT_NE(s.message().find("chunk.target"), std::string::npos) << s.message();
 }
 
+TEST(ConfigTest, ServeSettingsFromFileThenEnvironment) {
+  Config c;
+  EXPECT_EQ(c.serve.bind, "127.0.0.1");  // loopback unless asked: safe outside a container
+  EXPECT_EQ(c.serve.port, 8265);
+  EXPECT_EQ(c.serve.head_interval_ms, 60'000);
+  ASSERT_TRUE(ApplyToml("[serve]\nbind = \"0.0.0.0\"\nport = 9000\nhead_interval_seconds = 30\n", "s.toml", c).ok());
+  EXPECT_EQ(c.serve.bind, "0.0.0.0");
+  EXPECT_EQ(c.serve.port, 9000);
+  EXPECT_EQ(c.serve.head_interval_ms, 30'000);
+  ASSERT_TRUE(ApplyEnvironment({{"DOCPIPE_API_PORT", "9100"}, {"DOCPIPE_HEAD_INTERVAL_SECONDS", "5"},
+                                {"DOCPIPE_API_BIND", "10.0.0.1"}},
+                               c)
+                  .ok());
+  EXPECT_EQ(c.serve.port, 9100);
+  EXPECT_EQ(c.serve.head_interval_ms, 5'000);
+  EXPECT_EQ(c.serve.bind, "10.0.0.1");
+  EXPECT_TRUE(ValidateConfig(c).ok());
+  c.serve.port = 70000;
+  EXPECT_FALSE(ValidateConfig(c).ok());
+  c.serve.port = 8265;
+  c.serve.head_interval_ms = 0;
+  EXPECT_FALSE(ValidateConfig(c).ok());
+  EXPECT_FALSE(ApplyToml("[serve]\ntoken = \"x\"\n", "s.toml", c).ok()) << "the token is never read from the file";
+}
+
 // The configuration example in the README must stay loadable.
 TEST(ConfigTest, ReadmeExampleLoads) {
   std::ifstream in(std::string(DOCPIPE_SOURCE_DIR) + "/README.md");

@@ -123,6 +123,9 @@ TEST_F(SqsWorkQueueTest, SendReceiveDelete) {
   EXPECT_FALSE(m.message_id.empty());
   EXPECT_FALSE(m.receipt_handle.empty());
   EXPECT_EQ(ReceiveCount(*q, 30'000), 0u);  // hidden while in flight
+  Result<std::optional<bool>> has = q->HasMessage(body);
+  ASSERT_TRUE(has.ok());
+  EXPECT_FALSE(has->has_value()) << "SQS cannot look messages up by body";
 
   ASSERT_TRUE(q->Delete(m.receipt_handle).ok());
   EXPECT_TRUE(q->Delete(m.receipt_handle).ok()) << "already gone is OK";

@@ -404,6 +404,17 @@ TEST_F(SqliteMetricsTableTest, AddsGetsAndListsDays) {
   EXPECT_EQ(t.Add("", "pages", 1).code(), Status::Code::kInvalidInput);
 }
 
+TEST_F(SqliteMetricsTableTest, SetReplacesTheValue) {
+  auto m = NewSqliteMetricsTable(db_path());
+  ASSERT_TRUE(m.ok()) << m.status().ToString();
+  MetricsTable& t = **m;
+  ASSERT_TRUE(t.Add("2026-11-22", "pages", 4).ok());
+  ASSERT_TRUE(t.Set("2026-11-22", "head_queue_visible", 7).ok());
+  ASSERT_TRUE(t.Set("2026-11-22", "head_queue_visible", 3).ok());
+  EXPECT_EQ(*t.GetDay("2026-11-22"), (std::map<std::string, double>{{"head_queue_visible", 3}, {"pages", 4}}));
+  EXPECT_EQ(t.Set("2026-11-22", "", 1).code(), Status::Code::kInvalidInput);
+}
+
 TEST_F(SqliteMetricsTableTest, ConcurrentAddsAreAtomic) {
   constexpr int kThreads = 4, kAdds = 200;
   auto shared = NewSqliteMetricsTable(db_path());

@@ -139,6 +139,26 @@ TEST_F(SqliteWorkQueueTest, DeadLettersAfterMaxReceiveCount) {
   EXPECT_EQ(queue_->Stats()->dead, 0) << "other queues have their own dead letters";
 }
 
+TEST_F(SqliteWorkQueueTest, HasMessageSeesWaitingDelayedAndInFlightMessages) {
+  auto has = [&](const std::string& body) {
+    Result<std::optional<bool>> r = queue_->HasMessage(body);
+    EXPECT_TRUE(r.ok() && r->has_value());
+    return r.ok() && r->value_or(false);
+  };
+  EXPECT_FALSE(has("a"));
+  ASSERT_TRUE(queue_->Send("a", 0).ok());
+  ASSERT_TRUE(queue_->Send("b", 5000).ok());
+  EXPECT_TRUE(has("a"));
+  EXPECT_TRUE(has("b"));  // delayed
+  QueueMessage m = ReceiveOne(*queue_, 1000);
+  EXPECT_EQ(m.body, "a");
+  EXPECT_TRUE(has("a"));  // in flight
+  ASSERT_TRUE(queue_->Delete(m.receipt_handle).ok());
+  EXPECT_FALSE(has("a"));
+  WorkQueuePtr other = Open({"other", 5});  // another queue in the same database
+  EXPECT_FALSE(*other->HasMessage("b").value());
+}
+
 TEST_F(SqliteWorkQueueTest, DelayedSend) {
   ASSERT_TRUE(queue_->Send("later", 500).ok());
   auto stats = queue_->Stats();

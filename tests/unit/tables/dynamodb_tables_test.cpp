@@ -639,6 +639,19 @@ TEST_F(DynamoDbTablesTest, MetricsAddGetAndListDays) {
   EXPECT_EQ(t.Add("2026-11-22", "pages", std::nan("")).code(), Status::Code::kInvalidInput);
 }
 
+TEST_F(DynamoDbTablesTest, MetricsSetReplacesTheValue) {
+  MetricsTable& t = *metrics_;
+  ASSERT_TRUE(t.Add("2026-11-22", "pages", 4).ok());
+  ASSERT_TRUE(t.Set("2026-11-22", "head_queue_visible", 7).ok());
+  ASSERT_TRUE(t.Set("2026-11-22", "head_queue_visible", 3).ok());  // replaced, not added
+  ASSERT_TRUE(t.Set("2026-11-22", "head_queue_visible", 3).ok());
+  auto day = t.GetDay("2026-11-22");
+  ASSERT_TRUE(day.ok()) << day.status().ToString();
+  EXPECT_DOUBLE_EQ(day->at("head_queue_visible"), 3);
+  EXPECT_DOUBLE_EQ(day->at("pages"), 4);
+  EXPECT_EQ(t.Set("", "x", 1).code(), Status::Code::kInvalidInput);
+}
+
 TEST_F(DynamoDbTablesTest, MetricsConcurrentAddsAreAtomic) {
   constexpr int kThreads = 4, kAdds = 50;
   std::vector<std::thread> threads;

@@ -1,0 +1,21 @@
+#pragma once
+
+#include "app/runtime.h"
+#include "cli/commands.h"
+#include "config/config.h"
+
+namespace docpipe {
+
+struct ServeOptions {
+  bool insecure_no_auth = false;  // serve without a token when none is configured (logged as a warning)
+  bool once = false;              // run the head duties once, print a JSON report, exit (no HTTP)
+};
+
+// `docpipe serve`: the HTTP API on rt.config().serve.bind:port and the head
+// duties every serve.head_interval_ms, until SIGINT/SIGTERM (exit 130).
+// The bearer token comes from DOCPIPE_API_TOKEN or the Secrets Manager
+// secret named by DOCPIPE_API_TOKEN_SECRET_ARN; without one it refuses to
+// start (exit 2) unless options.insecure_no_auth.
+int RunServe(Runtime& rt, const ServeOptions& options, const Environment& env, const ShutdownSignal& signal);
+
+}  // namespace docpipe

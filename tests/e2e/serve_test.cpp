@@ -1,0 +1,327 @@
+// `docpipe serve` end to end: the real binary over an embedded workspace that
+// `docpipe ingest` filled, called over HTTP; its answers checked against the
+// CLI's --json outputs; retry through the API; SIGTERM; `docpipe health`.
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <csignal>
+#include <filesystem>
+#include <thread>
+
+#include <httplib.h>
+
+#include "cli_fixture.h"
+#include "support/moto_server.h"
+
+namespace docpipe::testing {
+namespace {
+
+constexpr const char* kToken = "e2e-serve-token-7f3a";
+
+int FreePort() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  socklen_t len = sizeof(addr);
+  int port = -1;
+  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0 &&
+      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
+    port = ntohs(addr.sin_port);
+  }
+  close(fd);
+  return port;
+}
+
+std::string ManualText(const std::string& topic) {
+  return "# " + topic + " manual\n\nThis manual explains the " + topic +
+         " in detail.\n\n## Installation\n\nRun the installer for the " + topic +
+         " and follow the prompts.\n\n## Calibration\n\nCalibrate the " + topic + " sensor every week.\n";
+}
+
+class ServeTest : public CliTest {
+ protected:
+  void TearDown() override {
+    if (serve_) serve_->Signal(SIGKILL);
+  }
+
+  // Starts `docpipe serve` and waits until /healthz answers.
+  void StartServe(EnvOverrides env = {{"DOCPIPE_API_TOKEN", kToken}}, std::vector<std::string> extra = {}) {
+    port_ = FreePort();
+    ASSERT_GT(port_, 0);
+    std::vector<std::string> args = {"serve", "--port", std::to_string(port_)};
+    args.insert(args.end(), extra.begin(), extra.end());
+    serve_ = std::make_unique<ChildProcess>(Argv(args), env);
+    for (int i = 0; i < 200; ++i) {
+      httplib::Client c("127.0.0.1", port_);
+      c.set_connection_timeout(1);
+      if (auto r = c.Get("/healthz"); r && r->status == 200) return;
+      if (!serve_->Running()) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    ProcessResult r = serve_->Wait(5);
+    FAIL() << "docpipe serve did not come up: exit " << r.exit_code << "\n" << r.err;
+  }
+
+  httplib::Result Request(const std::string& method, const std::string& path, const std::string& token = kToken) {
+    httplib::Client c("127.0.0.1", port_);
+    c.set_read_timeout(30);
+    httplib::Headers headers;
+    if (!token.empty()) headers.emplace("Authorization", "Bearer " + token);
+    if (method == "POST") return c.Post(path.c_str(), headers, "", "application/json");
+    return c.Get(path.c_str(), headers);
+  }
+
+  // GET with the token; the JSON body of a 200.
+  nlohmann::json GetJson(const std::string& path) {
+    auto r = Request("GET", path);
+    EXPECT_TRUE(r) << path;
+    if (!r) return nullptr;
+    EXPECT_EQ(r->status, 200) << path << ": " << r->body;
+    EXPECT_EQ(r->get_header_value("Content-Type"), "application/json");
+    return nlohmann::json::parse(r->body, nullptr, false);
+  }
+
+  std::unique_ptr<ChildProcess> serve_;
+  int port_ = 0;
+};
+
+TEST_F(ServeTest, EveryEndpointAnswersAsTheCliDoesAndRetryCompletesAFailedDocument) {
+  WriteDoc("manuals/pump.md", ManualText("pump"));
+  WriteDoc("manuals/valve.txt", ManualText("valve"));
+  WriteDoc("manuals/broken-heater.md", ManualText("heater"));
+  ProcessResult ingest = Docpipe({"ingest", "--json", Docs()}, {{"DOCPIPE_FAULT_CHUNK_FAIL_ATTEMPTS", "99"},
+                                                               {"DOCPIPE_FAULT_CHUNK_MATCH", "broken"},
+                                                               {"DOCPIPE_RETRY_BASE_MS", "20"},
+                                                               {"DOCPIPE_MAX_RETRIES", "1"}});
+  ASSERT_EQ(ingest.exit_code, 1) << ingest.out << ingest.err;  // the heater failed
+  const std::string broken = RecordFor("broken-heater.md")["document_id"];
+  const std::string pump = RecordFor("pump.md")["document_id"];
+
+  StartServe();
+  auto health = Request("GET", "/healthz", "");
+  ASSERT_TRUE(health);
+  EXPECT_EQ(health->status, 200);
+  EXPECT_EQ(nlohmann::json::parse(health->body), nlohmann::json({{"status", "ok"}}));
+  for (const std::string path : {"/api/documents", "/metrics", "/api/search?q=pump"}) {
+    auto r = Request("GET", path, "");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 401) << path;
+    EXPECT_EQ(r->get_header_value("WWW-Authenticate"), "Bearer");
+    r = Request("GET", path, "not-the-token");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 401) << path;
+  }
+
+  EXPECT_EQ(GetJson("/api/documents"), Status());
+  nlohmann::json failed = GetJson("/api/documents?status=FAILED");
+  ASSERT_EQ(failed.size(), 1u);
+  EXPECT_EQ(failed[0]["document_id"], broken);
+  nlohmann::json versions = DocpipeJson({"status", pump, "--json"});
+  EXPECT_EQ(GetJson("/api/documents/" + pump), versions.back());
+  EXPECT_EQ(GetJson("/api/documents/" + pump + "?all_versions=true"), versions);
+  EXPECT_EQ(GetJson("/api/documents/" + pump + "/audit"), Audit(pump));
+  EXPECT_EQ(GetJson("/api/search?q=calibrate%20the%20valve%20sensor&k=3"),
+            DocpipeJson({"search", "calibrate the valve sensor", "-k", "3", "--json"}));
+  EXPECT_EQ(GetJson("/api/search?q=installer&mode=keyword&doc=" + pump),
+            DocpipeJson({"search", "installer", "--mode", "keyword", "--doc", pump, "--json"}));
+
+  for (const auto& [path, status] : std::vector<std::pair<std::string, int>>{
+           {"/api/search?q=pump&k=0", 400},
+           {"/api/search?q=", 400},
+           {"/api/documents?status=NOPE", 400},
+           {"/api/documents/unknown-000000000000", 404},
+           {"/api/documents/unknown-000000000000/audit", 404},
+           {"/api/nothing", 404},
+           {"/api/documents/" + pump + "/retry", 405}}) {
+    auto r = Request("GET", path);
+    ASSERT_TRUE(r) << path;
+    EXPECT_EQ(r->status, status) << path << ": " << r->body;
+    EXPECT_TRUE(nlohmann::json::parse(r->body).contains("error")) << path;
+  }
+  auto conflict = Request("POST", "/api/documents/" + pump + "/retry");
+  ASSERT_TRUE(conflict);
+  EXPECT_EQ(conflict->status, 409);  // COMPLETED: nothing to retry
+
+  auto metrics = Request("GET", "/metrics");
+  ASSERT_TRUE(metrics);
+  ASSERT_EQ(metrics->status, 200);
+  EXPECT_NE(metrics->body.find("docpipe_documents{status=\"COMPLETED\"} 2\n"), std::string::npos) << metrics->body;
+  EXPECT_NE(metrics->body.find("docpipe_documents{status=\"FAILED\"} 1\n"), std::string::npos);
+  EXPECT_NE(metrics->body.find("docpipe_queue_messages{state=\"visible\"} 0\n"), std::string::npos);
+  EXPECT_NE(metrics->body.find("docpipe_today_documents_completed 2\n"), std::string::npos);
+  EXPECT_NE(metrics->body.find("docpipe_http_requests_total{method=\"GET\",route=\"/api/documents\",code=\"401\"} 2\n"),
+            std::string::npos);
+
+  // Retry through the API; a worker (without the fault) finishes it.
+  auto retry = Request("POST", "/api/documents/" + broken + "/retry");
+  ASSERT_TRUE(retry);
+  ASSERT_EQ(retry->status, 202) << retry->body;
+  nlohmann::json summary = nlohmann::json::parse(retry->body);
+  EXPECT_EQ(summary["documents"][0]["document_id"], broken);
+  EXPECT_EQ(summary["documents"][0]["status"], "PENDING");
+  EXPECT_EQ(GetJson("/api/documents/" + broken)["status"], "PENDING");
+  ProcessResult worker = Docpipe({"worker", "--drain"});
+  ASSERT_EQ(worker.exit_code, 0) << worker.err;
+  nlohmann::json rec = GetJson("/api/documents/" + broken);
+  EXPECT_EQ(rec["status"], "COMPLETED");
+  nlohmann::json audit = GetJson("/api/documents/" + broken + "/audit");
+  EXPECT_EQ(CountEvents(audit, "RETRY_SCHEDULED"), 2);  // one by the failed run's backoff, one by the API
+  EXPECT_EQ(audit.back()["event_type"], "DOCUMENT_COMPLETED");
+
+  // SIGTERM: a clean stop.
+  serve_->Signal(SIGTERM);
+  ProcessResult stopped = serve_->Wait(10);
+  EXPECT_EQ(stopped.exit_code, 130) << stopped.err;
+  serve_.reset();
+  const std::string log = ReadFile(Workspace() + "/logs/docpipe.jsonl");
+  EXPECT_NE(log.find("\"serve_stopped\""), std::string::npos);
+  EXPECT_NE(log.find("\"http_request\""), std::string::npos);
+  EXPECT_EQ(log.find(kToken), std::string::npos) << "the token reached the log";
+}
+
+TEST_F(ServeTest, NeedsATokenUnlessToldOtherwise) {
+  ProcessResult refused = Docpipe({"serve", "--port", std::to_string(FreePort())}, {}, 20);
+  EXPECT_EQ(refused.exit_code, 2) << refused.err;
+  EXPECT_NE(refused.err.find("DOCPIPE_API_TOKEN"), std::string::npos) << refused.err;
+
+  StartServe({}, {"--insecure-no-auth"});
+  auto r = Request("GET", "/api/documents", "");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(nlohmann::json::parse(r->body), nlohmann::json::array());
+  // The container health check.
+  const std::string url = "http://127.0.0.1:" + std::to_string(port_) + "/healthz";
+  EXPECT_EQ(RunProcess({DOCPIPE_BINARY, "health", "--url", url}).exit_code, 0);
+  serve_->Signal(SIGINT);
+  EXPECT_EQ(serve_->Wait(10).exit_code, 130);
+  serve_.reset();
+  ProcessResult down = RunProcess({DOCPIPE_BINARY, "health", "--url", url, "--timeout-seconds", "2"}, {}, 20);
+  EXPECT_EQ(down.exit_code, 1);
+  EXPECT_NE(down.err.find("unhealthy"), std::string::npos);
+}
+
+TEST_F(ServeTest, OnceRunsTheHeadDutiesAndPrintsWhatTheyDid) {
+  WriteDoc("pump.md", ManualText("pump"));
+  ASSERT_EQ(Docpipe({"ingest", Docs()}).exit_code, 0);
+  ProcessResult once = Docpipe({"serve", "--once"});  // no token needed: no HTTP
+  ASSERT_EQ(once.exit_code, 0) << once.err;
+  nlohmann::json report = nlohmann::json::parse(once.out);
+  EXPECT_EQ(report["requeue"]["stuck"], 0);
+  EXPECT_EQ(report["rollup"]["figures"]["head_documents_completed"], 1);
+  EXPECT_EQ(report["rollup"]["figures"]["head_document_latency_count"], 1);
+  // The figures land in today's metrics row; the workers' own figures stay.
+  nlohmann::json metrics = DocpipeJson({"metrics", "--json"});
+  ASSERT_EQ(metrics.size(), 1u);
+  EXPECT_EQ(metrics[0]["documents_completed"], 1);
+}
+
+TEST_F(ServeTest, WorkerHeartbeatFileFeedsTheHealthCheck) {
+  const std::string beat = dir_.Join("worker.alive");
+  ChildProcess worker(Argv({"worker", "--health-file", beat}));
+  for (int i = 0; i < 100 && !std::filesystem::exists(beat); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_TRUE(std::filesystem::exists(beat));
+  EXPECT_EQ(RunProcess({DOCPIPE_BINARY, "health", "--file", beat, "--max-age-seconds", "5"}).exit_code, 0);
+  worker.Signal(SIGTERM);
+  EXPECT_EQ(worker.Wait(20).exit_code, 130);
+  // An old heartbeat, and none at all, are unhealthy.
+  std::filesystem::last_write_time(beat, std::filesystem::file_time_type::clock::now() - std::chrono::minutes(10));
+  ProcessResult stale = RunProcess({DOCPIPE_BINARY, "health", "--file", beat, "--max-age-seconds", "60"});
+  EXPECT_EQ(stale.exit_code, 1);
+  EXPECT_NE(stale.err.find("last touched"), std::string::npos) << stale.err;
+  EXPECT_EQ(RunProcess({DOCPIPE_BINARY, "health", "--file", dir_.Join("absent")}).exit_code, 1);
+}
+
+// The AWS backend against moto: documents, queue depth on /metrics, and the
+// token from Secrets Manager.
+TEST(ServeAwsTest, ServesTheAwsBackendWithATokenFromSecretsManager) {
+  std::string error;
+  std::unique_ptr<MotoServer> moto = MotoServer::Start(&error);
+  ASSERT_NE(moto, nullptr) << "moto_server is required for the AWS tests: " << error;
+  TempDir dir;
+  const std::string prefix = "serve-" + std::to_string(getpid());
+  EnvOverrides env = moto->Env();
+  env["DOCPIPE_BACKEND"] = "aws";
+  env["S3_BUCKET"] = prefix + "-bucket";
+  env["DYNAMODB_CONTROL_TABLE"] = prefix + "-control";
+  env["DYNAMODB_AUDIT_TABLE"] = prefix + "-audit";
+  env["DYNAMODB_METRICS_TABLE"] = prefix + "-metrics";
+  env["SQS_QUEUE_NAME"] = prefix + "-work";
+  env["SQS_DLQ_NAME"] = prefix + "-dlq";
+  env["DOCPIPE_POLL_WAIT_SECONDS"] = "1";
+  env["DOCPIPE_CLOUDWATCH_METRICS"] = "false";
+  env["DOCPIPE_WORKSPACE"] = dir.Join("ws");
+  env["AWS_SHARED_CREDENTIALS_FILE"] = dir.Join("no-credentials");
+  env["AWS_CONFIG_FILE"] = dir.Join("no-config");
+  auto run = [&](const std::vector<std::string>& args) {
+    std::vector<std::string> argv = {DOCPIPE_BINARY};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return RunProcess(argv, env, 300);
+  };
+  ProcessResult provision = run({"provision"});
+  ASSERT_EQ(provision.exit_code, 0) << provision.err;
+  WriteFile(dir.Join("docs/pump.md"), ManualText("pump"));
+  ProcessResult ingest = run({"ingest", dir.Join("docs")});
+  ASSERT_EQ(ingest.exit_code, 0) << ingest.err;
+  // A token in Secrets Manager (JSON form), and two messages waiting in the queue.
+  ProcessResult boto = RunBoto3(*moto,
+                                "import boto3, json, os\n"
+                                "arn = boto3.client('secretsmanager').create_secret(Name=os.environ['P'] + '-token',\n"
+                                "    SecretString=json.dumps({'DOCPIPE_API_TOKEN': '" + std::string(kToken) + "'}))['ARN']\n"
+                                "sqs = boto3.client('sqs')\n"
+                                "url = sqs.get_queue_url(QueueName=os.environ['P'] + '-work')['QueueUrl']\n"
+                                "for i in range(2): sqs.send_message(QueueUrl=url, MessageBody='{}')\n"
+                                "print(arn)\n",
+                                {{"P", prefix}});
+  ASSERT_EQ(boto.exit_code, 0) << boto.err;
+  std::string arn = boto.out.substr(0, boto.out.find('\n'));
+
+  const int port = FreePort();
+  EnvOverrides serve_env = env;
+  serve_env["DOCPIPE_API_TOKEN_SECRET_ARN"] = arn;
+  serve_env["DOCPIPE_API_PORT"] = std::to_string(port);  // the environment, this time
+  ChildProcess serve({DOCPIPE_BINARY, "serve"}, serve_env);
+  httplib::Client client("127.0.0.1", port);
+  client.set_read_timeout(30);
+  bool up = false;
+  for (int i = 0; i < 300 && !up && serve.Running(); ++i) {
+    auto r = client.Get("/healthz");
+    up = r && r->status == 200;
+    if (!up) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_TRUE(up) << serve.Wait(5).err;
+  const httplib::Headers auth = {{"Authorization", std::string("Bearer ") + kToken}};
+  auto denied = client.Get("/api/documents");
+  ASSERT_TRUE(denied);
+  EXPECT_EQ(denied->status, 401);
+  auto docs = client.Get("/api/documents", auth);
+  ASSERT_TRUE(docs);
+  ASSERT_EQ(docs->status, 200) << docs->body;
+  nlohmann::json status = nlohmann::json::parse(run({"status", "--json"}).out);
+  EXPECT_EQ(nlohmann::json::parse(docs->body), status);
+  ASSERT_EQ(status.size(), 1u);
+  const std::string id = status[0]["document_id"];
+  auto one = client.Get(("/api/documents/" + id).c_str(), auth);
+  ASSERT_TRUE(one);
+  EXPECT_EQ(nlohmann::json::parse(one->body)["status"], "COMPLETED");
+  auto metrics = client.Get("/metrics", auth);
+  ASSERT_TRUE(metrics);
+  ASSERT_EQ(metrics->status, 200);
+  EXPECT_NE(metrics->body.find("docpipe_queue_messages{state=\"visible\"} 2\n"), std::string::npos) << metrics->body;
+  EXPECT_NE(metrics->body.find("docpipe_documents{status=\"COMPLETED\"} 1\n"), std::string::npos) << metrics->body;
+  EXPECT_NE(metrics->body.find("docpipe_today_documents_completed 1\n"), std::string::npos) << metrics->body;
+  serve.Signal(SIGTERM);
+  ProcessResult stopped = serve.Wait(15);
+  EXPECT_EQ(stopped.exit_code, 130) << stopped.err;
+  EXPECT_EQ(stopped.err.find(kToken), std::string::npos);
+}
+
+}  // namespace
+}  // namespace docpipe::testing
