@@ -99,15 +99,17 @@ std::vector<StackRole> BuildRoles() {
         {&SecretsOperations(), {}, {R::kOpenAiKeySecret, R::kPineconeKeySecret}}}});
   roles.push_back(
       {"head",
-       "docpipe serve: reads and writes the tables and the store for the API, requeues (retry), reports queue "
-       "depths, searches (OpenAI query embeddings, Pinecone) and checks its bearer token",
-       {{&S3ObjectStoreOperations(), {}, {R::kBucket}},
-        {&DynamoDbControlTableOperations(), {}, {R::kControlTable}},
+       "docpipe serve: reads the tables for the API, requeues (retry, stuck leases), fails documents out of "
+       "retries (errors/ record, DocumentsFailed), rolls up the day, reports queue depths, searches (OpenAI "
+       "query embeddings, Pinecone) and checks its bearer token; it never registers, deletes or reads objects",
+       {{&S3ObjectStoreOperations(), {"PutObject"}, {R::kBucket}},
+        {&DynamoDbControlTableOperations(), {"GetItem", "Query", "Scan", "UpdateItem"}, {R::kControlTable}},
         {&DynamoDbAuditLogOperations(), {}, {R::kAuditTable}},
         {&DynamoDbMetricsTableOperations(), {}, {R::kMetricsTable}},
         {&SqsWorkQueueOperations(), {"SendMessage", "GetQueueAttributes"}, {R::kWorkQueue}},
         {&SqsWorkQueueOperations(), {"GetQueueAttributes"}, {R::kDeadLetterQueue}},
         lookup,
+        {&CloudWatchMetricSinkOperations(), {}, {}},
         {&SecretsOperations(), {}, {R::kApiTokenSecret, R::kOpenAiKeySecret, R::kPineconeKeySecret}}}});
   roles.push_back({"task-execution",
                    "ECS on the tasks' behalf: pulls the image and ships the containers' logs",

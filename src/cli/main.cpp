@@ -191,7 +191,9 @@ int main(int argc, char** argv) {
   if (serve_port >= 0) config.serve.port = serve_port;
   if (head_interval_s > 0) config.serve.head_interval_ms = head_interval_s * 1000;
   if (lambda_cmd->parsed()) AdaptConfigForLambda(lambda, config);
-  if (worker_cmd->parsed()) config.iam_role = "worker";  // the stack's worker role bounds its AWS calls
+  // The stack's roles bound the AWS calls of the processes that run under them.
+  if (worker_cmd->parsed()) config.iam_role = "worker";
+  if (serve_cmd->parsed()) config.iam_role = "head";
   if (Status valid = ValidateConfig(config); !valid.ok()) {
     return start_failed("docpipe: configuration: " + valid.message(), kExitUsage);
   }

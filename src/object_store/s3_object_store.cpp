@@ -275,16 +275,16 @@ const AwsOperationSet& S3ObjectStoreOperations() {
   static const AwsOperationSet ops{
       "s3-object-store",
       "s3",
-      {{"PutObject", {{"s3:PutObject", K::kObjects}}},
-       {"CreateMultipartUpload", {{"s3:PutObject", K::kObjects}}},
-       {"UploadPart", {{"s3:PutObject", K::kObjects}}},
-       {"CompleteMultipartUpload", {{"s3:PutObject", K::kObjects}}},
-       {"AbortMultipartUpload", {{"s3:AbortMultipartUpload", K::kObjects}}},
-       {"GetObject", {{"s3:GetObject", K::kObjects}, {"s3:ListBucket", K::kBucket}}},
-       {"HeadObject", {{"s3:GetObject", K::kObjects}, {"s3:ListBucket", K::kBucket}}},
-       {"ListObjectsV2", {{"s3:ListBucket", K::kBucket}}},
-       {"DeleteObject", {{"s3:DeleteObject", K::kObjects}}},
-       {"DeleteObjects", {{"s3:DeleteObject", K::kObjects}}}}};
+      {{"PutObject", {{"s3:PutObject", K::kObjects, ""}}},
+       {"CreateMultipartUpload", {{"s3:PutObject", K::kObjects, ""}}},
+       {"UploadPart", {{"s3:PutObject", K::kObjects, ""}}},
+       {"CompleteMultipartUpload", {{"s3:PutObject", K::kObjects, ""}}},
+       {"AbortMultipartUpload", {{"s3:AbortMultipartUpload", K::kObjects, ""}}},
+       {"GetObject", {{"s3:GetObject", K::kObjects, ""}, {"s3:ListBucket", K::kBucket, ""}}},
+       {"HeadObject", {{"s3:GetObject", K::kObjects, ""}, {"s3:ListBucket", K::kBucket, ""}}},
+       {"ListObjectsV2", {{"s3:ListBucket", K::kBucket, ""}}},
+       {"DeleteObject", {{"s3:DeleteObject", K::kObjects, ""}}},
+       {"DeleteObjects", {{"s3:DeleteObject", K::kObjects, ""}}}}};
   return ops;
 }
 
@@ -292,8 +292,8 @@ const AwsOperationSet& S3ProvisionOperations() {
   using K = AwsResourceKind;
   static const AwsOperationSet ops{"s3-provision",
                                    "s3",
-                                   {{"HeadBucket", {{"s3:ListBucket", K::kBucket}}},
-                                    {"CreateBucket", {{"s3:CreateBucket", K::kBucket}}}}};
+                                   {{"HeadBucket", {{"s3:ListBucket", K::kBucket, ""}}},
+                                    {"CreateBucket", {{"s3:CreateBucket", K::kBucket, ""}}}}};
   return ops;
 }
 

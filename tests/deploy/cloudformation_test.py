@@ -540,7 +540,9 @@ class MotoDeployTest(unittest.TestCase):
                          int(self.parameters.get("WorkerMinCount", 0)))
         head = ecs.describe_task_definition(taskDefinition=by_name[self.outputs["HeadServiceName"]]["taskDefinition"])
         container = head["taskDefinition"]["containerDefinitions"][0]
-        self.assertEqual(container["command"], ["serve", "--port", "8265"])
+        # serve listens on 127.0.0.1 unless told otherwise: the task must bind its
+        # own interface, or the dashboard is unreachable through the security group.
+        self.assertEqual(container["command"], ["serve", "--bind", "0.0.0.0", "--port", "8265"])
         self.assertEqual(container["image"], self.outputs["ImageUri"])
 
     def test_security_groups(self):
