@@ -2,9 +2,6 @@
 // `docpipe ingest` filled, called over HTTP; its answers checked against the
 // CLI's --json outputs; retry through the API; SIGTERM; `docpipe health`.
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -22,22 +19,6 @@ namespace {
 
 constexpr const char* kToken = "e2e-serve-token-7f3a";
 
-int FreePort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  socklen_t len = sizeof(addr);
-  int port = -1;
-  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0 &&
-      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
-    port = ntohs(addr.sin_port);
-  }
-  close(fd);
-  return port;
-}
-
 std::string ManualText(const std::string& topic) {
   return "# " + topic + " manual\n\nThis manual explains the " + topic +
          " in detail.\n\n## Installation\n\nRun the installer for the " + topic +
@@ -52,7 +33,7 @@ class ServeTest : public CliTest {
 
   // Starts `docpipe serve` and waits until /healthz answers.
   void StartServe(EnvOverrides env = {{"DOCPIPE_API_TOKEN", kToken}}, std::vector<std::string> extra = {}) {
-    port_ = FreePort();
+    port_ = FreeLoopbackPort();
     ASSERT_GT(port_, 0);
     std::vector<std::string> args = {"serve", "--port", std::to_string(port_)};
     args.insert(args.end(), extra.begin(), extra.end());
@@ -186,7 +167,7 @@ TEST_F(ServeTest, EveryEndpointAnswersAsTheCliDoesAndRetryCompletesAFailedDocume
 }
 
 TEST_F(ServeTest, NeedsATokenUnlessToldOtherwise) {
-  ProcessResult refused = Docpipe({"serve", "--port", std::to_string(FreePort())}, {}, 20);
+  ProcessResult refused = Docpipe({"serve", "--port", std::to_string(FreeLoopbackPort())}, {}, 20);
   EXPECT_EQ(refused.exit_code, 2) << refused.err;
   EXPECT_NE(refused.err.find("DOCPIPE_API_TOKEN"), std::string::npos) << refused.err;
 
@@ -283,7 +264,7 @@ TEST(ServeAwsTest, ServesTheAwsBackendWithATokenFromSecretsManager) {
   ASSERT_EQ(boto.exit_code, 0) << boto.err;
   std::string arn = boto.out.substr(0, boto.out.find('\n'));
 
-  const int port = FreePort();
+  const int port = FreeLoopbackPort();
   EnvOverrides serve_env = env;
   serve_env["DOCPIPE_API_TOKEN_SECRET_ARN"] = arn;
   serve_env["DOCPIPE_API_PORT"] = std::to_string(port);  // the environment, this time

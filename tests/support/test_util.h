@@ -23,5 +23,7 @@ void WriteFile(const std::string& path, const std::string& data);
 std::string ReadFile(const std::string& path);
 // Whether an executable named `exe` is on PATH.
 bool OnPath(const std::string& exe);
+// A TCP port on 127.0.0.1 that was free a moment ago (for servers the tests start), or -1.
+int FreeLoopbackPort();
 
 }  // namespace docpipe::testing
