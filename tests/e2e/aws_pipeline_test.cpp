@@ -37,15 +37,7 @@ class AwsPipelineTest : public ::testing::Test {
     // Each test gets its own bucket, tables and queues on the shared server.
     std::string name = ::testing::UnitTest::GetInstance()->current_test_info()->name();
     prefix_ = "t" + std::to_string(++counter_) + "-" + std::to_string(getpid());
-    env_ = moto_->Env();
-    env_["DOCPIPE_BACKEND"] = "aws";
-    env_["S3_BUCKET"] = prefix_ + "-bucket";
-    env_["DYNAMODB_CONTROL_TABLE"] = prefix_ + "-control";
-    env_["DYNAMODB_AUDIT_TABLE"] = prefix_ + "-audit";
-    env_["DYNAMODB_METRICS_TABLE"] = prefix_ + "-metrics";
-    env_["SQS_QUEUE_NAME"] = prefix_ + "-work";
-    env_["SQS_DLQ_NAME"] = prefix_ + "-dlq";
-    env_["DOCPIPE_POLL_WAIT_SECONDS"] = "1";
+    env_ = moto_->DocpipeEnv(prefix_);
     env_["DOCPIPE_WORKSPACE"] = dir_.Join("ws-" + name);
     // No stray credentials from the machine.
     env_["AWS_SHARED_CREDENTIALS_FILE"] = dir_.Join("no-credentials");

@@ -228,15 +228,7 @@ TEST(ServeAwsTest, ServesTheAwsBackendWithATokenFromSecretsManager) {
   ASSERT_NE(moto, nullptr) << "moto_server is required for the AWS tests: " << error;
   TempDir dir;
   const std::string prefix = "serve-" + std::to_string(getpid());
-  EnvOverrides env = moto->Env();
-  env["DOCPIPE_BACKEND"] = "aws";
-  env["S3_BUCKET"] = prefix + "-bucket";
-  env["DYNAMODB_CONTROL_TABLE"] = prefix + "-control";
-  env["DYNAMODB_AUDIT_TABLE"] = prefix + "-audit";
-  env["DYNAMODB_METRICS_TABLE"] = prefix + "-metrics";
-  env["SQS_QUEUE_NAME"] = prefix + "-work";
-  env["SQS_DLQ_NAME"] = prefix + "-dlq";
-  env["DOCPIPE_POLL_WAIT_SECONDS"] = "1";
+  EnvOverrides env = moto->DocpipeEnv(prefix);
   env["DOCPIPE_CLOUDWATCH_METRICS"] = "false";
   env["DOCPIPE_WORKSPACE"] = dir.Join("ws");
   env["AWS_SHARED_CREDENTIALS_FILE"] = dir.Join("no-credentials");

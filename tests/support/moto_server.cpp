@@ -87,6 +87,19 @@ EnvOverrides MotoServer::Env() const {
           {"AWS_SECRET_ACCESS_KEY", "motosecret"}};
 }
 
+EnvOverrides MotoServer::DocpipeEnv(const std::string& prefix) const {
+  EnvOverrides env = Env();
+  env["DOCPIPE_BACKEND"] = "aws";
+  env["S3_BUCKET"] = prefix + "-bucket";
+  env["DYNAMODB_CONTROL_TABLE"] = prefix + "-control";
+  env["DYNAMODB_AUDIT_TABLE"] = prefix + "-audit";
+  env["DYNAMODB_METRICS_TABLE"] = prefix + "-metrics";
+  env["SQS_QUEUE_NAME"] = prefix + "-work";
+  env["SQS_DLQ_NAME"] = prefix + "-dlq";
+  env["DOCPIPE_POLL_WAIT_SECONDS"] = "1";
+  return env;
+}
+
 ProcessResult RunBoto3(const MotoServer& moto, const std::string& script, const EnvOverrides& env, int timeout_s) {
   EnvOverrides all = moto.Env();
   for (const auto& [k, v] : env) all[k] = v;

@@ -32,6 +32,9 @@ class MotoServer {
   //! Environment for docpipe / boto3 processes talking to this server:
   //! AWS_ENDPOINT_URL, AWS_REGION, AWS_DEFAULT_REGION, dummy keys.
   EnvOverrides Env() const;
+  //! Env() plus the aws backend on resources named `prefix`-bucket, -control,
+  //! -audit, -metrics, -work and -dlq, with one-second long polls.
+  EnvOverrides DocpipeEnv(const std::string& prefix) const;
 
  private:
   MotoServer(std::unique_ptr<ChildProcess> process, std::string endpoint)
