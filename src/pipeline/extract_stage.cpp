@@ -31,9 +31,11 @@ class ExtractStage final : public Stage {
     auto started = std::chrono::steady_clock::now();
     nlohmann::json chars_per_page = nlohmann::json::array();
     nlohmann::json pages_without_text = nlohmann::json::array();
+    nlohmann::json page_labels = nlohmann::json::array();  // printed page numbers, "" unknown
     int64_t total_chars = 0;
     PageSink sink = [&](ExtractedPage&& page) -> Status {
       chars_per_page.push_back(page.chars);
+      page_labels.push_back(page.label);
       total_chars += page.chars;
       if (!page.has_text_layer) pages_without_text.push_back(page.number);
       return store.Put(ExtractedPageKey(rec.document_id, page.number), page.markdown);
@@ -59,6 +61,7 @@ class ExtractStage final : public Stage {
         {"page_count", summary->page_count},
         {"outline", outline},
         {"chars_per_page", chars_per_page},
+        {"page_labels", page_labels},
         {"pages_without_text", pages_without_text},
         {"extraction_ms", elapsed_ms},
     };
