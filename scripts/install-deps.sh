@@ -19,7 +19,10 @@ build_pkgs=(
 package_pkgs=(zip)
 # Tools and real documents used by tests, benchmarks and the demo (the
 # deployment tests in tests/deploy use shellcheck, and Debian's AWS CLI v2).
-test_pkgs=(qpdf mupdf-tools poppler-utils glpk-doc libtasn1-doc jq time shellcheck awscli)
+# octave-doc, texlive-latex-recommended-doc (booktabs, beamer): real layouts
+# for tests/e2e/real_layout_test.cpp and bench/quality.
+test_pkgs=(qpdf mupdf-tools poppler-utils glpk-doc libtasn1-doc jq time shellcheck awscli
+           octave-doc gnuplot-doc texlive-latex-recommended-doc)
 
 want=("${build_pkgs[@]}")
 case "${1:-build}" in

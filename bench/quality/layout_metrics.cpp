@@ -109,6 +109,28 @@ std::vector<std::string> FurnitureLines(const std::vector<std::string>& pages) {
   return out;
 }
 
+std::string BodyText(const std::vector<std::string>& pages, const std::vector<std::string>& furniture) {
+  std::string out;
+  for (const std::string& page : pages) {
+    std::vector<std::string> lines;
+    std::istringstream in(page);
+    std::string line;
+    while (std::getline(in, line)) {
+      if (!MaskNumbers(line).empty()) lines.push_back(line);
+    }
+    for (size_t i = 0; i < lines.size(); ++i) {
+      const bool edge = i < 2 || i + 2 >= lines.size();
+      const std::string m = MaskNumbers(lines[i]);
+      const bool number = m == "#" || m == "- # -" || m == "# / #" || m == "Page #" ||
+                          (m.size() <= 6 && m.find_first_not_of("ivxlcdm") == std::string::npos);
+      if (edge && (number || std::find(furniture.begin(), furniture.end(), m) != furniture.end())) continue;
+      out += lines[i];
+      out += '\n';
+    }
+  }
+  return out;
+}
+
 bool ContainsFurniture(const std::string& text, const std::vector<std::string>& furniture) {
   const std::string masked = MaskNumbers(text);
   for (const std::string& f : furniture) {

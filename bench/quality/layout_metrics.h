@@ -43,6 +43,12 @@ struct HeadingScore {
 };
 HeadingScore ScoreHeadings(const std::vector<FoundHeading>& found, const std::vector<OutlineTitle>& outline);
 
+// pdftotext's pages without their running headers and footers: the first
+// and last two lines of each page are dropped when they are one of
+// `furniture` or a bare page number. The reference for body word recall
+// (a layout pass that drops furniture should not be charged for it).
+std::string BodyText(const std::vector<std::string>& pages, const std::vector<std::string>& furniture);
+
 // Share of `reference` words (lowercased letter/digit runs, counted with
 // multiplicity) that `text` also has.
 double WordRecall(const std::string& reference, const std::string& text);

@@ -105,8 +105,8 @@ int main(int argc, char** argv) {
   long chunks_total = 0, chunks_furniture = 0, pages_total = 0, tables_total = 0, docs_with_tables = 0;
   long headings = 0, matched_headings = 0, entries = 0, matched_entries = 0, docs_outline = 0, failed = 0;
   double seconds = 0;
-  std::vector<double> recalls;
-  std::printf("file\tpages\tchunks\tfurniture_chunks\theadings\tmatched\toutline\tentries_matched\ttables\tword_recall\n");
+  std::vector<double> recalls, body_recalls;
+  std::printf("file\tpages\tchunks\tfurniture_chunks\theadings\tmatched\toutline\tentries_matched\ttables\tword_recall\tbody_word_recall\n");
   for (const std::string& f : files) {
     docpipe::ExtractOptions options;
 #ifndef DOCPIPE_LAYOUT_BASELINE
@@ -131,7 +131,8 @@ int main(int argc, char** argv) {
       continue;
     }
     const std::string reference = Pdftotext(f);
-    const std::vector<std::string> furniture = docpipe::bench::FurnitureLines(SplitPages(reference));
+    const std::vector<std::string> ref_pages = SplitPages(reference);
+    const std::vector<std::string> furniture = docpipe::bench::FurnitureLines(ref_pages);
     int with_furniture = 0;
     for (const docpipe::Chunk& c : *chunks) with_furniture += docpipe::bench::ContainsFurniture(c.text, furniture) ? 1 : 0;
     std::string all;
@@ -145,7 +146,9 @@ int main(int argc, char** argv) {
     const std::vector<OutlineTitle> outline = PdfOutline(f);
     const auto score = docpipe::bench::ScoreHeadings(found, outline);
     const double recall = docpipe::bench::WordRecall(reference, all);
+    const double body_recall = docpipe::bench::WordRecall(docpipe::bench::BodyText(ref_pages, furniture), all);
     recalls.push_back(recall);
+    body_recalls.push_back(body_recall);
     chunks_total += static_cast<long>(chunks->size());
     chunks_furniture += with_furniture;
     pages_total += r->page_count;
@@ -158,8 +161,9 @@ int main(int argc, char** argv) {
       entries += score.entries;
       matched_entries += score.matched_entries;
     }
-    std::printf("%s\t%d\t%zu\t%d\t%d\t%d\t%d\t%d\t%d\t%.4f\n", f.c_str(), r->page_count, chunks->size(), with_furniture,
-                score.headings, score.matched_headings, score.entries, score.matched_entries, tables, recall);
+    std::printf("%s\t%d\t%zu\t%d\t%d\t%d\t%d\t%d\t%d\t%.4f\t%.4f\n", f.c_str(), r->page_count, chunks->size(),
+                with_furniture, score.headings, score.matched_headings, score.entries, score.matched_entries, tables,
+                recall, body_recall);
     std::fflush(stdout);
   }
   std::printf("\nTOTAL documents=%zu failed=%ld pages=%ld extraction_s=%.2f pages_per_s=%.0f\n", files.size(), failed,
@@ -172,5 +176,7 @@ int main(int argc, char** argv) {
   std::printf("tables=%ld documents_with_tables=%ld\n", tables_total, docs_with_tables);
   std::printf("word_recall median=%.4f p5=%.4f min=%.4f\n", Percentile(recalls, 0.5), Percentile(recalls, 0.05),
               Percentile(recalls, 0.0));
+  std::printf("body_word_recall median=%.4f p5=%.4f min=%.4f\n", Percentile(body_recalls, 0.5),
+              Percentile(body_recalls, 0.05), Percentile(body_recalls, 0.0));
   return failed > 0 ? 2 : 0;
 }

@@ -8,6 +8,7 @@
 #include "chunk/chunker.h"
 
 #include <algorithm>
+#include <map>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -291,9 +292,14 @@ class Chunker {
       }
     }
     MergeSmallSections(chunks, opens_section);
+    std::map<int, const std::string*> labels;
+    for (const ExtractedPage& p : pages) labels[p.number] = &p.label;
+    auto label = [&](int page) { auto it = labels.find(page); return it == labels.end() ? std::string() : *it->second; };
     for (size_t i = 0; i < chunks.size(); ++i) {
       chunks[i].index = static_cast<int>(i);
       chunks[i].chunk_id = doc_id + ":" + version + ":" + std::to_string(i);
+      chunks[i].page_label_start = label(chunks[i].page_start);
+      chunks[i].page_label_end = label(chunks[i].page_end);
     }
     return chunks;
   }
@@ -675,6 +681,7 @@ nlohmann::json ToJson(const Chunk& c) {
                         {"text", c.text},               {"breadcrumbs", c.breadcrumbs},
                         {"context_prefix", c.context_prefix}, {"page_start", c.page_start},
                         {"page_end", c.page_end},       {"token_count", c.token_count},
+                        {"page_label_start", c.page_label_start}, {"page_label_end", c.page_label_end},
                         {"char_count", c.char_count},   {"type", c.type}};
 }
 
@@ -704,6 +711,9 @@ Result<Chunk> ChunkFromJson(const nlohmann::json& j) {
   DOCPIPE_RETURN_IF_ERROR(get_int("token_count", &c.token_count));
   DOCPIPE_RETURN_IF_ERROR(get_int("char_count", &c.char_count));
   DOCPIPE_RETURN_IF_ERROR(get_string("type", &c.type));
+  // Printed page labels came later: chunks written before them have none.
+  if (auto l = j.find("page_label_start"); l != j.end() && l->is_string()) c.page_label_start = l->get<std::string>();
+  if (auto l = j.find("page_label_end"); l != j.end() && l->is_string()) c.page_label_end = l->get<std::string>();
   auto it = j.find("breadcrumbs");
   if (it == j.end() || !it->is_array()) return Status::InvalidInput("chunk: missing array field breadcrumbs");
   for (const auto& b : *it) {

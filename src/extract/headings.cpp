@@ -213,7 +213,7 @@ int OutlineIndex::Find(int page, const std::string& text, bool use) {
   if (folded.empty()) return 0;
   const HeadingNumber number = ParseHeadingNumber(text);
   const std::string title_only = number.depth > 0 ? FoldForMatch(text.substr(number.title_start)) : folded;
-  for (int p : {page, page - 1, page + 1}) {
+  for (int p : {page, page - 1}) {
     auto [begin, end] = by_page_.equal_range(p);
     for (auto it = begin; it != end; ++it) {
       const size_t i = it->second;
@@ -232,7 +232,7 @@ int OutlineIndex::Find(int page, const std::string& text, bool use) {
 }
 
 void OutlineIndex::Forget(int page) {
-  while (!by_page_.empty() && by_page_.begin()->first < page - 1) by_page_.erase(by_page_.begin());
+  while (!by_page_.empty() && by_page_.begin()->first < page) by_page_.erase(by_page_.begin());
 }
 
 }  // namespace docpipe

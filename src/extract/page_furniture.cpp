@@ -115,6 +115,22 @@ float DominantSize(const TextLine& line) {
 // the body by a gap wider than a line, themselves or through at most two
 // more band lines further in (a two-line header). Body text that happens
 // to start inside the band runs on at line spacing, so it never qualifies.
+// Masked texts of a line's pieces between wide gaps.
+std::vector<std::string> MaskedCells(const TextLine& line) {
+  std::vector<std::string> cells;
+  std::string cur;
+  for (const TextSpan& s : line.spans) {
+    if (s.gap_before && !cur.empty()) {
+      cells.push_back(MaskNumbers(cur));
+      cur.clear();
+    }
+    cur += s.text;
+  }
+  if (!cur.empty()) cells.push_back(MaskNumbers(cur));
+  cells.erase(std::remove(cells.begin(), cells.end(), std::string()), cells.end());
+  return cells;
+}
+
 struct OuterLine {
   const TextLine* line;
   bool top;
@@ -127,20 +143,21 @@ std::vector<OuterLine> OuterLines(const PageLayout& page, float band) {
     for (const TextLine& l : b.lines) lines.push_back(&l);
   std::sort(lines.begin(), lines.end(), [](const TextLine* a, const TextLine* b) { return a->y0 < b->y0; });
   std::vector<OuterLine> out;
-  // The next line towards the body must be body (not in the other band),
-  // and far enough away.
+  // The next line towards the body must be far enough away, and not the
+  // outermost line of the other edge inside that edge's band (then the page
+  // holds nothing but these two: no body to set them apart from).
   auto separated = [&](size_t k, bool top) {
     const TextLine* l = lines[k];
     const float h = std::max(2.0f, l->y1 - l->y0);
     if (top) {
       for (size_t j = k + 1; j < lines.size(); ++j) {
         if (lines[j]->y0 < l->y1 - 0.3f * h) continue;  // same baseline or overlapping
-        return lines[j]->y0 - l->y1 >= 1.2f * h && !InBottomBand(*lines[j], page, band);
+        return lines[j]->y0 - l->y1 >= 1.2f * h && (j + 1 < lines.size() || !InBottomBand(*lines[j], page, band));
       }
     } else {
       for (size_t j = k; j-- > 0;) {
         if (lines[j]->y1 > l->y0 + 0.3f * h) continue;
-        return l->y0 - lines[j]->y1 >= 1.2f * h && !InTopBand(*lines[j], page, band);
+        return l->y0 - lines[j]->y1 >= 1.2f * h && (j > 0 || !InTopBand(*lines[j], page, band));
       }
     }
     return false;
@@ -200,7 +217,7 @@ void FurnitureDetector::Add(int number, const PageLayout& page, float body_size)
       const std::string text = LineText(*line);
       if (text.empty() || text.size() > kMaxFurnitureBytes) continue;
       std::vector<std::string> words = Words(text);
-      p.lines.push_back(Candidate{top, line->y1, MaskNumbers(text), StripPunct(words.front()),
+      p.lines.push_back(Candidate{top, line->y1, MaskNumbers(text), MaskedCells(*line), StripPunct(words.front()),
                                   StripPunct(words.back())});
     }
   }
@@ -208,17 +225,25 @@ void FurnitureDetector::Add(int number, const PageLayout& page, float body_size)
 }
 
 int FurnitureDetector::Matches(int number, const Candidate& c) const {
-  int n = 0;
+  int whole = 0;
+  std::vector<int> per_cell(c.cells.size(), 0);
   for (const PageLines& p : window_) {
     if (p.number == number || std::abs(p.number - number) > kWindow) continue;
+    bool line_found = false;
+    std::vector<bool> cell_found(c.cells.size(), false);
     for (const Candidate& o : p.lines) {
-      if (o.top == c.top && std::abs(o.y - c.y) <= kSameHeight && o.key == c.key) {
-        ++n;
-        break;
+      if (o.top != c.top || std::abs(o.y - c.y) > kSameHeight) continue;
+      line_found |= o.key == c.key;
+      for (size_t k = 0; k < c.cells.size(); ++k) {
+        cell_found[k] = cell_found[k] || o.key == c.cells[k] ||
+                        std::find(o.cells.begin(), o.cells.end(), c.cells[k]) != o.cells.end();
       }
     }
+    whole += line_found ? 1 : 0;
+    for (size_t k = 0; k < c.cells.size(); ++k) per_cell[k] += cell_found[k] ? 1 : 0;
   }
-  return n;
+  if (c.cells.size() < 2) return whole;
+  return std::max(whole, *std::min_element(per_cell.begin(), per_cell.end()));
 }
 
 bool FurnitureDetector::CountsPages(int number, const Candidate& c, bool first) const {
@@ -254,7 +279,8 @@ std::string FurnitureDetector::Strip(int number, PageLayout& page) {
       if (number_label.empty()) number_label = n;
     } else if (separated && !text.empty() && text.size() <= kMaxFurnitureBytes) {
       std::vector<std::string> words = Words(text);
-      Candidate c{top, line->y1, MaskNumbers(text), StripPunct(words.front()), StripPunct(words.back())};
+      Candidate c{top, line->y1, MaskNumbers(text), MaskedCells(*line), StripPunct(words.front()),
+                  StripPunct(words.back())};
       if (Matches(number, c) >= needed) {
         furniture = true;
         if (label.empty() && CountsPages(number, c, false)) label = c.last;

@@ -35,6 +35,7 @@ class FurnitureDetector {
     bool top = false;
     float y = 0;          // baseline (bottom of the line box)
     std::string key;      // text with numbers masked
+    std::vector<std::string> cells;  // the same, per piece between wide gaps
     std::string first;    // first and last words, for page-number tokens
     std::string last;
   };
@@ -43,14 +44,16 @@ class FurnitureDetector {
     std::vector<Candidate> lines;
   };
 
-  //! Pages in the window other than `number` with a line like `c`.
+  //! Pages in the window other than `number` with a line like `c`, or
+  //! (pieces of one baseline can come folded or apart) with lines holding
+  //! each of its pieces: the smallest count over the pieces.
   int Matches(int number, const Candidate& c) const;
   //! Whether numeric token `token` of `c` on page `number` counts pages:
   //! the same line on another page carries the value shifted by the page distance.
   bool CountsPages(int number, const Candidate& c, bool first) const;
 
   std::deque<PageLines> window_;
-  float band_ = 0.12f;
+  float band_ = 0.2f;  // LaTeX on A4 puts the folio 17 % above the bottom edge
 };
 
 // Whether `text` is a bare printed page number: "17", "- 17 -", "Page 17",

@@ -255,6 +255,20 @@ TEST_F(ChunkerTest, TableContinuedOnNextPageGetsItsHeaderBack) {
   EXPECT_TRUE(found);
 }
 
+TEST_F(ChunkerTest, ChunksCarryPrintedPageLabels) {
+  std::vector<ExtractedPage> pages = Pages({"First page text.", Sentences("Second", 2)});
+  pages[0].label = "xii";
+  pages[1].label = "1";
+  Result<std::vector<Chunk>> r = ChunkDocument("doc", "v1", pages, *tok_, Opts(1, 1000, 2000));
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_EQ(r->size(), 1u);
+  EXPECT_EQ((*r)[0].page_label_start, "xii");
+  EXPECT_EQ((*r)[0].page_label_end, "1");
+  Result<Chunk> back = ChunkFromJson(ToJson((*r)[0]));
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(back->page_label_end, "1");
+}
+
 TEST_F(ChunkerTest, CaptionStaysWithItsTable) {
   std::string table = "| k | v |\n| --- | --- |\n";
   for (int i = 0; i < 12; ++i) table += "| key" + std::to_string(i) + " | " + std::to_string(i) + " |\n";
