@@ -13,13 +13,20 @@ build_pkgs=(
   nlohmann-json3-dev libcli11-dev libfmt-dev libtomlplusplus-dev
   libpcre2-dev libuchardet-dev libhnswlib-dev libphonenumber-dev libcld2-dev
   libgtest-dev libgmock-dev libbenchmark-dev libcpp-httplib-dev
+  libfribidi-dev libicu-dev libtesseract-dev libleptonica-dev
+  # OCR's default language and orientation data: docpipe reads scanned pages
+  # with them at run time (the runtime image installs them too).
+  tesseract-ocr-eng tesseract-ocr-osd
   nodejs npm  # npm ci fetches the pinned BPE rank data (package-lock.json); tests run js-tiktoken
 )
 # Packaging the Lambda zip (deploy/package-lambda.sh).
 package_pkgs=(zip)
 # Tools and real documents used by tests, benchmarks and the demo (the
 # deployment tests in tests/deploy use shellcheck, and Debian's AWS CLI v2).
-test_pkgs=(qpdf mupdf-tools poppler-utils glpk-doc libtasn1-doc jq time shellcheck awscli)
+# Right-to-left, CJK and scanned-page tests and bench/quality read real
+# documents from the texlive doc packages and Arabic/Persian OCR data.
+test_pkgs=(qpdf mupdf-tools poppler-utils glpk-doc libtasn1-doc jq time shellcheck awscli
+           tesseract-ocr-ara tesseract-ocr-fas texlive-lang-arabic texlive-latex-recommended-doc octave-doc)
 
 want=("${build_pkgs[@]}")
 case "${1:-build}" in

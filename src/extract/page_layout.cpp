@@ -5,6 +5,8 @@
 #include <cmath>
 #include <cstring>
 
+#include "extract/text_normalizer.h"
+
 namespace docpipe {
 namespace {
 
@@ -104,6 +106,10 @@ void JoinLine(std::string& para, const std::string& next) {
       para += next;
       return;
     }
+  }
+  if (JoinsWithoutSpace(para, next)) {  // Chinese/Japanese: a line break is no word space
+    para += next;
+    return;
   }
   para += ' ';
   para += next;

@@ -14,7 +14,12 @@
 #include <unordered_map>
 
 #include "extract/extractor.h"
+#include "extract/glyph_names.h"
+#include "extract/line_order.h"
+#include "extract/ocr_pages.h"
+#include "extract/page_image.h"
 #include "extract/page_layout.h"
+#include "extract/text_normalizer.h"
 
 namespace docpipe {
 namespace {
@@ -107,19 +112,24 @@ fz_stext_page* LoadTextPage(fz_context* ctx, pdf_document* doc, int index, fz_co
                             ErrorText err) {
   fz_page* page = nullptr;
   fz_device* dev = nullptr;
+  fz_device* recovery = nullptr;  // unmapped glyphs named by the font (glyph_names.h)
   fz_stext_page* text = nullptr;
   fz_var(page);
   fz_var(dev);
+  fz_var(recovery);
   fz_var(text);
   fz_try(ctx) {
     page = fz_load_page(ctx, &doc->super, index);
     text = fz_new_stext_page(ctx, fz_bound_page(ctx, page));
     fz_stext_options options = {FZ_STEXT_MEDIABOX_CLIP, 1.0f};
     dev = fz_new_stext_device(ctx, text, &options);
-    fz_run_page(ctx, page, dev, fz_identity, cookie);
+    recovery = NewGlyphNameRecoveryDevice(ctx, dev);
+    fz_run_page(ctx, page, recovery, fz_identity, cookie);
+    fz_close_device(ctx, recovery);
     fz_close_device(ctx, dev);
   }
   fz_always(ctx) {
+    fz_drop_device(ctx, recovery);
     fz_drop_device(ctx, dev);
     fz_drop_page(ctx, page);
   }
@@ -168,45 +178,69 @@ void AppendUtf8(std::string& out, int c) {
   out.append(buf, static_cast<size_t>(n));
 }
 
+// The characters of one MuPDF line in reading order (line_order.h): spacing
+// accents joined, right-to-left runs in logical order. Characters still
+// without a Unicode mapping (U+FFFD) are dropped and counted in *unmapped:
+// they must never reach the index.
+std::vector<LineChar> ReadingOrderChars(fz_stext_line* l, int* unmapped) {
+  std::vector<LineChar> chars;
+  for (fz_stext_char* ch = l->first_char; ch; ch = ch->next) {
+    if (ch->c == 0xFFFD) {
+      ++*unmapped;
+      continue;
+    }
+    const float left = std::min(ch->quad.ll.x, ch->quad.ul.x);
+    const float right = std::max(ch->quad.lr.x, ch->quad.ur.x);
+    chars.push_back({static_cast<char32_t>(ch->c), 0, left, right, ch->size, ch->font});
+  }
+  if (l->wmode != 0 || std::abs(l->dir.y) >= 0.1f) return chars;  // vertical or rotated text: as drawn
+  JoinSpacingAccents(chars);
+  VisualToLogical(chars);
+  return chars;
+}
+
 // Converts MuPDF's text page into our layout, splitting lines into spans at
 // style changes and at gaps wider than kCellGapEm. Stops after `max_chars`
-// characters, setting *truncated.
+// characters, setting *truncated. Text is normalised (text_normalizer.h).
 PageLayout BuildLayout(fz_context* ctx, fz_stext_page* text, int64_t max_chars, int64_t* chars,
-                       bool* truncated) {
+                       bool* truncated, int* unmapped) {
   PageLayout layout;
   layout.width = text->mediabox.x1 - text->mediabox.x0;
   layout.height = text->mediabox.y1 - text->mediabox.y0;
-  std::unordered_map<fz_font*, FontStyle> styles;
+  std::unordered_map<const void*, FontStyle> styles;
   *chars = 0;
   *truncated = false;
+  *unmapped = 0;
   for (fz_stext_block* b = text->first_block; b && !*truncated; b = b->next) {
     if (b->type != FZ_STEXT_BLOCK_TEXT) continue;
     TextBlock block{{}, b->bbox.x0, b->bbox.y0, b->bbox.x1, b->bbox.y1};
     for (fz_stext_line* l = b->u.t.first_line; l && !*truncated; l = l->next) {
       TextLine line{{}, l->bbox.x0, l->bbox.y0, l->bbox.x1, l->bbox.y1};
       const bool horizontal = l->wmode == 0 && std::abs(l->dir.y) < 0.1f;
-      float last_right = 0;
+      const std::vector<LineChar> line_chars = ReadingOrderChars(l, unmapped);
       bool pending_space = false;
-      for (fz_stext_char* ch = l->first_char; ch; ch = ch->next) {
+      for (const LineChar& ch : line_chars) {
         if (*chars >= max_chars) {
           *truncated = true;
           break;
         }
-        if (ch->c == ' ' || ch->c == '\t' || ch->c == 0xA0) {
+        if (ch.c == ' ' || ch.c == '\t' || ch.c == 0xA0) {
           pending_space = !line.spans.empty();
           continue;
         }
-        if (ch->c < 0x20) continue;
-        auto [it, inserted] = styles.try_emplace(ch->font);
-        if (inserted) it->second = StyleOfFont(ctx, ch->font);
+        if (ch.c < 0x20) continue;
+        auto [it, inserted] = styles.try_emplace(ch.font);
+        if (inserted) it->second = StyleOfFont(ctx, static_cast<fz_font*>(const_cast<void*>(ch.font)));
         const FontStyle style = it->second;
-        const float left = std::min(ch->quad.ll.x, ch->quad.ul.x);
-        const bool gap = horizontal && !line.spans.empty() && left - last_right > kCellGapEm * ch->size;
         TextSpan* span = line.spans.empty() ? nullptr : &line.spans.back();
+        // Distance from the span so far, on either side: right-to-left lines
+        // run leftwards, with left-to-right runs (numbers) inside.
+        const float gap_width = span ? std::max(ch.x0 - span->x1, span->x0 - ch.x1) : 0;
+        const bool gap = horizontal && span && gap_width > kCellGapEm * ch.size;
         if (!span || gap || span->bold != style.bold || span->mono != style.mono ||
-            std::abs(span->size - ch->size) > 0.25f) {
+            std::abs(span->size - ch.size) > 0.25f) {
           if (span && pending_space && !gap) span->text += ' ';
-          line.spans.push_back(TextSpan{{}, left, left, ch->size, style.bold, style.mono, 0, gap});
+          line.spans.push_back(TextSpan{{}, ch.x0, ch.x1, ch.size, style.bold, style.mono, 0, gap});
           span = &line.spans.back();
         } else if (pending_space) {
           span->text += ' ';
@@ -214,16 +248,18 @@ PageLayout BuildLayout(fz_context* ctx, fz_stext_page* text, int64_t max_chars, 
           ++*chars;
         }
         pending_space = false;
-        AppendUtf8(span->text, ch->c);
+        AppendUtf8(span->text, static_cast<int>(ch.c));
+        if (ch.mark != 0) AppendUtf8(span->text, static_cast<int>(ch.mark));
         ++span->chars;
         ++*chars;
-        last_right = std::max(ch->quad.lr.x, ch->quad.ur.x);
-        span->x1 = last_right;
+        span->x0 = std::min(span->x0, ch.x0);
+        span->x1 = std::max(span->x1, ch.x1);
       }
       if (!line.spans.empty()) block.lines.push_back(std::move(line));
     }
     if (!block.lines.empty()) layout.blocks.push_back(std::move(block));
   }
+  NormalizeLayoutText(layout);
   return layout;
 }
 
@@ -326,6 +362,7 @@ Status CheckPdfFile(const std::string& path, const std::string& name) {
 
 class PdfExtractor final : public Extractor {
  public:
+  explicit PdfExtractor(OcrPool* ocr) : ocr_(ocr) {}
   std::string Format() const override { return "pdf"; }
 
   bool CanHandle(const std::string& key, std::string_view head) const override {
@@ -336,6 +373,9 @@ class PdfExtractor final : public Extractor {
 
   Result<ExtractSummary> Extract(const std::string& path, const std::string& name,
                                  const ExtractOptions& options, const PageSink& sink) override;
+
+ private:
+  OcrPool* ocr_;  // null: pages without usable text stay empty
 };
 
 Result<ExtractSummary> PdfExtractor::Extract(const std::string& path, const std::string& name,
@@ -369,6 +409,15 @@ Result<ExtractSummary> PdfExtractor::Extract(const std::string& path, const std:
   FontSizeStats sizes;
   int failed_pages = 0;
   std::string first_failure;
+  // Pages reach the structure pass in order; those read by OCR (ocr_pages.h)
+  // join when their recognition is done.
+  OrderedPages ordered(ocr_, options, name, [&](ExtractedPage&& page, PageLayout&& layout) -> Status {
+    sizes.Add(layout);
+    PageMarkdown md = RenderPageMarkdown(std::move(layout), sizes.BodySize(), page.number);
+    page.markdown = std::move(md.markdown);
+    for (HeadingEntry& h : md.headings) summary.outline.push_back(std::move(h));
+    return sink(std::move(page));
+  });
   for (int i = 0; i < page_count; ++i) {
     DOCPIPE_RETURN_IF_ERROR(watch.Check(name, i, page_count));
     ExtractedPage page;
@@ -376,6 +425,7 @@ Result<ExtractSummary> PdfExtractor::Extract(const std::string& path, const std:
     std::unique_ptr<fz_stext_page, StextPageDeleter> text(LoadTextPage(ctx, doc.get(), i, &cookie, err),
                                                           StextPageDeleter{ctx});
     if (cookie.abort) DOCPIPE_RETURN_IF_ERROR(watch.Check(name, i, page_count));
+    PageLayout layout;
     if (!text) {
       // One broken page should not cost the whole document: it is passed on
       // empty (no text layer) and reported as a warning.
@@ -384,20 +434,36 @@ Result<ExtractSummary> PdfExtractor::Extract(const std::string& path, const std:
       diag.Add(("page " + std::to_string(page.number) + ": " + err).c_str());
       page.has_text_layer = false;
       page.chars = 0;
-    } else {
-      PageLayout layout = BuildLayout(ctx, text.get(), options.max_page_chars, &page.chars, &page.truncated);
-      text.reset();
-      sizes.Add(layout);
-      PageMarkdown md = RenderPageMarkdown(std::move(layout), sizes.BodySize(), page.number);
-      page.markdown = std::move(md.markdown);
-      page.has_text_layer = !page.markdown.empty();
-      for (HeadingEntry& h : md.headings) summary.outline.push_back(std::move(h));
-      if (page.truncated)
-        diag.Add(("page " + std::to_string(page.number) + ": text truncated at " +
-                  std::to_string(options.max_page_chars) + " characters").c_str());
+      DOCPIPE_RETURN_IF_ERROR(ordered.AddNative(std::move(page), std::move(layout)));
+      continue;
     }
-    DOCPIPE_RETURN_IF_ERROR(sink(std::move(page)));
+    layout = BuildLayout(ctx, text.get(), options.max_page_chars, &page.chars, &page.truncated,
+                         &page.unmapped_chars);
+    text.reset();
+    page.has_text_layer = page.chars > 0;
+    if (page.truncated)
+      diag.Add(("page " + std::to_string(page.number) + ": text truncated at " +
+                std::to_string(options.max_page_chars) + " characters").c_str());
+    // Pages without text, or whose text is mostly unmapped glyphs, are read
+    // from their image.
+    if (ordered.CanOcr() && (page.chars == 0 || TextIsUnusable(layout, page.unmapped_chars))) {
+      page.ocr_reason = page.chars == 0 ? "no_text_layer" : "unusable_text";
+      OcrImage image;
+      if (RenderPageGray(ctx, &doc->super, i, kOcrDpi, &cookie, &image, err, sizeof err)) {
+        if (!IsBlankImage(image)) {
+          DOCPIPE_RETURN_IF_ERROR(ordered.AddOcr(std::move(page), std::move(image), std::move(layout)));
+          continue;
+        }
+        page.ocr_reason.clear();  // a blank page: nothing to read
+      } else {
+        if (cookie.abort) DOCPIPE_RETURN_IF_ERROR(watch.Check(name, i, page_count));
+        diag.Add(("page " + std::to_string(page.number) + ": cannot render for OCR: " + err).c_str());
+      }
+    }
+    DOCPIPE_RETURN_IF_ERROR(ordered.AddNative(std::move(page), std::move(layout)));
   }
+  DOCPIPE_RETURN_IF_ERROR(ordered.Flush());
+  for (const std::string& w : ordered.Warnings()) diag.Add(w.c_str());
   if (failed_pages == page_count)
     return Status::InvalidInput(name + ": no page could be read: " + first_failure);
   if (doc->repair_attempted) diag.Add("damaged cross-reference table was repaired");
@@ -408,6 +474,7 @@ Result<ExtractSummary> PdfExtractor::Extract(const std::string& path, const std:
 
 }  // namespace
 
-ExtractorPtr NewPdfExtractor() { return std::make_unique<PdfExtractor>(); }
+ExtractorPtr NewPdfExtractor() { return std::make_unique<PdfExtractor>(nullptr); }
+ExtractorPtr NewPdfExtractor(OcrPool* ocr) { return std::make_unique<PdfExtractor>(ocr); }
 
 }  // namespace docpipe
