@@ -13,16 +13,23 @@ build_pkgs=(
   nlohmann-json3-dev libcli11-dev libfmt-dev libtomlplusplus-dev
   libpcre2-dev libuchardet-dev libhnswlib-dev libphonenumber-dev libcld2-dev
   libgtest-dev libgmock-dev libbenchmark-dev libcpp-httplib-dev
+  libfribidi-dev libicu-dev libtesseract-dev libleptonica-dev
+  # OCR's default language and orientation data: docpipe reads scanned pages
+  # with them at run time (the runtime image installs them too).
+  tesseract-ocr-eng tesseract-ocr-osd
   nodejs npm  # npm ci fetches the pinned BPE rank data (package-lock.json); tests run js-tiktoken
 )
 # Packaging the Lambda zip (deploy/package-lambda.sh).
 package_pkgs=(zip)
 # Tools and real documents used by tests, benchmarks and the demo (the
 # deployment tests in tests/deploy use shellcheck, and Debian's AWS CLI v2).
-# octave-doc, texlive-latex-recommended-doc (booktabs, beamer): real layouts
-# for tests/e2e/real_layout_test.cpp and bench/quality.
+# Right-to-left, CJK and scanned-page tests and bench/quality read real
+# documents from the texlive doc packages and Arabic/Persian OCR data; the
+# layout tests (tests/e2e/real_layout_test.cpp) read the octave manual and the
+# booktabs and beamer manuals (texlive-latex-recommended-doc).
 test_pkgs=(qpdf mupdf-tools poppler-utils glpk-doc libtasn1-doc jq time shellcheck awscli
-           octave-doc gnuplot-doc texlive-latex-recommended-doc)
+           tesseract-ocr-ara tesseract-ocr-fas texlive-lang-arabic texlive-latex-recommended-doc octave-doc
+           gnuplot-doc)
 
 want=("${build_pkgs[@]}")
 case "${1:-build}" in

@@ -24,6 +24,12 @@ struct ExtractedPage {
   std::string label;           // printed page number ("xii", "17", "A-3"): the PDF's page
                                // labels, else the number found in the running header or
                                // footer; empty when unknown
+  int unmapped_chars = 0;      // glyphs without a Unicode mapping (dropped, never indexed)
+  bool ocr = false;            // the text comes from OCR (no usable text layer)
+  float ocr_confidence = 0;    // OCR'd pages: mean word confidence, 0-100
+  std::string ocr_reason;      // why OCR was tried: "no_text_layer", "unusable_text", "image"; "" = not tried
+  std::string ocr_script;      // OCR'd pages: script detected by orientation/script detection ("Latin")
+  int ocr_rotation = 0;        // OCR'd pages: degrees the page image was turned to read it (0/90/180/270)
 };
 
 struct HeadingEntry {
@@ -70,7 +76,15 @@ class Extractor {
 
 using ExtractorPtr = std::unique_ptr<Extractor>;
 
+class OcrPool;
+
 ExtractorPtr NewPdfExtractor();
 ExtractorPtr NewTextExtractor();  // .md, .markdown, .txt, .text
+// A PDF extractor that reads pages without usable text (no text layer, or
+// mostly unmapped glyphs) by OCR through `ocr` (src/ocr/); null = no OCR.
+// `ocr` must outlive the extractor.
+ExtractorPtr NewPdfExtractor(OcrPool* ocr);
+// PNG, JPEG and TIFF (every page of a multi-page TIFF) files, read by OCR.
+ExtractorPtr NewImageExtractor(OcrPool& ocr);
 
 }  // namespace docpipe

@@ -7,6 +7,7 @@
 
 #include "extract/headings.h"
 #include "extract/tables.h"
+#include "extract/text_normalizer.h"
 
 namespace docpipe {
 namespace {
@@ -95,6 +96,10 @@ void JoinLine(std::string& para, const std::string& next) {
       para += next;
       return;
     }
+  }
+  if (JoinsWithoutSpace(para, next)) {  // Chinese/Japanese: a line break is no word space
+    para += next;
+    return;
   }
   para += ' ';
   para += next;

@@ -15,11 +15,16 @@
 #include <unordered_map>
 
 #include "extract/extractor.h"
+#include "extract/glyph_names.h"
 #include "extract/headings.h"
+#include "extract/line_order.h"
+#include "extract/ocr_pages.h"
 #include "extract/page_furniture.h"
+#include "extract/page_image.h"
 #include "extract/page_labels.h"
 #include "extract/page_layout.h"
 #include "extract/pdf/layout_device.h"
+#include "extract/text_normalizer.h"
 
 namespace docpipe {
 namespace {
@@ -113,10 +118,12 @@ fz_stext_page* LoadTextPage(fz_context* ctx, pdf_document* doc, int index, fz_co
                             PageGraphics* graphics, ErrorText err) {
   fz_page* page = nullptr;
   fz_device* dev = nullptr;
-  fz_device* layout = nullptr;
+  fz_device* recovery = nullptr;  // unmapped glyphs named by the font (glyph_names.h)
+  fz_device* layout = nullptr;    // rules and boxes; text passed on to `recovery`
   fz_stext_page* text = nullptr;
   fz_var(page);
   fz_var(dev);
+  fz_var(recovery);
   fz_var(layout);
   fz_var(text);
   fz_try(ctx) {
@@ -125,13 +132,16 @@ fz_stext_page* LoadTextPage(fz_context* ctx, pdf_document* doc, int index, fz_co
     text = fz_new_stext_page(ctx, bounds);
     fz_stext_options options = {FZ_STEXT_MEDIABOX_CLIP, 1.0f};
     dev = fz_new_stext_device(ctx, text, &options);
-    layout = NewLayoutDevice(ctx, dev, bounds, graphics);
+    recovery = NewGlyphNameRecoveryDevice(ctx, dev);
+    layout = NewLayoutDevice(ctx, recovery, bounds, graphics);
     fz_run_page(ctx, page, layout, fz_identity, cookie);
     fz_close_device(ctx, layout);
+    fz_close_device(ctx, recovery);
     fz_close_device(ctx, dev);
   }
   fz_always(ctx) {
     fz_drop_device(ctx, layout);
+    fz_drop_device(ctx, recovery);
     fz_drop_device(ctx, dev);
     fz_drop_page(ctx, page);
   }
@@ -235,17 +245,39 @@ void AppendUtf8(std::string& out, int c) {
   out.append(buf, static_cast<size_t>(n));
 }
 
+// The characters of one MuPDF line in reading order (line_order.h): spacing
+// accents joined, right-to-left runs in logical order. Characters still
+// without a Unicode mapping (U+FFFD) are dropped and counted in *unmapped:
+// they must never reach the index.
+std::vector<LineChar> ReadingOrderChars(fz_stext_line* l, int* unmapped) {
+  std::vector<LineChar> chars;
+  for (fz_stext_char* ch = l->first_char; ch; ch = ch->next) {
+    if (ch->c == 0xFFFD) {
+      ++*unmapped;
+      continue;
+    }
+    const float left = std::min(ch->quad.ll.x, ch->quad.ul.x);
+    const float right = std::max(ch->quad.lr.x, ch->quad.ur.x);
+    chars.push_back({static_cast<char32_t>(ch->c), 0, left, right, ch->size, ch->font});
+  }
+  if (l->wmode != 0 || std::abs(l->dir.y) >= 0.1f) return chars;  // vertical or rotated text: as drawn
+  JoinSpacingAccents(chars);
+  VisualToLogical(chars);
+  return chars;
+}
+
 // Converts MuPDF's text page into our layout, splitting lines into spans at
 // style changes and at gaps wider than kCellGapEm. Stops after `max_chars`
-// characters, setting *truncated.
+// characters, setting *truncated. Text is normalised (text_normalizer.h).
 PageLayout BuildLayout(fz_context* ctx, fz_stext_page* text, int64_t max_chars, int64_t* chars,
-                       bool* truncated) {
+                       bool* truncated, int* unmapped) {
   PageLayout layout;
   layout.width = text->mediabox.x1 - text->mediabox.x0;
   layout.height = text->mediabox.y1 - text->mediabox.y0;
-  std::unordered_map<fz_font*, FontStyle> styles;
+  std::unordered_map<const void*, FontStyle> styles;
   *chars = 0;
   *truncated = false;
+  *unmapped = 0;
   for (fz_stext_block* b = text->first_block; b && !*truncated; b = b->next) {
     if (b->type != FZ_STEXT_BLOCK_TEXT) continue;
     TextBlock block;
@@ -253,31 +285,34 @@ PageLayout BuildLayout(fz_context* ctx, fz_stext_page* text, int64_t max_chars, 
     for (fz_stext_line* l = b->u.t.first_line; l && !*truncated; l = l->next) {
       TextLine line{{}, l->bbox.x0, l->bbox.y0, l->bbox.x1, l->bbox.y1};
       const bool horizontal = l->wmode == 0 && std::abs(l->dir.y) < 0.1f;
-      float last_right = 0;
+      const std::vector<LineChar> line_chars = ReadingOrderChars(l, unmapped);
       bool pending_space = false;
-      for (fz_stext_char* ch = l->first_char; ch; ch = ch->next) {
+      for (const LineChar& ch : line_chars) {
         if (*chars >= max_chars) {
           *truncated = true;
           break;
         }
-        if (ch->c == ' ' || ch->c == '\t' || ch->c == 0xA0) {
+        if (ch.c == ' ' || ch.c == '\t' || ch.c == 0xA0) {
           pending_space = !line.spans.empty();
           continue;
         }
-        if (ch->c < 0x20) continue;
-        auto [it, inserted] = styles.try_emplace(ch->font);
-        if (inserted) it->second = StyleOfFont(ctx, ch->font);
+        if (ch.c < 0x20) continue;
+        auto [it, inserted] = styles.try_emplace(ch.font);
+        if (inserted) it->second = StyleOfFont(ctx, static_cast<fz_font*>(const_cast<void*>(ch.font)));
         const FontStyle style = it->second;
-        const float left = std::min(ch->quad.ll.x, ch->quad.ul.x);
-        const float gap_em = line.spans.empty() || ch->size <= 0 ? 0 : (left - last_right) / ch->size;
-        const bool gap = horizontal && !line.spans.empty() && gap_em > kCellGapEm;
-        const bool split = horizontal && !line.spans.empty() && gap_em > kSpanGapEm;
         TextSpan* span = line.spans.empty() ? nullptr : &line.spans.back();
+        // Distance from the span so far, on either side: right-to-left lines
+        // run leftwards, with left-to-right runs (numbers) inside. Wide gaps
+        // separate cells; narrower ones still start a span (ruled tables).
+        const float gap_width = span ? std::max(ch.x0 - span->x1, span->x0 - ch.x1) : 0;
+        const float gap_em = span && ch.size > 0 ? gap_width / ch.size : 0;
+        const bool gap = horizontal && span && gap_em > kCellGapEm;
+        const bool split = horizontal && span && gap_em > kSpanGapEm;
         if (!span || split || span->bold != style.bold || span->mono != style.mono ||
-            std::abs(span->size - ch->size) > 0.25f) {
+            std::abs(span->size - ch.size) > 0.25f) {
           if (span && (pending_space || split) && !gap) span->text += ' ';
           line.spans.push_back(
-              TextSpan{{}, left, left, ch->size, style.bold, style.mono, 0, gap, horizontal ? gap_em : 0});
+              TextSpan{{}, ch.x0, ch.x1, ch.size, style.bold, style.mono, 0, gap, horizontal ? gap_em : 0});
           span = &line.spans.back();
         } else if (pending_space) {
           span->text += ' ';
@@ -285,16 +320,18 @@ PageLayout BuildLayout(fz_context* ctx, fz_stext_page* text, int64_t max_chars, 
           ++*chars;
         }
         pending_space = false;
-        AppendUtf8(span->text, ch->c);
+        AppendUtf8(span->text, static_cast<int>(ch.c));
+        if (ch.mark != 0) AppendUtf8(span->text, static_cast<int>(ch.mark));
         ++span->chars;
         ++*chars;
-        last_right = std::max(ch->quad.lr.x, ch->quad.ur.x);
-        span->x1 = last_right;
+        span->x0 = std::min(span->x0, ch.x0);
+        span->x1 = std::max(span->x1, ch.x1);
       }
       if (!line.spans.empty()) block.lines.push_back(std::move(line));
     }
     if (!block.lines.empty()) layout.blocks.push_back(std::move(block));
   }
+  NormalizeLayoutText(layout);
   return layout;
 }
 
@@ -426,6 +463,7 @@ Status CheckPdfFile(const std::string& path, const std::string& name) {
 
 class PdfExtractor final : public Extractor {
  public:
+  explicit PdfExtractor(OcrPool* ocr) : ocr_(ocr) {}
   std::string Format() const override { return "pdf"; }
 
   bool CanHandle(const std::string& key, std::string_view head) const override {
@@ -436,6 +474,9 @@ class PdfExtractor final : public Extractor {
 
   Result<ExtractSummary> Extract(const std::string& path, const std::string& name,
                                  const ExtractOptions& options, const PageSink& sink) override;
+
+ private:
+  OcrPool* ocr_;  // null: pages without usable text stay empty
 };
 
 Result<ExtractSummary> PdfExtractor::Extract(const std::string& path, const std::string& name,
@@ -485,53 +526,79 @@ Result<ExtractSummary> PdfExtractor::Extract(const std::string& path, const std:
     pending.pop_front();
     std::string printed = furniture.Strip(p.page.number, p.layout);
     p.page.label = labels.empty() ? printed : PageLabel(labels, p.page.number - 1);
-    if (p.page.has_text_layer) {
-      PageMarkdown md = renderer->Render(std::move(p.layout), sizes.BodySize(), p.page.number);
-      p.page.markdown = std::move(md.markdown);
-      p.page.has_text_layer = !p.page.markdown.empty() || p.page.chars > 0;
-      for (HeadingEntry& h : md.headings) summary.outline.push_back(std::move(h));
-    }
+    if (!renderer) renderer = std::make_unique<MarkdownRenderer>(&outline, false);
+    PageMarkdown md = renderer->Render(std::move(p.layout), sizes.BodySize(), p.page.number);
+    p.page.markdown = std::move(md.markdown);
+    for (HeadingEntry& h : md.headings) summary.outline.push_back(std::move(h));
     return sink(std::move(p.page));
   };
+  // Pages reach the structure pass in order; those read by OCR (ocr_pages.h)
+  // join when their recognition is done.
+  OrderedPages ordered(ocr_, options, name, [&](ExtractedPage&& page, PageLayout&& layout) -> Status {
+    if (!renderer && layout.width > 0) {
+      const bool slides = layout.width > 1.2f * layout.height;
+      renderer = std::make_unique<MarkdownRenderer>(&outline, slides);
+    }
+    NormalizeLines(layout);
+    sizes.Add(layout);
+    furniture.Add(page.number, layout, sizes.BodySize());
+    const int number = page.number;
+    pending.push_back({std::move(page), std::move(layout)});
+    while (!pending.empty() && pending.front().page.number + FurnitureDetector::kWindow <= number) {
+      DOCPIPE_RETURN_IF_ERROR(emit_first());
+    }
+    return Status::Ok();
+  });
   for (int i = 0; i < page_count; ++i) {
     DOCPIPE_RETURN_IF_ERROR(watch.Check(name, i, page_count));
-    Pending p;
-    p.page.number = i + 1;
+    ExtractedPage page;
+    page.number = i + 1;
     PageGraphics graphics;
     std::unique_ptr<fz_stext_page, StextPageDeleter> text(
         LoadTextPage(ctx, doc.get(), i, &cookie, &graphics, err), StextPageDeleter{ctx});
     if (cookie.abort) DOCPIPE_RETURN_IF_ERROR(watch.Check(name, i, page_count));
+    PageLayout layout;
     if (!text) {
       // One broken page should not cost the whole document: it is passed on
       // empty (no text layer) and reported as a warning.
       ++failed_pages;
       if (first_failure.empty()) first_failure = err;
-      diag.Add(("page " + std::to_string(p.page.number) + ": " + err).c_str());
-      p.page.has_text_layer = false;
-      p.page.chars = 0;
-    } else {
-      p.layout = BuildLayout(ctx, text.get(), options.max_page_chars, &p.page.chars, &p.page.truncated);
-      text.reset();
-      p.layout.rules = std::move(graphics.rules);
-      p.layout.boxes = std::move(graphics.boxes);
-      if (!renderer) {
-        const bool slides = p.layout.width > 1.2f * p.layout.height;
-        renderer = std::make_unique<MarkdownRenderer>(&outline, slides);
+      diag.Add(("page " + std::to_string(page.number) + ": " + err).c_str());
+      page.has_text_layer = false;
+      page.chars = 0;
+      DOCPIPE_RETURN_IF_ERROR(ordered.AddNative(std::move(page), std::move(layout)));
+      continue;
+    }
+    layout = BuildLayout(ctx, text.get(), options.max_page_chars, &page.chars, &page.truncated,
+                         &page.unmapped_chars);
+    text.reset();
+    layout.rules = std::move(graphics.rules);
+    layout.boxes = std::move(graphics.boxes);
+    page.has_text_layer = page.chars > 0;
+    if (page.truncated)
+      diag.Add(("page " + std::to_string(page.number) + ": text truncated at " +
+                std::to_string(options.max_page_chars) + " characters").c_str());
+    // Pages without text, or whose text is mostly unmapped glyphs, are read
+    // from their image.
+    if (ordered.CanOcr() && (page.chars == 0 || TextIsUnusable(layout, page.unmapped_chars))) {
+      page.ocr_reason = page.chars == 0 ? "no_text_layer" : "unusable_text";
+      OcrImage image;
+      if (RenderPageGray(ctx, &doc->super, i, kOcrDpi, &cookie, &image, err, sizeof err)) {
+        if (!IsBlankImage(image)) {
+          DOCPIPE_RETURN_IF_ERROR(ordered.AddOcr(std::move(page), std::move(image), std::move(layout)));
+          continue;
+        }
+        page.ocr_reason.clear();  // a blank page: nothing to read
+      } else {
+        if (cookie.abort) DOCPIPE_RETURN_IF_ERROR(watch.Check(name, i, page_count));
+        diag.Add(("page " + std::to_string(page.number) + ": cannot render for OCR: " + err).c_str());
       }
-      NormalizeLines(p.layout);
-      sizes.Add(p.layout);
-      p.page.has_text_layer = p.page.chars > 0;
-      if (p.page.truncated)
-        diag.Add(("page " + std::to_string(p.page.number) + ": text truncated at " +
-                  std::to_string(options.max_page_chars) + " characters").c_str());
     }
-    furniture.Add(p.page.number, p.layout, sizes.BodySize());
-    pending.push_back(std::move(p));
-    while (!pending.empty() && pending.front().page.number + FurnitureDetector::kWindow <= i + 1) {
-      DOCPIPE_RETURN_IF_ERROR(emit_first());
-    }
+    DOCPIPE_RETURN_IF_ERROR(ordered.AddNative(std::move(page), std::move(layout)));
   }
+  DOCPIPE_RETURN_IF_ERROR(ordered.Flush());
   while (!pending.empty()) DOCPIPE_RETURN_IF_ERROR(emit_first());
+  for (const std::string& w : ordered.Warnings()) diag.Add(w.c_str());
   if (failed_pages == page_count)
     return Status::InvalidInput(name + ": no page could be read: " + first_failure);
   if (doc->repair_attempted) diag.Add("damaged cross-reference table was repaired");
@@ -542,6 +609,7 @@ Result<ExtractSummary> PdfExtractor::Extract(const std::string& path, const std:
 
 }  // namespace
 
-ExtractorPtr NewPdfExtractor() { return std::make_unique<PdfExtractor>(); }
+ExtractorPtr NewPdfExtractor() { return std::make_unique<PdfExtractor>(nullptr); }
+ExtractorPtr NewPdfExtractor(OcrPool* ocr) { return std::make_unique<PdfExtractor>(ocr); }
 
 }  // namespace docpipe
