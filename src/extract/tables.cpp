@@ -304,6 +304,30 @@ void ExtractRuledTables(PageLayout& page) {
     if (cols.size() < 2 || rows.size() < 2) continue;
     std::vector<std::vector<std::string>> grid_rows;
     Place(rows, cols, &grid_rows);
+    auto filled_cells = [](const std::vector<std::string>& r) {
+      return static_cast<int>(std::count_if(r.begin(), r.end(), [](const std::string& c) { return !c.empty(); }));
+    };
+    // A first row of one cell over a table with its own header row is the
+    // table's title ("Math library functions"): a caption, not the header.
+    std::string title;
+    if (header_rows == 1 && grid_rows.size() >= 3 && filled_cells(grid_rows[0]) == 1 && filled_cells(grid_rows[1]) >= 2) {
+      for (const std::string& c : grid_rows[0]) title += c;
+      grid_rows.erase(grid_rows.begin());
+    }
+    // A row that only fills cells the row above left empty, with an empty
+    // first column, continues that row (a cell wrapped onto a second line).
+    for (size_t r = grid_rows.size(); r-- > header_rows + 1;) {
+      const auto& cur = grid_rows[r];
+      auto& prev = grid_rows[r - 1];
+      if (!cur[0].empty() || filled_cells(cur) == 0) continue;
+      bool fits = true;
+      for (size_t c = 0; c < cur.size(); ++c) fits = fits && (cur[c].empty() || prev[c].empty());
+      if (!fits) continue;
+      for (size_t c = 0; c < cur.size(); ++c) {
+        if (!cur[c].empty()) prev[c] = cur[c];
+      }
+      grid_rows.erase(grid_rows.begin() + static_cast<std::ptrdiff_t>(r));
+    }
     if (header_rows > 1) {
       std::vector<std::string> head(cols.size());
       for (size_t r = 0; r < header_rows; ++r)
@@ -350,6 +374,7 @@ void ExtractRuledTables(PageLayout& page) {
         break;
       }
     }
+    if (caption.empty()) caption = title;
     f.block.markdown = (caption.empty() ? "" : caption + "\n\n") + RenderRows(grid_rows);
     f.block.x0 = top.x0, f.block.x1 = top.x1, f.block.y0 = y_top, f.block.y1 = y_bottom;
     found.push_back(std::move(f));

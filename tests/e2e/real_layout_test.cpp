@@ -19,6 +19,7 @@ const char kOctave[] = "/usr/share/doc/octave/octave.pdf";
 const char kBooktabs[] = "/usr/share/doc/texlive-doc/latex/booktabs/booktabs.pdf";
 const char kBeamerTalk[] = "/usr/share/doc/texlive-doc/latex/beamer/beamerexample-conference-talk.pdf";
 const char kGlpk[] = "/usr/share/doc/glpk-doc/glpk.pdf";
+const char kGnuplot[] = "/usr/share/doc/gnuplot/gnuplot.pdf";
 
 struct Extracted {
   ExtractSummary summary;
@@ -98,6 +99,19 @@ TEST(RealLayoutTest, BeamerTalkSlideTitlesAreHeadingsWithoutNavigation) {
     EXPECT_EQ(p.markdown.find("Tractability Results Summary"), std::string::npos) << p.number;
     if (p.number > 2) EXPECT_EQ(p.markdown.find("Bad News: Hardness Results"), std::string::npos) << p.number;
   }
+}
+
+TEST(RealLayoutTest, GnuplotFunctionTableHasItsHeaderAndTitle) {
+  Extracted doc;
+  if (!Extract(kGnuplot, "gnuplot-doc", &doc)) return;
+  ASSERT_GE(doc.pages.size(), 37u);
+  // A ruled table whose first row is its title spanning all columns, and
+  // whose "Returns" cells wrap onto a second line.
+  EXPECT_NE(doc.pages[36].markdown.find("Math library functions\n\n| Function | Arguments | Returns |\n| --- | --- | --- |\n"
+                                        "| abs(x) | any | absolute value of x, \\|x\\|; same type |\n"
+                                        "| abs(x) | complex | length of x, real(x)2 + imag(x)2 |\n"),
+            std::string::npos)
+      << doc.pages[36].markdown;
 }
 
 TEST(RealLayoutTest, GlpkHeadingsAreOutlineEntries) {
