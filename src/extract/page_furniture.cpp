@@ -97,9 +97,12 @@ std::string StripPunct(std::string t) {
   return t;
 }
 
-bool InTopBand(const TextLine& line, const PageLayout& page, float band) { return line.y1 <= page.height * band; }
-bool InBottomBand(const TextLine& line, const PageLayout& page, float band) {
-  return line.y0 >= page.height * (1 - band);
+struct Bands {
+  float top, bottom;  // fractions of the page height
+};
+bool InTopBand(const TextLine& line, const PageLayout& page, Bands band) { return line.y1 <= page.height * band.top; }
+bool InBottomBand(const TextLine& line, const PageLayout& page, Bands band) {
+  return line.y0 >= page.height * (1 - band.bottom);
 }
 
 float DominantSize(const TextLine& line) {
@@ -137,7 +140,7 @@ struct OuterLine {
   bool separated;  // false: only the outermost line, which may still be a bare page number
 };
 
-std::vector<OuterLine> OuterLines(const PageLayout& page, float band) {
+std::vector<OuterLine> OuterLines(const PageLayout& page, Bands band) {
   std::vector<const TextLine*> lines;
   for (const TextBlock& b : page.blocks)
     for (const TextLine& l : b.lines) lines.push_back(&l);
@@ -152,12 +155,12 @@ std::vector<OuterLine> OuterLines(const PageLayout& page, float band) {
     if (top) {
       for (size_t j = k + 1; j < lines.size(); ++j) {
         if (lines[j]->y0 < l->y1 - 0.3f * h) continue;  // same baseline or overlapping
-        return lines[j]->y0 - l->y1 >= 1.2f * h && (j + 1 < lines.size() || !InBottomBand(*lines[j], page, band));
+        return lines[j]->y0 - l->y1 >= 1.0f * h && (j + 1 < lines.size() || !InBottomBand(*lines[j], page, band));
       }
     } else {
       for (size_t j = k; j-- > 0;) {
         if (lines[j]->y1 > l->y0 + 0.3f * h) continue;
-        return l->y0 - lines[j]->y1 >= 1.2f * h && (j > 0 || !InTopBand(*lines[j], page, band));
+        return l->y0 - lines[j]->y1 >= 1.0f * h && (j > 0 || !InTopBand(*lines[j], page, band));
       }
     }
     return false;
@@ -211,7 +214,7 @@ void FurnitureDetector::Add(int number, const PageLayout& page, float body_size)
   PageLines p;
   p.number = number;
   if (page.height > 0) {
-    for (const auto& [line, top, separated] : OuterLines(page, band_)) {
+    for (const auto& [line, top, separated] : OuterLines(page, Bands{top_band_, bottom_band_})) {
       if (!separated) continue;
       if (body_size > 0 && DominantSize(*line) > kMaxFurnitureSizeRatio * body_size) continue;
       const std::string text = LineText(*line);
@@ -268,7 +271,7 @@ std::string FurnitureDetector::Strip(int number, PageLayout& page) {
   const int needed = pages_in_window <= 3 ? 1 : 2;
   std::string label, number_label;
   std::vector<OuterLine> outer;
-  if (page.height > 0) outer = OuterLines(page, band_);
+  if (page.height > 0) outer = OuterLines(page, Bands{top_band_, bottom_band_});
   std::vector<const TextLine*> removed;
   for (const auto& [line, top, separated] : outer) {
     const std::string text = LineText(*line);

@@ -53,7 +53,11 @@ class FurnitureDetector {
   bool CountsPages(int number, const Candidate& c, bool first) const;
 
   std::deque<PageLines> window_;
-  float band_ = 0.2f;  // LaTeX on A4 puts the folio 17 % above the bottom edge
+  // Where running headers and footers sit: LaTeX on A4 puts the folio 17 %
+  // above the bottom edge; a top band as deep would take in captions under
+  // figures at the top of the text block.
+  float top_band_ = 0.12f;
+  float bottom_band_ = 0.2f;
 };
 
 // Whether `text` is a bare printed page number: "17", "- 17 -", "Page 17",
