@@ -97,9 +97,7 @@ std::string StripPunct(std::string t) {
   return t;
 }
 
-struct Bands {
-  float top, bottom;  // fractions of the page height
-};
+using Bands = FurnitureDetector::Bands;
 bool InTopBand(const TextLine& line, const PageLayout& page, Bands band) { return line.y1 <= page.height * band.top; }
 bool InBottomBand(const TextLine& line, const PageLayout& page, Bands band) {
   return line.y0 >= page.height * (1 - band.bottom);
@@ -214,7 +212,7 @@ void FurnitureDetector::Add(int number, const PageLayout& page, float body_size)
   PageLines p;
   p.number = number;
   if (page.height > 0) {
-    for (const auto& [line, top, separated] : OuterLines(page, Bands{top_band_, bottom_band_})) {
+    for (const auto& [line, top, separated] : OuterLines(page, BandsOf(page))) {
       if (!separated) continue;
       if (body_size > 0 && DominantSize(*line) > kMaxFurnitureSizeRatio * body_size) continue;
       const std::string text = LineText(*line);
@@ -249,6 +247,13 @@ int FurnitureDetector::Matches(int number, const Candidate& c) const {
   return std::max(whole, *std::min_element(per_cell.begin(), per_cell.end()));
 }
 
+FurnitureDetector::Bands FurnitureDetector::BandsOf(const PageLayout& page) const {
+  // Slides (landscape pages) stack a navigation bar and a section line above
+  // the frame title: their top band is deeper.
+  if (page.width > 1.2f * page.height) return Bands{kSlideTopBand, bottom_band_};
+  return Bands{top_band_, bottom_band_};
+}
+
 bool FurnitureDetector::CountsPages(int number, const Candidate& c, bool first) const {
   const int v = NumberValue(first ? c.first : c.last);
   if (v < 0) return false;
@@ -271,7 +276,7 @@ std::string FurnitureDetector::Strip(int number, PageLayout& page) {
   const int needed = pages_in_window <= 3 ? 1 : 2;
   std::string label, number_label;
   std::vector<OuterLine> outer;
-  if (page.height > 0) outer = OuterLines(page, Bands{top_band_, bottom_band_});
+  if (page.height > 0) outer = OuterLines(page, BandsOf(page));
   std::vector<const TextLine*> removed;
   for (const auto& [line, top, separated] : outer) {
     const std::string text = LineText(*line);

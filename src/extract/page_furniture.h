@@ -30,7 +30,15 @@ class FurnitureDetector {
   //! printed page number found in the furniture ("17", "xii"), or empty.
   std::string Strip(int number, PageLayout& page);
 
+ //! Where running headers and footers sit, as fractions of the page height.
+  struct Bands {
+    float top, bottom;
+  };
+
  private:
+  static constexpr float kSlideTopBand = 0.2f;
+  Bands BandsOf(const PageLayout& page) const;
+
   struct Candidate {
     bool top = false;
     float y = 0;          // baseline (bottom of the line box)
