@@ -15,10 +15,14 @@ import tempfile
 import unittest
 import zipfile
 
-import boto3
-import botocore
+from deploy_test_util import require_python_peers
 
-from deploy_test_util import DEPLOY_SH, ROOT, TEST_TEMPLATE, clean_env, moto_server, run
+require_python_peers()
+
+import boto3  # noqa: E402 (after the check, so a missing peer says how to install it)
+import botocore  # noqa: E402
+
+from deploy_test_util import DEPLOY_SH, ROOT, TEST_TEMPLATE, clean_env, moto_server, run  # noqa: E402
 
 FAKE_DOCKER = r"""#!/usr/bin/env bash
 # Records each call (one JSON array per line) and acts like docker where deploy.sh looks.
