@@ -58,7 +58,7 @@ mount_in() {  # SOURCE TARGET [mount options...]
 
 # A run that was killed may have left mounts (the host's /dev among them):
 # unmount before deleting anything.
-grep -F " $rootfs/" /proc/mounts | awk '{print $2}' | sort -r | while read -r m; do umount -l "$m"; done
+{ grep -F " $rootfs/" /proc/mounts || true; } | awk '{print $2}' | sort -r | while read -r m; do umount -l "$m"; done
 if grep -qF " $rootfs/" /proc/mounts; then
   echo "fresh-machine-check: $rootfs still has mounts; not deleting it" >&2
   exit 1
@@ -71,9 +71,9 @@ say() { echo "$*" | tee -a "$report"; }
 mirror=$(awk '/^URIs:/ {print $2; exit}' /etc/apt/sources.list.d/debian.sources)
 say "fresh-machine-check: $(date -u +%FT%TZ), docpipe $(git -C "$src" rev-parse --short HEAD), mirror $mirror"
 start=$(date +%s)
+mkdir -p "$work/debootstrap-cache"
 debootstrap --variant=minbase --cache-dir="$work/debootstrap-cache" bookworm "$rootfs" "$mirror" \
   > "$logs/debootstrap.log" 2>&1 || { say "debootstrap failed: $logs/debootstrap.log"; exit 1; }
-mkdir -p "$work/debootstrap-cache"
 say "debootstrap (minbase, bookworm): $(( $(date +%s) - start )) s"
 
 # Reach the registries as this machine does.
