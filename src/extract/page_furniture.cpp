@@ -289,10 +289,15 @@ std::string FurnitureDetector::Strip(int number, PageLayout& page) {
       std::vector<std::string> words = Words(text);
       Candidate c{top, line->y1, MaskNumbers(text), MaskedCells(*line), StripPunct(words.front()),
                   StripPunct(words.back())};
-      if (Matches(number, c) >= needed) {
+      // One other page is enough when the line's number counts the pages
+      // (a header "The Arabi system 3" two pages before "... 5").
+      const int matches = Matches(number, c);
+      const bool counts_last = matches >= 1 && CountsPages(number, c, false);
+      const bool counts_first = matches >= 1 && !counts_last && CountsPages(number, c, true);
+      if (matches >= needed || counts_last || counts_first) {
         furniture = true;
-        if (label.empty() && CountsPages(number, c, false)) label = c.last;
-        if (label.empty() && CountsPages(number, c, true)) label = c.first;
+        if (label.empty() && counts_last) label = c.last;
+        if (label.empty() && counts_first) label = c.first;
       }
     }
     if (furniture) removed.push_back(line);
