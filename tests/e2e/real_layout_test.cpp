@@ -93,7 +93,7 @@ TEST(RealLayoutTest, BeamerTalkSlideTitlesAreHeadingsWithoutNavigation) {
   Extracted doc;
   if (!Extract(kBeamerTalk, "texlive-latex-recommended-doc", &doc)) return;
   ASSERT_GE(doc.pages.size(), 6u);
-  EXPECT_EQ(doc.pages[2].markdown.substr(0, 50), "### What is haplotyping and why is it important?\n");
+  EXPECT_EQ(doc.pages[2].markdown.substr(0, 50), "### What is haplotyping and why is it important?\n\n");
   EXPECT_EQ(doc.pages[3].markdown.substr(0, 43), "### General formalization of haplotyping.\n\n");
   // The headline lists the sections on every slide; only the outline slide
   // (page 2) says "2 Bad News: Hardness Results" in its body.
