@@ -1,6 +1,8 @@
 #include "extract/ocr_pages.h"
 
+#include <algorithm>
 #include <chrono>
+#include <cmath>
 
 #include "extract/text_normalizer.h"
 

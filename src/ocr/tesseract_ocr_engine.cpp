@@ -11,6 +11,8 @@
 #include <set>
 #include <sstream>
 
+#include <fmt/format.h>
+
 #include "ocr/ocr_engine.h"
 
 namespace docpipe {
@@ -109,8 +111,8 @@ PixPtr ToPix(const OcrImage& image) {
 
 class TesseractOcrEngine final : public OcrEngine {
  public:
-  TesseractOcrEngine(OcrOptions options, std::string tessdata)
-      : options_(std::move(options)), tessdata_(std::move(tessdata)) {
+  TesseractOcrEngine(OcrOptions options, std::string tessdata, std::string missing)
+      : options_(std::move(options)), tessdata_(std::move(tessdata)), missing_(std::move(missing)) {
     for (const std::string& lang : SplitLanguages(options_.languages)) scripts_.insert(ScriptOfLanguage(lang));
   }
 
@@ -136,6 +138,7 @@ class TesseractOcrEngine final : public OcrEngine {
 
   const OcrOptions options_;
   const std::string tessdata_;
+  const std::string missing_;  // why the language data cannot load; "" = all there
   std::set<std::string> scripts_;  // scripts the configured languages cover
   std::mutex mu_;
   std::multimap<std::string, ApiPtr> idle_;
@@ -155,7 +158,14 @@ Result<TesseractOcrEngine::ApiPtr> TesseractOcrEngine::Acquire(const std::string
   }
   auto api = std::make_unique<tesseract::TessBaseAPI>();
   if (api->Init(tessdata_.c_str(), langs.c_str(), mode) != 0) {
-    return Status::Unavailable("OCR: Tesseract cannot load language data '" + langs + "' from " + tessdata_);
+    std::string packages;
+    for (const std::string& lang : SplitLanguages(langs)) {
+      packages += ' ';
+      packages += TesseractLanguagePackage(lang);
+    }
+    return Status::Unavailable(
+        fmt::format("OCR: Tesseract cannot load language data '{}' from {} (apt-get install{})", langs, tessdata_,
+                    packages));
   }
   // Tesseract logs "Detected N diacritics" and the like on stderr; docpipe
   // logs JSON lines only.
@@ -207,6 +217,7 @@ Result<OcrPage> TesseractOcrEngine::Recognize(const OcrImage& image) {
       image.pixels.size() != static_cast<size_t>(image.width) * image.height * image.channels)
     return Status::InvalidInput("OCR: malformed image (" + std::to_string(image.width) + "x" +
                                 std::to_string(image.height) + "x" + std::to_string(image.channels) + ")");
+  if (!missing_.empty()) return Status::Unavailable(missing_);
   SingleThreadedOpenMp();
   PixPtr pix = ToPix(image);
   if (!pix) return Status::Internal("OCR: cannot allocate the page image");
@@ -299,23 +310,28 @@ Result<OcrPage> TesseractOcrEngine::Recognize(const OcrImage& image) {
 }  // namespace
 
 std::string TesseractLanguagePackage(const std::string& lang) {
-  std::string pkg = "tesseract-ocr-" + lang;
+  std::string pkg = "tesseract-ocr-";
+  pkg += lang;
   std::replace(pkg.begin(), pkg.end(), '_', '-');
   return pkg;
 }
 
 Result<OcrEnginePtr> NewTesseractOcrEngine(const OcrOptions& options) {
   const std::string tessdata = options.tessdata_dir.empty() ? kDefaultTessdata : options.tessdata_dir;
+  const std::string& l = options.languages;
+  if (l.empty() || l.front() == '+' || l.back() == '+' || l.find("++") != std::string::npos)
+    return Status::InvalidInput("OCR languages '" + l + "': expected codes joined by '+' (\"eng\", \"eng+ara\")");
   std::vector<std::string> langs = SplitLanguages(options.languages);
-  if (langs.empty()) return Status::InvalidInput("OCR languages: empty (e.g. \"eng\" or \"eng+ara\")");
+  std::string missing;
   for (const std::string& lang : langs) {
-    if (lang.find_first_of("/. ") != std::string::npos)
+    if (lang.empty() || lang.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") !=
+                            std::string::npos)
       return Status::InvalidInput("OCR language '" + lang + "': not a Tesseract language code");
-    if (!FileExists(tessdata + "/" + lang + ".traineddata"))
-      return Status::InvalidInput("OCR language '" + lang + "': no " + tessdata + "/" + lang +
-                                  ".traineddata (apt-get install " + TesseractLanguagePackage(lang) + ")");
+    if (missing.empty() && !FileExists(tessdata + "/" + lang + ".traineddata"))
+      missing = "OCR language '" + lang + "': no " + tessdata + "/" + lang + ".traineddata (apt-get install " +
+                TesseractLanguagePackage(lang) + ")";
   }
-  return OcrEnginePtr(std::make_unique<TesseractOcrEngine>(options, tessdata));
+  return OcrEnginePtr(std::make_unique<TesseractOcrEngine>(options, tessdata, std::move(missing)));
 }
 
 }  // namespace docpipe

@@ -181,7 +181,7 @@ TEST_F(ScriptsAndScansTest, DocumentWithoutTextFailsSayingSo) {
   const nlohmann::json& scan = by_file["scanned-minutes.pdf"];
   ASSERT_EQ(scan["status"], "FAILED") << scan.dump();
   EXPECT_EQ(scan["error"],
-            "input/scanned-minutes.pdf: no text found: none of its 2 pages has a text layer (OCR is off: set "
+            "input/docs/scanned-minutes.pdf: no text found: none of its 2 pages has a text layer (OCR is off: set "
             "ocr.enabled = true to read scanned pages)");
   EXPECT_EQ(scan["retry_count"], 0);
   // With OCR on, a blank document still fails: OCR found nothing to read.
@@ -194,14 +194,16 @@ TEST_F(ScriptsAndScansTest, DocumentWithoutTextFailsSayingSo) {
       << b.dump();
 }
 
-// Real right-to-left documents from texlive-lang-arabic: Persian and Arabic
-// text drawn in visual order without space glyphs comes out in logical order
-// with its word spaces, as poppler's pdftotext reads it.
+// Real right-to-left documents from texlive-lang-arabic: Persian text drawn
+// in visual order without space glyphs comes out in logical order with its
+// word spaces, as poppler's pdftotext reads it. (Documents where pdftotext
+// itself errs are left out: it reads sexam's dingbat borders as "b" and "g",
+// and glues numbers to Arabic words.)
 TEST(RightToLeftDocumentsTest, PersianAndArabicManualsMatchPdftotext) {
   const std::vector<std::string> docs = {
       "/usr/share/doc/texlive-doc/xelatex/xepersian/xepersian-doc.pdf",
       "/usr/share/doc/texlive-doc/latex/lshort-persian/lshort.pdf",
-      "/usr/share/doc/texlive-doc/xelatex/sexam/sexam_wexam_doc_ar.pdf",
+      "/usr/share/doc/texlive-doc/xelatex/persian-bib/Persian-bib-userguide.pdf",
   };
   for (const std::string& path : docs) {
     SCOPED_TRACE(path);
