@@ -24,9 +24,12 @@ package_pkgs=(zip)
 # Tools and real documents used by tests, benchmarks and the demo (the
 # deployment tests in tests/deploy use shellcheck, and Debian's AWS CLI v2).
 # Right-to-left, CJK and scanned-page tests and bench/quality read real
-# documents from the texlive doc packages and Arabic/Persian OCR data.
+# documents from the texlive doc packages and Arabic/Persian OCR data; the
+# layout tests (tests/e2e/real_layout_test.cpp) read the octave manual and the
+# booktabs and beamer manuals (texlive-latex-recommended-doc).
 test_pkgs=(qpdf mupdf-tools poppler-utils glpk-doc libtasn1-doc jq time shellcheck awscli
-           tesseract-ocr-ara tesseract-ocr-fas texlive-lang-arabic texlive-latex-recommended-doc octave-doc)
+           tesseract-ocr-ara tesseract-ocr-fas texlive-lang-arabic texlive-latex-recommended-doc octave-doc
+           gnuplot-doc)
 
 want=("${build_pkgs[@]}")
 case "${1:-build}" in

@@ -21,6 +21,9 @@ struct ExtractedPage {
   bool has_text_layer = true;  // false: the page has no extractable text (scan?)
   int64_t chars = 0;           // characters (code points) of text on the page
   bool truncated = false;      // text beyond ExtractOptions::max_page_chars was dropped
+  std::string label;           // printed page number ("xii", "17", "A-3"): the PDF's page
+                               // labels, else the number found in the running header or
+                               // footer; empty when unknown
   int unmapped_chars = 0;      // glyphs without a Unicode mapping (dropped, never indexed)
   bool ocr = false;            // the text comes from OCR (no usable text layer)
   float ocr_confidence = 0;    // OCR'd pages: mean word confidence, 0-100
@@ -49,6 +52,7 @@ struct ExtractOptions {
   int64_t deadline_ms = 0;  // absolute epoch ms; 0 = none. Past it: Timeout.
   const std::atomic<bool>* cancel = nullptr;  // set: stop with Cancelled
   int64_t max_page_chars = 2'000'000;         // a page with more text is truncated and flagged
+  bool outline_headings = true;  // false: ignore the PDF's outline; headings from fonts and numbering
 };
 
 // Receives pages in order; a non-OK return stops the extraction with it.

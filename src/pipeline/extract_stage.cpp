@@ -32,12 +32,14 @@ class ExtractStage final : public Stage {
     auto started = std::chrono::steady_clock::now();
     nlohmann::json chars_per_page = nlohmann::json::array();
     nlohmann::json pages_without_text = nlohmann::json::array();
+    nlohmann::json page_labels = nlohmann::json::array();  // printed page numbers, "" unknown
     nlohmann::json ocr_pages = nlohmann::json::array();
     int64_t total_chars = 0;
     int64_t unmapped_chars = 0;
     int ocr_tried = 0;
     PageSink sink = [&](ExtractedPage&& page) -> Status {
       chars_per_page.push_back(page.chars);
+      page_labels.push_back(page.label);
       total_chars += page.chars;
       unmapped_chars += page.unmapped_chars;
       if (!page.has_text_layer) pages_without_text.push_back(page.number);
@@ -85,6 +87,7 @@ class ExtractStage final : public Stage {
         {"page_count", summary->page_count},
         {"outline", outline},
         {"chars_per_page", chars_per_page},
+        {"page_labels", page_labels},
         {"pages_without_text", pages_without_text},
         {"ocr_pages", ocr_pages},
         {"unmapped_chars", unmapped_chars},
