@@ -36,11 +36,12 @@ demo_pkgs=(glpk-doc libtasn1-doc)
 # pages with by default; the runtime image installs them too; Arabic for the
 # right-to-left OCR check), and the real documents of the
 # script, scanned-page and layout tests and bench/quality: texlive doc
-# packages (Persian/Arabic manuals, beamer, booktabs), the octave and gnuplot
+# packages (Persian/Arabic manuals, a German one with TeX accents, beamer,
+# booktabs), the octave and gnuplot
 # manuals.
 test_pkgs=(libgtest-dev libgmock-dev qpdf mupdf-tools poppler-utils jq time shellcheck awscli
            tesseract-ocr-eng tesseract-ocr-osd tesseract-ocr-ara
-           texlive-lang-arabic texlive-latex-recommended-doc octave-doc gnuplot-doc)
+           texlive-lang-arabic texlive-plain-generic texlive-latex-recommended-doc octave-doc gnuplot-doc)
 bench_pkgs=(libbenchmark-dev)
 
 # Node.js for the tests: the official clients the adapters are compared with

@@ -97,9 +97,9 @@ TEST_F(OcrExtractTest, ScannedPdfIsReadWithStructure) {
   EXPECT_FALSE(run.pages[0].has_text_layer);
   EXPECT_GT(run.pages[0].ocr_confidence, 85);
   EXPECT_EQ(run.pages[0].ocr_script, "Latin");
-  // The blank page is not sent to OCR.
+  // The blank page is looked at, but not sent to Tesseract.
   EXPECT_FALSE(run.pages[1].ocr);
-  EXPECT_EQ(run.pages[1].ocr_reason, "");
+  EXPECT_EQ(run.pages[1].ocr_reason, "no_text_layer");
   EXPECT_EQ(run.pages[1].markdown, "");
   EXPECT_EQ(run.pages[2].markdown, "# Outlook\n\nNext year the company plans to open two new offices.");
   ASSERT_EQ(run.summary.outline.size(), 2u);
@@ -162,6 +162,34 @@ TEST_F(OcrExtractTest, PngJpegAndMultiPageTiffAreRead) {
   EXPECT_EQ(t.pages[0].markdown.substr(0, 16), "# Annual Report\n");
   EXPECT_EQ(t.pages[1].markdown, "# Outlook\n\nNext year the company plans to open two new offices.");
   EXPECT_EQ(t.pages[1].ocr_rotation, 270);
+}
+
+// A scanned Arabic page with only English configured: orientation/script
+// detection finds Arabic and the installed Arabic model reads it, right to
+// left, in logical order.
+TEST_F(OcrExtractTest, ArabicScanIsReadWithTheDetectedScriptsModel) {
+  ASSERT_TRUE(HasTessdata("ara")) << "Tesseract's Arabic data is needed: apt-get install tesseract-ocr-ara";
+  const std::string text_pdf = dir_.Join("arabic.pdf"), scan = dir_.Join("arabic-scan.pdf");
+  // "مرحبا بالعالم" / "هذا مستند عن الكتب" in 20 pt.
+  ASSERT_TRUE(testing::MakePdfFromHtml({"<p dir=\"rtl\" style=\"font-size:20pt\">"
+                                        "\xD9\x85\xD8\xB1\xD8\xAD\xD8\xA8\xD8\xA7 "
+                                        "\xD8\xA8\xD8\xA7\xD9\x84\xD8\xB9\xD8\xA7\xD9\x84\xD9\x85</p>"
+                                        "<p dir=\"rtl\" style=\"font-size:20pt\">\xD9\x87\xD8\xB0\xD8\xA7 "
+                                        "\xD9\x85\xD8\xB3\xD8\xAA\xD9\x86\xD8\xAF \xD8\xB9\xD9\x86 "
+                                        "\xD8\xA7\xD9\x84\xD9\x83\xD8\xAA\xD8\xA8</p>"},
+                                       text_pdf)
+                  .ok());
+  ASSERT_TRUE(testing::MakeImageOnlyPdf(text_pdf, scan, 300).ok());
+  ExtractorPtr pdf = NewPdfExtractor(pool_.get());
+  Run run = Extract(*pdf, scan);
+  ASSERT_TRUE(run.status.ok()) << run.status.ToString();
+  ASSERT_EQ(run.pages.size(), 1u);
+  EXPECT_TRUE(run.pages[0].ocr);
+  EXPECT_EQ(run.pages[0].ocr_script, "Arabic");
+  EXPECT_EQ(run.pages[0].markdown,
+            "\xD9\x85\xD8\xB1\xD8\xAD\xD8\xA8\xD8\xA7 \xD8\xA8\xD8\xA7\xD9\x84\xD8\xB9\xD8\xA7\xD9\x84\xD9\x85"
+            "\n\n\xD9\x87\xD8\xB0\xD8\xA7 \xD9\x85\xD8\xB3\xD8\xAA\xD9\x86\xD8\xAF \xD8\xB9\xD9\x86 "
+            "\xD8\xA7\xD9\x84\xD9\x83\xD8\xAA\xD8\xA8");
 }
 
 TEST_F(OcrExtractTest, CorruptImageIsInvalidInputNamingIt) {
