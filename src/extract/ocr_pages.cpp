@@ -59,7 +59,8 @@ PageLayout LayoutFromOcr(const OcrPage& page) {
   layout.width = static_cast<float>(page.width) * scale;
   layout.height = static_cast<float>(page.height) * scale;
   for (const OcrBlock& ob : page.blocks) {
-    TextBlock block{{}, ob.x0 * scale, ob.y0 * scale, ob.x1 * scale, ob.y1 * scale};
+    TextBlock block;
+    block.x0 = ob.x0 * scale, block.y0 = ob.y0 * scale, block.x1 = ob.x1 * scale, block.y1 = ob.y1 * scale;
     for (const OcrLine& ol : ob.lines) {
       if (ol.words.empty()) continue;
       TextLine line{{}, ol.x0 * scale, ol.y0 * scale, ol.x1 * scale, ol.y1 * scale};

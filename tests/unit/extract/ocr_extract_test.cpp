@@ -226,7 +226,9 @@ TEST(OcrLayoutTest, WordsBecomeSpansInPoints) {
 TEST(OcrLayoutTest, GarbageTextIsUnusable) {
   PageLayout layout;
   TextSpan span{"\xEE\x80\x81\xEE\x80\x82\xEE\x80\x83 ab", 0, 10, 10, false, false, 6, false};
-  layout.blocks.push_back({{{{span}, 0, 0, 10, 10}}, 0, 0, 10, 10});
+  TextBlock block;
+  block.lines.push_back({{span}, 0, 0, 10, 10});
+  layout.blocks.push_back(block);
   EXPECT_FALSE(TextIsUnusable(layout, 0));   // 3 private-use characters: too few to judge
   EXPECT_TRUE(TextIsUnusable(layout, 40));   // 40 unmapped glyphs beside 6 characters
   EXPECT_FALSE(TextIsUnusable(layout, 1));
