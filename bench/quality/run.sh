@@ -5,7 +5,8 @@
 # carrying running headers/footers, headings against the PDFs' outlines,
 # U+FFFD, tables, OCR character error rate, pages/s and peak RSS without and
 # with OCR. Figures: docs/benchmarks.md ("Extraction quality").
-# Usage: bench/quality/run.sh [BUILD_DIR]   (Release build; scripts/install-deps.sh bench)
+# Usage: [BASELINE=old/bench_extract] bench/quality/run.sh [BUILD_DIR]
+#   (Release build of bench_quality and bench_extract; scripts/install-deps.sh bench)
 set -euo pipefail
 BUILD=${1:-build}
 BIN=$BUILD/bench/quality/bench_quality
@@ -75,6 +76,16 @@ t0=$(date +%s.%N); pdftotext_pages=0
 for f in "${files[@]}"; do pdftotext -q "$f" /dev/null; done
 t1=$(date +%s.%N)
 awk -v p="$pages" -v a="$t0" -v b="$t1" 'BEGIN{printf "pdftotext on the same PDFs: %.0f pages/s\n", p/(b-a)}'
+
+# Native speed against an older build of the extractor, same corpus, same
+# run: BASELINE=path/to/bench_extract of that build (bench/extract).
+if [ -n "${BASELINE:-}" ]; then
+  echo "== native extraction speed: this build vs BASELINE (bench_extract, 3 alternating runs each)"
+  for i in 1 2 3; do
+    "$BASELINE" "${files[@]}" | tail -1 | sed "s|^|baseline: |"
+    "$BUILD/bench/extract/bench_extract" "${files[@]}" | tail -1 | sed "s|^|this:     |"
+  done
+fi
 
 echo "== with OCR (eng; every PDF, and the scanned copies)"
 /usr/bin/time -f "wall=%e s peak_rss=%M KB" "$BIN" extract --ocr --languages eng "$TMP/ocr" "${files[@]}" "${scans[@]}" \

@@ -34,6 +34,12 @@ TEST(TextNormalizerTest, ReplacementCharactersAreRemoved) {
   EXPECT_EQ(CountReplacementChars("a\xEF\xBF\xBD\xEF\xBF\xBD" "b\xEF\xBF\xBD"), 3);
 }
 
+TEST(TextNormalizerTest, BidiControlsAreRemoved) {
+  // RLM, LRM and an embedding around "pdf" inside Arabic, as Tesseract writes them.
+  EXPECT_EQ(NormalizeText("\xE2\x80\x8F\xD9\x85\xD9\x84\xD9\x81 \xE2\x80\x8E" "pdf\xE2\x80\x8F \xE2\x80\xAB" "x\xE2\x80\xAC"),
+            "\xD9\x85\xD9\x84\xD9\x81 pdf x");
+}
+
 TEST(TextNormalizerTest, ArabicPresentationFormsBecomeLetters) {
   // "ﻓﻬﺮﺳﺖ" (presentation forms B) -> "فهرست"; lam-alef ligature -> two letters.
   EXPECT_EQ(NormalizeText("\xEF\xBB\x93\xEF\xBB\xAC\xEF\xBA\xAE\xEF\xBA\xB3\xEF\xBA\x96"),
