@@ -190,7 +190,7 @@ TEST_F(ScriptsAndScansTest, DocumentWithoutTextFailsSayingSo) {
   nlohmann::json b = RecordFor("blank.pdf");
   ASSERT_EQ(b["status"], "FAILED") << b.dump();
   EXPECT_EQ(b["last_error"],
-            "input/docs/blank.pdf: no text found: none of its 2 pages has a text layer, and OCR found no text on "
+            "input/blank.pdf: no text found: none of its 2 pages has a text layer, and OCR found no text on "
             "the 2 pages it looked at")
       << b.dump();
 }
