@@ -44,9 +44,24 @@ uint32_t NextCodePoint(const std::string& s, size_t& i) {
 
 }  // namespace
 
+// The first `n` words of `text` (headings are decided by their start; a
+// paragraph need not be split whole).
+std::vector<std::string> FirstWords(const std::string& text, size_t n) {
+  std::vector<std::string> words;
+  size_t i = 0;
+  while (words.size() < n) {
+    while (i < text.size() && text[i] == ' ') ++i;
+    if (i >= text.size()) break;
+    const size_t end = std::min(text.find(' ', i), text.size());
+    words.push_back(text.substr(i, end - i));
+    i = end;
+  }
+  return words;
+}
+
 HeadingNumber ParseHeadingNumber(const std::string& text) {
   HeadingNumber h;
-  const std::vector<std::string> words = Words(text);
+  const std::vector<std::string> words = FirstWords(text, 2);
   if (words.size() < 2) return h;
   static const char* const kUnits[] = {"Chapter", "CHAPTER", "Appendix", "APPENDIX", "Part", "PART",
                                        "Kapitel", "Chapitre", "Anhang", "Annexe"};
@@ -192,6 +207,11 @@ std::string FoldForMatch(const std::string& text) {
 
 OutlineIndex::OutlineIndex(std::vector<OutlineEntry> entries) : entries_(std::move(entries)) {
   used_.assign(entries_.size(), false);
+  for (const OutlineEntry& e : entries_) {
+    const HeadingNumber n = ParseHeadingNumber(e.title);
+    folded_.push_back(FoldForMatch(e.title));
+    folded_title_.push_back(n.depth > 0 ? FoldForMatch(e.title.substr(n.title_start)) : folded_.back());
+  }
   int pointing = 0;
   for (size_t i = 0; i < entries_.size(); ++i) {
     if (entries_[i].page <= 0 || FoldForMatch(entries_[i].title).empty()) continue;
@@ -209,6 +229,17 @@ bool OutlineIndex::Has(int page, const std::string& text) const {
 int OutlineIndex::Match(int page, const std::string& text) { return Find(page, text, true); }
 
 int OutlineIndex::Find(int page, const std::string& text, bool use) {
+  // Most pages have no entry: answer before folding anything.
+  if (by_page_.count(page) == 0 && by_page_.count(page - 1) == 0) return 0;
+  // Nor can a line much longer than every title there be one of them.
+  size_t longest = 0;
+  for (int p : {page, page - 1}) {
+    auto [begin, end] = by_page_.equal_range(p);
+    for (auto it = begin; it != end; ++it) {
+      if (!used_[it->second]) longest = std::max(longest, entries_[it->second].title.size());
+    }
+  }
+  if (text.size() > 2 * longest + 16) return 0;
   const std::string folded = FoldForMatch(text);
   if (folded.empty()) return 0;
   const HeadingNumber number = ParseHeadingNumber(text);
@@ -219,9 +250,8 @@ int OutlineIndex::Find(int page, const std::string& text, bool use) {
       const size_t i = it->second;
       if (used_[i]) continue;
       const OutlineEntry& e = entries_[i];
-      const std::string want = FoldForMatch(e.title);
-      const HeadingNumber en = ParseHeadingNumber(e.title);
-      const std::string want_title = en.depth > 0 ? FoldForMatch(e.title.substr(en.title_start)) : want;
+      const std::string& want = folded_[i];
+      const std::string& want_title = folded_title_[i];
       if (folded == want || title_only == want || folded == want_title || (!title_only.empty() && title_only == want_title)) {
         if (use) used_[i] = true;
         return e.level;

@@ -66,6 +66,8 @@ class OutlineIndex {
   int Find(int page, const std::string& text, bool use);
 
   std::vector<OutlineEntry> entries_;
+  std::vector<std::string> folded_;        // FoldForMatch(title), per entry
+  std::vector<std::string> folded_title_;  // the same without the section number
   std::vector<bool> used_;
   std::multimap<int, size_t> by_page_;
   bool usable_ = false;

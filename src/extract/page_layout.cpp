@@ -524,8 +524,15 @@ int MarkdownRenderer::HeadingLevel(const TextBlock& block, float body_size, cons
   bool gap_before_last = false;
   const TextLine& last_line = block.lines.back();
   if (last_line.spans.size() > 1) gap_before_last = last_line.spans.back().gap_before;
-  if (LooksLikeGarbage(text) || LooksLikeTocEntry(text, gap_before_last) || LooksLikeCaption(text)) return 0;
-  if (outline_ != nullptr && outline_->Usable()) return std::min(6, outline_->Match(page_number, text));
+  auto rejected = [&] {
+    return LooksLikeGarbage(text) || LooksLikeTocEntry(text, gap_before_last) || LooksLikeCaption(text);
+  };
+  // With an outline, only its titles qualify (the cheap test first).
+  if (outline_ != nullptr && outline_->Usable()) {
+    if (!outline_->Has(page_number, text) || rejected()) return 0;
+    return std::min(6, outline_->Match(page_number, text));
+  }
+  if (rejected()) return 0;
   if (LooksLikeAuthorList(text)) return 0;
   const HeadingNumber number = ParseHeadingNumber(text);
   const float ratio = style.size / body_size;
@@ -614,7 +621,7 @@ PageMarkdown MarkdownRenderer::Render(PageLayout page, float body_size, int page
     } else {
       level = HeadingLevel(block, body_size, joined, page_number);
     }
-    const HeadingNumber unit = ParseHeadingNumber(joined);
+    const HeadingNumber unit = block.lines.size() == 1 && joined.size() <= 40 ? ParseHeadingNumber(joined) : HeadingNumber{};
     if (!pending_unit.empty()) {
       if (level > 0) {
         add_heading(level, pending_unit + " " + joined);
