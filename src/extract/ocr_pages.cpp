@@ -124,8 +124,9 @@ Status OrderedPages::AddNative(ExtractedPage page, PageLayout layout) {
 
 Status OrderedPages::AddOcr(ExtractedPage page, OcrImage image, PageLayout fallback) {
   if (!pool_) return AddNative(std::move(page), std::move(fallback));
-  // Bound the images in flight: hand on the oldest pages first.
-  while (ocr_in_flight_ >= 2 * pool_->Threads()) DOCPIPE_RETURN_IF_ERROR(DeliverFront());
+  // Bound the images in flight (each 8 MB at 300 dpi, and Tesseract's
+  // copies): one queued beyond those being read; hand on the oldest first.
+  while (ocr_in_flight_ >= pool_->Threads() + 1) DOCPIPE_RETURN_IF_ERROR(DeliverFront());
   pending_.push_back({std::move(page), std::move(fallback), pool_->Submit(std::move(image), abandon_)});
   ++ocr_in_flight_;
   return Status::Ok();
