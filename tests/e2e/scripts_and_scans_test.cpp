@@ -237,6 +237,23 @@ TEST(TexAccentsTest, GermanManualHasItsUmlauts) {
   EXPECT_GE(WordRecall(SearchWords(text), SearchWords(ref.out)), 0.97);
 }
 
+// Chinese and Japanese paragraphs wrapped over lines (polyglossia's examples,
+// texlive-latex-recommended-doc) join without a space at the line break.
+TEST(CjkDocumentsTest, WrappedParagraphsJoinWithoutSpaces) {
+  const std::string zh = "/usr/share/doc/texlive-doc/latex/polyglossia/example-chinese.pdf";
+  const std::string ja = "/usr/share/doc/texlive-doc/latex/polyglossia/example-japanese.pdf";
+  ASSERT_TRUE(Exists(zh) && Exists(ja)) << "apt-get install texlive-latex-recommended-doc";
+  // "人人生而自由、在尊严和权利上一律平等。他们赋有理性和良心、并应以兄弟" | "关系的精神相对待。"
+  EXPECT_NE(ExtractAll(zh).find("\xE5\xB9\xB6\xE5\xBA\x94\xE4\xBB\xA5\xE5\x85\x84\xE5\xBC\x9F"
+                                "\xE5\x85\xB3\xE7\xB3\xBB\xE7\x9A\x84\xE7\xB2\xBE\xE7\xA5\x9E"),
+            std::string::npos);
+  // "...尊厳と権利とにつ" | "いて平等である。" and "...同胞の精" | "神をもって"
+  const std::string japanese = ExtractAll(ja);
+  EXPECT_NE(japanese.find("\xE3\x81\xA8\xE3\x81\xAB\xE3\x81\xA4\xE3\x81\x84\xE3\x81\xA6"), std::string::npos)
+      << japanese;
+  EXPECT_NE(japanese.find("\xE5\x90\x8C\xE8\x83\x9E\xE3\x81\xAE\xE7\xB2\xBE\xE7\xA5\x9E"), std::string::npos);
+}
+
 TEST(RightToLeftDocumentsTest, PersianTableOfContentsLineIsLogicalWithSpaces) {
   const std::string path = "/usr/share/doc/texlive-doc/latex/lshort-persian/lshort.pdf";
   ASSERT_TRUE(Exists(path)) << kInstallArabicDocs;

@@ -53,5 +53,15 @@ TEST(TextNormalizerTest, OtherCompatibilityCharactersAreKept) {
   EXPECT_EQ(NormalizeText("x\xC2\xB2 \xEF\xBC\xA1 \xE4\xB8\xAD\xE6\x96\x87"), "x\xC2\xB2 \xEF\xBC\xA1 \xE4\xB8\xAD\xE6\x96\x87");
 }
 
+TEST(TextNormalizerTest, ChineseAndJapaneseLinesJoinWithoutSpace) {
+  EXPECT_TRUE(JoinsWithoutSpace("\xE4\xBB\xA5\xE5\x85\x84\xE5\xBC\x9F", "\xE5\x85\xB3\xE7\xB3\xBB"));  // 兄弟|关系
+  EXPECT_TRUE(JoinsWithoutSpace("\xE3\x81\xAB\xE3\x81\xA4", "\xE3\x81\x84\xE3\x81\xA6"));  // につ|いて
+  EXPECT_TRUE(JoinsWithoutSpace("\xE3\x80\x82", "\xE4\xBB\x96"));  // 。|他
+  EXPECT_FALSE(JoinsWithoutSpace("\xE5\xBC\x9F", "and"));                  // Han | Latin: a space
+  EXPECT_FALSE(JoinsWithoutSpace("word", "\xE5\x85\xB3"));
+  EXPECT_FALSE(JoinsWithoutSpace("\xEC\x9D\xB8\xEA\xB0\x84", "\xEC\x9D\x80"));  // Korean keeps spaces
+  EXPECT_FALSE(JoinsWithoutSpace("", "\xE5\x85\xB3"));
+}
+
 }  // namespace
 }  // namespace docpipe
