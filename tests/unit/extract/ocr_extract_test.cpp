@@ -211,6 +211,18 @@ TEST_F(OcrExtractTest, ArabicScanIsReadWithTheDetectedScriptsModel) {
   EXPECT_GE(static_cast<double>(found) / total, 0.6) << scan.pages[0].markdown;
 }
 
+TEST_F(OcrExtractTest, TransparentPngIsReadOnWhite) {
+  OcrImage page;
+  ASSERT_TRUE(testing::RenderPdfPage(MakeTextPdf(), 2, 300, &page).ok());
+  const std::string png = dir_.Join("transparent.png");
+  ASSERT_TRUE(testing::WriteTransparentPng(page, png).ok());
+  ExtractorPtr images = NewImageExtractor(*pool_);
+  Run run = Extract(*images, png);
+  ASSERT_TRUE(run.status.ok()) << run.status.ToString();
+  ASSERT_EQ(run.pages.size(), 1u);
+  EXPECT_EQ(run.pages[0].markdown, "# Outlook\n\nNext year the company plans to open two new offices.");
+}
+
 TEST_F(OcrExtractTest, CorruptImageIsInvalidInputNamingIt) {
   const std::string bad = dir_.Join("bad.png");
   testing::WriteFile(bad, std::string("\x89PNG\r\n\x1a\n", 8) + "not really a png");
