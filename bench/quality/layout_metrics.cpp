@@ -24,8 +24,10 @@ std::vector<std::string> NonEmptyLines(const std::string& page) {
 std::string Fold(const std::string& text) {
   std::string out;
   for (unsigned char c : text) {
-    if (c >= 0x80) out += static_cast<char>(c);
-    else if (std::isalnum(c)) out += static_cast<char>(std::tolower(c));
+    if (c >= 0x80)
+      out += static_cast<char>(c);
+    else if (std::isalnum(c))
+      out += static_cast<char>(std::tolower(c));
   }
   return out;
 }
@@ -93,16 +95,17 @@ std::vector<std::string> FurnitureLines(const std::vector<std::string>& pages) {
     const std::vector<std::string> lines = NonEmptyLines(pages[p]);
     for (size_t i = 0; i < lines.size(); ++i) {
       const bool edge = i < 2 || i + 2 >= lines.size();
-      if (edge) edge_pages[lines[i]].insert(p);
-      else body.insert(lines[i]);
+      if (edge)
+        edge_pages[lines[i]].insert(p);
+      else
+        body.insert(lines[i]);
     }
   }
   std::vector<std::string> out;
   for (const auto& [line, where] : edge_pages) {
     if (where.size() < 3 || body.count(line)) continue;
-    const size_t letters = static_cast<size_t>(std::count_if(line.begin(), line.end(), [](unsigned char c) {
-      return std::isalpha(c) || c >= 0x80;
-    }));
+    const size_t letters = static_cast<size_t>(std::count_if(
+        line.begin(), line.end(), [](unsigned char c) { return std::isalpha(c) || c >= 0x80; }));
     if (letters < 4) continue;  // bare numbers, "# / #"
     out.push_back(line);
   }
@@ -184,8 +187,8 @@ int CountTables(const std::string& markdown) {
   bool prev_row = false;
   while (std::getline(in, line)) {
     const bool row = !line.empty() && line[0] == '|';
-    const bool sep = row && line.find("---") != std::string::npos &&
-                     line.find_first_not_of("|-: ") == std::string::npos;
+    const bool sep =
+        row && line.find("---") != std::string::npos && line.find_first_not_of("|-: ") == std::string::npos;
     if (sep && prev_row) ++tables;
     prev_row = row && !sep;
     prev = line;

@@ -36,10 +36,10 @@ struct FoundHeading {
 // equals, with or without section numbers, or ends with ("Chapter 1
 // Introduction" for "Introduction"), compared letters and digits only.
 struct HeadingScore {
-  int headings = 0;         // found
-  int matched_headings = 0; // found that match an entry
-  int entries = 0;          // outline entries pointing at a page
-  int matched_entries = 0;  // entries matched by a found heading
+  int headings = 0;          // found
+  int matched_headings = 0;  // found that match an entry
+  int entries = 0;           // outline entries pointing at a page
+  int matched_entries = 0;   // entries matched by a found heading
 };
 HeadingScore ScoreHeadings(const std::vector<FoundHeading>& found, const std::vector<OutlineTitle>& outline);
 

@@ -39,8 +39,10 @@ std::string Pdftotext(const std::string& path) {
 std::vector<std::string> SplitPages(const std::string& text) {
   std::vector<std::string> pages(1);
   for (char c : text) {
-    if (c == '\f') pages.emplace_back();
-    else pages.back() += c;
+    if (c == '\f')
+      pages.emplace_back();
+    else
+      pages.back() += c;
   }
   if (pages.size() > 1 && pages.back().empty()) pages.pop_back();
   return pages;
@@ -61,8 +63,10 @@ void Flatten(fz_context* ctx, fz_document* doc, fz_outline* node, std::vector<Ou
 std::vector<OutlineTitle> PdfOutline(const std::string& path) {
   std::vector<OutlineTitle> out;
   fz_context* ctx = fz_new_context(nullptr, nullptr, FZ_STORE_DEFAULT);
-  fz_set_warning_callback(ctx, [](void*, const char*) {}, nullptr);
-  fz_set_error_callback(ctx, [](void*, const char*) {}, nullptr);
+  fz_set_warning_callback(
+      ctx, [](void*, const char*) {}, nullptr);
+  fz_set_error_callback(
+      ctx, [](void*, const char*) {}, nullptr);
   fz_register_document_handlers(ctx);
   fz_document* doc = nullptr;
   fz_outline* outline = nullptr;
@@ -93,8 +97,10 @@ int main(int argc, char** argv) {
   bool use_outline = true;
   std::vector<std::string> files;
   for (int i = 1; i < argc; ++i) {
-    if (std::strcmp(argv[i], "--no-outline") == 0) use_outline = false;
-    else files.push_back(argv[i]);
+    if (std::strcmp(argv[i], "--no-outline") == 0)
+      use_outline = false;
+    else
+      files.push_back(argv[i]);
   }
   auto tokenizer = docpipe::NewBpeTokenizer("cl100k_base");
   if (!tokenizer.ok()) {
@@ -106,7 +112,9 @@ int main(int argc, char** argv) {
   long headings = 0, matched_headings = 0, entries = 0, matched_entries = 0, docs_outline = 0, failed = 0;
   double seconds = 0;
   std::vector<double> recalls, body_recalls;
-  std::printf("file\tpages\tchunks\tfurniture_chunks\theadings\tmatched\toutline\tentries_matched\ttables\tword_recall\tbody_word_recall\n");
+  std::printf(
+      "file\tpages\tchunks\tfurniture_chunks\theadings\tmatched\toutline\tentries_matched\ttables\tword_"
+      "recall\tbody_word_recall\n");
   for (const std::string& f : files) {
     docpipe::ExtractOptions options;
 #ifndef DOCPIPE_LAYOUT_BASELINE
@@ -134,7 +142,8 @@ int main(int argc, char** argv) {
     const std::vector<std::string> ref_pages = SplitPages(reference);
     const std::vector<std::string> furniture = docpipe::bench::FurnitureLines(ref_pages);
     int with_furniture = 0;
-    for (const docpipe::Chunk& c : *chunks) with_furniture += docpipe::bench::ContainsFurniture(c.text, furniture) ? 1 : 0;
+    for (const docpipe::Chunk& c : *chunks)
+      with_furniture += docpipe::bench::ContainsFurniture(c.text, furniture) ? 1 : 0;
     std::string all;
     int tables = 0;
     for (const auto& p : pages) {
@@ -146,7 +155,8 @@ int main(int argc, char** argv) {
     const std::vector<OutlineTitle> outline = PdfOutline(f);
     const auto score = docpipe::bench::ScoreHeadings(found, outline);
     const double recall = docpipe::bench::WordRecall(reference, all);
-    const double body_recall = docpipe::bench::WordRecall(docpipe::bench::BodyText(ref_pages, furniture), all);
+    const double body_recall =
+        docpipe::bench::WordRecall(docpipe::bench::BodyText(ref_pages, furniture), all);
     recalls.push_back(recall);
     body_recalls.push_back(body_recall);
     chunks_total += static_cast<long>(chunks->size());
@@ -162,20 +172,22 @@ int main(int argc, char** argv) {
       matched_entries += score.matched_entries;
     }
     std::printf("%s\t%d\t%zu\t%d\t%d\t%d\t%d\t%d\t%d\t%.4f\t%.4f\n", f.c_str(), r->page_count, chunks->size(),
-                with_furniture, score.headings, score.matched_headings, score.entries, score.matched_entries, tables,
-                recall, body_recall);
+                with_furniture, score.headings, score.matched_headings, score.entries, score.matched_entries,
+                tables, recall, body_recall);
     std::fflush(stdout);
   }
-  std::printf("\nTOTAL documents=%zu failed=%ld pages=%ld extraction_s=%.2f pages_per_s=%.0f\n", files.size(), failed,
-              pages_total, seconds, pages_total / std::max(seconds, 1e-9));
+  std::printf("\nTOTAL documents=%zu failed=%ld pages=%ld extraction_s=%.2f pages_per_s=%.0f\n", files.size(),
+              failed, pages_total, seconds, pages_total / std::max(seconds, 1e-9));
   std::printf("chunks=%ld with_header_footer=%ld share=%.4f\n", chunks_total, chunks_furniture,
               chunks_total ? static_cast<double>(chunks_furniture) / chunks_total : 0.0);
-  std::printf("outline_documents=%ld headings=%ld matched=%ld precision=%.4f outline_entries=%ld recall=%.4f\n",
-              docs_outline, headings, matched_headings, headings ? static_cast<double>(matched_headings) / headings : 0.0,
-              entries, entries ? static_cast<double>(matched_entries) / entries : 0.0);
+  std::printf(
+      "outline_documents=%ld headings=%ld matched=%ld precision=%.4f outline_entries=%ld recall=%.4f\n",
+      docs_outline, headings, matched_headings,
+      headings ? static_cast<double>(matched_headings) / headings : 0.0, entries,
+      entries ? static_cast<double>(matched_entries) / entries : 0.0);
   std::printf("tables=%ld documents_with_tables=%ld\n", tables_total, docs_with_tables);
-  std::printf("word_recall median=%.4f p5=%.4f min=%.4f\n", Percentile(recalls, 0.5), Percentile(recalls, 0.05),
-              Percentile(recalls, 0.0));
+  std::printf("word_recall median=%.4f p5=%.4f min=%.4f\n", Percentile(recalls, 0.5),
+              Percentile(recalls, 0.05), Percentile(recalls, 0.0));
   std::printf("body_word_recall median=%.4f p5=%.4f min=%.4f\n", Percentile(body_recalls, 0.5),
               Percentile(body_recalls, 0.05), Percentile(body_recalls, 0.0));
   return failed > 0 ? 2 : 0;

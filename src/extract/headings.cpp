@@ -26,7 +26,8 @@ bool IsDigit(char c) { return std::isdigit(static_cast<unsigned char>(c)) != 0; 
 bool IsUpper(char c) { return std::isupper(static_cast<unsigned char>(c)) != 0; }
 
 bool IsRomanWord(const std::string& w) {
-  return !w.empty() && w.size() <= 6 && std::all_of(w.begin(), w.end(), [](char c) { return std::strchr("IVXLC", c); });
+  return !w.empty() && w.size() <= 6 &&
+         std::all_of(w.begin(), w.end(), [](char c) { return std::strchr("IVXLC", c); });
 }
 
 // Decodes one UTF-8 code point at s[i], advancing i.
@@ -34,9 +35,12 @@ uint32_t NextCodePoint(const std::string& s, size_t& i) {
   const unsigned char c = s[i];
   uint32_t cp = c;
   int len = 1;
-  if (c >= 0xF0) cp = c & 0x07, len = 4;
-  else if (c >= 0xE0) cp = c & 0x0F, len = 3;
-  else if (c >= 0xC0) cp = c & 0x1F, len = 2;
+  if (c >= 0xF0)
+    cp = c & 0x07, len = 4;
+  else if (c >= 0xE0)
+    cp = c & 0x0F, len = 3;
+  else if (c >= 0xC0)
+    cp = c & 0x1F, len = 2;
   for (int k = 1; k < len && i + k < s.size(); ++k) cp = (cp << 6) | (s[i + k] & 0x3F);
   i += len;
   return cp;
@@ -63,8 +67,8 @@ HeadingNumber ParseHeadingNumber(const std::string& text) {
   HeadingNumber h;
   const std::vector<std::string> words = FirstWords(text, 2);
   if (words.size() < 2) return h;
-  static const char* const kUnits[] = {"Chapter", "CHAPTER", "Appendix", "APPENDIX", "Part", "PART",
-                                       "Kapitel", "Chapitre", "Anhang", "Annexe"};
+  static const char* const kUnits[] = {"Chapter", "CHAPTER", "Appendix", "APPENDIX", "Part",
+                                       "PART",    "Kapitel", "Chapitre", "Anhang",   "Annexe"};
   for (const char* unit : kUnits) {
     if (words[0] == unit) {
       std::string n = words[1];
@@ -75,7 +79,8 @@ HeadingNumber ParseHeadingNumber(const std::string& text) {
       h.depth = 1;
       h.number = n;
       h.title_start = text.find(words[1]) + words[1].size();
-      while (h.title_start < text.size() && (text[h.title_start] == ' ' || text[h.title_start] == ':')) ++h.title_start;
+      while (h.title_start < text.size() && (text[h.title_start] == ' ' || text[h.title_start] == ':'))
+        ++h.title_start;
       return h;
     }
   }
@@ -90,7 +95,8 @@ HeadingNumber ParseHeadingNumber(const std::string& text) {
     size_t dot = n.find('.', start);
     std::string part = n.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
     const bool digits = !part.empty() && part.size() <= 3 && std::all_of(part.begin(), part.end(), IsDigit);
-    const bool letter = depth == 0 && part.size() == 1 && IsUpper(part[0]) && (dot != std::string::npos || trailing_dot);
+    const bool letter =
+        depth == 0 && part.size() == 1 && IsUpper(part[0]) && (dot != std::string::npos || trailing_dot);
     const bool roman = depth == 0 && dot == std::string::npos && trailing_dot && IsRomanWord(part);
     if (!digits && !letter && !roman) ok = false;
     ++depth;
@@ -125,7 +131,8 @@ bool LooksLikeTocEntry(const std::string& text, bool gap_before_last_word) {
   // number ("Chapter 3" alone is no entry: it has no title before the number).
   const HeadingNumber n = ParseHeadingNumber(text);
   const size_t title_end = text.size() - last.size();
-  if (n.depth > 0) return n.title_start < title_end && text.find_first_not_of(' ', n.title_start) < title_end - 1;
+  if (n.depth > 0)
+    return n.title_start < title_end && text.find_first_not_of(' ', n.title_start) < title_end - 1;
   return IsRomanWord(words[0]) && words.size() >= 3;
 }
 
@@ -184,11 +191,12 @@ bool LooksLikeGarbage(const std::string& text) {
 }
 
 bool LooksLikeCaption(const std::string& text) {
-  static const char* const kLabels[] = {"Figure ", "Fig. ", "Table ", "Tab. ", "Listing ", "Algorithm ",
-                                        "FIGURE ", "TABLE ", "Abbildung ", "Tabelle "};
+  static const char* const kLabels[] = {"Figure ",    "Fig. ",   "Table ", "Tab. ",      "Listing ",
+                                        "Algorithm ", "FIGURE ", "TABLE ", "Abbildung ", "Tabelle "};
   for (const char* label : kLabels) {
     const size_t n = std::strlen(label);
-    if (text.compare(0, n, label) == 0 && text.size() > n && (IsDigit(text[n]) || IsUpper(text[n]))) return true;
+    if (text.compare(0, n, label) == 0 && text.size() > n && (IsDigit(text[n]) || IsUpper(text[n])))
+      return true;
   }
   return false;
 }
@@ -252,7 +260,8 @@ int OutlineIndex::Find(int page, const std::string& text, bool use) {
       const OutlineEntry& e = entries_[i];
       const std::string& want = folded_[i];
       const std::string& want_title = folded_title_[i];
-      if (folded == want || title_only == want || folded == want_title || (!title_only.empty() && title_only == want_title)) {
+      if (folded == want || title_only == want || folded == want_title ||
+          (!title_only.empty() && title_only == want_title)) {
         if (use) used_[i] = true;
         return e.level;
       }

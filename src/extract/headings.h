@@ -14,7 +14,7 @@ namespace docpipe {
 // "IV." / "Chapter 3" / "Appendix B". depth 0 when there is none.
 struct HeadingNumber {
   int depth = 0;
-  std::string number;  // "2.1"
+  std::string number;      // "2.1"
   size_t title_start = 0;  // byte offset of the text after the number
 };
 HeadingNumber ParseHeadingNumber(const std::string& text);
@@ -37,10 +37,10 @@ std::string FoldForMatch(const std::string& text);
 
 // A PDF outline (bookmarks) flattened in document order.
 struct OutlineEntry {
-  int level = 1;     // 1 = top
+  int level = 1;  // 1 = top
   std::string title;
-  int page = 0;      // 1-based physical page, 0 when it points nowhere
-  float y = -1;      // target height on the page (PDF space flipped, y down), -1 unknown
+  int page = 0;  // 1-based physical page, 0 when it points nowhere
+  float y = -1;  // target height on the page (PDF space flipped, y down), -1 unknown
 };
 
 // Matches a page's heading candidates against the outline entries that

@@ -8,7 +8,7 @@
 namespace docpipe {
 namespace {
 
-constexpr float kSameHeight = 3;        // points between baselines of "the same place"
+constexpr float kSameHeight = 3;  // points between baselines of "the same place"
 constexpr size_t kMaxFurnitureBytes = 200;
 constexpr float kMaxFurnitureSizeRatio = 1.15f;  // larger text is a title, not a running header
 
@@ -19,8 +19,10 @@ bool IsDigits(const std::string& t) {
 
 bool IsRoman(const std::string& t) {
   if (t.empty() || t.size() > 7) return false;
-  const bool lower = std::all_of(t.begin(), t.end(), [](char c) { return std::strchr("ivxlcdm", c) != nullptr; });
-  const bool upper = std::all_of(t.begin(), t.end(), [](char c) { return std::strchr("IVXLCDM", c) != nullptr; });
+  const bool lower =
+      std::all_of(t.begin(), t.end(), [](char c) { return std::strchr("ivxlcdm", c) != nullptr; });
+  const bool upper =
+      std::all_of(t.begin(), t.end(), [](char c) { return std::strchr("IVXLCDM", c) != nullptr; });
   return lower || upper;
 }
 
@@ -29,14 +31,29 @@ int RomanValue(const std::string& t) {
   for (auto it = t.rbegin(); it != t.rend(); ++it) {
     int v = 0;
     switch (std::tolower(static_cast<unsigned char>(*it))) {
-      case 'i': v = 1; break;
-      case 'v': v = 5; break;
-      case 'x': v = 10; break;
-      case 'l': v = 50; break;
-      case 'c': v = 100; break;
-      case 'd': v = 500; break;
-      case 'm': v = 1000; break;
-      default: return -1;
+      case 'i':
+        v = 1;
+        break;
+      case 'v':
+        v = 5;
+        break;
+      case 'x':
+        v = 10;
+        break;
+      case 'l':
+        v = 50;
+        break;
+      case 'c':
+        v = 100;
+        break;
+      case 'd':
+        v = 500;
+        break;
+      case 'm':
+        v = 1000;
+        break;
+      default:
+        return -1;
     }
     total += v < prev ? -v : v;
     prev = std::max(prev, v);
@@ -91,16 +108,18 @@ std::string MaskNumbers(const std::string& text) {
 }
 
 std::string StripPunct(std::string t) {
-  auto punct = [](unsigned char c) { return c == '-' || c == '(' || c == ')' || c == '[' || c == ']' || c == '.' || c == ','; };
+  auto punct = [](unsigned char c) {
+    return c == '-' || c == '(' || c == ')' || c == '[' || c == ']' || c == '.' || c == ',';
+  };
   while (!t.empty() && punct(t.front())) t.erase(t.begin());
   while (!t.empty() && punct(t.back())) t.pop_back();
   return t;
 }
 
-struct Bands {
-  float top, bottom;  // fractions of the page height
-};
-bool InTopBand(const TextLine& line, const PageLayout& page, Bands band) { return line.y1 <= page.height * band.top; }
+using Bands = FurnitureDetector::Bands;
+bool InTopBand(const TextLine& line, const PageLayout& page, Bands band) {
+  return line.y1 <= page.height * band.top;
+}
 bool InBottomBand(const TextLine& line, const PageLayout& page, Bands band) {
   return line.y0 >= page.height * (1 - band.bottom);
 }
@@ -155,7 +174,8 @@ std::vector<OuterLine> OuterLines(const PageLayout& page, Bands band) {
     if (top) {
       for (size_t j = k + 1; j < lines.size(); ++j) {
         if (lines[j]->y0 < l->y1 - 0.3f * h) continue;  // same baseline or overlapping
-        return lines[j]->y0 - l->y1 >= 1.0f * h && (j + 1 < lines.size() || !InBottomBand(*lines[j], page, band));
+        return lines[j]->y0 - l->y1 >= 1.0f * h &&
+               (j + 1 < lines.size() || !InBottomBand(*lines[j], page, band));
       }
     } else {
       for (size_t j = k; j-- > 0;) {
@@ -188,8 +208,8 @@ bool IsPageNumberLine(const std::string& text, std::string* label) {
   std::vector<std::string> words = Words(text);
   if (words.empty() || words.size() > 4) return false;
   // "Page 17", "Page 17 of 230", "17 / 230", "- 17 -", "[17]".
-  if (words.size() >= 2 && (words[0] == "Page" || words[0] == "page" || words[0] == "PAGE" || words[0] == "p." ||
-                            words[0] == "Seite" || words[0] == "Página")) {
+  if (words.size() >= 2 && (words[0] == "Page" || words[0] == "page" || words[0] == "PAGE" ||
+                            words[0] == "p." || words[0] == "Seite" || words[0] == "Página")) {
     words.erase(words.begin());
   }
   if (words.size() == 3 && (words[1] == "/" || words[1] == "of" || words[1] == "von" || words[1] == "de")) {
@@ -214,14 +234,14 @@ void FurnitureDetector::Add(int number, const PageLayout& page, float body_size)
   PageLines p;
   p.number = number;
   if (page.height > 0) {
-    for (const auto& [line, top, separated] : OuterLines(page, Bands{top_band_, bottom_band_})) {
+    for (const auto& [line, top, separated] : OuterLines(page, BandsOf(page))) {
       if (!separated) continue;
       if (body_size > 0 && DominantSize(*line) > kMaxFurnitureSizeRatio * body_size) continue;
       const std::string text = LineText(*line);
       if (text.empty() || text.size() > kMaxFurnitureBytes) continue;
       std::vector<std::string> words = Words(text);
-      p.lines.push_back(Candidate{top, line->y1, MaskNumbers(text), MaskedCells(*line), StripPunct(words.front()),
-                                  StripPunct(words.back())});
+      p.lines.push_back(Candidate{top, line->y1, MaskNumbers(text), MaskedCells(*line),
+                                  StripPunct(words.front()), StripPunct(words.back())});
     }
   }
   window_.push_back(std::move(p));
@@ -249,6 +269,13 @@ int FurnitureDetector::Matches(int number, const Candidate& c) const {
   return std::max(whole, *std::min_element(per_cell.begin(), per_cell.end()));
 }
 
+FurnitureDetector::Bands FurnitureDetector::BandsOf(const PageLayout& page) const {
+  // Slides (landscape pages) stack a navigation bar and a section line above
+  // the frame title: their top band is deeper.
+  if (page.width > 1.2f * page.height) return Bands{kSlideTopBand, bottom_band_};
+  return Bands{top_band_, bottom_band_};
+}
+
 bool FurnitureDetector::CountsPages(int number, const Candidate& c, bool first) const {
   const int v = NumberValue(first ? c.first : c.last);
   if (v < 0) return false;
@@ -271,7 +298,7 @@ std::string FurnitureDetector::Strip(int number, PageLayout& page) {
   const int needed = pages_in_window <= 3 ? 1 : 2;
   std::string label, number_label;
   std::vector<OuterLine> outer;
-  if (page.height > 0) outer = OuterLines(page, Bands{top_band_, bottom_band_});
+  if (page.height > 0) outer = OuterLines(page, BandsOf(page));
   std::vector<const TextLine*> removed;
   for (const auto& [line, top, separated] : outer) {
     const std::string text = LineText(*line);
@@ -282,12 +309,21 @@ std::string FurnitureDetector::Strip(int number, PageLayout& page) {
       if (number_label.empty()) number_label = n;
     } else if (separated && !text.empty() && text.size() <= kMaxFurnitureBytes) {
       std::vector<std::string> words = Words(text);
-      Candidate c{top, line->y1, MaskNumbers(text), MaskedCells(*line), StripPunct(words.front()),
+      Candidate c{top,
+                  line->y1,
+                  MaskNumbers(text),
+                  MaskedCells(*line),
+                  StripPunct(words.front()),
                   StripPunct(words.back())};
-      if (Matches(number, c) >= needed) {
+      // One other page is enough when the line's number counts the pages
+      // (a header "The Arabi system 3" two pages before "... 5").
+      const int matches = Matches(number, c);
+      const bool counts_last = matches >= 1 && CountsPages(number, c, false);
+      const bool counts_first = matches >= 1 && !counts_last && CountsPages(number, c, true);
+      if (matches >= needed || counts_last || counts_first) {
         furniture = true;
-        if (label.empty() && CountsPages(number, c, false)) label = c.last;
-        if (label.empty() && CountsPages(number, c, true)) label = c.first;
+        if (label.empty() && counts_last) label = c.last;
+        if (label.empty() && counts_first) label = c.first;
       }
     }
     if (furniture) removed.push_back(line);
@@ -301,7 +337,8 @@ std::string FurnitureDetector::Strip(int number, PageLayout& page) {
     if (!block.lines.empty()) {
       block.y0 = block.lines.front().y0;
       block.y1 = block.lines.back().y1;
-      for (const TextLine& l : block.lines) block.y0 = std::min(block.y0, l.y0), block.y1 = std::max(block.y1, l.y1);
+      for (const TextLine& l : block.lines)
+        block.y0 = std::min(block.y0, l.y0), block.y1 = std::max(block.y1, l.y1);
     }
   }
   page.blocks.erase(std::remove_if(page.blocks.begin(), page.blocks.end(),

@@ -30,13 +30,21 @@ class FurnitureDetector {
   //! printed page number found in the furniture ("17", "xii"), or empty.
   std::string Strip(int number, PageLayout& page);
 
+  //! Where running headers and footers sit, as fractions of the page height.
+  struct Bands {
+    float top, bottom;
+  };
+
  private:
+  static constexpr float kSlideTopBand = 0.2f;
+  Bands BandsOf(const PageLayout& page) const;
+
   struct Candidate {
     bool top = false;
-    float y = 0;          // baseline (bottom of the line box)
-    std::string key;      // text with numbers masked
+    float y = 0;                     // baseline (bottom of the line box)
+    std::string key;                 // text with numbers masked
     std::vector<std::string> cells;  // the same, per piece between wide gaps
-    std::string first;    // first and last words, for page-number tokens
+    std::string first;               // first and last words, for page-number tokens
     std::string last;
   };
   struct PageLines {

@@ -36,7 +36,8 @@ std::vector<Cell> CellsAt(const TextLine& line, float min_gap_em) {
     }
   }
   for (Cell& c : cells) c.text = Trim(c.text);
-  cells.erase(std::remove_if(cells.begin(), cells.end(), [](const Cell& c) { return c.text.empty(); }), cells.end());
+  cells.erase(std::remove_if(cells.begin(), cells.end(), [](const Cell& c) { return c.text.empty(); }),
+              cells.end());
   return cells;
 }
 
@@ -113,7 +114,8 @@ std::vector<HRule> MergedHorizontal(const std::vector<Rule>& rules) {
   for (const Rule& r : rules) {
     if (r.Horizontal()) hs.push_back({r.x0, r.x1, (r.y0 + r.y1) / 2});
   }
-  std::sort(hs.begin(), hs.end(), [](const HRule& a, const HRule& b) { return a.y < b.y || (a.y == b.y && a.x0 < b.x0); });
+  std::sort(hs.begin(), hs.end(),
+            [](const HRule& a, const HRule& b) { return a.y < b.y || (a.y == b.y && a.x0 < b.x0); });
   std::vector<HRule> out;
   for (const HRule& h : hs) {
     bool merged = false;
@@ -127,8 +129,9 @@ std::vector<HRule> MergedHorizontal(const std::vector<Rule>& rules) {
     }
     if (!merged) out.push_back(h);
   }
-  out.erase(std::remove_if(out.begin(), out.end(), [](const HRule& h) { return h.x1 - h.x0 < kMinRuleWidth; }),
-            out.end());
+  out.erase(
+      std::remove_if(out.begin(), out.end(), [](const HRule& h) { return h.x1 - h.x0 < kMinRuleWidth; }),
+      out.end());
   return out;
 }
 
@@ -167,7 +170,8 @@ bool RenderAlignedTable(const std::vector<const TextLine*>& lines, float min_gap
         if (c.x0 < cols[k].second && c.x1 > cols[k].first) ++used[k];
       }
     }
-    for (int u : used) if (u > 1) return false;
+    for (int u : used)
+      if (u > 1) return false;
   }
   std::vector<std::vector<std::string>> grid;
   Place(rows, cols, &grid);
@@ -194,10 +198,13 @@ void ExtractRuledTables(PageLayout& page) {
     // them stay inside that extent.
     std::vector<size_t> group = {i};
     for (size_t j = i + 1; j < rules.size(); ++j) {
-      const bool same = std::abs(rules[j].x0 - rules[i].x0) <= kSameEdge && std::abs(rules[j].x1 - rules[i].x1) <= kSameEdge;
+      const bool same = std::abs(rules[j].x0 - rules[i].x0) <= kSameEdge &&
+                        std::abs(rules[j].x1 - rules[i].x1) <= kSameEdge;
       const bool inside = rules[j].x0 >= rules[i].x0 - kSameEdge && rules[j].x1 <= rules[i].x1 + kSameEdge;
-      if (same) group.push_back(j);
-      else if (!inside) continue;  // another structure; partial rules (cmidrule) are ignored
+      if (same)
+        group.push_back(j);
+      else if (!inside)
+        continue;  // another structure; partial rules (cmidrule) are ignored
     }
     if (group.size() < 2) continue;
     const HRule& top = rules[group.front()];
@@ -239,7 +246,8 @@ void ExtractRuledTables(PageLayout& page) {
     std::vector<size_t> order(lines.size());
     for (size_t k = 0; k < order.size(); ++k) order[k] = k;
     std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
-      return std::abs(lines[a]->y1 - lines[b]->y1) > 1 ? lines[a]->y1 < lines[b]->y1 : lines[a]->x0 < lines[b]->x0;
+      return std::abs(lines[a]->y1 - lines[b]->y1) > 1 ? lines[a]->y1 < lines[b]->y1
+                                                       : lines[a]->x0 < lines[b]->x0;
     });
     // Rows: lines sharing a baseline form one row; with a rule between every
     // row (a grid), the lines between two rules do.
@@ -266,7 +274,8 @@ void ExtractRuledTables(PageLayout& page) {
       const TextLine& l = *lines[k];
       std::vector<Cell> cells = CellsAt(l, kRulerGapEm);
       const size_t band = band_of(CenterY(l));
-      const bool same_row = !rows.empty() && (grid ? row_band.back() == band : std::abs(l.y1 - last_base) <= 2);
+      const bool same_row =
+          !rows.empty() && (grid ? row_band.back() == band : std::abs(l.y1 - last_base) <= 2);
       if (same_row) {
         for (Cell& c : cells) rows.back().push_back(std::move(c));
       } else {
@@ -305,12 +314,14 @@ void ExtractRuledTables(PageLayout& page) {
     std::vector<std::vector<std::string>> grid_rows;
     Place(rows, cols, &grid_rows);
     auto filled_cells = [](const std::vector<std::string>& r) {
-      return static_cast<int>(std::count_if(r.begin(), r.end(), [](const std::string& c) { return !c.empty(); }));
+      return static_cast<int>(
+          std::count_if(r.begin(), r.end(), [](const std::string& c) { return !c.empty(); }));
     };
     // A first row of one cell over a table with its own header row is the
     // table's title ("Math library functions"): a caption, not the header.
     std::string title;
-    if (header_rows == 1 && grid_rows.size() >= 3 && filled_cells(grid_rows[0]) == 1 && filled_cells(grid_rows[1]) >= 2) {
+    if (header_rows == 1 && grid_rows.size() >= 3 && filled_cells(grid_rows[0]) == 1 &&
+        filled_cells(grid_rows[1]) >= 2) {
       for (const std::string& c : grid_rows[0]) title += c;
       grid_rows.erase(grid_rows.begin());
     }

@@ -53,7 +53,8 @@ TEST(RealLayoutTest, OctaveManualChunksCarryNoRunningHeader) {
   ASSERT_TRUE(chunks.ok()) << chunks.status().ToString();
   ASSERT_GT(chunks->size(), 1000u);
   int with_header = 0;
-  for (const Chunk& c : *chunks) with_header += c.text.find("GNU Octave (version 7.3.0)") != std::string::npos;
+  for (const Chunk& c : *chunks)
+    with_header += c.text.find("GNU Octave (version 7.3.0)") != std::string::npos;
   // Printed on every page but the chapter openings (pdftotext: 900+ times);
   // the title page says "Edition 7 for Octave version 7.3.0" instead.
   EXPECT_EQ(with_header, 0);
@@ -75,9 +76,10 @@ TEST(RealLayoutTest, BooktabsManualTablesBecomeMarkdownTables) {
   if (!Extract(kBooktabs, "texlive-latex-recommended-doc", &doc)) return;
   ASSERT_GE(doc.pages.size(), 3u);
   // The manual's "formal table" (top, mid and bottom rules, a cmidrule under "Item").
-  EXPECT_NE(doc.pages[1].markdown.find("| Animal | Item Description | Price ($) |\n| --- | --- | --- |\n"
-                                       "| Gnat | per gram | 13.65 |\n|  | each | 0.01 |\n| Gnu | stuffed | 92.50 |\n"
-                                       "| Emu | stuffed | 33.33 |\n| Armadillo | frozen | 8.99 |"),
+  EXPECT_NE(doc.pages[1].markdown.find(
+                "| Animal | Item Description | Price ($) |\n| --- | --- | --- |\n"
+                "| Gnat | per gram | 13.65 |\n|  | each | 0.01 |\n| Gnu | stuffed | 92.50 |\n"
+                "| Emu | stuffed | 33.33 |\n| Armadillo | frozen | 8.99 |"),
             std::string::npos)
       << doc.pages[1].markdown;
   // No page ends with its bare page number.
@@ -107,9 +109,10 @@ TEST(RealLayoutTest, GnuplotFunctionTableHasItsHeaderAndTitle) {
   ASSERT_GE(doc.pages.size(), 37u);
   // A ruled table whose first row is its title spanning all columns, and
   // whose "Returns" cells wrap onto a second line.
-  EXPECT_NE(doc.pages[36].markdown.find("Math library functions\n\n| Function | Arguments | Returns |\n| --- | --- | --- |\n"
-                                        "| abs(x) | any | absolute value of x, \\|x\\|; same type |\n"
-                                        "| abs(x) | complex | length of x, real(x)2 + imag(x)2 |\n"),
+  EXPECT_NE(doc.pages[36].markdown.find(
+                "Math library functions\n\n| Function | Arguments | Returns |\n| --- | --- | --- |\n"
+                "| abs(x) | any | absolute value of x, \\|x\\|; same type |\n"
+                "| abs(x) | complex | length of x, real(x)2 + imag(x)2 |\n"),
             std::string::npos)
       << doc.pages[36].markdown;
 }

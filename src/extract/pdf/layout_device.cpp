@@ -198,8 +198,8 @@ void RectTo(fz_context*, void* arg, float x0, float y0, float x1, float y1) {
 
 const fz_path_walker kWalker = {MoveTo, LineTo, CurveTo, ClosePath, nullptr, nullptr, nullptr, RectTo};
 
-void WalkPath(fz_context* ctx, LayoutDevice* dev, const fz_path* path, fz_matrix ctm, bool stroke, float width,
-              fz_colorspace* cs, const float* color) {
+void WalkPath(fz_context* ctx, LayoutDevice* dev, const fz_path* path, fz_matrix ctm, bool stroke,
+              float width, fz_colorspace* cs, const float* color) {
   if (dev->out->overflow) return;
   PathWalk w;
   w.ctm = ctm;
@@ -220,8 +220,8 @@ void FillPath(fz_context* ctx, fz_device* d, const fz_path* path, int, fz_matrix
   WalkPath(ctx, Dev(d), path, ctm, false, 0, cs, color);
 }
 
-void StrokePath(fz_context* ctx, fz_device* d, const fz_path* path, const fz_stroke_state* stroke, fz_matrix ctm,
-                fz_colorspace* cs, const float* color, float alpha, fz_color_params) {
+void StrokePath(fz_context* ctx, fz_device* d, const fz_path* path, const fz_stroke_state* stroke,
+                fz_matrix ctm, fz_colorspace* cs, const float* color, float alpha, fz_color_params) {
   if (alpha <= 0.05f) return;
   WalkPath(ctx, Dev(d), path, ctm, true, stroke ? stroke->linewidth : 1, cs, color);
 }
@@ -231,8 +231,8 @@ void FillText(fz_context* ctx, fz_device* d, const fz_text* text, fz_matrix ctm,
   fz_fill_text(ctx, Dev(d)->text, text, ctm, cs, color, alpha, params);
 }
 
-void StrokeText(fz_context* ctx, fz_device* d, const fz_text* text, const fz_stroke_state* stroke, fz_matrix ctm,
-                fz_colorspace* cs, const float* color, float alpha, fz_color_params params) {
+void StrokeText(fz_context* ctx, fz_device* d, const fz_text* text, const fz_stroke_state* stroke,
+                fz_matrix ctm, fz_colorspace* cs, const float* color, float alpha, fz_color_params params) {
   fz_stroke_text(ctx, Dev(d)->text, text, stroke, ctm, cs, color, alpha, params);
 }
 

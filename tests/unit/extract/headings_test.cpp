@@ -43,7 +43,8 @@ TEST(HeadingRejectTest, Garbage) {
   EXPECT_TRUE(LooksLikeGarbage("#$%& ()*+ 123"));
   EXPECT_TRUE(LooksLikeGarbage("a b c d e f"));
   EXPECT_FALSE(LooksLikeGarbage("Installation guide"));
-  EXPECT_FALSE(LooksLikeGarbage("\xE7\xAC\xAC\xE4\xB8\x89\xE7\xAB\xA0 \xE6\x96\x87\xE6\xA1\xA3"));  // 第三章 文档
+  EXPECT_FALSE(
+      LooksLikeGarbage("\xE7\xAC\xAC\xE4\xB8\x89\xE7\xAB\xA0 \xE6\x96\x87\xE6\xA1\xA3"));  // 第三章 文档
 }
 
 TEST(HeadingRejectTest, Captions) {
@@ -53,7 +54,8 @@ TEST(HeadingRejectTest, Captions) {
 }
 
 TEST(OutlineIndexTest, MatchesTitlesWithOrWithoutNumbers) {
-  OutlineIndex index({{1, "Introduction", 3, 700}, {2, "MIP problem", 4, 500}, {2, "1.3 Using the package", 5, 300}});
+  OutlineIndex index(
+      {{1, "Introduction", 3, 700}, {2, "MIP problem", 4, 500}, {2, "1.3 Using the package", 5, 300}});
   ASSERT_TRUE(index.Usable());
   EXPECT_EQ(index.MaxLevel(), 2);
   EXPECT_EQ(index.Match(3, "1 Introduction"), 1);

@@ -31,7 +31,8 @@ PageLayout MakePage(int n, const std::string& header, const std::string& body) {
   PageLayout page;
   page.width = 612, page.height = 792;
   if (!header.empty()) page.blocks.push_back(MakeBlock({MakeLine(header, 50, 9)}));
-  page.blocks.push_back(MakeBlock({MakeLine(body, 300), MakeLine("second body line " + std::to_string(n), 312)}));
+  page.blocks.push_back(
+      MakeBlock({MakeLine(body, 300), MakeLine("second body line " + std::to_string(n), 312)}));
   page.blocks.push_back(MakeBlock({MakeLine(std::to_string(n), 750, 9, 300)}));
   return page;
 }
@@ -65,12 +66,13 @@ std::vector<std::pair<PageLayout, std::string>> Detect(std::vector<PageLayout> p
 
 TEST(FurnitureDetectorTest, RunningHeaderAndPageNumbersRemoved) {
   std::vector<PageLayout> pages;
-  for (int i = 1; i <= 20; ++i) pages.push_back(MakePage(i, "GNU Octave (version 7.3.0)", "Body text of page " + std::to_string(i)));
+  for (int i = 1; i <= 20; ++i)
+    pages.push_back(MakePage(i, "GNU Octave (version 7.3.0)", "Body text of page " + std::to_string(i)));
   auto out = Detect(pages);
   ASSERT_EQ(out.size(), 20u);
   for (int i = 0; i < 20; ++i) {
-    EXPECT_EQ(Texts(out[i].first),
-              (std::vector<std::string>{"Body text of page " + std::to_string(i + 1), "second body line " + std::to_string(i + 1)}));
+    EXPECT_EQ(Texts(out[i].first), (std::vector<std::string>{"Body text of page " + std::to_string(i + 1),
+                                                             "second body line " + std::to_string(i + 1)}));
     EXPECT_EQ(out[i].second, std::to_string(i + 1));
   }
 }
@@ -100,9 +102,11 @@ TEST(FurnitureDetectorTest, RepeatedBodyContentIsKept) {
 
 TEST(FurnitureDetectorTest, UniqueTopLineIsKept) {
   std::vector<PageLayout> pages;
-  for (int i = 1; i <= 8; ++i) pages.push_back(MakePage(i, "Section " + std::string(1, 'A' + i) + " begins here", "x"));
+  for (int i = 1; i <= 8; ++i)
+    pages.push_back(MakePage(i, "Section " + std::string(1, 'A' + i) + " begins here", "x"));
   auto out = Detect(pages);
-  for (int i = 0; i < 8; ++i) EXPECT_EQ(Texts(out[i].first).front(), "Section " + std::string(1, 'A' + i + 1) + " begins here");
+  for (int i = 0; i < 8; ++i)
+    EXPECT_EQ(Texts(out[i].first).front(), "Section " + std::string(1, 'A' + i + 1) + " begins here");
 }
 
 TEST(FurnitureDetectorTest, LargeTitleAtTheTopIsNotFurniture) {

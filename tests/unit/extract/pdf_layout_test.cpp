@@ -63,8 +63,9 @@ TEST_F(PdfLayoutTest, RunningHeadersFootersAndPageNumbersAreRemoved) {
   ASSERT_EQ(run.pages.size(), 14u);
   for (int n = 1; n <= 14; ++n) {
     const ExtractedPage& p = run.pages[n - 1];
-    EXPECT_EQ(p.markdown, "Paragraph one of page " + std::to_string(n) + " talks about the tool.\n\nParagraph two of page " +
-                              std::to_string(n) + " ends here.")
+    EXPECT_EQ(p.markdown, "Paragraph one of page " + std::to_string(n) +
+                              " talks about the tool.\n\nParagraph two of page " + std::to_string(n) +
+                              " ends here.")
         << "page " << n;
     EXPECT_EQ(p.label, std::to_string(n + 10)) << "page " << n;
   }
@@ -73,8 +74,10 @@ TEST_F(PdfLayoutTest, RunningHeadersFootersAndPageNumbersAreRemoved) {
 TEST_F(PdfLayoutTest, BarePageNumbersGoAndBecomeLabels) {
   PdfSpec spec;
   for (int n = 1; n <= 3; ++n) {
-    spec.pages.push_back(
-        PdfPageBuilder().Line("Body " + std::to_string(n)).At(300, 40, "- " + std::to_string(n + 4) + " -").Build());
+    spec.pages.push_back(PdfPageBuilder()
+                             .Line("Body " + std::to_string(n))
+                             .At(300, 40, "- " + std::to_string(n + 4) + " -")
+                             .Build());
   }
   // "Body N" sits alone at the same place on every page, but nothing lies
   // between it and the footer: it is the page's content, not a header.
@@ -86,7 +89,9 @@ TEST_F(PdfLayoutTest, BarePageNumbersGoAndBecomeLabels) {
 
 TEST_F(PdfLayoutTest, PdfPageLabelsWin) {
   PdfSpec spec;
-  for (int n = 1; n <= 5; ++n) spec.pages.push_back(PdfPageBuilder().Line("Body " + std::to_string(n)).At(300, 40, std::to_string(n)).Build());
+  for (int n = 1; n <= 5; ++n)
+    spec.pages.push_back(
+        PdfPageBuilder().Line("Body " + std::to_string(n)).At(300, 40, std::to_string(n)).Build());
   spec.page_labels = {{0, "r", "", 1}, {2, "D", "", 1}};
   Run run = Extract(spec);
   ASSERT_EQ(run.pages.size(), 5u);
@@ -132,7 +137,8 @@ TEST_F(PdfLayoutTest, ListItemsAndTocLinesAreNotHeadings) {
   Run run = Extract(spec);
   ASSERT_EQ(run.summary.outline.size(), 1u);
   EXPECT_EQ(run.summary.outline[0].text, "Contents");
-  EXPECT_NE(run.pages[0].markdown.find("1. first item\n2. second item"), std::string::npos) << run.pages[0].markdown;
+  EXPECT_NE(run.pages[0].markdown.find("1. first item\n2. second item"), std::string::npos)
+      << run.pages[0].markdown;
 }
 
 TEST_F(PdfLayoutTest, OutlineAnchorsHeadingTitlesAndLevels) {
@@ -148,7 +154,8 @@ TEST_F(PdfLayoutTest, OutlineAnchorsHeadingTitlesAndLevels) {
                            .Line("Not In Outline", 11, PdfFont::kSansBold)
                            .Line("Body text three.")
                            .Build());
-  spec.pages.push_back(PdfPageBuilder().Line("Appendix Material", 11, PdfFont::kSansBold).Line("More.").Build());
+  spec.pages.push_back(
+      PdfPageBuilder().Line("Appendix Material", 11, PdfFont::kSansBold).Line("More.").Build());
   spec.outline = {{1, "Overview", 1, 700}, {2, "Details", 1, 650}, {1, "Appendix Material", 2, 720}};
   Run run = Extract(spec);
   ASSERT_EQ(run.pages.size(), 2u);
@@ -174,7 +181,8 @@ TEST_F(PdfLayoutTest, BooktabsTableWithCaption) {
   Run run = Extract(spec);
   EXPECT_EQ(run.pages[0].markdown,
             "Text before the table.\n\nTable 1: Results by method\n\n"
-            "| Method | Time (s) | Error |\n| --- | --- | --- |\n| Newton | 0.12 | 1e-9 |\n| Bisection | 3.40 | 1e-6 |\n\n"
+            "| Method | Time (s) | Error |\n| --- | --- | --- |\n| Newton | 0.12 | 1e-9 |\n| Bisection | "
+            "3.40 | 1e-6 |\n\n"
             "Text after the table.");
 }
 
@@ -192,7 +200,8 @@ TEST_F(PdfLayoutTest, GridTableWithCloseColumnsAndEmptyCell) {
   b.Row({{0, "beta"}}, 10);
   b.Rule(200, 0.5);
   PdfPageSpec page = b.Build();
-  for (double x : {72.0, 127.0, 272.0}) page.shapes.push_back({x, b.y() + 3, 0.5, top - b.y() - 3, 0, true, 0.5});
+  for (double x : {72.0, 127.0, 272.0})
+    page.shapes.push_back({x, b.y() + 3, 0.5, top - b.y() - 3, 0, true, 0.5});
   PdfSpec spec;
   spec.pages.push_back(page);
   Run run = Extract(spec);
@@ -211,8 +220,9 @@ TEST_F(PdfLayoutTest, CodeInShadedBoxKeepsLinesAndIndentation) {
   PdfSpec spec;
   spec.pages.push_back(b.Build());
   Run run = Extract(spec);
-  EXPECT_EQ(run.pages[0].markdown,
-            "Run the following:\n\n```\nfor i = 1:10\n    disp (i);\nendfor\n```\n\nThe loop prints ten numbers.");
+  EXPECT_EQ(
+      run.pages[0].markdown,
+      "Run the following:\n\n```\nfor i = 1:10\n    disp (i);\nendfor\n```\n\nThe loop prints ten numbers.");
 }
 
 TEST_F(PdfLayoutTest, OneLineExampleDoesNotMergeWithNextSentence) {
