@@ -31,14 +31,13 @@ package_pkgs=(zip)
 # The manuals scripts/demo.sh ingests.
 demo_pkgs=(glpk-doc libtasn1-doc)
 # Test frameworks, and the tools and real documents tests use (the deployment
-# tests in tests/deploy use shellcheck and Debian's AWS CLI v2).
-# OCR's language data (English and orientation: what docpipe reads scanned
-# pages with by default; the runtime image installs them too; Arabic for the
-# right-to-left OCR check), and the real documents of the
-# script, scanned-page and layout tests and bench/quality: texlive doc
-# packages (Persian/Arabic manuals, a German one with TeX accents, beamer,
-# booktabs), the octave and gnuplot
-# manuals.
+# tests in tests/deploy use shellcheck and Debian's AWS CLI v2). OCR's
+# language data: English and orientation (what docpipe reads scanned pages
+# with by default; the runtime image installs them too), Arabic for the
+# right-to-left OCR check. The real documents of the script, scanned-page and
+# layout tests and bench/quality: texlive doc packages (Persian/Arabic
+# manuals, a German one with TeX accents, beamer, booktabs), the octave and
+# gnuplot manuals.
 test_pkgs=(libgtest-dev libgmock-dev qpdf mupdf-tools poppler-utils jq time shellcheck awscli
            tesseract-ocr-eng tesseract-ocr-osd tesseract-ocr-ara
            texlive-lang-arabic texlive-plain-generic texlive-latex-recommended-doc octave-doc gnuplot-doc)
