@@ -2,7 +2,7 @@
 // document, what bench/quality/score.py compares with pdftotext and the
 // PDFs' outlines. Also measures OCR's character error rate.
 //
-//   bench_quality extract [--ocr] [--languages L] OUT_DIR FILE...
+//   bench_quality extract [--ocr] [--languages L] [--threads N] OUT_DIR FILE...
 //     OUT_DIR/<n>.json per file: pages, seconds, markdown per page, headings,
 //     chunks, OCR'd pages; the PDF's outline. Prints pages/s and peak RSS.
 //   bench_quality cer [--languages L] REFERENCE.pdf SCANNED.pdf|IMAGE...
@@ -16,6 +16,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -152,8 +153,8 @@ Extracted Run(const std::vector<ExtractorPtr>& extractors, const std::string& pa
 }
 
 int Usage() {
-  std::cerr << "usage: bench_quality extract [--ocr] [--languages L] OUT_DIR FILE...\n"
-               "       bench_quality cer [--languages L] REFERENCE.pdf SCANNED...\n"
+  std::cerr << "usage: bench_quality extract [--ocr] [--languages L] [--threads N] OUT_DIR FILE...\n"
+               "       bench_quality cer [--languages L] [--threads N] REFERENCE.pdf SCANNED...\n"
                "       bench_quality tiff OUT.tiff IMAGE...\n";
   return 2;
 }
@@ -176,11 +177,13 @@ int main(int argc, char** argv) {
   }
   bool ocr = mode == "cer";
   std::string languages = "eng";
+  int threads = 0;
   int i = 2;
   for (; i < argc && argv[i][0] == '-'; ++i) {
     std::string a = argv[i];
     if (a == "--ocr") ocr = true;
     else if (a == "--languages" && i + 1 < argc) languages = argv[++i];
+    else if (a == "--threads" && i + 1 < argc) threads = std::atoi(argv[++i]);
     else return Usage();
   }
   OcrEnginePtr engine;
@@ -194,7 +197,7 @@ int main(int argc, char** argv) {
       return 1;
     }
     engine = std::move(*e);
-    pool = std::make_unique<OcrPool>(*engine, 0);
+    pool = std::make_unique<OcrPool>(*engine, threads);
   }
   std::vector<ExtractorPtr> extractors;
   extractors.push_back(NewPdfExtractor(pool.get()));

@@ -5,7 +5,8 @@
 # carrying running headers/footers, headings against the PDFs' outlines,
 # U+FFFD, tables, OCR character error rate, pages/s and peak RSS without and
 # with OCR. Figures: docs/benchmarks.md ("Extraction quality").
-# Usage: bench/quality/run.sh [BUILD_DIR]   (Release build; scripts/install-deps.sh bench)
+# Usage: [BASELINE=old/bench_extract] bench/quality/run.sh [BUILD_DIR]
+#   (Release build of bench_quality and bench_extract; scripts/install-deps.sh bench)
 set -euo pipefail
 BUILD=${1:-build}
 BIN=$BUILD/bench/quality/bench_quality
@@ -40,21 +41,26 @@ for cat in manual article slides rtl cjk_thai; do
   done
 done
 
-# Scanned copies: real pages rendered at 300 dpi, as an image-only PDF, a PNG
-# and a multi-page TIFF; their reference is the same pages' text layer.
+# Scanned copies: real pages rendered at 300 dpi, as an image-only PDF, a
+# multi-page TIFF and a PNG of the first page; their reference is the same
+# pages' text layer. Body pages, plus contents pages (dot leaders) apart.
 mkdir -p "$TMP/scan"
 scans=()
-for spec in "/usr/share/doc/glpk-doc/gmpl.pdf 5-7" "/usr/share/doc/libtasn1-doc/libtasn1.pdf 3-5" \
-            "$T/latex/booktabs/booktabs.pdf 2-3"; do
+scan_specs=("/usr/share/doc/glpk-doc/gmpl.pdf 12-14 gmpl" "/usr/share/doc/libtasn1-doc/libtasn1.pdf 8-10 libtasn1"
+            "$T/latex/booktabs/booktabs.pdf 2-3 booktabs" "/usr/share/doc/glpk-doc/gmpl.pdf 5-6 gmpl-contents")
+for spec in "${scan_specs[@]}"; do
   set -- $spec
-  base=$(basename "$1" .pdf)
+  base=$3
   qpdf --empty --pages "$1" "$2" -- "$TMP/scan/$base-ref.pdf"
+  qpdf --empty --pages "$TMP/scan/$base-ref.pdf" 1 -- "$TMP/scan/$base-ref1.pdf"
   mutool draw -q -r 300 -c gray -o "$TMP/scan/$base-%d.png" "$TMP/scan/$base-ref.pdf" 2>/dev/null
-  mutool convert -q -o "$TMP/scan/$base-scan.pdf" "$TMP/scan/$base"-[0-9]*.png 2>/dev/null
+  for png in "$TMP/scan/$base"-[0-9]*.png; do mutool convert -o "${png%.png}.pdf" "$png" 2>/dev/null; done
+  qpdf --empty --pages "$TMP/scan/$base"-[0-9]*.pdf -- "$TMP/scan/$base-scan.pdf"
   "$BIN" tiff "$TMP/scan/$base-scan.tiff" "$TMP/scan/$base"-[0-9]*.png
+  [ "$base" = gmpl-contents ] && continue  # CER only
   printf 'scanned\t%s\t%s\n' "$TMP/scan/$base-scan.pdf" "$TMP/scan/$base-ref.pdf" >> "$TMP/categories.tsv"
   printf 'scanned\t%s\t%s\n' "$TMP/scan/$base-scan.tiff" "$TMP/scan/$base-ref.pdf" >> "$TMP/categories.tsv"
-  printf 'scanned\t%s\t%s\n' "$TMP/scan/$base-1.png" "$TMP/scan/$base-ref.pdf" >> "$TMP/categories.tsv"
+  printf 'scanned\t%s\t%s\n' "$TMP/scan/$base-1.png" "$TMP/scan/$base-ref1.pdf" >> "$TMP/categories.tsv"
   scans+=("$TMP/scan/$base-scan.pdf" "$TMP/scan/$base-scan.tiff" "$TMP/scan/$base-1.png")
 done
 
@@ -71,15 +77,25 @@ for f in "${files[@]}"; do pdftotext -q "$f" /dev/null; done
 t1=$(date +%s.%N)
 awk -v p="$pages" -v a="$t0" -v b="$t1" 'BEGIN{printf "pdftotext on the same PDFs: %.0f pages/s\n", p/(b-a)}'
 
-echo "== with OCR (eng+ara+fas, all PDFs and the scanned copies)"
+# Native speed against an older build of the extractor, same corpus, same
+# run: BASELINE=path/to/bench_extract of that build (bench/extract).
+if [ -n "${BASELINE:-}" ]; then
+  echo "== native extraction speed: this build vs BASELINE (bench_extract, 3 alternating runs each)"
+  for i in 1 2 3; do
+    "$BASELINE" "${files[@]}" | tail -1 | sed "s|^|baseline: |"
+    "$BUILD/bench/extract/bench_extract" "${files[@]}" | tail -1 | sed "s|^|this:     |"
+  done
+fi
+
+echo "== with OCR (eng; every PDF, and the scanned copies)"
 /usr/bin/time -f "wall=%e s peak_rss=%M KB" "$BIN" extract --ocr --languages eng "$TMP/ocr" "${files[@]}" "${scans[@]}" \
   2> "$TMP/ocr.err" | tail -1
 grep -E "^wall=" "$TMP/ocr.err"
 grep -v "^wall=" "$TMP/ocr.err" | grep -v " ok " || true
 
 echo "== OCR character error rate (300 dpi renders vs the same pages' text layer)"
-for spec in gmpl libtasn1 booktabs; do
-  "$BIN" cer "$TMP/scan/$spec-ref.pdf" "$TMP/scan/$spec-scan.pdf" "$TMP/scan/$spec-scan.tiff" | grep -v peak_rss
+for base in gmpl libtasn1 booktabs gmpl-contents; do
+  "$BIN" cer "$TMP/scan/$base-ref.pdf" "$TMP/scan/$base-scan.pdf" "$TMP/scan/$base-scan.tiff" | sed "s|$TMP/scan/||"
 done
 
 echo "== quality without OCR"

@@ -149,7 +149,7 @@ Result<std::unique_ptr<Runtime>> Runtime::Open(const Config& config, const std::
     ocr.languages = config.ocr.languages;
     ocr.tessdata_dir = config.ocr.tessdata_dir;
     Result<OcrEnginePtr> engine = NewTesseractOcrEngine(ocr);
-    if (!engine.ok()) return engine.status().Annotate("OCR (set ocr.enabled = false to run without)");
+    if (!engine.ok()) return engine.status().Annotate("OCR (ocr.languages, DOCPIPE_OCR_LANGUAGES)");
     rt->ocr_engine_ = std::move(*engine);
     rt->ocr_pool_ = std::make_unique<OcrPool>(*rt->ocr_engine_, config.ocr.threads);
   }

@@ -27,7 +27,8 @@ struct ExtractedPage {
   int unmapped_chars = 0;      // glyphs without a Unicode mapping (dropped, never indexed)
   bool ocr = false;            // the text comes from OCR (no usable text layer)
   float ocr_confidence = 0;    // OCR'd pages: mean word confidence, 0-100
-  std::string ocr_reason;      // why OCR was tried: "no_text_layer", "unusable_text", "image"; "" = not tried
+  std::string ocr_reason;      // why the page image was looked at: "no_text_layer", "unusable_text",
+                               // "image"; "" = not (ocr false with a reason: blank, or OCR found nothing)
   std::string ocr_script;      // OCR'd pages: script detected by orientation/script detection ("Latin")
   int ocr_rotation = 0;        // OCR'd pages: degrees the page image was turned to read it (0/90/180/270)
 };

@@ -1,6 +1,8 @@
 #include "extract/ocr_pages.h"
 
+#include <algorithm>
 #include <chrono>
+#include <cmath>
 
 #include "extract/text_normalizer.h"
 
@@ -57,7 +59,8 @@ PageLayout LayoutFromOcr(const OcrPage& page) {
   layout.width = static_cast<float>(page.width) * scale;
   layout.height = static_cast<float>(page.height) * scale;
   for (const OcrBlock& ob : page.blocks) {
-    TextBlock block{{}, ob.x0 * scale, ob.y0 * scale, ob.x1 * scale, ob.y1 * scale};
+    TextBlock block;
+    block.x0 = ob.x0 * scale, block.y0 = ob.y0 * scale, block.x1 = ob.x1 * scale, block.y1 = ob.y1 * scale;
     for (const OcrLine& ol : ob.lines) {
       if (ol.words.empty()) continue;
       TextLine line{{}, ol.x0 * scale, ol.y0 * scale, ol.x1 * scale, ol.y1 * scale};
@@ -121,8 +124,9 @@ Status OrderedPages::AddNative(ExtractedPage page, PageLayout layout) {
 
 Status OrderedPages::AddOcr(ExtractedPage page, OcrImage image, PageLayout fallback) {
   if (!pool_) return AddNative(std::move(page), std::move(fallback));
-  // Bound the images in flight: hand on the oldest pages first.
-  while (ocr_in_flight_ >= 2 * pool_->Threads()) DOCPIPE_RETURN_IF_ERROR(DeliverFront());
+  // Bound the images in flight (each 8 MB at 300 dpi, and Tesseract's
+  // copies): one queued beyond those being read; hand on the oldest first.
+  while (ocr_in_flight_ >= pool_->Threads() + 1) DOCPIPE_RETURN_IF_ERROR(DeliverFront());
   pending_.push_back({std::move(page), std::move(fallback), pool_->Submit(std::move(image), abandon_)});
   ++ocr_in_flight_;
   return Status::Ok();

@@ -27,7 +27,7 @@ bool TextIsUnusable(const PageLayout& layout, int unmapped_chars);
 
 // Pages of one document on their way to the caller's sink, in page order.
 // Native pages pass straight through when nothing is queued before them;
-// OCR'd pages wait for their recognition, at most 2 x the pool's threads at
+// OCR'd pages wait for their recognition, at most the pool's threads + 1 at
 // a time (a bound on page images in memory). Not thread-safe: one per
 // extraction.
 class OrderedPages {

@@ -50,7 +50,10 @@ fz_pixmap* DrawGray(fz_context* ctx, fz_document* doc, int index, float zoom, fz
 fz_pixmap* ConvertToGray(fz_context* ctx, fz_pixmap* pix, char* err, size_t err_len) {
   fz_pixmap* grey = nullptr;
   fz_var(grey);
-  fz_try(ctx) grey = fz_convert_pixmap(ctx, pix, fz_device_gray(ctx), nullptr, nullptr, fz_default_color_params, 0);
+  const int keep_alpha = fz_pixmap_alpha(ctx, pix);
+  fz_try(ctx) {
+    grey = fz_convert_pixmap(ctx, pix, fz_device_gray(ctx), nullptr, nullptr, fz_default_color_params, keep_alpha);
+  }
   fz_catch(ctx) {
     CopyError(ctx, err, err_len);
     return nullptr;
@@ -58,18 +61,30 @@ fz_pixmap* ConvertToGray(fz_context* ctx, fz_pixmap* pix, char* err, size_t err_
   return grey;
 }
 
-// Copies a 1-component pixmap without alpha.
+// Copies a grey pixmap. With alpha (a PNG with a transparent background) the
+// image is laid on white: MuPDF's samples are premultiplied, so a transparent
+// pixel would otherwise read as black.
 void CopyGray(fz_context* ctx, fz_pixmap* pix, int dpi, OcrImage* out) {
   out->width = fz_pixmap_width(ctx, pix);
   out->height = fz_pixmap_height(ctx, pix);
   out->channels = 1;
   out->dpi = dpi;
   const int stride = fz_pixmap_stride(ctx, pix);
+  const int n = fz_pixmap_components(ctx, pix);  // 1, or 2 with alpha
   const unsigned char* samples = fz_pixmap_samples(ctx, pix);
   out->pixels.resize(static_cast<size_t>(out->width) * static_cast<size_t>(out->height));
-  for (int y = 0; y < out->height; ++y)
-    std::memcpy(out->pixels.data() + static_cast<size_t>(y) * out->width, samples + static_cast<ptrdiff_t>(y) * stride,
-                static_cast<size_t>(out->width));
+  for (int y = 0; y < out->height; ++y) {
+    const unsigned char* row = samples + static_cast<ptrdiff_t>(y) * stride;
+    uint8_t* dst = out->pixels.data() + static_cast<size_t>(y) * out->width;
+    if (n == 1) {
+      std::memcpy(dst, row, static_cast<size_t>(out->width));
+      continue;
+    }
+    for (int x = 0; x < out->width; ++x) {
+      const int grey = row[x * n], alpha = row[x * n + n - 1];
+      dst[x] = static_cast<uint8_t>(std::min(255, grey + 255 - alpha));
+    }
+  }
 }
 
 }  // namespace

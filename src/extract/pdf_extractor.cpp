@@ -588,7 +588,7 @@ Result<ExtractSummary> PdfExtractor::Extract(const std::string& path, const std:
           DOCPIPE_RETURN_IF_ERROR(ordered.AddOcr(std::move(page), std::move(image), std::move(layout)));
           continue;
         }
-        page.ocr_reason.clear();  // a blank page: nothing to read
+        // A blank page: nothing to read (ocr_reason stays: it was looked at).
       } else {
         if (cookie.abort) DOCPIPE_RETURN_IF_ERROR(watch.Check(name, i, page_count));
         diag.Add(("page " + std::to_string(page.number) + ": cannot render for OCR: " + err).c_str());

@@ -42,6 +42,13 @@ UChar32 Dotted(UChar32 base) {
   return base;
 }
 
+// Directional marks and embeddings (Tesseract brackets right-to-left words
+// with them): text is stored in logical order, so they carry nothing and
+// would split words for search.
+bool IsBidiControl(UChar32 c) {
+  return c == 0x200E || c == 0x200F || c == 0x061C || (c >= 0x202A && c <= 0x202E) || (c >= 0x2066 && c <= 0x2069);
+}
+
 bool NeedsWork(std::string_view s) {
   // ASCII-only text needs nothing (the common case for English documents).
   for (unsigned char c : s)
@@ -92,7 +99,7 @@ std::string NormalizeText(std::string_view utf8) {
   for (int32_t i = 0; i < n;) {
     UChar32 c = in.char32At(i);
     const int32_t next = in.moveIndex32(i, 1);
-    if (c == static_cast<UChar32>(kReplacement)) {
+    if (c == static_cast<UChar32>(kReplacement) || IsBidiControl(c)) {
       i = next;
       continue;
     }

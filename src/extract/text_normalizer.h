@@ -14,7 +14,8 @@ namespace docpipe {
 //  - a spacing accent directly followed by a letter it composes with joined
 //    to it ("´o" -> "ó", TeX's \accent order); accents that compose with
 //    nothing are left alone ("don´t" stays);
-//  - U+FFFD (unknown character) removed;
+//  - U+FFFD (unknown character) and bidi controls (LRM, RLM, ALM, the
+//    embeddings and isolates; the text is in logical order) removed;
 //  - the result in Unicode Normalization Form C.
 // Invalid UTF-8 sequences become nothing (ICU's conversion drops them as
 // U+FFFD, which is then removed).

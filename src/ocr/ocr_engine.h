@@ -77,8 +77,11 @@ struct OcrOptions {
   bool add_detected_script = true;
 };
 
-// Tesseract (libtesseract 5). Checks that every language's data file exists:
-// InvalidInput naming the language and the Debian package otherwise.
+// Tesseract (libtesseract 5). InvalidInput for a language list that is not
+// Tesseract codes joined by '+'. A language whose data file is missing does
+// not stop the engine from being made (commands that read no images work on
+// a machine without the packages); Recognize then fails with Unavailable,
+// naming the file and the apt-get command that installs it.
 Result<OcrEnginePtr> NewTesseractOcrEngine(const OcrOptions& options);
 
 // The Debian package holding Tesseract language `lang` ("ara" ->

@@ -1,6 +1,7 @@
 #include <leptonica/allheaders.h>
 #include <tesseract/baseapi.h>
 #include <tesseract/resultiterator.h>
+#include <dlfcn.h>
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -9,6 +10,8 @@
 #include <mutex>
 #include <set>
 #include <sstream>
+
+#include <fmt/format.h>
 
 #include "ocr/ocr_engine.h"
 
@@ -63,6 +66,20 @@ std::string LanguageOfScript(const std::string& script) {
   return it == kLanguages.end() ? "" : it->second;
 }
 
+// Debian's Tesseract spreads one page over 4 OpenMP threads; docpipe reads
+// pages in parallel instead (OcrPool), and both at once oversubscribe the
+// cores (measured here: 2.3 x the CPU time per page, half of it spinning).
+// max-active-levels = 0 makes the calling thread's parallel regions
+// single-threaded: what Tesseract's docs advise with OMP_THREAD_LIMIT=1, which
+// libgomp reads only at start-up. It is a per-thread setting in libgomp 12,
+// hence called by each recognising thread. Looked up rather than linked:
+// libgomp comes with libtesseract.
+void SingleThreadedOpenMp() {
+  using SetMaxActiveLevels = void (*)(int);
+  static const auto set = reinterpret_cast<SetMaxActiveLevels>(dlsym(RTLD_DEFAULT, "omp_set_max_active_levels"));
+  if (set) set(0);
+}
+
 struct PixDeleter {
   void operator()(Pix* p) const { pixDestroy(&p); }
 };
@@ -94,8 +111,8 @@ PixPtr ToPix(const OcrImage& image) {
 
 class TesseractOcrEngine final : public OcrEngine {
  public:
-  TesseractOcrEngine(OcrOptions options, std::string tessdata)
-      : options_(std::move(options)), tessdata_(std::move(tessdata)) {
+  TesseractOcrEngine(OcrOptions options, std::string tessdata, std::string missing)
+      : options_(std::move(options)), tessdata_(std::move(tessdata)), missing_(std::move(missing)) {
     for (const std::string& lang : SplitLanguages(options_.languages)) scripts_.insert(ScriptOfLanguage(lang));
   }
 
@@ -121,9 +138,11 @@ class TesseractOcrEngine final : public OcrEngine {
 
   const OcrOptions options_;
   const std::string tessdata_;
+  const std::string missing_;  // why the language data cannot load; "" = all there
   std::set<std::string> scripts_;  // scripts the configured languages cover
   std::mutex mu_;
   std::multimap<std::string, ApiPtr> idle_;
+  std::mutex osd_mu_;  // held while detecting orientation
 };
 
 Result<TesseractOcrEngine::ApiPtr> TesseractOcrEngine::Acquire(const std::string& langs,
@@ -139,7 +158,14 @@ Result<TesseractOcrEngine::ApiPtr> TesseractOcrEngine::Acquire(const std::string
   }
   auto api = std::make_unique<tesseract::TessBaseAPI>();
   if (api->Init(tessdata_.c_str(), langs.c_str(), mode) != 0) {
-    return Status::Unavailable("OCR: Tesseract cannot load language data '" + langs + "' from " + tessdata_);
+    std::string packages;
+    for (const std::string& lang : SplitLanguages(langs)) {
+      packages += ' ';
+      packages += TesseractLanguagePackage(lang);
+    }
+    return Status::Unavailable(
+        fmt::format("OCR: Tesseract cannot load language data '{}' from {} (apt-get install{})", langs, tessdata_,
+                    packages));
   }
   // Tesseract logs "Detected N diacritics" and the like on stderr; docpipe
   // logs JSON lines only.
@@ -158,6 +184,9 @@ void TesseractOcrEngine::DetectOrientation(Pix* pix, int* rotate, std::string* s
   script->clear();
   *script_conf = 0;
   if (!options_.detect_orientation) return;
+  // One detector for all threads: detection takes a fraction of the time of
+  // recognition, and each detector holds tens of megabytes.
+  std::lock_guard<std::mutex> one_at_a_time(osd_mu_);
   Result<ApiPtr> osd = Acquire("osd", tesseract::OEM_TESSERACT_ONLY);
   if (!osd.ok()) return;  // no OSD data: read as is
   (*osd)->SetPageSegMode(tesseract::PSM_OSD_ONLY);
@@ -188,6 +217,8 @@ Result<OcrPage> TesseractOcrEngine::Recognize(const OcrImage& image) {
       image.pixels.size() != static_cast<size_t>(image.width) * image.height * image.channels)
     return Status::InvalidInput("OCR: malformed image (" + std::to_string(image.width) + "x" +
                                 std::to_string(image.height) + "x" + std::to_string(image.channels) + ")");
+  if (!missing_.empty()) return Status::Unavailable(missing_);
+  SingleThreadedOpenMp();
   PixPtr pix = ToPix(image);
   if (!pix) return Status::Internal("OCR: cannot allocate the page image");
 
@@ -279,23 +310,28 @@ Result<OcrPage> TesseractOcrEngine::Recognize(const OcrImage& image) {
 }  // namespace
 
 std::string TesseractLanguagePackage(const std::string& lang) {
-  std::string pkg = "tesseract-ocr-" + lang;
+  std::string pkg = "tesseract-ocr-";
+  pkg += lang;
   std::replace(pkg.begin(), pkg.end(), '_', '-');
   return pkg;
 }
 
 Result<OcrEnginePtr> NewTesseractOcrEngine(const OcrOptions& options) {
   const std::string tessdata = options.tessdata_dir.empty() ? kDefaultTessdata : options.tessdata_dir;
+  const std::string& l = options.languages;
+  if (l.empty() || l.front() == '+' || l.back() == '+' || l.find("++") != std::string::npos)
+    return Status::InvalidInput("OCR languages '" + l + "': expected codes joined by '+' (\"eng\", \"eng+ara\")");
   std::vector<std::string> langs = SplitLanguages(options.languages);
-  if (langs.empty()) return Status::InvalidInput("OCR languages: empty (e.g. \"eng\" or \"eng+ara\")");
+  std::string missing;
   for (const std::string& lang : langs) {
-    if (lang.find_first_of("/. ") != std::string::npos)
+    if (lang.empty() || lang.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") !=
+                            std::string::npos)
       return Status::InvalidInput("OCR language '" + lang + "': not a Tesseract language code");
-    if (!FileExists(tessdata + "/" + lang + ".traineddata"))
-      return Status::InvalidInput("OCR language '" + lang + "': no " + tessdata + "/" + lang +
-                                  ".traineddata (apt-get install " + TesseractLanguagePackage(lang) + ")");
+    if (missing.empty() && !FileExists(tessdata + "/" + lang + ".traineddata"))
+      missing = "OCR language '" + lang + "': no " + tessdata + "/" + lang + ".traineddata (apt-get install " +
+                TesseractLanguagePackage(lang) + ")";
   }
-  return OcrEnginePtr(std::make_unique<TesseractOcrEngine>(options, tessdata));
+  return OcrEnginePtr(std::make_unique<TesseractOcrEngine>(options, tessdata, std::move(missing)));
 }
 
 }  // namespace docpipe

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "extract/extractor_registry.h"
+#include "extract/text_normalizer.h"
 #include "pipeline/document_id.h"
 #include "pipeline/stages.h"
 
@@ -51,6 +52,9 @@ class ExtractStage final : public Stage {
                              {"script", page.ocr_script},
                              {"rotation", page.ocr_rotation}});
       }
+      // U+FFFD (a character no one could read) is never indexed, whichever
+      // extractor let it through.
+      if (CountReplacementChars(page.markdown) > 0) page.markdown = NormalizeText(page.markdown);
       return store.Put(ExtractedPageKey(rec.document_id, page.number), page.markdown);
     };
     ExtractOptions options;
@@ -65,7 +69,7 @@ class ExtractStage final : public Stage {
                             ? fmt::format("none of its {} pages has a text layer", summary->page_count)
                             : fmt::format("its {} pages hold no text", summary->page_count);
       if (ocr_tried > 0) {
-        why += fmt::format(", and OCR found no text on the {} pages it read", ocr_tried);
+        why += fmt::format(", and OCR found no text on the {} pages it looked at", ocr_tried);
       } else if (summary->format == "pdf") {
         why += " (OCR is off: set ocr.enabled = true to read scanned pages)";
       }
@@ -76,6 +80,7 @@ class ExtractStage final : public Stage {
 
     nlohmann::json outline = nlohmann::json::array();
     for (const HeadingEntry& h : summary->outline) {
+      if (CountReplacementChars(h.text) > 0) continue;  // never a heading (breadcrumbs come from the pages)
       outline.push_back({{"level", h.level}, {"text", h.text}, {"page", h.page}});
     }
     nlohmann::json metadata = {

@@ -181,7 +181,7 @@ TEST_F(ScriptsAndScansTest, DocumentWithoutTextFailsSayingSo) {
   const nlohmann::json& scan = by_file["scanned-minutes.pdf"];
   ASSERT_EQ(scan["status"], "FAILED") << scan.dump();
   EXPECT_EQ(scan["error"],
-            "input/scanned-minutes.pdf: no text found: none of its 2 pages has a text layer (OCR is off: set "
+            "input/docs/scanned-minutes.pdf: no text found: none of its 2 pages has a text layer (OCR is off: set "
             "ocr.enabled = true to read scanned pages)");
   EXPECT_EQ(scan["retry_count"], 0);
   // With OCR on, a blank document still fails: OCR found nothing to read.
@@ -189,19 +189,22 @@ TEST_F(ScriptsAndScansTest, DocumentWithoutTextFailsSayingSo) {
   EXPECT_EQ(again.exit_code, 1) << again.out << again.err;
   nlohmann::json b = RecordFor("blank.pdf");
   ASSERT_EQ(b["status"], "FAILED") << b.dump();
-  EXPECT_NE(b["last_error"].get<std::string>().find("no text found: none of its 2 pages has a text layer"),
-            std::string::npos)
+  EXPECT_EQ(b["last_error"],
+            "input/blank.pdf: no text found: none of its 2 pages has a text layer, and OCR found no text on "
+            "the 2 pages it looked at")
       << b.dump();
 }
 
-// Real right-to-left documents from texlive-lang-arabic: Persian and Arabic
-// text drawn in visual order without space glyphs comes out in logical order
-// with its word spaces, as poppler's pdftotext reads it.
+// Real right-to-left documents from texlive-lang-arabic: Persian text drawn
+// in visual order without space glyphs comes out in logical order with its
+// word spaces, as poppler's pdftotext reads it. (Documents where pdftotext
+// itself errs are left out: it reads sexam's dingbat borders as "b" and "g",
+// and glues numbers to Arabic words.)
 TEST(RightToLeftDocumentsTest, PersianAndArabicManualsMatchPdftotext) {
   const std::vector<std::string> docs = {
       "/usr/share/doc/texlive-doc/xelatex/xepersian/xepersian-doc.pdf",
       "/usr/share/doc/texlive-doc/latex/lshort-persian/lshort.pdf",
-      "/usr/share/doc/texlive-doc/xelatex/sexam/sexam_wexam_doc_ar.pdf",
+      "/usr/share/doc/texlive-doc/xelatex/persian-bib/Persian-bib-userguide.pdf",
   };
   for (const std::string& path : docs) {
     SCOPED_TRACE(path);
@@ -213,6 +216,42 @@ TEST(RightToLeftDocumentsTest, PersianAndArabicManualsMatchPdftotext) {
     EXPECT_GE(WordRecall(ours, theirs), 0.9);
     EXPECT_GE(WordRecall(theirs, ours), 0.9);  // precision: what we add is there too
   }
+}
+
+// A German manual set with TeX's \" accents (texlive-plain-generic's abstyles
+// documentation): the diaeresis is drawn as its own glyph before the letter.
+TEST(TexAccentsTest, GermanManualHasItsUmlauts) {
+  const std::string path = "/usr/share/doc/texlive-doc/bibtex/abstyles/abstdok.pdf";
+  ASSERT_TRUE(Exists(path)) << "apt-get install texlive-plain-generic";
+  const std::string text = ExtractAll(path);
+  // "zur Verfügung, um Bibliographien zu Artikeln, Berichten, Büchern"
+  EXPECT_NE(text.find("zur Verf\xC3\xBCgung, um Bibliographien zu Artikeln, Berichten, B\xC3\xBC" "chern"),
+            std::string::npos)
+      << text.substr(0, 1500);
+  size_t fuer = 0;
+  for (size_t p = text.find("f\xC3\xBCr"); p != std::string::npos; p = text.find("f\xC3\xBCr", p + 1)) ++fuer;
+  EXPECT_GE(fuer, 35u);  // pdftotext finds 38, decomposed (u + U+0308)
+  EXPECT_EQ(text.find("\xC2\xA8"), std::string::npos) << "a spacing diaeresis was left";
+  ProcessResult ref = RunProcess({"pdftotext", "-q", "-enc", "UTF-8", path, "-"});
+  ASSERT_EQ(ref.exit_code, 0) << ref.err;
+  EXPECT_GE(WordRecall(SearchWords(text), SearchWords(ref.out)), 0.97);
+}
+
+// Chinese and Japanese paragraphs wrapped over lines (polyglossia's examples,
+// texlive-latex-recommended-doc) join without a space at the line break.
+TEST(CjkDocumentsTest, WrappedParagraphsJoinWithoutSpaces) {
+  const std::string zh = "/usr/share/doc/texlive-doc/latex/polyglossia/example-chinese.pdf";
+  const std::string ja = "/usr/share/doc/texlive-doc/latex/polyglossia/example-japanese.pdf";
+  ASSERT_TRUE(Exists(zh) && Exists(ja)) << "apt-get install texlive-latex-recommended-doc";
+  // "人人生而自由、在尊严和权利上一律平等。他们赋有理性和良心、并应以兄弟" | "关系的精神相对待。"
+  EXPECT_NE(ExtractAll(zh).find("\xE5\xB9\xB6\xE5\xBA\x94\xE4\xBB\xA5\xE5\x85\x84\xE5\xBC\x9F"
+                                "\xE5\x85\xB3\xE7\xB3\xBB\xE7\x9A\x84\xE7\xB2\xBE\xE7\xA5\x9E"),
+            std::string::npos);
+  // "...尊厳と権利とにつ" | "いて平等である。" and "...同胞の精" | "神をもって"
+  const std::string japanese = ExtractAll(ja);
+  EXPECT_NE(japanese.find("\xE3\x81\xA8\xE3\x81\xAB\xE3\x81\xA4\xE3\x81\x84\xE3\x81\xA6"), std::string::npos)
+      << japanese;
+  EXPECT_NE(japanese.find("\xE5\x90\x8C\xE8\x83\x9E\xE3\x81\xAE\xE7\xB2\xBE\xE7\xA5\x9E"), std::string::npos);
 }
 
 TEST(RightToLeftDocumentsTest, PersianTableOfContentsLineIsLogicalWithSpaces) {

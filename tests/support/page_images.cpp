@@ -141,6 +141,21 @@ Status WriteImages(const std::vector<OcrImage>& images, const std::string& forma
   return Status::Ok();
 }
 
+Status WriteTransparentPng(const OcrImage& image, const std::string& path) {
+  std::unique_ptr<Pix, PixDeleter> pix(pixCreate(image.width, image.height, 32));
+  pixSetSpp(pix.get(), 4);
+  for (int y = 0; y < image.height; ++y)
+    for (int x = 0; x < image.width; ++x) {
+      const l_int32 alpha = 255 - image.pixels[static_cast<size_t>(y) * image.width + x];
+      l_uint32 value = 0;
+      composeRGBAPixel(0, 0, 0, alpha, &value);
+      pixSetPixel(pix.get(), x, y, value);
+    }
+  pixSetResolution(pix.get(), image.dpi, image.dpi);
+  if (pixWrite(path.c_str(), pix.get(), IFF_PNG) != 0) return Status::Internal("writing " + path);
+  return Status::Ok();
+}
+
 OcrImage RotateClockwise(const OcrImage& image) {
   OcrImage out;
   out.width = image.height;

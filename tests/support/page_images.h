@@ -21,6 +21,10 @@ Status MakeImageOnlyPdf(const std::string& src_pdf, const std::string& out_pdf, 
 // page per image), with their dpi recorded.
 Status WriteImages(const std::vector<OcrImage>& images, const std::string& format, const std::string& path);
 
+// Writes `image` as an RGBA PNG whose ink is opaque black and whose paper is
+// transparent (as screenshots and exported figures often are).
+Status WriteTransparentPng(const OcrImage& image, const std::string& path);
+
 // `image` turned 90 degrees clockwise (a page scanned sideways).
 OcrImage RotateClockwise(const OcrImage& image);
 

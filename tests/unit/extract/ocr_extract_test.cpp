@@ -3,6 +3,9 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <map>
+#include <sstream>
+
 #include "extract/extractor.h"
 #include "extract/extractor_registry.h"
 #include "extract/ocr_pages.h"
@@ -97,9 +100,9 @@ TEST_F(OcrExtractTest, ScannedPdfIsReadWithStructure) {
   EXPECT_FALSE(run.pages[0].has_text_layer);
   EXPECT_GT(run.pages[0].ocr_confidence, 85);
   EXPECT_EQ(run.pages[0].ocr_script, "Latin");
-  // The blank page is not sent to OCR.
+  // The blank page is looked at, but not sent to Tesseract.
   EXPECT_FALSE(run.pages[1].ocr);
-  EXPECT_EQ(run.pages[1].ocr_reason, "");
+  EXPECT_EQ(run.pages[1].ocr_reason, "no_text_layer");
   EXPECT_EQ(run.pages[1].markdown, "");
   EXPECT_EQ(run.pages[2].markdown, "# Outlook\n\nNext year the company plans to open two new offices.");
   ASSERT_EQ(run.summary.outline.size(), 2u);
@@ -164,6 +167,62 @@ TEST_F(OcrExtractTest, PngJpegAndMultiPageTiffAreRead) {
   EXPECT_EQ(t.pages[1].ocr_rotation, 270);
 }
 
+// A scanned Arabic page with only English configured: orientation/script
+// detection finds Arabic and the installed Arabic model reads it, right to
+// left, in logical order. The page: arabic-book's first chapter
+// (texlive-lang-arabic), rendered at 300 dpi, against its own text layer.
+TEST_F(OcrExtractTest, ArabicScanIsReadWithTheDetectedScriptsModel) {
+  ASSERT_TRUE(HasTessdata("ara")) << "Tesseract's Arabic data is needed: apt-get install tesseract-ocr-ara";
+  const std::string book = "/usr/share/doc/texlive-doc/xelatex/arabic-book/arabic-book.pdf";
+  struct stat st;
+  ASSERT_EQ(::stat(book.c_str(), &st), 0) << "apt-get install texlive-lang-arabic";
+  OcrImage image;
+  ASSERT_TRUE(testing::RenderPdfPage(book, 4, 300, &image).ok());
+  const std::string png = dir_.Join("arabic.png");
+  ASSERT_TRUE(testing::WriteImages({image}, "png", png).ok());
+  ExtractorPtr images = NewImageExtractor(*pool_);
+  Run scan = Extract(*images, png);
+  ASSERT_TRUE(scan.status.ok()) << scan.status.ToString();
+  ASSERT_EQ(scan.pages.size(), 1u);
+  EXPECT_EQ(scan.pages[0].ocr_script, "Arabic");
+  // "مستند يدعم الكتابة باللغة العربية": the chapter title, first word first.
+  EXPECT_NE(scan.pages[0].markdown.find("\xD8\xA8\xD8\xA7\xD9\x84\xD9\x84\xD8\xBA\xD8\xA9 "
+                                        "\xD8\xA7\xD9\x84\xD8\xB9\xD8\xB1\xD8\xA8\xD9\x8A\xD8\xA9"),
+            std::string::npos)
+      << scan.pages[0].markdown;
+  // Most words of the page's text layer are read.
+  std::vector<ExtractedPage> native;
+  ExtractorPtr pdf = NewPdfExtractor();
+  ASSERT_TRUE(pdf->Extract(book, "book", {}, [&](ExtractedPage&& p) {
+                   native.push_back(std::move(p));
+                   return Status::Ok();
+                 }).ok());
+  ASSERT_GE(native.size(), 5u);
+  std::map<std::string, int> read;
+  std::istringstream ocr_words(scan.pages[0].markdown);
+  for (std::string w; ocr_words >> w;) ++read[w];
+  int found = 0, total = 0;
+  std::istringstream layer_words(native[4].markdown);
+  for (std::string w; layer_words >> w; ++total) {
+    if (read[w] > 0) --read[w], ++found;
+  }
+  ASSERT_GT(total, 50);
+  // Measured 0.66: Tesseract's Arabic model on the Amiri font misreads some letters.
+  EXPECT_GE(static_cast<double>(found) / total, 0.6) << scan.pages[0].markdown;
+}
+
+TEST_F(OcrExtractTest, TransparentPngIsReadOnWhite) {
+  OcrImage page;
+  ASSERT_TRUE(testing::RenderPdfPage(MakeTextPdf(), 2, 300, &page).ok());
+  const std::string png = dir_.Join("transparent.png");
+  ASSERT_TRUE(testing::WriteTransparentPng(page, png).ok());
+  ExtractorPtr images = NewImageExtractor(*pool_);
+  Run run = Extract(*images, png);
+  ASSERT_TRUE(run.status.ok()) << run.status.ToString();
+  ASSERT_EQ(run.pages.size(), 1u);
+  EXPECT_EQ(run.pages[0].markdown, "# Outlook\n\nNext year the company plans to open two new offices.");
+}
+
 TEST_F(OcrExtractTest, CorruptImageIsInvalidInputNamingIt) {
   const std::string bad = dir_.Join("bad.png");
   testing::WriteFile(bad, std::string("\x89PNG\r\n\x1a\n", 8) + "not really a png");
@@ -198,7 +257,9 @@ TEST(OcrLayoutTest, WordsBecomeSpansInPoints) {
 TEST(OcrLayoutTest, GarbageTextIsUnusable) {
   PageLayout layout;
   TextSpan span{"\xEE\x80\x81\xEE\x80\x82\xEE\x80\x83 ab", 0, 10, 10, false, false, 6, false};
-  layout.blocks.push_back({{{{span}, 0, 0, 10, 10}}, 0, 0, 10, 10});
+  TextBlock block;
+  block.lines.push_back({{span}, 0, 0, 10, 10});
+  layout.blocks.push_back(block);
   EXPECT_FALSE(TextIsUnusable(layout, 0));   // 3 private-use characters: too few to judge
   EXPECT_TRUE(TextIsUnusable(layout, 40));   // 40 unmapped glyphs beside 6 characters
   EXPECT_FALSE(TextIsUnusable(layout, 1));

@@ -34,6 +34,12 @@ TEST(TextNormalizerTest, ReplacementCharactersAreRemoved) {
   EXPECT_EQ(CountReplacementChars("a\xEF\xBF\xBD\xEF\xBF\xBD" "b\xEF\xBF\xBD"), 3);
 }
 
+TEST(TextNormalizerTest, BidiControlsAreRemoved) {
+  // RLM, LRM and an embedding around "pdf" inside Arabic, as Tesseract writes them.
+  EXPECT_EQ(NormalizeText("\xE2\x80\x8F\xD9\x85\xD9\x84\xD9\x81 \xE2\x80\x8E" "pdf\xE2\x80\x8F \xE2\x80\xAB" "x\xE2\x80\xAC"),
+            "\xD9\x85\xD9\x84\xD9\x81 pdf x");
+}
+
 TEST(TextNormalizerTest, ArabicPresentationFormsBecomeLetters) {
   // "ﻓﻬﺮﺳﺖ" (presentation forms B) -> "فهرست"; lam-alef ligature -> two letters.
   EXPECT_EQ(NormalizeText("\xEF\xBB\x93\xEF\xBB\xAC\xEF\xBA\xAE\xEF\xBA\xB3\xEF\xBA\x96"),
@@ -45,6 +51,16 @@ TEST(TextNormalizerTest, OtherCompatibilityCharactersAreKept) {
   // Full-width forms, superscripts and CJK stay as written (only ligatures and
   // Arabic presentation forms are folded).
   EXPECT_EQ(NormalizeText("x\xC2\xB2 \xEF\xBC\xA1 \xE4\xB8\xAD\xE6\x96\x87"), "x\xC2\xB2 \xEF\xBC\xA1 \xE4\xB8\xAD\xE6\x96\x87");
+}
+
+TEST(TextNormalizerTest, ChineseAndJapaneseLinesJoinWithoutSpace) {
+  EXPECT_TRUE(JoinsWithoutSpace("\xE4\xBB\xA5\xE5\x85\x84\xE5\xBC\x9F", "\xE5\x85\xB3\xE7\xB3\xBB"));  // 兄弟|关系
+  EXPECT_TRUE(JoinsWithoutSpace("\xE3\x81\xAB\xE3\x81\xA4", "\xE3\x81\x84\xE3\x81\xA6"));  // につ|いて
+  EXPECT_TRUE(JoinsWithoutSpace("\xE3\x80\x82", "\xE4\xBB\x96"));  // 。|他
+  EXPECT_FALSE(JoinsWithoutSpace("\xE5\xBC\x9F", "and"));                  // Han | Latin: a space
+  EXPECT_FALSE(JoinsWithoutSpace("word", "\xE5\x85\xB3"));
+  EXPECT_FALSE(JoinsWithoutSpace("\xEC\x9D\xB8\xEA\xB0\x84", "\xEC\x9D\x80"));  // Korean keeps spaces
+  EXPECT_FALSE(JoinsWithoutSpace("", "\xE5\x85\xB3"));
 }
 
 }  // namespace
