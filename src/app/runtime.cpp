@@ -144,9 +144,19 @@ Result<std::unique_ptr<Runtime>> Runtime::Open(const Config& config, const std::
   rt->events_ = std::make_unique<EventRecorder>(*rt->services_, worker_id, config.ttl_days);
   rt->registrar_ = std::make_unique<Registrar>(*rt->services_, *rt->events_, config.max_retries);
 
+  if (config.ocr.enabled) {
+    OcrOptions ocr;
+    ocr.languages = config.ocr.languages;
+    ocr.tessdata_dir = config.ocr.tessdata_dir;
+    Result<OcrEnginePtr> engine = NewTesseractOcrEngine(ocr);
+    if (!engine.ok()) return engine.status().Annotate("OCR (ocr.languages, DOCPIPE_OCR_LANGUAGES)");
+    rt->ocr_engine_ = std::move(*engine);
+    rt->ocr_pool_ = std::make_unique<OcrPool>(*rt->ocr_engine_, config.ocr.threads);
+  }
   std::vector<ExtractorPtr> extractors;
-  extractors.push_back(NewPdfExtractor());
+  extractors.push_back(NewPdfExtractor(rt->ocr_pool_.get()));
   extractors.push_back(NewTextExtractor());
+  if (rt->ocr_pool_) extractors.push_back(NewImageExtractor(*rt->ocr_pool_));
   rt->stages_.push_back(NewExtractStage(std::move(extractors)));
   // Chunk budgets are counted exactly as the embedding model will count them.
   const std::string encoding = EncodingForModel(config.embedding_model);
