@@ -24,6 +24,8 @@ struct ExtractedPage {
   std::string label;           // printed page number ("xii", "17", "A-3"): the PDF's page
                                // labels, else the number found in the running header or
                                // footer; empty when unknown
+  std::vector<std::string> furniture;  // lines removed as running headers, footers and page
+                                       // numbers (kept out of `markdown`)
   int unmapped_chars = 0;      // glyphs without a Unicode mapping (dropped, never indexed)
   bool ocr = false;            // the text comes from OCR (no usable text layer)
   float ocr_confidence = 0;    // OCR'd pages: mean word confidence, 0-100

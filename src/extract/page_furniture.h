@@ -28,7 +28,8 @@ class FurnitureDetector {
   //! Removes page `number`'s furniture lines from `page` (the same layout that
   //! was added) and forgets pages that can no longer matter. Returns the
   //! printed page number found in the furniture ("17", "xii"), or empty.
-  std::string Strip(int number, PageLayout& page);
+  //! The removed lines' texts go to `removed` when it is not null.
+  std::string Strip(int number, PageLayout& page, std::vector<std::string>* removed = nullptr);
 
   //! Where running headers and footers sit, as fractions of the page height.
   struct Bands {
@@ -46,6 +47,7 @@ class FurnitureDetector {
     std::vector<std::string> cells;  // the same, per piece between wide gaps
     std::string first;               // first and last words, for page-number tokens
     std::string last;
+    std::string number;              // a bare page-number line: its number ("17", "xii")
   };
   struct PageLines {
     int number = 0;
@@ -59,12 +61,17 @@ class FurnitureDetector {
   //! Whether numeric token `token` of `c` on page `number` counts pages:
   //! the same line on another page carries the value shifted by the page distance.
   bool CountsPages(int number, const Candidate& c, bool first) const;
+  //! Whether a bare page number `value` at height `y` on page `number` counts
+  //! pages with a bare number at the same place on a page nearby.
+  bool NumberCountsPages(int number, bool top, float y, const std::string& value) const;
 
   std::deque<PageLines> window_;
   // Where running headers and footers sit: LaTeX on A4 puts the folio 17 %
-  // above the bottom edge; a top band as deep would take in captions under
-  // figures at the top of the text block.
-  float top_band_ = 0.12f;
+  // above the bottom edge, and with a wide top margin the header 12.7 %
+  // below the top (xcolor's, lineno's manuals); a top band as deep as the
+  // bottom one would take in captions under figures at the top of the text
+  // block.
+  float top_band_ = 0.15f;
   float bottom_band_ = 0.2f;
 };
 

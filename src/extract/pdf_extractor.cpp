@@ -524,7 +524,7 @@ Result<ExtractSummary> PdfExtractor::Extract(const std::string& path, const std:
   auto emit_first = [&]() -> Status {
     Pending p = std::move(pending.front());
     pending.pop_front();
-    std::string printed = furniture.Strip(p.page.number, p.layout);
+    std::string printed = furniture.Strip(p.page.number, p.layout, &p.page.furniture);
     p.page.label = labels.empty() ? printed : PageLabel(labels, p.page.number - 1);
     if (!renderer) renderer = std::make_unique<MarkdownRenderer>(&outline, false);
     PageMarkdown md = renderer->Render(std::move(p.layout), sizes.BodySize(), p.page.number);
