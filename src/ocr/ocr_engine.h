@@ -60,8 +60,9 @@ class OcrEngine {
   //! Recognises `image`. An image without text gives an OcrPage without
   //! blocks (OK). InvalidInput for an empty or malformed image; Unavailable
   //! when the engine cannot start (language data missing: the message names
-  //! the package to install).
-  virtual Result<OcrPage> Recognize(const OcrImage& image) = 0;
+  //! the package to install). Takes the image: its pixels are freed as soon
+  //! as the engine holds its own copy (a 300-dpi page is 8 MB).
+  virtual Result<OcrPage> Recognize(OcrImage image) = 0;
   //! The configured languages ("eng", "eng+ara").
   virtual std::string Languages() const = 0;
 };
