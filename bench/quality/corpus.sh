@@ -81,8 +81,8 @@ emit() {
   n=$((n + 1))
 }
 
-# The sample of the layout corpus of issue 14 (bench/quality before it was
-# one tool): the fixed manuals, then COUNT minus their number evenly spaced
+# The layout sample (the corpus of issue 14's first layout figures): the
+# fixed manuals, then COUNT minus their number evenly spaced
 # over texlive-doc's sorted PDFs.
 fixed=(/usr/share/doc/glpk-doc/*.pdf /usr/share/doc/libtasn1-doc/*.pdf /usr/share/doc/octave/*.pdf*
        /usr/share/doc/gnuplot*/gnuplot.pdf "$T"/latex/beamer/*.pdf "$T"/latex/booktabs/*.pdf*)

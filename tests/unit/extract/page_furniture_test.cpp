@@ -93,6 +93,50 @@ TEST(FurnitureDetectorTest, OddEvenHeadersWithVaryingNumbersRemoved) {
   }
 }
 
+TEST(FurnitureDetectorTest, RemovedLinesAreReported) {
+  std::vector<PageLayout> pages;
+  for (int i = 1; i <= 8; ++i) pages.push_back(MakePage(i, "GNU Octave (version 7.3.0)", "Body " + std::to_string(i)));
+  FurnitureDetector d;
+  for (int i = 0; i < 8; ++i) d.Add(i + 1, pages[i], 10);
+  std::vector<std::string> removed;
+  EXPECT_EQ(d.Strip(1, pages[0], &removed), "1");
+  EXPECT_EQ(removed, (std::vector<std::string>{"GNU Octave (version 7.3.0)", "1"}));
+  EXPECT_EQ(Texts(pages[0]), (std::vector<std::string>{"Body 1", "second body line 1"}));
+}
+
+TEST(FurnitureDetectorTest, LabelIsTheNumberThatCountsPages) {
+  // The header's number counts the pages; a bare "3" sits at the foot of
+  // every page (a constant marker, not a folio): the header's number is the
+  // printed page.
+  std::vector<PageLayout> pages;
+  for (int i = 1; i <= 10; ++i) {
+    PageLayout p = MakePage(i, "2.3 Installing the Package " + std::to_string(i + 40), "Text " + std::to_string(i));
+    p.blocks.back() = MakeBlock({MakeLine("3", 750, 9, 300)});
+    pages.push_back(p);
+  }
+  auto out = Detect(pages);
+  for (int i = 0; i < 10; ++i) {
+    EXPECT_EQ(Texts(out[i].first).front(), "Text " + std::to_string(i + 1)) << i;
+    EXPECT_EQ(out[i].second, std::to_string(i + 41)) << i;
+  }
+}
+
+TEST(FurnitureDetectorTest, HeaderALittleLessThanALineAboveTheBodyIsRemoved) {
+  // LaTeX sets the running head a blank line above the text block; with
+  // MuPDF's line boxes the gap is 0.75-0.95 of the header's height.
+  std::vector<PageLayout> pages;
+  for (int i = 1; i <= 8; ++i) {
+    PageLayout p;
+    p.width = 612, p.height = 792;
+    p.blocks.push_back(MakeBlock({MakeLine("CHAPTER 2. TABLES", 60, 9)}));
+    p.blocks.push_back(MakeBlock({MakeLine("First line of page " + std::to_string(i), 60 + 0.8f * 9 + 10),
+                                  MakeLine("next line", 60 + 0.8f * 9 + 22)}));
+    pages.push_back(p);
+  }
+  auto out = Detect(pages);
+  for (int i = 0; i < 8; ++i) EXPECT_EQ(Texts(out[i].first).front(), "First line of page " + std::to_string(i + 1));
+}
+
 TEST(FurnitureDetectorTest, RepeatedBodyContentIsKept) {
   std::vector<PageLayout> pages;
   for (int i = 1; i <= 10; ++i) pages.push_back(MakePage(i, "", "Warning: do not remove this line"));
