@@ -11,6 +11,7 @@ namespace {
 constexpr float kSameHeight = 3;  // points between baselines of "the same place"
 constexpr size_t kMaxFurnitureBytes = 200;
 constexpr float kMaxFurnitureSizeRatio = 1.15f;  // larger text is a title, not a running header
+constexpr float kMaxSideSizeRatio = 0.9f;        // a slide's navigation column is smaller than the body
 // Gap between a header (footer) and the body, in heights of the header's
 // line box: body lines run on at about 0, paragraphs at 0.5; LaTeX sets its
 // header a blank line above the text (0.75-0.95 with MuPDF's boxes).
@@ -206,6 +207,19 @@ std::vector<OuterLine> OuterLines(const PageLayout& page, Bands band) {
   return out;
 }
 
+bool IsSlide(const PageLayout& page) { return page.width > 1.2f * page.height; }
+
+// Lines of a slide wholly inside its left or right strip.
+std::vector<const TextLine*> SideStripLines(const PageLayout& page, float band) {
+  std::vector<const TextLine*> out;
+  if (!IsSlide(page)) return out;
+  for (const TextBlock& b : page.blocks)
+    for (const TextLine& l : b.lines) {
+      if (l.x0 >= (1 - band) * page.width || l.x1 <= band * page.width) out.push_back(&l);
+    }
+  return out;
+}
+
 }  // namespace
 
 bool IsPageNumberLine(const std::string& text, std::string* label) {
@@ -249,6 +263,13 @@ void FurnitureDetector::Add(int number, const PageLayout& page, float body_size)
       p.lines.push_back(Candidate{top, line->y1, MaskNumbers(text), MaskedCells(*line),
                                   StripPunct(words.front()), StripPunct(words.back()), number});
     }
+    // Navigation is set smaller than the body; a derivation or a list that
+    // overlays repeat in a column of its own is body-sized.
+    for (const TextLine* line : SideStripLines(page, kSlideSideBand)) {
+      if (body_size <= 0 || DominantSize(*line) >= kMaxSideSizeRatio * body_size) continue;
+      const std::string text = LineText(*line);
+      if (!text.empty() && text.size() <= kMaxFurnitureBytes) p.side.push_back({line->x0, line->y1, text});
+    }
   }
   window_.push_back(std::move(p));
 }
@@ -278,7 +299,7 @@ int FurnitureDetector::Matches(int number, const Candidate& c) const {
 FurnitureDetector::Bands FurnitureDetector::BandsOf(const PageLayout& page) const {
   // Slides (landscape pages) stack a navigation bar and a section line above
   // the frame title: their top band is deeper.
-  if (page.width > 1.2f * page.height) return Bands{kSlideTopBand, bottom_band_};
+  if (IsSlide(page)) return Bands{kSlideTopBand, bottom_band_};
   return Bands{top_band_, bottom_band_};
 }
 
@@ -354,6 +375,51 @@ std::string FurnitureDetector::Strip(int number, PageLayout& page, std::vector<s
     if (furniture) {
       removed.push_back(line);
       if (removed_text) removed_text->push_back(text);
+    }
+  }
+  // A navigation column: enough side-strip lines, each at the same place
+  // with the same text on `needed` slides nearby, in a column of their own
+  // (no other line of the slide reaches into it: a short list at the left
+  // margin that overlays repeat lines up with the longer lines of the body).
+  // Lines of the strip already removed as a header or footer belong to it.
+  std::vector<const TextLine*> side;
+  for (const TextLine* line : SideStripLines(page, kSlideSideBand)) {
+    if (std::find(removed.begin(), removed.end(), line) != removed.end()) {
+      side.push_back(line);
+      continue;
+    }
+    const std::string key = LineText(*line);
+    if (key.empty()) continue;
+    auto same = [&](const SideLine& o) {
+      return o.key == key && std::abs(o.x - line->x0) <= kSameHeight && std::abs(o.y - line->y1) <= kSameHeight;
+    };
+    int seen = 0;
+    bool recorded = false;  // Add() kept it (small enough) on this page
+    for (const PageLines& p : window_) {
+      if (std::abs(p.number - number) > kWindow) continue;
+      const bool here = std::any_of(p.side.begin(), p.side.end(), same);
+      if (p.number == number) recorded = here;
+      else seen += here ? 1 : 0;
+    }
+    if (recorded && seen >= needed) side.push_back(line);
+  }
+  bool column = static_cast<int>(side.size()) >= kMinSideLines;
+  if (column) {
+    float cx0 = side.front()->x0, cx1 = side.front()->x1;
+    for (const TextLine* l : side) cx0 = std::min(cx0, l->x0), cx1 = std::max(cx1, l->x1);
+    for (const TextBlock& b : page.blocks)
+      for (const TextLine& l : b.lines) {
+        if (std::find(side.begin(), side.end(), &l) != side.end() ||
+            std::find(removed.begin(), removed.end(), &l) != removed.end())
+          continue;
+        if (l.x0 < cx1 && l.x1 > cx0) column = false;
+      }
+  }
+  if (column) {
+    for (const TextLine* line : side) {
+      if (std::find(removed.begin(), removed.end(), line) != removed.end()) continue;
+      removed.push_back(line);
+      if (removed_text) removed_text->push_back(LineText(*line));
     }
   }
   for (TextBlock& block : page.blocks) {

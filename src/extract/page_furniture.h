@@ -11,7 +11,10 @@ namespace docpipe {
 // Finds page furniture: running headers and footers (lines repeated at the
 // same height in the top or bottom band of nearby pages, digits allowed to
 // vary, so "Chapter 2  17" matches "Chapter 2  19" and odd/even headers each
-// match their own side) and bare page numbers. Pages stream through a window
+// match their own side) and bare page numbers; on slides (landscape pages),
+// also a navigation column down a side edge: at least kMinSideLines lines in
+// the outer strip of the width, each repeated at the same place on nearby
+// slides (beamer's sidebar table of contents). Pages stream through a window
 // of kWindow pages on each side: memory holds only the short candidate lines
 // of 2 * kWindow + 1 pages, whatever the page count.
 //
@@ -38,6 +41,11 @@ class FurnitureDetector {
 
  private:
   static constexpr float kSlideTopBand = 0.2f;
+  // A slide's navigation column: lines wholly inside the outer 25 % of the
+  // width, at least three of them repeated (one or two repeated lines there
+  // are more likely content that overlays repeat).
+  static constexpr float kSlideSideBand = 0.25f;
+  static constexpr int kMinSideLines = 3;
   Bands BandsOf(const PageLayout& page) const;
 
   struct Candidate {
@@ -49,8 +57,14 @@ class FurnitureDetector {
     std::string last;
     std::string number;              // a bare page-number line: its number ("17", "xii")
   };
+  struct SideLine {  // a line inside a slide's left or right strip
+    float x = 0;     // left edge
+    float y = 0;     // baseline
+    std::string key;  // text
+  };
   struct PageLines {
     int number = 0;
+    std::vector<SideLine> side;
     std::vector<Candidate> lines;
   };
 

@@ -171,6 +171,70 @@ TEST(FurnitureDetectorTest, LargeTitleAtTheTopIsNotFurniture) {
   }
 }
 
+// A beamer slide (364 x 273 pt) with a table of contents down the right edge.
+PageLayout MakeSidebarSlide(int n, const std::vector<std::string>& sidebar) {
+  PageLayout p;
+  p.width = 364, p.height = 273;
+  p.blocks.push_back(MakeBlock({MakeLine("Frame title " + std::to_string(n), 80, 11, 20)}));
+  p.blocks.push_back(MakeBlock({MakeLine("point " + std::to_string(n), 120, 10, 20),
+                                MakeLine("more of slide " + std::to_string(n), 132, 10, 20)}));
+  std::vector<TextLine> nav;
+  // Below the top band (20 % of the height): the side rule alone applies.
+  for (size_t k = 0; k < sidebar.size(); ++k) nav.push_back(MakeLine(sidebar[k], 100 + 10.0f * k, 5, 300));
+  if (!nav.empty()) p.blocks.push_back(MakeBlock(nav));
+  return p;
+}
+
+TEST(FurnitureDetectorTest, SlideSidebarNavigationRemoved) {
+  const std::vector<std::string> nav = {"Ziele", "Syntax", "Semantik", "Zusammenfassung"};
+  std::vector<PageLayout> pages;
+  for (int i = 1; i <= 8; ++i) pages.push_back(MakeSidebarSlide(i, nav));
+  auto out = Detect(pages);
+  for (int i = 0; i < 8; ++i) {
+    const std::string n = std::to_string(i + 1);
+    EXPECT_EQ(Texts(out[i].first), (std::vector<std::string>{"Frame title " + n, "point " + n, "more of slide " + n}))
+        << i;
+  }
+}
+
+TEST(FurnitureDetectorTest, TwoRepeatedSideLinesOnSlidesAreKept) {
+  // Fewer than three repeated lines in the strip: content an overlay repeats.
+  std::vector<PageLayout> pages;
+  for (int i = 1; i <= 8; ++i) pages.push_back(MakeSidebarSlide(i, {"x = 1", "y = 2"}));
+  auto out = Detect(pages);
+  for (int i = 0; i < 8; ++i) EXPECT_EQ(Texts(out[i].first).size(), 5u) << i;
+}
+
+TEST(FurnitureDetectorTest, BodySizedSideColumnOnOverlaySlidesIsKept) {
+  // A derivation in a right-hand column, repeated on every step of an
+  // overlay: body-sized text, content.
+  std::vector<PageLayout> pages;
+  for (int i = 1; i <= 8; ++i) {
+    PageLayout p = MakeSidebarSlide(i, {});
+    p.blocks.push_back(MakeBlock({MakeLine("a2 = 2b2", 100, 10, 290), MakeLine("(2k)2 = 2b2", 112, 10, 290),
+                                  MakeLine("4k2 = 2b2", 124, 10, 290)}));
+    pages.push_back(p);
+  }
+  auto out = Detect(pages);
+  for (int i = 0; i < 8; ++i) EXPECT_EQ(Texts(out[i].first).size(), 6u) << i;
+}
+
+TEST(FurnitureDetectorTest, ShortListOnOverlaySlidesIsKept) {
+  // Overlays repeat a list of short items at the left margin; the slide's
+  // longer lines start at the same margin: no column of its own.
+  std::vector<PageLayout> pages;
+  for (int i = 1; i <= 8; ++i) {
+    PageLayout p;
+    p.width = 364, p.height = 273;
+    p.blocks.push_back(MakeBlock({MakeLine("Apples", 100, 10, 20), MakeLine("Pears", 112, 10, 20),
+                                  MakeLine("Plums", 124, 10, 20),
+                                  MakeLine("All of them grow in the orchard, step " + std::to_string(i), 136, 10, 20)}));
+    pages.push_back(p);
+  }
+  auto out = Detect(pages);
+  for (int i = 0; i < 8; ++i) EXPECT_EQ(Texts(out[i].first).size(), 4u) << i;
+}
+
 TEST(FurnitureDetectorTest, MemoryIsAWindow) {
   FurnitureDetector d;
   std::vector<PageLayout> pages;
