@@ -2,7 +2,7 @@
 # (package-lock.json, sha512-checked), tools/tiktoken_ranks_to_bin.mjs checks
 # the rank files' sha256 and writes compact tables into the build tree, and a
 # generated source embeds them with .incbin so the binaries are self-contained.
-# Include after docpipe_core is defined.
+# Include after docpipe_tokenize (src/libraries.cmake) is defined.
 
 find_program(DOCPIPE_NODE node)
 find_program(DOCPIPE_NPM npm)
@@ -88,5 +88,5 @@ std::string_view EmbeddedBpeTable(std::string_view encoding) {
 }  // namespace docpipe
 ]=] @ONLY)
 set_source_files_properties(${DOCPIPE_BPE_SOURCE} PROPERTIES OBJECT_DEPENDS "${DOCPIPE_BPE_FILES}")
-target_sources(docpipe_core PRIVATE ${DOCPIPE_BPE_SOURCE})
-add_dependencies(docpipe_core bpe_tables)
+target_sources(docpipe_tokenize PRIVATE ${DOCPIPE_BPE_SOURCE})
+add_dependencies(docpipe_tokenize bpe_tables)

@@ -27,6 +27,8 @@
 #include "chunk/chunker.h"
 #include "embed/openai_embedder.h"
 #include "extract/extractor.h"
+#include "extract/extractor_registry.h"
+#include "http/curl_http_client.h"
 #include "http/http_client.h"
 #include "pipeline/stages.h"
 #include "tokenize/bpe_tokenizer.h"

@@ -18,6 +18,7 @@
 
 #include <fmt/format.h>
 
+#include "index/local_vector_index.h"
 #include "index/vector_index.h"
 
 namespace {

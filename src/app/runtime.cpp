@@ -6,6 +6,12 @@
 
 #include <fmt/format.h>
 
+#include "embed/local_embedder.h"
+#include "enrich/local_enricher.h"
+#include "extract/extractor_registry.h"
+#include "http/curl_http_client.h"
+#include "index/local_vector_index.h"
+#include "object_store/local_object_store.h"
 #include "pipeline/fault_injection_stage.h"
 #include "pipeline/stages.h"
 #include "tokenize/bpe_tokenizer.h"
@@ -144,10 +150,10 @@ Result<std::unique_ptr<Runtime>> Runtime::Open(const Config& config, const std::
   rt->events_ = std::make_unique<EventRecorder>(*rt->services_, worker_id, config.ttl_days);
   rt->registrar_ = std::make_unique<Registrar>(*rt->services_, *rt->events_, config.max_retries);
 
-  std::vector<ExtractorPtr> extractors;
-  extractors.push_back(NewPdfExtractor());
-  extractors.push_back(NewTextExtractor());
-  rt->stages_.push_back(NewExtractStage(std::move(extractors)));
+  rt->extractors_ = NewDefaultExtractors();
+  rt->stages_.push_back(NewExtractStage([&extractors = rt->extractors_](const std::string& key, std::string_view head) {
+    return SelectExtractor(extractors, key, head);
+  }));
   // Chunk budgets are counted exactly as the embedding model will count them.
   const std::string encoding = EncodingForModel(config.embedding_model);
   if (!KnownEncodingForModel(config.embedding_model)) {

@@ -9,6 +9,7 @@
 #include "common/logger.h"
 #include "config/config.h"
 #include "embed/embedder.h"
+#include "extract/extractor.h"
 #include "index/vector_index.h"
 #include "monitoring/metric_sink.h"
 #include "pipeline/document_processor.h"
@@ -70,6 +71,7 @@ class Runtime {
   std::unique_ptr<Registrar> registrar_;
   EmbedderPtr embedder_;
   VectorIndexPtr index_;
+  std::vector<ExtractorPtr> extractors_;  // the extract stage selects among them
   std::vector<StagePtr> stages_;
   std::unique_ptr<DocumentProcessor> processor_;
 };

@@ -12,6 +12,7 @@
 #include "cli/provision_command.h"
 #include "cli/serve_command.h"
 #include "cli/tokenize_command.h"
+#include "cli/version.h"
 #include "config/config.h"
 
 namespace {
@@ -34,8 +35,12 @@ void InstallSignalHandlers() {
 int main(int argc, char** argv) {
   using namespace docpipe;
   CLI::App app{"docpipe: document ingestion pipeline for retrieval (extract, chunk, enrich, embed, load; search)", "docpipe"};
-  app.set_version_flag("--version", std::string("docpipe ") + DOCPIPE_VERSION);
+  app.set_version_flag("--version", VersionLine());
   app.require_subcommand(1);
+  // Global options are taken before or after the command ("docpipe ingest DIR
+  // --workspace W"): what a command does not know falls through to here.
+  // Subcommands inherit this setting, so it comes before they are added.
+  app.fallthrough();
 
   std::string config_file, workspace, log_level;
   int workers = 0;
@@ -150,6 +155,11 @@ int main(int argc, char** argv) {
   tokenize_cmd->add_option("--encoding", encoding, "cl100k_base (default) or o200k_base");
   tokenize_cmd->add_flag("--count", token_count, "print only the number of tokens");
 
+  // A command's --help lists only its own options; say where the rest are.
+  for (CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; })) {
+    sub->footer("Global options (before or after the command): --config FILE, --workspace DIR, "
+                "--log-level LEVEL, -v/--verbose. See docpipe --help.");
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

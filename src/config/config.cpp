@@ -8,8 +8,6 @@
 #include <fmt/format.h>
 #include <toml++/toml.h>
 
-extern char** environ;
-
 namespace docpipe {
 namespace {
 
@@ -60,16 +58,6 @@ Status TomlBool(const toml::table& t, const char* key, const std::string& where,
 }
 
 }  // namespace
-
-Environment ProcessEnvironment() {
-  Environment env;
-  for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
-    std::string kv(*e);
-    size_t eq = kv.find('=');
-    if (eq != std::string::npos) env[kv.substr(0, eq)] = kv.substr(eq + 1);
-  }
-  return env;
-}
 
 Status ApplyToml(const std::string& toml_text, const std::string& source_name, Config& c) {
   toml::table root;
@@ -212,10 +200,7 @@ Status ApplyToml(const std::string& toml_text, const std::string& source_name, C
 }
 
 Status ApplyEnvironment(const Environment& env, Config& c) {
-  auto get = [&](const char* name) -> const std::string* {
-    auto it = env.find(name);
-    return it == env.end() || it->second.empty() ? nullptr : &it->second;
-  };
+  auto get = [&](const char* name) { return EnvLookup(env, name); };
   auto set_int = [&](const char* name, auto& out, int64_t scale) -> Status {
     if (const std::string* v = get(name)) {
       Result<int64_t> n = ParseInt(name, *v);
@@ -396,8 +381,7 @@ Result<Config> LoadConfig(const std::string& config_file, const Environment& env
   Config c;
   std::string file = config_file;
   if (file.empty()) {
-    auto it = env.find("DOCPIPE_CONFIG");
-    if (it != env.end()) file = it->second;
+    file = EnvValue(env, "DOCPIPE_CONFIG");
   }
   if (!file.empty()) {
     std::ifstream in(file, std::ios::binary);

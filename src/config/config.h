@@ -6,6 +6,7 @@
 #include <string>
 
 #include "chunk/chunker.h"
+#include "common/environment.h"
 #include "common/status.h"
 
 namespace docpipe {
@@ -106,11 +107,6 @@ struct Config {
   std::string IndexDir() const { return workspace + "/index"; }
   std::string LogPath() const { return log_file.empty() ? workspace + "/logs/docpipe.jsonl" : log_file; }
 };
-
-using Environment = std::map<std::string, std::string>;
-
-// The process environment as a map (so tests can pass their own).
-Environment ProcessEnvironment();
 
 // Defaults, then `config_file` (or $DOCPIPE_CONFIG) when given, then the
 // environment. InvalidInput names the file/variable and the bad value.

@@ -18,8 +18,9 @@
 #include <utility>
 #include <vector>
 
+#include "common/strings.h"
 #include "tokenize/bpe_tokenizer.h"
-#include "tokenize/utf8.h"
+#include "common/utf8.h"
 
 namespace docpipe {
 namespace {
@@ -60,14 +61,6 @@ const ModelInfo* FindModel(const std::string& model) {
 }
 
 bool TakesDimensions(const std::string& model) { return model.rfind("text-embedding-3-", 0) == 0; }
-
-std::string Trim(std::string s) {
-  auto ws = [](unsigned char c) { return std::isspace(c) != 0; };
-  while (!s.empty() && ws(s.back())) s.pop_back();
-  size_t i = 0;
-  while (i < s.size() && ws(s[i])) ++i;
-  return s.substr(i);
-}
 
 // Header values must not smuggle in line breaks; keys have no spaces either.
 bool HasControl(const std::string& s, bool space_too) {
@@ -576,7 +569,7 @@ class OpenAiEmbedderImpl final : public OpenAiEmbedder {
 };
 
 Status Validate(OpenAiEmbedderOptions& o, int& dimension) {
-  o.api_key = Trim(o.api_key);
+  o.api_key = std::string(Trim(o.api_key));
   if (o.api_key.empty()) return Status::InvalidInput("OpenAI API key is empty");
   if (HasControl(o.api_key, true))
     return Status::InvalidInput("OpenAI API key contains spaces or control characters");

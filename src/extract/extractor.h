@@ -66,7 +66,4 @@ class Extractor {
 
 using ExtractorPtr = std::unique_ptr<Extractor>;
 
-ExtractorPtr NewPdfExtractor();
-ExtractorPtr NewTextExtractor();  // .md, .markdown, .txt, .text
-
 }  // namespace docpipe

@@ -8,6 +8,11 @@
 
 namespace docpipe {
 
+// The built-in extractors (the adapters of the Extractor port). Only the
+// composition (app/) and the tests create them; the pipeline sees the port.
+ExtractorPtr NewPdfExtractor();
+ExtractorPtr NewTextExtractor();  // .md, .markdown, .txt, .text
+
 // File name suffixes the built-in extractors take (".pdf", ".md", ...).
 std::vector<std::string> SupportedSuffixes();
 

@@ -10,7 +10,8 @@
 
 #include <fmt/format.h>
 
-#include "http/http_client.h"
+#include "common/strings.h"
+#include "http/curl_http_client.h"
 
 namespace docpipe {
 namespace {
@@ -30,14 +31,6 @@ size_t WriteBody(char* data, size_t size, size_t n, void* user) {
   return size * n;
 }
 
-std::string Trim(std::string s) {
-  auto ws = [](unsigned char c) { return std::isspace(c) != 0; };
-  while (!s.empty() && ws(s.back())) s.pop_back();
-  size_t i = 0;
-  while (i < s.size() && ws(s[i])) ++i;
-  return s.substr(i);
-}
-
 size_t WriteHeader(char* data, size_t size, size_t n, void* user) {
   auto* headers = static_cast<std::map<std::string, std::string>*>(user);
   std::string line(data, size * n);
@@ -50,7 +43,7 @@ size_t WriteHeader(char* data, size_t size, size_t n, void* user) {
   if (colon == std::string::npos) return size * n;
   std::string name = line.substr(0, colon);
   std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
-  std::string value = Trim(line.substr(colon + 1));
+  std::string value(Trim(line.substr(colon + 1)));
   auto [it, inserted] = headers->emplace(name, value);
   if (!inserted) it->second += "," + value;
   return size * n;

@@ -40,10 +40,11 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "common/posix_error.h"
 #include "common/sqlite_db.h"
 #include "index/fts_query.h"
+#include "index/local_vector_index.h"
 #include "index/rank_fusion.h"
-#include "index/vector_index.h"
 
 namespace docpipe {
 namespace {
@@ -116,10 +117,6 @@ using Graph = hnswlib::HierarchicalNSW<float>;
 
 std::string JoinPath(const std::string& dir, const char* name) { return dir + "/" + name; }
 
-Status ErrnoStatus(const std::string& what) {
-  return Status::Internal(fmt::format("{}: {}", what, std::strerror(errno)));
-}
-
 // Scales `v` to unit length. Zero vectors stay zero (similar to nothing).
 void Normalize(float* v, size_t n) {
   double sum = 0;
@@ -152,10 +149,10 @@ class FileLock {
  public:
   static Result<FileLock> Acquire(const std::string& path, bool exclusive) {
     int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (fd < 0) return ErrnoStatus("open " + path);
+    if (fd < 0) return ErrnoStatus(errno, "open " + path);
     while (::flock(fd, exclusive ? LOCK_EX : LOCK_SH) != 0) {
       if (errno == EINTR) continue;
-      Status s = ErrnoStatus("flock " + path);
+      Status s = ErrnoStatus(errno, "flock " + path);
       ::close(fd);
       return s;
     }
@@ -176,10 +173,10 @@ class FileLock {
 
 Status FsyncPath(const std::string& path, bool directory) {
   int fd = ::open(path.c_str(), (directory ? O_RDONLY | O_DIRECTORY : O_RDONLY) | O_CLOEXEC);
-  if (fd < 0) return ErrnoStatus("open " + path);
+  if (fd < 0) return ErrnoStatus(errno, "open " + path);
   int rc = ::fsync(fd);
   ::close(fd);
-  if (rc != 0) return ErrnoStatus("fsync " + path);
+  if (rc != 0) return ErrnoStatus(errno, "fsync " + path);
   return Status::Ok();
 }
 
@@ -752,12 +749,12 @@ class LocalVectorIndex final : public VectorIndex {
     {
       std::ofstream out(gen_tmp, std::ios::trunc);
       out << "hnsw-gen-v1 " << graph_gen_ << " " << dimension_ << "\n";
-      if (!out) return ErrnoStatus("write " + gen_tmp);
+      if (!out) return ErrnoStatus(errno, "write " + gen_tmp);
     }
     DOCPIPE_RETURN_IF_ERROR(FsyncPath(bin_tmp, false));
     DOCPIPE_RETURN_IF_ERROR(FsyncPath(gen_tmp, false));
-    if (::rename(bin_tmp.c_str(), path("hnsw.bin").c_str()) != 0) return ErrnoStatus("rename " + bin_tmp);
-    if (::rename(gen_tmp.c_str(), path("hnsw.gen").c_str()) != 0) return ErrnoStatus("rename " + gen_tmp);
+    if (::rename(bin_tmp.c_str(), path("hnsw.bin").c_str()) != 0) return ErrnoStatus(errno, "rename " + bin_tmp);
+    if (::rename(gen_tmp.c_str(), path("hnsw.gen").c_str()) != 0) return ErrnoStatus(errno, "rename " + gen_tmp);
     DOCPIPE_RETURN_IF_ERROR(FsyncPath(options_.directory, true));
     saved_gen_ = graph_gen_;
     changes_since_save_ = 0;

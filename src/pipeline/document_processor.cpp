@@ -7,7 +7,7 @@
 
 #include <fmt/format.h>
 
-#include "pipeline/backoff.h"
+#include "common/backoff.h"
 #include "pipeline/document_id.h"
 #include "pipeline/metrics.h"
 #include "pipeline/registrar.h"

@@ -1,6 +1,6 @@
 #include "pipeline/event_recorder.h"
 
-#include "pipeline/backoff.h"
+#include "common/backoff.h"
 #include "pipeline/document_id.h"
 
 namespace docpipe {

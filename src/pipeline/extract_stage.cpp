@@ -2,7 +2,6 @@
 
 #include <fmt/format.h>
 
-#include "extract/extractor_registry.h"
 #include "pipeline/document_id.h"
 #include "pipeline/stages.h"
 
@@ -11,7 +10,7 @@ namespace {
 
 class ExtractStage final : public Stage {
  public:
-  explicit ExtractStage(std::vector<ExtractorPtr> extractors) : extractors_(std::move(extractors)) {}
+  explicit ExtractStage(ExtractorSelector select) : select_(std::move(select)) {}
 
   std::string Name() const override { return "extract"; }
 
@@ -23,7 +22,7 @@ class ExtractStage final : public Stage {
     Result<std::string> head = store.GetRange(rec.source_key, 0, 1024);
     if (!head.ok()) return head.status().Annotate("reading " + name);
     if (head->empty()) return Status::InvalidInput(name + ": empty file");
-    Result<Extractor*> extractor = SelectExtractor(extractors_, rec.source_key, *head);
+    Result<Extractor*> extractor = select_(rec.source_key, *head);
     if (!extractor.ok()) return extractor.status();
     Result<LocalFile> local = store.Fetch(rec.source_key);
     if (!local.ok()) return local.status().Annotate("reading " + name);
@@ -92,13 +91,11 @@ class ExtractStage final : public Stage {
     return Status::Ok();
   }
 
-  std::vector<ExtractorPtr> extractors_;
+  ExtractorSelector select_;
 };
 
 }  // namespace
 
-StagePtr NewExtractStage(std::vector<ExtractorPtr> extractors) {
-  return std::make_unique<ExtractStage>(std::move(extractors));
-}
+StagePtr NewExtractStage(ExtractorSelector select) { return std::make_unique<ExtractStage>(std::move(select)); }
 
 }  // namespace docpipe

@@ -1,9 +1,12 @@
 #pragma once
 
+#include <functional>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "chunk/chunker.h"
-#include "chunk/tokenizer.h"
+#include "tokenize/tokenizer.h"
 #include "embed/embedder.h"
 #include "enrich/enricher.h"
 #include "extract/extractor.h"
@@ -12,8 +15,13 @@
 
 namespace docpipe {
 
+// The extractor for a source object, judged from its key and first bytes;
+// InvalidInput naming the supported types when none takes it. The pointer
+// stays valid as long as the stage (the composition owns the extractors).
+using ExtractorSelector = std::function<Result<Extractor*>(const std::string& key, std::string_view head)>;
+
 // Stage 1: source document -> extracted/<id>/page-NNNN.md + metadata.json.
-StagePtr NewExtractStage(std::vector<ExtractorPtr> extractors);
+StagePtr NewExtractStage(ExtractorSelector select);
 // Stage 2: extracted pages -> chunks/<id>.json.
 StagePtr NewChunkStage(TokenizerPtr tokenizer, ChunkOptions options);
 // Stage 3: chunks -> enriched/<id>.json (entities, key phrases, language,

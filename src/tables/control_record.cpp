@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include "common/utf8.h"
+
 namespace docpipe {
 namespace {
 
@@ -135,9 +137,7 @@ Status StageStatusFromJson(const std::string& stage, const json& j, StageStatus&
 // Cuts at kMaxErrorChars bytes without splitting a UTF-8 sequence.
 std::string CapError(const std::string& e) {
   if (e.size() <= kMaxErrorChars) return e;
-  size_t n = kMaxErrorChars;
-  while (n > 0 && (static_cast<unsigned char>(e[n]) & 0xC0) == 0x80) --n;
-  return e.substr(0, n);
+  return e.substr(0, Utf8Floor(e, kMaxErrorChars));
 }
 
 const char* DocStatusName(DocStatus s) {

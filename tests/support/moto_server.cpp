@@ -6,6 +6,7 @@
 #include <chrono>
 #include <thread>
 
+#include "http/curl_http_client.h"
 #include "http/http_client.h"
 #include "support/test_util.h"
 

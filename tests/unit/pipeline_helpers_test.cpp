@@ -2,7 +2,7 @@
 
 #include <set>
 
-#include "pipeline/backoff.h"
+#include "common/backoff.h"
 #include "pipeline/document_id.h"
 #include "pipeline/metrics.h"
 

@@ -12,7 +12,10 @@
 
 #include "chunk/chunker.h"
 #include "common/logger.h"
+#include "enrich/local_enricher.h"
 #include "enrich/text_span.h"
+#include "http/curl_http_client.h"
+#include "object_store/local_object_store.h"
 #include "object_store/object_store.h"
 #include "pipeline/document_id.h"
 #include "pipeline/stages.h"
@@ -21,7 +24,8 @@
 #include "support/moto_server.h"
 #include "support/test_util.h"
 #include "tables/sqlite_tables.h"
-#include "tokenize/utf8.h"
+#include "common/utf8.h"
+#include "tokenize/bpe_tokenizer.h"
 
 namespace docpipe {
 namespace {
@@ -801,8 +805,10 @@ class ComprehendEnricherMotoTest : public ::testing::Test {
     o.min_tokens = 32;
     o.target_tokens = 128;
     o.max_tokens = 256;
-    TokenizerPtr tok = NewEstimateTokenizer();
-    Result<std::vector<Chunk>> chunks = ChunkDocument("handbook", "000001", {page}, *tok, o);
+    Result<TokenizerPtr> tok = NewBpeTokenizer("cl100k_base");
+    EXPECT_TRUE(tok.ok()) << tok.status().ToString();
+    if (!tok.ok()) return {};
+    Result<std::vector<Chunk>> chunks = ChunkDocument("handbook", "000001", {page}, **tok, o);
     std::vector<EnrichInput> in;
     if (!chunks.ok()) return in;
     for (const Chunk& c : *chunks) in.push_back({c.chunk_id, c.text});

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include "index/local_vector_index.h"
 #include "index/vector_index.h"
 #include "support/test_util.h"
 

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "http/curl_http_client.h"
 #include "support/fake_clock.h"
 #include "support/moto_server.h"
 

@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "common/logger.h"
+#include "object_store/local_object_store.h"
 #include "pipeline/registrar.h"
 #include "queue/sqlite_work_queue.h"
 #include "support/fake_clock.h"

@@ -16,6 +16,7 @@
 #include <thread>
 #include <utility>
 
+#include "http/curl_http_client.h"
 #include "support/moto_server.h"
 
 namespace docpipe {

@@ -1,0 +1,141 @@
+# The libraries of docpipe, in their declared order: common -> ports ->
+# adapters -> pipeline -> app -> cli (cmake/layers.cmake says what each layer
+# may use; docs/architecture.md draws it). A library sees only its own
+# headers and those of what it links, so a wrong-way include fails to build.
+
+# ---- common: helpers every layer uses --------------------------------------------
+docpipe_library(docpipe_common LAYER common
+  FILES common/*
+  LIBS fmt::fmt nlohmann_json::nlohmann_json OpenSSL::Crypto PkgConfig::SQLITE3 Threads::Threads)
+target_compile_definitions(docpipe_common PUBLIC DOCPIPE_VERSION="${PROJECT_VERSION}")
+
+# ---- ports: one interface per external concern, with its value types ------------
+docpipe_library(docpipe_http_port LAYER ports
+  FILES http/http_client.h http/http_request.cpp http/http_retry.*
+  DEPS docpipe_common)
+docpipe_library(docpipe_object_store_port LAYER ports
+  FILES object_store/object_store.*
+  DEPS docpipe_common)
+docpipe_library(docpipe_tables_port LAYER ports
+  FILES tables/tables.h tables/control_record.*
+  DEPS docpipe_common)
+docpipe_library(docpipe_queue_port LAYER ports
+  FILES queue/work_queue.h
+  DEPS docpipe_common)
+docpipe_library(docpipe_monitoring_port LAYER ports
+  FILES monitoring/metric_sink.h
+  DEPS docpipe_common)
+docpipe_library(docpipe_tokenize_port LAYER ports
+  FILES tokenize/tokenizer.h
+  DEPS docpipe_common)
+docpipe_library(docpipe_extract_port LAYER ports
+  FILES extract/extractor.h
+  DEPS docpipe_common)
+docpipe_library(docpipe_embed_port LAYER ports
+  FILES embed/embedder.*
+  DEPS docpipe_common)
+docpipe_library(docpipe_index_port LAYER ports
+  FILES index/vector_index.h
+  DEPS docpipe_common)
+docpipe_library(docpipe_enrich_port LAYER ports
+  FILES enrich/enricher.* enrich/text_span.*
+  DEPS docpipe_common)
+
+# ---- adapters: the implementations beside each port -----------------------------
+# libcurl, the transport of every remote adapter.
+docpipe_library(docpipe_http LAYER adapters
+  FILES http/*
+  DEPS docpipe_http_port
+  LIBS PkgConfig::CURL)
+# AWS SigV4, credentials, the standard retry mode and Secrets Manager: what
+# the AWS adapters share.
+docpipe_library(docpipe_aws LAYER adapters
+  FILES aws/*
+  DEPS docpipe_http_port
+  LIBS OpenSSL::Crypto)
+docpipe_library(docpipe_object_store LAYER adapters
+  FILES object_store/*
+  DEPS docpipe_object_store_port docpipe_aws
+  LIBS OpenSSL::Crypto)
+docpipe_library(docpipe_tables LAYER adapters
+  FILES tables/*
+  DEPS docpipe_tables_port docpipe_aws)
+docpipe_library(docpipe_queue LAYER adapters
+  FILES queue/*
+  DEPS docpipe_queue_port docpipe_aws)
+docpipe_library(docpipe_monitoring LAYER adapters
+  FILES monitoring/*
+  DEPS docpipe_monitoring_port docpipe_aws)
+docpipe_library(docpipe_tokenize LAYER adapters
+  FILES tokenize/*
+  DEPS docpipe_tokenize_port
+  LIBS PkgConfig::PCRE2)
+docpipe_library(docpipe_extract LAYER adapters
+  FILES extract/*
+  DEPS docpipe_extract_port
+  LIBS mupdf_all PkgConfig::UCHARDET)
+docpipe_library(docpipe_embed LAYER adapters
+  FILES embed/*
+  DEPS docpipe_embed_port docpipe_http_port docpipe_tokenize)
+docpipe_library(docpipe_index LAYER adapters
+  FILES index/*
+  DEPS docpipe_index_port docpipe_http_port)
+docpipe_library(docpipe_enrich LAYER adapters
+  FILES enrich/*
+  DEPS docpipe_enrich_port docpipe_aws
+  LIBS PkgConfig::PCRE2 ${PHONENUMBER_LIB} ${CLD2_LIB})
+
+# ---- pipeline: the stages and the classes that drive them (ports only) ----------
+docpipe_library(docpipe_chunk LAYER pipeline
+  FILES chunk/*
+  DEPS docpipe_tokenize_port docpipe_extract_port)
+docpipe_library(docpipe_pipeline LAYER pipeline
+  FILES pipeline/*
+  DEPS docpipe_chunk docpipe_object_store_port docpipe_tables_port docpipe_queue_port docpipe_monitoring_port
+       docpipe_extract_port docpipe_embed_port docpipe_index_port docpipe_enrich_port)
+docpipe_library(docpipe_search LAYER pipeline
+  FILES search/*
+  DEPS docpipe_embed_port docpipe_index_port)
+
+# ---- app: configuration, composition (adapters are chosen here), entry points ---
+docpipe_library(docpipe_config LAYER app
+  FILES config/*
+  DEPS docpipe_chunk
+  LIBS tomlplusplus::tomlplusplus)
+docpipe_library(docpipe_app LAYER app
+  FILES app/*
+  DEPS docpipe_config docpipe_pipeline docpipe_search docpipe_http docpipe_aws docpipe_object_store docpipe_tables
+       docpipe_queue docpipe_monitoring docpipe_tokenize docpipe_extract docpipe_embed docpipe_index docpipe_enrich)
+docpipe_library(docpipe_lambda LAYER app
+  FILES lambda/*
+  DEPS docpipe_pipeline docpipe_http_port)
+docpipe_library(docpipe_serve LAYER app
+  FILES serve/*
+  DEPS docpipe_app
+  LIBS PkgConfig::CPP_HTTPLIB)
+
+# ---- cli: the commands and `docpipe` --------------------------------------------
+set_property(GLOBAL APPEND PROPERTY DOCPIPE_CLAIMED_FILES cli/main.cpp)  # the executable's, below
+docpipe_library(docpipe_cli LAYER cli
+  FILES cli/*
+  DEPS docpipe_app docpipe_serve docpipe_lambda
+  LIBS CLI11::CLI11)
+# `docpipe --version` names the commit: a header written into the build tree
+# at every build (rewritten only when the commit changes). Where the sources
+# are no git checkout (the Docker context), -DDOCPIPE_GIT_COMMIT=<sha> names it.
+set(DOCPIPE_GIT_COMMIT "" CACHE STRING "commit to report when the sources are not a git checkout")
+set(DOCPIPE_VERSION_DIR ${CMAKE_BINARY_DIR}/generated/version)
+add_custom_target(docpipe_build_version
+  COMMAND ${CMAKE_COMMAND} -DSOURCE_DIR=${CMAKE_SOURCE_DIR} -DOUTPUT=${DOCPIPE_VERSION_DIR}/build_version.h
+          -DVERSION=${PROJECT_VERSION} -DGIT_COMMIT=${DOCPIPE_GIT_COMMIT} -P ${CMAKE_SOURCE_DIR}/cmake/build_version.cmake
+  BYPRODUCTS ${DOCPIPE_VERSION_DIR}/build_version.h
+  VERBATIM)
+target_include_directories(docpipe_cli PRIVATE ${DOCPIPE_VERSION_DIR})
+add_dependencies(docpipe_cli docpipe_build_version)
+
+add_executable(docpipe ${DOCPIPE_SRC}/cli/main.cpp)
+target_include_directories(docpipe PRIVATE $<TARGET_PROPERTY:docpipe_cli,DOCPIPE_INCLUDE_ROOT>)
+target_link_libraries(docpipe PRIVATE docpipe_cli)
+docpipe_precompile(docpipe)
+
+docpipe_check_all_files_claimed()
