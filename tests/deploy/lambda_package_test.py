@@ -15,7 +15,9 @@ import threading
 import unittest
 import zipfile
 
-from deploy_test_util import PACKAGE_SH, ROOT, docpipe_binary, moto_server, run
+from deploy_test_util import PACKAGE_SH, ROOT, docpipe_binary, moto_server, require_python_peers, run
+
+require_python_peers()
 
 BUCKET = "docpipe-lambda-test"
 

@@ -253,7 +253,7 @@ TEST_F(PdfExtractorTest, TruncatedPdf) {
 }
 
 TEST_F(PdfExtractorTest, TruncatedRealManual) {
-  if (!std::filesystem::exists(kGmpl)) FAIL() << kGmpl << " not installed";
+  if (!std::filesystem::exists(kGmpl)) FAIL() << kGmpl << " not installed (Debian package glpk-doc): " << testing::kInstallTestPeers;
   std::string data = testing::ReadFile(kGmpl);
   std::string path = dir_.Join("gmpl-half.pdf");
   testing::WriteFile(path, data.substr(0, data.size() / 2));
@@ -293,7 +293,7 @@ TEST_F(PdfExtractorTest, EncryptedNeedsPassword) {
   std::string plain = MakeSample("plain.pdf");
   std::string enc = dir_.Join("enc.pdf");
   std::string cmd = "qpdf --encrypt user owner 256 -- '" + plain + "' '" + enc + "' 2>/dev/null";
-  if (std::system(cmd.c_str()) != 0) FAIL() << "qpdf not available";
+  if (std::system(cmd.c_str()) != 0) FAIL() << "qpdf failed or is not installed: " << testing::kInstallTestPeers;
   ExpectInvalid(Extract(enc, "secret.pdf"), "secret.pdf", "encrypted PDF requires a password");
 }
 
@@ -301,7 +301,7 @@ TEST_F(PdfExtractorTest, OwnerPasswordOnlyIsReadable) {
   std::string plain = MakeSample("plain.pdf");
   std::string enc = dir_.Join("owner.pdf");
   std::string cmd = "qpdf --encrypt '' owner 256 -- '" + plain + "' '" + enc + "' 2>/dev/null";
-  if (std::system(cmd.c_str()) != 0) FAIL() << "qpdf not available";
+  if (std::system(cmd.c_str()) != 0) FAIL() << "qpdf failed or is not installed: " << testing::kInstallTestPeers;
   Run run = Extract(enc, "owner.pdf");
   ASSERT_TRUE(run.status.ok()) << run.status.ToString();
   EXPECT_EQ(run.pages[2].markdown, "# Second Part\n\nMore text.");
@@ -339,7 +339,7 @@ TEST_F(PdfExtractorTest, RealManuals) {
   };
   for (const RealDoc& doc : docs) {
     SCOPED_TRACE(doc.path);
-    if (!std::filesystem::exists(doc.path)) FAIL() << doc.path << " not installed";
+    if (!std::filesystem::exists(doc.path)) FAIL() << doc.path << " not installed: " << testing::kInstallTestPeers;
     Run run = Extract(doc.path, doc.path);
     ASSERT_TRUE(run.status.ok()) << run.status.ToString();
     EXPECT_EQ(run.summary.page_count, doc.pages);
