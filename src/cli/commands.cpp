@@ -65,14 +65,15 @@ class ProgressBar {
 
 // Processes the queue in this process until every tracked version is
 // finished (or a signal stops us). Returns the final records.
-std::vector<ControlRecord> ProcessUntilDone(Runtime& rt, const std::vector<Tracked>& tracked,
-                                            const ShutdownSignal& signal, bool show_progress, bool* interrupted) {
-  Services& sv = rt.services();
+std::vector<ControlRecord> ProcessUntilDone(Storage& storage, Processing& processing,
+                                            const std::vector<Tracked>& tracked, const ShutdownSignal& signal,
+                                            bool show_progress, bool* interrupted) {
+  Services& sv = storage.services();
   WorkerPoolOptions po;
-  po.threads = rt.config().workers;
-  po.visibility_ms = rt.config().lease_ms;
+  po.threads = storage.config().workers;
+  po.visibility_ms = storage.config().lease_ms;
   po.wait_ms = 250;
-  WorkerPool pool(sv, rt.processor(), po);
+  WorkerPool pool(sv, processing.processor(), po);
   pool.Start();
 
   ProgressBar bar(show_progress && isatty(STDERR_FILENO));
@@ -150,7 +151,7 @@ int Summarize(const std::vector<Tracked>& tracked, const std::vector<ControlReco
 
 }  // namespace
 
-int RunIngest(Runtime& rt, const IngestOptions& options, const ShutdownSignal& signal) {
+int RunIngest(Storage& storage, Processing& processing, const IngestOptions& options, const ShutdownSignal& signal) {
   auto start = std::chrono::steady_clock::now();
   Result<WalkResult> inputs = CollectInputs(options.paths, SupportedSuffixes());
   if (!inputs.ok()) {
@@ -160,7 +161,7 @@ int RunIngest(Runtime& rt, const IngestOptions& options, const ShutdownSignal& s
   std::vector<Tracked> tracked;
   std::set<std::pair<std::string, std::string>> seen;
   for (const InputFile& f : inputs->files) {
-    Result<Registration> reg = rt.registrar().RegisterLocalFile(f.path, f.source_key);
+    Result<Registration> reg = storage.registrar().RegisterLocalFile(f.path, f.source_key);
     if (!reg.ok()) {
       std::cerr << "docpipe ingest: " << f.path << ": " << reg.status().ToString() << "\n";
       return kExitFailed;
@@ -173,21 +174,23 @@ int RunIngest(Runtime& rt, const IngestOptions& options, const ShutdownSignal& s
     return kExitUsage;
   }
   bool interrupted = false;
-  std::vector<ControlRecord> records = ProcessUntilDone(rt, tracked, signal, !options.json, &interrupted);
+  std::vector<ControlRecord> records =
+      ProcessUntilDone(storage, processing, tracked, signal, !options.json, &interrupted);
   int64_t elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count();
   return Summarize(tracked, records, inputs->skipped, elapsed, interrupted, options.json);
 }
 
-int RunWorker(Runtime& rt, const WorkerOptions& options, const ShutdownSignal& signal) {
-  Services& sv = rt.services();
+int RunWorker(Storage& storage, Processing& processing, const WorkerOptions& options, const ShutdownSignal& signal) {
+  Services& sv = storage.services();
+  EventRecorder& events = storage.events();
   WorkerPoolOptions po;
-  po.threads = rt.config().workers;
-  po.visibility_ms = rt.config().lease_ms;
-  po.wait_ms = rt.config().EffectivePollWaitMs();
-  WorkerPool pool(sv, rt.processor(), po);
+  po.threads = storage.config().workers;
+  po.visibility_ms = storage.config().lease_ms;
+  po.wait_ms = storage.config().EffectivePollWaitMs();
+  WorkerPool pool(sv, processing.processor(), po);
   pool.Start();
-  sv.logger.Info("worker_started", {{"worker_id", rt.events().worker_id()}, {"threads", po.threads},
-                                    {"backend", rt.config().backend}});
+  sv.logger.Info("worker_started", {{"worker_id", events.worker_id()}, {"threads", po.threads},
+                                    {"backend", ChoiceName(storage.config().backend)}});
   using Clock = std::chrono::steady_clock;
   // Queue statistics cost a request on SQS: look once a second, not per loop.
   constexpr auto kStatsEvery = std::chrono::seconds(1);
@@ -214,7 +217,7 @@ int RunWorker(Runtime& rt, const WorkerOptions& options, const ShutdownSignal& s
       touch_failed = !touched.ok();
     }
     if (Clock::now() >= next_sweep) {
-      SweepDeadLetters(sv, rt.events());
+      SweepDeadLetters(sv, events);
       next_sweep = Clock::now() + kSweepEvery;
     }
     if (options.drain && Clock::now() >= next_stats) {
@@ -233,14 +236,13 @@ int RunWorker(Runtime& rt, const WorkerOptions& options, const ShutdownSignal& s
   }
   pool.StopReceiving();
   pool.Join();
-  if (seen_signals == 0) SweepDeadLetters(sv, rt.events());
-  sv.logger.Info("worker_stopped", {{"worker_id", rt.events().worker_id()}, {"processed", pool.Processed()}});
+  if (seen_signals == 0) SweepDeadLetters(sv, events);
+  sv.logger.Info("worker_stopped", {{"worker_id", events.worker_id()}, {"processed", pool.Processed()}});
   return seen_signals > 0 ? kExitInterrupted : kExitOk;
 }
 
-int RunStatus(Runtime& rt, const StatusOptions& o) {
-  Result<std::vector<ControlRecord>> got =
-      QueryStatus(rt.services().control, {o.document_id, o.status, o.all_versions});
+int RunStatus(ControlTable& control, const StatusOptions& o) {
+  Result<std::vector<ControlRecord>> got = QueryStatus(control, {o.document_id, o.status, o.all_versions});
   if (!got.ok()) {
     const Status& st = got.status();
     const bool ours = st.code() == Status::Code::kInvalidInput || st.IsNotFound();
@@ -268,8 +270,8 @@ int RunStatus(Runtime& rt, const StatusOptions& o) {
   return kExitOk;
 }
 
-int RunAudit(Runtime& rt, const std::string& document_id, bool json) {
-  Result<std::vector<AuditEvent>> events = QueryAudit(rt.services().audit, document_id);
+int RunAudit(AuditLog& audit, const std::string& document_id, bool json) {
+  Result<std::vector<AuditEvent>> events = QueryAudit(audit, document_id);
   if (!events.ok()) {
     const Status& st = events.status();
     std::cerr << "docpipe audit: " << (st.IsNotFound() ? st.message() : st.ToString()) << "\n";
@@ -291,8 +293,9 @@ int RunAudit(Runtime& rt, const std::string& document_id, bool json) {
   return kExitOk;
 }
 
-int RunRetry(Runtime& rt, const RetryOptions& o, const ShutdownSignal& signal) {
-  Services& sv = rt.services();
+int RunRetry(Storage& storage, Processing* processing, const RetryOptions& o, const ShutdownSignal& signal) {
+  Services& sv = storage.services();
+  EventRecorder& events = storage.events();
   std::vector<ControlRecord> targets;
   if (o.all_failed) {
     Result<std::vector<ControlRecord>> failed = sv.control.List(DocStatus::kFailed, 1 << 30);
@@ -311,7 +314,7 @@ int RunRetry(Runtime& rt, const RetryOptions& o, const ShutdownSignal& signal) {
     tracked.push_back({r.document_id, r.processing_version, r.source_key, "retry"});
   };
   for (ControlRecord& r : targets) {
-    Status st = RequeueFailed(sv, rt.events(), r, "docpipe retry");
+    Status st = RequeueFailed(sv, events, r, "docpipe retry");
     if (!st.ok()) {
       std::cerr << "docpipe retry: " << r.document_id << ": " << st.ToString() << "\n";
       ++problems;
@@ -320,7 +323,7 @@ int RunRetry(Runtime& rt, const RetryOptions& o, const ShutdownSignal& signal) {
     track(r);
   }
   for (const std::string& id : o.document_ids) {
-    Result<ControlRecord> requeued = RequeueDocument(sv, rt.events(), id, "docpipe retry");
+    Result<ControlRecord> requeued = RequeueDocument(sv, events, id, "docpipe retry");
     if (requeued.ok()) {
       track(*requeued);
     } else if (requeued.status().IsNotFound()) {
@@ -337,7 +340,7 @@ int RunRetry(Runtime& rt, const RetryOptions& o, const ShutdownSignal& signal) {
     if (!o.json) std::cout << "nothing to retry\n";
     return problems > 0 ? kExitFailed : kExitOk;
   }
-  if (!o.wait) {
+  if (processing == nullptr) {
     if (o.json) {
       // The same summary as a waiting retry, taken as requeued (PENDING).
       std::vector<ControlRecord> records;
@@ -353,14 +356,13 @@ int RunRetry(Runtime& rt, const RetryOptions& o, const ShutdownSignal& signal) {
   }
   auto start = std::chrono::steady_clock::now();
   bool interrupted = false;
-  std::vector<ControlRecord> records = ProcessUntilDone(rt, tracked, signal, !o.json, &interrupted);
+  std::vector<ControlRecord> records = ProcessUntilDone(storage, *processing, tracked, signal, !o.json, &interrupted);
   int64_t elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count();
   int rc = Summarize(tracked, records, {}, elapsed, interrupted, o.json);
   return rc == kExitOk && problems > 0 ? kExitFailed : rc;
 }
 
-int RunMetrics(Runtime& rt, const std::string& date, bool json) {
-  MetricsTable& mt = rt.services().metrics;
+int RunMetrics(MetricsTable& mt, const std::string& date, bool json) {
   std::vector<std::string> days;
   if (!date.empty()) {
     days.push_back(date);
@@ -396,18 +398,28 @@ int RunMetrics(Runtime& rt, const std::string& date, bool json) {
   return kExitOk;
 }
 
-int RunSearchCommand(Runtime& rt, const SearchCommandOptions& o) {
+int RunSearchCommand(Retrieval& retrieval, const SearchCommandOptions& o) {
   Result<SearchMode> mode = ParseSearchMode(o.mode);
   if (!mode.ok()) {
     std::cerr << "docpipe search: " << mode.status().message() << "\n";
     return kExitUsage;
   }
-  SearchRequest request{o.query, o.k, o.document_id, *mode};
-  Result<std::vector<SearchResult>> results = RunSearch(rt.embedder(), rt.index(), request);
-  if (!results.ok()) {
-    std::cerr << "docpipe search: " << results.status().message() << "\n";
-    return results.status().code() == Status::Code::kInvalidInput ? kExitUsage : kExitFailed;
+  auto fail = [](const Status& st) {
+    std::cerr << "docpipe search: " << st.message() << "\n";
+    return st.code() == Status::Code::kInvalidInput ? kExitUsage : kExitFailed;
+  };
+  // A keyword search embeds nothing: it opens no embedder (no API key, no model).
+  Embedder* embedder = nullptr;
+  if (*mode != SearchMode::kKeyword) {
+    Result<Embedder*> opened = retrieval.embedder();
+    if (!opened.ok()) return fail(opened.status());
+    embedder = *opened;
   }
+  Result<VectorIndex*> index = retrieval.index();
+  if (!index.ok()) return fail(index.status());
+  SearchRequest request{o.query, o.k, o.document_id, *mode};
+  Result<std::vector<SearchResult>> results = RunSearch(embedder, **index, request);
+  if (!results.ok()) return fail(results.status());
   if (o.json) {
     std::cout << SearchResultsJson(*results).dump(2) << "\n";
     return kExitOk;
@@ -430,11 +442,12 @@ int RunSearchCommand(Runtime& rt, const SearchCommandOptions& o) {
   return kExitOk;
 }
 
-int RunDelete(Runtime& rt, const std::vector<std::string>& document_ids, bool json) {
+int RunDelete(Storage& storage, Retrieval& retrieval, const std::vector<std::string>& document_ids, bool json) {
   int rc = kExitOk;
   nlohmann::json out = nlohmann::json::array();
   for (const std::string& id : document_ids) {
-    Result<DeleteReport> r = DeleteDocument(rt.services(), rt.index(), rt.events(), id);
+    Result<DeleteReport> r =
+        DeleteDocument(storage.services(), [&] { return retrieval.index(); }, storage.events(), id);
     if (!r.ok()) {
       std::cerr << "docpipe delete: " << r.status().message() << "\n";
       rc = kExitFailed;

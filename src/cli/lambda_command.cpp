@@ -73,10 +73,10 @@ void ReportLambdaInitError(const LambdaCommandOptions& o, const Environment& env
   if (!st.ok()) std::cerr << "docpipe lambda: could not report the init error: " << st.ToString() << "\n";
 }
 
-int RunLambda(Runtime& rt, const LambdaCommandOptions& o, const Environment& env,
+int RunLambda(Storage& storage, const LambdaCommandOptions& o, const Environment& env,
               const ShutdownSignal& signal) {
-  Services& sv = rt.services();
-  S3EventHandler handler(rt.registrar(), HandlerOptions(o, rt.config()));
+  Services& sv = storage.services();
+  S3EventHandler handler(storage.registrar(), HandlerOptions(o, storage.config()));
   if (!ServesRuntimeApi(o)) return HandleEventFile(handler, sv.logger, o.event_file);
 
   const std::string* api_address = EnvLookup(env, kRuntimeApiVariable);

@@ -5,7 +5,9 @@
 
 #include <CLI/CLI.hpp>
 
-#include "app/runtime.h"
+#include "app/processing.h"
+#include "app/retrieval.h"
+#include "app/storage.h"
 #include "cli/commands.h"
 #include "cli/health_command.h"
 #include "cli/lambda_command.h"
@@ -208,25 +210,37 @@ int main(int argc, char** argv) {
     return start_failed("docpipe: configuration: " + valid.message(), kExitUsage);
   }
 
-  // Creates what Runtime::Open would look up (the queue URLs).
+  // Creates what Storage::Open would look up (the queue URLs).
   if (provision_cmd->parsed()) return provision_plan ? PrintProvisionPlan(config) : RunProvision(config, env, provision_json);
 
-  Result<std::unique_ptr<Runtime>> rt = Runtime::Open(config, DefaultWorkerId(), env);
-  if (!rt.ok()) {
-    return start_failed("docpipe: cannot open workspace " + config.workspace + ": " + rt.status().message(),
-                        rt.status().code() == Status::Code::kInvalidInput ? kExitUsage : kExitFailed);
+  // Each command opens only what it uses: the storage always; the embedder
+  // and index (Retrieval) on first use; the stages (Processing) for the
+  // commands that process documents.
+  auto cannot_open = [&](const Status& st) {
+    return start_failed("docpipe: cannot open workspace " + config.workspace + ": " + st.message(),
+                        st.code() == Status::Code::kInvalidInput ? kExitUsage : kExitFailed);
+  };
+  Result<std::unique_ptr<Storage>> opened = Storage::Open(config, DefaultWorkerId(), env);
+  if (!opened.ok()) return cannot_open(opened.status());
+  Storage& storage = **opened;
+  Retrieval retrieval(storage);
+  std::unique_ptr<Processing> processing;
+  if (ingest_cmd->parsed() || worker_cmd->parsed() || (retry_cmd->parsed() && retry.wait)) {
+    Result<std::unique_ptr<Processing>> p = Processing::Open(storage, retrieval);
+    if (!p.ok()) return cannot_open(p.status());
+    processing = std::move(*p);
   }
   InstallSignalHandlers();
-  Runtime& runtime = **rt;
-  if (ingest_cmd->parsed()) return RunIngest(runtime, ingest, g_shutdown);
-  if (worker_cmd->parsed()) return RunWorker(runtime, worker, g_shutdown);
-  if (status_cmd->parsed()) return RunStatus(runtime, status);
-  if (audit_cmd->parsed()) return RunAudit(runtime, audit_id, audit_json);
-  if (retry_cmd->parsed()) return RunRetry(runtime, retry, g_shutdown);
-  if (metrics_cmd->parsed()) return RunMetrics(runtime, metrics_date, metrics_json);
-  if (search_cmd->parsed()) return RunSearchCommand(runtime, search);
-  if (delete_cmd->parsed()) return RunDelete(runtime, delete_ids, delete_json);
-  if (lambda_cmd->parsed()) return RunLambda(runtime, lambda, env, g_shutdown);
-  if (serve_cmd->parsed()) return RunServe(runtime, serve, env, g_shutdown);
+  Services& services = storage.services();
+  if (ingest_cmd->parsed()) return RunIngest(storage, *processing, ingest, g_shutdown);
+  if (worker_cmd->parsed()) return RunWorker(storage, *processing, worker, g_shutdown);
+  if (status_cmd->parsed()) return RunStatus(services.control, status);
+  if (audit_cmd->parsed()) return RunAudit(services.audit, audit_id, audit_json);
+  if (retry_cmd->parsed()) return RunRetry(storage, processing.get(), retry, g_shutdown);
+  if (metrics_cmd->parsed()) return RunMetrics(services.metrics, metrics_date, metrics_json);
+  if (search_cmd->parsed()) return RunSearchCommand(retrieval, search);
+  if (delete_cmd->parsed()) return RunDelete(storage, retrieval, delete_ids, delete_json);
+  if (lambda_cmd->parsed()) return RunLambda(storage, lambda, env, g_shutdown);
+  if (serve_cmd->parsed()) return RunServe(storage, retrieval, serve, g_shutdown);
   return kExitUsage;
 }

@@ -45,12 +45,12 @@ class HeadLoop {
 
 }  // namespace
 
-int RunServe(Runtime& rt, const ServeOptions& options, const Environment& env, const ShutdownSignal& signal) {
-  Services& sv = rt.services();
-  const ServeSettings& settings = rt.config().serve;
+int RunServe(Storage& storage, Retrieval& retrieval, const ServeOptions& options, const ShutdownSignal& signal) {
+  Services& sv = storage.services();
+  const ServeSettings& settings = storage.config().serve;
   HeadOptions head_options;
-  head_options.grace_ms = rt.config().lease_ms;  // the queue's visibility timeout
-  HeadDuties duties(sv, rt.events(), head_options);
+  head_options.grace_ms = storage.config().lease_ms;  // the queue's visibility timeout
+  HeadDuties duties(sv, storage.events(), head_options);
   if (options.once) {
     Result<RequeueReport> requeue = duties.RequeueStuck();
     Result<RollupReport> rollup = duties.RollUp();
@@ -62,7 +62,7 @@ int RunServe(Runtime& rt, const ServeOptions& options, const Environment& env, c
   }
 
   // Error messages name the variables, never the value.
-  Result<std::string> token = rt.ApiKey(kTokenVariable, env);
+  Result<std::string> token = storage.Secret(kTokenVariable);
   std::string bearer;
   if (token.ok()) {
     bearer = std::move(*token);
@@ -78,9 +78,20 @@ int RunServe(Runtime& rt, const ServeOptions& options, const Environment& env, c
     std::cerr << "docpipe serve: WARNING: no API token; every endpoint is open (--insecure-no-auth)\n";
   }
 
+  // The search endpoint's embedder and index.
+  Result<Embedder*> embedder = retrieval.embedder();
+  if (!embedder.ok()) {
+    std::cerr << "docpipe serve: " << embedder.status().message() << "\n";
+    return kExitFailed;
+  }
+  Result<VectorIndex*> index = retrieval.index();
+  if (!index.ok()) {
+    std::cerr << "docpipe serve: " << index.status().message() << "\n";
+    return kExitFailed;
+  }
   // Once before serving, so /metrics has the rollup from the first request on.
   duties.RunOnce();
-  HttpApi api({sv, rt.events(), rt.embedder(), rt.index(), duties}, bearer);
+  HttpApi api({sv, storage.events(), **embedder, **index, duties}, bearer);
   Result<std::unique_ptr<HttpServer>> server = BindHttpServer(settings.bind, settings.port, api);
   if (!server.ok()) {
     std::cerr << "docpipe serve: " << server.status().message() << "\n";
@@ -97,7 +108,7 @@ int RunServe(Runtime& rt, const ServeOptions& options, const Environment& env, c
                                    {"port", http.port()},
                                    {"auth", !bearer.empty()},
                                    {"head_interval_ms", settings.head_interval_ms},
-                                   {"backend", rt.config().backend}});
+                                   {"backend", ChoiceName(storage.config().backend)}});
   std::cerr << "docpipe serve: listening on http://" << settings.bind << ":" << http.port() << "\n";
   int rc = kExitOk;
   {

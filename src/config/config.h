@@ -60,12 +60,25 @@ struct ServeSettings {
   int64_t head_interval_ms = 60'000;  // DOCPIPE_HEAD_INTERVAL_SECONDS, --head-interval
 };
 
+// The adapter choices, parsed once from their names (ParseChoice below): the
+// rest of docpipe switches on these, never on strings.
+enum class Backend { kEmbedded, kAws };                 // DOCPIPE_BACKEND: embedded | aws
+enum class EnricherKind { kLocal, kComprehend };        // DOCPIPE_ENRICHER: local | comprehend
+enum class EmbedderKind { kLocal, kOpenAi };            // DOCPIPE_EMBEDDER: local | openai
+enum class VectorStoreKind { kLocal, kPinecone };       // DOCPIPE_VECTOR_STORE: local | pinecone
+
+// The name of a choice as configuration spells it ("embedded", "openai").
+const char* ChoiceName(Backend b);
+const char* ChoiceName(EnricherKind e);
+const char* ChoiceName(EmbedderKind e);
+const char* ChoiceName(VectorStoreKind v);
+
 // Everything configurable, with defaults. Sources in increasing precedence:
 // built-in defaults, the TOML file, environment variables, command-line flags
 // (the CLI applies flags last). docs in README "Configuration".
 struct Config {
   std::string workspace = ".docpipe";  // embedded backend root
-  std::string backend = "embedded";
+  Backend backend = Backend::kEmbedded;
   int workers = 2;                     // worker threads in this process
   int max_retries = 3;                 // retries of a failing document version
   int64_t lease_ms = 60'000;           // claim lease and queue visibility timeout
@@ -92,15 +105,17 @@ struct Config {
   // (app/iam_roles.h). "" = any operation an adapter declares.
   std::string iam_role;
   AwsSettings aws;
-  std::string enricher = "local";      // DOCPIPE_ENRICHER: local | comprehend
-  std::string embedder = "local";      // DOCPIPE_EMBEDDER: local | openai
-  std::string vector_store = "local";  // DOCPIPE_VECTOR_STORE: local | pinecone
+  EnricherKind enricher = EnricherKind::kLocal;        // DOCPIPE_ENRICHER
+  EmbedderKind embedder = EmbedderKind::kLocal;        // DOCPIPE_EMBEDDER
+  VectorStoreKind vector_store = VectorStoreKind::kLocal;  // DOCPIPE_VECTOR_STORE
   OpenAiSettings openai;
   PineconeSettings pinecone;
   ComprehendSettings comprehend;
   ServeSettings serve;
 
-  int64_t EffectivePollWaitMs() const { return poll_wait_ms > 0 ? poll_wait_ms : backend == "aws" ? 20'000 : 1'000; }
+  int64_t EffectivePollWaitMs() const {
+    return poll_wait_ms > 0 ? poll_wait_ms : backend == Backend::kAws ? 20'000 : 1'000;
+  }
   int64_t EffectiveHeartbeatMs() const { return heartbeat_ms > 0 ? heartbeat_ms : lease_ms / 3; }
   std::string DatabasePath() const { return workspace + "/docpipe.db"; }
   std::string StoreRoot() const { return workspace + "/store"; }

@@ -9,7 +9,21 @@
 
 namespace docpipe {
 
-Result<DeleteReport> DeleteDocument(Services& services, VectorIndex& index, EventRecorder& events,
+namespace {
+
+// Whether the index may hold chunks of one of `versions`: only the load
+// stage writes there, so a version whose load never started left none.
+bool MayBeIndexed(const std::vector<ControlRecord>& versions) {
+  for (const ControlRecord& r : versions) {
+    auto load = r.stage_status.find("load");
+    if (load != r.stage_status.end() && (load->second.attempts > 0 || load->second.status != "PENDING")) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+Result<DeleteReport> DeleteDocument(Services& services, const IndexOpener& index, EventRecorder& events,
                                     const std::string& document_id) {
   Result<std::vector<ControlRecord>> versions = services.control.ListVersions(document_id);
   if (!versions.ok()) return versions.status();
@@ -21,7 +35,11 @@ Result<DeleteReport> DeleteDocument(Services& services, VectorIndex& index, Even
                                           document_id, r.processing_version, r.lease_owner));
     }
   }
-  DOCPIPE_RETURN_IF_ERROR(index.DeleteDocument(document_id));
+  if (MayBeIndexed(*versions)) {
+    Result<VectorIndex*> opened = index();
+    if (!opened.ok()) return opened.status();
+    DOCPIPE_RETURN_IF_ERROR((*opened)->DeleteDocument(document_id));
+  }
 
   DeleteReport report;
   std::set<std::string> keys = {ChunksKey(document_id), EnrichedKey(document_id), EmbeddingsKey(document_id),

@@ -133,7 +133,7 @@ std::string MakeSnippet(const std::string& text, const std::vector<std::string>&
   return collapsed;
 }
 
-Result<std::vector<SearchResult>> RunSearch(Embedder& embedder, VectorIndex& index, const SearchRequest& request) {
+Result<std::vector<SearchResult>> RunSearch(Embedder* embedder, VectorIndex& index, const SearchRequest& request) {
   if (request.query.find_first_not_of(" \t\r\n") == std::string::npos) {
     return Status::InvalidInput("the search query is empty");
   }
@@ -146,7 +146,8 @@ Result<std::vector<SearchResult>> RunSearch(Embedder& embedder, VectorIndex& ind
   q.k = request.k;
   q.document_id = request.document_id;
   if (request.mode != SearchMode::kKeyword) {
-    Result<EmbeddingBatch> e = embedder.Embed({request.query});
+    if (embedder == nullptr) return Status::Internal("a vector or hybrid search needs an embedder");
+    Result<EmbeddingBatch> e = embedder->Embed({request.query});
     if (!e.ok()) return e.status().Annotate("embedding the query");
     q.vector = std::move(e->vectors.front());
   }

@@ -271,6 +271,9 @@ class SchemaTest(unittest.TestCase):
             self.assertEqual(env["DOCPIPE_VECTOR_STORE"], "pinecone", "a local index would be per task")
         lambda_env = self.template["Resources"]["RegisterFunction"]["Properties"]["Environment"]["Variables"]
         self.assertEqual(lambda_env["DOCPIPE_CLOUDWATCH_METRICS"], "false", "the lambda role has no PutMetricData")
+        # `docpipe lambda` opens the storage alone: no adapter overrides to let it start.
+        for name in ("DOCPIPE_ENRICHER", "DOCPIPE_EMBEDDER", "DOCPIPE_VECTOR_STORE"):
+            self.assertNotIn(name, lambda_env, "the lambda needs no embedder or index settings")
 
 
 def markdown_parameter_table():

@@ -266,8 +266,12 @@ TEST_F(LocalVectorIndexTest, PersistsAndRebuildsGraph) {
   {
     auto index = Open();
     ASSERT_NE(index, nullptr);
-    EXPECT_TRUE(std::filesystem::exists(bin)) << "a rebuilt graph is saved";
+    // The graph loads on first need: a keyword search and Stats read SQLite only.
+    EXPECT_EQ(Run(*index, Query(SearchMode::kKeyword, "stone 7", {}, 10)).size(), 10u);
+    EXPECT_EQ(index->Stats()->chunks, 270);
+    EXPECT_FALSE(std::filesystem::exists(bin)) << "no graph was needed yet";
     same(Run(*index, Query(SearchMode::kVector, "", q, 10)), before_vec);
+    EXPECT_TRUE(std::filesystem::exists(bin)) << "a rebuilt graph is saved";
     same(Run(*index, Query(SearchMode::kHybrid, "stone 7", q, 10)), before_hyb);
   }
   // A graph file that is garbage is rebuilt too.

@@ -243,7 +243,7 @@ TEST_F(HttpApiTest, SearchChecksItsParametersAndAnswersLikeTheCli) {
   ApiResponse r = Get("/api/search", {{"q", "solver iterations"}, {"k", "3"}});
   ASSERT_EQ(r.status, 200) << r.body;
   SearchRequest sr{"solver iterations", 3, "", SearchMode::kHybrid};
-  EXPECT_EQ(Body(r), SearchResultsJson(*RunSearch(*embedder_, *index_, sr)));
+  EXPECT_EQ(Body(r), SearchResultsJson(*RunSearch(embedder_.get(), *index_, sr)));
   ASSERT_EQ(Body(r).size(), 1u);
   EXPECT_EQ(Body(r)[0]["document_id"], a.document_id);
   ApiResponse keyword = Get("/api/search", {{"q", "solver"}, {"mode", "keyword"}, {"doc", "other-doc"}});
