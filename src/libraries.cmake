@@ -6,7 +6,7 @@
 # ---- common: helpers every layer uses --------------------------------------------
 docpipe_library(docpipe_common LAYER common
   FILES common/*
-  LIBS fmt::fmt nlohmann_json::nlohmann_json OpenSSL::Crypto PkgConfig::SQLITE3 Threads::Threads)
+  LIBS fmt::fmt nlohmann_json::nlohmann_json ${DOCPIPE_CRYPTO_LIBS} ${DOCPIPE_SQLITE3_LIBS} Threads::Threads)
 target_compile_definitions(docpipe_common PUBLIC DOCPIPE_VERSION="${PROJECT_VERSION}")
 
 # ---- ports: one interface per external concern, with its value types ------------
@@ -46,17 +46,16 @@ docpipe_library(docpipe_enrich_port LAYER ports
 docpipe_library(docpipe_http LAYER adapters
   FILES http/*
   DEPS docpipe_http_port
-  LIBS PkgConfig::CURL)
+  LIBS ${CMAKE_DL_LIBS})  # libcurl is loaded on first use (dlopen): its header only here
+target_include_directories(docpipe_http PRIVATE ${CURL_INCLUDE_DIRS})
 # AWS SigV4, credentials, the standard retry mode and Secrets Manager: what
 # the AWS adapters share.
 docpipe_library(docpipe_aws LAYER adapters
   FILES aws/*
-  DEPS docpipe_http_port
-  LIBS OpenSSL::Crypto)
+  DEPS docpipe_http_port)
 docpipe_library(docpipe_object_store LAYER adapters
   FILES object_store/*
-  DEPS docpipe_object_store_port docpipe_aws
-  LIBS OpenSSL::Crypto)
+  DEPS docpipe_object_store_port docpipe_aws)
 docpipe_library(docpipe_tables LAYER adapters
   FILES tables/*
   DEPS docpipe_tables_port docpipe_aws)
@@ -69,11 +68,11 @@ docpipe_library(docpipe_monitoring LAYER adapters
 docpipe_library(docpipe_tokenize LAYER adapters
   FILES tokenize/*
   DEPS docpipe_tokenize_port
-  LIBS PkgConfig::PCRE2)
+  LIBS ${DOCPIPE_PCRE2_LIBS})
 docpipe_library(docpipe_extract LAYER adapters
   FILES extract/*
   DEPS docpipe_extract_port
-  LIBS mupdf_all PkgConfig::UCHARDET)
+  LIBS mupdf_all ${DOCPIPE_UCHARDET_LIBS})
 docpipe_library(docpipe_embed LAYER adapters
   FILES embed/*
   DEPS docpipe_embed_port docpipe_http_port docpipe_tokenize)
@@ -83,7 +82,7 @@ docpipe_library(docpipe_index LAYER adapters
 docpipe_library(docpipe_enrich LAYER adapters
   FILES enrich/*
   DEPS docpipe_enrich_port docpipe_aws
-  LIBS PkgConfig::PCRE2 ${PHONENUMBER_LIB} ${CLD2_LIB})
+  LIBS ${DOCPIPE_PCRE2_LIBS} ${DOCPIPE_PHONENUMBER_LIBS} ${CLD2_LIB})
 
 # ---- pipeline: the stages and the classes that drive them (ports only) ----------
 docpipe_library(docpipe_chunk LAYER pipeline
@@ -100,8 +99,10 @@ docpipe_library(docpipe_search LAYER pipeline
 # ---- app: configuration, composition (adapters are chosen here), entry points ---
 docpipe_library(docpipe_config LAYER app
   FILES config/*
-  DEPS docpipe_chunk
-  LIBS tomlplusplus::tomlplusplus)
+  DEPS docpipe_chunk)
+# toml++ header-only (its shared library would be one more to load at start-up).
+target_compile_definitions(docpipe_config PRIVATE TOML_HEADER_ONLY=1)
+target_include_directories(docpipe_config PRIVATE $<TARGET_PROPERTY:tomlplusplus::tomlplusplus,INTERFACE_INCLUDE_DIRECTORIES>)
 docpipe_library(docpipe_app LAYER app
   FILES app/*
   DEPS docpipe_config docpipe_pipeline docpipe_search docpipe_http docpipe_aws docpipe_object_store docpipe_tables
@@ -109,10 +110,23 @@ docpipe_library(docpipe_app LAYER app
 docpipe_library(docpipe_lambda LAYER app
   FILES lambda/*
   DEPS docpipe_pipeline docpipe_http_port)
+# The head's HTTP server (cpp-httplib, src/serve/http_server.cpp) is a module
+# that `serve` loads when it starts serving (serve/http_server.h): linked into
+# docpipe, cpp-httplib and the TLS and compression libraries it needs would be
+# loaded by every command at start-up.
+set_property(GLOBAL APPEND PROPERTY DOCPIPE_CLAIMED_FILES serve/http_server.cpp)
 docpipe_library(docpipe_serve LAYER app
   FILES serve/*
   DEPS docpipe_app
-  LIBS PkgConfig::CPP_HTTPLIB)
+  LIBS ${CMAKE_DL_LIBS})
+add_library(docpipe_http_server MODULE ${DOCPIPE_SRC}/serve/http_server.cpp)
+set_target_properties(docpipe_http_server PROPERTIES PREFIX "" OUTPUT_NAME docpipe-http-server
+                                                     LIBRARY_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR})
+target_include_directories(docpipe_http_server PRIVATE $<TARGET_PROPERTY:docpipe_serve,DOCPIPE_INCLUDE_ROOT>)
+# Headers only from docpipe (Status is inline): the module links nothing of
+# the binary, and --no-undefined proves it.
+target_link_libraries(docpipe_http_server PRIVATE fmt::fmt nlohmann_json::nlohmann_json PkgConfig::CPP_HTTPLIB)
+target_link_options(docpipe_http_server PRIVATE -Wl,--no-undefined)
 
 # ---- cli: the commands and `docpipe` --------------------------------------------
 set_property(GLOBAL APPEND PROPERTY DOCPIPE_CLAIMED_FILES cli/main.cpp)  # the executable's, below
@@ -136,6 +150,7 @@ add_dependencies(docpipe_cli docpipe_build_version)
 add_executable(docpipe ${DOCPIPE_SRC}/cli/main.cpp)
 target_include_directories(docpipe PRIVATE $<TARGET_PROPERTY:docpipe_cli,DOCPIPE_INCLUDE_ROOT>)
 target_link_libraries(docpipe PRIVATE docpipe_cli)
+add_dependencies(docpipe docpipe_http_server)  # `docpipe serve` loads it from beside the binary
 docpipe_precompile(docpipe)
 
 docpipe_check_all_files_claimed()

@@ -3,8 +3,8 @@
 # on the same database in the same run: the median of RUNS runs of each,
 # timed by this shell around the process (start, configuration, opening what
 # the command needs, the work, exit).
-#   - a workspace of real manuals (glpk-doc, libtasn1-doc), ingested three
-#     times under three folders so that the index holds over 10,000 chunks;
+#   - a workspace of real manuals (glpk-doc, libtasn1-doc), ingested again
+#     under new folders until the index holds 10,000 chunks;
 #   - `docpipe status` against `sqlite3 docpipe.db 'select count(*) from control'`;
 #   - `docpipe search` in each mode at that size, and `docpipe --version` (the
 #     process alone) for reference.
@@ -19,14 +19,19 @@ command -v sqlite3 >/dev/null || { echo "needs sqlite3 (Debian package 'sqlite3'
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 ws="$tmp/ws"
-for copy in a b c; do
-  mkdir -p "$tmp/docs/$copy"
+# Copies of the manuals under new folders (new source keys, so new
+# documents) until the index holds 10,000 chunks.
+chunks=0
+copy=0
+while [ "$chunks" -lt 10000 ]; do
+  copy=$((copy + 1))
+  mkdir -p "$tmp/docs/copy$copy"
   for f in /usr/share/doc/glpk-doc/*.pdf /usr/share/doc/libtasn1-doc/libtasn1.pdf; do
-    [ -f "$f" ] && ln -s "$f" "$tmp/docs/$copy/$(basename "$f")"
+    [ -f "$f" ] && ln -s "$f" "$tmp/docs/copy$copy/$(basename "$f")"
   done
+  "$bin" --workspace "$ws" ingest --json "$tmp/docs/copy$copy" > "$tmp/ingest.json"
+  chunks=$(sqlite3 "$ws/index/index.db" 'select count(*) from chunks')
 done
-"$bin" --workspace "$ws" ingest --json "$tmp/docs" > "$tmp/ingest.json"
-chunks=$(sqlite3 "$ws/index/index.db" 'select count(*) from chunks')
 docs=$(sqlite3 "$ws/docpipe.db" 'select count(*) from control')
 
 # Median wall time in milliseconds of `runs` runs of the command.

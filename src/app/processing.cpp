@@ -27,12 +27,15 @@ ProcessorOptions ProcessorOptionsOf(const Config& config) {
 Result<std::unique_ptr<Processing>> Processing::Open(Storage& storage, Retrieval& retrieval) {
   const Config& config = storage.config();
   Logger& log = storage.logger();
+  DOCPIPE_RETURN_IF_ERROR(storage.OpenAll());
   std::unique_ptr<Processing> p(new Processing());
 
   p->extractors_ = NewDefaultExtractors();
-  p->stages_.push_back(NewExtractStage([&extractors = p->extractors_](const std::string& key, std::string_view head) {
-    return SelectExtractor(extractors, key, head);
-  }));
+  Services& services = storage.services();
+  p->stages_.push_back(NewExtractStage(services.store, services.clock,
+                                       [&extractors = p->extractors_](const std::string& key, std::string_view head) {
+                                         return SelectExtractor(extractors, key, head);
+                                       }));
 
   // Chunk budgets are counted exactly as the embedding model will count them.
   const std::string encoding = EncodingForModel(config.embedding_model);
@@ -42,7 +45,7 @@ Result<std::unique_ptr<Processing>> Processing::Open(Storage& storage, Retrieval
   Result<TokenizerPtr> tokenizer = NewBpeTokenizer(encoding);
   if (!tokenizer.ok()) return tokenizer.status().Annotate("tokenizer " + encoding);
   log.Debug("tokenizer_opened", {{"encoding", encoding}});
-  p->stages_.push_back(NewChunkStage(std::move(*tokenizer), config.chunk));
+  p->stages_.push_back(NewChunkStage(services.store, std::move(*tokenizer), config.chunk));
 
   EnrichOptions enrich;
   enrich.redact_pii = config.redact_pii;
@@ -59,7 +62,7 @@ Result<std::unique_ptr<Processing>> Processing::Open(Storage& storage, Retrieval
       break;
     }
   }
-  p->stages_.push_back(NewEnrichStage(std::move(enricher), enrich));
+  p->stages_.push_back(NewEnrichStage(services.store, std::move(enricher), enrich));
 
   Result<Embedder*> embedder = retrieval.embedder();
   if (!embedder.ok()) return embedder.status();
@@ -67,11 +70,11 @@ Result<std::unique_ptr<Processing>> Processing::Open(Storage& storage, Retrieval
   // hand it a document's chunks at once, or small documents waste requests.
   const int embed_batch =
       config.embedder == EmbedderKind::kOpenAi ? std::numeric_limits<int>::max() : config.embed_batch_size;
-  p->stages_.push_back(NewEmbedStage(**embedder, embed_batch));
+  p->stages_.push_back(NewEmbedStage(services.store, services.clock, **embedder, embed_batch));
 
   Result<VectorIndex*> index = retrieval.index();
   if (!index.ok()) return index.status();
-  p->stages_.push_back(NewLoadStage(**index));
+  p->stages_.push_back(NewLoadStage(services.store, services.control, **index));
 
   std::vector<Stage*> stages;
   for (StagePtr& s : p->stages_) {

@@ -18,6 +18,7 @@ namespace docpipe {
 // injection (pipeline/fault_injection_stage.h) named in the environment.
 class Processing {
  public:
+  //! Opens the whole storage too (Storage::OpenAll).
   static Result<std::unique_ptr<Processing>> Open(Storage& storage, Retrieval& retrieval);
   ~Processing();
   Processing(const Processing&) = delete;

@@ -30,7 +30,7 @@ Storage::~Storage() = default;
 Result<std::unique_ptr<Storage>> Storage::Open(const Config& config, const std::string& worker_id,
                                                const Environment& env) {
   DOCPIPE_RETURN_IF_ERROR(ValidateConfig(config));
-  std::unique_ptr<Storage> s(new Storage(config, env));
+  std::unique_ptr<Storage> s(new Storage(config, env, worker_id));
   std::error_code ec;
   std::filesystem::create_directories(config.workspace, ec);
   if (ec) {
@@ -39,83 +39,134 @@ Result<std::unique_ptr<Storage>> Storage::Open(const Config& config, const std::
   s->clock_ = NewSystemClock();
   s->logger_ =
       NewJsonLinesLogger(*s->clock_, config.LogPath(), config.log_stderr, ParseLogLevel(config.log_level));
-  switch (config.backend) {
-    case Backend::kEmbedded:
-      DOCPIPE_RETURN_IF_ERROR(s->OpenEmbedded());
-      break;
-    case Backend::kAws:
-      DOCPIPE_RETURN_IF_ERROR(s->OpenAws());
-      break;
-  }
-  s->services_ = std::make_unique<Services>(Services{*s->clock_, *s->logger_, *s->store_, *s->control_, *s->audit_,
-                                                     *s->metrics_, *s->queue_, s->metric_sink_.get()});
-  s->events_ = std::make_unique<EventRecorder>(*s->services_, worker_id, config.ttl_days);
-  s->registrar_ = std::make_unique<Registrar>(*s->services_, *s->events_, config.max_retries);
   return s;
 }
 
-Status Storage::OpenEmbedded() {
-  Result<ObjectStorePtr> store = NewLocalObjectStore(config_.StoreRoot());
-  if (!store.ok()) return store.status();
-  store_ = std::move(*store);
-  const std::string db = config_.DatabasePath();
-  Result<ControlTablePtr> control = NewSqliteControlTable(db);
-  if (!control.ok()) return control.status();
-  control_ = std::move(*control);
-  Result<AuditLogPtr> audit = NewSqliteAuditLog(db);
-  if (!audit.ok()) return audit.status();
-  audit_ = std::move(*audit);
-  Result<MetricsTablePtr> metrics = NewSqliteMetricsTable(db);
-  if (!metrics.ok()) return metrics.status();
-  metrics_ = std::move(*metrics);
-  SqliteWorkQueueOptions qopts;
-  qopts.max_receive_count = config_.max_receive_count;
-  Result<WorkQueuePtr> queue = NewSqliteWorkQueue(db, *clock_, qopts);
-  if (!queue.ok()) return queue.status();
-  queue_ = std::move(*queue);
+Result<ControlTable*> Storage::control() {
+  std::lock_guard lock(open_mu_);
+  DOCPIPE_RETURN_IF_ERROR(OpenControlLocked());
+  return control_.get();
+}
+
+Result<AuditLog*> Storage::audit() {
+  std::lock_guard lock(open_mu_);
+  DOCPIPE_RETURN_IF_ERROR(OpenAuditLocked());
+  return audit_.get();
+}
+
+Result<MetricsTable*> Storage::metrics() {
+  std::lock_guard lock(open_mu_);
+  DOCPIPE_RETURN_IF_ERROR(OpenMetricsLocked());
+  return metrics_.get();
+}
+
+Status Storage::OpenAll() {
+  std::lock_guard lock(open_mu_);
+  if (services_) return Status::Ok();
+  DOCPIPE_RETURN_IF_ERROR(OpenStoreLocked());
+  DOCPIPE_RETURN_IF_ERROR(OpenControlLocked());
+  DOCPIPE_RETURN_IF_ERROR(OpenAuditLocked());
+  DOCPIPE_RETURN_IF_ERROR(OpenMetricsLocked());
+  DOCPIPE_RETURN_IF_ERROR(OpenQueueLocked());
+  if (config_.backend == Backend::kAws && config_.aws.cloudwatch_metrics) {
+    CloudWatchSinkOptions cw;
+    cw.metric_namespace = config_.aws.cloudwatch_namespace;
+    metric_sink_ = NewCloudWatchMetricSink(*aws().cloudwatch, *clock_, *logger_, cw);
+  }
+  services_ = std::make_unique<Services>(
+      Services{*clock_, *logger_, *store_, *control_, *audit_, *metrics_, *queue_, metric_sink_.get()});
+  events_ = std::make_unique<EventRecorder>(*services_, worker_id_, config_.ttl_days);
+  registrar_ = std::make_unique<Registrar>(*services_, *events_, config_.max_retries);
   return Status::Ok();
 }
 
-Status Storage::OpenAws() {
-  const AwsSettings& a = config_.aws;
-  AwsClients& clients = aws();
-  S3Options s3;
-  s3.bucket = a.bucket;
-  s3.force_path_style = a.s3_force_path_style;  // custom endpoints get path style anyway
-  s3.temp_dir = config_.workspace + "/tmp";     // downloads for the extractors
-  std::error_code ec;
-  std::filesystem::create_directories(s3.temp_dir, ec);
-  if (ec) return Status::InvalidInput(fmt::format("{}: cannot create: {}", s3.temp_dir, ec.message()));
-  Result<ObjectStorePtr> store = NewS3ObjectStore(*clients.s3, s3);
-  if (!store.ok()) return store.status().Annotate("S3 bucket " + a.bucket);
+Status Storage::OpenStoreLocked() {
+  if (store_) return Status::Ok();
+  Result<ObjectStorePtr> store = Status::Internal("no object store");
+  if (config_.backend == Backend::kEmbedded) {
+    store = NewLocalObjectStore(config_.StoreRoot());
+  } else {
+    S3Options s3;
+    s3.bucket = config_.aws.bucket;
+    s3.force_path_style = config_.aws.s3_force_path_style;  // custom endpoints get path style anyway
+    s3.temp_dir = config_.workspace + "/tmp";               // downloads for the extractors
+    std::error_code ec;
+    std::filesystem::create_directories(s3.temp_dir, ec);
+    if (ec) return Status::InvalidInput(fmt::format("{}: cannot create: {}", s3.temp_dir, ec.message()));
+    store = NewS3ObjectStore(*aws().s3, s3);
+    if (!store.ok()) return store.status().Annotate("S3 bucket " + config_.aws.bucket);
+  }
+  if (!store.ok()) return store.status();
   store_ = std::move(*store);
-  control_ = NewDynamoDbControlTable(*clients.dynamodb, a.control_table);
-  audit_ = NewDynamoDbAuditLog(*clients.dynamodb, a.audit_table);
-  metrics_ = NewDynamoDbMetricsTable(*clients.dynamodb, a.metrics_table);
-  SqsQueueOptions q;
-  q.queue_url = a.queue_url;
-  if (q.queue_url.empty()) {
-    Result<std::string> url = GetSqsQueueUrl(*clients.sqs, a.queue_name);
-    if (!url.ok()) {
-      return url.status().Annotate(
-          fmt::format("SQS queue {} (run `docpipe provision` or deploy the stack)", a.queue_name));
+  return Status::Ok();
+}
+
+Status Storage::OpenControlLocked() {
+  if (control_) return Status::Ok();
+  if (config_.backend == Backend::kAws) {
+    control_ = NewDynamoDbControlTable(*aws().dynamodb, config_.aws.control_table);
+    return Status::Ok();
+  }
+  Result<ControlTablePtr> control = NewSqliteControlTable(config_.DatabasePath());
+  if (!control.ok()) return control.status();
+  control_ = std::move(*control);
+  return Status::Ok();
+}
+
+Status Storage::OpenAuditLocked() {
+  if (audit_) return Status::Ok();
+  if (config_.backend == Backend::kAws) {
+    audit_ = NewDynamoDbAuditLog(*aws().dynamodb, config_.aws.audit_table);
+    return Status::Ok();
+  }
+  Result<AuditLogPtr> audit = NewSqliteAuditLog(config_.DatabasePath());
+  if (!audit.ok()) return audit.status();
+  audit_ = std::move(*audit);
+  return Status::Ok();
+}
+
+Status Storage::OpenMetricsLocked() {
+  if (metrics_) return Status::Ok();
+  if (config_.backend == Backend::kAws) {
+    metrics_ = NewDynamoDbMetricsTable(*aws().dynamodb, config_.aws.metrics_table);
+    return Status::Ok();
+  }
+  Result<MetricsTablePtr> metrics = NewSqliteMetricsTable(config_.DatabasePath());
+  if (!metrics.ok()) return metrics.status();
+  metrics_ = std::move(*metrics);
+  return Status::Ok();
+}
+
+Status Storage::OpenQueueLocked() {
+  if (queue_) return Status::Ok();
+  Result<WorkQueuePtr> queue = Status::Internal("no work queue");
+  if (config_.backend == Backend::kEmbedded) {
+    SqliteWorkQueueOptions qopts;
+    qopts.max_receive_count = config_.max_receive_count;
+    queue = NewSqliteWorkQueue(config_.DatabasePath(), *clock_, qopts);
+  } else {
+    const AwsSettings& a = config_.aws;
+    AwsClients& clients = aws();
+    SqsQueueOptions q;
+    q.queue_url = a.queue_url;
+    if (q.queue_url.empty()) {
+      Result<std::string> url = GetSqsQueueUrl(*clients.sqs, a.queue_name);
+      if (!url.ok()) {
+        return url.status().Annotate(
+            fmt::format("SQS queue {} (run `docpipe provision` or deploy the stack)", a.queue_name));
+      }
+      q.queue_url = *url;
     }
-    q.queue_url = *url;
+    q.dlq_url = a.dlq_url;
+    if (q.dlq_url.empty() && !a.dlq_name.empty()) {
+      Result<std::string> url = GetSqsQueueUrl(*clients.sqs, a.dlq_name);
+      if (!url.ok()) return url.status().Annotate("SQS dead-letter queue " + a.dlq_name);
+      q.dlq_url = *url;
+    }
+    queue = NewSqsWorkQueue(*clients.sqs, q);
   }
-  q.dlq_url = a.dlq_url;
-  if (q.dlq_url.empty() && !a.dlq_name.empty()) {
-    Result<std::string> url = GetSqsQueueUrl(*clients.sqs, a.dlq_name);
-    if (!url.ok()) return url.status().Annotate("SQS dead-letter queue " + a.dlq_name);
-    q.dlq_url = *url;
-  }
-  Result<WorkQueuePtr> queue = NewSqsWorkQueue(*clients.sqs, q);
   if (!queue.ok()) return queue.status();
   queue_ = std::move(*queue);
-  if (a.cloudwatch_metrics) {
-    CloudWatchSinkOptions cw;
-    cw.metric_namespace = a.cloudwatch_namespace;
-    metric_sink_ = NewCloudWatchMetricSink(*clients.cloudwatch, *clock_, *logger_, cw);
-  }
   return Status::Ok();
 }
 

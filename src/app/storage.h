@@ -23,16 +23,18 @@ namespace docpipe {
 // The smallest assembly: the storage of a workspace as the configuration
 // names it. The clock, the logger, the object store, the control, audit and
 // metrics tables, the work queue and the live metric sink, with the Services,
-// EventRecorder and Registrar built on them. status, audit, metrics, retry
-// --no-wait, lambda and a delete of a document that never reached its load
-// stage open this and nothing else: no tokenizer, embedder or vector index,
-// and no call to OpenAI, Pinecone or Secrets Manager. The other assemblies
-// (Retrieval, Processing) build on it. Thread-safe once open.
+// EventRecorder and Registrar built on them. Adapters open when asked for:
+// status opens the control table alone (on the aws backend: no SQS lookup),
+// audit the audit log, metrics the metrics table; retry --no-wait, lambda and
+// a delete of a document that never reached its load stage open all of this
+// and nothing else: no tokenizer, embedder or vector index, and no call to
+// OpenAI, Pinecone or Secrets Manager. The other assemblies (Retrieval,
+// Processing) build on it. Thread-safe.
 class Storage {
  public:
-  //! Opens the workspace of `config` (already validated), creating it when
-  //! needed. `worker_id` goes into leases and audit events. InvalidInput
-  //! when the workspace or the AWS resources it names cannot be used.
+  //! Prepares the workspace of `config` (validated here), creating its
+  //! folder when needed, with the clock and the logger; opens no adapter.
+  //! `worker_id` goes into leases and audit events.
   static Result<std::unique_ptr<Storage>> Open(const Config& config, const std::string& worker_id,
                                                const Environment& env);
   ~Storage();
@@ -43,11 +45,22 @@ class Storage {
   const Environment& env() const { return env_; }
   Clock& clock() { return *clock_; }
   Logger& logger() { return *logger_; }
+
+  //! One adapter, opened on first use. InvalidInput when the workspace or
+  //! the AWS resource it names cannot be used; other errors from the service.
+  Result<ControlTable*> control();
+  Result<AuditLog*> audit();
+  Result<MetricsTable*> metrics();
+
+  //! Opens every storage adapter (object store, tables, queue, metric sink)
+  //! and builds the Services, EventRecorder and Registrar on them.
+  Status OpenAll();
+  //! Valid once OpenAll() succeeded.
   Services& services() { return *services_; }
   EventRecorder& events() { return *events_; }
   Registrar& registrar() { return *registrar_; }
 
-  //! The AWS clients; built on first use (at open for the aws backend).
+  //! The AWS clients; built on first use.
   AwsClients& aws();
   //! The HTTP transport of the services outside AWS (OpenAI, Pinecone),
   //! built on first use.
@@ -58,17 +71,24 @@ class Storage {
   Result<std::string> Secret(const std::string& name);
 
  private:
-  Storage(Config config, Environment env) : config_(std::move(config)), env_(std::move(env)) {}
-  Status OpenEmbedded();
-  Status OpenAws();
+  Storage(Config config, Environment env, std::string worker_id)
+      : config_(std::move(config)), env_(std::move(env)), worker_id_(std::move(worker_id)) {}
+  // The adapters, each opened once (under open_mu_).
+  Status OpenControlLocked();
+  Status OpenAuditLocked();
+  Status OpenMetricsLocked();
+  Status OpenStoreLocked();
+  Status OpenQueueLocked();
 
   const Config config_;
   const Environment env_;
+  const std::string worker_id_;
   std::unique_ptr<Clock> clock_;
   std::unique_ptr<Logger> logger_;
   std::mutex lazy_mu_;  // guards the two clients built on first use
   std::unique_ptr<AwsClients> aws_;
   HttpClientPtr http_;
+  std::mutex open_mu_;  // guards the adapters below while they open
   ObjectStorePtr store_;
   ControlTablePtr control_;
   AuditLogPtr audit_;

@@ -3,7 +3,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cstdio>
 #include <iostream>
 #include <map>
@@ -77,7 +76,8 @@ std::vector<ControlRecord> ProcessUntilDone(Storage& storage, Processing& proces
   pool.Start();
 
   ProgressBar bar(show_progress && isatty(STDERR_FILENO));
-  auto start = std::chrono::steady_clock::now();
+  Clock& clock = storage.clock();
+  const int64_t start = clock.MonotonicMs();
   std::vector<ControlRecord> records(tracked.size());
   int seen_signals = 0;
   *interrupted = false;
@@ -90,8 +90,7 @@ std::vector<ControlRecord> ProcessUntilDone(Storage& storage, Processing& proces
       if (IsTerminal(records[i].status)) ++done;
       pages += records[i].page_count;
     }
-    int64_t elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count();
-    bar.Draw(done, tracked.size(), pages, elapsed);
+    bar.Draw(done, tracked.size(), pages, clock.MonotonicMs() - start);
     if (done == tracked.size()) break;
 
     int signals = signal.count.load();
@@ -108,7 +107,7 @@ std::vector<ControlRecord> ProcessUntilDone(Storage& storage, Processing& proces
       }
     }
     if (*interrupted && pool.Busy() == 0) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    clock.SleepMs(200);  // progress is read from the control table
   }
   pool.StopReceiving();
   pool.Join();
@@ -152,7 +151,7 @@ int Summarize(const std::vector<Tracked>& tracked, const std::vector<ControlReco
 }  // namespace
 
 int RunIngest(Storage& storage, Processing& processing, const IngestOptions& options, const ShutdownSignal& signal) {
-  auto start = std::chrono::steady_clock::now();
+  const int64_t start = storage.clock().MonotonicMs();
   Result<WalkResult> inputs = CollectInputs(options.paths, SupportedSuffixes());
   if (!inputs.ok()) {
     std::cerr << "docpipe ingest: " << inputs.status().message() << "\n";
@@ -176,7 +175,7 @@ int RunIngest(Storage& storage, Processing& processing, const IngestOptions& opt
   bool interrupted = false;
   std::vector<ControlRecord> records =
       ProcessUntilDone(storage, processing, tracked, signal, !options.json, &interrupted);
-  int64_t elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count();
+  const int64_t elapsed = storage.clock().MonotonicMs() - start;
   return Summarize(tracked, records, inputs->skipped, elapsed, interrupted, options.json);
 }
 
@@ -191,37 +190,37 @@ int RunWorker(Storage& storage, Processing& processing, const WorkerOptions& opt
   pool.Start();
   sv.logger.Info("worker_started", {{"worker_id", events.worker_id()}, {"threads", po.threads},
                                     {"backend", ChoiceName(storage.config().backend)}});
-  using Clock = std::chrono::steady_clock;
+  Clock& clock = storage.clock();
   // Queue statistics cost a request on SQS: look once a second, not per loop.
-  constexpr auto kStatsEvery = std::chrono::seconds(1);
-  constexpr auto kSweepEvery = std::chrono::seconds(30);
-  constexpr auto kTouchEvery = std::chrono::seconds(1);
-  auto next_stats = Clock::now();
-  auto next_sweep = Clock::now();
-  auto next_touch = Clock::now();
+  constexpr int64_t kStatsEveryMs = 1'000;
+  constexpr int64_t kSweepEveryMs = 30'000;
+  constexpr int64_t kTouchEveryMs = 1'000;
+  int64_t next_stats = clock.MonotonicMs();
+  int64_t next_sweep = next_stats;
+  int64_t next_touch = next_stats;
   bool touch_failed = false;
   int seen_signals = 0;
   int64_t empty_polls_at_idle = -1;  // EmptyPolls() when the queue was first seen empty
   for (;;) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    clock.SleepMs(100);  // signals arrive through a flag the handler sets
     int signals = signal.count.load();
     if (signals > seen_signals) {
       seen_signals = signals;
       if (signals == 1) pool.StopReceiving(); else pool.Cancel();
     }
     if (seen_signals > 0 && pool.Busy() == 0) break;
-    if (!options.health_file.empty() && Clock::now() >= next_touch) {
-      next_touch = Clock::now() + kTouchEvery;
+    if (!options.health_file.empty() && clock.MonotonicMs() >= next_touch) {
+      next_touch = clock.MonotonicMs() + kTouchEveryMs;
       Status touched = TouchHealthFile(options.health_file);
       if (!touched.ok() && !touch_failed) sv.logger.Warn("health_file_touch_failed", {{"error", touched.ToString()}});
       touch_failed = !touched.ok();
     }
-    if (Clock::now() >= next_sweep) {
+    if (clock.MonotonicMs() >= next_sweep) {
       SweepDeadLetters(sv, events);
-      next_sweep = Clock::now() + kSweepEvery;
+      next_sweep = clock.MonotonicMs() + kSweepEveryMs;
     }
-    if (options.drain && Clock::now() >= next_stats) {
-      next_stats = Clock::now() + kStatsEvery;
+    if (options.drain && clock.MonotonicMs() >= next_stats) {
+      next_stats = clock.MonotonicMs() + kStatsEveryMs;
       Result<QueueStats> stats = sv.queue.Stats();
       bool empty = stats.ok() && stats->visible == 0 && stats->delayed == 0 && stats->in_flight == 0 &&
                    pool.Busy() == 0;
@@ -354,10 +353,10 @@ int RunRetry(Storage& storage, Processing* processing, const RetryOptions& o, co
     }
     return problems > 0 ? kExitFailed : kExitOk;
   }
-  auto start = std::chrono::steady_clock::now();
+  const int64_t start = storage.clock().MonotonicMs();
   bool interrupted = false;
   std::vector<ControlRecord> records = ProcessUntilDone(storage, *processing, tracked, signal, !o.json, &interrupted);
-  int64_t elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count();
+  const int64_t elapsed = storage.clock().MonotonicMs() - start;
   int rc = Summarize(tracked, records, {}, elapsed, interrupted, o.json);
   return rc == kExitOk && problems > 0 ? kExitFailed : rc;
 }

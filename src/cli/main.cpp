@@ -223,7 +223,22 @@ int main(int argc, char** argv) {
   Result<std::unique_ptr<Storage>> opened = Storage::Open(config, DefaultWorkerId(), env);
   if (!opened.ok()) return cannot_open(opened.status());
   Storage& storage = **opened;
+  // The read-only listings open their one table; everything else the whole storage.
+  if (status_cmd->parsed()) {
+    Result<ControlTable*> control = storage.control();
+    return control.ok() ? RunStatus(**control, status) : cannot_open(control.status());
+  }
+  if (audit_cmd->parsed()) {
+    Result<AuditLog*> audit = storage.audit();
+    return audit.ok() ? RunAudit(**audit, audit_id, audit_json) : cannot_open(audit.status());
+  }
+  if (metrics_cmd->parsed()) {
+    Result<MetricsTable*> metrics = storage.metrics();
+    return metrics.ok() ? RunMetrics(**metrics, metrics_date, metrics_json) : cannot_open(metrics.status());
+  }
   Retrieval retrieval(storage);
+  if (search_cmd->parsed()) return RunSearchCommand(retrieval, search);
+  if (Status st = storage.OpenAll(); !st.ok()) return cannot_open(st);
   std::unique_ptr<Processing> processing;
   if (ingest_cmd->parsed() || worker_cmd->parsed() || (retry_cmd->parsed() && retry.wait)) {
     Result<std::unique_ptr<Processing>> p = Processing::Open(storage, retrieval);
@@ -231,14 +246,9 @@ int main(int argc, char** argv) {
     processing = std::move(*p);
   }
   InstallSignalHandlers();
-  Services& services = storage.services();
   if (ingest_cmd->parsed()) return RunIngest(storage, *processing, ingest, g_shutdown);
   if (worker_cmd->parsed()) return RunWorker(storage, *processing, worker, g_shutdown);
-  if (status_cmd->parsed()) return RunStatus(services.control, status);
-  if (audit_cmd->parsed()) return RunAudit(services.audit, audit_id, audit_json);
   if (retry_cmd->parsed()) return RunRetry(storage, processing.get(), retry, g_shutdown);
-  if (metrics_cmd->parsed()) return RunMetrics(services.metrics, metrics_date, metrics_json);
-  if (search_cmd->parsed()) return RunSearchCommand(retrieval, search);
   if (delete_cmd->parsed()) return RunDelete(storage, retrieval, delete_ids, delete_json);
   if (lambda_cmd->parsed()) return RunLambda(storage, lambda, env, g_shutdown);
   if (serve_cmd->parsed()) return RunServe(storage, retrieval, serve, g_shutdown);

@@ -63,7 +63,8 @@ int PrintProvisionPlan(const Config& config) {
 int RunProvision(const Config& config, const Environment& env, bool json) {
   if (config.backend != Backend::kAws) {
     Result<std::unique_ptr<Storage>> storage = Storage::Open(config, DefaultWorkerId(), env);
-    if (!storage.ok()) return Fail("workspace " + config.workspace, storage.status());
+    Status opened = storage.ok() ? (*storage)->OpenAll() : storage.status();
+    if (!opened.ok()) return Fail("workspace " + config.workspace, opened);
     return Report({{"backend", ChoiceName(config.backend)}, {"workspace", config.workspace}}, json);
   }
   std::unique_ptr<Clock> clock = NewSystemClock();

@@ -1,11 +1,10 @@
 #include "cli/serve_command.h"
 
-#include <chrono>
-#include <condition_variable>
 #include <iostream>
 #include <mutex>
 #include <thread>
 
+#include "common/periodic_task.h"
 #include "serve/head_duties.h"
 #include "serve/http_api.h"
 #include "serve/http_server.h"
@@ -14,34 +13,6 @@ namespace docpipe {
 namespace {
 
 constexpr const char* kTokenVariable = "DOCPIPE_API_TOKEN";
-
-// Runs the head duties every `interval` until destroyed.
-class HeadLoop {
- public:
-  HeadLoop(HeadDuties& duties, std::chrono::milliseconds interval)
-      : thread_([this, &duties, interval] {
-          std::unique_lock lock(mu_);
-          while (!cv_.wait_for(lock, interval, [this] { return stop_; })) {
-            lock.unlock();
-            duties.RunOnce();
-            lock.lock();
-          }
-        }) {}
-  ~HeadLoop() {
-    {
-      std::lock_guard lock(mu_);
-      stop_ = true;
-    }
-    cv_.notify_all();
-    thread_.join();
-  }
-
- private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stop_ = false;
-  std::thread thread_;  // last: starts once the members above exist
-};
 
 }  // namespace
 
@@ -92,7 +63,8 @@ int RunServe(Storage& storage, Retrieval& retrieval, const ServeOptions& options
   // Once before serving, so /metrics has the rollup from the first request on.
   duties.RunOnce();
   HttpApi api({sv, storage.events(), **embedder, **index, duties}, bearer);
-  Result<std::unique_ptr<HttpServer>> server = BindHttpServer(settings.bind, settings.port, api);
+  Result<std::unique_ptr<HttpServer>> server =
+      LoadHttpServer(settings.bind, settings.port, [&api](const ApiRequest& r) { return api.Handle(r); });
   if (!server.ok()) {
     std::cerr << "docpipe serve: " << server.status().message() << "\n";
     return kExitFailed;
@@ -112,14 +84,15 @@ int RunServe(Storage& storage, Retrieval& retrieval, const ServeOptions& options
   std::cerr << "docpipe serve: listening on http://" << settings.bind << ":" << http.port() << "\n";
   int rc = kExitOk;
   {
-    HeadLoop head(duties, std::chrono::milliseconds(settings.head_interval_ms));
-    while (signal.count.load() == 0 && !server_done) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    // The head duties every interval, timed by the storage's clock.
+    PeriodicTask head(storage.clock(), settings.head_interval_ms, [&duties] { duties.RunOnce(); });
+    while (signal.count.load() == 0 && !server_done) storage.clock().SleepMs(100);
     rc = server_done ? kExitFailed : kExitInterrupted;
     // Stop() before the server has started listening does nothing: repeat
     // until Run() has returned. Requests in progress finish first.
     while (!server_done) {
       http.Stop();
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      storage.clock().SleepMs(50);
     }
     server_thread.join();
   }  // the head loop ends after its current run

@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/clock.h"
 #include "common/status.h"
 
 namespace docpipe {
@@ -40,9 +41,10 @@ struct ExtractSummary {
 };
 
 struct ExtractOptions {
-  int64_t deadline_ms = 0;  // absolute epoch ms; 0 = none. Past it: Timeout.
+  int64_t deadline_ms = 0;  // absolute epoch ms by `clock`; 0 = none. Past it: Timeout.
   const std::atomic<bool>* cancel = nullptr;  // set: stop with Cancelled
   int64_t max_page_chars = 2'000'000;         // a page with more text is truncated and flagged
+  Clock* clock = nullptr;  // the time of deadline_ms (the stage's clock); nullptr = the system clock
 };
 
 // Receives pages in order; a non-OK return stops the extraction with it.

@@ -4,7 +4,12 @@
 
 namespace docpipe {
 
-// libcurl transport; idle connections are kept for reuse.
+// The library the client loads when the first one is made (dlopen; see
+// deploy/on-demand-libraries.txt).
+inline constexpr const char* kCurlLibrary = "libcurl.so.4";
+
+// libcurl transport; idle connections are kept for reuse. When libcurl cannot
+// be loaded, every request fails with Unavailable saying why.
 HttpClientPtr NewCurlHttpClient();
 
 }  // namespace docpipe

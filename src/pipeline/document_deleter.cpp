@@ -4,8 +4,8 @@
 
 #include <fmt/format.h>
 
-#include "pipeline/document_id.h"
-#include "pipeline/stages.h"
+#include "pipeline/object_keys.h"
+#include "pipeline/stage.h"
 
 namespace docpipe {
 
@@ -15,8 +15,10 @@ namespace {
 // stage writes there, so a version whose load never started left none.
 bool MayBeIndexed(const std::vector<ControlRecord>& versions) {
   for (const ControlRecord& r : versions) {
-    auto load = r.stage_status.find("load");
-    if (load != r.stage_status.end() && (load->second.attempts > 0 || load->second.status != "PENDING")) return true;
+    auto load = r.stage_status.find(kLoadStage);
+    if (load != r.stage_status.end() && (load->second.attempts > 0 || load->second.status != StageState::kPending)) {
+      return true;
+    }
   }
   return false;
 }
@@ -42,8 +44,8 @@ Result<DeleteReport> DeleteDocument(Services& services, const IndexOpener& index
   }
 
   DeleteReport report;
-  std::set<std::string> keys = {ChunksKey(document_id), EnrichedKey(document_id), EmbeddingsKey(document_id),
-                                ErrorKey(document_id)};
+  std::vector<std::string> outputs = OutputKeys(document_id);
+  std::set<std::string> keys(outputs.begin(), outputs.end());
   for (const ControlRecord& r : *versions) {
     if (!r.source_key.empty()) keys.insert(r.source_key);
   }

@@ -4,6 +4,7 @@
 
 #include "common/backoff.h"
 #include "pipeline/document_id.h"
+#include "pipeline/object_keys.h"
 #include "pipeline/metrics.h"
 
 namespace docpipe {

@@ -192,7 +192,7 @@ TEST_F(HttpApiTest, RetryRequeuesOnlyFailedDocuments) {
     r.status = DocStatus::kFailed;
     r.retry_count = 3;
     r.error_stage = "embed";
-    r.stage_status["embed"].status = "FAILED";
+    r.stage_status["embed"].status = StageState::kFailed;
   });
   const int64_t before = queue_->sends;
   ApiResponse r = Call("POST", "/api/documents/" + a.document_id + "/retry");
@@ -206,7 +206,7 @@ TEST_F(HttpApiTest, RetryRequeuesOnlyFailedDocuments) {
   ControlRecord rec = Record(a);
   EXPECT_EQ(rec.status, DocStatus::kPending);
   EXPECT_EQ(rec.retry_count, 0);
-  EXPECT_EQ(rec.stage_status["embed"].status, "PENDING");
+  EXPECT_EQ(rec.stage_status["embed"].status, StageState::kPending);
   EXPECT_EQ(CountAudit(a.document_id, audit_event::kRetryScheduled), 1);
   EXPECT_EQ(queue_->sends, before + 1);
 
