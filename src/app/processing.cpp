@@ -5,6 +5,8 @@
 #include "enrich/comprehend_enricher.h"
 #include "enrich/local_enricher.h"
 #include "extract/extractor_registry.h"
+#include "extract/text_normalizer.h"
+#include "ocr/tesseract_ocr_engine.h"
 #include "pipeline/fault_injection_stage.h"
 #include "pipeline/stages.h"
 #include "tokenize/bpe_tokenizer.h"
@@ -30,12 +32,25 @@ Result<std::unique_ptr<Processing>> Processing::Open(Storage& storage, Retrieval
   DOCPIPE_RETURN_IF_ERROR(storage.OpenAll());
   std::unique_ptr<Processing> p(new Processing());
 
-  p->extractors_ = NewDefaultExtractors();
+  if (config.ocr.enabled) {
+    OcrOptions ocr;
+    ocr.languages = config.ocr.languages;
+    ocr.tessdata_dir = config.ocr.tessdata_dir;
+    Result<OcrEnginePtr> engine = NewTesseractOcrEngine(ocr);
+    if (!engine.ok()) return engine.status().Annotate("OCR (ocr.languages, DOCPIPE_OCR_LANGUAGES)");
+    p->ocr_engine_ = std::move(*engine);
+    p->ocr_pool_ = std::make_unique<OcrPool>(*p->ocr_engine_, config.ocr.threads);
+  }
+  p->extractors_.push_back(NewPdfExtractor(p->ocr_pool_.get()));
+  p->extractors_.push_back(NewTextExtractor());
+  if (p->ocr_pool_) p->extractors_.push_back(NewImageExtractor(*p->ocr_pool_));
   Services& services = storage.services();
-  p->stages_.push_back(NewExtractStage(services.store, services.clock,
-                                       [&extractors = p->extractors_](const std::string& key, std::string_view head) {
-                                         return SelectExtractor(extractors, key, head);
-                                       }));
+  p->stages_.push_back(NewExtractStage(
+      services.store, services.clock,
+      [&extractors = p->extractors_](const std::string& key, std::string_view head) {
+        return SelectExtractor(extractors, key, head);
+      },
+      [](std::string_view text) { return NormalizeText(text); }));
 
   // Chunk budgets are counted exactly as the embedding model will count them.
   const std::string encoding = EncodingForModel(config.embedding_model);

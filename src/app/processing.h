@@ -6,6 +6,8 @@
 #include "app/retrieval.h"
 #include "app/storage.h"
 #include "extract/extractor.h"
+#include "ocr/ocr_engine.h"
+#include "ocr/ocr_pool.h"
 #include "pipeline/document_processor.h"
 #include "pipeline/stage.h"
 
@@ -29,6 +31,8 @@ class Processing {
  private:
   Processing() = default;
 
+  OcrEnginePtr ocr_engine_;            // null when OCR is off
+  std::unique_ptr<OcrPool> ocr_pool_;  // shared by the extractors (declared before them)
   std::vector<ExtractorPtr> extractors_;  // the extract stage selects among them
   std::vector<StagePtr> stages_;
   std::unique_ptr<DocumentProcessor> processor_;

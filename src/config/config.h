@@ -73,6 +73,14 @@ const char* ChoiceName(EnricherKind e);
 const char* ChoiceName(EmbedderKind e);
 const char* ChoiceName(VectorStoreKind v);
 
+// OCR of pages without usable text and of image files (src/ocr/).
+struct OcrSettings {
+  bool enabled = true;            // DOCPIPE_OCR; false: scanned pages stay empty, images are refused
+  std::string languages = "eng";  // DOCPIPE_OCR_LANGUAGES: Tesseract codes joined by '+' ("eng+ara")
+  int threads = 0;                // DOCPIPE_OCR_THREADS: pages read at once; 0 = one per core
+  std::string tessdata_dir;       // DOCPIPE_TESSDATA_DIR; "" = Debian's /usr/share/tesseract-ocr/5/tessdata
+};
+
 // Everything configurable, with defaults. Sources in increasing precedence:
 // built-in defaults, the TOML file, environment variables, command-line flags
 // (the CLI applies flags last). docs in README "Configuration".
@@ -112,6 +120,7 @@ struct Config {
   PineconeSettings pinecone;
   ComprehendSettings comprehend;
   ServeSettings serve;
+  OcrSettings ocr;
 
   int64_t EffectivePollWaitMs() const {
     return poll_wait_ms > 0 ? poll_wait_ms : backend == Backend::kAws ? 20'000 : 1'000;

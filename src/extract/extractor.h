@@ -22,6 +22,16 @@ struct ExtractedPage {
   bool has_text_layer = true;  // false: the page has no extractable text (scan?)
   int64_t chars = 0;           // characters (code points) of text on the page
   bool truncated = false;      // text beyond ExtractOptions::max_page_chars was dropped
+  std::string label;           // printed page number ("xii", "17", "A-3"): the PDF's page
+                               // labels, else the number found in the running header or
+                               // footer; empty when unknown
+  int unmapped_chars = 0;      // glyphs without a Unicode mapping (dropped, never indexed)
+  bool ocr = false;            // the text comes from OCR (no usable text layer)
+  float ocr_confidence = 0;    // OCR'd pages: mean word confidence, 0-100
+  std::string ocr_reason;      // why the page image was looked at: "no_text_layer", "unusable_text",
+                               // "image"; "" = not (ocr false with a reason: blank, or OCR found nothing)
+  std::string ocr_script;      // OCR'd pages: script detected by orientation/script detection ("Latin")
+  int ocr_rotation = 0;        // OCR'd pages: degrees the page image was turned to read it (0/90/180/270)
 };
 
 struct HeadingEntry {
@@ -45,6 +55,7 @@ struct ExtractOptions {
   const std::atomic<bool>* cancel = nullptr;  // set: stop with Cancelled
   int64_t max_page_chars = 2'000'000;         // a page with more text is truncated and flagged
   Clock* clock = nullptr;  // the time of deadline_ms (the stage's clock); nullptr = the system clock
+  bool outline_headings = true;  // false: ignore the PDF's outline; headings from fonts and numbering
 };
 
 // Receives pages in order; a non-OK return stops the extraction with it.

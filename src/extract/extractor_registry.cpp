@@ -2,7 +2,9 @@
 
 namespace docpipe {
 
-std::vector<std::string> SupportedSuffixes() { return {".pdf", ".md", ".markdown", ".txt", ".text"}; }
+std::vector<std::string> SupportedSuffixes() {
+  return {".pdf", ".md", ".markdown", ".txt", ".text", ".png", ".jpg", ".jpeg", ".tif", ".tiff"};
+}
 
 std::vector<ExtractorPtr> NewDefaultExtractors() {
   std::vector<ExtractorPtr> out;

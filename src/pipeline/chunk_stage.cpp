@@ -27,6 +27,7 @@ class ChunkStage final : public Stage {
       ExtractedPage page;
       page.number = p;
       page.markdown = std::move(*md);
+      if (p - 1 < static_cast<int>(extracted->page_labels.size())) page.label = extracted->page_labels[p - 1];
       pages.push_back(std::move(page));
     }
     Result<std::vector<Chunk>> chunks =

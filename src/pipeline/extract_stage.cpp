@@ -1,3 +1,6 @@
+#include <algorithm>
+#include <cmath>
+
 #include <fmt/format.h>
 
 #include "pipeline/object_keys.h"
@@ -7,10 +10,13 @@
 namespace docpipe {
 namespace {
 
+// U+FFFD, the character that stands for one no one could read.
+bool HasReplacementChar(std::string_view utf8) { return utf8.find("\xEF\xBF\xBD") != std::string_view::npos; }
+
 class ExtractStage final : public Stage {
  public:
-  ExtractStage(ObjectStore& store, Clock& clock, ExtractorSelector select)
-      : store_(store), artifacts_(store), clock_(clock), select_(std::move(select)) {}
+  ExtractStage(ObjectStore& store, Clock& clock, ExtractorSelector select, TextCleaner clean)
+      : store_(store), artifacts_(store), clock_(clock), select_(std::move(select)), clean_(std::move(clean)) {}
 
   std::string Name() const override { return kExtractStage; }
 
@@ -32,10 +38,22 @@ class ExtractStage final : public Stage {
     doc.processing_version = rec.processing_version;
     doc.source_key = rec.source_key;
     int64_t total_chars = 0;
+    int64_t unmapped_chars = 0;
+    int ocr_tried = 0;
     PageSink sink = [&](ExtractedPage&& page) -> Status {
       doc.chars_per_page.push_back(page.chars);
+      doc.page_labels.push_back(page.label);
       total_chars += page.chars;
+      unmapped_chars += page.unmapped_chars;
       if (!page.has_text_layer) doc.pages_without_text.push_back(page.number);
+      if (!page.ocr_reason.empty()) ++ocr_tried;
+      if (page.ocr) {
+        doc.ocr_pages.push_back({page.number, page.ocr_reason, std::round(page.ocr_confidence * 10) / 10,
+                                 page.ocr_script, page.ocr_rotation});
+      }
+      // U+FFFD (a character no one could read) is never indexed, whichever
+      // extractor let it through.
+      if (HasReplacementChar(page.markdown)) page.markdown = clean_(page.markdown);
       return artifacts_.WritePage(rec.document_id, page.number, page.markdown);
     };
     ExtractOptions options;
@@ -44,11 +62,28 @@ class ExtractStage final : public Stage {
     options.clock = &clock_;
     Result<ExtractSummary> summary = (*extractor)->Extract(local->path(), name, options, sink);
     if (!summary.ok()) return summary.status();
+    // A document without a single character would be COMPLETED with nothing
+    // to search: it fails instead, saying why.
+    if (total_chars == 0) {
+      std::string why = doc.pages_without_text.size() == static_cast<size_t>(summary->page_count)
+                            ? fmt::format("none of its {} pages has a text layer", summary->page_count)
+                            : fmt::format("its {} pages hold no text", summary->page_count);
+      if (ocr_tried > 0) {
+        why += fmt::format(", and OCR found no text on the {} pages it looked at", ocr_tried);
+      } else if (summary->format == "pdf") {
+        why += " (OCR is off: set ocr.enabled = true to read scanned pages)";
+      }
+      return Status::InvalidInput(name + ": no text found: " + why);
+    }
     doc.extraction_ms = clock_.MonotonicMs() - started;
     doc.format = summary->format;
     doc.title = summary->title;
     doc.page_count = summary->page_count;
-    doc.outline = summary->outline;
+    doc.unmapped_chars = unmapped_chars;
+    for (const HeadingEntry& h : summary->outline) {
+      if (HasReplacementChar(h.text)) continue;  // never a heading (breadcrumbs come from the pages)
+      doc.outline.push_back(h);
+    }
     DOCPIPE_RETURN_IF_ERROR(artifacts_.Write(doc));
     // A previous version may have had more pages; its extra files must go.
     DOCPIPE_RETURN_IF_ERROR(artifacts_.RemovePagesAfter(rec.document_id, summary->page_count));
@@ -59,6 +94,7 @@ class ExtractStage final : public Stage {
     result.metrics = {{"pages", summary->page_count},
                       {"chars", total_chars},
                       {"pages_without_text", doc.pages_without_text.size()},
+                      {"ocr_pages", doc.ocr_pages.size()},
                       {"headings", summary->outline.size()},
                       {"format", summary->format}};
     return result;
@@ -69,12 +105,13 @@ class ExtractStage final : public Stage {
   StageArtifacts artifacts_;
   Clock& clock_;
   ExtractorSelector select_;
+  TextCleaner clean_;
 };
 
 }  // namespace
 
-StagePtr NewExtractStage(ObjectStore& store, Clock& clock, ExtractorSelector select) {
-  return std::make_unique<ExtractStage>(store, clock, std::move(select));
+StagePtr NewExtractStage(ObjectStore& store, Clock& clock, ExtractorSelector select, TextCleaner clean) {
+  return std::make_unique<ExtractStage>(store, clock, std::move(select), std::move(clean));
 }
 
 }  // namespace docpipe

@@ -79,7 +79,15 @@ json ToJson(const ExtractedDocument& d) {
   j["page_count"] = d.page_count;
   j["outline"] = std::move(outline);
   j["chars_per_page"] = d.chars_per_page;
+  j["page_labels"] = d.page_labels;
   j["pages_without_text"] = d.pages_without_text;
+  json ocr = json::array();
+  for (const OcrPageNote& o : d.ocr_pages) {
+    ocr.push_back({{"page", o.page}, {"reason", o.reason}, {"confidence", o.confidence}, {"script", o.script},
+                   {"rotation", o.rotation}});
+  }
+  j["ocr_pages"] = std::move(ocr);
+  j["unmapped_chars"] = d.unmapped_chars;
   j["extraction_ms"] = d.extraction_ms;
   return j;
 }
@@ -105,6 +113,22 @@ Result<ExtractedDocument> ExtractedDocumentFromJson(const json& j) {
   f.Get("chars_per_page", d.chars_per_page);
   f.Get("pages_without_text", d.pages_without_text);
   f.Get("extraction_ms", d.extraction_ms);
+  // Written since issue 14; absent in older workspaces' metadata.
+  if (j.is_object() && j.contains("page_labels")) f.Get("page_labels", d.page_labels);
+  if (j.is_object() && j.contains("unmapped_chars")) f.Get("unmapped_chars", d.unmapped_chars);
+  if (j.is_object() && j.contains("ocr_pages")) {
+    f.Array("ocr_pages", [&](const json& o) {
+      OcrPageNote n;
+      Fields of(o, "OCR page");
+      of.Get("page", n.page);
+      of.Get("reason", n.reason);
+      of.Get("confidence", n.confidence);
+      of.Get("script", n.script);
+      of.Get("rotation", n.rotation);
+      d.ocr_pages.push_back(std::move(n));
+      return of.status();
+    });
+  }
   if (!f.status().ok()) return f.status();
   return d;
 }

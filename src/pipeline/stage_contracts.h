@@ -24,6 +24,15 @@ namespace docpipe {
 // rewrites another's output: with PII redaction on, the enrich stage writes
 // the redacted texts as an output of its own (RedactedTexts).
 
+// A page stage 1 read by OCR (no usable text layer, or an image file).
+struct OcrPageNote {
+  int page = 0;        // 1-based
+  std::string reason;  // ExtractedPage::ocr_reason ("no_text_layer", "unusable_text", "image")
+  double confidence = 0;  // mean word confidence, 0-100, one decimal
+  std::string script;     // detected script ("Latin"), "" when undetected
+  int rotation = 0;       // degrees the page image was turned to read it
+};
+
 // Stage 1, extracted/<id>/metadata.json (its pages are extracted/<id>/page-NNNN.md).
 struct ExtractedDocument {
   std::string document_id;
@@ -34,7 +43,10 @@ struct ExtractedDocument {
   int page_count = 0;
   std::vector<HeadingEntry> outline;
   std::vector<int64_t> chars_per_page;  // code points on each page
+  std::vector<std::string> page_labels;  // printed page numbers, "" unknown; one per page
   std::vector<int> pages_without_text;  // 1-based
+  std::vector<OcrPageNote> ocr_pages;
+  int64_t unmapped_chars = 0;  // glyphs without a Unicode mapping (dropped)
   int64_t extraction_ms = 0;
 };
 

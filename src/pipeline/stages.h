@@ -22,12 +22,16 @@ namespace docpipe {
 // stays valid as long as the stage (the composition owns the extractors).
 using ExtractorSelector = std::function<Result<Extractor*>(const std::string& key, std::string_view head)>;
 
+// Cleans a page's text that holds U+FFFD (extract/text_normalizer.h's
+// NormalizeText in the composition): such characters are never indexed.
+using TextCleaner = std::function<std::string(std::string_view)>;
+
 // The five stages. Each reads its input from and writes its output to the
 // store as the types of pipeline/stage_contracts.h, and gets only what it
 // uses; `clock` measures the stage deadline.
 
 // Stage 1: source document -> extracted/<id>/page-NNNN.md + ExtractedDocument.
-StagePtr NewExtractStage(ObjectStore& store, Clock& clock, ExtractorSelector select);
+StagePtr NewExtractStage(ObjectStore& store, Clock& clock, ExtractorSelector select, TextCleaner clean);
 // Stage 2: extracted pages -> ChunkSet.
 StagePtr NewChunkStage(ObjectStore& store, TokenizerPtr tokenizer, ChunkOptions options);
 // Stage 3: chunks -> EnrichmentSet (entities, key phrases, language, PII);

@@ -204,7 +204,7 @@ class LambdaPackageTest(unittest.TestCase):
         ws = os.path.join(self.tmp.name, "ws-event")
         event = os.path.join(self.tmp.name, "event.json")
         with open(event, "w") as f:
-            json.dump(s3_event(("input/guide+one.md", "aaaa", 40), ("input/photo.png", "bbbb", 9)), f)
+            json.dump(s3_event(("input/guide+one.md", "aaaa", 40), ("input/photo.xcf", "bbbb", 9)), f)
         r = self.bootstrap("lambda", "--event", event, "--bucket", BUCKET, DOCPIPE_WORKSPACE=ws,
                            LD_LIBRARY_PATH=self.poison)
         self.assertEqual(r.returncode, 0, r.stderr)

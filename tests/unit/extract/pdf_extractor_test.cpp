@@ -173,7 +173,7 @@ TEST_F(PdfExtractorTest, EnormousPageIsExtractedWithinLimits) {
   for (int i = 0; i < 3000; ++i)
     page.runs.push_back({72, 14000.0 - 4.5 * i, 4, PdfFont::kSerif, "row " + std::to_string(i) + " of text"});
   std::string path = dir_.Join("huge.pdf");
-  ASSERT_TRUE(testing::MakePdf({"", {page}}, path).ok());
+  ASSERT_TRUE(testing::MakePdf({"", {page}, {}, {}}, path).ok());
   ExtractOptions options;
   options.max_page_chars = 5000;
   Run run = Extract(path, "huge.pdf", options);
