@@ -118,9 +118,9 @@ TEST(ConfigTest, OcrSettingsFromFileThenEnvironment) {
   EXPECT_FALSE(ApplyToml("[ocr]\nlanguage = \"eng\"\n", "o.toml", c).ok()) << "misspelt key";
 }
 
-// The configuration example in the README must stay loadable.
-TEST(ConfigTest, ReadmeExampleLoads) {
-  std::ifstream in(std::string(DOCPIPE_SOURCE_DIR) + "/README.md");
+// The configuration example in docs/configuration.md must stay loadable.
+TEST(ConfigTest, DocumentedExampleLoads) {
+  std::ifstream in(std::string(DOCPIPE_SOURCE_DIR) + "/docs/configuration.md");
   ASSERT_TRUE(in.good());
   std::string line, toml;
   bool inside = false;
@@ -129,9 +129,9 @@ TEST(ConfigTest, ReadmeExampleLoads) {
     if (inside && line == "```") break;
     if (inside) toml += line + "\n";
   }
-  ASSERT_FALSE(toml.empty()) << "README has no ```toml block";
+  ASSERT_FALSE(toml.empty()) << "docs/configuration.md has no ```toml block";
   Config c;
-  Status s = ApplyToml(toml, "README.md", c);
+  Status s = ApplyToml(toml, "docs/configuration.md", c);
   ASSERT_TRUE(s.ok()) << s.ToString();
   EXPECT_TRUE(ValidateConfig(c).ok());
   EXPECT_EQ(c.chunk.target_tokens, Config().chunk.target_tokens);  // the example shows the defaults
