@@ -16,6 +16,7 @@
 
 #include "chunk/chunker.h"
 #include "extract/extractor.h"
+#include "extract/extractor_registry.h"
 #include "layout_metrics.h"
 #include "tokenize/bpe_tokenizer.h"
 

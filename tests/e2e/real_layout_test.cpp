@@ -99,7 +99,9 @@ TEST(RealLayoutTest, BeamerTalkSlideTitlesAreHeadingsWithoutNavigation) {
   // (page 2) says "2 Bad News: Hardness Results" in its body.
   for (const ExtractedPage& p : doc.pages) {
     EXPECT_EQ(p.markdown.find("Tractability Results Summary"), std::string::npos) << p.number;
-    if (p.number > 2) EXPECT_EQ(p.markdown.find("Bad News: Hardness Results"), std::string::npos) << p.number;
+    if (p.number > 2) {
+      EXPECT_EQ(p.markdown.find("Bad News: Hardness Results"), std::string::npos) << p.number;
+    }
   }
 }
 

@@ -381,7 +381,9 @@ TEST_F(PdfExtractorTest, RealManuals) {
       EXPECT_TRUE(found) << "missing heading " << want;
     }
     for (const ExtractedPage& p : run.pages) {
-      if (p.has_text_layer) EXPECT_FALSE(p.markdown.empty()) << "page " << p.number;
+      if (p.has_text_layer) {
+        EXPECT_FALSE(p.markdown.empty()) << "page " << p.number;
+      }
       EXPECT_GT(p.chars, 0) << "page " << p.number;
     }
   }

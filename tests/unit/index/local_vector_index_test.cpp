@@ -331,10 +331,12 @@ TEST_F(LocalVectorIndexTest, TwoInstancesSeeEachOthersWrites) {
   auto write = [&](VectorIndex* idx, int start, std::mt19937 rng) {
     for (int d = start; d < docs; d += 2) {
       std::vector<IndexedChunk> chunks;
-      std::string doc = "c" + std::to_string(d);
+      std::string doc = "c";
+      doc.append(std::to_string(d));  // not "c" + ...: GCC 12 -O3 misreads it (-Wrestrict)
       for (int v = 1; v <= 2; ++v) {
         chunks.clear();
-        std::string ver = "v" + std::to_string(v);
+        std::string ver = "v";
+        ver.append(std::to_string(v));
         for (int i = 0; i < 5; ++i) chunks.push_back(MakeChunk(doc, ver, i, "shared words", RandomUnit(8, rng)));
         EXPECT_TRUE(idx->ReplaceDocument(doc, ver, chunks).ok());
         EXPECT_TRUE(idx->Search(Query(SearchMode::kHybrid, "shared", RandomUnit(8, rng), 5)).ok());
