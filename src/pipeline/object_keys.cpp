@@ -1,6 +1,6 @@
 #include "pipeline/object_keys.h"
 
-#include <cstdio>
+#include <string_view>
 
 #include <fmt/format.h>
 
@@ -18,12 +18,20 @@ std::string EmbeddingsKey(const std::string& id) { return "embeddings/" + id + "
 std::string ErrorKey(const std::string& id) { return "errors/" + id + ".json"; }
 
 int ExtractedPageNumber(const std::string& id, const std::string& key) {
-  const std::string prefix = ExtractedPrefix(id);
-  if (key.compare(0, prefix.size(), prefix) != 0) return 0;
+  // Exactly ExtractedPrefix(id) + "page-" + digits + ".md".
+  const std::string prefix = ExtractedPrefix(id) + "page-";
+  constexpr std::string_view kSuffix = ".md";
+  if (key.size() <= prefix.size() + kSuffix.size() || key.compare(0, prefix.size(), prefix) != 0 ||
+      key.compare(key.size() - kSuffix.size(), kSuffix.size(), kSuffix) != 0) {
+    return 0;
+  }
+  const std::string_view digits(key.data() + prefix.size(), key.size() - prefix.size() - kSuffix.size());
   int page = 0;
-  char tail = 0;
-  if (std::sscanf(key.c_str() + prefix.size(), "page-%d.m%c", &page, &tail) == 2 && tail == 'd') return page;
-  return 0;
+  for (char c : digits) {
+    if (c < '0' || c > '9' || page > 9'999'999) return 0;
+    page = page * 10 + (c - '0');
+  }
+  return page;
 }
 
 std::vector<std::string> OutputKeys(const std::string& id) {

@@ -93,14 +93,15 @@ EnvOverrides MotoServer::Env() const {
 
 EnvOverrides MotoServer::DocpipeEnv(const std::string& prefix) const {
   EnvOverrides env = Env();
-  env["DOCPIPE_BACKEND"] = "aws";
-  // Each name written as std::string(prefix).append(suffix): GCC 12 at -O3
-  // warns (falsely) about a huge memcpy in operator+(std::string, const char*).
+  // Values are moved in as whole strings: GCC 12 at -O3 warns (falsely) about
+  // a huge memcpy in std::string's assignment from a literal and in
+  // operator+(std::string, const char*) here.
+  env.insert_or_assign("DOCPIPE_BACKEND", std::string("aws"));
+  env.insert_or_assign("DOCPIPE_POLL_WAIT_SECONDS", std::string("1"));
   const std::pair<const char*, std::string_view> names[] = {
       {"S3_BUCKET", "-bucket"},           {"DYNAMODB_CONTROL_TABLE", "-control"}, {"DYNAMODB_AUDIT_TABLE", "-audit"},
       {"DYNAMODB_METRICS_TABLE", "-metrics"}, {"SQS_QUEUE_NAME", "-work"},        {"SQS_DLQ_NAME", "-dlq"}};
-  for (const auto& [variable, suffix] : names) env[variable] = std::string(prefix).append(suffix);
-  env["DOCPIPE_POLL_WAIT_SECONDS"] = "1";
+  for (const auto& [variable, suffix] : names) env.insert_or_assign(variable, std::string(prefix).append(suffix));
   return env;
 }
 

@@ -106,7 +106,10 @@ TEST(CloudWatchFlushTest, FlushesEveryIntervalOfClockTime) {
     MetricSinkPtr sink = NewCloudWatchMetricSink(client, clock, *logger, {"DocPipeTest", 60'000});
     ASSERT_TRUE(clock.AwaitWaits(1));
     sink->Record({metric_name::kDocumentsProcessed, {}, 1, "Count", 0});
-    ASSERT_TRUE(clock.AdvanceAndSettle(59'999));
+    // Not due yet: the loop stays in its wait (no new wait begins within 50 ms
+    // of real time, which a wrong early tick would start).
+    clock.Advance(59'999);
+    EXPECT_FALSE(clock.AwaitWaits(clock.waits() + 1, 50));
     EXPECT_EQ(http.CountWithHeader("X-Amz-Target", kPut), 0u) << "not before the interval";
     ASSERT_TRUE(clock.AdvanceAndSettle(1));
     EXPECT_EQ(http.CountWithHeader("X-Amz-Target", kPut), 1u);
