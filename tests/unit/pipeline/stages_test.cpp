@@ -21,6 +21,14 @@ namespace {
 
 constexpr const char* kEmail = "jane.doe@example.com";
 
+SearchQuery Keyword(const std::string& text, int k) {
+  SearchQuery q;
+  q.text = text;
+  q.mode = SearchMode::kKeyword;
+  q.k = k;
+  return q;
+}
+
 class StagesTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -110,7 +118,7 @@ TEST_F(StagesTest, EachStageWritesItsOwnTypedOutput) {
   ASSERT_EQ(vectors->vectors.size(), chunks->chunks.size());
   EXPECT_EQ(vectors->dimension, 64);
 
-  Result<std::vector<SearchHit>> hits = index_->Search({.text = "installer", .mode = SearchMode::kKeyword, .k = 5});
+  Result<std::vector<SearchHit>> hits = index_->Search(Keyword("installer", 5));
   ASSERT_TRUE(hits.ok()) << hits.status().ToString();
   ASSERT_FALSE(hits->empty());
   EXPECT_EQ(hits->front().chunk.document_id, record_.document_id);
@@ -135,7 +143,7 @@ TEST_F(StagesTest, RedactionIsItsOwnArtifactAndReachesTheIndex) {
   for (const auto& [id, text] : redacted->texts) red += text;
   EXPECT_EQ(red.find(kEmail), std::string::npos) << red;
 
-  Result<std::vector<SearchHit>> hits = index_->Search({.text = "installer", .mode = SearchMode::kKeyword, .k = 10});
+  Result<std::vector<SearchHit>> hits = index_->Search(Keyword("installer", 10));
   ASSERT_TRUE(hits.ok()) << hits.status().ToString();
   ASSERT_FALSE(hits->empty());
   for (const SearchHit& h : *hits) EXPECT_EQ(h.chunk.text.find(kEmail), std::string::npos) << h.chunk.text;
