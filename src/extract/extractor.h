@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/clock.h"
 #include "common/status.h"
 
 namespace docpipe {
@@ -52,9 +53,10 @@ struct ExtractSummary {
 };
 
 struct ExtractOptions {
-  int64_t deadline_ms = 0;  // absolute epoch ms; 0 = none. Past it: Timeout.
+  int64_t deadline_ms = 0;  // absolute epoch ms by `clock`; 0 = none. Past it: Timeout.
   const std::atomic<bool>* cancel = nullptr;  // set: stop with Cancelled
   int64_t max_page_chars = 2'000'000;         // a page with more text is truncated and flagged
+  Clock* clock = nullptr;  // the time of deadline_ms (the stage's clock); nullptr = the system clock
   bool outline_headings = true;  // false: ignore the PDF's outline; headings from fonts and numbering
 };
 
@@ -78,16 +80,5 @@ class Extractor {
 };
 
 using ExtractorPtr = std::unique_ptr<Extractor>;
-
-class OcrPool;
-
-ExtractorPtr NewPdfExtractor();
-ExtractorPtr NewTextExtractor();  // .md, .markdown, .txt, .text
-// A PDF extractor that reads pages without usable text (no text layer, or
-// mostly unmapped glyphs) by OCR through `ocr` (src/ocr/); null = no OCR.
-// `ocr` must outlive the extractor.
-ExtractorPtr NewPdfExtractor(OcrPool* ocr);
-// PNG, JPEG and TIFF (every page of a multi-page TIFF) files, read by OCR.
-ExtractorPtr NewImageExtractor(OcrPool& ocr);
 
 }  // namespace docpipe

@@ -8,6 +8,19 @@
 
 namespace docpipe {
 
+// The built-in extractors (the adapters of the Extractor port). Only the
+// composition (app/) and the tests create them; the pipeline sees the port.
+class OcrPool;
+
+ExtractorPtr NewPdfExtractor();
+ExtractorPtr NewTextExtractor();  // .md, .markdown, .txt, .text
+// A PDF extractor that reads pages without usable text (no text layer, or
+// mostly unmapped glyphs) by OCR through `ocr` (src/ocr/); null = no OCR.
+// `ocr` must outlive the extractor.
+ExtractorPtr NewPdfExtractor(OcrPool* ocr);
+// PNG, JPEG and TIFF (every page of a multi-page TIFF) files, read by OCR.
+ExtractorPtr NewImageExtractor(OcrPool& ocr);
+
 // File name suffixes the built-in extractors take (".pdf", ".md", ...).
 std::vector<std::string> SupportedSuffixes();
 

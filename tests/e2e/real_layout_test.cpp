@@ -10,6 +10,7 @@
 
 #include "chunk/chunker.h"
 #include "extract/extractor.h"
+#include "extract/extractor_registry.h"
 #include "tokenize/bpe_tokenizer.h"
 
 namespace docpipe {
