@@ -13,13 +13,18 @@ build_pkgs=(
   nlohmann-json3-dev libcli11-dev libfmt-dev libtomlplusplus-dev
   libpcre2-dev libuchardet-dev libhnswlib-dev libphonenumber-dev libcld2-dev
   libgtest-dev libgmock-dev libbenchmark-dev libcpp-httplib-dev
+  libzip-dev libpugixml-dev libgmime-3.0-dev  # DOCX/PPTX/XLSX/ODF/EPUB containers, their XML, e-mail
   nodejs npm  # npm ci fetches the pinned BPE rank data (package-lock.json); tests run js-tiktoken
 )
 # Packaging the Lambda zip (deploy/package-lambda.sh).
 package_pkgs=(zip)
 # Tools and real documents used by tests, benchmarks and the demo (the
 # deployment tests in tests/deploy use shellcheck, and Debian's AWS CLI v2).
-test_pkgs=(qpdf mupdf-tools poppler-utils glpk-doc libtasn1-doc jq time shellcheck awscli)
+# pandoc writes the DOCX/PPTX/ODT/EPUB/HTML/RTF test documents and is the
+# formats benchmark's peer; live-manual-epub ships real EPUBs; clang and
+# libclang-rt-14-dev build the libFuzzer targets (tests/fuzz).
+test_pkgs=(qpdf mupdf-tools poppler-utils glpk-doc libtasn1-doc jq time shellcheck awscli
+           pandoc live-manual-epub clang libclang-rt-14-dev)
 
 want=("${build_pkgs[@]}")
 case "${1:-build}" in

@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "extract/extractor_registry.h"
 #include "pipeline/fault_injection_stage.h"
 #include "pipeline/stages.h"
 #include "tokenize/bpe_tokenizer.h"
@@ -144,10 +145,8 @@ Result<std::unique_ptr<Runtime>> Runtime::Open(const Config& config, const std::
   rt->events_ = std::make_unique<EventRecorder>(*rt->services_, worker_id, config.ttl_days);
   rt->registrar_ = std::make_unique<Registrar>(*rt->services_, *rt->events_, config.max_retries);
 
-  std::vector<ExtractorPtr> extractors;
-  extractors.push_back(NewPdfExtractor());
-  extractors.push_back(NewTextExtractor());
-  rt->stages_.push_back(NewExtractStage(std::move(extractors)));
+  // Attachments (e-mail) become documents of their own through the registrar.
+  rt->stages_.push_back(NewExtractStage(NewDefaultExtractors(config.extract), rt->registrar_.get()));
   // Chunk budgets are counted exactly as the embedding model will count them.
   const std::string encoding = EncodingForModel(config.embedding_model);
   if (!KnownEncodingForModel(config.embedding_model)) {

@@ -4,14 +4,55 @@
 
 #include "extract/extractor_registry.h"
 #include "pipeline/document_id.h"
+#include "pipeline/registrar.h"
 #include "pipeline/stages.h"
 
 namespace docpipe {
 namespace {
 
+constexpr const char* kAttachmentsInfix = ".attachments/";
+// Attachments inside attachments inside ... stop here (an e-mail quoting
+// itself must not loop).
+constexpr int kMaxAttachmentDepth = 3;
+
+std::string ExtensionForType(const std::string& type) {
+  static const std::pair<const char*, const char*> kTypes[] = {
+      {"application/pdf", ".pdf"},
+      {"message/rfc822", ".eml"},
+      {"text/html", ".html"},
+      {"text/plain", ".txt"},
+      {"text/csv", ".csv"},
+      {"text/markdown", ".md"},
+      {"application/rtf", ".rtf"},
+      {"text/rtf", ".rtf"},
+      {"application/epub+zip", ".epub"},
+      {"application/vnd.openxmlformats-officedocument.wordprocessingml.document", ".docx"},
+      {"application/vnd.openxmlformats-officedocument.presentationml.presentation", ".pptx"},
+      {"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", ".xlsx"},
+      {"application/vnd.oasis.opendocument.text", ".odt"},
+      {"application/vnd.oasis.opendocument.presentation", ".odp"},
+      {"application/vnd.oasis.opendocument.spreadsheet", ".ods"},
+      {"image/png", ".png"},
+      {"image/jpeg", ".jpg"},
+      {"image/tiff", ".tif"},
+      {"image/webp", ".webp"},
+  };
+  for (const auto& [t, ext] : kTypes)
+    if (type == t) return ext;
+  return "";
+}
+
+int AttachmentDepth(const std::string& key) {
+  int depth = 0;
+  for (size_t at = key.find(kAttachmentsInfix); at != std::string::npos; at = key.find(kAttachmentsInfix, at + 1))
+    ++depth;
+  return depth;
+}
+
 class ExtractStage final : public Stage {
  public:
-  explicit ExtractStage(std::vector<ExtractorPtr> extractors) : extractors_(std::move(extractors)) {}
+  ExtractStage(std::vector<ExtractorPtr> extractors, Registrar* registrar)
+      : extractors_(std::move(extractors)), registrar_(registrar) {}
 
   std::string Name() const override { return "extract"; }
 
@@ -38,9 +79,14 @@ class ExtractStage final : public Stage {
       if (!page.has_text_layer) pages_without_text.push_back(page.number);
       return store.Put(ExtractedPageKey(rec.document_id, page.number), page.markdown);
     };
+    nlohmann::json attachments = nlohmann::json::array();
+    EmbeddedSink embedded = [&](EmbeddedDocument&& doc) -> Status {
+      return StoreAttachment(ctx, std::move(doc), &attachments);
+    };
     ExtractOptions options;
     options.deadline_ms = ctx.deadline_ms;
     options.cancel = ctx.cancel;
+    options.embedded = &embedded;
     Result<ExtractSummary> summary = (*extractor)->Extract(local->path(), name, options, sink);
     if (!summary.ok()) return summary.status();
     int64_t elapsed_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -62,6 +108,11 @@ class ExtractStage final : public Stage {
         {"pages_without_text", pages_without_text},
         {"extraction_ms", elapsed_ms},
     };
+    if (!summary->properties.empty()) metadata["properties"] = summary->properties;
+    if (!attachments.empty()) metadata["attachments"] = attachments;
+    if (const std::string parent = AttachmentParentKey(rec.source_key); !parent.empty())
+      metadata["parent"] = {{"source_key", parent}, {"document_id", DocumentIdForKey(parent)}};
+    if (summary->warning_count > 0) metadata["warnings"] = summary->warnings;
     const std::string metadata_key = ExtractedMetadataKey(rec.document_id);
     DOCPIPE_RETURN_IF_ERROR(store.Put(metadata_key, metadata.dump(2)));
     DOCPIPE_RETURN_IF_ERROR(RemoveStalePages(store, rec.document_id, summary->page_count));
@@ -74,6 +125,7 @@ class ExtractStage final : public Stage {
                       {"pages_without_text", pages_without_text.size()},
                       {"headings", summary->outline.size()},
                       {"format", summary->format}};
+    if (!attachments.empty()) result.metrics["attachments"] = attachments.size();
     return result;
   }
 
@@ -92,13 +144,69 @@ class ExtractStage final : public Stage {
     return Status::Ok();
   }
 
+  // Stores one attachment under its derived key and registers it (with the
+  // same ETag fingerprint an S3 event would carry, so the Lambda and this
+  // stage agree and a re-run is a duplicate). Unsupported types are listed
+  // but not stored.
+  Status StoreAttachment(const StageContext& ctx, EmbeddedDocument&& doc, nlohmann::json* list) {
+    const ControlRecord& rec = ctx.record;
+    ObjectStore& store = ctx.services.store;
+    const int index = static_cast<int>(list->size()) + 1;
+    const std::string key = AttachmentKey(rec.source_key, index, doc.file_name, doc.content_type);
+    nlohmann::json entry = {{"name", doc.file_name}, {"content_type", doc.content_type},
+                            {"size", doc.data.size()}, {"source_key", key}};
+    auto skip = [&](const std::string& why) {
+      entry["skipped"] = why;
+      list->push_back(std::move(entry));
+      return Status::Ok();
+    };
+    if (!registrar_) return skip("attachments are not registered in this configuration");
+    if (AttachmentDepth(key) > kMaxAttachmentDepth)
+      return skip(fmt::format("nested deeper than {} attachments", kMaxAttachmentDepth));
+    if (doc.data.empty()) return skip("empty");
+    if (!SelectExtractor(extractors_, key, std::string_view(doc.data).substr(0, 1024)).ok())
+      return skip("unsupported file type");
+    // Write only when the bytes differ: a re-run must not change the ETag.
+    Result<std::string> existing = store.Get(key);
+    if (!existing.ok() || *existing != doc.data) DOCPIPE_RETURN_IF_ERROR(store.Put(key, doc.data));
+    Result<ObjectInfo> info = store.Head(key);
+    if (!info.ok()) return info.status().Annotate("attachment " + key);
+    Result<Registration> reg = registrar_->RegisterObject(
+        key, info->size, info->etag, {{"parent_document_id", rec.document_id}, {"parent_source_key", rec.source_key}});
+    if (!reg.ok()) return reg.status().Annotate("registering attachment " + key);
+    entry["document_id"] = reg->document_id;
+    entry["processing_version"] = reg->processing_version;
+    list->push_back(std::move(entry));
+    return Status::Ok();
+  }
+
   std::vector<ExtractorPtr> extractors_;
+  Registrar* registrar_;
 };
 
 }  // namespace
 
-StagePtr NewExtractStage(std::vector<ExtractorPtr> extractors) {
-  return std::make_unique<ExtractStage>(std::move(extractors));
+StagePtr NewExtractStage(std::vector<ExtractorPtr> extractors, Registrar* registrar) {
+  return std::make_unique<ExtractStage>(std::move(extractors), registrar);
+}
+
+std::string AttachmentKey(const std::string& parent_key, int index, const std::string& file_name,
+                          const std::string& content_type) {
+  std::string safe;
+  for (unsigned char c : file_name) {
+    if (std::isalnum(c) || c == '.' || c == '-' || c == '_') safe += static_cast<char>(c);
+    else if (!safe.empty() && safe.back() != '_') safe += '_';
+    if (safe.size() >= 100) break;
+  }
+  while (!safe.empty() && (safe.front() == '.' || safe.front() == '_')) safe.erase(0, 1);
+  if (safe.empty()) safe = "attachment";
+  if (safe.find('.') == std::string::npos) safe += ExtensionForType(content_type);
+  return fmt::format("{}{}{:02}-{}", parent_key, kAttachmentsInfix, index, safe);
+}
+
+std::string AttachmentParentKey(const std::string& key) {
+  const size_t at = key.rfind(kAttachmentsInfix);
+  return at == std::string::npos ? "" : key.substr(0, at);
 }
 
 }  // namespace docpipe
