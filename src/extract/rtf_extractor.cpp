@@ -96,8 +96,11 @@ class RtfParser {
         if (!std::isalpha(static_cast<unsigned char>(n))) {
           ++pos_;
           if (n == '\'') {
-            if (pos_ + 2 <= in_.size()) {
-              const int byte = std::stoi(std::string(in_.substr(pos_, 2)), nullptr, 16);
+            auto hex = [](char h) {
+              return h >= '0' && h <= '9' ? h - '0' : h >= 'a' && h <= 'f' ? h - 'a' + 10 : h >= 'A' && h <= 'F' ? h - 'A' + 10 : -1;
+            };
+            if (pos_ + 2 <= in_.size() && hex(in_[pos_]) >= 0 && hex(in_[pos_ + 1]) >= 0) {
+              const int byte = hex(in_[pos_]) * 16 + hex(in_[pos_ + 1]);
               pos_ += 2;
               if (skip_bytes > 0) {
                 --skip_bytes;
