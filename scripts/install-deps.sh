@@ -21,10 +21,11 @@ package_pkgs=(zip)
 # Tools and real documents used by tests, benchmarks and the demo (the
 # deployment tests in tests/deploy use shellcheck, and Debian's AWS CLI v2).
 # pandoc writes the DOCX/PPTX/ODT/EPUB/HTML/RTF test documents and is the
-# formats benchmark's peer; live-manual-epub ships real EPUBs; clang and
+# formats benchmark's peer; live-manual-epub and ubuntu-packaging-guide-epub
+# ship real EPUBs; clang and
 # libclang-rt-14-dev build the libFuzzer targets (tests/fuzz).
 test_pkgs=(qpdf mupdf-tools poppler-utils glpk-doc libtasn1-doc jq time shellcheck awscli
-           pandoc live-manual-epub clang libclang-rt-14-dev)
+           pandoc live-manual-epub ubuntu-packaging-guide-epub clang libclang-rt-14-dev)
 
 want=("${build_pkgs[@]}")
 case "${1:-build}" in
