@@ -17,9 +17,8 @@
 namespace docpipe {
 namespace {
 
-// gumbo's tree takes about this many bytes per input byte at most (measured
-// on tag-dense input: ~9x); the input is refused before parsing when the
-// tree could pass the budget.
+// A bound assumed (not yet measured) for gumbo's tree per input byte; the
+// input is refused before parsing when a tree that size could pass the budget.
 constexpr int64_t kTreeBytesPerInputByte = 12;
 
 bool AttrIs(const GumboElement& e, const char* name, const char* value) {
