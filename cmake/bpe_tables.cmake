@@ -1,10 +1,15 @@
-# BPE rank tables for src/tokenize: npm ci fetches the pinned js-tiktoken
-# (package-lock.json, sha512-checked), tools/tiktoken_ranks_to_bin.mjs checks
-# the rank files' sha256 and writes compact tables into the build tree, and a
-# generated source embeds them with .incbin so the binaries are self-contained.
+# BPE rank tables for src/tokenize: npm ci fetches the pinned js-tiktoken and
+# Unicode data (package-lock.json, sha512-checked), and
+# tools/tiktoken_ranks_to_bin.mjs checks the rank files' sha256 and writes
+# compact tables into the build tree. The tables depend on that pinned data
+# and Debian's libpcre2 alone, never on the node that runs the converter:
+# their sha256 must equal cmake/bpe_tables.sha256. A generated source embeds
+# them with .incbin so the binaries are self-contained.
 # Include after docpipe_core is defined.
 
-find_program(DOCPIPE_NODE node)
+# The node scripts/install-deps.sh puts in .tools/node when Debian's is old
+# comes first; any node >= 18 builds the same tables.
+find_program(DOCPIPE_NODE node HINTS ${CMAKE_SOURCE_DIR}/.tools/node/bin)
 find_program(DOCPIPE_NPM npm)
 if(NOT DOCPIPE_NODE OR NOT DOCPIPE_NPM)
   message(FATAL_ERROR
@@ -13,6 +18,7 @@ if(NOT DOCPIPE_NODE OR NOT DOCPIPE_NPM)
 endif()
 execute_process(COMMAND ${DOCPIPE_NODE} --version OUTPUT_VARIABLE DOCPIPE_NODE_VERSION OUTPUT_STRIP_TRAILING_WHITESPACE)
 message(STATUS "docpipe: node ${DOCPIPE_NODE_VERSION} for the BPE rank tables")
+get_filename_component(DOCPIPE_NODE_DIR ${DOCPIPE_NODE} DIRECTORY)
 
 set(DOCPIPE_NODE_MODULES ${CMAKE_SOURCE_DIR}/node_modules)
 # npm ci (re)creates node_modules/ (git-ignored) when it is missing or older
@@ -20,11 +26,12 @@ set(DOCPIPE_NODE_MODULES ${CMAKE_SOURCE_DIR}/node_modules)
 set(DOCPIPE_NPM_STAMP ${DOCPIPE_NODE_MODULES}/.package-lock.json)
 add_custom_command(
   OUTPUT ${DOCPIPE_NPM_STAMP}
-  COMMAND ${DOCPIPE_NPM} ci --no-audit --no-fund --ignore-scripts
+  COMMAND ${CMAKE_COMMAND} -E env "PATH=${DOCPIPE_NODE_DIR}:$ENV{PATH}"
+          ${DOCPIPE_NPM} ci --no-audit --no-fund --ignore-scripts
   COMMAND ${CMAKE_COMMAND} -E touch ${DOCPIPE_NPM_STAMP}
   DEPENDS ${CMAKE_SOURCE_DIR}/package.json ${CMAKE_SOURCE_DIR}/package-lock.json
   WORKING_DIRECTORY ${CMAKE_SOURCE_DIR}
-  COMMENT "npm ci: pinned js-tiktoken and tiktoken (package-lock.json)"
+  COMMENT "npm ci: pinned js-tiktoken, Unicode data and test peers (package-lock.json)"
   VERBATIM)
 
 # Prints which code points libpcre2 puts in a class; the converter uses it to
@@ -43,7 +50,9 @@ add_custom_command(
   COMMAND ${DOCPIPE_NODE} ${CMAKE_SOURCE_DIR}/tools/tiktoken_ranks_to_bin.mjs
           --node-modules ${DOCPIPE_NODE_MODULES} --out-dir ${DOCPIPE_BPE_DIR}
           --class-ranges $<TARGET_FILE:pcre2_class_ranges>
-  DEPENDS ${DOCPIPE_NPM_STAMP} ${CMAKE_SOURCE_DIR}/tools/tiktoken_ranks_to_bin.mjs pcre2_class_ranges
+          --expect-sha256 ${CMAKE_SOURCE_DIR}/cmake/bpe_tables.sha256
+  DEPENDS ${DOCPIPE_NPM_STAMP} ${CMAKE_SOURCE_DIR}/tools/tiktoken_ranks_to_bin.mjs
+          ${CMAKE_SOURCE_DIR}/tools/bpe_unicode.mjs ${CMAKE_SOURCE_DIR}/cmake/bpe_tables.sha256 pcre2_class_ranges
   COMMENT "Converting js-tiktoken ranks to docpipe BPE tables"
   VERBATIM)
 add_custom_target(bpe_tables DEPENDS ${DOCPIPE_BPE_FILES})

@@ -4,20 +4,23 @@
 // compiles into its binary (format: src/tokenize/bpe_table.h).
 //
 // The pre-tokenisation pattern is JavaScript regex syntax (flag "u"). It is
-// rewritten for PCRE2 (UTF + UCP) so both engines match the same code points:
-// \s/\S become JavaScript's exact whitespace set, and every character class
-// is compared code point by code point between this node's Unicode tables and
-// libpcre2's (via the pcre2_class_ranges helper); code points the two
-// disagree on are added to or excluded from the class explicitly. The result
-// is checked again against node before anything is written.
+// rewritten for PCRE2 (UTF + UCP) so that its character classes match the
+// code points of the pinned Unicode version (tools/bpe_unicode.mjs), whatever
+// Unicode tables the node running this has: the tables depend only on the
+// pinned rank data, the pinned Unicode data and Debian's libpcre2, and their
+// sha256 must equal the committed one (--expect-sha256), so every machine
+// builds the same bytes.
 //
 // Usage: node tiktoken_ranks_to_bin.mjs --node-modules DIR --out-dir DIR
-//             --class-ranges PATH_TO_pcre2_class_ranges [--encodings a,b]
+//             --class-ranges PATH_TO_pcre2_class_ranges
+//             [--expect-sha256 FILE] [--encodings a,b]
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+
+import { MAX_CP, PINNED_UNICODE, PinnedUnicode, toRanges, tokenizePattern } from './bpe_unicode.mjs';
 
 // sha256 of the rank sources in the pinned js-tiktoken (package.json /
 // package-lock.json). npm ci already checks the tarball's sha512; this pins
@@ -30,7 +33,6 @@ const PINNED = {
     o200k_base: 'a9e8a0c1f332c58f1a9cef2f8d7be59b31bb4b42531a3a0a64d9ad3b3d19033b',
   },
 };
-const MAX_CP = 0x10ffff;
 
 function die(msg) {
   console.error(`tiktoken_ranks_to_bin: ${msg}`);
@@ -46,40 +48,6 @@ function parseArgs(argv) {
   }
   for (const k of ['nodeModules', 'outDir', 'classRanges']) if (!args[k]) die(`missing --${k}`);
   return args;
-}
-
-// ---- code point sets (Uint8Array membership over 0..0x10FFFF, no surrogates)
-
-function jsSet(source) {
-  const re = new RegExp(`^(?:${source})$`, 'u');
-  const set = new Uint8Array(MAX_CP + 1);
-  for (let cp = 0; cp <= MAX_CP; cp++) {
-    if (cp >= 0xd800 && cp <= 0xdfff) continue;
-    if (re.test(String.fromCodePoint(cp))) set[cp] = 1;
-  }
-  return set;
-}
-
-function toRanges(set) {
-  const ranges = [];
-  for (let cp = 0; cp <= MAX_CP; cp++) {
-    if (!set[cp]) continue;
-    let end = cp;
-    while (end + 1 <= MAX_CP && set[end + 1]) end++;
-    ranges.push([cp, end]);
-    cp = end;
-  }
-  return ranges;
-}
-
-function rangesToClassBody(ranges) {
-  const hex = (cp) => `\\x{${cp.toString(16)}}`;
-  return ranges.map(([lo, hi]) => (lo === hi ? hex(lo) : `${hex(lo)}-${hex(hi)}`)).join('');
-}
-
-function setsEqual(a, b) {
-  for (let cp = 0; cp <= MAX_CP; cp++) if (a[cp] !== b[cp]) return false;
-  return true;
 }
 
 // Runs the helper on PCRE2 class expressions; returns [unicodeVersion, sets].
@@ -103,85 +71,34 @@ function pcreSets(tool, classes) {
   return [version, sets];
 }
 
-// ---- pattern translation
-
-// Splits a JS pattern into literal text and character classes. A class is
-// {js, neg, items}; standalone \p{X}, \P{X}, \s, \S count as classes too.
-function tokenizePattern(pat) {
-  const parts = [];
-  let i = 0;
-  const readEscape = (j) => {
-    // returns [itemText, nextIndex]
-    const c = pat[j + 1];
-    if (c === 'p' || c === 'P') {
-      const close = pat.indexOf('}', j);
-      if (pat[j + 2] !== '{' || close < 0) die(`unsupported escape at ${j} in ${pat}`);
-      return [pat.slice(j, close + 1), close + 1];
-    }
-    return [pat.slice(j, j + 2), j + 2];
-  };
-  while (i < pat.length) {
-    const c = pat[i];
-    if (c === '\\') {
-      const [item, next] = readEscape(i);
-      const k = item[1];
-      if (k === 'p' || k === 's') parts.push({ js: item, neg: false, items: [item] });
-      else if (k === 'P') parts.push({ js: item, neg: true, items: ['\\p' + item.slice(2)] });
-      else if (k === 'S') parts.push({ js: item, neg: true, items: ['\\s'] });
-      else if ('rnt'.includes(k) || !/[a-zA-Z0-9]/.test(k)) parts.push(item);
-      else die(`unsupported escape ${item} in pattern`);
-      i = next;
-    } else if (c === '[') {
-      let j = i + 1;
-      let neg = false;
-      if (pat[j] === '^') {
-        neg = true;
-        j++;
-      }
-      const items = [];
-      while (pat[j] !== ']') {
-        if (j >= pat.length) die('unterminated class in pattern');
-        if (pat[j] === '\\') {
-          const [item, next] = readEscape(j);
-          const k = item[1];
-          if (!(k === 'p' || k === 's' || 'rnt'.includes(k) || !/[a-zA-Z0-9]/.test(k))) {
-            die(`unsupported escape ${item} in class`);
-          }
-          items.push(item);
-          j = next;
-        } else if (pat[j] === '-' || pat[j] === '[') {
-          die(`unsupported class syntax at ${j} in ${pat}`);
-        } else {
-          items.push(pat[j]);
-          j++;
-        }
-      }
-      parts.push({ js: pat.slice(i, j + 1), neg, items });
-      i = j + 1;
-    } else if (c === '(' && pat[i + 1] !== '?') {
-      parts.push('(?:');  // ids need no captures; PCRE2 matches faster without
-      i++;
-    } else if (c === '.') {
-      die('"." is not supported in the pattern');
-    } else {
-      parts.push(c);
-      i++;
-    }
-  }
-  return parts;
+function rangesToClassBody(ranges) {
+  const hex = (cp) => `\\x{${cp.toString(16)}}`;
+  return ranges.map(([lo, hi]) => (lo === hi ? hex(lo) : `${hex(lo)}-${hex(hi)}`)).join('');
 }
 
-function translatePattern(pat, tool) {
+function setsEqual(a, b) {
+  for (let cp = 0; cp <= MAX_CP; cp++) if (a[cp] !== b[cp]) return false;
+  return true;
+}
+
+// ---- pattern translation
+
+// Rewrites the JavaScript pattern for PCRE2 (UTF + UCP). Classes keep their
+// \p{..} items, so PCRE2 matches them with its own fast tables; the code
+// points where libpcre2's Unicode version and the pinned one disagree are
+// added to or excluded from each class explicitly. \s/\S become
+// ECMAScript's exact whitespace set. Groups lose their captures (ids need
+// none; PCRE2 matches faster without).
+function translatePattern(pat, tool, unicode) {
   const parts = tokenizePattern(pat);
   const classes = parts.filter((p) => typeof p !== 'string');
-  const wsBody = rangesToClassBody(toRanges(jsSet('\\s')));
-  // The PCRE2 text of a class's items, \s spelled out as JavaScript's set.
+  const wsBody = rangesToClassBody(toRanges(unicode.whitespace));
   const itemsPcre = (items) => items.map((it) => (it === '\\s' ? wsBody : it)).join('');
   const positive = classes.map((c) => `[${itemsPcre(c.items)}]`);
   const [version, pSets] = pcreSets(tool, positive);
 
   const finals = classes.map((c, idx) => {
-    const want = jsSet(`[${c.items.join('')}]`);  // union of the items, per node
+    const want = unicode.classSet({ neg: false, items: c.items });
     const have = pSets[idx];
     const add = new Uint8Array(MAX_CP + 1);
     const rem = new Uint8Array(MAX_CP + 1);
@@ -196,18 +113,25 @@ function translatePattern(pat, tool) {
     return c.neg ? `(?:${remClass}|[^${body}])` : `(?:(?!${remClass})[${body}])`;
   });
 
-  // Check: each rewritten class matches exactly what node matches.
+  // Check: each rewritten class matches exactly the pinned set in PCRE2.
   const [, check] = pcreSets(tool, finals);
   classes.forEach((c, idx) => {
-    const js = jsSet(c.js);
-    if (!setsEqual(check[idx], js)) {
-      for (let cp = 0; cp <= MAX_CP; cp++) if (check[idx][cp] !== js[cp]) { console.error(cp.toString(16), check[idx][cp], js[cp]); break; }
-      die(`class ${c.js} still differs between PCRE2 and node`);
+    const pinned = unicode.classSet(c);
+    if (!setsEqual(check[idx], pinned)) {
+      for (let cp = 0; cp <= MAX_CP; cp++) {
+        if (check[idx][cp] !== pinned[cp]) die(`class ${c.js} differs at U+${cp.toString(16)} between PCRE2 and Unicode ${PINNED_UNICODE}`);
+      }
     }
   });
 
   let k = 0;
-  const out = parts.map((p) => (typeof p === 'string' ? p : finals[k++])).join('');
+  const out = parts
+    .map((p, i) => {
+      if (typeof p !== 'string') return finals[k++];
+      if (p === '(' && parts[i + 1] !== '?') return '(?:';
+      return p;
+    })
+    .join('');
   return { pattern: out, pcreUnicode: version };
 }
 
@@ -238,7 +162,7 @@ class Writer {
   }
 }
 
-async function convert(enc, args, jsVersion) {
+async function convert(enc, args, jsVersion, unicode, expected) {
   const file = path.join(args.nodeModules, 'js-tiktoken', 'dist', 'ranks', `${enc}.js`);
   if (!fs.existsSync(file)) {
     die(`${file} is missing: run \`npm ci\` in the source directory (node_modules is created from package-lock.json)`);
@@ -266,7 +190,7 @@ async function convert(enc, args, jsVersion) {
       tokens.push(b);
     }
   }
-  const { pattern, pcreUnicode } = translatePattern(ranks.pat_str, args.classRanges);
+  const { pattern, pcreUnicode } = translatePattern(ranks.pat_str, args.classRanges, unicode);
 
   const w = new Writer();
   w.bytes(Buffer.from('DPBPE01\n', 'latin1'));
@@ -274,7 +198,7 @@ async function convert(enc, args, jsVersion) {
   w.str(ranks.pat_str);
   w.str(pattern);
   w.str(pcreUnicode);
-  w.str(process.versions.unicode ?? '');
+  w.str(PINNED_UNICODE);  // the Unicode version the classes follow
   w.str(`${PINNED.package} ${jsVersion}`);
   const specials = Object.entries(ranks.special_tokens);
   w.u32(specials.length);
@@ -292,12 +216,19 @@ async function convert(enc, args, jsVersion) {
     w.bytes(b);
   }
   w.bytes(Buffer.from('END!', 'latin1'));
+  const table = w.buffer();
+  const sha = createHash('sha256').update(table).digest('hex');
+  if (expected && expected[`${enc}.bpe`] !== sha) {
+    die(`${enc}.bpe has sha256 ${sha}, but ${args.expectSha256} says ${expected[`${enc}.bpe`] ?? '(nothing)'}: ` +
+        'the table must depend only on the pinned rank data (js-tiktoken), the pinned Unicode data ' +
+        `(@unicode/unicode-${PINNED_UNICODE}) and libpcre2; if one of those changed on purpose, update that file`);
+  }
   const out = path.join(args.outDir, `${enc}.bpe`);
   const tmp = `${out}.tmp`;
-  fs.writeFileSync(tmp, w.buffer());
+  fs.writeFileSync(tmp, table);
   fs.renameSync(tmp, out);
   console.log(`tiktoken_ranks_to_bin: ${enc}: ${tokens.length} tokens, ${specials.length} special, ` +
-              `PCRE2 Unicode ${pcreUnicode} vs node ${process.versions.unicode} -> ${out}`);
+              `classes per Unicode ${PINNED_UNICODE} (libpcre2 has ${pcreUnicode}), sha256 ${sha} -> ${out}`);
 }
 
 const args = parseArgs(process.argv);
@@ -309,5 +240,15 @@ const jsVersion = JSON.parse(fs.readFileSync(pkgFile, 'utf8')).version;
 if (jsVersion !== PINNED.version) {
   die(`${pkgFile} is version ${jsVersion}, expected ${PINNED.version}: run \`npm ci\``);
 }
+// "<sha256>  <file>" lines, as sha256sum writes them.
+let expected = null;
+if (args.expectSha256) {
+  expected = {};
+  for (const line of fs.readFileSync(args.expectSha256, 'utf8').split('\n')) {
+    const m = line.match(/^([0-9a-f]{64}) [ *]?(\S+)$/);
+    if (m) expected[m[2]] = m[1];
+  }
+}
+const unicode = await PinnedUnicode.load(args.nodeModules);
 fs.mkdirSync(args.outDir, { recursive: true });
-for (const enc of args.encodings.split(',')) await convert(enc, args, jsVersion);
+for (const enc of args.encodings.split(',')) await convert(enc, args, jsVersion, unicode, expected);

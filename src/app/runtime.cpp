@@ -145,8 +145,18 @@ Result<std::unique_ptr<Runtime>> Runtime::Open(const Config& config, const std::
   rt->events_ = std::make_unique<EventRecorder>(*rt->services_, worker_id, config.ttl_days);
   rt->registrar_ = std::make_unique<Registrar>(*rt->services_, *rt->events_, config.max_retries);
 
+  if (config.ocr.enabled) {
+    OcrOptions ocr;
+    ocr.languages = config.ocr.languages;
+    ocr.tessdata_dir = config.ocr.tessdata_dir;
+    Result<OcrEnginePtr> engine = NewTesseractOcrEngine(ocr);
+    if (!engine.ok()) return engine.status().Annotate("OCR (ocr.languages, DOCPIPE_OCR_LANGUAGES)");
+    rt->ocr_engine_ = std::move(*engine);
+    rt->ocr_pool_ = std::make_unique<OcrPool>(*rt->ocr_engine_, config.ocr.threads);
+  }
   // Attachments (e-mail) become documents of their own through the registrar.
-  rt->stages_.push_back(NewExtractStage(NewDefaultExtractors(config.extract), rt->registrar_.get()));
+  rt->stages_.push_back(
+      NewExtractStage(NewDefaultExtractors(config.extract, rt->ocr_pool_.get()), rt->registrar_.get()));
   // Chunk budgets are counted exactly as the embedding model will count them.
   const std::string encoding = EncodingForModel(config.embedding_model);
   if (!KnownEncodingForModel(config.embedding_model)) {

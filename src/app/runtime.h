@@ -11,6 +11,8 @@
 #include "embed/embedder.h"
 #include "index/vector_index.h"
 #include "monitoring/metric_sink.h"
+#include "ocr/ocr_engine.h"
+#include "ocr/ocr_pool.h"
 #include "pipeline/document_processor.h"
 #include "pipeline/event_recorder.h"
 #include "pipeline/registrar.h"
@@ -70,6 +72,8 @@ class Runtime {
   std::unique_ptr<Registrar> registrar_;
   EmbedderPtr embedder_;
   VectorIndexPtr index_;
+  OcrEnginePtr ocr_engine_;          // null when OCR is off
+  std::unique_ptr<OcrPool> ocr_pool_;  // shared by the extractors in stages_ (declared before them)
   std::vector<StagePtr> stages_;
   std::unique_ptr<DocumentProcessor> processor_;
 };

@@ -8,6 +8,7 @@
 #include "chunk/chunker.h"
 
 #include <algorithm>
+#include <map>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -207,6 +208,41 @@ bool IsTableSeparator(std::string_view line) {
   return line.find('-') != std::string_view::npos;
 }
 
+// Cells of a pipe-table row ("| a | b |" -> 2).
+size_t TableColumns(std::string_view row) {
+  size_t bars = 0;
+  for (size_t i = 0; i < row.size(); ++i) {
+    if (row[i] == '|' && (i == 0 || row[i - 1] != '\\')) ++bars;
+  }
+  return bars > 0 ? bars - 1 : 0;
+}
+
+// A table continued from the previous page comes out of extraction with its
+// first data row as header. When a page ends with a table and the next one
+// starts with a table of as many columns under a different header, the
+// continuation gets the first table's header back and its own first row
+// becomes data again, so that no chunk holds rows without their header.
+void RepeatHeadersOfContinuedTables(std::vector<Block>& blocks) {
+  for (size_t i = 1; i < blocks.size(); ++i) {
+    Block& prev = blocks[i - 1];
+    Block& cur = blocks[i];
+    if (prev.type != BlockType::kTable || cur.type != BlockType::kTable || cur.page != prev.page + 1) continue;
+    const std::vector<std::string_view> a = Lines(Trim(prev.text));
+    const std::vector<std::string_view> b = Lines(Trim(cur.text));
+    if (a.size() < 2 || b.size() < 2 || !IsTableSeparator(a[1]) || !IsTableSeparator(b[1])) continue;
+    if (TableColumns(a[0]) != TableColumns(b[0]) || Trim(a[0]) == Trim(b[0])) continue;
+    std::string text = std::string(a[0]) + "\n" + std::string(a[1]) + "\n" + std::string(b[0]);
+    for (size_t k = 2; k < b.size(); ++k) text += "\n" + std::string(b[k]);
+    cur.text = std::move(text);
+  }
+}
+
+// "Table 3: Timings" / "Tab. 2 ..." directly above a table: its caption.
+bool IsCaption(const Unit& u) {
+  if (u.kind != BlockType::kParagraph || u.text.size() > 400) return false;
+  return u.text.rfind("Table ", 0) == 0 || u.text.rfind("Tab. ", 0) == 0 || u.text.rfind("TABLE ", 0) == 0;
+}
+
 class Chunker {
  public:
   Chunker(const Tokenizer& tokenizer, const ChunkOptions& options)
@@ -215,7 +251,9 @@ class Chunker {
   Result<std::vector<Chunk>> Run(const std::string& doc_id, const std::string& version,
                                  const std::vector<ExtractedPage>& pages) {
     std::vector<Section> sections;
-    DOCPIPE_RETURN_IF_ERROR(BuildSections(ParseMarkdownPages(pages), &sections));
+    std::vector<Block> blocks = ParseMarkdownPages(pages);
+    RepeatHeadersOfContinuedTables(blocks);
+    DOCPIPE_RETURN_IF_ERROR(BuildSections(blocks, &sections));
     std::vector<Chunk> chunks;
     std::vector<bool> opens_section;  // parallel to chunks: first chunk of its section
     for (const Section& section : sections) {
@@ -254,9 +292,14 @@ class Chunker {
       }
     }
     MergeSmallSections(chunks, opens_section);
+    std::map<int, const std::string*> labels;
+    for (const ExtractedPage& p : pages) labels[p.number] = &p.label;
+    auto label = [&](int page) { auto it = labels.find(page); return it == labels.end() ? std::string() : *it->second; };
     for (size_t i = 0; i < chunks.size(); ++i) {
       chunks[i].index = static_cast<int>(i);
       chunks[i].chunk_id = doc_id + ":" + version + ":" + std::to_string(i);
+      chunks[i].page_label_start = label(chunks[i].page_start);
+      chunks[i].page_label_end = label(chunks[i].page_end);
     }
     return chunks;
   }
@@ -479,7 +522,8 @@ class Chunker {
   }
 
   // Greedy packing up to target_tokens. A chunk holding only headings takes
-  // the next unit as long as max allows: a heading should not stand alone.
+  // the next unit as long as max allows: a heading should not stand alone;
+  // nor should a table's caption.
   std::vector<Draft> Pack(const Section& section) {
     std::vector<Draft> drafts;
     Draft cur;
@@ -494,7 +538,9 @@ class Chunker {
       candidate += kBlockJoin;
       candidate += u.text;
       const int tokens = Count(candidate);
-      if (tokens <= opt_.target_tokens || (HeadingsOnly(cur) && tokens <= opt_.max_tokens)) {
+      // A caption stays with its table, as a heading stays with its text.
+      const bool glued = HeadingsOnly(cur) || (IsCaption(cur.units.back()) && u.kind == BlockType::kTable);
+      if (tokens <= opt_.target_tokens || (glued && tokens <= opt_.max_tokens)) {
         cur.units.push_back(u);
         cur.text = std::move(candidate);
         cur.tokens = tokens;
@@ -635,6 +681,7 @@ nlohmann::json ToJson(const Chunk& c) {
                         {"text", c.text},               {"breadcrumbs", c.breadcrumbs},
                         {"context_prefix", c.context_prefix}, {"page_start", c.page_start},
                         {"page_end", c.page_end},       {"token_count", c.token_count},
+                        {"page_label_start", c.page_label_start}, {"page_label_end", c.page_label_end},
                         {"char_count", c.char_count},   {"type", c.type}};
 }
 
@@ -664,6 +711,9 @@ Result<Chunk> ChunkFromJson(const nlohmann::json& j) {
   DOCPIPE_RETURN_IF_ERROR(get_int("token_count", &c.token_count));
   DOCPIPE_RETURN_IF_ERROR(get_int("char_count", &c.char_count));
   DOCPIPE_RETURN_IF_ERROR(get_string("type", &c.type));
+  // Printed page labels came later: chunks written before them have none.
+  if (auto l = j.find("page_label_start"); l != j.end() && l->is_string()) c.page_label_start = l->get<std::string>();
+  if (auto l = j.find("page_label_end"); l != j.end() && l->is_string()) c.page_label_end = l->get<std::string>();
   auto it = j.find("breadcrumbs");
   if (it == j.end() || !it->is_array()) return Status::InvalidInput("chunk: missing array field breadcrumbs");
   for (const auto& b : *it) {

@@ -26,6 +26,8 @@ struct Chunk {
   std::string context_prefix;            // "Title > Section > Sub" line prepended for embedding
   int page_start = 0;
   int page_end = 0;
+  std::string page_label_start;  // printed page numbers of page_start/page_end ("xii", "17");
+  std::string page_label_end;    // empty when unknown
   int token_count = 0;  // of `text`
   int char_count = 0;   // code points of `text`
   std::string type;     // "text", "table", "code", "list"

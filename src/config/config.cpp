@@ -84,8 +84,9 @@ Status ApplyToml(const std::string& toml_text, const std::string& source_name, C
   static const std::map<std::string, std::set<std::string>> kKnown = {
       {"", {"workspace", "backend", "workers", "max_retries", "ttl_days", "log_level", "log_file", "log_stderr",
             "redact_pii", "pipeline", "chunk", "enrich", "embedding", "aws", "enricher", "embedder", "vector_store",
-            "openai", "pinecone", "comprehend", "serve", "extract"}},
+            "openai", "pinecone", "comprehend", "serve", "extract", "ocr"}},
       {"extract", {"docx_comments", "pptx_speaker_notes", "sheet_rows_per_table"}},
+      {"ocr", {"enabled", "languages", "threads", "tessdata_dir"}},
       {"serve", {"bind", "port", "head_interval_seconds"}},
       {"openai", {"base_url", "dimensions", "requests_per_minute", "tokens_per_minute", "concurrency"}},
       {"pinecone", {"index", "namespace", "index_host", "controller_host", "cloud", "region"}},
@@ -172,6 +173,13 @@ Status ApplyToml(const std::string& toml_text, const std::string& source_name, C
     int64_t interval_s = -1;
     DOCPIPE_RETURN_IF_ERROR(TomlInt(*sv, "head_interval_seconds", sw, interval_s));
     if (interval_s >= 0) c.serve.head_interval_ms = interval_s * 1000;
+  }
+  if (const toml::table* o = root["ocr"].as_table()) {
+    std::string ow = w + " [ocr]";
+    DOCPIPE_RETURN_IF_ERROR(TomlBool(*o, "enabled", ow, c.ocr.enabled));
+    DOCPIPE_RETURN_IF_ERROR(TomlString(*o, "languages", ow, c.ocr.languages));
+    DOCPIPE_RETURN_IF_ERROR(TomlInt(*o, "threads", ow, c.ocr.threads));
+    DOCPIPE_RETURN_IF_ERROR(TomlString(*o, "tessdata_dir", ow, c.ocr.tessdata_dir));
   }
   if (const toml::table* a = root["aws"].as_table()) {
     std::string aw = w + " [aws]";
@@ -295,6 +303,14 @@ Status ApplyEnvironment(const Environment& env, Config& c) {
   if (const std::string* v = get("PINECONE_REGION")) c.pinecone.region = *v;
   DOCPIPE_RETURN_IF_ERROR(
       set_int("DOCPIPE_COMPREHEND_REQUESTS_PER_SECOND", c.comprehend.requests_per_second, 1));
+  if (const std::string* v = get("DOCPIPE_OCR")) {
+    Result<bool> b = ParseBool("DOCPIPE_OCR", *v);
+    if (!b.ok()) return b.status();
+    c.ocr.enabled = *b;
+  }
+  if (const std::string* v = get("DOCPIPE_OCR_LANGUAGES")) c.ocr.languages = *v;
+  DOCPIPE_RETURN_IF_ERROR(set_int("DOCPIPE_OCR_THREADS", c.ocr.threads, 1));
+  if (const std::string* v = get("DOCPIPE_TESSDATA_DIR")) c.ocr.tessdata_dir = *v;
   if (const std::string* v = get("DOCPIPE_API_BIND")) c.serve.bind = *v;
   DOCPIPE_RETURN_IF_ERROR(set_int("DOCPIPE_API_PORT", c.serve.port, 1));
   DOCPIPE_RETURN_IF_ERROR(set_int("DOCPIPE_HEAD_INTERVAL_SECONDS", c.serve.head_interval_ms, 1000));
@@ -341,6 +357,12 @@ Status ValidateConfig(const Config& c) {
     if (c.lease_ms > 43'200'000) return Status::InvalidInput("lease must be at most 12 hours with the aws backend");
   }
   if (c.workspace.empty()) return Status::InvalidInput("workspace must not be empty");
+  if (c.ocr.threads < 0 || c.ocr.threads > 256) {
+    return Status::InvalidInput(fmt::format("ocr.threads (DOCPIPE_OCR_THREADS) must be 0-256, got {}", c.ocr.threads));
+  }
+  if (c.ocr.enabled && c.ocr.languages.empty()) {
+    return Status::InvalidInput("ocr.languages (DOCPIPE_OCR_LANGUAGES) must name a language, e.g. \"eng\"");
+  }
   auto one_of = [](const std::string& what, const std::string& v, std::initializer_list<const char*> allowed) {
     for (const char* a : allowed) {
       if (v == a) return Status::Ok();

@@ -60,6 +60,14 @@ struct ServeSettings {
   int64_t head_interval_ms = 60'000;  // DOCPIPE_HEAD_INTERVAL_SECONDS, --head-interval
 };
 
+// OCR of pages without usable text and of image files (src/ocr/).
+struct OcrSettings {
+  bool enabled = true;            // DOCPIPE_OCR; false: scanned pages stay empty, images are refused
+  std::string languages = "eng";  // DOCPIPE_OCR_LANGUAGES: Tesseract codes joined by '+' ("eng+ara")
+  int threads = 0;                // DOCPIPE_OCR_THREADS: pages read at once; 0 = one per core
+  std::string tessdata_dir;       // DOCPIPE_TESSDATA_DIR; "" = Debian's /usr/share/tesseract-ocr/5/tessdata
+};
+
 // Everything configurable, with defaults. Sources in increasing precedence:
 // built-in defaults, the TOML file, environment variables, command-line flags
 // (the CLI applies flags last). docs in README "Configuration".
@@ -100,6 +108,7 @@ struct Config {
   PineconeSettings pinecone;
   ComprehendSettings comprehend;
   ServeSettings serve;
+  OcrSettings ocr;
 
   int64_t EffectivePollWaitMs() const { return poll_wait_ms > 0 ? poll_wait_ms : backend == "aws" ? 20'000 : 1'000; }
   int64_t EffectiveHeartbeatMs() const { return heartbeat_ms > 0 ? heartbeat_ms : lease_ms / 3; }

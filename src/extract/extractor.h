@@ -22,6 +22,16 @@ struct ExtractedPage {
   bool has_text_layer = true;  // false: the page has no extractable text (scan?)
   int64_t chars = 0;           // characters (code points) of text on the page
   bool truncated = false;      // text beyond ExtractOptions::max_page_chars was dropped
+  std::string label;           // printed page number ("xii", "17", "A-3"): the PDF's page
+                               // labels, else the number found in the running header or
+                               // footer; empty when unknown
+  int unmapped_chars = 0;      // glyphs without a Unicode mapping (dropped, never indexed)
+  bool ocr = false;            // the text comes from OCR (no usable text layer)
+  float ocr_confidence = 0;    // OCR'd pages: mean word confidence, 0-100
+  std::string ocr_reason;      // why the page image was looked at: "no_text_layer", "unusable_text",
+                               // "image"; "" = not (ocr false with a reason: blank, or OCR found nothing)
+  std::string ocr_script;      // OCR'd pages: script detected by orientation/script detection ("Latin")
+  int ocr_rotation = 0;        // OCR'd pages: degrees the page image was turned to read it (0/90/180/270)
 };
 
 struct HeadingEntry {
@@ -55,6 +65,7 @@ struct ExtractOptions {
   int64_t deadline_ms = 0;  // absolute epoch ms; 0 = none. Past it: Timeout.
   const std::atomic<bool>* cancel = nullptr;  // set: stop with Cancelled
   int64_t max_page_chars = 2'000'000;         // a page with more text is truncated and flagged
+  bool outline_headings = true;  // false: ignore the PDF's outline; headings from fonts and numbering
   // Receives embedded documents (attachments) in order; unset: they are
   // only counted. A non-OK return stops the extraction with it.
   const EmbeddedSink* embedded = nullptr;
@@ -81,8 +92,18 @@ class Extractor {
 
 using ExtractorPtr = std::unique_ptr<Extractor>;
 
+class OcrPool;
+
 ExtractorPtr NewPdfExtractor();
 ExtractorPtr NewTextExtractor();  // .md, .markdown, .txt, .text
+// A PDF extractor that reads pages without usable text (no text layer, or
+// mostly unmapped glyphs) by OCR through `ocr` (src/ocr/); null = no OCR.
+// `ocr` must outlive the extractor.
+ExtractorPtr NewPdfExtractor(OcrPool* ocr);
+// PNG, JPEG, TIFF (every page of a multi-page TIFF) and WebP files, read by
+// OCR, told apart by their magic bytes. `ocr` null: they fail with
+// InvalidInput saying that OCR is off.
+ExtractorPtr NewImageExtractor(OcrPool* ocr);
 
 struct FormatOptions;
 // DOCX/DOCM, PPTX, XLSX, ODT/ODP/ODS and EPUB, told apart by the archive's

@@ -3,14 +3,16 @@
 namespace docpipe {
 
 std::vector<std::string> SupportedSuffixes() {
-  return {".pdf",  ".md",   ".markdown", ".txt",  ".text", ".docx", ".docm", ".dotx", ".pptx", ".pptm",
-          ".ppsx", ".xlsx", ".xlsm",     ".csv",  ".tsv",  ".html", ".htm",  ".xhtml", ".epub", ".odt",
-          ".odp",  ".ods",  ".rtf",      ".eml"};
+  return {".pdf",  ".md",   ".markdown", ".txt",  ".text", ".docx",  ".docm", ".dotx", ".pptx",
+          ".pptm", ".ppsx", ".xlsx",     ".xlsm", ".csv",  ".tsv",   ".html", ".htm",  ".xhtml",
+          ".epub", ".odt",  ".odp",      ".ods",  ".rtf",  ".eml",   ".png",  ".jpg",  ".jpeg",
+          ".tif",  ".tiff", ".webp"};
 }
 
-std::vector<ExtractorPtr> NewDefaultExtractors(const FormatOptions& options) {
+std::vector<ExtractorPtr> NewDefaultExtractors(const FormatOptions& options, OcrPool* ocr) {
   std::vector<ExtractorPtr> out;
-  out.push_back(NewPdfExtractor());
+  out.push_back(NewPdfExtractor(ocr));
+  out.push_back(NewImageExtractor(ocr));
   out.push_back(NewZipDocumentExtractor(options));
   out.push_back(NewCompoundFileExtractor());
   out.push_back(NewRtfExtractor(options));

@@ -5,6 +5,10 @@
 #include <cmath>
 #include <cstring>
 
+#include "extract/headings.h"
+#include "extract/tables.h"
+#include "extract/text_normalizer.h"
+
 namespace docpipe {
 namespace {
 
@@ -13,8 +17,6 @@ constexpr float kLevel1Ratio = 1.6f;
 constexpr float kLevel2Ratio = 1.3f;
 constexpr float kLevel3Ratio = 1.12f;
 constexpr size_t kMaxHeadingBytes = 160;
-// Running headers/footers live in these top and bottom fractions of a page.
-constexpr float kMarginBand = 0.1f;
 
 struct BlockStyle {
   float size = 0;  // size carrying most characters
@@ -70,16 +72,6 @@ std::vector<std::string> CellsOf(const TextLine& line, std::vector<std::pair<flo
   return cells;
 }
 
-std::string LineText(const TextLine& line) {
-  std::string out;
-  for (const std::string& cell : CellsOf(line, nullptr)) {
-    if (cell.empty()) continue;
-    if (!out.empty()) out += ' ';
-    out += cell;
-  }
-  return out;
-}
-
 bool EndsWith(const std::string& s, std::string_view suffix) {
   return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
@@ -105,6 +97,10 @@ void JoinLine(std::string& para, const std::string& next) {
       return;
     }
   }
+  if (JoinsWithoutSpace(para, next)) {  // Chinese/Japanese: a line break is no word space
+    para += next;
+    return;
+  }
   para += ' ';
   para += next;
 }
@@ -113,44 +109,6 @@ std::string StripSoftHyphens(std::string s) {
   size_t pos;
   while ((pos = s.find("\xC2\xAD")) != std::string::npos) s.erase(pos, 2);
   return s;
-}
-
-bool IsPageNumberText(const std::string& text) {
-  std::string t = Trim(text);
-  if (t.rfind("Page ", 0) == 0 || t.rfind("page ", 0) == 0) t = t.substr(5);
-  if (t.empty() || t.size() > 6) return false;
-  bool digits = std::all_of(t.begin(), t.end(), [](unsigned char c) { return std::isdigit(c); });
-  bool roman = std::all_of(t.begin(), t.end(), [](char c) { return std::strchr("ivxlcdm", c) != nullptr; });
-  return digits || roman;
-}
-
-// A lone number at the very top or bottom of the page: a running header or
-// footer carrying the printed page number. Dropped, since ExtractedPage
-// already has the physical number and the printed one only adds noise.
-bool IsPageNumberBlock(const TextBlock& block, const PageLayout& page) {
-  if (block.lines.size() != 1 || page.height <= 0) return false;
-  bool in_band = block.y1 < page.height * kMarginBand || block.y0 > page.height * (1 - kMarginBand);
-  return in_band && IsPageNumberText(LineText(block.lines[0]));
-}
-
-int HeadingLevel(const TextBlock& block, const BlockStyle& style, float body_size,
-                 const std::string& text) {
-  if (body_size <= 0 || text.empty() || text.size() > kMaxHeadingBytes || block.lines.size() > 3) return 0;
-  if (style.mono_fraction > 0.5f) return 0;
-  if (!std::any_of(text.begin(), text.end(), [](unsigned char c) { return std::isalpha(c) || c >= 0x80; }))
-    return 0;
-  float ratio = style.size / body_size;
-  if (ratio >= kLevel1Ratio) return 1;
-  if (ratio >= kLevel2Ratio) return 2;
-  if (ratio >= kLevel3Ratio) return 3;
-  // Bold body-size lines standing alone ("Synopsis", "Returns") are run-in
-  // subheads below every size-based level, so they nest under the section
-  // they belong to; a sentence set in bold (ends with punctuation) is
-  // emphasis, not a heading.
-  bool sentence = EndsWith(text, ".") || EndsWith(text, ",") || EndsWith(text, ";");
-  if (ratio > 0.95f && style.bold_fraction > 0.9f && block.lines.size() == 1 && text.size() <= 80 && !sentence)
-    return 4;
-  return 0;
 }
 
 // "• item", "- item", "1. item", "2) item" -> the Markdown marker and the rest.
@@ -176,51 +134,12 @@ bool ParseListItem(const std::string& text, std::string* marker, std::string* re
   return false;
 }
 
-std::string EscapeCell(const std::string& cell) {
-  std::string out;
-  for (char c : cell) {
-    if (c == '|') out += '\\';
-    out += c;
-  }
-  return out;
-}
 
-// A block whose lines split into the same number (>= 2) of cells at wide
-// gaps, with each column's cells overlapping horizontally, is a table.
+// A block whose lines fall into two or more shared columns is a table.
 bool RenderTable(const TextBlock& block, std::string* out) {
-  if (block.lines.size() < 2) return false;
-  std::vector<std::vector<std::string>> rows;
-  std::vector<std::pair<float, float>> columns;
-  for (const TextLine& line : block.lines) {
-    std::vector<std::pair<float, float>> ranges;
-    rows.push_back(CellsOf(line, &ranges));
-    if (ranges.size() < 2) return false;
-    if (columns.empty()) {
-      columns = ranges;
-      continue;
-    }
-    if (ranges.size() != columns.size()) return false;
-    for (size_t c = 0; c < ranges.size(); ++c) {
-      if (ranges[c].second < columns[c].first || ranges[c].first > columns[c].second) return false;
-      columns[c].first = std::min(columns[c].first, ranges[c].first);
-      columns[c].second = std::max(columns[c].second, ranges[c].second);
-    }
-  }
-  for (size_t c = 1; c < columns.size(); ++c) {
-    if (columns[c].first <= columns[c - 1].second) return false;
-  }
-  auto emit_row = [&](const std::vector<std::string>& row) {
-    *out += '|';
-    for (const std::string& cell : row) *out += ' ' + EscapeCell(cell) + " |";
-    *out += '\n';
-  };
-  emit_row(rows[0]);
-  *out += '|';
-  for (size_t c = 0; c < columns.size(); ++c) *out += " --- |";
-  *out += '\n';
-  for (size_t r = 1; r < rows.size(); ++r) emit_row(rows[r]);
-  out->pop_back();
-  return true;
+  std::vector<const TextLine*> lines;
+  for (const TextLine& l : block.lines) lines.push_back(&l);
+  return RenderAlignedTable(lines, kCellGapEm, out);
 }
 
 bool HasWideGaps(const TextBlock& block) {
@@ -327,21 +246,31 @@ bool FoldIntoLine(TextLine& last, TextLine& line) {
   const bool gap = line.x0 - last.x1 > kCellGapEm * size;
   if (!gap && !last.spans.empty()) last.spans.back().text += ' ';
   line.spans.front().gap_before = gap;
+  line.spans.front().gap = (line.x0 - last.x1) / std::max(1.0f, size);
   for (TextSpan& s : line.spans) last.spans.push_back(std::move(s));
   last.x1 = line.x1;
   return true;
 }
 
-// Dominant size of a line and whether it is all bold.
-std::pair<float, bool> LineStyle(const TextLine& line) {
+struct LineLook {
   float size = 0;
-  int best = 0, bold = 0, total = 0;
+  bool bold = false;  // all bold
+  bool mono = false;  // all monospaced
+};
+
+// Dominant size of a line and whether it is all bold / all monospaced.
+LineLook LineStyle(const TextLine& line) {
+  LineLook look;
+  int best = 0, bold = 0, mono = 0, total = 0;
   for (const TextSpan& s : line.spans) {
-    if (s.chars > best) best = s.chars, size = s.size;
+    if (s.chars > best) best = s.chars, look.size = s.size;
     bold += s.bold ? s.chars : 0;
+    mono += s.mono ? s.chars : 0;
     total += s.chars;
   }
-  return {size, total > 0 && bold == total};
+  look.bold = total > 0 && bold == total;
+  look.mono = total > 0 && mono == total;
+  return look;
 }
 
 // A heading set directly above its text often shares one MuPDF block with
@@ -350,9 +279,13 @@ std::pair<float, bool> LineStyle(const TextLine& line) {
 void SplitAtStyleChanges(TextBlock& b, std::vector<TextBlock>& out) {
   size_t start = 0;
   for (size_t i = 1; i < b.lines.size(); ++i) {
-    auto [prev_size, prev_bold] = LineStyle(b.lines[i - 1]);
-    auto [size, bold] = LineStyle(b.lines[i]);
-    if (std::abs(size - prev_size) <= 0.1f * std::max(size, prev_size) && bold == prev_bold) continue;
+    const LineLook prev = LineStyle(b.lines[i - 1]);
+    const LineLook cur = LineStyle(b.lines[i]);
+    // A whole line in a monospaced font among prose is an example of its own.
+    if (std::abs(cur.size - prev.size) <= 0.1f * std::max(cur.size, prev.size) && cur.bold == prev.bold &&
+        cur.mono == prev.mono) {
+      continue;
+    }
     TextBlock head;
     for (size_t k = start; k < i; ++k) head.lines.push_back(std::move(b.lines[k]));
     head.x0 = b.x0, head.x1 = b.x1, head.y0 = head.lines.front().y0, head.y1 = head.lines.back().y1;
@@ -435,8 +368,205 @@ float FontSizeStats::BodySize() const {
   return size;
 }
 
-PageMarkdown RenderPageMarkdown(PageLayout page, float body_size, int page_number) {
-  MergeSameBaseline(page.blocks);
+std::string LineText(const TextLine& line) {
+  std::string out;
+  for (const std::string& cell : CellsOf(line, nullptr)) {
+    if (cell.empty()) continue;
+    if (!out.empty()) out += ' ';
+    out += cell;
+  }
+  return out;
+}
+
+void NormalizeLines(PageLayout& page) { MergeSameBaseline(page.blocks); }
+
+namespace {
+
+bool Inside(const TextLine& l, const Box& b) {
+  return l.x0 >= b.x0 - 2 && l.x1 <= b.x1 + 2 && l.y0 >= b.y0 - 2 && l.y1 <= b.y1 + 2;
+}
+
+// Program text rather than prose: most lines carry code punctuation or a
+// prompt, and few end like sentences.
+bool LooksLikeCode(const TextBlock& block) {
+  int code = 0, sentences = 0;
+  for (const TextLine& l : block.lines) {
+    const std::string t = LineText(l);
+    if (t.find_first_of(";{}=<>()[]$#\\/") != std::string::npos || t.rfind(">>", 0) == 0) ++code;
+    if (EndsWith(t, ".") && std::count(t.begin(), t.end(), ' ') >= 4) ++sentences;
+  }
+  const int n = static_cast<int>(block.lines.size());
+  return code * 2 >= n && sentences * 3 < n;
+}
+
+// Splits blocks where lines enter or leave a shaded or framed box, and marks
+// the boxed parts that hold code (monospaced, or code-like in a shaded box;
+// on slides boxes hold prose, so only monospaced text counts there).
+void MarkBoxedCode(PageLayout& page, bool slides) {
+  if (page.boxes.empty()) return;
+  std::vector<TextBlock> out;
+  std::vector<int> box_of;  // parallel to out: the box holding the block, -1 none
+  auto area = [](const Box& b) { return (b.x1 - b.x0) * (b.y1 - b.y0); };
+  for (TextBlock& b : page.blocks) {
+    if (!b.markdown.empty()) {
+      out.push_back(std::move(b));
+      box_of.push_back(-1);
+      continue;
+    }
+    bool first = true;
+    for (TextLine& l : b.lines) {
+      int box = -1;  // the innermost box around the line
+      for (size_t k = 0; k < page.boxes.size(); ++k) {
+        const Box& bx = page.boxes[k];
+        if (bx.filled && bx.lightness <= 0.45f) continue;  // dark fills carry light text: not code shading
+        if (Inside(l, bx) && (box < 0 || area(bx) < area(page.boxes[box]))) box = static_cast<int>(k);
+      }
+      if (first || box != box_of.back()) {
+        TextBlock nb;
+        nb.x0 = b.x0, nb.x1 = b.x1, nb.y0 = l.y0, nb.y1 = l.y1;
+        out.push_back(std::move(nb));
+        box_of.push_back(box);
+        first = false;
+      }
+      out.back().y1 = l.y1;
+      out.back().lines.push_back(std::move(l));
+    }
+  }
+  // Code or not is decided per box, over all its lines.
+  for (size_t k = 0; k < page.boxes.size(); ++k) {
+    TextBlock all;
+    int mono = 0, total = 0;
+    for (size_t i = 0; i < out.size(); ++i) {
+      if (box_of[i] != static_cast<int>(k)) continue;
+      for (const TextLine& l : out[i].lines) {
+        all.lines.push_back(l);
+        for (const TextSpan& s : l.spans) mono += s.mono ? s.chars : 0, total += s.chars;
+      }
+    }
+    if (total == 0) continue;
+    const bool code = mono * 2 >= total || (!slides && LooksLikeCode(all));
+    for (size_t i = 0; i < out.size(); ++i) {
+      if (box_of[i] == static_cast<int>(k)) out[i].code = code;
+    }
+  }
+  page.blocks = std::move(out);
+}
+
+// With an outline, a heading set in the font of its neighbours shares their
+// block: the block is split around each line that is an outline title.
+void SplitAtOutlineTitles(PageLayout& page, const OutlineIndex& outline, int page_number) {
+  std::vector<TextBlock> out;
+  for (TextBlock& b : page.blocks) {
+    if (b.lines.size() < 2 || !b.markdown.empty()) {
+      out.push_back(std::move(b));
+      continue;
+    }
+    std::string whole;
+    for (const TextLine& l : b.lines) JoinLine(whole, LineText(l));
+    if (outline.Has(page_number, whole)) {
+      out.push_back(std::move(b));
+      continue;
+    }
+    TextBlock cur;
+    auto flush = [&] {
+      if (cur.lines.empty()) return;
+      cur.x0 = b.x0, cur.x1 = b.x1, cur.y0 = cur.lines.front().y0, cur.y1 = cur.lines.back().y1;
+      cur.code = b.code;
+      out.push_back(std::move(cur));
+      cur = TextBlock();
+    };
+    for (TextLine& l : b.lines) {
+      if (outline.Has(page_number, LineText(l))) {
+        flush();
+        cur.lines.push_back(std::move(l));
+        flush();
+      } else {
+        cur.lines.push_back(std::move(l));
+      }
+    }
+    flush();
+  }
+  page.blocks = std::move(out);
+}
+
+bool AllCaps(const std::string& text) {
+  int upper = 0, lower = 0;
+  for (unsigned char c : text) upper += std::isupper(c) ? 1 : 0, lower += std::islower(c) ? 1 : 0;
+  return upper >= 2 && lower == 0;
+}
+
+// The slide's title: the largest text in the top third (larger than body
+// text, or bold), not furniture (already gone) and not garbage.
+int SlideTitleBlock(const PageLayout& page, float body_size) {
+  int best = -1;
+  float best_size = 0;
+  for (size_t i = 0; i < page.blocks.size(); ++i) {
+    const TextBlock& b = page.blocks[i];
+    if (b.lines.empty() || b.y0 > page.height * 0.35f || b.lines.size() > 3) continue;
+    const BlockStyle st = StyleOf(b);
+    if (st.mono_fraction > 0.5f) continue;
+    const bool prominent = st.size >= 1.1f * body_size || st.bold_fraction > 0.9f;
+    if (!prominent) continue;
+    if (st.size > best_size + 0.5f) best = static_cast<int>(i), best_size = st.size;
+  }
+  return best;
+}
+
+}  // namespace
+
+int MarkdownRenderer::HeadingLevel(const TextBlock& block, float body_size, const std::string& text,
+                                   int page_number) {
+  if (body_size <= 0 || text.empty() || text.size() > kMaxHeadingBytes || block.lines.size() > 3) return 0;
+  const BlockStyle style = StyleOf(block);
+  if (style.mono_fraction > 0.5f) return 0;
+  if (!std::any_of(text.begin(), text.end(), [](unsigned char c) { return std::isalpha(c) || c >= 0x80; }))
+    return 0;
+  bool gap_before_last = false;
+  const TextLine& last_line = block.lines.back();
+  if (last_line.spans.size() > 1) gap_before_last = last_line.spans.back().gap_before;
+  auto rejected = [&] {
+    return LooksLikeGarbage(text) || LooksLikeTocEntry(text, gap_before_last) || LooksLikeCaption(text);
+  };
+  // With an outline, only its titles qualify (the cheap test first).
+  if (outline_ != nullptr && outline_->Usable()) {
+    if (!outline_->Has(page_number, text) || rejected()) return 0;
+    return std::min(6, outline_->Match(page_number, text));
+  }
+  if (rejected()) return 0;
+  if (LooksLikeAuthorList(text)) return 0;
+  const HeadingNumber number = ParseHeadingNumber(text);
+  const float ratio = style.size / body_size;
+  const size_t words = static_cast<size_t>(std::count(text.begin(), text.end(), ' ')) + 1;
+  const bool sentence = EndsWith(text, ",") || EndsWith(text, ";") || (EndsWith(text, ".") && words > 3) ||
+                        (EndsWith(text, ":") && words > 6);
+  const bool single = block.lines.size() == 1;
+  bool candidate = false;
+  if (ratio >= kLevel3Ratio && !sentence) candidate = true;
+  // Bold body-size lines standing alone ("Synopsis", "Returns") are run-in
+  // subheads; a sentence set in bold is emphasis, not a heading.
+  if (ratio > 0.95f && style.bold_fraction > 0.9f && single && text.size() <= 80 && !sentence) candidate = true;
+  // "1. INTRODUCTION" at body size: numbered and set apart by weight, size or capitals.
+  if (number.depth > 0 && single && !sentence && text.size() <= 100 &&
+      (style.bold_fraction > 0.5f || ratio >= 1.05f || AllCaps(text.substr(number.title_start))))
+    candidate = true;
+  if (!candidate) return 0;
+  const int key = static_cast<int>(std::lround(style.size * 2)) * 2 + (style.bold_fraction > 0.5f ? 1 : 0);
+  if (number.depth > 0) {
+    const int level = std::min(6, number.depth);
+    level_by_style_.try_emplace(key, level);
+    return level;
+  }
+  if (auto it = level_by_style_.find(key); it != level_by_style_.end()) return it->second;
+  if (ratio >= kLevel1Ratio) return 1;
+  if (ratio >= kLevel2Ratio) return 2;
+  if (ratio >= kLevel3Ratio) return 3;
+  return 4;
+}
+
+PageMarkdown MarkdownRenderer::Render(PageLayout page, float body_size, int page_number) {
+  ExtractRuledTables(page);
+  MarkBoxedCode(page, slides_);
+  if (outline_ != nullptr && outline_->Usable()) SplitAtOutlineTitles(page, *outline_, page_number);
   MergeTableRows(page.blocks);
   PageMarkdown result;
   std::vector<std::string> parts;
@@ -445,10 +575,23 @@ PageMarkdown RenderPageMarkdown(PageLayout page, float body_size, int page_numbe
     if (!code.empty()) parts.push_back(RenderCode(code));
     code.clear();
   };
-  for (const TextBlock& block : page.blocks) {
+  auto add_heading = [&](int level, const std::string& text) {
+    parts.push_back(std::string(static_cast<size_t>(level), '#') + ' ' + text);
+    result.headings.push_back({level, text, page_number});
+  };
+  const int title_block = slides_ ? SlideTitleBlock(page, body_size) : -1;
+  const int slide_level = outline_ != nullptr && outline_->Usable() ? std::min(6, outline_->MaxLevel() + 1) : 1;
+  std::string pending_unit;  // "Chapter 3" waiting for its title on the next block
+  for (size_t bi = 0; bi < page.blocks.size(); ++bi) {
+    const TextBlock& block = page.blocks[bi];
+    if (!block.markdown.empty()) {
+      flush_code();
+      parts.push_back(block.markdown);
+      continue;
+    }
     BlockStyle style = StyleOf(block);
-    if (style.chars == 0 || IsPageNumberBlock(block, page)) continue;
-    if (style.mono_fraction > 0.8f) {
+    if (style.chars == 0) continue;
+    if (block.code || style.mono_fraction > 0.8f) {
       CollectCode(block, &code);
       continue;
     }
@@ -469,20 +612,55 @@ PageMarkdown RenderPageMarkdown(PageLayout page, float body_size, int page_numbe
     std::string joined;
     for (const TextLine& line : block.lines) JoinLine(joined, LineText(line));
     joined = StripSoftHyphens(joined);
-    if (int level = HeadingLevel(block, style, body_size, joined); level > 0) {
-      parts.push_back(std::string(static_cast<size_t>(level), '#') + ' ' + joined);
-      result.headings.push_back({level, joined, page_number});
+    int level = 0;
+    if (slides_) {
+      if (static_cast<int>(bi) == title_block && !LooksLikeGarbage(joined)) level = slide_level;
+      if (outline_ != nullptr && outline_->Usable() && block.lines.size() <= 3) {
+        if (int l = outline_->Match(page_number, joined); l > 0) level = std::min(6, l);
+      }
+    } else {
+      level = HeadingLevel(block, body_size, joined, page_number);
+    }
+    const HeadingNumber unit = block.lines.size() == 1 && joined.size() <= 40 ? ParseHeadingNumber(joined) : HeadingNumber{};
+    if (!pending_unit.empty()) {
+      if (level > 0) {
+        add_heading(level, pending_unit + " " + joined);
+        pending_unit.clear();
+        continue;
+      }
+      if (outline_ != nullptr && outline_->Usable()) {
+        parts.push_back(pending_unit);
+      } else {
+        add_heading(1, pending_unit);
+      }
+      pending_unit.clear();
+    }
+    if (!slides_ && unit.depth == 1 && unit.title_start >= joined.size() && block.lines.size() == 1 &&
+        std::isalpha(static_cast<unsigned char>(joined[0])) && StyleOf(block).size >= body_size) {
+      pending_unit = joined;  // "Chapter 3" alone: the title follows
+      continue;
+    }
+    if (level > 0) {
+      add_heading(level, joined);
       continue;
     }
     md = RenderProse(block, style.size);
     if (!md.empty()) parts.push_back(std::move(md));
   }
+  if (!pending_unit.empty()) parts.push_back(pending_unit);
   flush_code();
   for (const std::string& p : parts) {
     if (!result.markdown.empty()) result.markdown += "\n\n";
     result.markdown += p;
   }
+  if (outline_ != nullptr) outline_->Forget(page_number);
   return result;
+}
+
+PageMarkdown RenderPageMarkdown(PageLayout page, float body_size, int page_number) {
+  NormalizeLines(page);
+  MarkdownRenderer renderer(nullptr, false);
+  return renderer.Render(std::move(page), body_size, page_number);
 }
 
 }  // namespace docpipe

@@ -7,6 +7,7 @@
 #include <condition_variable>
 #include <cstdio>
 #include <cstring>
+#include <deque>
 #include <fstream>
 #include <memory>
 #include <mutex>
@@ -14,7 +15,16 @@
 #include <unordered_map>
 
 #include "extract/extractor.h"
+#include "extract/glyph_names.h"
+#include "extract/headings.h"
+#include "extract/line_order.h"
+#include "extract/ocr_pages.h"
+#include "extract/page_furniture.h"
+#include "extract/page_image.h"
+#include "extract/page_labels.h"
 #include "extract/page_layout.h"
+#include "extract/pdf/layout_device.h"
+#include "extract/text_normalizer.h"
 
 namespace docpipe {
 namespace {
@@ -101,25 +111,37 @@ void LookupTitle(fz_context* ctx, pdf_document* doc, char* buf, int size) {
   fz_catch(ctx) buf[0] = '\0';
 }
 
-// Structured text of page `index`, or nullptr with `err` set. The page is
-// dropped before returning: only its text outlives the call.
+// Structured text of page `index`, or nullptr with `err` set; the page's
+// rules and boxes go to `graphics` in the same pass. The page is dropped
+// before returning: only its text outlives the call.
 fz_stext_page* LoadTextPage(fz_context* ctx, pdf_document* doc, int index, fz_cookie* cookie,
-                            ErrorText err) {
+                            PageGraphics* graphics, ErrorText err) {
   fz_page* page = nullptr;
   fz_device* dev = nullptr;
+  fz_device* recovery = nullptr;  // unmapped glyphs named by the font (glyph_names.h)
+  fz_device* layout = nullptr;    // rules and boxes; text passed on to `recovery`
   fz_stext_page* text = nullptr;
   fz_var(page);
   fz_var(dev);
+  fz_var(recovery);
+  fz_var(layout);
   fz_var(text);
   fz_try(ctx) {
     page = fz_load_page(ctx, &doc->super, index);
-    text = fz_new_stext_page(ctx, fz_bound_page(ctx, page));
+    const fz_rect bounds = fz_bound_page(ctx, page);
+    text = fz_new_stext_page(ctx, bounds);
     fz_stext_options options = {FZ_STEXT_MEDIABOX_CLIP, 1.0f};
     dev = fz_new_stext_device(ctx, text, &options);
-    fz_run_page(ctx, page, dev, fz_identity, cookie);
+    recovery = NewGlyphNameRecoveryDevice(ctx, dev);
+    layout = NewLayoutDevice(ctx, recovery, bounds, graphics);
+    fz_run_page(ctx, page, layout, fz_identity, cookie);
+    fz_close_device(ctx, layout);
+    fz_close_device(ctx, recovery);
     fz_close_device(ctx, dev);
   }
   fz_always(ctx) {
+    fz_drop_device(ctx, layout);
+    fz_drop_device(ctx, recovery);
     fz_drop_device(ctx, dev);
     fz_drop_page(ctx, page);
   }
@@ -129,6 +151,61 @@ fz_stext_page* LoadTextPage(fz_context* ctx, pdf_document* doc, int index, fz_co
     return nullptr;
   }
   return text;
+}
+
+// The document outline, or nullptr (none, or unreadable).
+fz_outline* LoadOutline(fz_context* ctx, pdf_document* doc) {
+  fz_outline* outline = nullptr;
+  fz_var(outline);
+  fz_try(ctx) outline = fz_load_outline(ctx, &doc->super);
+  fz_catch(ctx) outline = nullptr;
+  return outline;
+}
+
+// 0-based page of an outline target, or -1.
+int OutlinePage(fz_context* ctx, pdf_document* doc, fz_location loc) {
+  int n = -1;
+  fz_var(n);
+  fz_try(ctx) n = loc.page < 0 ? -1 : fz_page_number_from_location(ctx, &doc->super, loc);
+  fz_catch(ctx) n = -1;
+  return n;
+}
+
+constexpr int kMaxLabelRanges = 512;
+constexpr int kMaxLabelPrefix = 64;
+struct LabelRangeC {
+  int first;
+  char style;
+  int start;
+  char prefix[kMaxLabelPrefix];
+};
+
+// Walks a /PageLabels number tree (depth-limited: trees can be cyclic).
+void WalkLabels(fz_context* ctx, pdf_obj* node, int depth, LabelRangeC* out, int* n) {
+  if (!node || depth > 8) return;
+  pdf_obj* nums = pdf_dict_get(ctx, node, PDF_NAME(Nums));
+  for (int i = 0; i + 1 < pdf_array_len(ctx, nums) && *n < kMaxLabelRanges; i += 2) {
+    pdf_obj* dict = pdf_array_get(ctx, nums, i + 1);
+    LabelRangeC& r = out[(*n)++];
+    r.first = pdf_to_int(ctx, pdf_array_get(ctx, nums, i));
+    const char* style = pdf_to_name(ctx, pdf_dict_get(ctx, dict, PDF_NAME(S)));
+    r.style = style[0] != '\0' ? style[0] : 0;
+    pdf_obj* st = pdf_dict_gets(ctx, dict, "St");
+    r.start = st ? pdf_to_int(ctx, st) : 1;
+    std::snprintf(r.prefix, sizeof r.prefix, "%s", pdf_to_text_string(ctx, pdf_dict_get(ctx, dict, PDF_NAME(P))));
+  }
+  pdf_obj* kids = pdf_dict_get(ctx, node, PDF_NAME(Kids));
+  for (int i = 0; i < pdf_array_len(ctx, kids); ++i) WalkLabels(ctx, pdf_array_get(ctx, kids, i), depth + 1, out, n);
+}
+
+// Number of ranges of the document's /PageLabels written to `out`; 0 when
+// it has none or they cannot be read.
+int LoadPageLabels(fz_context* ctx, pdf_document* doc, LabelRangeC* out) {
+  int n = 0;
+  fz_var(n);
+  fz_try(ctx) WalkLabels(ctx, pdf_dict_getp(ctx, pdf_trailer(ctx, doc), "Root/PageLabels"), 0, out, &n);
+  fz_catch(ctx) n = 0;
+  return n;
 }
 
 struct StextPageDeleter {
@@ -168,45 +245,74 @@ void AppendUtf8(std::string& out, int c) {
   out.append(buf, static_cast<size_t>(n));
 }
 
+// The characters of one MuPDF line in reading order (line_order.h): spacing
+// accents joined, right-to-left runs in logical order. Characters still
+// without a Unicode mapping (U+FFFD) are dropped and counted in *unmapped:
+// they must never reach the index.
+std::vector<LineChar> ReadingOrderChars(fz_stext_line* l, int* unmapped) {
+  std::vector<LineChar> chars;
+  for (fz_stext_char* ch = l->first_char; ch; ch = ch->next) {
+    if (ch->c == 0xFFFD) {
+      ++*unmapped;
+      continue;
+    }
+    const float left = std::min(ch->quad.ll.x, ch->quad.ul.x);
+    const float right = std::max(ch->quad.lr.x, ch->quad.ur.x);
+    chars.push_back({static_cast<char32_t>(ch->c), 0, left, right, ch->size, ch->font});
+  }
+  if (l->wmode != 0 || std::abs(l->dir.y) >= 0.1f) return chars;  // vertical or rotated text: as drawn
+  JoinSpacingAccents(chars);
+  VisualToLogical(chars);
+  return chars;
+}
+
 // Converts MuPDF's text page into our layout, splitting lines into spans at
 // style changes and at gaps wider than kCellGapEm. Stops after `max_chars`
-// characters, setting *truncated.
+// characters, setting *truncated. Text is normalised (text_normalizer.h).
 PageLayout BuildLayout(fz_context* ctx, fz_stext_page* text, int64_t max_chars, int64_t* chars,
-                       bool* truncated) {
+                       bool* truncated, int* unmapped) {
   PageLayout layout;
   layout.width = text->mediabox.x1 - text->mediabox.x0;
   layout.height = text->mediabox.y1 - text->mediabox.y0;
-  std::unordered_map<fz_font*, FontStyle> styles;
+  std::unordered_map<const void*, FontStyle> styles;
   *chars = 0;
   *truncated = false;
+  *unmapped = 0;
   for (fz_stext_block* b = text->first_block; b && !*truncated; b = b->next) {
     if (b->type != FZ_STEXT_BLOCK_TEXT) continue;
-    TextBlock block{{}, b->bbox.x0, b->bbox.y0, b->bbox.x1, b->bbox.y1};
+    TextBlock block;
+    block.x0 = b->bbox.x0, block.y0 = b->bbox.y0, block.x1 = b->bbox.x1, block.y1 = b->bbox.y1;
     for (fz_stext_line* l = b->u.t.first_line; l && !*truncated; l = l->next) {
       TextLine line{{}, l->bbox.x0, l->bbox.y0, l->bbox.x1, l->bbox.y1};
       const bool horizontal = l->wmode == 0 && std::abs(l->dir.y) < 0.1f;
-      float last_right = 0;
+      const std::vector<LineChar> line_chars = ReadingOrderChars(l, unmapped);
       bool pending_space = false;
-      for (fz_stext_char* ch = l->first_char; ch; ch = ch->next) {
+      for (const LineChar& ch : line_chars) {
         if (*chars >= max_chars) {
           *truncated = true;
           break;
         }
-        if (ch->c == ' ' || ch->c == '\t' || ch->c == 0xA0) {
+        if (ch.c == ' ' || ch.c == '\t' || ch.c == 0xA0) {
           pending_space = !line.spans.empty();
           continue;
         }
-        if (ch->c < 0x20) continue;
-        auto [it, inserted] = styles.try_emplace(ch->font);
-        if (inserted) it->second = StyleOfFont(ctx, ch->font);
+        if (ch.c < 0x20) continue;
+        auto [it, inserted] = styles.try_emplace(ch.font);
+        if (inserted) it->second = StyleOfFont(ctx, static_cast<fz_font*>(const_cast<void*>(ch.font)));
         const FontStyle style = it->second;
-        const float left = std::min(ch->quad.ll.x, ch->quad.ul.x);
-        const bool gap = horizontal && !line.spans.empty() && left - last_right > kCellGapEm * ch->size;
         TextSpan* span = line.spans.empty() ? nullptr : &line.spans.back();
-        if (!span || gap || span->bold != style.bold || span->mono != style.mono ||
-            std::abs(span->size - ch->size) > 0.25f) {
-          if (span && pending_space && !gap) span->text += ' ';
-          line.spans.push_back(TextSpan{{}, left, left, ch->size, style.bold, style.mono, 0, gap});
+        // Distance from the span so far, on either side: right-to-left lines
+        // run leftwards, with left-to-right runs (numbers) inside. Wide gaps
+        // separate cells; narrower ones still start a span (ruled tables).
+        const float gap_width = span ? std::max(ch.x0 - span->x1, span->x0 - ch.x1) : 0;
+        const float gap_em = span && ch.size > 0 ? gap_width / ch.size : 0;
+        const bool gap = horizontal && span && gap_em > kCellGapEm;
+        const bool split = horizontal && span && gap_em > kSpanGapEm;
+        if (!span || split || span->bold != style.bold || span->mono != style.mono ||
+            std::abs(span->size - ch.size) > 0.25f) {
+          if (span && (pending_space || split) && !gap) span->text += ' ';
+          line.spans.push_back(
+              TextSpan{{}, ch.x0, ch.x1, ch.size, style.bold, style.mono, 0, gap, horizontal ? gap_em : 0});
           span = &line.spans.back();
         } else if (pending_space) {
           span->text += ' ';
@@ -214,17 +320,48 @@ PageLayout BuildLayout(fz_context* ctx, fz_stext_page* text, int64_t max_chars, 
           ++*chars;
         }
         pending_space = false;
-        AppendUtf8(span->text, ch->c);
+        AppendUtf8(span->text, static_cast<int>(ch.c));
+        if (ch.mark != 0) AppendUtf8(span->text, static_cast<int>(ch.mark));
         ++span->chars;
         ++*chars;
-        last_right = std::max(ch->quad.lr.x, ch->quad.ur.x);
-        span->x1 = last_right;
+        span->x0 = std::min(span->x0, ch.x0);
+        span->x1 = std::max(span->x1, ch.x1);
       }
       if (!line.spans.empty()) block.lines.push_back(std::move(line));
     }
     if (!block.lines.empty()) layout.blocks.push_back(std::move(block));
   }
+  NormalizeLayoutText(layout);
   return layout;
+}
+
+std::vector<PageLabelRange> PageLabelRanges(fz_context* ctx, pdf_document* doc) {
+  auto raw = std::make_unique<LabelRangeC[]>(kMaxLabelRanges);
+  const int n = LoadPageLabels(ctx, doc, raw.get());
+  std::vector<PageLabelRange> ranges;
+  for (int i = 0; i < n; ++i) ranges.push_back({raw[i].first, raw[i].style, raw[i].prefix, raw[i].start});
+  std::sort(ranges.begin(), ranges.end(), [](const PageLabelRange& a, const PageLabelRange& b) { return a.first < b.first; });
+  return ranges;
+}
+
+void FlattenOutline(fz_context* ctx, pdf_document* doc, fz_outline* node, int level,
+                    std::vector<OutlineEntry>* out) {
+  for (; node != nullptr && out->size() < 100000; node = node->next) {
+    if (node->title != nullptr) {
+      const int page = OutlinePage(ctx, doc, node->page);
+      out->push_back({level, node->title, page >= 0 ? page + 1 : 0, node->y});
+    }
+    if (level < 32) FlattenOutline(ctx, doc, node->down, level + 1, out);
+  }
+}
+
+std::vector<OutlineEntry> Outline(fz_context* ctx, pdf_document* doc) {
+  std::vector<OutlineEntry> entries;
+  fz_outline* outline = LoadOutline(ctx, doc);
+  if (outline == nullptr) return entries;
+  FlattenOutline(ctx, doc, outline, 1, &entries);
+  fz_drop_outline(ctx, outline);
+  return entries;
 }
 
 // ---- Deadline and cancellation -------------------------------------------------
@@ -326,6 +463,7 @@ Status CheckPdfFile(const std::string& path, const std::string& name) {
 
 class PdfExtractor final : public Extractor {
  public:
+  explicit PdfExtractor(OcrPool* ocr) : ocr_(ocr) {}
   std::string Format() const override { return "pdf"; }
 
   bool CanHandle(const std::string& key, std::string_view head) const override {
@@ -336,6 +474,9 @@ class PdfExtractor final : public Extractor {
 
   Result<ExtractSummary> Extract(const std::string& path, const std::string& name,
                                  const ExtractOptions& options, const PageSink& sink) override;
+
+ private:
+  OcrPool* ocr_;  // null: pages without usable text stay empty
 };
 
 Result<ExtractSummary> PdfExtractor::Extract(const std::string& path, const std::string& name,
@@ -369,13 +510,54 @@ Result<ExtractSummary> PdfExtractor::Extract(const std::string& path, const std:
   FontSizeStats sizes;
   int failed_pages = 0;
   std::string first_failure;
+  const std::vector<PageLabelRange> labels = PageLabelRanges(ctx, doc.get());
+  OutlineIndex outline(options.outline_headings ? Outline(ctx, doc.get()) : std::vector<OutlineEntry>{});
+  std::unique_ptr<MarkdownRenderer> renderer;  // made once the first page tells slides from paper
+  // Pages wait here until the furniture detector has seen the pages after
+  // them; the window is a few pages, whatever the document's length.
+  struct Pending {
+    ExtractedPage page;
+    PageLayout layout;
+  };
+  std::deque<Pending> pending;
+  FurnitureDetector furniture;
+  auto emit_first = [&]() -> Status {
+    Pending p = std::move(pending.front());
+    pending.pop_front();
+    std::string printed = furniture.Strip(p.page.number, p.layout);
+    p.page.label = labels.empty() ? printed : PageLabel(labels, p.page.number - 1);
+    if (!renderer) renderer = std::make_unique<MarkdownRenderer>(&outline, false);
+    PageMarkdown md = renderer->Render(std::move(p.layout), sizes.BodySize(), p.page.number);
+    p.page.markdown = std::move(md.markdown);
+    for (HeadingEntry& h : md.headings) summary.outline.push_back(std::move(h));
+    return sink(std::move(p.page));
+  };
+  // Pages reach the structure pass in order; those read by OCR (ocr_pages.h)
+  // join when their recognition is done.
+  OrderedPages ordered(ocr_, options, name, [&](ExtractedPage&& page, PageLayout&& layout) -> Status {
+    if (!renderer && layout.width > 0) {
+      const bool slides = layout.width > 1.2f * layout.height;
+      renderer = std::make_unique<MarkdownRenderer>(&outline, slides);
+    }
+    NormalizeLines(layout);
+    sizes.Add(layout);
+    furniture.Add(page.number, layout, sizes.BodySize());
+    const int number = page.number;
+    pending.push_back({std::move(page), std::move(layout)});
+    while (!pending.empty() && pending.front().page.number + FurnitureDetector::kWindow <= number) {
+      DOCPIPE_RETURN_IF_ERROR(emit_first());
+    }
+    return Status::Ok();
+  });
   for (int i = 0; i < page_count; ++i) {
     DOCPIPE_RETURN_IF_ERROR(watch.Check(name, i, page_count));
     ExtractedPage page;
     page.number = i + 1;
-    std::unique_ptr<fz_stext_page, StextPageDeleter> text(LoadTextPage(ctx, doc.get(), i, &cookie, err),
-                                                          StextPageDeleter{ctx});
+    PageGraphics graphics;
+    std::unique_ptr<fz_stext_page, StextPageDeleter> text(
+        LoadTextPage(ctx, doc.get(), i, &cookie, &graphics, err), StextPageDeleter{ctx});
     if (cookie.abort) DOCPIPE_RETURN_IF_ERROR(watch.Check(name, i, page_count));
+    PageLayout layout;
     if (!text) {
       // One broken page should not cost the whole document: it is passed on
       // empty (no text layer) and reported as a warning.
@@ -384,20 +566,39 @@ Result<ExtractSummary> PdfExtractor::Extract(const std::string& path, const std:
       diag.Add(("page " + std::to_string(page.number) + ": " + err).c_str());
       page.has_text_layer = false;
       page.chars = 0;
-    } else {
-      PageLayout layout = BuildLayout(ctx, text.get(), options.max_page_chars, &page.chars, &page.truncated);
-      text.reset();
-      sizes.Add(layout);
-      PageMarkdown md = RenderPageMarkdown(std::move(layout), sizes.BodySize(), page.number);
-      page.markdown = std::move(md.markdown);
-      page.has_text_layer = !page.markdown.empty();
-      for (HeadingEntry& h : md.headings) summary.outline.push_back(std::move(h));
-      if (page.truncated)
-        diag.Add(("page " + std::to_string(page.number) + ": text truncated at " +
-                  std::to_string(options.max_page_chars) + " characters").c_str());
+      DOCPIPE_RETURN_IF_ERROR(ordered.AddNative(std::move(page), std::move(layout)));
+      continue;
     }
-    DOCPIPE_RETURN_IF_ERROR(sink(std::move(page)));
+    layout = BuildLayout(ctx, text.get(), options.max_page_chars, &page.chars, &page.truncated,
+                         &page.unmapped_chars);
+    text.reset();
+    layout.rules = std::move(graphics.rules);
+    layout.boxes = std::move(graphics.boxes);
+    page.has_text_layer = page.chars > 0;
+    if (page.truncated)
+      diag.Add(("page " + std::to_string(page.number) + ": text truncated at " +
+                std::to_string(options.max_page_chars) + " characters").c_str());
+    // Pages without text, or whose text is mostly unmapped glyphs, are read
+    // from their image.
+    if (ordered.CanOcr() && (page.chars == 0 || TextIsUnusable(layout, page.unmapped_chars))) {
+      page.ocr_reason = page.chars == 0 ? "no_text_layer" : "unusable_text";
+      OcrImage image;
+      if (RenderPageGray(ctx, &doc->super, i, kOcrDpi, &cookie, &image, err, sizeof err)) {
+        if (!IsBlankImage(image)) {
+          DOCPIPE_RETURN_IF_ERROR(ordered.AddOcr(std::move(page), std::move(image), std::move(layout)));
+          continue;
+        }
+        // A blank page: nothing to read (ocr_reason stays: it was looked at).
+      } else {
+        if (cookie.abort) DOCPIPE_RETURN_IF_ERROR(watch.Check(name, i, page_count));
+        diag.Add(("page " + std::to_string(page.number) + ": cannot render for OCR: " + err).c_str());
+      }
+    }
+    DOCPIPE_RETURN_IF_ERROR(ordered.AddNative(std::move(page), std::move(layout)));
   }
+  DOCPIPE_RETURN_IF_ERROR(ordered.Flush());
+  while (!pending.empty()) DOCPIPE_RETURN_IF_ERROR(emit_first());
+  for (const std::string& w : ordered.Warnings()) diag.Add(w.c_str());
   if (failed_pages == page_count)
     return Status::InvalidInput(name + ": no page could be read: " + first_failure);
   if (doc->repair_attempted) diag.Add("damaged cross-reference table was repaired");
@@ -408,6 +609,7 @@ Result<ExtractSummary> PdfExtractor::Extract(const std::string& path, const std:
 
 }  // namespace
 
-ExtractorPtr NewPdfExtractor() { return std::make_unique<PdfExtractor>(); }
+ExtractorPtr NewPdfExtractor() { return std::make_unique<PdfExtractor>(nullptr); }
+ExtractorPtr NewPdfExtractor(OcrPool* ocr) { return std::make_unique<PdfExtractor>(ocr); }
 
 }  // namespace docpipe

@@ -23,6 +23,7 @@ class ChunkStage final : public Stage {
       return Status::Internal(ExtractedMetadataKey(rec.document_id) + " has no page_count");
     }
     const int page_count = (*meta)["page_count"].get<int>();
+    const nlohmann::json labels = meta->value("page_labels", nlohmann::json::array());
     std::vector<ExtractedPage> pages;
     pages.reserve(page_count);
     for (int p = 1; p <= page_count; ++p) {
@@ -32,6 +33,9 @@ class ChunkStage final : public Stage {
       ExtractedPage page;
       page.number = p;
       page.markdown = std::move(*md);
+      if (labels.is_array() && p - 1 < static_cast<int>(labels.size()) && labels[p - 1].is_string()) {
+        page.label = labels[p - 1].get<std::string>();
+      }
       pages.push_back(std::move(page));
     }
     Result<std::vector<Chunk>> chunks =

@@ -1,8 +1,10 @@
 #include <chrono>
+#include <cmath>
 
 #include <fmt/format.h>
 
 #include "extract/extractor_registry.h"
+#include "extract/text_normalizer.h"
 #include "pipeline/document_id.h"
 #include "pipeline/registrar.h"
 #include "pipeline/stages.h"
@@ -72,11 +74,28 @@ class ExtractStage final : public Stage {
     auto started = std::chrono::steady_clock::now();
     nlohmann::json chars_per_page = nlohmann::json::array();
     nlohmann::json pages_without_text = nlohmann::json::array();
+    nlohmann::json page_labels = nlohmann::json::array();  // printed page numbers, "" unknown
+    nlohmann::json ocr_pages = nlohmann::json::array();
     int64_t total_chars = 0;
+    int64_t unmapped_chars = 0;
+    int ocr_tried = 0;
     PageSink sink = [&](ExtractedPage&& page) -> Status {
       chars_per_page.push_back(page.chars);
+      page_labels.push_back(page.label);
       total_chars += page.chars;
+      unmapped_chars += page.unmapped_chars;
       if (!page.has_text_layer) pages_without_text.push_back(page.number);
+      if (!page.ocr_reason.empty()) ++ocr_tried;
+      if (page.ocr) {
+        ocr_pages.push_back({{"page", page.number},
+                             {"reason", page.ocr_reason},
+                             {"confidence", std::round(page.ocr_confidence * 10) / 10},
+                             {"script", page.ocr_script},
+                             {"rotation", page.ocr_rotation}});
+      }
+      // U+FFFD (a character no one could read) is never indexed, whichever
+      // extractor let it through.
+      if (CountReplacementChars(page.markdown) > 0) page.markdown = NormalizeText(page.markdown);
       return store.Put(ExtractedPageKey(rec.document_id, page.number), page.markdown);
     };
     nlohmann::json attachments = nlohmann::json::array();
@@ -89,11 +108,25 @@ class ExtractStage final : public Stage {
     options.embedded = &embedded;
     Result<ExtractSummary> summary = (*extractor)->Extract(local->path(), name, options, sink);
     if (!summary.ok()) return summary.status();
+    // A document without a single character would be COMPLETED with nothing
+    // to search: it fails instead, saying why.
+    if (total_chars == 0) {
+      std::string why = pages_without_text.size() == static_cast<size_t>(summary->page_count)
+                            ? fmt::format("none of its {} pages has a text layer", summary->page_count)
+                            : fmt::format("its {} pages hold no text", summary->page_count);
+      if (ocr_tried > 0) {
+        why += fmt::format(", and OCR found no text on the {} pages it looked at", ocr_tried);
+      } else if (summary->format == "pdf") {
+        why += " (OCR is off: set ocr.enabled = true to read scanned pages)";
+      }
+      return Status::InvalidInput(name + ": no text found: " + why);
+    }
     int64_t elapsed_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                              std::chrono::steady_clock::now() - started).count();
 
     nlohmann::json outline = nlohmann::json::array();
     for (const HeadingEntry& h : summary->outline) {
+      if (CountReplacementChars(h.text) > 0) continue;  // never a heading (breadcrumbs come from the pages)
       outline.push_back({{"level", h.level}, {"text", h.text}, {"page", h.page}});
     }
     nlohmann::json metadata = {
@@ -105,7 +138,10 @@ class ExtractStage final : public Stage {
         {"page_count", summary->page_count},
         {"outline", outline},
         {"chars_per_page", chars_per_page},
+        {"page_labels", page_labels},
         {"pages_without_text", pages_without_text},
+        {"ocr_pages", ocr_pages},
+        {"unmapped_chars", unmapped_chars},
         {"extraction_ms", elapsed_ms},
     };
     if (!summary->properties.empty()) metadata["properties"] = summary->properties;
@@ -123,6 +159,7 @@ class ExtractStage final : public Stage {
     result.metrics = {{"pages", summary->page_count},
                       {"chars", total_chars},
                       {"pages_without_text", pages_without_text.size()},
+                      {"ocr_pages", ocr_pages.size()},
                       {"headings", summary->outline.size()},
                       {"format", summary->format}};
     if (!attachments.empty()) result.metrics["attachments"] = attachments.size();

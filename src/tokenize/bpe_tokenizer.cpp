@@ -96,7 +96,7 @@ Result<std::shared_ptr<const Vocab>> BuildVocab(const std::string& encoding) {
   r.Str();  // the pattern as js-tiktoken ships it (kept for reference)
   const std::string pattern(r.Str());
   const std::string pcre_unicode(r.Str());
-  r.Str();  // node's Unicode version
+  r.Str();  // the Unicode version the classes follow (pinned data, tools/bpe_unicode.mjs)
   r.Str();  // source package and version
   const uint32_t n_special = r.U32();
   for (uint32_t i = 0; i < n_special && r.ok(); ++i) {

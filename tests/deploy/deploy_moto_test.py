@@ -15,10 +15,14 @@ import tempfile
 import unittest
 import zipfile
 
-import boto3
-import botocore
+from deploy_test_util import require_python_peers
 
-from deploy_test_util import DEPLOY_SH, ROOT, TEST_TEMPLATE, clean_env, moto_server, run
+require_python_peers()
+
+import boto3  # noqa: E402 (after the check, so a missing peer says how to install it)
+import botocore  # noqa: E402
+
+from deploy_test_util import DEPLOY_SH, INSTALL_PEERS, ROOT, TEST_TEMPLATE, clean_env, moto_server, run  # noqa: E402
 
 FAKE_DOCKER = r"""#!/usr/bin/env bash
 # Records each call (one JSON array per line) and acts like docker where deploy.sh looks.
@@ -84,6 +88,8 @@ class DeployMotoTest(unittest.TestCase):
         # default: the first aws on PATH).
         cli = os.environ.get("DOCPIPE_TEST_AWS_CLI")
         if cli:
+            if not os.access(cli, os.X_OK):
+                raise AssertionError(f"{cli} is missing (Debian package awscli, the AWS CLI v2): {INSTALL_PEERS}")
             os.symlink(cli, os.path.join(t, "bin", "aws"))
         self.env = clean_env(os.path.join(t, "home"), PATH=os.path.join(t, "bin") + os.pathsep + os.environ["PATH"],
                              AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing",

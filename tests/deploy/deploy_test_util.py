@@ -4,6 +4,7 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 import urllib.request
@@ -14,6 +15,17 @@ PACKAGE_SH = os.path.join(ROOT, "deploy", "package-lambda.sh")
 DOCKERFILE = os.path.join(ROOT, "deploy", "Dockerfile")
 TEST_TEMPLATE = os.path.join(ROOT, "tests", "deploy", "minimal-template.yaml")
 SLIM_PACKAGES = os.path.join(ROOT, "tests", "deploy", "debian-12-slim-packages.txt")
+REQUIREMENTS = os.path.join(ROOT, "tests", "requirements.txt")
+INSTALL_PEERS = "install the test peers with `scripts/install-deps.sh test` (as root, in the source tree)"
+
+
+def require_python_peers():
+    """Fails the test program (never skips it) when this Python lacks the
+    pinned peers of tests/requirements.txt (moto[server], boto3, cfn-lint...)."""
+    r = subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "python-peers.py"), REQUIREMENTS],
+                       capture_output=True, text=True)
+    if r.returncode != 0:
+        raise SystemExit(f"{r.stdout}{r.stderr}the Python test peers are missing: {INSTALL_PEERS}")
 
 
 def docpipe_binary():
@@ -67,7 +79,7 @@ def moto_server():
     """A moto_server on a free port; yields its URL."""
     exe = shutil.which("moto_server")
     if exe is None:
-        raise AssertionError("moto_server is not on PATH (pip install 'moto[server]')")
+        raise AssertionError(f"moto_server is not on PATH: {INSTALL_PEERS}")
     port = free_port()
     log = tempfile.TemporaryFile()
     proc = subprocess.Popen([exe, "-H", "127.0.0.1", "-p", str(port)], stdout=log, stderr=log)

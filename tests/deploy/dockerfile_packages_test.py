@@ -13,7 +13,9 @@ import unittest
 from deploy_test_util import DOCKERFILE, ROOT, SLIM_PACKAGES, docpipe_binary
 
 # Installed for reasons other than a linked library.
-NOT_LIBRARIES = {"ca-certificates": "HTTPS to AWS, OpenAI and Pinecone (libcurl verifies servers)"}
+NOT_LIBRARIES = {"ca-certificates": "HTTPS to AWS, OpenAI and Pinecone (libcurl verifies servers)",
+                 "tesseract-ocr-eng": "OCR's default language data (ocr.languages = \"eng\")",
+                 "tesseract-ocr-osd": "OCR's orientation and script detection data"}
 
 
 def dockerfile_stages():

@@ -15,7 +15,9 @@ import threading
 import unittest
 import zipfile
 
-from deploy_test_util import PACKAGE_SH, ROOT, docpipe_binary, moto_server, run
+from deploy_test_util import PACKAGE_SH, ROOT, docpipe_binary, moto_server, require_python_peers, run
+
+require_python_peers()
 
 BUCKET = "docpipe-lambda-test"
 
@@ -189,7 +191,7 @@ class LambdaPackageTest(unittest.TestCase):
         ws = os.path.join(self.tmp.name, "ws-event")
         event = os.path.join(self.tmp.name, "event.json")
         with open(event, "w") as f:
-            json.dump(s3_event(("input/guide+one.md", "aaaa", 40), ("input/photo.png", "bbbb", 9)), f)
+            json.dump(s3_event(("input/guide+one.md", "aaaa", 40), ("input/photo.xcf", "bbbb", 9)), f)
         r = self.bootstrap("lambda", "--event", event, "--bucket", BUCKET, DOCPIPE_WORKSPACE=ws,
                            LD_LIBRARY_PATH=self.poison)
         self.assertEqual(r.returncode, 0, r.stderr)

@@ -22,18 +22,15 @@ const std::vector<std::string> kStages = {"extract", "chunk", "enrich", "embed",
 
 class AwsPipelineTest : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() {
-    std::string error;
-    moto_ = MotoServer::Start(&error).release();
-    ASSERT_NE(moto_, nullptr) << "moto_server is required for the AWS tests: " << error;
-  }
+  // A failed start fails every test (in SetUp), never skips them.
+  static void SetUpTestSuite() { moto_ = MotoServer::Start(&start_error_).release(); }
   static void TearDownTestSuite() {
     delete moto_;
     moto_ = nullptr;
   }
 
   void SetUp() override {
-    ASSERT_NE(moto_, nullptr);
+    ASSERT_NE(moto_, nullptr) << "moto_server is required for the AWS tests: " << start_error_;
     // Each test gets its own bucket, tables and queues on the shared server.
     std::string name = ::testing::UnitTest::GetInstance()->current_test_info()->name();
     prefix_ = "t" + std::to_string(++counter_) + "-" + std::to_string(getpid());
@@ -131,6 +128,7 @@ class AwsPipelineTest : public ::testing::Test {
   }
 
   static MotoServer* moto_;
+  static std::string start_error_;
   static int counter_;
   std::string prefix_;
   EnvOverrides env_;
@@ -138,6 +136,7 @@ class AwsPipelineTest : public ::testing::Test {
 };
 
 MotoServer* AwsPipelineTest::moto_ = nullptr;
+std::string AwsPipelineTest::start_error_;
 int AwsPipelineTest::counter_ = 0;
 
 TEST_F(AwsPipelineTest, LambdaRegistersAndTwoWorkersProcessEverything) {

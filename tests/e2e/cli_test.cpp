@@ -54,7 +54,7 @@ TEST_F(CliTest, UsageErrorsExitTwo) {
 TEST_F(CliTest, IngestRecordsEveryTransition) {
   for (int i = 0; i < 3; ++i) WriteDoc("manual-" + std::to_string(i) + ".md", SampleMarkdown(i));
   WriteDoc("notes.txt", "Plain text notes.\n\nSecond paragraph of notes.\n");
-  WriteDoc("image.png", "not a document");  // skipped in folder walks
+  WriteDoc("image.xcf", "not a document");  // skipped in folder walks
   ProcessResult r = Docpipe({"ingest", "--json", Docs()});
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   nlohmann::json summary = nlohmann::json::parse(r.out);

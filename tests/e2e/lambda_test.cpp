@@ -52,7 +52,7 @@ TEST_F(LambdaTest, EventFileRegistersAndReportsFailures) {
       Event({
           Record("input/user+guide.md", "11111111111111111111111111111111", 120),
           Record("input/reports/q3%2B4.txt", "22222222222222222222222222222222", 64),
-          Record("input/photo.png", "33333333333333333333333333333333", 10),  // unsupported: skipped
+          Record("input/photo.xcf", "33333333333333333333333333333333", 10),  // unsupported: skipped
           Record("input/other.md", "44444444444444444444444444444444", 5,
                  "elsewhere"),  // wrong bucket: failed
       }));

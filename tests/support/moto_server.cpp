@@ -58,7 +58,8 @@ std::unique_ptr<MotoServer> MotoServer::Start(std::string* error, MotoServerOpti
       return nullptr;
     }
     ProcessResult res = process->Wait(5);
-    *error = "moto_server exited (" + std::to_string(res.exit_code) + "): " + res.err.substr(0, 2000);
+    *error = "moto_server exited (" + std::to_string(res.exit_code) + "): " + res.err.substr(0, 2000) +
+             "\nmoto[server] comes from tests/requirements.txt: " + kInstallTestPeers;
   }
   return nullptr;
 }

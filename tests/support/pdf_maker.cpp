@@ -69,7 +69,17 @@ std::string ToPdfLiteral(const std::string& utf8) {
 
 std::string ContentStream(const PdfPageSpec& page) {
   std::string s;
-  char buf[128];
+  char buf[160];
+  for (const PdfShape& shape : page.shapes) {
+    if (shape.fill) {
+      std::snprintf(buf, sizeof buf, "%.3f g %.2f %.2f %.2f %.2f re f\n", shape.gray, shape.x, shape.y, shape.w, shape.h);
+    } else {
+      std::snprintf(buf, sizeof buf, "%.3f G %.2f w %.2f %.2f %.2f %.2f re S\n", shape.gray, shape.line_width, shape.x,
+                    shape.y, shape.w, shape.h);
+    }
+    s += buf;
+  }
+  if (!page.shapes.empty()) s += "0 g 0 G\n";
   for (const PdfTextRun& run : page.runs) {
     std::snprintf(buf, sizeof buf, "BT /%s %.2f Tf %.2f %.2f Td (", FontResourceName(run.font),
                   run.size, run.x, run.y);
@@ -97,8 +107,79 @@ void AddFonts(fz_context* ctx, pdf_document* doc, pdf_obj* fonts) {
 
 // All MuPDF calls for MakePdf; only C data inside fz_try so that a longjmp
 // never skips a destructor.
+struct OutlineC {
+  int count;
+  const int* levels;
+  const char* const* titles;
+  const int* pages;
+  const double* ys;
+};
+
+struct LabelsC {
+  int count;
+  const int* firsts;
+  const char* const* styles;
+  const char* const* prefixes;
+  const int* starts;
+};
+
+// Builds the /Outlines tree from items in document order, nested by level.
+void AddOutline(fz_context* ctx, pdf_document* doc, const OutlineC& o) {
+  if (o.count == 0) return;
+  pdf_obj* root = pdf_add_new_dict(ctx, doc, 4);
+  pdf_dict_put(ctx, root, PDF_NAME(Type), PDF_NAME(Outlines));
+  pdf_obj* parents[16] = {root};
+  pdf_obj* last_child[16] = {nullptr};
+  int depth = 0;  // depth of the most recent item (0 = root)
+  for (int i = 0; i < o.count; ++i) {
+    int level = o.levels[i] < 1 ? 1 : (o.levels[i] > 15 ? 15 : o.levels[i]);
+    if (level > depth + 1) level = depth + 1;
+    pdf_obj* parent = parents[level - 1];
+    pdf_obj* item = pdf_add_new_dict(ctx, doc, 6);
+    pdf_dict_put_text_string(ctx, item, PDF_NAME(Title), o.titles[i]);
+    pdf_dict_put(ctx, item, PDF_NAME(Parent), parent);
+    pdf_obj* dest = pdf_dict_put_array(ctx, item, PDF_NAME(Dest), 5);
+    pdf_array_push(ctx, dest, pdf_lookup_page_obj(ctx, doc, o.pages[i] - 1));
+    pdf_array_push(ctx, dest, PDF_NAME(XYZ));
+    pdf_array_push_int(ctx, dest, 0);
+    pdf_array_push_real(ctx, dest, o.ys[i]);
+    pdf_array_push_int(ctx, dest, 0);
+    pdf_obj* prev = last_child[level - 1];
+    if (prev) {
+      pdf_dict_put(ctx, prev, PDF_NAME(Next), item);
+      pdf_dict_put(ctx, item, PDF_NAME(Prev), prev);
+    } else {
+      pdf_dict_put(ctx, parent, PDF_NAME(First), item);
+    }
+    pdf_dict_put(ctx, parent, PDF_NAME(Last), item);
+    pdf_dict_put_int(ctx, parent, PDF_NAME(Count), pdf_dict_get_int(ctx, parent, PDF_NAME(Count)) + 1);
+    last_child[level - 1] = item;
+    parents[level] = item;
+    last_child[level] = nullptr;
+    depth = level;
+    pdf_drop_obj(ctx, item);
+  }
+  pdf_dict_put(ctx, pdf_dict_get(ctx, pdf_trailer(ctx, doc), PDF_NAME(Root)), PDF_NAME(Outlines), root);
+  pdf_drop_obj(ctx, root);
+}
+
+void AddPageLabels(fz_context* ctx, pdf_document* doc, const LabelsC& l) {
+  if (l.count == 0) return;
+  pdf_obj* tree = pdf_new_dict(ctx, doc, 1);
+  pdf_obj* nums = pdf_dict_put_array(ctx, tree, PDF_NAME(Nums), 2 * l.count);
+  for (int i = 0; i < l.count; ++i) {
+    pdf_array_push_int(ctx, nums, l.firsts[i]);
+    pdf_obj* d = pdf_array_push_dict(ctx, nums, 3);
+    if (l.styles[i][0] != '\0') pdf_dict_put_name(ctx, d, PDF_NAME(S), l.styles[i]);
+    if (l.prefixes[i][0] != '\0') pdf_dict_put_text_string(ctx, d, PDF_NAME(P), l.prefixes[i]);
+    if (l.starts[i] != 1) pdf_dict_puts_drop(ctx, d, "St", pdf_new_int(ctx, l.starts[i]));
+  }
+  pdf_dict_puts_drop(ctx, pdf_dict_get(ctx, pdf_trailer(ctx, doc), PDF_NAME(Root)), "PageLabels", tree);
+}
+
 int WritePdf(fz_context* ctx, const char* title, int page_count, const double* sizes,
-             const char* const* contents, const char* path, char* err, size_t err_len) {
+             const char* const* contents, const OutlineC& outline, const LabelsC& labels, const char* path,
+             char* err, size_t err_len) {
   pdf_document* doc = nullptr;
   fz_buffer* buf = nullptr;
   pdf_obj* resources = nullptr;
@@ -121,6 +202,8 @@ int WritePdf(fz_context* ctx, const char* title, int page_count, const double* s
       pdf_insert_page(ctx, doc, -1, page);
       pdf_drop_obj(ctx, page);
     }
+    AddOutline(ctx, doc, outline);
+    AddPageLabels(ctx, doc, labels);
     if (title[0] != '\0') {
       pdf_obj* info = pdf_add_new_dict(ctx, doc, 2);
       pdf_dict_put_text_string(ctx, info, PDF_NAME(Title), title);
@@ -206,9 +289,26 @@ Status MakePdf(const PdfSpec& spec, const std::string& out_path) {
     sizes.push_back(page.width);
     sizes.push_back(page.height);
   }
+  std::vector<int> levels, pages, firsts, starts;
+  std::vector<const char*> titles, styles, prefixes;
+  std::vector<double> ys;
+  for (const PdfOutlineItem& o : spec.outline) {
+    levels.push_back(o.level);
+    titles.push_back(o.title.c_str());
+    pages.push_back(o.page);
+    ys.push_back(o.y);
+  }
+  for (const PdfPageLabel& l : spec.page_labels) {
+    firsts.push_back(l.first);
+    styles.push_back(l.style.c_str());
+    prefixes.push_back(l.prefix.c_str());
+    starts.push_back(l.start);
+  }
+  const OutlineC outline{static_cast<int>(levels.size()), levels.data(), titles.data(), pages.data(), ys.data()};
+  const LabelsC labels{static_cast<int>(firsts.size()), firsts.data(), styles.data(), prefixes.data(), starts.data()};
   char err[256] = "";
   if (WritePdf(ctx.get(), spec.title.c_str(), static_cast<int>(contents.size()), sizes.data(),
-               contents.data(), out_path.c_str(), err, sizeof err) != 0) {
+               contents.data(), outline, labels, out_path.c_str(), err, sizeof err) != 0) {
     return Status::Internal("writing " + out_path + ": " + err);
   }
   return Status::Ok();
@@ -250,6 +350,31 @@ PdfPageBuilder& PdfPageBuilder::Row(const std::vector<std::pair<double, std::str
 
 PdfPageBuilder& PdfPageBuilder::Gap(double points) {
   y_ -= points;
+  return *this;
+}
+
+PdfPageBuilder& PdfPageBuilder::Rule(double width, double thickness, double indent) {
+  y_ -= 3;
+  page_.shapes.push_back({kMargin + indent, y_, width, thickness, 0, true, 0.5});
+  y_ -= 3;
+  return *this;
+}
+
+PdfPageBuilder& PdfPageBuilder::BeginBox() {
+  y_ -= 4;
+  box_top_ = y_;
+  return *this;
+}
+
+PdfPageBuilder& PdfPageBuilder::EndBox(double width, double gray) {
+  y_ -= 4;
+  page_.shapes.push_back({kMargin - 4, y_, width + 8, box_top_ - y_, gray, true, 0.5});
+  y_ -= 4;
+  return *this;
+}
+
+PdfPageBuilder& PdfPageBuilder::At(double x, double y, const std::string& text, double size, PdfFont font) {
+  page_.runs.push_back({x, y, size, font, text});
   return *this;
 }
 

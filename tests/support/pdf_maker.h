@@ -21,15 +21,43 @@ struct PdfTextRun {
   std::string text;  // UTF-8; characters outside WinAnsi become '?'
 };
 
+// A rectangle drawn behind the text (PDF points, origin bottom-left): a thin
+// filled one is a rule, a light grey one a shaded box.
+struct PdfShape {
+  double x = 72, y = 700, w = 100, h = 0.4;
+  double gray = 0;         // 0 black .. 1 white
+  bool fill = true;        // false: stroked outline
+  double line_width = 0.5;
+};
+
 struct PdfPageSpec {
   double width = 612;  // US Letter
   double height = 792;
   std::vector<PdfTextRun> runs;  // empty: a page without text
+  std::vector<PdfShape> shapes;
+};
+
+// One bookmark: nested by `level` (1 = top) in document order.
+struct PdfOutlineItem {
+  int level = 1;
+  std::string title;
+  int page = 1;      // 1-based
+  double y = 792;    // target height (PDF points, origin bottom-left)
+};
+
+// One /PageLabels range (PDF 32000 12.4.2).
+struct PdfPageLabel {
+  int first = 0;       // 0-based page index
+  std::string style;   // "D", "r", "R", "a", "A" or "" (prefix only)
+  std::string prefix;
+  int start = 1;
 };
 
 struct PdfSpec {
   std::string title;  // written to the Info dictionary when not empty
   std::vector<PdfPageSpec> pages;
+  std::vector<PdfOutlineItem> outline;
+  std::vector<PdfPageLabel> page_labels;
 };
 
 // Writes `spec` as a PDF at `out_path`.
@@ -53,11 +81,21 @@ class PdfPageBuilder {
                       PdfFont font = PdfFont::kSerif);
   //! Vertical space, e.g. between paragraphs.
   PdfPageBuilder& Gap(double points);
+  //! A horizontal rule `width` points long under the last line, then a small gap.
+  PdfPageBuilder& Rule(double width, double thickness = 0.4, double indent = 0);
+  //! Starts a shaded box: lines added until EndBox() sit on a grey rectangle.
+  PdfPageBuilder& BeginBox();
+  PdfPageBuilder& EndBox(double width, double gray = 0.9);
+  //! Adds a run or shape at absolute coordinates (running headers, footers).
+  PdfPageBuilder& At(double x, double y, const std::string& text, double size = 9, PdfFont font = PdfFont::kSerif);
+  //! Current baseline height (PDF points from the bottom).
+  double y() const { return y_; }
   PdfPageSpec Build() const { return page_; }
 
  private:
   PdfPageSpec page_;
   double y_;
+  double box_top_ = 0;
 };
 
 }  // namespace docpipe::testing

@@ -23,6 +23,10 @@ void WriteFile(const std::string& path, const std::string& data);
 std::string ReadFile(const std::string& path);
 // Whether an executable named `exe` is on PATH.
 bool OnPath(const std::string& exe);
+// What a test prints when a peer (a Debian package, node, a Python peer) is
+// missing: the command that installs every test peer.
+inline constexpr const char* kInstallTestPeers =
+    "install the test peers with `scripts/install-deps.sh test` (as root, in the source tree)";
 // A TCP port on 127.0.0.1 that was free a moment ago (for servers the tests start), or -1.
 int FreeLoopbackPort();
 

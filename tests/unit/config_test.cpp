@@ -89,6 +89,35 @@ TEST(ConfigTest, ServeSettingsFromFileThenEnvironment) {
   EXPECT_FALSE(ApplyToml("[serve]\ntoken = \"x\"\n", "s.toml", c).ok()) << "the token is never read from the file";
 }
 
+TEST(ConfigTest, OcrSettingsFromFileThenEnvironment) {
+  Config c;
+  EXPECT_TRUE(c.ocr.enabled);
+  EXPECT_EQ(c.ocr.languages, "eng");
+  EXPECT_EQ(c.ocr.threads, 0);  // one per core
+  ASSERT_TRUE(ApplyToml("[ocr]\nlanguages = \"eng+ara\"\nthreads = 3\ntessdata_dir = \"/opt/tess\"\n", "o.toml", c).ok());
+  EXPECT_EQ(c.ocr.languages, "eng+ara");
+  EXPECT_EQ(c.ocr.threads, 3);
+  EXPECT_EQ(c.ocr.tessdata_dir, "/opt/tess");
+  ASSERT_TRUE(ApplyEnvironment({{"DOCPIPE_OCR", "false"}, {"DOCPIPE_OCR_LANGUAGES", "deu"},
+                                {"DOCPIPE_OCR_THREADS", "1"}, {"DOCPIPE_TESSDATA_DIR", "/t"}},
+                               c)
+                  .ok());
+  EXPECT_FALSE(c.ocr.enabled);
+  EXPECT_EQ(c.ocr.languages, "deu");
+  EXPECT_EQ(c.ocr.threads, 1);
+  EXPECT_EQ(c.ocr.tessdata_dir, "/t");
+  EXPECT_TRUE(ValidateConfig(c).ok());
+  c.ocr.threads = -1;
+  EXPECT_FALSE(ValidateConfig(c).ok());
+  c.ocr.threads = 0;
+  c.ocr.enabled = true;
+  c.ocr.languages = "";
+  EXPECT_FALSE(ValidateConfig(c).ok());
+  Status bad = ApplyEnvironment({{"DOCPIPE_OCR", "maybe"}}, c);
+  EXPECT_NE(bad.message().find("DOCPIPE_OCR"), std::string::npos) << bad.ToString();
+  EXPECT_FALSE(ApplyToml("[ocr]\nlanguage = \"eng\"\n", "o.toml", c).ok()) << "misspelt key";
+}
+
 // The configuration example in the README must stay loadable.
 TEST(ConfigTest, ReadmeExampleLoads) {
   std::ifstream in(std::string(DOCPIPE_SOURCE_DIR) + "/README.md");

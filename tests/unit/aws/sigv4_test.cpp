@@ -264,10 +264,10 @@ TEST(SigV4Botocore, MatchesBotocoreByteForByte) {
       {}, 120);
   ASSERT_NE(r.exit_code, 127)
       << "python3 is not on PATH; the SigV4 conformance test needs python3 with botocore "
-         "(python3 -m pip install botocore). stderr: "
+         "(" << docpipe::testing::kInstallTestPeers << "). stderr: "
       << r.err;
-  ASSERT_EQ(r.exit_code, 0) << "tools/botocore_sign.py failed (is botocore installed? python3 -m pip install "
-                               "botocore). stderr:\n"
+  ASSERT_EQ(r.exit_code, 0) << "tools/botocore_sign.py failed (is the pinned botocore installed? "
+                            << docpipe::testing::kInstallTestPeers << "). stderr:\n"
                             << r.err;
   json expected = json::parse(r.out, nullptr, /*allow_exceptions=*/false);
   ASSERT_TRUE(expected.is_array()) << "unparseable output from botocore_sign.py:\n" << r.out;

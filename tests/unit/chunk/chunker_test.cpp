@@ -212,6 +212,77 @@ TEST_F(ChunkerTest, OversizeTableSplitByRowsWithHeader) {
   EXPECT_TRUE(Covers({table}, c));
 }
 
+// Every table chunk consists of whole rows: each line opens and closes a cell
+// row, and every piece starts with the header and its separator.
+TEST_F(ChunkerTest, TableRowsNeverSplitAndHeaderRepeated) {
+  std::string table = "| id | description | amount |\n| --- | --- | --- |\n";
+  for (int i = 0; i < 80; ++i) {
+    table += "| " + std::to_string(i) + " | item " + std::to_string(i) + " with a longer description of the row | " +
+             std::to_string(i * 13) + " |\n";
+  }
+  const ChunkOptions o = Opts(10, 60, 120);
+  const std::vector<Chunk> c = Run({"Intro text.\n\n" + table}, o);
+  int table_chunks = 0;
+  for (const Chunk& ch : c) {
+    if (ch.text.find("| --- |") == std::string::npos) continue;
+    ++table_chunks;
+    const size_t start = ch.text.find("| id | description | amount |\n| --- | --- | --- |");
+    ASSERT_NE(start, std::string::npos) << ch.text;
+    std::string rows = ch.text.substr(start);
+    size_t pos = 0;
+    while (pos < rows.size()) {
+      size_t end = rows.find('\n', pos);
+      if (end == std::string::npos) end = rows.size();
+      const std::string line = rows.substr(pos, end - pos);
+      EXPECT_TRUE(line.size() >= 2 && line.front() == '|' && line.back() == '|') << "split row: " << line;
+      pos = end + 1;
+    }
+  }
+  EXPECT_GT(table_chunks, 2);
+  EXPECT_TRUE(Covers({"Intro text.\n\n" + table}, c));
+}
+
+TEST_F(ChunkerTest, TableContinuedOnNextPageGetsItsHeaderBack) {
+  const std::string page1 = "Text.\n\n| name | size |\n| --- | --- |\n| a | 1 |\n| b | 2 |";
+  const std::string page2 = "| c | 3 |\n| --- | --- |\n| d | 4 |\n\nAfter.";
+  const std::vector<Chunk> c = Run({page1, page2}, Opts(1, 20, 200));
+  bool found = false;
+  for (const Chunk& ch : c) {
+    if (ch.text.find("| c | 3 |") == std::string::npos) continue;
+    found = true;
+    EXPECT_NE(ch.text.find("| name | size |\n| --- | --- |\n| c | 3 |\n| d | 4 |"), std::string::npos) << ch.text;
+  }
+  EXPECT_TRUE(found);
+}
+
+TEST_F(ChunkerTest, ChunksCarryPrintedPageLabels) {
+  std::vector<ExtractedPage> pages = Pages({"First page text.", Sentences("Second", 2)});
+  pages[0].label = "xii";
+  pages[1].label = "1";
+  Result<std::vector<Chunk>> r = ChunkDocument("doc", "v1", pages, *tok_, Opts(1, 1000, 2000));
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_EQ(r->size(), 1u);
+  EXPECT_EQ((*r)[0].page_label_start, "xii");
+  EXPECT_EQ((*r)[0].page_label_end, "1");
+  Result<Chunk> back = ChunkFromJson(ToJson((*r)[0]));
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(back->page_label_end, "1");
+}
+
+TEST_F(ChunkerTest, CaptionStaysWithItsTable) {
+  std::string table = "| k | v |\n| --- | --- |\n";
+  for (int i = 0; i < 12; ++i) table += "| key" + std::to_string(i) + " | " + std::to_string(i) + " |\n";
+  const std::string md = Sentences("Lead", 3) + "\n\nTable 2: Keys and values\n\n" + table;
+  const std::vector<Chunk> c = Run({md}, Opts(1, 60, 400));
+  bool found = false;
+  for (const Chunk& ch : c) {
+    if (ch.text.find("Table 2: Keys and values") == std::string::npos) continue;
+    found = true;
+    EXPECT_NE(ch.text.find("Table 2: Keys and values\n\n| k | v |"), std::string::npos) << ch.text;
+  }
+  EXPECT_TRUE(found);
+}
+
 TEST_F(ChunkerTest, CodeKeptWholeAndOversizeSplitByLines) {
   std::string code = "```cpp\n";
   for (int i = 0; i < 8; ++i) code += "int v" + std::to_string(i) + " = f(" + std::to_string(i) + ");\n";

@@ -276,7 +276,7 @@ TEST_F(OpenAiEmbedderTest, SendsOrganizationAndProject) {
 // for the same call, both recorded by the fake server.
 TEST_F(OpenAiEmbedderTest, MatchesTheOfficialClient) {
   if (!testing::OnPath("node"))
-    FAIL() << "node is not installed; it runs the official openai client as the reference";
+    FAIL() << "node is not installed; it runs the official openai client as the reference: " << testing::kInstallTestPeers;
   const std::string script = std::string(DOCPIPE_SOURCE_DIR) + "/tests/unit/embed/openai_capture.mjs";
   ASSERT_EQ(access((std::string(DOCPIPE_SOURCE_DIR) + "/node_modules/openai/package.json").c_str(), R_OK), 0)
       << "node_modules/openai is missing: run `npm ci` in the source tree (the build does)";

@@ -171,7 +171,7 @@ TEST_F(PdfExtractorTest, EnormousPageIsExtractedWithinLimits) {
   for (int i = 0; i < 3000; ++i)
     page.runs.push_back({72, 14000.0 - 4.5 * i, 4, PdfFont::kSerif, "row " + std::to_string(i) + " of text"});
   std::string path = dir_.Join("huge.pdf");
-  ASSERT_TRUE(testing::MakePdf({"", {page}}, path).ok());
+  ASSERT_TRUE(testing::MakePdf({"", {page}, {}, {}}, path).ok());
   ExtractOptions options;
   options.max_page_chars = 5000;
   Run run = Extract(path, "huge.pdf", options);
@@ -252,7 +252,7 @@ TEST_F(PdfExtractorTest, TruncatedPdf) {
 }
 
 TEST_F(PdfExtractorTest, TruncatedRealManual) {
-  if (!std::filesystem::exists(kGmpl)) FAIL() << kGmpl << " not installed";
+  if (!std::filesystem::exists(kGmpl)) FAIL() << kGmpl << " not installed (Debian package glpk-doc): " << testing::kInstallTestPeers;
   std::string data = testing::ReadFile(kGmpl);
   std::string path = dir_.Join("gmpl-half.pdf");
   testing::WriteFile(path, data.substr(0, data.size() / 2));
@@ -292,7 +292,7 @@ TEST_F(PdfExtractorTest, EncryptedNeedsPassword) {
   std::string plain = MakeSample("plain.pdf");
   std::string enc = dir_.Join("enc.pdf");
   std::string cmd = "qpdf --encrypt user owner 256 -- '" + plain + "' '" + enc + "' 2>/dev/null";
-  if (std::system(cmd.c_str()) != 0) FAIL() << "qpdf not available";
+  if (std::system(cmd.c_str()) != 0) FAIL() << "qpdf failed or is not installed: " << testing::kInstallTestPeers;
   ExpectInvalid(Extract(enc, "secret.pdf"), "secret.pdf", "encrypted PDF requires a password");
 }
 
@@ -300,7 +300,7 @@ TEST_F(PdfExtractorTest, OwnerPasswordOnlyIsReadable) {
   std::string plain = MakeSample("plain.pdf");
   std::string enc = dir_.Join("owner.pdf");
   std::string cmd = "qpdf --encrypt '' owner 256 -- '" + plain + "' '" + enc + "' 2>/dev/null";
-  if (std::system(cmd.c_str()) != 0) FAIL() << "qpdf not available";
+  if (std::system(cmd.c_str()) != 0) FAIL() << "qpdf failed or is not installed: " << testing::kInstallTestPeers;
   Run run = Extract(enc, "owner.pdf");
   ASSERT_TRUE(run.status.ok()) << run.status.ToString();
   EXPECT_EQ(run.pages[2].markdown, "# Second Part\n\nMore text.");
@@ -338,7 +338,7 @@ TEST_F(PdfExtractorTest, RealManuals) {
   };
   for (const RealDoc& doc : docs) {
     SCOPED_TRACE(doc.path);
-    if (!std::filesystem::exists(doc.path)) FAIL() << doc.path << " not installed";
+    if (!std::filesystem::exists(doc.path)) FAIL() << doc.path << " not installed: " << testing::kInstallTestPeers;
     Run run = Extract(doc.path, doc.path);
     ASSERT_TRUE(run.status.ok()) << run.status.ToString();
     EXPECT_EQ(run.summary.page_count, doc.pages);

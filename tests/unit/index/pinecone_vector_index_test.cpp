@@ -734,7 +734,7 @@ std::map<std::string, testing::PineconeRequest> ByOperation(const std::vector<te
 }
 
 TEST_F(PineconeVectorIndexTest, RequestsMatchTheOfficialTypeScriptClients) {
-  if (!testing::OnPath("node")) FAIL() << "node is not installed; it runs @pinecone-database/pinecone as the reference";
+  if (!testing::OnPath("node")) FAIL() << "node is not installed; it runs @pinecone-database/pinecone as the reference: " << testing::kInstallTestPeers;
   // The client declares engines.node >= 20 (Debian 12's own nodejs is 18).
   const auto version = testing::RunProcess({"node", "--version"}, {}, 30);
   if (version.exit_code == 0 && version.out.size() > 1 && std::atoi(version.out.c_str() + 1) < 20) {

@@ -246,7 +246,7 @@ TEST_F(S3EventHandlerTest, SkipsOtherPrefixesTypesAndEvents) {
   removed["eventName"] = "ObjectRemoved:Delete";
   S3EventSummary s = Handle(Notification({
       S3Record("extracted/doc/page-0001.md", "e1"),  // our own output
-      S3Record("input/photo.JPG", "e2"), S3Record("input/folder/", "e3", 0), removed,
+      S3Record("input/photo.XCF", "e2"), S3Record("input/folder/", "e3", 0), removed,
       S3Record("input/UPPER.PDF", "e4"),  // suffixes are case-insensitive
   }));
   EXPECT_EQ(s.skipped, 4);

@@ -2,7 +2,7 @@
 // tests/tokenize/js_tiktoken_ids.mjs) on: real manuals (pdftotext, generated
 // here), text in every script found on the machine, hand-picked edge cases,
 // every code point up to U+323AF, invalid UTF-8 and 10,000 seeded random
-// strings. Skips only when node is not installed.
+// strings. Fails when node is not installed.
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -71,7 +71,7 @@ void AddManuals(const TempDir& tmp, std::vector<Record>* corpus) {
   pdfs.push_back("/usr/share/doc/libtasn1-doc/libtasn1.pdf");
   int n = 0;
   for (const auto& pdf : pdfs) {
-    ASSERT_TRUE(fs::exists(pdf)) << pdf << " is missing: scripts/install-deps.sh test installs glpk-doc, libtasn1-doc";
+    ASSERT_TRUE(fs::exists(pdf)) << pdf << " is missing (Debian packages glpk-doc, libtasn1-doc): " << testing::kInstallTestPeers;
     const std::string txt = tmp.Join("manual" + std::to_string(n++) + ".txt");
     const auto r = RunProcess({"pdftotext", "-q", "-enc", "UTF-8", pdf.string(), txt});
     ASSERT_EQ(r.exit_code, 0) << "pdftotext (poppler-utils) failed on " << pdf << ": " << r.err;
@@ -267,7 +267,7 @@ std::string Ids(const std::vector<uint32_t>& ids, size_t max = 24) {
 }
 
 TEST(BpeConformanceTest, IdenticalToJsTiktoken) {
-  if (!testing::OnPath("node")) FAIL() << "node is not installed; it runs js-tiktoken as the reference";
+  if (!testing::OnPath("node")) FAIL() << "node is not installed; it runs js-tiktoken as the reference: " << testing::kInstallTestPeers;
   TempDir tmp;
   std::vector<Record> corpus;
   AddManuals(tmp, &corpus);

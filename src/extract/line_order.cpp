@@ -1,0 +1,216 @@
+#include "extract/line_order.h"
+
+#include <fribidi/fribidi.h>
+#include <unicode/normalizer2.h>
+#include <unicode/uchar.h>
+#include <unicode/unistr.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "extract/text_normalizer.h"
+
+namespace docpipe {
+namespace {
+
+// Gap between two right-to-left letters, in em, that is a word space. Letters
+// of one word touch or overlap; Persian's zero-width non-joiner leaves less.
+constexpr float kRtlWordGapEm = 0.12f;
+// Letters closer than this (or overlapping) touch: no word space between them.
+constexpr float kTouchEm = 0.05f;
+
+bool IsSpace(char32_t c) { return c == ' ' || c == '\t' || c == 0xA0; }
+
+// A letter an accent can sit on (not a space, digit or punctuation).
+bool IsAccentBase(char32_t c) {
+  if (c < 0x80) return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+  return c >= 0xC0 && !IsSpace(c) && CombiningForSpacingAccent(c) == 0 && c != 0xFFFD;
+}
+
+bool Over(const LineChar& accent, const LineChar& base) {
+  const float centre = 0.5f * (accent.x0 + accent.x1);
+  const float slack = 0.15f * std::max(base.x1 - base.x0, 0.1f);
+  return centre >= base.x0 - slack && centre <= base.x1 + slack;
+}
+
+// A presentation form's shape: isolated, initial, medial or final.
+int FormOf(char32_t c) { return u_getIntPropertyValue(static_cast<UChar32>(c), UCHAR_DECOMPOSITION_TYPE); }
+
+bool IsDualJoining(char32_t form) {
+  UChar32 base = static_cast<UChar32>(form);
+  UErrorCode status = U_ZERO_ERROR;
+  const icu::Normalizer2* nfkc = icu::Normalizer2::getNFKCInstance(status);
+  if (U_SUCCESS(status)) {
+    icu::UnicodeString folded = nfkc->normalize(icu::UnicodeString(base), status);
+    if (U_SUCCESS(status) && folded.length() > 0) base = folded.char32At(0);
+  }
+  return fribidi_get_joining_type(static_cast<FriBidiChar>(base)) == FRIBIDI_JOINING_TYPE_D;
+}
+
+// XeTeX draws a Persian word with a zero-width non-joiner ("می‌کند") as two
+// pieces, the second starting a hair left of the first's end; MuPDF takes the
+// step back for a word space. Such a space between touching right-to-left
+// letters is dropped, or becomes U+200C where the glyph shapes show the
+// letters were kept from joining (a joining letter in final form, then one in
+// initial form).
+void DropSpacesInsideWords(std::vector<LineChar>& chars) {
+  std::vector<LineChar> out;
+  out.reserve(chars.size());
+  for (size_t i = 0; i < chars.size(); ++i) {
+    const LineChar& ch = chars[i];
+    if (ch.c == ' ' && !out.empty() && i + 1 < chars.size()) {
+      const LineChar& left = out.back();
+      const LineChar& right = chars[i + 1];
+      const float em = std::max(left.size, right.size);
+      if (IsRightToLeft(left.c) && IsRightToLeft(right.c) && right.x0 < left.x1 + kTouchEm * em &&
+          right.x0 > left.x0 - 2 * em) {
+        // Logical order: `right` is read first, then `left`.
+        const int before = FormOf(right.c), after = FormOf(left.c);
+        if ((before == U_DT_FINAL || before == U_DT_ISOLATED) && (after == U_DT_INITIAL || after == U_DT_ISOLATED) &&
+            IsDualJoining(right.c)) {
+          out.push_back({0x200C, 0, left.x1, left.x1, left.size, left.font});
+        }
+        continue;
+      }
+    }
+    out.push_back(ch);
+  }
+  chars = std::move(out);
+}
+
+// In a line drawn in logical order, MuPDF also takes the pen's jump from the
+// end of a left-to-right run ("2024") to the punctuation after it, drawn at
+// the run's left edge, for a space: a space before a character that touches
+// one just drawn is dropped.
+void DropSpacesBeforeTouchingChars(std::vector<LineChar>& chars) {
+  constexpr size_t kLookBack = 12;
+  std::vector<LineChar> out;
+  out.reserve(chars.size());
+  for (size_t i = 0; i < chars.size(); ++i) {
+    const LineChar& ch = chars[i];
+    if (ch.c == ' ' && !out.empty() && i + 1 < chars.size() && !IsSpace(chars[i + 1].c)) {
+      const LineChar& next = chars[i + 1];
+      bool touches = false;
+      for (size_t k = out.size(); k > 0 && out.size() - k < kLookBack && !touches; --k) {
+        const LineChar& prev = out[k - 1];
+        if (IsSpace(prev.c)) break;
+        const float gap = std::max(next.x0 - prev.x1, prev.x0 - next.x1);
+        touches = gap < kTouchEm * std::max(prev.size, next.size) && gap > -0.5f * next.size;
+      }
+      if (touches) continue;
+    }
+    out.push_back(ch);
+  }
+  chars = std::move(out);
+}
+
+}  // namespace
+
+void JoinSpacingAccents(std::vector<LineChar>& chars) {
+  std::vector<LineChar> out;
+  out.reserve(chars.size());
+  for (size_t i = 0; i < chars.size(); ++i) {
+    const char32_t mark = CombiningForSpacingAccent(chars[i].c);
+    if (mark != 0) {
+      // TeX draws the accent first, then moves back and draws the letter;
+      // some generators draw the letter first.
+      if (i + 1 < chars.size() && IsAccentBase(chars[i + 1].c) && chars[i + 1].mark == 0 &&
+          Over(chars[i], chars[i + 1])) {
+        LineChar base = chars[i + 1];
+        base.mark = mark;
+        out.push_back(base);
+        ++i;
+        continue;
+      }
+      if (!out.empty() && IsAccentBase(out.back().c) && out.back().mark == 0 && Over(chars[i], out.back())) {
+        out.back().mark = mark;
+        continue;
+      }
+    }
+    out.push_back(chars[i]);
+  }
+  // TeX sets accented i and j on dotless letters.
+  for (LineChar& ch : out) {
+    if (ch.mark != 0 && ch.c == 0x0131) ch.c = 'i';
+    if (ch.mark != 0 && ch.c == 0x0237) ch.c = 'j';
+  }
+  chars = std::move(out);
+}
+
+bool IsRightToLeft(char32_t c) {
+  return (c >= 0x0590 && c <= 0x08FF) || (c >= 0xFB1D && c <= 0xFDFF) || (c >= 0xFE70 && c <= 0xFEFF) ||
+         (c >= 0x10800 && c <= 0x10FFF) || (c >= 0x1E800 && c <= 0x1EFFF);
+}
+
+bool VisualToLogical(std::vector<LineChar>& chars) {
+  if (std::none_of(chars.begin(), chars.end(), [](const LineChar& ch) { return IsRightToLeft(ch.c); }))
+    return false;
+  // Some producers (XeTeX) draw right-to-left text in visual order, left to
+  // right; others (MuPDF's own writer, most word processors) in logical
+  // order, the pen moving leftwards. Consecutive right-to-left letters tell.
+  int rightwards = 0, leftwards = 0;
+  for (size_t i = 1; i < chars.size(); ++i) {
+    if (!IsRightToLeft(chars[i - 1].c) || !IsRightToLeft(chars[i].c)) continue;
+    if (chars[i].x0 > chars[i - 1].x0) ++rightwards;
+    if (chars[i].x0 < chars[i - 1].x0) ++leftwards;
+  }
+  const bool visual = rightwards >= leftwards;
+  if (visual) DropSpacesInsideWords(chars);
+  // Word spaces between right-to-left letters, from the glyph positions.
+  std::vector<LineChar> spaced;
+  spaced.reserve(chars.size() + chars.size() / 4);
+  for (size_t i = 0; i < chars.size(); ++i) {
+    if (i > 0) {
+      const LineChar& a = chars[i - 1];
+      const LineChar& b = chars[i];
+      const float em = std::max(a.size, b.size);
+      const float gap = visual ? b.x0 - a.x1 : a.x0 - b.x1;
+      if (!IsSpace(a.c) && !IsSpace(b.c) && (IsRightToLeft(a.c) || IsRightToLeft(b.c)) && gap > kRtlWordGapEm * em) {
+        LineChar space{' ', 0, std::min(a.x1, b.x1), std::max(a.x0, b.x0), a.size, a.font};
+        spaced.push_back(space);
+      }
+    }
+    spaced.push_back(chars[i]);
+  }
+  chars = std::move(spaced);
+  if (!visual) {
+    DropSpacesBeforeTouchingChars(chars);
+    int rtl = 0, ltr = 0;
+    for (const LineChar& ch : chars) {
+      if (IsRightToLeft(ch.c)) ++rtl;
+      else if (ch.c < 0x2000 && ((ch.c | 0x20) >= 'a' && (ch.c | 0x20) <= 'z')) ++ltr;
+    }
+    return rtl >= ltr;  // already in logical order
+  }
+
+  const auto n = static_cast<FriBidiStrIndex>(chars.size());
+  std::vector<FriBidiChar> text(chars.size());
+  for (size_t i = 0; i < chars.size(); ++i) text[i] = static_cast<FriBidiChar>(chars[i].c);
+  std::vector<FriBidiCharType> types(chars.size());
+  fribidi_get_bidi_types(text.data(), n, types.data());
+  int rtl = 0, ltr = 0;
+  for (FriBidiCharType t : types) {
+    if (FRIBIDI_IS_RTL(t) && FRIBIDI_IS_STRONG(t)) ++rtl;
+    if (!FRIBIDI_IS_RTL(t) && FRIBIDI_IS_STRONG(t) && FRIBIDI_IS_LETTER(t)) ++ltr;
+  }
+  FriBidiParType base = rtl >= ltr ? FRIBIDI_PAR_RTL : FRIBIDI_PAR_LTR;
+  std::vector<FriBidiBracketType> brackets(chars.size());
+  fribidi_get_bracket_types(text.data(), n, types.data(), brackets.data());
+  std::vector<FriBidiLevel> levels(chars.size());
+  if (fribidi_get_par_embedding_levels_ex(types.data(), brackets.data(), n, &base, levels.data()) == 0)
+    return rtl >= ltr;
+  // The reordering of rule L2 reverses nested runs by level; applied to the
+  // visual order with each character's level it gives back the logical order
+  // (the reversals of nested runs commute, so the operation is its own inverse).
+  std::vector<FriBidiStrIndex> map(chars.size());
+  for (FriBidiStrIndex i = 0; i < n; ++i) map[static_cast<size_t>(i)] = i;
+  if (fribidi_reorder_line(FRIBIDI_FLAGS_DEFAULT, types.data(), n, 0, base, levels.data(), nullptr, map.data()) == 0)
+    return rtl >= ltr;
+  std::vector<LineChar> logical;
+  logical.reserve(chars.size());
+  for (FriBidiStrIndex i = 0; i < n; ++i) logical.push_back(chars[static_cast<size_t>(map[static_cast<size_t>(i)])]);
+  chars = std::move(logical);
+  return base == FRIBIDI_PAR_RTL;
+}
+
+}  // namespace docpipe

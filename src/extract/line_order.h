@@ -1,0 +1,41 @@
+#pragma once
+
+#include <vector>
+
+// Characters of one printed line as a PDF draws them, put into the order and
+// form a reader means: spacing accents on their letters, right-to-left runs
+// in logical order with their word spaces. Independent of the PDF library so
+// the rules can be tested with hand-made lines.
+namespace docpipe {
+
+// One drawn character. x grows to the right; `font` is opaque (the caller's
+// style key, carried along).
+struct LineChar {
+  char32_t c = 0;
+  char32_t mark = 0;  // a combining mark that follows c (from a joined spacing accent)
+  float x0 = 0, x1 = 0;
+  float size = 0;
+  const void* font = nullptr;
+};
+
+// Joins spacing accents (U+00B4, U+00A8, ^, ~ ...) drawn over a neighbouring
+// letter to it as a combining mark (TeX draws "ó" as "´" then "o"). Only an
+// accent whose centre lies over the letter joins; "don´t" is left alone.
+void JoinSpacingAccents(std::vector<LineChar>& chars);
+
+// Whether `c` is a strong right-to-left character (Hebrew, Arabic, Syriac,
+// Thaana, N'Ko and their presentation forms).
+bool IsRightToLeft(char32_t c);
+
+// Reorders a line drawn left to right (visual order) into logical order when
+// it holds right-to-left text, inserting the word spaces that right-to-left
+// PDFs leave to the glyph positions (a gap of more than 0.12 em between
+// letters). Runs of left-to-right text (Latin words, numbers) inside keep
+// their order. The base direction is that of the majority of strong
+// characters. A line whose right-to-left letters were drawn leftwards is
+// already in logical order: it only gets its word spaces. Lines without
+// right-to-left characters are left unchanged. Returns whether the line is
+// right-to-left overall.
+bool VisualToLogical(std::vector<LineChar>& chars);
+
+}  // namespace docpipe

@@ -1,0 +1,351 @@
+#include "extract/page_furniture.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <cstring>
+
+namespace docpipe {
+namespace {
+
+constexpr float kSameHeight = 3;  // points between baselines of "the same place"
+constexpr size_t kMaxFurnitureBytes = 200;
+constexpr float kMaxFurnitureSizeRatio = 1.15f;  // larger text is a title, not a running header
+
+bool IsDigits(const std::string& t) {
+  return !t.empty() && t.size() <= 6 &&
+         std::all_of(t.begin(), t.end(), [](unsigned char c) { return std::isdigit(c); });
+}
+
+bool IsRoman(const std::string& t) {
+  if (t.empty() || t.size() > 7) return false;
+  const bool lower =
+      std::all_of(t.begin(), t.end(), [](char c) { return std::strchr("ivxlcdm", c) != nullptr; });
+  const bool upper =
+      std::all_of(t.begin(), t.end(), [](char c) { return std::strchr("IVXLCDM", c) != nullptr; });
+  return lower || upper;
+}
+
+int RomanValue(const std::string& t) {
+  int total = 0, prev = 0;
+  for (auto it = t.rbegin(); it != t.rend(); ++it) {
+    int v = 0;
+    switch (std::tolower(static_cast<unsigned char>(*it))) {
+      case 'i':
+        v = 1;
+        break;
+      case 'v':
+        v = 5;
+        break;
+      case 'x':
+        v = 10;
+        break;
+      case 'l':
+        v = 50;
+        break;
+      case 'c':
+        v = 100;
+        break;
+      case 'd':
+        v = 500;
+        break;
+      case 'm':
+        v = 1000;
+        break;
+      default:
+        return -1;
+    }
+    total += v < prev ? -v : v;
+    prev = std::max(prev, v);
+  }
+  return total;
+}
+
+// Value of a page-number token, or -1.
+int NumberValue(const std::string& t) {
+  if (IsDigits(t)) return std::stoi(t);
+  if (IsRoman(t)) return RomanValue(t);
+  return -1;
+}
+
+std::vector<std::string> Words(const std::string& text) {
+  std::vector<std::string> words;
+  std::string w;
+  for (char c : text) {
+    if (c == ' ') {
+      if (!w.empty()) words.push_back(std::move(w));
+      w.clear();
+    } else {
+      w += c;
+    }
+  }
+  if (!w.empty()) words.push_back(std::move(w));
+  return words;
+}
+
+// Masks what changes from page to page: digit runs become '#', and so do
+// words that are roman numerals (page numbers of front matter).
+std::string MaskNumbers(const std::string& text) {
+  std::string out;
+  for (const std::string& w : Words(text)) {
+    if (!out.empty()) out += ' ';
+    if (IsRoman(w) && w.size() <= 5 && (w.size() > 1 || w == "i" || w == "v" || w == "x")) {
+      out += '#';
+      continue;
+    }
+    bool in_digits = false;
+    for (char c : w) {
+      if (std::isdigit(static_cast<unsigned char>(c))) {
+        if (!in_digits) out += '#';
+        in_digits = true;
+      } else {
+        out += c;
+        in_digits = false;
+      }
+    }
+  }
+  return out;
+}
+
+std::string StripPunct(std::string t) {
+  auto punct = [](unsigned char c) {
+    return c == '-' || c == '(' || c == ')' || c == '[' || c == ']' || c == '.' || c == ',';
+  };
+  while (!t.empty() && punct(t.front())) t.erase(t.begin());
+  while (!t.empty() && punct(t.back())) t.pop_back();
+  return t;
+}
+
+using Bands = FurnitureDetector::Bands;
+bool InTopBand(const TextLine& line, const PageLayout& page, Bands band) {
+  return line.y1 <= page.height * band.top;
+}
+bool InBottomBand(const TextLine& line, const PageLayout& page, Bands band) {
+  return line.y0 >= page.height * (1 - band.bottom);
+}
+
+float DominantSize(const TextLine& line) {
+  float size = 0;
+  int best = -1;
+  for (const TextSpan& s : line.spans) {
+    if (s.chars > best) best = s.chars, size = s.size;
+  }
+  return size;
+}
+
+// Lines that may be furniture: in the top (or bottom) band, and cut off from
+// the body by a gap wider than a line, themselves or through at most two
+// more band lines further in (a two-line header). Body text that happens
+// to start inside the band runs on at line spacing, so it never qualifies.
+// Masked texts of a line's pieces between wide gaps.
+std::vector<std::string> MaskedCells(const TextLine& line) {
+  std::vector<std::string> cells;
+  std::string cur;
+  for (const TextSpan& s : line.spans) {
+    if (s.gap_before && !cur.empty()) {
+      cells.push_back(MaskNumbers(cur));
+      cur.clear();
+    }
+    cur += s.text;
+  }
+  if (!cur.empty()) cells.push_back(MaskNumbers(cur));
+  cells.erase(std::remove(cells.begin(), cells.end(), std::string()), cells.end());
+  return cells;
+}
+
+struct OuterLine {
+  const TextLine* line;
+  bool top;
+  bool separated;  // false: only the outermost line, which may still be a bare page number
+};
+
+std::vector<OuterLine> OuterLines(const PageLayout& page, Bands band) {
+  std::vector<const TextLine*> lines;
+  for (const TextBlock& b : page.blocks)
+    for (const TextLine& l : b.lines) lines.push_back(&l);
+  std::sort(lines.begin(), lines.end(), [](const TextLine* a, const TextLine* b) { return a->y0 < b->y0; });
+  std::vector<OuterLine> out;
+  // The next line towards the body must be far enough away, and not the
+  // outermost line of the other edge inside that edge's band (then the page
+  // holds nothing but these two: no body to set them apart from).
+  auto separated = [&](size_t k, bool top) {
+    const TextLine* l = lines[k];
+    const float h = std::max(2.0f, l->y1 - l->y0);
+    if (top) {
+      for (size_t j = k + 1; j < lines.size(); ++j) {
+        if (lines[j]->y0 < l->y1 - 0.3f * h) continue;  // same baseline or overlapping
+        return lines[j]->y0 - l->y1 >= 1.0f * h &&
+               (j + 1 < lines.size() || !InBottomBand(*lines[j], page, band));
+      }
+    } else {
+      for (size_t j = k; j-- > 0;) {
+        if (lines[j]->y1 > l->y0 + 0.3f * h) continue;
+        return l->y0 - lines[j]->y1 >= 1.0f * h && (j > 0 || !InTopBand(*lines[j], page, band));
+      }
+    }
+    return false;
+  };
+  for (size_t k = 0; k < lines.size() && InTopBand(*lines[k], page, band); ++k) {
+    bool sep = false;
+    for (size_t j = k; j < lines.size() && j <= k + 2 && InTopBand(*lines[j], page, band) && !sep; ++j) {
+      sep = separated(j, true);
+    }
+    if (sep || k == 0) out.push_back({lines[k], true, sep});
+  }
+  for (size_t k = lines.size(); k-- > 0 && InBottomBand(*lines[k], page, band);) {
+    bool sep = false;
+    for (size_t j = k + 1; j-- > 0 && j + 2 >= k && InBottomBand(*lines[j], page, band) && !sep;) {
+      sep = separated(j, false);
+    }
+    if (sep || k + 1 == lines.size()) out.push_back({lines[k], false, sep});
+  }
+  return out;
+}
+
+}  // namespace
+
+bool IsPageNumberLine(const std::string& text, std::string* label) {
+  std::vector<std::string> words = Words(text);
+  if (words.empty() || words.size() > 4) return false;
+  // "Page 17", "Page 17 of 230", "17 / 230", "- 17 -", "[17]".
+  if (words.size() >= 2 && (words[0] == "Page" || words[0] == "page" || words[0] == "PAGE" ||
+                            words[0] == "p." || words[0] == "Seite" || words[0] == "Página")) {
+    words.erase(words.begin());
+  }
+  if (words.size() == 3 && (words[1] == "/" || words[1] == "of" || words[1] == "von" || words[1] == "de")) {
+    words.resize(1);
+  }
+  if (words.size() == 3 && (words[0] == "-" || words[0] == "\xE2\x80\x93") && words[0] == words[2]) {
+    words = {words[1]};
+  }
+  if (words.size() == 1 && words[0].find('/') != std::string::npos) {  // "17/230"
+    std::string a = words[0].substr(0, words[0].find('/'));
+    std::string b = words[0].substr(words[0].find('/') + 1);
+    if (IsDigits(a) && IsDigits(b)) words = {a};
+  }
+  if (words.size() != 1) return false;
+  const std::string t = StripPunct(words[0]);
+  if (NumberValue(t) < 0) return false;
+  if (label) *label = t;
+  return true;
+}
+
+void FurnitureDetector::Add(int number, const PageLayout& page, float body_size) {
+  PageLines p;
+  p.number = number;
+  if (page.height > 0) {
+    for (const auto& [line, top, separated] : OuterLines(page, BandsOf(page))) {
+      if (!separated) continue;
+      if (body_size > 0 && DominantSize(*line) > kMaxFurnitureSizeRatio * body_size) continue;
+      const std::string text = LineText(*line);
+      if (text.empty() || text.size() > kMaxFurnitureBytes) continue;
+      std::vector<std::string> words = Words(text);
+      p.lines.push_back(Candidate{top, line->y1, MaskNumbers(text), MaskedCells(*line),
+                                  StripPunct(words.front()), StripPunct(words.back())});
+    }
+  }
+  window_.push_back(std::move(p));
+}
+
+int FurnitureDetector::Matches(int number, const Candidate& c) const {
+  int whole = 0;
+  std::vector<int> per_cell(c.cells.size(), 0);
+  for (const PageLines& p : window_) {
+    if (p.number == number || std::abs(p.number - number) > kWindow) continue;
+    bool line_found = false;
+    std::vector<bool> cell_found(c.cells.size(), false);
+    for (const Candidate& o : p.lines) {
+      if (o.top != c.top || std::abs(o.y - c.y) > kSameHeight) continue;
+      line_found |= o.key == c.key;
+      for (size_t k = 0; k < c.cells.size(); ++k) {
+        cell_found[k] = cell_found[k] || o.key == c.cells[k] ||
+                        std::find(o.cells.begin(), o.cells.end(), c.cells[k]) != o.cells.end();
+      }
+    }
+    whole += line_found ? 1 : 0;
+    for (size_t k = 0; k < c.cells.size(); ++k) per_cell[k] += cell_found[k] ? 1 : 0;
+  }
+  if (c.cells.size() < 2) return whole;
+  return std::max(whole, *std::min_element(per_cell.begin(), per_cell.end()));
+}
+
+FurnitureDetector::Bands FurnitureDetector::BandsOf(const PageLayout& page) const {
+  // Slides (landscape pages) stack a navigation bar and a section line above
+  // the frame title: their top band is deeper.
+  if (page.width > 1.2f * page.height) return Bands{kSlideTopBand, bottom_band_};
+  return Bands{top_band_, bottom_band_};
+}
+
+bool FurnitureDetector::CountsPages(int number, const Candidate& c, bool first) const {
+  const int v = NumberValue(first ? c.first : c.last);
+  if (v < 0) return false;
+  for (const PageLines& p : window_) {
+    if (p.number == number || std::abs(p.number - number) > kWindow) continue;
+    for (const Candidate& o : p.lines) {
+      if (o.top != c.top || std::abs(o.y - c.y) > kSameHeight || o.key != c.key) continue;
+      const int w = NumberValue(first ? o.first : o.last);
+      if (w >= 0 && w - v == p.number - number) return true;
+    }
+  }
+  return false;
+}
+
+std::string FurnitureDetector::Strip(int number, PageLayout& page) {
+  int pages_in_window = 0;
+  for (const PageLines& p : window_) pages_in_window += std::abs(p.number - number) <= kWindow ? 1 : 0;
+  // Repeated on two other pages nearby; in a document of three pages or
+  // fewer, on one.
+  const int needed = pages_in_window <= 3 ? 1 : 2;
+  std::string label, number_label;
+  std::vector<OuterLine> outer;
+  if (page.height > 0) outer = OuterLines(page, BandsOf(page));
+  std::vector<const TextLine*> removed;
+  for (const auto& [line, top, separated] : outer) {
+    const std::string text = LineText(*line);
+    std::string n;
+    bool furniture = false;
+    if (IsPageNumberLine(text, &n)) {
+      furniture = true;
+      if (number_label.empty()) number_label = n;
+    } else if (separated && !text.empty() && text.size() <= kMaxFurnitureBytes) {
+      std::vector<std::string> words = Words(text);
+      Candidate c{top,
+                  line->y1,
+                  MaskNumbers(text),
+                  MaskedCells(*line),
+                  StripPunct(words.front()),
+                  StripPunct(words.back())};
+      // One other page is enough when the line's number counts the pages
+      // (a header "The Arabi system 3" two pages before "... 5").
+      const int matches = Matches(number, c);
+      const bool counts_last = matches >= 1 && CountsPages(number, c, false);
+      const bool counts_first = matches >= 1 && !counts_last && CountsPages(number, c, true);
+      if (matches >= needed || counts_last || counts_first) {
+        furniture = true;
+        if (label.empty() && counts_last) label = c.last;
+        if (label.empty() && counts_first) label = c.first;
+      }
+    }
+    if (furniture) removed.push_back(line);
+  }
+  for (TextBlock& block : page.blocks) {
+    std::vector<TextLine> kept;
+    for (TextLine& line : block.lines) {
+      if (std::find(removed.begin(), removed.end(), &line) == removed.end()) kept.push_back(std::move(line));
+    }
+    block.lines = std::move(kept);
+    if (!block.lines.empty()) {
+      block.y0 = block.lines.front().y0;
+      block.y1 = block.lines.back().y1;
+      for (const TextLine& l : block.lines)
+        block.y0 = std::min(block.y0, l.y0), block.y1 = std::max(block.y1, l.y1);
+    }
+  }
+  page.blocks.erase(std::remove_if(page.blocks.begin(), page.blocks.end(),
+                                   [](const TextBlock& b) { return b.lines.empty(); }),
+                    page.blocks.end());
+  while (!window_.empty() && window_.front().number < number - kWindow + 1) window_.pop_front();
+  return number_label.empty() ? label : number_label;
+}
+
+}  // namespace docpipe

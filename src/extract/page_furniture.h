@@ -1,0 +1,75 @@
+#pragma once
+
+#include <deque>
+#include <string>
+#include <vector>
+
+#include "extract/page_layout.h"
+
+namespace docpipe {
+
+// Finds page furniture: running headers and footers (lines repeated at the
+// same height in the top or bottom band of nearby pages, digits allowed to
+// vary, so "Chapter 2  17" matches "Chapter 2  19" and odd/even headers each
+// match their own side) and bare page numbers. Pages stream through a window
+// of kWindow pages on each side: memory holds only the short candidate lines
+// of 2 * kWindow + 1 pages, whatever the page count.
+//
+// Usage: Add() pages in order; Strip(n) once page n + kWindow was added or
+// the document ended. Not thread-safe.
+class FurnitureDetector {
+ public:
+  static constexpr int kWindow = 6;
+
+  //! Records the candidate lines of page `number` (1-based, strictly increasing).
+  //! `body_size` is the document's body text size so far (0: unknown).
+  void Add(int number, const PageLayout& page, float body_size);
+
+  //! Removes page `number`'s furniture lines from `page` (the same layout that
+  //! was added) and forgets pages that can no longer matter. Returns the
+  //! printed page number found in the furniture ("17", "xii"), or empty.
+  std::string Strip(int number, PageLayout& page);
+
+  //! Where running headers and footers sit, as fractions of the page height.
+  struct Bands {
+    float top, bottom;
+  };
+
+ private:
+  static constexpr float kSlideTopBand = 0.2f;
+  Bands BandsOf(const PageLayout& page) const;
+
+  struct Candidate {
+    bool top = false;
+    float y = 0;                     // baseline (bottom of the line box)
+    std::string key;                 // text with numbers masked
+    std::vector<std::string> cells;  // the same, per piece between wide gaps
+    std::string first;               // first and last words, for page-number tokens
+    std::string last;
+  };
+  struct PageLines {
+    int number = 0;
+    std::vector<Candidate> lines;
+  };
+
+  //! Pages in the window other than `number` with a line like `c`, or
+  //! (pieces of one baseline can come folded or apart) with lines holding
+  //! each of its pieces: the smallest count over the pieces.
+  int Matches(int number, const Candidate& c) const;
+  //! Whether numeric token `token` of `c` on page `number` counts pages:
+  //! the same line on another page carries the value shifted by the page distance.
+  bool CountsPages(int number, const Candidate& c, bool first) const;
+
+  std::deque<PageLines> window_;
+  // Where running headers and footers sit: LaTeX on A4 puts the folio 17 %
+  // above the bottom edge; a top band as deep would take in captions under
+  // figures at the top of the text block.
+  float top_band_ = 0.12f;
+  float bottom_band_ = 0.2f;
+};
+
+// Whether `text` is a bare printed page number: "17", "- 17 -", "Page 17",
+// "17 / 230", "xii". Sets *label to the number itself when it is.
+bool IsPageNumberLine(const std::string& text, std::string* label);
+
+}  // namespace docpipe

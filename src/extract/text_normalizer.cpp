@@ -1,0 +1,188 @@
+#include "extract/text_normalizer.h"
+
+#include "extract/page_layout.h"
+
+#include <unicode/normalizer2.h>
+#include <unicode/uchar.h>
+#include <unicode/unistr.h>
+#include <unicode/utf8.h>
+
+namespace docpipe {
+namespace {
+
+constexpr char32_t kReplacement = 0xFFFD;
+
+bool IsCompatibilityFoldable(UChar32 c) {
+  return (c >= 0xFB00 && c <= 0xFB06) ||  // Latin ligatures ff fi fl ffi ffl ſt st
+         (c >= 0xFB50 && c <= 0xFDFF) ||  // Arabic presentation forms A
+         (c >= 0xFE70 && c <= 0xFEFF);    // Arabic presentation forms B
+}
+
+const icu::Normalizer2* Nfc() {
+  UErrorCode status = U_ZERO_ERROR;
+  const icu::Normalizer2* n = icu::Normalizer2::getNFCInstance(status);
+  return U_SUCCESS(status) ? n : nullptr;
+}
+
+const icu::Normalizer2* Nfkc() {
+  UErrorCode status = U_ZERO_ERROR;
+  const icu::Normalizer2* n = icu::Normalizer2::getNFKCInstance(status);
+  return U_SUCCESS(status) ? n : nullptr;
+}
+
+// Whether base + mark composes into one precomposed character.
+bool Composes(const icu::Normalizer2& nfc, UChar32 base, UChar32 mark) {
+  return nfc.composePair(base, mark) >= 0;
+}
+
+// TeX sets accented i and j on their dotless forms.
+UChar32 Dotted(UChar32 base) {
+  if (base == 0x0131) return 'i';
+  if (base == 0x0237) return 'j';
+  return base;
+}
+
+// Directional marks and embeddings (Tesseract brackets right-to-left words
+// with them): text is stored in logical order, so they carry nothing and
+// would split words for search.
+bool IsBidiControl(UChar32 c) {
+  return c == 0x200E || c == 0x200F || c == 0x061C || (c >= 0x202A && c <= 0x202E) || (c >= 0x2066 && c <= 0x2069);
+}
+
+bool NeedsWork(std::string_view s) {
+  // ASCII-only text needs nothing (the common case for English documents).
+  for (unsigned char c : s)
+    if (c >= 0x80) return true;
+  return false;
+}
+
+}  // namespace
+
+char32_t CombiningForSpacingAccent(char32_t c) {
+  switch (c) {
+    case 0x00B4: return 0x0301;  // acute
+    case 0x02CA: return 0x0301;
+    case 0x0060: return 0x0300;  // grave
+    case 0x02CB: return 0x0300;
+    case 0x00A8: return 0x0308;  // diaeresis
+    case 0x02C6: return 0x0302;  // circumflex
+    case 0x005E: return 0x0302;
+    case 0x02DC: return 0x0303;  // tilde
+    case 0x007E: return 0x0303;
+    case 0x00AF: return 0x0304;  // macron
+    case 0x02C9: return 0x0304;
+    case 0x02D8: return 0x0306;  // breve
+    case 0x02D9: return 0x0307;  // dot above
+    case 0x02DA: return 0x030A;  // ring above
+    case 0x02DD: return 0x030B;  // double acute
+    case 0x02C7: return 0x030C;  // caron
+    case 0x00B8: return 0x0327;  // cedilla
+    case 0x02DB: return 0x0328;  // ogonek
+    default: return 0;
+  }
+}
+
+int CountReplacementChars(std::string_view utf8) {
+  int n = 0;
+  for (size_t pos = utf8.find("\xEF\xBF\xBD"); pos != std::string_view::npos; pos = utf8.find("\xEF\xBF\xBD", pos + 3))
+    ++n;
+  return n;
+}
+
+std::string NormalizeText(std::string_view utf8) {
+  if (!NeedsWork(utf8)) return std::string(utf8);
+  const icu::Normalizer2* nfc = Nfc();
+  const icu::Normalizer2* nfkc = Nfkc();
+  icu::UnicodeString in = icu::UnicodeString::fromUTF8(icu::StringPiece(utf8.data(), static_cast<int32_t>(utf8.size())));
+  icu::UnicodeString out;
+  const int32_t n = in.length();
+  for (int32_t i = 0; i < n;) {
+    UChar32 c = in.char32At(i);
+    const int32_t next = in.moveIndex32(i, 1);
+    if (c == static_cast<UChar32>(kReplacement) || IsBidiControl(c)) {
+      i = next;
+      continue;
+    }
+    // Only the non-ASCII spacing accents join by text alone; ASCII ^ ~ `
+    // are joined upstream only where the page geometry shows an accent.
+    if (c >= 0x80 && nfc) {
+      if (char32_t mark = CombiningForSpacingAccent(static_cast<char32_t>(c)); mark != 0 && next < n) {
+        UChar32 base = Dotted(in.char32At(next));
+        if (u_isalpha(base) && Composes(*nfc, base, static_cast<UChar32>(mark))) {
+          out.append(base);
+          out.append(static_cast<UChar32>(mark));
+          i = in.moveIndex32(next, 1);
+          continue;
+        }
+      }
+    }
+    if (IsCompatibilityFoldable(c) && nfkc) {
+      UErrorCode status = U_ZERO_ERROR;
+      icu::UnicodeString folded = nfkc->normalize(icu::UnicodeString(c), status);
+      if (U_SUCCESS(status)) {
+        out.append(folded);
+        i = next;
+        continue;
+      }
+    }
+    out.append(c);
+    i = next;
+  }
+  if (nfc) {
+    UErrorCode status = U_ZERO_ERROR;
+    icu::UnicodeString composed = nfc->normalize(out, status);
+    if (U_SUCCESS(status)) out = std::move(composed);
+  }
+  std::string result;
+  out.toUTF8String(result);
+  return result;
+}
+
+namespace {
+
+bool IsCjk(UChar32 c) {
+  return (c >= 0x2E80 && c <= 0x2FDF) ||  // radicals
+         (c >= 0x3000 && c <= 0x30FF) ||  // CJK punctuation, Hiragana, Katakana
+         (c >= 0x3100 && c <= 0x31FF) ||  // Bopomofo, Katakana extensions
+         (c >= 0x3400 && c <= 0x4DBF) || (c >= 0x4E00 && c <= 0x9FFF) || (c >= 0xF900 && c <= 0xFAFF) ||
+         (c >= 0xFF00 && c <= 0xFF60) ||  // full-width forms and punctuation
+         (c >= 0x20000 && c <= 0x3FFFF);
+}
+
+UChar32 LastChar(std::string_view s) {
+  if (s.empty()) return 0;
+  int32_t i = static_cast<int32_t>(s.size());
+  UChar32 c = 0;
+  U8_PREV(reinterpret_cast<const uint8_t*>(s.data()), 0, i, c);
+  return c;
+}
+
+UChar32 FirstChar(std::string_view s) {
+  if (s.empty()) return 0;
+  int32_t i = 0;
+  UChar32 c = 0;
+  U8_NEXT(reinterpret_cast<const uint8_t*>(s.data()), i, static_cast<int32_t>(s.size()), c);
+  return c;
+}
+
+}  // namespace
+
+bool JoinsWithoutSpace(std::string_view before, std::string_view after) {
+  return IsCjk(LastChar(before)) && IsCjk(FirstChar(after));
+}
+
+void NormalizeLayoutText(PageLayout& page) {
+  for (TextBlock& block : page.blocks) {
+    for (TextLine& line : block.lines) {
+      for (TextSpan& span : line.spans) {
+        if (!NeedsWork(span.text)) continue;
+        span.text = NormalizeText(span.text);
+        int n = 0;
+        for (unsigned char c : span.text) n += (c & 0xC0) != 0x80;
+        span.chars = n;
+      }
+    }
+  }
+}
+
+}  // namespace docpipe

@@ -1,0 +1,261 @@
+// Layout on generated PDFs with known structure: running headers and footers,
+// page labels, outline-anchored and numbered headings, ruled and booktabs
+// tables, code in shaded boxes, slides. Expectations are exact.
+#include <gtest/gtest.h>
+
+#include "extract/extractor.h"
+#include "support/pdf_maker.h"
+#include "support/test_util.h"
+
+namespace docpipe {
+namespace {
+
+using testing::PdfFont;
+using testing::PdfPageBuilder;
+using testing::PdfPageSpec;
+using testing::PdfSpec;
+
+class PdfLayoutTest : public ::testing::Test {
+ protected:
+  struct Run {
+    ExtractSummary summary;
+    std::vector<ExtractedPage> pages;
+  };
+
+  Run Extract(const PdfSpec& spec) {
+    const std::string path = dir_.Join("doc" + std::to_string(++count_) + ".pdf");
+    Status made = testing::MakePdf(spec, path);
+    EXPECT_TRUE(made.ok()) << made.ToString();
+    Run run;
+    Result<ExtractSummary> r = extractor_->Extract(path, "doc.pdf", {}, [&](ExtractedPage&& p) {
+      run.pages.push_back(std::move(p));
+      return Status::Ok();
+    });
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    if (r.ok()) run.summary = *r;
+    return run;
+  }
+
+  testing::TempDir dir_;
+  ExtractorPtr extractor_ = NewPdfExtractor();
+  int count_ = 0;
+};
+
+// A manual page: odd/even running headers with the page number in them, a
+// centred footer, and body text.
+PdfPageSpec ManualPage(int n) {
+  PdfPageBuilder b;
+  b.Line("Paragraph one of page " + std::to_string(n) + " talks about the tool.").Gap(8);
+  b.Line("Paragraph two of page " + std::to_string(n) + " ends here.");
+  if (n % 2 == 0) {
+    b.At(72, 750, std::to_string(n + 10) + "   GNU Octave (version 7.3.0)");
+  } else {
+    b.At(380, 750, "Chapter 2: Getting Started   " + std::to_string(n + 10));
+  }
+  b.At(250, 40, "Copyright 2024 The Octave Project");
+  return b.Build();
+}
+
+TEST_F(PdfLayoutTest, RunningHeadersFootersAndPageNumbersAreRemoved) {
+  PdfSpec spec;
+  for (int n = 1; n <= 14; ++n) spec.pages.push_back(ManualPage(n));
+  Run run = Extract(spec);
+  ASSERT_EQ(run.pages.size(), 14u);
+  for (int n = 1; n <= 14; ++n) {
+    const ExtractedPage& p = run.pages[n - 1];
+    EXPECT_EQ(p.markdown, "Paragraph one of page " + std::to_string(n) +
+                              " talks about the tool.\n\nParagraph two of page " + std::to_string(n) +
+                              " ends here.")
+        << "page " << n;
+    EXPECT_EQ(p.label, std::to_string(n + 10)) << "page " << n;
+  }
+}
+
+TEST_F(PdfLayoutTest, BarePageNumbersGoAndBecomeLabels) {
+  PdfSpec spec;
+  for (int n = 1; n <= 3; ++n) {
+    spec.pages.push_back(PdfPageBuilder()
+                             .Line("Body " + std::to_string(n))
+                             .At(300, 40, "- " + std::to_string(n + 4) + " -")
+                             .Build());
+  }
+  // "Body N" sits alone at the same place on every page, but nothing lies
+  // between it and the footer: it is the page's content, not a header.
+  Run run = Extract(spec);
+  ASSERT_EQ(run.pages.size(), 3u);
+  EXPECT_EQ(run.pages[1].markdown, "Body 2");
+  EXPECT_EQ(run.pages[1].label, "6");
+}
+
+TEST_F(PdfLayoutTest, PdfPageLabelsWin) {
+  PdfSpec spec;
+  for (int n = 1; n <= 5; ++n)
+    spec.pages.push_back(
+        PdfPageBuilder().Line("Body " + std::to_string(n)).At(300, 40, std::to_string(n)).Build());
+  spec.page_labels = {{0, "r", "", 1}, {2, "D", "", 1}};
+  Run run = Extract(spec);
+  ASSERT_EQ(run.pages.size(), 5u);
+  EXPECT_EQ(run.pages[0].label, "i");
+  EXPECT_EQ(run.pages[1].label, "ii");
+  EXPECT_EQ(run.pages[2].label, "1");
+  EXPECT_EQ(run.pages[4].label, "3");
+}
+
+TEST_F(PdfLayoutTest, NumberedHeadingsNestByTheirNumbers) {
+  PdfSpec spec;
+  spec.pages.push_back(PdfPageBuilder()
+                           .Line("1. INTRODUCTION", 11)
+                           .Gap(6)
+                           .Line("We study tables.")
+                           .Gap(6)
+                           .Line("2 Methods", 14, PdfFont::kSansBold)
+                           .Line("Text under methods.")
+                           .Gap(6)
+                           .Line("2.1 Data", 12, PdfFont::kSansBold)
+                           .Line("Text under data.")
+                           .Gap(6)
+                           .Line("Results", 14, PdfFont::kSansBold)
+                           .Line("Text under results.")
+                           .Build());
+  Run run = Extract(spec);
+  ASSERT_EQ(run.pages.size(), 1u);
+  EXPECT_EQ(run.pages[0].markdown,
+            "# 1. INTRODUCTION\n\nWe study tables.\n\n# 2 Methods\n\nText under methods.\n\n## 2.1 Data\n\n"
+            "Text under data.\n\n# Results\n\nText under results.");
+}
+
+TEST_F(PdfLayoutTest, ListItemsAndTocLinesAreNotHeadings) {
+  PdfSpec spec;
+  spec.pages.push_back(PdfPageBuilder()
+                           .Line("Contents", 16, PdfFont::kSansBold)
+                           .Row({{0, "1 Introduction"}, {400, "5"}}, 11, PdfFont::kSansBold)
+                           .Row({{0, "VII Additions and removals"}, {400, "304"}}, 11, PdfFont::kSansBold)
+                           .Gap(10)
+                           .Line("1. first item")
+                           .Line("2. second item")
+                           .Build());
+  Run run = Extract(spec);
+  ASSERT_EQ(run.summary.outline.size(), 1u);
+  EXPECT_EQ(run.summary.outline[0].text, "Contents");
+  EXPECT_NE(run.pages[0].markdown.find("1. first item\n2. second item"), std::string::npos)
+      << run.pages[0].markdown;
+}
+
+TEST_F(PdfLayoutTest, OutlineAnchorsHeadingTitlesAndLevels) {
+  PdfSpec spec;
+  // Font sizes say nothing here (all bold body size, plus a bold sentence
+  // and an author line); the outline decides.
+  spec.pages.push_back(PdfPageBuilder()
+                           .Line("Jane Doe, John Smith", 11, PdfFont::kSansBold)
+                           .Line("Overview", 11, PdfFont::kSansBold)
+                           .Line("Body text one.")
+                           .Line("Details", 11, PdfFont::kSansBold)
+                           .Line("Body text two.")
+                           .Line("Not In Outline", 11, PdfFont::kSansBold)
+                           .Line("Body text three.")
+                           .Build());
+  spec.pages.push_back(
+      PdfPageBuilder().Line("Appendix Material", 11, PdfFont::kSansBold).Line("More.").Build());
+  spec.outline = {{1, "Overview", 1, 700}, {2, "Details", 1, 650}, {1, "Appendix Material", 2, 720}};
+  Run run = Extract(spec);
+  ASSERT_EQ(run.pages.size(), 2u);
+  EXPECT_EQ(run.pages[0].markdown,
+            "Jane Doe, John Smith\n\n# Overview\n\nBody text one.\n\n## Details\n\nBody text two.\n\n"
+            "Not In Outline\n\nBody text three.");
+  EXPECT_EQ(run.pages[1].markdown, "# Appendix Material\n\nMore.");
+}
+
+TEST_F(PdfLayoutTest, BooktabsTableWithCaption) {
+  PdfPageBuilder b;
+  b.Line("Text before the table.").Gap(10);
+  b.Line("Table 1: Results by method", 10);
+  b.Rule(300, 0.8);
+  b.Row({{0, "Method"}, {110, "Time (s)"}, {200, "Error"}}, 10);
+  b.Rule(300, 0.5);
+  b.Row({{0, "Newton"}, {110, "0.12"}, {200, "1e-9"}}, 10);
+  b.Row({{0, "Bisection"}, {110, "3.40"}, {200, "1e-6"}}, 10);
+  b.Rule(300, 0.8);
+  b.Gap(10).Line("Text after the table.");
+  PdfSpec spec;
+  spec.pages.push_back(b.Build());
+  Run run = Extract(spec);
+  EXPECT_EQ(run.pages[0].markdown,
+            "Text before the table.\n\nTable 1: Results by method\n\n"
+            "| Method | Time (s) | Error |\n| --- | --- | --- |\n| Newton | 0.12 | 1e-9 |\n| Bisection | "
+            "3.40 | 1e-6 |\n\n"
+            "Text after the table.");
+}
+
+TEST_F(PdfLayoutTest, GridTableWithCloseColumnsAndEmptyCell) {
+  // Columns only 0.9 em apart: too close for the unruled rule, found from the rules.
+  PdfPageBuilder b;
+  b.Line("Intro.").Gap(6);
+  std::vector<testing::PdfShape> shapes;
+  const double top = b.y() - 4;
+  b.Rule(200, 0.5);
+  b.Row({{0, "Key"}, {60, "Value"}}, 10);
+  b.Rule(200, 0.5);
+  b.Row({{0, "alpha"}, {60, "1"}}, 10);
+  b.Rule(200, 0.5);
+  b.Row({{0, "beta"}}, 10);
+  b.Rule(200, 0.5);
+  PdfPageSpec page = b.Build();
+  for (double x : {72.0, 127.0, 272.0})
+    page.shapes.push_back({x, b.y() + 3, 0.5, top - b.y() - 3, 0, true, 0.5});
+  PdfSpec spec;
+  spec.pages.push_back(page);
+  Run run = Extract(spec);
+  EXPECT_EQ(run.pages[0].markdown, "Intro.\n\n| Key | Value |\n| --- | --- |\n| alpha | 1 |\n| beta |  |");
+}
+
+TEST_F(PdfLayoutTest, CodeInShadedBoxKeepsLinesAndIndentation) {
+  PdfPageBuilder b;
+  b.Line("Run the following:").Gap(4);
+  b.BeginBox();
+  b.Line("for i = 1:10", 10, PdfFont::kSerif);
+  b.Line("disp (i);", 10, PdfFont::kSerif, 24);
+  b.Line("endfor", 10, PdfFont::kSerif);
+  b.EndBox(300);
+  b.Line("The loop prints ten numbers.");
+  PdfSpec spec;
+  spec.pages.push_back(b.Build());
+  Run run = Extract(spec);
+  EXPECT_EQ(
+      run.pages[0].markdown,
+      "Run the following:\n\n```\nfor i = 1:10\n    disp (i);\nendfor\n```\n\nThe loop prints ten numbers.");
+}
+
+TEST_F(PdfLayoutTest, OneLineExampleDoesNotMergeWithNextSentence) {
+  PdfSpec spec;
+  spec.pages.push_back(PdfPageBuilder()
+                           .Line("To list files, type")
+                           .Line("ls -l /tmp", 11, PdfFont::kMono)
+                           .Line("and press enter.")
+                           .Build());
+  Run run = Extract(spec);
+  EXPECT_EQ(run.pages[0].markdown, "To list files, type\n\n```\nls -l /tmp\n```\n\nand press enter.");
+}
+
+TEST_F(PdfLayoutTest, SlideTitlesAreHeadingsAndNavigationGoes) {
+  PdfSpec spec;
+  const char* titles[] = {"Motivation", "Method", "Results", "Conclusion"};
+  for (int n = 0; n < 4; ++n) {
+    PdfPageBuilder b(364, 273);
+    b.At(10, 262, "Introduction   Method   Results", 6);  // navigation bar
+    b.At(20, 225, titles[n], 16, PdfFont::kSansBold);
+    b.At(20, 170, std::string("A point about ") + titles[n], 11, PdfFont::kSans);
+    b.At(20, 150, "Bold emphasis line", 11, PdfFont::kSansBold);
+    b.At(10, 6, "Jane Doe (Uni)   A Talk   " + std::to_string(n + 1) + " / 4", 6);
+    spec.pages.push_back(b.Build());
+  }
+  Run run = Extract(spec);
+  ASSERT_EQ(run.pages.size(), 4u);
+  for (int n = 0; n < 4; ++n) {
+    EXPECT_EQ(run.pages[n].markdown,
+              std::string("# ") + titles[n] + "\n\nA point about " + titles[n] + "\n\nBold emphasis line")
+        << n;
+  }
+}
+
+}  // namespace
+}  // namespace docpipe
