@@ -81,7 +81,7 @@ class OdfReader {
     std::string parent;
     std::string display;  // lower-case name chain tested for code styles
     bool mono = false;
-    bool hidden = false;  // presentation:visibility="hidden"
+    bool hidden = false;  // presentation:visibility="hidden" (slides), table:display="false" (sheets)
   };
 
   void LoadStyles(const pugi::xml_document& doc) {
@@ -106,7 +106,8 @@ class OdfReader {
       info.display = Lower(name + " " + AttrValue(s, "display-name"));
       const std::string font = Lower(AttrValue(Child(s, "text-properties"), "font-name"));
       info.mono = font.find("courier") != std::string::npos || font.find("mono") != std::string::npos;
-      info.hidden = AttrValue(Child(s, "drawing-page-properties"), "visibility") == "hidden";
+      info.hidden = AttrValue(Child(s, "drawing-page-properties"), "visibility") == "hidden" ||
+                    AttrValue(Child(s, "table-properties"), "display") == "false";
       styles_[name] = std::move(info);
       if (const std::string list = AttrValue(s, "list-style-name"); !list.empty()) style_lists_[name] = list;
     }
@@ -485,6 +486,9 @@ class OdfReader {
     for (xml_node t = sheet.first_child(); t; t = t.next_sibling()) {
       if (!IsElement(t, "table")) continue;
       if (index++ > 0) c_.out.BreakPage(/*force=*/true);
+      // A hidden sheet keeps its page number and loses its content, as in XLSX.
+      auto st = styles_.find(AttrValue(t, "style-name"));
+      if (st != styles_.end() && st->second.hidden) continue;
       c_.out.Heading(1, AttrValue(t, "name"));
       WriteSheetTables(TableRows(t, /*sheet=*/true), c_.options.sheet_rows_per_table, c_.out);
     }

@@ -233,6 +233,56 @@ TEST_F(OcrExtractTest, CorruptImageIsInvalidInputNamingIt) {
   EXPECT_NE(r.status().message().find("input/bad.png"), std::string::npos) << r.status().message();
 }
 
+// WebP (which MuPDF 1.21 cannot decode; Leptonica with libwebp does), lossy
+// at quality 90, named .jpg: the registry picks the image reader by the RIFF
+// header and the text is read.
+TEST_F(OcrExtractTest, WebpIsReadAndChosenByContent) {
+  OcrImage third;
+  ASSERT_TRUE(testing::RenderPdfPage(MakeTextPdf(), 2, 300, &third).ok());
+  const std::string webp = dir_.Join("photo.jpg");
+  ASSERT_TRUE(testing::WriteImages({third}, "webp", webp).ok());
+  const std::string head = testing::ReadFile(webp).substr(0, 16);
+  ASSERT_EQ(head.substr(8, 4), "WEBP");
+  std::vector<ExtractorPtr> all = NewDefaultExtractors({}, pool_.get());
+  Result<Extractor*> chosen = SelectExtractor(all, "input/photo.jpg", head);
+  ASSERT_TRUE(chosen.ok()) << chosen.status().ToString();
+  EXPECT_EQ((*chosen)->Format(), "image");
+  Run w = Extract(**chosen, webp);
+  ASSERT_TRUE(w.status.ok()) << w.status.ToString();
+  EXPECT_EQ(w.summary.format, "webp");
+  ASSERT_EQ(w.pages.size(), 1u);
+  EXPECT_EQ(w.pages[0].markdown, "# Outlook\n\nNext year the company plans to open two new offices.");
+  EXPECT_TRUE(w.pages[0].ocr);
+  EXPECT_EQ(w.pages[0].ocr_reason, "image");
+}
+
+TEST_F(OcrExtractTest, CorruptWebpIsInvalidInputNamingIt) {
+  const std::string bad = dir_.Join("bad.webp");
+  testing::WriteFile(bad, std::string("RIFF\x20\0\0\0WEBPVP8 ", 16) + std::string(40, '\x55'));
+  ExtractorPtr images = NewImageExtractor(pool_.get());
+  Result<ExtractSummary> r = images->Extract(bad, "input/bad.webp", {}, [](ExtractedPage&&) { return Status::Ok(); });
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), Status::Code::kInvalidInput);
+  EXPECT_NE(r.status().message().find("input/bad.webp"), std::string::npos) << r.status().message();
+  EXPECT_NE(r.status().message().find("WebP"), std::string::npos) << r.status().message();
+}
+
+// With OCR off, an image is refused with the reason, not read as nothing.
+TEST_F(OcrExtractTest, ImageWithOcrOffFailsSayingSo) {
+  OcrImage first;
+  ASSERT_TRUE(testing::RenderPdfPage(MakeTextPdf(), 0, 150, &first).ok());
+  const std::string png = dir_.Join("page.png");
+  ASSERT_TRUE(testing::WriteImages({first}, "png", png).ok());
+  std::vector<ExtractorPtr> all = NewDefaultExtractors({}, nullptr);
+  Result<Extractor*> chosen = SelectExtractor(all, "input/page.png", testing::ReadFile(png).substr(0, 16));
+  ASSERT_TRUE(chosen.ok()) << chosen.status().ToString();
+  Result<ExtractSummary> r = (*chosen)->Extract(png, "input/page.png", {}, [](ExtractedPage&&) { return Status::Ok(); });
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), Status::Code::kInvalidInput);
+  EXPECT_NE(r.status().message().find("input/page.png"), std::string::npos) << r.status().message();
+  EXPECT_NE(r.status().message().find("OCR is off"), std::string::npos) << r.status().message();
+}
+
 TEST(OcrLayoutTest, WordsBecomeSpansInPoints) {
   OcrPage page;
   page.width = 2550;
