@@ -184,6 +184,12 @@ void PageWriter::Code(std::string_view code, std::string_view language) {
   Append(fence + std::string(language) + "\n" + body + "\n" + fence, false);
 }
 
+Status PageWriter::Interrupted() const {
+  if (options_.cancel && options_.cancel->load()) return Status::Cancelled(name_ + ": cancelled");
+  if (options_.deadline_ms > 0 && NowEpochMs() >= options_.deadline_ms) return Status::Timeout(name_ + ": deadline passed");
+  return Status::Ok();
+}
+
 Status PageWriter::Emit() {
   if (options_.cancel && options_.cancel->load())
     return Status::Cancelled(fmt::format("{}: cancelled after {} pages", name_, number_ - 1));

@@ -47,6 +47,10 @@ class PageWriter {
   Status Finish(bool keep_empty = false);
   //! The sink's first error, the deadline or cancellation; checked by readers in loops.
   Status status() const { return status_; }
+  //! Cancelled or Timeout (naming the document) when the extraction's cancel
+  //! flag is set or its deadline has passed; OK otherwise. For readers that
+  //! work long between pages (an HTML parse).
+  Status Interrupted() const;
   //! Pages emitted so far plus the open one.
   int current_page() const { return number_; }
   //! Whether the open page has content.

@@ -229,6 +229,23 @@ class OdfReader {
     for (const std::string& cm : in.comments) c_.out.Paragraph(cm);
   }
 
+  static bool OnlyCrossReference(const xml_node& h) {
+    bool ref = false;
+    for (xml_node c = h.first_child(); c; c = c.next_sibling()) {
+      if (c.type() == pugi::node_pcdata && CollapseSpace(c.value()).empty()) continue;
+      if (c.type() == pugi::node_element &&
+          (IsElement(c, "bookmark-ref") || IsElement(c, "reference-ref") || IsElement(c, "sequence-ref"))) {
+        ref = true;
+        continue;
+      }
+      if (c.type() == pugi::node_element && (IsElement(c, "bookmark") || IsElement(c, "bookmark-start") ||
+                                             IsElement(c, "bookmark-end") || IsElement(c, "soft-page-break")))
+        continue;
+      return false;
+    }
+    return ref;
+  }
+
   void TextBlocks(const xml_node& parent) {
     for (xml_node n = parent.first_child(); n && c_.out.status().ok(); n = n.next_sibling()) {
       if (IsElement(n, "soft-page-break")) {
@@ -239,7 +256,12 @@ class OdfReader {
         if (in.page_break) pending_break_ = true;
         FlushCode();
         BreakIfPending();
-        c_.out.Heading(Attr(n, "outline-level").as_int(1), in.text);
+        // A heading that is nothing but a reference to another heading is a
+        // generated table-of-contents entry (SiSU writes its contents this
+        // way; live-manual-odf): its text stays, as a paragraph, so the real
+        // heading is not doubled in the outline and breadcrumbs.
+        if (OnlyCrossReference(n)) c_.out.Paragraph(in.text);
+        else c_.out.Heading(Attr(n, "outline-level").as_int(1), in.text);
         Extras(in);
       } else if (IsElement(n, "p")) {
         Inline in;
@@ -396,24 +418,58 @@ class OdfReader {
       auto st = styles_.find(AttrValue(page, "style-name"));
       if (st != styles_.end() && st->second.hidden) continue;
       struct Shape {
-        double y, x;
+        double y, x, width;
         size_t order;
-        bool title;
+        bool title;  // the slide's title: the first title frame in reading order
+        int level;   // heading level of a title-class frame: 1 for the slide's title, 2 for others
+        double column_x = 0;
         xml_node node;
       };
       std::vector<Shape> shapes;
       for (xml_node f = page.first_child(); f; f = f.next_sibling()) {
         if (f.type() != pugi::node_element || IsElement(f, "notes") || IsElement(f, "forms")) continue;
         const std::string cls = AttrValue(f, "class");
-        shapes.push_back({Length(AttrValue(f, "y")), Length(AttrValue(f, "x")), shapes.size(),
-                          cls == "title", f});
+        const int level = cls == "title" ? 1 : 0;
+        shapes.push_back({Length(AttrValue(f, "y")), Length(AttrValue(f, "x")), Length(AttrValue(f, "width")),
+                          shapes.size(), false, level, 0, f});
       }
+      // The slide's title: the topmost title frame (leftmost on ties). Other
+      // title-class frames (a grid of captioned boxes) stay where they are,
+      // as subheadings of their own boxes.
+      Shape* top = nullptr;
+      for (Shape& sh : shapes)
+        if (sh.level == 1 && (!top || sh.y < top->y || (sh.y == top->y && sh.x < top->x))) top = &sh;
+      for (Shape& sh : shapes)
+        if (sh.level == 1 && &sh != top) sh.level = 2;
+      if (top) top->title = true;
+      // Reading order as in PPTX: the title, then columns (frames whose
+      // horizontal extents overlap, chained) left to right, each top to bottom.
+      std::vector<size_t> column(shapes.size());
+      for (size_t i = 0; i < shapes.size(); ++i) column[i] = i;
+      auto find = [&](size_t i) {
+        while (column[i] != i) i = column[i];
+        return i;
+      };
+      for (size_t i = 0; i < shapes.size(); ++i)
+        for (size_t j = i + 1; j < shapes.size(); ++j) {
+          const Shape& a = shapes[i];
+          const Shape& b = shapes[j];
+          if (a.title || b.title) continue;
+          if (a.x < b.x + std::max(b.width, 1.0) && b.x < a.x + std::max(a.width, 1.0)) column[find(j)] = find(i);
+        }
+      std::map<size_t, double> column_x;
+      for (size_t i = 0; i < shapes.size(); ++i) {
+        auto [it, fresh] = column_x.emplace(find(i), shapes[i].x);
+        if (!fresh) it->second = std::min(it->second, shapes[i].x);
+      }
+      for (size_t i = 0; i < shapes.size(); ++i) shapes[i].column_x = column_x[find(i)];
       std::stable_sort(shapes.begin(), shapes.end(), [](const Shape& a, const Shape& b) {
         if (a.title != b.title) return a.title;
-        if (static_cast<int>(a.y / 18) != static_cast<int>(b.y / 18)) return a.y < b.y;
+        if (a.column_x != b.column_x) return a.column_x < b.column_x;
+        if (a.y != b.y) return a.y < b.y;
         return a.x < b.x;
       });
-      for (const Shape& s : shapes) SlideShape(s.node, s.title);
+      for (const Shape& s : shapes) SlideShape(s.node, s.level);
       if (c_.options.pptx_speaker_notes) {
         std::string notes;
         for (pugi::xpath_node x : Child(page, "notes").select_nodes(".//*[local-name()='frame'][@*[local-name()='class']='notes']//*[local-name()='p']")) {
@@ -426,9 +482,10 @@ class OdfReader {
     }
   }
 
-  void SlideShape(const xml_node& f, bool title) {
+  // `heading`: 0 for a body frame, else the heading level of a title frame.
+  void SlideShape(const xml_node& f, int heading) {
     if (IsElement(f, "g")) {
-      for (xml_node c = f.first_child(); c; c = c.next_sibling()) SlideShape(c, false);
+      for (xml_node c = f.first_child(); c; c = c.next_sibling()) SlideShape(c, 0);
       return;
     }
     const std::string cls = AttrValue(f, "class");
@@ -444,10 +501,10 @@ class OdfReader {
       return;
     }
     xml_node box = IsElement(f, "frame") ? Child(f, "text-box") : f;
-    if (title) {
+    if (heading > 0) {
       Inline in;
       for (pugi::xpath_node p : box.select_nodes(".//*[local-name()='p']")) Spans(p.node(), in), in.text += ' ';
-      c_.out.Heading(1, in.text);
+      c_.out.Heading(heading, in.text);
       return;
     }
     const bool bulleted = cls == "outline";

@@ -1,5 +1,6 @@
-// libFuzzer target for one extractor (chosen at build time with
-// -DFUZZ_FORMAT="docx" etc.): the input is written to a file and extracted
+// libFuzzer target for the extractors, one at a time (the environment's
+// DOCPIPE_FUZZ_FORMAT: zip, html, rtf, csv or email; one binary, so the
+// fuzz build links once): the input is written to a file and extracted
 // with small limits, so every path through the reader is exercised without
 // the fuzzer drowning in allocation. Any crash, leak, sanitizer report or
 // limit overrun is a finding; InvalidInput results are expected.
@@ -18,12 +19,14 @@ using namespace docpipe;
 namespace {
 
 ExtractorPtr Make(const FormatOptions& o) {
-  const std::string f = FUZZ_FORMAT;
+  const char* env = std::getenv("DOCPIPE_FUZZ_FORMAT");
+  const std::string f = env ? env : "";
   if (f == "zip") return NewZipDocumentExtractor(o);
   if (f == "html") return NewHtmlExtractor(o);
   if (f == "rtf") return NewRtfExtractor(o);
   if (f == "csv") return NewCsvExtractor(o);
   if (f == "email") return NewEmailExtractor(o);
+  std::fprintf(stderr, "DOCPIPE_FUZZ_FORMAT must be zip, html, rtf, csv or email (is \"%s\")\n", f.c_str());
   std::abort();
 }
 

@@ -776,5 +776,66 @@ TEST(FormatsBadInputTest, MemoryCapStopsAParserWithAClearError) {
   EXPECT_TRUE(Extract(dir.Join("wide.docx")).status.ok());
 }
 
+// gumbo's tree is charged to the budget block by block as gumbo allocates it
+// (its size per input byte is not bounded: 65x for a run of <p>), so a small
+// file whose tree would pass the cap stops with the cap's error, and the
+// same file parses under the default cap. The HTML reader's budget is whole
+// again afterwards: a second document in the same extractor parses.
+TEST(FormatsBadInputTest, HtmlTreeIsChargedAsGumboAllocatesIt) {
+  TempDir dir;
+  std::string paragraphs;
+  for (int i = 0; i < 100000; ++i) paragraphs += "<p>";
+  WriteFile(dir.Join("p.html"), "<html><body>" + paragraphs + "</body></html>");
+  FormatOptions o;
+  o.limits.max_memory_bytes = 4 << 20;
+  Extracted x = Extract(dir.Join("p.html"), "input/p.html", o);
+  EXPECT_EQ(x.status.code(), Status::Code::kInvalidInput) << x.status.ToString();
+  EXPECT_NE(x.status.message().find("input/p.html: needs more than the extractor's memory cap of 4 MB"),
+            std::string::npos)
+      << x.status.message();
+  EXPECT_TRUE(Extract(dir.Join("p.html")).status.ok());
+  WriteFile(dir.Join("small.html"), "<h1>Fine</h1><p>Small page.</p>");
+  Extracted small = Extract(dir.Join("small.html"), "", o);
+  ASSERT_TRUE(small.status.ok()) << small.status.ToString();
+  EXPECT_EQ(small.All(), "# Fine\n\nSmall page.");
+}
+
+// Nesting deeper than the walk can follow is refused with the reason (100,000
+// nested <div> once overflowed the stack); 500 levels still read.
+TEST(FormatsBadInputTest, HtmlNestedTooDeepIsRefusedNotACrash) {
+  TempDir dir;
+  std::string deep, ok;
+  for (int i = 0; i < 20000; ++i) deep += "<div>";
+  WriteFile(dir.Join("deep.html"), "<html><body>" + deep + "x</body></html>");
+  Extracted x = Extract(dir.Join("deep.html"), "input/deep.html");
+  EXPECT_EQ(x.status.code(), Status::Code::kInvalidInput) << x.status.ToString();
+  EXPECT_NE(x.status.message().find("input/deep.html: HTML elements nested more than 512 deep"), std::string::npos)
+      << x.status.message();
+  for (int i = 0; i < 500; ++i) ok += "<div>";
+  WriteFile(dir.Join("ok.html"), "<html><body>" + ok + "deep text</body></html>");
+  Extracted y = Extract(dir.Join("ok.html"));
+  ASSERT_TRUE(y.status.ok()) << y.status.ToString();
+  EXPECT_EQ(y.All(), "deep text");
+}
+
+// A deadline that has passed stops a long HTML parse with Timeout.
+TEST(FormatsBadInputTest, HtmlParseHonoursTheDeadline) {
+  TempDir dir;
+  std::string paragraphs;
+  for (int i = 0; i < 100000; ++i) paragraphs += "<p>x";
+  WriteFile(dir.Join("long.html"), paragraphs);
+  std::vector<ExtractorPtr> extractors = NewDefaultExtractors();
+  Result<Extractor*> e = SelectExtractor(extractors, "long.html", "<p>x<p>x");
+  ASSERT_TRUE(e.ok());
+  ExtractOptions eo;
+  eo.deadline_ms = 1;  // long past
+  Result<ExtractSummary> r = (*e)->Extract(dir.Join("long.html"), "input/long.html", eo, [](ExtractedPage&&) {
+    return Status::Ok();
+  });
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), Status::Code::kTimeout) << r.status().ToString();
+  EXPECT_NE(r.status().message().find("input/long.html"), std::string::npos) << r.status().message();
+}
+
 }  // namespace
 }  // namespace docpipe
