@@ -40,12 +40,15 @@ demo_pkgs=(glpk-doc libtasn1-doc)
 # manuals, a German one with TeX accents, beamer, booktabs), the octave and
 # gnuplot manuals. pandoc writes the DOCX/PPTX/ODT/EPUB/HTML/RTF test
 # documents and is the formats benchmark's peer; live-manual-epub and
-# ubuntu-packaging-guide-epub ship real EPUBs; clang and libclang-rt-14-dev
+# ubuntu-packaging-guide-epub ship real EPUBs, live-manual-odf real ODTs,
+# r-cran-readxl real XLSX (and legacy XLS) workbooks, libreoffice-common
+# LibreOffice's own ODP templates and an ODS; clang and libclang-rt-14-dev
 # build the libFuzzer targets (tests/fuzz).
 test_pkgs=(libgtest-dev libgmock-dev qpdf mupdf-tools poppler-utils jq time shellcheck awscli
            tesseract-ocr-eng tesseract-ocr-osd tesseract-ocr-ara
            texlive-lang-arabic texlive-plain-generic texlive-latex-recommended-doc octave-doc gnuplot-doc
-           pandoc live-manual-epub ubuntu-packaging-guide-epub clang libclang-rt-14-dev)
+           pandoc live-manual-epub ubuntu-packaging-guide-epub live-manual-odf r-cran-readxl libreoffice-common
+           clang libclang-rt-14-dev)
 bench_pkgs=(libbenchmark-dev)
 
 # Node.js for the tests: the official clients the adapters are compared with
