@@ -52,7 +52,9 @@ MD
 (cd "$seeds" && for f in docx pptx odt epub; do pandoc -s s.md -o zip/s.$f; done
  pandoc -s s.md -o html/s.html; pandoc -s s.md -o rtf/s.rtf)
 # Hand-written edge cases; the RTF \'zz crashed the reader once (fuzz_rtf).
-printf '{\\rtf1 a\\'"'"'zz b\\'"'"'4 {\\*\\x c}\\par\\trowd\\cellx100 d\\cell\\row}' > "$seeds/rtf/hex.rtf"
+cat > "$seeds/rtf/hex.rtf" <<'RTF'
+{\rtf1 a\'zz b\'4 {\*\x c}\par\trowd\cellx100 d\cell\row}
+RTF
 printf '{\\rtf1{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{a' > "$seeds/rtf/deep.rtf"
 printf 'a,b\n1,"x, ""y"""\n' > "$seeds/csv/s.csv"
 printf 'a;b;c\n"unterminated;2;3\n' > "$seeds/csv/quote.csv"
