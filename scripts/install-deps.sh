@@ -51,7 +51,8 @@ test_pkgs=(libgtest-dev libgmock-dev qpdf mupdf-tools poppler-utils jq time shel
            texlive-lang-arabic texlive-plain-generic texlive-latex-recommended-doc octave-doc gnuplot-doc
            pandoc live-manual-epub ubuntu-packaging-guide-epub live-manual-odf r-cran-readxl libreoffice-common
            clang libclang-rt-14-dev)
-bench_pkgs=(libbenchmark-dev)
+# bench/formats/libchoice measures the libraries docpipe did not choose too.
+bench_pkgs=(libbenchmark-dev libminizip-dev libarchive-dev libxml2-dev libmimetic-dev)
 
 # Node.js for the tests: the official clients the adapters are compared with
 # (@pinecone-database/pinecone, @vercel/fun) need 20. Pinned: the npm
