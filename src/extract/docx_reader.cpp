@@ -106,7 +106,7 @@ class DocxReader {
     DOCPIPE_RETURN_IF_ERROR(LoadNotes("footnotes", "footnote", &footnotes_));
     DOCPIPE_RETURN_IF_ERROR(LoadNotes("endnotes", "endnote", &endnotes_));
     if (c_.options.docx_comments) DOCPIPE_RETURN_IF_ERROR(LoadComments());
-    Result<std::unique_ptr<pugi::xml_document>> doc = c_.Xml(main_part);
+    Result<XmlDocumentPtr> doc = c_.Xml(main_part);
     if (!doc.ok()) return doc.status();
     xml_node body = Child(Child(**doc, "document"), "body");
     if (!body) return Status::InvalidInput(c_.name + ": " + main_part + " has no w:body");
@@ -129,7 +129,7 @@ class DocxReader {
   Status LoadStyles() {
     const std::string part = PartOfType("styles");
     if (part.empty() || !c_.zip.Has(part)) return Status::Ok();
-    Result<std::unique_ptr<pugi::xml_document>> doc = c_.Xml(part);
+    Result<XmlDocumentPtr> doc = c_.Xml(part);
     if (!doc.ok()) return doc.status();
     for (xml_node s : Child(**doc, "styles").children()) {
       if (!IsElement(s, "style")) continue;
@@ -154,7 +154,7 @@ class DocxReader {
   Status LoadNumbering() {
     const std::string part = PartOfType("numbering");
     if (part.empty() || !c_.zip.Has(part)) return Status::Ok();
-    Result<std::unique_ptr<pugi::xml_document>> doc = c_.Xml(part);
+    Result<XmlDocumentPtr> doc = c_.Xml(part);
     if (!doc.ok()) return doc.status();
     xml_node root = Child(**doc, "numbering");
     for (xml_node n : root.children()) {
@@ -184,7 +184,7 @@ class DocxReader {
   Status LoadNotes(const char* rel_type, const char* element, std::map<std::string, std::string>* out) {
     const std::string part = PartOfType(rel_type);
     if (part.empty() || !c_.zip.Has(part)) return Status::Ok();
-    Result<std::unique_ptr<pugi::xml_document>> doc = c_.Xml(part);
+    Result<XmlDocumentPtr> doc = c_.Xml(part);
     if (!doc.ok()) return doc.status();
     for (xml_node n : (*doc)->first_child().children()) {
       if (!IsElement(n, element)) continue;
@@ -198,7 +198,7 @@ class DocxReader {
   Status LoadComments() {
     const std::string part = PartOfType("comments");
     if (part.empty() || !c_.zip.Has(part)) return Status::Ok();
-    Result<std::unique_ptr<pugi::xml_document>> doc = c_.Xml(part);
+    Result<XmlDocumentPtr> doc = c_.Xml(part);
     if (!doc.ok()) return doc.status();
     for (xml_node n : Child(**doc, "comments").children()) {
       if (!IsElement(n, "comment")) continue;

@@ -46,12 +46,12 @@ class EpubReader {
 
   Status Read() {
     c_.summary.format = "epub";
-    Result<std::unique_ptr<pugi::xml_document>> container = c_.Xml("META-INF/container.xml");
+    Result<XmlDocumentPtr> container = c_.Xml("META-INF/container.xml");
     if (!container.ok()) return container.status().Annotate("EPUB without a readable container");
     pugi::xpath_node rootfile = (*container)->select_node("//*[local-name()='rootfile']");
     const std::string opf = rootfile ? AttrValue(rootfile.node(), "full-path") : "";
     if (opf.empty()) return Status::InvalidInput(c_.name + ": EPUB container names no package document");
-    Result<std::unique_ptr<pugi::xml_document>> package = c_.Xml(opf);
+    Result<XmlDocumentPtr> package = c_.Xml(opf);
     if (!package.ok()) return package.status();
     xml_node pkg = Child(**package, "package");
     if (pugi::xpath_node t = pkg.select_node(".//*[local-name()='metadata']/*[local-name()='title']"))
@@ -113,7 +113,7 @@ class EpubReader {
 
   void LoadToc(const std::string& nav, const std::string& ncx) {
     if (!nav.empty() && c_.zip.Has(nav)) {
-      Result<std::unique_ptr<pugi::xml_document>> doc = c_.Xml(nav);
+      Result<XmlDocumentPtr> doc = c_.Xml(nav);
       if (doc.ok()) {
         for (pugi::xpath_node n : (*doc)->select_nodes("//*[local-name()='nav']")) {
           const std::string type = AttrValue(n.node(), "type");
@@ -124,7 +124,7 @@ class EpubReader {
       }
     }
     if (toc_.empty() && !ncx.empty() && c_.zip.Has(ncx)) {
-      Result<std::unique_ptr<pugi::xml_document>> doc = c_.Xml(ncx);
+      Result<XmlDocumentPtr> doc = c_.Xml(ncx);
       if (doc.ok()) NavPoints(Child(Child(**doc, "ncx"), "navMap"), 1, ncx);
     }
   }

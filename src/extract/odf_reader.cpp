@@ -50,11 +50,11 @@ class OdfReader {
 
   Status Read(const std::string& mimetype) {
     if (c_.zip.Has("styles.xml")) {
-      Result<std::unique_ptr<pugi::xml_document>> styles = c_.Xml("styles.xml");
+      Result<XmlDocumentPtr> styles = c_.Xml("styles.xml");
       if (!styles.ok()) return styles.status();
       LoadStyles(**styles);
     }
-    Result<std::unique_ptr<pugi::xml_document>> content = c_.Xml("content.xml");
+    Result<XmlDocumentPtr> content = c_.Xml("content.xml");
     if (!content.ok()) return content.status();
     LoadStyles(**content);
     xml_node body = Child(Child(**content, "document-content"), "body");

@@ -69,7 +69,7 @@ class PptxReader {
   Status Read(const std::string& main_part) {
     Result<Relationships> rels = ReadRelationships(c_, main_part);
     if (!rels.ok()) return rels.status();
-    Result<std::unique_ptr<pugi::xml_document>> pres = c_.Xml(main_part);
+    Result<XmlDocumentPtr> pres = c_.Xml(main_part);
     if (!pres.ok()) return pres.status();
     std::vector<std::string> slides;
     for (xml_node id : Child(Child(**pres, "presentation"), "sldIdLst").children()) {
@@ -98,7 +98,7 @@ class PptxReader {
       c_.Warn(fmt::format("slide {}: part {} is missing", number, part));
       return Status::Ok();
     }
-    Result<std::unique_ptr<pugi::xml_document>> doc = c_.Xml(part);
+    Result<XmlDocumentPtr> doc = c_.Xml(part);
     if (!doc.ok()) return doc.status();
     xml_node sld = Child(**doc, "sld");
     const std::string show = AttrValue(sld, "show");
@@ -151,7 +151,7 @@ class PptxReader {
     std::map<std::string, Position> out;
     for (const auto& [id, r] : slide_rels) {
       if (r.type != "slideLayout" || r.external || !c_.zip.Has(r.target)) continue;
-      Result<std::unique_ptr<pugi::xml_document>> doc = c_.Xml(r.target);
+      Result<XmlDocumentPtr> doc = c_.Xml(r.target);
       if (!doc.ok()) return out;
       AddPlaceholderPositions(**doc, &out);
       // Placeholders the layout leaves unplaced take the master's position.
@@ -159,7 +159,7 @@ class PptxReader {
       if (layout_rels.ok()) {
         for (const auto& [mid, m] : *layout_rels) {
           if (m.type != "slideMaster" || m.external || !c_.zip.Has(m.target)) continue;
-          Result<std::unique_ptr<pugi::xml_document>> master = c_.Xml(m.target);
+          Result<XmlDocumentPtr> master = c_.Xml(m.target);
           if (master.ok()) AddPlaceholderPositions(**master, &out);
         }
       }
@@ -269,7 +269,7 @@ class PptxReader {
   Status Notes(const Relationships& slide_rels) {
     for (const auto& [id, r] : slide_rels) {
       if (r.type != "notesSlide" || r.external || !c_.zip.Has(r.target)) continue;
-      Result<std::unique_ptr<pugi::xml_document>> doc = c_.Xml(r.target);
+      Result<XmlDocumentPtr> doc = c_.Xml(r.target);
       if (!doc.ok()) return doc.status();
       Relationships none;
       std::vector<DrawingParagraph> paragraphs;

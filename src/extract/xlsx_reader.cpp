@@ -55,7 +55,7 @@ class XlsxReader {
   Status Read(const std::string& main_part) {
     Result<Relationships> rels = ReadRelationships(c_, main_part);
     if (!rels.ok()) return rels.status();
-    Result<std::unique_ptr<pugi::xml_document>> wb = c_.Xml(main_part);
+    Result<XmlDocumentPtr> wb = c_.Xml(main_part);
     if (!wb.ok()) return wb.status();
     xml_node workbook = Child(**wb, "workbook");
     date1904_ = Attr(Child(workbook, "workbookPr"), "date1904").as_bool();
@@ -79,7 +79,7 @@ class XlsxReader {
 
  private:
   Status LoadSharedStrings(const std::string& part) {
-    Result<std::unique_ptr<pugi::xml_document>> doc = c_.Xml(part);
+    Result<XmlDocumentPtr> doc = c_.Xml(part);
     if (!doc.ok()) return doc.status();
     for (xml_node si : Child(**doc, "sst").children())
       if (IsElement(si, "si")) strings_.push_back(StringItem(si));
@@ -87,7 +87,7 @@ class XlsxReader {
   }
 
   Status LoadStyles(const std::string& part) {
-    Result<std::unique_ptr<pugi::xml_document>> doc = c_.Xml(part);
+    Result<XmlDocumentPtr> doc = c_.Xml(part);
     if (!doc.ok()) return doc.status();
     xml_node ss = Child(**doc, "styleSheet");
     std::map<int, std::string> custom;
@@ -123,7 +123,7 @@ class XlsxReader {
   }
 
   Status Sheet(const std::string& sheet_name, const std::string& part) {
-    Result<std::unique_ptr<pugi::xml_document>> doc = c_.Xml(part);
+    Result<XmlDocumentPtr> doc = c_.Xml(part);
     if (!doc.ok()) return doc.status();
     xml_node ws = Child(**doc, "worksheet");
     // Cells by row, sparse: huge used ranges with few cells stay small.

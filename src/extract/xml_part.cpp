@@ -64,7 +64,7 @@ struct BudgetedDocument : pugi::xml_document {
 
 }  // namespace
 
-Result<std::unique_ptr<pugi::xml_document>> ParseXmlPart(std::string xml, const std::string& name,
+Result<XmlDocumentPtr> ParseXmlPart(std::string xml, const std::string& name,
                                                           MemoryBudget& budget) {
   InstallHooks();
   auto doc = std::make_unique<BudgetedDocument>(&budget);
@@ -82,7 +82,11 @@ Result<std::unique_ptr<pugi::xml_document>> ParseXmlPart(std::string xml, const 
     return Status::InvalidInput(
         fmt::format("{}: malformed XML at byte {}: {}", name, result.offset, result.description()));
   }
-  return std::unique_ptr<pugi::xml_document>(std::move(doc));
+  return XmlDocumentPtr(doc.release());
+}
+
+void XmlDocumentDeleter::operator()(pugi::xml_document* doc) const {
+  delete static_cast<BudgetedDocument*>(doc);  // ParseXmlPart makes every one
 }
 
 const char* LocalName(const pugi::xml_node& node) {

@@ -10,6 +10,14 @@
 
 namespace docpipe {
 
+// Deletes a document ParseXmlPart made (its own type, whose destructor
+// returns the tree's memory to the budget it was parsed under; pugi's
+// destructor is not virtual).
+struct XmlDocumentDeleter {
+  void operator()(pugi::xml_document* doc) const;
+};
+using XmlDocumentPtr = std::unique_ptr<pugi::xml_document, XmlDocumentDeleter>;
+
 // An XML part of a container (OOXML, ODF, EPUB), parsed with pugixml. pugixml
 // never reads a DTD, so entities (external or billion-laughs) are never
 // expanded: an undeclared "&name;" stays as literal text. The tree counts
@@ -17,7 +25,7 @@ namespace docpipe {
 // error instead of exhausting memory.
 // Returns InvalidInput naming `name` (e.g. "a.docx: word/document.xml") for
 // malformed XML or a budget overrun.
-Result<std::unique_ptr<pugi::xml_document>> ParseXmlPart(std::string xml, const std::string& name,
+Result<XmlDocumentPtr> ParseXmlPart(std::string xml, const std::string& name,
                                                           MemoryBudget& budget);
 
 // Attribute or child lookups that ignore the namespace prefix ("w:val" and

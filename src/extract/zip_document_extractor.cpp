@@ -80,7 +80,7 @@ Result<Detected> Detect(ZipReadContext& c) {
     if (m.rfind("application/vnd.oasis.opendocument.", 0) == 0) return Detected{ZipKind::kOdf, m};
   }
   if (c.zip.Has("[Content_Types].xml")) {
-    Result<std::unique_ptr<pugi::xml_document>> types = c.Xml("[Content_Types].xml");
+    Result<XmlDocumentPtr> types = c.Xml("[Content_Types].xml");
     if (!types.ok()) return types.status();
     for (pugi::xml_node o : Child(**types, "Types").children()) {
       if (!IsElement(o, "Override")) continue;
@@ -170,7 +170,7 @@ class ZipDocumentExtractor final : public Extractor {
   static std::string DocumentTitle(ZipReadContext& c) {
     for (const char* part : {"docProps/core.xml", "meta.xml"}) {
       if (!c.zip.Has(part)) continue;
-      Result<std::unique_ptr<pugi::xml_document>> doc = c.Xml(part);
+      Result<XmlDocumentPtr> doc = c.Xml(part);
       if (!doc.ok()) continue;
       pugi::xpath_node t = (*doc)->select_node("//*[local-name()='title']");
       if (t) return CollapseSpace(t.node().text().get());
@@ -223,7 +223,7 @@ class CompoundFileExtractor final : public Extractor {
 
 }  // namespace
 
-Result<std::unique_ptr<pugi::xml_document>> ZipReadContext::Xml(const std::string& member) {
+Result<XmlDocumentPtr> ZipReadContext::Xml(const std::string& member) {
   Result<std::string> bytes = zip.Read(member);
   if (!bytes.ok()) return bytes.status();
   return ParseXmlPart(std::move(*bytes), name + ": " + member, budget);
@@ -240,7 +240,7 @@ Result<Relationships> ReadRelationships(ZipReadContext& c, const std::string& pa
   const std::string rels = (slash == std::string::npos ? "" : part.substr(0, slash + 1)) + "_rels/" +
                            (slash == std::string::npos ? part : part.substr(slash + 1)) + ".rels";
   if (!c.zip.Has(rels)) return out;
-  Result<std::unique_ptr<pugi::xml_document>> doc = c.Xml(rels);
+  Result<XmlDocumentPtr> doc = c.Xml(rels);
   if (!doc.ok()) return doc.status();
   for (pugi::xml_node r : Child(**doc, "Relationships").children()) {
     if (!IsElement(r, "Relationship")) continue;

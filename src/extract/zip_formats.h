@@ -9,6 +9,7 @@
 #include "common/status.h"
 #include "extract/format_options.h"
 #include "extract/markdown_writer.h"
+#include "extract/xml_part.h"
 #include "extract/zip_archive.h"
 
 // Internal to src/extract: the readers of zip-based formats, called by the
@@ -25,7 +26,7 @@ struct ZipReadContext {
   ExtractSummary& summary;
 
   //! Reads and parses an XML member; errors name the input and the member.
-  Result<std::unique_ptr<pugi::xml_document>> Xml(const std::string& member);
+  Result<XmlDocumentPtr> Xml(const std::string& member);
   //! Adds a warning (kept in the summary, first few verbatim).
   void Warn(std::string warning);
 };
