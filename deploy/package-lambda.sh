@@ -12,7 +12,9 @@
 #
 #   bootstrap                      sh script: exec lib/ld-linux-x86-64.so.2 ... docpipe lambda
 #   docpipe                        the binary, unchanged
-#   lib/<soname>                   every library `ldd BINARY` lists, under the name the binary asks for
+#   lib/<soname>                   every library `ldd BINARY` lists, under the name the binary asks for,
+#                                  and the system libraries docpipe loads on first use
+#                                  (deploy/on-demand-libraries.txt: libcurl) with theirs
 #   certs/ca-certificates.crt      the build machine's CA bundle, used only when the
 #                                  system has none at the usual places
 #
@@ -69,16 +71,43 @@ if printf '%s\n' "$ldd_out" | grep -q 'not found'; then
 fi
 loader=""
 count=0
-while read -r first second third _; do
-  if [ "$second" = "=>" ] && [ "${third#/}" != "$third" ]; then
-    cp -L "$third" "$stage/lib/$first"
-    count=$((count + 1))
-  elif [ "${first#/}" != "$first" ] && [ "${first%/ld-linux-x86-64.so.2}" != "$first" ]; then
-    loader=$first
-  fi
-done <<EOF
+# Copies the libraries of an ldd listing that are not packed yet.
+pack_libraries() {
+  while read -r first second third _; do
+    if [ "$second" = "=>" ] && [ "${third#/}" != "$third" ]; then
+      if [ ! -e "$stage/lib/$first" ]; then
+        cp -L "$third" "$stage/lib/$first"
+        count=$((count + 1))
+      fi
+    elif [ "${first#/}" != "$first" ] && [ "${first%/ld-linux-x86-64.so.2}" != "$first" ]; then
+      loader=$first
+    fi
+  done
+}
+pack_libraries <<EOF
 $ldd_out
 EOF
+# The system libraries docpipe loads on first use (dlopen), and theirs.
+on_demand=$(dirname "$0")/on-demand-libraries.txt
+while read -r soname kind _; do
+  case "$soname" in ''|'#'*) continue ;; esac
+  [ "$kind" = system ] || continue
+  path=$(/sbin/ldconfig -p | awk -v n="$soname" '$1 == n && /x86-64/ { print $NF; exit }')
+  if [ -z "$path" ]; then
+    echo "package-lambda: $soname, which docpipe loads on first use, is not installed here" >&2
+    exit 1
+  fi
+  lib_ldd=$(ldd "$path") || { echo "package-lambda: ldd failed on $path" >&2; exit 1; }
+  if printf '%s\n' "$lib_ldd" | grep -q 'not found'; then
+    echo "package-lambda: unresolved libraries of $path:" >&2
+    printf '%s\n' "$lib_ldd" | grep 'not found' >&2
+    exit 1
+  fi
+  pack_libraries <<EOF
+$soname => $path (0x0)
+$lib_ldd
+EOF
+done < "$on_demand"
 if [ -z "$loader" ]; then
   echo "package-lambda: no x86-64 dynamic loader in ldd's output for $binary" >&2
   exit 1

@@ -23,6 +23,7 @@
 
 #include "chunk/chunker.h"
 #include "extract/extractor.h"
+#include "ocr/tesseract_ocr_engine.h"
 #include "extract/extractor_registry.h"
 #include "ocr/ocr_engine.h"
 #include "ocr/ocr_pool.h"

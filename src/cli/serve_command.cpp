@@ -1,11 +1,10 @@
 #include "cli/serve_command.h"
 
-#include <chrono>
-#include <condition_variable>
 #include <iostream>
 #include <mutex>
 #include <thread>
 
+#include "common/periodic_task.h"
 #include "serve/head_duties.h"
 #include "serve/http_api.h"
 #include "serve/http_server.h"
@@ -15,42 +14,14 @@ namespace {
 
 constexpr const char* kTokenVariable = "DOCPIPE_API_TOKEN";
 
-// Runs the head duties every `interval` until destroyed.
-class HeadLoop {
- public:
-  HeadLoop(HeadDuties& duties, std::chrono::milliseconds interval)
-      : thread_([this, &duties, interval] {
-          std::unique_lock lock(mu_);
-          while (!cv_.wait_for(lock, interval, [this] { return stop_; })) {
-            lock.unlock();
-            duties.RunOnce();
-            lock.lock();
-          }
-        }) {}
-  ~HeadLoop() {
-    {
-      std::lock_guard lock(mu_);
-      stop_ = true;
-    }
-    cv_.notify_all();
-    thread_.join();
-  }
-
- private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stop_ = false;
-  std::thread thread_;  // last: starts once the members above exist
-};
-
 }  // namespace
 
-int RunServe(Runtime& rt, const ServeOptions& options, const Environment& env, const ShutdownSignal& signal) {
-  Services& sv = rt.services();
-  const ServeSettings& settings = rt.config().serve;
+int RunServe(Storage& storage, Retrieval& retrieval, const ServeOptions& options, const ShutdownSignal& signal) {
+  Services& sv = storage.services();
+  const ServeSettings& settings = storage.config().serve;
   HeadOptions head_options;
-  head_options.grace_ms = rt.config().lease_ms;  // the queue's visibility timeout
-  HeadDuties duties(sv, rt.events(), head_options);
+  head_options.grace_ms = storage.config().lease_ms;  // the queue's visibility timeout
+  HeadDuties duties(sv, storage.events(), head_options);
   if (options.once) {
     Result<RequeueReport> requeue = duties.RequeueStuck();
     Result<RollupReport> rollup = duties.RollUp();
@@ -62,7 +33,7 @@ int RunServe(Runtime& rt, const ServeOptions& options, const Environment& env, c
   }
 
   // Error messages name the variables, never the value.
-  Result<std::string> token = rt.ApiKey(kTokenVariable, env);
+  Result<std::string> token = storage.Secret(kTokenVariable);
   std::string bearer;
   if (token.ok()) {
     bearer = std::move(*token);
@@ -78,10 +49,22 @@ int RunServe(Runtime& rt, const ServeOptions& options, const Environment& env, c
     std::cerr << "docpipe serve: WARNING: no API token; every endpoint is open (--insecure-no-auth)\n";
   }
 
+  // The search endpoint's embedder and index.
+  Result<Embedder*> embedder = retrieval.embedder();
+  if (!embedder.ok()) {
+    std::cerr << "docpipe serve: " << embedder.status().message() << "\n";
+    return kExitFailed;
+  }
+  Result<VectorIndex*> index = retrieval.index();
+  if (!index.ok()) {
+    std::cerr << "docpipe serve: " << index.status().message() << "\n";
+    return kExitFailed;
+  }
   // Once before serving, so /metrics has the rollup from the first request on.
   duties.RunOnce();
-  HttpApi api({sv, rt.events(), rt.embedder(), rt.index(), duties}, bearer);
-  Result<std::unique_ptr<HttpServer>> server = BindHttpServer(settings.bind, settings.port, api);
+  HttpApi api({sv, storage.events(), **embedder, **index, duties}, bearer);
+  Result<std::unique_ptr<HttpServer>> server =
+      LoadHttpServer(settings.bind, settings.port, [&api](const ApiRequest& r) { return api.Handle(r); });
   if (!server.ok()) {
     std::cerr << "docpipe serve: " << server.status().message() << "\n";
     return kExitFailed;
@@ -97,18 +80,19 @@ int RunServe(Runtime& rt, const ServeOptions& options, const Environment& env, c
                                    {"port", http.port()},
                                    {"auth", !bearer.empty()},
                                    {"head_interval_ms", settings.head_interval_ms},
-                                   {"backend", rt.config().backend}});
+                                   {"backend", ChoiceName(storage.config().backend)}});
   std::cerr << "docpipe serve: listening on http://" << settings.bind << ":" << http.port() << "\n";
   int rc = kExitOk;
   {
-    HeadLoop head(duties, std::chrono::milliseconds(settings.head_interval_ms));
-    while (signal.count.load() == 0 && !server_done) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    // The head duties every interval, timed by the storage's clock.
+    PeriodicTask head(storage.clock(), settings.head_interval_ms, [&duties] { duties.RunOnce(); });
+    while (signal.count.load() == 0 && !server_done) storage.clock().SleepMs(100);
     rc = server_done ? kExitFailed : kExitInterrupted;
     // Stop() before the server has started listening does nothing: repeat
     // until Run() has returned. Requests in progress finish first.
     while (!server_done) {
       http.Stop();
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      storage.clock().SleepMs(50);
     }
     server_thread.join();
   }  // the head loop ends after its current run

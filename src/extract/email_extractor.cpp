@@ -17,7 +17,7 @@
 #include "extract/html_markdown.h"
 #include "extract/markdown_writer.h"
 #include "extract/text_decode.h"
-#include "tokenize/utf8.h"
+#include "common/utf8.h"
 
 namespace docpipe {
 namespace {

@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/clock.h"
 #include "common/status.h"
 
 namespace docpipe {
@@ -62,9 +63,10 @@ struct EmbeddedDocument {
 using EmbeddedSink = std::function<Status(EmbeddedDocument&&)>;
 
 struct ExtractOptions {
-  int64_t deadline_ms = 0;  // absolute epoch ms; 0 = none. Past it: Timeout.
+  int64_t deadline_ms = 0;  // absolute epoch ms by `clock`; 0 = none. Past it: Timeout.
   const std::atomic<bool>* cancel = nullptr;  // set: stop with Cancelled
   int64_t max_page_chars = 2'000'000;         // a page with more text is truncated and flagged
+  Clock* clock = nullptr;  // the time of deadline_ms (the stage's clock); nullptr = the system clock
   bool outline_headings = true;  // false: ignore the PDF's outline; headings from fonts and numbering
   // Receives embedded documents (attachments) in order; unset: they are
   // only counted. A non-OK return stops the extraction with it.
@@ -91,30 +93,5 @@ class Extractor {
 };
 
 using ExtractorPtr = std::unique_ptr<Extractor>;
-
-class OcrPool;
-
-ExtractorPtr NewPdfExtractor();
-ExtractorPtr NewTextExtractor();  // .md, .markdown, .txt, .text
-// A PDF extractor that reads pages without usable text (no text layer, or
-// mostly unmapped glyphs) by OCR through `ocr` (src/ocr/); null = no OCR.
-// `ocr` must outlive the extractor.
-ExtractorPtr NewPdfExtractor(OcrPool* ocr);
-// PNG, JPEG, TIFF (every page of a multi-page TIFF) and WebP files, read by
-// OCR, told apart by their magic bytes. `ocr` null: they fail with
-// InvalidInput saying that OCR is off.
-ExtractorPtr NewImageExtractor(OcrPool* ocr);
-
-struct FormatOptions;
-// DOCX/DOCM, PPTX, XLSX, ODT/ODP/ODS and EPUB, told apart by the archive's
-// own declarations ([Content_Types].xml, the "mimetype" member).
-ExtractorPtr NewZipDocumentExtractor(const FormatOptions& options);
-// OLE2 compound files (encrypted OOXML, .doc/.xls/.ppt/.msg): always
-// InvalidInput saying which it is.
-ExtractorPtr NewCompoundFileExtractor();
-ExtractorPtr NewHtmlExtractor(const FormatOptions& options);   // HTML, XHTML
-ExtractorPtr NewCsvExtractor(const FormatOptions& options);    // .csv, .tsv
-ExtractorPtr NewRtfExtractor(const FormatOptions& options);    // {\rtf
-ExtractorPtr NewEmailExtractor(const FormatOptions& options);  // .eml (MIME)
 
 }  // namespace docpipe

@@ -15,7 +15,7 @@
 #include <fmt/format.h>
 
 #include "extract/text_decode.h"
-#include "tokenize/utf8.h"
+#include "common/utf8.h"
 
 namespace docpipe {
 namespace {

@@ -9,6 +9,7 @@
 #include <memory>
 
 #include "extract/extractor.h"
+#include "extract/extractor_registry.h"
 #include "extract/ocr_pages.h"
 #include "extract/page_image.h"
 #include "extract/page_layout.h"

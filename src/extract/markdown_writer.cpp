@@ -1,5 +1,7 @@
 #include "extract/markdown_writer.h"
 
+#include "common/utf8.h"
+
 #include <algorithm>
 #include <chrono>
 #include <cstring>
@@ -74,12 +76,6 @@ std::string CollapseSpace(std::string_view text) {
     out += static_cast<char>(c);
   }
   return out;
-}
-
-int64_t CountCodePoints(std::string_view s) {
-  int64_t n = 0;
-  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
-  return n;
 }
 
 std::string MarkdownLink(std::string_view text, std::string_view url) {
@@ -200,7 +196,7 @@ Status PageWriter::Emit() {
   page.markdown = std::move(markdown_);
   markdown_.clear();
   page.truncated = TruncateCodePoints(page.markdown, options_.max_page_chars);
-  page.chars = CountCodePoints(page.markdown);
+  page.chars = static_cast<int64_t>(CountCodePoints(page.markdown));
   page.has_text_layer = page.chars > 0;
   if (page.truncated) {
     ++summary_->warning_count;

@@ -79,7 +79,5 @@ std::string MarkdownLink(std::string_view text_markdown, std::string_view url);
 std::string ImageText(std::string_view alt);
 // Text with whitespace runs collapsed and ends trimmed.
 std::string CollapseSpace(std::string_view text);
-// Counts UTF-8 code points.
-int64_t CountCodePoints(std::string_view s);
 
 }  // namespace docpipe

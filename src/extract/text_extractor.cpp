@@ -19,7 +19,9 @@ constexpr int kLinesPerPage = 500;
 // Converted text with more control characters than this share is binary.
 constexpr double kMaxControlShare = 0.01;
 
-int64_t NowEpochMs() {
+// The time of ExtractOptions::deadline_ms.
+int64_t NowMs(const ExtractOptions& options) {
+  if (options.clock != nullptr) return options.clock->NowMs();
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
@@ -217,7 +219,7 @@ class TextExtractor final : public Extractor {
     for (size_t i = 0; i < pages.size(); ++i) {
       if (options.cancel && options.cancel->load())
         return Status::Cancelled(name + ": cancelled after " + std::to_string(i) + " pages");
-      if (options.deadline_ms > 0 && NowEpochMs() >= options.deadline_ms)
+      if (options.deadline_ms > 0 && NowMs(options) >= options.deadline_ms)
         return Status::Timeout(name + ": deadline passed after " + std::to_string(i) + " pages");
       ExtractedPage page;
       page.number = static_cast<int>(i) + 1;

@@ -13,7 +13,7 @@
 
 #include <fmt/format.h>
 
-#include "ocr/ocr_engine.h"
+#include "ocr/tesseract_ocr_engine.h"
 
 namespace docpipe {
 namespace {

@@ -277,7 +277,7 @@ ApiResponse HttpApi::Search(const ApiRequest& request) {
     sr.mode = *m;
   }
   sr.document_id = Param(request, "doc");
-  Result<std::vector<SearchResult>> results = RunSearch(ctx_.embedder, ctx_.index, sr);
+  Result<std::vector<SearchResult>> results = RunSearch(&ctx_.embedder, ctx_.index, sr);
   if (!results.ok()) return FromStatus(results.status());
   return Json(200, SearchResultsJson(*results));
 }

@@ -11,7 +11,7 @@ constexpr time_t kWriteTimeoutSeconds = 30;  // a large search answer to a slow 
 
 class HttplibServer final : public HttpServer {
  public:
-  explicit HttplibServer(HttpApi& api) : api_(api) {
+  explicit HttplibServer(RequestHandler handler) : handler_(std::move(handler)) {
     server_.set_read_timeout(kReadTimeoutSeconds, 0);
     server_.set_write_timeout(kWriteTimeoutSeconds, 0);
     // Every method and path goes to the API, which does its own routing, so
@@ -22,7 +22,7 @@ class HttplibServer final : public HttpServer {
       request.path = req.path;
       for (const auto& [name, value] : req.params) request.params.emplace(name, value);  // first of each
       request.authorization = req.get_header_value("Authorization");
-      ApiResponse response = api_.Handle(request);
+      ApiResponse response = handler_(request);
       res.status = response.status;
       for (const auto& [name, value] : response.headers) res.set_header(name, value);
       res.set_content(response.body, response.content_type);
@@ -48,17 +48,23 @@ class HttplibServer final : public HttpServer {
   void Stop() override { server_.stop(); }
 
  private:
-  HttpApi& api_;
+  RequestHandler handler_;
   httplib::Server server_;
   int port_ = 0;
 };
 
 }  // namespace
 
-Result<std::unique_ptr<HttpServer>> BindHttpServer(const std::string& host, int port, HttpApi& api) {
-  auto server = std::make_unique<HttplibServer>(api);
+Result<std::unique_ptr<HttpServer>> BindHttpServer(const std::string& host, int port, RequestHandler handler) {
+  auto server = std::make_unique<HttplibServer>(std::move(handler));
   DOCPIPE_RETURN_IF_ERROR(server->Bind(host, port));
   return std::unique_ptr<HttpServer>(std::move(server));
 }
 
 }  // namespace docpipe
+
+// The module's entry, found by LoadHttpServer (http_server_loader.cpp).
+extern "C" const docpipe::HttpServerModule* docpipe_http_server_module() {
+  static const docpipe::HttpServerModule kModule{&docpipe::BindHttpServer};
+  return &kModule;
+}

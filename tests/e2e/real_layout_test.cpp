@@ -10,6 +10,7 @@
 
 #include "chunk/chunker.h"
 #include "extract/extractor.h"
+#include "extract/extractor_registry.h"
 #include "tokenize/bpe_tokenizer.h"
 
 namespace docpipe {
@@ -99,7 +100,9 @@ TEST(RealLayoutTest, BeamerTalkSlideTitlesAreHeadingsWithoutNavigation) {
   // (page 2) says "2 Bad News: Hardness Results" in its body.
   for (const ExtractedPage& p : doc.pages) {
     EXPECT_EQ(p.markdown.find("Tractability Results Summary"), std::string::npos) << p.number;
-    if (p.number > 2) EXPECT_EQ(p.markdown.find("Bad News: Hardness Results"), std::string::npos) << p.number;
+    if (p.number > 2) {
+      EXPECT_EQ(p.markdown.find("Bad News: Hardness Results"), std::string::npos) << p.number;
+    }
   }
 }
 

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "extract/extractor.h"
+#include "ocr/tesseract_ocr_engine.h"
 #include "extract/extractor_registry.h"
 #include "extract/ocr_pages.h"
 #include "ocr/ocr_engine.h"
@@ -225,7 +226,7 @@ TEST_F(OcrExtractTest, TransparentPngIsReadOnWhite) {
 
 TEST_F(OcrExtractTest, CorruptImageIsInvalidInputNamingIt) {
   const std::string bad = dir_.Join("bad.png");
-  testing::WriteFile(bad, std::string("\x89PNG\r\n\x1a\n", 8) + "not really a png");
+  testing::WriteFile(bad, std::string("\x89PNG\r\n\x1a\n", 8).append("not really a png"));
   ExtractorPtr images = NewImageExtractor(pool_.get());
   Result<ExtractSummary> r = images->Extract(bad, "input/bad.png", {}, [](ExtractedPage&&) { return Status::Ok(); });
   ASSERT_FALSE(r.ok());

@@ -1,4 +1,4 @@
-#include "tokenize/utf8.h"
+#include "common/utf8.h"
 
 #include <cstdint>
 #include <cstring>
@@ -57,6 +57,54 @@ size_t AsciiPrefix(std::string_view s, size_t i) {
 }
 
 }  // namespace
+
+char32_t DecodeUtf8(std::string_view s, size_t i, size_t* length) {
+  const auto c = static_cast<unsigned char>(s[i]);
+  const size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+  if (n == 0 || i + n > s.size()) {
+    *length = 1;
+    return 0xFFFD;
+  }
+  char32_t cp = n == 1 ? c : n == 2 ? (c & 0x1F) : n == 3 ? (c & 0x0F) : (c & 0x07);
+  for (size_t k = 1; k < n; ++k) {
+    if (!IsUtf8Continuation(s[i + k])) {
+      *length = 1;
+      return 0xFFFD;
+    }
+    cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
+  }
+  *length = n;
+  return cp;
+}
+
+size_t CountCodePoints(std::string_view s) {
+  size_t n = 0;
+  for (char c : s) n += IsUtf8Continuation(c) ? 0 : 1;
+  return n;
+}
+
+size_t Utf8Floor(std::string_view s, size_t i) {
+  while (i > 0 && i < s.size() && IsUtf8Continuation(s[i])) --i;
+  return i;
+}
+
+void AppendUtf8(std::string& out, char32_t cp) {
+  if (cp < 0x80) {
+    out.push_back(static_cast<char>(cp));
+  } else if (cp < 0x800) {
+    out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
+    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  } else if (cp < 0x10000) {
+    out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
+    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  } else {
+    out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
+    out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  }
+}
 
 bool IsValidUtf8(std::string_view s) {
   size_t i = 0;

@@ -1,4 +1,4 @@
-#include "pipeline/backoff.h"
+#include "common/backoff.h"
 
 #include <algorithm>
 
