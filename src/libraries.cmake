@@ -29,7 +29,7 @@ docpipe_library(docpipe_tokenize_port LAYER ports
   FILES tokenize/tokenizer.h
   DEPS docpipe_common)
 docpipe_library(docpipe_extract_port LAYER ports
-  FILES extract/extractor.h
+  FILES extract/extractor.h extract/format_options.h extract/extract_limits.h
   DEPS docpipe_common)
 # OCR: the engine port, and the pool that shares one engine among threads.
 docpipe_library(docpipe_ocr_port LAYER ports
@@ -80,7 +80,14 @@ docpipe_library(docpipe_ocr LAYER adapters
 docpipe_library(docpipe_extract LAYER adapters
   FILES extract/* extract/pdf/*
   DEPS docpipe_extract_port docpipe_ocr_port
-  LIBS mupdf_all ${DOCPIPE_UCHARDET_LIBS} ${TEXT_LIB_fribidi} ${TEXT_LIB_icuuc})
+  LIBS mupdf_all ${DOCPIPE_UCHARDET_LIBS} ${TEXT_LIB_fribidi} ${TEXT_LIB_icuuc}
+       PkgConfig::LIBZIP PkgConfig::PUGIXML)
+# GMime's flags (glib's include paths, -D_LARGEFILE64_SOURCE) only where it is
+# used: elsewhere they would make the shared precompiled header unusable.
+target_link_libraries(docpipe_extract PRIVATE ${GMIME_LINK_LIBRARIES})
+set_source_files_properties(${CMAKE_SOURCE_DIR}/src/extract/email_extractor.cpp TARGET_DIRECTORY docpipe_extract
+                            PROPERTIES INCLUDE_DIRECTORIES "${GMIME_INCLUDE_DIRS}"
+                                       COMPILE_OPTIONS "${GMIME_CFLAGS_OTHER}" SKIP_PRECOMPILE_HEADERS ON)
 docpipe_library(docpipe_embed LAYER adapters
   FILES embed/*
   DEPS docpipe_embed_port docpipe_http_port docpipe_tokenize)
@@ -107,7 +114,7 @@ docpipe_library(docpipe_search LAYER pipeline
 # ---- app: configuration, composition (adapters are chosen here), entry points ---
 docpipe_library(docpipe_config LAYER app
   FILES config/*
-  DEPS docpipe_chunk)
+  DEPS docpipe_chunk docpipe_extract_port)
 # toml++ header-only (its shared library would be one more to load at start-up).
 target_compile_definitions(docpipe_config PRIVATE TOML_HEADER_ONLY=1)
 target_include_directories(docpipe_config PRIVATE $<TARGET_PROPERTY:tomlplusplus::tomlplusplus,INTERFACE_INCLUDE_DIRECTORIES>)

@@ -207,7 +207,7 @@ int main(int argc, char** argv) {
   }
   std::vector<ExtractorPtr> extractors;
   extractors.push_back(NewPdfExtractor(pool.get()));
-  if (pool) extractors.push_back(NewImageExtractor(*pool));
+  if (pool) extractors.push_back(NewImageExtractor(pool.get()));
 
   if (mode == "cer") {
     if (argc - i < 2) return Usage();

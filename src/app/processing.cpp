@@ -41,16 +41,15 @@ Result<std::unique_ptr<Processing>> Processing::Open(Storage& storage, Retrieval
     p->ocr_engine_ = std::move(*engine);
     p->ocr_pool_ = std::make_unique<OcrPool>(*p->ocr_engine_, config.ocr.threads);
   }
-  p->extractors_.push_back(NewPdfExtractor(p->ocr_pool_.get()));
-  p->extractors_.push_back(NewTextExtractor());
-  if (p->ocr_pool_) p->extractors_.push_back(NewImageExtractor(*p->ocr_pool_));
+  p->extractors_ = NewDefaultExtractors(config.extract, p->ocr_pool_.get());
   Services& services = storage.services();
+  // Attachments (e-mail) become documents of their own through the registrar.
   p->stages_.push_back(NewExtractStage(
       services.store, services.clock,
       [&extractors = p->extractors_](const std::string& key, std::string_view head) {
         return SelectExtractor(extractors, key, head);
       },
-      [](std::string_view text) { return NormalizeText(text); }));
+      [](std::string_view text) { return NormalizeText(text); }, &storage.registrar()));
 
   // Chunk budgets are counted exactly as the embedding model will count them.
   const std::string encoding = EncodingForModel(config.embedding_model);

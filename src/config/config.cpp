@@ -119,7 +119,8 @@ Status ApplyToml(const std::string& toml_text, const std::string& source_name, C
   static const std::map<std::string, std::set<std::string>> kKnown = {
       {"", {"workspace", "backend", "workers", "max_retries", "ttl_days", "log_level", "log_file", "log_stderr",
             "redact_pii", "pipeline", "chunk", "enrich", "embedding", "aws", "enricher", "embedder", "vector_store",
-            "openai", "pinecone", "comprehend", "serve", "ocr"}},
+            "openai", "pinecone", "comprehend", "serve", "extract", "ocr"}},
+      {"extract", {"docx_comments", "pptx_speaker_notes", "sheet_rows_per_table"}},
       {"ocr", {"enabled", "languages", "threads", "tessdata_dir"}},
       {"serve", {"bind", "port", "head_interval_seconds"}},
       {"openai", {"base_url", "dimensions", "requests_per_minute", "tokens_per_minute", "concurrency"}},
@@ -162,6 +163,12 @@ Status ApplyToml(const std::string& toml_text, const std::string& source_name, C
       if (!v) return Status::InvalidInput(w + " [enrich]: 'min_score' must be a number");
       c.enrich_min_score = *v;
     }
+  }
+  if (const toml::table* e = root["extract"].as_table()) {
+    std::string xw = w + " [extract]";
+    DOCPIPE_RETURN_IF_ERROR(TomlBool(*e, "docx_comments", xw, c.extract.docx_comments));
+    DOCPIPE_RETURN_IF_ERROR(TomlBool(*e, "pptx_speaker_notes", xw, c.extract.pptx_speaker_notes));
+    DOCPIPE_RETURN_IF_ERROR(TomlInt(*e, "sheet_rows_per_table", xw, c.extract.sheet_rows_per_table));
   }
   if (const toml::table* e = root["embedding"].as_table()) {
     std::string ew = w + " [embedding]";
@@ -276,6 +283,15 @@ Status ApplyEnvironment(const Environment& env, Config& c) {
     c.redact_pii = *b;
   }
   DOCPIPE_RETURN_IF_ERROR(set_int("DOCPIPE_EMBED_DIMENSION", c.embed_dimension, 1));
+  for (auto [name, flag] : {std::pair<const char*, bool*>{"DOCPIPE_EXTRACT_DOCX_COMMENTS", &c.extract.docx_comments},
+                            {"DOCPIPE_EXTRACT_PPTX_SPEAKER_NOTES", &c.extract.pptx_speaker_notes}}) {
+    if (const std::string* v = get(name)) {
+      Result<bool> b = ParseBool(name, *v);
+      if (!b.ok()) return b.status();
+      *flag = *b;
+    }
+  }
+  DOCPIPE_RETURN_IF_ERROR(set_int("DOCPIPE_EXTRACT_SHEET_ROWS_PER_TABLE", c.extract.sheet_rows_per_table, 1));
   if (const std::string* v = get("OPENAI_MODEL")) c.embedding_model = *v;  // the original pipeline's name
   if (const std::string* v = get("DOCPIPE_LOG_STDERR")) {
     Result<bool> b = ParseBool("DOCPIPE_LOG_STDERR", *v);
@@ -425,6 +441,9 @@ Status ValidateConfig(const Config& c) {
     return Status::InvalidInput(fmt::format("embedding dimension must be between 8 and 8192, got {}", c.embed_dimension));
   }
   if (c.embed_batch_size < 1) return Status::InvalidInput("embedding batch_size must be at least 1");
+  if (c.extract.sheet_rows_per_table < 1) {
+    return Status::InvalidInput("extract.sheet_rows_per_table must be at least 1");
+  }
   if (c.enrich_min_score < 0 || c.enrich_min_score > 1) {
     return Status::InvalidInput("enrich min_score must be between 0 and 1");
   }

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "chunk/chunker.h"
+#include "extract/format_options.h"
 #include "common/environment.h"
 #include "common/status.h"
 
@@ -99,6 +100,7 @@ struct Config {
   int max_receive_count = 5;           // queue deliveries before the dead-letter queue
   int64_t ttl_days = 0;                // control/audit item expiry; 0 = keep forever
   ChunkOptions chunk;
+  FormatOptions extract;  // [extract]: comments, speaker notes, sheet table size (non-PDF formats)
   bool redact_pii = false;             // replace PII by [TYPE] in what is embedded and indexed
   double enrich_min_score = 0.7;       // entities below this confidence are dropped
   std::string embedding_model = "text-embedding-3-small";  // OPENAI_MODEL; picks the chunk tokenizer

@@ -3,6 +3,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -46,11 +47,22 @@ struct HeadingEntry {
 struct ExtractSummary {
   int page_count = 0;
   std::vector<HeadingEntry> outline;
-  std::string format;  // "pdf", "markdown", "text"
+  std::string format;  // "pdf", "markdown", "text", "docx", "pptx", "xlsx", "csv", "html", "epub", "odt", ...
   std::string title;   // from metadata, when present
   int warning_count = 0;              // problems the reader worked around (repairs, bad pages)
   std::vector<std::string> warnings;  // the first few of them, for logs
+  // Format-specific facts for metadata.json (e-mail: subject, from, to, cc, date, message_id).
+  std::map<std::string, std::string> properties;
 };
+
+// A document carried inside another (an e-mail attachment), handed out to be
+// processed as a document of its own.
+struct EmbeddedDocument {
+  std::string file_name;     // as the parent names it ("report.pdf"); may be empty
+  std::string content_type;  // as the parent declares it ("application/pdf")
+  std::string data;          // the decoded bytes
+};
+using EmbeddedSink = std::function<Status(EmbeddedDocument&&)>;
 
 struct ExtractOptions {
   int64_t deadline_ms = 0;  // absolute epoch ms by `clock`; 0 = none. Past it: Timeout.
@@ -58,6 +70,9 @@ struct ExtractOptions {
   int64_t max_page_chars = 2'000'000;         // a page with more text is truncated and flagged
   Clock* clock = nullptr;  // the time of deadline_ms (the stage's clock); nullptr = the system clock
   bool outline_headings = true;  // false: ignore the PDF's outline; headings from fonts and numbering
+  // Receives embedded documents (attachments) in order; unset: they are
+  // only counted. A non-OK return stops the extraction with it.
+  const EmbeddedSink* embedded = nullptr;
 };
 
 // Receives pages in order; a non-OK return stops the extraction with it.

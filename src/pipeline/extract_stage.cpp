@@ -1,22 +1,69 @@
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 
 #include <fmt/format.h>
 
+#include "pipeline/document_id.h"
 #include "pipeline/object_keys.h"
+#include "pipeline/registrar.h"
 #include "pipeline/stage_contracts.h"
 #include "pipeline/stages.h"
 
 namespace docpipe {
 namespace {
 
+constexpr const char* kAttachmentsInfix = ".attachments/";
+// Attachments inside attachments inside ... stop here (an e-mail quoting
+// itself must not loop).
+constexpr int kMaxAttachmentDepth = 3;
+
+std::string ExtensionForType(const std::string& type) {
+  static const std::pair<const char*, const char*> kTypes[] = {
+      {"application/pdf", ".pdf"},
+      {"message/rfc822", ".eml"},
+      {"text/html", ".html"},
+      {"text/plain", ".txt"},
+      {"text/csv", ".csv"},
+      {"text/markdown", ".md"},
+      {"application/rtf", ".rtf"},
+      {"text/rtf", ".rtf"},
+      {"application/epub+zip", ".epub"},
+      {"application/vnd.openxmlformats-officedocument.wordprocessingml.document", ".docx"},
+      {"application/vnd.openxmlformats-officedocument.presentationml.presentation", ".pptx"},
+      {"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", ".xlsx"},
+      {"application/vnd.oasis.opendocument.text", ".odt"},
+      {"application/vnd.oasis.opendocument.presentation", ".odp"},
+      {"application/vnd.oasis.opendocument.spreadsheet", ".ods"},
+      {"image/png", ".png"},
+      {"image/jpeg", ".jpg"},
+      {"image/tiff", ".tif"},
+      {"image/webp", ".webp"},
+  };
+  for (const auto& [t, ext] : kTypes)
+    if (type == t) return ext;
+  return "";
+}
+
+int AttachmentDepth(const std::string& key) {
+  int depth = 0;
+  for (size_t at = key.find(kAttachmentsInfix); at != std::string::npos; at = key.find(kAttachmentsInfix, at + 1))
+    ++depth;
+  return depth;
+}
+
 // U+FFFD, the character that stands for one no one could read.
 bool HasReplacementChar(std::string_view utf8) { return utf8.find("\xEF\xBF\xBD") != std::string_view::npos; }
 
 class ExtractStage final : public Stage {
  public:
-  ExtractStage(ObjectStore& store, Clock& clock, ExtractorSelector select, TextCleaner clean)
-      : store_(store), artifacts_(store), clock_(clock), select_(std::move(select)), clean_(std::move(clean)) {}
+  ExtractStage(ObjectStore& store, Clock& clock, ExtractorSelector select, TextCleaner clean, Registrar* registrar)
+      : store_(store),
+        artifacts_(store),
+        clock_(clock),
+        select_(std::move(select)),
+        clean_(std::move(clean)),
+        registrar_(registrar) {}
 
   std::string Name() const override { return kExtractStage; }
 
@@ -56,10 +103,14 @@ class ExtractStage final : public Stage {
       if (HasReplacementChar(page.markdown)) page.markdown = clean_(page.markdown);
       return artifacts_.WritePage(rec.document_id, page.number, page.markdown);
     };
+    EmbeddedSink embedded = [&](EmbeddedDocument&& attachment) -> Status {
+      return StoreAttachment(rec, std::move(attachment), &doc.attachments);
+    };
     ExtractOptions options;
     options.deadline_ms = ctx.deadline_ms;
     options.cancel = ctx.cancel;
     options.clock = &clock_;
+    options.embedded = &embedded;
     Result<ExtractSummary> summary = (*extractor)->Extract(local->path(), name, options, sink);
     if (!summary.ok()) return summary.status();
     // A document without a single character would be COMPLETED with nothing
@@ -84,6 +135,12 @@ class ExtractStage final : public Stage {
       if (HasReplacementChar(h.text)) continue;  // never a heading (breadcrumbs come from the pages)
       doc.outline.push_back(h);
     }
+    doc.properties = summary->properties;
+    if (summary->warning_count > 0) doc.warnings = summary->warnings;
+    if (std::string parent = AttachmentParentKey(rec.source_key); !parent.empty()) {
+      doc.parent_document_id = DocumentIdForKey(parent);
+      doc.parent_source_key = std::move(parent);
+    }
     DOCPIPE_RETURN_IF_ERROR(artifacts_.Write(doc));
     // A previous version may have had more pages; its extra files must go.
     DOCPIPE_RETURN_IF_ERROR(artifacts_.RemovePagesAfter(rec.document_id, summary->page_count));
@@ -97,21 +154,79 @@ class ExtractStage final : public Stage {
                       {"ocr_pages", doc.ocr_pages.size()},
                       {"headings", summary->outline.size()},
                       {"format", summary->format}};
+    if (!doc.attachments.empty()) result.metrics["attachments"] = doc.attachments.size();
     return result;
   }
 
  private:
+  // Stores one attachment under its derived key and registers it (with the
+  // same ETag fingerprint an S3 event would carry, so the Lambda and this
+  // stage agree and a re-run is a duplicate). Unsupported types are listed
+  // but not stored.
+  Status StoreAttachment(const ControlRecord& rec, EmbeddedDocument&& attachment, std::vector<AttachmentNote>* list) {
+    const int index = static_cast<int>(list->size()) + 1;
+    AttachmentNote note;
+    note.name = attachment.file_name;
+    note.content_type = attachment.content_type;
+    note.size = static_cast<int64_t>(attachment.data.size());
+    note.source_key = AttachmentKey(rec.source_key, index, attachment.file_name, attachment.content_type);
+    auto skip = [&](std::string why) {
+      note.skipped = std::move(why);
+      list->push_back(std::move(note));
+      return Status::Ok();
+    };
+    const std::string& key = note.source_key;
+    if (!registrar_) return skip("attachments are not registered in this configuration");
+    if (AttachmentDepth(key) > kMaxAttachmentDepth)
+      return skip(fmt::format("nested deeper than {} attachments", kMaxAttachmentDepth));
+    if (attachment.data.empty()) return skip("empty");
+    if (!select_(key, std::string_view(attachment.data).substr(0, 1024)).ok()) return skip("unsupported file type");
+    // Write only when the bytes differ: a re-run must not change the ETag.
+    Result<std::string> existing = store_.Get(key);
+    if (!existing.ok() || *existing != attachment.data) DOCPIPE_RETURN_IF_ERROR(store_.Put(key, attachment.data));
+    Result<ObjectInfo> info = store_.Head(key);
+    if (!info.ok()) return info.status().Annotate("attachment " + key);
+    Result<Registration> reg = registrar_->RegisterObject(
+        key, info->size, info->etag, {{"parent_document_id", rec.document_id}, {"parent_source_key", rec.source_key}});
+    if (!reg.ok()) return reg.status().Annotate("registering attachment " + key);
+    note.document_id = reg->document_id;
+    note.processing_version = reg->processing_version;
+    list->push_back(std::move(note));
+    return Status::Ok();
+  }
+
   ObjectStore& store_;
   StageArtifacts artifacts_;
   Clock& clock_;
   ExtractorSelector select_;
   TextCleaner clean_;
+  Registrar* registrar_;
 };
 
 }  // namespace
 
-StagePtr NewExtractStage(ObjectStore& store, Clock& clock, ExtractorSelector select, TextCleaner clean) {
-  return std::make_unique<ExtractStage>(store, clock, std::move(select), std::move(clean));
+StagePtr NewExtractStage(ObjectStore& store, Clock& clock, ExtractorSelector select, TextCleaner clean,
+                         Registrar* registrar) {
+  return std::make_unique<ExtractStage>(store, clock, std::move(select), std::move(clean), registrar);
+}
+
+std::string AttachmentKey(const std::string& parent_key, int index, const std::string& file_name,
+                          const std::string& content_type) {
+  std::string safe;
+  for (unsigned char c : file_name) {
+    if (std::isalnum(c) || c == '.' || c == '-' || c == '_') safe += static_cast<char>(c);
+    else if (!safe.empty() && safe.back() != '_') safe += '_';
+    if (safe.size() >= 100) break;
+  }
+  while (!safe.empty() && (safe.front() == '.' || safe.front() == '_')) safe.erase(0, 1);
+  if (safe.empty()) safe = "attachment";
+  if (safe.find('.') == std::string::npos) safe += ExtensionForType(content_type);
+  return fmt::format("{}{}{:02}-{}", parent_key, kAttachmentsInfix, index, safe);
+}
+
+std::string AttachmentParentKey(const std::string& key) {
+  const size_t at = key.rfind(kAttachmentsInfix);
+  return at == std::string::npos ? "" : key.substr(0, at);
 }
 
 }  // namespace docpipe

@@ -89,6 +89,24 @@ json ToJson(const ExtractedDocument& d) {
   j["ocr_pages"] = std::move(ocr);
   j["unmapped_chars"] = d.unmapped_chars;
   j["extraction_ms"] = d.extraction_ms;
+  // Written only when present (issue 15's formats).
+  if (!d.properties.empty()) j["properties"] = d.properties;
+  if (!d.attachments.empty()) {
+    json list = json::array();
+    for (const AttachmentNote& a : d.attachments) {
+      json entry = {{"name", a.name}, {"content_type", a.content_type}, {"size", a.size}, {"source_key", a.source_key}};
+      if (!a.skipped.empty()) entry["skipped"] = a.skipped;
+      if (!a.document_id.empty()) {
+        entry["document_id"] = a.document_id;
+        entry["processing_version"] = a.processing_version;
+      }
+      list.push_back(std::move(entry));
+    }
+    j["attachments"] = std::move(list);
+  }
+  if (!d.parent_source_key.empty())
+    j["parent"] = {{"source_key", d.parent_source_key}, {"document_id", d.parent_document_id}};
+  if (!d.warnings.empty()) j["warnings"] = d.warnings;
   return j;
 }
 
@@ -127,6 +145,31 @@ Result<ExtractedDocument> ExtractedDocumentFromJson(const json& j) {
       of.Get("rotation", n.rotation);
       d.ocr_pages.push_back(std::move(n));
       return of.status();
+    });
+  }
+  if (j.is_object() && j.contains("properties")) f.Get("properties", d.properties);
+  if (j.is_object() && j.contains("warnings")) f.Get("warnings", d.warnings);
+  if (j.is_object() && j.contains("parent")) {
+    Fields pf(j["parent"], "parent");
+    pf.Get("source_key", d.parent_source_key);
+    pf.Get("document_id", d.parent_document_id);
+    if (!pf.status().ok()) return pf.status();
+  }
+  if (j.is_object() && j.contains("attachments")) {
+    f.Array("attachments", [&](const json& a) {
+      AttachmentNote n;
+      Fields af(a, "attachment");
+      af.Get("name", n.name);
+      af.Get("content_type", n.content_type);
+      af.Get("size", n.size);
+      af.Get("source_key", n.source_key);
+      if (a.is_object() && a.contains("skipped")) af.Get("skipped", n.skipped);
+      if (a.is_object() && a.contains("document_id")) {
+        af.Get("document_id", n.document_id);
+        af.Get("processing_version", n.processing_version);
+      }
+      d.attachments.push_back(std::move(n));
+      return af.status();
     });
   }
   if (!f.status().ok()) return f.status();

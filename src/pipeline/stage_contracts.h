@@ -33,6 +33,19 @@ struct OcrPageNote {
   int rotation = 0;       // degrees the page image was turned to read it
 };
 
+// A document embedded in another (an e-mail attachment), as stage 1 found it:
+// stored under `source_key` and registered as a document of its own, or
+// listed with the reason it was `skipped`.
+struct AttachmentNote {
+  std::string name;          // its file name in the parent
+  std::string content_type;  // as the parent declared it
+  int64_t size = 0;          // bytes
+  std::string source_key;    // pipeline/stages.h AttachmentKey
+  std::string skipped;       // why it was not registered; "" when it was
+  std::string document_id;   // when registered
+  std::string processing_version;
+};
+
 // Stage 1, extracted/<id>/metadata.json (its pages are extracted/<id>/page-NNNN.md).
 struct ExtractedDocument {
   std::string document_id;
@@ -48,6 +61,11 @@ struct ExtractedDocument {
   std::vector<OcrPageNote> ocr_pages;
   int64_t unmapped_chars = 0;  // glyphs without a Unicode mapping (dropped)
   int64_t extraction_ms = 0;
+  std::map<std::string, std::string> properties;  // what the format declares (author, subject, ...)
+  std::vector<AttachmentNote> attachments;
+  std::string parent_source_key;   // set when this document is another's attachment
+  std::string parent_document_id;
+  std::vector<std::string> warnings;  // the first few problems the reader worked around
 };
 
 // Stage 2, chunks/<id>.json.

@@ -30,8 +30,21 @@ using TextCleaner = std::function<std::string(std::string_view)>;
 // store as the types of pipeline/stage_contracts.h, and gets only what it
 // uses; `clock` measures the stage deadline.
 
+class Registrar;
 // Stage 1: source document -> extracted/<id>/page-NNNN.md + ExtractedDocument.
-StagePtr NewExtractStage(ObjectStore& store, Clock& clock, ExtractorSelector select, TextCleaner clean);
+// With a registrar, embedded documents (e-mail attachments) are stored as
+// "<source_key>.attachments/NN-<name>" and registered as documents of their
+// own (see AttachmentKey); without one they are only listed in the metadata.
+StagePtr NewExtractStage(ObjectStore& store, Clock& clock, ExtractorSelector select, TextCleaner clean,
+                         Registrar* registrar = nullptr);
+
+// The key an attachment of `parent_key` is stored under: "<parent_key>.attachments/NN-<safe name>"
+// (NN = 1-based position; the name reduced to [A-Za-z0-9._-], an extension
+// from the content type when it has none).
+std::string AttachmentKey(const std::string& parent_key, int index, const std::string& file_name,
+                          const std::string& content_type);
+// The parent's key when `key` is an attachment's key, else "".
+std::string AttachmentParentKey(const std::string& key);
 // Stage 2: extracted pages -> ChunkSet.
 StagePtr NewChunkStage(ObjectStore& store, TokenizerPtr tokenizer, ChunkOptions options);
 // Stage 3: chunks -> EnrichmentSet (entities, key phrases, language, PII);
