@@ -11,7 +11,7 @@
 #include <cstdlib>
 #include <string>
 
-#include "extract/extractor.h"
+#include "extract/extractor_registry.h"
 #include "extract/format_options.h"
 
 using namespace docpipe;
