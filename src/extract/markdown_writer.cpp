@@ -44,6 +44,8 @@ std::string EscapeCell(std::string_view cell) {
   return out;
 }
 
+}  // namespace
+
 // Cuts `s` to at most `max` code points without splitting one.
 bool TruncateCodePoints(std::string& s, int64_t max) {
   int64_t n = 0;
@@ -55,8 +57,6 @@ bool TruncateCodePoints(std::string& s, int64_t max) {
   }
   return false;
 }
-
-}  // namespace
 
 std::string CollapseSpace(std::string_view text) {
   std::string out;

@@ -77,6 +77,8 @@ std::string MarkdownLink(std::string_view text_markdown, std::string_view url);
 // "![alt](image)" is pointless without the image: alt text and captions
 // become an "Image: ..." line.
 std::string ImageText(std::string_view alt);
+// Cuts `s` to at most `max` code points without splitting one; true when it cut.
+bool TruncateCodePoints(std::string& s, int64_t max);
 // Text with whitespace runs collapsed and ends trimmed.
 std::string CollapseSpace(std::string_view text);
 

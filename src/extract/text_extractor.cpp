@@ -1,13 +1,12 @@
-#include <sys/stat.h>
-
-#include <cerrno>
 #include <chrono>
 #include <cstring>
-#include <fstream>
+#include <limits>
 #include <memory>
 #include <sstream>
 
+#include "common/utf8.h"
 #include "extract/extractor.h"
+#include "extract/markdown_writer.h"
 #include "extract/text_decode.h"
 
 namespace docpipe {
@@ -33,22 +32,6 @@ bool HasSuffix(const std::string& key, std::string_view suffix) {
 }
 
 bool IsMarkdownKey(const std::string& key) { return HasSuffix(key, ".md") || HasSuffix(key, ".markdown"); }
-
-Result<std::string> ReadWholeFile(const std::string& path, const std::string& name) {
-  struct stat st;
-  if (::stat(path.c_str(), &st) != 0) {
-    if (errno == ENOENT) return Status::NotFound(name + ": no such file");
-    return Status::InvalidInput(name + ": cannot read file: " + std::strerror(errno));
-  }
-  if (S_ISDIR(st.st_mode)) return Status::InvalidInput(name + ": is a directory, not a file");
-  if (st.st_size == 0) return Status::InvalidInput(name + ": empty file");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::InvalidInput(name + ": cannot read file: " + std::strerror(errno));
-  std::string data(static_cast<size_t>(st.st_size), '\0');
-  in.read(data.data(), st.st_size);
-  if (in.gcount() != st.st_size) return Status::InvalidInput(name + ": cannot read file: short read");
-  return data;
-}
 
 // Share of code points that are control characters other than layout ones.
 double ControlShare(std::string_view utf8) {
@@ -177,23 +160,6 @@ void CollectHeadings(std::string_view md, int page, bool* in_fence, std::vector<
   }
 }
 
-int64_t CountCodePoints(std::string_view s) {
-  int64_t n = 0;
-  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
-  return n;
-}
-
-// Cuts `s` to at most `max` code points without splitting one.
-bool TruncateCodePoints(std::string& s, int64_t max) {
-  int64_t n = 0;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if ((static_cast<unsigned char>(s[i]) & 0xC0) != 0x80 && n++ == max) {
-      s.resize(i);
-      return true;
-    }
-  }
-  return false;
-}
 
 class TextExtractor final : public Extractor {
  public:
@@ -205,7 +171,7 @@ class TextExtractor final : public Extractor {
 
   Result<ExtractSummary> Extract(const std::string& path, const std::string& name,
                                  const ExtractOptions& options, const PageSink& sink) override {
-    Result<std::string> raw = ReadWholeFile(path, name);
+    Result<std::string> raw = ReadInputFile(path, name, std::numeric_limits<int64_t>::max());
     if (!raw.ok()) return raw.status();
     ExtractSummary summary;
     Result<std::string> text = DecodeText(std::move(*raw), name, &summary.warnings);
@@ -225,7 +191,7 @@ class TextExtractor final : public Extractor {
       page.number = static_cast<int>(i) + 1;
       page.markdown = markdown ? TrimBlankLines(pages[i]) : TextToMarkdown(pages[i]);
       page.truncated = TruncateCodePoints(page.markdown, options.max_page_chars);
-      page.chars = CountCodePoints(page.markdown);
+      page.chars = static_cast<int64_t>(CountCodePoints(page.markdown));
       page.has_text_layer = page.chars > 0;
       if (markdown) CollectHeadings(page.markdown, page.number, &in_fence, &summary.outline);
       DOCPIPE_RETURN_IF_ERROR(sink(std::move(page)));
