@@ -64,7 +64,7 @@ mkdir -p "$stage/lib" "$stage/certs"
 # ldd prints "soname => /path (addr)" for each library and "/path/ld-linux... (addr)"
 # for the loader; "not found" means the binary could not run here either.
 ldd_out=$(ldd "$binary") || { echo "package-lambda: ldd failed on $binary (not a dynamic executable?)" >&2; exit 1; }
-if printf '%s\n' "$ldd_out" | grep -q 'not found'; then
+if grep -q 'not found' <<<"$ldd_out"; then
   echo "package-lambda: unresolved libraries:" >&2
   printf '%s\n' "$ldd_out" | grep 'not found' >&2
   exit 1
@@ -87,18 +87,21 @@ pack_libraries() {
 pack_libraries <<EOF
 $ldd_out
 EOF
-# The system libraries docpipe loads on first use (dlopen), and theirs.
+# The system libraries docpipe loads on first use (dlopen), and theirs, found
+# in the loader's cache as `${LDCONFIG:-/sbin/ldconfig} -p` lists it.
 on_demand=$(dirname "$0")/on-demand-libraries.txt
 while read -r soname kind _; do
   case "$soname" in ''|'#'*) continue ;; esac
   [ "$kind" = system ] || continue
-  path=$(/sbin/ldconfig -p | awk -v n="$soname" '$1 == n && /x86-64/ { print $NF; exit }')
+  # awk reads to the end: leaving early would kill ldconfig with SIGPIPE once
+  # its listing outgrows the pipe (64 KiB), and pipefail would end the script.
+  path=$("${LDCONFIG:-/sbin/ldconfig}" -p | awk -v n="$soname" '$1 == n && /x86-64/ && found == "" { found = $NF } END { print found }')
   if [ -z "$path" ]; then
     echo "package-lambda: $soname, which docpipe loads on first use, is not installed here" >&2
     exit 1
   fi
   lib_ldd=$(ldd "$path") || { echo "package-lambda: ldd failed on $path" >&2; exit 1; }
-  if printf '%s\n' "$lib_ldd" | grep -q 'not found'; then
+  if grep -q 'not found' <<<"$lib_ldd"; then
     echo "package-lambda: unresolved libraries of $path:" >&2
     printf '%s\n' "$lib_ldd" | grep 'not found' >&2
     exit 1

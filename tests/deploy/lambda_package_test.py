@@ -100,7 +100,7 @@ class LambdaPackageTest(unittest.TestCase):
         cls.tmp = tempfile.TemporaryDirectory()
         cls.zip = os.path.join(cls.tmp.name, "out", "docpipe-lambda.zip")  # out/ does not exist yet
         r = run([PACKAGE_SH, cls.binary, cls.zip], dict(os.environ), timeout=300)
-        assert r.returncode == 0, r.stdout + r.stderr
+        assert r.returncode == 0, f"package-lambda.sh exited {r.returncode}: {r.stdout}{r.stderr}"
         cls.root = os.path.join(cls.tmp.name, "task")
         # Unpacked as Lambda does: file modes from the zip.
         with zipfile.ZipFile(cls.zip) as z:
@@ -141,6 +141,23 @@ class LambdaPackageTest(unittest.TestCase):
         r = run([PACKAGE_SH, "/nonexistent/docpipe", os.path.join(self.tmp.name, "x.zip")], dict(os.environ))
         self.assertEqual(r.returncode, 2)
         self.assertIn("not an executable file", r.stderr)
+
+    def test_long_loader_cache(self):
+        # A machine with many libraries lists more than a pipe holds (64 KiB)
+        # after libcurl; the lookup must still read to the end, or ldconfig
+        # dies of SIGPIPE and the script stops without a word.
+        fake = os.path.join(self.tmp.name, "ldconfig-long")
+        with open(fake, "w") as f:
+            f.write("#!/bin/sh\n/sbin/ldconfig -p\n"
+                    "i=0; while [ $i -lt 20000 ]; do "
+                    "echo \"\tlibfiller$i.so.1 (libc6,x86-64) => /usr/lib/x86_64-linux-gnu/libfiller$i.so.1\"; "
+                    "i=$((i + 1)); done\n")
+        os.chmod(fake, 0o755)
+        out = os.path.join(self.tmp.name, "long-cache.zip")
+        r = run([PACKAGE_SH, self.binary, out], dict(os.environ, LDCONFIG=fake), timeout=300)
+        self.assertEqual(r.returncode, 0, f"exit {r.returncode}: {r.stderr}")
+        with zipfile.ZipFile(out) as z:
+            self.assertIn("lib/libcurl.so.4", z.namelist())
 
     def test_zip_contents(self):
         with zipfile.ZipFile(self.zip) as z:
