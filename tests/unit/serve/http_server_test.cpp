@@ -1,6 +1,7 @@
 // The head's HTTP server module (serve/http_server.h) and libcurl are loaded
 // when first needed; both load from the build tree, serve a real exchange,
 // and match the list the packaging reads (deploy/on-demand-libraries.txt).
+#include "ocr/tesseract_ocr_engine.h"
 #include "serve/http_server.h"
 
 #include <gtest/gtest.h>
@@ -63,7 +64,8 @@ TEST(HttpServerTest, OnDemandLibrariesListMatchesTheCode) {
     listed[name] = kind;
   }
   EXPECT_EQ(listed, (std::map<std::string, std::string>{{kCurlLibrary, "system"},
-                                                        {kHttpServerModuleFile, "module"}}));
+                                                        {kHttpServerModuleFile, "module"},
+                                                        {kTesseractModuleFile, "module"}}));
 }
 
 }  // namespace
