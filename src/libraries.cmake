@@ -91,7 +91,7 @@ target_link_libraries(docpipe_ocr_tesseract PRIVATE fmt::fmt ${TEXT_LIB_tesserac
 target_link_options(docpipe_ocr_tesseract PRIVATE -Wl,--no-undefined)
 docpipe_library(docpipe_extract LAYER adapters
   FILES extract/* extract/pdf/*
-  DEPS docpipe_extract_port docpipe_ocr_port
+  DEPS docpipe_extract_port docpipe_ocr_port docpipe_ocr
   LIBS mupdf_all ${DOCPIPE_UCHARDET_LIBS} ${TEXT_LIB_fribidi} ${TEXT_LIB_icuuc}
        PkgConfig::LIBZIP PkgConfig::PUGIXML)
 # GMime's flags (glib's include paths, -D_LARGEFILE64_SOURCE) only where it is

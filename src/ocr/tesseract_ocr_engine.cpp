@@ -306,11 +306,40 @@ OcrEnginePtr MakeTesseractOcrEngine(const OcrOptions& options, const std::string
   return std::make_unique<TesseractOcrEngine>(options, tessdata);
 }
 
+Result<OcrImage> DecodeWebp(const uint8_t* data, size_t size, int64_t max_pixels, int default_dpi) {
+  l_int32 w = 0, h = 0, spp = 0;
+  if (readHeaderMemWebP(data, size, &w, &h, &spp) != 0 || w <= 0 || h <= 0)
+    return Status::InvalidInput("not a readable WebP image (bad header)");
+  if (static_cast<int64_t>(w) * h > max_pixels)
+    return Status::InvalidInput(fmt::format("image too large ({} x {} pixels; at most {} megapixels)", w, h,
+                                            max_pixels / 1'000'000));
+  PixPtr rgba(pixReadMemWebP(data, size));
+  if (!rgba) return Status::InvalidInput("cannot decode the WebP image data");
+  PixPtr flat(pixGetSpp(rgba.get()) == 4 ? pixAlphaBlendUniform(rgba.get(), 0xffffff00) : pixClone(rgba.get()));
+  PixPtr grey(flat ? pixConvertTo8(flat.get(), 0) : nullptr);
+  if (!grey) return Status::InvalidInput("cannot convert the WebP image to grey");
+  OcrImage out;
+  out.width = static_cast<int>(pixGetWidth(grey.get()));
+  out.height = static_cast<int>(pixGetHeight(grey.get()));
+  out.channels = 1;
+  const l_int32 xres = pixGetXRes(grey.get());
+  out.dpi = xres >= 70 && xres <= 2400 ? xres : default_dpi;
+  out.pixels.resize(static_cast<size_t>(out.width) * out.height);
+  const l_uint32* pixels = pixGetData(grey.get());
+  const l_int32 wpl = pixGetWpl(grey.get());
+  for (int y = 0; y < out.height; ++y) {
+    const l_uint32* line = pixels + static_cast<size_t>(y) * wpl;
+    uint8_t* row = out.pixels.data() + static_cast<size_t>(y) * out.width;
+    for (int x = 0; x < out.width; ++x) row[x] = static_cast<uint8_t>(GET_DATA_BYTE(line, x));
+  }
+  return out;
+}
+
 }  // namespace
 }  // namespace docpipe
 
 // The module's entry point (src/ocr/tesseract_ocr_loader.cpp loads it).
 extern "C" __attribute__((visibility("default"))) const docpipe::TesseractModule* docpipe_tesseract_module() {
-  static const docpipe::TesseractModule module{&docpipe::MakeTesseractOcrEngine};
+  static const docpipe::TesseractModule module{&docpipe::MakeTesseractOcrEngine, &docpipe::DecodeWebp};
   return &module;
 }

@@ -55,8 +55,11 @@ inline std::vector<std::string> SplitTesseractLanguages(const std::string& langs
 // What the module exports under kTesseractModuleSymbol (C linkage, so the
 // loader finds it by name): makes the engine for `options` with the language
 // data of `tessdata`, once NewTesseractOcrEngine has checked both.
+// decode_webp is DecodeWebpToGrey's implementation (ocr/webp_image.h):
+// Leptonica, which reads WebP, is in the module.
 struct TesseractModule {
   OcrEnginePtr (*make)(const OcrOptions& options, const std::string& tessdata);
+  Result<OcrImage> (*decode_webp)(const uint8_t* data, size_t size, int64_t max_pixels, int default_dpi);
 };
 inline constexpr const char* kTesseractModuleSymbol = "docpipe_tesseract_module";
 inline constexpr const char* kTesseractModuleFile = "docpipe-ocr-tesseract.so";

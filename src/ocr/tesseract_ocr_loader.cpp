@@ -1,17 +1,27 @@
 // NewTesseractOcrEngine: checks the options and the language data here, and
 // loads the engine's module (docpipe-ocr-tesseract.so, with Tesseract and
-// Leptonica) only when the first image is read.
+// Leptonica) only when the first image is read; DecodeWebpToGrey through the
+// same module.
 #include <sys/stat.h>
 
 #include <mutex>
 
 #include "common/module_loader.h"
 #include "ocr/tesseract_ocr_engine.h"
+#include "ocr/webp_image.h"
 
 namespace docpipe {
 namespace {
 
 constexpr const char* kDefaultTessdata = "/usr/share/tesseract-ocr/5/tessdata";
+
+// The module's entry table (dlopen counts references: loading again is cheap).
+Result<const TesseractModule*> LoadTesseractModule() {
+  Result<void*> entry = LoadModuleSymbol(kTesseractModuleFile, kTesseractModuleSymbol);
+  if (!entry.ok()) return Status::Unavailable("OCR: " + entry.status().message());
+  using Entry = const TesseractModule* (*)();
+  return reinterpret_cast<Entry>(*entry)();
+}
 
 bool FileExists(const std::string& path) {
   struct stat st;
@@ -33,13 +43,9 @@ class LazyTesseractOcrEngine final : public OcrEngine {
                                   std::to_string(image.height) + "x" + std::to_string(image.channels) + ")");
     if (!missing_.empty()) return Status::Unavailable(missing_);
     std::call_once(loaded_, [this] {
-      Result<void*> entry = LoadModuleSymbol(kTesseractModuleFile, kTesseractModuleSymbol);
-      if (!entry.ok()) {
-        load_error_ = Status::Unavailable("OCR: " + entry.status().message());
-        return;
-      }
-      using Entry = const TesseractModule* (*)();
-      engine_ = reinterpret_cast<Entry>(*entry)()->make(options_, tessdata_);
+      Result<const TesseractModule*> module = LoadTesseractModule();
+      if (module.ok()) engine_ = (*module)->make(options_, tessdata_);
+      else load_error_ = module.status();
     });
     if (!engine_) return load_error_;
     return engine_->Recognize(std::move(image));
@@ -71,6 +77,12 @@ Result<OcrEnginePtr> NewTesseractOcrEngine(const OcrOptions& options) {
                 TesseractLanguagePackage(lang) + ")";
   }
   return OcrEnginePtr(std::make_unique<LazyTesseractOcrEngine>(options, tessdata, std::move(missing)));
+}
+
+Result<OcrImage> DecodeWebpToGrey(const uint8_t* data, size_t size, int64_t max_pixels, int default_dpi) {
+  Result<const TesseractModule*> module = LoadTesseractModule();
+  if (!module.ok()) return module.status();
+  return (*module)->decode_webp(data, size, max_pixels, default_dpi);
 }
 
 }  // namespace docpipe
