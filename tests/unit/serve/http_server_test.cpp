@@ -1,6 +1,8 @@
 // The head's HTTP server module (serve/http_server.h) and libcurl are loaded
 // when first needed; both load from the build tree, serve a real exchange,
 // and match the list the packaging reads (deploy/on-demand-libraries.txt).
+#include "extract/mime_message.h"
+#include "extract/zip_archive.h"
 #include "ocr/tesseract_ocr_engine.h"
 #include "serve/http_server.h"
 
@@ -64,8 +66,10 @@ TEST(HttpServerTest, OnDemandLibrariesListMatchesTheCode) {
     listed[name] = kind;
   }
   EXPECT_EQ(listed, (std::map<std::string, std::string>{{kCurlLibrary, "system"},
+                                                        {kZipLibrary, "system"},
                                                         {kHttpServerModuleFile, "module"},
-                                                        {kTesseractModuleFile, "module"}}));
+                                                        {kTesseractModuleFile, "module"},
+                                                        {kMimeModuleFile, "module"}}));
 }
 
 }  // namespace
