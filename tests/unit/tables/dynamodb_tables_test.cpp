@@ -1,6 +1,6 @@
 // The DynamoDB adapters of the control, audit and metrics tables against a
 // real moto_server, with boto3 as an independent client where the stored item
-// itself matters. The behavioural cases mirror tests/unit/storage/
+// itself matters. The behavioural cases mirror tests/unit/tables/
 // sqlite_tables_test.cpp so both adapters are held to the same contract.
 #include "tables/dynamodb_tables.h"
 
