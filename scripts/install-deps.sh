@@ -37,10 +37,12 @@ demo_pkgs=(glpk-doc libtasn1-doc)
 # right-to-left OCR check. The real documents of the script, scanned-page and
 # layout tests and bench/quality: texlive doc packages (Persian/Arabic
 # manuals, a German one with TeX accents, beamer, booktabs), the octave and
-# gnuplot manuals.
+# gnuplot manuals. chromium: the dashboard's browser test (tests/browser/,
+# driven by playwright-core from package-lock.json; no browser download).
 test_pkgs=(libgtest-dev libgmock-dev qpdf mupdf-tools poppler-utils jq time shellcheck awscli
            tesseract-ocr-eng tesseract-ocr-osd tesseract-ocr-ara
-           texlive-lang-arabic texlive-plain-generic texlive-latex-recommended-doc octave-doc gnuplot-doc)
+           texlive-lang-arabic texlive-plain-generic texlive-latex-recommended-doc octave-doc gnuplot-doc
+           chromium)
 bench_pkgs=(libbenchmark-dev)
 
 # Node.js for the tests: the official clients the adapters are compared with

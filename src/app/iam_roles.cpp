@@ -99,10 +99,12 @@ std::vector<StackRole> BuildRoles() {
         {&SecretsOperations(), {}, {R::kOpenAiKeySecret, R::kPineconeKeySecret}}}});
   roles.push_back(
       {"head",
-       "docpipe serve: reads the tables for the API, requeues (retry, stuck leases), fails documents out of "
-       "retries (errors/ record, DocumentsFailed), rolls up the day, reports queue depths, searches (OpenAI "
-       "query embeddings, Pinecone) and checks its bearer token; it never registers, deletes or reads objects",
-       {{&S3ObjectStoreOperations(), {"PutObject"}, {R::kBucket}},
+       "docpipe serve: reads the tables for the API and the dashboard, requeues (retry, stuck leases), fails "
+       "documents out of retries (errors/ record, DocumentsFailed), rolls up the day, reports queue depths, "
+       "searches (OpenAI query embeddings, Pinecone), checks its bearer token, shows extracted pages and chunks "
+       "(GetObject) and presigns the dashboard's uploads into input/ (PutObject); it never registers or deletes "
+       "objects",
+       {{&S3ObjectStoreOperations(), {"PutObject", "GetObject"}, {R::kBucket}},
         {&DynamoDbControlTableOperations(), {"GetItem", "Query", "Scan", "UpdateItem"}, {R::kControlTable}},
         {&DynamoDbAuditLogOperations(), {}, {R::kAuditTable}},
         {&DynamoDbMetricsTableOperations(), {}, {R::kMetricsTable}},

@@ -72,6 +72,7 @@ std::vector<ControlRecord> ProcessUntilDone(Runtime& rt, const std::vector<Track
   po.threads = rt.config().workers;
   po.visibility_ms = rt.config().lease_ms;
   po.wait_ms = 250;
+  po.worker_id = rt.events().worker_id();
   WorkerPool pool(sv, rt.processor(), po);
   pool.Start();
 
@@ -184,6 +185,7 @@ int RunWorker(Runtime& rt, const WorkerOptions& options, const ShutdownSignal& s
   po.threads = rt.config().workers;
   po.visibility_ms = rt.config().lease_ms;
   po.wait_ms = rt.config().EffectivePollWaitMs();
+  po.worker_id = rt.events().worker_id();
   WorkerPool pool(sv, rt.processor(), po);
   pool.Start();
   sv.logger.Info("worker_started", {{"worker_id", rt.events().worker_id()}, {"threads", po.threads},

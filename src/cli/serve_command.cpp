@@ -6,6 +6,7 @@
 #include <mutex>
 #include <thread>
 
+#include "pipeline/worker_pool.h"
 #include "serve/head_duties.h"
 #include "serve/http_api.h"
 #include "serve/http_server.h"
@@ -42,6 +43,18 @@ class HeadLoop {
   bool stop_ = false;
   std::thread thread_;  // last: starts once the members above exist
 };
+
+// "https://bucket.s3.region.amazonaws.com" of the store's presigned URLs
+// (the Content-Security-Policy lets the dashboard PUT there); "" when the
+// store presigns nothing.
+std::string PresignedUploadOrigin(ObjectStore& store) {
+  Result<PresignedUpload> probe = store.PresignPut("input/docpipe-origin-probe.txt", "", 60);
+  if (!probe.ok()) return "";
+  const std::string& url = probe->url;
+  const size_t scheme = url.find("://");
+  if (scheme == std::string::npos) return "";
+  return url.substr(0, url.find('/', scheme + 3));
+}
 
 }  // namespace
 
@@ -80,8 +93,31 @@ int RunServe(Runtime& rt, const ServeOptions& options, const Environment& env, c
 
   // Once before serving, so /metrics has the rollup from the first request on.
   duties.RunOnce();
-  HttpApi api({sv, rt.events(), rt.embedder(), rt.index(), duties}, bearer);
-  Result<std::unique_ptr<HttpServer>> server = BindHttpServer(settings.bind, settings.port, api);
+  const bool aws = rt.config().backend == "aws";
+  DashboardOptions dashboard;
+  dashboard.secure_cookies = settings.secure_cookies;
+  dashboard.trusted_proxies = settings.trusted_proxies;
+  dashboard.max_upload_bytes = settings.max_upload_mb << 20;
+  dashboard.backend = rt.config().backend;
+  dashboard.presigned_uploads = aws;
+  if (aws) dashboard.upload_origin = PresignedUploadOrigin(sv.store);
+  dashboard.scratch_dir = rt.config().workspace + "/tmp";
+  HttpApi api({sv, rt.events(), rt.embedder(), rt.index(), duties, &rt.registrar(), dashboard}, bearer);
+  // The embedded shape has no other workers: uploads, retries and `watch`ed
+  // files are processed here (the AWS shape's run on ECS).
+  std::unique_ptr<WorkerPool> workers;
+  if (!aws && settings.process) {
+    WorkerPoolOptions po;
+    po.threads = rt.config().workers;
+    po.visibility_ms = rt.config().lease_ms;
+    po.wait_ms = rt.config().EffectivePollWaitMs();
+    po.worker_id = rt.events().worker_id();
+    workers = std::make_unique<WorkerPool>(sv, rt.processor(), po);
+    workers->Start();
+  }
+  // Bodies beyond the upload limit (and 1 MiB of slack for JSON) are refused unread.
+  Result<std::unique_ptr<HttpServer>> server =
+      BindHttpServer(settings.bind, settings.port, api, dashboard.max_upload_bytes + (1 << 20));
   if (!server.ok()) {
     std::cerr << "docpipe serve: " << server.status().message() << "\n";
     return kExitFailed;
@@ -97,8 +133,11 @@ int RunServe(Runtime& rt, const ServeOptions& options, const Environment& env, c
                                    {"port", http.port()},
                                    {"auth", !bearer.empty()},
                                    {"head_interval_ms", settings.head_interval_ms},
-                                   {"backend", rt.config().backend}});
-  std::cerr << "docpipe serve: listening on http://" << settings.bind << ":" << http.port() << "\n";
+                                   {"backend", rt.config().backend},
+                                   {"workers", workers ? rt.config().workers : 0}});
+  std::cerr << "docpipe serve: listening on http://" << settings.bind << ":" << http.port()
+            << " (dashboard: http://" << (settings.bind == "0.0.0.0" ? "127.0.0.1" : settings.bind) << ":"
+            << http.port() << "/)\n";
   int rc = kExitOk;
   {
     HeadLoop head(duties, std::chrono::milliseconds(settings.head_interval_ms));
@@ -111,6 +150,11 @@ int RunServe(Runtime& rt, const ServeOptions& options, const Environment& env, c
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
     server_thread.join();
+    if (workers) {
+      // Documents in progress finish (a second signal would have to wait).
+      workers->StopReceiving();
+      workers->Join();
+    }
   }  // the head loop ends after its current run
   sv.logger.Info("serve_stopped", {{"port", http.port()}, {"ok", server_ok.load()}});
   if (rc == kExitFailed) std::cerr << "docpipe serve: the HTTP server stopped unexpectedly\n";

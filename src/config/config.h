@@ -4,6 +4,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "chunk/chunker.h"
 #include "common/status.h"
@@ -57,6 +58,11 @@ struct ServeSettings {
   std::string bind = "127.0.0.1";  // DOCPIPE_API_BIND, --bind; "0.0.0.0" in a container
   int port = 8265;                 // DOCPIPE_API_PORT, --port
   int64_t head_interval_ms = 60'000;  // DOCPIPE_HEAD_INTERVAL_SECONDS, --head-interval
+  // The dashboard (docs/dashboard.md).
+  bool secure_cookies = false;               // DOCPIPE_SECURE_COOKIES, --secure-cookies: reached over TLS only
+  std::vector<std::string> trusted_proxies;  // DOCPIPE_TRUSTED_PROXIES (comma-separated), --trusted-proxy
+  int64_t max_upload_mb = 256;               // DOCPIPE_MAX_UPLOAD_MB: one dashboard upload
+  bool process = true;                       // embedded backend: serve also runs workers (--no-workers)
 };
 
 // OCR of pages without usable text and of image files (src/ocr/).

@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 #include <httplib.h>
 
+#include <cctype>
+
 namespace docpipe {
 namespace {
 
@@ -11,9 +13,11 @@ constexpr time_t kWriteTimeoutSeconds = 30;  // a large search answer to a slow 
 
 class HttplibServer final : public HttpServer {
  public:
-  explicit HttplibServer(HttpApi& api) : api_(api) {
+  HttplibServer(HttpApi& api, int64_t max_body_bytes) : api_(api) {
     server_.set_read_timeout(kReadTimeoutSeconds, 0);
     server_.set_write_timeout(kWriteTimeoutSeconds, 0);
+    // Larger bodies are refused (413) before they are read in full.
+    server_.set_payload_max_length(static_cast<size_t>(max_body_bytes));
     // Every method and path goes to the API, which does its own routing, so
     // 404/405/401 answers are the API's JSON ones.
     server_.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
@@ -21,10 +25,17 @@ class HttplibServer final : public HttpServer {
       request.method = req.method;
       request.path = req.path;
       for (const auto& [name, value] : req.params) request.params.emplace(name, value);  // first of each
-      request.authorization = req.get_header_value("Authorization");
+      for (const auto& [name, value] : req.headers) {
+        std::string lower = name;
+        for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        request.headers.emplace(std::move(lower), value);  // first of each
+      }
+      request.body = req.body;
+      request.remote_addr = req.remote_addr;
       ApiResponse response = api_.Handle(request);
       res.status = response.status;
-      for (const auto& [name, value] : response.headers) res.set_header(name, value);
+      // Several Set-Cookie (and other) headers may repeat: add, never replace.
+      for (const auto& [name, value] : response.headers) res.headers.emplace(name, value);
       res.set_content(response.body, response.content_type);
       return httplib::Server::HandlerResponse::Handled;
     });
@@ -55,8 +66,9 @@ class HttplibServer final : public HttpServer {
 
 }  // namespace
 
-Result<std::unique_ptr<HttpServer>> BindHttpServer(const std::string& host, int port, HttpApi& api) {
-  auto server = std::make_unique<HttplibServer>(api);
+Result<std::unique_ptr<HttpServer>> BindHttpServer(const std::string& host, int port, HttpApi& api,
+                                                   int64_t max_body_bytes) {
+  auto server = std::make_unique<HttplibServer>(api, max_body_bytes);
   DOCPIPE_RETURN_IF_ERROR(server->Bind(host, port));
   return std::unique_ptr<HttpServer>(std::move(server));
 }

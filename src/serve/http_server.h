@@ -23,6 +23,8 @@ class HttpServer {
 
 //! Binds `host:port` (port 0 = any free port). Unavailable when the address
 //! cannot be bound (in use, no such address). `api` must outlive the server.
-Result<std::unique_ptr<HttpServer>> BindHttpServer(const std::string& host, int port, HttpApi& api);
+//! Request bodies over `max_body_bytes` are refused with 413 unread.
+Result<std::unique_ptr<HttpServer>> BindHttpServer(const std::string& host, int port, HttpApi& api,
+                                                   int64_t max_body_bytes = 1 << 20);
 
 }  // namespace docpipe
