@@ -1,0 +1,94 @@
+// Times the dashboard against a running `docpipe serve`: each API call the
+// pages make (repeated, p50/p95/max) and each page's full load in Chromium,
+// from navigation to the page's data on screen ([data-ready]), with a cold
+// page each time (a new tab; the browser's cache of the hashed assets is warm,
+// as for an operator who opened the dashboard before).
+//   node page_loads.mjs BASE_URL TOKEN [REPEATS]
+import { chromium } from 'playwright-core';
+
+const [base, token, repeatsArg] = process.argv.slice(2);
+const repeats = Number(repeatsArg || 15);
+const pct = (xs, p) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
+};
+const row = (name, xs) => console.log(
+  `${name.padEnd(44)} p50 ${pct(xs, 50).toFixed(1).padStart(7)} ms   p95 ${pct(xs, 95).toFixed(1).padStart(7)} ms   max ${Math.max(...xs).toFixed(1).padStart(7)} ms`);
+
+const login = await fetch(`${base}/api/session`, {
+  method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ token }) });
+if (!login.ok) throw new Error(`login failed: HTTP ${login.status}`);
+const cookie = login.headers.get('set-cookie').split(';')[0];
+const get = async (path) => {
+  const t0 = performance.now();
+  const r = await fetch(`${base}${path}`, { headers: { Cookie: cookie } });
+  const body = await r.text();
+  if (!r.ok) throw new Error(`${path}: HTTP ${r.status}: ${body}`);
+  return [performance.now() - t0, JSON.parse(body)];
+};
+
+const [, firstPage] = await get('/api/documents?limit=50');
+const docs = firstPage.documents;
+const withPages = (await get('/api/documents?limit=50&sort=created_at&order=asc'))[1].documents
+  .find((d) => d.page_count > 0);
+let cursor = firstPage.next_cursor;
+for (let i = 0; i < 20 && cursor; i++) cursor = (await get(`/api/documents?limit=50&cursor=${cursor}`))[1].next_cursor;
+console.log(`# ${firstPage.total} documents; API calls (${repeats} each, over HTTP on loopback)`);
+const calls = [
+  ['GET /api/overview', '/api/overview'],
+  ['GET /api/throughput?window=hour', '/api/throughput?window=hour'],
+  ['GET /api/throughput?window=day', '/api/throughput?window=day'],
+  ['GET /api/documents (first page)', '/api/documents?limit=50'],
+  ['GET /api/documents (page 21, by cursor)', `/api/documents?limit=50&cursor=${cursor}`],
+  ['GET /api/documents?sort=source_key&order=asc', '/api/documents?limit=50&sort=source_key&order=asc'],
+  ['GET /api/documents?status=FAILED', '/api/documents?limit=50&status=FAILED'],
+  ['GET /api/documents?q=pump', '/api/documents?limit=50&q=pump'],
+  ['GET /api/documents/{id}', `/api/documents/${docs[0].document_id}`],
+  ['GET /api/documents/{id}/audit', `/api/documents/${docs[0].document_id}/audit`],
+  ['GET /api/documents/{id}/pages?page=1', `/api/documents/${withPages.document_id}/pages?page=1`],
+  ['GET /api/documents/{id}/chunks', `/api/documents/${withPages.document_id}/chunks`],
+];
+for (const [name, path] of calls) {
+  const times = [];
+  for (let i = 0; i < repeats; i++) times.push((await get(path))[0]);
+  row(name, times);
+}
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || '/usr/bin/chromium', headless: true,
+  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+         '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'] });
+const context = await browser.newContext({ viewport: { width: 1366, height: 900 } });
+const url = new URL(base);
+await context.addCookies([{ name: cookie.split('=')[0], value: cookie.slice(cookie.indexOf('=') + 1),
+                            domain: url.hostname, path: '/', httpOnly: true, sameSite: 'Strict' }]);
+const pages = [
+  ['Overview', '#/overview', 'overview'],
+  ['Documents (first page)', '#/documents', 'documents'],
+  ['Documents (FAILED, by source)', '#/documents?status=FAILED&sort=source_key&order=asc', 'documents'],
+  // Ready when its timeline and audit trail, the first page's text and the first chunks are on screen.
+  ['Document (timeline, audit, pages, chunks)', `#/documents/${withPages.document_id}`, 'document',
+   ['.page-text', '.chunks li']],
+  ['Upload', '#/upload', 'upload'],
+];
+console.log(`# page loads in Chromium (${repeats} each; navigation to data on screen)`);
+{
+  const warm = await context.newPage();  // the assets into the cache once
+  await warm.goto(`${base}/#/overview`);
+  await warm.waitForSelector('[data-ready="overview"]', { timeout: 30_000 });
+  await warm.close();
+}
+for (const [name, hash, ready, more = []] of pages) {
+  const times = [];
+  for (let i = 0; i < repeats; i++) {
+    const page = await context.newPage();
+    const t0 = performance.now();
+    await page.goto(`${base}/${hash}`);
+    await page.waitForSelector(`[data-ready="${ready}"]`, { timeout: 30_000 });
+    for (const selector of more) await page.waitForSelector(selector, { timeout: 30_000 });
+    times.push(performance.now() - t0);
+    await page.close();
+  }
+  row(name, times);
+}
+await browser.close();
