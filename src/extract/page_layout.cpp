@@ -92,8 +92,7 @@ void JoinLine(std::string& para, const std::string& next) {
   if (hyphen_len > 0 && para.size() > hyphen_len && std::islower(static_cast<unsigned char>(next[0]))) {
     unsigned char before = para[para.size() - hyphen_len - 1];
     if (std::isalpha(before) || before >= 0x80) {
-      para.resize(para.size() - hyphen_len);
-      para += next;
+      para.replace(para.size() - hyphen_len, hyphen_len, next);
       return;
     }
   }
