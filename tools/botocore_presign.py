@@ -44,7 +44,12 @@ def presign(session, spec):
         "s3", region_name=spec["region"], endpoint_url=spec.get("endpoint_url") or None,
         aws_access_key_id=spec["access_key"], aws_secret_access_key=spec["secret_key"],
         aws_session_token=spec.get("session_token") or None,
-        config=Config(signature_version="s3v4", s3={"addressing_style": spec["addressing_style"]}))
+        # docpipe's S3 adapter uses the regional endpoint in every region,
+        # us-east-1 included (s3.us-east-1.amazonaws.com); botocore would
+        # otherwise presign us-east-1 on the legacy global s3.amazonaws.com.
+        config=Config(signature_version="s3v4",
+                      s3={"addressing_style": spec["addressing_style"],
+                          "us_east_1_regional_endpoint": "regional"}))
     params = {"Bucket": spec["bucket"], "Key": spec["key"]}
     if spec.get("content_type"):
         params["ContentType"] = spec["content_type"]

@@ -19,26 +19,35 @@ class HttplibServer final : public HttpServer {
     // Larger bodies are refused (413) before they are read in full.
     server_.set_payload_max_length(static_cast<size_t>(max_body_bytes));
     // Every method and path goes to the API, which does its own routing, so
-    // 404/405/401 answers are the API's JSON ones.
-    server_.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
-      ApiRequest request;
-      request.method = req.method;
-      request.path = req.path;
-      for (const auto& [name, value] : req.params) request.params.emplace(name, value);  // first of each
-      for (const auto& [name, value] : req.headers) {
-        std::string lower = name;
-        for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-        request.headers.emplace(std::move(lower), value);  // first of each
-      }
-      request.body = req.body;
-      request.remote_addr = req.remote_addr;
-      ApiResponse response = api_.Handle(request);
-      res.status = response.status;
-      // Several Set-Cookie (and other) headers may repeat: add, never replace.
-      for (const auto& [name, value] : response.headers) res.headers.emplace(name, value);
-      res.set_content(response.body, response.content_type);
-      return httplib::Server::HandlerResponse::Handled;
-    });
+    // 404/405/401 answers are the API's JSON ones. Method handlers on every
+    // path, not a pre-routing handler: cpp-httplib reads a request's body
+    // only after pre-routing, before it calls the handler.
+    const auto handle = [this](const httplib::Request& req, httplib::Response& res) { Serve(req, res); };
+    server_.Get(".*", handle);  // and HEAD
+    server_.Post(".*", handle);
+    server_.Put(".*", handle);
+    server_.Patch(".*", handle);
+    server_.Delete(".*", handle);
+    server_.Options(".*", handle);
+  }
+
+  void Serve(const httplib::Request& req, httplib::Response& res) {
+    ApiRequest request;
+    request.method = req.method;
+    request.path = req.path;
+    for (const auto& [name, value] : req.params) request.params.emplace(name, value);  // first of each
+    for (const auto& [name, value] : req.headers) {
+      std::string lower = name;
+      for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      request.headers.emplace(std::move(lower), value);  // first of each
+    }
+    request.body = req.body;
+    request.remote_addr = req.remote_addr;
+    ApiResponse response = api_.Handle(request);
+    res.status = response.status;
+    // Several Set-Cookie (and other) headers may repeat: add, never replace.
+    for (const auto& [name, value] : response.headers) res.headers.emplace(name, value);
+    res.set_content(response.body, response.content_type);
   }
 
   Status Bind(const std::string& host, int port) {

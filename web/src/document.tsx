@@ -82,12 +82,12 @@ function Pages({ id, count, initial }: { id: string; count: number; initial: num
   return (
     <div>
       <div class="pager">
-        <button type="button" disabled={page <= 1} onClick={() => setPage(page - 1)}>← Page {page - 1}</button>
+        <button type="button" disabled={page <= 1} onClick={() => setPage(page - 1)}>{page > 1 ? `← Page ${page - 1}` : "← Previous page"}</button>
         <label for="page-no">Page</label>
         <input id="page-no" type="number" min={1} max={count} value={page}
                onChange={(e) => { const v = Number((e.target as HTMLInputElement).value); if (v >= 1 && v <= count) setPage(v); }} />
         <span>of {count}</span>
-        <button type="button" disabled={page >= count} onClick={() => setPage(page + 1)}>Page {page + 1} →</button>
+        <button type="button" disabled={page >= count} onClick={() => setPage(page + 1)}>{page < count ? `Page ${page + 1} →` : "Next page →"}</button>
       </div>
       <Problem error={text.error} />
       {text.data && <pre class="page-text" tabIndex={0} aria-label={`Extracted text of page ${page}`} data-page={page}>{text.data.markdown || '(no text on this page)'}</pre>}

@@ -1,7 +1,10 @@
 // The dashboard's queries over the control and audit tables (tables.h:
-// ListDocuments, Summarize, AuditLog::Count): the SQLite adapter, computed in
-// SQL, must answer exactly as the reference over records in memory
-// (PageDocuments, SummarizeLatest) that the DynamoDB adapter uses.
+// ListDocuments, Summarize, AuditLog::Count). Both adapters are held to one
+// contract: the SQLite adapter (computed in SQL) and the DynamoDB adapter
+// against a real moto_server (a Scan of the control table, a Query of the
+// audit table's event-type-index) must answer exactly as the reference over
+// records in memory (PageDocuments, SummarizeLatest). The DynamoDB suite is a
+// moto suite (CMakeLists.txt MOTO_SUITES) and fails when moto is missing.
 
 #include <gtest/gtest.h>
 
@@ -11,7 +14,12 @@
 
 #include "common/hash.h"
 
+#include "aws/aws_client.h"
+#include "aws/credentials.h"
+#include "http/http_client.h"
+#include "support/moto_server.h"
 #include "support/test_util.h"
+#include "tables/dynamodb_tables.h"
 #include "tables/sqlite_tables.h"
 
 namespace docpipe {
@@ -19,12 +27,14 @@ namespace {
 
 constexpr TimeMs kT0 = 1795323310000;  // 2026-11-22T04:55:10Z
 
-class DocumentQueriesTest : public ::testing::Test {
+// The contract; a fixture per adapter fills control_ and audit_.
+class DocumentQueriesContract : public ::testing::Test {
  protected:
-  void SetUp() override {
-    control_ = std::move(*NewSqliteControlTable(dir_.Join("db")));
-    audit_ = std::move(*NewSqliteAuditLog(dir_.Join("db")));
-  }
+  void CheckPagesMatchTheReference();
+  void CheckOnlyTheLatestVersionIsListed();
+  void CheckBadCursorsAndLimitsAreRefused();
+  void CheckSummaryCountsTheLatestVersions();
+  void CheckAuditCounts();
 
   // 60 documents: statuses, stages, keys and page counts that vary, ties in
   // updated_at (the cursor must break them by id), a second version of every
@@ -82,12 +92,88 @@ class DocumentQueriesTest : public ::testing::Test {
     return ids;
   }
 
-  testing::TempDir dir_;
   ControlTablePtr control_;
   AuditLogPtr audit_;
 };
 
-TEST_F(DocumentQueriesTest, PagesMatchTheReferenceForEverySortFilterAndDirection) {
+class DocumentQueriesTest : public DocumentQueriesContract {
+ protected:
+  void SetUp() override {
+    control_ = std::move(*NewSqliteControlTable(dir_.Join("db")));
+    audit_ = std::move(*NewSqliteAuditLog(dir_.Join("db")));
+  }
+  testing::TempDir dir_;
+};
+
+// One moto_server for the suite; every test provisions its own tables.
+class DocumentQueriesDynamoDbTest : public DocumentQueriesContract {
+ protected:
+  static void SetUpTestSuite() {
+    moto_ = testing::MotoServer::Start(&moto_error_).release();
+    if (moto_ == nullptr) return;
+    http_ = NewCurlHttpClient().release();
+    clock_ = NewSystemClock().release();
+    credentials_ = NewStaticCredentialsProvider({"AKIDTESTMOTO", "motosecret", "", 0}).release();
+    quota_ = new RetryQuota();
+    AwsServiceConfig config;
+    config.region = "us-east-1";
+    config.signing_name = "dynamodb";
+    config.endpoint = moto_->endpoint();
+    config.timeout_ms = 30'000;
+    client_ = new AwsClient(config, *http_, *credentials_, *clock_, *quota_);
+  }
+  static void TearDownTestSuite() {
+    delete client_;
+    delete quota_;
+    delete credentials_;
+    delete clock_;
+    delete http_;
+    delete moto_;
+    client_ = nullptr;
+    moto_ = nullptr;
+  }
+  void SetUp() override {
+    ASSERT_NE(moto_, nullptr) << "moto_server did not start: " << moto_error_ << "\n"
+                              << testing::kInstallTestPeers;
+    const std::string test = ::testing::UnitTest::GetInstance()->current_test_info()->name();
+    DynamoDbTableNames names{test + "-control", test + "-audit", test + "-metrics"};
+    Status s = ProvisionDynamoDbTables(*client_, names, 30'000);
+    ASSERT_TRUE(s.ok()) << s.ToString();
+    // Small pages: every Scan and Query crosses several.
+    DynamoDbTableOptions small{.page_limit = 16};
+    control_ = NewDynamoDbControlTable(*client_, names.control, small);
+    audit_ = NewDynamoDbAuditLog(*client_, names.audit, small);
+  }
+
+  static testing::MotoServer* moto_;
+  static std::string moto_error_;
+  static HttpClient* http_;
+  static Clock* clock_;
+  static CredentialsProvider* credentials_;
+  static RetryQuota* quota_;
+  static AwsClient* client_;
+};
+
+testing::MotoServer* DocumentQueriesDynamoDbTest::moto_ = nullptr;
+std::string DocumentQueriesDynamoDbTest::moto_error_;
+HttpClient* DocumentQueriesDynamoDbTest::http_ = nullptr;
+Clock* DocumentQueriesDynamoDbTest::clock_ = nullptr;
+CredentialsProvider* DocumentQueriesDynamoDbTest::credentials_ = nullptr;
+RetryQuota* DocumentQueriesDynamoDbTest::quota_ = nullptr;
+AwsClient* DocumentQueriesDynamoDbTest::client_ = nullptr;
+
+// Every check, on both adapters.
+#define DOCPIPE_QUERY_CONTRACT(name, check)   \
+  TEST_F(DocumentQueriesTest, name) { check(); } \
+  TEST_F(DocumentQueriesDynamoDbTest, name) { check(); }
+
+DOCPIPE_QUERY_CONTRACT(PagesMatchTheReferenceForEverySortFilterAndDirection, CheckPagesMatchTheReference)
+DOCPIPE_QUERY_CONTRACT(OnlyTheLatestVersionIsListed, CheckOnlyTheLatestVersionIsListed)
+DOCPIPE_QUERY_CONTRACT(BadCursorsAndLimitsAreRefused, CheckBadCursorsAndLimitsAreRefused)
+DOCPIPE_QUERY_CONTRACT(SummaryCountsTheLatestVersions, CheckSummaryCountsTheLatestVersions)
+DOCPIPE_QUERY_CONTRACT(AuditCountsPerBucketStageAndWorker, CheckAuditCounts)
+
+void DocumentQueriesContract::CheckPagesMatchTheReference() {
   Fill();
   const std::vector<ControlRecord> latest = Latest();
   ASSERT_EQ(latest.size(), 60u);
@@ -142,7 +228,7 @@ TEST_F(DocumentQueriesTest, PagesMatchTheReferenceForEverySortFilterAndDirection
   }
 }
 
-TEST_F(DocumentQueriesTest, OnlyTheLatestVersionIsListed) {
+void DocumentQueriesContract::CheckOnlyTheLatestVersionIsListed() {
   Fill();
   DocumentListQuery q;
   q.status = DocStatus::kSuperseded;
@@ -155,7 +241,7 @@ TEST_F(DocumentQueriesTest, OnlyTheLatestVersionIsListed) {
   EXPECT_LT(top->records.at(0).page_count, 999);  // the superseded versions' 999 pages are not seen
 }
 
-TEST_F(DocumentQueriesTest, BadCursorsAndLimitsAreRefused) {
+void DocumentQueriesContract::CheckBadCursorsAndLimitsAreRefused() {
   Fill();
   DocumentListQuery q;
   q.limit = 0;
@@ -177,7 +263,7 @@ TEST_F(DocumentQueriesTest, BadCursorsAndLimitsAreRefused) {
   EXPECT_NE(other.status().message().find("another sort"), std::string::npos);
 }
 
-TEST_F(DocumentQueriesTest, SummaryCountsTheLatestVersions) {
+void DocumentQueriesContract::CheckSummaryCountsTheLatestVersions() {
   Fill();
   Result<ControlSummary> got = control_->Summarize();
   ASSERT_TRUE(got.ok()) << got.status().ToString();
@@ -195,7 +281,7 @@ TEST_F(DocumentQueriesTest, SummaryCountsTheLatestVersions) {
   EXPECT_GT(want.pages, 0);
 }
 
-TEST_F(DocumentQueriesTest, AuditCountsPerBucketStageAndWorker) {
+void DocumentQueriesContract::CheckAuditCounts() {
   auto event = [&](const std::string& type, TimeMs t, const std::string& stage, const std::string& worker,
                    int pages) {
     AuditEvent e;
