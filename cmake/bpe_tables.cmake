@@ -10,11 +10,12 @@
 # The node scripts/install-deps.sh puts in .tools/node when Debian's is old
 # comes first; any node >= 18 builds the same tables.
 find_program(DOCPIPE_NODE node HINTS ${CMAKE_SOURCE_DIR}/.tools/node/bin)
-find_program(DOCPIPE_NPM npm)
+# Likewise the npm it puts in .tools/npm when there is none on PATH.
+find_program(DOCPIPE_NPM npm HINTS ${CMAKE_SOURCE_DIR}/.tools/npm/bin)
 if(NOT DOCPIPE_NODE OR NOT DOCPIPE_NPM)
   message(FATAL_ERROR
     "docpipe needs node and npm at build time: they fetch the pinned js-tiktoken package whose BPE ranks "
-    "are compiled into docpipe. Install them with `scripts/install-deps.sh build` (Debian: apt-get install nodejs npm).")
+    "are compiled into docpipe. Install them with `scripts/install-deps.sh build` (it installs Debian's nodejs, and npm from the npm registry when none is on PATH).")
 endif()
 execute_process(COMMAND ${DOCPIPE_NODE} --version OUTPUT_VARIABLE DOCPIPE_NODE_VERSION OUTPUT_STRIP_TRAILING_WHITESPACE)
 message(STATUS "docpipe: node ${DOCPIPE_NODE_VERSION} for the BPE rank tables")

