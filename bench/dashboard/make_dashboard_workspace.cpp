@@ -7,6 +7,7 @@
 //   make_dashboard_workspace --workspace DIR [--documents 10000]
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <random>
 #include <string>
 
@@ -32,14 +33,22 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "usage: make_dashboard_workspace --workspace DIR [--documents N]\n");
     return 2;
   }
+  std::error_code ec;
+  std::filesystem::create_directories(workspace, ec);
+  if (ec) {
+    std::fprintf(stderr, "cannot create %s: %s\n", workspace.c_str(), ec.message().c_str());
+    return 1;
+  }
   const std::string db = workspace + "/docpipe.db";
   auto control = NewSqliteControlTable(db);
   auto audit = NewSqliteAuditLog(db);
   auto metrics = NewSqliteMetricsTable(db);
   auto store = NewLocalObjectStore(workspace + "/store");
-  if (!control.ok() || !audit.ok() || !metrics.ok() || !store.ok()) {
-    std::fprintf(stderr, "cannot open %s\n", workspace.c_str());
-    return 1;
+  for (const Status& st : {control.status(), audit.status(), metrics.status(), store.status()}) {
+    if (!st.ok()) {
+      std::fprintf(stderr, "cannot open %s: %s\n", workspace.c_str(), st.ToString().c_str());
+      return 1;
+    }
   }
   std::mt19937_64 rng(16);
   const TimeMs now = NewSystemClock()->NowMs();

@@ -29,8 +29,10 @@ const get = async (path) => {
 
 const [, firstPage] = await get('/api/documents?limit=50');
 const docs = firstPage.documents;
-const withPages = (await get('/api/documents?limit=50&sort=created_at&order=asc'))[1].documents
+// make_dashboard_workspace stores pages and chunks for documents 00000-00019.
+const withPages = (await get(`/api/documents?limit=50&q=${encodeURIComponent('document 0000')}`))[1].documents
   .find((d) => d.page_count > 0);
+if (!withPages) throw new Error('no document with stored pages among documents 00000-00009');
 let cursor = firstPage.next_cursor;
 for (let i = 0; i < 20 && cursor; i++) cursor = (await get(`/api/documents?limit=50&cursor=${cursor}`))[1].next_cursor;
 console.log(`# ${firstPage.total} documents; API calls (${repeats} each, over HTTP on loopback)`);

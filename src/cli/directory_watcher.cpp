@@ -1,6 +1,7 @@
 #include "cli/directory_watcher.h"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <sys/inotify.h>
 #include <sys/stat.h>
@@ -9,6 +10,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <climits>
+#include <csignal>
 #include <cstring>
 
 #include <fmt/format.h>
@@ -32,6 +34,23 @@ bool IgnoredByWatcher(const std::string& name) {
     if (EndsWith(name, s)) return true;
   }
   return false;
+}
+
+bool OpenForWriting(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+  if (fd < 0) return false;
+  // Should a writer open the file while the lease is held, the kernel tells
+  // the holder with a signal: SIGURG, whose default is to be ignored (not
+  // SIGIO, whose default ends the process). The lease is dropped at once.
+  (void)::fcntl(fd, F_SETSIG, SIGURG);
+  bool writing = false;
+  if (::fcntl(fd, F_SETLEASE, F_RDLCK) == 0) {
+    (void)::fcntl(fd, F_SETLEASE, F_UNLCK);
+  } else {
+    writing = errno == EAGAIN;
+  }
+  ::close(fd);
+  return writing;
 }
 
 Result<std::unique_ptr<DirectoryWatcher>> DirectoryWatcher::Open(const std::string& root, Clock& clock,
@@ -166,6 +185,14 @@ Result<std::vector<std::string>> DirectoryWatcher::Poll(int64_t wait_ms) {
       c.mtime_ns = mtime;
     }
     if (c.closed && t - c.changed_at >= options_.settle_ms) {
+      if (OpenForWriting(it->first)) {
+        // Found by a listing, or written again under the same close: its
+        // writer's IN_CLOSE_WRITE (the folder is watched now) brings it back.
+        c.closed = false;
+        c.changed_at = t;
+        ++it;
+        continue;
+      }
       out.push_back(it->first);
       it = pending_.erase(it);
     } else {

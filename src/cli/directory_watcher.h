@@ -22,7 +22,10 @@ struct DirectoryWatcherOptions {
 // reported: until its writer closes it there is no IN_CLOSE_WRITE, and a
 // file that changes again during the settle time waits again. New
 // subfolders are watched as they appear (and what they already hold is
-// reported). Hidden entries ('.name') and editors' and browsers' partial
+// reported). A file found by listing a folder (its writer may have opened it
+// before the folder was watched, so no event says when it is closed) and
+// every file about to be reported is checked with OpenForWriting: one still
+// open for writing waits for its IN_CLOSE_WRITE. Hidden entries ('.name') and editors' and browsers' partial
 // files (*.part, *.tmp, *.crdownload, *.swp, *~) are ignored.
 class DirectoryWatcher {
  public:
@@ -63,5 +66,11 @@ class DirectoryWatcher {
 
 //! Whether `name` (a file name, no folder) is one the watcher ignores.
 bool IgnoredByWatcher(const std::string& name);
+
+//! Whether some process holds `path` open for writing, asked of the kernel
+//! with a read lease (fcntl F_SETLEASE F_RDLCK fails with EAGAIN then), taken
+//! and dropped at once. false when it cannot tell (a file of another owner
+//! without CAP_LEASE, a file system without leases): the settle time decides.
+bool OpenForWriting(const std::string& path);
 
 }  // namespace docpipe

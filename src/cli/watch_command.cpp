@@ -69,7 +69,12 @@ int RunWatch(Runtime& rt, const WatchOptions& options, const ShutdownSignal& sig
   if (options.existing) {
     Result<WalkResult> existing = CollectInputs({watcher.root()}, SupportedSuffixes());
     if (existing.ok()) {
-      for (const InputFile& f : existing->files) take(f.path, f.source_key);
+      for (const InputFile& f : existing->files) {
+        // Still being written: its IN_CLOSE_WRITE (the folder is watched
+        // already) brings it when it is whole.
+        if (OpenForWriting(f.path)) continue;
+        take(f.path, f.source_key);
+      }
     }
   }
   sv.logger.Info("watch_started", {{"folder", watcher.root()}, {"settle_ms", options.settle_ms},

@@ -16,6 +16,10 @@ class HttplibServer final : public HttpServer {
   HttplibServer(HttpApi& api, int64_t max_body_bytes) : api_(api) {
     server_.set_read_timeout(kReadTimeoutSeconds, 0);
     server_.set_write_timeout(kWriteTimeoutSeconds, 0);
+    // cpp-httplib writes the headers and the body in separate sends; with
+    // Nagle's algorithm the body then waits for the client's delayed ACK
+    // (40 ms on Linux) on every keep-alive request.
+    server_.set_tcp_nodelay(true);
     // Larger bodies are refused (413) before they are read in full.
     server_.set_payload_max_length(static_cast<size_t>(max_body_bytes));
     // Every method and path goes to the API, which does its own routing, so

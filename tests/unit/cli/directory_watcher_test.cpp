@@ -72,6 +72,25 @@ TEST_F(DirectoryWatcherTest, AFileStillBeingWrittenIsNeverTaken) {
   EXPECT_EQ(PollSettled(), std::vector<std::string>{path});
 }
 
+// The race of a new folder: the file is created and opened for writing
+// before the folder is watched, so the watcher only finds it by listing the
+// folder and sees no IN_CREATE or IN_MODIFY. It waits for the writer to close.
+TEST_F(DirectoryWatcherTest, AFileFoundInANewFolderWhileOpenForWritingWaitsForItsClose) {
+  std::filesystem::create_directories(root_ + "/new");
+  const std::string path = root_ + "/new/half.md";
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(::write(fd, "# Half", 6), 6);
+  EXPECT_TRUE(OpenForWriting(path));
+  EXPECT_TRUE(PollSettled().empty());  // the folder's IN_CREATE: listed, found, open
+  clock_.Advance(10 * kSettle);
+  EXPECT_TRUE(PollSettled().empty()) << "a file still open for writing was reported";
+  ASSERT_EQ(::write(fd, " and the rest\n", 14), 14);
+  ::close(fd);
+  EXPECT_FALSE(OpenForWriting(path));
+  EXPECT_EQ(PollSettled(), std::vector<std::string>{path});
+}
+
 TEST_F(DirectoryWatcherTest, AFileChangedAgainWaitsForTheSettleTimeAgain) {
   const std::string path = root_ + "/report.txt";
   testing::WriteFile(path, "draft");
