@@ -1,8 +1,17 @@
 // Small formatting helpers shared by the pages.
 
+// One formatter per precision: toLocaleString with options builds a new
+// Intl.NumberFormat on every call, which a table of numbers feels.
+const numberFormats = new Map<number, Intl.NumberFormat>();
+
 export function num(n: number | null | undefined, digits = 0): string {
   if (n === null || n === undefined || Number.isNaN(n)) return '–';
-  return n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: 0 });
+  let f = numberFormats.get(digits);
+  if (!f) {
+    f = new Intl.NumberFormat('en-US', { maximumFractionDigits: digits, minimumFractionDigits: 0 });
+    numberFormats.set(digits, f);
+  }
+  return f.format(n);
 }
 
 export function ms(v: number | null | undefined): string {
