@@ -47,7 +47,8 @@ bool KindFits(K kind, R resource) {
     case K::kBucket:
     case K::kObjects: return resource == R::kBucket;
     case K::kTable: return resource == R::kControlTable || resource == R::kAuditTable || resource == R::kMetricsTable;
-    case K::kTableIndexes: return resource == R::kControlTable;  // the only table with indexes
+    // The control table (status, stage) and the audit table (event type) have indexes.
+    case K::kTableIndexes: return resource == R::kControlTable || resource == R::kAuditTable;
     case K::kQueue: return resource == R::kWorkQueue || resource == R::kDeadLetterQueue;
     case K::kSecret:
       return resource == R::kOpenAiKeySecret || resource == R::kPineconeKeySecret || resource == R::kApiTokenSecret;
