@@ -45,6 +45,8 @@ int main(int argc, char** argv) {
   app.add_option("--workspace", workspace, "workspace directory (default ./.docpipe, also DOCPIPE_WORKSPACE)");
   app.add_option("--log-level", log_level, "debug, info, warn or error");
   app.add_flag("-v,--verbose", verbose, "also print JSON log lines on stderr");
+  // The global options also after the command: `docpipe serve --workspace DIR`.
+  app.fallthrough();
 
   IngestOptions ingest;
   CLI::App* ingest_cmd = app.add_subcommand("ingest", "register documents and process them until done");
