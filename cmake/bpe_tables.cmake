@@ -5,7 +5,7 @@
 # and Debian's libpcre2 alone, never on the node that runs the converter:
 # their sha256 must equal cmake/bpe_tables.sha256. A generated source embeds
 # them with .incbin so the binaries are self-contained.
-# Include after docpipe_core is defined.
+# Include after docpipe_tokenize (src/libraries.cmake) is defined.
 
 # The node scripts/install-deps.sh puts in .tools/node when Debian's is old
 # comes first; any node >= 18 builds the same tables.
@@ -98,5 +98,5 @@ std::string_view EmbeddedBpeTable(std::string_view encoding) {
 }  // namespace docpipe
 ]=] @ONLY)
 set_source_files_properties(${DOCPIPE_BPE_SOURCE} PROPERTIES OBJECT_DEPENDS "${DOCPIPE_BPE_FILES}")
-target_sources(docpipe_core PRIVATE ${DOCPIPE_BPE_SOURCE})
-add_dependencies(docpipe_core bpe_tables)
+target_sources(docpipe_tokenize PRIVATE ${DOCPIPE_BPE_SOURCE})
+add_dependencies(docpipe_tokenize bpe_tables)

@@ -141,8 +141,8 @@ note() { printf '    %s\n' "$*"; }
 # key and the value is not an ARN) are shown as ****.
 quote_arg() {
   local a=$1
-  if printf '%s' "$a" | grep -Eiq '^[A-Za-z0-9]*(secret|password|token|apikey|api_key|credential)[A-Za-z0-9]*=' &&
-    ! printf '%s' "${a#*=}" | grep -q '^arn:'; then
+  if grep -Eiq '^[A-Za-z0-9]*(secret|password|token|apikey|api_key|credential)[A-Za-z0-9]*=' <<<"$a" &&
+    ! grep -q '^arn:' <<<"${a#*=}"; then
     a="${a%%=*}=****"
   fi
   case "$a" in
@@ -397,7 +397,7 @@ read_stack_status() {
   local out
   if aws_try out cloudformation describe-stacks --stack-name "$STACK" --query 'Stacks[0].StackStatus' --output text; then
     STACK_STATUS=${out:-<status>}
-  elif printf '%s' "$out" | grep -q 'does not exist'; then
+  elif grep -q 'does not exist' <<<"$out"; then
     STACK_STATUS=NONE
   else
     printf '%s\n' "$out" >&2
@@ -442,7 +442,7 @@ ensure_ecr_repository() {
     note "exists: $REPO_URI"
     return
   fi
-  if [ "$DRY_RUN" = 0 ] && ! printf '%s' "$out" | grep -q 'RepositoryNotFoundException'; then
+  if [ "$DRY_RUN" = 0 ] && ! grep -q 'RepositoryNotFoundException' <<<"$out"; then
     printf '%s\n' "$out" >&2
     die "cannot read ECR repository $ECR_REPO"
   fi
@@ -552,7 +552,7 @@ deploy_stack() {
 }
 
 output_value() { # KEY: from OUTPUTS (lines "key<TAB>value")
-  printf '%s\n' "$OUTPUTS" | awk -F '\t' -v k="$1" '$1 == k { print $2; exit }'
+  awk -F '\t' -v k="$1" '$1 == k && !done { print $2; done = 1 }' <<<"$OUTPUTS"
 }
 # resource_id VAR TYPE WORD: the physical id of the stack's first resource of
 # TYPE whose logical id contains WORD (empty when none).
@@ -642,7 +642,9 @@ empty_bucket() {
       printf '%s' "$batch" >"$file"
       batch=$(awscli s3api delete-objects --bucket "$bucket" --delete "file://$file" --output json) ||
         die "cannot delete objects of $bucket"
-      if printf '%s' "$batch" | grep -q '"Errors"'; then
+      # A here-string, not a pipe: grep -q stops at the first match, and with
+      # pipefail a writer cut off by SIGPIPE would turn the match into "no".
+      if grep -q '"Errors"' <<<"$batch"; then
         printf '%s\n' "$batch" >&2
         die "some objects of $bucket could not be deleted"
       fi

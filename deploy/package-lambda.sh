@@ -12,7 +12,9 @@
 #
 #   bootstrap                      sh script: exec lib/ld-linux-x86-64.so.2 ... docpipe lambda
 #   docpipe                        the binary, unchanged
-#   lib/<soname>                   every library `ldd BINARY` lists, under the name the binary asks for
+#   lib/<soname>                   every library `ldd BINARY` lists, under the name the binary asks for,
+#                                  and the system libraries docpipe loads on first use
+#                                  (deploy/on-demand-libraries.txt: libcurl) with theirs
 #   certs/ca-certificates.crt      the build machine's CA bundle, used only when the
 #                                  system has none at the usual places
 #
@@ -62,23 +64,53 @@ mkdir -p "$stage/lib" "$stage/certs"
 # ldd prints "soname => /path (addr)" for each library and "/path/ld-linux... (addr)"
 # for the loader; "not found" means the binary could not run here either.
 ldd_out=$(ldd "$binary") || { echo "package-lambda: ldd failed on $binary (not a dynamic executable?)" >&2; exit 1; }
-if printf '%s\n' "$ldd_out" | grep -q 'not found'; then
+if grep -q 'not found' <<<"$ldd_out"; then
   echo "package-lambda: unresolved libraries:" >&2
   printf '%s\n' "$ldd_out" | grep 'not found' >&2
   exit 1
 fi
 loader=""
 count=0
-while read -r first second third _; do
-  if [ "$second" = "=>" ] && [ "${third#/}" != "$third" ]; then
-    cp -L "$third" "$stage/lib/$first"
-    count=$((count + 1))
-  elif [ "${first#/}" != "$first" ] && [ "${first%/ld-linux-x86-64.so.2}" != "$first" ]; then
-    loader=$first
-  fi
-done <<EOF
+# Copies the libraries of an ldd listing that are not packed yet.
+pack_libraries() {
+  while read -r first second third _; do
+    if [ "$second" = "=>" ] && [ "${third#/}" != "$third" ]; then
+      if [ ! -e "$stage/lib/$first" ]; then
+        cp -L "$third" "$stage/lib/$first"
+        count=$((count + 1))
+      fi
+    elif [ "${first#/}" != "$first" ] && [ "${first%/ld-linux-x86-64.so.2}" != "$first" ]; then
+      loader=$first
+    fi
+  done
+}
+pack_libraries <<EOF
 $ldd_out
 EOF
+# The system libraries docpipe loads on first use (dlopen), and theirs, found
+# in the loader's cache as `${LDCONFIG:-/sbin/ldconfig} -p` lists it.
+on_demand=$(dirname "$0")/on-demand-libraries.txt
+while read -r soname kind _; do
+  case "$soname" in ''|'#'*) continue ;; esac
+  [ "$kind" = system ] || continue
+  # awk reads to the end: leaving early would kill ldconfig with SIGPIPE once
+  # its listing outgrows the pipe (64 KiB), and pipefail would end the script.
+  path=$("${LDCONFIG:-/sbin/ldconfig}" -p | awk -v n="$soname" '$1 == n && /x86-64/ && found == "" { found = $NF } END { print found }')
+  if [ -z "$path" ]; then
+    echo "package-lambda: $soname, which docpipe loads on first use, is not installed here" >&2
+    exit 1
+  fi
+  lib_ldd=$(ldd "$path") || { echo "package-lambda: ldd failed on $path" >&2; exit 1; }
+  if grep -q 'not found' <<<"$lib_ldd"; then
+    echo "package-lambda: unresolved libraries of $path:" >&2
+    printf '%s\n' "$lib_ldd" | grep 'not found' >&2
+    exit 1
+  fi
+  pack_libraries <<EOF
+$soname => $path (0x0)
+$lib_ldd
+EOF
+done < "$on_demand"
 if [ -z "$loader" ]; then
   echo "package-lambda: no x86-64 dynamic loader in ldd's output for $binary" >&2
   exit 1

@@ -7,6 +7,7 @@
 #include <cstdio>
 
 #include "extract/extractor.h"
+#include "extract/extractor_registry.h"
 
 int main(int argc, char** argv) {
   docpipe::ExtractorPtr extractor = docpipe::NewPdfExtractor();

@@ -2,9 +2,11 @@
 // document, what bench/quality/score.py compares with pdftotext and the
 // PDFs' outlines. Also measures OCR's character error rate.
 //
-//   bench_quality extract [--ocr] [--languages L] [--threads N] OUT_DIR FILE...
-//     OUT_DIR/<n>.json per file: pages, seconds, markdown per page, headings,
-//     chunks, OCR'd pages; the PDF's outline. Prints pages/s and peak RSS.
+//   bench_quality extract [--ocr] [--no-outline] [--languages L] [--threads N] OUT_DIR FILE...
+//     OUT_DIR/<n>.json per file: pages (markdown, printed label, the lines
+//     removed as furniture, OCR), seconds, headings, chunks; the PDF's
+//     outline. Prints pages/s and peak RSS. --no-outline: headings from
+//     fonts and numbering only (the fallback for PDFs without bookmarks).
 //   bench_quality cer [--languages L] REFERENCE.pdf SCANNED.pdf|IMAGE...
 //     Character error rate of OCR on SCANNED (a rendering of REFERENCE)
 //     against docpipe's reading of REFERENCE's text layer, page by page.
@@ -23,6 +25,7 @@
 
 #include "chunk/chunker.h"
 #include "extract/extractor.h"
+#include "ocr/tesseract_ocr_engine.h"
 #include "extract/extractor_registry.h"
 #include "ocr/ocr_engine.h"
 #include "ocr/ocr_pool.h"
@@ -130,7 +133,8 @@ struct Extracted {
   double seconds = 0;
 };
 
-Extracted Run(const std::vector<ExtractorPtr>& extractors, const std::string& path) {
+Extracted Run(const std::vector<ExtractorPtr>& extractors, const std::string& path,
+              const ExtractOptions& options = {}) {
   Extracted e;
   std::ifstream in(path, std::ios::binary);
   std::string head(1024, '\0');
@@ -142,7 +146,7 @@ Extracted Run(const std::vector<ExtractorPtr>& extractors, const std::string& pa
     return e;
   }
   auto t0 = std::chrono::steady_clock::now();
-  Result<ExtractSummary> r = (*x)->Extract(path, path, {}, [&](ExtractedPage&& p) {
+  Result<ExtractSummary> r = (*x)->Extract(path, path, options, [&](ExtractedPage&& p) {
     e.pages.push_back(std::move(p));
     return Status::Ok();
   });
@@ -153,7 +157,7 @@ Extracted Run(const std::vector<ExtractorPtr>& extractors, const std::string& pa
 }
 
 int Usage() {
-  std::cerr << "usage: bench_quality extract [--ocr] [--languages L] [--threads N] OUT_DIR FILE...\n"
+  std::cerr << "usage: bench_quality extract [--ocr] [--no-outline] [--languages L] [--threads N] OUT_DIR FILE...\n"
                "       bench_quality cer [--languages L] [--threads N] REFERENCE.pdf SCANNED...\n"
                "       bench_quality tiff OUT.tiff IMAGE...\n";
   return 2;
@@ -176,6 +180,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   bool ocr = mode == "cer";
+  ExtractOptions extract_options;
   std::string languages = "eng";
   int threads = 0;
   int i = 2;
@@ -184,6 +189,7 @@ int main(int argc, char** argv) {
     if (a == "--ocr") ocr = true;
     else if (a == "--languages" && i + 1 < argc) languages = argv[++i];
     else if (a == "--threads" && i + 1 < argc) threads = std::atoi(argv[++i]);
+    else if (a == "--no-outline") extract_options.outline_headings = false;
     else return Usage();
   }
   OcrEnginePtr engine;
@@ -201,7 +207,7 @@ int main(int argc, char** argv) {
   }
   std::vector<ExtractorPtr> extractors;
   extractors.push_back(NewPdfExtractor(pool.get()));
-  if (pool) extractors.push_back(NewImageExtractor(*pool));
+  if (pool) extractors.push_back(NewImageExtractor(pool.get()));
 
   if (mode == "cer") {
     if (argc - i < 2) return Usage();
@@ -246,7 +252,7 @@ int main(int argc, char** argv) {
   double total_seconds = 0;
   for (int n = 0; i < argc; ++i, ++n) {
     const std::string path = argv[i];
-    Extracted e = Run(extractors, path);
+    Extracted e = Run(extractors, path, extract_options);
     nlohmann::json doc = {{"file", path}, {"ok", e.status.ok()}, {"error", e.status.ok() ? "" : e.status.ToString()}};
     if (e.status.ok()) {
       total_pages += e.summary.page_count;
@@ -255,7 +261,8 @@ int main(int argc, char** argv) {
                      chunks = nlohmann::json::array();
       int64_t unmapped = 0;
       for (const ExtractedPage& p : e.pages) {
-        pages.push_back({{"number", p.number}, {"markdown", p.markdown}, {"ocr", p.ocr},
+        pages.push_back({{"number", p.number}, {"label", p.label}, {"markdown", p.markdown},
+                         {"furniture", p.furniture}, {"ocr", p.ocr},
                          {"confidence", p.ocr_confidence}, {"unmapped", p.unmapped_chars}});
         unmapped += p.unmapped_chars;
       }
@@ -263,7 +270,8 @@ int main(int argc, char** argv) {
         headings.push_back({{"level", h.level}, {"text", h.text}, {"page", h.page}});
       Result<std::vector<Chunk>> cs = ChunkDocument("d", "1", e.pages, **tokenizer, ChunkOptions{});
       if (cs.ok())
-        for (const Chunk& c : *cs) chunks.push_back({{"text", c.text}, {"type", c.type}});
+        for (const Chunk& c : *cs)
+          chunks.push_back({{"text", c.text}, {"type", c.type}, {"page_start", c.page_start}, {"page_end", c.page_end}});
       doc.update({{"pages", pages}, {"page_count", e.summary.page_count}, {"seconds", e.seconds},
                   {"headings", headings}, {"chunks", chunks}, {"unmapped", unmapped},
                   {"outline", Outline(path)}, {"format", e.summary.format}});

@@ -16,6 +16,7 @@
 
 #include "chunk/chunker.h"
 #include "extract/extractor.h"
+#include "extract/extractor_registry.h"
 #include "layout_metrics.h"
 #include "tokenize/bpe_tokenizer.h"
 
@@ -48,14 +49,18 @@ std::vector<std::string> SplitPages(const std::string& text) {
   return pages;
 }
 
+// 0-based page of an outline target, -1 when it has none. Apart from Flatten
+// so that no loop variable lives across fz_try's setjmp (-Wclobbered).
+int PageOf(fz_context* ctx, fz_document* doc, fz_location location) {
+  volatile int page = -1;
+  fz_try(ctx) page = location.page < 0 ? -1 : fz_page_number_from_location(ctx, doc, location);
+  fz_catch(ctx) page = -1;
+  return page;
+}
+
 void Flatten(fz_context* ctx, fz_document* doc, fz_outline* node, std::vector<OutlineTitle>* out) {
   for (; node; node = node->next) {
-    if (node->title) {
-      int page = -1;
-      fz_try(ctx) page = node->page.page < 0 ? -1 : fz_page_number_from_location(ctx, doc, node->page);
-      fz_catch(ctx) page = -1;
-      out->push_back({node->title, page + 1});
-    }
+    if (node->title) out->push_back({node->title, PageOf(ctx, doc, node->page) + 1});
     Flatten(ctx, doc, node->down, out);
   }
 }
@@ -68,8 +73,9 @@ std::vector<OutlineTitle> PdfOutline(const std::string& path) {
   fz_set_error_callback(
       ctx, [](void*, const char*) {}, nullptr);
   fz_register_document_handlers(ctx);
-  fz_document* doc = nullptr;
-  fz_outline* outline = nullptr;
+  // Set inside fz_try and read after it: volatile, or setjmp may lose them.
+  fz_document* volatile doc = nullptr;
+  fz_outline* volatile outline = nullptr;
   fz_try(ctx) {
     doc = fz_open_document(ctx, path.c_str());
     outline = fz_load_outline(ctx, doc);

@@ -27,8 +27,10 @@
 #include "chunk/chunker.h"
 #include "embed/openai_embedder.h"
 #include "extract/extractor.h"
+#include "extract/extractor_registry.h"
+#include "http/curl_http_client.h"
 #include "http/http_client.h"
-#include "pipeline/stages.h"
+#include "pipeline/stage_contracts.h"
 #include "tokenize/bpe_tokenizer.h"
 #include "unit/embed/fake_openai_server.h"
 
@@ -46,8 +48,12 @@ class ScaledClock final : public Clock {
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start_).count();
     return kEpoch + static_cast<TimeMs>(real_ms * scale_);
   }
+  int64_t MonotonicMs() const override { return NowMs(); }
   void SleepMs(int64_t ms) override {
     if (ms > 0) std::this_thread::sleep_for(std::chrono::duration<double, std::milli>(ms / scale_));
+  }
+  bool WaitFor(int64_t ms, StopSignal& stop) override {
+    return stop.Await([] { return true; }, ms > 0 ? static_cast<int64_t>(ms / scale_) : 0);
   }
 
  private:

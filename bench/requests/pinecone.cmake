@@ -4,4 +4,4 @@
 #   include(${CMAKE_CURRENT_LIST_DIR}/pinecone.cmake)
 add_executable(bench_pinecone_requests ${CMAKE_CURRENT_LIST_DIR}/bench_pinecone_requests.cpp)
 target_include_directories(bench_pinecone_requests PRIVATE ${CMAKE_SOURCE_DIR}/tests)
-target_link_libraries(bench_pinecone_requests PRIVATE docpipe_core PkgConfig::CPP_HTTPLIB)
+target_link_libraries(bench_pinecone_requests PRIVATE docpipe_all PkgConfig::CPP_HTTPLIB)

@@ -1,6 +1,6 @@
 // Builds LocalVectorIndex instances of synthetic chunks (512-d clustered
 // vectors, Zipfian text) in a temp dir and reports build time and query
-// latency percentiles per search mode. See README.md.
+// latency percentiles per search mode. See docs/benchmarks.md.
 //
 // Usage: bench_search [--sizes 10000,100000] [--dim 512] [--queries 300] [--k 10]
 //                     [--chunks-per-doc 50] [--ef-search 64] [--ef-construction 200]
@@ -18,6 +18,7 @@
 
 #include <fmt/format.h>
 
+#include "index/local_vector_index.h"
 #include "index/vector_index.h"
 
 namespace {

@@ -1,6 +1,7 @@
 #include "app/aws_clients.h"
 
 #include "app/iam_roles.h"
+#include "http/curl_http_client.h"
 
 namespace docpipe {
 

@@ -58,7 +58,7 @@ Status RequeueFailed(Services& services, EventRecorder& events, ControlRecord& r
   r.next_attempt_at = 0;
   r.lease_owner.clear();
   r.lease_expires_at = 0;
-  if (auto it = r.stage_status.find(failed_stage); it != r.stage_status.end()) it->second.status = "PENDING";
+  if (auto it = r.stage_status.find(failed_stage); it != r.stage_status.end()) it->second.status = StageState::kPending;
   r.updated_at = services.clock.NowMs();
   DOCPIPE_RETURN_IF_ERROR(services.control.Update(r));
   events.Audit(r, audit_event::kRetryScheduled, failed_stage, 0, "", {{"requested_by", requested_by}});

@@ -64,9 +64,8 @@ std::string ResolveAwsEndpoint(const std::string& service, const std::string& re
   std::string id = service == "monitoring" ? "CLOUDWATCH" : service == "secretsmanager" ? "SECRETS_MANAGER" : service;
   std::transform(id.begin(), id.end(), id.begin(), [](unsigned char c) { return c == '-' ? '_' : std::toupper(c); });
   for (const std::string& name : {"AWS_ENDPOINT_URL_" + id, std::string("AWS_ENDPOINT_URL")}) {
-    auto it = env.find(name);
-    if (it != env.end() && !it->second.empty()) {
-      std::string url = it->second;
+    if (const std::string* value = EnvLookup(env, name)) {
+      std::string url = *value;
       while (!url.empty() && url.back() == '/') url.pop_back();
       return url;
     }

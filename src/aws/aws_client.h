@@ -14,8 +14,8 @@
 #include "aws/aws_operations.h"
 #include "aws/credentials.h"
 #include "common/clock.h"
+#include "common/environment.h"
 #include "common/logger.h"
-#include "config/config.h"
 #include "http/http_client.h"
 
 namespace docpipe {

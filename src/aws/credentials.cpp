@@ -22,8 +22,9 @@
 #include <utility>
 #include <vector>
 
+#include "common/strings.h"
 #include "common/xml_text.h"
-#include "pipeline/backoff.h"
+#include "common/backoff.h"
 
 namespace docpipe {
 namespace {
@@ -55,24 +56,6 @@ constexpr const char* kContainerHost = "169.254.170.2";
 
 // An environment variable; empty counts as unset (`AWS_PROFILE=` in a shell
 // means "none", as in the AWS SDKs).
-std::string EnvValue(const Environment& env, const char* name) {
-  auto it = env.find(name);
-  return it == env.end() ? std::string() : it->second;
-}
-
-std::string_view Trim(std::string_view s) {
-  size_t b = 0, e = s.size();
-  while (b < e && std::isspace(static_cast<unsigned char>(s[b]))) ++b;
-  while (e > b && std::isspace(static_cast<unsigned char>(s[e - 1]))) --e;
-  return s.substr(b, e - b);
-}
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 // Removes every occurrence of the given secrets from a message that quotes a
 // remote answer, in case a server echoes what we sent.
 std::string Scrub(std::string message, std::initializer_list<std::string_view> secrets) {
@@ -383,7 +366,7 @@ Result<IniSections> ParseIni(const std::string& text, const std::string& path) {
       }
     }
     value = Trim(value);
-    (*current)[Lower(Trim(line.substr(0, eq)))] = std::string(value);
+    (*current)[AsciiLower(Trim(line.substr(0, eq)))] = std::string(value);
     in_nested = value.empty();
   }
   return sections;
@@ -560,7 +543,7 @@ bool IsAllowedHttpHost(const std::string& host) {
 // token and the credentials to the network).
 Status CheckFullUri(const std::string& url) {
   size_t colon = url.find("://");
-  std::string scheme = colon == std::string::npos ? "" : Lower(url.substr(0, colon));
+  std::string scheme = colon == std::string::npos ? "" : AsciiLower(url.substr(0, colon));
   if (scheme != "http" && scheme != "https") {
     return Status::InvalidInput("AWS_CONTAINER_CREDENTIALS_FULL_URI must be an http:// or https:// URL");
   }
@@ -568,7 +551,7 @@ Status CheckFullUri(const std::string& url) {
   size_t start = colon + 3;
   size_t end = url.find_first_of("/?#", start);
   std::string authority =
-      Lower(url.substr(start, end == std::string::npos ? std::string::npos : end - start));
+      AsciiLower(url.substr(start, end == std::string::npos ? std::string::npos : end - start));
   // Parsers disagree on user-info ("http://127.0.0.1@evil/"), so refuse it.
   if (authority.find_first_of("@\\") != std::string::npos) {
     return Status::InvalidInput("AWS_CONTAINER_CREDENTIALS_FULL_URI must not contain user information");

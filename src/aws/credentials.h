@@ -4,8 +4,8 @@
 #include <string>
 
 #include "common/clock.h"
+#include "common/environment.h"
 #include "common/status.h"
-#include "config/config.h"
 #include "http/http_client.h"
 
 namespace docpipe {

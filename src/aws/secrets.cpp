@@ -42,13 +42,13 @@ Result<std::string> ResolveSecret(AwsClient& any_client, const std::string& arn,
 }
 
 Result<std::string> ResolveApiKey(const std::string& name, const Environment& env, AwsClient& secretsmanager) {
-  if (auto it = env.find(name); it != env.end() && !it->second.empty()) return it->second;
+  if (const std::string* value = EnvLookup(env, name)) return *value;
   const std::string arn_variable = name + "_SECRET_ARN";
-  auto it = env.find(arn_variable);
-  if (it == env.end() || it->second.empty()) {
+  const std::string* arn = EnvLookup(env, arn_variable);
+  if (arn == nullptr) {
     return Status::NotFound(fmt::format("no {}: set it, or {} to a Secrets Manager secret", name, arn_variable));
   }
-  Result<std::string> key = ResolveSecret(secretsmanager, it->second, name);
+  Result<std::string> key = ResolveSecret(secretsmanager, *arn, name);
   if (!key.ok()) return key.status().Annotate(arn_variable);
   return key;
 }

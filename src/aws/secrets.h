@@ -3,7 +3,7 @@
 #include <string>
 
 #include "aws/aws_client.h"
-#include "config/config.h"
+#include "common/environment.h"
 
 namespace docpipe {
 

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "common/hash.h"
+#include "common/strings.h"
 
 namespace docpipe {
 namespace {
@@ -50,13 +51,6 @@ struct UrlParts {
   std::string path;    // as written (already percent-encoded)
   std::string query;   // without '?'
 };
-
-std::string AsciiLower(std::string s) {
-  for (char& c : s) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return s;
-}
 
 // Splits an absolute URL the way Python's urlsplit does for the URLs we send.
 UrlParts SplitUrl(std::string_view url) {

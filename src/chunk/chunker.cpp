@@ -15,6 +15,8 @@
 #include <vector>
 
 #include "chunk/markdown_blocks.h"
+#include "common/strings.h"
+#include "common/utf8.h"
 
 namespace docpipe {
 namespace {
@@ -39,22 +41,6 @@ struct Draft {
   int tokens = 0;
 };
 
-bool IsSpace(char c) { return c == ' ' || c == '\n' || c == '\t' || c == '\r' || c == '\f' || c == '\v'; }
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && IsSpace(s.front())) s.remove_prefix(1);
-  while (!s.empty() && IsSpace(s.back())) s.remove_suffix(1);
-  return s;
-}
-
-bool IsContinuationByte(char c) { return (static_cast<unsigned char>(c) & 0xC0) == 0x80; }
-
-int CountCodePoints(std::string_view s) {
-  int n = 0;
-  for (char c : s) n += IsContinuationByte(c) ? 0 : 1;
-  return n;
-}
-
 enum class Seam { kSentence, kWord, kCodePoint };
 
 // Offsets (exclusive ends) where `text` may be cut at the given seam; the
@@ -71,8 +57,8 @@ std::vector<size_t> SeamEnds(std::string_view text, Seam seam) {
         if (c == '.' || c == '!' || c == '?') {
           size_t j = i + 1;
           while (j < n && (text[j] == '"' || text[j] == '\'' || text[j] == ')' || text[j] == ']')) ++j;
-          if (j < n && IsSpace(text[j])) {
-            while (j < n && IsSpace(text[j])) ++j;
+          if (j < n && IsAsciiSpace(text[j])) {
+            while (j < n && IsAsciiSpace(text[j])) ++j;
             if (j < n) ends.push_back(j);
             i = j - 1;
           }
@@ -84,10 +70,10 @@ std::vector<size_t> SeamEnds(std::string_view text, Seam seam) {
         break;
       }
       case Seam::kWord:
-        if (IsSpace(text[i]) && i + 1 < n && !IsSpace(text[i + 1])) ends.push_back(i + 1);
+        if (IsAsciiSpace(text[i]) && i + 1 < n && !IsAsciiSpace(text[i + 1])) ends.push_back(i + 1);
         break;
       case Seam::kCodePoint:
-        if (i > 0 && !IsContinuationByte(text[i])) ends.push_back(i);
+        if (i > 0 && !IsUtf8Continuation(text[i])) ends.push_back(i);
         break;
     }
   }
@@ -277,7 +263,7 @@ class Chunker {
           c.page_end = std::max(c.page_end, u.page_end);
         }
         c.token_count = Count(c.text);
-        c.char_count = CountCodePoints(c.text);
+        c.char_count = static_cast<int>(CountCodePoints(c.text));
         c.type = "text";
         if (drafts[i].units.size() == 1) {
           const BlockType k = drafts[i].units[0].kind;
@@ -584,7 +570,7 @@ class Chunker {
           if (tokens <= opt_.target_tokens) {
             prev.text = std::move(text);
             prev.token_count = tokens;
-            prev.char_count = CountCodePoints(prev.text);
+            prev.char_count = static_cast<int>(CountCodePoints(prev.text));
             prev.breadcrumbs.resize(common);
             prev.context_prefix.clear();
             for (size_t k = 0; k < common; ++k) {

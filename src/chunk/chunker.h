@@ -5,7 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "chunk/tokenizer.h"
+#include "tokenize/tokenizer.h"
 #include "common/status.h"
 #include "extract/extractor.h"
 

@@ -3,7 +3,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cstdio>
 #include <iostream>
 #include <map>
@@ -65,19 +64,21 @@ class ProgressBar {
 
 // Processes the queue in this process until every tracked version is
 // finished (or a signal stops us). Returns the final records.
-std::vector<ControlRecord> ProcessUntilDone(Runtime& rt, const std::vector<Tracked>& tracked,
-                                            const ShutdownSignal& signal, bool show_progress, bool* interrupted) {
-  Services& sv = rt.services();
+std::vector<ControlRecord> ProcessUntilDone(Storage& storage, Processing& processing,
+                                            const std::vector<Tracked>& tracked, const ShutdownSignal& signal,
+                                            bool show_progress, bool* interrupted) {
+  Services& sv = storage.services();
   WorkerPoolOptions po;
-  po.threads = rt.config().workers;
-  po.visibility_ms = rt.config().lease_ms;
+  po.threads = storage.config().workers;
+  po.visibility_ms = storage.config().lease_ms;
   po.wait_ms = 250;
-  po.worker_id = rt.events().worker_id();
-  WorkerPool pool(sv, rt.processor(), po);
+  po.worker_id = storage.events().worker_id();
+  WorkerPool pool(sv, processing.processor(), po);
   pool.Start();
 
   ProgressBar bar(show_progress && isatty(STDERR_FILENO));
-  auto start = std::chrono::steady_clock::now();
+  Clock& clock = storage.clock();
+  const int64_t start = clock.MonotonicMs();
   std::vector<ControlRecord> records(tracked.size());
   int seen_signals = 0;
   *interrupted = false;
@@ -90,8 +91,7 @@ std::vector<ControlRecord> ProcessUntilDone(Runtime& rt, const std::vector<Track
       if (IsTerminal(records[i].status)) ++done;
       pages += records[i].page_count;
     }
-    int64_t elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count();
-    bar.Draw(done, tracked.size(), pages, elapsed);
+    bar.Draw(done, tracked.size(), pages, clock.MonotonicMs() - start);
     if (done == tracked.size()) break;
 
     int signals = signal.count.load();
@@ -108,7 +108,7 @@ std::vector<ControlRecord> ProcessUntilDone(Runtime& rt, const std::vector<Track
       }
     }
     if (*interrupted && pool.Busy() == 0) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    clock.SleepMs(200);  // progress is read from the control table
   }
   pool.StopReceiving();
   pool.Join();
@@ -151,8 +151,8 @@ int Summarize(const std::vector<Tracked>& tracked, const std::vector<ControlReco
 
 }  // namespace
 
-int RunIngest(Runtime& rt, const IngestOptions& options, const ShutdownSignal& signal) {
-  auto start = std::chrono::steady_clock::now();
+int RunIngest(Storage& storage, Processing& processing, const IngestOptions& options, const ShutdownSignal& signal) {
+  const int64_t start = storage.clock().MonotonicMs();
   Result<WalkResult> inputs = CollectInputs(options.paths, SupportedSuffixes());
   if (!inputs.ok()) {
     std::cerr << "docpipe ingest: " << inputs.status().message() << "\n";
@@ -161,7 +161,7 @@ int RunIngest(Runtime& rt, const IngestOptions& options, const ShutdownSignal& s
   std::vector<Tracked> tracked;
   std::set<std::pair<std::string, std::string>> seen;
   for (const InputFile& f : inputs->files) {
-    Result<Registration> reg = rt.registrar().RegisterLocalFile(f.path, f.source_key);
+    Result<Registration> reg = storage.registrar().RegisterLocalFile(f.path, f.source_key);
     if (!reg.ok()) {
       std::cerr << "docpipe ingest: " << f.path << ": " << reg.status().ToString() << "\n";
       return kExitFailed;
@@ -174,53 +174,55 @@ int RunIngest(Runtime& rt, const IngestOptions& options, const ShutdownSignal& s
     return kExitUsage;
   }
   bool interrupted = false;
-  std::vector<ControlRecord> records = ProcessUntilDone(rt, tracked, signal, !options.json, &interrupted);
-  int64_t elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count();
+  std::vector<ControlRecord> records =
+      ProcessUntilDone(storage, processing, tracked, signal, !options.json, &interrupted);
+  const int64_t elapsed = storage.clock().MonotonicMs() - start;
   return Summarize(tracked, records, inputs->skipped, elapsed, interrupted, options.json);
 }
 
-int RunWorker(Runtime& rt, const WorkerOptions& options, const ShutdownSignal& signal) {
-  Services& sv = rt.services();
+int RunWorker(Storage& storage, Processing& processing, const WorkerOptions& options, const ShutdownSignal& signal) {
+  Services& sv = storage.services();
+  EventRecorder& events = storage.events();
   WorkerPoolOptions po;
-  po.threads = rt.config().workers;
-  po.visibility_ms = rt.config().lease_ms;
-  po.wait_ms = rt.config().EffectivePollWaitMs();
-  po.worker_id = rt.events().worker_id();
-  WorkerPool pool(sv, rt.processor(), po);
+  po.threads = storage.config().workers;
+  po.visibility_ms = storage.config().lease_ms;
+  po.wait_ms = storage.config().EffectivePollWaitMs();
+  po.worker_id = events.worker_id();
+  WorkerPool pool(sv, processing.processor(), po);
   pool.Start();
-  sv.logger.Info("worker_started", {{"worker_id", rt.events().worker_id()}, {"threads", po.threads},
-                                    {"backend", rt.config().backend}});
-  using Clock = std::chrono::steady_clock;
+  sv.logger.Info("worker_started", {{"worker_id", events.worker_id()}, {"threads", po.threads},
+                                    {"backend", ChoiceName(storage.config().backend)}});
+  Clock& clock = storage.clock();
   // Queue statistics cost a request on SQS: look once a second, not per loop.
-  constexpr auto kStatsEvery = std::chrono::seconds(1);
-  constexpr auto kSweepEvery = std::chrono::seconds(30);
-  constexpr auto kTouchEvery = std::chrono::seconds(1);
-  auto next_stats = Clock::now();
-  auto next_sweep = Clock::now();
-  auto next_touch = Clock::now();
+  constexpr int64_t kStatsEveryMs = 1'000;
+  constexpr int64_t kSweepEveryMs = 30'000;
+  constexpr int64_t kTouchEveryMs = 1'000;
+  int64_t next_stats = clock.MonotonicMs();
+  int64_t next_sweep = next_stats;
+  int64_t next_touch = next_stats;
   bool touch_failed = false;
   int seen_signals = 0;
   int64_t empty_polls_at_idle = -1;  // EmptyPolls() when the queue was first seen empty
   for (;;) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    clock.SleepMs(100);  // signals arrive through a flag the handler sets
     int signals = signal.count.load();
     if (signals > seen_signals) {
       seen_signals = signals;
       if (signals == 1) pool.StopReceiving(); else pool.Cancel();
     }
     if (seen_signals > 0 && pool.Busy() == 0) break;
-    if (!options.health_file.empty() && Clock::now() >= next_touch) {
-      next_touch = Clock::now() + kTouchEvery;
+    if (!options.health_file.empty() && clock.MonotonicMs() >= next_touch) {
+      next_touch = clock.MonotonicMs() + kTouchEveryMs;
       Status touched = TouchHealthFile(options.health_file);
       if (!touched.ok() && !touch_failed) sv.logger.Warn("health_file_touch_failed", {{"error", touched.ToString()}});
       touch_failed = !touched.ok();
     }
-    if (Clock::now() >= next_sweep) {
-      SweepDeadLetters(sv, rt.events());
-      next_sweep = Clock::now() + kSweepEvery;
+    if (clock.MonotonicMs() >= next_sweep) {
+      SweepDeadLetters(sv, events);
+      next_sweep = clock.MonotonicMs() + kSweepEveryMs;
     }
-    if (options.drain && Clock::now() >= next_stats) {
-      next_stats = Clock::now() + kStatsEvery;
+    if (options.drain && clock.MonotonicMs() >= next_stats) {
+      next_stats = clock.MonotonicMs() + kStatsEveryMs;
       Result<QueueStats> stats = sv.queue.Stats();
       bool empty = stats.ok() && stats->visible == 0 && stats->delayed == 0 && stats->in_flight == 0 &&
                    pool.Busy() == 0;
@@ -235,14 +237,13 @@ int RunWorker(Runtime& rt, const WorkerOptions& options, const ShutdownSignal& s
   }
   pool.StopReceiving();
   pool.Join();
-  if (seen_signals == 0) SweepDeadLetters(sv, rt.events());
-  sv.logger.Info("worker_stopped", {{"worker_id", rt.events().worker_id()}, {"processed", pool.Processed()}});
+  if (seen_signals == 0) SweepDeadLetters(sv, events);
+  sv.logger.Info("worker_stopped", {{"worker_id", events.worker_id()}, {"processed", pool.Processed()}});
   return seen_signals > 0 ? kExitInterrupted : kExitOk;
 }
 
-int RunStatus(Runtime& rt, const StatusOptions& o) {
-  Result<std::vector<ControlRecord>> got =
-      QueryStatus(rt.services().control, {o.document_id, o.status, o.all_versions});
+int RunStatus(ControlTable& control, const StatusOptions& o) {
+  Result<std::vector<ControlRecord>> got = QueryStatus(control, {o.document_id, o.status, o.all_versions});
   if (!got.ok()) {
     const Status& st = got.status();
     const bool ours = st.code() == Status::Code::kInvalidInput || st.IsNotFound();
@@ -270,8 +271,8 @@ int RunStatus(Runtime& rt, const StatusOptions& o) {
   return kExitOk;
 }
 
-int RunAudit(Runtime& rt, const std::string& document_id, bool json) {
-  Result<std::vector<AuditEvent>> events = QueryAudit(rt.services().audit, document_id);
+int RunAudit(AuditLog& audit, const std::string& document_id, bool json) {
+  Result<std::vector<AuditEvent>> events = QueryAudit(audit, document_id);
   if (!events.ok()) {
     const Status& st = events.status();
     std::cerr << "docpipe audit: " << (st.IsNotFound() ? st.message() : st.ToString()) << "\n";
@@ -293,8 +294,9 @@ int RunAudit(Runtime& rt, const std::string& document_id, bool json) {
   return kExitOk;
 }
 
-int RunRetry(Runtime& rt, const RetryOptions& o, const ShutdownSignal& signal) {
-  Services& sv = rt.services();
+int RunRetry(Storage& storage, Processing* processing, const RetryOptions& o, const ShutdownSignal& signal) {
+  Services& sv = storage.services();
+  EventRecorder& events = storage.events();
   std::vector<ControlRecord> targets;
   if (o.all_failed) {
     Result<std::vector<ControlRecord>> failed = sv.control.List(DocStatus::kFailed, 1 << 30);
@@ -313,7 +315,7 @@ int RunRetry(Runtime& rt, const RetryOptions& o, const ShutdownSignal& signal) {
     tracked.push_back({r.document_id, r.processing_version, r.source_key, "retry"});
   };
   for (ControlRecord& r : targets) {
-    Status st = RequeueFailed(sv, rt.events(), r, "docpipe retry");
+    Status st = RequeueFailed(sv, events, r, "docpipe retry");
     if (!st.ok()) {
       std::cerr << "docpipe retry: " << r.document_id << ": " << st.ToString() << "\n";
       ++problems;
@@ -322,7 +324,7 @@ int RunRetry(Runtime& rt, const RetryOptions& o, const ShutdownSignal& signal) {
     track(r);
   }
   for (const std::string& id : o.document_ids) {
-    Result<ControlRecord> requeued = RequeueDocument(sv, rt.events(), id, "docpipe retry");
+    Result<ControlRecord> requeued = RequeueDocument(sv, events, id, "docpipe retry");
     if (requeued.ok()) {
       track(*requeued);
     } else if (requeued.status().IsNotFound()) {
@@ -339,7 +341,7 @@ int RunRetry(Runtime& rt, const RetryOptions& o, const ShutdownSignal& signal) {
     if (!o.json) std::cout << "nothing to retry\n";
     return problems > 0 ? kExitFailed : kExitOk;
   }
-  if (!o.wait) {
+  if (processing == nullptr) {
     if (o.json) {
       // The same summary as a waiting retry, taken as requeued (PENDING).
       std::vector<ControlRecord> records;
@@ -353,16 +355,15 @@ int RunRetry(Runtime& rt, const RetryOptions& o, const ShutdownSignal& signal) {
     }
     return problems > 0 ? kExitFailed : kExitOk;
   }
-  auto start = std::chrono::steady_clock::now();
+  const int64_t start = storage.clock().MonotonicMs();
   bool interrupted = false;
-  std::vector<ControlRecord> records = ProcessUntilDone(rt, tracked, signal, !o.json, &interrupted);
-  int64_t elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count();
+  std::vector<ControlRecord> records = ProcessUntilDone(storage, *processing, tracked, signal, !o.json, &interrupted);
+  const int64_t elapsed = storage.clock().MonotonicMs() - start;
   int rc = Summarize(tracked, records, {}, elapsed, interrupted, o.json);
   return rc == kExitOk && problems > 0 ? kExitFailed : rc;
 }
 
-int RunMetrics(Runtime& rt, const std::string& date, bool json) {
-  MetricsTable& mt = rt.services().metrics;
+int RunMetrics(MetricsTable& mt, const std::string& date, bool json) {
   std::vector<std::string> days;
   if (!date.empty()) {
     days.push_back(date);
@@ -398,18 +399,28 @@ int RunMetrics(Runtime& rt, const std::string& date, bool json) {
   return kExitOk;
 }
 
-int RunSearchCommand(Runtime& rt, const SearchCommandOptions& o) {
+int RunSearchCommand(Retrieval& retrieval, const SearchCommandOptions& o) {
   Result<SearchMode> mode = ParseSearchMode(o.mode);
   if (!mode.ok()) {
     std::cerr << "docpipe search: " << mode.status().message() << "\n";
     return kExitUsage;
   }
-  SearchRequest request{o.query, o.k, o.document_id, *mode};
-  Result<std::vector<SearchResult>> results = RunSearch(rt.embedder(), rt.index(), request);
-  if (!results.ok()) {
-    std::cerr << "docpipe search: " << results.status().message() << "\n";
-    return results.status().code() == Status::Code::kInvalidInput ? kExitUsage : kExitFailed;
+  auto fail = [](const Status& st) {
+    std::cerr << "docpipe search: " << st.message() << "\n";
+    return st.code() == Status::Code::kInvalidInput ? kExitUsage : kExitFailed;
+  };
+  // A keyword search embeds nothing: it opens no embedder (no API key, no model).
+  Embedder* embedder = nullptr;
+  if (*mode != SearchMode::kKeyword) {
+    Result<Embedder*> opened = retrieval.embedder();
+    if (!opened.ok()) return fail(opened.status());
+    embedder = *opened;
   }
+  Result<VectorIndex*> index = retrieval.index();
+  if (!index.ok()) return fail(index.status());
+  SearchRequest request{o.query, o.k, o.document_id, *mode};
+  Result<std::vector<SearchResult>> results = RunSearch(embedder, **index, request);
+  if (!results.ok()) return fail(results.status());
   if (o.json) {
     std::cout << SearchResultsJson(*results).dump(2) << "\n";
     return kExitOk;
@@ -432,11 +443,12 @@ int RunSearchCommand(Runtime& rt, const SearchCommandOptions& o) {
   return kExitOk;
 }
 
-int RunDelete(Runtime& rt, const std::vector<std::string>& document_ids, bool json) {
+int RunDelete(Storage& storage, Retrieval& retrieval, const std::vector<std::string>& document_ids, bool json) {
   int rc = kExitOk;
   nlohmann::json out = nlohmann::json::array();
   for (const std::string& id : document_ids) {
-    Result<DeleteReport> r = DeleteDocument(rt.services(), rt.index(), rt.events(), id);
+    Result<DeleteReport> r =
+        DeleteDocument(storage.services(), [&] { return retrieval.index(); }, storage.events(), id);
     if (!r.ok()) {
       std::cerr << "docpipe delete: " << r.status().message() << "\n";
       rc = kExitFailed;

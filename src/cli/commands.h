@@ -4,7 +4,9 @@
 #include <string>
 #include <vector>
 
-#include "app/runtime.h"
+#include "app/processing.h"
+#include "app/retrieval.h"
+#include "app/storage.h"
 
 namespace docpipe {
 
@@ -23,13 +25,13 @@ struct IngestOptions {
   std::vector<std::string> paths;
   bool json = false;
 };
-int RunIngest(Runtime& rt, const IngestOptions& options, const ShutdownSignal& signal);
+int RunIngest(Storage& storage, Processing& processing, const IngestOptions& options, const ShutdownSignal& signal);
 
 struct WorkerOptions {
   bool drain = false;
   std::string health_file;  // touched about once a second while the worker runs ("" = none)
 };
-int RunWorker(Runtime& rt, const WorkerOptions& options, const ShutdownSignal& signal);
+int RunWorker(Storage& storage, Processing& processing, const WorkerOptions& options, const ShutdownSignal& signal);
 
 struct StatusOptions {
   std::string document_id;  // "" = all documents
@@ -37,9 +39,9 @@ struct StatusOptions {
   bool all_versions = false;
   bool json = false;
 };
-int RunStatus(Runtime& rt, const StatusOptions& options);
+int RunStatus(ControlTable& control, const StatusOptions& options);
 
-int RunAudit(Runtime& rt, const std::string& document_id, bool json);
+int RunAudit(AuditLog& audit, const std::string& document_id, bool json);
 
 struct RetryOptions {
   std::vector<std::string> document_ids;
@@ -47,9 +49,11 @@ struct RetryOptions {
   bool wait = true;
   bool json = false;
 };
-int RunRetry(Runtime& rt, const RetryOptions& options, const ShutdownSignal& signal);
+//! `processing` processes the requeued documents; null with --no-wait,
+//! which only requeues (and so opens nothing but the storage).
+int RunRetry(Storage& storage, Processing* processing, const RetryOptions& options, const ShutdownSignal& signal);
 
-int RunMetrics(Runtime& rt, const std::string& date, bool json);
+int RunMetrics(MetricsTable& metrics, const std::string& date, bool json);
 
 struct SearchCommandOptions {
   std::string query;
@@ -58,8 +62,10 @@ struct SearchCommandOptions {
   std::string mode = "hybrid";
   bool json = false;
 };
-int RunSearchCommand(Runtime& rt, const SearchCommandOptions& options);
+//! Opens the embedder only for the modes that embed the query.
+int RunSearchCommand(Retrieval& retrieval, const SearchCommandOptions& options);
 
-int RunDelete(Runtime& rt, const std::vector<std::string>& document_ids, bool json);
+//! Opens the vector index only for documents it may hold (DeleteDocument).
+int RunDelete(Storage& storage, Retrieval& retrieval, const std::vector<std::string>& document_ids, bool json);
 
 }  // namespace docpipe

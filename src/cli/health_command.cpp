@@ -12,6 +12,7 @@
 
 #include "cli/commands.h"
 #include "common/unique_fd.h"
+#include "http/curl_http_client.h"
 #include "http/http_client.h"
 
 namespace docpipe {

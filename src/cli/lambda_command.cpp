@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "extract/extractor_registry.h"
+#include "http/curl_http_client.h"
 #include "http/http_client.h"
 #include "lambda/lambda_runtime.h"
 #include "lambda/s3_event_handler.h"
@@ -13,11 +14,6 @@ namespace docpipe {
 namespace {
 
 constexpr const char* kRuntimeApiVariable = "AWS_LAMBDA_RUNTIME_API";
-
-const std::string* Lookup(const Environment& env, const char* name) {
-  auto it = env.find(name);
-  return it == env.end() || it->second.empty() ? nullptr : &it->second;
-}
 
 S3EventHandlerOptions HandlerOptions(const LambdaCommandOptions& o, const Config& config) {
   S3EventHandlerOptions h;
@@ -54,7 +50,7 @@ int HandleEventFile(S3EventHandler& handler, Logger& log, const std::string& pat
 }  // namespace
 
 bool CheckLambdaEnvironment(const LambdaCommandOptions& o, const Environment& env) {
-  if (!ServesRuntimeApi(o) || Lookup(env, kRuntimeApiVariable) != nullptr) return true;
+  if (!ServesRuntimeApi(o) || EnvLookup(env, kRuntimeApiVariable) != nullptr) return true;
   std::cerr << "docpipe lambda: " << kRuntimeApiVariable
             << " is not set: the runtime loop only runs inside AWS Lambda (or an emulator). "
                "To handle one S3 event locally use: docpipe lambda --event FILE\n";
@@ -69,7 +65,7 @@ void AdaptConfigForLambda(const LambdaCommandOptions& o, Config& config) {
 
 void ReportLambdaInitError(const LambdaCommandOptions& o, const Environment& env,
                            const std::string& message) {
-  const std::string* api = Lookup(env, kRuntimeApiVariable);
+  const std::string* api = EnvLookup(env, kRuntimeApiVariable);
   if (!ServesRuntimeApi(o) || api == nullptr) return;
   HttpClientPtr http = NewCurlHttpClient();
   LambdaRuntimeApi runtime_api(*http, *api);
@@ -77,13 +73,13 @@ void ReportLambdaInitError(const LambdaCommandOptions& o, const Environment& env
   if (!st.ok()) std::cerr << "docpipe lambda: could not report the init error: " << st.ToString() << "\n";
 }
 
-int RunLambda(Runtime& rt, const LambdaCommandOptions& o, const Environment& env,
+int RunLambda(Storage& storage, const LambdaCommandOptions& o, const Environment& env,
               const ShutdownSignal& signal) {
-  Services& sv = rt.services();
-  S3EventHandler handler(rt.registrar(), HandlerOptions(o, rt.config()));
+  Services& sv = storage.services();
+  S3EventHandler handler(storage.registrar(), HandlerOptions(o, storage.config()));
   if (!ServesRuntimeApi(o)) return HandleEventFile(handler, sv.logger, o.event_file);
 
-  const std::string* api_address = Lookup(env, kRuntimeApiVariable);
+  const std::string* api_address = EnvLookup(env, kRuntimeApiVariable);
   if (api_address == nullptr) {
     CheckLambdaEnvironment(o, env);  // prints what is missing
     return kExitUsage;

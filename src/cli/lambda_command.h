@@ -2,7 +2,7 @@
 
 #include <string>
 
-#include "app/runtime.h"
+#include "app/storage.h"
 #include "cli/commands.h"
 #include "config/config.h"
 
@@ -36,7 +36,7 @@ void ReportLambdaInitError(const LambdaCommandOptions& o, const Environment& env
 // the summary JSON (exit 0 when no record failed, 1 otherwise); without, runs
 // the custom-runtime loop (bootstrap of a provided.al2023 function) until
 // SIGTERM or max_invocations.
-int RunLambda(Runtime& rt, const LambdaCommandOptions& o, const Environment& env,
+int RunLambda(Storage& storage, const LambdaCommandOptions& o, const Environment& env,
               const ShutdownSignal& signal);
 
 }  // namespace docpipe

@@ -5,13 +5,16 @@
 
 #include <CLI/CLI.hpp>
 
-#include "app/runtime.h"
+#include "app/processing.h"
+#include "app/retrieval.h"
+#include "app/storage.h"
 #include "cli/commands.h"
 #include "cli/health_command.h"
 #include "cli/lambda_command.h"
 #include "cli/provision_command.h"
 #include "cli/serve_command.h"
 #include "cli/tokenize_command.h"
+#include "cli/version.h"
 #include "cli/watch_command.h"
 #include "config/config.h"
 
@@ -35,8 +38,12 @@ void InstallSignalHandlers() {
 int main(int argc, char** argv) {
   using namespace docpipe;
   CLI::App app{"docpipe: document ingestion pipeline for retrieval (extract, chunk, enrich, embed, load; search)", "docpipe"};
-  app.set_version_flag("--version", std::string("docpipe ") + DOCPIPE_VERSION);
+  app.set_version_flag("--version", VersionLine());
   app.require_subcommand(1);
+  // Global options are taken before or after the command ("docpipe ingest DIR
+  // --workspace W"): what a command does not know falls through to here.
+  // Subcommands inherit this setting, so it comes before they are added.
+  app.fallthrough();
 
   std::string config_file, workspace, log_level;
   int workers = 0;
@@ -173,6 +180,11 @@ int main(int argc, char** argv) {
   tokenize_cmd->add_option("--encoding", encoding, "cl100k_base (default) or o200k_base");
   tokenize_cmd->add_flag("--count", token_count, "print only the number of tokens");
 
+  // A command's --help lists only its own options; say where the rest are.
+  for (CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; })) {
+    sub->footer("Global options (before or after the command): --config FILE, --workspace DIR, "
+                "--log-level LEVEL, -v/--verbose. See docpipe --help.");
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -224,29 +236,56 @@ int main(int argc, char** argv) {
     return start_failed("docpipe: configuration: " + valid.message(), kExitUsage);
   }
 
-  // Creates what Runtime::Open would look up (the queue URLs).
+  // Creates what Storage::Open would look up (the queue URLs).
   if (provision_cmd->parsed()) return provision_plan ? PrintProvisionPlan(config) : RunProvision(config, env, provision_json);
 
-  Result<std::unique_ptr<Runtime>> rt = Runtime::Open(config, DefaultWorkerId(), env);
-  if (!rt.ok()) {
-    return start_failed("docpipe: cannot open workspace " + config.workspace + ": " + rt.status().message(),
-                        rt.status().code() == Status::Code::kInvalidInput ? kExitUsage : kExitFailed);
+  // Each command opens only what it uses: the storage always; the embedder
+  // and index (Retrieval) on first use; the stages (Processing) for the
+  // commands that process documents.
+  auto cannot_open = [&](const Status& st) {
+    return start_failed("docpipe: cannot open workspace " + config.workspace + ": " + st.message(),
+                        st.code() == Status::Code::kInvalidInput ? kExitUsage : kExitFailed);
+  };
+  Result<std::unique_ptr<Storage>> opened = Storage::Open(config, DefaultWorkerId(), env);
+  if (!opened.ok()) return cannot_open(opened.status());
+  Storage& storage = **opened;
+  // The read-only listings open their one table; everything else the whole storage.
+  if (status_cmd->parsed()) {
+    Result<ControlTable*> control = storage.control();
+    return control.ok() ? RunStatus(**control, status) : cannot_open(control.status());
+  }
+  if (audit_cmd->parsed()) {
+    Result<AuditLog*> audit = storage.audit();
+    return audit.ok() ? RunAudit(**audit, audit_id, audit_json) : cannot_open(audit.status());
+  }
+  if (metrics_cmd->parsed()) {
+    Result<MetricsTable*> metrics = storage.metrics();
+    return metrics.ok() ? RunMetrics(**metrics, metrics_date, metrics_json) : cannot_open(metrics.status());
+  }
+  Retrieval retrieval(storage);
+  if (search_cmd->parsed()) return RunSearchCommand(retrieval, search);
+  if (Status st = storage.OpenAll(); !st.ok()) return cannot_open(st);
+  std::unique_ptr<Processing> processing;
+  // serve processes documents itself in the embedded shape (not with --once
+  // or --no-workers).
+  const bool serve_processes = serve_cmd->parsed() && !serve.once && config.serve.process &&
+                               config.backend == Backend::kEmbedded;
+  if (ingest_cmd->parsed() || worker_cmd->parsed() || watch_cmd->parsed() || serve_processes ||
+      (retry_cmd->parsed() && retry.wait)) {
+    Result<std::unique_ptr<Processing>> p = Processing::Open(storage, retrieval);
+    if (!p.ok()) return cannot_open(p.status());
+    processing = std::move(*p);
   }
   InstallSignalHandlers();
-  Runtime& runtime = **rt;
-  if (ingest_cmd->parsed()) return RunIngest(runtime, ingest, g_shutdown);
-  if (worker_cmd->parsed()) return RunWorker(runtime, worker, g_shutdown);
-  if (status_cmd->parsed()) return RunStatus(runtime, status);
-  if (audit_cmd->parsed()) return RunAudit(runtime, audit_id, audit_json);
-  if (retry_cmd->parsed()) return RunRetry(runtime, retry, g_shutdown);
-  if (metrics_cmd->parsed()) return RunMetrics(runtime, metrics_date, metrics_json);
-  if (search_cmd->parsed()) return RunSearchCommand(runtime, search);
-  if (delete_cmd->parsed()) return RunDelete(runtime, delete_ids, delete_json);
-  if (lambda_cmd->parsed()) return RunLambda(runtime, lambda, env, g_shutdown);
-  if (serve_cmd->parsed()) return RunServe(runtime, serve, env, g_shutdown);
+  if (ingest_cmd->parsed()) return RunIngest(storage, *processing, ingest, g_shutdown);
+  if (worker_cmd->parsed()) return RunWorker(storage, *processing, worker, g_shutdown);
+  if (retry_cmd->parsed()) return RunRetry(storage, processing.get(), retry, g_shutdown);
+  if (delete_cmd->parsed()) return RunDelete(storage, retrieval, delete_ids, delete_json);
+  if (lambda_cmd->parsed()) return RunLambda(storage, lambda, env, g_shutdown);
+  if (serve_cmd->parsed()) return RunServe(storage, retrieval, processing.get(), serve, g_shutdown);
   if (watch_cmd->parsed()) {
     watch.existing = !watch_no_existing;
-    return RunWatch(runtime, watch, g_shutdown);
+    return RunWatch(storage, *processing, watch, g_shutdown);
   }
   return kExitUsage;
 }

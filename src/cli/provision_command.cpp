@@ -6,7 +6,7 @@
 
 #include "app/aws_clients.h"
 #include "app/iam_roles.h"
-#include "app/runtime.h"
+#include "app/storage.h"
 #include "cli/commands.h"
 #include "monitoring/metric_sink.h"
 #include "object_store/s3_object_store.h"
@@ -61,10 +61,11 @@ int PrintProvisionPlan(const Config& config) {
 }
 
 int RunProvision(const Config& config, const Environment& env, bool json) {
-  if (config.backend != "aws") {
-    Result<std::unique_ptr<Runtime>> rt = Runtime::Open(config, DefaultWorkerId(), env);
-    if (!rt.ok()) return Fail("workspace " + config.workspace, rt.status());
-    return Report({{"backend", config.backend}, {"workspace", config.workspace}}, json);
+  if (config.backend != Backend::kAws) {
+    Result<std::unique_ptr<Storage>> storage = Storage::Open(config, DefaultWorkerId(), env);
+    Status opened = storage.ok() ? (*storage)->OpenAll() : storage.status();
+    if (!opened.ok()) return Fail("workspace " + config.workspace, opened);
+    return Report({{"backend", ChoiceName(config.backend)}, {"workspace", config.workspace}}, json);
   }
   std::unique_ptr<Clock> clock = NewSystemClock();
   std::unique_ptr<AwsClients> aws = NewAwsClients(config, env, *clock);

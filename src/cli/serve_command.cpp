@@ -1,11 +1,10 @@
 #include "cli/serve_command.h"
 
-#include <chrono>
-#include <condition_variable>
 #include <iostream>
 #include <mutex>
 #include <thread>
 
+#include "common/periodic_task.h"
 #include "pipeline/worker_pool.h"
 #include "serve/head_duties.h"
 #include "serve/http_api.h"
@@ -15,34 +14,6 @@ namespace docpipe {
 namespace {
 
 constexpr const char* kTokenVariable = "DOCPIPE_API_TOKEN";
-
-// Runs the head duties every `interval` until destroyed.
-class HeadLoop {
- public:
-  HeadLoop(HeadDuties& duties, std::chrono::milliseconds interval)
-      : thread_([this, &duties, interval] {
-          std::unique_lock lock(mu_);
-          while (!cv_.wait_for(lock, interval, [this] { return stop_; })) {
-            lock.unlock();
-            duties.RunOnce();
-            lock.lock();
-          }
-        }) {}
-  ~HeadLoop() {
-    {
-      std::lock_guard lock(mu_);
-      stop_ = true;
-    }
-    cv_.notify_all();
-    thread_.join();
-  }
-
- private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stop_ = false;
-  std::thread thread_;  // last: starts once the members above exist
-};
 
 // "https://bucket.s3.region.amazonaws.com" of the store's presigned URLs
 // (the Content-Security-Policy lets the dashboard PUT there); "" when the
@@ -58,12 +29,13 @@ std::string PresignedUploadOrigin(ObjectStore& store) {
 
 }  // namespace
 
-int RunServe(Runtime& rt, const ServeOptions& options, const Environment& env, const ShutdownSignal& signal) {
-  Services& sv = rt.services();
-  const ServeSettings& settings = rt.config().serve;
+int RunServe(Storage& storage, Retrieval& retrieval, Processing* processing, const ServeOptions& options,
+             const ShutdownSignal& signal) {
+  Services& sv = storage.services();
+  const ServeSettings& settings = storage.config().serve;
   HeadOptions head_options;
-  head_options.grace_ms = rt.config().lease_ms;  // the queue's visibility timeout
-  HeadDuties duties(sv, rt.events(), head_options);
+  head_options.grace_ms = storage.config().lease_ms;  // the queue's visibility timeout
+  HeadDuties duties(sv, storage.events(), head_options);
   if (options.once) {
     Result<RequeueReport> requeue = duties.RequeueStuck();
     Result<RollupReport> rollup = duties.RollUp();
@@ -75,7 +47,7 @@ int RunServe(Runtime& rt, const ServeOptions& options, const Environment& env, c
   }
 
   // Error messages name the variables, never the value.
-  Result<std::string> token = rt.ApiKey(kTokenVariable, env);
+  Result<std::string> token = storage.Secret(kTokenVariable);
   std::string bearer;
   if (token.ok()) {
     bearer = std::move(*token);
@@ -91,33 +63,47 @@ int RunServe(Runtime& rt, const ServeOptions& options, const Environment& env, c
     std::cerr << "docpipe serve: WARNING: no API token; every endpoint is open (--insecure-no-auth)\n";
   }
 
+  // The search endpoint's embedder and index.
+  Result<Embedder*> embedder = retrieval.embedder();
+  if (!embedder.ok()) {
+    std::cerr << "docpipe serve: " << embedder.status().message() << "\n";
+    return kExitFailed;
+  }
+  Result<VectorIndex*> index = retrieval.index();
+  if (!index.ok()) {
+    std::cerr << "docpipe serve: " << index.status().message() << "\n";
+    return kExitFailed;
+  }
   // Once before serving, so /metrics has the rollup from the first request on.
   duties.RunOnce();
-  const bool aws = rt.config().backend == "aws";
+  const Config& config = storage.config();
+  const bool aws = config.backend == Backend::kAws;
   DashboardOptions dashboard;
   dashboard.secure_cookies = settings.secure_cookies;
   dashboard.trusted_proxies = settings.trusted_proxies;
   dashboard.max_upload_bytes = settings.max_upload_mb << 20;
-  dashboard.backend = rt.config().backend;
+  dashboard.backend = ChoiceName(config.backend);
   dashboard.presigned_uploads = aws;
   if (aws) dashboard.upload_origin = PresignedUploadOrigin(sv.store);
-  dashboard.scratch_dir = rt.config().workspace + "/tmp";
-  HttpApi api({sv, rt.events(), rt.embedder(), rt.index(), duties, &rt.registrar(), dashboard}, bearer);
+  dashboard.scratch_dir = config.workspace + "/tmp";
+  HttpApi api({sv, storage.events(), **embedder, **index, duties, &storage.registrar(), dashboard}, bearer);
   // The embedded shape has no other workers: uploads, retries and `watch`ed
   // files are processed here (the AWS shape's run on ECS).
   std::unique_ptr<WorkerPool> workers;
-  if (!aws && settings.process) {
+  if (processing != nullptr) {
     WorkerPoolOptions po;
-    po.threads = rt.config().workers;
-    po.visibility_ms = rt.config().lease_ms;
-    po.wait_ms = rt.config().EffectivePollWaitMs();
-    po.worker_id = rt.events().worker_id();
-    workers = std::make_unique<WorkerPool>(sv, rt.processor(), po);
+    po.threads = config.workers;
+    po.visibility_ms = config.lease_ms;
+    po.wait_ms = config.EffectivePollWaitMs();
+    po.worker_id = storage.events().worker_id();
+    workers = std::make_unique<WorkerPool>(sv, processing->processor(), po);
     workers->Start();
   }
   // Bodies beyond the upload limit (and 1 MiB of slack for JSON) are refused unread.
-  Result<std::unique_ptr<HttpServer>> server =
-      BindHttpServer(settings.bind, settings.port, api, dashboard.max_upload_bytes + (1 << 20));
+  HttpServerLimits limits;
+  limits.max_body_bytes = dashboard.max_upload_bytes + (1 << 20);
+  Result<std::unique_ptr<HttpServer>> server = LoadHttpServer(
+      settings.bind, settings.port, [&api](const ApiRequest& r) { return api.Handle(r); }, limits);
   if (!server.ok()) {
     std::cerr << "docpipe serve: " << server.status().message() << "\n";
     return kExitFailed;
@@ -133,21 +119,22 @@ int RunServe(Runtime& rt, const ServeOptions& options, const Environment& env, c
                                    {"port", http.port()},
                                    {"auth", !bearer.empty()},
                                    {"head_interval_ms", settings.head_interval_ms},
-                                   {"backend", rt.config().backend},
-                                   {"workers", workers ? rt.config().workers : 0}});
+                                   {"backend", ChoiceName(config.backend)},
+                                   {"workers", workers ? config.workers : 0}});
   std::cerr << "docpipe serve: listening on http://" << settings.bind << ":" << http.port()
             << " (dashboard: http://" << (settings.bind == "0.0.0.0" ? "127.0.0.1" : settings.bind) << ":"
             << http.port() << "/)\n";
   int rc = kExitOk;
   {
-    HeadLoop head(duties, std::chrono::milliseconds(settings.head_interval_ms));
-    while (signal.count.load() == 0 && !server_done) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    // The head duties every interval, timed by the storage's clock.
+    PeriodicTask head(storage.clock(), settings.head_interval_ms, [&duties] { duties.RunOnce(); });
+    while (signal.count.load() == 0 && !server_done) storage.clock().SleepMs(100);
     rc = server_done ? kExitFailed : kExitInterrupted;
     // Stop() before the server has started listening does nothing: repeat
     // until Run() has returned. Requests in progress finish first.
     while (!server_done) {
       http.Stop();
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      storage.clock().SleepMs(50);
     }
     server_thread.join();
     if (workers) {

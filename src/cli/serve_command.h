@@ -1,6 +1,8 @@
 #pragma once
 
-#include "app/runtime.h"
+#include "app/processing.h"
+#include "app/retrieval.h"
+#include "app/storage.h"
 #include "cli/commands.h"
 #include "config/config.h"
 
@@ -11,11 +13,15 @@ struct ServeOptions {
   bool once = false;              // run the head duties once, print a JSON report, exit (no HTTP)
 };
 
-// `docpipe serve`: the HTTP API on rt.config().serve.bind:port and the head
+// `docpipe serve`: the HTTP API on config().serve.bind:port and the head
 // duties every serve.head_interval_ms, until SIGINT/SIGTERM (exit 130).
 // The bearer token comes from DOCPIPE_API_TOKEN or the Secrets Manager
 // secret named by DOCPIPE_API_TOKEN_SECRET_ARN; without one it refuses to
-// start (exit 2) unless options.insecure_no_auth.
-int RunServe(Runtime& rt, const ServeOptions& options, const Environment& env, const ShutdownSignal& signal);
+// start (exit 2) unless options.insecure_no_auth. `--once` opens only the
+// storage; serving HTTP also opens the embedder and the index (searches).
+// With `processing` (the embedded shape, unless --no-workers) it also runs a
+// worker pool, so uploads and retries from the dashboard are processed.
+int RunServe(Storage& storage, Retrieval& retrieval, Processing* processing, const ServeOptions& options,
+             const ShutdownSignal& signal);
 
 }  // namespace docpipe

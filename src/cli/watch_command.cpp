@@ -27,8 +27,8 @@ bool Supported(const std::string& path) {
 
 }  // namespace
 
-int RunWatch(Runtime& rt, const WatchOptions& options, const ShutdownSignal& signal) {
-  Services& sv = rt.services();
+int RunWatch(Storage& storage, Processing& processing, const WatchOptions& options, const ShutdownSignal& signal) {
+  Services& sv = storage.services();
   Result<std::unique_ptr<DirectoryWatcher>> opened =
       DirectoryWatcher::Open(options.folder, sv.clock, DirectoryWatcherOptions{options.settle_ms});
   if (!opened.ok()) {
@@ -41,17 +41,17 @@ int RunWatch(Runtime& rt, const WatchOptions& options, const ShutdownSignal& sig
   const std::string prefix = "input/" + std::filesystem::path(watcher.root()).filename().string() + "/";
 
   WorkerPoolOptions po;
-  po.threads = rt.config().workers;
-  po.visibility_ms = rt.config().lease_ms;
+  po.threads = storage.config().workers;
+  po.visibility_ms = storage.config().lease_ms;
   po.wait_ms = 250;
-  po.worker_id = rt.events().worker_id();
-  WorkerPool pool(sv, rt.processor(), po);
+  po.worker_id = storage.events().worker_id();
+  WorkerPool pool(sv, processing.processor(), po);
   pool.Start();
 
   std::map<std::pair<std::string, std::string>, std::string> moving;  // (id, version) -> key, until finished
   int failures = 0;
   auto take = [&](const std::string& path, const std::string& key) {
-    Result<Registration> reg = rt.registrar().RegisterLocalFile(path, key);
+    Result<Registration> reg = storage.registrar().RegisterLocalFile(path, key);
     if (!reg.ok()) {
       // The tables or store failed: say so and go on with the next file.
       std::cerr << "docpipe watch: " << path << ": " << reg.status().ToString() << "\n";

@@ -2,7 +2,8 @@
 
 #include <string>
 
-#include "app/runtime.h"
+#include "app/processing.h"
+#include "app/storage.h"
 #include "cli/commands.h"
 
 namespace docpipe {
@@ -19,6 +20,6 @@ struct WatchOptions {
 // changes in DIR once it is complete (cli/directory_watcher.h), and
 // processes them in this process, until SIGINT/SIGTERM (exit 130). Prints
 // one line per registration and per finished document.
-int RunWatch(Runtime& rt, const WatchOptions& options, const ShutdownSignal& signal);
+int RunWatch(Storage& storage, Processing& processing, const WatchOptions& options, const ShutdownSignal& signal);
 
 }  // namespace docpipe

@@ -27,7 +27,4 @@ std::string XmlEscape(std::string_view s);
 // False for control characters XML 1.0 cannot carry even as references.
 bool XmlCanCarry(std::string_view s);
 
-// Appends code point `cp` (<= U+10FFFF) encoded as UTF-8.
-void AppendUtf8(std::string& out, uint32_t cp);
-
 }  // namespace docpipe

@@ -8,8 +8,6 @@
 #include <fmt/format.h>
 #include <toml++/toml.h>
 
-extern char** environ;
-
 namespace docpipe {
 namespace {
 
@@ -59,17 +57,54 @@ Status TomlBool(const toml::table& t, const char* key, const std::string& where,
   return Status::Ok();
 }
 
+// Parses an adapter choice by name. InvalidInput naming where it came from
+// (a variable, or "<file>: <key>"), the bad value and the names allowed.
+template <typename Kind, size_t N>
+Status ParseChoice(const std::string& where, const std::string& value, const std::pair<const char*, Kind> (&names)[N],
+                   Kind& out) {
+  std::string allowed;
+  for (const auto& [name, kind] : names) {
+    if (value == name) {
+      out = kind;
+      return Status::Ok();
+    }
+    allowed += (allowed.empty() ? "" : ", ") + std::string(name);
+  }
+  return Status::InvalidInput(fmt::format("{}: '{}' is not supported (supported: {})", where, value, allowed));
+}
+
+constexpr std::pair<const char*, Backend> kBackends[] = {{"embedded", Backend::kEmbedded}, {"aws", Backend::kAws}};
+constexpr std::pair<const char*, EnricherKind> kEnrichers[] = {{"local", EnricherKind::kLocal},
+                                                               {"comprehend", EnricherKind::kComprehend}};
+constexpr std::pair<const char*, EmbedderKind> kEmbedders[] = {{"local", EmbedderKind::kLocal},
+                                                               {"openai", EmbedderKind::kOpenAi}};
+constexpr std::pair<const char*, VectorStoreKind> kVectorStores[] = {{"local", VectorStoreKind::kLocal},
+                                                                     {"pinecone", VectorStoreKind::kPinecone}};
+
+template <typename Kind, size_t N>
+const char* NameOf(Kind kind, const std::pair<const char*, Kind> (&names)[N]) {
+  for (const auto& [name, k] : names) {
+    if (k == kind) return name;
+  }
+  return "?";
+}
+
+// A choice from the TOML file; absent keeps the default.
+template <typename Kind, size_t N>
+Status TomlChoice(const toml::table& t, const char* key, const std::string& where,
+                  const std::pair<const char*, Kind> (&names)[N], Kind& out) {
+  std::string value;
+  if (t.get(key) == nullptr) return Status::Ok();
+  DOCPIPE_RETURN_IF_ERROR(TomlString(t, key, where, value));
+  return ParseChoice(fmt::format("{}: {}", where, key), value, names, out);
+}
+
 }  // namespace
 
-Environment ProcessEnvironment() {
-  Environment env;
-  for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
-    std::string kv(*e);
-    size_t eq = kv.find('=');
-    if (eq != std::string::npos) env[kv.substr(0, eq)] = kv.substr(eq + 1);
-  }
-  return env;
-}
+const char* ChoiceName(Backend b) { return NameOf(b, kBackends); }
+const char* ChoiceName(EnricherKind e) { return NameOf(e, kEnrichers); }
+const char* ChoiceName(EmbedderKind e) { return NameOf(e, kEmbedders); }
+const char* ChoiceName(VectorStoreKind v) { return NameOf(v, kVectorStores); }
 
 Status ApplyToml(const std::string& toml_text, const std::string& source_name, Config& c) {
   toml::table root;
@@ -84,7 +119,8 @@ Status ApplyToml(const std::string& toml_text, const std::string& source_name, C
   static const std::map<std::string, std::set<std::string>> kKnown = {
       {"", {"workspace", "backend", "workers", "max_retries", "ttl_days", "log_level", "log_file", "log_stderr",
             "redact_pii", "pipeline", "chunk", "enrich", "embedding", "aws", "enricher", "embedder", "vector_store",
-            "openai", "pinecone", "comprehend", "serve", "ocr"}},
+            "openai", "pinecone", "comprehend", "serve", "extract", "ocr"}},
+      {"extract", {"docx_comments", "pptx_speaker_notes", "sheet_rows_per_table"}},
       {"ocr", {"enabled", "languages", "threads", "tessdata_dir"}},
       {"serve", {"bind", "port", "head_interval_seconds", "secure_cookies", "trusted_proxies", "max_upload_mb",
                  "process"}},
@@ -114,7 +150,7 @@ Status ApplyToml(const std::string& toml_text, const std::string& source_name, C
     }
   }
   DOCPIPE_RETURN_IF_ERROR(TomlString(root, "workspace", w, c.workspace));
-  DOCPIPE_RETURN_IF_ERROR(TomlString(root, "backend", w, c.backend));
+  DOCPIPE_RETURN_IF_ERROR(TomlChoice(root, "backend", w, kBackends, c.backend));
   DOCPIPE_RETURN_IF_ERROR(TomlInt(root, "workers", w, c.workers));
   DOCPIPE_RETURN_IF_ERROR(TomlInt(root, "max_retries", w, c.max_retries));
   DOCPIPE_RETURN_IF_ERROR(TomlInt(root, "ttl_days", w, c.ttl_days));
@@ -129,6 +165,12 @@ Status ApplyToml(const std::string& toml_text, const std::string& source_name, C
       c.enrich_min_score = *v;
     }
   }
+  if (const toml::table* e = root["extract"].as_table()) {
+    std::string xw = w + " [extract]";
+    DOCPIPE_RETURN_IF_ERROR(TomlBool(*e, "docx_comments", xw, c.extract.docx_comments));
+    DOCPIPE_RETURN_IF_ERROR(TomlBool(*e, "pptx_speaker_notes", xw, c.extract.pptx_speaker_notes));
+    DOCPIPE_RETURN_IF_ERROR(TomlInt(*e, "sheet_rows_per_table", xw, c.extract.sheet_rows_per_table));
+  }
   if (const toml::table* e = root["embedding"].as_table()) {
     std::string ew = w + " [embedding]";
     DOCPIPE_RETURN_IF_ERROR(TomlString(*e, "model", ew, c.embedding_model));
@@ -136,9 +178,9 @@ Status ApplyToml(const std::string& toml_text, const std::string& source_name, C
     DOCPIPE_RETURN_IF_ERROR(TomlInt(*e, "batch_size", ew, c.embed_batch_size));
   }
 
-  DOCPIPE_RETURN_IF_ERROR(TomlString(root, "enricher", w, c.enricher));
-  DOCPIPE_RETURN_IF_ERROR(TomlString(root, "embedder", w, c.embedder));
-  DOCPIPE_RETURN_IF_ERROR(TomlString(root, "vector_store", w, c.vector_store));
+  DOCPIPE_RETURN_IF_ERROR(TomlChoice(root, "enricher", w, kEnrichers, c.enricher));
+  DOCPIPE_RETURN_IF_ERROR(TomlChoice(root, "embedder", w, kEmbedders, c.embedder));
+  DOCPIPE_RETURN_IF_ERROR(TomlChoice(root, "vector_store", w, kVectorStores, c.vector_store));
   if (const toml::table* o = root["openai"].as_table()) {
     std::string ow = w + " [openai]";
     DOCPIPE_RETURN_IF_ERROR(TomlString(*o, "base_url", ow, c.openai.base_url));
@@ -233,10 +275,7 @@ Status ApplyToml(const std::string& toml_text, const std::string& source_name, C
 }
 
 Status ApplyEnvironment(const Environment& env, Config& c) {
-  auto get = [&](const char* name) -> const std::string* {
-    auto it = env.find(name);
-    return it == env.end() || it->second.empty() ? nullptr : &it->second;
-  };
+  auto get = [&](const char* name) { return EnvLookup(env, name); };
   auto set_int = [&](const char* name, auto& out, int64_t scale) -> Status {
     if (const std::string* v = get(name)) {
       Result<int64_t> n = ParseInt(name, *v);
@@ -246,7 +285,9 @@ Status ApplyEnvironment(const Environment& env, Config& c) {
     return Status::Ok();
   };
   if (const std::string* v = get("DOCPIPE_WORKSPACE")) c.workspace = *v;
-  if (const std::string* v = get("DOCPIPE_BACKEND")) c.backend = *v;
+  if (const std::string* v = get("DOCPIPE_BACKEND")) {
+    DOCPIPE_RETURN_IF_ERROR(ParseChoice("DOCPIPE_BACKEND", *v, kBackends, c.backend));
+  }
   if (const std::string* v = get("DOCPIPE_LOG_LEVEL")) c.log_level = *v;
   if (const std::string* v = get("DOCPIPE_LOG_FILE")) c.log_file = *v;
   if (const std::string* v = get("DOCPIPE_REDACT_PII")) {
@@ -255,6 +296,15 @@ Status ApplyEnvironment(const Environment& env, Config& c) {
     c.redact_pii = *b;
   }
   DOCPIPE_RETURN_IF_ERROR(set_int("DOCPIPE_EMBED_DIMENSION", c.embed_dimension, 1));
+  for (auto [name, flag] : {std::pair<const char*, bool*>{"DOCPIPE_EXTRACT_DOCX_COMMENTS", &c.extract.docx_comments},
+                            {"DOCPIPE_EXTRACT_PPTX_SPEAKER_NOTES", &c.extract.pptx_speaker_notes}}) {
+    if (const std::string* v = get(name)) {
+      Result<bool> b = ParseBool(name, *v);
+      if (!b.ok()) return b.status();
+      *flag = *b;
+    }
+  }
+  DOCPIPE_RETURN_IF_ERROR(set_int("DOCPIPE_EXTRACT_SHEET_ROWS_PER_TABLE", c.extract.sheet_rows_per_table, 1));
   if (const std::string* v = get("OPENAI_MODEL")) c.embedding_model = *v;  // the original pipeline's name
   if (const std::string* v = get("DOCPIPE_LOG_STDERR")) {
     Result<bool> b = ParseBool("DOCPIPE_LOG_STDERR", *v);
@@ -284,9 +334,15 @@ Status ApplyEnvironment(const Environment& env, Config& c) {
   }
   DOCPIPE_RETURN_IF_ERROR(set_int("AWS_MAX_ATTEMPTS", aws.max_attempts, 1));
   // Cloud adapters (the original pipeline's OPENAI_* / PINECONE_* names).
-  if (const std::string* v = get("DOCPIPE_ENRICHER")) c.enricher = *v;
-  if (const std::string* v = get("DOCPIPE_EMBEDDER")) c.embedder = *v;
-  if (const std::string* v = get("DOCPIPE_VECTOR_STORE")) c.vector_store = *v;
+  if (const std::string* v = get("DOCPIPE_ENRICHER")) {
+    DOCPIPE_RETURN_IF_ERROR(ParseChoice("DOCPIPE_ENRICHER", *v, kEnrichers, c.enricher));
+  }
+  if (const std::string* v = get("DOCPIPE_EMBEDDER")) {
+    DOCPIPE_RETURN_IF_ERROR(ParseChoice("DOCPIPE_EMBEDDER", *v, kEmbedders, c.embedder));
+  }
+  if (const std::string* v = get("DOCPIPE_VECTOR_STORE")) {
+    DOCPIPE_RETURN_IF_ERROR(ParseChoice("DOCPIPE_VECTOR_STORE", *v, kVectorStores, c.vector_store));
+  }
   if (const std::string* v = get("OPENAI_BASE_URL")) c.openai.base_url = *v;
   DOCPIPE_RETURN_IF_ERROR(set_int("OPENAI_DIMENSIONS", c.openai.dimensions, 1));
   DOCPIPE_RETURN_IF_ERROR(set_int("OPENAI_REQUESTS_PER_MINUTE", c.openai.requests_per_minute, 1));
@@ -351,10 +407,7 @@ Status ApplyEnvironment(const Environment& env, Config& c) {
 }
 
 Status ValidateConfig(const Config& c) {
-  if (c.backend != "embedded" && c.backend != "aws") {
-    return Status::InvalidInput(fmt::format("backend '{}' is not supported (supported: embedded, aws)", c.backend));
-  }
-  if (c.backend == "aws") {
+  if (c.backend == Backend::kAws) {
     const AwsSettings& a = c.aws;
     if (a.bucket.empty()) return Status::InvalidInput("backend aws needs a bucket: set S3_BUCKET or [aws] bucket");
     if (a.region.empty()) return Status::InvalidInput("backend aws needs a region: set AWS_REGION or [aws] region");
@@ -379,18 +432,7 @@ Status ValidateConfig(const Config& c) {
   if (c.ocr.enabled && c.ocr.languages.empty()) {
     return Status::InvalidInput("ocr.languages (DOCPIPE_OCR_LANGUAGES) must name a language, e.g. \"eng\"");
   }
-  auto one_of = [](const std::string& what, const std::string& v, std::initializer_list<const char*> allowed) {
-    for (const char* a : allowed) {
-      if (v == a) return Status::Ok();
-    }
-    std::string list;
-    for (const char* a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
-    return Status::InvalidInput(fmt::format("{} '{}' is not supported (supported: {})", what, v, list));
-  };
-  DOCPIPE_RETURN_IF_ERROR(one_of("DOCPIPE_ENRICHER", c.enricher, {"local", "comprehend"}));
-  DOCPIPE_RETURN_IF_ERROR(one_of("DOCPIPE_EMBEDDER", c.embedder, {"local", "openai"}));
-  DOCPIPE_RETURN_IF_ERROR(one_of("DOCPIPE_VECTOR_STORE", c.vector_store, {"local", "pinecone"}));
-  if (c.vector_store == "pinecone" && c.pinecone.index.empty()) {
+  if (c.vector_store == VectorStoreKind::kPinecone && c.pinecone.index.empty()) {
     return Status::InvalidInput("DOCPIPE_VECTOR_STORE=pinecone needs PINECONE_INDEX");
   }
   if (c.openai.dimensions < 0 || c.openai.requests_per_minute < 1 || c.openai.tokens_per_minute < 1 ||
@@ -434,6 +476,9 @@ Status ValidateConfig(const Config& c) {
     return Status::InvalidInput(fmt::format("embedding dimension must be between 8 and 8192, got {}", c.embed_dimension));
   }
   if (c.embed_batch_size < 1) return Status::InvalidInput("embedding batch_size must be at least 1");
+  if (c.extract.sheet_rows_per_table < 1) {
+    return Status::InvalidInput("extract.sheet_rows_per_table must be at least 1");
+  }
   if (c.enrich_min_score < 0 || c.enrich_min_score > 1) {
     return Status::InvalidInput("enrich min_score must be between 0 and 1");
   }
@@ -453,8 +498,7 @@ Result<Config> LoadConfig(const std::string& config_file, const Environment& env
   Config c;
   std::string file = config_file;
   if (file.empty()) {
-    auto it = env.find("DOCPIPE_CONFIG");
-    if (it != env.end()) file = it->second;
+    file = EnvValue(env, "DOCPIPE_CONFIG");
   }
   if (!file.empty()) {
     std::ifstream in(file, std::ios::binary);

@@ -7,6 +7,8 @@
 #include <vector>
 
 #include "chunk/chunker.h"
+#include "extract/format_options.h"
+#include "common/environment.h"
 #include "common/status.h"
 
 namespace docpipe {
@@ -65,6 +67,19 @@ struct ServeSettings {
   bool process = true;                       // embedded backend: serve also runs workers (--no-workers)
 };
 
+// The adapter choices, parsed once from their names (ParseChoice below): the
+// rest of docpipe switches on these, never on strings.
+enum class Backend { kEmbedded, kAws };                 // DOCPIPE_BACKEND: embedded | aws
+enum class EnricherKind { kLocal, kComprehend };        // DOCPIPE_ENRICHER: local | comprehend
+enum class EmbedderKind { kLocal, kOpenAi };            // DOCPIPE_EMBEDDER: local | openai
+enum class VectorStoreKind { kLocal, kPinecone };       // DOCPIPE_VECTOR_STORE: local | pinecone
+
+// The name of a choice as configuration spells it ("embedded", "openai").
+const char* ChoiceName(Backend b);
+const char* ChoiceName(EnricherKind e);
+const char* ChoiceName(EmbedderKind e);
+const char* ChoiceName(VectorStoreKind v);
+
 // OCR of pages without usable text and of image files (src/ocr/).
 struct OcrSettings {
   bool enabled = true;            // DOCPIPE_OCR; false: scanned pages stay empty, images are refused
@@ -78,7 +93,7 @@ struct OcrSettings {
 // (the CLI applies flags last). docs in README "Configuration".
 struct Config {
   std::string workspace = ".docpipe";  // embedded backend root
-  std::string backend = "embedded";
+  Backend backend = Backend::kEmbedded;
   int workers = 2;                     // worker threads in this process
   int max_retries = 3;                 // retries of a failing document version
   int64_t lease_ms = 60'000;           // claim lease and queue visibility timeout
@@ -91,6 +106,7 @@ struct Config {
   int max_receive_count = 5;           // queue deliveries before the dead-letter queue
   int64_t ttl_days = 0;                // control/audit item expiry; 0 = keep forever
   ChunkOptions chunk;
+  FormatOptions extract;  // [extract]: comments, speaker notes, sheet table size (non-PDF formats)
   bool redact_pii = false;             // replace PII by [TYPE] in what is embedded and indexed
   double enrich_min_score = 0.7;       // entities below this confidence are dropped
   std::string embedding_model = "text-embedding-3-small";  // OPENAI_MODEL; picks the chunk tokenizer
@@ -105,27 +121,24 @@ struct Config {
   // (app/iam_roles.h). "" = any operation an adapter declares.
   std::string iam_role;
   AwsSettings aws;
-  std::string enricher = "local";      // DOCPIPE_ENRICHER: local | comprehend
-  std::string embedder = "local";      // DOCPIPE_EMBEDDER: local | openai
-  std::string vector_store = "local";  // DOCPIPE_VECTOR_STORE: local | pinecone
+  EnricherKind enricher = EnricherKind::kLocal;        // DOCPIPE_ENRICHER
+  EmbedderKind embedder = EmbedderKind::kLocal;        // DOCPIPE_EMBEDDER
+  VectorStoreKind vector_store = VectorStoreKind::kLocal;  // DOCPIPE_VECTOR_STORE
   OpenAiSettings openai;
   PineconeSettings pinecone;
   ComprehendSettings comprehend;
   ServeSettings serve;
   OcrSettings ocr;
 
-  int64_t EffectivePollWaitMs() const { return poll_wait_ms > 0 ? poll_wait_ms : backend == "aws" ? 20'000 : 1'000; }
+  int64_t EffectivePollWaitMs() const {
+    return poll_wait_ms > 0 ? poll_wait_ms : backend == Backend::kAws ? 20'000 : 1'000;
+  }
   int64_t EffectiveHeartbeatMs() const { return heartbeat_ms > 0 ? heartbeat_ms : lease_ms / 3; }
   std::string DatabasePath() const { return workspace + "/docpipe.db"; }
   std::string StoreRoot() const { return workspace + "/store"; }
   std::string IndexDir() const { return workspace + "/index"; }
   std::string LogPath() const { return log_file.empty() ? workspace + "/logs/docpipe.jsonl" : log_file; }
 };
-
-using Environment = std::map<std::string, std::string>;
-
-// The process environment as a map (so tests can pass their own).
-Environment ProcessEnvironment();
 
 // Defaults, then `config_file` (or $DOCPIPE_CONFIG) when given, then the
 // environment. InvalidInput names the file/variable and the bad value.

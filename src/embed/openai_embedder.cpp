@@ -18,8 +18,9 @@
 #include <utility>
 #include <vector>
 
+#include "common/strings.h"
 #include "tokenize/bpe_tokenizer.h"
-#include "tokenize/utf8.h"
+#include "common/utf8.h"
 
 namespace docpipe {
 namespace {
@@ -60,14 +61,6 @@ const ModelInfo* FindModel(const std::string& model) {
 }
 
 bool TakesDimensions(const std::string& model) { return model.rfind("text-embedding-3-", 0) == 0; }
-
-std::string Trim(std::string s) {
-  auto ws = [](unsigned char c) { return std::isspace(c) != 0; };
-  while (!s.empty() && ws(s.back())) s.pop_back();
-  size_t i = 0;
-  while (i < s.size() && ws(s[i])) ++i;
-  return s.substr(i);
-}
 
 // Header values must not smuggle in line breaks; keys have no spaces either.
 bool HasControl(const std::string& s, bool space_too) {
@@ -576,7 +569,7 @@ class OpenAiEmbedderImpl final : public OpenAiEmbedder {
 };
 
 Status Validate(OpenAiEmbedderOptions& o, int& dimension) {
-  o.api_key = Trim(o.api_key);
+  o.api_key = std::string(Trim(o.api_key));
   if (o.api_key.empty()) return Status::InvalidInput("OpenAI API key is empty");
   if (HasControl(o.api_key, true))
     return Status::InvalidInput("OpenAI API key contains spaces or control characters");
@@ -588,32 +581,9 @@ Status Validate(OpenAiEmbedderOptions& o, int& dimension) {
     return Status::InvalidInput("OpenAI base_url must start with https:// or http://: " + o.base_url);
   }
   if (o.model.empty()) return Status::InvalidInput("OpenAI embedding model is empty");
-  if (o.dimensions < 0)
-    return Status::InvalidInput(fmt::format("OpenAI dimensions {} is negative", o.dimensions));
-  const ModelInfo* known = FindModel(o.model);
-  if (known == nullptr) {
-    if (o.dimensions == 0) {
-      return Status::InvalidInput(
-          fmt::format("OpenAI embedding model {} is not one docpipe knows (text-embedding-3-small, "
-                      "text-embedding-3-large, "
-                      "text-embedding-ada-002): set its dimensions explicitly",
-                      o.model));
-    }
-    dimension = o.dimensions;
-  } else if (!known->takes_dimensions) {
-    if (o.dimensions != 0 && o.dimensions != known->default_dimensions) {
-      return Status::InvalidInput(
-          fmt::format("{} has {} dimensions and cannot be shortened (dimensions = {})", o.model,
-                      known->default_dimensions, o.dimensions));
-    }
-    dimension = known->default_dimensions;
-  } else {
-    if (o.dimensions > known->default_dimensions) {
-      return Status::InvalidInput(fmt::format("{} has at most {} dimensions (dimensions = {})", o.model,
-                                              known->default_dimensions, o.dimensions));
-    }
-    dimension = o.dimensions > 0 ? o.dimensions : known->default_dimensions;
-  }
+  Result<int> dims = OpenAiEmbeddingDimension(o.model, o.dimensions);
+  if (!dims.ok()) return dims.status();
+  dimension = *dims;
   if (o.max_inputs_per_request < 1)
     return Status::InvalidInput("OpenAI max_inputs_per_request must be at least 1");
   if (o.max_tokens_per_input < 1)
@@ -641,6 +611,35 @@ Status Validate(OpenAiEmbedderOptions& o, int& dimension) {
 }
 
 }  // namespace
+
+Result<int> OpenAiEmbeddingDimension(const std::string& model, int dimensions) {
+  if (dimensions < 0)
+    return Status::InvalidInput(fmt::format("OpenAI dimensions {} is negative", dimensions));
+  const ModelInfo* known = FindModel(model);
+  if (known == nullptr) {
+    if (dimensions == 0) {
+      return Status::InvalidInput(
+          fmt::format("OpenAI embedding model {} is not one docpipe knows (text-embedding-3-small, "
+                      "text-embedding-3-large, "
+                      "text-embedding-ada-002): set its dimensions explicitly",
+                      model));
+    }
+    return dimensions;
+  }
+  if (!known->takes_dimensions) {
+    if (dimensions != 0 && dimensions != known->default_dimensions) {
+      return Status::InvalidInput(
+          fmt::format("{} has {} dimensions and cannot be shortened (dimensions = {})", model,
+                      known->default_dimensions, dimensions));
+    }
+    return known->default_dimensions;
+  }
+  if (dimensions > known->default_dimensions) {
+    return Status::InvalidInput(fmt::format("{} has at most {} dimensions (dimensions = {})", model,
+                                            known->default_dimensions, dimensions));
+  }
+  return dimensions > 0 ? dimensions : known->default_dimensions;
+}
 
 int64_t ParseOpenAiDurationMs(std::string_view s) {
   if (s.empty()) return -1;

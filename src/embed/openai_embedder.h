@@ -85,6 +85,12 @@ class OpenAiEmbedder : public Embedder {
 // http(s), CR/LF in header values.
 Result<EmbedderPtr> NewOpenAiEmbedder(HttpClient& http, Clock& clock, OpenAiEmbedderOptions options);
 
+// The dimension of the vectors `model` returns when asked for `dimensions`
+// (0 = the model's default): InvalidInput for a model docpipe does not know
+// without explicit dimensions, dimensions above the model's, or a shortening
+// the model does not support (ada-002). NewOpenAiEmbedder checks the same.
+Result<int> OpenAiEmbeddingDimension(const std::string& model, int dimensions);
+
 // An OpenAI rate-limit reset duration in Go's format ("1s", "6m0s", "20ms",
 // "1h2m3.5s", "250us") as milliseconds, rounded up; -1 when unparsable.
 int64_t ParseOpenAiDurationMs(std::string_view s);

@@ -9,7 +9,8 @@
 #include <set>
 #include <string_view>
 
-#include "tokenize/utf8.h"
+#include "common/strings.h"
+#include "common/utf8.h"
 
 namespace docpipe {
 
@@ -97,8 +98,6 @@ class TokenBucket {
   TimeMs last_ = 0;
 };
 
-bool IsSpace(char c) { return c == ' ' || c == '\n' || c == '\t' || c == '\r' || c == '\f' || c == '\v'; }
-bool IsContinuation(char c) { return (static_cast<unsigned char>(c) & 0xC0) == 0x80; }
 
 // Whether the whitespace run text[run_begin, run_end) ends a sentence: it
 // follows ".", "!" or "?" (closing quotes or brackets may come between) or
@@ -127,11 +126,11 @@ size_t CutPoint(std::string_view text, size_t start, size_t max_bytes) {
   size_t sentence = 0, space = 0;
   for (size_t pos = limit; pos > start && (sentence == 0 || space == 0); --pos) {
     if (sentence == 0 && AfterCjkStop(text, pos)) sentence = pos;
-    if (!IsSpace(text[pos - 1])) continue;
+    if (!IsAsciiSpace(text[pos - 1])) continue;
     if (space == 0) space = pos;
-    if (IsSpace(text[pos])) continue;  // pos < limit < size here; cut after the whole run
+    if (IsAsciiSpace(text[pos])) continue;  // pos < limit < size here; cut after the whole run
     size_t run_begin = pos - 1;
-    while (run_begin > start && IsSpace(text[run_begin - 1])) --run_begin;
+    while (run_begin > start && IsAsciiSpace(text[run_begin - 1])) --run_begin;
     if (sentence == 0 && run_begin > start && RunEndsSentence(text, run_begin, pos)) sentence = pos;
     pos = run_begin + 1;  // the loop's --pos continues before the run
   }
@@ -141,7 +140,7 @@ size_t CutPoint(std::string_view text, size_t start, size_t max_bytes) {
   if (sentence > start) return sentence;
   if (space > start) return space;
   size_t cut = limit;
-  while (cut > start + 1 && IsContinuation(text[cut])) --cut;
+  while (cut > start + 1 && IsUtf8Continuation(text[cut])) --cut;
   return cut;
 }
 
@@ -166,7 +165,7 @@ std::vector<Piece> SplitIntoPieces(std::string_view text, size_t max_bytes) {
     p.byte_end = CutPoint(text, start, max_bytes);
     p.cp_begin = cp;
     for (size_t i = p.byte_begin; i < p.byte_end; ++i) {
-      if (!IsContinuation(text[i])) p.byte_of_cp.push_back(i - p.byte_begin);
+      if (!IsUtf8Continuation(text[i])) p.byte_of_cp.push_back(i - p.byte_begin);
     }
     p.byte_of_cp.push_back(p.byte_end - p.byte_begin);
     cp += p.cps();
@@ -218,11 +217,6 @@ int64_t IndexOf(const json& item) {
   return it != item.end() && it->is_number_integer() ? it->get<int64_t>() : -1;
 }
 
-std::string AsciiLowerCopy(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
-  return s;
-}
-
 class ComprehendEnricher final : public Enricher {
  public:
   ComprehendEnricher(AwsClient& client, Clock& clock, ComprehendOptions options)
@@ -252,7 +246,7 @@ class ComprehendEnricher final : public Enricher {
       // nlohmann::json refuses to serialise invalid UTF-8, and Comprehend takes UTF-8 only.
       if (!IsValidUtf8(w.in->text))
         return Status::InvalidInput("chunk " + w.in->chunk_id + ": text is not UTF-8");
-      if (std::all_of(w.in->text.begin(), w.in->text.end(), IsSpace)) {
+      if (std::all_of(w.in->text.begin(), w.in->text.end(), IsAsciiSpace)) {
         ++usage.skipped["all calls: empty text"];  // Comprehend rejects empty texts
         continue;
       }
@@ -540,7 +534,7 @@ class ComprehendEnricher final : public Enricher {
     std::stable_sort(kp.begin(), kp.end(),
                      [](const KeyPhrase& a, const KeyPhrase& b) { return a.score > b.score; });
     std::set<std::string> seen;
-    std::erase_if(kp, [&](const KeyPhrase& k) { return !seen.insert(AsciiLowerCopy(k.text)).second; });
+    std::erase_if(kp, [&](const KeyPhrase& k) { return !seen.insert(AsciiLower(k.text)).second; });
     if (kp.size() > static_cast<size_t>(options.max_key_phrases)) kp.resize(options.max_key_phrases);
     if (options.redact_pii) w.out.redacted_text = RedactPii(w.in->text, w.out.pii_entities);
   }

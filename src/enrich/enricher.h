@@ -86,10 +86,6 @@ class Enricher {
 
 using EnricherPtr = std::unique_ptr<Enricher>;
 
-// The embedded enricher: validators (Luhn, mod-97, libphonenumber...) for PII,
-// statistical key phrases, CLD2 for language. No network, no model files.
-EnricherPtr NewLocalEnricher();
-
 nlohmann::json ToJson(
     const Entity& e);  // {"Type","Text","Score","BeginOffset","EndOffset","BeginByte","EndByte"}
 nlohmann::json ToJson(const KeyPhrase& k);  // {"Text","Score","BeginOffset","EndOffset"}

@@ -6,6 +6,7 @@
 #include <unordered_map>
 
 #include "enrich/text_span.h"
+#include "common/utf8.h"
 
 namespace docpipe {
 
@@ -54,27 +55,6 @@ constexpr auto kStopwords = [] {
 
 bool IsStopword(std::string_view w) { return std::binary_search(kStopwords.begin(), kStopwords.end(), w); }
 
-// Decodes the code point at `i`; invalid bytes decode as U+FFFD, length 1.
-char32_t Decode(std::string_view s, size_t i, size_t* len) {
-  auto b = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
-  unsigned char c = b(i);
-  int n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
-  if (n == 0 || i + n > s.size()) {
-    *len = 1;
-    return 0xFFFD;
-  }
-  char32_t cp = n == 1 ? c : n == 2 ? (c & 0x1F) : n == 3 ? (c & 0x0F) : (c & 0x07);
-  for (int k = 1; k < n; ++k) {
-    if ((b(i + k) & 0xC0) != 0x80) {
-      *len = 1;
-      return 0xFFFD;
-    }
-    cp = (cp << 6) | (b(i + k) & 0x3F);
-  }
-  *len = static_cast<size_t>(n);
-  return cp;
-}
-
 // Letters and digits of any script, roughly: ASCII alphanumerics and
 // non-ASCII code points outside the punctuation and symbol blocks.
 bool IsWordChar(char32_t cp) {
@@ -97,7 +77,7 @@ std::vector<Token> Tokenize(std::string_view text) {
   size_t i = 0;
   while (i < text.size()) {
     size_t len;
-    char32_t cp = Decode(text, i, &len);
+    char32_t cp = DecodeUtf8(text, i, &len);
     if (!IsWordChar(cp)) {
       i += len;
       continue;
@@ -107,7 +87,7 @@ std::vector<Token> Tokenize(std::string_view text) {
     size_t j = i;
     while (j < text.size()) {
       size_t l;
-      char32_t c = Decode(text, j, &l);
+      char32_t c = DecodeUtf8(text, j, &l);
       if (IsWordChar(c)) {
         letter |= !(c >= '0' && c <= '9');
         t.lower.append(text.substr(j, l));
@@ -117,7 +97,7 @@ std::vector<Token> Tokenize(std::string_view text) {
       // Hyphens and apostrophes join words ("state-of-the-art", "don't").
       if (c == '-' || c == '\'' || c == 0x2019) {
         size_t l2;
-        if (j + l < text.size() && IsWordChar(Decode(text, j + l, &l2))) {
+        if (j + l < text.size() && IsWordChar(DecodeUtf8(text, j + l, &l2))) {
           t.lower.append(text.substr(j, l));
           j += l;
           continue;

@@ -11,8 +11,11 @@ struct LocalEnricherOptions {
   std::string default_phone_region = "US";
 };
 
-// NewLocalEnricher() with options. An invalid option (unknown region) makes
-// every Enrich call fail with InvalidInput rather than the factory.
+// The embedded enricher: validators (Luhn, mod-97, libphonenumber...) for PII,
+// statistical key phrases, CLD2 for language. No network, no model files.
+EnricherPtr NewLocalEnricher();
+// The same with options. An invalid option (unknown region) makes every
+// Enrich call fail with InvalidInput rather than the factory.
 EnricherPtr NewLocalEnricher(const LocalEnricherOptions& options);
 
 }  // namespace docpipe

@@ -11,6 +11,7 @@
 #include <set>
 #include <string>
 
+#include "common/strings.h"
 #include "enrich/date_finder.h"
 #include "enrich/regex.h"
 #include "enrich/text_span.h"
@@ -63,12 +64,6 @@ constexpr std::array<std::string_view, 14> kVersionWords = {
     "v",      "ver", "version",  "versions", "release", "rel",    "build",
     "build#", "rev", "revision", "firmware", "patch",   "kernel", "update"};
 
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = AsciiLower(c);
-  return out;
-}
-
 // The `n` words before byte `pos`, nearest first, lower case.
 std::vector<std::string> WordsBefore(std::string_view text, size_t pos, int n) {
   std::vector<std::string> words;
@@ -82,7 +77,7 @@ std::vector<std::string> WordsBefore(std::string_view text, size_t pos, int n) {
     size_t end = i;
     while (i > 0 && (IsAsciiAlnum(text[i - 1]) || text[i - 1] == '#')) --i;
     if (end == i) break;
-    words.push_back(Lower(text.substr(i, end - i)));
+    words.push_back(AsciiLower(text.substr(i, end - i)));
   }
   return words;
 }
@@ -90,7 +85,7 @@ std::vector<std::string> WordsBefore(std::string_view text, size_t pos, int n) {
 bool HasContext(std::string_view text, size_t pos, size_t window,
                 std::initializer_list<std::string_view> keys) {
   size_t from = pos > window ? pos - window : 0;
-  std::string before = Lower(text.substr(from, pos - from));
+  std::string before = AsciiLower(text.substr(from, pos - from));
   return std::any_of(keys.begin(), keys.end(),
                      [&](std::string_view k) { return before.find(k) != std::string::npos; });
 }
@@ -253,7 +248,7 @@ class LocalPiiDetector : public PiiDetector {
       std::string_view host = url.substr(scheme == std::string_view::npos ? 0 : scheme + 3);
       host = host.substr(0, host.find_first_of("/?#:"));
       if (host.empty() || host.find('.') == std::string_view::npos || host.back() == '.') return;
-      if (Lower(host).rfind("www.", 0) == 0 && host.size() <= 4) return;
+      if (AsciiLower(host).rfind("www.", 0) == 0 && host.size() <= 4) return;
       for (char c : host) {
         if (!IsAsciiAlnum(c) && c != '.' && c != '-' && static_cast<unsigned char>(c) < 0x80) return;
       }

@@ -3,17 +3,15 @@
 #include <algorithm>
 #include <string>
 
-namespace docpipe {
+#include "common/utf8.h"
 
-namespace {
-bool IsContinuation(unsigned char c) { return (c & 0xC0) == 0x80; }
-}  // namespace
+namespace docpipe {
 
 Utf8Index::Utf8Index(std::string_view text) : cp_before_(text.size() + 1) {
   uint32_t cp = 0;
   for (size_t i = 0; i < text.size(); ++i) {
     cp_before_[i] = cp;
-    if (!IsContinuation(static_cast<unsigned char>(text[i]))) ++cp;
+    if (!IsUtf8Continuation(text[i])) ++cp;
   }
   cp_before_[text.size()] = cp;
 }
@@ -22,7 +20,7 @@ size_t ByteOfCodePoint(std::string_view text, int64_t cp) {
   if (cp <= 0) return 0;
   int64_t seen = 0;
   for (size_t i = 0; i < text.size(); ++i) {
-    if (IsContinuation(static_cast<unsigned char>(text[i]))) continue;
+    if (IsUtf8Continuation(text[i])) continue;
     if (seen == cp) return i;
     ++seen;
   }

@@ -5,6 +5,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/strings.h"
 #include "enrich/enricher.h"
 
 namespace docpipe {
@@ -38,11 +39,5 @@ std::vector<Span> ResolveOverlaps(std::vector<Span> spans);
 
 //! Entities for `spans` of `text`, with code point and byte offsets.
 std::vector<Entity> ToEntities(std::string_view text, const std::vector<Span>& spans);
-
-//! ASCII helpers shared by the detectors.
-inline bool IsAsciiDigit(char c) { return c >= '0' && c <= '9'; }
-inline bool IsAsciiAlpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
-inline bool IsAsciiAlnum(char c) { return IsAsciiDigit(c) || IsAsciiAlpha(c); }
-inline char AsciiLower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 
 }  // namespace docpipe

@@ -3,11 +3,13 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "common/clock.h"
 #include "common/status.h"
 
 namespace docpipe {
@@ -24,6 +26,8 @@ struct ExtractedPage {
   std::string label;           // printed page number ("xii", "17", "A-3"): the PDF's page
                                // labels, else the number found in the running header or
                                // footer; empty when unknown
+  std::vector<std::string> furniture;  // lines removed as running headers, footers and page
+                                       // numbers (kept out of `markdown`)
   int unmapped_chars = 0;      // glyphs without a Unicode mapping (dropped, never indexed)
   bool ocr = false;            // the text comes from OCR (no usable text layer)
   float ocr_confidence = 0;    // OCR'd pages: mean word confidence, 0-100
@@ -43,17 +47,32 @@ struct HeadingEntry {
 struct ExtractSummary {
   int page_count = 0;
   std::vector<HeadingEntry> outline;
-  std::string format;  // "pdf", "markdown", "text"
+  std::string format;  // "pdf", "markdown", "text", "docx", "pptx", "xlsx", "csv", "html", "epub", "odt", ...
   std::string title;   // from metadata, when present
   int warning_count = 0;              // problems the reader worked around (repairs, bad pages)
   std::vector<std::string> warnings;  // the first few of them, for logs
+  // Format-specific facts for metadata.json (e-mail: subject, from, to, cc, date, message_id).
+  std::map<std::string, std::string> properties;
 };
 
+// A document carried inside another (an e-mail attachment), handed out to be
+// processed as a document of its own.
+struct EmbeddedDocument {
+  std::string file_name;     // as the parent names it ("report.pdf"); may be empty
+  std::string content_type;  // as the parent declares it ("application/pdf")
+  std::string data;          // the decoded bytes
+};
+using EmbeddedSink = std::function<Status(EmbeddedDocument&&)>;
+
 struct ExtractOptions {
-  int64_t deadline_ms = 0;  // absolute epoch ms; 0 = none. Past it: Timeout.
+  int64_t deadline_ms = 0;  // absolute epoch ms by `clock`; 0 = none. Past it: Timeout.
   const std::atomic<bool>* cancel = nullptr;  // set: stop with Cancelled
   int64_t max_page_chars = 2'000'000;         // a page with more text is truncated and flagged
+  Clock* clock = nullptr;  // the time of deadline_ms (the stage's clock); nullptr = the system clock
   bool outline_headings = true;  // false: ignore the PDF's outline; headings from fonts and numbering
+  // Receives embedded documents (attachments) in order; unset: they are
+  // only counted. A non-OK return stops the extraction with it.
+  const EmbeddedSink* embedded = nullptr;
 };
 
 // Receives pages in order; a non-OK return stops the extraction with it.
@@ -76,16 +95,5 @@ class Extractor {
 };
 
 using ExtractorPtr = std::unique_ptr<Extractor>;
-
-class OcrPool;
-
-ExtractorPtr NewPdfExtractor();
-ExtractorPtr NewTextExtractor();  // .md, .markdown, .txt, .text
-// A PDF extractor that reads pages without usable text (no text layer, or
-// mostly unmapped glyphs) by OCR through `ocr` (src/ocr/); null = no OCR.
-// `ocr` must outlive the extractor.
-ExtractorPtr NewPdfExtractor(OcrPool* ocr);
-// PNG, JPEG and TIFF (every page of a multi-page TIFF) files, read by OCR.
-ExtractorPtr NewImageExtractor(OcrPool& ocr);
 
 }  // namespace docpipe

@@ -1,3 +1,4 @@
+#include <leptonica/allheaders.h>
 #include <mupdf/fitz.h>
 #include <strings.h>
 #include <sys/stat.h>
@@ -8,12 +9,15 @@
 #include <memory>
 
 #include "extract/extractor.h"
+#include "extract/extractor_registry.h"
 #include "extract/ocr_pages.h"
 #include "extract/page_image.h"
 #include "extract/page_layout.h"
 
-// Image files (PNG, JPEG, TIFF) as documents: every image, or every page of
-// a multi-page TIFF, is one page read by OCR. Decoding is MuPDF's.
+// Image files (PNG, JPEG, TIFF, WebP) as documents: every image, or every
+// page of a multi-page TIFF, is one page read by OCR. Decoding is MuPDF's,
+// except WebP, which MuPDF 1.21 cannot read: Leptonica (already linked for
+// Tesseract, and built with libwebp in Debian) decodes it.
 namespace docpipe {
 namespace {
 
@@ -22,13 +26,15 @@ constexpr size_t kStoreBytes = 64u << 20;
 // top of the file's own colour pixels, and OCR gains nothing past 600 dpi.
 constexpr int64_t kMaxPixels = 80'000'000;
 
-enum class ImageKind { kNone, kPng, kJpeg, kTiff };
+enum class ImageKind { kNone, kPng, kJpeg, kTiff, kWebp };
 
 ImageKind KindOfHead(std::string_view head) {
   if (head.size() >= 8 && head.compare(0, 8, "\x89PNG\r\n\x1a\n", 8) == 0) return ImageKind::kPng;
   if (head.size() >= 3 && head.compare(0, 3, "\xFF\xD8\xFF", 3) == 0) return ImageKind::kJpeg;
   if (head.size() >= 4 && (head.compare(0, 4, "II*\0", 4) == 0 || head.compare(0, 4, "MM\0*", 4) == 0))
     return ImageKind::kTiff;
+  if (head.size() >= 12 && head.compare(0, 4, "RIFF") == 0 && head.compare(8, 4, "WEBP") == 0)
+    return ImageKind::kWebp;
   return ImageKind::kNone;
 }
 
@@ -42,6 +48,7 @@ const char* FormatName(ImageKind kind) {
     case ImageKind::kPng: return "png";
     case ImageKind::kJpeg: return "jpeg";
     case ImageKind::kTiff: return "tiff";
+    case ImageKind::kWebp: return "webp";
     case ImageKind::kNone: break;
   }
   return "image";
@@ -76,6 +83,50 @@ int CountImages(fz_context* ctx, fz_buffer* buf, ImageKind kind, ErrorText err) 
     return -1;
   }
   return n;
+}
+
+struct PixDeleter {
+  void operator()(Pix* p) const { pixDestroy(&p); }
+};
+using PixPtr = std::unique_ptr<Pix, PixDeleter>;
+
+// A WebP file decoded by Leptonica into grey, transparency composed on
+// white (as a viewer shows it). False with `err` set.
+bool DecodeWebp(const fz_buffer* buf, OcrImage* out, ErrorText err) {
+  l_int32 w = 0, h = 0, spp = 0;
+  if (readHeaderMemWebP(buf->data, buf->len, &w, &h, &spp) != 0 || w <= 0 || h <= 0) {
+    std::snprintf(err, sizeof(ErrorText), "not a readable WebP image (bad header)");
+    return false;
+  }
+  if (static_cast<int64_t>(w) * h > kMaxPixels) {
+    std::snprintf(err, sizeof(ErrorText), "image too large (%d x %d pixels; at most 80 megapixels)", w, h);
+    return false;
+  }
+  PixPtr rgba(pixReadMemWebP(buf->data, buf->len));
+  if (!rgba) {
+    std::snprintf(err, sizeof(ErrorText), "cannot decode the WebP image data");
+    return false;
+  }
+  PixPtr flat(pixGetSpp(rgba.get()) == 4 ? pixAlphaBlendUniform(rgba.get(), 0xffffff00) : pixClone(rgba.get()));
+  PixPtr grey(flat ? pixConvertTo8(flat.get(), 0) : nullptr);
+  if (!grey) {
+    std::snprintf(err, sizeof(ErrorText), "cannot convert the WebP image to grey");
+    return false;
+  }
+  out->width = static_cast<int>(pixGetWidth(grey.get()));
+  out->height = static_cast<int>(pixGetHeight(grey.get()));
+  out->channels = 1;
+  const l_int32 xres = pixGetXRes(grey.get());
+  out->dpi = xres >= 70 && xres <= 2400 ? xres : kOcrDpi;  // WebP records no resolution: assume a 300-dpi scan
+  out->pixels.resize(static_cast<size_t>(out->width) * out->height);
+  const l_uint32* data = pixGetData(grey.get());
+  const l_int32 wpl = pixGetWpl(grey.get());
+  for (int y = 0; y < out->height; ++y) {
+    const l_uint32* line = data + static_cast<size_t>(y) * wpl;
+    uint8_t* row = out->pixels.data() + static_cast<size_t>(y) * out->width;
+    for (int x = 0; x < out->width; ++x) row[x] = static_cast<uint8_t>(GET_DATA_BYTE(line, x));
+  }
+  return true;
 }
 
 // Decoded pixels of image `index`, or nullptr with `err` set.
@@ -115,13 +166,13 @@ Status CheckFile(const std::string& path, const std::string& name) {
 
 class ImageExtractor final : public Extractor {
  public:
-  explicit ImageExtractor(OcrPool& ocr) : ocr_(ocr) {}
+  explicit ImageExtractor(OcrPool* ocr) : ocr_(ocr) {}
 
   std::string Format() const override { return "image"; }
 
   bool CanHandle(const std::string& key, std::string_view head) const override {
     if (KindOfHead(head) != ImageKind::kNone) return true;
-    for (const char* s : {".png", ".jpg", ".jpeg", ".tif", ".tiff"})
+    for (const char* s : {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".webp"})
       if (HasSuffix(key, s)) return true;
     return false;
   }
@@ -130,12 +181,15 @@ class ImageExtractor final : public Extractor {
                                  const PageSink& sink) override;
 
  private:
-  OcrPool& ocr_;
+  OcrPool* ocr_;  // null: OCR is off
 };
 
 Result<ExtractSummary> ImageExtractor::Extract(const std::string& path, const std::string& name,
                                                const ExtractOptions& options, const PageSink& sink) {
   DOCPIPE_RETURN_IF_ERROR(CheckFile(path, name));
+  if (!ocr_)
+    return Status::InvalidInput(name + ": an image file is read by OCR, and OCR is off (ocr.enabled = false, "
+                                       "DOCPIPE_OCR)");
   std::unique_ptr<fz_context, ContextDeleter> owner(fz_new_context(nullptr, nullptr, kStoreBytes));
   if (!owner) return Status::Internal(name + ": cannot create MuPDF context");
   fz_context* ctx = owner.get();
@@ -149,7 +203,7 @@ Result<ExtractSummary> ImageExtractor::Extract(const std::string& path, const st
   std::unique_ptr<fz_buffer, decltype(drop_buffer)> buf(raw, drop_buffer);
   const ImageKind kind =
       KindOfHead(std::string_view(reinterpret_cast<const char*>(buf->data), std::min<size_t>(buf->len, 16)));
-  if (kind == ImageKind::kNone) return Status::InvalidInput(name + ": not a PNG, JPEG or TIFF image");
+  if (kind == ImageKind::kNone) return Status::InvalidInput(name + ": not a PNG, JPEG, TIFF or WebP image");
   const int count = CountImages(ctx, buf.get(), kind, err);
   if (count < 0) return Status::InvalidInput(name + ": cannot read " + FormatName(kind) + ": " + err);
   if (count == 0) return Status::InvalidInput(name + ": TIFF holds no image");
@@ -158,7 +212,7 @@ Result<ExtractSummary> ImageExtractor::Extract(const std::string& path, const st
   summary.format = FormatName(kind);
   summary.page_count = count;
   FontSizeStats sizes;
-  OrderedPages ordered(&ocr_, options, name, [&](ExtractedPage&& page, PageLayout&& layout) -> Status {
+  OrderedPages ordered(ocr_, options, name, [&](ExtractedPage&& page, PageLayout&& layout) -> Status {
     sizes.Add(layout);
     PageMarkdown md = RenderPageMarkdown(std::move(layout), sizes.BodySize(), page.number);
     page.markdown = std::move(md.markdown);
@@ -173,9 +227,11 @@ Result<ExtractSummary> ImageExtractor::Extract(const std::string& path, const st
     page.number = i + 1;
     page.has_text_layer = false;
     page.ocr_reason = "image";
-    fz_pixmap* pix = DecodeImage(ctx, buf.get(), kind, i, err);
     OcrImage image;
     bool ok = false;
+    fz_pixmap* pix = nullptr;
+    if (kind == ImageKind::kWebp) ok = DecodeWebp(buf.get(), &image, err);
+    else pix = DecodeImage(ctx, buf.get(), kind, i, err);
     if (pix) {
       int xres = pix->xres;
       if (xres < 70 || xres > 2400) xres = kOcrDpi;  // no or nonsense resolution: assume a 300-dpi scan
@@ -208,6 +264,6 @@ Result<ExtractSummary> ImageExtractor::Extract(const std::string& path, const st
 
 }  // namespace
 
-ExtractorPtr NewImageExtractor(OcrPool& ocr) { return std::make_unique<ImageExtractor>(ocr); }
+ExtractorPtr NewImageExtractor(OcrPool* ocr) { return std::make_unique<ImageExtractor>(ocr); }
 
 }  // namespace docpipe

@@ -11,6 +11,11 @@ namespace {
 constexpr float kSameHeight = 3;  // points between baselines of "the same place"
 constexpr size_t kMaxFurnitureBytes = 200;
 constexpr float kMaxFurnitureSizeRatio = 1.15f;  // larger text is a title, not a running header
+constexpr float kMaxSideSizeRatio = 0.9f;        // a slide's navigation column is smaller than the body
+// Gap between a header (footer) and the body, in heights of the header's
+// line box: body lines run on at about 0, paragraphs at 0.5; LaTeX sets its
+// header a blank line above the text (0.75-0.95 with MuPDF's boxes).
+constexpr float kSeparation = 0.7f;
 
 bool IsDigits(const std::string& t) {
   return !t.empty() && t.size() <= 6 &&
@@ -134,7 +139,7 @@ float DominantSize(const TextLine& line) {
 }
 
 // Lines that may be furniture: in the top (or bottom) band, and cut off from
-// the body by a gap wider than a line, themselves or through at most two
+// the body by a gap of most of a line, themselves or through at most two
 // more band lines further in (a two-line header). Body text that happens
 // to start inside the band runs on at line spacing, so it never qualifies.
 // Masked texts of a line's pieces between wide gaps.
@@ -174,13 +179,13 @@ std::vector<OuterLine> OuterLines(const PageLayout& page, Bands band) {
     if (top) {
       for (size_t j = k + 1; j < lines.size(); ++j) {
         if (lines[j]->y0 < l->y1 - 0.3f * h) continue;  // same baseline or overlapping
-        return lines[j]->y0 - l->y1 >= 1.0f * h &&
+        return lines[j]->y0 - l->y1 >= kSeparation * h &&
                (j + 1 < lines.size() || !InBottomBand(*lines[j], page, band));
       }
     } else {
       for (size_t j = k; j-- > 0;) {
         if (lines[j]->y1 > l->y0 + 0.3f * h) continue;
-        return l->y0 - lines[j]->y1 >= 1.0f * h && (j > 0 || !InTopBand(*lines[j], page, band));
+        return l->y0 - lines[j]->y1 >= kSeparation * h && (j > 0 || !InTopBand(*lines[j], page, band));
       }
     }
     return false;
@@ -199,6 +204,19 @@ std::vector<OuterLine> OuterLines(const PageLayout& page, Bands band) {
     }
     if (sep || k + 1 == lines.size()) out.push_back({lines[k], false, sep});
   }
+  return out;
+}
+
+bool IsSlide(const PageLayout& page) { return page.width > 1.2f * page.height; }
+
+// Lines of a slide wholly inside its left or right strip.
+std::vector<const TextLine*> SideStripLines(const PageLayout& page, float band) {
+  std::vector<const TextLine*> out;
+  if (!IsSlide(page)) return out;
+  for (const TextBlock& b : page.blocks)
+    for (const TextLine& l : b.lines) {
+      if (l.x0 >= (1 - band) * page.width || l.x1 <= band * page.width) out.push_back(&l);
+    }
   return out;
 }
 
@@ -240,8 +258,17 @@ void FurnitureDetector::Add(int number, const PageLayout& page, float body_size)
       const std::string text = LineText(*line);
       if (text.empty() || text.size() > kMaxFurnitureBytes) continue;
       std::vector<std::string> words = Words(text);
+      std::string number;
+      IsPageNumberLine(text, &number);
       p.lines.push_back(Candidate{top, line->y1, MaskNumbers(text), MaskedCells(*line),
-                                  StripPunct(words.front()), StripPunct(words.back())});
+                                  StripPunct(words.front()), StripPunct(words.back()), number});
+    }
+    // Navigation is set smaller than the body; a derivation or a list that
+    // overlays repeat in a column of its own is body-sized.
+    for (const TextLine* line : SideStripLines(page, kSlideSideBand)) {
+      if (body_size <= 0 || DominantSize(*line) >= kMaxSideSizeRatio * body_size) continue;
+      const std::string text = LineText(*line);
+      if (!text.empty() && text.size() <= kMaxFurnitureBytes) p.side.push_back({line->x0, line->y1, text});
     }
   }
   window_.push_back(std::move(p));
@@ -272,8 +299,21 @@ int FurnitureDetector::Matches(int number, const Candidate& c) const {
 FurnitureDetector::Bands FurnitureDetector::BandsOf(const PageLayout& page) const {
   // Slides (landscape pages) stack a navigation bar and a section line above
   // the frame title: their top band is deeper.
-  if (page.width > 1.2f * page.height) return Bands{kSlideTopBand, bottom_band_};
+  if (IsSlide(page)) return Bands{kSlideTopBand, bottom_band_};
   return Bands{top_band_, bottom_band_};
+}
+
+bool FurnitureDetector::NumberCountsPages(int number, bool top, float y, const std::string& value) const {
+  const int v = NumberValue(value);
+  if (v < 0) return false;
+  for (const PageLines& p : window_) {
+    if (p.number == number || std::abs(p.number - number) > kWindow) continue;
+    for (const Candidate& o : p.lines) {
+      if (o.top != top || std::abs(o.y - y) > kSameHeight || o.number.empty()) continue;
+      if (NumberValue(o.number) - v == p.number - number) return true;
+    }
+  }
+  return false;
 }
 
 bool FurnitureDetector::CountsPages(int number, const Candidate& c, bool first) const {
@@ -290,13 +330,17 @@ bool FurnitureDetector::CountsPages(int number, const Candidate& c, bool first) 
   return false;
 }
 
-std::string FurnitureDetector::Strip(int number, PageLayout& page) {
+std::string FurnitureDetector::Strip(int number, PageLayout& page, std::vector<std::string>* removed_text) {
   int pages_in_window = 0;
   for (const PageLines& p : window_) pages_in_window += std::abs(p.number - number) <= kWindow ? 1 : 0;
   // Repeated on two other pages nearby; in a document of three pages or
   // fewer, on one.
   const int needed = pages_in_window <= 3 ? 1 : 2;
-  std::string label, number_label;
+  // The printed page number, best first: a bare number that counts the
+  // pages with a neighbour's, a number in a running header that does, a
+  // bare number alone (margin line numbers and table cells can be bare
+  // numbers too).
+  std::string counted_number, label, number_label;
   std::vector<OuterLine> outer;
   if (page.height > 0) outer = OuterLines(page, BandsOf(page));
   std::vector<const TextLine*> removed;
@@ -307,6 +351,7 @@ std::string FurnitureDetector::Strip(int number, PageLayout& page) {
     if (IsPageNumberLine(text, &n)) {
       furniture = true;
       if (number_label.empty()) number_label = n;
+      if (counted_number.empty() && NumberCountsPages(number, top, line->y1, n)) counted_number = n;
     } else if (separated && !text.empty() && text.size() <= kMaxFurnitureBytes) {
       std::vector<std::string> words = Words(text);
       Candidate c{top,
@@ -314,7 +359,8 @@ std::string FurnitureDetector::Strip(int number, PageLayout& page) {
                   MaskNumbers(text),
                   MaskedCells(*line),
                   StripPunct(words.front()),
-                  StripPunct(words.back())};
+                  StripPunct(words.back()),
+                  {}};
       // One other page is enough when the line's number counts the pages
       // (a header "The Arabi system 3" two pages before "... 5").
       const int matches = Matches(number, c);
@@ -326,7 +372,55 @@ std::string FurnitureDetector::Strip(int number, PageLayout& page) {
         if (label.empty() && counts_first) label = c.first;
       }
     }
-    if (furniture) removed.push_back(line);
+    if (furniture) {
+      removed.push_back(line);
+      if (removed_text) removed_text->push_back(text);
+    }
+  }
+  // A navigation column: enough side-strip lines, each at the same place
+  // with the same text on `needed` slides nearby, in a column of their own
+  // (no other line of the slide reaches into it: a short list at the left
+  // margin that overlays repeat lines up with the longer lines of the body).
+  // Lines of the strip already removed as a header or footer belong to it.
+  std::vector<const TextLine*> side;
+  for (const TextLine* line : SideStripLines(page, kSlideSideBand)) {
+    if (std::find(removed.begin(), removed.end(), line) != removed.end()) {
+      side.push_back(line);
+      continue;
+    }
+    const std::string key = LineText(*line);
+    if (key.empty()) continue;
+    auto same = [&](const SideLine& o) {
+      return o.key == key && std::abs(o.x - line->x0) <= kSameHeight && std::abs(o.y - line->y1) <= kSameHeight;
+    };
+    int seen = 0;
+    bool recorded = false;  // Add() kept it (small enough) on this page
+    for (const PageLines& p : window_) {
+      if (std::abs(p.number - number) > kWindow) continue;
+      const bool here = std::any_of(p.side.begin(), p.side.end(), same);
+      if (p.number == number) recorded = here;
+      else seen += here ? 1 : 0;
+    }
+    if (recorded && seen >= needed) side.push_back(line);
+  }
+  bool column = static_cast<int>(side.size()) >= kMinSideLines;
+  if (column) {
+    float cx0 = side.front()->x0, cx1 = side.front()->x1;
+    for (const TextLine* l : side) cx0 = std::min(cx0, l->x0), cx1 = std::max(cx1, l->x1);
+    for (const TextBlock& b : page.blocks)
+      for (const TextLine& l : b.lines) {
+        if (std::find(side.begin(), side.end(), &l) != side.end() ||
+            std::find(removed.begin(), removed.end(), &l) != removed.end())
+          continue;
+        if (l.x0 < cx1 && l.x1 > cx0) column = false;
+      }
+  }
+  if (column) {
+    for (const TextLine* line : side) {
+      if (std::find(removed.begin(), removed.end(), line) != removed.end()) continue;
+      removed.push_back(line);
+      if (removed_text) removed_text->push_back(LineText(*line));
+    }
   }
   for (TextBlock& block : page.blocks) {
     std::vector<TextLine> kept;
@@ -345,7 +439,8 @@ std::string FurnitureDetector::Strip(int number, PageLayout& page) {
                                    [](const TextBlock& b) { return b.lines.empty(); }),
                     page.blocks.end());
   while (!window_.empty() && window_.front().number < number - kWindow + 1) window_.pop_front();
-  return number_label.empty() ? label : number_label;
+  if (!counted_number.empty()) return counted_number;
+  return label.empty() ? number_label : label;
 }
 
 }  // namespace docpipe

@@ -11,7 +11,10 @@ namespace docpipe {
 // Finds page furniture: running headers and footers (lines repeated at the
 // same height in the top or bottom band of nearby pages, digits allowed to
 // vary, so "Chapter 2  17" matches "Chapter 2  19" and odd/even headers each
-// match their own side) and bare page numbers. Pages stream through a window
+// match their own side) and bare page numbers; on slides (landscape pages),
+// also a navigation column down a side edge: at least kMinSideLines lines in
+// the outer strip of the width, each repeated at the same place on nearby
+// slides (beamer's sidebar table of contents). Pages stream through a window
 // of kWindow pages on each side: memory holds only the short candidate lines
 // of 2 * kWindow + 1 pages, whatever the page count.
 //
@@ -28,7 +31,8 @@ class FurnitureDetector {
   //! Removes page `number`'s furniture lines from `page` (the same layout that
   //! was added) and forgets pages that can no longer matter. Returns the
   //! printed page number found in the furniture ("17", "xii"), or empty.
-  std::string Strip(int number, PageLayout& page);
+  //! The removed lines' texts go to `removed` when it is not null.
+  std::string Strip(int number, PageLayout& page, std::vector<std::string>* removed = nullptr);
 
   //! Where running headers and footers sit, as fractions of the page height.
   struct Bands {
@@ -37,6 +41,11 @@ class FurnitureDetector {
 
  private:
   static constexpr float kSlideTopBand = 0.2f;
+  // A slide's navigation column: lines wholly inside the outer 25 % of the
+  // width, at least three of them repeated (one or two repeated lines there
+  // are more likely content that overlays repeat).
+  static constexpr float kSlideSideBand = 0.25f;
+  static constexpr int kMinSideLines = 3;
   Bands BandsOf(const PageLayout& page) const;
 
   struct Candidate {
@@ -46,9 +55,16 @@ class FurnitureDetector {
     std::vector<std::string> cells;  // the same, per piece between wide gaps
     std::string first;               // first and last words, for page-number tokens
     std::string last;
+    std::string number;              // a bare page-number line: its number ("17", "xii")
+  };
+  struct SideLine {  // a line inside a slide's left or right strip
+    float x = 0;     // left edge
+    float y = 0;     // baseline
+    std::string key;  // text
   };
   struct PageLines {
     int number = 0;
+    std::vector<SideLine> side;
     std::vector<Candidate> lines;
   };
 
@@ -59,12 +75,17 @@ class FurnitureDetector {
   //! Whether numeric token `token` of `c` on page `number` counts pages:
   //! the same line on another page carries the value shifted by the page distance.
   bool CountsPages(int number, const Candidate& c, bool first) const;
+  //! Whether a bare page number `value` at height `y` on page `number` counts
+  //! pages with a bare number at the same place on a page nearby.
+  bool NumberCountsPages(int number, bool top, float y, const std::string& value) const;
 
   std::deque<PageLines> window_;
   // Where running headers and footers sit: LaTeX on A4 puts the folio 17 %
-  // above the bottom edge; a top band as deep would take in captions under
-  // figures at the top of the text block.
-  float top_band_ = 0.12f;
+  // above the bottom edge, and with a wide top margin the header 12.7 %
+  // below the top (xcolor's, lineno's manuals); a top band as deep as the
+  // bottom one would take in captions under figures at the top of the text
+  // block.
+  float top_band_ = 0.15f;
   float bottom_band_ = 0.2f;
 };
 

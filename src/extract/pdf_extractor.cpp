@@ -2,6 +2,7 @@
 #include <mupdf/pdf.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <condition_variable>
@@ -15,6 +16,7 @@
 #include <unordered_map>
 
 #include "extract/extractor.h"
+#include "extract/extractor_registry.h"
 #include "extract/glyph_names.h"
 #include "extract/headings.h"
 #include "extract/line_order.h"
@@ -35,12 +37,6 @@ constexpr size_t kStoreBytes = 64u << 20;
 constexpr size_t kMaxWarningSamples = 20;
 constexpr int kHeadBytes = 1024;
 constexpr int kTailBytes = 2048;
-
-int64_t NowEpochMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 // ---- MuPDF glue ------------------------------------------------------------
 // MuPDF reports errors by longjmp. Every fz_try lives in one of these small
@@ -367,18 +363,22 @@ std::vector<OutlineEntry> Outline(fz_context* ctx, pdf_document* doc) {
 // ---- Deadline and cancellation -------------------------------------------------
 
 // Sets cookie->abort from a helper thread when the deadline passes or the
-// caller cancels, so that even one slow page stops promptly.
+// caller cancels, so that even one slow page stops promptly. It waits on the
+// options' clock (a fake one in tests); the cancel flag is set without a
+// wake-up, so it is looked at every kPollMs.
 class AbortWatch {
  public:
-  AbortWatch(const ExtractOptions& options, fz_cookie* cookie) : options_(options), cookie_(cookie) {
+  static constexpr int64_t kPollMs = 10;
+
+  AbortWatch(const ExtractOptions& options, fz_cookie* cookie)
+      : options_(options),
+        cookie_(cookie),
+        system_clock_(options.clock == nullptr ? NewSystemClock() : nullptr),
+        clock_(options.clock != nullptr ? *options.clock : *system_clock_) {
     if (options.deadline_ms > 0 || options.cancel) thread_ = std::thread([this] { Run(); });
   }
   ~AbortWatch() {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      done_ = true;
-    }
-    cv_.notify_all();
+    stop_.Stop();
     if (thread_.joinable()) thread_.join();
   }
   AbortWatch(const AbortWatch&) = delete;
@@ -389,29 +389,32 @@ class AbortWatch {
     std::string where = name + ": stopped after " + std::to_string(pages_done) + " of " +
                         std::to_string(page_count) + " pages";
     if (options_.cancel && options_.cancel->load()) return Status::Cancelled(where + " (cancelled)");
-    if (options_.deadline_ms > 0 && NowEpochMs() >= options_.deadline_ms)
-      return Status::Timeout(where + " (deadline passed)");
+    if (DeadlinePassed()) return Status::Timeout(where + " (deadline passed)");
     return Status::Ok();
   }
 
  private:
+  bool DeadlinePassed() const { return options_.deadline_ms > 0 && clock_.NowMs() >= options_.deadline_ms; }
+
   void Run() {
-    std::unique_lock<std::mutex> lock(mu_);
-    while (!done_) {
-      if ((options_.cancel && options_.cancel->load()) ||
-          (options_.deadline_ms > 0 && NowEpochMs() >= options_.deadline_ms)) {
+    do {
+      if ((options_.cancel && options_.cancel->load()) || DeadlinePassed()) {
         cookie_->abort = 1;
         return;
       }
-      cv_.wait_for(lock, std::chrono::milliseconds(10));
-    }
+    } while (!clock_.WaitFor(NextWaitMs(), stop_));
+  }
+
+  int64_t NextWaitMs() const {
+    if (options_.deadline_ms <= 0) return kPollMs;
+    return std::clamp<int64_t>(options_.deadline_ms - clock_.NowMs(), 1, kPollMs);
   }
 
   const ExtractOptions& options_;
   fz_cookie* cookie_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool done_ = false;
+  std::unique_ptr<Clock> system_clock_;  // when the options name no clock
+  Clock& clock_;
+  StopSignal stop_;
   std::thread thread_;
 };
 
@@ -524,7 +527,7 @@ Result<ExtractSummary> PdfExtractor::Extract(const std::string& path, const std:
   auto emit_first = [&]() -> Status {
     Pending p = std::move(pending.front());
     pending.pop_front();
-    std::string printed = furniture.Strip(p.page.number, p.layout);
+    std::string printed = furniture.Strip(p.page.number, p.layout, &p.page.furniture);
     p.page.label = labels.empty() ? printed : PageLabel(labels, p.page.number - 1);
     if (!renderer) renderer = std::make_unique<MarkdownRenderer>(&outline, false);
     PageMarkdown md = renderer->Render(std::move(p.layout), sizes.BodySize(), p.page.number);

@@ -1,15 +1,13 @@
-#include <iconv.h>
-#include <sys/stat.h>
-#include <uchardet/uchardet.h>
-
-#include <cerrno>
 #include <chrono>
 #include <cstring>
-#include <fstream>
+#include <limits>
 #include <memory>
 #include <sstream>
 
+#include "common/utf8.h"
 #include "extract/extractor.h"
+#include "extract/markdown_writer.h"
+#include "extract/text_decode.h"
 
 namespace docpipe {
 namespace {
@@ -20,7 +18,9 @@ constexpr int kLinesPerPage = 500;
 // Converted text with more control characters than this share is binary.
 constexpr double kMaxControlShare = 0.01;
 
-int64_t NowEpochMs() {
+// The time of ExtractOptions::deadline_ms.
+int64_t NowMs(const ExtractOptions& options) {
+  if (options.clock != nullptr) return options.clock->NowMs();
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
@@ -32,75 +32,6 @@ bool HasSuffix(const std::string& key, std::string_view suffix) {
 }
 
 bool IsMarkdownKey(const std::string& key) { return HasSuffix(key, ".md") || HasSuffix(key, ".markdown"); }
-
-Result<std::string> ReadWholeFile(const std::string& path, const std::string& name) {
-  struct stat st;
-  if (::stat(path.c_str(), &st) != 0) {
-    if (errno == ENOENT) return Status::NotFound(name + ": no such file");
-    return Status::InvalidInput(name + ": cannot read file: " + std::strerror(errno));
-  }
-  if (S_ISDIR(st.st_mode)) return Status::InvalidInput(name + ": is a directory, not a file");
-  if (st.st_size == 0) return Status::InvalidInput(name + ": empty file");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::InvalidInput(name + ": cannot read file: " + std::strerror(errno));
-  std::string data(static_cast<size_t>(st.st_size), '\0');
-  in.read(data.data(), st.st_size);
-  if (in.gcount() != st.st_size) return Status::InvalidInput(name + ": cannot read file: short read");
-  return data;
-}
-
-// Offset of the first byte that breaks UTF-8, or npos when all is valid.
-size_t FirstInvalidUtf8(std::string_view s) {
-  size_t i = 0;
-  while (i < s.size()) {
-    unsigned char c = s[i];
-    size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
-    if (len == 0 || i + len > s.size()) return i;
-    for (size_t k = 1; k < len; ++k)
-      if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return i;
-    if (len == 2 && c < 0xC2) return i;  // overlong
-    i += len;
-  }
-  return std::string_view::npos;
-}
-
-struct IconvCloser {
-  void operator()(void* cd) const { iconv_close(static_cast<iconv_t>(cd)); }
-};
-
-Result<std::string> ConvertToUtf8(std::string_view in, const char* from) {
-  iconv_t raw = iconv_open("UTF-8", from);
-  if (raw == reinterpret_cast<iconv_t>(-1)) return Status::InvalidInput(std::string("unknown encoding ") + from);
-  std::unique_ptr<void, IconvCloser> cd(raw);
-  std::string out(in.size() * 2 + 16, '\0');
-  char* src = const_cast<char*>(in.data());
-  size_t src_left = in.size();
-  size_t done = 0;
-  while (src_left > 0) {
-    char* dst = out.data() + done;
-    size_t dst_left = out.size() - done;
-    size_t rc = iconv(raw, &src, &src_left, &dst, &dst_left);
-    done = out.size() - dst_left;
-    if (rc == static_cast<size_t>(-1)) {
-      if (errno == E2BIG) {
-        out.resize(out.size() * 2);
-        continue;
-      }
-      return Status::InvalidInput(std::string("not valid ") + from + " at byte " +
-                                  std::to_string(in.size() - src_left));
-    }
-  }
-  out.resize(done);
-  return out;
-}
-
-std::string DetectCharset(std::string_view data) {
-  std::unique_ptr<std::remove_pointer_t<uchardet_t>, void (*)(uchardet_t)> ud(uchardet_new(), uchardet_delete);
-  if (!ud || uchardet_handle_data(ud.get(), data.data(), data.size()) != 0) return "";
-  uchardet_data_end(ud.get());
-  const char* cs = uchardet_get_charset(ud.get());
-  return cs ? cs : "";
-}
 
 // Share of code points that are control characters other than layout ones.
 double ControlShare(std::string_view utf8) {
@@ -229,23 +160,6 @@ void CollectHeadings(std::string_view md, int page, bool* in_fence, std::vector<
   }
 }
 
-int64_t CountCodePoints(std::string_view s) {
-  int64_t n = 0;
-  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
-  return n;
-}
-
-// Cuts `s` to at most `max` code points without splitting one.
-bool TruncateCodePoints(std::string& s, int64_t max) {
-  int64_t n = 0;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if ((static_cast<unsigned char>(s[i]) & 0xC0) != 0x80 && n++ == max) {
-      s.resize(i);
-      return true;
-    }
-  }
-  return false;
-}
 
 class TextExtractor final : public Extractor {
  public:
@@ -257,7 +171,7 @@ class TextExtractor final : public Extractor {
 
   Result<ExtractSummary> Extract(const std::string& path, const std::string& name,
                                  const ExtractOptions& options, const PageSink& sink) override {
-    Result<std::string> raw = ReadWholeFile(path, name);
+    Result<std::string> raw = ReadInputFile(path, name, std::numeric_limits<int64_t>::max());
     if (!raw.ok()) return raw.status();
     ExtractSummary summary;
     Result<std::string> text = DecodeText(std::move(*raw), name, &summary.warnings);
@@ -271,13 +185,13 @@ class TextExtractor final : public Extractor {
     for (size_t i = 0; i < pages.size(); ++i) {
       if (options.cancel && options.cancel->load())
         return Status::Cancelled(name + ": cancelled after " + std::to_string(i) + " pages");
-      if (options.deadline_ms > 0 && NowEpochMs() >= options.deadline_ms)
+      if (options.deadline_ms > 0 && NowMs(options) >= options.deadline_ms)
         return Status::Timeout(name + ": deadline passed after " + std::to_string(i) + " pages");
       ExtractedPage page;
       page.number = static_cast<int>(i) + 1;
       page.markdown = markdown ? TrimBlankLines(pages[i]) : TextToMarkdown(pages[i]);
       page.truncated = TruncateCodePoints(page.markdown, options.max_page_chars);
-      page.chars = CountCodePoints(page.markdown);
+      page.chars = static_cast<int64_t>(CountCodePoints(page.markdown));
       page.has_text_layer = page.chars > 0;
       if (markdown) CollectHeadings(page.markdown, page.number, &in_fence, &summary.outline);
       DOCPIPE_RETURN_IF_ERROR(sink(std::move(page)));

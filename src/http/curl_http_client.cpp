@@ -1,4 +1,9 @@
+// libcurl is loaded when the first client is made (dlopen), not when docpipe
+// starts: with the ~25 libraries it brings (TLS, Kerberos, LDAP, SSH...) it
+// would double the start-up time of every command, and most commands of the
+// embedded shape never make a request. Only its header is used at build time.
 #include <curl/curl.h>
+#include <dlfcn.h>
 
 #include <algorithm>
 #include <cctype>
@@ -10,32 +15,87 @@
 
 #include <fmt/format.h>
 
-#include "http/http_client.h"
+#include "common/strings.h"
+#include "http/curl_http_client.h"
 
 namespace docpipe {
 namespace {
 
+// The libcurl functions docpipe calls, resolved from the shared library.
+struct CurlApi {
+  CURLcode (*global_init)(long flags);
+  CURL* (*easy_init)();
+  void (*easy_cleanup)(CURL*);
+  void (*easy_reset)(CURL*);
+  CURLcode (*easy_setopt)(CURL*, CURLoption, ...);
+  CURLcode (*easy_perform)(CURL*);
+  CURLcode (*easy_getinfo)(CURL*, CURLINFO, ...);
+  const char* (*easy_strerror)(CURLcode);
+  curl_slist* (*slist_append)(curl_slist*, const char*);
+  void (*slist_free_all)(curl_slist*);
+};
+
+// libcurl as loaded: the functions, or why it could not be loaded.
+struct LoadedCurl {
+  CurlApi api{};
+  std::string error;  // "" when loaded
+};
+
+LoadedCurl Load() {
+  constexpr const char* kSoname = kCurlLibrary;
+  LoadedCurl out;
+  void* lib = ::dlopen(kSoname, RTLD_NOW | RTLD_LOCAL);  // never closed: it lives as long as the process
+  if (lib == nullptr) {
+    const char* why = ::dlerror();
+    out.error = fmt::format("cannot load {} (Debian: apt-get install libcurl4): {}", kSoname,
+                            why != nullptr ? why : "unknown error");
+    return out;
+  }
+  auto bind = [&](auto& fn, const char* name) {
+    fn = reinterpret_cast<std::remove_reference_t<decltype(fn)>>(::dlsym(lib, name));
+    if (fn == nullptr) out.error += (out.error.empty() ? kSoname + std::string(" lacks ") : ", ") + name;
+  };
+  CurlApi& api = out.api;
+  bind(api.global_init, "curl_global_init");
+  bind(api.easy_init, "curl_easy_init");
+  bind(api.easy_cleanup, "curl_easy_cleanup");
+  bind(api.easy_reset, "curl_easy_reset");
+  bind(api.easy_setopt, "curl_easy_setopt");
+  bind(api.easy_perform, "curl_easy_perform");
+  bind(api.easy_getinfo, "curl_easy_getinfo");
+  bind(api.easy_strerror, "curl_easy_strerror");
+  bind(api.slist_append, "curl_slist_append");
+  bind(api.slist_free_all, "curl_slist_free_all");
+  if (out.error.empty()) api.global_init(CURL_GLOBAL_DEFAULT);
+  return out;
+}
+
+// Loads libcurl once per process (it is a process-wide library, like its
+// curl_global_init); nullptr and `*error` when it cannot be loaded.
+const CurlApi* LoadCurl(std::string* error) {
+  static const LoadedCurl loaded = Load();
+  if (!loaded.error.empty()) {
+    if (error != nullptr) *error = loaded.error;
+    return nullptr;
+  }
+  return &loaded.api;
+}
+
+const CurlApi& Curl() { return *LoadCurl(nullptr); }  // only once a client exists
+
 struct CurlEasyDeleter {
-  void operator()(CURL* c) const { curl_easy_cleanup(c); }
+  void operator()(CURL* c) const { Curl().easy_cleanup(c); }
 };
 using CurlEasy = std::unique_ptr<CURL, CurlEasyDeleter>;
 
 struct CurlSlistDeleter {
-  void operator()(curl_slist* l) const { curl_slist_free_all(l); }
+  void operator()(curl_slist* l) const { Curl().slist_free_all(l); }
 };
 using CurlSlist = std::unique_ptr<curl_slist, CurlSlistDeleter>;
 
 size_t WriteBody(char* data, size_t size, size_t n, void* user) {
   static_cast<std::string*>(user)->append(data, size * n);
   return size * n;
-}
-
-std::string Trim(std::string s) {
-  auto ws = [](unsigned char c) { return std::isspace(c) != 0; };
-  while (!s.empty() && ws(s.back())) s.pop_back();
-  size_t i = 0;
-  while (i < s.size() && ws(s[i])) ++i;
-  return s.substr(i);
 }
 
 size_t WriteHeader(char* data, size_t size, size_t n, void* user) {
@@ -50,7 +110,7 @@ size_t WriteHeader(char* data, size_t size, size_t n, void* user) {
   if (colon == std::string::npos) return size * n;
   std::string name = line.substr(0, colon);
   std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
-  std::string value = Trim(line.substr(colon + 1));
+  std::string value(Trim(line.substr(colon + 1)));
   auto [it, inserted] = headers->emplace(name, value);
   if (!inserted) it->second += "," + value;
   return size * n;
@@ -79,9 +139,10 @@ std::string UrlForMessage(const std::string& url) { return url.substr(0, url.fin
 
 class CurlHttpClient final : public HttpClient {
  public:
-  CurlHttpClient() { curl_global_init(CURL_GLOBAL_DEFAULT); }
+  explicit CurlHttpClient(const CurlApi& api) : api_(api) {}
 
   Result<HttpResponse> Send(const HttpRequest& request) override {
+    const CurlApi& curl = api_;
     CurlEasy easy = Acquire();
     if (!easy) return Status::Internal("curl_easy_init failed");
     CURL* c = easy.get();
@@ -91,42 +152,42 @@ class CurlHttpClient final : public HttpClient {
     for (const auto& [k, v] : request.headers) {
       // "Name;" sends an empty header; "Name:" would remove it.
       std::string line = v.empty() ? k + ";" : k + ": " + v;
-      list = curl_slist_append(list, line.c_str());
+      list = curl.slist_append(list, line.c_str());
     }
     // Never wait for "100 Continue": the services answer at once and the
     // round trip only adds latency.
-    list = curl_slist_append(list, "Expect:");
+    list = curl.slist_append(list, "Expect:");
     headers.reset(list);
 
-    curl_easy_setopt(c, CURLOPT_URL, request.url.c_str());
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers.get());
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(request.timeout_ms));
-    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(request.connect_timeout_ms));
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, WriteBody);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, &response.body);
-    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, WriteHeader);
-    curl_easy_setopt(c, CURLOPT_HEADERDATA, &response.headers);
-    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
-    curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, nullptr);
-    if (const char* ca = CaBundleFromEnv()) curl_easy_setopt(c, CURLOPT_CAINFO, ca);
+    curl.easy_setopt(c, CURLOPT_URL, request.url.c_str());
+    curl.easy_setopt(c, CURLOPT_HTTPHEADER, headers.get());
+    curl.easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl.easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(request.timeout_ms));
+    curl.easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(request.connect_timeout_ms));
+    curl.easy_setopt(c, CURLOPT_WRITEFUNCTION, WriteBody);
+    curl.easy_setopt(c, CURLOPT_WRITEDATA, &response.body);
+    curl.easy_setopt(c, CURLOPT_HEADERFUNCTION, WriteHeader);
+    curl.easy_setopt(c, CURLOPT_HEADERDATA, &response.headers);
+    curl.easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+    curl.easy_setopt(c, CURLOPT_ACCEPT_ENCODING, nullptr);
+    if (const char* ca = CaBundleFromEnv()) curl.easy_setopt(c, CURLOPT_CAINFO, ca);
     if (request.abort_if) {
-      curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, AbortCheck);
-      curl_easy_setopt(c, CURLOPT_XFERINFODATA, &request.abort_if);
-      curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+      curl.easy_setopt(c, CURLOPT_XFERINFOFUNCTION, AbortCheck);
+      curl.easy_setopt(c, CURLOPT_XFERINFODATA, &request.abort_if);
+      curl.easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
     }
     if (request.method == "HEAD") {
-      curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+      curl.easy_setopt(c, CURLOPT_NOBODY, 1L);
     } else if (request.method == "GET" && request.body.empty()) {
-      curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
+      curl.easy_setopt(c, CURLOPT_HTTPGET, 1L);
     } else {
-      curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+      curl.easy_setopt(c, CURLOPT_CUSTOMREQUEST, request.method.c_str());
       if (!request.body.empty() || request.method == "POST" || request.method == "PUT") {
-        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
-        curl_easy_setopt(c, CURLOPT_POSTFIELDS, request.body.data());
+        curl.easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
+        curl.easy_setopt(c, CURLOPT_POSTFIELDS, request.body.data());
       }
     }
-    CURLcode rc = curl_easy_perform(c);
+    CURLcode rc = curl.easy_perform(c);
     if (rc != CURLE_OK) {
       std::string where = fmt::format("{} {}", request.method, UrlForMessage(request.url));
       // Handles that failed are not reused: their connection state is unknown.
@@ -135,14 +196,14 @@ class CurlHttpClient final : public HttpClient {
         return Status::Timeout(fmt::format("{}: no complete answer within {} ms", where, request.timeout_ms));
       }
       if (rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST || rc == CURLE_COULDNT_RESOLVE_PROXY) {
-        return Status::Unavailable(fmt::format("{}{}: {}", kConnectFailedPrefix, where, curl_easy_strerror(rc)));
+        return Status::Unavailable(fmt::format("{}{}: {}", kConnectFailedPrefix, where, curl.easy_strerror(rc)));
       }
-      return Status::Unavailable(fmt::format("{}: {}", where, curl_easy_strerror(rc)));
+      return Status::Unavailable(fmt::format("{}: {}", where, curl.easy_strerror(rc)));
     }
     long code = 0;
-    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+    curl.easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
     response.status = static_cast<int>(code);
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, nullptr);
+    curl.easy_setopt(c, CURLOPT_HTTPHEADER, nullptr);
     Release(std::move(easy));
     return response;
   }
@@ -155,24 +216,42 @@ class CurlHttpClient final : public HttpClient {
       if (!idle_.empty()) {
         CurlEasy e = std::move(idle_.back());
         idle_.pop_back();
-        curl_easy_reset(e.get());
+        api_.easy_reset(e.get());
         return e;
       }
     }
-    return CurlEasy(curl_easy_init());
+    return CurlEasy(api_.easy_init());
   }
   void Release(CurlEasy e) {
     std::lock_guard<std::mutex> lock(mu_);
     if (idle_.size() < 16) idle_.push_back(std::move(e));
   }
 
+  const CurlApi& api_;
   std::mutex mu_;
   std::vector<CurlEasy> idle_;
 };
 
+// Stands in when libcurl cannot be loaded: every request fails, saying why.
+class UnavailableHttpClient final : public HttpClient {
+ public:
+  explicit UnavailableHttpClient(std::string why) : why_(std::move(why)) {}
+  Result<HttpResponse> Send(const HttpRequest& request) override {
+    return Status::Unavailable(fmt::format("{} {}: {}", request.method, UrlForMessage(request.url), why_));
+  }
+
+ private:
+  std::string why_;
+};
+
 }  // namespace
 
-HttpClientPtr NewCurlHttpClient() { return std::make_unique<CurlHttpClient>(); }
+HttpClientPtr NewCurlHttpClient() {
+  std::string error;
+  const CurlApi* api = LoadCurl(&error);
+  if (api == nullptr) return std::make_unique<UnavailableHttpClient>(std::move(error));
+  return std::make_unique<CurlHttpClient>(*api);
+}
 
 bool IsConnectFailure(const Status& status) {
   return status.code() == Status::Code::kUnavailable && status.message().rfind(kConnectFailedPrefix, 0) == 0;

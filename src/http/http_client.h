@@ -54,9 +54,6 @@ class HttpClient {
 
 using HttpClientPtr = std::unique_ptr<HttpClient>;
 
-// libcurl transport; idle connections are kept for reuse.
-HttpClientPtr NewCurlHttpClient();
-
 // Transport failures where the request cannot have reached the server
 // (resolve, connect) carry this message prefix, so that even calls that are
 // not idempotent can be retried safely (IsConnectFailure).

@@ -40,10 +40,11 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "common/posix_error.h"
 #include "common/sqlite_db.h"
 #include "index/fts_query.h"
+#include "index/local_vector_index.h"
 #include "index/rank_fusion.h"
-#include "index/vector_index.h"
 
 namespace docpipe {
 namespace {
@@ -116,10 +117,6 @@ using Graph = hnswlib::HierarchicalNSW<float>;
 
 std::string JoinPath(const std::string& dir, const char* name) { return dir + "/" + name; }
 
-Status ErrnoStatus(const std::string& what) {
-  return Status::Internal(fmt::format("{}: {}", what, std::strerror(errno)));
-}
-
 // Scales `v` to unit length. Zero vectors stay zero (similar to nothing).
 void Normalize(float* v, size_t n) {
   double sum = 0;
@@ -152,10 +149,10 @@ class FileLock {
  public:
   static Result<FileLock> Acquire(const std::string& path, bool exclusive) {
     int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (fd < 0) return ErrnoStatus("open " + path);
+    if (fd < 0) return ErrnoStatus(errno, "open " + path);
     while (::flock(fd, exclusive ? LOCK_EX : LOCK_SH) != 0) {
       if (errno == EINTR) continue;
-      Status s = ErrnoStatus("flock " + path);
+      Status s = ErrnoStatus(errno, "flock " + path);
       ::close(fd);
       return s;
     }
@@ -176,10 +173,10 @@ class FileLock {
 
 Status FsyncPath(const std::string& path, bool directory) {
   int fd = ::open(path.c_str(), (directory ? O_RDONLY | O_DIRECTORY : O_RDONLY) | O_CLOEXEC);
-  if (fd < 0) return ErrnoStatus("open " + path);
+  if (fd < 0) return ErrnoStatus(errno, "open " + path);
   int rc = ::fsync(fd);
   ::close(fd);
-  if (rc != 0) return ErrnoStatus("fsync " + path);
+  if (rc != 0) return ErrnoStatus(errno, "fsync " + path);
   return Status::Ok();
 }
 
@@ -248,8 +245,13 @@ class LocalVectorIndex final : public VectorIndex {
     if (graph_ != nullptr && graph_gen_ > saved_gen_.load()) (void)SaveLocked();
   }
 
-  // Loads hnsw.bin when present and brings the graph up to date.
-  Status Init() {
+  // The graph is loaded on first need, not at open: a keyword search, a
+  // delete or Stats() reads SQLite alone, so a command that does only those
+  // never reads hnsw.bin. Loads hnsw.bin when present and brings the graph
+  // up to date with SQLite (rebuilding it when there is no usable file).
+  Status EnsureGraph() {
+    std::lock_guard init_lock(graph_init_mu_);
+    if (graph_ready_) return Status::Ok();
     bool loaded = LoadPersisted();
     std::lock_guard writer_lock(writer_mu_);
     if (loaded) {
@@ -263,7 +265,12 @@ class LocalVectorIndex final : public VectorIndex {
         loaded = false;
       }
     }
-    DOCPIPE_RETURN_IF_ERROR(Sync(*writer_));
+    graph_ready_ = true;
+    Status synced = Sync(*writer_);
+    if (!synced.ok()) {
+      graph_ready_ = false;
+      return synced;
+    }
     if (!loaded) {
       std::shared_lock lock(graph_mu_);
       return SaveLocked();
@@ -301,6 +308,9 @@ class LocalVectorIndex final : public VectorIndex {
       vectors.push_back(c.vector);
       Normalize(vectors.back().data(), dimension_);
     }
+    // A process that loads documents keeps the graph current and saved, so
+    // searches find hnsw.bin up to date.
+    DOCPIPE_RETURN_IF_ERROR(EnsureGraph());
 
     std::lock_guard writer_lock(writer_mu_);
     auto txn = writer_->Begin();
@@ -371,7 +381,10 @@ class LocalVectorIndex final : public VectorIndex {
       return Status::InvalidInput("index: vector search without a query vector");
     }
     std::vector<float> qvec = query.vector;
-    if (has_vector) Normalize(qvec.data(), qvec.size());
+    if (has_vector) {
+      Normalize(qvec.data(), qvec.size());
+      DOCPIPE_RETURN_IF_ERROR(EnsureGraph());  // only vector searches need the graph
+    }
 
     auto lease = AcquireReader();
     if (!lease.ok()) return lease.status();
@@ -494,8 +507,10 @@ class LocalVectorIndex final : public VectorIndex {
   // ---- graph maintenance ----------------------------------------------------
 
   // Brings the graph to the generation `db` sees. Callers that need one
-  // snapshot (Search) run it inside their read transaction.
+  // snapshot (Search) run it inside their read transaction. Nothing to do
+  // while the graph is not loaded: it catches up when it is.
   Status Sync(SqliteDb& db) {
+    if (!graph_ready_) return Status::Ok();
     auto meta = ReadMeta(db);
     if (!meta.ok()) return meta.status();
     // A graph newer than the snapshot is fine: its extra labels are not in
@@ -752,12 +767,12 @@ class LocalVectorIndex final : public VectorIndex {
     {
       std::ofstream out(gen_tmp, std::ios::trunc);
       out << "hnsw-gen-v1 " << graph_gen_ << " " << dimension_ << "\n";
-      if (!out) return ErrnoStatus("write " + gen_tmp);
+      if (!out) return ErrnoStatus(errno, "write " + gen_tmp);
     }
     DOCPIPE_RETURN_IF_ERROR(FsyncPath(bin_tmp, false));
     DOCPIPE_RETURN_IF_ERROR(FsyncPath(gen_tmp, false));
-    if (::rename(bin_tmp.c_str(), path("hnsw.bin").c_str()) != 0) return ErrnoStatus("rename " + bin_tmp);
-    if (::rename(gen_tmp.c_str(), path("hnsw.gen").c_str()) != 0) return ErrnoStatus("rename " + gen_tmp);
+    if (::rename(bin_tmp.c_str(), path("hnsw.bin").c_str()) != 0) return ErrnoStatus(errno, "rename " + bin_tmp);
+    if (::rename(gen_tmp.c_str(), path("hnsw.gen").c_str()) != 0) return ErrnoStatus(errno, "rename " + gen_tmp);
     DOCPIPE_RETURN_IF_ERROR(FsyncPath(options_.directory, true));
     saved_gen_ = graph_gen_;
     changes_since_save_ = 0;
@@ -916,6 +931,8 @@ class LocalVectorIndex final : public VectorIndex {
   // Guards the graph and its bookkeeping: searches read under a shared lock,
   // catch-ups and rebuilds write under an exclusive one.
   std::shared_mutex graph_mu_;
+  std::mutex graph_init_mu_;              // one EnsureGraph at a time
+  std::atomic<bool> graph_ready_{false};  // loaded (or built) and kept in step since
   std::unique_ptr<Graph> graph_;
   int64_t graph_gen_ = -1;  // generation the graph reflects (at least)
   int64_t max_label_ = 0;   // largest label ever added to graph_
@@ -962,9 +979,7 @@ Result<VectorIndexPtr> NewLocalVectorIndex(LocalVectorIndexOptions options) {
     return Status::InvalidInput(fmt::format("index: {} holds vectors of dimension {}, options ask for {}",
                                             options.directory, meta->dimension, options.dimension));
   }
-  auto index = std::make_unique<LocalVectorIndex>(std::move(options), std::move(*db));
-  DOCPIPE_RETURN_IF_ERROR(index->Init());
-  return VectorIndexPtr(std::move(index));
+  return VectorIndexPtr(std::make_unique<LocalVectorIndex>(std::move(options), std::move(*db)));
 }
 
 }  // namespace docpipe

@@ -15,7 +15,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "tokenize/utf8.h"
+#include "common/utf8.h"
 
 namespace docpipe {
 namespace {

@@ -7,7 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <random>
 
-#include "pipeline/backoff.h"
+#include "common/backoff.h"
 
 namespace docpipe {
 namespace {

@@ -1,12 +1,12 @@
 #include "monitoring/cloudwatch_metric_sink.h"
 
 #include <algorithm>
-#include <condition_variable>
 #include <mutex>
-#include <thread>
 #include <tuple>
 
 #include <fmt/format.h>
+
+#include "common/periodic_task.h"
 
 namespace docpipe {
 namespace {
@@ -25,17 +25,11 @@ class CloudWatchMetricSink final : public MetricSink {
         client_(*bound_),
         clock_(clock),
         logger_(logger),
-        options_(std::move(options)) {
-    flusher_ = std::thread([this] { FlushLoop(); });
-  }
+        options_(std::move(options)),
+        flusher_(std::make_unique<PeriodicTask>(clock_, options_.flush_interval_ms, [this] { (void)Flush(); })) {}
 
   ~CloudWatchMetricSink() override {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      stopping_ = true;
-    }
-    cv_.notify_all();
-    flusher_.join();
+    flusher_->Stop();
     (void)Flush();
   }
 
@@ -74,28 +68,15 @@ class CloudWatchMetricSink final : public MetricSink {
   }
 
  private:
-  void FlushLoop() {
-    std::unique_lock<std::mutex> lock(mu_);
-    while (!stopping_) {
-      cv_.wait_for(lock, std::chrono::milliseconds(options_.flush_interval_ms), [this] { return stopping_; });
-      if (stopping_) break;
-      lock.unlock();
-      (void)Flush();
-      lock.lock();
-    }
-  }
-
   std::unique_ptr<AwsClient> bound_;  // bound to CloudWatchMetricSinkOperations()
   AwsClient& client_;
   Clock& clock_;
   Logger& logger_;
   CloudWatchSinkOptions options_;
   std::mutex mu_;
-  std::condition_variable cv_;
-  bool stopping_ = false;
   std::vector<MetricDatum> buffer_;
   int64_t dropped_ = 0;
-  std::thread flusher_;
+  std::unique_ptr<PeriodicTask> flusher_;  // last: flushes through the members above
 };
 
 }  // namespace

@@ -10,74 +10,18 @@
 
 #include <fmt/format.h>
 
-#include "object_store/object_store.h"
+#include "object_store/local_object_store.h"
 
+#include "common/posix_error.h"
 #include "common/unique_fd.h"
 
 namespace docpipe {
 
 namespace fs = std::filesystem;
 
-// ---- LocalFile --------------------------------------------------------------
-
-LocalFile::~LocalFile() {
-  if (temporary_ && !path_.empty()) ::unlink(path_.c_str());
-}
-
-LocalFile::LocalFile(LocalFile&& other) noexcept
-    : path_(std::move(other.path_)), temporary_(other.temporary_) {
-  other.path_.clear();
-  other.temporary_ = false;
-}
-
-// ---- keys -------------------------------------------------------------------
-
-namespace {
-
-// Temporary files of in-progress Puts start with this; List skips them and
-// no key may contain a segment that looks like one.
-constexpr std::string_view kTempPrefix = ".docpipe-tmp-";
-
-// Checks every '/'-separated segment of `s`; `allow_partial_last` accepts an
-// empty last segment (a List prefix like "input/").
-Status CheckSegments(const std::string& s, bool allow_partial_last, const char* what) {
-  if (s.find('\0') != std::string::npos) return Status::InvalidInput(fmt::format("{} contains NUL", what));
-  if (!s.empty() && s[0] == '/') return Status::InvalidInput(fmt::format("{} '{}' is absolute", what, s));
-  size_t start = 0;
-  while (start <= s.size()) {
-    size_t end = s.find('/', start);
-    bool last = end == std::string::npos;
-    std::string_view seg(s.data() + start, (last ? s.size() : end) - start);
-    if (seg.empty() && !(last && allow_partial_last)) {
-      return Status::InvalidInput(fmt::format("{} '{}' has an empty segment", what, s));
-    }
-    // A partial last segment of a prefix may be "." (matching ".foo"), but
-    // never a whole "." or ".." directory.
-    if ((seg == "." || seg == "..") && !(last && allow_partial_last && seg == ".")) {
-      return Status::InvalidInput(fmt::format("{} '{}' has a '{}' segment", what, s, seg));
-    }
-    if (seg.substr(0, kTempPrefix.size()) == kTempPrefix && !(last && allow_partial_last)) {
-      return Status::InvalidInput(fmt::format("{} '{}' uses the reserved prefix {}", what, s, kTempPrefix));
-    }
-    if (last) break;
-    start = end + 1;
-  }
-  return Status::Ok();
-}
-
-bool IsTempName(const std::string& name) { return name.compare(0, kTempPrefix.size(), kTempPrefix) == 0; }
-
-}  // namespace
-
-Status ValidateObjectKey(const std::string& key) {
-  if (key.empty()) return Status::InvalidInput("object key is empty");
-  return CheckSegments(key, /*allow_partial_last=*/false, "object key");
-}
-
 // ---- LocalObjectStore -------------------------------------------------------
 
 namespace {
-
 
 // Removes the temporary file of a Put unless it was renamed into place.
 class TempFileGuard {
@@ -139,7 +83,7 @@ class LocalObjectStore final : public ObjectStore {
   }
 
   Result<std::vector<ObjectInfo>> List(const std::string& prefix) override {
-    DOCPIPE_RETURN_IF_ERROR(CheckSegments(prefix, /*allow_partial_last=*/true, "list prefix"));
+    DOCPIPE_RETURN_IF_ERROR(ValidateObjectPrefix(prefix));
     // Walk only the deepest directory the prefix names in full.
     size_t slash = prefix.rfind('/');
     std::string dir_key = slash == std::string::npos ? "" : prefix.substr(0, slash);
@@ -169,29 +113,9 @@ class LocalObjectStore final : public ObjectStore {
   }
 
  private:
-  // The one place errno becomes Status; every message names the key.
+  // Every message names the store and the key.
   Status Error(int err, const std::string& op, const std::string& key) const {
-    std::string msg = fmt::format("local store {}: {} {}: {}", root_, op, key, std::strerror(err));
-    switch (err) {
-      case ENOENT:
-        return Status::NotFound(std::move(msg));
-      case ENOTDIR:
-      case EISDIR:
-      case EEXIST:
-      case ENAMETOOLONG:
-        return Status::InvalidInput(std::move(msg));  // the key clashes with the tree's shape
-      case ENOSPC:
-      case EDQUOT:
-      case EIO:
-      case EMFILE:
-      case ENFILE:
-      case EAGAIN:
-      case EBUSY:
-      case EINTR:
-        return Status::Unavailable(std::move(msg));
-      default:
-        return Status::Internal(std::move(msg));
-    }
+    return ErrnoStatus(err, fmt::format("local store {}: {} {}", root_, op, key));
   }
 
   std::string Path(const std::string& key) const { return key.empty() ? root_ : root_ + "/" + key; }
@@ -220,7 +144,7 @@ class LocalObjectStore final : public ObjectStore {
       std::error_code ec;
       fs::create_directories(dir, ec);
       if (ec) return Error(ec.value(), "creating directory for", key);
-      tmpl = dir + "/" + std::string(kTempPrefix) + "XXXXXX";
+      tmpl = dir + "/" + std::string(kReservedObjectKeyPrefix) + "XXXXXX";
       fd = ::mkostemp(tmpl.data(), O_CLOEXEC);
       if (fd < 0 && (errno != ENOENT || attempt >= 3)) return Error(errno, "creating temp file for", key);
     }
@@ -280,7 +204,7 @@ class LocalObjectStore final : public ObjectStore {
     for (; it != fs::directory_iterator(); it.increment(ec)) {
       if (ec) return Error(ec.value(), "listing", dir_key);
       std::string name = it->path().filename().string();
-      if (IsTempName(name)) continue;
+      if (name.compare(0, kReservedObjectKeyPrefix.size(), kReservedObjectKeyPrefix) == 0) continue;
       std::string key = dir_key.empty() ? name : dir_key + "/" + name;
       // Skip subtrees that cannot match: neither side is a prefix of the other.
       size_t common = std::min(key.size(), prefix.size());

@@ -80,10 +80,15 @@ class ObjectStore {
 
 using ObjectStorePtr = std::unique_ptr<ObjectStore>;
 
-//! Object store rooted at directory `root` (created when missing).
-Result<ObjectStorePtr> NewLocalObjectStore(const std::string& root);
+//! Temporary files of writes in progress start with this: no segment of a
+//! key may, and listings never show such files.
+inline constexpr std::string_view kReservedObjectKeyPrefix = ".docpipe-tmp-";
 
-//! Checks a key: non-empty, relative, no empty/"."/".." segments, no NUL.
+//! Checks a key: non-empty, relative, no empty/"."/".." segments, no NUL, no
+//! segment starting with kReservedObjectKeyPrefix. InvalidInput naming the key.
 Status ValidateObjectKey(const std::string& key);
+//! Checks a List prefix the same way; it may be empty or end in a partial
+//! segment ("input/", "extracted/doc-").
+Status ValidateObjectPrefix(const std::string& prefix);
 
 }  // namespace docpipe

@@ -14,6 +14,7 @@
 #include <fmt/format.h>
 #include <openssl/evp.h>
 
+#include "common/posix_error.h"
 #include "common/unique_fd.h"
 #include "common/xml_text.h"
 #include "http/http_client.h"
@@ -115,28 +116,6 @@ Status ValidateListPrefix(const std::string& prefix) {
 }
 
 // ---- local files ---------------------------------------------------------------
-
-
-Status ErrnoStatus(int err, const std::string& what) {
-  std::string msg = fmt::format("{}: {}", what, std::strerror(err));
-  switch (err) {
-    case ENOENT:
-      return Status::NotFound(std::move(msg));
-    case ENOTDIR:
-    case EISDIR:
-      return Status::InvalidInput(std::move(msg));
-    case ENOSPC:
-    case EDQUOT:
-    case EIO:
-    case EMFILE:
-    case ENFILE:
-    case EAGAIN:
-    case EINTR:
-      return Status::Unavailable(std::move(msg));
-    default:
-      return Status::Internal(std::move(msg));
-  }
-}
 
 bool WriteAll(int fd, const char* p, size_t n) {
   while (n > 0) {

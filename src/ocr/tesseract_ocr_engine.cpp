@@ -13,7 +13,7 @@
 
 #include <fmt/format.h>
 
-#include "ocr/ocr_engine.h"
+#include "ocr/tesseract_ocr_engine.h"
 
 namespace docpipe {
 namespace {
@@ -122,7 +122,7 @@ class TesseractOcrEngine final : public OcrEngine {
 
   std::string Languages() const override { return options_.languages; }
 
-  Result<OcrPage> Recognize(const OcrImage& image) override;
+  Result<OcrPage> Recognize(OcrImage image) override;
 
  private:
   using ApiPtr = std::unique_ptr<tesseract::TessBaseAPI>;
@@ -212,7 +212,7 @@ std::string TesseractOcrEngine::LanguagesFor(const std::string& script, float sc
   return options_.languages + "+" + extra;
 }
 
-Result<OcrPage> TesseractOcrEngine::Recognize(const OcrImage& image) {
+Result<OcrPage> TesseractOcrEngine::Recognize(OcrImage image) {
   if (image.width <= 0 || image.height <= 0 || (image.channels != 1 && image.channels != 3) ||
       image.pixels.size() != static_cast<size_t>(image.width) * image.height * image.channels)
     return Status::InvalidInput("OCR: malformed image (" + std::to_string(image.width) + "x" +
@@ -220,6 +220,7 @@ Result<OcrPage> TesseractOcrEngine::Recognize(const OcrImage& image) {
   if (!missing_.empty()) return Status::Unavailable(missing_);
   SingleThreadedOpenMp();
   PixPtr pix = ToPix(image);
+  std::vector<uint8_t>().swap(image.pixels);  // the Pix is the copy from here on
   if (!pix) return Status::Internal("OCR: cannot allocate the page image");
 
   OcrPage page;
@@ -239,6 +240,7 @@ Result<OcrPage> TesseractOcrEngine::Recognize(const OcrImage& image) {
   tesseract::TessBaseAPI& t = **api;
   t.SetPageSegMode(tesseract::PSM_AUTO);
   t.SetImage(pix.get());
+  pix.reset();  // SetImage made Tesseract's own copy
   t.SetSourceResolution(image.dpi);
   if (t.Recognize(nullptr) != 0) {
     Release(page.languages, std::move(*api));

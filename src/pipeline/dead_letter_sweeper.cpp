@@ -35,7 +35,7 @@ int SweepDeadLetters(Services& services, EventRecorder& events) {
     rec.lease_expires_at = 0;
     rec.updated_at = now;
     if (auto it = rec.stage_status.find(stage); it != rec.stage_status.end()) {
-      it->second.status = "FAILED";
+      it->second.status = StageState::kFailed;
       it->second.error = rec.last_error;
     }
     if (!services.control.Update(rec).ok()) continue;  // someone else moved it on

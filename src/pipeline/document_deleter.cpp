@@ -4,12 +4,28 @@
 
 #include <fmt/format.h>
 
-#include "pipeline/document_id.h"
-#include "pipeline/stages.h"
+#include "pipeline/object_keys.h"
+#include "pipeline/stage.h"
 
 namespace docpipe {
 
-Result<DeleteReport> DeleteDocument(Services& services, VectorIndex& index, EventRecorder& events,
+namespace {
+
+// Whether the index may hold chunks of one of `versions`: only the load
+// stage writes there, so a version whose load never started left none.
+bool MayBeIndexed(const std::vector<ControlRecord>& versions) {
+  for (const ControlRecord& r : versions) {
+    auto load = r.stage_status.find(kLoadStage);
+    if (load != r.stage_status.end() && (load->second.attempts > 0 || load->second.status != StageState::kPending)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+Result<DeleteReport> DeleteDocument(Services& services, const IndexOpener& index, EventRecorder& events,
                                     const std::string& document_id) {
   Result<std::vector<ControlRecord>> versions = services.control.ListVersions(document_id);
   if (!versions.ok()) return versions.status();
@@ -21,11 +37,15 @@ Result<DeleteReport> DeleteDocument(Services& services, VectorIndex& index, Even
                                           document_id, r.processing_version, r.lease_owner));
     }
   }
-  DOCPIPE_RETURN_IF_ERROR(index.DeleteDocument(document_id));
+  if (MayBeIndexed(*versions)) {
+    Result<VectorIndex*> opened = index();
+    if (!opened.ok()) return opened.status();
+    DOCPIPE_RETURN_IF_ERROR((*opened)->DeleteDocument(document_id));
+  }
 
   DeleteReport report;
-  std::set<std::string> keys = {ChunksKey(document_id), EnrichedKey(document_id), EmbeddingsKey(document_id),
-                                ErrorKey(document_id)};
+  std::vector<std::string> outputs = OutputKeys(document_id);
+  std::set<std::string> keys(outputs.begin(), outputs.end());
   for (const ControlRecord& r : *versions) {
     if (!r.source_key.empty()) keys.insert(r.source_key);
   }

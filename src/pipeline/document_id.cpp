@@ -1,6 +1,6 @@
 #include "pipeline/document_id.h"
 
-#include <fmt/format.h>
+#include <cctype>
 
 #include "common/hash.h"
 
@@ -23,13 +23,5 @@ std::string DocumentIdForKey(const std::string& source_key) {
   if (slug.empty()) slug = "doc";
   return slug + "-" + Sha256Hex(source_key).substr(0, 12);
 }
-
-std::string ExtractedPrefix(const std::string& id) { return "extracted/" + id + "/"; }
-std::string ExtractedPageKey(const std::string& id, int page) {
-  return fmt::format("extracted/{}/page-{:04}.md", id, page);
-}
-std::string ExtractedMetadataKey(const std::string& id) { return "extracted/" + id + "/metadata.json"; }
-std::string ChunksKey(const std::string& id) { return "chunks/" + id + ".json"; }
-std::string ErrorKey(const std::string& id) { return "errors/" + id + ".json"; }
 
 }  // namespace docpipe

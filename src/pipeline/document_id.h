@@ -10,11 +10,4 @@ namespace docpipe {
 // "guide-v2-3f2a9c1b0d4e". Only [a-z0-9-], at most 53 characters.
 std::string DocumentIdForKey(const std::string& source_key);
 
-// Object-store keys of a document's outputs.
-std::string ExtractedPrefix(const std::string& document_id);  // "extracted/<id>/"
-std::string ExtractedPageKey(const std::string& document_id, int page);  // ".../page-0001.md"
-std::string ExtractedMetadataKey(const std::string& document_id);
-std::string ChunksKey(const std::string& document_id);  // "chunks/<id>.json"
-std::string ErrorKey(const std::string& document_id);   // "errors/<id>.json"
-
 }  // namespace docpipe

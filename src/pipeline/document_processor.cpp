@@ -1,14 +1,13 @@
 #include "pipeline/document_processor.h"
 
 #include <algorithm>
-#include <condition_variable>
 #include <functional>
 #include <thread>
 
 #include <fmt/format.h>
 
-#include "pipeline/backoff.h"
-#include "pipeline/document_id.h"
+#include "common/backoff.h"
+#include "pipeline/object_keys.h"
 #include "pipeline/metrics.h"
 #include "pipeline/registrar.h"
 
@@ -79,51 +78,47 @@ class DocumentProcessor::Claim {
 namespace {
 
 // Extends the lease and the message visibility while stages run, and turns
-// an external cancel or a lost claim into the stage's cancel flag.
+// an external cancel or a lost claim into the stage's cancel flag. Its thread
+// waits on the services' clock: every kPollMs it looks at the external
+// cancel, every `interval_ms` it beats.
 class Heartbeat {
  public:
-  Heartbeat(std::function<bool()> beat, int64_t interval_ms, const std::atomic<bool>& external_cancel,
+  static constexpr int64_t kPollMs = 100;
+
+  Heartbeat(Clock& clock, std::function<bool()> beat, int64_t interval_ms, const std::atomic<bool>& external_cancel,
             std::atomic<bool>& stage_cancel)
-      : beat_(std::move(beat)), interval_ms_(interval_ms), external_(external_cancel), stage_cancel_(stage_cancel) {
-    thread_ = std::thread([this] { Loop(); });
-  }
+      : clock_(clock),
+        beat_(std::move(beat)),
+        interval_ms_(interval_ms),
+        external_(external_cancel),
+        stage_cancel_(stage_cancel),
+        thread_([this] { Loop(); }) {}
   ~Heartbeat() { Stop(); }
 
   void Stop() {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      stop_ = true;
-    }
-    cv_.notify_all();
+    stop_.Stop();
     if (thread_.joinable()) thread_.join();
   }
 
  private:
   void Loop() {
-    auto next = std::chrono::steady_clock::now() + std::chrono::milliseconds(interval_ms_);
-    std::unique_lock<std::mutex> lock(mu_);
-    while (!stop_) {
-      cv_.wait_for(lock, std::chrono::milliseconds(100));
-      if (stop_) break;
+    int64_t next = clock_.MonotonicMs() + interval_ms_;
+    while (!clock_.WaitFor(std::min(kPollMs, std::max<int64_t>(1, next - clock_.MonotonicMs())), stop_)) {
       if (external_.load()) stage_cancel_.store(true);
-      if (std::chrono::steady_clock::now() >= next) {
-        lock.unlock();
-        bool alive = beat_();
-        lock.lock();
-        if (!alive) stage_cancel_.store(true);
-        next = std::chrono::steady_clock::now() + std::chrono::milliseconds(interval_ms_);
+      if (clock_.MonotonicMs() >= next) {
+        if (!beat_()) stage_cancel_.store(true);
+        next = clock_.MonotonicMs() + interval_ms_;
       }
     }
   }
 
+  Clock& clock_;
   std::function<bool()> beat_;
-  int64_t interval_ms_;
+  const int64_t interval_ms_;
   const std::atomic<bool>& external_;
   std::atomic<bool>& stage_cancel_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stop_ = false;
-  std::thread thread_;
+  StopSignal stop_;
+  std::thread thread_;  // last: starts once the members above exist
 };
 
 void ClearLease(ControlRecord& r) {
@@ -261,6 +256,7 @@ ProcessOutcome DocumentProcessor::RunStages(Claim& claim, const QueueMessage& me
   const TimeMs document_deadline = document_start + options_.document_timeout_ms;
   std::atomic<bool> stage_cancel{false};
   Heartbeat heartbeat(
+      clock,
       [&] {
         Status st = claim.Write([&](ControlRecord& r) { r.lease_expires_at = clock.NowMs() + options_.lease_ms; });
         queue.ChangeVisibility(message.receipt_handle, options_.lease_ms);
@@ -275,13 +271,13 @@ ProcessOutcome DocumentProcessor::RunStages(Claim& claim, const QueueMessage& me
     const std::string name = stage->Name();
     ControlRecord snapshot = claim.Snapshot();
     auto it = snapshot.stage_status.find(name);
-    if (it != snapshot.stage_status.end() && it->second.status == "COMPLETED") continue;  // resumed
+    if (it != snapshot.stage_status.end() && it->second.status == StageState::kCompleted) continue;  // resumed
     if (cancel.load()) stage_cancel.store(true);
 
     const TimeMs started = clock.NowMs();
     Status st = claim.Write([&](ControlRecord& r) {
       StageStatus& s = r.stage_status[name];
-      s.status = "IN_PROGRESS";
+      s.status = StageState::kInProgress;
       s.started_at = started;
       s.completed_at = 0;
       s.duration_ms = 0;
@@ -294,8 +290,7 @@ ProcessOutcome DocumentProcessor::RunStages(Claim& claim, const QueueMessage& me
     snapshot = claim.Snapshot();
     events_.Audit(snapshot, audit_event::kStageStarted, name);
 
-    StageContext ctx{snapshot, services_, std::min(started + options_.stage_timeout_ms, document_deadline),
-                     &stage_cancel};
+    StageContext ctx{snapshot, std::min(started + options_.stage_timeout_ms, document_deadline), &stage_cancel};
     Result<StageResult> result = stage->Run(ctx);
     const TimeMs finished = clock.NowMs();
     const int64_t duration = finished - started;
@@ -313,7 +308,7 @@ ProcessOutcome DocumentProcessor::RunStages(Claim& claim, const QueueMessage& me
         // Shutdown: hand the document back untouched for another worker.
         Status released = claim.Write([&](ControlRecord& r) {
           StageStatus& s = r.stage_status[name];
-          s.status = "PENDING";
+          s.status = StageState::kPending;
           s.attempts = std::max(0, s.attempts - 1);
           r.status = DocStatus::kPending;
           ClearLease(r);
@@ -330,7 +325,7 @@ ProcessOutcome DocumentProcessor::RunStages(Claim& claim, const QueueMessage& me
 
     st = claim.Write([&](ControlRecord& r) {
       StageStatus& s = r.stage_status[name];
-      s.status = "COMPLETED";
+      s.status = StageState::kCompleted;
       s.completed_at = finished;
       s.duration_ms = duration;
       s.output_key = result->output_key;
@@ -388,7 +383,7 @@ ProcessOutcome DocumentProcessor::FinishFailure(Claim& claim, const QueueMessage
 
   Status st = claim.Write([&](ControlRecord& r) {
     StageStatus& s = r.stage_status[stage];
-    s.status = "FAILED";
+    s.status = StageState::kFailed;
     s.completed_at = now;
     s.duration_ms = duration;
     s.error = text;

@@ -1,13 +1,10 @@
 #include <map>
 
-#include "pipeline/document_id.h"
-#include "pipeline/stage_io.h"
+#include "pipeline/object_keys.h"
+#include "pipeline/stage_contracts.h"
 #include "pipeline/stages.h"
 
 namespace docpipe {
-
-std::string EnrichedKey(const std::string& id) { return "enriched/" + id + ".json"; }
-
 namespace {
 
 bool Overlaps(int64_t begin, int64_t end, const std::vector<Entity>& pii) {
@@ -27,83 +24,68 @@ void DropSpansOverlappingPii(ChunkEnrichment& e) {
 
 class EnrichStage final : public Stage {
  public:
-  EnrichStage(EnricherPtr enricher, EnrichOptions options) : enricher_(std::move(enricher)), options_(options) {}
+  EnrichStage(ObjectStore& store, EnricherPtr enricher, EnrichOptions options)
+      : artifacts_(store), enricher_(std::move(enricher)), options_(options) {}
 
-  std::string Name() const override { return "enrich"; }
+  std::string Name() const override { return kEnrichStage; }
 
   Result<StageResult> Run(const StageContext& ctx) override {
     const ControlRecord& rec = ctx.record;
-    ObjectStore& store = ctx.services.store;
-    Result<nlohmann::json> chunks_doc = ReadStageJson(store, ChunksKey(rec.document_id), rec);
-    if (!chunks_doc.ok()) return chunks_doc.status();
+    Result<ChunkSet> chunks = artifacts_.ReadChunks(rec);
+    if (!chunks.ok()) return chunks.status();
     std::vector<EnrichInput> inputs;
-    for (const auto& c : (*chunks_doc)["chunks"]) {
-      inputs.push_back({c.value("chunk_id", ""), c.value("text", "")});
-    }
+    for (const Chunk& c : chunks->chunks) inputs.push_back({c.chunk_id, c.text});
     EnrichUsage usage;
     Result<std::vector<ChunkEnrichment>> enriched = enricher_->Enrich(inputs, options_, &usage);
     if (!enriched.ok()) return enriched.status();
     if (enriched->size() != inputs.size()) return Status::Internal("enricher returned a wrong number of results");
-
     if (options_.redact_pii) {
       for (ChunkEnrichment& e : *enriched) DropSpansOverlappingPii(e);
     }
-    std::map<std::string, int64_t> pii_counts, entity_counts, languages;
-    nlohmann::json items = nlohmann::json::array();
+
+    EnrichmentSet set;
+    set.document_id = rec.document_id;
+    set.processing_version = rec.processing_version;
+    set.enricher = enricher_->Name();
+    set.redact_pii = options_.redact_pii;
+    set.comprehend_calls = usage.calls;
+    set.cost_usd = usage.cost_usd;
+    set.skipped = usage.skipped;
+    std::map<std::string, int64_t> languages;
     for (const ChunkEnrichment& e : *enriched) {
-      for (const Entity& p : e.pii_entities) ++pii_counts[p.type];
-      for (const Entity& x : e.entities) ++entity_counts[x.type];
+      for (const Entity& p : e.pii_entities) ++set.pii_counts[p.type];
+      for (const Entity& x : e.entities) ++set.entity_counts[x.type];
       if (!e.languages.empty()) ++languages[e.languages.front().language_code];
-      nlohmann::json j = ToJson(e);
-      // Like Comprehend's DetectPiiEntities, PII is reported by type and
-      // offsets only, so the enrichment output never repeats the PII itself.
-      if (j.contains("PiiEntities")) {
-        for (auto& p : j["PiiEntities"]) p.erase("Text");
-      }
-      j.erase("redacted_text");
-      items.push_back(std::move(j));
     }
-    std::string dominant;
     int64_t best = 0;
     for (const auto& [lang, n] : languages) {
-      if (n > best) best = n, dominant = lang;
+      if (n > best) best = n, set.dominant_language = lang;
     }
-    nlohmann::json out = {{"document_id", rec.document_id},
-                          {"processing_version", rec.processing_version},
-                          {"enricher", enricher_->Name()},
-                          {"redact_pii", options_.redact_pii},
-                          {"dominant_language", dominant},
-                          {"pii_counts", pii_counts},
-                          {"entity_counts", entity_counts},
-                          {"comprehend_calls", usage.calls},
-                          {"cost_usd", usage.cost_usd},
-                          {"chunks", std::move(items)}};
-    if (!usage.skipped.empty()) out["skipped"] = usage.skipped;
-    const std::string key = EnrichedKey(rec.document_id);
-    DOCPIPE_RETURN_IF_ERROR(store.Put(key, out.dump(1)));
-
     if (options_.redact_pii) {
-      // The texts that go on to be embedded and indexed lose their PII here.
-      nlohmann::json& chunks = (*chunks_doc)["chunks"];
-      for (size_t i = 0; i < chunks.size(); ++i) {
+      // What stages 4 and 5 embed and index: the texts without their PII.
+      RedactedTexts redacted;
+      redacted.document_id = rec.document_id;
+      redacted.processing_version = rec.processing_version;
+      for (size_t i = 0; i < inputs.size(); ++i) {
         const ChunkEnrichment& e = (*enriched)[i];
-        if (!e.pii_entities.empty()) chunks[i]["text"] = RedactPii(chunks[i].value("text", ""), e.pii_entities);
-        chunks[i]["redacted"] = true;
+        redacted.texts.emplace_back(inputs[i].chunk_id,
+                                    e.pii_entities.empty() ? inputs[i].text : RedactPii(inputs[i].text, e.pii_entities));
       }
-      (*chunks_doc)["redacted"] = true;
-      DOCPIPE_RETURN_IF_ERROR(store.Put(ChunksKey(rec.document_id), chunks_doc->dump(1)));
+      DOCPIPE_RETURN_IF_ERROR(artifacts_.Write(redacted));
     }
+    set.chunks = std::move(*enriched);
+    DOCPIPE_RETURN_IF_ERROR(artifacts_.Write(set));
 
     int64_t pii_total = 0;
-    for (const auto& [t, n] : pii_counts) pii_total += n;
+    for (const auto& [t, n] : set.pii_counts) pii_total += n;
     StageResult result;
-    result.output_key = key;
-    result.metrics = {{"enricher", enricher_->Name()},
+    result.output_key = EnrichedKey(rec.document_id);
+    result.metrics = {{"enricher", set.enricher},
                       {"chunks", inputs.size()},
-                      {"language", dominant},
+                      {"language", set.dominant_language},
                       {"pii_entities", pii_total},
-                      {"pii_counts", pii_counts},
-                      {"entity_counts", entity_counts},
+                      {"pii_counts", set.pii_counts},
+                      {"entity_counts", set.entity_counts},
                       {"redacted", options_.redact_pii},
                       {"comprehend_calls", usage.calls},
                       {"cost_usd", usage.cost_usd}};
@@ -115,14 +97,15 @@ class EnrichStage final : public Stage {
   }
 
  private:
+  StageArtifacts artifacts_;
   EnricherPtr enricher_;
   EnrichOptions options_;
 };
 
 }  // namespace
 
-StagePtr NewEnrichStage(EnricherPtr enricher, EnrichOptions options) {
-  return std::make_unique<EnrichStage>(std::move(enricher), options);
+StagePtr NewEnrichStage(ObjectStore& store, EnricherPtr enricher, EnrichOptions options) {
+  return std::make_unique<EnrichStage>(store, std::move(enricher), options);
 }
 
 }  // namespace docpipe

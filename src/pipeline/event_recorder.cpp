@@ -1,7 +1,7 @@
 #include "pipeline/event_recorder.h"
 
-#include "pipeline/backoff.h"
-#include "pipeline/document_id.h"
+#include "common/backoff.h"
+#include "pipeline/object_keys.h"
 
 namespace docpipe {
 

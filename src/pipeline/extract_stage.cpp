@@ -1,71 +1,122 @@
-#include <chrono>
+#include <algorithm>
+#include <cctype>
 #include <cmath>
 
 #include <fmt/format.h>
 
-#include "extract/extractor_registry.h"
-#include "extract/text_normalizer.h"
 #include "pipeline/document_id.h"
+#include "pipeline/object_keys.h"
+#include "pipeline/registrar.h"
+#include "pipeline/stage_contracts.h"
 #include "pipeline/stages.h"
 
 namespace docpipe {
 namespace {
 
+constexpr const char* kAttachmentsInfix = ".attachments/";
+// Attachments inside attachments inside ... stop here (an e-mail quoting
+// itself must not loop).
+constexpr int kMaxAttachmentDepth = 3;
+
+std::string ExtensionForType(const std::string& type) {
+  static const std::pair<const char*, const char*> kTypes[] = {
+      {"application/pdf", ".pdf"},
+      {"message/rfc822", ".eml"},
+      {"text/html", ".html"},
+      {"text/plain", ".txt"},
+      {"text/csv", ".csv"},
+      {"text/markdown", ".md"},
+      {"application/rtf", ".rtf"},
+      {"text/rtf", ".rtf"},
+      {"application/epub+zip", ".epub"},
+      {"application/vnd.openxmlformats-officedocument.wordprocessingml.document", ".docx"},
+      {"application/vnd.openxmlformats-officedocument.presentationml.presentation", ".pptx"},
+      {"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", ".xlsx"},
+      {"application/vnd.oasis.opendocument.text", ".odt"},
+      {"application/vnd.oasis.opendocument.presentation", ".odp"},
+      {"application/vnd.oasis.opendocument.spreadsheet", ".ods"},
+      {"image/png", ".png"},
+      {"image/jpeg", ".jpg"},
+      {"image/tiff", ".tif"},
+      {"image/webp", ".webp"},
+  };
+  for (const auto& [t, ext] : kTypes)
+    if (type == t) return ext;
+  return "";
+}
+
+int AttachmentDepth(const std::string& key) {
+  int depth = 0;
+  for (size_t at = key.find(kAttachmentsInfix); at != std::string::npos; at = key.find(kAttachmentsInfix, at + 1))
+    ++depth;
+  return depth;
+}
+
+// U+FFFD, the character that stands for one no one could read.
+bool HasReplacementChar(std::string_view utf8) { return utf8.find("\xEF\xBF\xBD") != std::string_view::npos; }
+
 class ExtractStage final : public Stage {
  public:
-  explicit ExtractStage(std::vector<ExtractorPtr> extractors) : extractors_(std::move(extractors)) {}
+  ExtractStage(ObjectStore& store, Clock& clock, ExtractorSelector select, TextCleaner clean, Registrar* registrar)
+      : store_(store),
+        artifacts_(store),
+        clock_(clock),
+        select_(std::move(select)),
+        clean_(std::move(clean)),
+        registrar_(registrar) {}
 
-  std::string Name() const override { return "extract"; }
+  std::string Name() const override { return kExtractStage; }
 
   Result<StageResult> Run(const StageContext& ctx) override {
     const ControlRecord& rec = ctx.record;
-    ObjectStore& store = ctx.services.store;
     const std::string& name = rec.source_key;
 
-    Result<std::string> head = store.GetRange(rec.source_key, 0, 1024);
+    Result<std::string> head = store_.GetRange(rec.source_key, 0, 1024);
     if (!head.ok()) return head.status().Annotate("reading " + name);
     if (head->empty()) return Status::InvalidInput(name + ": empty file");
-    Result<Extractor*> extractor = SelectExtractor(extractors_, rec.source_key, *head);
+    Result<Extractor*> extractor = select_(rec.source_key, *head);
     if (!extractor.ok()) return extractor.status();
-    Result<LocalFile> local = store.Fetch(rec.source_key);
+    Result<LocalFile> local = store_.Fetch(rec.source_key);
     if (!local.ok()) return local.status().Annotate("reading " + name);
 
-    auto started = std::chrono::steady_clock::now();
-    nlohmann::json chars_per_page = nlohmann::json::array();
-    nlohmann::json pages_without_text = nlohmann::json::array();
-    nlohmann::json page_labels = nlohmann::json::array();  // printed page numbers, "" unknown
-    nlohmann::json ocr_pages = nlohmann::json::array();
+    const int64_t started = clock_.MonotonicMs();
+    ExtractedDocument doc;
+    doc.document_id = rec.document_id;
+    doc.processing_version = rec.processing_version;
+    doc.source_key = rec.source_key;
     int64_t total_chars = 0;
     int64_t unmapped_chars = 0;
     int ocr_tried = 0;
     PageSink sink = [&](ExtractedPage&& page) -> Status {
-      chars_per_page.push_back(page.chars);
-      page_labels.push_back(page.label);
+      doc.chars_per_page.push_back(page.chars);
+      doc.page_labels.push_back(page.label);
       total_chars += page.chars;
       unmapped_chars += page.unmapped_chars;
-      if (!page.has_text_layer) pages_without_text.push_back(page.number);
+      if (!page.has_text_layer) doc.pages_without_text.push_back(page.number);
       if (!page.ocr_reason.empty()) ++ocr_tried;
       if (page.ocr) {
-        ocr_pages.push_back({{"page", page.number},
-                             {"reason", page.ocr_reason},
-                             {"confidence", std::round(page.ocr_confidence * 10) / 10},
-                             {"script", page.ocr_script},
-                             {"rotation", page.ocr_rotation}});
+        doc.ocr_pages.push_back({page.number, page.ocr_reason, std::round(page.ocr_confidence * 10) / 10,
+                                 page.ocr_script, page.ocr_rotation});
       }
       // U+FFFD (a character no one could read) is never indexed, whichever
       // extractor let it through.
-      if (CountReplacementChars(page.markdown) > 0) page.markdown = NormalizeText(page.markdown);
-      return store.Put(ExtractedPageKey(rec.document_id, page.number), page.markdown);
+      if (HasReplacementChar(page.markdown)) page.markdown = clean_(page.markdown);
+      return artifacts_.WritePage(rec.document_id, page.number, page.markdown);
+    };
+    EmbeddedSink embedded = [&](EmbeddedDocument&& attachment) -> Status {
+      return StoreAttachment(rec, std::move(attachment), &doc.attachments);
     };
     ExtractOptions options;
     options.deadline_ms = ctx.deadline_ms;
     options.cancel = ctx.cancel;
+    options.clock = &clock_;
+    options.embedded = &embedded;
     Result<ExtractSummary> summary = (*extractor)->Extract(local->path(), name, options, sink);
     if (!summary.ok()) return summary.status();
     // A document without a single character would be COMPLETED with nothing
     // to search: it fails instead, saying why.
     if (total_chars == 0) {
-      std::string why = pages_without_text.size() == static_cast<size_t>(summary->page_count)
+      std::string why = doc.pages_without_text.size() == static_cast<size_t>(summary->page_count)
                             ? fmt::format("none of its {} pages has a text layer", summary->page_count)
                             : fmt::format("its {} pages hold no text", summary->page_count);
       if (ocr_tried > 0) {
@@ -75,67 +126,107 @@ class ExtractStage final : public Stage {
       }
       return Status::InvalidInput(name + ": no text found: " + why);
     }
-    int64_t elapsed_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                             std::chrono::steady_clock::now() - started).count();
-
-    nlohmann::json outline = nlohmann::json::array();
+    doc.extraction_ms = clock_.MonotonicMs() - started;
+    doc.format = summary->format;
+    doc.title = summary->title;
+    doc.page_count = summary->page_count;
+    doc.unmapped_chars = unmapped_chars;
     for (const HeadingEntry& h : summary->outline) {
-      if (CountReplacementChars(h.text) > 0) continue;  // never a heading (breadcrumbs come from the pages)
-      outline.push_back({{"level", h.level}, {"text", h.text}, {"page", h.page}});
+      if (HasReplacementChar(h.text)) continue;  // never a heading (breadcrumbs come from the pages)
+      doc.outline.push_back(h);
     }
-    nlohmann::json metadata = {
-        {"document_id", rec.document_id},
-        {"processing_version", rec.processing_version},
-        {"source_key", rec.source_key},
-        {"format", summary->format},
-        {"title", summary->title},
-        {"page_count", summary->page_count},
-        {"outline", outline},
-        {"chars_per_page", chars_per_page},
-        {"page_labels", page_labels},
-        {"pages_without_text", pages_without_text},
-        {"ocr_pages", ocr_pages},
-        {"unmapped_chars", unmapped_chars},
-        {"extraction_ms", elapsed_ms},
-    };
-    const std::string metadata_key = ExtractedMetadataKey(rec.document_id);
-    DOCPIPE_RETURN_IF_ERROR(store.Put(metadata_key, metadata.dump(2)));
-    DOCPIPE_RETURN_IF_ERROR(RemoveStalePages(store, rec.document_id, summary->page_count));
+    doc.properties = summary->properties;
+    if (summary->warning_count > 0) doc.warnings = summary->warnings;
+    if (std::string parent = AttachmentParentKey(rec.source_key); !parent.empty()) {
+      doc.parent_document_id = DocumentIdForKey(parent);
+      doc.parent_source_key = std::move(parent);
+    }
+    DOCPIPE_RETURN_IF_ERROR(artifacts_.Write(doc));
+    // A previous version may have had more pages; its extra files must go.
+    DOCPIPE_RETURN_IF_ERROR(artifacts_.RemovePagesAfter(rec.document_id, summary->page_count));
 
     StageResult result;
     result.output_key = ExtractedPrefix(rec.document_id);
     result.pages = summary->page_count;
     result.metrics = {{"pages", summary->page_count},
                       {"chars", total_chars},
-                      {"pages_without_text", pages_without_text.size()},
-                      {"ocr_pages", ocr_pages.size()},
+                      {"pages_without_text", doc.pages_without_text.size()},
+                      {"ocr_pages", doc.ocr_pages.size()},
                       {"headings", summary->outline.size()},
                       {"format", summary->format}};
+    if (!doc.attachments.empty()) result.metrics["attachments"] = doc.attachments.size();
     return result;
   }
 
  private:
-  // A previous version may have had more pages; its extra files must go.
-  static Status RemoveStalePages(ObjectStore& store, const std::string& id, int page_count) {
-    Result<std::vector<ObjectInfo>> objects = store.List(ExtractedPrefix(id));
-    if (!objects.ok()) return objects.status();
-    for (const ObjectInfo& o : *objects) {
-      int page = 0;
-      if (std::sscanf(o.key.c_str() + ExtractedPrefix(id).size(), "page-%d.md", &page) == 1 &&
-          page > page_count) {
-        DOCPIPE_RETURN_IF_ERROR(store.Delete(o.key));
-      }
-    }
+  // Stores one attachment under its derived key and registers it (with the
+  // same ETag fingerprint an S3 event would carry, so the Lambda and this
+  // stage agree and a re-run is a duplicate). Unsupported types are listed
+  // but not stored.
+  Status StoreAttachment(const ControlRecord& rec, EmbeddedDocument&& attachment, std::vector<AttachmentNote>* list) {
+    const int index = static_cast<int>(list->size()) + 1;
+    AttachmentNote note;
+    note.name = attachment.file_name;
+    note.content_type = attachment.content_type;
+    note.size = static_cast<int64_t>(attachment.data.size());
+    note.source_key = AttachmentKey(rec.source_key, index, attachment.file_name, attachment.content_type);
+    auto skip = [&](std::string why) {
+      note.skipped = std::move(why);
+      list->push_back(std::move(note));
+      return Status::Ok();
+    };
+    const std::string& key = note.source_key;
+    if (!registrar_) return skip("attachments are not registered in this configuration");
+    if (AttachmentDepth(key) > kMaxAttachmentDepth)
+      return skip(fmt::format("nested deeper than {} attachments", kMaxAttachmentDepth));
+    if (attachment.data.empty()) return skip("empty");
+    if (!select_(key, std::string_view(attachment.data).substr(0, 1024)).ok()) return skip("unsupported file type");
+    // Write only when the bytes differ: a re-run must not change the ETag.
+    Result<std::string> existing = store_.Get(key);
+    if (!existing.ok() || *existing != attachment.data) DOCPIPE_RETURN_IF_ERROR(store_.Put(key, attachment.data));
+    Result<ObjectInfo> info = store_.Head(key);
+    if (!info.ok()) return info.status().Annotate("attachment " + key);
+    Result<Registration> reg = registrar_->RegisterObject(
+        key, info->size, info->etag, {{"parent_document_id", rec.document_id}, {"parent_source_key", rec.source_key}});
+    if (!reg.ok()) return reg.status().Annotate("registering attachment " + key);
+    note.document_id = reg->document_id;
+    note.processing_version = reg->processing_version;
+    list->push_back(std::move(note));
     return Status::Ok();
   }
 
-  std::vector<ExtractorPtr> extractors_;
+  ObjectStore& store_;
+  StageArtifacts artifacts_;
+  Clock& clock_;
+  ExtractorSelector select_;
+  TextCleaner clean_;
+  Registrar* registrar_;
 };
 
 }  // namespace
 
-StagePtr NewExtractStage(std::vector<ExtractorPtr> extractors) {
-  return std::make_unique<ExtractStage>(std::move(extractors));
+StagePtr NewExtractStage(ObjectStore& store, Clock& clock, ExtractorSelector select, TextCleaner clean,
+                         Registrar* registrar) {
+  return std::make_unique<ExtractStage>(store, clock, std::move(select), std::move(clean), registrar);
+}
+
+std::string AttachmentKey(const std::string& parent_key, int index, const std::string& file_name,
+                          const std::string& content_type) {
+  std::string safe;
+  for (unsigned char c : file_name) {
+    if (std::isalnum(c) || c == '.' || c == '-' || c == '_') safe += static_cast<char>(c);
+    else if (!safe.empty() && safe.back() != '_') safe += '_';
+    if (safe.size() >= 100) break;
+  }
+  while (!safe.empty() && (safe.front() == '.' || safe.front() == '_')) safe.erase(0, 1);
+  if (safe.empty()) safe = "attachment";
+  if (safe.find('.') == std::string::npos) safe += ExtensionForType(content_type);
+  return fmt::format("{}{}{:02}-{}", parent_key, kAttachmentsInfix, index, safe);
+}
+
+std::string AttachmentParentKey(const std::string& key) {
+  const size_t at = key.rfind(kAttachmentsInfix);
+  return at == std::string::npos ? "" : key.substr(0, at);
 }
 
 }  // namespace docpipe

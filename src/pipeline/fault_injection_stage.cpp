@@ -44,10 +44,10 @@ class FaultInjectionStage final : public Stage {
 };
 
 int64_t EnvInt(const Environment& env, const std::string& name) {
-  auto it = env.find(name);
-  if (it == env.end()) return 0;
+  const std::string* value = EnvLookup(env, name);
+  if (value == nullptr) return 0;
   try {
-    return std::stoll(it->second);
+    return std::stoll(*value);
   } catch (const std::exception&) {
     return 0;
   }
@@ -62,7 +62,7 @@ StageFaults StageFaultsFromEnvironment(const Environment& env, const std::string
   f.delay_ms = EnvInt(env, "DOCPIPE_FAULT_" + upper + "_DELAY_MS");
   f.fail_attempts = static_cast<int>(EnvInt(env, "DOCPIPE_FAULT_" + upper + "_FAIL_ATTEMPTS"));
   f.crash = EnvInt(env, "DOCPIPE_FAULT_" + upper + "_CRASH") != 0;
-  if (auto it = env.find("DOCPIPE_FAULT_" + upper + "_MATCH"); it != env.end()) f.match = it->second;
+  f.match = EnvValue(env, "DOCPIPE_FAULT_" + upper + "_MATCH");
   return f;
 }
 

@@ -2,7 +2,7 @@
 
 #include <string>
 
-#include "config/config.h"
+#include "common/environment.h"
 #include "pipeline/stage.h"
 
 namespace docpipe {

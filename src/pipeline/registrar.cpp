@@ -113,17 +113,18 @@ Result<Registration> Registrar::RegisterLocalFile(const std::string& path, const
 }
 
 Result<Registration> Registrar::RegisterObject(const std::string& source_key, int64_t size,
-                                               const std::string& etag) {
+                                               const std::string& etag, const nlohmann::json& details) {
   DOCPIPE_RETURN_IF_ERROR(ValidateObjectKey(source_key));
   // S3 returns ETags quoted in headers and unquoted in events: store one form.
   std::string bare = etag;
   if (bare.size() >= 2 && bare.front() == '"' && bare.back() == '"') bare = bare.substr(1, bare.size() - 2);
   if (bare.empty()) return Status::InvalidInput(source_key + ": no ETag to identify the content");
   if (size < 0) return Status::InvalidInput(fmt::format("{}: negative size {}", source_key, size));
-  return RegisterStored(source_key, {size, "", bare});
+  return RegisterStored(source_key, {size, "", bare}, details);
 }
 
-Result<Registration> Registrar::RegisterStored(const std::string& source_key, const Fingerprint& fp) {
+Result<Registration> Registrar::RegisterStored(const std::string& source_key, const Fingerprint& fp,
+                                               const nlohmann::json& extra) {
   Registration reg;
   reg.document_id = DocumentIdForKey(source_key);
   reg.source_key = source_key;
@@ -170,6 +171,7 @@ Result<Registration> Registrar::RegisterStored(const std::string& source_key, co
     reg.processing_version = rec.processing_version;
     nlohmann::json details = {{"source_key", source_key}, {"source_size", fp.size}};
     AddFingerprint(details, fp.sha256, fp.etag);
+    if (extra.is_object()) details.update(extra);
     events_.Audit(rec, audit_event::kDocumentReceived, "", 0, "", std::move(details));
     events_.Count("documents_received", 1);
     DOCPIPE_RETURN_IF_ERROR(Enqueue(rec.document_id, rec.processing_version));

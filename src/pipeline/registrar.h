@@ -48,7 +48,10 @@ class Registrar {
   //! for a bad key, an empty ETag or a negative size; other errors come from
   //! the tables or queue. Concurrent calls for one key (two Lambdas) resolve
   //! through the conditional create: one registers, the others see a duplicate.
-  Result<Registration> RegisterObject(const std::string& source_key, int64_t size, const std::string& etag);
+  //! `details` are added to the DOCUMENT_RECEIVED audit event (an
+  //! attachment's parent_document_id and parent_source_key).
+  Result<Registration> RegisterObject(const std::string& source_key, int64_t size, const std::string& etag,
+                                      const nlohmann::json& details = nlohmann::json::object());
 
  private:
   // What identifies the content of one input: the SHA-256 of a file read
@@ -58,7 +61,8 @@ class Registrar {
     std::string sha256;
     std::string etag;
   };
-  Result<Registration> RegisterStored(const std::string& source_key, const Fingerprint& fp);
+  Result<Registration> RegisterStored(const std::string& source_key, const Fingerprint& fp,
+                                      const nlohmann::json& details = nlohmann::json::object());
   Result<Registration> RecordUnreadable(const std::string& path, const std::string& source_key,
                                         const std::string& problem);
   Status Enqueue(const std::string& document_id, const std::string& version);

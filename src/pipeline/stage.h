@@ -8,16 +8,24 @@
 #include <nlohmann/json.hpp>
 
 #include "common/status.h"
-#include "pipeline/services.h"
+#include "common/clock.h"
 #include "tables/control_record.h"
 
 namespace docpipe {
 
-// What a stage may see and use while it runs for one document version.
+// Stage names: the keys of a control record's stage_status and the order the
+// processor runs them in.
+inline constexpr const char* kExtractStage = "extract";
+inline constexpr const char* kChunkStage = "chunk";
+inline constexpr const char* kEnrichStage = "enrich";
+inline constexpr const char* kEmbedStage = "embed";
+inline constexpr const char* kLoadStage = "load";
+
+// One run of a stage for one document version. What else a stage uses (the
+// store, its adapter, the clock) it gets at construction, and only that.
 struct StageContext {
   const ControlRecord& record;
-  Services& services;
-  TimeMs deadline_ms = 0;                      // the stage must stop by then (Timeout)
+  TimeMs deadline_ms = 0;                      // the stage must stop by then (Timeout), by the stage's clock
   const std::atomic<bool>* cancel = nullptr;   // set on shutdown or a lost lease
 };
 

@@ -18,25 +18,14 @@ WorkerHeartbeat::WorkerHeartbeat(Services& services, std::string worker_id, int6
     : services_(services),
       worker_id_(std::move(worker_id)),
       interval_ms_(std::max<int64_t>(interval_ms, 100)),
-      sample_(std::move(sample)),
-      thread_([this] {
-        std::unique_lock lock(mu_);
-        while (!stop_) {
-          lock.unlock();
-          Beat();
-          lock.lock();
-          cv_.wait_for(lock, std::chrono::milliseconds(interval_ms_), [this] { return stop_; });
-        }
-      }) {}
+      sample_(std::move(sample)) {
+  Beat();  // seen from the start, not one interval later
+  ticker_ = std::make_unique<PeriodicTask>(services_.clock, interval_ms_, [this] { Beat(); });
+}
 
 WorkerHeartbeat::~WorkerHeartbeat() {
-  {
-    std::lock_guard lock(mu_);
-    stop_ = true;
-  }
-  cv_.notify_all();
-  thread_.join();
-  Beat();  // the last word: how much it processed, and that nothing is busy
+  ticker_->Stop();  // the beat in progress finishes; no other starts
+  Beat();           // the last word: how much it processed, and that nothing is busy
 }
 
 void WorkerHeartbeat::Beat() {
@@ -51,7 +40,7 @@ void WorkerHeartbeat::Beat() {
   if (!st.ok() && !failing_) {
     services_.logger.Warn("worker_heartbeat_failed", {{"worker_id", worker_id_}, {"error", st.ToString()}});
   }
-  failing_ = !st.ok();
+  failing_.store(!st.ok());
 }
 
 std::vector<WorkerSeen> WorkersFromMetrics(const std::vector<std::map<std::string, double>>& days) {

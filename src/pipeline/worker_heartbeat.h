@@ -1,14 +1,14 @@
 #pragma once
 
-#include <condition_variable>
+#include <atomic>
 #include <functional>
 #include <map>
-#include <mutex>
+#include <memory>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "common/clock.h"
+#include "common/periodic_task.h"
 #include "pipeline/services.h"
 
 namespace docpipe {
@@ -27,8 +27,9 @@ struct WorkerSeen {
   WorkerBeat beat;
 };
 
-// Writes a worker's heartbeat into the metrics table every `interval_ms`
-// (and once at start and at stop), as snapshots in the day's row:
+// Writes a worker's heartbeat into the metrics table every `interval_ms` of
+// the services' clock (a PeriodicTask; a fake clock drives it in tests), and
+// once at start and at stop, as snapshots in the day's row:
 // worker#<id>#seen_ms, #busy, #threads, #processed. Any number of workers,
 // on SQLite or DynamoDB, beat without coordination; the head reads them back
 // (ReadWorkerHeartbeats). A failed write is logged once per failure streak
@@ -48,11 +49,8 @@ class WorkerHeartbeat {
   const std::string worker_id_;
   const int64_t interval_ms_;
   std::function<WorkerBeat()> sample_;
-  bool failing_ = false;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stop_ = false;
-  std::thread thread_;  // last: starts once the members above exist
+  std::atomic<bool> failing_{false};  // logs one warning per failure streak
+  std::unique_ptr<PeriodicTask> ticker_;  // started after the first beat
 };
 
 //! The workers whose heartbeats the metrics rows of `days` hold, latest beat

@@ -6,6 +6,9 @@
 
 #include <fmt/format.h>
 
+#include "common/strings.h"
+#include "common/utf8.h"
+
 namespace docpipe {
 namespace {
 
@@ -20,11 +23,6 @@ const std::set<std::string>& Stopwords() {
 
 bool IsWordByte(unsigned char c) { return std::isalnum(c) || c >= 0x80 || c == '_'; }
 
-std::string Lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
-  return s;
-}
-
 // Byte ranges [begin, end) of words of `text` that start with a query term
 // (so "index" also marks "indexes").
 std::vector<std::pair<size_t, size_t>> TermHits(const std::string& text, const std::vector<std::string>& terms) {
@@ -37,7 +35,7 @@ std::vector<std::pair<size_t, size_t>> TermHits(const std::string& text, const s
     }
     size_t j = i;
     while (j < text.size() && IsWordByte(text[j])) ++j;
-    std::string word = Lower(text.substr(i, j - i));
+    std::string word = AsciiLower(text.substr(i, j - i));
     for (const std::string& t : terms) {
       if (word.size() >= t.size() && word.compare(0, t.size(), t) == 0 && word.size() <= t.size() + 3) {
         hits.push_back({i, j});
@@ -47,11 +45,6 @@ std::vector<std::pair<size_t, size_t>> TermHits(const std::string& text, const s
     i = j;
   }
   return hits;
-}
-
-size_t Utf8Floor(const std::string& s, size_t i) {
-  while (i > 0 && i < s.size() && (static_cast<unsigned char>(s[i]) & 0xC0) == 0x80) --i;
-  return i;
 }
 
 }  // namespace
@@ -68,7 +61,7 @@ std::vector<std::string> QueryTerms(const std::string& query) {
   std::set<std::string> seen;
   std::string word;
   auto flush = [&] {
-    std::string w = Lower(word);
+    std::string w = AsciiLower(word);
     word.clear();
     if (w.empty() || Stopwords().count(w) || !seen.insert(w).second) return;
     // Plural and verb endings removed so "indexes" highlights "index".
@@ -140,7 +133,7 @@ std::string MakeSnippet(const std::string& text, const std::vector<std::string>&
   return collapsed;
 }
 
-Result<std::vector<SearchResult>> RunSearch(Embedder& embedder, VectorIndex& index, const SearchRequest& request) {
+Result<std::vector<SearchResult>> RunSearch(Embedder* embedder, VectorIndex& index, const SearchRequest& request) {
   if (request.query.find_first_not_of(" \t\r\n") == std::string::npos) {
     return Status::InvalidInput("the search query is empty");
   }
@@ -153,7 +146,8 @@ Result<std::vector<SearchResult>> RunSearch(Embedder& embedder, VectorIndex& ind
   q.k = request.k;
   q.document_id = request.document_id;
   if (request.mode != SearchMode::kKeyword) {
-    Result<EmbeddingBatch> e = embedder.Embed({request.query});
+    if (embedder == nullptr) return Status::Internal("a vector or hybrid search needs an embedder");
+    Result<EmbeddingBatch> e = embedder->Embed({request.query});
     if (!e.ok()) return e.status().Annotate("embedding the query");
     q.vector = std::move(e->vectors.front());
   }

@@ -22,8 +22,9 @@ struct SearchResult {
 };
 
 // Embeds the query (unless keyword-only) and asks the index. InvalidInput for
-// an empty query or k outside 1..1000.
-Result<std::vector<SearchResult>> RunSearch(Embedder& embedder, VectorIndex& index, const SearchRequest& request);
+// an empty query or k outside 1..1000. `embedder` may be null for a keyword
+// search (it embeds nothing); Internal when another mode gets none.
+Result<std::vector<SearchResult>> RunSearch(Embedder* embedder, VectorIndex& index, const SearchRequest& request);
 
 // The query's words, lower-cased, without stopwords and duplicates.
 std::vector<std::string> QueryTerms(const std::string& query);

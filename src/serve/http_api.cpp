@@ -567,7 +567,7 @@ ApiResponse HttpApi::Search(const ApiRequest& request) {
   Result<bool> snippets = BoolParam(request, "snippets");
   if (!snippets.ok()) return FromStatus(snippets.status());
   sr.document_id = Param(request, "doc");
-  Result<std::vector<SearchResult>> results = RunSearch(ctx_.embedder, ctx_.index, sr);
+  Result<std::vector<SearchResult>> results = RunSearch(&ctx_.embedder, ctx_.index, sr);
   if (!results.ok()) return FromStatus(results.status());
   nlohmann::json out = SearchResultsJson(*results);
   if (*snippets) {

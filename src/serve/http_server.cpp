@@ -13,7 +13,7 @@ constexpr time_t kWriteTimeoutSeconds = 30;  // a large search answer to a slow 
 
 class HttplibServer final : public HttpServer {
  public:
-  HttplibServer(HttpApi& api, int64_t max_body_bytes) : api_(api) {
+  HttplibServer(RequestHandler handler, const HttpServerLimits& limits) : handler_(std::move(handler)) {
     server_.set_read_timeout(kReadTimeoutSeconds, 0);
     server_.set_write_timeout(kWriteTimeoutSeconds, 0);
     // cpp-httplib writes the headers and the body in separate sends; with
@@ -21,7 +21,7 @@ class HttplibServer final : public HttpServer {
     // (40 ms on Linux) on every keep-alive request.
     server_.set_tcp_nodelay(true);
     // Larger bodies are refused (413) before they are read in full.
-    server_.set_payload_max_length(static_cast<size_t>(max_body_bytes));
+    server_.set_payload_max_length(static_cast<size_t>(limits.max_body_bytes));
     // Every method and path goes to the API, which does its own routing, so
     // 404/405/401 answers are the API's JSON ones. Method handlers on every
     // path, not a pre-routing handler: cpp-httplib reads a request's body
@@ -33,25 +33,6 @@ class HttplibServer final : public HttpServer {
     server_.Patch(".*", handle);
     server_.Delete(".*", handle);
     server_.Options(".*", handle);
-  }
-
-  void Serve(const httplib::Request& req, httplib::Response& res) {
-    ApiRequest request;
-    request.method = req.method;
-    request.path = req.path;
-    for (const auto& [name, value] : req.params) request.params.emplace(name, value);  // first of each
-    for (const auto& [name, value] : req.headers) {
-      std::string lower = name;
-      for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      request.headers.emplace(std::move(lower), value);  // first of each
-    }
-    request.body = req.body;
-    request.remote_addr = req.remote_addr;
-    ApiResponse response = api_.Handle(request);
-    res.status = response.status;
-    // Several Set-Cookie (and other) headers may repeat: add, never replace.
-    for (const auto& [name, value] : response.headers) res.headers.emplace(name, value);
-    res.set_content(response.body, response.content_type);
   }
 
   Status Bind(const std::string& host, int port) {
@@ -72,18 +53,43 @@ class HttplibServer final : public HttpServer {
   void Stop() override { server_.stop(); }
 
  private:
-  HttpApi& api_;
+  void Serve(const httplib::Request& req, httplib::Response& res) {
+    ApiRequest request;
+    request.method = req.method;
+    request.path = req.path;
+    for (const auto& [name, value] : req.params) request.params.emplace(name, value);  // first of each
+    for (const auto& [name, value] : req.headers) {
+      std::string lower = name;
+      for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      request.headers.emplace(std::move(lower), value);  // first of each
+    }
+    request.body = req.body;
+    request.remote_addr = req.remote_addr;
+    ApiResponse response = handler_(request);
+    res.status = response.status;
+    // Several Set-Cookie (and other) headers may repeat: add, never replace.
+    for (const auto& [name, value] : response.headers) res.headers.emplace(name, value);
+    res.set_content(response.body, response.content_type);
+  }
+
+  RequestHandler handler_;
   httplib::Server server_;
   int port_ = 0;
 };
 
 }  // namespace
 
-Result<std::unique_ptr<HttpServer>> BindHttpServer(const std::string& host, int port, HttpApi& api,
-                                                   int64_t max_body_bytes) {
-  auto server = std::make_unique<HttplibServer>(api, max_body_bytes);
+Result<std::unique_ptr<HttpServer>> BindHttpServer(const std::string& host, int port, RequestHandler handler,
+                                                   const HttpServerLimits& limits) {
+  auto server = std::make_unique<HttplibServer>(std::move(handler), limits);
   DOCPIPE_RETURN_IF_ERROR(server->Bind(host, port));
   return std::unique_ptr<HttpServer>(std::move(server));
 }
 
 }  // namespace docpipe
+
+// The module's entry, found by LoadHttpServer (http_server_loader.cpp).
+extern "C" const docpipe::HttpServerModule* docpipe_http_server_module() {
+  static const docpipe::HttpServerModule kModule{&docpipe::BindHttpServer};
+  return &kModule;
+}

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "common/hash.h"
+#include "common/utf8.h"
 #include "tables/tables.h"
 
 namespace docpipe {
@@ -108,7 +109,7 @@ class FieldReader {
 
 json ToJson(const StageStatus& s) {
   json j = json::object();
-  j["status"] = s.status;
+  j["status"] = StageStateName(s.status);
   PutTime(j, "started_at", s.started_at);
   PutTime(j, "completed_at", s.completed_at);
   j["duration_ms"] = s.duration_ms;
@@ -123,7 +124,11 @@ Status StageStatusFromJson(const std::string& stage, const json& j, StageStatus&
   std::string what = "stage_status." + stage;
   if (!j.is_object()) return Status::InvalidInput(what + " must be an object");
   FieldReader r(j, what);
-  r.String("status", s.status);
+  std::string state = StageStateName(s.status);
+  r.String("status", state);
+  std::optional<StageState> parsed = ParseStageState(state);
+  if (!parsed) return Status::InvalidInput(what + ".status '" + state + "' is not a stage state");
+  s.status = *parsed;
   r.Time("started_at", s.started_at);
   r.Time("completed_at", s.completed_at);
   r.Integer("duration_ms", s.duration_ms);
@@ -139,9 +144,24 @@ Status StageStatusFromJson(const std::string& stage, const json& j, StageStatus&
 // Cuts at kMaxErrorChars bytes without splitting a UTF-8 sequence.
 std::string CapError(const std::string& e) {
   if (e.size() <= kMaxErrorChars) return e;
-  size_t n = kMaxErrorChars;
-  while (n > 0 && (static_cast<unsigned char>(e[n]) & 0xC0) == 0x80) --n;
-  return e.substr(0, n);
+  return e.substr(0, Utf8Floor(e, kMaxErrorChars));
+}
+
+const char* StageStateName(StageState s) {
+  switch (s) {
+    case StageState::kPending: return "PENDING";
+    case StageState::kInProgress: return "IN_PROGRESS";
+    case StageState::kCompleted: return "COMPLETED";
+    case StageState::kFailed: return "FAILED";
+  }
+  return "PENDING";
+}
+
+std::optional<StageState> ParseStageState(const std::string& s) {
+  for (StageState state : {StageState::kPending, StageState::kInProgress, StageState::kCompleted, StageState::kFailed}) {
+    if (s == StageStateName(state)) return state;
+  }
+  return std::nullopt;
 }
 
 const char* DocStatusName(DocStatus s) {

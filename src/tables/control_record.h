@@ -19,9 +19,15 @@ enum class DocStatus { kPending, kInProgress, kCompleted, kFailed, kSuperseded }
 const char* DocStatusName(DocStatus s);  // "PENDING", "IN_PROGRESS", ...
 std::optional<DocStatus> ParseDocStatus(const std::string& s);
 
+// Where one stage of a document version stands.
+enum class StageState { kPending, kInProgress, kCompleted, kFailed };
+
+const char* StageStateName(StageState s);  // "PENDING", "IN_PROGRESS", "COMPLETED", "FAILED"
+std::optional<StageState> ParseStageState(const std::string& s);
+
 // Per-stage progress inside a control record.
 struct StageStatus {
-  std::string status = "PENDING";  // PENDING, IN_PROGRESS, COMPLETED, FAILED
+  StageState status = StageState::kPending;
   TimeMs started_at = 0;           // 0 = not yet
   TimeMs completed_at = 0;
   int64_t duration_ms = 0;

@@ -16,7 +16,7 @@
 #include "tokenize/bpe_tokenizer.h"
 #include "tokenize/embedded_tables.h"
 #include "tokenize/rank_table.h"
-#include "tokenize/utf8.h"
+#include "common/utf8.h"
 
 namespace docpipe {
 namespace {

@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-#include "chunk/tokenizer.h"
+#include "tokenize/tokenizer.h"
 #include "common/status.h"
 
 namespace docpipe {

@@ -25,7 +25,7 @@ from cfnlint.decode import decode  # noqa: E402 (after the check, so a missing p
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 TEMPLATE = os.path.join(ROOT, "deploy", "cloudformation", "docpipe.yaml")
 EXAMPLE = os.path.join(ROOT, "deploy", "cloudformation", "parameters.example.json")
-README = os.path.join(ROOT, "README.md")
+DEPLOYMENT_DOC = os.path.join(ROOT, "docs", "deployment.md")
 
 # The template's IAM roles and the code's (src/app/iam_roles.cpp) they implement.
 ROLES = {"LambdaRole": "lambda", "WorkerTaskRole": "worker", "HeadTaskRole": "head",
@@ -271,12 +271,15 @@ class SchemaTest(unittest.TestCase):
             self.assertEqual(env["DOCPIPE_VECTOR_STORE"], "pinecone", "a local index would be per task")
         lambda_env = self.template["Resources"]["RegisterFunction"]["Properties"]["Environment"]["Variables"]
         self.assertEqual(lambda_env["DOCPIPE_CLOUDWATCH_METRICS"], "false", "the lambda role has no PutMetricData")
+        # `docpipe lambda` opens the storage alone: no adapter overrides to let it start.
+        for name in ("DOCPIPE_ENRICHER", "DOCPIPE_EMBEDDER", "DOCPIPE_VECTOR_STORE"):
+            self.assertNotIn(name, lambda_env, "the lambda needs no embedder or index settings")
 
 
 def markdown_parameter_table():
-    text = read_text(README)
-    m = re.search(r"^### Template parameters\n(.*?)(?=^#)", text, re.S | re.M)
-    assert m, "README has no '### Template parameters' section"
+    text = read_text(DEPLOYMENT_DOC)
+    m = re.search(r"^### Template parameters\n(.*?)(?=^#|\Z)", text, re.S | re.M)
+    assert m, "docs/deployment.md has no '### Template parameters' section"
     rows = {}
     for line in m.group(1).splitlines():
         cells = [c.strip() for c in line.strip().strip("|").split("|")]

@@ -113,3 +113,50 @@ def assert_in_order(test, text, needles):
         found = text.find(needle, at)
         test.assertNotEqual(found, -1, f"expected, after offset {at}: {needle!r}\n--- output ---\n{text}")
         at = found + len(needle)
+
+
+ON_DEMAND = os.path.join(ROOT, "deploy", "on-demand-libraries.txt")
+
+
+def on_demand_libraries(kind):
+    """The names deploy/on-demand-libraries.txt lists with `kind` ("system":
+    sonames docpipe dlopens; "module": docpipe's own modules)."""
+    out = []
+    with open(ON_DEMAND) as f:
+        for line in f:
+            fields = line.split()
+            if fields and not fields[0].startswith("#") and fields[1] == kind:
+                out.append(fields[0])
+    return out
+
+
+def ldd_libraries(path):
+    """{soname: resolved path} of what `ldd path` lists (the loader under its basename)."""
+    libs = {}
+    for line in subprocess.run(["ldd", path], capture_output=True, text=True, check=True).stdout.splitlines():
+        fields = line.split()
+        if len(fields) >= 3 and fields[1] == "=>" and fields[2].startswith("/"):
+            libs[fields[0]] = fields[2]
+        elif fields and fields[0].startswith("/") and "ld-linux" in fields[0]:
+            libs[os.path.basename(fields[0])] = fields[0]
+    return libs
+
+
+def system_library(soname):
+    """Where the system's dynamic linker cache puts `soname` (x86-64)."""
+    out = subprocess.run(["/sbin/ldconfig", "-p"], capture_output=True, text=True, check=True).stdout
+    for line in out.splitlines():
+        fields = line.split()
+        if fields and fields[0] == soname and "x86-64" in line:
+            return fields[-1]
+    raise AssertionError(f"{soname}, which docpipe loads on first use, is not installed")
+
+
+def on_demand_closure():
+    """{soname: path} of the system libraries docpipe loads on first use, with theirs."""
+    libs = {}
+    for soname in on_demand_libraries("system"):
+        path = system_library(soname)
+        libs[soname] = path
+        libs.update(ldd_libraries(path))
+    return libs

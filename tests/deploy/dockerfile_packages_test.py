@@ -1,7 +1,9 @@
 """Keeps deploy/Dockerfile honest without a Docker engine: the runtime stage
-installs exactly the Debian packages whose shared libraries the docpipe binary
-links (ldd + dpkg -S) and debian:12-slim lacks, and apt will bring every
-library those load in turn. Plus the stage structure (non-root, entrypoint).
+installs exactly the Debian packages whose shared libraries docpipe needs
+(what the binary and its HTTP server module link, ldd + dpkg -S, and the
+libraries it loads on first use, deploy/on-demand-libraries.txt) and
+debian:12-slim lacks, and apt will bring every library those load in turn.
+Plus the stage structure (non-root, entrypoint, the module beside the binary).
 
 The binary is the one built here, on Debian 12, from the same sources and
 packages as the image's builder stage."""
@@ -10,7 +12,8 @@ import re
 import subprocess
 import unittest
 
-from deploy_test_util import DOCKERFILE, ROOT, SLIM_PACKAGES, docpipe_binary
+from deploy_test_util import (DOCKERFILE, ROOT, SLIM_PACKAGES, docpipe_binary, ldd_libraries, on_demand_closure,
+                              on_demand_libraries, system_library)
 
 # Installed for reasons other than a linked library.
 NOT_LIBRARIES = {"ca-certificates": "HTTPS to AWS, OpenAI and Pinecone (libcurl verifies servers)",
@@ -122,18 +125,23 @@ class DockerfilePackagesTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         binary = docpipe_binary()
-        cls.needed = re.findall(r"\(NEEDED\)\s+Shared library: \[(.+?)\]",
-                                subprocess.run(["readelf", "-d", binary], capture_output=True, text=True,
-                                               check=True).stdout)
+        # What docpipe needs: the binary's and its modules' NEEDED entries, and
+        # the system libraries it loads on first use.
+        cls.modules = [os.path.join(os.path.dirname(binary), m) for m in on_demand_libraries("module")]
+        for module in cls.modules:
+            if not os.path.exists(module):
+                raise AssertionError(f"{module} not found: build the docpipe target (it builds its modules)")
+        cls.needed = []
+        for path in [binary] + cls.modules:
+            cls.needed += re.findall(r"\(NEEDED\)\s+Shared library: \[(.+?)\]",
+                                     subprocess.run(["readelf", "-d", path], capture_output=True, text=True,
+                                                    check=True).stdout)
+        cls.needed += on_demand_libraries("system")
+        cls.needed = sorted(set(cls.needed))
         cls.ldd = {}
-        for line in subprocess.run(["ldd", binary], capture_output=True, text=True, check=True).stdout.splitlines():
-            m = re.match(r"\s*(\S+) => (/\S+)", line)
-            if m:
-                cls.ldd[m.group(1)] = m.group(2)
-            else:
-                m = re.match(r"\s*(/\S+ld-linux\S*)", line)
-                if m:
-                    cls.ldd[os.path.basename(m.group(1))] = m.group(1)
+        for path in [binary] + cls.modules:
+            cls.ldd.update(ldd_libraries(path))
+        cls.ldd.update(on_demand_closure())
         with open(SLIM_PACKAGES) as f:
             cls.slim = {l.strip() for l in f if l.strip() and not l.startswith("#")}
         cls.stages = dockerfile_stages()
@@ -192,6 +200,9 @@ class DockerfilePackagesTest(unittest.TestCase):
         self.assertIn("EXPOSE 8265", runtime)
         self.assertTrue(any(i.startswith("WORKDIR /") for i in runtime))
         self.assertIn("COPY --from=builder /build/docpipe /usr/local/bin/docpipe", runtime)
+        # The modules where the loader looks: ../lib/docpipe/ of the binary's folder.
+        for module in on_demand_libraries("module"):
+            self.assertIn(f"COPY --from=builder /build/{module} /usr/local/lib/docpipe/{module}", runtime)
         self.assertTrue(any("rm -rf /var/lib/apt/lists" in i for i in runtime if "apt-get install" in i))
         self.assertTrue(any("--no-install-recommends" in i for i in runtime if "apt-get install" in i))
         # Instructions after USER run unprivileged: no package installs there.

@@ -15,7 +15,8 @@ import threading
 import unittest
 import zipfile
 
-from deploy_test_util import PACKAGE_SH, ROOT, docpipe_binary, moto_server, require_python_peers, run
+from deploy_test_util import (PACKAGE_SH, ROOT, docpipe_binary, moto_server, on_demand_closure, require_python_peers,
+                              run)
 
 require_python_peers()
 
@@ -99,7 +100,7 @@ class LambdaPackageTest(unittest.TestCase):
         cls.tmp = tempfile.TemporaryDirectory()
         cls.zip = os.path.join(cls.tmp.name, "out", "docpipe-lambda.zip")  # out/ does not exist yet
         r = run([PACKAGE_SH, cls.binary, cls.zip], dict(os.environ), timeout=300)
-        assert r.returncode == 0, r.stdout + r.stderr
+        assert r.returncode == 0, f"package-lambda.sh exited {r.returncode}: {r.stdout}{r.stderr}"
         cls.root = os.path.join(cls.tmp.name, "task")
         # Unpacked as Lambda does: file modes from the zip.
         with zipfile.ZipFile(cls.zip) as z:
@@ -116,7 +117,9 @@ class LambdaPackageTest(unittest.TestCase):
         # system's (on Lambda, LD_LIBRARY_PATH holds Amazon Linux's own).
         cls.poison = os.path.join(cls.tmp.name, "poison")
         os.makedirs(cls.poison)
-        for soname in set(cls.ldd) - {"libc.so.6"}:
+        # What docpipe loads on first use (libcurl, with its libraries) is packed too.
+        cls.on_demand = {k: v for k, v in on_demand_closure().items() if not k.startswith("ld-linux")}
+        for soname in (set(cls.ldd) | set(cls.on_demand)) - {"libc.so.6"}:
             with open(os.path.join(cls.poison, soname), "w") as f:
                 f.write("not a library\n")
 
@@ -139,6 +142,23 @@ class LambdaPackageTest(unittest.TestCase):
         self.assertEqual(r.returncode, 2)
         self.assertIn("not an executable file", r.stderr)
 
+    def test_long_loader_cache(self):
+        # A machine with many libraries lists more than a pipe holds (64 KiB)
+        # after libcurl; the lookup must still read to the end, or ldconfig
+        # dies of SIGPIPE and the script stops without a word.
+        fake = os.path.join(self.tmp.name, "ldconfig-long")
+        with open(fake, "w") as f:
+            f.write("#!/bin/sh\n/sbin/ldconfig -p\n"
+                    "i=0; while [ $i -lt 20000 ]; do "
+                    "echo \"\tlibfiller$i.so.1 (libc6,x86-64) => /usr/lib/x86_64-linux-gnu/libfiller$i.so.1\"; "
+                    "i=$((i + 1)); done\n")
+        os.chmod(fake, 0o755)
+        out = os.path.join(self.tmp.name, "long-cache.zip")
+        r = run([PACKAGE_SH, self.binary, out], dict(os.environ, LDCONFIG=fake), timeout=300)
+        self.assertEqual(r.returncode, 0, f"exit {r.returncode}: {r.stderr}")
+        with zipfile.ZipFile(out) as z:
+            self.assertIn("lib/libcurl.so.4", z.namelist())
+
     def test_zip_contents(self):
         with zipfile.ZipFile(self.zip) as z:
             infos = z.infolist()
@@ -147,6 +167,7 @@ class LambdaPackageTest(unittest.TestCase):
         self.assertTrue(all(i.date_time == (1980, 1, 2, 0, 0, 0) for i in infos), "fixed timestamps")
         expected = {"bootstrap", "docpipe", "lib/ld-linux-x86-64.so.2", "certs/ca-certificates.crt"}
         expected |= {"lib/" + soname for soname in self.ldd}
+        expected |= {"lib/" + soname for soname in self.on_demand}
         self.assertEqual(set(names), expected)
         self.assertIn("lib/libc.so.6", names)
         modes = {i.filename: (i.external_attr >> 16) & 0o777 for i in infos}
@@ -172,6 +193,15 @@ class LambdaPackageTest(unittest.TestCase):
         self.assertEqual(set(resolved), set(self.ldd))
         outside = {k: v for k, v in resolved.items() if os.path.dirname(v) != lib}
         self.assertEqual(outside, {}, "libraries loaded from outside the package")
+        # So do the libraries docpipe loads on first use.
+        for soname in self.on_demand:
+            if soname.startswith("libcurl"):
+                r = run([os.path.join(lib, "ld-linux-x86-64.so.2"), "--inhibit-cache", "--library-path", lib,
+                         "--list", os.path.join(lib, soname)], {"LD_LIBRARY_PATH": everything_poisoned})
+                self.assertEqual(r.returncode, 0, r.stderr)
+                resolved = dict(re.findall(r"^\s*(\S+) => (\S+)", r.stdout, re.M))
+                outside = {k: v for k, v in resolved.items() if os.path.dirname(v) != lib}
+                self.assertEqual(outside, {}, f"libraries of {soname} loaded from outside the package")
 
     def test_bootstrap_runs_docpipe_without_the_system_libraries(self):
         version = run([self.binary, "--version"], dict(os.environ)).stdout

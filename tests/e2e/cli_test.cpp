@@ -29,6 +29,48 @@ TEST_F(CliTest, VersionAndHelp) {
   }
 }
 
+// The version names the commit the binary was built from (a header
+// generated in the build tree, cmake/build_version.cmake).
+TEST_F(CliTest, VersionNamesTheCommit) {
+  ProcessResult v = RunProcess({DOCPIPE_BINARY, "--version"});
+  ASSERT_EQ(v.exit_code, 0) << v.err;
+  ProcessResult head = RunProcess({"git", "-C", DOCPIPE_SOURCE_DIR, "rev-parse", "--short=12", "HEAD"});
+  ASSERT_EQ(head.exit_code, 0) << "the test reads the commit with git: " << head.err;
+  std::string commit = head.out.substr(0, head.out.find_first_of("\n"));
+  ASSERT_EQ(commit.size(), 12u) << head.out;
+  // Built from this checkout; "-dirty" when tracked files had changes.
+  EXPECT_EQ(v.out.rfind("docpipe 0.", 0), 0u) << v.out;
+  EXPECT_NE(v.out.find("(commit " + commit), std::string::npos) << v.out << " vs HEAD " << commit;
+}
+
+// Global options go before or after the command, as people and scripts
+// write them.
+TEST_F(CliTest, GlobalOptionsAfterTheCommand) {
+  WriteDoc("manual.md", SampleMarkdown(7));
+  ProcessResult ingest =
+      RunProcess({DOCPIPE_BINARY, "ingest", Docs(), "--workspace", Workspace(), "--json", "--log-level", "warn"});
+  ASSERT_EQ(ingest.exit_code, 0) << ingest.out << ingest.err;
+  EXPECT_TRUE(std::filesystem::exists(Workspace() + "/docpipe.db"));
+  ProcessResult search = RunProcess({DOCPIPE_BINARY, "search", "installer prompts", "--workspace", Workspace(),
+                                     "--json", "-v"});
+  ASSERT_EQ(search.exit_code, 0) << search.out << search.err;
+  nlohmann::json hits = nlohmann::json::parse(search.out);
+  ASSERT_FALSE(hits.empty()) << search.out;
+  EXPECT_EQ(hits[0]["source_key"], "input/docs/manual.md");
+  ProcessResult status = RunProcess({DOCPIPE_BINARY, "status", "--json", "--workspace", Workspace()});
+  ASSERT_EQ(status.exit_code, 0) << status.err;
+  EXPECT_EQ(nlohmann::json::parse(status.out).size(), 1u);
+  // Before and after mixed, and an unknown option still refused.
+  ProcessResult mixed = RunProcess({DOCPIPE_BINARY, "--log-level", "warn", "status", "--workspace", Workspace()});
+  EXPECT_EQ(mixed.exit_code, 0) << mixed.err;
+  ProcessResult bogus = RunProcess({DOCPIPE_BINARY, "status", "--workspace", Workspace(), "--bogus"});
+  EXPECT_EQ(bogus.exit_code, 2);
+  EXPECT_NE(bogus.err.find("--bogus"), std::string::npos) << bogus.err;
+  // A command's help says where the global options are.
+  ProcessResult help = RunProcess({DOCPIPE_BINARY, "search", "--help"});
+  EXPECT_NE(help.out.find("--workspace"), std::string::npos) << help.out;
+}
+
 TEST_F(CliTest, UsageErrorsExitTwo) {
   EXPECT_EQ(RunProcess({DOCPIPE_BINARY}).exit_code, 2);
   EXPECT_EQ(RunProcess({DOCPIPE_BINARY, "frobnicate"}).exit_code, 2);

@@ -10,6 +10,7 @@
 
 #include "chunk/chunker.h"
 #include "extract/extractor.h"
+#include "extract/extractor_registry.h"
 #include "tokenize/bpe_tokenizer.h"
 
 namespace docpipe {
@@ -18,6 +19,7 @@ namespace {
 const char kOctave[] = "/usr/share/doc/octave/octave.pdf";
 const char kBooktabs[] = "/usr/share/doc/texlive-doc/latex/booktabs/booktabs.pdf";
 const char kBeamerTalk[] = "/usr/share/doc/texlive-doc/latex/beamer/beamerexample-conference-talk.pdf";
+const char kBeamerLecture[] = "/usr/share/doc/texlive-doc/latex/beamer/beamerexample-lecture-beamer-version.pdf";
 const char kGlpk[] = "/usr/share/doc/glpk-doc/glpk.pdf";
 const char kGnuplot[] = "/usr/share/doc/gnuplot/gnuplot.pdf";
 
@@ -99,8 +101,26 @@ TEST(RealLayoutTest, BeamerTalkSlideTitlesAreHeadingsWithoutNavigation) {
   // (page 2) says "2 Bad News: Hardness Results" in its body.
   for (const ExtractedPage& p : doc.pages) {
     EXPECT_EQ(p.markdown.find("Tractability Results Summary"), std::string::npos) << p.number;
-    if (p.number > 2) EXPECT_EQ(p.markdown.find("Bad News: Hardness Results"), std::string::npos) << p.number;
+    if (p.number > 2) {
+      EXPECT_EQ(p.markdown.find("Bad News: Hardness Results"), std::string::npos) << p.number;
+    }
   }
+}
+
+TEST(RealLayoutTest, BeamerLectureSidebarNavigationIsRemoved) {
+  Extracted doc;
+  if (!Extract(kBeamerLecture, "texlive-latex-recommended-doc", &doc)) return;
+  ASSERT_EQ(doc.pages.size(), 33u);
+  // A sidebar down the right edge lists every section and subsection on
+  // every slide (pdftotext: 33 pages). The slides that open a section
+  // (1, 6, 31: the sidebar changes there) keep it, and page 3, the
+  // outline slide, lists the sections in its body; no other page has it.
+  std::vector<int> with_sidebar;
+  for (const ExtractedPage& p : doc.pages)
+    if (p.markdown.find("Semantik natürlicher Sprachen") != std::string::npos) with_sidebar.push_back(p.number);
+  EXPECT_EQ(with_sidebar, (std::vector<int>{1, 3, 6, 31}));
+  EXPECT_EQ(doc.pages[8].markdown.substr(0, 42), "### Beobachtungen zu einem Programmtext.\n\n");
+  EXPECT_EQ(doc.pages[32].markdown.substr(0, 19), "# Zusammenfassung\n\n");
 }
 
 TEST(RealLayoutTest, GnuplotFunctionTableHasItsHeaderAndTitle) {

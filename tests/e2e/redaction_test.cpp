@@ -40,7 +40,7 @@ TEST_F(CliTest, RedactedPiiNeverReachesTheIndexOrEmbeddings) {
 
   const std::vector<std::string> must_be_clean = {
       Slurp(Workspace() + "/index/index.db"),      Slurp(StorePath("embeddings/" + id + ".json")),
-      Slurp(StorePath("chunks/" + id + ".json")),  Slurp(StorePath("enriched/" + id + ".json")),
+      Slurp(StorePath("redacted/" + id + ".json")), Slurp(StorePath("enriched/" + id + ".json")),
       all_text,
   };
   for (const std::string& pii : kSeededPii) {
@@ -52,8 +52,11 @@ TEST_F(CliTest, RedactedPiiNeverReachesTheIndexOrEmbeddings) {
                 DocpipeJson({"search", pii, "--mode", "keyword", "--json"})[0]["text"].get<std::string>().find(pii) ==
                     std::string::npos);
   }
-  // The original stays in extracted/.
+  // The originals stay in extracted/ and in stage 2's chunks/: the redacted
+  // texts are stage 3's own output (redacted/), which stages 4 and 5 use.
   EXPECT_NE(Slurp(StorePath("extracted/" + id + "/page-0001.md")).find("jane.doe@example.com"), std::string::npos);
+  EXPECT_NE(Slurp(StorePath("chunks/" + id + ".json")).find("jane.doe@example.com"), std::string::npos);
+  EXPECT_NE(Slurp(StorePath("redacted/" + id + ".json")).find("[EMAIL]"), std::string::npos);
 }
 
 }  // namespace

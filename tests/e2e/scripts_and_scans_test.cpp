@@ -12,6 +12,7 @@
 
 #include "e2e/cli_fixture.h"
 #include "extract/extractor.h"
+#include "extract/extractor_registry.h"
 #include "support/page_images.h"
 #include "support/pdf_maker.h"
 

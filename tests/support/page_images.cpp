@@ -134,6 +134,7 @@ Status WriteImages(const std::vector<OcrImage>& images, const std::string& forma
     l_ok rc = 1;
     if (format == "png" && images.size() == 1) rc = pixWrite(path.c_str(), pix.get(), IFF_PNG);
     else if (format == "jpeg" && images.size() == 1) rc = pixWrite(path.c_str(), pix.get(), IFF_JFIF_JPEG);
+    else if (format == "webp" && images.size() == 1) rc = pixWriteWebP(path.c_str(), pix.get(), 90, 0);
     else if (format == "tiff") rc = pixWriteTiff(path.c_str(), pix.get(), IFF_TIFF_ZIP, i == 0 ? "w" : "a");
     else return Status::InvalidInput("cannot write " + std::to_string(images.size()) + " images as " + format);
     if (rc != 0) return Status::Internal("writing " + path);

@@ -118,9 +118,9 @@ TEST(ConfigTest, OcrSettingsFromFileThenEnvironment) {
   EXPECT_FALSE(ApplyToml("[ocr]\nlanguage = \"eng\"\n", "o.toml", c).ok()) << "misspelt key";
 }
 
-// The configuration example in the README must stay loadable.
-TEST(ConfigTest, ReadmeExampleLoads) {
-  std::ifstream in(std::string(DOCPIPE_SOURCE_DIR) + "/README.md");
+// The configuration example in docs/configuration.md must stay loadable.
+TEST(ConfigTest, DocumentedExampleLoads) {
+  std::ifstream in(std::string(DOCPIPE_SOURCE_DIR) + "/docs/configuration.md");
   ASSERT_TRUE(in.good());
   std::string line, toml;
   bool inside = false;
@@ -129,9 +129,9 @@ TEST(ConfigTest, ReadmeExampleLoads) {
     if (inside && line == "```") break;
     if (inside) toml += line + "\n";
   }
-  ASSERT_FALSE(toml.empty()) << "README has no ```toml block";
+  ASSERT_FALSE(toml.empty()) << "docs/configuration.md has no ```toml block";
   Config c;
-  Status s = ApplyToml(toml, "README.md", c);
+  Status s = ApplyToml(toml, "docs/configuration.md", c);
   ASSERT_TRUE(s.ok()) << s.ToString();
   EXPECT_TRUE(ValidateConfig(c).ok());
   EXPECT_EQ(c.chunk.target_tokens, Config().chunk.target_tokens);  // the example shows the defaults
@@ -151,9 +151,41 @@ TEST(ConfigTest, ValidationRejectsInconsistentSettings) {
   c = Config();
   c.heartbeat_ms = c.lease_ms;
   EXPECT_FALSE(ValidateConfig(c).ok());
-  c = Config();
-  c.backend = "cluster";
-  EXPECT_NE(ValidateConfig(c).message().find("cluster"), std::string::npos);
+}
+
+// Adapter choices are parsed once into enums; a bad name is refused where it
+// is read, naming the variable or the file and key, the value and the choices.
+TEST(ConfigTest, AdapterChoicesParseOnceWithClearErrors) {
+  Config c;
+  EXPECT_EQ(c.backend, Backend::kEmbedded);
+  EXPECT_EQ(c.embedder, EmbedderKind::kLocal);
+  ASSERT_TRUE(ApplyEnvironment({{"DOCPIPE_BACKEND", "aws"},
+                                {"DOCPIPE_ENRICHER", "comprehend"},
+                                {"DOCPIPE_EMBEDDER", "openai"},
+                                {"DOCPIPE_VECTOR_STORE", "pinecone"}},
+                               c)
+                  .ok());
+  EXPECT_EQ(c.backend, Backend::kAws);
+  EXPECT_EQ(c.enricher, EnricherKind::kComprehend);
+  EXPECT_EQ(c.embedder, EmbedderKind::kOpenAi);
+  EXPECT_EQ(c.vector_store, VectorStoreKind::kPinecone);
+  EXPECT_STREQ(ChoiceName(c.backend), "aws");
+  EXPECT_STREQ(ChoiceName(c.vector_store), "pinecone");
+
+  Status s = ApplyEnvironment({{"DOCPIPE_BACKEND", "cluster"}}, c);
+  EXPECT_EQ(s.code(), Status::Code::kInvalidInput);
+  EXPECT_EQ(s.message(), "DOCPIPE_BACKEND: 'cluster' is not supported (supported: embedded, aws)");
+  s = ApplyEnvironment({{"DOCPIPE_EMBEDDER", "OpenAI"}}, c);
+  EXPECT_EQ(s.message(), "DOCPIPE_EMBEDDER: 'OpenAI' is not supported (supported: local, openai)");
+  s = ApplyToml("vector_store = \"faiss\"\n", "my.toml", c);
+  EXPECT_EQ(s.code(), Status::Code::kInvalidInput);
+  EXPECT_EQ(s.message(), "my.toml: vector_store: 'faiss' is not supported (supported: local, pinecone)");
+  s = ApplyToml("enricher = 3\n", "my.toml", c);
+  EXPECT_EQ(s.code(), Status::Code::kInvalidInput);
+  EXPECT_NE(s.message().find("enricher"), std::string::npos) << s.message();
+  ASSERT_TRUE(ApplyToml("backend = \"embedded\"\nembedder = \"local\"\n", "ok.toml", c).ok());
+  EXPECT_EQ(c.backend, Backend::kEmbedded);
+  EXPECT_EQ(c.embedder, EmbedderKind::kLocal);
 }
 
 }  // namespace

@@ -2,8 +2,9 @@
 
 #include <set>
 
-#include "pipeline/backoff.h"
+#include "common/backoff.h"
 #include "pipeline/document_id.h"
+#include "pipeline/object_keys.h"
 #include "pipeline/metrics.h"
 
 namespace docpipe {
@@ -18,7 +19,7 @@ TEST(DocumentIdTest, StableReadableAndDistinct) {
   std::string weird = DocumentIdForKey("input/Ünïcødé ✓.pdf");
   EXPECT_LE(weird.size(), 53u);
   EXPECT_EQ(DocumentIdForKey("input/___.pdf").rfind("doc-", 0), 0u);
-  std::string longname = DocumentIdForKey("input/" + std::string(300, 'x') + ".pdf");
+  std::string longname = DocumentIdForKey(std::string("input/").append(300, 'x').append(".pdf"));
   EXPECT_LE(longname.size(), 53u);
 }
 

@@ -18,6 +18,7 @@
 #include <thread>
 #include <vector>
 
+#include "http/curl_http_client.h"
 #include "support/fake_clock.h"
 #include "support/test_util.h"
 

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "http/curl_http_client.h"
 #include "support/moto_server.h"
 
 namespace docpipe {

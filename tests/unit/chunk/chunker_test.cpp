@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "tokenize/bpe_tokenizer.h"
+
 namespace docpipe {
 namespace {
 
@@ -84,7 +86,14 @@ class ChunkerTest : public ::testing::Test {
     return s;
   }
 
-  TokenizerPtr tok_ = NewEstimateTokenizer();
+  // The chunker counts with the embedding model's tokenizer (cl100k_base for
+  // the default model).
+  static TokenizerPtr Cl100k() {
+    Result<TokenizerPtr> t = NewBpeTokenizer("cl100k_base");
+    if (!t.ok()) ADD_FAILURE() << t.status().ToString();
+    return t.ok() ? std::move(*t) : nullptr;
+  }
+  TokenizerPtr tok_ = Cl100k();
 };
 
 TEST_F(ChunkerTest, HeadingStartsChunkAndBreadcrumbs) {
@@ -310,7 +319,7 @@ TEST_F(ChunkerTest, CodeKeptWholeAndOversizeSplitByLines) {
 TEST_F(ChunkerTest, SmallTailMergedIntoPrevious) {
   // Two sections worth of text in one section: the last packed chunk is tiny.
   const std::string a = Sentences("Alpha", 4);
-  const std::string tiny = "Tail.";
+  const std::string tiny = "The tail end.";  // 48 + 4 tokens: past the target of 50
   const ChunkOptions o = Opts(20, 50, 200);
   ASSERT_GT(static_cast<int>(tok_->Count(a + "\n\n" + tiny)), o.target_tokens);
   const std::vector<Chunk> c = Run({a + "\n\n" + tiny}, o);

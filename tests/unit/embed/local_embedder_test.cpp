@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "embed/embedder.h"
+#include "embed/local_embedder.h"
 
 namespace docpipe {
 namespace {

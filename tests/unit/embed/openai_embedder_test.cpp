@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "http/curl_http_client.h"
 #include "support/fake_clock.h"
 #include "support/process.h"
 #include "support/test_util.h"

@@ -12,16 +12,21 @@
 
 #include "chunk/chunker.h"
 #include "common/logger.h"
+#include "enrich/local_enricher.h"
 #include "enrich/text_span.h"
+#include "http/curl_http_client.h"
+#include "object_store/local_object_store.h"
 #include "object_store/object_store.h"
-#include "pipeline/document_id.h"
+#include "pipeline/object_keys.h"
+#include "pipeline/stage_contracts.h"
 #include "pipeline/stages.h"
 #include "queue/sqlite_work_queue.h"
 #include "support/fake_clock.h"
 #include "support/moto_server.h"
 #include "support/test_util.h"
 #include "tables/sqlite_tables.h"
-#include "tokenize/utf8.h"
+#include "common/utf8.h"
+#include "tokenize/bpe_tokenizer.h"
 
 namespace docpipe {
 namespace {
@@ -669,29 +674,31 @@ TEST(ComprehendRateLimitTest, ThreadsShareOneBucket) {
 // enriched/, and as the stage's cost (summed per document and per day).
 TEST_F(ComprehendEnricherTest, EnrichStageRecordsCallsAndCost) {
   testing::TempDir dir;
-  std::unique_ptr<Logger> logger = NewNullLogger();
   ObjectStorePtr store = std::move(*NewLocalObjectStore(dir.Join("store")));
-  const std::string db = dir.Join("docpipe.db");
-  ControlTablePtr control = std::move(*NewSqliteControlTable(db));
-  AuditLogPtr audit = std::move(*NewSqliteAuditLog(db));
-  MetricsTablePtr metrics = std::move(*NewSqliteMetricsTable(db));
-  WorkQueuePtr queue = std::move(*NewSqliteWorkQueue(db, clock_, SqliteWorkQueueOptions{}));
-  Services services{clock_, *logger, *store, *control, *audit, *metrics, *queue};
   ControlRecord rec;
   rec.document_id = "doc";
   rec.processing_version = "000001";
-  json chunks = json::array();
-  for (const EnrichInput& c : Chunks(30)) chunks.push_back({{"chunk_id", c.chunk_id}, {"text", c.text}});
-  auto put_chunks = [&] {
-    ASSERT_TRUE(
-        store->Put(ChunksKey("doc"), json{{"processing_version", "000001"}, {"chunks", chunks}}.dump()).ok());
-  };
-  put_chunks();
+  rec.source_key = "input/doc.md";
+  ChunkSet chunks;
+  chunks.document_id = rec.document_id;
+  chunks.processing_version = rec.processing_version;
+  chunks.source_key = rec.source_key;
+  chunks.tokenizer = "cl100k_base";
+  for (const EnrichInput& c : Chunks(30)) {
+    Chunk chunk;
+    chunk.chunk_id = c.chunk_id;
+    chunk.text = c.text;
+    chunk.type = "text";
+    chunks.chunks.push_back(std::move(chunk));
+  }
+  StageArtifacts artifacts(*store);
+  ASSERT_TRUE(artifacts.Write(chunks).ok());
+  const std::string stage2_output = *store->Get(ChunksKey("doc"));
 
   EnrichOptions options;
   options.redact_pii = true;
-  StagePtr stage = NewEnrichStage(Make(), options);
-  auto r = stage->Run(StageContext{rec, services});
+  StagePtr stage = NewEnrichStage(*store, Make(), options);
+  auto r = stage->Run(StageContext{rec});
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ(r->metrics["comprehend_calls"], 2 + 2 + 2 + 30);
   EXPECT_NEAR(r->metrics["cost_usd"].get<double>(), 30 * 3 * 0.0001 * 4, 1e-12);
@@ -705,13 +712,18 @@ TEST_F(ComprehendEnricherTest, EnrichStageRecordsCallsAndCost) {
     ASSERT_EQ(c["PiiEntities"].size(), 1u);
     EXPECT_FALSE(c["PiiEntities"][0].contains("Text"));  // PII by type and offsets only
   }
-  json redacted = json::parse(*store->Get(ChunksKey("doc")));
+  // The redacted texts are an output of their own; stage 2's stays as it was.
+  EXPECT_EQ(*store->Get(ChunksKey("doc")), stage2_output);
+  json redacted = json::parse(*store->Get(RedactedKey("doc")));
+  ASSERT_EQ(redacted["chunks"].size(), 30u);
   EXPECT_EQ(redacted["chunks"][0]["text"].get<std::string>().find("jane@"), std::string::npos);
+  Result<ChunksToIndex> to_index = artifacts.ReadChunksToIndex(rec);
+  ASSERT_TRUE(to_index.ok()) << to_index.status().ToString();
+  EXPECT_EQ(to_index->chunks.chunks[0].text, redacted["chunks"][0]["text"]);
 
   // The local enricher: no calls, no cost.
-  put_chunks();
-  StagePtr local = NewEnrichStage(NewLocalEnricher(), options);
-  auto l = local->Run(StageContext{rec, services});
+  StagePtr local = NewEnrichStage(*store, NewLocalEnricher(), options);
+  auto l = local->Run(StageContext{rec});
   ASSERT_TRUE(l.ok()) << l.status().ToString();
   EXPECT_EQ(l->metrics["comprehend_calls"], 0);
   EXPECT_EQ(l->metrics["cost_usd"], 0.0);
@@ -801,8 +813,10 @@ class ComprehendEnricherMotoTest : public ::testing::Test {
     o.min_tokens = 32;
     o.target_tokens = 128;
     o.max_tokens = 256;
-    TokenizerPtr tok = NewEstimateTokenizer();
-    Result<std::vector<Chunk>> chunks = ChunkDocument("handbook", "000001", {page}, *tok, o);
+    Result<TokenizerPtr> tok = NewBpeTokenizer("cl100k_base");
+    EXPECT_TRUE(tok.ok()) << tok.status().ToString();
+    if (!tok.ok()) return {};
+    Result<std::vector<Chunk>> chunks = ChunkDocument("handbook", "000001", {page}, **tok, o);
     std::vector<EnrichInput> in;
     if (!chunks.ok()) return in;
     for (const Chunk& c : *chunks) in.push_back({c.chunk_id, c.text});

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "extract/extractor.h"
+#include "ocr/tesseract_ocr_engine.h"
 #include "extract/extractor_registry.h"
 #include "extract/ocr_pages.h"
 #include "ocr/ocr_engine.h"
@@ -135,7 +136,7 @@ TEST_F(OcrExtractTest, PngJpegAndMultiPageTiffAreRead) {
   OcrImage first, third;
   ASSERT_TRUE(testing::RenderPdfPage(src, 0, 300, &first).ok());
   ASSERT_TRUE(testing::RenderPdfPage(src, 2, 300, &third).ok());
-  ExtractorPtr images = NewImageExtractor(*pool_);
+  ExtractorPtr images = NewImageExtractor(pool_.get());
   const std::string png = dir_.Join("page.png"), jpeg = dir_.Join("page.jpg"), tiff = dir_.Join("pages.tiff");
   ASSERT_TRUE(testing::WriteImages({first}, "png", png).ok());
   ASSERT_TRUE(testing::WriteImages({third}, "jpeg", jpeg).ok());
@@ -180,7 +181,7 @@ TEST_F(OcrExtractTest, ArabicScanIsReadWithTheDetectedScriptsModel) {
   ASSERT_TRUE(testing::RenderPdfPage(book, 4, 300, &image).ok());
   const std::string png = dir_.Join("arabic.png");
   ASSERT_TRUE(testing::WriteImages({image}, "png", png).ok());
-  ExtractorPtr images = NewImageExtractor(*pool_);
+  ExtractorPtr images = NewImageExtractor(pool_.get());
   Run scan = Extract(*images, png);
   ASSERT_TRUE(scan.status.ok()) << scan.status.ToString();
   ASSERT_EQ(scan.pages.size(), 1u);
@@ -216,7 +217,7 @@ TEST_F(OcrExtractTest, TransparentPngIsReadOnWhite) {
   ASSERT_TRUE(testing::RenderPdfPage(MakeTextPdf(), 2, 300, &page).ok());
   const std::string png = dir_.Join("transparent.png");
   ASSERT_TRUE(testing::WriteTransparentPng(page, png).ok());
-  ExtractorPtr images = NewImageExtractor(*pool_);
+  ExtractorPtr images = NewImageExtractor(pool_.get());
   Run run = Extract(*images, png);
   ASSERT_TRUE(run.status.ok()) << run.status.ToString();
   ASSERT_EQ(run.pages.size(), 1u);
@@ -225,12 +226,62 @@ TEST_F(OcrExtractTest, TransparentPngIsReadOnWhite) {
 
 TEST_F(OcrExtractTest, CorruptImageIsInvalidInputNamingIt) {
   const std::string bad = dir_.Join("bad.png");
-  testing::WriteFile(bad, std::string("\x89PNG\r\n\x1a\n", 8) + "not really a png");
-  ExtractorPtr images = NewImageExtractor(*pool_);
+  testing::WriteFile(bad, std::string("\x89PNG\r\n\x1a\n", 8).append("not really a png"));
+  ExtractorPtr images = NewImageExtractor(pool_.get());
   Result<ExtractSummary> r = images->Extract(bad, "input/bad.png", {}, [](ExtractedPage&&) { return Status::Ok(); });
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), Status::Code::kInvalidInput);
   EXPECT_NE(r.status().message().find("input/bad.png"), std::string::npos) << r.status().message();
+}
+
+// WebP (which MuPDF 1.21 cannot decode; Leptonica with libwebp does), lossy
+// at quality 90, named .jpg: the registry picks the image reader by the RIFF
+// header and the text is read.
+TEST_F(OcrExtractTest, WebpIsReadAndChosenByContent) {
+  OcrImage third;
+  ASSERT_TRUE(testing::RenderPdfPage(MakeTextPdf(), 2, 300, &third).ok());
+  const std::string webp = dir_.Join("photo.jpg");
+  ASSERT_TRUE(testing::WriteImages({third}, "webp", webp).ok());
+  const std::string head = testing::ReadFile(webp).substr(0, 16);
+  ASSERT_EQ(head.substr(8, 4), "WEBP");
+  std::vector<ExtractorPtr> all = NewDefaultExtractors({}, pool_.get());
+  Result<Extractor*> chosen = SelectExtractor(all, "input/photo.jpg", head);
+  ASSERT_TRUE(chosen.ok()) << chosen.status().ToString();
+  EXPECT_EQ((*chosen)->Format(), "image");
+  Run w = Extract(**chosen, webp);
+  ASSERT_TRUE(w.status.ok()) << w.status.ToString();
+  EXPECT_EQ(w.summary.format, "webp");
+  ASSERT_EQ(w.pages.size(), 1u);
+  EXPECT_EQ(w.pages[0].markdown, "# Outlook\n\nNext year the company plans to open two new offices.");
+  EXPECT_TRUE(w.pages[0].ocr);
+  EXPECT_EQ(w.pages[0].ocr_reason, "image");
+}
+
+TEST_F(OcrExtractTest, CorruptWebpIsInvalidInputNamingIt) {
+  const std::string bad = dir_.Join("bad.webp");
+  testing::WriteFile(bad, std::string("RIFF\x20\0\0\0WEBPVP8 ", 16) + std::string(40, '\x55'));
+  ExtractorPtr images = NewImageExtractor(pool_.get());
+  Result<ExtractSummary> r = images->Extract(bad, "input/bad.webp", {}, [](ExtractedPage&&) { return Status::Ok(); });
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), Status::Code::kInvalidInput);
+  EXPECT_NE(r.status().message().find("input/bad.webp"), std::string::npos) << r.status().message();
+  EXPECT_NE(r.status().message().find("WebP"), std::string::npos) << r.status().message();
+}
+
+// With OCR off, an image is refused with the reason, not read as nothing.
+TEST_F(OcrExtractTest, ImageWithOcrOffFailsSayingSo) {
+  OcrImage first;
+  ASSERT_TRUE(testing::RenderPdfPage(MakeTextPdf(), 0, 150, &first).ok());
+  const std::string png = dir_.Join("page.png");
+  ASSERT_TRUE(testing::WriteImages({first}, "png", png).ok());
+  std::vector<ExtractorPtr> all = NewDefaultExtractors({}, nullptr);
+  Result<Extractor*> chosen = SelectExtractor(all, "input/page.png", testing::ReadFile(png).substr(0, 16));
+  ASSERT_TRUE(chosen.ok()) << chosen.status().ToString();
+  Result<ExtractSummary> r = (*chosen)->Extract(png, "input/page.png", {}, [](ExtractedPage&&) { return Status::Ok(); });
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), Status::Code::kInvalidInput);
+  EXPECT_NE(r.status().message().find("input/page.png"), std::string::npos) << r.status().message();
+  EXPECT_NE(r.status().message().find("OCR is off"), std::string::npos) << r.status().message();
 }
 
 TEST(OcrLayoutTest, WordsBecomeSpansInPoints) {

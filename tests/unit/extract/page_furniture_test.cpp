@@ -93,6 +93,50 @@ TEST(FurnitureDetectorTest, OddEvenHeadersWithVaryingNumbersRemoved) {
   }
 }
 
+TEST(FurnitureDetectorTest, RemovedLinesAreReported) {
+  std::vector<PageLayout> pages;
+  for (int i = 1; i <= 8; ++i) pages.push_back(MakePage(i, "GNU Octave (version 7.3.0)", "Body " + std::to_string(i)));
+  FurnitureDetector d;
+  for (int i = 0; i < 8; ++i) d.Add(i + 1, pages[i], 10);
+  std::vector<std::string> removed;
+  EXPECT_EQ(d.Strip(1, pages[0], &removed), "1");
+  EXPECT_EQ(removed, (std::vector<std::string>{"GNU Octave (version 7.3.0)", "1"}));
+  EXPECT_EQ(Texts(pages[0]), (std::vector<std::string>{"Body 1", "second body line 1"}));
+}
+
+TEST(FurnitureDetectorTest, LabelIsTheNumberThatCountsPages) {
+  // The header's number counts the pages; a bare "3" sits at the foot of
+  // every page (a constant marker, not a folio): the header's number is the
+  // printed page.
+  std::vector<PageLayout> pages;
+  for (int i = 1; i <= 10; ++i) {
+    PageLayout p = MakePage(i, "2.3 Installing the Package " + std::to_string(i + 40), "Text " + std::to_string(i));
+    p.blocks.back() = MakeBlock({MakeLine("3", 750, 9, 300)});
+    pages.push_back(p);
+  }
+  auto out = Detect(pages);
+  for (int i = 0; i < 10; ++i) {
+    EXPECT_EQ(Texts(out[i].first).front(), "Text " + std::to_string(i + 1)) << i;
+    EXPECT_EQ(out[i].second, std::to_string(i + 41)) << i;
+  }
+}
+
+TEST(FurnitureDetectorTest, HeaderALittleLessThanALineAboveTheBodyIsRemoved) {
+  // LaTeX sets the running head a blank line above the text block; with
+  // MuPDF's line boxes the gap is 0.75-0.95 of the header's height.
+  std::vector<PageLayout> pages;
+  for (int i = 1; i <= 8; ++i) {
+    PageLayout p;
+    p.width = 612, p.height = 792;
+    p.blocks.push_back(MakeBlock({MakeLine("CHAPTER 2. TABLES", 60, 9)}));
+    p.blocks.push_back(MakeBlock({MakeLine("First line of page " + std::to_string(i), 60 + 0.8f * 9 + 10),
+                                  MakeLine("next line", 60 + 0.8f * 9 + 22)}));
+    pages.push_back(p);
+  }
+  auto out = Detect(pages);
+  for (int i = 0; i < 8; ++i) EXPECT_EQ(Texts(out[i].first).front(), "First line of page " + std::to_string(i + 1));
+}
+
 TEST(FurnitureDetectorTest, RepeatedBodyContentIsKept) {
   std::vector<PageLayout> pages;
   for (int i = 1; i <= 10; ++i) pages.push_back(MakePage(i, "", "Warning: do not remove this line"));
@@ -125,6 +169,70 @@ TEST(FurnitureDetectorTest, LargeTitleAtTheTopIsNotFurniture) {
     const std::vector<std::string> want = {"Results", "point " + std::to_string(i + 1)};
     EXPECT_EQ(Texts(out[i].first), want);
   }
+}
+
+// A beamer slide (364 x 273 pt) with a table of contents down the right edge.
+PageLayout MakeSidebarSlide(int n, const std::vector<std::string>& sidebar) {
+  PageLayout p;
+  p.width = 364, p.height = 273;
+  p.blocks.push_back(MakeBlock({MakeLine("Frame title " + std::to_string(n), 80, 11, 20)}));
+  p.blocks.push_back(MakeBlock({MakeLine("point " + std::to_string(n), 120, 10, 20),
+                                MakeLine("more of slide " + std::to_string(n), 132, 10, 20)}));
+  std::vector<TextLine> nav;
+  // Below the top band (20 % of the height): the side rule alone applies.
+  for (size_t k = 0; k < sidebar.size(); ++k) nav.push_back(MakeLine(sidebar[k], 100 + 10.0f * k, 5, 300));
+  if (!nav.empty()) p.blocks.push_back(MakeBlock(nav));
+  return p;
+}
+
+TEST(FurnitureDetectorTest, SlideSidebarNavigationRemoved) {
+  const std::vector<std::string> nav = {"Ziele", "Syntax", "Semantik", "Zusammenfassung"};
+  std::vector<PageLayout> pages;
+  for (int i = 1; i <= 8; ++i) pages.push_back(MakeSidebarSlide(i, nav));
+  auto out = Detect(pages);
+  for (int i = 0; i < 8; ++i) {
+    const std::string n = std::to_string(i + 1);
+    EXPECT_EQ(Texts(out[i].first), (std::vector<std::string>{"Frame title " + n, "point " + n, "more of slide " + n}))
+        << i;
+  }
+}
+
+TEST(FurnitureDetectorTest, TwoRepeatedSideLinesOnSlidesAreKept) {
+  // Fewer than three repeated lines in the strip: content an overlay repeats.
+  std::vector<PageLayout> pages;
+  for (int i = 1; i <= 8; ++i) pages.push_back(MakeSidebarSlide(i, {"x = 1", "y = 2"}));
+  auto out = Detect(pages);
+  for (int i = 0; i < 8; ++i) EXPECT_EQ(Texts(out[i].first).size(), 5u) << i;
+}
+
+TEST(FurnitureDetectorTest, BodySizedSideColumnOnOverlaySlidesIsKept) {
+  // A derivation in a right-hand column, repeated on every step of an
+  // overlay: body-sized text, content.
+  std::vector<PageLayout> pages;
+  for (int i = 1; i <= 8; ++i) {
+    PageLayout p = MakeSidebarSlide(i, {});
+    p.blocks.push_back(MakeBlock({MakeLine("a2 = 2b2", 100, 10, 290), MakeLine("(2k)2 = 2b2", 112, 10, 290),
+                                  MakeLine("4k2 = 2b2", 124, 10, 290)}));
+    pages.push_back(p);
+  }
+  auto out = Detect(pages);
+  for (int i = 0; i < 8; ++i) EXPECT_EQ(Texts(out[i].first).size(), 6u) << i;
+}
+
+TEST(FurnitureDetectorTest, ShortListOnOverlaySlidesIsKept) {
+  // Overlays repeat a list of short items at the left margin; the slide's
+  // longer lines start at the same margin: no column of its own.
+  std::vector<PageLayout> pages;
+  for (int i = 1; i <= 8; ++i) {
+    PageLayout p;
+    p.width = 364, p.height = 273;
+    p.blocks.push_back(MakeBlock({MakeLine("Apples", 100, 10, 20), MakeLine("Pears", 112, 10, 20),
+                                  MakeLine("Plums", 124, 10, 20),
+                                  MakeLine("All of them grow in the orchard, step " + std::to_string(i), 136, 10, 20)}));
+    pages.push_back(p);
+  }
+  auto out = Detect(pages);
+  for (int i = 0; i < 8; ++i) EXPECT_EQ(Texts(out[i].first).size(), 4u) << i;
 }
 
 TEST(FurnitureDetectorTest, MemoryIsAWindow) {

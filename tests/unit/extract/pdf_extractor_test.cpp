@@ -4,6 +4,8 @@
 #include <filesystem>
 
 #include "extract/extractor.h"
+#include "extract/extractor_registry.h"
+#include "support/fake_clock.h"
 #include "support/pdf_maker.h"
 #include "support/test_util.h"
 
@@ -215,6 +217,36 @@ TEST_F(PdfExtractorTest, DeadlineInThePastTimesOut) {
   EXPECT_TRUE(run.pages.empty());
 }
 
+// The deadline is read on the options' clock (the stage's): a fake clock moved
+// past it mid-document stops the extraction, and one that never moves never
+// times out, however long the pages take in real time.
+TEST_F(PdfExtractorTest, DeadlineIsMeasuredOnTheGivenClock) {
+  PdfSpec spec;
+  for (int i = 0; i < 300; ++i) spec.pages.push_back(PdfPageBuilder().Line("Page body " + std::to_string(i + 1)).Build());
+  std::string path = dir_.Join("many.pdf");
+  ASSERT_TRUE(testing::MakePdf(spec, path).ok());
+  testing::FakeClock clock;
+  ExtractOptions options;
+  options.clock = &clock;
+  options.deadline_ms = clock.NowMs() + 1'000;
+  int pages = 0;
+  Result<ExtractSummary> late = extractor_->Extract(path, "late.pdf", options, [&](ExtractedPage&&) {
+    if (++pages == 2) clock.Advance(1'000);  // the deadline passes while page 2 is written
+    return Status::Ok();
+  });
+  EXPECT_EQ(late.status().code(), Status::Code::kTimeout) << late.status().ToString();
+  EXPECT_GE(pages, 2);
+  EXPECT_LT(pages, 300);
+  options.deadline_ms = clock.NowMs() + 1;
+  pages = 0;
+  Result<ExtractSummary> on_time = extractor_->Extract(path, "on-time.pdf", options, [&](ExtractedPage&&) {
+    ++pages;
+    return Status::Ok();
+  });
+  ASSERT_TRUE(on_time.ok()) << on_time.status().ToString();
+  EXPECT_EQ(pages, 300);
+}
+
 TEST_F(PdfExtractorTest, CancelStops) {
   std::atomic<bool> cancel{true};
   ExtractOptions options;
@@ -349,7 +381,9 @@ TEST_F(PdfExtractorTest, RealManuals) {
       EXPECT_TRUE(found) << "missing heading " << want;
     }
     for (const ExtractedPage& p : run.pages) {
-      if (p.has_text_layer) EXPECT_FALSE(p.markdown.empty()) << "page " << p.number;
+      if (p.has_text_layer) {
+        EXPECT_FALSE(p.markdown.empty()) << "page " << p.number;
+      }
       EXPECT_GT(p.chars, 0) << "page " << p.number;
     }
   }

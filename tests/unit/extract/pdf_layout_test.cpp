@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "extract/extractor.h"
+#include "extract/extractor_registry.h"
 #include "support/pdf_maker.h"
 #include "support/test_util.h"
 

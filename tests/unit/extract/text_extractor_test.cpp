@@ -152,9 +152,9 @@ TEST_F(ExtractorRegistryTest, SelectsBySuffixAndMagic) {
 }
 
 TEST_F(ExtractorRegistryTest, UnsupportedListsSuffixes) {
-  Result<Extractor*> r = SelectExtractor(extractors_, "in/sheet.xlsx", "PK");
+  Result<Extractor*> r = SelectExtractor(extractors_, "in/drawing.dwg", "AC1032");
   EXPECT_EQ(r.status().code(), Status::Code::kInvalidInput);
-  EXPECT_NE(r.status().message().find("in/sheet.xlsx: unsupported file type (supported: .pdf, .md"),
+  EXPECT_NE(r.status().message().find("in/drawing.dwg: unsupported file type (supported: .pdf, .md"),
             std::string::npos)
       << r.status().message();
 }

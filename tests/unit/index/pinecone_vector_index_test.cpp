@@ -15,11 +15,12 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "http/curl_http_client.h"
 #include "unit/index/fake_pinecone.h"
 #include "support/test_util.h"
 #include "support/fake_clock.h"
 #include "support/process.h"
-#include "tokenize/utf8.h"
+#include "common/utf8.h"
 
 namespace docpipe {
 namespace {

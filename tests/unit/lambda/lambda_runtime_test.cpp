@@ -11,7 +11,9 @@
 #include <thread>
 
 #include "extract/extractor_registry.h"
+#include "http/curl_http_client.h"
 #include "lambda/s3_event_handler.h"
+#include "object_store/local_object_store.h"
 #include "queue/sqlite_work_queue.h"
 #include "support/fake_clock.h"
 #include "support/test_util.h"

@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "extract/extractor_registry.h"
+#include "object_store/local_object_store.h"
 #include "pipeline/document_id.h"
 #include "queue/sqlite_work_queue.h"
 #include "support/fake_clock.h"

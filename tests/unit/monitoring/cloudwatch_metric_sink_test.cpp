@@ -2,8 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include "http/curl_http_client.h"
 #include "support/fake_clock.h"
 #include "support/moto_server.h"
+#include "support/scripted_http.h"
 
 namespace docpipe {
 namespace {
@@ -85,6 +87,38 @@ print(json.dumps(out))
   EXPECT_EQ(j["DocumentsProcessed"], 2.0) << j.dump();
   EXPECT_EQ(j["DocumentsFailed"], 1.0) << j.dump();
   EXPECT_EQ(j["dims"].dump(), R"([[{"Name":"Stage","Value":"embed"}]])");
+}
+
+// The periodic flush runs on the sink's clock: a fake one drives it, so the
+// minute between flushes takes no real time.
+TEST(CloudWatchFlushTest, FlushesEveryIntervalOfClockTime) {
+  testing::ScriptedHttpClient http;
+  CredentialsProviderPtr creds = NewStaticCredentialsProvider({"AKIDTEST", "secret", "", 0});
+  testing::FakeClock clock;
+  RetryQuota quota;
+  AwsServiceConfig sc;
+  sc.signing_name = "monitoring";
+  sc.endpoint = "http://127.0.0.1:9";
+  AwsClient client(sc, http, *creds, clock, quota);
+  std::unique_ptr<Logger> logger = NewNullLogger();
+  const std::string kPut = "GraniteServiceVersion20100801.PutMetricData";
+  {
+    MetricSinkPtr sink = NewCloudWatchMetricSink(client, clock, *logger, {"DocPipeTest", 60'000});
+    ASSERT_TRUE(clock.AwaitWaits(1));
+    sink->Record({metric_name::kDocumentsProcessed, {}, 1, "Count", 0});
+    // Not due yet: the loop stays in its wait (no new wait begins within 50 ms
+    // of real time, which a wrong early tick would start).
+    clock.Advance(59'999);
+    EXPECT_FALSE(clock.AwaitWaits(clock.waits() + 1, 50));
+    EXPECT_EQ(http.CountWithHeader("X-Amz-Target", kPut), 0u) << "not before the interval";
+    ASSERT_TRUE(clock.AdvanceAndSettle(1));
+    EXPECT_EQ(http.CountWithHeader("X-Amz-Target", kPut), 1u);
+    ASSERT_TRUE(clock.AdvanceAndSettle(60'000));
+    EXPECT_EQ(http.CountWithHeader("X-Amz-Target", kPut), 1u) << "nothing recorded, nothing sent";
+    sink->Record({metric_name::kDocumentsFailed, {}, 1, "Count", 0});
+  }  // destruction flushes the rest
+  ASSERT_EQ(http.CountWithHeader("X-Amz-Target", kPut), 2u);
+  EXPECT_NE(http.requests().back().body.find("DocumentsFailed"), std::string::npos);
 }
 
 }  // namespace

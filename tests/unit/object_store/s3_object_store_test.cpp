@@ -16,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/hash.h"
+#include "http/curl_http_client.h"
 #include "support/moto_server.h"
 #include "support/test_util.h"
 

@@ -5,6 +5,7 @@
 #include <future>
 
 #include "ocr/ocr_engine.h"
+#include "ocr/tesseract_ocr_engine.h"
 #include "ocr/ocr_pool.h"
 #include "support/page_images.h"
 #include "support/pdf_maker.h"

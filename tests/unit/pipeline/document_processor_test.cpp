@@ -2,9 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <future>
 #include <thread>
 
 #include "common/logger.h"
+#include "object_store/local_object_store.h"
 #include "pipeline/registrar.h"
 #include "queue/sqlite_work_queue.h"
 #include "support/fake_clock.h"
@@ -167,7 +169,7 @@ TEST_F(DocumentProcessorTest, ATakeoverDuringAStageIsDetectedAndNotOverwritten) 
   EXPECT_EQ(b.runs, 0);
   ControlRecord rec = *control_->Get(reg.document_id, reg.processing_version);
   EXPECT_EQ(rec.lease_owner, "thief");
-  EXPECT_NE(rec.stage_status["extract"].status, "COMPLETED");
+  EXPECT_NE(rec.stage_status["extract"].status, StageState::kCompleted);
 }
 
 TEST_F(DocumentProcessorTest, InvalidInputFailsAtOnceTransientErrorsRetryWithBackoff) {
@@ -227,10 +229,12 @@ TEST_F(DocumentProcessorTest, CancelReleasesTheDocumentForAnotherWorker) {
   EXPECT_EQ(p->Process(ReceiveOne(), no_cancel_), ProcessOutcome::kCompleted);  // visible again at once
 }
 
-// Real time: the heartbeat must keep a long stage's claim alive past the lease.
+// The heartbeat must keep a long stage's claim alive past the lease. The fake
+// clock drives it: the stage's 2.6 s of work take no real time.
 TEST(DocumentProcessorHeartbeatTest, HeartbeatKeepsTheClaimAlivePastTheLease) {
   testing::TempDir dir;
-  std::unique_ptr<Clock> clock = NewSystemClock();
+  testing::FakeClock fake;
+  Clock* clock = &fake;
   std::unique_ptr<Logger> logger = NewNullLogger();
   ObjectStorePtr store = std::move(*NewLocalObjectStore(dir.Join("store")));
   const std::string db = dir.Join("docpipe.db");
@@ -250,15 +254,24 @@ TEST(DocumentProcessorHeartbeatTest, HeartbeatKeepsTheClaimAlivePastTheLease) {
   ASSERT_TRUE(queue->Send(WorkMessageBody(reg.document_id, reg.processing_version), 0).ok());  // a duplicate
 
   ScriptedStage slow("extract");
-  slow.during = [&](const StageContext&) { std::this_thread::sleep_for(std::chrono::milliseconds(2'500)); };
+  std::promise<void> past_lease, rival_done;
+  slow.during = [&](const StageContext&) {
+    // 1.6 s of work, past the 1 s lease, the heartbeat beating every 200 ms...
+    for (int i = 0; i < 8; ++i) ASSERT_TRUE(fake.AdvanceAndSettle(200));
+    past_lease.set_value();
+    rival_done.get_future().wait();
+    // ...and 1 s more after the rival tried.
+    for (int i = 0; i < 5; ++i) ASSERT_TRUE(fake.AdvanceAndSettle(200));
+  };
   DocumentProcessor worker(services, events, {&slow}, options);
   DocumentProcessor rival(services, rival_events, {&slow}, options);
   std::atomic<bool> cancel{false};
   std::vector<QueueMessage> msgs = *queue->Receive(2, options.lease_ms, 0);
   ASSERT_EQ(msgs.size(), 2u);
   std::thread t([&] { EXPECT_EQ(worker.Process(msgs[0], cancel), ProcessOutcome::kCompleted); });
-  std::this_thread::sleep_for(std::chrono::milliseconds(1'500));  // past the original lease
+  past_lease.get_future().wait();  // the original lease has run out by now
   EXPECT_EQ(rival.Process(msgs[1], cancel), ProcessOutcome::kBusy);
+  rival_done.set_value();
   t.join();
   EXPECT_EQ(slow.runs, 1);
   ControlRecord rec = *control->Get(reg.document_id, reg.processing_version);

@@ -207,7 +207,7 @@ TEST_F(HttpApiTest, RetryRequeuesOnlyFailedDocuments) {
     r.status = DocStatus::kFailed;
     r.retry_count = 3;
     r.error_stage = "embed";
-    r.stage_status["embed"].status = "FAILED";
+    r.stage_status["embed"].status = StageState::kFailed;
   });
   const int64_t before = queue_->sends;
   ApiResponse r = Call("POST", "/api/documents/" + a.document_id + "/retry");
@@ -221,7 +221,7 @@ TEST_F(HttpApiTest, RetryRequeuesOnlyFailedDocuments) {
   ControlRecord rec = Record(a);
   EXPECT_EQ(rec.status, DocStatus::kPending);
   EXPECT_EQ(rec.retry_count, 0);
-  EXPECT_EQ(rec.stage_status["embed"].status, "PENDING");
+  EXPECT_EQ(rec.stage_status["embed"].status, StageState::kPending);
   EXPECT_EQ(CountAudit(a.document_id, audit_event::kRetryScheduled), 1);
   EXPECT_EQ(queue_->sends, before + 1);
 
@@ -258,7 +258,7 @@ TEST_F(HttpApiTest, SearchChecksItsParametersAndAnswersLikeTheCli) {
   ApiResponse r = Get("/api/search", {{"q", "solver iterations"}, {"k", "3"}});
   ASSERT_EQ(r.status, 200) << r.body;
   SearchRequest sr{"solver iterations", 3, "", SearchMode::kHybrid};
-  EXPECT_EQ(Body(r), SearchResultsJson(*RunSearch(*embedder_, *index_, sr)));
+  EXPECT_EQ(Body(r), SearchResultsJson(*RunSearch(embedder_.get(), *index_, sr)));
   ASSERT_EQ(Body(r).size(), 1u);
   EXPECT_EQ(Body(r)[0]["document_id"], a.document_id);
   ApiResponse keyword = Get("/api/search", {{"q", "solver"}, {"mode", "keyword"}, {"doc", "other-doc"}});

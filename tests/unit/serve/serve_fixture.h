@@ -12,7 +12,10 @@
 
 #include "common/logger.h"
 #include "embed/embedder.h"
+#include "embed/local_embedder.h"
+#include "index/local_vector_index.h"
 #include "index/vector_index.h"
+#include "object_store/local_object_store.h"
 #include "object_store/object_store.h"
 #include "pipeline/event_recorder.h"
 #include "pipeline/registrar.h"

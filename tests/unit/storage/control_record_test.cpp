@@ -18,7 +18,7 @@ ControlRecord FullRecord() {
   r.status = DocStatus::kInProgress;
   r.current_stage = "chunk";
   StageStatus extract;
-  extract.status = "COMPLETED";
+  extract.status = StageState::kCompleted;
   extract.started_at = 1795323310123;
   extract.completed_at = 1795323311456;
   extract.duration_ms = 1333;
@@ -27,7 +27,7 @@ ControlRecord FullRecord() {
   extract.metrics = {{"pages", 12}, {"ocr", false}};
   r.stage_status["extract"] = extract;
   StageStatus chunk;
-  chunk.status = "IN_PROGRESS";
+  chunk.status = StageState::kInProgress;
   chunk.started_at = 1795323311500;
   chunk.error = "previous attempt: timeout";
   r.stage_status["chunk"] = chunk;
@@ -111,7 +111,7 @@ TEST(ControlRecordTest, RoundTripsEveryField) {
   EXPECT_EQ(out->revision, 9);
   ASSERT_EQ(out->stage_status.size(), 2u);
   const StageStatus& e = out->stage_status.at("extract");
-  EXPECT_EQ(e.status, "COMPLETED");
+  EXPECT_EQ(e.status, StageState::kCompleted);
   EXPECT_EQ(e.started_at, 1795323310123);
   EXPECT_EQ(e.completed_at, 1795323311456);
   EXPECT_EQ(e.duration_ms, 1333);

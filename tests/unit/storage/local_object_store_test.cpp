@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include "object_store/local_object_store.h"
 #include "support/test_util.h"
 
 namespace docpipe {

@@ -16,6 +16,7 @@
 #include <thread>
 #include <utility>
 
+#include "http/curl_http_client.h"
 #include "support/moto_server.h"
 
 namespace docpipe {
@@ -590,7 +591,9 @@ TEST_F(DynamoDbTablesTest, AuditIdsAreUniqueAcrossConcurrentWriters) {
   for (int i = 0; i < kWriters; ++i) {
     threads.emplace_back([&, i] {
       for (int k = 0; k < kEvents; ++k) {
-        AuditEvent e = Event("d", "W" + std::to_string(i) + "_" + std::to_string(100 + k), kT0);  // same ms
+        std::string type = "W";
+        type.append(std::to_string(i)).append("_").append(std::to_string(100 + k));
+        AuditEvent e = Event("d", type, kT0);  // same ms
         if (!logs[i]->Append(e).ok()) ++failures;
       }
     });

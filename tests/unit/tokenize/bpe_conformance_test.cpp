@@ -262,8 +262,12 @@ std::string Hex(const std::string& s, size_t max = 80) {
 
 std::string Ids(const std::vector<uint32_t>& ids, size_t max = 24) {
   std::string out;
-  for (size_t i = 0; i < ids.size() && i < max; ++i) out += (i ? "," : "") + std::to_string(ids[i]);
-  return ids.size() > max ? out + ",..." : out;
+  for (size_t i = 0; i < ids.size() && i < max; ++i) {
+    if (i > 0) out += ',';
+    out.append(std::to_string(ids[i]));
+  }
+  if (ids.size() > max) out.append(",...");
+  return out;
 }
 
 TEST(BpeConformanceTest, IdenticalToJsTiktoken) {

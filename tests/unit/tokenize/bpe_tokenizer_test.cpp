@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "tokenize/bpe_merge.h"
-#include "tokenize/utf8.h"
+#include "common/utf8.h"
 
 namespace docpipe {
 namespace {

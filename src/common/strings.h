@@ -1,0 +1,25 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace docpipe {
+
+// Locale-free ASCII string helpers: protocol text (headers, URLs, config
+// files) and the ASCII parts of document text. Bytes >= 0x80 (UTF-8) are
+// never changed or classified.
+
+inline bool IsAsciiDigit(char c) { return c >= '0' && c <= '9'; }
+inline bool IsAsciiAlpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+inline bool IsAsciiAlnum(char c) { return IsAsciiDigit(c) || IsAsciiAlpha(c); }
+//! Space, \t, \n, \v, \f, \r (what std::isspace means in the C locale).
+inline bool IsAsciiSpace(char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
+inline char AsciiLower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+
+//! `s` with its ASCII letters lower-cased.
+std::string AsciiLower(std::string_view s);
+
+//! `s` without leading and trailing ASCII whitespace (IsAsciiSpace).
+std::string_view Trim(std::string_view s);
+
+}  // namespace docpipe

@@ -1,0 +1,453 @@
+#include "pipeline/stage_contracts.h"
+
+#include <fmt/format.h>
+
+#include "embed/embedder.h"
+#include "pipeline/object_keys.h"
+
+namespace docpipe {
+namespace {
+
+using json = nlohmann::json;
+
+// Reads fields of one JSON object, remembering the first problem.
+class Fields {
+ public:
+  Fields(const json& j, std::string what) : j_(j), what_(std::move(what)) {
+    if (!j_.is_object()) status_ = Status::InvalidInput(what_ + ": expected a JSON object");
+  }
+  template <typename T>
+  void Get(const char* key, T& out) {
+    if (!status_.ok()) return;
+    auto it = j_.find(key);
+    if (it == j_.end()) {
+      status_ = Status::InvalidInput(fmt::format("{}: missing field '{}'", what_, key));
+      return;
+    }
+    try {
+      out = it->get<T>();
+    } catch (const json::exception&) {
+      status_ = Status::InvalidInput(fmt::format("{}: field '{}' has the wrong type", what_, key));
+    }
+  }
+  //! An array field, each element read by `each` (which may fail).
+  template <typename Each>
+  void Array(const char* key, Each each) {
+    if (!status_.ok()) return;
+    auto it = j_.find(key);
+    if (it == j_.end() || !it->is_array()) {
+      status_ = Status::InvalidInput(fmt::format("{}: missing array '{}'", what_, key));
+      return;
+    }
+    for (const json& item : *it) {
+      Status st = each(item);
+      if (!st.ok()) {
+        status_ = st.Annotate(fmt::format("{}: {}", what_, key));
+        return;
+      }
+    }
+  }
+  const Status& status() const { return status_; }
+
+ private:
+  const json& j_;
+  std::string what_;
+  Status status_;
+};
+
+// The fields every output starts with.
+json Header(const std::string& document_id, const std::string& version) {
+  return {{"document_id", document_id}, {"processing_version", version}};
+}
+
+}  // namespace
+
+std::string EmbeddingInput(const Chunk& chunk) {
+  if (chunk.context_prefix.empty()) return chunk.text;
+  return chunk.context_prefix + "\n\n" + chunk.text;
+}
+
+// ---- JSON ------------------------------------------------------------------------
+
+json ToJson(const ExtractedDocument& d) {
+  json outline = json::array();
+  for (const HeadingEntry& h : d.outline) outline.push_back({{"level", h.level}, {"text", h.text}, {"page", h.page}});
+  json j = Header(d.document_id, d.processing_version);
+  j["source_key"] = d.source_key;
+  j["format"] = d.format;
+  j["title"] = d.title;
+  j["page_count"] = d.page_count;
+  j["outline"] = std::move(outline);
+  j["chars_per_page"] = d.chars_per_page;
+  j["page_labels"] = d.page_labels;
+  j["pages_without_text"] = d.pages_without_text;
+  json ocr = json::array();
+  for (const OcrPageNote& o : d.ocr_pages) {
+    ocr.push_back({{"page", o.page}, {"reason", o.reason}, {"confidence", o.confidence}, {"script", o.script},
+                   {"rotation", o.rotation}});
+  }
+  j["ocr_pages"] = std::move(ocr);
+  j["unmapped_chars"] = d.unmapped_chars;
+  j["extraction_ms"] = d.extraction_ms;
+  // Written only when present (issue 15's formats).
+  if (!d.properties.empty()) j["properties"] = d.properties;
+  if (!d.attachments.empty()) {
+    json list = json::array();
+    for (const AttachmentNote& a : d.attachments) {
+      json entry = {{"name", a.name}, {"content_type", a.content_type}, {"size", a.size}, {"source_key", a.source_key}};
+      if (!a.skipped.empty()) entry["skipped"] = a.skipped;
+      if (!a.document_id.empty()) {
+        entry["document_id"] = a.document_id;
+        entry["processing_version"] = a.processing_version;
+      }
+      list.push_back(std::move(entry));
+    }
+    j["attachments"] = std::move(list);
+  }
+  if (!d.parent_source_key.empty())
+    j["parent"] = {{"source_key", d.parent_source_key}, {"document_id", d.parent_document_id}};
+  if (!d.warnings.empty()) j["warnings"] = d.warnings;
+  return j;
+}
+
+Result<ExtractedDocument> ExtractedDocumentFromJson(const json& j) {
+  ExtractedDocument d;
+  Fields f(j, "extracted metadata");
+  f.Get("document_id", d.document_id);
+  f.Get("processing_version", d.processing_version);
+  f.Get("source_key", d.source_key);
+  f.Get("format", d.format);
+  f.Get("title", d.title);
+  f.Get("page_count", d.page_count);
+  f.Array("outline", [&](const json& h) {
+    HeadingEntry e;
+    Fields hf(h, "heading");
+    hf.Get("level", e.level);
+    hf.Get("text", e.text);
+    hf.Get("page", e.page);
+    d.outline.push_back(std::move(e));
+    return hf.status();
+  });
+  f.Get("chars_per_page", d.chars_per_page);
+  f.Get("pages_without_text", d.pages_without_text);
+  f.Get("extraction_ms", d.extraction_ms);
+  // Written since issue 14; absent in older workspaces' metadata.
+  if (j.is_object() && j.contains("page_labels")) f.Get("page_labels", d.page_labels);
+  if (j.is_object() && j.contains("unmapped_chars")) f.Get("unmapped_chars", d.unmapped_chars);
+  if (j.is_object() && j.contains("ocr_pages")) {
+    f.Array("ocr_pages", [&](const json& o) {
+      OcrPageNote n;
+      Fields of(o, "OCR page");
+      of.Get("page", n.page);
+      of.Get("reason", n.reason);
+      of.Get("confidence", n.confidence);
+      of.Get("script", n.script);
+      of.Get("rotation", n.rotation);
+      d.ocr_pages.push_back(std::move(n));
+      return of.status();
+    });
+  }
+  if (j.is_object() && j.contains("properties")) f.Get("properties", d.properties);
+  if (j.is_object() && j.contains("warnings")) f.Get("warnings", d.warnings);
+  if (j.is_object() && j.contains("parent")) {
+    Fields pf(j["parent"], "parent");
+    pf.Get("source_key", d.parent_source_key);
+    pf.Get("document_id", d.parent_document_id);
+    if (!pf.status().ok()) return pf.status();
+  }
+  if (j.is_object() && j.contains("attachments")) {
+    f.Array("attachments", [&](const json& a) {
+      AttachmentNote n;
+      Fields af(a, "attachment");
+      af.Get("name", n.name);
+      af.Get("content_type", n.content_type);
+      af.Get("size", n.size);
+      af.Get("source_key", n.source_key);
+      if (a.is_object() && a.contains("skipped")) af.Get("skipped", n.skipped);
+      if (a.is_object() && a.contains("document_id")) {
+        af.Get("document_id", n.document_id);
+        af.Get("processing_version", n.processing_version);
+      }
+      d.attachments.push_back(std::move(n));
+      return af.status();
+    });
+  }
+  if (!f.status().ok()) return f.status();
+  return d;
+}
+
+json ToJson(const ChunkSet& c) {
+  json items = json::array();
+  for (const Chunk& chunk : c.chunks) items.push_back(ToJson(chunk));
+  json j = Header(c.document_id, c.processing_version);
+  j["source_key"] = c.source_key;
+  j["tokenizer"] = c.tokenizer;
+  j["options"] = {{"target_tokens", c.options.target_tokens},
+                  {"min_tokens", c.options.min_tokens},
+                  {"max_tokens", c.options.max_tokens},
+                  {"overlap_tokens", c.options.overlap_tokens}};
+  j["chunk_count"] = c.chunks.size();
+  j["chunks"] = std::move(items);
+  return j;
+}
+
+Result<ChunkSet> ChunkSetFromJson(const json& j) {
+  ChunkSet c;
+  Fields f(j, "chunks");
+  f.Get("document_id", c.document_id);
+  f.Get("processing_version", c.processing_version);
+  f.Get("source_key", c.source_key);
+  f.Get("tokenizer", c.tokenizer);
+  if (f.status().ok() && j.contains("options")) {
+    Fields o(j["options"], "chunks: options");
+    o.Get("target_tokens", c.options.target_tokens);
+    o.Get("min_tokens", c.options.min_tokens);
+    o.Get("max_tokens", c.options.max_tokens);
+    o.Get("overlap_tokens", c.options.overlap_tokens);
+    if (!o.status().ok()) return o.status();
+  }
+  f.Array("chunks", [&](const json& item) -> Status {
+    Result<Chunk> chunk = ChunkFromJson(item);
+    if (!chunk.ok()) return chunk.status();
+    c.chunks.push_back(std::move(*chunk));
+    return Status::Ok();
+  });
+  if (!f.status().ok()) return f.status();
+  c.redacted_in_place = j.value("redacted", false);
+  return c;
+}
+
+json ToJson(const EnrichmentSet& e) {
+  json items = json::array();
+  for (const ChunkEnrichment& c : e.chunks) {
+    json item = ToJson(c);
+    // PII by type and offsets only: the output never repeats the PII itself.
+    if (item.contains("PiiEntities")) {
+      for (auto& p : item["PiiEntities"]) p.erase("Text");
+    }
+    item.erase("redacted_text");
+    items.push_back(std::move(item));
+  }
+  json j = Header(e.document_id, e.processing_version);
+  j["enricher"] = e.enricher;
+  j["redact_pii"] = e.redact_pii;
+  j["dominant_language"] = e.dominant_language;
+  j["pii_counts"] = e.pii_counts;
+  j["entity_counts"] = e.entity_counts;
+  j["comprehend_calls"] = e.comprehend_calls;
+  j["cost_usd"] = e.cost_usd;
+  j["chunks"] = std::move(items);
+  if (!e.skipped.empty()) j["skipped"] = e.skipped;
+  return j;
+}
+
+Result<EnrichmentSet> EnrichmentSetFromJson(const json& j) {
+  EnrichmentSet e;
+  Fields f(j, "enrichment");
+  f.Get("document_id", e.document_id);
+  f.Get("processing_version", e.processing_version);
+  f.Get("enricher", e.enricher);
+  f.Get("redact_pii", e.redact_pii);
+  f.Get("dominant_language", e.dominant_language);
+  f.Get("pii_counts", e.pii_counts);
+  f.Get("entity_counts", e.entity_counts);
+  f.Get("comprehend_calls", e.comprehend_calls);
+  f.Get("cost_usd", e.cost_usd);
+  f.Array("chunks", [&](const json& item) -> Status {
+    Result<ChunkEnrichment> c = ChunkEnrichmentFromJson(item);
+    if (!c.ok()) return c.status();
+    e.chunks.push_back(std::move(*c));
+    return Status::Ok();
+  });
+  if (f.status().ok() && j.contains("skipped")) f.Get("skipped", e.skipped);
+  if (!f.status().ok()) return f.status();
+  return e;
+}
+
+json ToJson(const RedactedTexts& r) {
+  json items = json::array();
+  for (const auto& [id, text] : r.texts) items.push_back({{"chunk_id", id}, {"text", text}});
+  json j = Header(r.document_id, r.processing_version);
+  j["chunks"] = std::move(items);
+  return j;
+}
+
+Result<RedactedTexts> RedactedTextsFromJson(const json& j) {
+  RedactedTexts r;
+  Fields f(j, "redacted texts");
+  f.Get("document_id", r.document_id);
+  f.Get("processing_version", r.processing_version);
+  f.Array("chunks", [&](const json& item) {
+    std::pair<std::string, std::string> t;
+    Fields cf(item, "redacted chunk");
+    cf.Get("chunk_id", t.first);
+    cf.Get("text", t.second);
+    r.texts.push_back(std::move(t));
+    return cf.status();
+  });
+  if (!f.status().ok()) return f.status();
+  return r;
+}
+
+json ToJson(const EmbeddingSet& e) {
+  json vectors = json::array();
+  for (const auto& [id, v] : e.vectors) vectors.push_back({{"chunk_id", id}, {"vector", EncodeVectorBase64(v)}});
+  json j = Header(e.document_id, e.processing_version);
+  j["model"] = e.model;
+  j["dimension"] = e.dimension;
+  j["encoding"] = "base64-float32le";
+  j["tokens"] = e.tokens;
+  j["cost_usd"] = e.cost_usd;
+  j["requests"] = e.requests;
+  j["vectors"] = std::move(vectors);
+  return j;
+}
+
+Result<EmbeddingSet> EmbeddingSetFromJson(const json& j) {
+  EmbeddingSet e;
+  Fields f(j, "embeddings");
+  f.Get("document_id", e.document_id);
+  f.Get("processing_version", e.processing_version);
+  f.Get("model", e.model);
+  f.Get("dimension", e.dimension);
+  std::string encoding;
+  f.Get("encoding", encoding);
+  if (f.status().ok() && encoding != "base64-float32le") {
+    return Status::InvalidInput("embeddings: unknown vector encoding '" + encoding + "'");
+  }
+  f.Get("tokens", e.tokens);
+  f.Get("cost_usd", e.cost_usd);
+  f.Get("requests", e.requests);
+  f.Array("vectors", [&](const json& item) -> Status {
+    std::string id, base64;
+    Fields vf(item, "vector");
+    vf.Get("chunk_id", id);
+    vf.Get("vector", base64);
+    if (!vf.status().ok()) return vf.status();
+    Result<std::vector<float>> v = DecodeVectorBase64(base64, e.dimension);
+    if (!v.ok()) return v.status().Annotate("chunk " + id);
+    e.vectors.emplace_back(std::move(id), std::move(*v));
+    return Status::Ok();
+  });
+  if (!f.status().ok()) return f.status();
+  return e;
+}
+
+// ---- The store ----------------------------------------------------------------------
+
+Result<json> StageArtifacts::ReadJson(const std::string& key, const ControlRecord& record) {
+  Result<std::string> text = store_.Get(key);
+  if (!text.ok()) return text.status().Annotate("reading " + key);
+  json j = json::parse(*text, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) return Status::Internal(key + " is not valid JSON");
+  if (j.value("processing_version", "") != record.processing_version) {
+    return Status::Internal(fmt::format("{} belongs to version {}, not {}", key, j.value("processing_version", "?"),
+                                        record.processing_version));
+  }
+  return j;
+}
+
+Status StageArtifacts::WriteJson(const std::string& key, const json& j, int indent) {
+  return store_.Put(key, indent < 0 ? j.dump() : j.dump(indent));
+}
+
+Status StageArtifacts::WritePage(const std::string& document_id, int page, std::string_view markdown) {
+  return store_.Put(ExtractedPageKey(document_id, page), markdown);
+}
+
+Result<std::string> StageArtifacts::ReadPage(const std::string& document_id, int page) {
+  Result<std::string> md = store_.Get(ExtractedPageKey(document_id, page));
+  if (!md.ok()) return md.status().Annotate("reading page " + std::to_string(page));
+  return md;
+}
+
+Status StageArtifacts::RemovePagesAfter(const std::string& document_id, int page_count) {
+  Result<std::vector<ObjectInfo>> objects = store_.List(ExtractedPrefix(document_id));
+  if (!objects.ok()) return objects.status();
+  for (const ObjectInfo& o : *objects) {
+    if (ExtractedPageNumber(document_id, o.key) > page_count) DOCPIPE_RETURN_IF_ERROR(store_.Delete(o.key));
+  }
+  return Status::Ok();
+}
+
+Status StageArtifacts::Write(const ExtractedDocument& d) {
+  return WriteJson(ExtractedMetadataKey(d.document_id), ToJson(d), 2);
+}
+Status StageArtifacts::Write(const ChunkSet& c) { return WriteJson(ChunksKey(c.document_id), ToJson(c), 1); }
+Status StageArtifacts::Write(const EnrichmentSet& e) { return WriteJson(EnrichedKey(e.document_id), ToJson(e), 1); }
+Status StageArtifacts::Write(const RedactedTexts& r) { return WriteJson(RedactedKey(r.document_id), ToJson(r), 1); }
+Status StageArtifacts::Write(const EmbeddingSet& e) { return WriteJson(EmbeddingsKey(e.document_id), ToJson(e), -1); }
+
+Result<ExtractedDocument> StageArtifacts::ReadExtracted(const ControlRecord& record) {
+  const std::string key = ExtractedMetadataKey(record.document_id);
+  Result<json> j = ReadJson(key, record);
+  if (!j.ok()) return j.status();
+  Result<ExtractedDocument> d = ExtractedDocumentFromJson(*j);
+  if (!d.ok()) return Status::Internal(d.status().message()).Annotate(key);
+  return d;
+}
+
+Result<ChunkSet> StageArtifacts::ReadChunks(const ControlRecord& record) {
+  const std::string key = ChunksKey(record.document_id);
+  Result<json> j = ReadJson(key, record);
+  if (!j.ok()) return j.status();
+  Result<ChunkSet> c = ChunkSetFromJson(*j);
+  if (!c.ok()) return Status::Internal(c.status().message()).Annotate(key);
+  return c;
+}
+
+Result<EnrichmentSet> StageArtifacts::ReadEnrichment(const ControlRecord& record) {
+  const std::string key = EnrichedKey(record.document_id);
+  Result<json> j = ReadJson(key, record);
+  if (!j.ok()) return j.status();
+  Result<EnrichmentSet> e = EnrichmentSetFromJson(*j);
+  if (!e.ok()) return Status::Internal(e.status().message()).Annotate(key);
+  return e;
+}
+
+Result<RedactedTexts> StageArtifacts::ReadRedacted(const ControlRecord& record) {
+  const std::string key = RedactedKey(record.document_id);
+  Result<json> j = ReadJson(key, record);
+  if (!j.ok()) return j.status();
+  Result<RedactedTexts> r = RedactedTextsFromJson(*j);
+  if (!r.ok()) return Status::Internal(r.status().message()).Annotate(key);
+  return r;
+}
+
+Result<EmbeddingSet> StageArtifacts::ReadEmbeddings(const ControlRecord& record) {
+  const std::string key = EmbeddingsKey(record.document_id);
+  Result<json> j = ReadJson(key, record);
+  if (!j.ok()) return j.status();
+  Result<EmbeddingSet> e = EmbeddingSetFromJson(*j);
+  if (!e.ok()) return Status::Internal(e.status().message()).Annotate(key);
+  return e;
+}
+
+Result<ChunksToIndex> StageArtifacts::ReadChunksToIndex(const ControlRecord& record) {
+  Result<ChunkSet> chunks = ReadChunks(record);
+  if (!chunks.ok()) return chunks.status();
+  Result<EnrichmentSet> enrichment = ReadEnrichment(record);
+  if (!enrichment.ok()) return enrichment.status();
+  ChunksToIndex out{std::move(*chunks), std::move(*enrichment)};
+  if (!out.enrichment.redact_pii) return out;
+  Result<RedactedTexts> redacted = ReadRedacted(record);
+  if (redacted.status().IsNotFound()) {
+    if (out.chunks.redacted_in_place) return out;  // written before redacted/ existed
+    return Status::InvalidInput(fmt::format(
+        "{}: PII was redacted but the redacted texts ({}) are missing; re-ingest the document "
+        "(docpipe delete {}, then ingest it again)",
+        record.source_key, RedactedKey(record.document_id), record.document_id));
+  }
+  if (!redacted.ok()) return redacted.status();
+  std::map<std::string, std::string> texts(redacted->texts.begin(), redacted->texts.end());
+  for (Chunk& c : out.chunks.chunks) {
+    auto it = texts.find(c.chunk_id);
+    if (it == texts.end()) {
+      return Status::Internal(fmt::format("{} has no text for chunk {}", RedactedKey(record.document_id), c.chunk_id));
+    }
+    c.text = std::move(it->second);
+  }
+  return out;
+}
+
+}  // namespace docpipe

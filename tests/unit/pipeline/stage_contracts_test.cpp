@@ -1,0 +1,228 @@
+#include "pipeline/stage_contracts.h"
+
+#include <gtest/gtest.h>
+
+#include "object_store/local_object_store.h"
+#include "pipeline/object_keys.h"
+#include "support/test_util.h"
+
+namespace docpipe {
+namespace {
+
+ControlRecord Version(const std::string& id, const std::string& version) {
+  ControlRecord r;
+  r.document_id = id;
+  r.processing_version = version;
+  r.source_key = "input/a/" + id + ".pdf";
+  return r;
+}
+
+Chunk MakeChunk(const std::string& id, int index, const std::string& text) {
+  Chunk c;
+  c.chunk_id = id + ":000001:" + std::to_string(index);
+  c.index = index;
+  c.text = text;
+  c.breadcrumbs = {"Guide", "Install"};
+  c.context_prefix = "Guide > Install";
+  c.page_start = 1;
+  c.page_end = 2;
+  c.page_label_start = "iv";
+  c.page_label_end = "v";
+  c.token_count = 3;
+  c.char_count = static_cast<int>(text.size());
+  c.type = "text";
+  return c;
+}
+
+class StageArtifactsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    Result<ObjectStorePtr> store = NewLocalObjectStore(dir_.Join("store"));
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    store_ = std::move(*store);
+  }
+
+  ChunkSet Chunks(const ControlRecord& r) {
+    ChunkSet c;
+    c.document_id = r.document_id;
+    c.processing_version = r.processing_version;
+    c.source_key = r.source_key;
+    c.tokenizer = "cl100k_base";
+    c.chunks = {MakeChunk(r.document_id, 0, "call Ann at 555-0100"), MakeChunk(r.document_id, 1, "plain text")};
+    return c;
+  }
+  EnrichmentSet Enrichment(const ControlRecord& r, bool redact) {
+    EnrichmentSet e;
+    e.document_id = r.document_id;
+    e.processing_version = r.processing_version;
+    e.enricher = "local";
+    e.redact_pii = redact;
+    e.dominant_language = "en";
+    e.pii_counts = {{"PHONE", 1}};
+    for (const Chunk& c : Chunks(r).chunks) {
+      ChunkEnrichment ce;
+      ce.chunk_id = c.chunk_id;
+      e.chunks.push_back(ce);
+    }
+    return e;
+  }
+
+  testing::TempDir dir_;
+  ObjectStorePtr store_;
+};
+
+TEST(ObjectKeysTest, EveryKeyOfADocument) {
+  EXPECT_EQ(ExtractedPageKey("d1", 7), "extracted/d1/page-0007.md");
+  EXPECT_EQ(ExtractedMetadataKey("d1"), "extracted/d1/metadata.json");
+  EXPECT_EQ(ChunksKey("d1"), "chunks/d1.json");
+  EXPECT_EQ(EnrichedKey("d1"), "enriched/d1.json");
+  EXPECT_EQ(RedactedKey("d1"), "redacted/d1.json");
+  EXPECT_EQ(EmbeddingsKey("d1"), "embeddings/d1.json");
+  EXPECT_EQ(ErrorKey("d1"), "errors/d1.json");
+  EXPECT_EQ(ExtractedPageNumber("d1", "extracted/d1/page-0012.md"), 12);
+  EXPECT_EQ(ExtractedPageNumber("d1", "extracted/d1/metadata.json"), 0);
+  EXPECT_EQ(ExtractedPageNumber("d1", "extracted/d2/page-0001.md"), 0);
+  EXPECT_EQ(ExtractedPageNumber("d1", "extracted/d1/page-0001.mdx"), 0);
+  std::vector<std::string> outputs = OutputKeys("d1");
+  EXPECT_EQ(outputs.size(), 5u);
+}
+
+TEST_F(StageArtifactsTest, EveryOutputRoundTrips) {
+  StageArtifacts a(*store_);
+  const ControlRecord r = Version("d1", "000001");
+
+  ExtractedDocument d;
+  d.document_id = r.document_id;
+  d.processing_version = r.processing_version;
+  d.source_key = r.source_key;
+  d.format = "pdf";
+  d.title = "Guide";
+  d.page_count = 2;
+  d.outline = {{1, "Install", 1}};
+  d.chars_per_page = {10, 0};
+  d.page_labels = {"iv", "v"};
+  d.pages_without_text = {2};
+  d.ocr_pages = {{2, "no_text_layer", 91.5, "Latin", 90}};
+  d.unmapped_chars = 4;
+  d.extraction_ms = 12;
+  ASSERT_TRUE(a.Write(d).ok());
+  Result<ExtractedDocument> d2 = a.ReadExtracted(r);
+  ASSERT_TRUE(d2.ok()) << d2.status().ToString();
+  EXPECT_EQ(ToJson(*d2), ToJson(d));
+  EXPECT_EQ(d2->ocr_pages.at(0).rotation, 90);
+  EXPECT_EQ(d2->page_labels.at(1), "v");
+
+  ASSERT_TRUE(a.Write(Chunks(r)).ok());
+  Result<ChunkSet> c2 = a.ReadChunks(r);
+  ASSERT_TRUE(c2.ok()) << c2.status().ToString();
+  EXPECT_EQ(ToJson(*c2), ToJson(Chunks(r)));
+  EXPECT_EQ(c2->chunks.at(0).page_label_start, "iv");
+
+  ASSERT_TRUE(a.Write(Enrichment(r, false)).ok());
+  Result<EnrichmentSet> e2 = a.ReadEnrichment(r);
+  ASSERT_TRUE(e2.ok()) << e2.status().ToString();
+  EXPECT_EQ(ToJson(*e2), ToJson(Enrichment(r, false)));
+
+  EmbeddingSet v;
+  v.document_id = r.document_id;
+  v.processing_version = r.processing_version;
+  v.model = "local-hash";
+  v.dimension = 3;
+  v.tokens = 6;
+  v.requests = 1;
+  v.vectors = {{"d1:000001:0", {0.5f, -1.0f, 0.25f}}, {"d1:000001:1", {0, 1, 0}}};
+  ASSERT_TRUE(a.Write(v).ok());
+  Result<EmbeddingSet> v2 = a.ReadEmbeddings(r);
+  ASSERT_TRUE(v2.ok()) << v2.status().ToString();
+  EXPECT_EQ(v2->vectors, v.vectors);
+  EXPECT_EQ(v2->model, "local-hash");
+}
+
+TEST_F(StageArtifactsTest, AnotherVersionsOutputIsRefused) {
+  StageArtifacts a(*store_);
+  ASSERT_TRUE(a.Write(Chunks(Version("d1", "000001"))).ok());
+  Result<ChunkSet> c = a.ReadChunks(Version("d1", "000002"));
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.status().code(), Status::Code::kInternal) << c.status().ToString();
+  EXPECT_NE(c.status().message().find("000001"), std::string::npos) << c.status().message();
+  EXPECT_TRUE(a.ReadEnrichment(Version("d1", "000001")).status().code() == Status::Code::kNotFound);
+}
+
+TEST_F(StageArtifactsTest, AMissingFieldIsNamed) {
+  ASSERT_TRUE(store_->Put(ChunksKey("d1"), R"({"document_id":"d1","processing_version":"000001"})").ok());
+  StageArtifacts a(*store_);
+  Result<ChunkSet> c = a.ReadChunks(Version("d1", "000001"));
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.status().message().find("source_key"), std::string::npos) << c.status().message();
+}
+
+TEST_F(StageArtifactsTest, RedactedTextsReplaceTheChunkTextsAndLeaveStage2Alone) {
+  StageArtifacts a(*store_);
+  const ControlRecord r = Version("d1", "000001");
+  ASSERT_TRUE(a.Write(Chunks(r)).ok());
+  ASSERT_TRUE(a.Write(Enrichment(r, true)).ok());
+  RedactedTexts t;
+  t.document_id = r.document_id;
+  t.processing_version = r.processing_version;
+  t.texts = {{"d1:000001:0", "call [NAME] at [PHONE]"}, {"d1:000001:1", "plain text"}};
+  ASSERT_TRUE(a.Write(t).ok());
+
+  Result<ChunksToIndex> in = a.ReadChunksToIndex(r);
+  ASSERT_TRUE(in.ok()) << in.status().ToString();
+  EXPECT_EQ(in->chunks.chunks.at(0).text, "call [NAME] at [PHONE]");
+  // Stage 2's output still holds its own texts.
+  EXPECT_EQ(a.ReadChunks(r)->chunks.at(0).text, "call Ann at 555-0100");
+}
+
+TEST_F(StageArtifactsTest, RedactionWithoutItsTextsAsksToReingest) {
+  StageArtifacts a(*store_);
+  const ControlRecord r = Version("d1", "000001");
+  ASSERT_TRUE(a.Write(Chunks(r)).ok());
+  ASSERT_TRUE(a.Write(Enrichment(r, true)).ok());
+  Result<ChunksToIndex> in = a.ReadChunksToIndex(r);
+  ASSERT_FALSE(in.ok());
+  EXPECT_EQ(in.status().code(), Status::Code::kInvalidInput) << in.status().ToString();
+  EXPECT_NE(in.status().message().find("re-ingest"), std::string::npos) << in.status().message();
+}
+
+// A workspace written before issue 13: chunks redacted in place by the enrich
+// stage ("redacted": true), no redacted/ output, metadata without the fields
+// issue 14 added. It keeps working.
+TEST_F(StageArtifactsTest, OutputsOfOlderWorkspacesStillRead) {
+  const ControlRecord r = Version("d1", "000001");
+  ASSERT_TRUE(store_
+                  ->Put(ExtractedMetadataKey("d1"),
+                        R"({"document_id":"d1","processing_version":"000001","source_key":"input/a/d1.pdf",
+                            "format":"pdf","title":"T","page_count":1,"outline":[],"chars_per_page":[5],
+                            "pages_without_text":[],"extraction_ms":3})")
+                  .ok());
+  nlohmann::json chunk = ToJson(MakeChunk("d1", 0, "call [NAME] at [PHONE]"));
+  nlohmann::json chunks = {{"document_id", "d1"},
+                           {"processing_version", "000001"},
+                           {"source_key", "input/a/d1.pdf"},
+                           {"tokenizer", "cl100k_base"},
+                           {"options", {{"target_tokens", 512}, {"min_tokens", 64}, {"max_tokens", 800},
+                                        {"overlap_tokens", 0}}},
+                           {"chunk_count", 1},
+                           {"redacted", true},
+                           {"chunks", {chunk}}};
+  ASSERT_TRUE(store_->Put(ChunksKey("d1"), chunks.dump()).ok());
+  nlohmann::json enriched = {{"document_id", "d1"},   {"processing_version", "000001"},
+                             {"enricher", "local"},   {"redact_pii", true},
+                             {"dominant_language", "en"}, {"pii_counts", {{"PHONE", 1}}},
+                             {"entity_counts", nlohmann::json::object()}, {"comprehend_calls", 0},
+                             {"cost_usd", 0.0},       {"chunks", {{{"chunk_id", "d1:000001:0"}}}}};
+  ASSERT_TRUE(store_->Put(EnrichedKey("d1"), enriched.dump()).ok());
+
+  StageArtifacts a(*store_);
+  Result<ExtractedDocument> d = a.ReadExtracted(r);
+  ASSERT_TRUE(d.ok()) << d.status().ToString();
+  EXPECT_TRUE(d->page_labels.empty());
+  Result<ChunksToIndex> in = a.ReadChunksToIndex(r);
+  ASSERT_TRUE(in.ok()) << in.status().ToString();
+  EXPECT_TRUE(in->chunks.redacted_in_place);
+  EXPECT_EQ(in->chunks.chunks.at(0).text, "call [NAME] at [PHONE]");
+}
+
+}  // namespace
+}  // namespace docpipe

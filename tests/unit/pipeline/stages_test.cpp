@@ -1,0 +1,162 @@
+// The five stages run one after another on one document version, each with
+// only what it needs (the local adapters), checking what each writes.
+#include "pipeline/stages.h"
+
+#include <gtest/gtest.h>
+
+#include "embed/local_embedder.h"
+#include "enrich/local_enricher.h"
+#include "extract/extractor_registry.h"
+#include "index/local_vector_index.h"
+#include "object_store/local_object_store.h"
+#include "pipeline/object_keys.h"
+#include "pipeline/stage_contracts.h"
+#include "support/fake_clock.h"
+#include "support/test_util.h"
+#include "tables/sqlite_tables.h"
+#include "tokenize/bpe_tokenizer.h"
+
+namespace docpipe {
+namespace {
+
+constexpr const char* kEmail = "jane.doe@example.com";
+
+SearchQuery Keyword(const std::string& text, int k) {
+  SearchQuery q;
+  q.text = text;
+  q.mode = SearchMode::kKeyword;
+  q.k = k;
+  return q;
+}
+
+class StagesTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    Result<ObjectStorePtr> store = NewLocalObjectStore(dir_.Join("store"));
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    store_ = std::move(*store);
+    Result<ControlTablePtr> control = NewSqliteControlTable(dir_.Join("docpipe.db"));
+    ASSERT_TRUE(control.ok()) << control.status().ToString();
+    control_ = std::move(*control);
+    Result<VectorIndexPtr> index = NewLocalVectorIndex({.directory = dir_.Join("index"), .dimension = 64});
+    ASSERT_TRUE(index.ok()) << index.status().ToString();
+    index_ = std::move(*index);
+    embedder_ = NewLocalEmbedder({.dimension = 64, .threads = 1});
+    extractors_ = NewDefaultExtractors();
+
+    record_.document_id = "guide-0123456789ab";
+    record_.processing_version = "000001";
+    record_.source_key = "input/docs/guide.md";
+    record_.status = DocStatus::kInProgress;
+    ASSERT_TRUE(control_->Create(record_).ok());
+    const std::string text =
+        "# Installation guide\n\nRun the installer and follow the steps on the screen.\n\n"
+        "## Support\n\nWrite to " + std::string(kEmail) + " when the installer stops with an error.\n";
+    ASSERT_TRUE(store_->Put(record_.source_key, text).ok());
+  }
+
+  Result<StageResult> Run(Stage& stage) {
+    StageContext ctx{record_, clock_.NowMs() + 60'000, nullptr};
+    return stage.Run(ctx);
+  }
+
+  void RunAll(bool redact) {
+    StagePtr extract = NewExtractStage(
+        *store_, clock_,
+        [this](const std::string& key, std::string_view head) { return SelectExtractor(extractors_, key, head); },
+        [](std::string_view s) { return std::string(s); });
+    Result<TokenizerPtr> tokenizer = NewBpeTokenizer("cl100k_base");
+    ASSERT_TRUE(tokenizer.ok()) << tokenizer.status().ToString();
+    StagePtr chunk = NewChunkStage(*store_, std::move(*tokenizer), ChunkOptions{});
+    EnrichOptions enrich;
+    enrich.redact_pii = redact;
+    StagePtr enrich_stage = NewEnrichStage(*store_, NewLocalEnricher(), enrich);
+    StagePtr embed = NewEmbedStage(*store_, clock_, *embedder_, 16);
+    StagePtr load = NewLoadStage(*store_, *control_, *index_);
+    for (Stage* s : {extract.get(), chunk.get(), enrich_stage.get(), embed.get(), load.get()}) {
+      Result<StageResult> r = Run(*s);
+      ASSERT_TRUE(r.ok()) << s->Name() << ": " << r.status().ToString();
+      results_[s->Name()] = *r;
+    }
+  }
+
+  testing::TempDir dir_;
+  testing::FakeClock clock_;
+  ObjectStorePtr store_;
+  ControlTablePtr control_;
+  VectorIndexPtr index_;
+  EmbedderPtr embedder_;
+  std::vector<ExtractorPtr> extractors_;
+  ControlRecord record_;
+  std::map<std::string, StageResult> results_;
+};
+
+TEST_F(StagesTest, EachStageWritesItsOwnTypedOutput) {
+  ASSERT_NO_FATAL_FAILURE(RunAll(false));
+  StageArtifacts a(*store_);
+  Result<ExtractedDocument> doc = a.ReadExtracted(record_);
+  ASSERT_TRUE(doc.ok()) << doc.status().ToString();
+  EXPECT_EQ(doc->format, "markdown");
+  EXPECT_EQ(doc->page_count, 1);
+  EXPECT_EQ(results_[kExtractStage].pages, 1);
+  EXPECT_EQ(results_[kExtractStage].output_key, ExtractedPrefix(record_.document_id));
+
+  Result<ChunkSet> chunks = a.ReadChunks(record_);
+  ASSERT_TRUE(chunks.ok()) << chunks.status().ToString();
+  ASSERT_FALSE(chunks->chunks.empty());
+  EXPECT_EQ(chunks->tokenizer, "cl100k_base");
+  EXPECT_EQ(results_[kChunkStage].chunks, static_cast<int64_t>(chunks->chunks.size()));
+
+  Result<EnrichmentSet> enrichment = a.ReadEnrichment(record_);
+  ASSERT_TRUE(enrichment.ok()) << enrichment.status().ToString();
+  EXPECT_EQ(enrichment->chunks.size(), chunks->chunks.size());
+  EXPECT_FALSE(enrichment->redact_pii);
+  EXPECT_TRUE(a.ReadRedacted(record_).status().IsNotFound()) << "no redacted texts without redaction";
+
+  Result<EmbeddingSet> vectors = a.ReadEmbeddings(record_);
+  ASSERT_TRUE(vectors.ok()) << vectors.status().ToString();
+  ASSERT_EQ(vectors->vectors.size(), chunks->chunks.size());
+  EXPECT_EQ(vectors->dimension, 64);
+
+  Result<std::vector<SearchHit>> hits = index_->Search(Keyword("installer", 5));
+  ASSERT_TRUE(hits.ok()) << hits.status().ToString();
+  ASSERT_FALSE(hits->empty());
+  EXPECT_EQ(hits->front().chunk.document_id, record_.document_id);
+}
+
+// With redaction, the enrich stage writes the redacted texts as its own
+// output; stage 2's chunks keep their texts, and neither the embeddings'
+// input nor the index sees the address.
+TEST_F(StagesTest, RedactionIsItsOwnArtifactAndReachesTheIndex) {
+  ASSERT_NO_FATAL_FAILURE(RunAll(true));
+  StageArtifacts a(*store_);
+  Result<ChunkSet> chunks = a.ReadChunks(record_);
+  ASSERT_TRUE(chunks.ok()) << chunks.status().ToString();
+  std::string all;
+  for (const Chunk& c : chunks->chunks) all += c.text;
+  EXPECT_NE(all.find(kEmail), std::string::npos) << "stage 2's output was rewritten";
+
+  Result<RedactedTexts> redacted = a.ReadRedacted(record_);
+  ASSERT_TRUE(redacted.ok()) << redacted.status().ToString();
+  ASSERT_EQ(redacted->texts.size(), chunks->chunks.size());
+  std::string red;
+  for (const auto& [id, text] : redacted->texts) red += text;
+  EXPECT_EQ(red.find(kEmail), std::string::npos) << red;
+
+  Result<std::vector<SearchHit>> hits = index_->Search(Keyword("installer", 10));
+  ASSERT_TRUE(hits.ok()) << hits.status().ToString();
+  ASSERT_FALSE(hits->empty());
+  for (const SearchHit& h : *hits) EXPECT_EQ(h.chunk.text.find(kEmail), std::string::npos) << h.chunk.text;
+}
+
+TEST_F(StagesTest, AStageWithoutItsInputFailsNamingIt) {
+  Result<TokenizerPtr> tokenizer = NewBpeTokenizer("cl100k_base");
+  ASSERT_TRUE(tokenizer.ok());
+  StagePtr chunk = NewChunkStage(*store_, std::move(*tokenizer), ChunkOptions{});
+  Result<StageResult> r = Run(*chunk);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("chunk needs the extract output"), std::string::npos) << r.status().ToString();
+}
+
+}  // namespace
+}  // namespace docpipe

@@ -1,0 +1,70 @@
+// The head's HTTP server module (serve/http_server.h) and libcurl are loaded
+// when first needed; both load from the build tree, serve a real exchange,
+// and match the list the packaging reads (deploy/on-demand-libraries.txt).
+#include "serve/http_server.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <thread>
+
+#include "http/curl_http_client.h"
+
+namespace docpipe {
+namespace {
+
+TEST(HttpServerTest, LoadsTheModuleAndServesThroughIt) {
+  Result<std::unique_ptr<HttpServer>> server =
+      LoadHttpServer("127.0.0.1", 0, [](const ApiRequest& request) {
+        ApiResponse response;
+        response.status = request.path == "/hello" ? 200 : 404;
+        response.content_type = "text/plain";
+        response.body = request.method + " " + request.path + " " + request.authorization;
+        response.headers.push_back({"X-Served-By", "module"});
+        return response;
+      });
+  ASSERT_TRUE(server.ok()) << server.status().ToString();
+  HttpServer& http = **server;
+  ASSERT_GT(http.port(), 0);
+  std::thread run([&] { EXPECT_TRUE(http.Run()); });
+  HttpClientPtr client = NewCurlHttpClient();
+  HttpRequest request;
+  request.url = "http://127.0.0.1:" + std::to_string(http.port()) + "/hello";
+  request.headers.push_back({"Authorization", "Bearer t"});
+  Result<HttpResponse> response = Status::Unavailable("not sent");
+  for (int attempt = 0; attempt < 100; ++attempt) {  // Run() starts listening on its thread
+    response = client->Send(request);
+    if (response.ok()) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  client.reset();  // closes the kept-alive connection, so Stop() need not wait for it
+  http.Stop();
+  run.join();
+  ASSERT_TRUE(response.ok()) << response.status().ToString();
+  EXPECT_EQ(response->status, 200);
+  EXPECT_EQ(response->body, "GET /hello Bearer t");
+  ASSERT_NE(response->FindHeader("x-served-by"), nullptr);
+  EXPECT_EQ(*response->FindHeader("x-served-by"), "module");
+}
+
+// The packaging (deploy/package-lambda.sh, deploy/Dockerfile) ships what this
+// list names; it must name what the code loads.
+TEST(HttpServerTest, OnDemandLibrariesListMatchesTheCode) {
+  std::ifstream in(std::string(DOCPIPE_SOURCE_DIR) + "/deploy/on-demand-libraries.txt");
+  ASSERT_TRUE(in.good());
+  std::map<std::string, std::string> listed;  // name -> kind
+  std::string line;
+  while (std::getline(in, line)) {
+    std::istringstream fields(line);
+    std::string name, kind;
+    if (!(fields >> name >> kind) || name[0] == '#') continue;
+    listed[name] = kind;
+  }
+  EXPECT_EQ(listed, (std::map<std::string, std::string>{{kCurlLibrary, "system"},
+                                                        {kHttpServerModuleFile, "module"}}));
+}
+
+}  // namespace
+}  // namespace docpipe
