@@ -12,7 +12,7 @@ namespace {
 
 // The columns beside `item` copy the attributes the DynamoDB key schema and
 // GSIs use (docs/schema.md), so the same queries are index lookups here.
-constexpr int kControlSchemaVersion = 1;
+constexpr int kControlSchemaVersion = 2;
 constexpr const char* kControlSchema = R"sql(
 CREATE TABLE IF NOT EXISTS control (
   document_id        TEXT    NOT NULL,
@@ -26,20 +26,73 @@ CREATE TABLE IF NOT EXISTS control (
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS control_status_updated ON control (status, updated_at);
 CREATE INDEX IF NOT EXISTS control_current_stage ON control (current_stage, updated_at);
-)sql";
 
-// The latest version of each document, with the item fields the documents
-// list filters and sorts on (ControlTable::ListDocuments).
-constexpr const char* kLatestControl = R"sql(
-  SELECT c.item AS item, c.revision AS revision, c.document_id AS document_id, c.status AS status,
-         c.current_stage AS current_stage, c.updated_at AS updated_at,
-         json_extract(c.item, '$.source_key') AS source_key,
-         json_extract(c.item, '$.created_at') AS created_at,
-         coalesce(json_extract(c.item, '$.page_count'), 0) AS pages,
-         coalesce(json_extract(c.item, '$.chunk_count'), 0) AS chunks,
-         coalesce(json_extract(c.item, '$.error_stage'), '') AS error_stage
+-- Schema 2: the latest version of each document, with the fields the
+-- documents list filters and sorts on and the overview adds up, kept by the
+-- triggers below in the same transaction as every write to control. The
+-- documents list and the overview read it instead of finding the latest
+-- version of every document on each call (ListDocuments, Summarize).
+CREATE TABLE IF NOT EXISTS control_latest (
+  document_id        TEXT    NOT NULL PRIMARY KEY,
+  processing_version TEXT    NOT NULL,
+  status             TEXT    NOT NULL,
+  current_stage      TEXT    NOT NULL,
+  error_stage        TEXT    NOT NULL,
+  updated_at         INTEGER NOT NULL,
+  created_at         TEXT    NOT NULL,  -- ISO 8601, as in the item
+  source_key         TEXT    NOT NULL,
+  pages              INTEGER NOT NULL,
+  chunks             INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS control_latest_updated ON control_latest (updated_at, document_id);
+CREATE INDEX IF NOT EXISTS control_latest_created ON control_latest (created_at, document_id);
+CREATE INDEX IF NOT EXISTS control_latest_source ON control_latest (source_key, document_id);
+CREATE INDEX IF NOT EXISTS control_latest_pages ON control_latest (pages, document_id);
+CREATE INDEX IF NOT EXISTS control_latest_status ON control_latest (status, updated_at, document_id);
+
+CREATE TRIGGER IF NOT EXISTS control_latest_insert AFTER INSERT ON control BEGIN
+  INSERT INTO control_latest VALUES (
+    NEW.document_id, NEW.processing_version, NEW.status, NEW.current_stage,
+    coalesce(json_extract(NEW.item, '$.error_stage'), ''), NEW.updated_at,
+    coalesce(json_extract(NEW.item, '$.created_at'), ''), coalesce(json_extract(NEW.item, '$.source_key'), ''),
+    coalesce(json_extract(NEW.item, '$.page_count'), 0), coalesce(json_extract(NEW.item, '$.chunk_count'), 0))
+  ON CONFLICT (document_id) DO UPDATE SET
+    processing_version = excluded.processing_version, status = excluded.status,
+    current_stage = excluded.current_stage, error_stage = excluded.error_stage, updated_at = excluded.updated_at,
+    created_at = excluded.created_at, source_key = excluded.source_key, pages = excluded.pages,
+    chunks = excluded.chunks
+  WHERE excluded.processing_version >= control_latest.processing_version;
+END;
+CREATE TRIGGER IF NOT EXISTS control_latest_update AFTER UPDATE ON control BEGIN
+  UPDATE control_latest SET
+    status = NEW.status, current_stage = NEW.current_stage,
+    error_stage = coalesce(json_extract(NEW.item, '$.error_stage'), ''), updated_at = NEW.updated_at,
+    created_at = coalesce(json_extract(NEW.item, '$.created_at'), ''),
+    source_key = coalesce(json_extract(NEW.item, '$.source_key'), ''),
+    pages = coalesce(json_extract(NEW.item, '$.page_count'), 0),
+    chunks = coalesce(json_extract(NEW.item, '$.chunk_count'), 0)
+  WHERE document_id = NEW.document_id AND processing_version = NEW.processing_version;
+END;
+-- A deleted latest version hands over to the newest one left, if any.
+CREATE TRIGGER IF NOT EXISTS control_latest_delete AFTER DELETE ON control BEGIN
+  DELETE FROM control_latest WHERE document_id = OLD.document_id AND processing_version = OLD.processing_version;
+  INSERT OR IGNORE INTO control_latest
+    SELECT document_id, processing_version, status, current_stage,
+           coalesce(json_extract(item, '$.error_stage'), ''), updated_at,
+           coalesce(json_extract(item, '$.created_at'), ''), coalesce(json_extract(item, '$.source_key'), ''),
+           coalesce(json_extract(item, '$.page_count'), 0), coalesce(json_extract(item, '$.chunk_count'), 0)
+    FROM control WHERE document_id = OLD.document_id ORDER BY processing_version DESC LIMIT 1;
+END;
+-- A workspace made before schema 2 fills the table once (EnsureSchema writes
+-- the new version after this runs, in the same transaction).
+INSERT OR IGNORE INTO control_latest
+  SELECT c.document_id, c.processing_version, c.status, c.current_stage,
+         coalesce(json_extract(c.item, '$.error_stage'), ''), c.updated_at,
+         coalesce(json_extract(c.item, '$.created_at'), ''), coalesce(json_extract(c.item, '$.source_key'), ''),
+         coalesce(json_extract(c.item, '$.page_count'), 0), coalesce(json_extract(c.item, '$.chunk_count'), 0)
   FROM control c
-  WHERE c.processing_version = (SELECT max(m.processing_version) FROM control m WHERE m.document_id = c.document_id)
+  WHERE NOT EXISTS (SELECT 1 FROM schema_version WHERE component = 'control' AND version >= 2)
+    AND c.processing_version = (SELECT max(m.processing_version) FROM control m WHERE m.document_id = c.document_id);
 )sql";
 
 constexpr int kAuditSchemaVersion = 1;
@@ -194,23 +247,26 @@ class SqliteControlTable final : public ControlTable {
   Result<DocumentListPage> ListDocuments(const DocumentListQuery& q) override {
     DOCPIPE_RETURN_IF_ERROR(ValidateDocumentListQuery(q));
     Result<std::optional<DocumentCursor>> cursor = DecodeDocumentCursor(q);
-    // Filters (bound from ?1 on), then the cursor's bound, then the order.
+    if (!cursor.ok()) return cursor.status();
+    // Filters on control_latest (bound from ?1 on), then the cursor's bound,
+    // then the order: each sort key has an index ending in document_id, so a
+    // page is an index range, not a sort of every document.
     std::string where = " WHERE 1";
     std::vector<std::string> binds;
     if (q.status) {
-      where += fmt::format(" AND status = ?{}", binds.size() + 1);
+      where += fmt::format(" AND l.status = ?{}", binds.size() + 1);
       binds.push_back(DocStatusName(*q.status));
     }
     if (!q.stage.empty()) {
-      where += fmt::format(" AND (current_stage = ?{0} OR error_stage = ?{0})", binds.size() + 1);
+      where += fmt::format(" AND (l.current_stage = ?{0} OR l.error_stage = ?{0})", binds.size() + 1);
       binds.push_back(q.stage);
     }
     if (!q.source_contains.empty()) {
-      where += fmt::format(" AND instr(lower(source_key), lower(?{})) > 0", binds.size() + 1);
+      where += fmt::format(" AND instr(lower(l.source_key), lower(?{})) > 0", binds.size() + 1);
       binds.push_back(q.source_contains);
     }
     if (!q.document_ids.empty()) {
-      where += " AND document_id IN (";
+      where += " AND l.document_id IN (";
       for (size_t i = 0; i < q.document_ids.size(); ++i) {
         where += fmt::format("{}?{}", i ? ", " : "", binds.size() + 1);
         binds.push_back(q.document_ids[i]);
@@ -220,37 +276,38 @@ class SqliteControlTable final : public ControlTable {
     const char* column = SortColumn(q.sort);
     std::string page_where = where;
     if (*cursor) {
-      page_where += fmt::format(" AND ({}, document_id) {} (?{}, ?{})", column, q.descending ? "<" : ">",
+      page_where += fmt::format(" AND (l.{}, l.document_id) {} (?{}, ?{})", column, q.descending ? "<" : ">",
                                 binds.size() + 1, binds.size() + 2);
     }
     const char* dir = q.descending ? "DESC" : "ASC";
-    const std::string latest = std::string("WITH latest AS (") + kLatestControl + ") ";
 
     std::lock_guard lock(mu_);
     DocumentListPage page;
     {
-      auto count = db_->Prepare(latest + "SELECT count(*) FROM latest" + where);
+      auto count = db_->Prepare("SELECT count(*) FROM control_latest l" + where);
       if (!count.ok()) return count.status();
       for (size_t i = 0; i < binds.size(); ++i) count->Bind(static_cast<int>(i + 1), binds[i]);
       auto row = count->Step();
       if (!row.ok()) return row.status();
       page.total = *row ? count->ColumnInt(0) : 0;
     }
-    auto stmt = db_->Prepare(latest + "SELECT item, revision FROM latest" + page_where +
-                             fmt::format(" ORDER BY {0} {1}, document_id {1} LIMIT {2}", column, dir, q.limit + 1));
+    auto stmt = db_->Prepare(
+        "SELECT c.item, c.revision FROM control_latest l"
+        " JOIN control c ON c.document_id = l.document_id AND c.processing_version = l.processing_version" +
+        page_where + fmt::format(" ORDER BY l.{0} {1}, l.document_id {1} LIMIT {2}", column, dir, q.limit + 1));
     if (!stmt.ok()) return stmt.status();
     for (size_t i = 0; i < binds.size(); ++i) stmt->Bind(static_cast<int>(i + 1), binds[i]);
     if (*cursor) {
-      const DocumentCursor& c = **cursor;
+      const DocumentCursor& cur = **cursor;
       const int at = static_cast<int>(binds.size() + 1);
       if (q.sort == DocumentListQuery::Sort::kCreated) {
-        stmt->Bind(at, FormatIso8601(c.sort_value.get<int64_t>()));  // stored as ISO text
-      } else if (c.sort_value.is_number_integer()) {
-        stmt->Bind(at, c.sort_value.get<int64_t>());
+        stmt->Bind(at, FormatIso8601(cur.sort_value.get<int64_t>()));  // stored as ISO text
+      } else if (cur.sort_value.is_number_integer()) {
+        stmt->Bind(at, cur.sort_value.get<int64_t>());
       } else {
-        stmt->Bind(at, c.sort_value.get<std::string>());
+        stmt->Bind(at, cur.sort_value.get<std::string>());
       }
-      stmt->Bind(at + 1, c.document_id);
+      stmt->Bind(at + 1, cur.document_id);
     }
     Result<std::vector<ControlRecord>> rows = All(*stmt, "list");
     if (!rows.ok()) return rows.status();
@@ -264,9 +321,9 @@ class SqliteControlTable final : public ControlTable {
 
   Result<ControlSummary> Summarize() override {
     std::lock_guard lock(mu_);
-    auto stmt = db_->Prepare(std::string("WITH latest AS (") + kLatestControl +
-                             ") SELECT status, error_stage, current_stage, count(*), min(updated_at), sum(pages),"
-                             " sum(chunks) FROM latest GROUP BY 1, 2, 3");
+    auto stmt = db_->Prepare(
+        "SELECT status, error_stage, current_stage, count(*), min(updated_at), sum(pages), sum(chunks)"
+        " FROM control_latest GROUP BY 1, 2, 3");
     if (!stmt.ok()) return stmt.status();
     ControlSummary s = SummarizeLatest({});
     while (true) {

@@ -11,7 +11,7 @@
 
 #include "pipeline/document_id.h"
 #include "pipeline/metrics.h"
-#include "pipeline/stages.h"
+#include "pipeline/object_keys.h"
 #include "pipeline/worker_heartbeat.h"
 #include "serve/http_api.h"
 #include "serve/web_assets.h"

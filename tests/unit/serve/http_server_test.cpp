@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -21,7 +22,7 @@ TEST(HttpServerTest, LoadsTheModuleAndServesThroughIt) {
         ApiResponse response;
         response.status = request.path == "/hello" ? 200 : 404;
         response.content_type = "text/plain";
-        response.body = request.method + " " + request.path + " " + request.authorization;
+        response.body = request.method + " " + request.path + " " + request.Header("authorization");
         response.headers.push_back({"X-Served-By", "module"});
         return response;
       });
@@ -47,6 +48,55 @@ TEST(HttpServerTest, LoadsTheModuleAndServesThroughIt) {
   EXPECT_EQ(response->body, "GET /hello Bearer t");
   ASSERT_NE(response->FindHeader("x-served-by"), nullptr);
   EXPECT_EQ(*response->FindHeader("x-served-by"), "module");
+}
+
+// Through the module: a request's body reaches the handler (method handlers,
+// not a pre-routing one, which runs before cpp-httplib reads the body), and a
+// body over the limit is refused with 413 before the handler sees it.
+TEST(HttpServerTest, BodiesReachTheHandlerUpToTheLimit) {
+  std::atomic<int> handled{0};
+  HttpServerLimits limits;
+  limits.max_body_bytes = 1000;
+  Result<std::unique_ptr<HttpServer>> server = LoadHttpServer(
+      "127.0.0.1", 0,
+      [&handled](const ApiRequest& request) {
+        ++handled;
+        ApiResponse response;
+        response.content_type = "text/plain";
+        response.body = request.method + " " + std::to_string(request.body.size()) + " " +
+                        request.Header("content-type") + " " + request.body.substr(0, 5);
+        return response;
+      },
+      limits);
+  ASSERT_TRUE(server.ok()) << server.status().ToString();
+  HttpServer& http = **server;
+  std::thread run([&] { EXPECT_TRUE(http.Run()); });
+  HttpClientPtr client = NewCurlHttpClient();
+  auto post = [&](std::string body) {
+    HttpRequest request;
+    request.method = "POST";
+    request.url = "http://127.0.0.1:" + std::to_string(http.port()) + "/api/x";
+    request.headers.push_back({"Content-Type", "application/json"});
+    request.body = std::move(body);
+    Result<HttpResponse> response = Status::Unavailable("not sent");
+    for (int attempt = 0; attempt < 100; ++attempt) {
+      response = client->Send(request);
+      if (response.ok()) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return response;
+  };
+  Result<HttpResponse> small = post(std::string(1000, 'x'));
+  Result<HttpResponse> large = post(std::string(1001, 'y'));
+  client.reset();
+  http.Stop();
+  run.join();
+  ASSERT_TRUE(small.ok()) << small.status().ToString();
+  EXPECT_EQ(small->status, 200);
+  EXPECT_EQ(small->body, "POST 1000 application/json xxxxx");
+  ASSERT_TRUE(large.ok()) << large.status().ToString();
+  EXPECT_EQ(large->status, 413);
+  EXPECT_EQ(handled.load(), 1);
 }
 
 // The packaging (deploy/package-lambda.sh, deploy/Dockerfile) ships what this

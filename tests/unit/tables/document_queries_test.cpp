@@ -16,6 +16,7 @@
 
 #include "aws/aws_client.h"
 #include "aws/credentials.h"
+#include "http/curl_http_client.h"
 #include "http/http_client.h"
 #include "support/moto_server.h"
 #include "support/test_util.h"
