@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 
 #include "common/hash.h"
+#include "common/sqlite_db.h"
 
 #include "aws/aws_client.h"
 #include "aws/credentials.h"
@@ -36,6 +37,7 @@ class DocumentQueriesContract : public ::testing::Test {
   void CheckBadCursorsAndLimitsAreRefused();
   void CheckSummaryCountsTheLatestVersions();
   void CheckAuditCounts();
+  void CheckTheLatestVersionFollowsUpdatesAndDeletes();
 
   // 60 documents: statuses, stages, keys and page counts that vary, ties in
   // updated_at (the cursor must break them by id), a second version of every
@@ -173,6 +175,133 @@ DOCPIPE_QUERY_CONTRACT(OnlyTheLatestVersionIsListed, CheckOnlyTheLatestVersionIs
 DOCPIPE_QUERY_CONTRACT(BadCursorsAndLimitsAreRefused, CheckBadCursorsAndLimitsAreRefused)
 DOCPIPE_QUERY_CONTRACT(SummaryCountsTheLatestVersions, CheckSummaryCountsTheLatestVersions)
 DOCPIPE_QUERY_CONTRACT(AuditCountsPerBucketStageAndWorker, CheckAuditCounts)
+DOCPIPE_QUERY_CONTRACT(TheLatestVersionFollowsUpdatesAndDeletes, CheckTheLatestVersionFollowsUpdatesAndDeletes)
+
+// An update of the latest version shows in the list and the summary at once;
+// a new version replaces the old one; deleting the latest version lists the
+// newest one left; deleting the last one removes the document.
+void DocumentQueriesContract::CheckTheLatestVersionFollowsUpdatesAndDeletes() {
+  ControlRecord v1;
+  v1.document_id = "doc-a";
+  v1.processing_version = FormatVersion(1);
+  v1.source_key = "input/a.pdf";
+  v1.status = DocStatus::kPending;
+  v1.current_stage = "extract";
+  v1.created_at = kT0;
+  v1.updated_at = kT0;
+  ASSERT_TRUE(control_->Create(v1).ok());
+  auto only = [&](DocumentListQuery q = {}) {
+    Result<DocumentListPage> page = control_->ListDocuments(q);
+    EXPECT_TRUE(page.ok()) << page.status().ToString();
+    EXPECT_EQ(page.ok() ? page->records.size() : 0u, page.ok() ? static_cast<size_t>(page->total) : 1u);
+    return page.ok() && page->records.size() == 1 ? page->records[0] : ControlRecord{};
+  };
+  EXPECT_EQ(only().processing_version, FormatVersion(1));
+
+  v1.status = DocStatus::kCompleted;
+  v1.current_stage = "";
+  v1.page_count = 12;
+  v1.chunk_count = 30;
+  v1.updated_at = kT0 + 1000;
+  ASSERT_TRUE(control_->Update(v1).ok());
+  EXPECT_EQ(only().status, DocStatus::kCompleted);
+  EXPECT_EQ(only().page_count, 12);
+  DocumentListQuery completed;
+  completed.status = DocStatus::kCompleted;
+  EXPECT_EQ(only(completed).document_id, "doc-a");
+  Result<ControlSummary> summary = control_->Summarize();
+  ASSERT_TRUE(summary.ok()) << summary.status().ToString();
+  EXPECT_EQ(summary->by_status["COMPLETED"], 1);
+  EXPECT_EQ(summary->pages, 12);
+
+  ControlRecord v2 = v1;
+  v2.processing_version = FormatVersion(2);
+  v2.revision = 0;
+  v2.status = DocStatus::kFailed;
+  v2.error_stage = "embed";
+  v2.page_count = 3;
+  v2.updated_at = kT0 + 2000;
+  ASSERT_TRUE(control_->Create(v2).ok());
+  EXPECT_EQ(only().processing_version, FormatVersion(2));
+  EXPECT_EQ(only().status, DocStatus::kFailed);
+  DocumentListQuery by_stage;
+  by_stage.stage = "embed";
+  EXPECT_EQ(only(by_stage).processing_version, FormatVersion(2));
+  summary = control_->Summarize();
+  ASSERT_TRUE(summary.ok());
+  EXPECT_EQ(summary->by_status["COMPLETED"], 0);
+  EXPECT_EQ(summary->failed_by_stage["embed"], 1);
+  // An update of the older version changes nothing listed.
+  v1.status = DocStatus::kSuperseded;
+  ASSERT_TRUE(control_->Update(v1).ok());
+  EXPECT_EQ(only().processing_version, FormatVersion(2));
+  EXPECT_EQ(only().status, DocStatus::kFailed);
+
+  ASSERT_TRUE(control_->Delete("doc-a", FormatVersion(2)).ok());
+  EXPECT_EQ(only().processing_version, FormatVersion(1));
+  EXPECT_EQ(only().status, DocStatus::kSuperseded);
+  ASSERT_TRUE(control_->Delete("doc-a", FormatVersion(1)).ok());
+  Result<DocumentListPage> none = control_->ListDocuments({});
+  ASSERT_TRUE(none.ok());
+  EXPECT_EQ(none->total, 0);
+  EXPECT_TRUE(none->records.empty());
+  summary = control_->Summarize();
+  ASSERT_TRUE(summary.ok());
+  EXPECT_EQ(summary->by_status["FAILED"], 0);
+  EXPECT_EQ(summary->by_status["SUPERSEDED"], 0);
+}
+
+// A workspace written before the SQLite control table kept its latest
+// versions (schema 1) is filled in when a newer binary opens it.
+TEST(DocumentQueriesSqliteTest, AWorkspaceOfSchemaOneIsFilledInOnOpen) {
+  testing::TempDir dir;
+  {
+    Result<std::unique_ptr<SqliteDb>> db = SqliteDb::Open(dir.Join("db"));
+    ASSERT_TRUE(db.ok()) << db.status().ToString();
+    ASSERT_TRUE((*db)->Exec(R"sql(
+      CREATE TABLE schema_version (component TEXT PRIMARY KEY, version INTEGER NOT NULL);
+      INSERT INTO schema_version VALUES ('control', 1);
+      CREATE TABLE control (document_id TEXT NOT NULL, processing_version TEXT NOT NULL, status TEXT NOT NULL,
+                            current_stage TEXT NOT NULL, updated_at INTEGER NOT NULL, revision INTEGER NOT NULL,
+                            item TEXT NOT NULL, PRIMARY KEY (document_id, processing_version)) WITHOUT ROWID;)sql").ok());
+    for (int v = 1; v <= 2; ++v) {
+      ControlRecord r;
+      r.document_id = "old-doc";
+      r.processing_version = FormatVersion(v);
+      r.source_key = "input/old.pdf";
+      r.status = v == 2 ? DocStatus::kCompleted : DocStatus::kSuperseded;
+      r.page_count = 10 * v;
+      r.created_at = kT0;
+      r.updated_at = kT0 + v;
+      Result<SqliteStatement> insert = (*db)->Prepare("INSERT INTO control VALUES (?, ?, ?, '', ?, 0, ?)");
+      ASSERT_TRUE(insert.ok());
+      ASSERT_TRUE(insert->Bind(1, r.document_id)
+                      .Bind(2, r.processing_version)
+                      .Bind(3, DocStatusName(r.status))
+                      .Bind(4, r.updated_at)
+                      .Bind(5, ToJson(r).dump())
+                      .Run()
+                      .ok());
+    }
+  }
+  Result<ControlTablePtr> control = NewSqliteControlTable(dir.Join("db"));
+  ASSERT_TRUE(control.ok()) << control.status().ToString();
+  Result<DocumentListPage> page = (*control)->ListDocuments({});
+  ASSERT_TRUE(page.ok()) << page.status().ToString();
+  ASSERT_EQ(page->total, 1);
+  ASSERT_EQ(page->records.size(), 1u);
+  EXPECT_EQ(page->records[0].processing_version, FormatVersion(2));
+  EXPECT_EQ(page->records[0].page_count, 20);
+  Result<ControlSummary> summary = (*control)->Summarize();
+  ASSERT_TRUE(summary.ok());
+  EXPECT_EQ(summary->by_status["COMPLETED"], 1);
+  EXPECT_EQ(summary->pages, 20);
+  // Opened again: filled once, nothing doubled.
+  control->reset();
+  control = NewSqliteControlTable(dir.Join("db"));
+  ASSERT_TRUE(control.ok());
+  EXPECT_EQ((*control)->ListDocuments({})->total, 1);
+}
 
 void DocumentQueriesContract::CheckPagesMatchTheReference() {
   Fill();
