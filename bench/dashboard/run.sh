@@ -7,6 +7,8 @@ BUILD=${1:-build}
 N=${2:-10000}
 REPEATS=${3:-15}
 here=$(cd "$(dirname "$0")" && pwd)
+# The node scripts/install-deps.sh put in .tools/node (Debian's is too old) comes first.
+node=$(command -v "$here/../../.tools/node/bin/node" || command -v node)
 work=$(mktemp -d)
 trap 'kill "$serve_pid" 2>/dev/null || true; wait "$serve_pid" 2>/dev/null || true; rm -rf "$work"' EXIT
 serve_pid=
@@ -19,4 +21,4 @@ token=bench-dashboard-token
 DOCPIPE_API_TOKEN=$token "$BUILD/docpipe" --workspace "$work/ws" serve --port "$port" --no-workers 2>"$work/serve.err" &
 serve_pid=$!
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
-node "$here/page_loads.mjs" "http://127.0.0.1:$port" "$token" "$REPEATS"
+"$node" "$here/page_loads.mjs" "http://127.0.0.1:$port" "$token" "$REPEATS"
