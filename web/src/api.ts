@@ -193,6 +193,9 @@ export class ApiError extends Error {
 }
 
 let session: SessionInfo | null = null;
+// The session call in flight: pages load their data beside it (not after it),
+// and a state change waits for it, for the CSRF token.
+let sessionLoading: Promise<SessionInfo> | null = null;
 
 export function currentSession(): SessionInfo | null {
   return session;
@@ -203,9 +206,29 @@ function toLogin(): never {
   throw new ApiError(401, 'signed out');
 }
 
+// Answers asked for ahead of the component that shows them (the document
+// page asks for its first page of text and chunks beside its record), each
+// taken once, within a few seconds.
+const prefetched = new Map<string, { at: number; answer: Promise<unknown> }>();
+const PREFETCH_TTL_MS = 5_000;
+
+export function prefetch(path: string): void {
+  const answer = call<unknown>('GET', path);
+  answer.catch(() => undefined);  // reported by whoever takes it
+  prefetched.set(path, { at: Date.now(), answer });
+}
+
 async function call<T>(method: string, path: string, body?: BodyInit, contentType?: string): Promise<T> {
+  const early = method === 'GET' ? prefetched.get(path) : undefined;
+  if (early) {
+    prefetched.delete(path);
+    if (Date.now() - early.at < PREFETCH_TTL_MS) return early.answer as Promise<T>;
+  }
   const headers: Record<string, string> = { Accept: 'application/json' };
-  if (method !== 'GET' && session) headers['X-CSRF-Token'] = session.csrf_token;
+  if (method !== 'GET') {
+    const current = session ?? (sessionLoading ? await sessionLoading.catch(() => null) : null);
+    if (current) headers['X-CSRF-Token'] = current.csrf_token;
+  }
   if (contentType) headers['Content-Type'] = contentType;
   const res = await fetch(path, { method, headers, body, credentials: 'same-origin', cache: 'no-store' });
   if (res.status === 401) toLogin();
@@ -232,9 +255,15 @@ export function query(params: Record<string, string | number | undefined | null>
   return s ? `?${s}` : '';
 }
 
+export const pagesPath = (id: string, page: number) =>
+  `/api/documents/${encodeURIComponent(id)}/pages${query({ page })}`;
+export const chunksPath = (id: string, offset: number, limit: number) =>
+  `/api/documents/${encodeURIComponent(id)}/chunks${query({ offset, limit })}`;
+
 export const api = {
   async session(): Promise<SessionInfo> {
-    session = await call<SessionInfo>('GET', '/api/session');
+    sessionLoading = call<SessionInfo>('GET', '/api/session');
+    session = await sessionLoading;
     return session;
   },
   logout: () => call<unknown>('DELETE', '/api/session'),
@@ -244,10 +273,8 @@ export const api = {
     call<DocumentPage>('GET', `/api/documents${query(params)}`),
   document: (id: string) => call<ControlRecord>('GET', `/api/documents/${encodeURIComponent(id)}`),
   audit: (id: string) => call<AuditEvent[]>('GET', `/api/documents/${encodeURIComponent(id)}/audit`),
-  pages: (id: string, page: number) =>
-    call<PageText>('GET', `/api/documents/${encodeURIComponent(id)}/pages${query({ page })}`),
-  chunks: (id: string, offset: number, limit: number) =>
-    call<ChunksPage>('GET', `/api/documents/${encodeURIComponent(id)}/chunks${query({ offset, limit })}`),
+  pages: (id: string, page: number) => call<PageText>('GET', pagesPath(id, page)),
+  chunks: (id: string, offset: number, limit: number) => call<ChunksPage>('GET', chunksPath(id, offset, limit)),
   retry: (id: string) => call<unknown>('POST', `/api/documents/${encodeURIComponent(id)}/retry`),
   search: (params: Record<string, string | number | undefined>) =>
     call<SearchHit[]>('GET', `/api/search${query({ ...params, snippets: 'true' })}`),

@@ -41,8 +41,11 @@ function App() {
     }
   };
 
+  // Pages load their data beside the session call, not after it; only the
+  // Upload page needs the session's answer (upload mode and limit) first.
   let page;
-  if (!session) page = error ? <p class="problem" role="alert">{error}</p> : <p class="boot">Loading…</p>;
+  if (error) page = <p class="problem" role="alert">{error}</p>;
+  else if (section === 'upload' && !session) page = <p class="boot">Loading…</p>;
   else if (section === 'documents' && route.path[1]) page = <DocumentPage id={route.path[1]} route={route} />;
   else if (section === 'documents') page = <DocumentsPage route={route} />;
   else if (section === 'search') page = <SearchPage route={route} />;

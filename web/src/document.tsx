@@ -1,5 +1,5 @@
-import { useState } from 'preact/hooks';
-import { api, AuditEvent, ControlRecord } from './api';
+import { useEffect, useState } from 'preact/hooks';
+import { api, AuditEvent, chunksPath, ControlRecord, pagesPath, prefetch } from './api';
 import { Problem, Section, StatusBadge } from './components';
 import { bytes, ms, num, STAGES, when } from './format';
 import { useLoad } from './hooks';
@@ -95,9 +95,11 @@ function Pages({ id, count, initial }: { id: string; count: number; initial: num
   );
 }
 
+const CHUNKS_PER_PAGE = 20;
+
 function Chunks({ id }: { id: string }) {
   const [offset, setOffset] = useState(0);
-  const limit = 20;
+  const limit = CHUNKS_PER_PAGE;
   const chunks = useLoad(() => api.chunks(id, offset, limit), [id, offset]);
   const c = chunks.data;
   return (
@@ -134,6 +136,12 @@ function Chunks({ id }: { id: string }) {
 }
 
 export function DocumentPage({ id, route }: { id: string; route: Route }) {
+  const initialPage = Number(route.params.get('page') ?? '1');
+  // The first page of text and of chunks load beside the record, not after it.
+  useEffect(() => {
+    prefetch(pagesPath(id, Math.max(1, initialPage)));
+    prefetch(chunksPath(id, 0, CHUNKS_PER_PAGE));
+  }, [id]);
   const doc = useLoad(() => api.document(id), [id], 5_000);
   const audit = useLoad(() => api.audit(id), [id], 5_000);
   const [retrying, setRetrying] = useState(false);
@@ -153,7 +161,6 @@ export function DocumentPage({ id, route }: { id: string; route: Route }) {
       setRetrying(false);
     }
   };
-  const initialPage = Number(route.params.get('page') ?? '1');
   return (
     <div class="page" data-ready={r && audit.data ? 'document' : undefined}>
       <p class="breadcrumb"><a href={href(['documents'])}>Documents</a> › {id}</p>
