@@ -42,7 +42,7 @@ struct DashboardOptions {
   std::string scratch_dir;
 };
 
-// What the handlers use; all owned elsewhere (the Runtime), all thread-safe.
+// What the handlers use; all owned elsewhere (Storage, Retrieval), all thread-safe.
 struct ApiContext {
   Services& services;
   EventRecorder& events;  // RETRY_SCHEDULED of POST .../retry
