@@ -1,10 +1,12 @@
 // Extracts PDFs with docpipe's PdfExtractor (Markdown built, nothing written)
 // and prints pages, seconds, pages/s and peak RSS.
-// Usage: bench_extract FILE.pdf...
+// Usage: bench_extract [--threads N] FILE.pdf...   (N: pages read at once, default 1)
 #include <sys/resource.h>
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 
 #include "extract/extractor.h"
 #include "extract/extractor_registry.h"
@@ -13,10 +15,16 @@ int main(int argc, char** argv) {
   docpipe::ExtractorPtr extractor = docpipe::NewPdfExtractor();
   int64_t total_pages = 0;
   double total_s = 0;
-  for (int i = 1; i < argc; ++i) {
+  docpipe::ExtractOptions options;
+  int first = 1;
+  if (argc > 2 && std::strcmp(argv[1], "--threads") == 0) {
+    options.threads = std::atoi(argv[2]);
+    first = 3;
+  }
+  for (int i = first; i < argc; ++i) {
     int64_t bytes = 0;
     auto start = std::chrono::steady_clock::now();
-    auto r = extractor->Extract(argv[i], argv[i], {}, [&](docpipe::ExtractedPage&& p) {
+    auto r = extractor->Extract(argv[i], argv[i], options, [&](docpipe::ExtractedPage&& p) {
       bytes += static_cast<int64_t>(p.markdown.size());
       return docpipe::Status::Ok();
     });
