@@ -1,6 +1,7 @@
 // Extracts PDFs with docpipe's PdfExtractor (Markdown built, nothing written)
 // and prints pages, seconds, pages/s and peak RSS.
-// Usage: bench_extract [--threads N] FILE.pdf...   (N: pages read at once, default 1)
+// Usage: bench_extract [--threads N] FILE.pdf...
+//   N: pages read at once; 0 (the default, as docpipe's document_threads) = the cores available
 #include <sys/resource.h>
 
 #include <chrono>
@@ -8,6 +9,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "common/parallel.h"
 #include "extract/extractor.h"
 #include "extract/extractor_registry.h"
 
@@ -17,10 +19,12 @@ int main(int argc, char** argv) {
   double total_s = 0;
   docpipe::ExtractOptions options;
   int first = 1;
+  int threads = 0;
   if (argc > 2 && std::strcmp(argv[1], "--threads") == 0) {
-    options.threads = std::atoi(argv[2]);
+    threads = std::atoi(argv[2]);
     first = 3;
   }
+  options.threads = docpipe::EffectiveThreads(threads);
   for (int i = first; i < argc; ++i) {
     int64_t bytes = 0;
     auto start = std::chrono::steady_clock::now();
@@ -40,7 +44,8 @@ int main(int argc, char** argv) {
   }
   rusage ru{};
   getrusage(RUSAGE_SELF, &ru);
-  std::printf("TOTAL pages=%lld  %.3f s  %.0f pages/s  peak_rss_mb=%.1f\n", static_cast<long long>(total_pages),
-              total_s, total_pages / total_s, ru.ru_maxrss / 1024.0);
+  std::printf("TOTAL pages=%lld  %.3f s  %.0f pages/s  peak_rss_mb=%.1f  threads=%d\n",
+              static_cast<long long>(total_pages), total_s, total_pages / total_s, ru.ru_maxrss / 1024.0,
+              options.threads);
   return 0;
 }
