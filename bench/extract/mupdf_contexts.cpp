@@ -39,6 +39,7 @@ void ReadPages(fz_context* ctx, const char* path, std::atomic<int>* next, int pa
   for (int i; (i = next->fetch_add(1)) < pages;) {
     fz_stext_options opts = {0, 1.0f};
     fz_stext_page* text = nullptr;
+    fz_var(text);
     fz_try(ctx) text = fz_new_stext_page_from_page_number(ctx, doc, i, &opts);
     fz_catch(ctx) continue;
     for (fz_stext_block* b = text->first_block; b; b = b->next)
