@@ -3,6 +3,8 @@
 #include <string>
 #include <string_view>
 
+#include "common/status.h"
+
 namespace docpipe {
 
 // Locale-free ASCII string helpers: protocol text (headers, URLs, config
@@ -21,5 +23,12 @@ std::string AsciiLower(std::string_view s);
 
 //! `s` without leading and trailing ASCII whitespace (IsAsciiSpace).
 std::string_view Trim(std::string_view s);
+
+//! Percent-encodes per RFC 3986 (unreserved characters kept); '/' is kept
+//! when `keep_slash` (object keys in paths).
+std::string UriEncode(const std::string& s, bool keep_slash);
+//! Inverse of UriEncode; '+' becomes ' ' when `plus_is_space` (S3 event
+//! keys). InvalidInput on a malformed escape.
+Result<std::string> UriDecode(const std::string& s, bool plus_is_space);
 
 }  // namespace docpipe
