@@ -35,7 +35,9 @@ TEST(ParallelForTest, EveryIndexOnceInItsOwnSlot) {
     ASSERT_TRUE(st.ok());
     for (size_t i = 0; i < out.size(); ++i) ASSERT_EQ(out[i], static_cast<int>(i) * 2);
     EXPECT_LE(ids.size(), static_cast<size_t>(threads));
-    if (threads == 1) EXPECT_EQ(*ids.begin(), std::this_thread::get_id());
+    if (threads == 1) {
+      EXPECT_EQ(*ids.begin(), std::this_thread::get_id());
+    }
   }
 }
 
