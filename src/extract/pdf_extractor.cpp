@@ -763,7 +763,7 @@ Result<ExtractSummary> PdfExtractor::Extract(const std::string& path, const std:
     const size_t store_bytes = std::max<size_t>(kMinStoreBytes, kStoreBytes / static_cast<size_t>(threads));
     parallel.emplace(
         readers, page_count, 2 * threads + 2,
-        [&](PageReader& reader) { return reader.Open(path, name, store_bytes); }, read);
+        [&, store_bytes](PageReader& reader) { return reader.Open(path, name, store_bytes); }, read);
   }
   for (int i = 0; i < page_count; ++i) {
     DOCPIPE_RETURN_IF_ERROR(watch.Check(name, i, page_count));
