@@ -117,7 +117,7 @@ Status ApplyToml(const std::string& toml_text, const std::string& source_name, C
   const std::string& w = source_name;
   // A misspelt key would otherwise be ignored silently.
   static const std::map<std::string, std::set<std::string>> kKnown = {
-      {"", {"workspace", "backend", "workers", "max_retries", "ttl_days", "log_level", "log_file", "log_stderr",
+      {"", {"workspace", "backend", "workers", "document_threads", "max_retries", "ttl_days", "log_level", "log_file", "log_stderr",
             "redact_pii", "pipeline", "chunk", "enrich", "embedding", "aws", "enricher", "embedder", "vector_store",
             "openai", "pinecone", "comprehend", "serve", "extract", "ocr"}},
       {"extract", {"docx_comments", "pptx_speaker_notes", "sheet_rows_per_table"}},
@@ -152,6 +152,7 @@ Status ApplyToml(const std::string& toml_text, const std::string& source_name, C
   DOCPIPE_RETURN_IF_ERROR(TomlString(root, "workspace", w, c.workspace));
   DOCPIPE_RETURN_IF_ERROR(TomlChoice(root, "backend", w, kBackends, c.backend));
   DOCPIPE_RETURN_IF_ERROR(TomlInt(root, "workers", w, c.workers));
+  DOCPIPE_RETURN_IF_ERROR(TomlInt(root, "document_threads", w, c.document_threads));
   DOCPIPE_RETURN_IF_ERROR(TomlInt(root, "max_retries", w, c.max_retries));
   DOCPIPE_RETURN_IF_ERROR(TomlInt(root, "ttl_days", w, c.ttl_days));
   DOCPIPE_RETURN_IF_ERROR(TomlString(root, "log_level", w, c.log_level));
@@ -387,6 +388,7 @@ Status ApplyEnvironment(const Environment& env, Config& c) {
   }
   DOCPIPE_RETURN_IF_ERROR(set_int("DOCPIPE_MAX_UPLOAD_MB", c.serve.max_upload_mb, 1));
   DOCPIPE_RETURN_IF_ERROR(set_int("DOCPIPE_WORKERS", c.workers, 1));
+  DOCPIPE_RETURN_IF_ERROR(set_int("DOCPIPE_DOCUMENT_THREADS", c.document_threads, 1));
   DOCPIPE_RETURN_IF_ERROR(set_int("MAX_RETRIES", c.max_retries, 1));  // name used by the original pipeline
   DOCPIPE_RETURN_IF_ERROR(set_int("DOCPIPE_MAX_RETRIES", c.max_retries, 1));
   DOCPIPE_RETURN_IF_ERROR(set_int("DOCPIPE_LEASE_SECONDS", c.lease_ms, 1000));
@@ -445,6 +447,10 @@ Status ValidateConfig(const Config& c) {
   }
   if (c.workers < 1 || c.workers > 256) {
     return Status::InvalidInput(fmt::format("workers must be between 1 and 256, got {}", c.workers));
+  }
+  if (c.document_threads < 0 || c.document_threads > 256) {
+    return Status::InvalidInput(
+        fmt::format("document_threads must be between 0 (the cores available) and 256, got {}", c.document_threads));
   }
   if (c.max_retries < 0 || c.max_retries > 100) {
     return Status::InvalidInput(fmt::format("max_retries must be between 0 and 100, got {}", c.max_retries));

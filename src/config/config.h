@@ -95,6 +95,8 @@ struct Config {
   std::string workspace = ".docpipe";  // embedded backend root
   Backend backend = Backend::kEmbedded;
   int workers = 2;                     // worker threads in this process
+  int document_threads = 0;            // DOCPIPE_DOCUMENT_THREADS: threads working on one document's pages
+                                       // and chunks (extract, chunk, enrich, embed); 0 = the cores available
   int max_retries = 3;                 // retries of a failing document version
   int64_t lease_ms = 60'000;           // claim lease and queue visibility timeout
   int64_t heartbeat_ms = 0;            // 0 = lease_ms / 3
