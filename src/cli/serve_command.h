@@ -1,5 +1,6 @@
 #pragma once
 
+#include "app/processing.h"
 #include "app/retrieval.h"
 #include "app/storage.h"
 #include "cli/commands.h"
@@ -18,6 +19,9 @@ struct ServeOptions {
 // secret named by DOCPIPE_API_TOKEN_SECRET_ARN; without one it refuses to
 // start (exit 2) unless options.insecure_no_auth. `--once` opens only the
 // storage; serving HTTP also opens the embedder and the index (searches).
-int RunServe(Storage& storage, Retrieval& retrieval, const ServeOptions& options, const ShutdownSignal& signal);
+// With `processing` (the embedded shape, unless --no-workers) it also runs a
+// worker pool, so uploads and retries from the dashboard are processed.
+int RunServe(Storage& storage, Retrieval& retrieval, Processing* processing, const ServeOptions& options,
+             const ShutdownSignal& signal);
 
 }  // namespace docpipe

@@ -1,12 +1,14 @@
 #pragma once
 
 #include <atomic>
+#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "pipeline/document_processor.h"
 #include "pipeline/services.h"
+#include "pipeline/worker_heartbeat.h"
 
 namespace docpipe {
 
@@ -14,6 +16,10 @@ struct WorkerPoolOptions {
   int threads = 2;
   int64_t visibility_ms = 60'000;  // = the lease
   int64_t wait_ms = 500;           // long-poll wait per receive
+  // Heartbeats in the metrics table (pipeline/worker_heartbeat.h), so the
+  // head's dashboard lists the worker; none when the id is "".
+  std::string worker_id;
+  int64_t heartbeat_ms = 15'000;
 };
 
 // Threads that receive queue messages and hand them to the processor.
@@ -53,6 +59,7 @@ class WorkerPool {
   std::atomic<int64_t> empty_polls_{0};
   std::atomic<int64_t> processed_{0};
   std::vector<std::thread> threads_;
+  std::unique_ptr<WorkerHeartbeat> heartbeat_;  // from Start() to Join()
 };
 
 }  // namespace docpipe
