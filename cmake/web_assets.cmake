@@ -21,6 +21,7 @@ add_custom_command(
   COMMENT "Building the dashboard (web/): tsc, esbuild"
   VERBATIM)
 add_custom_target(web_assets DEPENDS ${DOCPIPE_WEB_SOURCE})
+add_dependencies(web_assets npm_packages)  # not the stamp's rule a second time (bpe_tables.cmake)
 target_sources(docpipe_serve PRIVATE ${DOCPIPE_WEB_SOURCE})
 set_source_files_properties(${DOCPIPE_WEB_SOURCE} TARGET_DIRECTORY docpipe_serve
                             PROPERTIES SKIP_PRECOMPILE_HEADERS ON)

@@ -14,9 +14,11 @@
 #include <fmt/format.h>
 
 #include "common/clock.h"
+#include "object_store/local_object_store.h"
 #include "object_store/object_store.h"
 #include "pipeline/document_id.h"
 #include "pipeline/metrics.h"
+#include "pipeline/object_keys.h"
 #include "pipeline/stages.h"
 #include "tables/sqlite_tables.h"
 
@@ -90,7 +92,7 @@ int main(int argc, char** argv) {
         const int64_t d = 50 + static_cast<int64_t>(rng() % 2000);
         event("STAGE_STARTED", stages[s], t, 0);
         StageStatus& st = r.stage_status[stages[s]];
-        st.status = "COMPLETED";
+        st.status = StageState::kCompleted;
         st.started_at = t;
         st.completed_at = t + d;
         st.duration_ms = d;
@@ -107,7 +109,7 @@ int main(int argc, char** argv) {
       r.error_stage = stages[last];
       r.last_error = fmt::format("{}: simulated failure of document {}", stages[last], i);
       r.current_stage = stages[last];
-      r.stage_status[stages[last]].status = "FAILED";
+      r.stage_status[stages[last]].status = StageState::kFailed;
       r.stage_status[stages[last]].attempts = 3;
       event("STAGE_FAILED", stages[last], t, 100);
       event("DOCUMENT_FAILED", stages[last], t, 0);
