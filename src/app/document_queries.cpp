@@ -20,17 +20,21 @@ std::vector<ControlRecord> LatestPerDocument(std::vector<ControlRecord> all) {
   return out;
 }
 
+Result<std::optional<DocStatus>> ParseStatusFilter(const StatusQuery& query) {
+  if (query.status.empty()) return std::optional<DocStatus>();
+  std::optional<DocStatus> filter = ParseDocStatus(query.status);
+  if (!filter) {
+    return Status::InvalidInput(
+        fmt::format("unknown status '{}' (PENDING, IN_PROGRESS, COMPLETED, FAILED, SUPERSEDED)", query.status));
+  }
+  return filter;
+}
+
 }  // namespace
 
 Result<std::vector<ControlRecord>> QueryStatus(ControlTable& control, const StatusQuery& query) {
-  std::optional<DocStatus> filter;
-  if (!query.status.empty()) {
-    filter = ParseDocStatus(query.status);
-    if (!filter) {
-      return Status::InvalidInput(fmt::format(
-          "unknown status '{}' (PENDING, IN_PROGRESS, COMPLETED, FAILED, SUPERSEDED)", query.status));
-    }
-  }
+  Result<std::optional<DocStatus>> filter = ParseStatusFilter(query);
+  if (!filter.ok()) return filter.status();
   Result<std::vector<ControlRecord>> recs = query.document_id.empty() ? control.List(std::nullopt, 1 << 30)
                                                                       : control.ListVersions(query.document_id);
   if (!recs.ok()) return recs.status();
@@ -40,8 +44,22 @@ Result<std::vector<ControlRecord>> QueryStatus(ControlTable& control, const Stat
   std::vector<ControlRecord> shown = query.all_versions || !query.document_id.empty()
                                          ? std::move(*recs)
                                          : LatestPerDocument(std::move(*recs));
-  if (filter) std::erase_if(shown, [&](const ControlRecord& r) { return r.status != *filter; });
+  if (*filter) std::erase_if(shown, [&](const ControlRecord& r) { return r.status != **filter; });
   return shown;
+}
+
+Result<std::vector<ControlRow>> QueryStatusRows(ControlTable& control, const StatusQuery& query) {
+  if (query.document_id.empty() && !query.all_versions) {
+    Result<std::optional<DocStatus>> filter = ParseStatusFilter(query);
+    if (!filter.ok()) return filter.status();
+    return control.ListLatestRows(*filter);
+  }
+  Result<std::vector<ControlRecord>> records = QueryStatus(control, query);
+  if (!records.ok()) return records.status();
+  std::vector<ControlRow> rows;
+  rows.reserve(records->size());
+  for (const ControlRecord& r : *records) rows.push_back(ControlRowOf(r));
+  return rows;
 }
 
 Result<std::vector<AuditEvent>> QueryAudit(AuditLog& audit, const std::string& document_id) {

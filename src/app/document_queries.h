@@ -29,6 +29,11 @@ struct StatusQuery {
 //! document has no record; other errors come from the control table.
 Result<std::vector<ControlRecord>> QueryStatus(ControlTable& control, const StatusQuery& query);
 
+//! The same selection, in the same order and with the same errors, as the
+//! rows `docpipe status` shows: the latest versions come from the table's
+//! ControlRow listing, without decoding every record.
+Result<std::vector<ControlRow>> QueryStatusRows(ControlTable& control, const StatusQuery& query);
+
 //! The audit trail of one document in time order. NotFound when it has no
 //! events.
 Result<std::vector<AuditEvent>> QueryAudit(AuditLog& audit, const std::string& document_id);

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <iostream>
+#include <iterator>
 #include <map>
 #include <set>
 
@@ -243,31 +244,33 @@ int RunWorker(Storage& storage, Processing& processing, const WorkerOptions& opt
 }
 
 int RunStatus(ControlTable& control, const StatusOptions& o) {
-  Result<std::vector<ControlRecord>> got = QueryStatus(control, {o.document_id, o.status, o.all_versions});
-  if (!got.ok()) {
-    const Status& st = got.status();
+  auto failed = [](const Status& st) {
     const bool ours = st.code() == Status::Code::kInvalidInput || st.IsNotFound();
     std::cerr << "docpipe status: " << (ours ? st.message() : st.ToString()) << "\n";
     return st.code() == Status::Code::kInvalidInput ? kExitUsage : kExitFailed;
-  }
-  const std::vector<ControlRecord>& shown = *got;
-  if (o.json) {
+  };
+  const StatusQuery query{o.document_id, o.status, o.all_versions};
+  if (o.json) {  // whole records
+    Result<std::vector<ControlRecord>> got = QueryStatus(control, query);
+    if (!got.ok()) return failed(got.status());
     nlohmann::json arr = nlohmann::json::array();
-    for (const ControlRecord& r : shown) arr.push_back(ToJson(r));
+    for (const ControlRecord& r : *got) arr.push_back(ToJson(r));
     std::cout << arr.dump(2) << "\n";
     return kExitOk;
   }
-  std::cout << fmt::format("{:<40} {:<7} {:<11} {:<8} {:>5} {:>6} {:>4}  {}\n", "DOCUMENT", "VERSION", "STATUS",
-                           "STAGE", "PAGES", "CHUNKS", "TRY", "SOURCE");
-  for (const ControlRecord& r : shown) {
-    std::cout << fmt::format("{:<40} {:<7} {:<11} {:<8} {:>5} {:>6} {:>4}  {}\n", r.document_id,
-                             r.processing_version, DocStatusName(r.status),
-                             r.current_stage.empty() ? "-" : r.current_stage, r.page_count, r.chunk_count,
-                             r.retry_count, r.source_key);
+  Result<std::vector<ControlRow>> got = QueryStatusRows(control, query);
+  if (!got.ok()) return failed(got.status());
+  std::string out = fmt::format("{:<40} {:<7} {:<11} {:<8} {:>5} {:>6} {:>4}  {}\n", "DOCUMENT", "VERSION", "STATUS",
+                                "STAGE", "PAGES", "CHUNKS", "TRY", "SOURCE");
+  for (const ControlRow& r : *got) {
+    fmt::format_to(std::back_inserter(out), "{:<40} {:<7} {:<11} {:<8} {:>5} {:>6} {:>4}  {}\n", r.document_id,
+                   r.processing_version, DocStatusName(r.status), r.current_stage.empty() ? "-" : r.current_stage,
+                   r.page_count, r.chunk_count, r.retry_count, r.source_key);
     if (!r.last_error.empty() && r.status != DocStatus::kCompleted) {
-      std::cout << "    error (" << r.error_stage << "): " << r.last_error << "\n";
+      fmt::format_to(std::back_inserter(out), "    error ({}): {}\n", r.error_stage, r.last_error);
     }
   }
+  std::cout << out;
   return kExitOk;
 }
 

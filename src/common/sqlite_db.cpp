@@ -76,24 +76,36 @@ Result<SqliteTransaction> SqliteDb::Begin() {
   return SqliteTransaction(this);
 }
 
-Status SqliteDb::EnsureSchema(const std::string& component, int version, const std::string& ddl) {
-  auto txn = Begin();
-  if (!txn.ok()) return txn.status();
-  DOCPIPE_RETURN_IF_ERROR(
-      Exec("CREATE TABLE IF NOT EXISTS schema_version ("
-           " component TEXT PRIMARY KEY, version INTEGER NOT NULL)"));
+Result<std::optional<int64_t>> SqliteDb::StoredSchemaVersion(const std::string& component) {
   auto get = Prepare("SELECT version FROM schema_version WHERE component = ?");
   if (!get.ok()) return get.status();
   get->Bind(1, component);
   auto row = get->Step();
   if (!row.ok()) return row.status();
-  if (*row) {
-    int64_t stored = get->ColumnInt(0);
-    if (stored > version) {
-      return Status::Internal(fmt::format("sqlite {}: {} schema version {} is newer than this binary's {}",
-                                          path_, component, stored, version));
-    }
+  if (!*row) return std::optional<int64_t>();
+  return std::optional<int64_t>(get->ColumnInt(0));
+}
+
+Status SqliteDb::EnsureSchema(const std::string& component, int version, const std::string& ddl) {
+  // The common case, a workspace at this schema, reads one row and writes
+  // nothing (no write lock, no WAL frame, no checkpoint on close). Any
+  // failure here (no schema_version table yet) takes the path below.
+  if (Result<std::optional<int64_t>> stored = StoredSchemaVersion(component); stored.ok() && *stored == version) {
+    return Status::Ok();
   }
+  auto txn = Begin();
+  if (!txn.ok()) return txn.status();
+  DOCPIPE_RETURN_IF_ERROR(
+      Exec("CREATE TABLE IF NOT EXISTS schema_version ("
+           " component TEXT PRIMARY KEY, version INTEGER NOT NULL)"));
+  // Again under the write lock: another process may have just upgraded it.
+  Result<std::optional<int64_t>> stored = StoredSchemaVersion(component);
+  if (!stored.ok()) return stored.status();
+  if (*stored && **stored > version) {
+    return Status::Internal(fmt::format("sqlite {}: {} schema version {} is newer than this binary's {}", path_,
+                                        component, **stored, version));
+  }
+  if (*stored && **stored == version) return Status::Ok();  // rolls back the empty transaction
   DOCPIPE_RETURN_IF_ERROR(Exec(ddl));
   auto put = Prepare(
       "INSERT INTO schema_version (component, version) VALUES (?, ?)"

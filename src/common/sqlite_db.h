@@ -3,6 +3,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -85,8 +86,12 @@ class SqliteDb {
   //! BEGIN IMMEDIATE: takes the write lock up front so two writers never
   //! deadlock upgrading from a read (which in WAL fails without waiting).
   Result<SqliteTransaction> Begin();
-  //! Runs `ddl` (idempotent CREATE ... IF NOT EXISTS) and records
-  //! `component`'s schema version; Internal when the file holds a newer one.
+  //! Brings `component` to schema `version`: when the file records an older
+  //! version or none, runs `ddl` and records `version`, in one transaction;
+  //! when it records `version`, does nothing (a read, no write lock). So any
+  //! change to a component's DDL must bump its version, and `ddl` must work
+  //! on every older schema as on an empty file. Internal when the file holds
+  //! a newer version.
   Status EnsureSchema(const std::string& component, int version, const std::string& ddl);
   //! Rows changed by the last INSERT/UPDATE/DELETE.
   int64_t Changes() const;
@@ -97,6 +102,9 @@ class SqliteDb {
   Status Error(int rc, std::string_view context) const;
 
  private:
+  // The version schema_version records for `component`; nullopt when none.
+  Result<std::optional<int64_t>> StoredSchemaVersion(const std::string& component);
+
   sqlite3* db_;
   std::string path_;
 };

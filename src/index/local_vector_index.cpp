@@ -120,25 +120,91 @@ using Graph = hnswlib::HierarchicalNSW<float>;
 
 std::string JoinPath(const std::string& dir, const char* name) { return dir + "/" + name; }
 
+// A graph whose level-0 block (the vectors and the bottom layer's links, most
+// of hnsw.bin) may still be a private copy-on-write mapping of hnsw.bin
+// rather than hnswlib's own malloc'ed block: a command that only searches
+// touches the few pages its search visits instead of copying the whole file
+// (10,000 chunks at 512 dimensions: 23 MB copied, faulted in and unmapped per
+// `docpipe search`). hnswlib frees, reallocs and writes past the loaded
+// elements of that block, so every change to the graph first calls
+// OwnMemory(), which copies the block into malloc'ed memory as hnswlib
+// expects, and gives it the per-element locks its writers take (a search
+// takes none: 2.6 MB of mutexes not zeroed per command).
+class LoadedGraph final : public Graph {
+ public:
+  explicit LoadedGraph(hnswlib::SpaceInterface<float>* space) : Graph(space) {
+    // The space-only constructor initialises nothing; make the destructor
+    // safe should loading stop half way.
+    data_level0_memory_ = nullptr;
+    linkLists_ = nullptr;
+    visited_list_pool_ = nullptr;
+    cur_element_count = 0;
+    num_deleted_ = 0;
+  }
+  ~LoadedGraph() override {
+    if (map_ != nullptr) {
+      data_level0_memory_ = nullptr;  // not hnswlib's to free
+      ::munmap(map_, map_size_);
+    }
+  }
+  LoadedGraph(const LoadedGraph&) = delete;
+  LoadedGraph& operator=(const LoadedGraph&) = delete;
+
+  // Takes the mapping `map` of `size` bytes, whose level-0 block starts at
+  // `level0`.
+  void UseMapping(void* map, size_t size, char* level0) {
+    map_ = map;
+    map_size_ = size;
+    data_level0_memory_ = level0;
+  }
+
+  //! Makes the level-0 block hnswlib's own (a copy of the mapped one, sized
+  //! for max_elements_), drops the mapping and makes the writers' locks.
+  //! false when out of memory.
+  bool OwnMemory() {
+    if (owned_) return true;
+    if (map_ != nullptr) {
+      char* own = static_cast<char*>(std::malloc(max_elements_ * size_data_per_element_));
+      if (own == nullptr) return false;
+      std::memcpy(own, data_level0_memory_, cur_element_count * size_data_per_element_);
+      data_level0_memory_ = own;
+      ::munmap(map_, map_size_);
+      map_ = nullptr;
+    }
+    std::vector<std::mutex>(max_elements_).swap(link_list_locks_);
+    std::vector<std::mutex>(Graph::max_update_element_locks).swap(link_list_update_locks_);
+    owned_ = true;
+    return true;
+  }
+
+ private:
+  void* map_ = nullptr;
+  size_t map_size_ = 0;
+  bool owned_ = false;
+};
+
 // Reads hnsw.bin (hnswlib's saveIndex format) into `g`, whose space is
 // `space`. hnswlib's own loadIndex reads the file twice and asks the stream
 // its position (an lseek) twice per element to check the file's size: some
 // 20,000 system calls at 10,000 chunks, most of a command's vector search.
-// This reads one mapping of the file, with the same checks (every size within
-// the file, the file read exactly to its end); false on a short or
+// This maps the file once, with the same checks (every size within the file,
+// the file read exactly to its end), copies the upper layers' link lists and
+// leaves the level-0 block in the mapping (LoadedGraph); false on a short or
 // inconsistent file, leaving `g` safe to destroy.
-bool ReadGraphFile(const std::string& file, hnswlib::SpaceInterface<float>* space, Graph* g) {
+bool ReadGraphFile(const std::string& file, hnswlib::SpaceInterface<float>* space, LoadedGraph* g) {
   const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return false;
   struct stat st;
   const bool sized = ::fstat(fd, &st) == 0 && st.st_size > 0;
-  void* map = sized ? ::mmap(nullptr, static_cast<size_t>(st.st_size), PROT_READ, MAP_PRIVATE, fd, 0) : MAP_FAILED;
+  // Writable and private: hnswlib may write to the block (never to the file)
+  // until OwnMemory() replaces it.
+  void* map = sized ? ::mmap(nullptr, static_cast<size_t>(st.st_size), PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0)
+                    : MAP_FAILED;
   ::close(fd);
   if (map == MAP_FAILED) return false;
   const size_t size = static_cast<size_t>(st.st_size);
   std::unique_ptr<void, std::function<void(void*)>> unmap(map, [size](void* p) { ::munmap(p, size); });
-  ::madvise(map, size, MADV_SEQUENTIAL);
-  const char* const begin = static_cast<const char*>(map);
+  char* const begin = static_cast<char*>(map);
   size_t pos = 0;
   auto take = [&](void* out, size_t n) {
     if (n > size - pos) return false;
@@ -174,14 +240,11 @@ bool ReadGraphFile(const std::string& file, hnswlib::SpaceInterface<float>* spac
   g->fstdistfunc_ = space->get_dist_func();
   g->dist_func_param_ = space->get_dist_func_param();
   const size_t max_elements = g->max_elements_;
-  g->data_level0_memory_ = static_cast<char*>(std::malloc(max_elements * g->size_data_per_element_));
   g->linkLists_ = static_cast<char**>(std::calloc(max_elements, sizeof(char*)));
-  if (g->data_level0_memory_ == nullptr || g->linkLists_ == nullptr) return false;
-  std::memcpy(g->data_level0_memory_, begin + level0, count * g->size_data_per_element_);
+  if (g->linkLists_ == nullptr) return false;
+  g->UseMapping(unmap.release(), size, begin + level0);
   g->size_links_per_element_ = g->maxM_ * sizeof(hnswlib::tableint) + sizeof(hnswlib::linklistsizeint);
   g->size_links_level0_ = g->maxM0_ * sizeof(hnswlib::tableint) + sizeof(hnswlib::linklistsizeint);
-  std::vector<std::mutex>(max_elements).swap(g->link_list_locks_);
-  std::vector<std::mutex>(Graph::max_update_element_locks).swap(g->link_list_update_locks_);
   // hnswlib's destructor deletes it: the library's ownership, not ours.
   g->visited_list_pool_ = new hnswlib::VisitedListPool(1, static_cast<int>(max_elements));
   g->element_levels_ = std::vector<int>(max_elements);
@@ -202,6 +265,12 @@ bool ReadGraphFile(const std::string& file, hnswlib::SpaceInterface<float>* spac
   for (size_t i = 0; i < count; ++i)
     if (g->isMarkedDeleted(static_cast<hnswlib::tableint>(i))) g->num_deleted_ += 1;
   return true;
+}
+
+// Makes the graph's memory hnswlib's own before a change (LoadedGraph).
+bool OwnGraphMemory(Graph& g) {
+  auto* loaded = dynamic_cast<LoadedGraph*>(&g);
+  return loaded == nullptr || loaded->OwnMemory();
 }
 
 // Scales `v` to unit length. Zero vectors stay zero (similar to nothing).
@@ -655,6 +724,7 @@ class LocalVectorIndex final : public VectorIndex {
   bool MarkDeletedLocked(int64_t label) {
     auto it = graph_->label_lookup_.find(static_cast<hnswlib::labeltype>(label));
     if (it == graph_->label_lookup_.end() || graph_->isMarkedDeleted(it->second)) return false;
+    if (!OwnGraphMemory(*graph_)) throw std::bad_alloc();
     graph_->markDeletedInternal(it->second);
     return true;
   }
@@ -720,6 +790,7 @@ class LocalVectorIndex final : public VectorIndex {
 
   Status AddPointsLocked(const std::vector<int64_t>& labels, const std::vector<float>& data) {
     try {
+      if (!OwnGraphMemory(*graph_)) throw std::bad_alloc();
       const size_t need = graph_->cur_element_count + labels.size();
       if (need > graph_->max_elements_) graph_->resizeIndex(std::max(need, graph_->max_elements_ * 2));
       // hnswlib's addPoint is safe to call concurrently for distinct labels.
@@ -789,14 +860,7 @@ class LocalVectorIndex final : public VectorIndex {
     size_t dim = 0;
     if (!(gen_in >> magic >> gen >> dim) || magic != "hnsw-gen-v1" || dim != dimension_ || gen < 0) return false;
     if (!std::filesystem::exists(path("hnsw.bin"))) return false;
-    auto g = std::make_unique<Graph>(&space_);
-    // The space-only constructor initialises nothing; make the destructor
-    // safe should loadIndex throw half way.
-    g->data_level0_memory_ = nullptr;
-    g->linkLists_ = nullptr;
-    g->visited_list_pool_ = nullptr;
-    g->cur_element_count = 0;
-    g->num_deleted_ = 0;
+    auto g = std::make_unique<LoadedGraph>(&space_);
     if (!ReadGraphFile(path("hnsw.bin"), &space_, g.get())) return false;
     if (g->label_offset_ - g->offsetData_ != dimension_ * sizeof(float)) return false;
     g->setEf(options_.hnsw_ef_search);
@@ -1045,7 +1109,9 @@ Result<VectorIndexPtr> NewLocalVectorIndex(LocalVectorIndexOptions options) {
   auto db = SqliteDb::Open(JoinPath(options.directory, "index.db"));
   if (!db.ok()) return db.status();
   DOCPIPE_RETURN_IF_ERROR((*db)->EnsureSchema("vector_index", kIndexSchemaVersion, kIndexSchema));
-  {
+  auto meta = ReadMeta(**db);
+  if (!meta.ok()) return meta.status();
+  if (meta->dimension == 0) {  // a new index (a read first: opening an existing one writes nothing)
     auto txn = (*db)->Begin();
     if (!txn.ok()) return txn.status();
     auto init = (*db)->Prepare(
@@ -1054,9 +1120,9 @@ Result<VectorIndexPtr> NewLocalVectorIndex(LocalVectorIndexOptions options) {
     if (!init.ok()) return init.status();
     DOCPIPE_RETURN_IF_ERROR(init->Bind(1, options.dimension).Run());
     DOCPIPE_RETURN_IF_ERROR(txn->Commit());
+    meta = ReadMeta(**db);
+    if (!meta.ok()) return meta.status();
   }
-  auto meta = ReadMeta(**db);
-  if (!meta.ok()) return meta.status();
   if (meta->dimension != options.dimension) {
     return Status::InvalidInput(fmt::format("index: {} holds vectors of dimension {}, options ask for {}",
                                             options.directory, meta->dimension, options.dimension));

@@ -415,6 +415,11 @@ Result<DocumentListPage> PageDocuments(std::vector<ControlRecord> latest, const 
   return page;
 }
 
+ControlRow ControlRowOf(const ControlRecord& r) {
+  return {r.document_id, r.processing_version, r.status,     r.current_stage, r.page_count,
+          r.chunk_count, r.retry_count,        r.source_key, r.last_error,    r.error_stage};
+}
+
 ControlSummary SummarizeLatest(const std::vector<ControlRecord>& latest) {
   ControlSummary s;
   for (DocStatus st : {DocStatus::kPending, DocStatus::kInProgress, DocStatus::kCompleted, DocStatus::kFailed,

@@ -300,6 +300,43 @@ class DynamoDbControlTable final : public ControlTable {
     return PageDocuments(std::move(*latest), q);
   }
 
+  // One Scan that reads only the shown attributes (not the stages' status,
+  // most of an item); the latest version of each document is kept here.
+  Result<std::vector<ControlRow>> ListLatestRows(std::optional<DocStatus> status) override {
+    static const char* const kShown[] = {"document_id", "processing_version", "status",     "current_stage",
+                                         "page_count",  "chunk_count",        "retry_count", "source_key",
+                                         "last_error",  "error_stage"};
+    json names = json::object();
+    std::string projection;
+    for (size_t i = 0; i < std::size(kShown); ++i) {
+      const std::string placeholder = fmt::format("#a{}", i);  // status is a reserved word
+      names[placeholder] = kShown[i];
+      projection += (i ? ", " : "") + placeholder;
+    }
+    std::map<std::string, ControlRow> latest;
+    auto take = [&](const json& item) -> Status {
+      auto rec = ParseControlItem(item, "scan");
+      if (!rec.ok()) return rec.status();
+      auto it = latest.find(rec->document_id);
+      if (it == latest.end() || it->second.processing_version < rec->processing_version) {
+        latest[rec->document_id] = ControlRowOf(*rec);
+      }
+      return Status::Ok();
+    };
+    DOCPIPE_RETURN_IF_ERROR(Paged(client_, "Scan",
+                                  {{"TableName", table_},
+                                   {"ConsistentRead", true},
+                                   {"ProjectionExpression", projection},
+                                   {"ExpressionAttributeNames", names}},
+                                  0, options_.page_limit, take));
+    std::vector<ControlRow> out;
+    out.reserve(latest.size());
+    for (auto& [id, row] : latest) {
+      if (!status || row.status == *status) out.push_back(std::move(row));
+    }
+    return out;
+  }
+
   Result<ControlSummary> Summarize() override {
     Result<std::vector<ControlRecord>> latest = LatestVersions();
     if (!latest.ok()) return latest.status();

@@ -12,8 +12,8 @@ namespace {
 
 // The columns beside `item` copy the attributes the DynamoDB key schema and
 // GSIs use (docs/schema.md), so the same queries are index lookups here.
-constexpr int kControlSchemaVersion = 2;
-constexpr const char* kControlSchema = R"sql(
+constexpr int kControlSchemaVersion = 3;
+constexpr const char* kControlTableSchema = R"sql(
 CREATE TABLE IF NOT EXISTS control (
   document_id        TEXT    NOT NULL,
   processing_version TEXT    NOT NULL,
@@ -27,12 +27,19 @@ CREATE TABLE IF NOT EXISTS control (
 CREATE INDEX IF NOT EXISTS control_status_updated ON control (status, updated_at);
 CREATE INDEX IF NOT EXISTS control_current_stage ON control (current_stage, updated_at);
 
--- Schema 2: the latest version of each document, with the fields the
--- documents list filters and sorts on and the overview adds up, kept by the
+-- control_latest (schema 2): the latest version of each document, with the
+-- fields the documents list filters and sorts on, the overview adds up and
+-- `docpipe status` shows (schema 3: retry_count, last_error), kept by the
 -- triggers below in the same transaction as every write to control. The
--- documents list and the overview read it instead of finding the latest
--- version of every document on each call (ListDocuments, Summarize).
-CREATE TABLE IF NOT EXISTS control_latest (
+-- documents list, the overview and status read it instead of finding (and
+-- decoding) the latest version of every document on each call. It holds
+-- nothing of its own: a new schema drops it and fills it again from control
+-- (EnsureSchema runs this only for a workspace of an older schema).
+DROP TRIGGER IF EXISTS control_latest_insert;
+DROP TRIGGER IF EXISTS control_latest_update;
+DROP TRIGGER IF EXISTS control_latest_delete;
+DROP TABLE IF EXISTS control_latest;
+CREATE TABLE control_latest (
   document_id        TEXT    NOT NULL PRIMARY KEY,
   processing_version TEXT    NOT NULL,
   status             TEXT    NOT NULL,
@@ -42,60 +49,69 @@ CREATE TABLE IF NOT EXISTS control_latest (
   created_at         TEXT    NOT NULL,  -- ISO 8601, as in the item
   source_key         TEXT    NOT NULL,
   pages              INTEGER NOT NULL,
-  chunks             INTEGER NOT NULL
+  chunks             INTEGER NOT NULL,
+  retry_count        INTEGER NOT NULL,
+  last_error         TEXT    NOT NULL
 ) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS control_latest_updated ON control_latest (updated_at, document_id);
-CREATE INDEX IF NOT EXISTS control_latest_created ON control_latest (created_at, document_id);
-CREATE INDEX IF NOT EXISTS control_latest_source ON control_latest (source_key, document_id);
-CREATE INDEX IF NOT EXISTS control_latest_pages ON control_latest (pages, document_id);
-CREATE INDEX IF NOT EXISTS control_latest_status ON control_latest (status, updated_at, document_id);
+CREATE INDEX control_latest_updated ON control_latest (updated_at, document_id);
+CREATE INDEX control_latest_created ON control_latest (created_at, document_id);
+CREATE INDEX control_latest_source ON control_latest (source_key, document_id);
+CREATE INDEX control_latest_pages ON control_latest (pages, document_id);
+CREATE INDEX control_latest_status ON control_latest (status, updated_at, document_id);
+)sql";
 
-CREATE TRIGGER IF NOT EXISTS control_latest_insert AFTER INSERT ON control BEGIN
-  INSERT INTO control_latest VALUES (
-    NEW.document_id, NEW.processing_version, NEW.status, NEW.current_stage,
-    coalesce(json_extract(NEW.item, '$.error_stage'), ''), NEW.updated_at,
-    coalesce(json_extract(NEW.item, '$.created_at'), ''), coalesce(json_extract(NEW.item, '$.source_key'), ''),
-    coalesce(json_extract(NEW.item, '$.page_count'), 0), coalesce(json_extract(NEW.item, '$.chunk_count'), 0))
-  ON CONFLICT (document_id) DO UPDATE SET
-    processing_version = excluded.processing_version, status = excluded.status,
-    current_stage = excluded.current_stage, error_stage = excluded.error_stage, updated_at = excluded.updated_at,
-    created_at = excluded.created_at, source_key = excluded.source_key, pages = excluded.pages,
-    chunks = excluded.chunks
+// control_latest's columns after its key, and their values taken from a row
+// `{0}` of control (the item's fields where control has no column).
+constexpr const char* kLatestColumns =
+    "status, current_stage, error_stage, updated_at, created_at, source_key, pages, chunks, retry_count, last_error";
+constexpr const char* kLatestValues =
+    "{0}.status, {0}.current_stage, coalesce(json_extract({0}.item, '$.error_stage'), ''), {0}.updated_at,"
+    " coalesce(json_extract({0}.item, '$.created_at'), ''), coalesce(json_extract({0}.item, '$.source_key'), ''),"
+    " coalesce(json_extract({0}.item, '$.page_count'), 0), coalesce(json_extract({0}.item, '$.chunk_count'), 0),"
+    " coalesce(json_extract({0}.item, '$.retry_count'), 0), coalesce(json_extract({0}.item, '$.last_error'), '')";
+
+std::string LatestValuesOf(std::string_view row) { return fmt::format(fmt::runtime(kLatestValues), row); }
+
+// The control table's DDL: the table, then control_latest, its triggers and
+// its filling from the rows already there.
+std::string ControlSchema() {
+  const std::string latest_of_new = LatestValuesOf("NEW");
+  const std::string latest_of_c = LatestValuesOf("c");
+  std::string excluded;  // "excluded.status, excluded.current_stage, ..."
+  for (std::string_view rest = kLatestColumns; !rest.empty();) {
+    const size_t comma = rest.find(", ");
+    excluded += fmt::format("{}excluded.{}", excluded.empty() ? "" : ", ", rest.substr(0, comma));
+    rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 2);
+  }
+  return std::string(kControlTableSchema) + fmt::format(R"sql(
+CREATE TRIGGER control_latest_insert AFTER INSERT ON control BEGIN
+  INSERT INTO control_latest (document_id, processing_version, {0})
+    VALUES (NEW.document_id, NEW.processing_version, {1})
+  ON CONFLICT (document_id) DO UPDATE SET (processing_version, {0}) = (excluded.processing_version, {2})
   WHERE excluded.processing_version >= control_latest.processing_version;
 END;
-CREATE TRIGGER IF NOT EXISTS control_latest_update AFTER UPDATE ON control BEGIN
-  UPDATE control_latest SET
-    status = NEW.status, current_stage = NEW.current_stage,
-    error_stage = coalesce(json_extract(NEW.item, '$.error_stage'), ''), updated_at = NEW.updated_at,
-    created_at = coalesce(json_extract(NEW.item, '$.created_at'), ''),
-    source_key = coalesce(json_extract(NEW.item, '$.source_key'), ''),
-    pages = coalesce(json_extract(NEW.item, '$.page_count'), 0),
-    chunks = coalesce(json_extract(NEW.item, '$.chunk_count'), 0)
+CREATE TRIGGER control_latest_update AFTER UPDATE ON control BEGIN
+  UPDATE control_latest SET ({0}) = ({1})
   WHERE document_id = NEW.document_id AND processing_version = NEW.processing_version;
 END;
 -- A deleted latest version hands over to the newest one left, if any.
-CREATE TRIGGER IF NOT EXISTS control_latest_delete AFTER DELETE ON control BEGIN
+CREATE TRIGGER control_latest_delete AFTER DELETE ON control BEGIN
   DELETE FROM control_latest WHERE document_id = OLD.document_id AND processing_version = OLD.processing_version;
-  INSERT OR IGNORE INTO control_latest
-    SELECT document_id, processing_version, status, current_stage,
-           coalesce(json_extract(item, '$.error_stage'), ''), updated_at,
-           coalesce(json_extract(item, '$.created_at'), ''), coalesce(json_extract(item, '$.source_key'), ''),
-           coalesce(json_extract(item, '$.page_count'), 0), coalesce(json_extract(item, '$.chunk_count'), 0)
-    FROM control WHERE document_id = OLD.document_id ORDER BY processing_version DESC LIMIT 1;
+  INSERT OR IGNORE INTO control_latest (document_id, processing_version, {0})
+    SELECT c.document_id, c.processing_version, {3}
+    FROM control c WHERE c.document_id = OLD.document_id ORDER BY c.processing_version DESC LIMIT 1;
 END;
--- A workspace made before schema 2 fills the table once (EnsureSchema writes
--- the new version after this runs, in the same transaction).
-INSERT OR IGNORE INTO control_latest
-  SELECT c.document_id, c.processing_version, c.status, c.current_stage,
-         coalesce(json_extract(c.item, '$.error_stage'), ''), c.updated_at,
-         coalesce(json_extract(c.item, '$.created_at'), ''), coalesce(json_extract(c.item, '$.source_key'), ''),
-         coalesce(json_extract(c.item, '$.page_count'), 0), coalesce(json_extract(c.item, '$.chunk_count'), 0)
+INSERT INTO control_latest (document_id, processing_version, {0})
+  SELECT c.document_id, c.processing_version, {3}
   FROM control c
-  WHERE NOT EXISTS (SELECT 1 FROM schema_version WHERE component = 'control' AND version >= 2)
-    AND c.processing_version = (SELECT max(m.processing_version) FROM control m WHERE m.document_id = c.document_id);
-)sql";
+  WHERE c.processing_version = (SELECT max(m.processing_version) FROM control m WHERE m.document_id = c.document_id);
+)sql",
+                                                        kLatestColumns, latest_of_new, excluded, latest_of_c);
+}
 
-constexpr int kAuditSchemaVersion = 1;
+// Schema 2 adds audit_type_time to workspaces made before it (EnsureSchema
+// runs the DDL only for an older schema).
+constexpr int kAuditSchemaVersion = 2;
 constexpr const char* kAuditSchema = R"sql(
 CREATE TABLE IF NOT EXISTS audit (
   document_id TEXT NOT NULL,
@@ -317,6 +333,39 @@ class SqliteControlTable final : public ControlTable {
       page.next_cursor = EncodeDocumentCursor(q, page.records.back());
     }
     return page;
+  }
+
+  Result<std::vector<ControlRow>> ListLatestRows(std::optional<DocStatus> status) override {
+    std::lock_guard lock(mu_);
+    auto stmt = db_->Prepare(fmt::format(
+        "SELECT document_id, processing_version, status, current_stage, pages, chunks, retry_count, source_key,"
+        " last_error, error_stage FROM control_latest{} ORDER BY document_id",
+        status ? " WHERE status = ?" : ""));
+    if (!stmt.ok()) return stmt.status();
+    if (status) stmt->Bind(1, DocStatusName(*status));
+    std::vector<ControlRow> rows;
+    while (true) {
+      auto step = stmt->Step();
+      if (!step.ok()) return step.status();
+      if (!*step) return rows;
+      ControlRow& r = rows.emplace_back();
+      r.document_id = stmt->ColumnText(0);
+      r.processing_version = stmt->ColumnText(1);
+      const std::string name = stmt->ColumnText(2);
+      std::optional<DocStatus> parsed = ParseDocStatus(name);
+      if (!parsed) {
+        return Status::Internal(fmt::format("control record {}/{}: unknown status '{}'", r.document_id,
+                                            r.processing_version, name));
+      }
+      r.status = *parsed;
+      r.current_stage = stmt->ColumnText(3);
+      r.page_count = stmt->ColumnInt(4);
+      r.chunk_count = stmt->ColumnInt(5);
+      r.retry_count = static_cast<int>(stmt->ColumnInt(6));
+      r.source_key = stmt->ColumnText(7);
+      r.last_error = stmt->ColumnText(8);
+      r.error_stage = stmt->ColumnText(9);
+    }
   }
 
   Result<ControlSummary> Summarize() override {
@@ -559,7 +608,7 @@ class SqliteMetricsTable final : public MetricsTable {
 }  // namespace
 
 Result<ControlTablePtr> NewSqliteControlTable(const std::string& db_path) {
-  auto db = OpenWithSchema(db_path, "control", kControlSchemaVersion, kControlSchema);
+  auto db = OpenWithSchema(db_path, "control", kControlSchemaVersion, ControlSchema());
   if (!db.ok()) return db.status();
   return ControlTablePtr(std::make_unique<SqliteControlTable>(std::move(*db)));
 }

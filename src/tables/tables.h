@@ -42,6 +42,24 @@ struct ControlSummary {
   int64_t chunks = 0;
 };
 
+// The fields `docpipe status` shows of one document version, read without
+// decoding the rest of its record (the stages' status and figures, most of
+// an item).
+struct ControlRow {
+  std::string document_id;
+  std::string processing_version;
+  DocStatus status = DocStatus::kPending;
+  std::string current_stage;
+  int64_t page_count = 0;
+  int64_t chunk_count = 0;
+  int retry_count = 0;
+  std::string source_key;
+  std::string last_error;
+  std::string error_stage;
+};
+
+ControlRow ControlRowOf(const ControlRecord& record);
+
 // Sort keys of the document list, by name ("updated_at", "created_at",
 // "source_key", "status", "pages"). nullopt for an unknown name.
 std::optional<DocumentListQuery::Sort> ParseDocumentSort(const std::string& name);
@@ -96,6 +114,9 @@ class ControlTable {
   virtual Result<DocumentListPage> ListDocuments(const DocumentListQuery& query) = 0;
   //! Counts over the latest versions (ControlSummary).
   virtual Result<ControlSummary> Summarize() = 0;
+  //! The ControlRow of the latest version of every document whose latest
+  //! version has `status` (any when nullopt), by document_id ascending.
+  virtual Result<std::vector<ControlRow>> ListLatestRows(std::optional<DocStatus> status) = 0;
 };
 
 // Aggregates of audit events of one type over a time range, computed where

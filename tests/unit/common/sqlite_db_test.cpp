@@ -112,5 +112,33 @@ TEST_F(SqliteDbTest, SchemaVersionGuardsAgainstNewerFiles) {
   EXPECT_NE(older.message().find("newer"), std::string::npos);
 }
 
+// The DDL runs for a file of an older version (or none), not again for a
+// file at the version: opening a current file is a read.
+TEST_F(SqliteDbTest, SchemaDdlRunsOnlyForAnOlderVersion) {
+  auto tables = [&] {
+    auto stmt = db_->Prepare("SELECT group_concat(name, ' ') FROM (SELECT name FROM sqlite_master"
+                             " WHERE type = 'table' AND name LIKE 'v%' ORDER BY name)");
+    EXPECT_TRUE(stmt.ok());
+    auto row = stmt->Step();
+    EXPECT_TRUE(row.ok() && *row);
+    return stmt->ColumnText(0);
+  };
+  ASSERT_TRUE(db_->EnsureSchema("thing", 1, "CREATE TABLE v1 (x)").ok());
+  EXPECT_EQ(tables(), "v1");
+  // Not re-run at the same version (CREATE TABLE without IF NOT EXISTS would fail).
+  ASSERT_TRUE(db_->EnsureSchema("thing", 1, "CREATE TABLE v1 (x); CREATE TABLE v1b (x)").ok());
+  EXPECT_EQ(tables(), "v1");
+  ASSERT_TRUE(db_->EnsureSchema("thing", 2, "CREATE TABLE v2 (x)").ok());
+  EXPECT_EQ(tables(), "v1 v2");
+  // A failing DDL leaves the version where it was, and the next open retries it.
+  EXPECT_FALSE(db_->EnsureSchema("thing", 3, "CREATE TABLE v3 (x); CREATE TABLE v2 (x)").ok());
+  EXPECT_EQ(tables(), "v1 v2");
+  ASSERT_TRUE(db_->EnsureSchema("thing", 3, "CREATE TABLE v3 (x)").ok());
+  EXPECT_EQ(tables(), "v1 v2 v3");
+  // Components are versioned apart.
+  ASSERT_TRUE(db_->EnsureSchema("other", 1, "CREATE TABLE v_other (x)").ok());
+  EXPECT_EQ(tables(), "v1 v2 v3 v_other");
+}
+
 }  // namespace
 }  // namespace docpipe

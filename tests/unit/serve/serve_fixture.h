@@ -59,6 +59,10 @@ class SwitchableControlTable final : public ControlTable {
     if (fail) return Down();
     return inner_.Summarize();
   }
+  Result<std::vector<ControlRow>> ListLatestRows(std::optional<DocStatus> s) override {
+    if (fail) return Down();
+    return inner_.ListLatestRows(s);
+  }
 
   bool fail = false;
 

@@ -8,6 +8,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <filesystem>
 #include <map>
 
 #include <fmt/format.h>
@@ -38,6 +40,7 @@ class DocumentQueriesContract : public ::testing::Test {
   void CheckSummaryCountsTheLatestVersions();
   void CheckAuditCounts();
   void CheckTheLatestVersionFollowsUpdatesAndDeletes();
+  void CheckStatusRowsAreTheLatestRecords();
 
   // 60 documents: statuses, stages, keys and page counts that vary, ties in
   // updated_at (the cursor must break them by id), a second version of every
@@ -53,7 +56,11 @@ class DocumentQueriesContract : public ::testing::Test {
       r.source_key = fmt::format("input/{}/Manual {:02}.pdf", i % 3 == 0 ? "Guides" : "notes", i);
       r.status = statuses[i % 4];
       r.current_stage = r.status == DocStatus::kCompleted ? "" : stages[i % 5];
-      if (r.status == DocStatus::kFailed) r.error_stage = stages[(i + 1) % 5], r.last_error = "boom";
+      if (r.status == DocStatus::kFailed) {
+        r.error_stage = stages[(i + 1) % 5];
+        r.last_error = fmt::format("boom {}", i);
+      }
+      r.retry_count = i % 3;
       r.created_at = kT0 + i * 1000;
       r.updated_at = kT0 + (i / 3) * 1000;  // three records share each time
       r.page_count = (i * 7) % 11;
@@ -176,6 +183,59 @@ DOCPIPE_QUERY_CONTRACT(BadCursorsAndLimitsAreRefused, CheckBadCursorsAndLimitsAr
 DOCPIPE_QUERY_CONTRACT(SummaryCountsTheLatestVersions, CheckSummaryCountsTheLatestVersions)
 DOCPIPE_QUERY_CONTRACT(AuditCountsPerBucketStageAndWorker, CheckAuditCounts)
 DOCPIPE_QUERY_CONTRACT(TheLatestVersionFollowsUpdatesAndDeletes, CheckTheLatestVersionFollowsUpdatesAndDeletes)
+DOCPIPE_QUERY_CONTRACT(StatusRowsAreTheLatestRecords, CheckStatusRowsAreTheLatestRecords)
+
+// A ControlRow as one line, every field, for comparisons that show the difference.
+std::string RowLine(const ControlRow& r) {
+  return fmt::format("{} {} {} stage '{}' pages {} chunks {} try {} source '{}' error '{}' at '{}'", r.document_id,
+                     r.processing_version, DocStatusName(r.status), r.current_stage, r.page_count, r.chunk_count,
+                     r.retry_count, r.source_key, r.last_error, r.error_stage);
+}
+
+std::vector<std::string> RowLines(const std::vector<ControlRow>& rows) {
+  std::vector<std::string> lines;
+  for (const ControlRow& r : rows) lines.push_back(RowLine(r));
+  return lines;
+}
+
+// `docpipe status`'s rows: the latest version of each document (never a
+// superseded one), by id, each field as the whole record has it; a status
+// filter applies to the latest version.
+void DocumentQueriesContract::CheckStatusRowsAreTheLatestRecords() {
+  Fill();
+  const std::vector<ControlRecord> latest = Latest();  // by document_id
+  ASSERT_EQ(latest.size(), 60u);
+  for (std::optional<DocStatus> filter : {std::optional<DocStatus>(), std::optional(DocStatus::kPending),
+                                          std::optional(DocStatus::kFailed), std::optional(DocStatus::kCompleted),
+                                          std::optional(DocStatus::kSuperseded)}) {
+    SCOPED_TRACE(filter ? DocStatusName(*filter) : "any status");
+    std::vector<ControlRow> want;
+    for (const ControlRecord& r : latest) {
+      if (!filter || r.status == *filter) want.push_back(ControlRowOf(r));
+    }
+    Result<std::vector<ControlRow>> got = control_->ListLatestRows(filter);
+    ASSERT_TRUE(got.ok()) << got.status().ToString();
+    EXPECT_EQ(RowLines(*got), RowLines(want));
+    if (filter == DocStatus::kSuperseded) EXPECT_TRUE(want.empty());
+    if (filter == DocStatus::kFailed) {
+      ASSERT_FALSE(want.empty());
+      EXPECT_NE(want[0].last_error, "");
+    }
+  }
+  // Retries and errors follow an update of the latest version.
+  ControlRecord r = latest[7];
+  r.status = DocStatus::kFailed;
+  r.retry_count = 3;
+  r.last_error = "embed: 429 after 3 tries";
+  r.error_stage = "embed";
+  ASSERT_TRUE(control_->Update(r).ok());
+  Result<std::vector<ControlRow>> failed = control_->ListLatestRows(DocStatus::kFailed);
+  ASSERT_TRUE(failed.ok()) << failed.status().ToString();
+  auto it = std::find_if(failed->begin(), failed->end(),
+                         [&](const ControlRow& row) { return row.document_id == r.document_id; });
+  ASSERT_NE(it, failed->end());
+  EXPECT_EQ(RowLine(*it), RowLine(ControlRowOf(r)));
+}
 
 // An update of the latest version shows in the list and the summary at once;
 // a new version replaces the old one; deleting the latest version lists the
@@ -301,6 +361,58 @@ TEST(DocumentQueriesSqliteTest, AWorkspaceOfSchemaOneIsFilledInOnOpen) {
   control = NewSqliteControlTable(dir.Join("db"));
   ASSERT_TRUE(control.ok());
   EXPECT_EQ((*control)->ListDocuments({})->total, 1);
+}
+
+// A workspace of an older control schema gets control_latest rebuilt from
+// control when a newer binary opens it (schema 3 added the retry count and
+// the last error); a workspace at this schema is opened without writing.
+TEST(DocumentQueriesSqliteTest, AnOlderControlSchemaRebuildsTheLatestVersions) {
+  testing::TempDir dir;
+  ControlRecord r;
+  r.document_id = "doc-retried";
+  r.processing_version = FormatVersion(1);
+  r.source_key = "input/retried.pdf";
+  r.status = DocStatus::kFailed;
+  r.error_stage = "embed";
+  r.last_error = "timeout";
+  r.retry_count = 2;
+  r.created_at = kT0;
+  r.updated_at = kT0;
+  {
+    Result<ControlTablePtr> control = NewSqliteControlTable(dir.Join("db"));
+    ASSERT_TRUE(control.ok()) << control.status().ToString();
+    ASSERT_TRUE((*control)->Create(r).ok());
+  }
+  {
+    // As a schema-2 binary would leave it: an older version number and a
+    // control_latest without the new fields.
+    Result<std::unique_ptr<SqliteDb>> db = SqliteDb::Open(dir.Join("db"));
+    ASSERT_TRUE(db.ok()) << db.status().ToString();
+    ASSERT_TRUE((*db)->Exec("UPDATE schema_version SET version = 2 WHERE component = 'control';"
+                            " UPDATE control_latest SET retry_count = 0, last_error = ''")
+                    .ok());
+  }
+  Result<ControlTablePtr> control = NewSqliteControlTable(dir.Join("db"));
+  ASSERT_TRUE(control.ok()) << control.status().ToString();
+  Result<std::vector<ControlRow>> rows = (*control)->ListLatestRows(std::nullopt);
+  ASSERT_TRUE(rows.ok()) << rows.status().ToString();
+  ASSERT_EQ(rows->size(), 1u);
+  EXPECT_EQ((*rows)[0].retry_count, 2);
+  EXPECT_EQ((*rows)[0].last_error, "timeout");
+  control->reset();
+
+  // At this schema, opening writes nothing: the WAL stays empty.
+  const std::string wal = dir.Join("db") + "-wal";
+  {
+    Result<std::unique_ptr<SqliteDb>> db = SqliteDb::Open(dir.Join("db"));  // holds the WAL open
+    ASSERT_TRUE(db.ok());
+    ASSERT_TRUE((*db)->Exec("PRAGMA wal_checkpoint(TRUNCATE)").ok());
+    ASSERT_EQ(std::filesystem::file_size(wal), 0u);
+    control = NewSqliteControlTable(dir.Join("db"));
+    ASSERT_TRUE(control.ok());
+    EXPECT_EQ(std::filesystem::file_size(wal), 0u);
+    EXPECT_EQ((*control)->ListLatestRows(DocStatus::kFailed)->size(), 1u);
+  }
 }
 
 void DocumentQueriesContract::CheckPagesMatchTheReference() {
