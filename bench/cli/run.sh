@@ -84,13 +84,17 @@ echo "workspace: $docs documents, $chunks chunks; median of $runs runs, whole pr
 query="how do I solve a linear program with the simplex method"
 names=("sqlite3 docpipe.db 'select count(*) ...'" "docpipe --version" "docpipe status" "docpipe status --json"
        "docpipe search (hybrid)" "docpipe search --mode vector" "docpipe search --mode keyword")
-commands=("sqlite3 $ws/docpipe.db 'select count(*) from control'"
-          "$bin --version"
-          "$bin --workspace $ws status"
-          "$bin --workspace $ws status --json"
-          "$bin --workspace $ws search '$query'"
-          "$bin --workspace $ws search '$query' --mode vector"
-          "$bin --workspace $ws search '$query' --mode keyword")
+# One string per command, each word quoted for `eval "set -- ..."`.
+qb=$(printf %q "$bin")
+qw=$(printf %q "$ws")
+qq=$(printf %q "$query")
+commands=("sqlite3 $(printf %q "$ws/docpipe.db") 'select count(*) from control'"
+          "$qb --version"
+          "$qb --workspace $qw status"
+          "$qb --workspace $qw status --json"
+          "$qb --workspace $qw search $qq"
+          "$qb --workspace $qw search $qq --mode vector"
+          "$qb --workspace $qw search $qq --mode keyword")
 wall=()
 cpu=()
 for c in "${commands[@]}"; do
