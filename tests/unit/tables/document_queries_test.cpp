@@ -216,7 +216,9 @@ void DocumentQueriesContract::CheckStatusRowsAreTheLatestRecords() {
     Result<std::vector<ControlRow>> got = control_->ListLatestRows(filter);
     ASSERT_TRUE(got.ok()) << got.status().ToString();
     EXPECT_EQ(RowLines(*got), RowLines(want));
-    if (filter == DocStatus::kSuperseded) EXPECT_TRUE(want.empty());
+    if (filter == DocStatus::kSuperseded) {
+      EXPECT_TRUE(want.empty());
+    }
     if (filter == DocStatus::kFailed) {
       ASSERT_FALSE(want.empty());
       EXPECT_NE(want[0].last_error, "");
