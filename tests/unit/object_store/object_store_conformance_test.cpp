@@ -19,6 +19,7 @@
 
 #include "object_store/local_object_store.h"
 #include "object_store/s3_object_store.h"
+#include "support/conformance.h"
 #include "support/moto_fixture.h"
 #include "support/test_util.h"
 
@@ -70,10 +71,7 @@ struct S3UnderTest : StoreUnderTest {
   ObjectStore& store() override { return *s; }
 };
 
-struct Adapter {
-  std::string name;
-  std::function<std::unique_ptr<StoreUnderTest>()> make;
-};
+using Adapter = testing::ConformanceAdapter<StoreUnderTest>;
 
 std::vector<std::string> Keys(const std::vector<ObjectInfo>& infos) {
   std::vector<std::string> keys;
@@ -263,7 +261,7 @@ TEST_P(ObjectStoreConformanceTest, FetchGivesALocalFileWithTheContent) {
 INSTANTIATE_TEST_SUITE_P(Adapters, ObjectStoreConformanceTest,
                          ::testing::Values(Adapter{"Local", [] { return std::make_unique<LocalUnderTest>(); }},
                                            Adapter{"S3Moto", [] { return std::make_unique<S3UnderTest>(); }}),
-                         [](const ::testing::TestParamInfo<Adapter>& info) { return info.param.name; });
+                         testing::AdapterName());
 
 }  // namespace
 }  // namespace docpipe

@@ -229,8 +229,9 @@ TEST_F(RegistrarTest, StoreAndQueueErrorsAreReturned) {
   ws_.faults().Fail("queue.Send", Status::Unavailable("queue down"));
   r = RegisterFile("b.md", "two");
   EXPECT_EQ(r.status().code(), Status::Code::kUnavailable) << "the caller learns the work was not queued";
-  EXPECT_EQ(Stored({Outcome::kNew, DocumentIdForKey("input/b.md"), "000001"}).status, DocStatus::kPending)
-      << "the version is recorded: registering again queues it";
+  Result<ControlRecord> recorded = ws_.real_control().Get(DocumentIdForKey("input/b.md"), "000001");
+  ASSERT_TRUE(recorded.ok()) << recorded.status().ToString();
+  EXPECT_EQ(recorded->status, DocStatus::kPending) << "the version is recorded: registering again queues it";
   ws_.faults().Clear();
   r = RegisterFile("b.md", "two");
   ASSERT_TRUE(r.ok());

@@ -20,6 +20,7 @@
 
 #include "queue/sqlite_work_queue.h"
 #include "queue/sqs_work_queue.h"
+#include "support/conformance.h"
 #include "support/fake_clock.h"
 #include "support/moto_fixture.h"
 #include "support/test_util.h"
@@ -42,8 +43,10 @@ struct QueueUnderTest {
 struct SqliteUnderTest : QueueUnderTest {
   testing::TempDir dir;
   testing::FakeClock fake;
+  int opened = 0;
   WorkQueuePtr Open(int max_receive_count) override {
     SqliteWorkQueueOptions o;
+    o.name = "work-" + std::to_string(opened++);  // a queue of its own in the shared database
     o.max_receive_count = max_receive_count;
     Result<WorkQueuePtr> q = NewSqliteWorkQueue(dir.Join("docpipe.db"), fake, o);
     EXPECT_TRUE(q.ok()) << q.status().ToString();
@@ -86,10 +89,7 @@ struct SqsUnderTest : QueueUnderTest {
   Clock& clock() override { return *system; }
 };
 
-struct Adapter {
-  std::string name;
-  std::function<std::unique_ptr<QueueUnderTest>()> make;
-};
+using Adapter = testing::ConformanceAdapter<QueueUnderTest>;
 
 class WorkQueueConformanceTest : public ::testing::TestWithParam<Adapter> {
  protected:
@@ -272,7 +272,7 @@ TEST_P(WorkQueueConformanceTest, BadArgumentsAreInvalidInput) {
 INSTANTIATE_TEST_SUITE_P(Adapters, WorkQueueConformanceTest,
                          ::testing::Values(Adapter{"Sqlite", [] { return std::make_unique<SqliteUnderTest>(); }},
                                            Adapter{"SqsMoto", [] { return std::make_unique<SqsUnderTest>(); }}),
-                         [](const ::testing::TestParamInfo<Adapter>& info) { return info.param.name; });
+                         testing::AdapterName());
 
 }  // namespace
 }  // namespace docpipe

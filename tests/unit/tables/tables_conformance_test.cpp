@@ -22,6 +22,7 @@
 #include <fmt/format.h>
 
 #include "common/hash.h"
+#include "support/conformance.h"
 #include "support/moto_fixture.h"
 #include "support/test_util.h"
 #include "tables/dynamodb_tables.h"
@@ -40,6 +41,8 @@ struct TablesUnderTest {
   virtual ControlTablePtr NewControl(int page_limit) = 0;
   virtual AuditLogPtr NewAudit(int page_limit) = 0;
   virtual MetricsTablePtr NewMetrics(int page_limit) = 0;
+  //! Adds per thread in MetricsConcurrentAddsAreAtomic (requests to moto are slower).
+  virtual int ConcurrentAdds() const = 0;
 };
 
 template <typename T>
@@ -54,6 +57,7 @@ struct SqliteUnderTest : TablesUnderTest {
   ControlTablePtr NewControl(int) override { return Opened(NewSqliteControlTable(path)); }
   AuditLogPtr NewAudit(int) override { return Opened(NewSqliteAuditLog(path)); }
   MetricsTablePtr NewMetrics(int) override { return Opened(NewSqliteMetricsTable(path)); }
+  int ConcurrentAdds() const override { return 200; }
 };
 
 // Tables of their own per test on the process's moto_server. Serialized:
@@ -86,13 +90,10 @@ struct DynamoDbUnderTest : TablesUnderTest {
   MetricsTablePtr NewMetrics(int page_limit) override {
     return aws ? NewDynamoDbMetricsTable(aws->client(), names.metrics, Pages(page_limit)) : nullptr;
   }
+  int ConcurrentAdds() const override { return 50; }
 };
 
-struct Adapter {
-  std::string name;
-  std::function<std::unique_ptr<TablesUnderTest>()> make;
-  int concurrent_adds = 50;  // per thread in MetricsConcurrentAddsAreAtomic (requests to moto are slower)
-};
+using Adapter = testing::ConformanceAdapter<TablesUnderTest>;
 
 class TablesConformanceTest : public ::testing::TestWithParam<Adapter> {
  protected:
@@ -563,7 +564,7 @@ TEST_P(TablesConformanceTest, MetricsSetReplacesTheValue) {
 
 TEST_P(TablesConformanceTest, MetricsConcurrentAddsAreAtomic) {
   constexpr int kThreads = 4;
-  const int kAdds = GetParam().concurrent_adds;
+  const int kAdds = tables().ConcurrentAdds();
   std::vector<std::thread> threads;
   std::atomic<int> failures{0};
   for (int i = 0; i < kThreads; ++i) {
@@ -854,12 +855,11 @@ TEST_P(TablesQueryConformanceTest, TheLatestVersionFollowsUpdatesAndDeletes) {
   EXPECT_EQ(summary->by_status["SUPERSEDED"], 0);
 }
 
-const auto kAdapters = ::testing::Values(
-    Adapter{"Sqlite", [] { return std::make_unique<SqliteUnderTest>(); }, 200},
-    Adapter{"DynamoDbMoto", [] { return std::make_unique<DynamoDbUnderTest>(); }, 50});
-std::string AdapterName(const ::testing::TestParamInfo<Adapter>& info) { return info.param.name; }
-INSTANTIATE_TEST_SUITE_P(Adapters, TablesConformanceTest, kAdapters, AdapterName);
-INSTANTIATE_TEST_SUITE_P(Adapters, TablesQueryConformanceTest, kAdapters, AdapterName);
+const auto kAdapters =
+    ::testing::Values(Adapter{"Sqlite", [] { return std::make_unique<SqliteUnderTest>(); }},
+                      Adapter{"DynamoDbMoto", [] { return std::make_unique<DynamoDbUnderTest>(); }});
+INSTANTIATE_TEST_SUITE_P(Adapters, TablesConformanceTest, kAdapters, testing::AdapterName());
+INSTANTIATE_TEST_SUITE_P(Adapters, TablesQueryConformanceTest, kAdapters, testing::AdapterName());
 
 }  // namespace
 }  // namespace docpipe
