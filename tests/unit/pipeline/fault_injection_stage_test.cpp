@@ -34,6 +34,13 @@ TEST(StageFaultsTest, ReadFromTheStagesVariablesWithBadNumbersAsZero) {
 
 class FaultInjectionStageTest : public ::testing::Test {
  protected:
+  static StageFaults Faults(int64_t delay_ms, int fail_attempts, std::string match = "") {
+    StageFaults f;
+    f.delay_ms = delay_ms;
+    f.fail_attempts = fail_attempts;
+    f.match = std::move(match);
+    return f;
+  }
   ControlRecord Record(const std::string& key, int attempts) {
     ControlRecord r;
     r.document_id = "d";
@@ -60,7 +67,7 @@ TEST_F(FaultInjectionStageTest, NoFaultsIsTheStageItself) {
 }
 
 TEST_F(FaultInjectionStageTest, TheFirstAttemptsFailThenTheStageRuns) {
-  StagePtr stage = Wrapped({.fail_attempts = 2});
+  StagePtr stage = Wrapped(Faults(0, 2));
   EXPECT_EQ(stage->Name(), "extract");
   for (int attempt = 1; attempt <= 2; ++attempt) {
     ControlRecord r = Record("input/a.pdf", attempt);
@@ -74,7 +81,7 @@ TEST_F(FaultInjectionStageTest, TheFirstAttemptsFailThenTheStageRuns) {
 }
 
 TEST_F(FaultInjectionStageTest, ADelayTakesClockTimeAndHonoursCancelAndDeadline) {
-  StagePtr stage = Wrapped({.delay_ms = 1000});
+  StagePtr stage = Wrapped(Faults(1000, 0));
   ControlRecord r = Record("input/a.pdf", 1);
   const TimeMs start = clock_.NowMs();
   ASSERT_TRUE(stage->Run({r, 0, nullptr}).ok());
@@ -90,7 +97,7 @@ TEST_F(FaultInjectionStageTest, ADelayTakesClockTimeAndHonoursCancelAndDeadline)
 }
 
 TEST_F(FaultInjectionStageTest, OnlyMatchingDocumentsGetTheFaults) {
-  StagePtr stage = Wrapped({.fail_attempts = 5, .match = "poison"});
+  StagePtr stage = Wrapped(Faults(0, 5, "poison"));
   ControlRecord fine = Record("input/fine.pdf", 1);
   ControlRecord poison = Record("input/poison.pdf", 1);
   EXPECT_TRUE(stage->Run({fine, 0, nullptr}).ok());

@@ -5,7 +5,9 @@
 
 #include <string>
 
-#include "tables/control_record.h"
+#include <gtest/gtest.h>
+
+#include "tables/tables.h"
 
 namespace docpipe {
 namespace {
@@ -58,6 +60,16 @@ ControlRecord NewRecord(const std::string& doc, int version, DocStatus status, T
   e.time = t;
   e.worker_id = "w1";
   return e;
+}
+
+// After a race of claims on version 1 of "race": exactly one claim won, and
+// the stored record is the winner's.
+[[maybe_unused]] void ExpectOneClaimWon(ControlTable& table, int winners, const std::string& winner_owner) {
+  ASSERT_EQ(winners, 1);
+  Result<ControlRecord> stored = table.Get("race", "000001");
+  ASSERT_TRUE(stored.ok()) << stored.status().ToString();
+  EXPECT_EQ(stored->lease_owner, winner_owner);
+  EXPECT_EQ(stored->revision, 2);
 }
 
 }  // namespace

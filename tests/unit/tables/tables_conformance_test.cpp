@@ -407,11 +407,7 @@ TEST_P(TablesConformanceTest, ControlConcurrentClaimsFromThreadsHaveOneWinner) {
       EXPECT_TRUE(results[i].IsConflict()) << results[i].ToString();
     }
   }
-  ASSERT_EQ(winners, 1);
-  auto stored = control_->Get("race", "000001");
-  ASSERT_TRUE(stored.ok());
-  EXPECT_EQ(stored->lease_owner, "worker-" + std::to_string(winner));
-  EXPECT_EQ(stored->revision, 2);
+  ExpectOneClaimWon(*control_, winners, "worker-" + std::to_string(winner));
 }
 
 // ---------------------------------------------------------------------------
