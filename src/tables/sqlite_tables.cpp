@@ -1,5 +1,6 @@
 #include "tables/sqlite_tables.h"
 
+#include <cmath>
 #include <mutex>
 #include <random>
 
@@ -549,10 +550,20 @@ class SqliteAuditLog final : public AuditLog {
 
 class SqliteMetricsTable final : public MetricsTable {
  public:
+  // SQLite would store NaN as NULL and add infinities: refused, as DynamoDB
+  // refuses them, so a bad figure never poisons a day's counter.
+  static Status CheckMetric(const std::string& date, const std::string& metric, double value) {
+    if (date.empty() || metric.empty()) return Status::InvalidInput("metric needs a date and a name");
+    if (!std::isfinite(value)) {
+      return Status::InvalidInput(fmt::format("metric {} of {} is not a finite number", metric, date));
+    }
+    return Status::Ok();
+  }
+
   explicit SqliteMetricsTable(std::unique_ptr<SqliteDb> db) : db_(std::move(db)) {}
 
   Status Add(const std::string& date, const std::string& metric, double delta) override {
-    if (date.empty() || metric.empty()) return Status::InvalidInput("metric needs a date and a name");
+    DOCPIPE_RETURN_IF_ERROR(CheckMetric(date, metric, delta));
     std::lock_guard lock(mu_);
     // One statement, so concurrent adders (threads or processes) never lose
     // an increment; mirrors DynamoDB's UpdateItem ADD.
@@ -564,7 +575,7 @@ class SqliteMetricsTable final : public MetricsTable {
   }
 
   Status Set(const std::string& date, const std::string& metric, double value) override {
-    if (date.empty() || metric.empty()) return Status::InvalidInput("metric needs a date and a name");
+    DOCPIPE_RETURN_IF_ERROR(CheckMetric(date, metric, value));
     std::lock_guard lock(mu_);
     auto stmt = db_->Prepare(
         "INSERT INTO metrics (date, metric, value) VALUES (?, ?, ?)"

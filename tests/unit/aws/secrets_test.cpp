@@ -4,24 +4,19 @@
 #include <nlohmann/json.hpp>
 
 #include "http/curl_http_client.h"
-#include "support/moto_server.h"
+#include "support/moto_fixture.h"
 
 namespace docpipe {
 namespace {
 
 using testing::MotoServer;
 
-class StaticCredentials final : public CredentialsProvider {
- public:
-  Result<AwsCredentials> Get() override { return AwsCredentials{"AKIDTESTMOTO", "motosecret", "", 0}; }
-};
-
 // Secrets are created once per suite with boto3 (an independent client);
 // the suite's moto_server holds them.
 class SecretsTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    moto_ = MotoServer::Start(&start_error_);
+    moto_ = testing::SharedMotoServer(&start_error_);
     if (!moto_) return;
     testing::ProcessResult r = testing::RunBoto3(*moto_, R"(
 import boto3, json
@@ -43,21 +38,16 @@ print(json.dumps(arns))
       boto3_error_ = "creating secrets with boto3 failed: " + r.err + r.out;
     }
   }
-  static void TearDownTestSuite() { moto_.reset(); }
-
   void SetUp() override {
     // No moto, no test: these tests fail rather than skip.
-    ASSERT_NE(moto_, nullptr) << "moto_server did not start: " << start_error_;
+    ASSERT_NE(moto_, nullptr) << testing::MotoStartFailure(start_error_);
     ASSERT_TRUE(boto3_error_.empty()) << boto3_error_;
-    http_ = NewCurlHttpClient();
-    clock_ = NewSystemClock();
-    client_ = std::make_unique<AwsClient>(AwsServiceConfig{"us-east-1", "secretsmanager", moto_->endpoint()}, *http_,
-                                          credentials_, *clock_, quota_);
+    aws_ = std::make_unique<testing::MotoAwsClient>(*moto_, "secretsmanager");
   }
 
   std::string Arn(const std::string& name) { return arns_.value(name, ""); }
   Result<std::string> Resolve(const std::string& name, const std::string& key = "OPENAI_API_KEY") {
-    return ResolveSecret(*client_, Arn(name), key);
+    return ResolveSecret(aws_->client(), Arn(name), key);
   }
   // An error must name the ARN and never leak any secret value.
   void ExpectSafeError(const Status& st, const std::string& arn) {
@@ -66,15 +56,11 @@ print(json.dumps(arns))
     EXPECT_EQ(st.message().find("-value"), std::string::npos) << "leaked a value: " << st.ToString();
   }
 
-  static inline std::unique_ptr<MotoServer> moto_;
+  static inline MotoServer* moto_ = nullptr;
   static inline std::string start_error_;
   static inline std::string boto3_error_;
   static inline nlohmann::json arns_;
-  HttpClientPtr http_;
-  std::unique_ptr<Clock> clock_;
-  StaticCredentials credentials_;
-  RetryQuota quota_;
-  std::unique_ptr<AwsClient> client_;
+  std::unique_ptr<testing::MotoAwsClient> aws_;
 };
 
 TEST_F(SecretsTest, PlainSecretStringIsTheValue) {
@@ -82,7 +68,7 @@ TEST_F(SecretsTest, PlainSecretStringIsTheValue) {
   ASSERT_TRUE(v.ok()) << v.status().ToString();
   EXPECT_EQ(*v, "sk-plain-value");
   // By name as well as by ARN (GetSecretValue accepts both).
-  v = ResolveSecret(*client_, "plain", "OPENAI_API_KEY");
+  v = ResolveSecret(aws_->client(), "plain", "OPENAI_API_KEY");
   ASSERT_TRUE(v.ok()) << v.status().ToString();
   EXPECT_EQ(*v, "sk-plain-value");
 }
@@ -133,7 +119,7 @@ TEST_F(SecretsTest, BinarySecretIsAClearError) {
 
 TEST_F(SecretsTest, MissingSecretIsNotFound) {
   const std::string arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:missing-AbCdEf";
-  auto v = ResolveSecret(*client_, arn, "OPENAI_API_KEY");
+  auto v = ResolveSecret(aws_->client(), arn, "OPENAI_API_KEY");
   ASSERT_FALSE(v.ok());
   EXPECT_TRUE(v.status().IsNotFound()) << v.status().ToString();
   ExpectSafeError(v.status(), arn);
@@ -141,24 +127,24 @@ TEST_F(SecretsTest, MissingSecretIsNotFound) {
 
 TEST_F(SecretsTest, ApiKeyFromEnvironmentThenSecretArn) {
   Environment env = {{"OPENAI_API_KEY", "sk-from-env"}, {"OPENAI_API_KEY_SECRET_ARN", Arn("keyed")}};
-  auto direct = ResolveApiKey("OPENAI_API_KEY", env, *client_);
+  auto direct = ResolveApiKey("OPENAI_API_KEY", env, aws_->client());
   ASSERT_TRUE(direct.ok()) << direct.status().ToString();
   EXPECT_EQ(*direct, "sk-from-env");  // the variable wins, no call needed
 
   env.erase("OPENAI_API_KEY");
-  auto keyed = ResolveApiKey("OPENAI_API_KEY", env, *client_);
+  auto keyed = ResolveApiKey("OPENAI_API_KEY", env, aws_->client());
   ASSERT_TRUE(keyed.ok()) << keyed.status().ToString();
   EXPECT_EQ(*keyed, "sk-keyed-value");
 
-  auto plain = ResolveApiKey("PINECONE_API_KEY", {{"PINECONE_API_KEY_SECRET_ARN", Arn("plain")}}, *client_);
+  auto plain = ResolveApiKey("PINECONE_API_KEY", {{"PINECONE_API_KEY_SECRET_ARN", Arn("plain")}}, aws_->client());
   ASSERT_TRUE(plain.ok()) << plain.status().ToString();
   EXPECT_EQ(*plain, "sk-plain-value");
 
-  auto none = ResolveApiKey("PINECONE_API_KEY", {}, *client_);
+  auto none = ResolveApiKey("PINECONE_API_KEY", {}, aws_->client());
   EXPECT_TRUE(none.status().IsNotFound());
   EXPECT_NE(none.status().message().find("PINECONE_API_KEY_SECRET_ARN"), std::string::npos);
 
-  auto bad = ResolveApiKey("OPENAI_API_KEY", {{"OPENAI_API_KEY_SECRET_ARN", Arn("binary")}}, *client_);
+  auto bad = ResolveApiKey("OPENAI_API_KEY", {{"OPENAI_API_KEY_SECRET_ARN", Arn("binary")}}, aws_->client());
   ASSERT_FALSE(bad.ok());
   EXPECT_NE(bad.status().message().find("OPENAI_API_KEY_SECRET_ARN"), std::string::npos);
   EXPECT_EQ(bad.status().message().find("binary-value"), std::string::npos);

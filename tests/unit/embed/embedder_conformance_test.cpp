@@ -13,6 +13,7 @@
 #include "embed/local_embedder.h"
 #include "embed/openai_embedder.h"
 #include "http/curl_http_client.h"
+#include "support/conformance.h"
 #include "support/fake_clock.h"
 #include "unit/embed/fake_openai_server.h"
 
@@ -49,10 +50,7 @@ struct OpenAiUnderTest : EmbedderUnderTest {
   Embedder& embedder() override { return *e; }
 };
 
-struct Adapter {
-  std::string name;
-  std::function<std::unique_ptr<EmbedderUnderTest>()> make;
-};
+using Adapter = testing::ConformanceAdapter<EmbedderUnderTest>;
 
 class EmbedderConformanceTest : public ::testing::TestWithParam<Adapter> {
  protected:
@@ -133,7 +131,7 @@ INSTANTIATE_TEST_SUITE_P(
     Adapters, EmbedderConformanceTest,
     ::testing::Values(Adapter{"Local", [] { return std::make_unique<LocalUnderTest>(); }},
                       Adapter{"OpenAiFake", [] { return std::make_unique<OpenAiUnderTest>(); }}),
-    [](const ::testing::TestParamInfo<Adapter>& info) { return info.param.name; });
+    testing::AdapterName());
 
 }  // namespace
 }  // namespace docpipe

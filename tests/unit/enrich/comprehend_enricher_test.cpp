@@ -22,7 +22,7 @@
 #include "pipeline/stages.h"
 #include "queue/sqlite_work_queue.h"
 #include "support/fake_clock.h"
-#include "support/moto_server.h"
+#include "support/moto_fixture.h"
 #include "support/test_util.h"
 #include "tables/sqlite_tables.h"
 #include "common/utf8.h"
@@ -781,12 +781,11 @@ class ComprehendEnricherMotoTest : public ::testing::Test {
   // calls); no rate limit, a local server needs none.
   static inline const ComprehendOptions kMotoOptions{.max_requests_per_second = 0, .use_batch = false};
 
-  static void SetUpTestSuite() { moto_ = testing::MotoServer::Start(&start_error_); }
-  static void TearDownTestSuite() { moto_.reset(); }
-
   void SetUp() override {
+    std::string start_error;
+    moto_ = testing::SharedMotoServer(&start_error);
     // No moto, no test: these tests fail rather than skip.
-    ASSERT_NE(moto_, nullptr) << "moto_server did not start: " << start_error_;
+    ASSERT_NE(moto_, nullptr) << testing::MotoStartFailure(start_error);
     AwsServiceConfig config{"us-east-1", "comprehend", moto_->endpoint()};
     client_ = std::make_unique<AwsClient>(config, routing_, *creds_, *clock_, quota_);
   }
@@ -831,8 +830,7 @@ class ComprehendEnricherMotoTest : public ::testing::Test {
     return in;
   }
 
-  static inline std::unique_ptr<testing::MotoServer> moto_;
-  static inline std::string start_error_;
+  testing::MotoServer* moto_ = nullptr;
   std::unique_ptr<Clock> clock_ = NewSystemClock();
   HttpClientPtr curl_ = NewCurlHttpClient();
   FakeComprehend fake_{*clock_};

@@ -16,6 +16,7 @@
 #include "http/curl_http_client.h"
 #include "index/local_vector_index.h"
 #include "index/pinecone_vector_index.h"
+#include "support/conformance.h"
 #include "support/fake_clock.h"
 #include "support/test_util.h"
 #include "unit/index/fake_pinecone.h"
@@ -67,10 +68,7 @@ struct PineconeUnderTest : IndexUnderTest {
   VectorIndex& index() override { return *i; }
 };
 
-struct Adapter {
-  std::string name;
-  std::function<std::unique_ptr<IndexUnderTest>()> make;
-};
+using Adapter = testing::ConformanceAdapter<IndexUnderTest>;
 
 // Deterministic, never all zero, different for each seed.
 std::vector<float> Vec(int seed) {
@@ -201,7 +199,7 @@ INSTANTIATE_TEST_SUITE_P(
     Adapters, VectorIndexConformanceTest,
     ::testing::Values(Adapter{"Local", [] { return std::make_unique<LocalUnderTest>(); }},
                       Adapter{"PineconeFake", [] { return std::make_unique<PineconeUnderTest>(); }}),
-    [](const ::testing::TestParamInfo<Adapter>& info) { return info.param.name; });
+    testing::AdapterName());
 
 }  // namespace
 }  // namespace docpipe

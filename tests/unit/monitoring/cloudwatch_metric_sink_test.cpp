@@ -4,7 +4,7 @@
 
 #include "http/curl_http_client.h"
 #include "support/fake_clock.h"
-#include "support/moto_server.h"
+#include "support/moto_fixture.h"
 #include "support/scripted_http.h"
 
 namespace docpipe {
@@ -51,16 +51,11 @@ TEST(CloudWatchBodiesTest, AtMostAThousandDatumsPerCall) {
 
 TEST(CloudWatchSinkTest, FlushPublishesToCloudWatch) {
   std::string error;
-  std::unique_ptr<testing::MotoServer> moto = testing::MotoServer::Start(&error);
-  ASSERT_NE(moto, nullptr) << error;
-  HttpClientPtr http = NewCurlHttpClient();
-  CredentialsProviderPtr creds = NewStaticCredentialsProvider({"AKIDTEST", "secret", "", 0});
-  std::unique_ptr<Clock> clock = NewSystemClock();
-  RetryQuota quota;
-  AwsServiceConfig sc;
-  sc.signing_name = "monitoring";
-  sc.endpoint = moto->endpoint();
-  AwsClient client(sc, *http, *creds, *clock, quota);
+  testing::MotoServer* moto = testing::SharedMotoServer(&error);
+  ASSERT_NE(moto, nullptr) << testing::MotoStartFailure(error);
+  testing::MotoAwsClient aws(*moto, "monitoring");
+  AwsClient& client = aws.client();
+  Clock* clock = &aws.clock();
   std::unique_ptr<Logger> logger = NewNullLogger();
   {
     MetricSinkPtr sink = NewCloudWatchMetricSink(client, *clock, *logger, {"DocPipeTest", 3'600'000});

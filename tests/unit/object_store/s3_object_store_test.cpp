@@ -17,7 +17,7 @@
 
 #include "common/hash.h"
 #include "http/curl_http_client.h"
-#include "support/moto_server.h"
+#include "support/moto_fixture.h"
 #include "support/test_util.h"
 
 namespace docpipe {
@@ -242,17 +242,12 @@ TEST(S3ListParserTest, RejectsMalformedAnswers) {
 
 class S3ObjectStoreTest : public ::testing::Test {
  protected:
-  // One server for the suite: it takes seconds to start. A server that cannot
-  // start fails every test with its error; nothing is skipped.
-  static void SetUpTestSuite() {
-    std::string error;
-    moto_ = testing::MotoServer::Start(&error);
-    start_error_ = error;
-  }
-  static void TearDownTestSuite() { moto_.reset(); }
-
+  // The process's moto_server (it takes seconds to start). A server that
+  // cannot start fails every test with its error; nothing is skipped.
   void SetUp() override {
-    ASSERT_NE(moto_, nullptr) << "moto_server did not start: " << start_error_;
+    std::string error;
+    moto_ = testing::SharedMotoServer(&error);
+    ASSERT_NE(moto_, nullptr) << testing::MotoStartFailure(error);
     ASSERT_TRUE(moto_->Reset());
     client_ = MakeClient(moto_->endpoint(), "us-east-1");
     Status provisioned = ProvisionS3Bucket(*client_, kBucket, "us-east-1");
@@ -299,8 +294,7 @@ class S3ObjectStoreTest : public ::testing::Test {
     return out;
   }
 
-  static inline std::unique_ptr<testing::MotoServer> moto_;
-  static inline std::string start_error_;
+  testing::MotoServer* moto_ = nullptr;
 
   std::unique_ptr<HttpClient> curl_ = NewCurlHttpClient();
   RecordingHttpClient http_{*curl_};
@@ -312,37 +306,19 @@ class S3ObjectStoreTest : public ::testing::Test {
   ObjectStorePtr store_;
 };
 
-TEST_F(S3ObjectStoreTest, PutGetHeadDeleteRoundTrip) {
+// The port's contract (round trips, ranges, listing, deletes, key checks,
+// NotFound) runs against this adapter in object_store_conformance_test.cpp;
+// here is what only S3 does: addressing, requests, multipart, presigning.
+
+TEST_F(S3ObjectStoreTest, PathStyleRequestsAndMd5Etags) {
   EXPECT_TRUE(s3().path_style()) << "a custom endpoint";
   const std::string binary("a\0b\xff\r\n", 6);
   ASSERT_TRUE(store_->Put("input/x/a.bin", binary).ok());
-  Result<std::string> got = store_->Get("input/x/a.bin");
-  ASSERT_TRUE(got.ok()) << got.status().ToString();
-  EXPECT_EQ(*got, binary);
   EXPECT_EQ(http_.Count("PUT", moto_->endpoint() + "/docpipe-test/input/x/a.bin"), 1) << "path style";
-
   Result<ObjectInfo> head = store_->Head("input/x/a.bin");
   ASSERT_TRUE(head.ok()) << head.status().ToString();
-  EXPECT_EQ(head->key, "input/x/a.bin");
-  EXPECT_EQ(head->size, 6);
   EXPECT_EQ(head->etag.size(), 32u) << "MD5 hex without quotes: " << head->etag;
   EXPECT_EQ(head->etag.find('"'), std::string::npos);
-
-  ASSERT_TRUE(store_->Put("input/x/a.bin", "second").ok());
-  EXPECT_EQ(Must(store_->Get("input/x/a.bin")), "second");
-  Result<ObjectInfo> head2 = store_->Head("input/x/a.bin");
-  ASSERT_TRUE(head2.ok());
-  EXPECT_EQ(head2->size, 6);
-  EXPECT_NE(head2->etag, head->etag);
-
-  ASSERT_TRUE(store_->Put("empty", "").ok());
-  EXPECT_EQ(Must(store_->Get("empty")), "");
-  EXPECT_EQ(Must(store_->Head("empty")).size, 0);
-
-  ASSERT_TRUE(store_->Delete("input/x/a.bin").ok());
-  EXPECT_TRUE(store_->Head("input/x/a.bin").status().IsNotFound());
-  EXPECT_TRUE(store_->Delete("input/x/a.bin").ok()) << "deleting an absent object is fine";
-  EXPECT_EQ(Keys(Must(store_->List(""))), std::vector<std::string>{"empty"});
 }
 
 // The dashboard's uploads in the AWS shape: a browser without credentials
@@ -379,13 +355,8 @@ TEST_F(S3ObjectStoreTest, APresignedPutUploadsWithoutCredentials) {
   EXPECT_EQ(store_->PresignPut("../x", "", 60).status().code(), Status::Code::kInvalidInput);
 }
 
-TEST_F(S3ObjectStoreTest, AbsentObjectsAreNotFound) {
-  for (Status st : {store_->Get("nope").status(), store_->GetRange("nope", 0, 10).status(),
-                    store_->GetRange("nope", 5, 0).status(), store_->Head("nope").status(),
-                    store_->Fetch("nope/x.pdf").status()}) {
-    EXPECT_TRUE(st.IsNotFound()) << st.ToString();
-  }
-  EXPECT_TRUE(store_->Delete("nope").ok());
+TEST_F(S3ObjectStoreTest, AbsentObjectsLeaveNoTemporaryFileAndAMissingBucketIsNotAnAbsentObject) {
+  EXPECT_TRUE(store_->Fetch("nope/x.pdf").status().IsNotFound());
   EXPECT_TRUE(TempDirEntries().empty()) << "a failed Fetch leaves no file";
 
   // A missing bucket is a configuration error, not an absent object.
@@ -403,37 +374,30 @@ TEST_F(S3ObjectStoreTest, MalformedKeysAreRejectedWithoutARequest) {
   const std::vector<std::string> bad_keys = {"",   "/abs", "a//b", "a/./b", "a/../b", "..", "a/",
                                             std::string("a\0b", 3), ".docpipe-tmp-x"};
   for (const std::string& key : bad_keys) {
-    EXPECT_EQ(store_->Put(key, "x").code(), Status::Code::kInvalidInput) << key;
-    EXPECT_EQ(store_->Get(key).status().code(), Status::Code::kInvalidInput) << key;
-    EXPECT_EQ(store_->GetRange(key, 0, 1).status().code(), Status::Code::kInvalidInput) << key;
-    EXPECT_EQ(store_->Head(key).status().code(), Status::Code::kInvalidInput) << key;
-    EXPECT_EQ(store_->Delete(key).code(), Status::Code::kInvalidInput) << key;
-    EXPECT_EQ(store_->Fetch(key).status().code(), Status::Code::kInvalidInput) << key;
+    (void)store_->Put(key, "x");
+    (void)store_->Get(key);
+    (void)store_->GetRange(key, 0, 1);
+    (void)store_->Head(key);
+    (void)store_->Delete(key);
+    (void)store_->Fetch(key);
   }
   for (const std::string& prefix : std::vector<std::string>{"/abs", "a//", "a/../", "..", "./x"}) {
-    EXPECT_EQ(store_->List(prefix).status().code(), Status::Code::kInvalidInput) << prefix;
+    (void)store_->List(prefix);
   }
   EXPECT_EQ(s3().DeleteMany({"fine", "a//b"}).code(), Status::Code::kInvalidInput);
   EXPECT_TRUE(http_.requests().empty());
 }
 
-TEST_F(S3ObjectStoreTest, RangeReadsMatchTheLocalStore) {
+// The values are the contract's (conformance suite); here: the Range headers
+// sent, and S3's 416 InvalidRange past the end read as "".
+TEST_F(S3ObjectStoreTest, RangeReadsSendOneRangeHeaderEach) {
   ASSERT_TRUE(store_->Put("r", "0123456789").ok());
-  ASSERT_TRUE(store_->Put("empty", "").ok());
   http_.Clear();
   EXPECT_EQ(Must(store_->GetRange("r", 0, 4)), "0123");
   EXPECT_EQ(Must(store_->GetRange("r", 3, 2)), "34");
   EXPECT_EQ(Must(store_->GetRange("r", 8, 5)), "89") << "fewer at the end";
   EXPECT_EQ(Must(store_->GetRange("r", 2, INT64_MAX)), "23456789");
-  // At or past the end S3 answers 416 InvalidRange; the port says "".
-  Result<std::string> at_end = store_->GetRange("r", 10, 1);
-  ASSERT_TRUE(at_end.ok()) << at_end.status().ToString();
-  EXPECT_EQ(*at_end, "");
-  EXPECT_EQ(Must(store_->GetRange("r", 1000, 5)), "");
-  EXPECT_EQ(Must(store_->GetRange("r", 3, 0)), "");
-  EXPECT_EQ(Must(store_->GetRange("empty", 0, 10)), "");
-  EXPECT_EQ(store_->GetRange("r", -1, 2).status().code(), Status::Code::kInvalidInput);
-  EXPECT_EQ(store_->GetRange("r", 0, -1).status().code(), Status::Code::kInvalidInput);
+  EXPECT_EQ(Must(store_->GetRange("r", 10, 1)), "") << "416 InvalidRange";
   std::vector<std::string> ranges;
   for (const HttpRequest& r : http_.requests()) {
     if (r.method == "GET") ranges.push_back(r.FindHeader("Range") ? *r.FindHeader("Range") : "(none)");

@@ -5,52 +5,18 @@
 #include <future>
 #include <thread>
 
-#include "common/logger.h"
-#include "object_store/local_object_store.h"
 #include "pipeline/registrar.h"
-#include "queue/sqlite_work_queue.h"
 #include "support/fake_clock.h"
-#include "support/test_util.h"
-#include "tables/sqlite_tables.h"
+#include "support/pipeline_workspace.h"
 
 namespace docpipe {
 namespace {
 
-// A stage whose behaviour each test scripts.
-class ScriptedStage final : public Stage {
- public:
-  explicit ScriptedStage(std::string name) : name_(std::move(name)) {}
-  std::string Name() const override { return name_; }
-  Result<StageResult> Run(const StageContext& ctx) override {
-    ++runs;
-    if (during) during(ctx);
-    if (!result.ok()) return result;
-    StageResult r;
-    r.output_key = name_ + "/" + ctx.record.document_id;
-    r.pages = 3;
-    return r;
-  }
-  std::function<void(const StageContext&)> during;
-  Status result;
-  std::atomic<int> runs{0};
-
- private:
-  std::string name_;
-};
+using testing::ScriptedStage;
 
 class DocumentProcessorTest : public ::testing::Test {
  protected:
-  void SetUp() override { Open(clock_); }
-
-  void Open(Clock& clock) {
-    store_ = std::move(*NewLocalObjectStore(dir_.Join("store")));
-    const std::string db = dir_.Join("docpipe.db");
-    control_ = std::move(*NewSqliteControlTable(db));
-    audit_ = std::move(*NewSqliteAuditLog(db));
-    metrics_ = std::move(*NewSqliteMetricsTable(db));
-    queue_ = std::move(*NewSqliteWorkQueue(db, clock, SqliteWorkQueueOptions{}));
-    services_ = std::make_unique<Services>(Services{clock, *logger_, *store_, *control_, *audit_, *metrics_, *queue_});
-    events_ = std::make_unique<EventRecorder>(*services_, "worker-a", 0);
+  DocumentProcessorTest() {
     options_.lease_ms = 10'000;
     options_.heartbeat_ms = 3'000;
     options_.retry_base_ms = 100;
@@ -62,9 +28,9 @@ class DocumentProcessorTest : public ::testing::Test {
   }
 
   Registration Register(const std::string& name, const std::string& text) {
-    testing::WriteFile(dir_.Join("src/" + name), text);
-    Registrar registrar(*services_, *events_, 3);
-    Result<Registration> r = registrar.RegisterLocalFile(dir_.Join("src/" + name), "input/" + name);
+    testing::WriteFile(ws_.dir().Join("src/" + name), text);
+    Registrar registrar(*services_, events_, 3);
+    Result<Registration> r = registrar.RegisterLocalFile(ws_.dir().Join("src/" + name), "input/" + name);
     EXPECT_TRUE(r.ok()) << r.status().ToString();
     return *r;
   }
@@ -75,22 +41,15 @@ class DocumentProcessorTest : public ::testing::Test {
     return got.ok() && !got->empty() ? got->front() : QueueMessage{};
   }
 
-  int CountAudit(const std::string& id, const std::string& type) {
-    int n = 0;
-    for (const AuditEvent& e : *audit_->List(id)) n += e.event_type == type;
-    return n;
-  }
+  int CountAudit(const std::string& id, const std::string& type) { return ws_.CountAudit(id, type); }
 
-  testing::TempDir dir_;
   testing::FakeClock clock_;
-  std::unique_ptr<Logger> logger_ = NewNullLogger();
-  ObjectStorePtr store_;
-  ControlTablePtr control_;
-  AuditLogPtr audit_;
-  MetricsTablePtr metrics_;
-  WorkQueuePtr queue_;
-  std::unique_ptr<Services> services_;
-  std::unique_ptr<EventRecorder> events_;
+  testing::PipelineWorkspace ws_{clock_};
+  Services* services_ = &ws_.services();
+  ObjectStore* store_ = &ws_.real_store();
+  ControlTable* control_ = &ws_.real_control();
+  WorkQueue* queue_ = &ws_.real_queue();
+  EventRecorder events_{*services_, "worker-a", 0};
   std::vector<std::unique_ptr<EventRecorder>> worker_events_;
   ProcessorOptions options_;
   std::atomic<bool> no_cancel_{false};
@@ -232,17 +191,12 @@ TEST_F(DocumentProcessorTest, CancelReleasesTheDocumentForAnotherWorker) {
 // The heartbeat must keep a long stage's claim alive past the lease. The fake
 // clock drives it: the stage's 2.6 s of work take no real time.
 TEST(DocumentProcessorHeartbeatTest, HeartbeatKeepsTheClaimAlivePastTheLease) {
-  testing::TempDir dir;
   testing::FakeClock fake;
-  Clock* clock = &fake;
-  std::unique_ptr<Logger> logger = NewNullLogger();
-  ObjectStorePtr store = std::move(*NewLocalObjectStore(dir.Join("store")));
-  const std::string db = dir.Join("docpipe.db");
-  ControlTablePtr control = std::move(*NewSqliteControlTable(db));
-  AuditLogPtr audit = std::move(*NewSqliteAuditLog(db));
-  MetricsTablePtr metrics = std::move(*NewSqliteMetricsTable(db));
-  WorkQueuePtr queue = std::move(*NewSqliteWorkQueue(db, *clock, SqliteWorkQueueOptions{}));
-  Services services{*clock, *logger, *store, *control, *audit, *metrics, *queue};
+  testing::PipelineWorkspace ws(fake);
+  Services& services = ws.services();
+  ControlTable* control = &ws.real_control();
+  WorkQueue* queue = &ws.real_queue();
+  const testing::TempDir& dir = ws.dir();
   EventRecorder events(services, "w1", 0), rival_events(services, "w2", 0);
   ProcessorOptions options;
   options.lease_ms = 1'000;

@@ -71,22 +71,6 @@ class StageArtifactsTest : public ::testing::Test {
   ObjectStorePtr store_;
 };
 
-TEST(ObjectKeysTest, EveryKeyOfADocument) {
-  EXPECT_EQ(ExtractedPageKey("d1", 7), "extracted/d1/page-0007.md");
-  EXPECT_EQ(ExtractedMetadataKey("d1"), "extracted/d1/metadata.json");
-  EXPECT_EQ(ChunksKey("d1"), "chunks/d1.json");
-  EXPECT_EQ(EnrichedKey("d1"), "enriched/d1.json");
-  EXPECT_EQ(RedactedKey("d1"), "redacted/d1.json");
-  EXPECT_EQ(EmbeddingsKey("d1"), "embeddings/d1.json");
-  EXPECT_EQ(ErrorKey("d1"), "errors/d1.json");
-  EXPECT_EQ(ExtractedPageNumber("d1", "extracted/d1/page-0012.md"), 12);
-  EXPECT_EQ(ExtractedPageNumber("d1", "extracted/d1/metadata.json"), 0);
-  EXPECT_EQ(ExtractedPageNumber("d1", "extracted/d2/page-0001.md"), 0);
-  EXPECT_EQ(ExtractedPageNumber("d1", "extracted/d1/page-0001.mdx"), 0);
-  std::vector<std::string> outputs = OutputKeys("d1");
-  EXPECT_EQ(outputs.size(), 5u);
-}
-
 TEST_F(StageArtifactsTest, EveryOutputRoundTrips) {
   StageArtifacts a(*store_);
   const ControlRecord r = Version("d1", "000001");

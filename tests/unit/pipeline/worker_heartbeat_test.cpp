@@ -7,47 +7,28 @@
 
 #include <atomic>
 
-#include "common/logger.h"
-#include "object_store/local_object_store.h"
 #include "pipeline/metrics.h"
-#include "queue/sqlite_work_queue.h"
 #include "support/fake_clock.h"
-#include "support/test_util.h"
-#include "tables/sqlite_tables.h"
+#include "support/pipeline_workspace.h"
 
 namespace docpipe {
 namespace {
 
 class WorkerHeartbeatTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    store_ = std::move(*NewLocalObjectStore(dir_.Join("store")));
-    control_ = std::move(*NewSqliteControlTable(dir_.Join("db.sqlite")));
-    audit_ = std::move(*NewSqliteAuditLog(dir_.Join("db.sqlite")));
-    metrics_ = std::move(*NewSqliteMetricsTable(dir_.Join("db.sqlite")));
-    queue_ = std::move(*NewSqliteWorkQueue(dir_.Join("db.sqlite"), clock_, SqliteWorkQueueOptions{}));
-    services_ = std::make_unique<Services>(Services{clock_, *logger_, *store_, *control_, *audit_, *metrics_, *queue_});
-  }
-
   // The one worker's latest beat as the head reads it.
   WorkerSeen Seen() {
     const std::string today = FormatDate(clock_.NowMs());
-    Result<std::map<std::string, double>> row = metrics_->GetDay(today);
+    Result<std::map<std::string, double>> row = ws_.real_metrics().GetDay(today);
     EXPECT_TRUE(row.ok()) << row.status().ToString();
     std::vector<WorkerSeen> seen = WorkersFromMetrics({row.ok() ? *row : std::map<std::string, double>{}});
     EXPECT_EQ(seen.size(), 1u);
     return seen.empty() ? WorkerSeen{} : seen[0];
   }
 
-  testing::TempDir dir_;
   testing::FakeClock clock_;
-  std::unique_ptr<Logger> logger_ = NewNullLogger();
-  ObjectStorePtr store_;
-  ControlTablePtr control_;
-  AuditLogPtr audit_;
-  MetricsTablePtr metrics_;
-  WorkQueuePtr queue_;
-  std::unique_ptr<Services> services_;
+  testing::PipelineWorkspace ws_{clock_};
+  Services* services_ = &ws_.services();
 };
 
 TEST_F(WorkerHeartbeatTest, BeatsAtStartEveryIntervalOfClockTimeAndAtStop) {
