@@ -24,7 +24,7 @@ namespace {
 
 using json = nlohmann::json;
 
-constexpr TimeMs kT0 = 1795323310000;  // 2026-11-22T04:55:10.000Z
+constexpr TimeMs kDynamoT0 = 1795323310000;  // 2026-11-22T04:55:10.000Z
 
 ControlRecord NewRecord(const std::string& doc, int version, DocStatus status, TimeMs updated_at) {
   ControlRecord r;
@@ -33,7 +33,7 @@ ControlRecord NewRecord(const std::string& doc, int version, DocStatus status, T
   r.source_key = "input/" + doc + ".pdf";
   r.status = status;
   r.current_stage = "extract";
-  r.created_at = kT0;
+  r.created_at = kDynamoT0;
   r.updated_at = updated_at;
   return r;
 }
@@ -176,7 +176,7 @@ AwsClient* DynamoDbTablesTest::client_ = nullptr;
 // Control table
 
 TEST_F(DynamoDbTablesTest, CreateGetAndDuplicate) {
-  ControlRecord r = NewRecord("a", 1, DocStatus::kPending, kT0);
+  ControlRecord r = NewRecord("a", 1, DocStatus::kPending, kDynamoT0);
   r.stage_status["extract"].attempts = 1;
   r.stage_status["extract"].metrics = {{"pages", 3}, {"ratio", 0.25}, {"note", ""}};
   ASSERT_TRUE(control_->Create(r).ok());
@@ -189,7 +189,7 @@ TEST_F(DynamoDbTablesTest, CreateGetAndDuplicate) {
   EXPECT_EQ(got->stage_status.at("extract").attempts, 1);
   EXPECT_EQ(ToJson(*got), ToJson(r));
 
-  ControlRecord dup = NewRecord("a", 1, DocStatus::kFailed, kT0 + 5);
+  ControlRecord dup = NewRecord("a", 1, DocStatus::kFailed, kDynamoT0 + 5);
   Status s = control_->Create(dup);
   EXPECT_TRUE(s.IsConflict()) << s.ToString();
   EXPECT_EQ(dup.revision, 0) << "a failed create leaves the record untouched";
@@ -202,13 +202,13 @@ TEST_F(DynamoDbTablesTest, CreateGetAndDuplicate) {
 TEST_F(DynamoDbTablesTest, RejectsRecordsWithoutKeyOrOverBudget) {
   ControlRecord r;
   EXPECT_EQ(control_->Create(r).code(), Status::Code::kInvalidInput);
-  r = NewRecord("big", 1, DocStatus::kPending, kT0);
+  r = NewRecord("big", 1, DocStatus::kPending, kDynamoT0);
   r.stage_status["extract"].metrics["blob"] = std::string(kMaxItemBytes, 'x');
   EXPECT_EQ(control_->Create(r).code(), Status::Code::kInvalidInput);
   EXPECT_TRUE(control_->Get("big", "000001").status().IsNotFound());
   EXPECT_EQ(http_->TakeOps(), (std::vector<std::string>{"GetItem"})) << "rejected before any write";
 
-  ControlRecord ok = NewRecord("big", 1, DocStatus::kPending, kT0);
+  ControlRecord ok = NewRecord("big", 1, DocStatus::kPending, kDynamoT0);
   ASSERT_TRUE(control_->Create(ok).ok());
   ok.last_error = std::string(10'000, 'e');  // capped by ToJson, so within budget
   ok.stage_status["extract"].metrics["blob"] = std::string(kMaxItemBytes, 'x');
@@ -218,10 +218,10 @@ TEST_F(DynamoDbTablesTest, RejectsRecordsWithoutKeyOrOverBudget) {
 
 TEST_F(DynamoDbTablesTest, GetLatestAndListVersions) {
   for (int v : {2, 1, 10}) {
-    ControlRecord r = NewRecord("doc", v, DocStatus::kCompleted, kT0 + v);
+    ControlRecord r = NewRecord("doc", v, DocStatus::kCompleted, kDynamoT0 + v);
     ASSERT_TRUE(control_->Create(r).ok());
   }
-  ControlRecord other = NewRecord("doc2", 99, DocStatus::kPending, kT0);
+  ControlRecord other = NewRecord("doc2", 99, DocStatus::kPending, kDynamoT0);
   ASSERT_TRUE(control_->Create(other).ok());
 
   auto latest = control_->GetLatest("doc");
@@ -241,13 +241,13 @@ TEST_F(DynamoDbTablesTest, GetLatestAndListVersions) {
 }
 
 TEST_F(DynamoDbTablesTest, UpdateIsConditionalOnRevision) {
-  ControlRecord r = NewRecord("a", 1, DocStatus::kPending, kT0);
+  ControlRecord r = NewRecord("a", 1, DocStatus::kPending, kDynamoT0);
   ASSERT_TRUE(control_->Create(r).ok());
 
   ControlRecord stale = r;  // a second worker's copy at revision 1
   r.status = DocStatus::kInProgress;
   r.lease_owner = "w1";
-  r.updated_at = kT0 + 10;
+  r.updated_at = kDynamoT0 + 10;
   ASSERT_TRUE(control_->Update(r).ok());
   EXPECT_EQ(r.revision, 2);
 
@@ -268,7 +268,7 @@ TEST_F(DynamoDbTablesTest, UpdateIsConditionalOnRevision) {
   ASSERT_TRUE(control_->Update(r).ok());
   EXPECT_EQ(r.revision, 3);
 
-  ControlRecord missing = NewRecord("ghost", 1, DocStatus::kPending, kT0);
+  ControlRecord missing = NewRecord("ghost", 1, DocStatus::kPending, kDynamoT0);
   missing.revision = 1;
   s = control_->Update(missing);
   EXPECT_TRUE(s.IsNotFound()) << s.ToString();
@@ -276,7 +276,7 @@ TEST_F(DynamoDbTablesTest, UpdateIsConditionalOnRevision) {
 }
 
 TEST_F(DynamoDbTablesTest, UpdateIsOneConditionalUpdateItem) {
-  ControlRecord r = NewRecord("a", 1, DocStatus::kPending, kT0);
+  ControlRecord r = NewRecord("a", 1, DocStatus::kPending, kDynamoT0);
   ASSERT_TRUE(control_->Create(r).ok());
   http_->TakeOps();
   r.status = DocStatus::kInProgress;
@@ -298,12 +298,12 @@ TEST_F(DynamoDbTablesTest, UpdateIsOneConditionalUpdateItem) {
 }
 
 TEST_F(DynamoDbTablesTest, UpdateRemovesClearedAttributesAndHandlesReservedWords) {
-  ControlRecord r = NewRecord("a", 1, DocStatus::kInProgress, kT0);
+  ControlRecord r = NewRecord("a", 1, DocStatus::kInProgress, kDynamoT0);
   r.ttl = 1'900'000'000;
   r.lease_owner = "w1";
-  r.lease_expires_at = kT0 + 60'000;
-  r.next_attempt_at = kT0 + 5'000;
-  r.stage_status["extract"].started_at = kT0;
+  r.lease_expires_at = kDynamoT0 + 60'000;
+  r.next_attempt_at = kDynamoT0 + 5'000;
+  r.stage_status["extract"].started_at = kDynamoT0;
   r.stage_status["extract"].metrics = {{"value", 1}, {"status", "x"}};  // reserved words as map keys
   ASSERT_TRUE(control_->Create(r).ok());
   json before = RawControlItem("a", "000001");
@@ -323,7 +323,7 @@ TEST_F(DynamoDbTablesTest, UpdateRemovesClearedAttributesAndHandlesReservedWords
   r.ttl = 0;
   r.current_stage = "";
   r.stage_status["extract"].started_at = 0;
-  r.updated_at = kT0 + 1;
+  r.updated_at = kDynamoT0 + 1;
   ASSERT_TRUE(control_->Update(r).ok());
 
   json after = RawControlItem("a", "000001");
@@ -352,10 +352,10 @@ TEST_F(DynamoDbTablesTest, UpdateRemovesClearedAttributesAndHandlesReservedWords
 }
 
 TEST_F(DynamoDbTablesTest, ListByStatusNewestFirstAcrossPages) {
-  ControlRecord a = NewRecord("a", 1, DocStatus::kFailed, kT0 + 1);
-  ControlRecord b = NewRecord("b", 1, DocStatus::kFailed, kT0 + 3);
-  ControlRecord c = NewRecord("c", 1, DocStatus::kCompleted, kT0 + 2);
-  ControlRecord d = NewRecord("d", 1, DocStatus::kFailed, kT0 + 2);
+  ControlRecord a = NewRecord("a", 1, DocStatus::kFailed, kDynamoT0 + 1);
+  ControlRecord b = NewRecord("b", 1, DocStatus::kFailed, kDynamoT0 + 3);
+  ControlRecord c = NewRecord("c", 1, DocStatus::kCompleted, kDynamoT0 + 2);
+  ControlRecord d = NewRecord("d", 1, DocStatus::kFailed, kDynamoT0 + 2);
   for (ControlRecord* r : {&a, &b, &c, &d}) ASSERT_TRUE(control_->Create(*r).ok());
 
   auto failed = control_->List(DocStatus::kFailed, 10);
@@ -380,7 +380,7 @@ TEST_F(DynamoDbTablesTest, ListByStatusNewestFirstAcrossPages) {
 
   // Status changes move a record between lists.
   c.status = DocStatus::kFailed;
-  c.updated_at = kT0 + 9;
+  c.updated_at = kDynamoT0 + 9;
   ASSERT_TRUE(control_->Update(c).ok());
   failed = control_->List(DocStatus::kFailed, 10);
   ASSERT_EQ(failed->size(), 4u);
@@ -389,7 +389,7 @@ TEST_F(DynamoDbTablesTest, ListByStatusNewestFirstAcrossPages) {
 
   // Many more than a page: the limit stops paging, the order holds across pages.
   for (int i = 0; i < 9; ++i) {
-    ControlRecord r = NewRecord("p" + std::to_string(i), 1, DocStatus::kPending, kT0 + 100 + i);
+    ControlRecord r = NewRecord("p" + std::to_string(i), 1, DocStatus::kPending, kDynamoT0 + 100 + i);
     ASSERT_TRUE(control_->Create(r).ok());
   }
   http_->TakeOps();
@@ -403,8 +403,8 @@ TEST_F(DynamoDbTablesTest, ListByStatusNewestFirstAcrossPages) {
 }
 
 TEST_F(DynamoDbTablesTest, DeleteIsIdempotent) {
-  ControlRecord r1 = NewRecord("a", 1, DocStatus::kCompleted, kT0);
-  ControlRecord r2 = NewRecord("a", 2, DocStatus::kPending, kT0);
+  ControlRecord r1 = NewRecord("a", 1, DocStatus::kCompleted, kDynamoT0);
+  ControlRecord r2 = NewRecord("a", 2, DocStatus::kPending, kDynamoT0);
   ASSERT_TRUE(control_->Create(r1).ok());
   ASSERT_TRUE(control_->Create(r2).ok());
   ASSERT_TRUE(control_->Delete("a", "000002").ok());
@@ -420,7 +420,7 @@ TEST_F(DynamoDbTablesTest, DeleteIsIdempotent) {
 }
 
 TEST_F(DynamoDbTablesTest, ConcurrentClaimsFromThreadsHaveOneWinner) {
-  ControlRecord r = NewRecord("race", 1, DocStatus::kPending, kT0);
+  ControlRecord r = NewRecord("race", 1, DocStatus::kPending, kDynamoT0);
   ASSERT_TRUE(control_->Create(r).ok());
 
   constexpr int kThreads = 8;
@@ -440,7 +440,7 @@ TEST_F(DynamoDbTablesTest, ConcurrentClaimsFromThreadsHaveOneWinner) {
       }
       rec->status = DocStatus::kInProgress;
       rec->lease_owner = "worker-" + std::to_string(i);
-      rec->lease_expires_at = kT0 + 60'000;
+      rec->lease_expires_at = kDynamoT0 + 60'000;
       ++ready;
       while (!go.load()) std::this_thread::yield();
       results[i] = adapters[i]->Update(*rec);
@@ -470,7 +470,7 @@ TEST_F(DynamoDbTablesTest, ConcurrentClaimsFromThreadsHaveOneWinner) {
 // retry then fails the condition against its own write. The adapters
 // recognise their item in the failure and report success, as SQLite would.
 TEST_F(DynamoDbTablesTest, RetriedWritesWhoseFirstAnswerWasLostSucceed) {
-  ControlRecord r = NewRecord("a", 1, DocStatus::kPending, kT0);
+  ControlRecord r = NewRecord("a", 1, DocStatus::kPending, kDynamoT0);
   http_->LoseNextAnswers("PutItem", 1);
   Status s = control_->Create(r);
   ASSERT_TRUE(s.ok()) << s.ToString();
@@ -489,7 +489,7 @@ TEST_F(DynamoDbTablesTest, RetriedWritesWhoseFirstAnswerWasLostSucceed) {
   AuditEvent e;
   e.document_id = "a";
   e.event_type = "DOCUMENT_RECEIVED";
-  e.time = kT0;
+  e.time = kDynamoT0;
   http_->LoseNextAnswers("PutItem", 1);
   ASSERT_TRUE(audit_->Append(e).ok());
   auto events = audit_->List("a");
@@ -519,13 +519,13 @@ AuditEvent Event(const std::string& doc, const std::string& type, TimeMs t) {
 }
 
 TEST_F(DynamoDbTablesTest, AuditListsInTimeOrderWithGeneratedIds) {
-  AuditEvent late = Event("d", "STAGE_COMPLETED", kT0 + 2000);
-  AuditEvent early = Event("d", "DOCUMENT_RECEIVED", kT0);
-  AuditEvent mid = Event("d", "STAGE_STARTED", kT0 + 1000);
+  AuditEvent late = Event("d", "STAGE_COMPLETED", kDynamoT0 + 2000);
+  AuditEvent early = Event("d", "DOCUMENT_RECEIVED", kDynamoT0);
+  AuditEvent mid = Event("d", "STAGE_STARTED", kDynamoT0 + 1000);
   mid.stage = "extract";
   mid.details = {{"attempt", 1}};
   late.ttl = 1'900'000'000;
-  AuditEvent other = Event("e", "DOCUMENT_RECEIVED", kT0);
+  AuditEvent other = Event("e", "DOCUMENT_RECEIVED", kDynamoT0);
   for (AuditEvent* e : {&late, &early, &mid, &other}) ASSERT_TRUE(audit_->Append(*e).ok());
 
   std::regex id_re(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z#[0-9a-f]{8})");
@@ -541,7 +541,7 @@ TEST_F(DynamoDbTablesTest, AuditListsInTimeOrderWithGeneratedIds) {
   EXPECT_EQ((*events)[1].details["attempt"], 1);
   EXPECT_EQ((*events)[1].event_id, mid.event_id);
   EXPECT_EQ((*events)[2].event_type, "STAGE_COMPLETED");
-  EXPECT_EQ((*events)[2].time, kT0 + 2000);
+  EXPECT_EQ((*events)[2].time, kDynamoT0 + 2000);
   EXPECT_EQ((*events)[2].ttl, 1'900'000'000);
   EXPECT_EQ(ToJson((*events)[2]), ToJson(late));
   EXPECT_EQ(audit_->List("e")->size(), 1u);
@@ -552,7 +552,7 @@ TEST_F(DynamoDbTablesTest, AuditSameMillisecondKeepsAppendOrder) {
   std::vector<std::string> types;
   for (int i = 0; i < 20; ++i) {
     types.push_back("EVENT_" + std::to_string(100 + i));
-    AuditEvent e = Event("d", types.back(), kT0);
+    AuditEvent e = Event("d", types.back(), kDynamoT0);
     ASSERT_TRUE(audit_->Append(e).ok());
   }
   auto events = audit_->List("d");
@@ -562,7 +562,7 @@ TEST_F(DynamoDbTablesTest, AuditSameMillisecondKeepsAppendOrder) {
 }
 
 TEST_F(DynamoDbTablesTest, AuditExplicitIdsAreKeptAndUnique) {
-  AuditEvent e = Event("d", "LEASE_EXPIRED", kT0);
+  AuditEvent e = Event("d", "LEASE_EXPIRED", kDynamoT0);
   e.event_id = "2026-11-22T04:55:10.000Z#deadbeef";
   ASSERT_TRUE(audit_->Append(e).ok());
   EXPECT_EQ(e.event_id, "2026-11-22T04:55:10.000Z#deadbeef");
@@ -572,9 +572,9 @@ TEST_F(DynamoDbTablesTest, AuditExplicitIdsAreKeptAndUnique) {
 
   AuditEvent no_time = Event("d", "X", 0);
   EXPECT_EQ(audit_->Append(no_time).code(), Status::Code::kInvalidInput);
-  AuditEvent no_doc = Event("", "X", kT0);
+  AuditEvent no_doc = Event("", "X", kDynamoT0);
   EXPECT_EQ(audit_->Append(no_doc).code(), Status::Code::kInvalidInput);
-  AuditEvent huge = Event("d", "STAGE_COMPLETED", kT0);
+  AuditEvent huge = Event("d", "STAGE_COMPLETED", kDynamoT0);
   huge.details["blob"] = std::string(kMaxItemBytes, 'x');
   EXPECT_EQ(audit_->Append(huge).code(), Status::Code::kInvalidInput);
   auto events = audit_->List("d");
@@ -593,7 +593,7 @@ TEST_F(DynamoDbTablesTest, AuditIdsAreUniqueAcrossConcurrentWriters) {
       for (int k = 0; k < kEvents; ++k) {
         std::string type = "W";
         type.append(std::to_string(i)).append("_").append(std::to_string(100 + k));
-        AuditEvent e = Event("d", type, kT0);  // same ms
+        AuditEvent e = Event("d", type, kDynamoT0);  // same ms
         if (!logs[i]->Append(e).ok()) ++failures;
       }
     });
@@ -723,7 +723,7 @@ print(json.dumps(out))
 }
 
 TEST_F(DynamoDbTablesTest, ProvisioningTwiceIsANoOp) {
-  ControlRecord r = NewRecord("a", 1, DocStatus::kPending, kT0);
+  ControlRecord r = NewRecord("a", 1, DocStatus::kPending, kDynamoT0);
   ASSERT_TRUE(control_->Create(r).ok());
   http_->TakeOps();
   ASSERT_TRUE(ProvisionDynamoDbTables(*client_, names_, 30'000).ok());

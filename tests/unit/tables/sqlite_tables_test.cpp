@@ -14,16 +14,16 @@
 namespace docpipe {
 namespace {
 
-constexpr TimeMs kT0 = 1795323310000;
+constexpr TimeMs kSqliteT0 = 1795323310000;
 
-ControlRecord NewRecord(const std::string& doc, int version, DocStatus status, TimeMs updated_at) {
+ControlRecord NewSqliteRecord(const std::string& doc, int version, DocStatus status, TimeMs updated_at) {
   ControlRecord r;
   r.document_id = doc;
   r.processing_version = FormatVersion(version);
   r.source_key = "input/" + doc + ".pdf";
   r.status = status;
   r.current_stage = "extract";
-  r.created_at = kT0;
+  r.created_at = kSqliteT0;
   r.updated_at = updated_at;
   return r;
 }
@@ -42,7 +42,7 @@ class SqliteControlTableTest : public ::testing::Test {
 };
 
 TEST_F(SqliteControlTableTest, CreateGetAndDuplicate) {
-  ControlRecord r = NewRecord("a", 1, DocStatus::kPending, kT0);
+  ControlRecord r = NewSqliteRecord("a", 1, DocStatus::kPending, kSqliteT0);
   r.stage_status["extract"].attempts = 1;
   ASSERT_TRUE(table_->Create(r).ok());
   EXPECT_EQ(r.revision, 1);
@@ -54,7 +54,7 @@ TEST_F(SqliteControlTableTest, CreateGetAndDuplicate) {
   EXPECT_EQ(got->stage_status.at("extract").attempts, 1);
   EXPECT_EQ(ToJson(*got), ToJson(r));
 
-  ControlRecord dup = NewRecord("a", 1, DocStatus::kFailed, kT0 + 5);
+  ControlRecord dup = NewSqliteRecord("a", 1, DocStatus::kFailed, kSqliteT0 + 5);
   Status s = table_->Create(dup);
   EXPECT_TRUE(s.IsConflict()) << s.ToString();
   EXPECT_EQ(dup.revision, 0) << "a failed create leaves the record untouched";
@@ -67,7 +67,7 @@ TEST_F(SqliteControlTableTest, CreateGetAndDuplicate) {
 TEST_F(SqliteControlTableTest, RejectsRecordsWithoutKeyOrOverBudget) {
   ControlRecord r;
   EXPECT_EQ(table_->Create(r).code(), Status::Code::kInvalidInput);
-  r = NewRecord("big", 1, DocStatus::kPending, kT0);
+  r = NewSqliteRecord("big", 1, DocStatus::kPending, kSqliteT0);
   r.stage_status["extract"].metrics["blob"] = std::string(kMaxItemBytes, 'x');
   EXPECT_EQ(table_->Create(r).code(), Status::Code::kInvalidInput);
   EXPECT_TRUE(table_->Get("big", "000001").status().IsNotFound());
@@ -75,10 +75,10 @@ TEST_F(SqliteControlTableTest, RejectsRecordsWithoutKeyOrOverBudget) {
 
 TEST_F(SqliteControlTableTest, GetLatestAndListVersions) {
   for (int v : {2, 1, 10}) {
-    ControlRecord r = NewRecord("doc", v, DocStatus::kCompleted, kT0 + v);
+    ControlRecord r = NewSqliteRecord("doc", v, DocStatus::kCompleted, kSqliteT0 + v);
     ASSERT_TRUE(table_->Create(r).ok());
   }
-  ControlRecord other = NewRecord("doc2", 99, DocStatus::kPending, kT0);
+  ControlRecord other = NewSqliteRecord("doc2", 99, DocStatus::kPending, kSqliteT0);
   ASSERT_TRUE(table_->Create(other).ok());
 
   auto latest = table_->GetLatest("doc");
@@ -96,13 +96,13 @@ TEST_F(SqliteControlTableTest, GetLatestAndListVersions) {
 }
 
 TEST_F(SqliteControlTableTest, UpdateIsConditionalOnRevision) {
-  ControlRecord r = NewRecord("a", 1, DocStatus::kPending, kT0);
+  ControlRecord r = NewSqliteRecord("a", 1, DocStatus::kPending, kSqliteT0);
   ASSERT_TRUE(table_->Create(r).ok());
 
   ControlRecord stale = r;  // a second worker's copy at revision 1
   r.status = DocStatus::kInProgress;
   r.lease_owner = "w1";
-  r.updated_at = kT0 + 10;
+  r.updated_at = kSqliteT0 + 10;
   ASSERT_TRUE(table_->Update(r).ok());
   EXPECT_EQ(r.revision, 2);
 
@@ -122,16 +122,16 @@ TEST_F(SqliteControlTableTest, UpdateIsConditionalOnRevision) {
   ASSERT_TRUE(table_->Update(r).ok());
   EXPECT_EQ(r.revision, 3);
 
-  ControlRecord missing = NewRecord("ghost", 1, DocStatus::kPending, kT0);
+  ControlRecord missing = NewSqliteRecord("ghost", 1, DocStatus::kPending, kSqliteT0);
   missing.revision = 1;
   EXPECT_TRUE(table_->Update(missing).IsNotFound());
 }
 
 TEST_F(SqliteControlTableTest, ListByStatusNewestFirst) {
-  ControlRecord a = NewRecord("a", 1, DocStatus::kFailed, kT0 + 1);
-  ControlRecord b = NewRecord("b", 1, DocStatus::kFailed, kT0 + 3);
-  ControlRecord c = NewRecord("c", 1, DocStatus::kCompleted, kT0 + 2);
-  ControlRecord d = NewRecord("d", 1, DocStatus::kFailed, kT0 + 2);
+  ControlRecord a = NewSqliteRecord("a", 1, DocStatus::kFailed, kSqliteT0 + 1);
+  ControlRecord b = NewSqliteRecord("b", 1, DocStatus::kFailed, kSqliteT0 + 3);
+  ControlRecord c = NewSqliteRecord("c", 1, DocStatus::kCompleted, kSqliteT0 + 2);
+  ControlRecord d = NewSqliteRecord("d", 1, DocStatus::kFailed, kSqliteT0 + 2);
   for (ControlRecord* r : {&a, &b, &c, &d}) ASSERT_TRUE(table_->Create(*r).ok());
 
   auto failed = table_->List(DocStatus::kFailed, 10);
@@ -154,7 +154,7 @@ TEST_F(SqliteControlTableTest, ListByStatusNewestFirst) {
 
   // Status changes move a record between lists.
   c.status = DocStatus::kFailed;
-  c.updated_at = kT0 + 9;
+  c.updated_at = kSqliteT0 + 9;
   ASSERT_TRUE(table_->Update(c).ok());
   failed = table_->List(DocStatus::kFailed, 10);
   ASSERT_EQ(failed->size(), 4u);
@@ -163,8 +163,8 @@ TEST_F(SqliteControlTableTest, ListByStatusNewestFirst) {
 }
 
 TEST_F(SqliteControlTableTest, DeleteAndReopen) {
-  ControlRecord r1 = NewRecord("a", 1, DocStatus::kCompleted, kT0);
-  ControlRecord r2 = NewRecord("a", 2, DocStatus::kPending, kT0);
+  ControlRecord r1 = NewSqliteRecord("a", 1, DocStatus::kCompleted, kSqliteT0);
+  ControlRecord r2 = NewSqliteRecord("a", 2, DocStatus::kPending, kSqliteT0);
   ASSERT_TRUE(table_->Create(r1).ok());
   ASSERT_TRUE(table_->Create(r2).ok());
   ASSERT_TRUE(table_->Delete("a", "000002").ok());
@@ -183,7 +183,7 @@ TEST_F(SqliteControlTableTest, DeleteAndReopen) {
 }
 
 TEST_F(SqliteControlTableTest, ConcurrentClaimsFromThreadsHaveOneWinner) {
-  ControlRecord r = NewRecord("race", 1, DocStatus::kPending, kT0);
+  ControlRecord r = NewSqliteRecord("race", 1, DocStatus::kPending, kSqliteT0);
   ASSERT_TRUE(table_->Create(r).ok());
 
   constexpr int kThreads = 8;
@@ -236,7 +236,7 @@ TEST_F(SqliteControlTableTest, ConcurrentClaimsFromThreadsHaveOneWinner) {
 enum ClaimExit { kWon = 0, kLost = 1, kFailed = 2 };
 
 TEST_F(SqliteControlTableTest, ConcurrentClaimsFromProcessesHaveOneWinner) {
-  ControlRecord r = NewRecord("race", 1, DocStatus::kPending, kT0);
+  ControlRecord r = NewSqliteRecord("race", 1, DocStatus::kPending, kSqliteT0);
   ASSERT_TRUE(table_->Create(r).ok());
 
   constexpr int kProcs = 4;
@@ -321,12 +321,12 @@ class SqliteAuditLogTest : public ::testing::Test {
 };
 
 TEST_F(SqliteAuditLogTest, ListsInTimeOrderWithGeneratedIds) {
-  AuditEvent late = Event("d", "STAGE_COMPLETED", kT0 + 2000);
-  AuditEvent early = Event("d", "DOCUMENT_RECEIVED", kT0);
-  AuditEvent mid = Event("d", "STAGE_STARTED", kT0 + 1000);
+  AuditEvent late = Event("d", "STAGE_COMPLETED", kSqliteT0 + 2000);
+  AuditEvent early = Event("d", "DOCUMENT_RECEIVED", kSqliteT0);
+  AuditEvent mid = Event("d", "STAGE_STARTED", kSqliteT0 + 1000);
   mid.stage = "extract";
   mid.details = {{"attempt", 1}};
-  AuditEvent other = Event("e", "DOCUMENT_RECEIVED", kT0);
+  AuditEvent other = Event("e", "DOCUMENT_RECEIVED", kSqliteT0);
   for (AuditEvent* e : {&late, &early, &mid, &other}) ASSERT_TRUE(audit_->Append(*e).ok());
 
   std::regex id_re(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z#[0-9a-f]{8})");
@@ -342,7 +342,7 @@ TEST_F(SqliteAuditLogTest, ListsInTimeOrderWithGeneratedIds) {
   EXPECT_EQ((*events)[1].details["attempt"], 1);
   EXPECT_EQ((*events)[1].event_id, mid.event_id);
   EXPECT_EQ((*events)[2].event_type, "STAGE_COMPLETED");
-  EXPECT_EQ((*events)[2].time, kT0 + 2000);
+  EXPECT_EQ((*events)[2].time, kSqliteT0 + 2000);
   EXPECT_EQ(audit_->List("e")->size(), 1u);
   EXPECT_TRUE(audit_->List("none")->empty());
 }
@@ -351,7 +351,7 @@ TEST_F(SqliteAuditLogTest, SameMillisecondKeepsAppendOrder) {
   std::vector<std::string> types;
   for (int i = 0; i < 20; ++i) {
     types.push_back("EVENT_" + std::to_string(100 + i));
-    AuditEvent e = Event("d", types.back(), kT0);
+    AuditEvent e = Event("d", types.back(), kSqliteT0);
     ASSERT_TRUE(audit_->Append(e).ok());
   }
   auto events = audit_->List("d");
@@ -361,7 +361,7 @@ TEST_F(SqliteAuditLogTest, SameMillisecondKeepsAppendOrder) {
 }
 
 TEST_F(SqliteAuditLogTest, ExplicitIdsAreKeptAndUnique) {
-  AuditEvent e = Event("d", "LEASE_EXPIRED", kT0);
+  AuditEvent e = Event("d", "LEASE_EXPIRED", kSqliteT0);
   e.event_id = "2026-11-22T04:55:10.000Z#deadbeef";
   ASSERT_TRUE(audit_->Append(e).ok());
   EXPECT_EQ(e.event_id, "2026-11-22T04:55:10.000Z#deadbeef");
@@ -370,9 +370,9 @@ TEST_F(SqliteAuditLogTest, ExplicitIdsAreKeptAndUnique) {
 
   AuditEvent no_time = Event("d", "X", 0);
   EXPECT_EQ(audit_->Append(no_time).code(), Status::Code::kInvalidInput);
-  AuditEvent no_doc = Event("", "X", kT0);
+  AuditEvent no_doc = Event("", "X", kSqliteT0);
   EXPECT_EQ(audit_->Append(no_doc).code(), Status::Code::kInvalidInput);
-  AuditEvent huge = Event("d", "STAGE_COMPLETED", kT0);
+  AuditEvent huge = Event("d", "STAGE_COMPLETED", kSqliteT0);
   huge.details["blob"] = std::string(kMaxItemBytes, 'x');
   EXPECT_EQ(audit_->Append(huge).code(), Status::Code::kInvalidInput);
   EXPECT_EQ(audit_->List("d")->size(), 1u);
