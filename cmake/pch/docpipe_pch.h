@@ -1,6 +1,8 @@
 // Precompiled for every docpipe target (see docpipe_precompile in
 // CMakeLists.txt): the headers whose parsing dominates a small translation
-// unit. Only third-party headers belong here, never docpipe's own.
+// unit. Only third-party headers belong here, never docpipe's own, except
+// json_instances.h: it declares nlohmann::json's explicit instantiations, so
+// that no target using this header generates them again.
 //
 // Marked a system header because GCC 12 otherwise reports its -O3
 // -Wstringop-overflow false positives inside <string> when the header comes
@@ -24,3 +26,7 @@
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
+
+#include "../../src/common/json_instances.h"
+
+DOCPIPE_JSON_INSTANCES(extern)

@@ -29,7 +29,7 @@ int PdfinfoPages(const std::string& path) {
   return -1;
 }
 
-std::vector<std::string> Words(const std::string& text) {
+std::vector<std::string> ManualWords(const std::string& text) {
   std::vector<std::string> words;
   std::string w;
   for (unsigned char c : text) {
@@ -110,10 +110,10 @@ TEST_F(RealDocumentsTest, ManualsCompleteWithRightPagesHeadingsAndChunks) {
       if (meta["chars_per_page"][p - 1].get<int>() == 0) continue;
       char page_key[64];
       std::snprintf(page_key, sizeof(page_key), "extracted/%s/page-%04d.md", id.c_str(), p);
-      std::vector<std::string> page_words = Words(ReadFile(StorePath(page_key)));
+      std::vector<std::string> page_words = ManualWords(ReadFile(StorePath(page_key)));
       if (page_words.empty()) continue;
       ASSERT_TRUE(text_by_page.count(p)) << "page " << p << " is in no chunk";
-      std::vector<std::string> chunk_words = Words(text_by_page[p]);
+      std::vector<std::string> chunk_words = ManualWords(text_by_page[p]);
       std::set<std::string> have(chunk_words.begin(), chunk_words.end());
       size_t found = 0;
       for (const std::string& w : page_words) found += have.count(w);

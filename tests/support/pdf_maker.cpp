@@ -12,18 +12,18 @@ namespace {
 constexpr double kMargin = 72;
 
 // MuPDF reports errors with longjmp; a context that stays silent on stderr.
-struct ContextDeleter {
+struct PdfContextDeleter {
   void operator()(fz_context* ctx) const { fz_drop_context(ctx); }
 };
-using ContextPtr = std::unique_ptr<fz_context, ContextDeleter>;
+using ContextPtr = std::unique_ptr<fz_context, PdfContextDeleter>;
 
-void Quiet(void*, const char*) {}
+void QuietPdfMaker(void*, const char*) {}
 
 ContextPtr NewQuietContext() {
   ContextPtr ctx(fz_new_context(nullptr, nullptr, FZ_STORE_DEFAULT));
   if (ctx) {
-    fz_set_warning_callback(ctx.get(), Quiet, nullptr);
-    fz_set_error_callback(ctx.get(), Quiet, nullptr);
+    fz_set_warning_callback(ctx.get(), QuietPdfMaker, nullptr);
+    fz_set_error_callback(ctx.get(), QuietPdfMaker, nullptr);
   }
   return ctx;
 }

@@ -20,10 +20,10 @@ namespace {
 
 using json = nlohmann::json;
 
-constexpr TimeMs kTime = 1795668910987;  // 2026-11-26T04:55:10.987Z
+constexpr TimeMs kPresignTime = 1795668910987;  // 2026-11-26T04:55:10.987Z
 
-const AwsCredentials kLongTerm{"AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "", 0};
-const AwsCredentials kSession{
+const AwsCredentials kPresignLongTerm{"AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "", 0};
+const AwsCredentials kPresignSession{
     "ASIAIOSFODNN7EXAMPLE", "je7MtGbClwBF/2Zp9Utk/h3yCo8nvbEXAMPLEKEY",
     "IQoJb3JpZ2luX2VjEJr//////////wEaCXVzLWVhc3QtMSJHMEUCIQD+token/with+slash==", 0};
 
@@ -36,22 +36,22 @@ struct PresignCase {
   std::string endpoint_url;  // "" = AWS
   bool path_style = false;
   int64_t expires = 900;
-  TimeMs time = kTime;
+  TimeMs time = kPresignTime;
   AwsCredentials credentials;
 };
 
 std::vector<PresignCase> Cases() {
   return {
       {"put_object", "docpipe-bucket", "input/My Docs/résumé (final)+v2!,=&$@'~.pdf", "application/pdf",
-       "eu-west-1", "", false, 900, kTime, kSession},
-      {"put_object", "docpipe-bucket", "input/plain.txt", "", "us-east-1", "", false, 3600, kTime, kLongTerm},
+       "eu-west-1", "", false, 900, kPresignTime, kPresignSession},
+      {"put_object", "docpipe-bucket", "input/plain.txt", "", "us-east-1", "", false, 3600, kPresignTime, kPresignLongTerm},
       {"put_object", "docpipe-bucket", "input/报告 2026.docx",
        "application/vnd.openxmlformats-officedocument.wordprocessingml.document", "ap-southeast-2", "", false,
-       604800, kTime + 86'400'000, kSession},
+       604800, kPresignTime + 86'400'000, kPresignSession},
       {"put_object", "docpipe-test", "input/a b/c.pdf", "application/pdf", "us-east-1", "http://127.0.0.1:5000",
-       true, 600, kTime, kLongTerm},
+       true, 600, kPresignTime, kPresignLongTerm},
       {"get_object", "docpipe-bucket", "extracted/doc-0123/page-0001.md", "", "eu-central-1", "", false, 60,
-       kTime, kSession},
+       kPresignTime, kPresignSession},
   };
 }
 
@@ -112,7 +112,7 @@ TEST(SigV4Presign, AwsDocumentationExample) {
   r.method = "GET";
   r.url = "https://examplebucket.s3.amazonaws.com/test.txt";
   const TimeMs may24 = 1369353600000;  // 2013-05-24T00:00:00Z
-  EXPECT_EQ(PresignSigV4(r, kLongTerm, SigV4Params{"us-east-1", "s3", may24, false}, 86400),
+  EXPECT_EQ(PresignSigV4(r, kPresignLongTerm, SigV4Params{"us-east-1", "s3", may24, false}, 86400),
             "https://examplebucket.s3.amazonaws.com/test.txt?X-Amz-Algorithm=AWS4-HMAC-SHA256"
             "&X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20130524%2Fus-east-1%2Fs3%2Faws4_request"
             "&X-Amz-Date=20130524T000000Z&X-Amz-Expires=86400&X-Amz-SignedHeaders=host"

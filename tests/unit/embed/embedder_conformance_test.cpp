@@ -64,7 +64,7 @@ class EmbedderConformanceTest : public ::testing::TestWithParam<Adapter> {
   std::unique_ptr<EmbedderUnderTest> under_test_;
 };
 
-double Norm(const std::vector<float>& v) {
+double L2Norm(const std::vector<float>& v) {
   double sum = 0;
   for (float x : v) sum += static_cast<double>(x) * x;
   return std::sqrt(sum);
@@ -84,7 +84,7 @@ TEST_P(EmbedderConformanceTest, OneUnitVectorPerTextInOrder) {
   for (size_t i = 0; i < texts.size(); ++i) {
     ASSERT_EQ(got->vectors[i].size(), static_cast<size_t>(e().Dimension())) << i;
     for (float x : got->vectors[i]) ASSERT_TRUE(std::isfinite(x)) << i;
-    EXPECT_NEAR(Norm(got->vectors[i]), 1.0, 1e-3) << i;
+    EXPECT_NEAR(L2Norm(got->vectors[i]), 1.0, 1e-3) << i;
     // In order: each vector is the one the text gets alone.
     Result<EmbeddingBatch> alone = e().Embed({texts[i]});
     ASSERT_TRUE(alone.ok()) << alone.status().ToString();

@@ -37,7 +37,7 @@ PageLayout MakePage(int n, const std::string& header, const std::string& body) {
   return page;
 }
 
-std::vector<std::string> Texts(const PageLayout& page) {
+std::vector<std::string> FurnitureTexts(const PageLayout& page) {
   std::vector<std::string> out;
   for (const TextBlock& b : page.blocks)
     for (const TextLine& l : b.lines) out.push_back(LineText(l));
@@ -71,7 +71,7 @@ TEST(FurnitureDetectorTest, RunningHeaderAndPageNumbersRemoved) {
   auto out = Detect(pages);
   ASSERT_EQ(out.size(), 20u);
   for (int i = 0; i < 20; ++i) {
-    EXPECT_EQ(Texts(out[i].first), (std::vector<std::string>{"Body text of page " + std::to_string(i + 1),
+    EXPECT_EQ(FurnitureTexts(out[i].first), (std::vector<std::string>{"Body text of page " + std::to_string(i + 1),
                                                              "second body line " + std::to_string(i + 1)}));
     EXPECT_EQ(out[i].second, std::to_string(i + 1));
   }
@@ -88,7 +88,7 @@ TEST(FurnitureDetectorTest, OddEvenHeadersWithVaryingNumbersRemoved) {
   }
   auto out = Detect(pages);
   for (int i = 0; i < 12; ++i) {
-    EXPECT_EQ(Texts(out[i].first).front(), "Text " + std::to_string(i + 1)) << i;
+    EXPECT_EQ(FurnitureTexts(out[i].first).front(), "Text " + std::to_string(i + 1)) << i;
     EXPECT_EQ(out[i].second, std::to_string(i + 11)) << i;
   }
 }
@@ -101,7 +101,7 @@ TEST(FurnitureDetectorTest, RemovedLinesAreReported) {
   std::vector<std::string> removed;
   EXPECT_EQ(d.Strip(1, pages[0], &removed), "1");
   EXPECT_EQ(removed, (std::vector<std::string>{"GNU Octave (version 7.3.0)", "1"}));
-  EXPECT_EQ(Texts(pages[0]), (std::vector<std::string>{"Body 1", "second body line 1"}));
+  EXPECT_EQ(FurnitureTexts(pages[0]), (std::vector<std::string>{"Body 1", "second body line 1"}));
 }
 
 TEST(FurnitureDetectorTest, LabelIsTheNumberThatCountsPages) {
@@ -116,7 +116,7 @@ TEST(FurnitureDetectorTest, LabelIsTheNumberThatCountsPages) {
   }
   auto out = Detect(pages);
   for (int i = 0; i < 10; ++i) {
-    EXPECT_EQ(Texts(out[i].first).front(), "Text " + std::to_string(i + 1)) << i;
+    EXPECT_EQ(FurnitureTexts(out[i].first).front(), "Text " + std::to_string(i + 1)) << i;
     EXPECT_EQ(out[i].second, std::to_string(i + 41)) << i;
   }
 }
@@ -134,14 +134,14 @@ TEST(FurnitureDetectorTest, HeaderALittleLessThanALineAboveTheBodyIsRemoved) {
     pages.push_back(p);
   }
   auto out = Detect(pages);
-  for (int i = 0; i < 8; ++i) EXPECT_EQ(Texts(out[i].first).front(), "First line of page " + std::to_string(i + 1));
+  for (int i = 0; i < 8; ++i) EXPECT_EQ(FurnitureTexts(out[i].first).front(), "First line of page " + std::to_string(i + 1));
 }
 
 TEST(FurnitureDetectorTest, RepeatedBodyContentIsKept) {
   std::vector<PageLayout> pages;
   for (int i = 1; i <= 10; ++i) pages.push_back(MakePage(i, "", "Warning: do not remove this line"));
   auto out = Detect(pages);
-  for (const auto& [page, label] : out) EXPECT_EQ(Texts(page).front(), "Warning: do not remove this line");
+  for (const auto& [page, label] : out) EXPECT_EQ(FurnitureTexts(page).front(), "Warning: do not remove this line");
 }
 
 TEST(FurnitureDetectorTest, UniqueTopLineIsKept) {
@@ -150,7 +150,7 @@ TEST(FurnitureDetectorTest, UniqueTopLineIsKept) {
     pages.push_back(MakePage(i, "Section " + std::string(1, 'A' + i) + " begins here", "x"));
   auto out = Detect(pages);
   for (int i = 0; i < 8; ++i)
-    EXPECT_EQ(Texts(out[i].first).front(), "Section " + std::string(1, 'A' + i + 1) + " begins here");
+    EXPECT_EQ(FurnitureTexts(out[i].first).front(), "Section " + std::string(1, 'A' + i + 1) + " begins here");
 }
 
 TEST(FurnitureDetectorTest, LargeTitleAtTheTopIsNotFurniture) {
@@ -167,7 +167,7 @@ TEST(FurnitureDetectorTest, LargeTitleAtTheTopIsNotFurniture) {
   auto out = Detect(pages);
   for (int i = 0; i < 6; ++i) {
     const std::vector<std::string> want = {"Results", "point " + std::to_string(i + 1)};
-    EXPECT_EQ(Texts(out[i].first), want);
+    EXPECT_EQ(FurnitureTexts(out[i].first), want);
   }
 }
 
@@ -192,7 +192,7 @@ TEST(FurnitureDetectorTest, SlideSidebarNavigationRemoved) {
   auto out = Detect(pages);
   for (int i = 0; i < 8; ++i) {
     const std::string n = std::to_string(i + 1);
-    EXPECT_EQ(Texts(out[i].first), (std::vector<std::string>{"Frame title " + n, "point " + n, "more of slide " + n}))
+    EXPECT_EQ(FurnitureTexts(out[i].first), (std::vector<std::string>{"Frame title " + n, "point " + n, "more of slide " + n}))
         << i;
   }
 }
@@ -202,7 +202,7 @@ TEST(FurnitureDetectorTest, TwoRepeatedSideLinesOnSlidesAreKept) {
   std::vector<PageLayout> pages;
   for (int i = 1; i <= 8; ++i) pages.push_back(MakeSidebarSlide(i, {"x = 1", "y = 2"}));
   auto out = Detect(pages);
-  for (int i = 0; i < 8; ++i) EXPECT_EQ(Texts(out[i].first).size(), 5u) << i;
+  for (int i = 0; i < 8; ++i) EXPECT_EQ(FurnitureTexts(out[i].first).size(), 5u) << i;
 }
 
 TEST(FurnitureDetectorTest, BodySizedSideColumnOnOverlaySlidesIsKept) {
@@ -216,7 +216,7 @@ TEST(FurnitureDetectorTest, BodySizedSideColumnOnOverlaySlidesIsKept) {
     pages.push_back(p);
   }
   auto out = Detect(pages);
-  for (int i = 0; i < 8; ++i) EXPECT_EQ(Texts(out[i].first).size(), 6u) << i;
+  for (int i = 0; i < 8; ++i) EXPECT_EQ(FurnitureTexts(out[i].first).size(), 6u) << i;
 }
 
 TEST(FurnitureDetectorTest, ShortListOnOverlaySlidesIsKept) {
@@ -232,7 +232,7 @@ TEST(FurnitureDetectorTest, ShortListOnOverlaySlidesIsKept) {
     pages.push_back(p);
   }
   auto out = Detect(pages);
-  for (int i = 0; i < 8; ++i) EXPECT_EQ(Texts(out[i].first).size(), 4u) << i;
+  for (int i = 0; i < 8; ++i) EXPECT_EQ(FurnitureTexts(out[i].first).size(), 4u) << i;
 }
 
 TEST(FurnitureDetectorTest, MemoryIsAWindow) {
@@ -244,7 +244,7 @@ TEST(FurnitureDetectorTest, MemoryIsAWindow) {
     if (i > FurnitureDetector::kWindow) {
       PageLayout q = MakePage(i - FurnitureDetector::kWindow, "Header", "Body");
       d.Strip(i - FurnitureDetector::kWindow, q);
-      EXPECT_EQ(Texts(q).size(), 2u);
+      EXPECT_EQ(FurnitureTexts(q).size(), 2u);
     }
   }
 }

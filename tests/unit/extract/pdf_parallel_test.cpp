@@ -25,7 +25,7 @@ struct Extraction {
   std::vector<ExtractedPage> pages;
 };
 
-Extraction Extract(Extractor& extractor, const std::string& path, int threads) {
+Extraction ExtractAll(Extractor& extractor, const std::string& path, int threads) {
   Extraction run;
   ExtractOptions options;
   options.threads = threads;
@@ -38,7 +38,7 @@ Extraction Extract(Extractor& extractor, const std::string& path, int threads) {
   return run;
 }
 
-std::string RealFile(const std::string& path, const std::string& package) {
+std::string ManualFile(const std::string& path, const std::string& package) {
   std::ifstream probe(path);
   if (!probe.good()) ADD_FAILURE() << path << " is missing: apt-get install -y " << package;
   return probe.good() ? path : "";
@@ -87,15 +87,15 @@ int Furniture(const Extraction& run) {
 
 TEST(PdfParallelTest, GlpkManualIsTheSameForAnyThreadCount) {
   // Running headers and footers, numbered headings, tables, code.
-  const std::string path = RealFile("/usr/share/doc/glpk-doc/glpk.pdf", "glpk-doc");
+  const std::string path = ManualFile("/usr/share/doc/glpk-doc/glpk.pdf", "glpk-doc");
   ASSERT_FALSE(path.empty());
   ExtractorPtr pdf = NewPdfExtractor();
-  const Extraction serial = Extract(*pdf, path, 1);
+  const Extraction serial = ExtractAll(*pdf, path, 1);
   ASSERT_TRUE(serial.status.ok()) << serial.status.ToString();
   ASSERT_EQ(serial.pages.size(), 177u);
   EXPECT_GT(Furniture(serial), 200);           // furniture is removed across pages
   EXPECT_GT(serial.summary.outline.size(), 50u);  // and headings found
-  for (int threads : {2, 5}) ExpectSame(serial, Extract(*pdf, path, threads), threads);
+  for (int threads : {2, 5}) ExpectSame(serial, ExtractAll(*pdf, path, threads), threads);
 }
 
 TEST(PdfParallelTest, PageLabelsAndTasn1AreTheSame) {
@@ -103,15 +103,15 @@ TEST(PdfParallelTest, PageLabelsAndTasn1AreTheSame) {
   for (const auto& [path, package] : {std::pair<std::string, std::string>{"/usr/share/R/doc/manual/R-intro.pdf", "r-doc-pdf"},
                                       {"/usr/share/doc/libtasn1-doc/libtasn1.pdf", "libtasn1-doc"}}) {
     SCOPED_TRACE(path);
-    const std::string file = RealFile(path, package);
+    const std::string file = ManualFile(path, package);
     ASSERT_FALSE(file.empty());
     ExtractorPtr pdf = NewPdfExtractor();
-    const Extraction serial = Extract(*pdf, file, 1);
+    const Extraction serial = ExtractAll(*pdf, file, 1);
     ASSERT_TRUE(serial.status.ok()) << serial.status.ToString();
-    ExpectSame(serial, Extract(*pdf, file, 3), 3);
+    ExpectSame(serial, ExtractAll(*pdf, file, 3), 3);
   }
   ExtractorPtr pdf = NewPdfExtractor();
-  const Extraction intro = Extract(*pdf, "/usr/share/R/doc/manual/R-intro.pdf", 4);
+  const Extraction intro = ExtractAll(*pdf, "/usr/share/R/doc/manual/R-intro.pdf", 4);
   ASSERT_TRUE(intro.status.ok()) << intro.status.ToString();
   ASSERT_GT(intro.pages.size(), 100u);
   EXPECT_EQ(intro.pages[0].label, "T-1");  // the PDF's own labels, in order
@@ -123,7 +123,7 @@ TEST(PdfParallelTest, ScannedPagesAmongNativeOnesAreTheSameWithOcr) {
   ASSERT_EQ(::stat("/usr/share/tesseract-ocr/5/tessdata/eng.traineddata", &st), 0)
       << "apt-get install tesseract-ocr-eng tesseract-ocr-osd";
   ASSERT_TRUE(testing::OnPath("qpdf")) << "apt-get install qpdf";
-  const std::string src = RealFile("/usr/share/doc/libtasn1-doc/libtasn1.pdf", "libtasn1-doc");
+  const std::string src = ManualFile("/usr/share/doc/libtasn1-doc/libtasn1.pdf", "libtasn1-doc");
   ASSERT_FALSE(src.empty());
   testing::TempDir dir;
   // Pages 1-8 of a real manual, with pages 3, 4 and 7 replaced by scans.
@@ -138,18 +138,18 @@ TEST(PdfParallelTest, ScannedPagesAmongNativeOnesAreTheSameWithOcr) {
   ASSERT_TRUE(engine.ok()) << engine.status().ToString();
   OcrPool pool(**engine, 2);
   ExtractorPtr pdf = NewPdfExtractor(&pool);
-  const Extraction serial = Extract(*pdf, mixed, 1);
+  const Extraction serial = ExtractAll(*pdf, mixed, 1);
   ASSERT_TRUE(serial.status.ok()) << serial.status.ToString();
   ASSERT_EQ(serial.pages.size(), 8u);
   EXPECT_FALSE(serial.pages[1].ocr);
   EXPECT_TRUE(serial.pages[2].ocr);
   EXPECT_TRUE(serial.pages[3].ocr);
   EXPECT_TRUE(serial.pages[6].ocr);
-  ExpectSame(serial, Extract(*pdf, mixed, 3), 3);
+  ExpectSame(serial, ExtractAll(*pdf, mixed, 3), 3);
 }
 
 TEST(PdfParallelTest, CancelStopsEveryReader) {
-  const std::string path = RealFile("/usr/share/doc/glpk-doc/glpk.pdf", "glpk-doc");
+  const std::string path = ManualFile("/usr/share/doc/glpk-doc/glpk.pdf", "glpk-doc");
   ASSERT_FALSE(path.empty());
   ExtractorPtr pdf = NewPdfExtractor();
   std::atomic<bool> cancel{false};
@@ -167,7 +167,7 @@ TEST(PdfParallelTest, CancelStopsEveryReader) {
 }
 
 TEST(PdfParallelTest, SinkErrorStopsTheReadersAndIsReturned) {
-  const std::string path = RealFile("/usr/share/doc/glpk-doc/glpk.pdf", "glpk-doc");
+  const std::string path = ManualFile("/usr/share/doc/glpk-doc/glpk.pdf", "glpk-doc");
   ASSERT_FALSE(path.empty());
   ExtractorPtr pdf = NewPdfExtractor();
   ExtractOptions options;

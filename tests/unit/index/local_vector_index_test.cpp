@@ -40,7 +40,7 @@ std::vector<float> RandomUnit(int dim, std::mt19937& rng) {
   return v;
 }
 
-IndexedChunk MakeChunk(const std::string& doc, const std::string& version, int i, std::string text,
+IndexedChunk MakeLocalChunk(const std::string& doc, const std::string& version, int i, std::string text,
                        std::vector<float> vec) {
   IndexedChunk c;
   c.chunk_id = fmt::format("{}:{}:{}", doc, version, i);
@@ -98,7 +98,7 @@ class LocalVectorIndexTest : public ::testing::Test {
   std::vector<IndexedChunk> Chunks(const std::string& doc, const std::string& version, int n,
                                    const std::string& text, int dim = 8) {
     std::vector<IndexedChunk> out;
-    for (int i = 0; i < n; ++i) out.push_back(MakeChunk(doc, version, i, text + " " + std::to_string(i), RandomUnit(dim, rng_)));
+    for (int i = 0; i < n; ++i) out.push_back(MakeLocalChunk(doc, version, i, text + " " + std::to_string(i), RandomUnit(dim, rng_)));
     return out;
   }
 
@@ -124,7 +124,7 @@ TEST_F(LocalVectorIndexTest, RecallAgainstBruteForce) {
     std::vector<IndexedChunk> chunks;
     for (int i = 0; i < per_doc && d * per_doc + i < n; ++i) {
       data.push_back(RandomUnit(dim, rng_));
-      chunks.push_back(MakeChunk("doc" + std::to_string(d), "v1", i, "text", data.back()));
+      chunks.push_back(MakeLocalChunk("doc" + std::to_string(d), "v1", i, "text", data.back()));
     }
     ASSERT_TRUE(index->ReplaceDocument("doc" + std::to_string(d), "v1", chunks).ok());
   }
@@ -337,7 +337,7 @@ TEST_F(LocalVectorIndexTest, TwoInstancesSeeEachOthersWrites) {
         chunks.clear();
         std::string ver = "v";
         ver.append(std::to_string(v));
-        for (int i = 0; i < 5; ++i) chunks.push_back(MakeChunk(doc, ver, i, "shared words", RandomUnit(8, rng)));
+        for (int i = 0; i < 5; ++i) chunks.push_back(MakeLocalChunk(doc, ver, i, "shared words", RandomUnit(8, rng)));
         EXPECT_TRUE(idx->ReplaceDocument(doc, ver, chunks).ok());
         EXPECT_TRUE(idx->Search(Query(SearchMode::kHybrid, "shared", RandomUnit(8, rng), 5)).ok());
       }
@@ -358,7 +358,7 @@ TEST_F(LocalVectorIndexTest, TwoInstancesSeeEachOthersWrites) {
 TEST_F(LocalVectorIndexTest, DimensionMismatch) {
   auto index = Open(8);
   ASSERT_NE(index, nullptr);
-  std::vector<IndexedChunk> bad = {MakeChunk("a", "v1", 0, "t", {1, 0, 0})};
+  std::vector<IndexedChunk> bad = {MakeLocalChunk("a", "v1", 0, "t", {1, 0, 0})};
   Status s = index->ReplaceDocument("a", "v1", bad);
   EXPECT_EQ(s.code(), Status::Code::kInvalidInput);
   EXPECT_NE(s.message().find("dimension 3"), std::string::npos) << s.message();
@@ -478,17 +478,17 @@ TEST_F(LocalVectorIndexTest, HybridFusionOrder) {
   // Vector ranks for query e1: c1 (1.0), c2 (0.99), c4 (0.71), c3 (0.0).
   // Keyword ranks for "lion": c3 (three times), c2 (short text), c4.
   std::vector<IndexedChunk> chunks = {
-      MakeChunk("h", "v1", 1, "zebra", {1, 0, 0, 0}),
-      MakeChunk("h", "v1", 2, "lion tiger", {0.99f, 0.14f, 0, 0}),
-      MakeChunk("h", "v1", 3, "lion lion lion", {0, 1, 0, 0}),
-      MakeChunk("h", "v1", 4, "giraffe lion savanna", {0.7f, 0.7f, 0, 0}),
+      MakeLocalChunk("h", "v1", 1, "zebra", {1, 0, 0, 0}),
+      MakeLocalChunk("h", "v1", 2, "lion tiger", {0.99f, 0.14f, 0, 0}),
+      MakeLocalChunk("h", "v1", 3, "lion lion lion", {0, 1, 0, 0}),
+      MakeLocalChunk("h", "v1", 4, "giraffe lion savanna", {0.7f, 0.7f, 0, 0}),
   };
   for (auto& c : chunks) c.breadcrumbs.clear(), c.key_phrases.clear();
   ASSERT_TRUE(index->ReplaceDocument("h", "v1", chunks).ok());
   // Fillers without "lion" pointing away from the query (so a positive IDF).
   std::vector<IndexedChunk> fillers;
   for (int i = 0; i < 6; ++i) {
-    fillers.push_back(MakeChunk("f", "v1", i, "grass water", {-1, 0, 0.1f * (i + 1), 0}));
+    fillers.push_back(MakeLocalChunk("f", "v1", i, "grass water", {-1, 0, 0.1f * (i + 1), 0}));
     fillers.back().breadcrumbs.clear();
     fillers.back().key_phrases.clear();
   }

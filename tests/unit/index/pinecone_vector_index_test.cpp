@@ -37,7 +37,7 @@ std::vector<float> Vec(int seed, int dim) {
   return v;
 }
 
-IndexedChunk MakeChunk(const std::string& doc, const std::string& version, int i, int dim, std::string text = "") {
+IndexedChunk MakePineconeChunk(const std::string& doc, const std::string& version, int i, int dim, std::string text = "") {
   IndexedChunk c;
   c.chunk_id = fmt::format("{}:{}:{}", doc, version, i);
   c.document_id = doc;
@@ -57,7 +57,7 @@ IndexedChunk MakeChunk(const std::string& doc, const std::string& version, int i
 
 std::vector<IndexedChunk> MakeChunks(const std::string& doc, const std::string& version, int n, int dim) {
   std::vector<IndexedChunk> out;
-  for (int i = 0; i < n; ++i) out.push_back(MakeChunk(doc, version, i, dim));
+  for (int i = 0; i < n; ++i) out.push_back(MakePineconeChunk(doc, version, i, dim));
   return out;
 }
 
@@ -336,7 +336,7 @@ TEST_F(PineconeVectorIndexTest, ALargeDocumentIsSplitIntoUpsertsOfAtMost2MB) {
   ASSERT_NE(index, nullptr);
   std::vector<IndexedChunk> chunks;
   for (int i = 0; i < 300; ++i) {
-    chunks.push_back(MakeChunk("big", "000001", i, 1536, std::string(3000 + (i * 37) % 900, 'a' + i % 26)));
+    chunks.push_back(MakePineconeChunk("big", "000001", i, 1536, std::string(3000 + (i * 37) % 900, 'a' + i % 26)));
   }
   ASSERT_TRUE(index->ReplaceDocument("big", "000001", chunks).ok());
   auto sizes = fake.upsert_sizes();
@@ -364,7 +364,7 @@ TEST_F(PineconeVectorIndexTest, EachRequestIsAsFullAsTheByteLimitAllows) {
   // Records of one size R: ids of equal length, same vector, same metadata size.
   std::vector<IndexedChunk> chunks;
   for (int i = 100; i < 400; ++i) {
-    IndexedChunk c = MakeChunk("eq", "000001", i, 8, std::string(300, 'x'));
+    IndexedChunk c = MakePineconeChunk("eq", "000001", i, 8, std::string(300, 'x'));
     c.vector = Vec(7, 8);
     c.page_start = c.page_end = 5;
     c.breadcrumbs = {"Same"};
@@ -415,7 +415,7 @@ TEST_F(PineconeVectorIndexTest, AHugeChunksTextIsTrimmedToFitPineconesMetadataLi
 }
 
 TEST(PineconeMetadataTest, TrimsAtACodePointBoundaryCountingJsonEscapes) {
-  IndexedChunk c = MakeChunk("d", "000001", 0, 4);
+  IndexedChunk c = MakePineconeChunk("d", "000001", 0, 4);
   std::string text;
   for (int i = 0; i < 5; ++i) text += "a\"\n😀é\x02z";  // escapes of 2 and 6 bytes, 2- and 4-byte code points
   c.text = "";

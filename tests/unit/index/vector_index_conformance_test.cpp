@@ -31,10 +31,10 @@ struct IndexUnderTest {
   virtual VectorIndex& index() = 0;
 };
 
-struct LocalUnderTest : IndexUnderTest {
+struct LocalIndexUnderTest : IndexUnderTest {
   testing::TempDir dir;
   VectorIndexPtr i;
-  LocalUnderTest() {
+  LocalIndexUnderTest() {
     LocalVectorIndexOptions o;
     o.directory = dir.path();
     o.dimension = kDim;
@@ -68,16 +68,16 @@ struct PineconeUnderTest : IndexUnderTest {
   VectorIndex& index() override { return *i; }
 };
 
-using Adapter = testing::ConformanceAdapter<IndexUnderTest>;
+using IndexAdapter = testing::ConformanceAdapter<IndexUnderTest>;
 
 // Deterministic, never all zero, different for each seed.
-std::vector<float> Vec(int seed) {
+std::vector<float> ConformanceVec(int seed) {
   std::vector<float> v(kDim);
   for (int j = 0; j < kDim; ++j) v[j] = static_cast<float>(std::sin(seed * 12.9898 + j * 78.233 + 1.0));
   return v;
 }
 
-IndexedChunk Chunk(const std::string& doc, const std::string& version, int i, int seed) {
+IndexedChunk MakeIndexedChunk(const std::string& doc, const std::string& version, int i, int seed) {
   IndexedChunk c;
   c.chunk_id = fmt::format("{}:{}:{}", doc, version, i);
   c.document_id = doc;
@@ -91,13 +91,13 @@ IndexedChunk Chunk(const std::string& doc, const std::string& version, int i, in
   c.key_phrases = {"simplex method", "basis"};
   c.language = "en";
   c.pii_types = {"EMAIL"};
-  c.vector = Vec(seed);
+  c.vector = ConformanceVec(seed);
   return c;
 }
 
 std::vector<IndexedChunk> Chunks(const std::string& doc, const std::string& version, int n, int seed0) {
   std::vector<IndexedChunk> out;
-  for (int i = 0; i < n; ++i) out.push_back(Chunk(doc, version, i, seed0 + i));
+  for (int i = 0; i < n; ++i) out.push_back(MakeIndexedChunk(doc, version, i, seed0 + i));
   return out;
 }
 
@@ -110,13 +110,13 @@ SearchQuery VectorQuery(std::vector<float> v, int k, std::string document_id = "
   return q;
 }
 
-std::set<std::string> Ids(const std::vector<SearchHit>& hits) {
+std::set<std::string> HitIdSet(const std::vector<SearchHit>& hits) {
   std::set<std::string> out;
   for (const SearchHit& h : hits) out.insert(h.chunk.chunk_id);
   return out;
 }
 
-class VectorIndexConformanceTest : public ::testing::TestWithParam<Adapter> {
+class VectorIndexConformanceTest : public ::testing::TestWithParam<IndexAdapter> {
  protected:
   void SetUp() override {
     under_test_ = GetParam().make();
@@ -155,27 +155,27 @@ TEST_P(VectorIndexConformanceTest, DocumentFilterKeepsToThatDocument) {
   ASSERT_TRUE(index().ReplaceDocument("doc-a", "000001", Chunks("doc-a", "000001", 4, 10)).ok());
   const std::vector<IndexedChunk> b = Chunks("doc-b", "000001", 4, 50);
   ASSERT_TRUE(index().ReplaceDocument("doc-b", "000001", b).ok());
-  Result<std::vector<SearchHit>> hits = index().Search(VectorQuery(Vec(10), 10, "doc-b"));
+  Result<std::vector<SearchHit>> hits = index().Search(VectorQuery(ConformanceVec(10), 10, "doc-b"));
   ASSERT_TRUE(hits.ok()) << hits.status().ToString();
-  EXPECT_EQ(Ids(*hits), (std::set<std::string>{"doc-b:000001:0", "doc-b:000001:1", "doc-b:000001:2",
+  EXPECT_EQ(HitIdSet(*hits), (std::set<std::string>{"doc-b:000001:0", "doc-b:000001:1", "doc-b:000001:2",
                                                 "doc-b:000001:3"}));
 }
 
 TEST_P(VectorIndexConformanceTest, NewVersionReplacesTheOldChunks) {
   ASSERT_TRUE(index().ReplaceDocument("doc-a", "000001", Chunks("doc-a", "000001", 3, 10)).ok());
   ASSERT_TRUE(index().ReplaceDocument("doc-a", "000002", Chunks("doc-a", "000002", 2, 20)).ok());
-  Result<std::vector<SearchHit>> hits = index().Search(VectorQuery(Vec(10), 10));
+  Result<std::vector<SearchHit>> hits = index().Search(VectorQuery(ConformanceVec(10), 10));
   ASSERT_TRUE(hits.ok()) << hits.status().ToString();
-  EXPECT_EQ(Ids(*hits), (std::set<std::string>{"doc-a:000002:0", "doc-a:000002:1"}));
+  EXPECT_EQ(HitIdSet(*hits), (std::set<std::string>{"doc-a:000002:0", "doc-a:000002:1"}));
 }
 
 TEST_P(VectorIndexConformanceTest, DeleteRemovesTheDocumentAndIsIdempotent) {
   ASSERT_TRUE(index().ReplaceDocument("doc-a", "000001", Chunks("doc-a", "000001", 3, 10)).ok());
   ASSERT_TRUE(index().ReplaceDocument("doc-b", "000001", Chunks("doc-b", "000001", 2, 50)).ok());
   ASSERT_TRUE(index().DeleteDocument("doc-a").ok());
-  Result<std::vector<SearchHit>> hits = index().Search(VectorQuery(Vec(10), 10));
+  Result<std::vector<SearchHit>> hits = index().Search(VectorQuery(ConformanceVec(10), 10));
   ASSERT_TRUE(hits.ok()) << hits.status().ToString();
-  EXPECT_EQ(Ids(*hits), (std::set<std::string>{"doc-b:000001:0", "doc-b:000001:1"}));
+  EXPECT_EQ(HitIdSet(*hits), (std::set<std::string>{"doc-b:000001:0", "doc-b:000001:1"}));
   EXPECT_TRUE(index().DeleteDocument("doc-a").ok());
   EXPECT_TRUE(index().DeleteDocument("never-indexed").ok());
 }
@@ -197,8 +197,8 @@ TEST_P(VectorIndexConformanceTest, StatsNameTheDimension) {
 
 INSTANTIATE_TEST_SUITE_P(
     Adapters, VectorIndexConformanceTest,
-    ::testing::Values(Adapter{"Local", [] { return std::make_unique<LocalUnderTest>(); }},
-                      Adapter{"PineconeFake", [] { return std::make_unique<PineconeUnderTest>(); }}),
+    ::testing::Values(IndexAdapter{"Local", [] { return std::make_unique<LocalIndexUnderTest>(); }},
+                      IndexAdapter{"PineconeFake", [] { return std::make_unique<PineconeUnderTest>(); }}),
     testing::AdapterName());
 
 }  // namespace

@@ -134,7 +134,7 @@ class FakeRuntimeApi {
   bool closing_ = false;
 };
 
-class CapturingLogger final : public Logger {
+class RuntimeLogCapture final : public Logger {
  public:
   void Log(LogLevel, const std::string& event, json fields) override {
     std::lock_guard lock(mu_);
@@ -154,7 +154,7 @@ class CapturingLogger final : public Logger {
   std::vector<json> lines_;
 };
 
-json S3Event(std::vector<std::pair<std::string, std::string>> key_etags) {
+json S3EventJson(std::vector<std::pair<std::string, std::string>> key_etags) {
   json records = json::array();
   for (const auto& [key, etag] : key_etags) {
     records.push_back({{"eventSource", "aws:s3"},
@@ -197,7 +197,7 @@ class LambdaRuntimeTest : public ::testing::Test {
 
   testing::TempDir dir_;
   testing::FakeClock clock_;
-  CapturingLogger log_;
+  RuntimeLogCapture log_;
   ObjectStorePtr store_;
   ControlTablePtr control_;
   AuditLogPtr audit_;
@@ -214,9 +214,9 @@ class LambdaRuntimeTest : public ::testing::Test {
 
 TEST_F(LambdaRuntimeTest, ServesTwoEventsAndPostsResponseAndError) {
   const TimeMs deadline = clock_.NowMs() + 60'000;
-  fake_.Queue({"req-1", S3Event({{"input/a.pdf", "e1"}, {"input/b+c.md", "e2"}}).dump(),
+  fake_.Queue({"req-1", S3EventJson({{"input/a.pdf", "e1"}, {"input/b+c.md", "e2"}}).dump(),
                std::to_string(deadline), "Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1"});
-  json second = S3Event({{"input/a.pdf", "e1"}, {"input/d.txt", "e3"}});
+  json second = S3EventJson({{"input/a.pdf", "e1"}, {"input/d.txt", "e3"}});
   second["Records"][1]["s3"]["bucket"]["name"] = "other-bucket";
   // A constant deadline, as @vercel/fun sends: not an epoch time.
   fake_.Queue({"req-2", second.dump(), "5000", "Root=1-2"});

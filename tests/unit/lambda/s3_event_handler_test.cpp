@@ -18,7 +18,7 @@ namespace {
 using json = nlohmann::json;
 
 // Captures log lines so tests can check what a record logged.
-class CapturingLogger final : public Logger {
+class HandlerLogCapture final : public Logger {
  public:
   struct Line {
     LogLevel level;
@@ -120,7 +120,7 @@ class S3EventHandlerTest : public ::testing::Test {
 
   testing::TempDir dir_;
   testing::FakeClock clock_;
-  CapturingLogger log_;
+  HandlerLogCapture log_;
   std::unique_ptr<Backend> backend_;
 };
 

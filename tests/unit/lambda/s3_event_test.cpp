@@ -7,7 +7,7 @@ namespace {
 
 using json = nlohmann::json;
 
-json S3Record(const std::string& key, const std::string& event_name = "ObjectCreated:Put",
+json S3RecordJson(const std::string& key, const std::string& event_name = "ObjectCreated:Put",
               const std::string& bucket = "docs-bucket") {
   return {{"eventVersion", "2.1"},
           {"eventSource", "aws:s3"},
@@ -23,7 +23,7 @@ json S3Record(const std::string& key, const std::string& event_name = "ObjectCre
               {"sequencer", "0A1B2C3D4E5F678901"}}}}}};
 }
 
-json Notification(std::vector<json> records) { return {{"Records", records}}; }
+json EventNotification(std::vector<json> records) { return {{"Records", records}}; }
 
 S3Event Parse(const json& event) {
   Result<S3Event> r = ParseS3Event(event);
@@ -32,7 +32,7 @@ S3Event Parse(const json& event) {
 }
 
 TEST(S3EventTest, ReadsObjectCreatedRecord) {
-  S3Event e = Parse(Notification({S3Record("input/report.pdf")}));
+  S3Event e = Parse(EventNotification({S3RecordJson("input/report.pdf")}));
   ASSERT_EQ(e.records.size(), 1u);
   const S3EventRecord& r = e.records[0];
   ASSERT_EQ(r.kind, S3EventRecord::Kind::kObjectCreated) << r.reason;
@@ -45,9 +45,9 @@ TEST(S3EventTest, ReadsObjectCreatedRecord) {
 }
 
 TEST(S3EventTest, DecodesKeysPlusIsSpaceAndPercent2BIsPlus) {
-  S3Event e = Parse(Notification({
-      S3Record("input/red+flower.pdf"), S3Record("input/c%2B%2B+notes.md"), S3Record("input/a%20b%25c.txt"),
-      S3Record("input/Q%3A1%2F2.md"),  // %2F: a slash inside the key
+  S3Event e = Parse(EventNotification({
+      S3RecordJson("input/red+flower.pdf"), S3RecordJson("input/c%2B%2B+notes.md"), S3RecordJson("input/a%20b%25c.txt"),
+      S3RecordJson("input/Q%3A1%2F2.md"),  // %2F: a slash inside the key
   }));
   ASSERT_EQ(e.records.size(), 4u);
   EXPECT_EQ(e.records[0].object.key, "input/red flower.pdf");
@@ -59,9 +59,9 @@ TEST(S3EventTest, DecodesKeysPlusIsSpaceAndPercent2BIsPlus) {
 
 TEST(S3EventTest, DecodesUnicodeKeys) {
   // "input/résumé 日本.pdf" as S3 sends it: UTF-8 bytes percent-encoded.
-  S3Event e = Parse(Notification({S3Record("input/r%C3%A9sum%C3%A9+%E6%97%A5%E6%9C%AC.pdf"),
+  S3Event e = Parse(EventNotification({S3RecordJson("input/r%C3%A9sum%C3%A9+%E6%97%A5%E6%9C%AC.pdf"),
                                   // Raw UTF-8 in the JSON passes through unchanged.
-                                  S3Record("input/\xC3\xBC"
+                                  S3RecordJson("input/\xC3\xBC"
                                            "ber.md")}));
   ASSERT_EQ(e.records.size(), 2u);
   EXPECT_EQ(e.records[0].object.key, "input/r\xC3\xA9sum\xC3\xA9 \xE6\x97\xA5\xE6\x9C\xAC.pdf");
@@ -71,7 +71,7 @@ TEST(S3EventTest, DecodesUnicodeKeys) {
 }
 
 TEST(S3EventTest, MalformedEscapeIsAnInvalidRecord) {
-  S3Event e = Parse(Notification({S3Record("input/100%.pdf"), S3Record("input/ok.pdf")}));
+  S3Event e = Parse(EventNotification({S3RecordJson("input/100%.pdf"), S3RecordJson("input/ok.pdf")}));
   ASSERT_EQ(e.records.size(), 2u);
   EXPECT_EQ(e.records[0].kind, S3EventRecord::Kind::kInvalid);
   EXPECT_NE(e.records[0].reason.find("Records[0].s3: object.key"), std::string::npos) << e.records[0].reason;
@@ -97,9 +97,9 @@ TEST(S3EventTest, MissingFieldsNameTheRecordAndField) {
       {[](json& r) { r.erase("s3"); }, "Records[0]: missing s3"},
   };
   for (const Case& c : cases) {
-    json rec = S3Record("input/a.pdf");
+    json rec = S3RecordJson("input/a.pdf");
     c.edit(rec);
-    S3Event e = Parse(Notification({rec, S3Record("input/b.pdf")}));
+    S3Event e = Parse(EventNotification({rec, S3RecordJson("input/b.pdf")}));
     ASSERT_EQ(e.records.size(), 2u) << c.expect;
     EXPECT_EQ(e.records[0].kind, S3EventRecord::Kind::kInvalid) << c.expect;
     EXPECT_NE(e.records[0].reason.find(c.expect), std::string::npos)
@@ -110,8 +110,8 @@ TEST(S3EventTest, MissingFieldsNameTheRecordAndField) {
 
 TEST(S3EventTest, OtherEventTypesAndSourcesAreIgnored) {
   json dynamo = {{"eventSource", "aws:dynamodb"}, {"eventName", "INSERT"}};
-  S3Event e = Parse(Notification({S3Record("input/a.pdf", "ObjectRemoved:Delete"), dynamo,
-                                  S3Record("input/b.pdf", "ObjectCreated:CompleteMultipartUpload")}));
+  S3Event e = Parse(EventNotification({S3RecordJson("input/a.pdf", "ObjectRemoved:Delete"), dynamo,
+                                  S3RecordJson("input/b.pdf", "ObjectCreated:CompleteMultipartUpload")}));
   ASSERT_EQ(e.records.size(), 3u);
   EXPECT_EQ(e.records[0].kind, S3EventRecord::Kind::kIgnored);
   EXPECT_NE(e.records[0].reason.find("ObjectRemoved:Delete"), std::string::npos);
@@ -187,7 +187,7 @@ TEST(S3EventTest, ReadsS3EventsWrappedInSqsAndSns) {
   json sqs = {{"Records",
                {{{"messageId", "m1"},
                  {"eventSource", "aws:sqs"},
-                 {"body", Notification({S3Record("input/a.pdf"), S3Record("input/b.pdf")}).dump()}},
+                 {"body", EventNotification({S3RecordJson("input/a.pdf"), S3RecordJson("input/b.pdf")}).dump()}},
                 {{"messageId", "m2"}, {"eventSource", "aws:sqs"}, {"body", "{not json"}},
                 {{"messageId", "m3"},
                  {"eventSource", "aws:sqs"},
@@ -202,15 +202,15 @@ TEST(S3EventTest, ReadsS3EventsWrappedInSqsAndSns) {
 
   json sns = {{"Records",
                {{{"EventSource", "aws:sns"},
-                 {"Sns", {{"Message", Notification({S3Record("input/c+d.txt")}).dump()}}}}}}};
+                 {"Sns", {{"Message", EventNotification({S3RecordJson("input/c+d.txt")}).dump()}}}}}}};
   e = Parse(sns);
   ASSERT_EQ(e.records.size(), 1u);
   EXPECT_EQ(e.records[0].object.key, "input/c d.txt");
 
   // A bad record inside a body is named by its full path.
-  json inner = S3Record("input/x.pdf");
+  json inner = S3RecordJson("input/x.pdf");
   inner["s3"]["object"].erase("size");
-  json nested = {{"Records", {{{"eventSource", "aws:sqs"}, {"body", Notification({inner}).dump()}}}}};
+  json nested = {{"Records", {{{"eventSource", "aws:sqs"}, {"body", EventNotification({inner}).dump()}}}}};
   e = Parse(nested);
   ASSERT_EQ(e.records.size(), 1u);
   EXPECT_NE(e.records[0].reason.find("Records[0].body.Records[0].s3: missing object.size"), std::string::npos)

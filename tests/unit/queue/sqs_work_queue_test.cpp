@@ -19,7 +19,7 @@ namespace {
 using testing::MotoServer;
 using testing::RunBoto3;
 
-class StaticCredentials final : public CredentialsProvider {
+class SqsStaticCredentials final : public CredentialsProvider {
  public:
   Result<AwsCredentials> Get() override { return AwsCredentials{"AKIDTESTMOTO", "motosecret", "", 0}; }
 };
@@ -29,7 +29,7 @@ struct TestAwsClient {
   TestAwsClient(HttpClient& http, const std::string& endpoint, int64_t timeout_ms = 30'000)
       : clock(NewSystemClock()),
         client(AwsServiceConfig{"us-east-1", "sqs", endpoint, 3, timeout_ms}, http, credentials, *clock, quota) {}
-  StaticCredentials credentials;
+  SqsStaticCredentials credentials;
   std::unique_ptr<Clock> clock;
   RetryQuota quota;
   AwsClient client;
@@ -236,10 +236,10 @@ TEST_F(SqsWorkQueueTest, AQueueNeedsAUrl) {
 // Request shapes and real-SQS error answers moto does not produce, through a
 // scripted transport.
 
-class ScriptedHttp final : public HttpClient {
+class SqsScriptedHttp final : public HttpClient {
  public:
   using Responder = std::function<HttpResponse(const HttpRequest&)>;
-  explicit ScriptedHttp(Responder responder) : responder_(std::move(responder)) {}
+  explicit SqsScriptedHttp(Responder responder) : responder_(std::move(responder)) {}
   Result<HttpResponse> Send(const HttpRequest& request) override {
     std::lock_guard lock(mu_);
     requests_.push_back(request);
@@ -271,7 +271,7 @@ HttpResponse SqsError(const std::string& query_code, const std::string& type, co
 nlohmann::json BodyOf(const HttpRequest& r) { return nlohmann::json::parse(r.body); }
 
 TEST(SqsWorkQueueRequestTest, SecondsAreRoundedUpAndCapped) {
-  ScriptedHttp http([](const HttpRequest&) { return Ok(); });
+  SqsScriptedHttp http([](const HttpRequest&) { return Ok(); });
   TestAwsClient aws(http, "http://sqs.test", /*timeout_ms=*/1000);
   auto q = NewSqsWorkQueue(aws.client, SqsQueueOptions{"http://sqs.test/1/q", ""});
   ASSERT_TRUE(q.ok());
@@ -308,7 +308,7 @@ TEST(SqsWorkQueueRequestTest, SecondsAreRoundedUpAndCapped) {
 }
 
 TEST(SqsWorkQueueRequestTest, PeekIsAShortPollOfTheDeadLetterQueue) {
-  ScriptedHttp http([](const HttpRequest&) {
+  SqsScriptedHttp http([](const HttpRequest&) {
     return Ok(R"({"Messages":[{"MessageId":"m","ReceiptHandle":"r","Body":"b",
                                "Attributes":{"ApproximateReceiveCount":"6"}}]})");
   });
@@ -328,7 +328,7 @@ TEST(SqsWorkQueueRequestTest, PeekIsAShortPollOfTheDeadLetterQueue) {
 }
 
 TEST(SqsWorkQueueRequestTest, ParsesReceivedMessages) {
-  ScriptedHttp http([](const HttpRequest&) {
+  SqsScriptedHttp http([](const HttpRequest&) {
     return Ok(R"({"Messages":[
       {"MessageId":"m1","ReceiptHandle":"r1","Body":"b1","Attributes":{"ApproximateReceiveCount":"3"}},
       {"MessageId":"m2","ReceiptHandle":"r2","Body":"b2"}]})");
@@ -360,7 +360,7 @@ TEST(SqsWorkQueueRequestTest, RealSqsStaleHandleAnswersAreNotFound) {
       SqsError("ReceiptHandleIsInvalid", "ReceiptHandleIsInvalid", "The input receipt handle is invalid."),
   };
   for (const HttpResponse& answer : stale) {
-    ScriptedHttp http([&](const HttpRequest&) { return answer; });
+    SqsScriptedHttp http([&](const HttpRequest&) { return answer; });
     TestAwsClient aws(http, "http://sqs.test");
     auto q = NewSqsWorkQueue(aws.client, SqsQueueOptions{"http://sqs.test/1/q", ""});
     ASSERT_TRUE(q.ok());
@@ -372,7 +372,7 @@ TEST(SqsWorkQueueRequestTest, RealSqsStaleHandleAnswersAreNotFound) {
 
 TEST(SqsWorkQueueRequestTest, OtherErrorsPassThrough) {
   // Over the 12 h limit: a real error, not a stale handle.
-  ScriptedHttp http([](const HttpRequest&) {
+  SqsScriptedHttp http([](const HttpRequest&) {
     return SqsError("InvalidParameterValue", "InvalidParameterValue",
                     "Value 43200 for parameter VisibilityTimeout is invalid. Reason: Total VisibilityTimeout for the "
                     "message is beyond the limit [43200 seconds]");
@@ -383,7 +383,7 @@ TEST(SqsWorkQueueRequestTest, OtherErrorsPassThrough) {
   EXPECT_EQ((*q)->ChangeVisibility("h", 43'200'000).code(), Status::Code::kInvalidInput);
   EXPECT_EQ((*q)->Delete("h").code(), Status::Code::kInvalidInput);
 
-  ScriptedHttp missing([](const HttpRequest&) {
+  SqsScriptedHttp missing([](const HttpRequest&) {
     return SqsError("AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist", "The specified queue does not exist.");
   });
   TestAwsClient aws2(missing, "http://sqs.test");

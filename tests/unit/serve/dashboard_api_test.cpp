@@ -20,7 +20,7 @@
 namespace docpipe {
 namespace {
 
-constexpr const char* kToken = "dashboard-t0ken-9d2e";
+constexpr const char* kDashboardToken = "dashboard-t0ken-9d2e";
 
 #define ASSERT_RESULT_OK(expr)                                  \
   do {                                                          \
@@ -36,7 +36,7 @@ class DashboardApiTest : public ServeFixture {
     Make(DashboardOptions{});
   }
 
-  void Make(DashboardOptions options, const std::string& token = kToken) {
+  void Make(DashboardOptions options, const std::string& token = kDashboardToken) {
     options.scratch_dir = dir_.Join("scratch");
     api_ = std::make_unique<HttpApi>(
         ApiContext{*services_, *events_, *embedder_, *index_, *head_, registrar_.get(), options}, token);
@@ -58,7 +58,7 @@ class DashboardApiTest : public ServeFixture {
   }
 
   // Logs in; the cookie ("name=value") and the CSRF token.
-  std::pair<std::string, std::string> Login(const std::string& token = kToken) {
+  std::pair<std::string, std::string> Login(const std::string& token = kDashboardToken) {
     ApiResponse r = Send(Req("POST", "/api/session", {{"content-type", "application/json"}},
                              nlohmann::json{{"token", token}}.dump()));
     EXPECT_EQ(r.status, 200) << r.body;
@@ -162,7 +162,7 @@ TEST_F(DashboardApiTest, LoginSetsAStrictHttpOnlyCookieAndAWrongTokenIsRefused) 
   EXPECT_EQ(Send(Req("POST", "/api/session", {{"content-type", "application/json"}}, "{")).status, 400);
 
   ApiResponse ok = Send(Req("POST", "/api/session", {{"content-type", "application/json; charset=utf-8"}},
-                            nlohmann::json{{"token", kToken}}.dump()));
+                            nlohmann::json{{"token", kDashboardToken}}.dump()));
   ASSERT_EQ(ok.status, 200) << ok.body;
   const std::string cookie = Header(ok, "Set-Cookie");
   EXPECT_EQ(cookie.rfind("docpipe_session=v1.", 0), 0u) << cookie;
@@ -170,7 +170,7 @@ TEST_F(DashboardApiTest, LoginSetsAStrictHttpOnlyCookieAndAWrongTokenIsRefused) 
     EXPECT_NE(cookie.find(attr), std::string::npos) << attr << " in " << cookie;
   }
   EXPECT_EQ(cookie.find("Secure"), std::string::npos);  // plain HTTP here
-  EXPECT_EQ(cookie.find(kToken), std::string::npos);
+  EXPECT_EQ(cookie.find(kDashboardToken), std::string::npos);
   const std::string pair = cookie.substr(0, cookie.find(';'));
   ApiResponse info = Send(Req("GET", "/api/session", {{"cookie", "other=1; " + pair}}));
   ASSERT_EQ(info.status, 200);
@@ -181,7 +181,7 @@ TEST_F(DashboardApiTest, LoginSetsAStrictHttpOnlyCookieAndAWrongTokenIsRefused) 
   clock_.Advance(12 * 3600 * 1000 + 1);
   EXPECT_EQ(Send(Req("GET", "/api/overview", {{"cookie", pair}})).status, 401);
   for (const std::string& line : logger_.lines()) {
-    EXPECT_EQ(line.find(kToken), std::string::npos) << "the token reached the log: " << line;
+    EXPECT_EQ(line.find(kDashboardToken), std::string::npos) << "the token reached the log: " << line;
     EXPECT_EQ(line.find(pair.substr(pair.find('=') + 1)), std::string::npos) << "the cookie reached the log";
   }
 }
@@ -210,7 +210,7 @@ TEST_F(DashboardApiTest, EveryStateChangeNeedsTheCsrfTokenOfItsSession) {
   EXPECT_EQ(Send(Req("POST", retry, {{"cookie", cookie}, {"x-csrf-token", csrf}})).status, 202);
   // API clients with the bearer token carry no cookie, so no CSRF token either.
   Change(a, [](ControlRecord& r) { r.status = DocStatus::kFailed; });
-  EXPECT_EQ(Send(Req("POST", retry, {{"authorization", std::string("Bearer ") + kToken}})).status, 202);
+  EXPECT_EQ(Send(Req("POST", retry, {{"authorization", std::string("Bearer ") + kDashboardToken}})).status, 202);
 }
 
 TEST_F(DashboardApiTest, SecurityHeadersOnEveryAnswer) {
@@ -246,7 +246,7 @@ TEST_F(DashboardApiTest, SecureCookiesBehindTlsOnly) {
   behind_proxy.trusted_proxies = {"10.0.0.7"};
   Make(behind_proxy);
   ApiRequest login = Req("POST", "/api/session", {{"content-type", "application/json"}, {"x-forwarded-proto", "https"}},
-                         nlohmann::json{{"token", kToken}}.dump());
+                         nlohmann::json{{"token", kDashboardToken}}.dump());
   // From an untrusted peer the header means nothing.
   ApiResponse plain = Send(login);
   EXPECT_EQ(Header(plain, "Set-Cookie").find("Secure"), std::string::npos);
@@ -264,7 +264,7 @@ TEST_F(DashboardApiTest, SecureCookiesBehindTlsOnly) {
   always.secure_cookies = true;
   Make(always);
   ApiResponse r = Send(Req("POST", "/api/session", {{"content-type", "application/json"}},
-                           nlohmann::json{{"token", kToken}}.dump()));
+                           nlohmann::json{{"token", kDashboardToken}}.dump()));
   EXPECT_NE(Header(r, "Set-Cookie").find("; Secure"), std::string::npos);
 }
 

@@ -12,7 +12,7 @@
 namespace docpipe {
 namespace {
 
-constexpr const char* kToken = "s3cr3t-t0ken-value";
+constexpr const char* kApiToken = "s3cr3t-t0ken-value";
 
 // Whether `text` is Prometheus text exposition format 0.0.4 as /metrics
 // writes it: `# HELP name text` / `# TYPE name kind` comments and
@@ -60,11 +60,11 @@ class HttpApiTest : public ServeFixture {
  protected:
   void SetUp() override {
     ServeFixture::SetUp();
-    api_ = std::make_unique<HttpApi>(ApiContext{*services_, *events_, *embedder_, *index_, *head_}, kToken);
+    api_ = std::make_unique<HttpApi>(ApiContext{*services_, *events_, *embedder_, *index_, *head_}, kApiToken);
   }
 
   ApiResponse Call(const std::string& method, const std::string& path, std::map<std::string, std::string> params = {},
-                   const std::string& authorization = std::string("Bearer ") + kToken) {
+                   const std::string& authorization = std::string("Bearer ") + kApiToken) {
     ApiRequest r;
     r.method = method;
     r.path = path;
@@ -107,9 +107,9 @@ TEST_F(HttpApiTest, HealthzIsOpenAndChecksTheControlTable) {
 
 TEST_F(HttpApiTest, EverythingElseNeedsTheBearerToken) {
   for (const std::string path : {"/api/documents", "/api/documents/x-1", "/api/search", "/metrics", "/nowhere"}) {
-    for (const std::string& auth : std::vector<std::string>{"", "Bearer wrong", std::string("Basic ") + kToken,
-                                                            std::string("Bearer ") + kToken + "x",
-                                                            std::string("Bearer  ") + kToken, kToken}) {
+    for (const std::string& auth : std::vector<std::string>{"", "Bearer wrong", std::string("Basic ") + kApiToken,
+                                                            std::string("Bearer ") + kApiToken + "x",
+                                                            std::string("Bearer  ") + kApiToken, kApiToken}) {
       ApiResponse r = Call("GET", path, {{"q", "x"}}, auth);
       EXPECT_EQ(r.status, 401) << path << " with '" << auth << "'";
       EXPECT_EQ(Header(r, "WWW-Authenticate"), "Bearer");
@@ -117,9 +117,9 @@ TEST_F(HttpApiTest, EverythingElseNeedsTheBearerToken) {
     }
   }
   EXPECT_EQ(Call("GET", "/api/documents").status, 200);
-  EXPECT_EQ(Call("GET", "/api/documents", {}, std::string("bearer ") + kToken).status, 200);  // scheme is case-insensitive
+  EXPECT_EQ(Call("GET", "/api/documents", {}, std::string("bearer ") + kApiToken).status, 200);  // scheme is case-insensitive
   for (const std::string& line : logger_.lines()) {
-    EXPECT_EQ(line.find(kToken), std::string::npos) << "the token reached the log: " << line;
+    EXPECT_EQ(line.find(kApiToken), std::string::npos) << "the token reached the log: " << line;
   }
 }
 

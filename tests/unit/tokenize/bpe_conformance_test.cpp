@@ -260,7 +260,7 @@ std::string Hex(const std::string& s, size_t max = 80) {
   return s.size() > max ? out + "..." : out;
 }
 
-std::string Ids(const std::vector<uint32_t>& ids, size_t max = 24) {
+std::string IdList(const std::vector<uint32_t>& ids, size_t max = 24) {
   std::string out;
   for (size_t i = 0; i < ids.size() && i < max; ++i) {
     if (i > 0) out += ',';
@@ -333,8 +333,8 @@ TEST(BpeConformanceTest, IdenticalToJsTiktoken) {
         size_t at = 0;
         while (at < got.size() && at < want.size() && got[at] == want[at]) ++at;
         ADD_FAILURE() << enc << " differs on " << r.label << " (" << r.bytes.size() << " bytes, hex " << Hex(r.bytes)
-                      << ") at token " << at << "\n  docpipe:     " << Ids({got.begin() + at, got.end()})
-                      << "\n  js-tiktoken: " << Ids({want.begin() + at, want.end()});
+                      << ") at token " << at << "\n  docpipe:     " << IdList({got.begin() + at, got.end()})
+                      << "\n  js-tiktoken: " << IdList({want.begin() + at, want.end()});
       }
     }
     std::printf("[ conformance ] %s: %zu strings, %zu bytes, %zu tokens compared, %zu differ\n", enc.c_str(),
