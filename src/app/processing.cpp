@@ -16,6 +16,15 @@ namespace docpipe {
 
 Processing::~Processing() = default;
 
+WorkerPoolOptions WorkerPoolOptionsOf(Storage& storage, int64_t wait_ms) {
+  WorkerPoolOptions po;
+  po.threads = storage.config().workers;
+  po.visibility_ms = storage.config().lease_ms;
+  po.wait_ms = wait_ms;
+  po.worker_id = storage.events().worker_id();
+  return po;
+}
+
 ProcessorOptions ProcessorOptionsOf(const Config& config) {
   ProcessorOptions o;
   o.lease_ms = config.lease_ms;

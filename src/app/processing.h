@@ -10,6 +10,7 @@
 #include "ocr/ocr_pool.h"
 #include "pipeline/document_processor.h"
 #include "pipeline/stage.h"
+#include "pipeline/worker_pool.h"
 
 namespace docpipe {
 
@@ -40,5 +41,9 @@ class Processing {
 
 // The processor's options from the configuration (leases, retries, timeouts).
 ProcessorOptions ProcessorOptionsOf(const Config& config);
+
+// The worker threads' options from the configuration (threads, lease) and the
+// storage's worker id; `wait_ms` is the queue's long-poll wait per receive.
+WorkerPoolOptions WorkerPoolOptionsOf(Storage& storage, int64_t wait_ms);
 
 }  // namespace docpipe

@@ -69,12 +69,7 @@ std::vector<ControlRecord> ProcessUntilDone(Storage& storage, Processing& proces
                                             const std::vector<Tracked>& tracked, const ShutdownSignal& signal,
                                             bool show_progress, bool* interrupted) {
   Services& sv = storage.services();
-  WorkerPoolOptions po;
-  po.threads = storage.config().workers;
-  po.visibility_ms = storage.config().lease_ms;
-  po.wait_ms = 250;
-  po.worker_id = storage.events().worker_id();
-  WorkerPool pool(sv, processing.processor(), po);
+  WorkerPool pool(sv, processing.processor(), WorkerPoolOptionsOf(storage, 250));
   pool.Start();
 
   ProgressBar bar(show_progress && isatty(STDERR_FILENO));
@@ -184,11 +179,7 @@ int RunIngest(Storage& storage, Processing& processing, const IngestOptions& opt
 int RunWorker(Storage& storage, Processing& processing, const WorkerOptions& options, const ShutdownSignal& signal) {
   Services& sv = storage.services();
   EventRecorder& events = storage.events();
-  WorkerPoolOptions po;
-  po.threads = storage.config().workers;
-  po.visibility_ms = storage.config().lease_ms;
-  po.wait_ms = storage.config().EffectivePollWaitMs();
-  po.worker_id = events.worker_id();
+  const WorkerPoolOptions po = WorkerPoolOptionsOf(storage, storage.config().EffectivePollWaitMs());
   WorkerPool pool(sv, processing.processor(), po);
   pool.Start();
   sv.logger.Info("worker_started", {{"worker_id", events.worker_id()}, {"threads", po.threads},

@@ -91,12 +91,8 @@ int RunServe(Storage& storage, Retrieval& retrieval, Processing* processing, con
   // files are processed here (the AWS shape's run on ECS).
   std::unique_ptr<WorkerPool> workers;
   if (processing != nullptr) {
-    WorkerPoolOptions po;
-    po.threads = config.workers;
-    po.visibility_ms = config.lease_ms;
-    po.wait_ms = config.EffectivePollWaitMs();
-    po.worker_id = storage.events().worker_id();
-    workers = std::make_unique<WorkerPool>(sv, processing->processor(), po);
+    workers = std::make_unique<WorkerPool>(sv, processing->processor(),
+                                           WorkerPoolOptionsOf(storage, config.EffectivePollWaitMs()));
     workers->Start();
   }
   // Bodies beyond the upload limit (and 1 MiB of slack for JSON) are refused unread.

@@ -40,11 +40,7 @@ int RunWatch(Storage& storage, Processing& processing, const WatchOptions& optio
   // finds its documents unchanged.
   const std::string prefix = "input/" + std::filesystem::path(watcher.root()).filename().string() + "/";
 
-  WorkerPoolOptions po;
-  po.threads = storage.config().workers;
-  po.visibility_ms = storage.config().lease_ms;
-  po.wait_ms = 250;
-  po.worker_id = storage.events().worker_id();
+  const WorkerPoolOptions po = WorkerPoolOptionsOf(storage, 250);
   WorkerPool pool(sv, processing.processor(), po);
   pool.Start();
 

@@ -290,7 +290,7 @@ class SqliteControlTable final : public ControlTable {
       }
       where += ")";
     }
-    const char* column = SortColumn(q.sort);
+    const char* column = DocumentSortName(q.sort);  // the sort names are the column names
     std::string page_where = where;
     if (*cursor) {
       page_where += fmt::format(" AND (l.{}, l.document_id) {} (?{}, ?{})", column, q.descending ? "<" : ">",
@@ -409,17 +409,6 @@ class SqliteControlTable final : public ControlTable {
                       kMaxItemBytes));
     }
     return item;
-  }
-
-  static const char* SortColumn(DocumentListQuery::Sort sort) {
-    switch (sort) {
-      case DocumentListQuery::Sort::kUpdated: return "updated_at";
-      case DocumentListQuery::Sort::kCreated: return "created_at";
-      case DocumentListQuery::Sort::kSourceKey: return "source_key";
-      case DocumentListQuery::Sort::kStatus: return "status";
-      case DocumentListQuery::Sort::kPages: return "pages";
-    }
-    return "updated_at";
   }
 
   static Result<ControlRecord> One(SqliteStatement& stmt, const std::string& what) {

@@ -1,6 +1,6 @@
 // The dashboard: one page application over `docpipe serve`'s JSON API.
 import { render } from 'preact';
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useState } from 'preact/hooks';
 import { api, SessionInfo } from './api';
 import { DocumentPage } from './document';
 import { DocumentsPage } from './documents';
@@ -20,7 +20,7 @@ function App() {
   const route = useRoute();
   const [session, setSession] = useState<SessionInfo | null>(null);
   const [error, setError] = useState<string | null>(null);
-  useEffect(() => {
+  useLayoutEffect(() => {  // the session call starts before the first paint (hooks.ts, useLoad)
     api.session().then(setSession, (e: unknown) => setError(e instanceof Error ? e.message : String(e)));
   }, []);
   const section = route.path[0] ?? 'overview';

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useLayoutEffect, useState } from 'preact/hooks';
 import { api, AuditEvent, chunksPath, ControlRecord, pagesPath, prefetch } from './api';
 import { Problem, Section, StatusBadge } from './components';
 import { bytes, ms, num, STAGES, when } from './format';
@@ -138,7 +138,7 @@ function Chunks({ id }: { id: string }) {
 export function DocumentPage({ id, route }: { id: string; route: Route }) {
   const initialPage = Number(route.params.get('page') ?? '1');
   // The first page of text and of chunks load beside the record, not after it.
-  useEffect(() => {
+  useLayoutEffect(() => {
     prefetch(pagesPath(id, Math.max(1, initialPage)));
     prefetch(chunksPath(id, 0, CHUNKS_PER_PAGE));
   }, [id]);
