@@ -137,6 +137,10 @@ class FaultyControlTable final : public ControlTable {
     DOCPIPE_FAULT("control.ListDocuments");
     return inner_.ListDocuments(query);
   }
+  Result<std::vector<ControlRow>> ListLatestRows(std::optional<DocStatus> status) override {
+    DOCPIPE_FAULT("control.ListLatestRows");
+    return inner_.ListLatestRows(status);
+  }
   Result<ControlSummary> Summarize() override {
     DOCPIPE_FAULT("control.Summarize");
     return inner_.Summarize();
