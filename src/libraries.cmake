@@ -114,7 +114,7 @@ docpipe_library(docpipe_search LAYER pipeline
 # ---- app: configuration, composition (adapters are chosen here), entry points ---
 docpipe_library(docpipe_config LAYER app
   FILES config/*
-  DEPS docpipe_chunk docpipe_extract_port)
+  DEPS docpipe_chunk docpipe_extract_port docpipe_pipeline)
 # toml++ header-only (its shared library would be one more to load at start-up).
 target_compile_definitions(docpipe_config PRIVATE TOML_HEADER_ONLY=1)
 target_include_directories(docpipe_config PRIVATE $<TARGET_PROPERTY:tomlplusplus::tomlplusplus,INTERFACE_INCLUDE_DIRECTORIES>)

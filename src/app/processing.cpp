@@ -49,7 +49,7 @@ Result<std::unique_ptr<Processing>> Processing::Open(Storage& storage, Retrieval
       [&extractors = p->extractors_](const std::string& key, std::string_view head) {
         return SelectExtractor(extractors, key, head);
       },
-      [](std::string_view text) { return NormalizeText(text); }, &storage.registrar()));
+      [](std::string_view text) { return NormalizeText(text); }, &storage.registrar(), config.limits));
 
   // Chunk budgets are counted exactly as the embedding model will count them.
   const std::string encoding = EncodingForModel(config.embedding_model);
@@ -59,7 +59,7 @@ Result<std::unique_ptr<Processing>> Processing::Open(Storage& storage, Retrieval
   Result<TokenizerPtr> tokenizer = NewBpeTokenizer(encoding);
   if (!tokenizer.ok()) return tokenizer.status().Annotate("tokenizer " + encoding);
   log.Debug("tokenizer_opened", {{"encoding", encoding}});
-  p->stages_.push_back(NewChunkStage(services.store, std::move(*tokenizer), config.chunk));
+  p->stages_.push_back(NewChunkStage(services.store, std::move(*tokenizer), config.chunk, config.limits.max_chunks));
 
   EnrichOptions enrich;
   enrich.redact_pii = config.redact_pii;

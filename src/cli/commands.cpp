@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "app/document_queries.h"
+#include "common/strings.h"
 #include "cli/file_walk.h"
 #include "cli/health_command.h"
 #include "extract/extractor_registry.h"
@@ -132,8 +133,9 @@ int Summarize(const std::vector<Tracked>& tracked, const std::vector<ControlReco
       const ControlRecord& r = records[i];
       std::string note = tracked[i].outcome == "duplicate" ? " (unchanged, skipped)" : "";
       std::cout << fmt::format("{:<11} {:<40} {:>5} pages {:>6} chunks  {}{}\n", DocStatusName(r.status),
-                               tracked[i].document_id, r.page_count, r.chunk_count, tracked[i].source_key, note);
-      if (r.status == DocStatus::kFailed) std::cout << "            error: " << r.last_error << "\n";
+                               tracked[i].document_id, r.page_count, r.chunk_count, TerminalSafe(tracked[i].source_key),
+                               note);
+      if (r.status == DocStatus::kFailed) std::cout << "            error: " << TerminalSafe(r.last_error) << "\n";
     }
     std::cout << fmt::format("{} documents: {} completed, {} failed{}; {} pages, {} chunks in {:.1f}s\n",
                              tracked.size(), completed, failed,
@@ -141,7 +143,7 @@ int Summarize(const std::vector<Tracked>& tracked, const std::vector<ControlReco
                              elapsed_ms / 1000.0);
     if (!skipped_files.empty()) {
       std::cout << fmt::format("{} file(s) skipped (unsupported type), e.g. {}\n", skipped_files.size(),
-                               skipped_files.front());
+                               TerminalSafe(skipped_files.front()));
     }
   }
   if (interrupted && unfinished > 0) return kExitInterrupted;
@@ -154,19 +156,25 @@ int RunIngest(Storage& storage, Processing& processing, const IngestOptions& opt
   const int64_t start = storage.clock().MonotonicMs();
   Result<WalkResult> inputs = CollectInputs(options.paths, SupportedSuffixes());
   if (!inputs.ok()) {
-    std::cerr << "docpipe ingest: " << inputs.status().message() << "\n";
+    std::cerr << "docpipe ingest: " << TerminalSafe(inputs.status().message()) << "\n";
     return kExitUsage;
   }
   std::vector<Tracked> tracked;
   std::set<std::pair<std::string, std::string>> seen;
+  int unregistered = 0;  // files that could not even be recorded: said here, and the batch goes on
   for (const InputFile& f : inputs->files) {
     Result<Registration> reg = storage.registrar().RegisterLocalFile(f.path, f.source_key);
     if (!reg.ok()) {
-      std::cerr << "docpipe ingest: " << f.path << ": " << reg.status().ToString() << "\n";
-      return kExitFailed;
+      std::cerr << "docpipe ingest: " << TerminalSafe(f.path) << ": " << TerminalSafe(reg.status().ToString()) << "\n";
+      ++unregistered;
+      continue;
     }
     if (!seen.insert({reg->document_id, reg->processing_version}).second) continue;
     tracked.push_back({reg->document_id, reg->processing_version, reg->source_key, OutcomeName(reg->outcome)});
+  }
+  if (tracked.empty() && unregistered > 0) {
+    std::cerr << fmt::format("docpipe ingest: none of the {} file(s) could be registered\n", unregistered);
+    return kExitFailed;
   }
   if (tracked.empty()) {
     std::cerr << "docpipe ingest: no supported documents found (supported: " << fmt::format("{}", fmt::join(SupportedSuffixes(), " ")) << ")\n";
@@ -176,7 +184,12 @@ int RunIngest(Storage& storage, Processing& processing, const IngestOptions& opt
   std::vector<ControlRecord> records =
       ProcessUntilDone(storage, processing, tracked, signal, !options.json, &interrupted);
   const int64_t elapsed = storage.clock().MonotonicMs() - start;
-  return Summarize(tracked, records, inputs->skipped, elapsed, interrupted, options.json);
+  const int rc = Summarize(tracked, records, inputs->skipped, elapsed, interrupted, options.json);
+  if (unregistered > 0) {
+    std::cerr << fmt::format("docpipe ingest: {} file(s) could not be registered (see above)\n", unregistered);
+    return rc == kExitOk ? kExitFailed : rc;
+  }
+  return rc;
 }
 
 int RunWorker(Storage& storage, Processing& processing, const WorkerOptions& options, const ShutdownSignal& signal) {
@@ -245,7 +258,7 @@ int RunStatus(ControlTable& control, const StatusOptions& o) {
   if (!got.ok()) {
     const Status& st = got.status();
     const bool ours = st.code() == Status::Code::kInvalidInput || st.IsNotFound();
-    std::cerr << "docpipe status: " << (ours ? st.message() : st.ToString()) << "\n";
+    std::cerr << "docpipe status: " << TerminalSafe(ours ? st.message() : st.ToString()) << "\n";
     return st.code() == Status::Code::kInvalidInput ? kExitUsage : kExitFailed;
   }
   const std::vector<ControlRecord>& shown = *got;
@@ -261,9 +274,9 @@ int RunStatus(ControlTable& control, const StatusOptions& o) {
     std::cout << fmt::format("{:<40} {:<7} {:<11} {:<8} {:>5} {:>6} {:>4}  {}\n", r.document_id,
                              r.processing_version, DocStatusName(r.status),
                              r.current_stage.empty() ? "-" : r.current_stage, r.page_count, r.chunk_count,
-                             r.retry_count, r.source_key);
+                             r.retry_count, TerminalSafe(r.source_key));
     if (!r.last_error.empty() && r.status != DocStatus::kCompleted) {
-      std::cout << "    error (" << r.error_stage << "): " << r.last_error << "\n";
+      std::cout << "    error (" << r.error_stage << "): " << TerminalSafe(r.last_error) << "\n";
     }
   }
   return kExitOk;
@@ -273,7 +286,7 @@ int RunAudit(AuditLog& audit, const std::string& document_id, bool json) {
   Result<std::vector<AuditEvent>> events = QueryAudit(audit, document_id);
   if (!events.ok()) {
     const Status& st = events.status();
-    std::cerr << "docpipe audit: " << (st.IsNotFound() ? st.message() : st.ToString()) << "\n";
+    std::cerr << "docpipe audit: " << TerminalSafe(st.IsNotFound() ? st.message() : st.ToString()) << "\n";
     return kExitFailed;
   }
   if (json) {
@@ -286,7 +299,7 @@ int RunAudit(AuditLog& audit, const std::string& document_id, bool json) {
     std::cout << fmt::format("{}  {:<7} {:<19} {:<8} {:>7}  {}", FormatIso8601(e.time), e.processing_version,
                              e.event_type, e.stage.empty() ? "-" : e.stage,
                              e.duration_ms > 0 ? fmt::format("{}ms", e.duration_ms) : "", e.worker_id);
-    if (!e.error.empty()) std::cout << "  error: " << e.error;
+    if (!e.error.empty()) std::cout << "  error: " << TerminalSafe(e.error);
     std::cout << "\n";
   }
   return kExitOk;
@@ -315,7 +328,7 @@ int RunRetry(Storage& storage, Processing* processing, const RetryOptions& o, co
   for (ControlRecord& r : targets) {
     Status st = RequeueFailed(sv, events, r, "docpipe retry");
     if (!st.ok()) {
-      std::cerr << "docpipe retry: " << r.document_id << ": " << st.ToString() << "\n";
+      std::cerr << "docpipe retry: " << r.document_id << ": " << TerminalSafe(st.ToString()) << "\n";
       ++problems;
       continue;
     }
@@ -326,12 +339,13 @@ int RunRetry(Storage& storage, Processing* processing, const RetryOptions& o, co
     if (requeued.ok()) {
       track(*requeued);
     } else if (requeued.status().IsNotFound()) {
-      std::cerr << "docpipe retry: " << id << ": no such document\n";
+      std::cerr << "docpipe retry: " << TerminalSafe(id) << ": no such document\n";
       ++problems;
     } else if (requeued.status().IsConflict()) {
-      std::cerr << "docpipe retry: " << id << ": " << requeued.status().message() << "; nothing to retry\n";
+      std::cerr << "docpipe retry: " << TerminalSafe(id) << ": " << TerminalSafe(requeued.status().message())
+                << "; nothing to retry\n";
     } else {
-      std::cerr << "docpipe retry: " << id << ": " << requeued.status().ToString() << "\n";
+      std::cerr << "docpipe retry: " << TerminalSafe(id) << ": " << TerminalSafe(requeued.status().ToString()) << "\n";
       ++problems;
     }
   }
@@ -404,7 +418,7 @@ int RunSearchCommand(Retrieval& retrieval, const SearchCommandOptions& o) {
     return kExitUsage;
   }
   auto fail = [](const Status& st) {
-    std::cerr << "docpipe search: " << st.message() << "\n";
+    std::cerr << "docpipe search: " << TerminalSafe(st.message()) << "\n";
     return st.code() == Status::Code::kInvalidInput ? kExitUsage : kExitFailed;
   };
   // A keyword search embeds nothing: it opens no embedder (no API key, no model).
@@ -424,7 +438,7 @@ int RunSearchCommand(Retrieval& retrieval, const SearchCommandOptions& o) {
     return kExitOk;
   }
   if (results->empty()) {
-    std::cout << "no results for \"" << o.query << "\"\n";
+    std::cout << "no results for \"" << TerminalSafe(o.query) << "\"\n";
     return kExitOk;
   }
   const bool tty = isatty(STDOUT_FILENO);
@@ -434,9 +448,14 @@ int RunSearchCommand(Retrieval& retrieval, const SearchCommandOptions& o) {
     const IndexedChunk& c = r.hit.chunk;
     std::string pages = c.page_start == c.page_end ? fmt::format("page {}", c.page_start)
                                                    : fmt::format("pages {}-{}", c.page_start, c.page_end);
-    std::cout << fmt::format("{:>2}. [{:.4f}] {}  {}\n", r.rank, r.hit.score, c.source_key, pages);
-    if (!c.breadcrumbs.empty()) std::cout << "    " << fmt::format("{}", fmt::join(c.breadcrumbs, " > ")) << "\n";
-    std::cout << "    " << MakeSnippet(c.text, terms, 280, open, close) << "\n\n";
+    std::cout << fmt::format("{:>2}. [{:.4f}] {}  {}\n", r.rank, r.hit.score, TerminalSafe(c.source_key), pages);
+    if (!c.breadcrumbs.empty()) {
+      std::cout << "    " << TerminalSafe(fmt::format("{}", fmt::join(c.breadcrumbs, " > "))) << "\n";
+    }
+    // Document text may hold escape sequences too; line breaks are only spaces in a snippet.
+    std::string text = c.text;
+    std::replace_if(text.begin(), text.end(), [](char ch) { return ch == '\n' || ch == '\r' || ch == '\t'; }, ' ');
+    std::cout << "    " << MakeSnippet(TerminalSafe(text), terms, 280, open, close) << "\n\n";
   }
   return kExitOk;
 }
@@ -448,7 +467,7 @@ int RunDelete(Storage& storage, Retrieval& retrieval, const std::vector<std::str
     Result<DeleteReport> r =
         DeleteDocument(storage.services(), [&] { return retrieval.index(); }, storage.events(), id);
     if (!r.ok()) {
-      std::cerr << "docpipe delete: " << r.status().message() << "\n";
+      std::cerr << "docpipe delete: " << TerminalSafe(r.status().message()) << "\n";
       rc = kExitFailed;
       continue;
     }

@@ -77,6 +77,14 @@ Result<SqliteTransaction> SqliteDb::Begin() {
 }
 
 Status SqliteDb::EnsureSchema(const std::string& component, int version, const std::string& ddl) {
+  // The usual case, a schema already in place, reads and writes nothing: a
+  // reader (status, search) opening the file while a long load holds the
+  // write lock must not queue behind it for a lock it does not need.
+  if (auto current = Prepare("SELECT version FROM schema_version WHERE component = ?"); current.ok()) {
+    current->Bind(1, component);
+    auto row = current->Step();
+    if (row.ok() && *row && current->ColumnInt(0) == version) return Status::Ok();
+  }
   auto txn = Begin();
   if (!txn.ok()) return txn.status();
   DOCPIPE_RETURN_IF_ERROR(

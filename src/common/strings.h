@@ -22,4 +22,12 @@ std::string AsciiLower(std::string_view s);
 //! `s` without leading and trailing ASCII whitespace (IsAsciiSpace).
 std::string_view Trim(std::string_view s);
 
+//! `s` made safe to print on a terminal: C0 and C1 control characters, DEL
+//! and the invisible direction marks and overrides (U+061C, U+200E, U+200F,
+//! U+202A-U+202E, U+2066-U+2069) become visible escapes ("\x1b", "\u202e"),
+//! bytes that are not UTF-8 become "\xNN", and a backslash is doubled so an
+//! escape cannot be forged. Everything else, other scripts included, is kept.
+//! For file names, keys and errors that came from outside.
+std::string TerminalSafe(std::string_view s);
+
 }  // namespace docpipe

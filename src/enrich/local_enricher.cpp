@@ -41,6 +41,7 @@ class LocalEnricher : public Enricher {
     std::vector<ChunkEnrichment> out;
     out.reserve(chunks.size());
     for (const EnrichInput& in : chunks) {
+      if (options.cancel != nullptr && options.cancel->load()) return Status::Cancelled("enrichment cancelled");
       ChunkEnrichment e;
       e.chunk_id = in.chunk_id;
       e.languages = DetectLanguages(in.text);

@@ -1,5 +1,8 @@
 #include <algorithm>
 
+#include <fmt/format.h>
+
+#include "pipeline/document_limits.h"
 #include "pipeline/object_keys.h"
 #include "pipeline/stage_contracts.h"
 #include "pipeline/stages.h"
@@ -9,8 +12,8 @@ namespace {
 
 class ChunkStage final : public Stage {
  public:
-  ChunkStage(ObjectStore& store, TokenizerPtr tokenizer, ChunkOptions options)
-      : artifacts_(store), tokenizer_(std::move(tokenizer)), options_(options) {}
+  ChunkStage(ObjectStore& store, TokenizerPtr tokenizer, ChunkOptions options, int64_t max_chunks)
+      : artifacts_(store), tokenizer_(std::move(tokenizer)), options_(options), max_chunks_(max_chunks) {}
 
   std::string Name() const override { return kChunkStage; }
 
@@ -33,6 +36,11 @@ class ChunkStage final : public Stage {
     Result<std::vector<Chunk>> chunks =
         ChunkDocument(rec.document_id, rec.processing_version, pages, *tokenizer_, options_);
     if (!chunks.ok()) return chunks.status();
+    if (ctx.cancel != nullptr && ctx.cancel->load()) return Status::Cancelled("chunking cancelled");
+    if (static_cast<int64_t>(chunks->size()) > max_chunks_) {
+      return LimitExceeded(rec.source_key, "max_chunks",
+                           fmt::format("{} chunks is more than {}", chunks->size(), max_chunks_));
+    }
 
     ChunkSet set;
     set.document_id = rec.document_id;
@@ -63,12 +71,13 @@ class ChunkStage final : public Stage {
   StageArtifacts artifacts_;
   TokenizerPtr tokenizer_;
   ChunkOptions options_;
+  const int64_t max_chunks_;
 };
 
 }  // namespace
 
-StagePtr NewChunkStage(ObjectStore& store, TokenizerPtr tokenizer, ChunkOptions options) {
-  return std::make_unique<ChunkStage>(store, std::move(tokenizer), options);
+StagePtr NewChunkStage(ObjectStore& store, TokenizerPtr tokenizer, ChunkOptions options, int64_t max_chunks) {
+  return std::make_unique<ChunkStage>(store, std::move(tokenizer), options, max_chunks);
 }
 
 }  // namespace docpipe

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "pipeline/document_id.h"
+#include "pipeline/document_limits.h"
 #include "pipeline/object_keys.h"
 #include "pipeline/registrar.h"
 #include "pipeline/stage_contracts.h"
@@ -57,13 +58,15 @@ bool HasReplacementChar(std::string_view utf8) { return utf8.find("\xEF\xBF\xBD"
 
 class ExtractStage final : public Stage {
  public:
-  ExtractStage(ObjectStore& store, Clock& clock, ExtractorSelector select, TextCleaner clean, Registrar* registrar)
+  ExtractStage(ObjectStore& store, Clock& clock, ExtractorSelector select, TextCleaner clean, Registrar* registrar,
+               DocumentLimits limits)
       : store_(store),
         artifacts_(store),
         clock_(clock),
         select_(std::move(select)),
         clean_(std::move(clean)),
-        registrar_(registrar) {}
+        registrar_(registrar),
+        limits_(limits) {}
 
   std::string Name() const override { return kExtractStage; }
 
@@ -71,6 +74,13 @@ class ExtractStage final : public Stage {
     const ControlRecord& rec = ctx.record;
     const std::string& name = rec.source_key;
 
+    // The size limit comes before a byte is read or copied.
+    Result<ObjectInfo> info = store_.Head(rec.source_key);
+    if (!info.ok()) return info.status().Annotate("reading " + name);
+    if (info->size > limits_.max_bytes) {
+      return LimitExceeded(name, "max_bytes",
+                           fmt::format("{} bytes is more than {} bytes", info->size, limits_.max_bytes));
+    }
     Result<std::string> head = store_.GetRange(rec.source_key, 0, 1024);
     if (!head.ok()) return head.status().Annotate("reading " + name);
     if (head->empty()) return Status::InvalidInput(name + ": empty file");
@@ -87,7 +97,10 @@ class ExtractStage final : public Stage {
     int64_t total_chars = 0;
     int64_t unmapped_chars = 0;
     int ocr_tried = 0;
+    ExtractionBudget budget(limits_, name, info->size);
     PageSink sink = [&](ExtractedPage&& page) -> Status {
+      // Past a limit the extractor stops at once: the sink's error ends it.
+      DOCPIPE_RETURN_IF_ERROR(budget.AddPage(page.chars));
       doc.chars_per_page.push_back(page.chars);
       doc.page_labels.push_back(page.label);
       total_chars += page.chars;
@@ -201,13 +214,14 @@ class ExtractStage final : public Stage {
   ExtractorSelector select_;
   TextCleaner clean_;
   Registrar* registrar_;
+  const DocumentLimits limits_;
 };
 
 }  // namespace
 
 StagePtr NewExtractStage(ObjectStore& store, Clock& clock, ExtractorSelector select, TextCleaner clean,
-                         Registrar* registrar) {
-  return std::make_unique<ExtractStage>(store, clock, std::move(select), std::move(clean), registrar);
+                         Registrar* registrar, const DocumentLimits& limits) {
+  return std::make_unique<ExtractStage>(store, clock, std::move(select), std::move(clean), registrar, limits);
 }
 
 std::string AttachmentKey(const std::string& parent_key, int index, const std::string& file_name,
