@@ -63,8 +63,13 @@ class ProgressBar {
   bool drawn_ = false;
 };
 
+// How long ingest and retry wait for a queue that cannot be read before they
+// give up on the documents left.
+constexpr int64_t kGiveUpAfterMs = 15'000;
+
 // Processes the queue in this process until every tracked version is
-// finished (or a signal stops us). Returns the final records.
+// finished (or a signal stops us, or the queue cannot be read for
+// kGiveUpAfterMs). Returns the final records.
 std::vector<ControlRecord> ProcessUntilDone(Storage& storage, Processing& processing,
                                             const std::vector<Tracked>& tracked, const ShutdownSignal& signal,
                                             bool show_progress, bool* interrupted) {
@@ -81,6 +86,7 @@ std::vector<ControlRecord> ProcessUntilDone(Storage& storage, Processing& proces
   const int64_t start = clock.MonotonicMs();
   std::vector<ControlRecord> records(tracked.size());
   int seen_signals = 0;
+  bool said_failing = false;
   *interrupted = false;
   for (;;) {
     size_t done = 0;
@@ -108,6 +114,27 @@ std::vector<ControlRecord> ProcessUntilDone(Storage& storage, Processing& proces
       }
     }
     if (*interrupted && pool.Busy() == 0) break;
+    // The queue cannot be read (its database on a full disk, say): say so at
+    // once, and give up on what is left after a while rather than hang.
+    int64_t failing_since = 0;
+    if (Status failing = pool.ReceiveFailure(&failing_since); !failing.ok()) {
+      const int64_t failing_ms = clock.MonotonicMs() - failing_since;
+      if (!said_failing) {
+        said_failing = true;
+        std::fprintf(stderr, "\ndocpipe: cannot take work from the queue: %s; trying again for %lld s\n",
+                     TerminalSafe(failing.ToString()).c_str(), static_cast<long long>(kGiveUpAfterMs / 1000));
+      }
+      if (failing_ms >= kGiveUpAfterMs && pool.Busy() == 0) {
+        std::fprintf(stderr,
+                     "docpipe: giving up: the queue could not be read for %lld s (%s); the documents not finished "
+                     "keep their state and last error: free the space or fix the fault, then run the same command "
+                     "again\n",
+                     static_cast<long long>(failing_ms / 1000), TerminalSafe(failing.message()).c_str());
+        break;
+      }
+    } else {
+      said_failing = false;
+    }
     clock.SleepMs(200);  // progress is read from the control table
   }
   pool.StopReceiving();
@@ -135,7 +162,11 @@ int Summarize(const std::vector<Tracked>& tracked, const std::vector<ControlReco
       std::cout << fmt::format("{:<11} {:<40} {:>5} pages {:>6} chunks  {}{}\n", DocStatusName(r.status),
                                tracked[i].document_id, r.page_count, r.chunk_count, TerminalSafe(tracked[i].source_key),
                                note);
-      if (r.status == DocStatus::kFailed) std::cout << "            error: " << TerminalSafe(r.last_error) << "\n";
+      if (r.status == DocStatus::kFailed) {
+        std::cout << "            error: " << TerminalSafe(r.last_error) << "\n";
+      } else if (!IsTerminal(r.status) && !r.last_error.empty()) {
+        std::cout << "            last error: " << TerminalSafe(r.last_error) << "\n";
+      }
     }
     std::cout << fmt::format("{} documents: {} completed, {} failed{}; {} pages, {} chunks in {:.1f}s\n",
                              tracked.size(), completed, failed,
