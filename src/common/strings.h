@@ -3,6 +3,8 @@
 #include <string>
 #include <string_view>
 
+#include "common/status.h"
+
 namespace docpipe {
 
 // Locale-free ASCII string helpers: protocol text (headers, URLs, config
@@ -22,11 +24,18 @@ std::string AsciiLower(std::string_view s);
 //! `s` without leading and trailing ASCII whitespace (IsAsciiSpace).
 std::string_view Trim(std::string_view s);
 
+//! Percent-encodes per RFC 3986 (unreserved characters kept); '/' is kept
+//! when `keep_slash` (object keys in paths).
+std::string UriEncode(const std::string& s, bool keep_slash);
+//! Inverse of UriEncode; '+' becomes ' ' when `plus_is_space` (S3 event
+//! keys). InvalidInput on a malformed escape.
+Result<std::string> UriDecode(const std::string& s, bool plus_is_space);
+
 //! `s` made safe to print on a terminal: C0 and C1 control characters, DEL
 //! and the invisible direction marks and overrides (U+061C, U+200E, U+200F,
 //! U+202A-U+202E, U+2066-U+2069) become visible escapes ("\x1b", "\u202e"),
-//! bytes that are not UTF-8 become "\xNN", and a backslash is doubled so an
-//! escape cannot be forged. Everything else, other scripts included, is kept.
+//! and bytes that are not UTF-8 become "\xNN". Everything else, other
+//! scripts and right-to-left text included, is kept as it is.
 //! For file names, keys and errors that came from outside.
 std::string TerminalSafe(std::string_view s);
 

@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "common/strings.h"
 #include "extract/html_markdown.h"
 #include "extract/xml_part.h"
 #include "extract/zip_formats.h"
@@ -16,23 +17,11 @@ namespace {
 
 using pugi::xml_node;
 
-std::string PercentDecoded(const std::string& s) {
-  std::string out;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size() && std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
-        std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
-      out += static_cast<char>(std::stoi(s.substr(i + 1, 2), nullptr, 16));
-      i += 2;
-    } else {
-      out += s[i];
-    }
-  }
-  return out;
-}
-
 std::string WithoutFragment(const std::string& href) {
   const size_t hash = href.find('#');
-  return PercentDecoded(hash == std::string::npos ? href : href.substr(0, hash));
+  const std::string path = hash == std::string::npos ? href : href.substr(0, hash);
+  Result<std::string> decoded = UriDecode(path, /*plus_is_space=*/false);
+  return decoded.ok() ? *decoded : path;  // a stray '%' is taken literally
 }
 
 struct TocEntry {

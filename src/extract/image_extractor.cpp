@@ -13,6 +13,7 @@
 #include "extract/ocr_pages.h"
 #include "extract/page_image.h"
 #include "extract/page_layout.h"
+#include "extract/text_decode.h"
 
 // Image files (PNG, JPEG, TIFF, WebP) as documents: every image, or every
 // page of a multi-page TIFF, is one page read by OCR. Decoding is MuPDF's,
@@ -153,17 +154,6 @@ fz_pixmap* DecodeImage(fz_context* ctx, fz_buffer* buf, ImageKind kind, int inde
   return pix;
 }
 
-Status CheckFile(const std::string& path, const std::string& name) {
-  struct stat st;
-  if (::stat(path.c_str(), &st) != 0) {
-    if (errno == ENOENT) return Status::NotFound(name + ": no such file");
-    return Status::InvalidInput(name + ": cannot read file: " + std::strerror(errno));
-  }
-  if (S_ISDIR(st.st_mode)) return Status::InvalidInput(name + ": is a directory, not a file");
-  if (st.st_size == 0) return Status::InvalidInput(name + ": empty file (0 bytes)");
-  return Status::Ok();
-}
-
 class ImageExtractor final : public Extractor {
  public:
   explicit ImageExtractor(OcrPool* ocr) : ocr_(ocr) {}
@@ -186,7 +176,7 @@ class ImageExtractor final : public Extractor {
 
 Result<ExtractSummary> ImageExtractor::Extract(const std::string& path, const std::string& name,
                                                const ExtractOptions& options, const PageSink& sink) {
-  DOCPIPE_RETURN_IF_ERROR(CheckFile(path, name));
+  DOCPIPE_RETURN_IF_ERROR(InputFileSize(path, name).status());
   if (!ocr_)
     return Status::InvalidInput(name + ": an image file is read by OCR, and OCR is off (ocr.enabled = false, "
                                        "DOCPIPE_OCR)");

@@ -26,6 +26,7 @@
 #include "extract/page_labels.h"
 #include "extract/page_layout.h"
 #include "extract/pdf/layout_device.h"
+#include "extract/text_decode.h"
 #include "extract/text_normalizer.h"
 
 namespace docpipe {
@@ -439,22 +440,17 @@ std::string Printable(std::string_view bytes) {
 // upload, say); MuPDF could "repair" it into a silently shorter document, so
 // it is refused.
 Status CheckPdfFile(const std::string& path, const std::string& name) {
-  struct stat st;
-  if (::stat(path.c_str(), &st) != 0) {
-    if (errno == ENOENT) return Status::NotFound(name + ": no such file");
-    return Status::InvalidInput(name + ": cannot read file: " + std::strerror(errno));
-  }
-  if (S_ISDIR(st.st_mode)) return Status::InvalidInput(name + ": is a directory, not a file");
-  if (st.st_size == 0) return Status::InvalidInput(name + ": empty file (0 bytes)");
+  Result<int64_t> size = InputFileSize(path, name);
+  if (!size.ok()) return size.status();
   std::ifstream in(path, std::ios::binary);
   if (!in) return Status::InvalidInput(name + ": cannot read file: " + std::strerror(errno));
-  std::string head(static_cast<size_t>(std::min<int64_t>(st.st_size, kHeadBytes)), '\0');
+  std::string head(static_cast<size_t>(std::min<int64_t>(*size, kHeadBytes)), '\0');
   in.read(head.data(), static_cast<std::streamsize>(head.size()));
   if (head.find("%PDF-") == std::string::npos)
     return Status::InvalidInput(name + ": not a PDF: file starts with " + Printable(head));
-  const int64_t tail_size = std::min<int64_t>(st.st_size, kTailBytes);
+  const int64_t tail_size = std::min<int64_t>(*size, kTailBytes);
   std::string tail(static_cast<size_t>(tail_size), '\0');
-  in.seekg(st.st_size - tail_size);
+  in.seekg(*size - tail_size);
   in.read(tail.data(), tail_size);
   if (!in) return Status::InvalidInput(name + ": cannot read file");
   if (tail.find("%%EOF") == std::string::npos)

@@ -81,7 +81,7 @@ std::string DetectCharset(std::string_view data) {
 
 namespace docpipe {
 
-Result<std::string> ReadInputFile(const std::string& path, const std::string& name, int64_t max_bytes) {
+Result<int64_t> InputFileSize(const std::string& path, const std::string& name) {
   struct stat st;
   if (::stat(path.c_str(), &st) != 0) {
     if (errno == ENOENT) return Status::NotFound(name + ": no such file");
@@ -89,14 +89,20 @@ Result<std::string> ReadInputFile(const std::string& path, const std::string& na
   }
   if (S_ISDIR(st.st_mode)) return Status::InvalidInput(name + ": is a directory, not a file");
   if (st.st_size == 0) return Status::InvalidInput(name + ": empty file (0 bytes)");
-  if (st.st_size > max_bytes)
+  return static_cast<int64_t>(st.st_size);
+}
+
+Result<std::string> ReadInputFile(const std::string& path, const std::string& name, int64_t max_bytes) {
+  Result<int64_t> size = InputFileSize(path, name);
+  if (!size.ok()) return size.status();
+  if (*size > max_bytes)
     return Status::InvalidInput(fmt::format("{}: {} MB is more than the {} MB this format is read up to", name,
-                                            st.st_size >> 20, max_bytes >> 20));
+                                            *size >> 20, max_bytes >> 20));
   std::ifstream in(path, std::ios::binary);
   if (!in) return Status::InvalidInput(name + ": cannot read file: " + std::strerror(errno));
-  std::string data(static_cast<size_t>(st.st_size), '\0');
-  in.read(data.data(), st.st_size);
-  if (in.gcount() != st.st_size) return Status::InvalidInput(name + ": cannot read file: short read");
+  std::string data(static_cast<size_t>(*size), '\0');
+  in.read(data.data(), *size);
+  if (in.gcount() != *size) return Status::InvalidInput(name + ": cannot read file: short read");
   return data;
 }
 

@@ -22,6 +22,10 @@ std::string DetectCharset(std::string_view data);
 
 namespace docpipe {
 
+// The size of the local file at `path`, which must be a non-empty regular
+// file; errors name `name` (NotFound when absent, InvalidInput otherwise).
+Result<int64_t> InputFileSize(const std::string& path, const std::string& name);
+
 // The whole of a local file, refusing one larger than `max_bytes`; errors
 // name `name` (NotFound when absent, InvalidInput otherwise).
 Result<std::string> ReadInputFile(const std::string& path, const std::string& name, int64_t max_bytes);

@@ -1,5 +1,3 @@
-#include <sys/stat.h>
-
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -217,13 +215,8 @@ class TextExtractor final : public Extractor {
 
   Result<ExtractSummary> Extract(const std::string& path, const std::string& name,
                                  const ExtractOptions& options, const PageSink& sink) override {
-    struct stat st {};
-    if (::stat(path.c_str(), &st) != 0) {
-      if (errno == ENOENT) return Status::NotFound(name + ": no such file");
-      return Status::InvalidInput(name + ": cannot read file: " + std::strerror(errno));
-    }
-    if (S_ISDIR(st.st_mode)) return Status::InvalidInput(name + ": is a directory, not a file");
-    if (st.st_size == 0) return Status::InvalidInput(name + ": empty file (0 bytes)");
+    Result<int64_t> size = InputFileSize(path, name);
+    if (!size.ok()) return size.status();
     std::string problem;
     Result<TextKind> kind = ClassifyText(path, name, &problem);
     if (!kind.ok()) return kind.status();
@@ -246,10 +239,10 @@ class TextExtractor final : public Extractor {
       }
       DOCPIPE_RETURN_IF_ERROR(reader.error());
     } else {
-      if (st.st_size > kMaxConvertedBytes) {
+      if (*size > kMaxConvertedBytes) {
         return Status::InvalidInput(fmt::format(
             "{}: not UTF-8, and at {} MB too large to convert in memory (up to {} MB): convert it to UTF-8 first",
-            name, st.st_size >> 20, kMaxConvertedBytes >> 20));
+            name, *size >> 20, kMaxConvertedBytes >> 20));
       }
       Result<std::string> raw = ReadInputFile(path, name, kMaxConvertedBytes);
       if (!raw.ok()) return raw.status();

@@ -10,8 +10,10 @@
 
 #include <fmt/format.h>
 
+#include "common/strings.h"
 #include "extract/extractor.h"
 #include "extract/format_options.h"
+#include "extract/text_decode.h"
 #include "extract/xml_part.h"
 #include "extract/zip_formats.h"
 
@@ -30,37 +32,11 @@ std::string LastSegment(const std::string& uri) {
   return slash == std::string::npos ? uri : uri.substr(slash + 1);
 }
 
-std::string Trim(std::string s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.pop_back();
-  size_t b = 0;
-  while (b < s.size() && std::isspace(static_cast<unsigned char>(s[b]))) ++b;
-  return s.substr(b);
-}
-
-std::string PercentDecode(const std::string& s) {
-  std::string out;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size() && std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
-        std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
-      out += static_cast<char>(std::stoi(s.substr(i + 1, 2), nullptr, 16));
-      i += 2;
-    } else {
-      out += s[i];
-    }
-  }
-  return out;
-}
-
-Status CheckRegularFile(const std::string& path, const std::string& name, int64_t* size) {
-  struct stat st;
-  if (::stat(path.c_str(), &st) != 0) {
-    if (errno == ENOENT) return Status::NotFound(name + ": no such file");
-    return Status::InvalidInput(name + ": cannot read file: " + std::strerror(errno));
-  }
-  if (S_ISDIR(st.st_mode)) return Status::InvalidInput(name + ": is a directory, not a file");
-  if (st.st_size == 0) return Status::InvalidInput(name + ": empty file (0 bytes)");
-  *size = st.st_size;
-  return Status::Ok();
+// A relationship's target as a part name: percent-escapes decoded, a stray
+// '%' taken literally.
+std::string PartName(const std::string& target) {
+  Result<std::string> decoded = UriDecode(target, /*plus_is_space=*/false);
+  return decoded.ok() ? *decoded : target;
 }
 
 enum class ZipKind { kUnknown, kDocx, kPptx, kXlsx, kOdf, kEpub };
@@ -75,7 +51,7 @@ Result<Detected> Detect(ZipReadContext& c) {
   if (c.zip.Has("mimetype")) {
     Result<std::string> mt = c.zip.Read("mimetype");
     if (!mt.ok()) return mt.status();
-    const std::string m = Trim(*mt);
+    const std::string m(Trim(*mt));
     if (m == "application/epub+zip") return Detected{ZipKind::kEpub, m};
     if (m.rfind("application/vnd.oasis.opendocument.", 0) == 0) return Detected{ZipKind::kOdf, m};
   }
@@ -121,8 +97,7 @@ class ZipDocumentExtractor final : public Extractor {
 
   Result<ExtractSummary> Extract(const std::string& path, const std::string& name, const ExtractOptions& options,
                                  const PageSink& sink) override {
-    int64_t size = 0;
-    DOCPIPE_RETURN_IF_ERROR(CheckRegularFile(path, name, &size));
+    DOCPIPE_RETURN_IF_ERROR(InputFileSize(path, name).status());
     std::string head(8, '\0');
     {
       std::ifstream in(path, std::ios::binary);
@@ -192,8 +167,9 @@ class CompoundFileExtractor final : public Extractor {
   }
   Result<ExtractSummary> Extract(const std::string& path, const std::string& name, const ExtractOptions&,
                                  const PageSink&) override {
-    int64_t size = 0;
-    DOCPIPE_RETURN_IF_ERROR(CheckRegularFile(path, name, &size));
+    Result<int64_t> input_size = InputFileSize(path, name);
+    if (!input_size.ok()) return input_size.status();
+    const int64_t size = *input_size;
     // Directory entries name their streams in UTF-16LE; a bounded scan finds them.
     std::ifstream in(path, std::ios::binary);
     std::string data(static_cast<size_t>(std::min<int64_t>(size, 64ll << 20)), '\0');
@@ -248,7 +224,7 @@ Result<Relationships> ReadRelationships(ZipReadContext& c, const std::string& pa
     rel.type = LastSegment(AttrValue(r, "Type"));
     rel.external = AttrValue(r, "TargetMode") == "External";
     const std::string target = AttrValue(r, "Target");
-    rel.target = rel.external ? target : ResolvePartPath(part, PercentDecode(target));
+    rel.target = rel.external ? target : ResolvePartPath(part, PartName(target));
     out[AttrValue(r, "Id")] = std::move(rel);
   }
   return out;

@@ -60,11 +60,4 @@ using HttpClientPtr = std::unique_ptr<HttpClient>;
 inline constexpr const char* kConnectFailedPrefix = "connection failed: ";
 bool IsConnectFailure(const Status& status);
 
-// Percent-encodes per RFC 3986 (unreserved characters kept); '/' is kept when
-// `keep_slash` (object keys in paths).
-std::string UriEncode(const std::string& s, bool keep_slash);
-// Inverse of UriEncode; '+' becomes ' ' when `plus_is_space` (S3 event keys).
-// InvalidInput on a malformed escape.
-Result<std::string> UriDecode(const std::string& s, bool plus_is_space);
-
 }  // namespace docpipe

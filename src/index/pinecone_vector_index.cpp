@@ -16,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/utf8.h"
+#include "common/strings.h"
 
 namespace docpipe {
 namespace {

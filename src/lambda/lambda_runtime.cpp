@@ -8,6 +8,7 @@
 #include <random>
 
 #include "common/backoff.h"
+#include "common/strings.h"
 
 namespace docpipe {
 namespace {

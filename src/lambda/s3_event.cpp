@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "http/http_client.h"
+#include "common/strings.h"
 
 namespace docpipe {
 namespace {

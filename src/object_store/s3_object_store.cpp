@@ -18,6 +18,7 @@
 #include "common/unique_fd.h"
 #include "common/xml_text.h"
 #include "http/http_client.h"
+#include "common/strings.h"
 
 namespace docpipe {
 namespace {

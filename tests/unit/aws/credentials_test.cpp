@@ -21,6 +21,7 @@
 #include "http/curl_http_client.h"
 #include "support/fake_clock.h"
 #include "support/test_util.h"
+#include "common/strings.h"
 
 namespace docpipe {
 namespace {

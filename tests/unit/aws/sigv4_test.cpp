@@ -16,6 +16,7 @@
 
 #include "support/process.h"
 #include "support/test_util.h"
+#include "common/strings.h"
 
 namespace docpipe {
 namespace {
