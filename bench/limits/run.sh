@@ -37,7 +37,7 @@ printf '%-44s %10s %12s %9s  %s\n' input "size" "peak RSS MB" "wall s" "outcome"
 run() {
   local label=$1 file=$2; shift 2
   local ws="$tmp/ws-$RANDOM"
-  /usr/bin/time -v -o "$tmp/time.txt" "$bin" --workspace "$ws" --workers 1 "$@" ingest --json "$file" \
+  /usr/bin/time -v -o "$tmp/time.txt" "$bin" --workspace "$ws" "$@" ingest --workers 1 --json "$file" \
     > "$tmp/out.json" 2> "$tmp/err.txt" || true
   local rss wall status error
   rss=$(awk -F': ' '/Maximum resident/ { printf "%.0f", $2 / 1024 }' "$tmp/time.txt")
