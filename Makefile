@@ -20,8 +20,8 @@ demo:
 	cmake --build $(BUILD) -j$(JOBS) --target docpipe
 	scripts/demo.sh $(BUILD)/docpipe
 
-# Every test, every stage (scripts/run-tests.sh): unit tests under ASan+UBSan,
-# end-to-end and deployment tests against the Release build.
+# Every test, every stage (scripts/run-tests.sh), from one build under
+# ASan+UBSan ($(ASAN_BUILD)/): each source is compiled once.
 test:
 	scripts/run-tests.sh
 

@@ -34,6 +34,11 @@ add_custom_command(
   WORKING_DIRECTORY ${CMAKE_SOURCE_DIR}
   COMMENT "npm ci: pinned js-tiktoken, Unicode data and test peers (package-lock.json)"
   VERBATIM)
+# One target owns npm ci. Every target whose rules read node_modules depends
+# on it: with only the stamp file as a dependency, each such target would
+# carry its own copy of the rule, and two `npm ci` runs in parallel (-j2)
+# delete each other's files (ENOTEMPTY).
+add_custom_target(npm_packages DEPENDS ${DOCPIPE_NPM_STAMP})
 
 # Prints which code points libpcre2 puts in a class; the converter uses it to
 # make the pattern's classes match JavaScript's Unicode tables exactly.
@@ -57,6 +62,7 @@ add_custom_command(
   COMMENT "Converting js-tiktoken ranks to docpipe BPE tables"
   VERBATIM)
 add_custom_target(bpe_tables DEPENDS ${DOCPIPE_BPE_FILES})
+add_dependencies(bpe_tables npm_packages)
 
 # One symbol pair per table; .incbin reads the file when this source compiles.
 set(DOCPIPE_BPE_ASM "")

@@ -592,7 +592,7 @@ print_dashboard() {
   if [ -z "$secret" ]; then resource_id secret AWS::SecretsManager::Secret Token; fi
   service=${service##*/} # a service's physical id is its ARN
   if [ -n "$url" ]; then
-    note "open $url"
+    note "open $url and sign in with the API token below"
   elif [ -z "$cluster" ] || [ -z "$service" ]; then
     note "the stack has no head service (no ECS cluster or service with 'Head' in its name)"
   else
@@ -611,12 +611,13 @@ print_dashboard() {
       if [ -z "$ip" ] || [ "$ip" = None ]; then
         note "the head task has no public IP (private subnets): reach port 8265 through a VPN, bastion or load balancer"
       else
-        note "open http://$ip:8265/"
+        note "open http://$ip:8265/ and sign in with the API token below (only your AllowedCidr reaches it)"
+        note "plain HTTP: for TLS put a load balancer in front and run serve with --trusted-proxy <its address>"
       fi
     fi
   fi
   if [ -n "$secret" ]; then
-    note "API token (the dashboard asks for it):"
+    note "API token (the dashboard's sign-in page asks for it; API clients send it as a bearer token):"
     show aws --region "$REGION" secretsmanager get-secret-value --secret-id "$secret" --query SecretString --output text
   fi
 }

@@ -40,17 +40,20 @@ demo_pkgs=(glpk-doc libtasn1-doc)
 # right-to-left OCR check. The real documents of the script, scanned-page and
 # layout tests and bench/quality: texlive doc packages (Persian/Arabic
 # manuals, a German one with TeX accents, beamer, booktabs), the octave and
-# gnuplot manuals. pandoc writes the DOCX/PPTX/ODT/EPUB/HTML/RTF test
+# gnuplot manuals; R's manuals (r-doc-pdf: R-intro has page labels, and the
+# 2,415-page fullrefman.pdf is bench/pipeline's big manual). pandoc writes the DOCX/PPTX/ODT/EPUB/HTML/RTF test
 # documents and is the formats benchmark's peer; live-manual-epub and
 # ubuntu-packaging-guide-epub ship real EPUBs, live-manual-odf real ODTs,
 # r-cran-readxl real XLSX (and legacy XLS) workbooks, libreoffice-common
 # LibreOffice's own ODP templates and an ODS; clang and libclang-rt-14-dev
-# build the libFuzzer targets (tests/fuzz).
+# build the libFuzzer targets (tests/fuzz). chromium: the dashboard's
+# browser test (tests/browser/, driven by playwright-core from
+# package-lock.json; no browser download).
 test_pkgs=(libgtest-dev libgmock-dev qpdf mupdf-tools poppler-utils jq time shellcheck awscli
            tesseract-ocr-eng tesseract-ocr-osd tesseract-ocr-ara
-           texlive-lang-arabic texlive-plain-generic texlive-latex-recommended-doc octave-doc gnuplot-doc
+           texlive-lang-arabic texlive-plain-generic texlive-latex-recommended-doc octave-doc gnuplot-doc r-doc-pdf
            pandoc live-manual-epub ubuntu-packaging-guide-epub live-manual-odf r-cran-readxl libreoffice-common
-           clang libclang-rt-14-dev)
+           clang libclang-rt-14-dev chromium)
 # bench/formats/libchoice measures the libraries docpipe did not choose too.
 bench_pkgs=(libbenchmark-dev libminizip-dev libarchive-dev libxml2-dev libmimetic-dev)
 

@@ -1,17 +1,23 @@
 #!/usr/bin/env bash
-# `make test`: every test, in stages that all run even when one fails; the
-# failures of every stage are reported at the end, and the exit status is
-# non-zero if any stage failed.
-#   1. the Release binary and the end-to-end tests        (build/)
-#   2. the unit tests under ASan + UBSan, -O0 without debug info: ASan at -O1
-#      compiles 2-3 times slower, the tests run about as fast (build-asan/)
-#   3. the unit tests (ctest -L unit in build-asan/)
-#   4. everything else: end-to-end, deployment (ctest -LE unit in build/)
+# `make test`: every test from ONE build. Each source is compiled once, with
+# AddressSanitizer + UndefinedBehaviorSanitizer at -O1 without debug info
+# (build-asan/; docs/testing.md has the measurements behind -O1), and every
+# stage runs from that build: unit and moto tests, the end-to-end tests (they
+# spawn that build's docpipe, so the CLI runs under the sanitizers too), the
+# deployment tests (the Lambda zip packs that binary with the sanitizer
+# runtimes), the layer checks and the extractor fuzz test (which builds its
+# own clang targets: libFuzzer needs clang's coverage instrumentation).
+# Benchmarks are never built in a sanitizer build (`make bench` uses build/).
+#   1. build build-asan/: docpipe (with its modules), unit_tests, e2e_tests
+#   2. every CTest test in it
+# Every stage that can run does; the failures are listed at the end, and the
+# exit status is non-zero if any stage failed.
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 jobs=${JOBS:-$(nproc)}
-build=${BUILD:-build}
-asan_build=${ASAN_BUILD:-build-asan}
+test_build=${ASAN_BUILD:-build-asan}
+# One place for the optimisation level of the test build (docs/testing.md).
+test_cxx_flags=${DOCPIPE_TEST_CXX_FLAGS:--O1 -g0}
 ctest_args=(--output-on-failure -j2)
 
 failed=()
@@ -29,28 +35,18 @@ stage() {  # NAME COMMAND...
 
 scripts/install-deps.sh test || { echo "docpipe: installing the test dependencies failed" >&2; exit 1; }
 
-release_ok=0
-stage "build $build (Release: docpipe, e2e_tests)" bash -c "
-  cmake -S . -B '$build' -DCMAKE_BUILD_TYPE=Release -DDOCPIPE_TESTS=ON >/dev/null &&
-  cmake --build '$build' -j$jobs --target docpipe e2e_tests" && release_ok=1
-asan_ok=0
-stage "build $asan_build (ASan + UBSan: unit_tests)" bash -c "
-  cmake -S . -B '$asan_build' -DCMAKE_BUILD_TYPE=None -DCMAKE_CXX_FLAGS='-O0 -g0' -DDOCPIPE_SANITIZE=ON \
-        -DDOCPIPE_UNIT_TESTS_ONLY=ON -DDOCPIPE_TESTS=ON >/dev/null &&
-  cmake --build '$asan_build' -j$jobs --target unit_tests" && asan_ok=1
+built=0
+stage "build $test_build (ASan + UBSan, $test_cxx_flags: docpipe, unit_tests, e2e_tests)" bash -c "
+  cmake -S . -B '$test_build' -DCMAKE_BUILD_TYPE=None -DCMAKE_CXX_FLAGS='$test_cxx_flags' -DDOCPIPE_SANITIZE=ON \
+        -DDOCPIPE_UNIT_TESTS_ONLY=OFF -DDOCPIPE_TESTS=ON >/dev/null &&
+  cmake --build '$test_build' -j$jobs --target docpipe unit_tests e2e_tests" && built=1
 
-if [ $asan_ok -eq 1 ]; then
-  stage "unit tests (ASan + UBSan)" bash -c "cd '$asan_build' &&
-    ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest ${ctest_args[*]} -L unit"
+if [ $built -eq 1 ]; then
+  # Leaks fail (LeakSanitizer) in the test binaries and in every docpipe they spawn.
+  stage "every test: unit, moto, e2e, deploy, layers, fuzz (ASan + UBSan)" bash -c "cd '$test_build' &&
+    ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest ${ctest_args[*]}"
 else
-  failed+=("unit tests: not run, their build failed")
-fi
-if [ $release_ok -eq 1 ]; then
-  # unit_tests is not built there, so gtest discovery stands in unit_tests_NOT_BUILT for it.
-  stage "end-to-end and deployment tests (Release)" bash -c "cd '$build' &&
-    ctest ${ctest_args[*]} -LE unit -E '^unit_tests_NOT_BUILT\$'"
-else
-  failed+=("end-to-end and deployment tests: not run, their build failed")
+  failed+=("tests: not run, their build failed")
 fi
 
 if [ ${#failed[@]} -gt 0 ]; then

@@ -73,21 +73,39 @@ docpipe_library(docpipe_tokenize LAYER adapters
   FILES tokenize/*
   DEPS docpipe_tokenize_port
   LIBS ${DOCPIPE_PCRE2_LIBS})
+set_property(GLOBAL APPEND PROPERTY DOCPIPE_CLAIMED_FILES extract/gmime_parser.cpp)
+# Tesseract's engine is a module, docpipe-ocr-tesseract.so, that the first
+# image read loads (ocr/tesseract_ocr_engine.h): linked into docpipe,
+# libtesseract and the ~50 libraries it brings (image formats, libarchive,
+# libcurl) would be loaded by every command at start-up.
+set_property(GLOBAL APPEND PROPERTY DOCPIPE_CLAIMED_FILES ocr/tesseract_ocr_engine.cpp)
 docpipe_library(docpipe_ocr LAYER adapters
   FILES ocr/*
-  DEPS docpipe_ocr_port
-  LIBS ${TEXT_LIB_tesseract} ${TEXT_LIB_lept})
+  DEPS docpipe_ocr_port)
+add_library(docpipe_ocr_tesseract MODULE ${DOCPIPE_SRC}/ocr/tesseract_ocr_engine.cpp)
+set_target_properties(docpipe_ocr_tesseract PROPERTIES PREFIX "" OUTPUT_NAME docpipe-ocr-tesseract
+                                                       LIBRARY_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR})
+target_include_directories(docpipe_ocr_tesseract PRIVATE $<TARGET_PROPERTY:docpipe_ocr,DOCPIPE_INCLUDE_ROOT>)
+# Headers only from docpipe (Status is inline): the module links nothing of
+# the binary, and --no-undefined proves it.
+target_link_libraries(docpipe_ocr_tesseract PRIVATE fmt::fmt ${TEXT_LIB_tesseract} ${TEXT_LIB_lept} ${CMAKE_DL_LIBS})
+target_link_options(docpipe_ocr_tesseract PRIVATE -Wl,--no-undefined)
 docpipe_library(docpipe_extract LAYER adapters
   FILES extract/* extract/pdf/*
-  DEPS docpipe_extract_port docpipe_ocr_port
-  LIBS mupdf_all ${DOCPIPE_UCHARDET_LIBS} ${TEXT_LIB_fribidi} ${TEXT_LIB_icuuc}
-       PkgConfig::LIBZIP PkgConfig::PUGIXML)
-# GMime's flags (glib's include paths, -D_LARGEFILE64_SOURCE) only where it is
-# used: elsewhere they would make the shared precompiled header unusable.
-target_link_libraries(docpipe_extract PRIVATE ${GMIME_LINK_LIBRARIES})
-set_source_files_properties(${CMAKE_SOURCE_DIR}/src/extract/email_extractor.cpp TARGET_DIRECTORY docpipe_extract
-                            PROPERTIES INCLUDE_DIRECTORIES "${GMIME_INCLUDE_DIRS}"
-                                       COMPILE_OPTIONS "${GMIME_CFLAGS_OTHER}" SKIP_PRECOMPILE_HEADERS ON)
+  DEPS docpipe_extract_port docpipe_ocr_port docpipe_ocr
+  LIBS mupdf_all ${DOCPIPE_UCHARDET_LIBS} ${DOCPIPE_FRIBIDI_LIBS} ${DOCPIPE_ICU_LIBS}
+       ${DOCPIPE_PUGIXML_LIBS} ${CMAKE_DL_LIBS})  # libzip: loaded on first use (dlopen), its header only here
+# GMime parses e-mail in a module, docpipe-mime.so, that the first e-mail
+# read loads (extract/mime_message.h): linked into docpipe, GMime, GLib, GIO
+# and GPGME (some 15 libraries) would be loaded by every command at start-up.
+add_library(docpipe_mime MODULE ${DOCPIPE_SRC}/extract/gmime_parser.cpp)
+set_target_properties(docpipe_mime PROPERTIES PREFIX "" OUTPUT_NAME docpipe-mime
+                                              LIBRARY_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR})
+target_include_directories(docpipe_mime PRIVATE $<TARGET_PROPERTY:docpipe_extract,DOCPIPE_INCLUDE_ROOT>)
+# Headers only from docpipe (Status is inline): the module links nothing of
+# the binary, and --no-undefined proves it.
+target_link_libraries(docpipe_mime PRIVATE PkgConfig::GMIME)
+target_link_options(docpipe_mime PRIVATE -Wl,--no-undefined)
 docpipe_library(docpipe_embed LAYER adapters
   FILES embed/*
   DEPS docpipe_embed_port docpipe_http_port docpipe_tokenize)
@@ -165,7 +183,8 @@ add_dependencies(docpipe_cli docpipe_build_version)
 add_executable(docpipe ${DOCPIPE_SRC}/cli/main.cpp)
 target_include_directories(docpipe PRIVATE $<TARGET_PROPERTY:docpipe_cli,DOCPIPE_INCLUDE_ROOT>)
 target_link_libraries(docpipe PRIVATE docpipe_cli)
-add_dependencies(docpipe docpipe_http_server)  # `docpipe serve` loads it from beside the binary
+# Modules docpipe loads from beside the binary: `serve`'s HTTP server, OCR, e-mail.
+add_dependencies(docpipe docpipe_http_server docpipe_ocr_tesseract docpipe_mime)
 docpipe_precompile(docpipe)
 
 docpipe_check_all_files_claimed()

@@ -15,6 +15,10 @@ build=${1:-build}
 runs=${2:-21}
 bin="$build/docpipe"
 [ -x "$bin" ] || { echo "run 'make build' first ($bin missing)" >&2; exit 1; }
+if grep -qx 'DOCPIPE_SANITIZE:BOOL=ON' "$build/CMakeCache.txt" 2>/dev/null; then
+  echo "$build is a sanitizer build (make test's): benchmark a Release build (make build)" >&2
+  exit 1
+fi
 command -v sqlite3 >/dev/null || { echo "needs sqlite3 (Debian package 'sqlite3')" >&2; exit 1; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT

@@ -8,6 +8,10 @@ set -euo pipefail
 build=${1:-build}
 bin="$build/docpipe"
 [ -x "$bin" ] || { echo "run 'make build' first ($bin missing)" >&2; exit 1; }
+if grep -qx 'DOCPIPE_SANITIZE:BOOL=ON' "$build/CMakeCache.txt" 2>/dev/null; then
+  echo "$build is a sanitizer build (make test's): benchmark a Release build (make build)" >&2
+  exit 1
+fi
 command -v /usr/bin/time >/dev/null || { echo "needs /usr/bin/time (Debian package 'time')" >&2; exit 1; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT

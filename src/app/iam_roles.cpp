@@ -47,7 +47,8 @@ bool KindFits(K kind, R resource) {
     case K::kBucket:
     case K::kObjects: return resource == R::kBucket;
     case K::kTable: return resource == R::kControlTable || resource == R::kAuditTable || resource == R::kMetricsTable;
-    case K::kTableIndexes: return resource == R::kControlTable;  // the only table with indexes
+    // The control table (status, stage) and the audit table (event type) have indexes.
+    case K::kTableIndexes: return resource == R::kControlTable || resource == R::kAuditTable;
     case K::kQueue: return resource == R::kWorkQueue || resource == R::kDeadLetterQueue;
     case K::kSecret:
       return resource == R::kOpenAiKeySecret || resource == R::kPineconeKeySecret || resource == R::kApiTokenSecret;
@@ -99,10 +100,12 @@ std::vector<StackRole> BuildRoles() {
         {&SecretsOperations(), {}, {R::kOpenAiKeySecret, R::kPineconeKeySecret}}}});
   roles.push_back(
       {"head",
-       "docpipe serve: reads the tables for the API, requeues (retry, stuck leases), fails documents out of "
-       "retries (errors/ record, DocumentsFailed), rolls up the day, reports queue depths, searches (OpenAI "
-       "query embeddings, Pinecone) and checks its bearer token; it never registers, deletes or reads objects",
-       {{&S3ObjectStoreOperations(), {"PutObject"}, {R::kBucket}},
+       "docpipe serve: reads the tables for the API and the dashboard, requeues (retry, stuck leases), fails "
+       "documents out of retries (errors/ record, DocumentsFailed), rolls up the day, reports queue depths, "
+       "searches (OpenAI query embeddings, Pinecone), checks its bearer token, shows extracted pages and chunks "
+       "(GetObject) and presigns the dashboard's uploads into input/ (PutObject); it never registers or deletes "
+       "objects",
+       {{&S3ObjectStoreOperations(), {"PutObject", "GetObject"}, {R::kBucket}},
         {&DynamoDbControlTableOperations(), {"GetItem", "Query", "Scan", "UpdateItem"}, {R::kControlTable}},
         {&DynamoDbAuditLogOperations(), {}, {R::kAuditTable}},
         {&DynamoDbMetricsTableOperations(), {}, {R::kMetricsTable}},

@@ -2,6 +2,7 @@
 
 #include <limits>
 
+#include "common/parallel.h"
 #include "enrich/comprehend_enricher.h"
 #include "enrich/local_enricher.h"
 #include "extract/extractor_registry.h"
@@ -42,6 +43,8 @@ Result<std::unique_ptr<Processing>> Processing::Open(Storage& storage, Retrieval
     p->ocr_pool_ = std::make_unique<OcrPool>(*p->ocr_engine_, config.ocr.threads);
   }
   p->extractors_ = NewDefaultExtractors(config.extract, p->ocr_pool_.get());
+  // Threads working on one document (its pages, sections and chunks).
+  const int document_threads = EffectiveThreads(config.document_threads);
   Services& services = storage.services();
   // Attachments (e-mail) become documents of their own through the registrar.
   p->stages_.push_back(NewExtractStage(
@@ -49,7 +52,8 @@ Result<std::unique_ptr<Processing>> Processing::Open(Storage& storage, Retrieval
       [&extractors = p->extractors_](const std::string& key, std::string_view head) {
         return SelectExtractor(extractors, key, head);
       },
-      [](std::string_view text) { return NormalizeText(text); }, &storage.registrar(), config.limits));
+      [](std::string_view text) { return NormalizeText(text); }, &storage.registrar(), config.limits,
+      document_threads));
 
   // Chunk budgets are counted exactly as the embedding model will count them.
   const std::string encoding = EncodingForModel(config.embedding_model);
@@ -59,16 +63,20 @@ Result<std::unique_ptr<Processing>> Processing::Open(Storage& storage, Retrieval
   Result<TokenizerPtr> tokenizer = NewBpeTokenizer(encoding);
   if (!tokenizer.ok()) return tokenizer.status().Annotate("tokenizer " + encoding);
   log.Debug("tokenizer_opened", {{"encoding", encoding}});
-  p->stages_.push_back(NewChunkStage(services.store, std::move(*tokenizer), config.chunk, config.limits.max_chunks));
+  p->stages_.push_back(NewChunkStage(services.store, std::move(*tokenizer), config.chunk, config.limits.max_chunks,
+                                     document_threads));
 
   EnrichOptions enrich;
   enrich.redact_pii = config.redact_pii;
   enrich.min_score = config.enrich_min_score;
   EnricherPtr enricher;
   switch (config.enricher) {
-    case EnricherKind::kLocal:
-      enricher = NewLocalEnricher();
+    case EnricherKind::kLocal: {
+      LocalEnricherOptions local;
+      local.threads = document_threads;
+      enricher = NewLocalEnricher(local);
       break;
+    }
     case EnricherKind::kComprehend: {
       ComprehendOptions co;
       co.max_requests_per_second = config.comprehend.requests_per_second;

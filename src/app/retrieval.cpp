@@ -1,5 +1,6 @@
 #include "app/retrieval.h"
 
+#include "common/parallel.h"
 #include "embed/local_embedder.h"
 #include "embed/openai_embedder.h"
 #include "index/local_vector_index.h"
@@ -26,7 +27,7 @@ Result<Embedder*> Retrieval::embedder() {
   Result<EmbedderPtr> embedder = Status::Internal("no embedder");
   switch (config.embedder) {
     case EmbedderKind::kLocal:
-      embedder = NewLocalEmbedderChecked({config.embed_dimension, config.workers});
+      embedder = NewLocalEmbedderChecked({config.embed_dimension, EffectiveThreads(config.document_threads)});
       break;
     case EmbedderKind::kOpenAi: {
       Result<std::string> key = storage_.Secret("OPENAI_API_KEY");

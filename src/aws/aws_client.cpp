@@ -273,4 +273,13 @@ Result<HttpResponse> AwsClient::CallRest(std::string_view operation, HttpRequest
   return SendWithRetries(std::move(request), idempotent, what, accept_status);
 }
 
+Result<std::string> AwsClient::Presign(std::string_view operation, const HttpRequest& request,
+                                       int64_t expires_seconds) {
+  DOCPIPE_RETURN_IF_ERROR(CheckOperation(operation));
+  Result<AwsCredentials> creds = credentials_.Get();
+  if (!creds.ok()) return creds.status().Annotate(std::string("presigning ") + std::string(operation));
+  return PresignSigV4(request, *creds, SigV4Params{config_.region, config_.signing_name, clock_.NowMs(), false},
+                      expires_seconds);
+}
+
 }  // namespace docpipe

@@ -107,6 +107,13 @@ class AwsClient {
   Result<HttpResponse> CallRest(std::string_view operation, HttpRequest request, bool idempotent,
                                 const std::string& what,
                                 std::initializer_list<int> accept_status = {});
+  //! A presigned URL for REST operation `operation` (S3 "PutObject"): the
+  //! request is signed in its query (SigV4 query auth) with the current
+  //! credentials at the clock's time, valid `expires_seconds`, so someone
+  //! without credentials (a browser) can send it once. The request's headers
+  //! are signed: the sender must send them unchanged. Internal for an
+  //! operation the adapter did not declare.
+  Result<std::string> Presign(std::string_view operation, const HttpRequest& request, int64_t expires_seconds);
 
  private:
   // `error_response`, when given, receives the last attempt's error answer.

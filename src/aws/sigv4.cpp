@@ -280,14 +280,17 @@ void PrepareHeaders(HttpRequest& request, const SigV4Params& params) {
 }
 
 // Canonical request of a request PrepareHeaders has already run on.
+// `payload_override` replaces the payload hash (presigned URLs).
 std::string CanonicalRequestOfPrepared(const HttpRequest& request, const SigV4Params& params,
-                                       std::string* signed_headers) {
+                                       std::string* signed_headers, const char* payload_override = nullptr) {
   UrlParts url = SplitUrl(request.url);
   CanonicalHeaders headers = BuildCanonicalHeaders(request, url);
   // A caller-set X-Amz-Content-SHA256 (e.g. "UNSIGNED-PAYLOAD") is what the
   // service checks the body against, so it is also what gets signed.
   const std::string* declared = request.FindHeader(std::string(kContentSha256Header));
-  std::string payload_hash = declared != nullptr ? *declared : Sha256Hex(request.body);
+  std::string payload_hash = payload_override != nullptr ? payload_override
+                             : declared != nullptr       ? *declared
+                                                         : Sha256Hex(request.body);
   if (signed_headers != nullptr) *signed_headers = headers.signed_names;
   std::string method = request.method;
   for (char& c : method) {
@@ -307,16 +310,7 @@ std::string StringToSignFor(const std::string& canonical_request, const SigV4Par
                      Sha256Hex(canonical_request));
 }
 
-std::string HmacSha256(std::string_view key, std::string_view data) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  if (HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-           reinterpret_cast<const unsigned char*>(data.data()), data.size(), md, &len) == nullptr) {
-    // Only an OpenSSL misconfiguration gets here; a wrong signature would be worse.
-    throw std::runtime_error("HMAC-SHA256 failed");
-  }
-  return std::string(reinterpret_cast<const char*>(md), len);
-}
+std::string SigningKey(const AwsCredentials& credentials, const SigV4Params& params);
 
 std::string Hex(std::string_view bytes) {
   static constexpr char kHex[] = "0123456789abcdef";
@@ -327,6 +321,13 @@ std::string Hex(std::string_view bytes) {
     out += kHex[c & 15];
   }
   return out;
+}
+
+std::string SigningKey(const AwsCredentials& credentials, const SigV4Params& params) {
+  std::string key = HmacSha256("AWS4" + credentials.secret_access_key, AmzDate(params.time).substr(0, 8));
+  key = HmacSha256(key, params.region);
+  key = HmacSha256(key, params.service);
+  return HmacSha256(key, "aws4_request");
 }
 
 }  // namespace
@@ -353,16 +354,52 @@ void SignSigV4(HttpRequest& request, const AwsCredentials& credentials, const Si
   std::string canonical_request = CanonicalRequestOfPrepared(request, params, &signed_headers);
   std::string string_to_sign = StringToSignFor(canonical_request, params);
 
-  std::string date = AmzDate(params.time).substr(0, 8);
-  std::string key = HmacSha256("AWS4" + credentials.secret_access_key, date);
-  key = HmacSha256(key, params.region);
-  key = HmacSha256(key, params.service);
-  key = HmacSha256(key, "aws4_request");
-  std::string signature = Hex(HmacSha256(key, string_to_sign));
+  std::string signature = Hex(HmacSha256(SigningKey(credentials, params), string_to_sign));
 
   request.SetHeader("Authorization", fmt::format("{} Credential={}/{}, SignedHeaders={}, Signature={}",
                                                  kAlgorithm, credentials.access_key_id,
                                                  CredentialScope(params), signed_headers, signature));
+}
+
+std::string PresignSigV4(const HttpRequest& request, const AwsCredentials& credentials, const SigV4Params& params,
+                         int64_t expires_seconds) {
+  HttpRequest prepared = request;
+  RemoveHeader(prepared, "Authorization");
+  RemoveHeader(prepared, "X-Amz-Date");
+  RemoveHeader(prepared, std::string(kContentSha256Header));
+  // botocore drops the form content type it adds to bodiless requests itself.
+  if (const std::string* ct = prepared.FindHeader("Content-Type");
+      ct != nullptr && *ct == "application/x-www-form-urlencoded; charset=utf-8") {
+    RemoveHeader(prepared, "Content-Type");
+  }
+  UrlParts url = SplitUrl(prepared.url);
+  const std::string signed_headers = BuildCanonicalHeaders(prepared, url).signed_names;
+  // The operation's own parameters first, then the authentication ones in
+  // botocore's order; X-Amz-Signature last, outside what is signed.
+  std::string query = url.query;
+  auto add = [&query](std::string_view name, const std::string& value) {
+    if (!query.empty()) query += '&';
+    query += name;
+    query += '=';
+    query += UriEncode(value, /*keep_slash=*/false);
+  };
+  add("X-Amz-Algorithm", std::string(kAlgorithm));
+  add("X-Amz-Credential", credentials.access_key_id + "/" + CredentialScope(params));
+  add("X-Amz-Date", AmzDate(params.time));
+  add("X-Amz-Expires", std::to_string(expires_seconds));
+  add("X-Amz-SignedHeaders", signed_headers);
+  if (!credentials.session_token.empty()) add("X-Amz-Security-Token", credentials.session_token);
+  size_t query_at = prepared.url.find('?');
+  size_t fragment_at = prepared.url.find('#');
+  std::string base = prepared.url.substr(0, std::min(query_at, fragment_at));
+  prepared.url = base + "?" + query;
+
+  const bool s3 = params.service == "s3";
+  std::string canonical_request = CanonicalRequestOfPrepared(prepared, params, nullptr,
+                                                             s3 ? "UNSIGNED-PAYLOAD" : nullptr);
+  std::string string_to_sign = StringToSignFor(canonical_request, params);
+  std::string signature = Hex(HmacSha256(SigningKey(credentials, params), string_to_sign));
+  return prepared.url + "&X-Amz-Signature=" + signature;
 }
 
 }  // namespace docpipe

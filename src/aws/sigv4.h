@@ -24,6 +24,17 @@ struct SigV4Params {
 // from the URL when the request has no Host header.
 void SignSigV4(HttpRequest& request, const AwsCredentials& credentials, const SigV4Params& params);
 
+// Presigns `request` with query-string authentication (SigV4 "presigned
+// URL", as botocore's SigV4QueryAuth / S3SigV4QueryAuth and
+// generate_presigned_url): returns its URL with X-Amz-Algorithm,
+// X-Amz-Credential, X-Amz-Date, X-Amz-Expires, X-Amz-SignedHeaders,
+// X-Amz-Security-Token (session credentials) and X-Amz-Signature appended to
+// the query. Host and the request's headers are signed, so a client must send
+// those headers with the same values; the body is not (S3: UNSIGNED-PAYLOAD).
+// `expires_seconds` is how long the URL stays valid (S3 allows 1..604800).
+std::string PresignSigV4(const HttpRequest& request, const AwsCredentials& credentials, const SigV4Params& params,
+                         int64_t expires_seconds);
+
 // The canonical request and string to sign SignSigV4 would use (tests, debugging).
 std::string SigV4CanonicalRequest(const HttpRequest& request, const SigV4Params& params);
 std::string SigV4StringToSign(const HttpRequest& request, const SigV4Params& params);

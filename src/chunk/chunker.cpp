@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "chunk/markdown_blocks.h"
+#include "common/parallel.h"
 #include "common/strings.h"
 #include "common/utf8.h"
 
@@ -231,8 +232,8 @@ bool IsCaption(const Unit& u) {
 
 class Chunker {
  public:
-  Chunker(const Tokenizer& tokenizer, const ChunkOptions& options)
-      : tok_(tokenizer), split_(tokenizer), opt_(options) {}
+  Chunker(const Tokenizer& tokenizer, const ChunkOptions& options, int threads)
+      : tok_(tokenizer), split_(tokenizer), opt_(options), threads_(std::max(1, threads)) {}
 
   Result<std::vector<Chunk>> Run(const std::string& doc_id, const std::string& version,
                                  const std::vector<ExtractedPage>& pages) {
@@ -240,35 +241,21 @@ class Chunker {
     std::vector<Block> blocks = ParseMarkdownPages(pages);
     RepeatHeadersOfContinuedTables(blocks);
     DOCPIPE_RETURN_IF_ERROR(BuildSections(blocks, &sections));
+    // Sections are packed independently (chunks never cross a section), on
+    // up to threads_ threads, each into its own slot; they are joined in
+    // order, so the chunks are the same for any thread count.
+    std::vector<std::vector<Chunk>> per_section(sections.size());
+    DOCPIPE_RETURN_IF_ERROR(ParallelFor(sections.size(), threads_, [&](size_t s) {
+      per_section[s] = PackSection(sections[s]);
+      return Status::Ok();
+    }));
     std::vector<Chunk> chunks;
     std::vector<bool> opens_section;  // parallel to chunks: first chunk of its section
-    for (const Section& section : sections) {
-      std::vector<Draft> drafts = Pack(section);
-      MergeSmall(&drafts);
-      for (size_t i = 0; i < drafts.size(); ++i) {
-        Chunk c;
-        c.text = drafts[i].text;
-        if (i > 0 && opt_.overlap_tokens > 0) c.text = WithOverlap(drafts[i - 1], drafts[i]);
+    for (std::vector<Chunk>& section_chunks : per_section) {
+      for (size_t i = 0; i < section_chunks.size(); ++i) {
+        Chunk& c = section_chunks[i];
         c.index = static_cast<int>(chunks.size());
         c.chunk_id = doc_id + ":" + version + ":" + std::to_string(c.index);
-        c.breadcrumbs = section.path;
-        for (size_t k = 0; k < section.path.size(); ++k) {
-          if (k > 0) c.context_prefix += " > ";
-          c.context_prefix += section.path[k];
-        }
-        c.page_start = drafts[i].units.front().page_start;
-        c.page_end = drafts[i].units.front().page_end;
-        for (const Unit& u : drafts[i].units) {
-          c.page_start = std::min(c.page_start, u.page_start);
-          c.page_end = std::max(c.page_end, u.page_end);
-        }
-        c.token_count = Count(c.text);
-        c.char_count = static_cast<int>(CountCodePoints(c.text));
-        c.type = "text";
-        if (drafts[i].units.size() == 1) {
-          const BlockType k = drafts[i].units[0].kind;
-          if (k == BlockType::kTable || k == BlockType::kCode || k == BlockType::kList) c.type = BlockTypeName(k);
-        }
         if (c.token_count > opt_.max_tokens) {
           return Status::Internal("chunk " + c.chunk_id + " has " + std::to_string(c.token_count) +
                                   " tokens, over max_tokens");
@@ -276,6 +263,7 @@ class Chunker {
         chunks.push_back(std::move(c));
         opens_section.push_back(i == 0);
       }
+      section_chunks.clear();
     }
     MergeSmallSections(chunks, opens_section);
     std::map<int, const std::string*> labels;
@@ -292,6 +280,39 @@ class Chunker {
 
  private:
   int Count(std::string_view s) const { return static_cast<int>(tok_.Count(s)); }
+
+  // The chunks of one section, in order, without their index and id.
+  std::vector<Chunk> PackSection(const Section& section) const {
+    std::vector<Draft> drafts = Pack(section);
+    MergeSmall(&drafts);
+    std::vector<Chunk> out;
+    out.reserve(drafts.size());
+    for (size_t i = 0; i < drafts.size(); ++i) {
+      Chunk c;
+      c.text = drafts[i].text;
+      if (i > 0 && opt_.overlap_tokens > 0) c.text = WithOverlap(drafts[i - 1], drafts[i]);
+      c.breadcrumbs = section.path;
+      for (size_t k = 0; k < section.path.size(); ++k) {
+        if (k > 0) c.context_prefix += " > ";
+        c.context_prefix += section.path[k];
+      }
+      c.page_start = drafts[i].units.front().page_start;
+      c.page_end = drafts[i].units.front().page_end;
+      for (const Unit& u : drafts[i].units) {
+        c.page_start = std::min(c.page_start, u.page_start);
+        c.page_end = std::max(c.page_end, u.page_end);
+      }
+      c.token_count = Count(c.text);
+      c.char_count = static_cast<int>(CountCodePoints(c.text));
+      c.type = "text";
+      if (drafts[i].units.size() == 1) {
+        const BlockType k = drafts[i].units[0].kind;
+        if (k == BlockType::kTable || k == BlockType::kCode || k == BlockType::kList) c.type = BlockTypeName(k);
+      }
+      out.push_back(std::move(c));
+    }
+    return out;
+  }
 
   Status BuildSections(const std::vector<Block>& blocks, std::vector<Section>* sections) {
     std::vector<std::pair<int, std::string>> path;  // (level, title)
@@ -510,7 +531,7 @@ class Chunker {
   // Greedy packing up to target_tokens. A chunk holding only headings takes
   // the next unit as long as max allows: a heading should not stand alone;
   // nor should a table's caption.
-  std::vector<Draft> Pack(const Section& section) {
+  std::vector<Draft> Pack(const Section& section) const {
     std::vector<Draft> drafts;
     Draft cur;
     for (const Unit& u : section.units) {
@@ -591,7 +612,7 @@ class Chunker {
 
   // A chunk under min_tokens joins the previous chunk of its section when
   // the result stays within max_tokens.
-  void MergeSmall(std::vector<Draft>* drafts) {
+  void MergeSmall(std::vector<Draft>* drafts) const {
     std::vector<Draft> out;
     for (Draft& d : *drafts) {
       if (!out.empty() && d.tokens < opt_.min_tokens) {
@@ -640,6 +661,7 @@ class Chunker {
   const Tokenizer& tok_;
   Splitter split_;
   const ChunkOptions& opt_;
+  const int threads_;
 };
 
 Status ValidateOptions(const ChunkOptions& o) {
@@ -711,9 +733,9 @@ Result<Chunk> ChunkFromJson(const nlohmann::json& j) {
 
 Result<std::vector<Chunk>> ChunkDocument(const std::string& document_id, const std::string& version,
                                          const std::vector<ExtractedPage>& pages, const Tokenizer& tokenizer,
-                                         const ChunkOptions& options) {
+                                         const ChunkOptions& options, int threads) {
   DOCPIPE_RETURN_IF_ERROR(ValidateOptions(options));
-  Chunker chunker(tokenizer, options);
+  Chunker chunker(tokenizer, options, threads);
   return chunker.Run(document_id, version, pages);
 }
 

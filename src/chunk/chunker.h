@@ -36,10 +36,12 @@ struct Chunk {
 nlohmann::json ToJson(const Chunk& c);
 Result<Chunk> ChunkFromJson(const nlohmann::json& j);
 
-// Splits Markdown pages into structure-aware, token-budgeted chunks.
-// InvalidInput when the options are inconsistent (min > target > max...).
+// Splits Markdown pages into structure-aware, token-budgeted chunks, the
+// sections packed on up to `threads` threads (the chunks are the same for
+// any count). InvalidInput when the options are inconsistent (min > target >
+// max...).
 Result<std::vector<Chunk>> ChunkDocument(const std::string& document_id, const std::string& version,
                                          const std::vector<ExtractedPage>& pages, const Tokenizer& tokenizer,
-                                         const ChunkOptions& options);
+                                         const ChunkOptions& options, int threads = 1);
 
 }  // namespace docpipe

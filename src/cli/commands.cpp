@@ -78,6 +78,7 @@ std::vector<ControlRecord> ProcessUntilDone(Storage& storage, Processing& proces
   po.threads = storage.config().workers;
   po.visibility_ms = storage.config().lease_ms;
   po.wait_ms = 250;
+  po.worker_id = storage.events().worker_id();
   WorkerPool pool(sv, processing.processor(), po);
   pool.Start();
 
@@ -230,6 +231,7 @@ int RunWorker(Storage& storage, Processing& processing, const WorkerOptions& opt
   po.threads = storage.config().workers;
   po.visibility_ms = storage.config().lease_ms;
   po.wait_ms = storage.config().EffectivePollWaitMs();
+  po.worker_id = events.worker_id();
   WorkerPool pool(sv, processing.processor(), po);
   pool.Start();
   sv.logger.Info("worker_started", {{"worker_id", events.worker_id()}, {"threads", po.threads},

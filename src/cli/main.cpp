@@ -15,6 +15,7 @@
 #include "cli/serve_command.h"
 #include "cli/tokenize_command.h"
 #include "cli/version.h"
+#include "cli/watch_command.h"
 #include "config/config.h"
 
 namespace {
@@ -154,6 +155,26 @@ int main(int argc, char** argv) {
   serve_cmd->add_flag("--insecure-no-auth", serve.insecure_no_auth,
                       "serve without a bearer token when none is configured (never in production)");
   serve_cmd->add_flag("--once", serve.once, "run the head duties once, print a JSON report and exit (no HTTP)");
+  bool secure_cookies = false, no_workers = false;
+  std::vector<std::string> trusted_proxies;
+  serve_cmd->add_flag("--secure-cookies", secure_cookies,
+                      "mark the dashboard's session cookie Secure (the server is reached over TLS only)");
+  serve_cmd->add_option("--trusted-proxy", trusted_proxies,
+                        "IP address of a TLS proxy whose X-Forwarded-Proto is believed (repeatable; also "
+                        "DOCPIPE_TRUSTED_PROXIES)");
+  serve_cmd->add_flag("--no-workers", no_workers,
+                      "embedded backend: do not process documents in this process (another runs `worker`)");
+
+  WatchOptions watch;
+  CLI::App* watch_cmd = app.add_subcommand(
+      "watch", "register and process the files that arrive in a folder (inotify), until stopped");
+  watch_cmd->add_option("folder", watch.folder, "the folder to watch (recursively)")->required();
+  watch_cmd->add_option("--settle-ms", watch.settle_ms,
+                        "a closed file must keep its size and time this long before it is taken (default 1000)")
+      ->check(CLI::Range(int64_t{0}, int64_t{600'000}));
+  bool watch_no_existing = false;
+  watch_cmd->add_flag("--no-existing", watch_no_existing, "only files that arrive from now on");
+  watch_cmd->add_option("--workers", workers, "worker threads")->check(CLI::Range(1, 256));
 
   HealthOptions health;
   CLI::App* health_cmd = app.add_subcommand("health", "container health check: the head's /healthz, or a worker's heartbeat file");
@@ -222,6 +243,9 @@ int main(int argc, char** argv) {
   if (!serve_bind.empty()) config.serve.bind = serve_bind;
   if (serve_port >= 0) config.serve.port = serve_port;
   if (head_interval_s > 0) config.serve.head_interval_ms = head_interval_s * 1000;
+  if (secure_cookies) config.serve.secure_cookies = true;
+  if (!trusted_proxies.empty()) config.serve.trusted_proxies = trusted_proxies;
+  if (no_workers) config.serve.process = false;
   if (lambda_cmd->parsed()) AdaptConfigForLambda(lambda, config);
   // The stack's roles bound the AWS calls of the processes that run under them.
   if (worker_cmd->parsed()) config.iam_role = "worker";
@@ -260,7 +284,12 @@ int main(int argc, char** argv) {
   if (search_cmd->parsed()) return RunSearchCommand(retrieval, search);
   if (Status st = storage.OpenAll(); !st.ok()) return cannot_open(st);
   std::unique_ptr<Processing> processing;
-  if (ingest_cmd->parsed() || worker_cmd->parsed() || (retry_cmd->parsed() && retry.wait)) {
+  // serve processes documents itself in the embedded shape (not with --once
+  // or --no-workers).
+  const bool serve_processes = serve_cmd->parsed() && !serve.once && config.serve.process &&
+                               config.backend == Backend::kEmbedded;
+  if (ingest_cmd->parsed() || worker_cmd->parsed() || watch_cmd->parsed() || serve_processes ||
+      (retry_cmd->parsed() && retry.wait)) {
     Result<std::unique_ptr<Processing>> p = Processing::Open(storage, retrieval);
     if (!p.ok()) return cannot_open(p.status());
     processing = std::move(*p);
@@ -271,6 +300,10 @@ int main(int argc, char** argv) {
   if (retry_cmd->parsed()) return RunRetry(storage, processing.get(), retry, g_shutdown);
   if (delete_cmd->parsed()) return RunDelete(storage, retrieval, delete_ids, delete_json);
   if (lambda_cmd->parsed()) return RunLambda(storage, lambda, env, g_shutdown);
-  if (serve_cmd->parsed()) return RunServe(storage, retrieval, serve, g_shutdown);
+  if (serve_cmd->parsed()) return RunServe(storage, retrieval, processing.get(), serve, g_shutdown);
+  if (watch_cmd->parsed()) {
+    watch.existing = !watch_no_existing;
+    return RunWatch(storage, *processing, watch, g_shutdown);
+  }
   return kExitUsage;
 }

@@ -9,6 +9,7 @@
 
 #include "common/periodic_task.h"
 #include "common/strings.h"
+#include "pipeline/worker_pool.h"
 #include "serve/head_duties.h"
 #include "serve/http_api.h"
 #include "serve/http_server.h"
@@ -17,6 +18,18 @@ namespace docpipe {
 namespace {
 
 constexpr const char* kTokenVariable = "DOCPIPE_API_TOKEN";
+
+// "https://bucket.s3.region.amazonaws.com" of the store's presigned URLs
+// (the Content-Security-Policy lets the dashboard PUT there); "" when the
+// store presigns nothing.
+std::string PresignedUploadOrigin(ObjectStore& store) {
+  Result<PresignedUpload> probe = store.PresignPut("input/docpipe-origin-probe.txt", "", 60);
+  if (!probe.ok()) return "";
+  const std::string& url = probe->url;
+  const size_t scheme = url.find("://");
+  if (scheme == std::string::npos) return "";
+  return url.substr(0, url.find('/', scheme + 3));
+}
 
 }  // namespace
 
@@ -32,7 +45,8 @@ bool IsLoopbackAddress(const std::string& bind) {
   return IN6_IS_ADDR_V4MAPPED(&a) && a.s6_addr[12] == 127;
 }
 
-int RunServe(Storage& storage, Retrieval& retrieval, const ServeOptions& options, const ShutdownSignal& signal) {
+int RunServe(Storage& storage, Retrieval& retrieval, Processing* processing, const ServeOptions& options,
+             const ShutdownSignal& signal) {
   Services& sv = storage.services();
   const ServeSettings& settings = storage.config().serve;
   HeadOptions head_options;
@@ -85,9 +99,34 @@ int RunServe(Storage& storage, Retrieval& retrieval, const ServeOptions& options
   }
   // Once before serving, so /metrics has the rollup from the first request on.
   duties.RunOnce();
-  HttpApi api({sv, storage.events(), **embedder, **index, duties}, bearer);
-  Result<std::unique_ptr<HttpServer>> server =
-      LoadHttpServer(settings.bind, settings.port, [&api](const ApiRequest& r) { return api.Handle(r); });
+  const Config& config = storage.config();
+  const bool aws = config.backend == Backend::kAws;
+  DashboardOptions dashboard;
+  dashboard.secure_cookies = settings.secure_cookies;
+  dashboard.trusted_proxies = settings.trusted_proxies;
+  dashboard.max_upload_bytes = settings.max_upload_mb << 20;
+  dashboard.backend = ChoiceName(config.backend);
+  dashboard.presigned_uploads = aws;
+  if (aws) dashboard.upload_origin = PresignedUploadOrigin(sv.store);
+  dashboard.scratch_dir = config.workspace + "/tmp";
+  HttpApi api({sv, storage.events(), **embedder, **index, duties, &storage.registrar(), dashboard}, bearer);
+  // The embedded shape has no other workers: uploads, retries and `watch`ed
+  // files are processed here (the AWS shape's run on ECS).
+  std::unique_ptr<WorkerPool> workers;
+  if (processing != nullptr) {
+    WorkerPoolOptions po;
+    po.threads = config.workers;
+    po.visibility_ms = config.lease_ms;
+    po.wait_ms = config.EffectivePollWaitMs();
+    po.worker_id = storage.events().worker_id();
+    workers = std::make_unique<WorkerPool>(sv, processing->processor(), po);
+    workers->Start();
+  }
+  // Bodies beyond the upload limit (and 1 MiB of slack for JSON) are refused unread.
+  HttpServerLimits limits;
+  limits.max_body_bytes = dashboard.max_upload_bytes + (1 << 20);
+  Result<std::unique_ptr<HttpServer>> server = LoadHttpServer(
+      settings.bind, settings.port, [&api](const ApiRequest& r) { return api.Handle(r); }, limits);
   if (!server.ok()) {
     std::cerr << "docpipe serve: " << server.status().message() << "\n";
     return kExitFailed;
@@ -103,8 +142,11 @@ int RunServe(Storage& storage, Retrieval& retrieval, const ServeOptions& options
                                    {"port", http.port()},
                                    {"auth", !bearer.empty()},
                                    {"head_interval_ms", settings.head_interval_ms},
-                                   {"backend", ChoiceName(storage.config().backend)}});
-  std::cerr << "docpipe serve: listening on http://" << settings.bind << ":" << http.port() << "\n";
+                                   {"backend", ChoiceName(config.backend)},
+                                   {"workers", workers ? config.workers : 0}});
+  std::cerr << "docpipe serve: listening on http://" << settings.bind << ":" << http.port()
+            << " (dashboard: http://" << (settings.bind == "0.0.0.0" ? "127.0.0.1" : settings.bind) << ":"
+            << http.port() << "/)\n";
   int rc = kExitOk;
   {
     // The head duties every interval, timed by the storage's clock.
@@ -118,6 +160,11 @@ int RunServe(Storage& storage, Retrieval& retrieval, const ServeOptions& options
       storage.clock().SleepMs(50);
     }
     server_thread.join();
+    if (workers) {
+      // Documents in progress finish (a second signal would have to wait).
+      workers->StopReceiving();
+      workers->Join();
+    }
   }  // the head loop ends after its current run
   sv.logger.Info("serve_stopped", {{"port", http.port()}, {"ok", server_ok.load()}});
   if (rc == kExitFailed) std::cerr << "docpipe serve: the HTTP server stopped unexpectedly\n";

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "app/processing.h"
 #include "app/retrieval.h"
 #include "app/storage.h"
 #include "cli/commands.h"
@@ -19,11 +20,14 @@ struct ServeOptions {
 // start (exit 2) unless options.insecure_no_auth, which is refused (exit 2)
 // unless the bind address is a loopback one (IsLoopbackAddress). `--once` opens only the
 // storage; serving HTTP also opens the embedder and the index (searches).
+// With `processing` (the embedded shape, unless --no-workers) it also runs a
+// worker pool, so uploads and retries from the dashboard are processed.
+int RunServe(Storage& storage, Retrieval& retrieval, Processing* processing, const ServeOptions& options,
+             const ShutdownSignal& signal);
+
 // Whether a listen address reaches only this machine: 127.0.0.0/8, ::1,
 // ::ffff:127.x.y.z, or the name "localhost". Anything else (0.0.0.0, ::, a
 // LAN address, another host name) is reachable from outside.
 bool IsLoopbackAddress(const std::string& bind);
-
-int RunServe(Storage& storage, Retrieval& retrieval, const ServeOptions& options, const ShutdownSignal& signal);
 
 }  // namespace docpipe

@@ -128,13 +128,14 @@ Status ApplyToml(const std::string& toml_text, const std::string& source_name, C
   const std::string& w = source_name;
   // A misspelt key would otherwise be ignored silently.
   static const std::map<std::string, std::set<std::string>> kKnown = {
-      {"", {"workspace", "backend", "workers", "max_retries", "ttl_days", "log_level", "log_file", "log_stderr",
+      {"", {"workspace", "backend", "workers", "document_threads", "max_retries", "ttl_days", "log_level", "log_file", "log_stderr",
             "redact_pii", "pipeline", "chunk", "enrich", "embedding", "aws", "enricher", "embedder", "vector_store",
             "openai", "pinecone", "comprehend", "serve", "extract", "ocr", "limits"}},
       {"limits", {"max_bytes", "max_pages", "max_chars", "max_chunks", "max_expansion_ratio"}},
       {"extract", {"docx_comments", "pptx_speaker_notes", "sheet_rows_per_table"}},
       {"ocr", {"enabled", "languages", "threads", "tessdata_dir"}},
-      {"serve", {"bind", "port", "head_interval_seconds"}},
+      {"serve", {"bind", "port", "head_interval_seconds", "secure_cookies", "trusted_proxies", "max_upload_mb",
+                 "process"}},
       {"openai", {"base_url", "dimensions", "requests_per_minute", "tokens_per_minute", "concurrency"}},
       {"pinecone", {"index", "namespace", "index_host", "controller_host", "cloud", "region"}},
       {"comprehend", {"requests_per_second"}},
@@ -163,6 +164,7 @@ Status ApplyToml(const std::string& toml_text, const std::string& source_name, C
   DOCPIPE_RETURN_IF_ERROR(TomlString(root, "workspace", w, c.workspace));
   DOCPIPE_RETURN_IF_ERROR(TomlChoice(root, "backend", w, kBackends, c.backend));
   DOCPIPE_RETURN_IF_ERROR(TomlInt(root, "workers", w, c.workers));
+  DOCPIPE_RETURN_IF_ERROR(TomlInt(root, "document_threads", w, c.document_threads));
   DOCPIPE_RETURN_IF_ERROR(TomlInt(root, "max_retries", w, c.max_retries));
   DOCPIPE_RETURN_IF_ERROR(TomlInt(root, "ttl_days", w, c.ttl_days));
   DOCPIPE_RETURN_IF_ERROR(TomlString(root, "log_level", w, c.log_level));
@@ -220,6 +222,18 @@ Status ApplyToml(const std::string& toml_text, const std::string& source_name, C
     int64_t interval_s = -1;
     DOCPIPE_RETURN_IF_ERROR(TomlInt(*sv, "head_interval_seconds", sw, interval_s));
     if (interval_s >= 0) c.serve.head_interval_ms = interval_s * 1000;
+    DOCPIPE_RETURN_IF_ERROR(TomlBool(*sv, "secure_cookies", sw, c.serve.secure_cookies));
+    DOCPIPE_RETURN_IF_ERROR(TomlInt(*sv, "max_upload_mb", sw, c.serve.max_upload_mb));
+    DOCPIPE_RETURN_IF_ERROR(TomlBool(*sv, "process", sw, c.serve.process));
+    if (const toml::node* proxies = sv->get("trusted_proxies")) {
+      const toml::array* arr = proxies->as_array();
+      if (arr == nullptr) return Status::InvalidInput(sw + ": trusted_proxies must be an array of IP addresses");
+      c.serve.trusted_proxies.clear();
+      for (const toml::node& p : *arr) {
+        if (!p.is_string()) return Status::InvalidInput(sw + ": trusted_proxies must hold strings");
+        c.serve.trusted_proxies.push_back(*p.value<std::string>());
+      }
+    }
   }
   if (const toml::table* o = root["ocr"].as_table()) {
     std::string ow = w + " [ocr]";
@@ -378,7 +392,27 @@ Status ApplyEnvironment(const Environment& env, Config& c) {
   if (const std::string* v = get("DOCPIPE_API_BIND")) c.serve.bind = *v;
   DOCPIPE_RETURN_IF_ERROR(set_int("DOCPIPE_API_PORT", c.serve.port, 1));
   DOCPIPE_RETURN_IF_ERROR(set_int("DOCPIPE_HEAD_INTERVAL_SECONDS", c.serve.head_interval_ms, 1000));
+  if (const std::string* v = get("DOCPIPE_SECURE_COOKIES")) {
+    Result<bool> b = ParseBool("DOCPIPE_SECURE_COOKIES", *v);
+    if (!b.ok()) return b.status();
+    c.serve.secure_cookies = *b;
+  }
+  if (const std::string* v = get("DOCPIPE_TRUSTED_PROXIES")) {
+    c.serve.trusted_proxies.clear();
+    size_t pos = 0;
+    while (pos <= v->size()) {
+      size_t comma = v->find(',', pos);
+      if (comma == std::string::npos) comma = v->size();
+      std::string one = v->substr(pos, comma - pos);
+      one.erase(0, one.find_first_not_of(' '));
+      one.erase(one.find_last_not_of(' ') + 1);
+      if (!one.empty()) c.serve.trusted_proxies.push_back(one);
+      pos = comma + 1;
+    }
+  }
+  DOCPIPE_RETURN_IF_ERROR(set_int("DOCPIPE_MAX_UPLOAD_MB", c.serve.max_upload_mb, 1));
   DOCPIPE_RETURN_IF_ERROR(set_int("DOCPIPE_WORKERS", c.workers, 1));
+  DOCPIPE_RETURN_IF_ERROR(set_int("DOCPIPE_DOCUMENT_THREADS", c.document_threads, 1));
   DOCPIPE_RETURN_IF_ERROR(set_int("MAX_RETRIES", c.max_retries, 1));  // name used by the original pipeline
   DOCPIPE_RETURN_IF_ERROR(set_int("DOCPIPE_MAX_RETRIES", c.max_retries, 1));
   DOCPIPE_RETURN_IF_ERROR(set_int("DOCPIPE_LEASE_SECONDS", c.lease_ms, 1000));
@@ -447,6 +481,10 @@ Status ValidateConfig(const Config& c) {
   if (c.workers < 1 || c.workers > 256) {
     return Status::InvalidInput(fmt::format("workers must be between 1 and 256, got {}", c.workers));
   }
+  if (c.document_threads < 0 || c.document_threads > 256) {
+    return Status::InvalidInput(
+        fmt::format("document_threads must be between 0 (the cores available) and 256, got {}", c.document_threads));
+  }
   if (c.max_retries < 0 || c.max_retries > 100) {
     return Status::InvalidInput(fmt::format("max_retries must be between 0 and 100, got {}", c.max_retries));
   }
@@ -469,6 +507,9 @@ Status ValidateConfig(const Config& c) {
   }
   if (c.serve.bind.empty()) return Status::InvalidInput("API bind address must not be empty");
   if (c.serve.head_interval_ms < 1000) return Status::InvalidInput("head interval must be at least 1 second");
+  if (c.serve.max_upload_mb < 1 || c.serve.max_upload_mb > 16384) {
+    return Status::InvalidInput(fmt::format("max upload must be 1 to 16384 MB, got {}", c.serve.max_upload_mb));
+  }
   if (c.ttl_days < 0) return Status::InvalidInput("ttl_days must not be negative");
   if (c.embed_dimension < 8 || c.embed_dimension > 8192) {
     return Status::InvalidInput(fmt::format("embedding dimension must be between 8 and 8192, got {}", c.embed_dimension));

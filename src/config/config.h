@@ -4,6 +4,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "chunk/chunker.h"
 #include "extract/format_options.h"
@@ -60,6 +61,11 @@ struct ServeSettings {
   std::string bind = "127.0.0.1";  // DOCPIPE_API_BIND, --bind; "0.0.0.0" in a container
   int port = 8265;                 // DOCPIPE_API_PORT, --port
   int64_t head_interval_ms = 60'000;  // DOCPIPE_HEAD_INTERVAL_SECONDS, --head-interval
+  // The dashboard (docs/dashboard.md).
+  bool secure_cookies = false;               // DOCPIPE_SECURE_COOKIES, --secure-cookies: reached over TLS only
+  std::vector<std::string> trusted_proxies;  // DOCPIPE_TRUSTED_PROXIES (comma-separated), --trusted-proxy
+  int64_t max_upload_mb = 256;               // DOCPIPE_MAX_UPLOAD_MB: one dashboard upload
+  bool process = true;                       // embedded backend: serve also runs workers (--no-workers)
 };
 
 // The adapter choices, parsed once from their names (ParseChoice below): the
@@ -90,6 +96,8 @@ struct Config {
   std::string workspace = ".docpipe";  // embedded backend root
   Backend backend = Backend::kEmbedded;
   int workers = 2;                     // worker threads in this process
+  int document_threads = 0;            // DOCPIPE_DOCUMENT_THREADS: threads working on one document's pages
+                                       // and chunks (extract, chunk, enrich, embed); 0 = the cores available
   int max_retries = 3;                 // retries of a failing document version
   int64_t lease_ms = 60'000;           // claim lease and queue visibility timeout
   int64_t heartbeat_ms = 0;            // 0 = lease_ms / 3

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "common/parallel.h"
+
 #include "enrich/entity_detector.h"
 #include "enrich/key_phrase_extractor.h"
 #include "enrich/language_detector.h"
@@ -13,7 +15,7 @@ namespace {
 
 class LocalEnricher : public Enricher {
  public:
-  explicit LocalEnricher(const LocalEnricherOptions& options) {
+  explicit LocalEnricher(const LocalEnricherOptions& options) : threads_(std::max(1, options.threads)) {
     // Patterns are compiled once here, not per call.
     Result<PiiDetectorPtr> pii = NewPiiDetector({options.default_phone_region});
     Result<EntityDetectorPtr> entities = NewEntityDetector();
@@ -38,19 +40,22 @@ class LocalEnricher : public Enricher {
       return Status::InvalidInput("min_score must be within [0, 1]");
     }
     if (options.max_key_phrases < 0) return Status::InvalidInput("max_key_phrases must not be negative");
-    std::vector<ChunkEnrichment> out;
-    out.reserve(chunks.size());
-    for (const EnrichInput& in : chunks) {
+    // Each chunk is enriched on its own into its own slot (the detectors are
+    // immutable after construction), so the output is the same for any
+    // thread count. A cancelled stage stops every thread at its next chunk.
+    std::vector<ChunkEnrichment> out(chunks.size());
+    DOCPIPE_RETURN_IF_ERROR(ParallelFor(chunks.size(), threads_, [&](size_t i) {
       if (options.cancel != nullptr && options.cancel->load()) return Status::Cancelled("enrichment cancelled");
-      ChunkEnrichment e;
+      const EnrichInput& in = chunks[i];
+      ChunkEnrichment& e = out[i];
       e.chunk_id = in.chunk_id;
       e.languages = DetectLanguages(in.text);
       e.entities = AboveMinScore(entities_->Detect(in.text), options.min_score);
       e.key_phrases = ExtractKeyPhrases(in.text, options.max_key_phrases);
       e.pii_entities = AboveMinScore(pii_->Detect(in.text), options.min_score);
       if (options.redact_pii) e.redacted_text = RedactPii(in.text, e.pii_entities);
-      out.push_back(std::move(e));
-    }
+      return Status::Ok();
+    }));
     return out;
   }
 
@@ -61,6 +66,7 @@ class LocalEnricher : public Enricher {
     return v;
   }
 
+  const int threads_;
   Status init_;
   PiiDetectorPtr pii_;
   EntityDetectorPtr entities_;

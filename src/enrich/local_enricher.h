@@ -9,6 +9,8 @@ namespace docpipe {
 struct LocalEnricherOptions {
   //! Region for phone numbers without a country code (ISO 3166 alpha-2).
   std::string default_phone_region = "US";
+  //! Chunks enriched at once (each chunk on its own: same output for any count).
+  int threads = 1;
 };
 
 // The embedded enricher: validators (Luhn, mod-97, libphonenumber...) for PII,

@@ -1,13 +1,12 @@
-// E-mail (RFC 5322 / MIME, .eml) through GMime: subject, from, to, cc, date
+// E-mail (RFC 5322 / MIME, .eml), parsed by GMime (extract/mime_message.h): subject, from, to, cc, date
 // and message id as properties; the subject as heading and the sender,
 // recipients and date as the first lines, then the body (text/plain
 // preferred in multipart/alternative, text/html through the HTML path when it
 // is the only body); attachments (and attached messages) are handed to the
 // embedded-document sink to become documents of their own.
-#include <gmime/gmime.h>
+#include <strings.h>
 
 #include <cstring>
-#include <mutex>
 #include <vector>
 
 #include <fmt/format.h>
@@ -16,6 +15,7 @@
 #include "extract/format_options.h"
 #include "extract/html_markdown.h"
 #include "extract/markdown_writer.h"
+#include "extract/mime_message.h"
 #include "extract/text_decode.h"
 #include "common/utf8.h"
 
@@ -25,50 +25,6 @@ namespace {
 bool HasSuffix(const std::string& key, const char* suffix) {
   const size_t n = std::strlen(suffix);
   return key.size() >= n && strcasecmp(key.c_str() + key.size() - n, suffix) == 0;
-}
-
-template <typename T>
-struct GObjectUnref {
-  void operator()(T* p) const {
-    if (p) g_object_unref(p);
-  }
-};
-template <typename T>
-using GPtr = std::unique_ptr<T, GObjectUnref<T>>;
-
-struct GFreeDeleter {
-  void operator()(char* p) const { g_free(p); }
-};
-using GString_ = std::unique_ptr<char, GFreeDeleter>;
-
-void InitGMime() {
-  static std::once_flag once;
-  std::call_once(once, [] { g_mime_init(); });
-}
-
-std::string Addresses(InternetAddressList* list) {
-  if (!list || internet_address_list_length(list) == 0) return "";
-  GString_ s(internet_address_list_to_string(list, nullptr, FALSE));
-  return s ? CollapseSpace(s.get()) : "";
-}
-
-// The decoded bytes of a leaf part (transfer encoding undone, no charset conversion).
-std::string PartBytes(GMimePart* part) {
-  GMimeDataWrapper* content = g_mime_part_get_content(part);
-  if (!content) return "";
-  GPtr<GMimeStream> mem(g_mime_stream_mem_new());
-  g_mime_data_wrapper_write_to_stream(content, mem.get());
-  GByteArray* bytes = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem.get()));
-  return std::string(reinterpret_cast<const char*>(bytes->data), bytes->len);
-}
-
-std::string TypeOf(GMimeObject* o) {
-  GMimeContentType* ct = g_mime_object_get_content_type(o);
-  if (!ct) return "text/plain";
-  GString_ mt(g_mime_content_type_get_mime_type(ct));
-  std::string s = mt ? mt.get() : "application/octet-stream";
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
 }
 
 // Plain text to Markdown: blank-line separated paragraphs with lines joined;
@@ -146,26 +102,18 @@ class EmailExtractor final : public Extractor {
 
   Result<ExtractSummary> Extract(const std::string& path, const std::string& name, const ExtractOptions& options,
                                  const PageSink& sink) override {
-    InitGMime();
     Result<std::string> data = ReadInputFile(path, name, options_.limits.max_input_bytes);
     if (!data.ok()) return data.status();
-    GPtr<GMimeStream> stream(g_mime_stream_mem_new_with_buffer(data->data(), data->size()));
-    GPtr<GMimeParser> parser(g_mime_parser_new_with_stream(stream.get()));
-    GPtr<GMimeMessage> message(g_mime_parser_construct_message(parser.get(), nullptr));
-    if (!message) return Status::InvalidInput(name + ": not a MIME e-mail message (no header block could be parsed)");
+    Result<MimeMessage> message = ParseMimeMessage(*data);
+    if (!message.ok()) return message.status().Annotate(name);
+    data = std::string();  // the tree holds what is read from here on
     ExtractSummary summary;
     summary.format = "email";
-    const char* subject = g_mime_message_get_subject(message.get());
-    const std::string subj = subject ? CollapseSpace(subject) : "";
-    const std::string from = Addresses(g_mime_message_get_from(message.get()));
-    const std::string to = Addresses(g_mime_message_get_to(message.get()));
-    const std::string cc = Addresses(g_mime_message_get_cc(message.get()));
-    std::string date;
-    if (GDateTime* dt = g_mime_message_get_date(message.get())) {
-      GString_ iso(g_date_time_format_iso8601(dt));
-      if (iso) date = iso.get();
-    }
-    const char* id = g_mime_message_get_message_id(message.get());
+    const std::string subj = CollapseSpace(message->subject);
+    const std::string from = CollapseSpace(message->from);
+    const std::string to = CollapseSpace(message->to);
+    const std::string cc = CollapseSpace(message->cc);
+    const std::string& date = message->date;
     if (from.empty() && subj.empty() && to.empty() && date.empty())
       return Status::InvalidInput(name + ": not an e-mail message (no From, To, Subject or Date header)");
     summary.title = subj;
@@ -174,7 +122,7 @@ class EmailExtractor final : public Extractor {
     summary.properties["to"] = to;
     if (!cc.empty()) summary.properties["cc"] = cc;
     summary.properties["date"] = date;
-    if (id) summary.properties["message_id"] = id;
+    if (message->has_message_id) summary.properties["message_id"] = message->message_id;
 
     PageWriter out(name, options, sink, &summary);
     out.Heading(1, subj.empty() ? "(no subject)" : subj);
@@ -187,7 +135,7 @@ class EmailExtractor final : public Extractor {
     Walk walk{name, options, out, summary, {}};
     MemoryBudget budget(options_.limits.max_memory_bytes);
     walk.budget = &budget;
-    DOCPIPE_RETURN_IF_ERROR(Body(g_mime_message_get_mime_part(message.get()), walk, /*top=*/true));
+    if (message->has_body) DOCPIPE_RETURN_IF_ERROR(Body(message->body, walk, /*top=*/true));
     if (!walk.attachments.empty()) {
       std::string list;
       for (const std::string& a : walk.attachments) list += (list.empty() ? "" : ", ") + a;
@@ -209,10 +157,10 @@ class EmailExtractor final : public Extractor {
     bool body_written = false;
   };
 
-  Status Text(GMimeObject* part, const std::string& type, Walk& w) {
-    const char* charset = g_mime_object_get_content_type_parameter(part, "charset");
-    std::string bytes = PartBytes(GMIME_PART(part));
-    if (type == "text/html") {
+  Status Text(MimePart& part, Walk& w) {
+    const char* charset = part.has_charset ? part.charset.c_str() : nullptr;
+    std::string bytes = std::move(part.bytes);
+    if (part.type == "text/html") {
       Result<std::string> html = DecodeHtml(std::move(bytes), w.name, charset ? charset : "");
       if (!html.ok()) return html.status();
       HtmlFacts facts;
@@ -229,64 +177,55 @@ class EmailExtractor final : public Extractor {
     return w.out.status();
   }
 
-  Status Attachment(GMimeObject* part, const std::string& type, Walk& w) {
+  Status Attachment(MimePart& part, Walk& w) {
     std::string file_name;
     EmbeddedDocument doc;
-    doc.content_type = type;
-    if (GMIME_IS_MESSAGE_PART(part)) {
-      GMimeMessage* inner = g_mime_message_part_get_message(GMIME_MESSAGE_PART(part));
-      if (!inner) return Status::Ok();
-      GPtr<GMimeStream> mem(g_mime_stream_mem_new());
-      g_mime_object_write_to_stream(GMIME_OBJECT(inner), nullptr, mem.get());
-      GByteArray* bytes = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem.get()));
-      doc.data.assign(reinterpret_cast<const char*>(bytes->data), bytes->len);
-      const char* s = g_mime_message_get_subject(inner);
-      file_name = (s && *s ? CollapseSpace(s) : std::string("message")) + ".eml";
-    } else if (GMIME_IS_PART(part)) {
-      const char* fn = g_mime_part_get_filename(GMIME_PART(part));
-      file_name = fn ? fn : "";
-      doc.data = PartBytes(GMIME_PART(part));
+    doc.content_type = part.type;
+    if (part.kind == MimePart::Kind::kMessage) {
+      if (!part.has_inner_message) return Status::Ok();
+      doc.data = std::move(part.bytes);
+      file_name = (!part.inner_subject.empty() ? CollapseSpace(part.inner_subject) : std::string("message")) + ".eml";
+    } else if (part.kind == MimePart::Kind::kLeaf) {
+      file_name = part.file_name;
+      doc.data = std::move(part.bytes);
     } else {
       return Status::Ok();
     }
     doc.file_name = file_name;
-    w.attachments.push_back(file_name.empty() ? type : file_name);
+    w.attachments.push_back(file_name.empty() ? part.type : file_name);
     if (w.options.embedded) return (*w.options.embedded)(std::move(doc));
     return Status::Ok();
   }
 
-  Status Body(GMimeObject* part, Walk& w, bool top) {
-    if (!part) return Status::Ok();
-    const std::string type = TypeOf(part);
-    if (GMIME_IS_MULTIPART(part)) {
-      GMimeMultipart* mp = GMIME_MULTIPART(part);
-      const int n = g_mime_multipart_get_count(mp);
+  Status Body(MimePart& part, Walk& w, bool top) {
+    const std::string& type = part.type;
+    if (part.kind == MimePart::Kind::kMultipart) {
+      std::vector<MimePart>& parts = part.children;
       if (type == "multipart/alternative") {
         // One body: plain text when offered, else HTML, else the first part.
-        GMimeObject* best = nullptr;
+        MimePart* best = nullptr;
         for (const char* want : {"text/plain", "text/html"}) {
-          for (int i = 0; i < n && !best; ++i)
-            if (TypeOf(g_mime_multipart_get_part(mp, i)) == want) best = g_mime_multipart_get_part(mp, i);
+          for (size_t i = 0; i < parts.size() && !best; ++i)
+            if (parts[i].type == want) best = &parts[i];
           if (best) break;
         }
-        if (!best && n > 0) best = g_mime_multipart_get_part(mp, 0);
-        return Body(best, w, top);
+        if (!best && !parts.empty()) best = &parts[0];
+        return best ? Body(*best, w, top) : Status::Ok();
       }
-      for (int i = 0; i < n; ++i) DOCPIPE_RETURN_IF_ERROR(Body(g_mime_multipart_get_part(mp, i), w, top && i == 0));
+      for (size_t i = 0; i < parts.size(); ++i) DOCPIPE_RETURN_IF_ERROR(Body(parts[i], w, top && i == 0));
       return Status::Ok();
     }
-    if (GMIME_IS_MESSAGE_PART(part)) return Attachment(part, type, w);
-    const char* disposition = g_mime_object_get_disposition(part);
-    const bool attached = disposition && strcasecmp(disposition, "attachment") == 0;
+    if (part.kind == MimePart::Kind::kMessage) return Attachment(part, w);
+    const bool attached = strcasecmp(part.disposition.c_str(), "attachment") == 0;
     const bool text = type == "text/plain" || type == "text/html";
-    if (text && !attached && (!w.body_written || !g_mime_part_get_filename(GMIME_PART(part)))) {
+    if (text && !attached && (!w.body_written || !part.has_file_name)) {
       w.body_written = true;
-      return Text(part, type, w);
+      return Text(part, w);
     }
     if (type.rfind("multipart/", 0) == 0 || type == "application/pgp-signature" ||
         type == "application/pkcs7-signature" || type == "application/x-pkcs7-signature")
       return Status::Ok();
-    return Attachment(part, type, w);
+    return Attachment(part, w);
   }
 
   FormatOptions options_;

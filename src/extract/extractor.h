@@ -73,6 +73,10 @@ struct ExtractOptions {
   // Receives embedded documents (attachments) in order; unset: they are
   // only counted. A non-OK return stops the extraction with it.
   const EmbeddedSink* embedded = nullptr;
+  // Pages read at once (PDF: each thread with its own MuPDF context and
+  // document); 1 = one after another. Pages still reach the sink in order,
+  // and the output is the same for any count.
+  int threads = 1;
 };
 
 // Receives pages in order; a non-OK return stops the extraction with it.

@@ -1,4 +1,3 @@
-#include <leptonica/allheaders.h>
 #include <mupdf/fitz.h>
 #include <strings.h>
 #include <sys/stat.h>
@@ -14,11 +13,12 @@
 #include "extract/page_image.h"
 #include "extract/page_layout.h"
 #include "extract/text_decode.h"
+#include "ocr/webp_image.h"
 
 // Image files (PNG, JPEG, TIFF, WebP) as documents: every image, or every
 // page of a multi-page TIFF, is one page read by OCR. Decoding is MuPDF's,
-// except WebP, which MuPDF 1.21 cannot read: Leptonica (already linked for
-// Tesseract, and built with libwebp in Debian) decodes it.
+// except WebP, which MuPDF 1.21 cannot read: Leptonica (in OCR's module, and
+// built with libwebp in Debian) decodes it (ocr/webp_image.h).
 namespace docpipe {
 namespace {
 
@@ -86,47 +86,14 @@ int CountImages(fz_context* ctx, fz_buffer* buf, ImageKind kind, ErrorText err) 
   return n;
 }
 
-struct PixDeleter {
-  void operator()(Pix* p) const { pixDestroy(&p); }
-};
-using PixPtr = std::unique_ptr<Pix, PixDeleter>;
-
-// A WebP file decoded by Leptonica into grey, transparency composed on
-// white (as a viewer shows it). False with `err` set.
+// A WebP file decoded into grey (ocr/webp_image.h). False with `err` set.
 bool DecodeWebp(const fz_buffer* buf, OcrImage* out, ErrorText err) {
-  l_int32 w = 0, h = 0, spp = 0;
-  if (readHeaderMemWebP(buf->data, buf->len, &w, &h, &spp) != 0 || w <= 0 || h <= 0) {
-    std::snprintf(err, sizeof(ErrorText), "not a readable WebP image (bad header)");
+  Result<OcrImage> image = DecodeWebpToGrey(buf->data, buf->len, kMaxPixels, kOcrDpi);
+  if (!image.ok()) {
+    std::snprintf(err, sizeof(ErrorText), "%s", image.status().message().c_str());
     return false;
   }
-  if (static_cast<int64_t>(w) * h > kMaxPixels) {
-    std::snprintf(err, sizeof(ErrorText), "image too large (%d x %d pixels; at most 80 megapixels)", w, h);
-    return false;
-  }
-  PixPtr rgba(pixReadMemWebP(buf->data, buf->len));
-  if (!rgba) {
-    std::snprintf(err, sizeof(ErrorText), "cannot decode the WebP image data");
-    return false;
-  }
-  PixPtr flat(pixGetSpp(rgba.get()) == 4 ? pixAlphaBlendUniform(rgba.get(), 0xffffff00) : pixClone(rgba.get()));
-  PixPtr grey(flat ? pixConvertTo8(flat.get(), 0) : nullptr);
-  if (!grey) {
-    std::snprintf(err, sizeof(ErrorText), "cannot convert the WebP image to grey");
-    return false;
-  }
-  out->width = static_cast<int>(pixGetWidth(grey.get()));
-  out->height = static_cast<int>(pixGetHeight(grey.get()));
-  out->channels = 1;
-  const l_int32 xres = pixGetXRes(grey.get());
-  out->dpi = xres >= 70 && xres <= 2400 ? xres : kOcrDpi;  // WebP records no resolution: assume a 300-dpi scan
-  out->pixels.resize(static_cast<size_t>(out->width) * out->height);
-  const l_uint32* data = pixGetData(grey.get());
-  const l_int32 wpl = pixGetWpl(grey.get());
-  for (int y = 0; y < out->height; ++y) {
-    const l_uint32* line = data + static_cast<size_t>(y) * wpl;
-    uint8_t* row = out->pixels.data() + static_cast<size_t>(y) * out->width;
-    for (int x = 0; x < out->width; ++x) row[x] = static_cast<uint8_t>(GET_DATA_BYTE(line, x));
-  }
+  *out = std::move(*image);
   return true;
 }
 

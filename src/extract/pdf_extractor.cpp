@@ -11,7 +11,9 @@
 #include <deque>
 #include <fstream>
 #include <memory>
+#include <map>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <unordered_map>
 
@@ -35,6 +37,7 @@ namespace {
 // The resource store (fonts, decoded streams) is shared by all pages; a cap
 // keeps long documents flat in memory while leaving room for font reuse.
 constexpr size_t kStoreBytes = 64u << 20;
+constexpr size_t kMinStoreBytes = 16u << 20;  // per reader context when pages are read in parallel
 constexpr size_t kMaxWarningSamples = 20;
 constexpr int kHeadBytes = 1024;
 constexpr int kTailBytes = 2048;
@@ -363,17 +366,17 @@ std::vector<OutlineEntry> Outline(fz_context* ctx, pdf_document* doc) {
 
 // ---- Deadline and cancellation -------------------------------------------------
 
-// Sets cookie->abort from a helper thread when the deadline passes or the
-// caller cancels, so that even one slow page stops promptly. It waits on the
+// Sets the readers' cookie->abort from a helper thread when the deadline
+// passes or the caller cancels, so that even one slow page stops promptly. It waits on the
 // options' clock (a fake one in tests); the cancel flag is set without a
 // wake-up, so it is looked at every kPollMs.
 class AbortWatch {
  public:
   static constexpr int64_t kPollMs = 10;
 
-  AbortWatch(const ExtractOptions& options, fz_cookie* cookie)
+  AbortWatch(const ExtractOptions& options, std::vector<fz_cookie*> cookies)
       : options_(options),
-        cookie_(cookie),
+        cookies_(std::move(cookies)),
         system_clock_(options.clock == nullptr ? NewSystemClock() : nullptr),
         clock_(options.clock != nullptr ? *options.clock : *system_clock_) {
     if (options.deadline_ms > 0 || options.cancel) thread_ = std::thread([this] { Run(); });
@@ -400,7 +403,7 @@ class AbortWatch {
   void Run() {
     do {
       if ((options_.cancel && options_.cancel->load()) || DeadlinePassed()) {
-        cookie_->abort = 1;
+        for (fz_cookie* cookie : cookies_) cookie->abort = 1;
         return;
       }
     } while (!clock_.WaitFor(NextWaitMs(), stop_));
@@ -412,11 +415,207 @@ class AbortWatch {
   }
 
   const ExtractOptions& options_;
-  fz_cookie* cookie_;
+  const std::vector<fz_cookie*> cookies_;  // one per page reader
   std::unique_ptr<Clock> system_clock_;  // when the options name no clock
   Clock& clock_;
   StopSignal stop_;
   std::thread thread_;
+};
+
+// ---- Reading pages, on one thread or several -------------------------------------
+
+void OnPageWarning(void* user, const char* message) {
+  if (user == nullptr) return;
+  try {
+    static_cast<std::vector<std::string>*>(user)->emplace_back(message);
+  } catch (...) {  // out of memory while recording a warning: dropped
+  }
+}
+
+// One thread's view of the document. MuPDF contexts and documents are not
+// thread-safe, so each reader thread has its own context and its own open
+// document (measured against one document shared through cloned contexts
+// and locks: see bench/pipeline/README.md); the serial path borrows the
+// extraction's own.
+struct PageReader {
+  ContextPtr owner;
+  fz_context* ctx = nullptr;
+  std::unique_ptr<pdf_document, DocumentDeleter> owned_doc{nullptr, DocumentDeleter{nullptr}};
+  pdf_document* doc = nullptr;
+  fz_cookie cookie = {};
+
+  // Opens `path` in a context of its own.
+  Status Open(const std::string& path, const std::string& name, size_t store_bytes) {
+    owner.reset(fz_new_context(nullptr, nullptr, store_bytes));
+    if (!owner) return Status::Internal(name + ": cannot create MuPDF context");
+    ctx = owner.get();
+    fz_set_warning_callback(ctx, OnPageWarning, nullptr);  // document-level warnings: reported once, by the main context
+    fz_set_error_callback(ctx, OnError, nullptr);
+    ErrorText err = "";
+    owned_doc = std::unique_ptr<pdf_document, DocumentDeleter>(OpenPdf(ctx, path.c_str(), err), DocumentDeleter{ctx});
+    if (!owned_doc) return Status::InvalidInput(name + ": cannot open PDF: " + err);
+    if (!Unlocked(ctx, owned_doc.get())) return Status::InvalidInput(name + ": encrypted PDF requires a password");
+    doc = owned_doc.get();
+    return Status::Ok();
+  }
+};
+
+// Everything the extractor learns from one page alone. Whatever depends on
+// other pages (body size, running headers, heading levels) is done later, in
+// page order, so that the output is the same for any number of readers.
+struct PageRead {
+  ExtractedPage page;
+  PageLayout layout;               // lines normalized (NormalizeLines); an OCR page's fallback
+  std::optional<OcrImage> image;   // set: read the page by OCR
+  bool failed = false;             // MuPDF could not read the page (`error` says why)
+  std::string error;
+  bool aborted = false;            // the deadline or a cancel stopped the read
+  Status fatal;                    // the reader itself failed: the extraction fails with it
+  std::vector<std::string> warnings;  // in the order they arose
+};
+
+// Reads page `index` with `reader`: text, rules and boxes, and the page
+// image when the page must be read by OCR.
+PageRead ReadPage(PageReader& reader, int index, const ExtractOptions& options, bool can_ocr) {
+  PageRead r;
+  r.page.number = index + 1;
+  fz_context* ctx = reader.ctx;
+  void* saved_user = nullptr;
+  fz_warning_cb* saved = fz_warning_callback(ctx, &saved_user);
+  fz_set_warning_callback(ctx, OnPageWarning, &r.warnings);
+  ErrorText err = "";
+  PageGraphics graphics;
+  std::unique_ptr<fz_stext_page, StextPageDeleter> text(
+      LoadTextPage(ctx, reader.doc, index, &reader.cookie, &graphics, err), StextPageDeleter{ctx});
+  auto done = [&]() -> PageRead {
+    fz_flush_warnings(ctx);
+    fz_set_warning_callback(ctx, saved, saved_user);
+    return std::move(r);
+  };
+  if (!text) {
+    if (reader.cookie.abort) r.aborted = true;
+    // One broken page should not cost the whole document: it is passed on
+    // empty (no text layer) and reported as a warning.
+    r.failed = true;
+    r.error = err;
+    r.warnings.push_back("page " + std::to_string(r.page.number) + ": " + err);
+    r.page.has_text_layer = false;
+    r.page.chars = 0;
+    return done();
+  }
+  ExtractedPage& page = r.page;
+  r.layout = BuildLayout(ctx, text.get(), options.max_page_chars, &page.chars, &page.truncated, &page.unmapped_chars);
+  text.reset();
+  r.layout.rules = std::move(graphics.rules);
+  r.layout.boxes = std::move(graphics.boxes);
+  page.has_text_layer = page.chars > 0;
+  if (page.truncated)
+    r.warnings.push_back("page " + std::to_string(page.number) + ": text truncated at " +
+                         std::to_string(options.max_page_chars) + " characters");
+  // Pages without text, or whose text is mostly unmapped glyphs, are read
+  // from their image.
+  if (can_ocr && (page.chars == 0 || TextIsUnusable(r.layout, page.unmapped_chars))) {
+    page.ocr_reason = page.chars == 0 ? "no_text_layer" : "unusable_text";
+    OcrImage image;
+    if (RenderPageGray(ctx, &reader.doc->super, index, kOcrDpi, &reader.cookie, &image, err, sizeof err)) {
+      // A blank page: nothing to read (ocr_reason stays: it was looked at).
+      if (!IsBlankImage(image)) r.image = std::move(image);
+    } else if (reader.cookie.abort) {
+      r.aborted = true;
+    } else {
+      r.warnings.push_back("page " + std::to_string(page.number) + ": cannot render for OCR: " + err);
+    }
+  }
+  NormalizeLines(r.layout);
+  return done();
+}
+
+// Pages read ahead by reader threads, each with its own context and
+// document, and taken in page order. At most `window` pages are read ahead
+// of the one taken last, which bounds memory whatever the document's length.
+class ParallelPages {
+ public:
+  using Read = std::function<PageRead(PageReader&, int)>;
+  using Open = std::function<Status(PageReader&)>;
+
+  ParallelPages(std::vector<PageReader>& readers, int page_count, int window, Open open, Read read)
+      : page_count_(page_count), window_(window), open_(std::move(open)), read_(std::move(read)), readers_(&readers) {
+    threads_.reserve(readers.size());
+    for (PageReader& reader : readers) threads_.emplace_back([this, &reader] { Run(reader); });
+  }
+  ~ParallelPages() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stop_ = true;
+    }
+    for (PageReader& reader : *readers_) reader.cookie.abort = 1;  // pages in progress stop early
+    work_.notify_all();
+    for (std::thread& t : threads_) t.join();
+  }
+  ParallelPages(const ParallelPages&) = delete;
+  ParallelPages& operator=(const ParallelPages&) = delete;
+
+  //! Waits for page `index` (0-based; taken in order, each once).
+  PageRead Take(int index) {
+    std::unique_lock<std::mutex> lock(mu_);
+    done_.wait(lock, [&] { return ready_.count(index) != 0; });
+    auto it = ready_.find(index);
+    PageRead r = std::move(it->second);
+    ready_.erase(it);
+    taken_ = index + 1;
+    lock.unlock();
+    work_.notify_all();
+    return r;
+  }
+
+ private:
+  void Run(PageReader& reader) {
+    Status opened;
+    try {
+      opened = open_(reader);
+    } catch (const std::exception& e) {
+      opened = Status::Internal(std::string("PDF reader thread: ") + e.what());
+    }
+    for (;;) {
+      int index;
+      {
+        std::unique_lock<std::mutex> lock(mu_);
+        work_.wait(lock, [&] { return stop_ || next_ >= page_count_ || next_ < taken_ + window_; });
+        if (stop_ || next_ >= page_count_) return;
+        index = next_++;
+      }
+      PageRead r;
+      if (!opened.ok()) {
+        r.fatal = opened;
+      } else {
+        try {
+          r = read_(reader, index);
+        } catch (const std::exception& e) {  // out of memory, say: the document fails, the worker lives
+          r = PageRead{};
+          r.fatal = Status::Internal("page " + std::to_string(index + 1) + ": " + e.what());
+        }
+      }
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        ready_.emplace(index, std::move(r));
+      }
+      done_.notify_all();
+    }
+  }
+
+  const int page_count_;
+  const int window_;
+  Open open_;
+  Read read_;
+  std::vector<PageReader>* readers_;
+  std::mutex mu_;
+  std::condition_variable work_;  // readers wait for room in the window
+  std::condition_variable done_;  // the taker waits for its page
+  int next_ = 0;                  // next page to read
+  int taken_ = 0;                 // pages taken so far
+  bool stop_ = false;
+  std::map<int, PageRead> ready_;
+  std::vector<std::thread> threads_;  // last: they start once the members above exist
 };
 
 // ---- File checks --------------------------------------------------------------
@@ -504,8 +703,17 @@ Result<ExtractSummary> PdfExtractor::Extract(const std::string& path, const std:
   LookupTitle(ctx, doc.get(), title, sizeof title);
   summary.title = title;
 
-  fz_cookie cookie = {};
-  AbortWatch watch(options, &cookie);
+  const int threads = std::clamp(options.threads, 1, page_count);
+  // The serial path reads with the extraction's own context; in parallel,
+  // each reader has a context of its own, and the store is shared out.
+  std::vector<PageReader> readers(static_cast<size_t>(threads));
+  if (threads == 1) {
+    readers[0].ctx = ctx;
+    readers[0].doc = doc.get();
+  }
+  std::vector<fz_cookie*> cookies;
+  for (PageReader& reader : readers) cookies.push_back(&reader.cookie);
+  AbortWatch watch(options, cookies);
   FontSizeStats sizes;
   int failed_pages = 0;
   std::string first_failure;
@@ -538,7 +746,7 @@ Result<ExtractSummary> PdfExtractor::Extract(const std::string& path, const std:
       const bool slides = layout.width > 1.2f * layout.height;
       renderer = std::make_unique<MarkdownRenderer>(&outline, slides);
     }
-    NormalizeLines(layout);
+    if (page.ocr) NormalizeLines(layout);  // text-layer layouts were normalized by their reader
     sizes.Add(layout);
     furniture.Add(page.number, layout, sizes.BodySize());
     const int number = page.number;
@@ -548,53 +756,32 @@ Result<ExtractSummary> PdfExtractor::Extract(const std::string& path, const std:
     }
     return Status::Ok();
   });
+  const bool can_ocr = ordered.CanOcr();
+  auto read = [&](PageReader& reader, int index) { return ReadPage(reader, index, options, can_ocr); };
+  std::optional<ParallelPages> parallel;
+  if (threads > 1) {
+    const size_t store_bytes = std::max<size_t>(kMinStoreBytes, kStoreBytes / static_cast<size_t>(threads));
+    parallel.emplace(
+        readers, page_count, 2 * threads + 2,
+        [&, store_bytes](PageReader& reader) { return reader.Open(path, name, store_bytes); }, read);
+  }
   for (int i = 0; i < page_count; ++i) {
     DOCPIPE_RETURN_IF_ERROR(watch.Check(name, i, page_count));
-    ExtractedPage page;
-    page.number = i + 1;
-    PageGraphics graphics;
-    std::unique_ptr<fz_stext_page, StextPageDeleter> text(
-        LoadTextPage(ctx, doc.get(), i, &cookie, &graphics, err), StextPageDeleter{ctx});
-    if (cookie.abort) DOCPIPE_RETURN_IF_ERROR(watch.Check(name, i, page_count));
-    PageLayout layout;
-    if (!text) {
-      // One broken page should not cost the whole document: it is passed on
-      // empty (no text layer) and reported as a warning.
+    PageRead r = parallel ? parallel->Take(i) : read(readers[0], i);
+    if (!r.fatal.ok()) return r.fatal;
+    if (r.aborted) DOCPIPE_RETURN_IF_ERROR(watch.Check(name, i, page_count));
+    for (const std::string& w : r.warnings) diag.Add(w.c_str());
+    if (r.failed) {
       ++failed_pages;
-      if (first_failure.empty()) first_failure = err;
-      diag.Add(("page " + std::to_string(page.number) + ": " + err).c_str());
-      page.has_text_layer = false;
-      page.chars = 0;
-      DOCPIPE_RETURN_IF_ERROR(ordered.AddNative(std::move(page), std::move(layout)));
-      continue;
+      if (first_failure.empty()) first_failure = r.error;
     }
-    layout = BuildLayout(ctx, text.get(), options.max_page_chars, &page.chars, &page.truncated,
-                         &page.unmapped_chars);
-    text.reset();
-    layout.rules = std::move(graphics.rules);
-    layout.boxes = std::move(graphics.boxes);
-    page.has_text_layer = page.chars > 0;
-    if (page.truncated)
-      diag.Add(("page " + std::to_string(page.number) + ": text truncated at " +
-                std::to_string(options.max_page_chars) + " characters").c_str());
-    // Pages without text, or whose text is mostly unmapped glyphs, are read
-    // from their image.
-    if (ordered.CanOcr() && (page.chars == 0 || TextIsUnusable(layout, page.unmapped_chars))) {
-      page.ocr_reason = page.chars == 0 ? "no_text_layer" : "unusable_text";
-      OcrImage image;
-      if (RenderPageGray(ctx, &doc->super, i, kOcrDpi, &cookie, &image, err, sizeof err)) {
-        if (!IsBlankImage(image)) {
-          DOCPIPE_RETURN_IF_ERROR(ordered.AddOcr(std::move(page), std::move(image), std::move(layout)));
-          continue;
-        }
-        // A blank page: nothing to read (ocr_reason stays: it was looked at).
-      } else {
-        if (cookie.abort) DOCPIPE_RETURN_IF_ERROR(watch.Check(name, i, page_count));
-        diag.Add(("page " + std::to_string(page.number) + ": cannot render for OCR: " + err).c_str());
-      }
+    if (r.image) {
+      DOCPIPE_RETURN_IF_ERROR(ordered.AddOcr(std::move(r.page), std::move(*r.image), std::move(r.layout)));
+    } else {
+      DOCPIPE_RETURN_IF_ERROR(ordered.AddNative(std::move(r.page), std::move(r.layout)));
     }
-    DOCPIPE_RETURN_IF_ERROR(ordered.AddNative(std::move(page), std::move(layout)));
   }
+  parallel.reset();
   DOCPIPE_RETURN_IF_ERROR(ordered.Flush());
   while (!pending.empty()) DOCPIPE_RETURN_IF_ERROR(emit_first());
   for (const std::string& w : ordered.Warnings()) diag.Add(w.c_str());

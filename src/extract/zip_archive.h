@@ -11,6 +11,10 @@ struct zip;
 
 namespace docpipe {
 
+// libzip's soname: loaded by the first ZipArchive::Open (dlopen), so listed
+// in deploy/on-demand-libraries.txt.
+inline constexpr const char* kZipLibrary = "libzip.so.4";
+
 // A zip container (OOXML, ODF, EPUB) opened read-only through libzip, with the
 // limits of ExtractLimits enforced on every read: entry count at open, and the
 // size, the compression ratio and the running total of what is unpacked (the
@@ -19,7 +23,8 @@ namespace docpipe {
 class ZipArchive {
  public:
   //! Opens `path`; InvalidInput naming `name` for a file that is not a zip,
-  //! is truncated or inconsistent, or has too many entries.
+  //! is truncated or inconsistent, or has too many entries; Unavailable when
+  //! libzip cannot be loaded.
   static Result<std::unique_ptr<ZipArchive>> Open(const std::string& path, const std::string& name,
                                                   const ExtractLimits& limits);
   ~ZipArchive();

@@ -18,6 +18,7 @@
 //    label that is gone (an old version) can never be returned.
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -30,6 +31,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <queue>
@@ -118,6 +120,90 @@ constexpr const char* kBm25 = "bm25(chunks_fts, 1.0, 0.5, 1.0)";
 using Graph = hnswlib::HierarchicalNSW<float>;
 
 std::string JoinPath(const std::string& dir, const char* name) { return dir + "/" + name; }
+
+// Reads hnsw.bin (hnswlib's saveIndex format) into `g`, whose space is
+// `space`. hnswlib's own loadIndex reads the file twice and asks the stream
+// its position (an lseek) twice per element to check the file's size: some
+// 20,000 system calls at 10,000 chunks, most of a command's vector search.
+// This reads one mapping of the file, with the same checks (every size within
+// the file, the file read exactly to its end); false on a short or
+// inconsistent file, leaving `g` safe to destroy.
+bool ReadGraphFile(const std::string& file, hnswlib::SpaceInterface<float>* space, Graph* g) {
+  const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  struct stat st;
+  const bool sized = ::fstat(fd, &st) == 0 && st.st_size > 0;
+  void* map = sized ? ::mmap(nullptr, static_cast<size_t>(st.st_size), PROT_READ, MAP_PRIVATE, fd, 0) : MAP_FAILED;
+  ::close(fd);
+  if (map == MAP_FAILED) return false;
+  const size_t size = static_cast<size_t>(st.st_size);
+  std::unique_ptr<void, std::function<void(void*)>> unmap(map, [size](void* p) { ::munmap(p, size); });
+  ::madvise(map, size, MADV_SEQUENTIAL);
+  const char* const begin = static_cast<const char*>(map);
+  size_t pos = 0;
+  auto take = [&](void* out, size_t n) {
+    if (n > size - pos) return false;
+    std::memcpy(out, begin + pos, n);
+    pos += n;
+    return true;
+  };
+  auto pod = [&](auto& v) { return take(&v, sizeof v); };
+  if (!(pod(g->offsetLevel0_) && pod(g->max_elements_) && pod(g->cur_element_count) &&
+        pod(g->size_data_per_element_) && pod(g->label_offset_) && pod(g->offsetData_) && pod(g->maxlevel_) &&
+        pod(g->enterpoint_node_) && pod(g->maxM_) && pod(g->maxM0_) && pod(g->M_) && pod(g->mult_) &&
+        pod(g->ef_construction_)))
+    return false;
+  const size_t count = g->cur_element_count;
+  g->cur_element_count = 0;  // nothing allocated yet
+  if (g->max_elements_ < count || g->size_data_per_element_ < sizeof(hnswlib::labeltype) || g->mult_ <= 0 ||
+      g->label_offset_ > g->size_data_per_element_ - sizeof(hnswlib::labeltype) ||
+      (count > 0 && g->enterpoint_node_ >= count) || count > (size - pos) / g->size_data_per_element_)
+    return false;
+  const size_t level0 = pos;
+  pos += count * g->size_data_per_element_;
+  // The link lists: each a 4-byte size, then that many bytes.
+  std::vector<std::pair<size_t, unsigned int>> lists(count);  // offset, size
+  for (size_t i = 0; i < count; ++i) {
+    unsigned int n = 0;
+    if (!pod(n) || n > size - pos) return false;
+    lists[i] = {pos, n};
+    pos += n;
+  }
+  if (pos != size) return false;
+
+  g->data_size_ = space->get_data_size();
+  g->fstdistfunc_ = space->get_dist_func();
+  g->dist_func_param_ = space->get_dist_func_param();
+  const size_t max_elements = g->max_elements_;
+  g->data_level0_memory_ = static_cast<char*>(std::malloc(max_elements * g->size_data_per_element_));
+  g->linkLists_ = static_cast<char**>(std::calloc(max_elements, sizeof(char*)));
+  if (g->data_level0_memory_ == nullptr || g->linkLists_ == nullptr) return false;
+  std::memcpy(g->data_level0_memory_, begin + level0, count * g->size_data_per_element_);
+  g->size_links_per_element_ = g->maxM_ * sizeof(hnswlib::tableint) + sizeof(hnswlib::linklistsizeint);
+  g->size_links_level0_ = g->maxM0_ * sizeof(hnswlib::tableint) + sizeof(hnswlib::linklistsizeint);
+  std::vector<std::mutex>(max_elements).swap(g->link_list_locks_);
+  std::vector<std::mutex>(Graph::max_update_element_locks).swap(g->link_list_update_locks_);
+  // hnswlib's destructor deletes it: the library's ownership, not ours.
+  g->visited_list_pool_ = new hnswlib::VisitedListPool(1, static_cast<int>(max_elements));
+  g->element_levels_ = std::vector<int>(max_elements);
+  g->revSize_ = 1.0 / g->mult_;
+  g->ef_ = 10;
+  g->label_lookup_.reserve(count);
+  for (size_t i = 0; i < count; ++i) {
+    g->cur_element_count = i + 1;  // the destructor frees the link lists of this many elements
+    g->label_lookup_[g->getExternalLabel(static_cast<hnswlib::tableint>(i))] = static_cast<hnswlib::tableint>(i);
+    const auto [offset, n] = lists[i];
+    if (n == 0) continue;
+    g->element_levels_[i] = static_cast<int>(n / g->size_links_per_element_);
+    g->linkLists_[i] = static_cast<char*>(std::malloc(n));
+    if (g->linkLists_[i] == nullptr) return false;
+    std::memcpy(g->linkLists_[i], begin + offset, n);
+  }
+  g->num_deleted_ = 0;
+  for (size_t i = 0; i < count; ++i)
+    if (g->isMarkedDeleted(static_cast<hnswlib::tableint>(i))) g->num_deleted_ += 1;
+  return true;
+}
 
 // Scales `v` to unit length. Zero vectors stay zero (similar to nothing).
 void Normalize(float* v, size_t n) {
@@ -726,12 +812,7 @@ class LocalVectorIndex final : public VectorIndex {
     g->visited_list_pool_ = nullptr;
     g->cur_element_count = 0;
     g->num_deleted_ = 0;
-    try {
-      g->loadIndex(path("hnsw.bin"), &space_, 0);
-    } catch (const std::exception&) {
-      g->cur_element_count = 0;
-      return false;
-    }
+    if (!ReadGraphFile(path("hnsw.bin"), &space_, g.get())) return false;
     if (g->label_offset_ - g->offsetData_ != dimension_ * sizeof(float)) return false;
     g->setEf(options_.hnsw_ef_search);
     int64_t max_label = 0;

@@ -4,6 +4,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "common/status.h"
@@ -14,6 +15,14 @@ struct ObjectInfo {
   std::string key;
   int64_t size = 0;
   std::string etag;  // content fingerprint (S3 ETag; local: size+mtime based)
+};
+
+// A request a client without credentials may send once to put an object
+// (a browser's upload in the AWS shape).
+struct PresignedUpload {
+  std::string method = "PUT";
+  std::string url;
+  std::vector<std::pair<std::string, std::string>> headers;  // to send exactly as given
 };
 
 // A local copy of an object, removed on destruction when it is temporary.
@@ -58,6 +67,15 @@ class ObjectStore {
   virtual Status Delete(const std::string& key) = 0;
   //! A local file with the object's content. NotFound when absent.
   virtual Result<LocalFile> Fetch(const std::string& key) = 0;
+  //! A presigned PUT of `key` with `content_type` ("" = none), valid
+  //! `expires_seconds`. Unavailable for stores a client cannot reach
+  //! directly (the local directory: uploads go through the server there).
+  virtual Result<PresignedUpload> PresignPut(const std::string& key, const std::string& content_type,
+                                             int64_t expires_seconds) {
+    (void)content_type;
+    (void)expires_seconds;
+    return Status::Unavailable("this object store takes no presigned uploads (" + key + ")");
+  }
 };
 
 using ObjectStorePtr = std::unique_ptr<ObjectStore>;

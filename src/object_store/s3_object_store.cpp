@@ -553,6 +553,26 @@ Status S3ObjectStore::DeleteBatch(const std::vector<std::string>& keys, std::vec
   return Status::Ok();
 }
 
+Result<PresignedUpload> S3ObjectStore::PresignPut(const std::string& key, const std::string& content_type,
+                                                  int64_t expires_seconds) {
+  DOCPIPE_RETURN_IF_ERROR(ValidateObjectKey(key));
+  if (expires_seconds < 1 || expires_seconds > 604800) {
+    return Status::InvalidInput("a presigned URL lives 1 s to 7 days");
+  }
+  HttpRequest req;
+  req.method = "PUT";
+  req.url = Url(key);
+  PresignedUpload up;
+  if (!content_type.empty()) {
+    req.headers.push_back({"Content-Type", content_type});
+    up.headers.push_back({"Content-Type", content_type});
+  }
+  Result<std::string> url = client_.Presign("PutObject", req, expires_seconds);
+  if (!url.ok()) return url.status();
+  up.url = std::move(*url);
+  return up;
+}
+
 Result<LocalFile> S3ObjectStore::Fetch(const std::string& key) {
   DOCPIPE_RETURN_IF_ERROR(ValidateObjectKey(key));
   const std::string suffix = TempSuffix(key);

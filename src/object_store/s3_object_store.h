@@ -47,6 +47,8 @@ class S3ObjectStore final : public ObjectStore {
   Result<std::vector<ObjectInfo>> List(const std::string& prefix) override;
   Status Delete(const std::string& key) override;
   Result<LocalFile> Fetch(const std::string& key) override;
+  Result<PresignedUpload> PresignPut(const std::string& key, const std::string& content_type,
+                                     int64_t expires_seconds) override;
 
   //! Removes `keys` with DeleteObjects, up to 1000 per request; absent keys
   //! are fine. InvalidInput (before deleting anything) for a malformed key.

@@ -1,3 +1,6 @@
+// The Tesseract adapter's engine, built as the module docpipe-ocr-tesseract.so
+// (src/libraries.cmake): it alone links libtesseract and Leptonica, and
+// tesseract_ocr_loader.cpp loads it on first use.
 #include <leptonica/allheaders.h>
 #include <tesseract/baseapi.h>
 #include <tesseract/resultiterator.h>
@@ -9,7 +12,6 @@
 #include <map>
 #include <mutex>
 #include <set>
-#include <sstream>
 
 #include <fmt/format.h>
 
@@ -18,7 +20,6 @@
 namespace docpipe {
 namespace {
 
-constexpr const char* kDefaultTessdata = "/usr/share/tesseract-ocr/5/tessdata";
 // Orientation below this OSD confidence is not trusted (Tesseract's own tools
 // warn below 2 on small samples; a full page scores far higher).
 constexpr float kMinOrientationConfidence = 1.5f;
@@ -29,15 +30,6 @@ constexpr size_t kMaxIdle = 8;
 bool FileExists(const std::string& path) {
   struct stat st;
   return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
-}
-
-std::vector<std::string> SplitLanguages(const std::string& langs) {
-  std::vector<std::string> out;
-  std::stringstream in(langs);
-  std::string lang;
-  while (std::getline(in, lang, '+'))
-    if (!lang.empty()) out.push_back(lang);
-  return out;
 }
 
 // The script a Tesseract language is written in, as OSD names scripts.
@@ -73,10 +65,15 @@ std::string LanguageOfScript(const std::string& script) {
 // single-threaded: what Tesseract's docs advise with OMP_THREAD_LIMIT=1, which
 // libgomp reads only at start-up. It is a per-thread setting in libgomp 12,
 // hence called by each recognising thread. Looked up rather than linked:
-// libgomp comes with libtesseract.
+// libgomp comes with libtesseract, and this module is loaded RTLD_LOCAL, so
+// its libraries' symbols are not in the global scope: asked of libgomp itself.
 void SingleThreadedOpenMp() {
   using SetMaxActiveLevels = void (*)(int);
-  static const auto set = reinterpret_cast<SetMaxActiveLevels>(dlsym(RTLD_DEFAULT, "omp_set_max_active_levels"));
+  static const auto set = [] {
+    void* gomp = dlopen("libgomp.so.1", RTLD_LAZY | RTLD_NOLOAD);
+    return reinterpret_cast<SetMaxActiveLevels>(gomp != nullptr ? dlsym(gomp, "omp_set_max_active_levels")
+                                                                : nullptr);
+  }();
   if (set) set(0);
 }
 
@@ -111,9 +108,9 @@ PixPtr ToPix(const OcrImage& image) {
 
 class TesseractOcrEngine final : public OcrEngine {
  public:
-  TesseractOcrEngine(OcrOptions options, std::string tessdata, std::string missing)
-      : options_(std::move(options)), tessdata_(std::move(tessdata)), missing_(std::move(missing)) {
-    for (const std::string& lang : SplitLanguages(options_.languages)) scripts_.insert(ScriptOfLanguage(lang));
+  TesseractOcrEngine(OcrOptions options, std::string tessdata)
+      : options_(std::move(options)), tessdata_(std::move(tessdata)) {
+    for (const std::string& lang : SplitTesseractLanguages(options_.languages)) scripts_.insert(ScriptOfLanguage(lang));
   }
 
   ~TesseractOcrEngine() override {
@@ -138,7 +135,6 @@ class TesseractOcrEngine final : public OcrEngine {
 
   const OcrOptions options_;
   const std::string tessdata_;
-  const std::string missing_;  // why the language data cannot load; "" = all there
   std::set<std::string> scripts_;  // scripts the configured languages cover
   std::mutex mu_;
   std::multimap<std::string, ApiPtr> idle_;
@@ -159,7 +155,7 @@ Result<TesseractOcrEngine::ApiPtr> TesseractOcrEngine::Acquire(const std::string
   auto api = std::make_unique<tesseract::TessBaseAPI>();
   if (api->Init(tessdata_.c_str(), langs.c_str(), mode) != 0) {
     std::string packages;
-    for (const std::string& lang : SplitLanguages(langs)) {
+    for (const std::string& lang : SplitTesseractLanguages(langs)) {
       packages += ' ';
       packages += TesseractLanguagePackage(lang);
     }
@@ -212,12 +208,9 @@ std::string TesseractOcrEngine::LanguagesFor(const std::string& script, float sc
   return options_.languages + "+" + extra;
 }
 
+// The loader's engine (tesseract_ocr_loader.cpp) has checked the image and
+// the language data before calling this.
 Result<OcrPage> TesseractOcrEngine::Recognize(OcrImage image) {
-  if (image.width <= 0 || image.height <= 0 || (image.channels != 1 && image.channels != 3) ||
-      image.pixels.size() != static_cast<size_t>(image.width) * image.height * image.channels)
-    return Status::InvalidInput("OCR: malformed image (" + std::to_string(image.width) + "x" +
-                                std::to_string(image.height) + "x" + std::to_string(image.channels) + ")");
-  if (!missing_.empty()) return Status::Unavailable(missing_);
   SingleThreadedOpenMp();
   PixPtr pix = ToPix(image);
   std::vector<uint8_t>().swap(image.pixels);  // the Pix is the copy from here on
@@ -309,31 +302,44 @@ Result<OcrPage> TesseractOcrEngine::Recognize(OcrImage image) {
   return page;
 }
 
-}  // namespace
-
-std::string TesseractLanguagePackage(const std::string& lang) {
-  std::string pkg = "tesseract-ocr-";
-  pkg += lang;
-  std::replace(pkg.begin(), pkg.end(), '_', '-');
-  return pkg;
+OcrEnginePtr MakeTesseractOcrEngine(const OcrOptions& options, const std::string& tessdata) {
+  return std::make_unique<TesseractOcrEngine>(options, tessdata);
 }
 
-Result<OcrEnginePtr> NewTesseractOcrEngine(const OcrOptions& options) {
-  const std::string tessdata = options.tessdata_dir.empty() ? kDefaultTessdata : options.tessdata_dir;
-  const std::string& l = options.languages;
-  if (l.empty() || l.front() == '+' || l.back() == '+' || l.find("++") != std::string::npos)
-    return Status::InvalidInput("OCR languages '" + l + "': expected codes joined by '+' (\"eng\", \"eng+ara\")");
-  std::vector<std::string> langs = SplitLanguages(options.languages);
-  std::string missing;
-  for (const std::string& lang : langs) {
-    if (lang.empty() || lang.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") !=
-                            std::string::npos)
-      return Status::InvalidInput("OCR language '" + lang + "': not a Tesseract language code");
-    if (missing.empty() && !FileExists(tessdata + "/" + lang + ".traineddata"))
-      missing = "OCR language '" + lang + "': no " + tessdata + "/" + lang + ".traineddata (apt-get install " +
-                TesseractLanguagePackage(lang) + ")";
+Result<OcrImage> DecodeWebp(const uint8_t* data, size_t size, int64_t max_pixels, int default_dpi) {
+  l_int32 w = 0, h = 0, spp = 0;
+  if (readHeaderMemWebP(data, size, &w, &h, &spp) != 0 || w <= 0 || h <= 0)
+    return Status::InvalidInput("not a readable WebP image (bad header)");
+  if (static_cast<int64_t>(w) * h > max_pixels)
+    return Status::InvalidInput(fmt::format("image too large ({} x {} pixels; at most {} megapixels)", w, h,
+                                            max_pixels / 1'000'000));
+  PixPtr rgba(pixReadMemWebP(data, size));
+  if (!rgba) return Status::InvalidInput("cannot decode the WebP image data");
+  PixPtr flat(pixGetSpp(rgba.get()) == 4 ? pixAlphaBlendUniform(rgba.get(), 0xffffff00) : pixClone(rgba.get()));
+  PixPtr grey(flat ? pixConvertTo8(flat.get(), 0) : nullptr);
+  if (!grey) return Status::InvalidInput("cannot convert the WebP image to grey");
+  OcrImage out;
+  out.width = static_cast<int>(pixGetWidth(grey.get()));
+  out.height = static_cast<int>(pixGetHeight(grey.get()));
+  out.channels = 1;
+  const l_int32 xres = pixGetXRes(grey.get());
+  out.dpi = xres >= 70 && xres <= 2400 ? xres : default_dpi;
+  out.pixels.resize(static_cast<size_t>(out.width) * out.height);
+  const l_uint32* pixels = pixGetData(grey.get());
+  const l_int32 wpl = pixGetWpl(grey.get());
+  for (int y = 0; y < out.height; ++y) {
+    const l_uint32* line = pixels + static_cast<size_t>(y) * wpl;
+    uint8_t* row = out.pixels.data() + static_cast<size_t>(y) * out.width;
+    for (int x = 0; x < out.width; ++x) row[x] = static_cast<uint8_t>(GET_DATA_BYTE(line, x));
   }
-  return OcrEnginePtr(std::make_unique<TesseractOcrEngine>(options, tessdata, std::move(missing)));
+  return out;
 }
 
+}  // namespace
 }  // namespace docpipe
+
+// The module's entry point (src/ocr/tesseract_ocr_loader.cpp loads it).
+extern "C" __attribute__((visibility("default"))) const docpipe::TesseractModule* docpipe_tesseract_module() {
+  static const docpipe::TesseractModule module{&docpipe::MakeTesseractOcrEngine, &docpipe::DecodeWebp};
+  return &module;
+}

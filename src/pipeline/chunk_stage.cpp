@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "common/parallel.h"
 #include "pipeline/document_limits.h"
 #include "pipeline/object_keys.h"
 #include "pipeline/stage_contracts.h"
@@ -10,10 +11,16 @@
 namespace docpipe {
 namespace {
 
+constexpr int kPageReadsInFlight = 8;
+
 class ChunkStage final : public Stage {
  public:
-  ChunkStage(ObjectStore& store, TokenizerPtr tokenizer, ChunkOptions options, int64_t max_chunks)
-      : artifacts_(store), tokenizer_(std::move(tokenizer)), options_(options), max_chunks_(max_chunks) {}
+  ChunkStage(ObjectStore& store, TokenizerPtr tokenizer, ChunkOptions options, int64_t max_chunks, int threads)
+      : artifacts_(store),
+        tokenizer_(std::move(tokenizer)),
+        options_(options),
+        max_chunks_(max_chunks),
+        threads_(std::max(1, threads)) {}
 
   std::string Name() const override { return kChunkStage; }
 
@@ -21,20 +28,21 @@ class ChunkStage final : public Stage {
     const ControlRecord& rec = ctx.record;
     Result<ExtractedDocument> extracted = artifacts_.ReadExtracted(rec);
     if (!extracted.ok()) return extracted.status().Annotate("chunk needs the extract output");
-    std::vector<ExtractedPage> pages;
-    pages.reserve(extracted->page_count);
-    for (int p = 1; p <= extracted->page_count; ++p) {
+    // Pages are read a few at once: each is an object of its own (an S3 GET).
+    std::vector<ExtractedPage> pages(static_cast<size_t>(std::max(0, extracted->page_count)));
+    DOCPIPE_RETURN_IF_ERROR(ParallelFor(pages.size(), kPageReadsInFlight, [&](size_t i) -> Status {
+      const int p = static_cast<int>(i) + 1;
       if (ctx.cancel != nullptr && ctx.cancel->load()) return Status::Cancelled("chunking cancelled");
       Result<std::string> md = artifacts_.ReadPage(rec.document_id, p);
       if (!md.ok()) return md.status().Annotate("chunk");
-      ExtractedPage page;
+      ExtractedPage& page = pages[i];
       page.number = p;
       page.markdown = std::move(*md);
       if (p - 1 < static_cast<int>(extracted->page_labels.size())) page.label = extracted->page_labels[p - 1];
-      pages.push_back(std::move(page));
-    }
+      return Status::Ok();
+    }));
     Result<std::vector<Chunk>> chunks =
-        ChunkDocument(rec.document_id, rec.processing_version, pages, *tokenizer_, options_);
+        ChunkDocument(rec.document_id, rec.processing_version, pages, *tokenizer_, options_, threads_);
     if (!chunks.ok()) return chunks.status();
     if (ctx.cancel != nullptr && ctx.cancel->load()) return Status::Cancelled("chunking cancelled");
     if (static_cast<int64_t>(chunks->size()) > max_chunks_) {
@@ -72,12 +80,14 @@ class ChunkStage final : public Stage {
   TokenizerPtr tokenizer_;
   ChunkOptions options_;
   const int64_t max_chunks_;
+  int threads_;  // sections packed at once
 };
 
 }  // namespace
 
-StagePtr NewChunkStage(ObjectStore& store, TokenizerPtr tokenizer, ChunkOptions options, int64_t max_chunks) {
-  return std::make_unique<ChunkStage>(store, std::move(tokenizer), options, max_chunks);
+StagePtr NewChunkStage(ObjectStore& store, TokenizerPtr tokenizer, ChunkOptions options, int64_t max_chunks,
+                       int threads) {
+  return std::make_unique<ChunkStage>(store, std::move(tokenizer), options, max_chunks, threads);
 }
 
 }  // namespace docpipe

@@ -288,6 +288,7 @@ ProcessOutcome DocumentProcessor::RunStages(Claim& claim, const QueueMessage& me
 
   int64_t tokens = 0;
   double cost_usd = 0;
+  double comprehend_calls = 0;  // enrich on Comprehend: the daily "comprehend_calls"
   for (Stage* stage : stages_) {
     const std::string name = stage->Name();
     ControlRecord snapshot = claim.Snapshot();
@@ -377,6 +378,9 @@ ProcessOutcome DocumentProcessor::RunStages(Claim& claim, const QueueMessage& me
     if (!st.ok()) return ProcessOutcome::kError;
     if (result->tokens > 0) tokens += result->tokens;
     cost_usd += result->cost_usd;
+    if (auto calls = result->metrics.find("comprehend_calls"); calls != result->metrics.end() && calls->is_number()) {
+      comprehend_calls += calls->get<double>();
+    }
     events_.Audit(claim.Snapshot(), audit_event::kStageCompleted, name, duration, "", result->metrics);
     events_.Count(StageDurationBucketMetric(name, duration), 1);
     events_.Publish(metric_name::kStageDuration, static_cast<double>(duration), "Milliseconds", {{metric_name::kStageDimension, name}});
@@ -403,6 +407,7 @@ ProcessOutcome DocumentProcessor::RunStages(Claim& claim, const QueueMessage& me
   events_.Count(kMetricChunks, static_cast<double>(done.chunk_count));
   if (tokens > 0) events_.Count(kMetricTokens, static_cast<double>(tokens));
   if (cost_usd > 0) events_.Count("cost_usd", cost_usd);
+  if (comprehend_calls > 0) events_.Count("comprehend_calls", comprehend_calls);
   queue.Delete(message.receipt_handle);
   return ProcessOutcome::kCompleted;
 }

@@ -45,7 +45,7 @@ DailyMetrics SummarizeDay(const std::string& date, const std::map<std::string, d
       size_t hash = rest.rfind("#b");
       if (hash == std::string::npos) continue;
       hist[rest.substr(0, hash)][std::atoi(rest.c_str() + hash + 2)] += value;
-    } else {
+    } else if (name.rfind(kWorkerMetricPrefix, 0) != 0) {
       out.counters[name] = value;
     }
   }

@@ -21,6 +21,11 @@ inline constexpr const char* kMetricTokens = "tokens";
 // overstate by at most one bucket width.
 std::string StageDurationBucketMetric(const std::string& stage, int64_t duration_ms);
 
+// Worker heartbeats (pipeline/worker_heartbeat.h) live in the metrics table
+// too, as snapshots in the day's row: "worker#<id>#seen_ms" and friends.
+// SummarizeDay leaves them out of the counters.
+inline constexpr const char* kWorkerMetricPrefix = "worker#";
+
 struct StageDurationSummary {
   int64_t count = 0;
   double p50_ms = 0;

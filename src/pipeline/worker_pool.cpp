@@ -25,6 +25,11 @@ WorkerPool::~WorkerPool() {
 
 void WorkerPool::Start() {
   for (int i = 0; i < options_.threads; ++i) threads_.emplace_back([this] { Loop(); });
+  if (!options_.worker_id.empty() && options_.heartbeat_ms > 0) {
+    heartbeat_ = std::make_unique<WorkerHeartbeat>(services_, options_.worker_id, options_.heartbeat_ms, [this] {
+      return WorkerBeat{busy_.load(), options_.threads, processed_.load()};
+    });
+  }
 }
 
 void WorkerPool::Join() {
@@ -32,6 +37,7 @@ void WorkerPool::Join() {
     if (t.joinable()) t.join();
   }
   threads_.clear();
+  heartbeat_.reset();  // its last beat says nothing is busy
 }
 
 void WorkerPool::Loop() {

@@ -2,12 +2,14 @@
 
 #include <atomic>
 #include <mutex>
+#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "pipeline/document_processor.h"
 #include "pipeline/services.h"
+#include "pipeline/worker_heartbeat.h"
 
 namespace docpipe {
 
@@ -15,6 +17,10 @@ struct WorkerPoolOptions {
   int threads = 2;
   int64_t visibility_ms = 60'000;  // = the lease
   int64_t wait_ms = 500;           // long-poll wait per receive
+  // Heartbeats in the metrics table (pipeline/worker_heartbeat.h), so the
+  // head's dashboard lists the worker; none when the id is "".
+  std::string worker_id;
+  int64_t heartbeat_ms = 15'000;
 };
 
 // Threads that receive queue messages and hand them to the processor.
@@ -62,6 +68,7 @@ class WorkerPool {
   int64_t failing_since_ms_ = 0;  // guarded by failure_mu_
   int64_t logged_at_ms_ = -1;     // guarded by failure_mu_: the last failure logged
   std::vector<std::thread> threads_;
+  std::unique_ptr<WorkerHeartbeat> heartbeat_;  // from Start() to Join()
 };
 
 }  // namespace docpipe

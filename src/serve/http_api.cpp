@@ -10,21 +10,36 @@
 #include "common/hash.h"
 #include "pipeline/metrics.h"
 #include "search/search.h"
+#include "serve/uploads.h"
+#include "serve/web_assets.h"
 
 namespace docpipe {
 namespace {
 
 // Route templates: what logs and request counts name (bounded cardinality).
 constexpr const char* kHealthz = "/healthz";
-constexpr const char* kMetrics = "/metrics";
+constexpr const char* kMetricsRoute = "/metrics";
+constexpr const char* kIndexPage = "/";
+constexpr const char* kLoginPage = "/login";
+constexpr const char* kAssets = "/assets/{file}";
+constexpr const char* kSession = "/api/session";
+constexpr const char* kOverview = "/api/overview";
+constexpr const char* kThroughput = "/api/throughput";
 constexpr const char* kDocuments = "/api/documents";
 constexpr const char* kDocument = "/api/documents/{id}";
 constexpr const char* kAudit = "/api/documents/{id}/audit";
+constexpr const char* kPages = "/api/documents/{id}/pages";
+constexpr const char* kChunks = "/api/documents/{id}/chunks";
 constexpr const char* kRetry = "/api/documents/{id}/retry";
 constexpr const char* kSearch = "/api/search";
+constexpr const char* kUploads = "/api/uploads";
+constexpr const char* kPresign = "/api/uploads/presign";
 constexpr const char* kUnmatched = "unmatched";
 
 constexpr int kMaxK = 1000;  // as `docpipe search -k`
+constexpr int kMaxIds = 200;  // ids= of the documents list (the upload page's files)
+constexpr int kMaxChunksPage = 200;
+constexpr int64_t kPresignSeconds = 900;
 
 ApiResponse Json(int status, const nlohmann::json& body) {
   ApiResponse r;
@@ -67,21 +82,17 @@ std::vector<std::string> Segments(const std::string& path) {
   return out;
 }
 
-// The route template and document id of `path`; kUnmatched when none.
-std::pair<std::string, std::string> Match(const std::string& path) {
-  if (path == "/healthz") return {kHealthz, ""};
-  if (path == "/metrics") return {kMetrics, ""};
-  if (path == "/api/search") return {kSearch, ""};
-  std::vector<std::string> s = Segments(path);
-  if (s.size() < 2 || s[0] != "api" || s[1] != "documents" || path.back() == '/') return {kUnmatched, ""};
-  if (s.size() == 2) return {kDocuments, ""};
-  if (s.size() == 3) return {kDocument, s[2]};
-  if (s.size() == 4 && s[3] == "audit") return {kAudit, s[2]};
-  if (s.size() == 4 && s[3] == "retry") return {kRetry, s[2]};
-  return {kUnmatched, ""};
+std::vector<std::string> SplitCommas(const std::string& s) {
+  std::vector<std::string> out;
+  size_t pos = 0;
+  while (pos <= s.size()) {
+    size_t comma = s.find(',', pos);
+    if (comma == std::string::npos) comma = s.size();
+    if (comma > pos) out.push_back(s.substr(pos, comma - pos));
+    pos = comma + 1;
+  }
+  return out;
 }
-
-const char* AllowedMethod(const std::string& route) { return route == kRetry ? "POST" : "GET"; }
 
 Result<bool> BoolParam(const ApiRequest& req, const std::string& name) {
   auto it = req.params.find(name);
@@ -97,12 +108,23 @@ std::string Param(const ApiRequest& req, const std::string& name) {
   return it == req.params.end() ? "" : it->second;
 }
 
-// Constant-time equality of two equal-length strings (digests).
-bool SameDigest(const std::string& a, const std::string& b) {
-  if (a.size() != b.size()) return false;
-  unsigned char diff = 0;
-  for (size_t i = 0; i < a.size(); ++i) diff |= static_cast<unsigned char>(a[i] ^ b[i]);
-  return diff == 0;
+// An integer parameter in [lo, hi]; `fallback` when absent.
+Result<int> IntParam(const ApiRequest& req, const std::string& name, int fallback, int lo, int hi) {
+  const std::string v = Param(req, name);
+  if (v.empty()) return fallback;
+  int out = 0;
+  auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
+  if (ec != std::errc() || end != v.data() + v.size() || out < lo || out > hi) {
+    return Status::InvalidInput(fmt::format("{} must be an integer between {} and {}", name, lo, hi));
+  }
+  return out;
+}
+
+bool IsJsonContentType(const std::string& content_type) {
+  std::string ct = content_type.substr(0, content_type.find(';'));
+  std::transform(ct.begin(), ct.end(), ct.begin(), [](unsigned char c) { return std::tolower(c); });
+  while (!ct.empty() && ct.back() == ' ') ct.pop_back();
+  return ct == "application/json";
 }
 
 // Prometheus text exposition format 0.0.4.
@@ -148,11 +170,85 @@ class PromWriter {
 
 }  // namespace
 
-HttpApi::HttpApi(ApiContext context, std::string token)
-    : ctx_(context), token_digest_(token.empty() ? "" : Sha256Hex(token)) {}
+struct HttpApi::Route {
+  std::string name = kUnmatched;  // the template
+  std::string id;                 // the {id} it names
+  std::string asset;              // the WebAsset path of page and asset routes
+  std::vector<std::string> methods = {"GET"};
+  bool is_public = false;  // served before login
+  bool page = false;       // an HTML page: a visitor without a session is sent to /login
+};
 
-bool HttpApi::Authorized(const std::string& authorization) const {
-  if (token_digest_.empty()) return true;
+namespace {
+
+HttpApi::Route MatchRoute(const std::string& path) {
+  HttpApi::Route r;
+  auto set = [&](const char* name, std::vector<std::string> methods = {"GET"}) {
+    r.name = name;
+    r.methods = std::move(methods);
+  };
+  if (path == "/healthz") {
+    set(kHealthz);
+    r.is_public = true;
+  } else if (path == "/" || path == "/index.html") {
+    set(kIndexPage);
+    r.asset = "/index.html";
+    r.page = true;
+  } else if (path == "/login") {
+    set(kLoginPage);
+    r.asset = "/login.html";
+    r.is_public = true;
+  } else if (path.rfind("/assets/", 0) == 0 && path.find('/', 8) == std::string::npos && path.size() > 8) {
+    set(kAssets);
+    r.asset = path;
+    const WebAsset* a = FindWebAsset(path);
+    r.is_public = a == nullptr || a->public_asset;  // unknown assets are a public 404
+  } else if (path == "/metrics") {
+    set(kMetricsRoute);
+  } else if (path == "/api/session") {
+    set(kSession, {"GET", "POST", "DELETE"});
+  } else if (path == "/api/overview") {
+    set(kOverview);
+  } else if (path == "/api/throughput") {
+    set(kThroughput);
+  } else if (path == "/api/search") {
+    set(kSearch);
+  } else if (path == "/api/uploads") {
+    set(kUploads, {"POST"});
+  } else if (path == "/api/uploads/presign") {
+    set(kPresign, {"POST"});
+  } else {
+    std::vector<std::string> s = Segments(path);
+    if (s.size() >= 2 && s[0] == "api" && s[1] == "documents" && path.back() != '/') {
+      if (s.size() == 2) set(kDocuments);
+      if (s.size() == 3) set(kDocument), r.id = s[2];
+      if (s.size() == 4 && s[3] == "audit") set(kAudit), r.id = s[2];
+      if (s.size() == 4 && s[3] == "pages") set(kPages), r.id = s[2];
+      if (s.size() == 4 && s[3] == "chunks") set(kChunks), r.id = s[2];
+      if (s.size() == 4 && s[3] == "retry") set(kRetry, {"POST"}), r.id = s[2];
+    }
+  }
+  return r;
+}
+
+std::string JoinMethods(const std::vector<std::string>& methods) {
+  std::string out;
+  for (const std::string& m : methods) out += (out.empty() ? "" : ", ") + m;
+  return out;
+}
+
+}  // namespace
+
+HttpApi::HttpApi(ApiContext context, std::string token)
+    : ctx_(std::move(context)),
+      token_digest_(token.empty() ? "" : Sha256Hex(token)),
+      // Without a token, sessions are keyed by random bytes of this process.
+      sessions_(token.empty() ? RandomBytes(32) : token, ctx_.services.clock, ctx_.dashboard.session_ttl_ms),
+      queries_(ctx_.services),
+      anonymous_csrf_(Base64UrlEncode(RandomBytes(24))) {}
+
+bool HttpApi::BearerAuthorized(const std::string& authorization) const {
+  if (token_digest_.empty()) return false;
   constexpr size_t kScheme = 7;  // "Bearer "
   if (authorization.size() <= kScheme) return false;
   std::string scheme = authorization.substr(0, kScheme);
@@ -160,54 +256,148 @@ bool HttpApi::Authorized(const std::string& authorization) const {
   if (scheme != "bearer ") return false;
   // Digests have one length whatever the token's, so the comparison's time
   // says nothing about the token.
-  return SameDigest(Sha256Hex(authorization.substr(kScheme)), token_digest_);
+  return ConstantTimeEquals(Sha256Hex(authorization.substr(kScheme)), token_digest_);
+}
+
+bool HttpApi::Secure(const ApiRequest& request) const {
+  if (ctx_.dashboard.secure_cookies) return true;
+  const auto& proxies = ctx_.dashboard.trusted_proxies;
+  if (request.remote_addr.empty() || std::find(proxies.begin(), proxies.end(), request.remote_addr) == proxies.end()) {
+    return false;
+  }
+  std::string proto = request.Header("x-forwarded-proto");
+  proto = proto.substr(0, proto.find(','));  // the first hop's
+  std::transform(proto.begin(), proto.end(), proto.begin(), [](unsigned char c) { return std::tolower(c); });
+  return proto == "https";
+}
+
+// A Secure cookie takes the __Host- prefix: browsers then refuse it unless it
+// came over TLS, for the whole host, with no Domain.
+std::string HttpApi::CookieName(bool secure) const {
+  return secure ? "__Host-docpipe_session" : "docpipe_session";
+}
+
+std::string HttpApi::SetCookie(bool secure, const std::string& value, int64_t max_age_s) const {
+  return fmt::format("{}={}; Path=/; Max-Age={}; HttpOnly; SameSite=Strict{}", CookieName(secure), value, max_age_s,
+                     secure ? "; Secure" : "");
+}
+
+void HttpApi::AddSecurityHeaders(ApiResponse& r, bool secure) const {
+  std::string connect = "'self'";
+  if (ctx_.dashboard.presigned_uploads && !ctx_.dashboard.upload_origin.empty()) {
+    connect += " " + ctx_.dashboard.upload_origin;
+  }
+  // No inline script or style anywhere (web/build.mjs), so none is allowed.
+  r.headers.push_back({"Content-Security-Policy",
+                       "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+                       "font-src 'self'; connect-src " + connect + "; form-action 'self'; frame-ancestors 'none'; "
+                       "base-uri 'none'"});
+  r.headers.push_back({"X-Content-Type-Options", "nosniff"});
+  r.headers.push_back({"Referrer-Policy", "no-referrer"});
+  r.headers.push_back({"X-Frame-Options", "DENY"});
+  r.headers.push_back({"Cross-Origin-Opener-Policy", "same-origin"});
+  r.headers.push_back({"Cross-Origin-Resource-Policy", "same-origin"});
+  r.headers.push_back({"Permissions-Policy", "camera=(), microphone=(), geolocation=()"});
+  if (secure) r.headers.push_back({"Strict-Transport-Security", "max-age=31536000"});
+  const bool cached = std::any_of(r.headers.begin(), r.headers.end(),
+                                  [](const auto& h) { return h.first == "Cache-Control"; });
+  if (!cached) r.headers.push_back({"Cache-Control", "no-store"});
 }
 
 ApiResponse HttpApi::Handle(const ApiRequest& request) {
   const TimeMs start = ctx_.services.clock.NowMs();
-  auto [route, id] = Match(request.path);
-  ApiResponse response;
-  if (route != kHealthz && !Authorized(request.authorization)) {
-    response = Error(401, "missing or wrong bearer token");
-    response.headers.push_back({"WWW-Authenticate", "Bearer"});
-  } else if (route == kUnmatched) {
-    response = Error(404, "no such endpoint");
-  } else if (request.method != AllowedMethod(route)) {
-    response = Error(405, fmt::format("{} takes {} only", route, AllowedMethod(route)));
-    response.headers.push_back({"Allow", AllowedMethod(route)});
-  } else if (!id.empty() && !PlausibleDocumentId(id)) {
-    response = Error(400, "malformed document id");
+  const Route route = MatchRoute(request.path);
+  const bool secure = Secure(request);
+
+  // Who is asking: a bearer token (API clients), else the session cookie
+  // (the dashboard), else nobody. Without a token everyone is let in.
+  Caller caller = Caller::kNobody;
+  std::optional<Session> session;
+  if (token_digest_.empty()) {
+    caller = Caller::kAnonymous;
+  } else if (BearerAuthorized(request.Header("authorization"))) {
+    caller = Caller::kBearer;
   } else {
-    response = Dispatch(request, route, id);
+    const std::string cookies = request.Header("cookie");
+    std::string value = CookieValue(cookies, CookieName(secure));
+    if (value.empty()) value = CookieValue(cookies, CookieName(!secure));
+    if (!value.empty()) {
+      session = sessions_.Verify(value);
+      if (session) caller = Caller::kSession;
+    }
   }
-  CountRequest(request.method, route, response.status);
+  const bool login = route.name == kSession && request.method == "POST";
+  const bool changes_state = request.method != "GET" && request.method != "HEAD";
+
+  ApiResponse response;
+  if (!route.is_public && !login && caller == Caller::kNobody) {
+    if (route.page && request.method == "GET") {
+      response.status = 303;
+      response.content_type = "text/plain; charset=utf-8";
+      response.body = "sign in at /login\n";
+      response.headers.push_back({"Location", "/login"});
+    } else {
+      response = Error(401, "missing or wrong bearer token (or no dashboard session)");
+      response.headers.push_back({"WWW-Authenticate", "Bearer"});
+    }
+  } else if (route.name == kUnmatched) {
+    response = Error(404, "no such endpoint");
+  } else if (std::find(route.methods.begin(), route.methods.end(), request.method) == route.methods.end()) {
+    response = Error(405, fmt::format("{} takes {} only", route.name, JoinMethods(route.methods)));
+    response.headers.push_back({"Allow", JoinMethods(route.methods)});
+  } else if (!route.id.empty() && !PlausibleDocumentId(route.id)) {
+    response = Error(400, "malformed document id");
+  } else if (changes_state && caller != Caller::kBearer && !login &&
+             !ConstantTimeEquals(request.Header("x-csrf-token"),
+                                 caller == Caller::kSession ? session->csrf_token : anonymous_csrf_)) {
+    // A cookie goes with any request the browser makes, a custom header only
+    // with the page's own: no state changes without the session's token.
+    response = Error(403, "missing or wrong X-CSRF-Token (GET /api/session gives it)");
+  } else {
+    response = Dispatch(request, route, caller, session);
+  }
+  AddSecurityHeaders(response, secure);
+  CountRequest(request.method, route.name, response.status);
   // The path only: query strings carry user text, and nothing here logs
-  // the Authorization header.
+  // the Authorization header, the cookie or the login body.
   nlohmann::json fields = {{"method", request.method},
                            {"path", request.path.substr(0, 512)},
-                           {"route", route},
+                           {"route", route.name},
                            {"status", response.status},
                            {"duration_ms", ctx_.services.clock.NowMs() - start}};
-  if (!id.empty() && PlausibleDocumentId(id)) fields["document_id"] = id;
+  if (!route.id.empty() && PlausibleDocumentId(route.id)) fields["document_id"] = route.id;
   ctx_.services.logger.Log(response.status >= 500 ? LogLevel::kWarn : LogLevel::kInfo, "http_request",
                            std::move(fields));
   return response;
 }
 
-ApiResponse HttpApi::Dispatch(const ApiRequest& request, const std::string& route, const std::string& id) {
-  if (route == kHealthz) return Healthz();
-  if (route == kMetrics) return Metrics();
-  if (route == kDocuments) return ListDocuments(request);
-  if (route == kDocument) return GetDocument(id, request);
-  if (route == kAudit) return GetAudit(id);
-  if (route == kRetry) return Retry(id);
-  if (route == kSearch) return Search(request);
+ApiResponse HttpApi::Dispatch(const ApiRequest& request, const Route& route, Caller caller,
+                              const std::optional<Session>& session) {
+  const std::string& r = route.name;
+  const bool secure = Secure(request);
+  if (r == kHealthz) return Healthz();
+  if (r == kIndexPage || r == kLoginPage || r == kAssets) return Asset(route.asset, secure);
+  if (r == kSession && request.method == "POST") return Login(request, secure);
+  if (r == kSession && request.method == "DELETE") return Logout(session, secure);
+  if (r == kSession) return SessionInfo(session, caller);
+  if (r == kMetricsRoute) return Metrics();
+  if (r == kOverview) return Overview();
+  if (r == kThroughput) return Throughput(request);
+  if (r == kDocuments) return ListDocuments(request);
+  if (r == kDocument) return GetDocument(route.id, request);
+  if (r == kAudit) return GetAudit(route.id);
+  if (r == kPages) return GetPages(route.id, request);
+  if (r == kChunks) return GetChunks(route.id, request);
+  if (r == kRetry) return Retry(route.id);
+  if (r == kSearch) return Search(request);
+  if (r == kUploads) return Upload(request);
+  if (r == kPresign) return Presign(request);
   return Error(404, "no such endpoint");
 }
 
 void HttpApi::CountRequest(const std::string& method, const std::string& route, int status) {
   // Methods outside the API's own are one label, so odd clients cannot grow the map.
-  const std::string m = method == "GET" || method == "POST" ? method : "other";
+  const std::string m = method == "GET" || method == "POST" || method == "DELETE" ? method : "other";
   std::lock_guard lock(mu_);
   ++requests_[{m, route, status}];
 }
@@ -219,15 +409,95 @@ ApiResponse HttpApi::Healthz() {
   return Json(503, {{"status", "unavailable"}, {"error", probe.status().ToString()}});
 }
 
+ApiResponse HttpApi::Asset(const std::string& path, bool) {
+  const WebAsset* a = FindWebAsset(path);
+  if (a == nullptr) return Error(404, "no such asset");
+  ApiResponse r;
+  r.content_type = std::string(a->content_type);
+  r.body = std::string(a->data);
+  if (a->immutable) r.headers.push_back({"Cache-Control", "public, max-age=31536000, immutable"});
+  return r;
+}
+
+ApiResponse HttpApi::Login(const ApiRequest& request, bool secure) {
+  // JSON only: a cross-site form cannot send it without a CORS preflight,
+  // which this server never grants.
+  if (!IsJsonContentType(request.Header("content-type"))) {
+    return Error(415, "send the token as JSON: {\"token\": \"...\"} with Content-Type: application/json");
+  }
+  if (!token_digest_.empty()) {
+    nlohmann::json body = nlohmann::json::parse(request.body, nullptr, false);
+    if (!body.is_object() || !body.contains("token") || !body["token"].is_string()) {
+      return Error(400, "the body must be {\"token\": \"...\"}");
+    }
+    if (!ConstantTimeEquals(Sha256Hex(body["token"].get<std::string>()), token_digest_)) {
+      ctx_.services.logger.Warn("dashboard_login_failed", {{"remote_addr", request.remote_addr}});
+      return Error(401, "wrong token");
+    }
+  }
+  auto [cookie, session] = sessions_.Issue();
+  ctx_.services.logger.Info("dashboard_login", {{"remote_addr", request.remote_addr}});
+  ApiResponse r = SessionInfo(session, Caller::kSession);
+  r.headers.push_back({"Set-Cookie", SetCookie(secure, cookie, sessions_.ttl_ms() / 1000)});
+  return r;
+}
+
+ApiResponse HttpApi::SessionInfo(const std::optional<Session>& session, Caller caller) {
+  nlohmann::json j = {{"auth", !token_digest_.empty()},
+                      {"backend", ctx_.dashboard.backend},
+                      {"upload_mode", ctx_.dashboard.presigned_uploads ? "presigned" : "direct"},
+                      {"max_upload_bytes", ctx_.dashboard.max_upload_bytes},
+                      {"version", DOCPIPE_VERSION}};
+  if (caller == Caller::kSession && session) {
+    j["csrf_token"] = session->csrf_token;
+    j["expires_at"] = FormatIso8601(session->expires_at);
+  } else if (caller == Caller::kAnonymous) {
+    j["csrf_token"] = anonymous_csrf_;
+    j["expires_at"] = nullptr;
+  } else {
+    j["csrf_token"] = "";  // bearer clients need none
+    j["expires_at"] = nullptr;
+  }
+  return Json(200, j);
+}
+
+ApiResponse HttpApi::Logout(const std::optional<Session>& session, bool secure) {
+  if (session) sessions_.Revoke(*session);
+  ApiResponse r = Json(200, {{"signed_out", session.has_value()}});
+  r.headers.push_back({"Set-Cookie", SetCookie(secure, "", 0)});
+  return r;
+}
+
 ApiResponse HttpApi::ListDocuments(const ApiRequest& request) {
-  Result<bool> all_versions = BoolParam(request, "all_versions");
-  if (!all_versions.ok()) return FromStatus(all_versions.status());
-  Result<std::vector<ControlRecord>> got =
-      QueryStatus(ctx_.services.control, {"", Param(request, "status"), *all_versions});
-  if (!got.ok()) return FromStatus(got.status());
-  nlohmann::json arr = nlohmann::json::array();
-  for (const ControlRecord& r : *got) arr.push_back(ToJson(r));
-  return Json(200, arr);
+  DocumentListQuery q;
+  if (std::string s = Param(request, "status"); !s.empty()) {
+    q.status = ParseDocStatus(s);
+    if (!q.status) {
+      return Error(400, fmt::format("unknown status '{}' (PENDING, IN_PROGRESS, COMPLETED, FAILED, SUPERSEDED)", s));
+    }
+  }
+  q.stage = Param(request, "stage");
+  q.source_contains = Param(request, "q");
+  q.document_ids = SplitCommas(Param(request, "ids"));
+  if (q.document_ids.size() > static_cast<size_t>(kMaxIds)) {
+    return Error(400, fmt::format("ids: at most {} documents", kMaxIds));
+  }
+  if (std::string sort = Param(request, "sort"); !sort.empty()) {
+    std::optional<DocumentListQuery::Sort> s = ParseDocumentSort(sort);
+    if (!s) return Error(400, "sort must be updated_at, created_at, source_key, status or pages");
+    q.sort = *s;
+  }
+  if (std::string order = Param(request, "order"); !order.empty()) {
+    if (order != "asc" && order != "desc") return Error(400, "order must be asc or desc");
+    q.descending = order == "desc";
+  }
+  Result<int> limit = IntParam(request, "limit", 50, 1, 500);
+  if (!limit.ok()) return FromStatus(limit.status());
+  q.limit = *limit;
+  q.cursor = Param(request, "cursor");
+  Result<DocumentListPage> page = ctx_.services.control.ListDocuments(q);
+  if (!page.ok()) return FromStatus(page.status());
+  return Json(200, ToJson(*page));
 }
 
 ApiResponse HttpApi::GetDocument(const std::string& id, const ApiRequest& request) {
@@ -247,6 +517,24 @@ ApiResponse HttpApi::GetAudit(const std::string& id) {
   nlohmann::json arr = nlohmann::json::array();
   for (const AuditEvent& e : *events) arr.push_back(ToJson(e));
   return Json(200, arr);
+}
+
+ApiResponse HttpApi::GetPages(const std::string& id, const ApiRequest& request) {
+  Result<int> page = IntParam(request, "page", 1, 1, 1 << 30);
+  if (!page.ok()) return FromStatus(page.status());
+  Result<nlohmann::json> got = queries_.Page(id, *page);
+  if (!got.ok()) return FromStatus(got.status());
+  return Json(200, *got);
+}
+
+ApiResponse HttpApi::GetChunks(const std::string& id, const ApiRequest& request) {
+  Result<int> offset = IntParam(request, "offset", 0, 0, 1 << 30);
+  if (!offset.ok()) return FromStatus(offset.status());
+  Result<int> limit = IntParam(request, "limit", 20, 1, kMaxChunksPage);
+  if (!limit.ok()) return FromStatus(limit.status());
+  Result<nlohmann::json> got = queries_.Chunks(id, *offset, *limit);
+  if (!got.ok()) return FromStatus(got.status());
+  return Json(200, *got);
 }
 
 ApiResponse HttpApi::Retry(const std::string& id) {
@@ -276,10 +564,74 @@ ApiResponse HttpApi::Search(const ApiRequest& request) {
     if (!m.ok()) return Error(400, m.status().message());
     sr.mode = *m;
   }
+  Result<bool> snippets = BoolParam(request, "snippets");
+  if (!snippets.ok()) return FromStatus(snippets.status());
   sr.document_id = Param(request, "doc");
   Result<std::vector<SearchResult>> results = RunSearch(&ctx_.embedder, ctx_.index, sr);
   if (!results.ok()) return FromStatus(results.status());
-  return Json(200, SearchResultsJson(*results));
+  nlohmann::json out = SearchResultsJson(*results);
+  if (*snippets) {
+    // The dashboard's highlighted windows; without ?snippets the answer is
+    // exactly `search --json`'s.
+    for (size_t i = 0; i < out.size(); ++i) out[i]["snippet"] = SnippetSegments((*results)[i].hit.chunk.text, sr.query);
+  }
+  return Json(200, out);
+}
+
+ApiResponse HttpApi::Overview() {
+  Result<nlohmann::json> got = queries_.Overview();
+  if (!got.ok()) return FromStatus(got.status());
+  return Json(200, *got);
+}
+
+ApiResponse HttpApi::Throughput(const ApiRequest& request) {
+  const std::string window = Param(request, "window");
+  Result<nlohmann::json> got = queries_.Throughput(window.empty() ? "hour" : window);
+  if (!got.ok()) return FromStatus(got.status());
+  return Json(200, *got);
+}
+
+ApiResponse HttpApi::Upload(const ApiRequest& request) {
+  if (ctx_.dashboard.presigned_uploads) {
+    return Error(409, "this head takes uploads through presigned URLs: POST /api/uploads/presign");
+  }
+  if (ctx_.registrar == nullptr) return Error(503, "this server takes no uploads");
+  if (static_cast<int64_t>(request.body.size()) > ctx_.dashboard.max_upload_bytes) {
+    return Error(413, fmt::format("the upload is {} bytes, over the {} byte limit", request.body.size(),
+                                  ctx_.dashboard.max_upload_bytes));
+  }
+  Result<Registration> reg = RegisterUpload(*ctx_.registrar, ctx_.dashboard.scratch_dir, Param(request, "name"),
+                                            request.body);
+  if (!reg.ok()) return FromStatus(reg.status());
+  nlohmann::json j = {{"document_id", reg->document_id},
+                      {"processing_version", reg->processing_version},
+                      {"source_key", reg->source_key},
+                      {"registration", OutcomeName(reg->outcome)},
+                      {"bytes", request.body.size()}};
+  if (!reg->message.empty()) j["message"] = reg->message;
+  return Json(201, j);
+}
+
+ApiResponse HttpApi::Presign(const ApiRequest& request) {
+  if (!ctx_.dashboard.presigned_uploads) {
+    return Error(409, "this server takes uploads itself: POST /api/uploads?name=<file name> with the bytes");
+  }
+  if (!IsJsonContentType(request.Header("content-type"))) {
+    return Error(415, "send {\"name\", \"size\", \"content_type\"} as JSON");
+  }
+  nlohmann::json body = nlohmann::json::parse(request.body, nullptr, false);
+  if (!body.is_object() || !body.contains("name") || !body["name"].is_string() || !body.contains("size") ||
+      !body["size"].is_number_integer()) {
+    return Error(400, "the body must be {\"name\": string, \"size\": integer, \"content_type\": string}");
+  }
+  const std::string content_type = body.contains("content_type") && body["content_type"].is_string()
+                                       ? body["content_type"].get<std::string>()
+                                       : "";
+  Result<nlohmann::json> up = PresignUpload(ctx_.services.store, body["name"].get<std::string>(),
+                                            body["size"].get<int64_t>(), content_type,
+                                            ctx_.dashboard.max_upload_bytes, kPresignSeconds);
+  if (!up.ok()) return FromStatus(up.status());
+  return Json(200, *up);
 }
 
 ApiResponse HttpApi::Metrics() {

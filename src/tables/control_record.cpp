@@ -1,11 +1,14 @@
 #include "tables/control_record.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <ctime>
 
 #include <fmt/format.h>
 
+#include "common/hash.h"
 #include "common/utf8.h"
+#include "tables/tables.h"
 
 namespace docpipe {
 namespace {
@@ -286,6 +289,168 @@ Result<AuditEvent> AuditEventFromJson(const json& j) {
   r.Integer("ttl", e.ttl);
   DOCPIPE_RETURN_IF_ERROR(r.status());
   return e;
+}
+
+}  // namespace docpipe
+
+// ---- The documents list ------------------------------------------------------
+
+namespace docpipe {
+namespace {
+
+constexpr int kMaxDocumentPage = 500;
+
+std::string AsciiLowerCopy(std::string s) {
+  for (char& c : s) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return s;
+}
+
+// Orders by the sort value, then document_id, in the query's direction.
+bool Before(const nlohmann::json& va, const std::string& ida, const nlohmann::json& vb, const std::string& idb,
+            bool descending) {
+  if (va != vb) return descending ? vb < va : va < vb;
+  return descending ? idb < ida : ida < idb;
+}
+
+}  // namespace
+
+std::optional<DocumentListQuery::Sort> ParseDocumentSort(const std::string& name) {
+  using S = DocumentListQuery::Sort;
+  for (S s : {S::kUpdated, S::kCreated, S::kSourceKey, S::kStatus, S::kPages}) {
+    if (name == DocumentSortName(s)) return s;
+  }
+  return std::nullopt;
+}
+
+const char* DocumentSortName(DocumentListQuery::Sort sort) {
+  switch (sort) {
+    case DocumentListQuery::Sort::kUpdated: return "updated_at";
+    case DocumentListQuery::Sort::kCreated: return "created_at";
+    case DocumentListQuery::Sort::kSourceKey: return "source_key";
+    case DocumentListQuery::Sort::kStatus: return "status";
+    case DocumentListQuery::Sort::kPages: return "pages";
+  }
+  return "updated_at";
+}
+
+nlohmann::json DocumentSortValue(const ControlRecord& r, DocumentListQuery::Sort sort) {
+  switch (sort) {
+    case DocumentListQuery::Sort::kUpdated: return r.updated_at;
+    case DocumentListQuery::Sort::kCreated: return r.created_at;
+    case DocumentListQuery::Sort::kSourceKey: return r.source_key;
+    case DocumentListQuery::Sort::kStatus: return DocStatusName(r.status);
+    case DocumentListQuery::Sort::kPages: return r.page_count;
+  }
+  return r.updated_at;
+}
+
+std::string EncodeDocumentCursor(const DocumentListQuery& q, const ControlRecord& last) {
+  nlohmann::json c = {DocumentSortName(q.sort), q.descending ? "desc" : "asc", DocumentSortValue(last, q.sort),
+                      last.document_id};
+  return Base64UrlEncode(c.dump());
+}
+
+Result<std::optional<DocumentCursor>> DecodeDocumentCursor(const DocumentListQuery& q) {
+  if (q.cursor.empty()) return std::optional<DocumentCursor>();
+  auto bad = [] { return Status::InvalidInput("malformed cursor (take next_cursor from the previous page)"); };
+  std::optional<std::string> raw = Base64UrlDecode(q.cursor);
+  if (!raw) return bad();
+  nlohmann::json c = nlohmann::json::parse(*raw, nullptr, false);
+  if (!c.is_array() || c.size() != 4 || !c[0].is_string() || !c[1].is_string() || !c[3].is_string()) return bad();
+  if (c[0] != DocumentSortName(q.sort) || c[1] != (q.descending ? "desc" : "asc")) {
+    return Status::InvalidInput("the cursor belongs to another sort order; start from the first page");
+  }
+  const bool numeric = q.sort == DocumentListQuery::Sort::kUpdated || q.sort == DocumentListQuery::Sort::kCreated ||
+                       q.sort == DocumentListQuery::Sort::kPages;
+  if (numeric ? !c[2].is_number_integer() : !c[2].is_string()) return bad();
+  return std::optional<DocumentCursor>(DocumentCursor{c[2], c[3].get<std::string>()});
+}
+
+Status ValidateDocumentListQuery(const DocumentListQuery& q) {
+  if (q.limit < 1 || q.limit > kMaxDocumentPage) {
+    return Status::InvalidInput(fmt::format("limit must be between 1 and {}", kMaxDocumentPage));
+  }
+  Result<std::optional<DocumentCursor>> cursor = DecodeDocumentCursor(q);
+  return cursor.ok() ? Status::Ok() : cursor.status();
+}
+
+bool MatchesDocumentFilters(const ControlRecord& r, const DocumentListQuery& q) {
+  if (q.status && r.status != *q.status) return false;
+  if (!q.stage.empty() && r.current_stage != q.stage && r.error_stage != q.stage) return false;
+  if (!q.document_ids.empty() &&
+      std::find(q.document_ids.begin(), q.document_ids.end(), r.document_id) == q.document_ids.end()) {
+    return false;
+  }
+  if (!q.source_contains.empty() &&
+      AsciiLowerCopy(r.source_key).find(AsciiLowerCopy(q.source_contains)) == std::string::npos) {
+    return false;
+  }
+  return true;
+}
+
+Result<DocumentListPage> PageDocuments(std::vector<ControlRecord> latest, const DocumentListQuery& q) {
+  DOCPIPE_RETURN_IF_ERROR(ValidateDocumentListQuery(q));
+  Result<std::optional<DocumentCursor>> cursor = DecodeDocumentCursor(q);
+  std::erase_if(latest, [&](const ControlRecord& r) { return !MatchesDocumentFilters(r, q); });
+  DocumentListPage page;
+  page.total = static_cast<int64_t>(latest.size());
+  std::sort(latest.begin(), latest.end(), [&](const ControlRecord& a, const ControlRecord& b) {
+    return Before(DocumentSortValue(a, q.sort), a.document_id, DocumentSortValue(b, q.sort), b.document_id,
+                  q.descending);
+  });
+  size_t start = 0;
+  if (*cursor) {
+    const DocumentCursor& c = **cursor;
+    while (start < latest.size() &&
+           !Before(c.sort_value, c.document_id, DocumentSortValue(latest[start], q.sort), latest[start].document_id,
+                   q.descending)) {
+      ++start;
+    }
+  }
+  size_t end = std::min(latest.size(), start + static_cast<size_t>(q.limit));
+  for (size_t i = start; i < end; ++i) page.records.push_back(std::move(latest[i]));
+  if (end < latest.size() && !page.records.empty()) page.next_cursor = EncodeDocumentCursor(q, page.records.back());
+  return page;
+}
+
+ControlSummary SummarizeLatest(const std::vector<ControlRecord>& latest) {
+  ControlSummary s;
+  for (DocStatus st : {DocStatus::kPending, DocStatus::kInProgress, DocStatus::kCompleted, DocStatus::kFailed,
+                       DocStatus::kSuperseded}) {
+    s.by_status[DocStatusName(st)] = 0;
+  }
+  for (const ControlRecord& r : latest) {
+    ++s.by_status[DocStatusName(r.status)];
+    if (r.status == DocStatus::kFailed) ++s.failed_by_stage[r.error_stage];
+    if (r.status == DocStatus::kInProgress) ++s.in_progress_by_stage[r.current_stage];
+    if (r.status == DocStatus::kPending && (s.oldest_pending_since == 0 || r.updated_at < s.oldest_pending_since)) {
+      s.oldest_pending_since = r.updated_at;
+    }
+    if (r.status == DocStatus::kCompleted) {
+      s.pages += r.page_count;
+      s.chunks += r.chunk_count;
+    }
+  }
+  return s;
+}
+
+}  // namespace docpipe
+
+namespace docpipe {
+
+Status ValidateAuditCountQuery(const AuditCountQuery& q) {
+  if (q.event_type.empty()) return Status::InvalidInput("audit count needs an event type");
+  if (q.until <= q.since) return Status::InvalidInput("audit count needs a non-empty time range");
+  if (q.bucket_ms < 0) return Status::InvalidInput("audit count: negative bucket width");
+  if (q.bucket_ms > 0 && (q.until - q.since) / q.bucket_ms > 10'000) {
+    return Status::InvalidInput("audit count: more than 10,000 buckets");
+  }
+  for (char c : q.sum_detail) {
+    if (!(c >= 'a' && c <= 'z') && c != '_') return Status::InvalidInput("audit count: bad detail name");
+  }
+  return Status::Ok();
 }
 
 }  // namespace docpipe

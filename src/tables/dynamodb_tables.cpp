@@ -8,6 +8,7 @@
 #include <cmath>
 #include <functional>
 #include <limits>
+#include <map>
 #include <mutex>
 #include <random>
 #include <set>
@@ -20,6 +21,8 @@ using json = nlohmann::json;
 
 constexpr const char* kStatusIndex = "status-updated-index";
 constexpr const char* kStageIndex = "current-stage-index";
+// Audit events of one type in time order (AuditLog::Count).
+constexpr const char* kEventTypeIndex = "event-type-index";
 constexpr const char* kTtlAttribute = "ttl";
 
 // Every non-key attribute of a control item (docs/schema.md). An Update
@@ -288,6 +291,21 @@ class DynamoDbControlTable final : public ControlTable {
     return out;
   }
 
+  // No index orders or filters the latest versions: one Scan, and the
+  // paging and counting happen here, on the server (never in a client).
+  Result<DocumentListPage> ListDocuments(const DocumentListQuery& q) override {
+    DOCPIPE_RETURN_IF_ERROR(ValidateDocumentListQuery(q));
+    Result<std::vector<ControlRecord>> latest = LatestVersions();
+    if (!latest.ok()) return latest.status();
+    return PageDocuments(std::move(*latest), q);
+  }
+
+  Result<ControlSummary> Summarize() override {
+    Result<std::vector<ControlRecord>> latest = LatestVersions();
+    if (!latest.ok()) return latest.status();
+    return SummarizeLatest(*latest);
+  }
+
   Result<std::vector<ControlRecord>> ListVersions(const std::string& document_id) override {
     std::vector<ControlRecord> out;
     auto take = [&](const json& item) -> Status {
@@ -307,6 +325,25 @@ class DynamoDbControlTable final : public ControlTable {
   }
 
  private:
+  Result<std::vector<ControlRecord>> LatestVersions() {
+    std::map<std::string, ControlRecord> latest;
+    auto take = [&](const json& item) -> Status {
+      auto rec = ParseControlItem(item, "scan");
+      if (!rec.ok()) return rec.status();
+      auto it = latest.find(rec->document_id);
+      if (it == latest.end() || it->second.processing_version < rec->processing_version) {
+        latest[rec->document_id] = std::move(*rec);
+      }
+      return Status::Ok();
+    };
+    DOCPIPE_RETURN_IF_ERROR(Paged(client_, "Scan", {{"TableName", table_}, {"ConsistentRead", true}}, 0,
+                                  options_.page_limit, take));
+    std::vector<ControlRecord> out;
+    out.reserve(latest.size());
+    for (auto& [id, r] : latest) out.push_back(std::move(r));
+    return out;
+  }
+
   static json Key(const std::string& document_id, const std::string& version) {
     return {{"document_id", S(document_id)}, {"processing_version", S(version)}};
   }
@@ -400,6 +437,47 @@ class DynamoDbAuditLog final : public AuditLog {
     // The event_id sort key starts with the time: ascending is time order.
     DOCPIPE_RETURN_IF_ERROR(Paged(client_, "Query", PartitionQuery(table_, "document_id", document_id, true),
                                   0, options_.page_limit, take));
+    return out;
+  }
+
+  // The event-type-index holds each type's events in event_id (= time)
+  // order: one Query over the range, aggregated here.
+  Result<std::vector<AuditCount>> Count(const AuditCountQuery& q) override {
+    DOCPIPE_RETURN_IF_ERROR(ValidateAuditCountQuery(q));
+    std::map<std::pair<int64_t, std::string>, AuditCount> rows;
+    auto take = [&](const json& item) -> Status {
+      auto j = ItemToJson(item);
+      if (!j.ok()) return j.status().Annotate("audit count");
+      auto e = AuditEventFromJson(*j);
+      if (!e.ok()) return e.status().Annotate("audit count");
+      const int64_t bucket = q.bucket_ms > 0 ? (e->time - q.since) / q.bucket_ms : 0;
+      std::string group = q.group_by == AuditCountQuery::GroupBy::kStage    ? e->stage
+                          : q.group_by == AuditCountQuery::GroupBy::kWorker ? e->worker_id
+                                                                            : "";
+      AuditCount& c = rows[{bucket, group}];
+      c.bucket_start = q.since + bucket * q.bucket_ms;
+      c.group = std::move(group);
+      ++c.count;
+      if (!q.sum_detail.empty()) {
+        auto v = e->details.find(q.sum_detail);
+        if (v != e->details.end() && v->is_number()) c.sum += v->get<double>();
+      }
+      c.last_time = std::max(c.last_time, e->time);
+      return Status::Ok();
+    };
+    DOCPIPE_RETURN_IF_ERROR(Paged(client_, "Query",
+                                  {{"TableName", table_},
+                                   {"IndexName", kEventTypeIndex},
+                                   {"KeyConditionExpression", "#t = :t AND #e BETWEEN :a AND :b"},
+                                   {"ExpressionAttributeNames", {{"#t", "event_type"}, {"#e", "event_id"}}},
+                                   {"ExpressionAttributeValues",
+                                    {{":t", S(q.event_type)},
+                                     {":a", S(FormatIso8601(q.since))},
+                                     // event_ids of the last millisecond sort below "<ISO>#~"
+                                     {":b", S(FormatIso8601(q.until - 1) + "#~")}}}},
+                                  0, options_.page_limit, take));
+    std::vector<AuditCount> out;
+    for (auto& [key, c] : rows) out.push_back(std::move(c));
     return out;
   }
 
@@ -775,8 +853,12 @@ const AwsOperationSet& DynamoDbControlTableOperations() {
 }
 
 const AwsOperationSet& DynamoDbAuditLogOperations() {
+  // Count queries the event-type-index: Query also on the indexes.
   static const AwsOperationSet ops{
-      "dynamodb-audit-log", "dynamodb", {Op("PutItem", {OnTable("PutItem")}), Op("Query", {OnTable("Query")})}};
+      "dynamodb-audit-log",
+      "dynamodb",
+      {Op("PutItem", {OnTable("PutItem")}),
+       Op("Query", {OnTable("Query"), {"dynamodb:Query", AwsResourceKind::kTableIndexes, ""}})}};
   return ops;
 }
 
@@ -819,8 +901,9 @@ std::vector<json> DynamoDbCreateTableRequests(const DynamoDbTableNames& names) {
                               Keys("document_id", "processing_version"));
   control["GlobalSecondaryIndexes"] = json::array(
       {Gsi(kStatusIndex, "status", "updated_at"), Gsi(kStageIndex, "current_stage", "updated_at")});
-  json audit = TableRequest(names.audit, json::array({Attr("document_id"), Attr("event_id")}),
+  json audit = TableRequest(names.audit, json::array({Attr("document_id"), Attr("event_id"), Attr("event_type")}),
                             Keys("document_id", "event_id"));
+  audit["GlobalSecondaryIndexes"] = json::array({Gsi(kEventTypeIndex, "event_type", "event_id")});
   json metrics =
       TableRequest(names.metrics, json::array({Attr("date"), Attr("metric")}), Keys("date", "metric"));
   return {std::move(control), std::move(audit), std::move(metrics)};

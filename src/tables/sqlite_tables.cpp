@@ -12,7 +12,7 @@ namespace {
 
 // The columns beside `item` copy the attributes the DynamoDB key schema and
 // GSIs use (docs/schema.md), so the same queries are index lookups here.
-constexpr int kControlSchemaVersion = 1;
+constexpr int kControlSchemaVersion = 2;
 constexpr const char* kControlSchema = R"sql(
 CREATE TABLE IF NOT EXISTS control (
   document_id        TEXT    NOT NULL,
@@ -26,6 +26,73 @@ CREATE TABLE IF NOT EXISTS control (
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS control_status_updated ON control (status, updated_at);
 CREATE INDEX IF NOT EXISTS control_current_stage ON control (current_stage, updated_at);
+
+-- Schema 2: the latest version of each document, with the fields the
+-- documents list filters and sorts on and the overview adds up, kept by the
+-- triggers below in the same transaction as every write to control. The
+-- documents list and the overview read it instead of finding the latest
+-- version of every document on each call (ListDocuments, Summarize).
+CREATE TABLE IF NOT EXISTS control_latest (
+  document_id        TEXT    NOT NULL PRIMARY KEY,
+  processing_version TEXT    NOT NULL,
+  status             TEXT    NOT NULL,
+  current_stage      TEXT    NOT NULL,
+  error_stage        TEXT    NOT NULL,
+  updated_at         INTEGER NOT NULL,
+  created_at         TEXT    NOT NULL,  -- ISO 8601, as in the item
+  source_key         TEXT    NOT NULL,
+  pages              INTEGER NOT NULL,
+  chunks             INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS control_latest_updated ON control_latest (updated_at, document_id);
+CREATE INDEX IF NOT EXISTS control_latest_created ON control_latest (created_at, document_id);
+CREATE INDEX IF NOT EXISTS control_latest_source ON control_latest (source_key, document_id);
+CREATE INDEX IF NOT EXISTS control_latest_pages ON control_latest (pages, document_id);
+CREATE INDEX IF NOT EXISTS control_latest_status ON control_latest (status, updated_at, document_id);
+
+CREATE TRIGGER IF NOT EXISTS control_latest_insert AFTER INSERT ON control BEGIN
+  INSERT INTO control_latest VALUES (
+    NEW.document_id, NEW.processing_version, NEW.status, NEW.current_stage,
+    coalesce(json_extract(NEW.item, '$.error_stage'), ''), NEW.updated_at,
+    coalesce(json_extract(NEW.item, '$.created_at'), ''), coalesce(json_extract(NEW.item, '$.source_key'), ''),
+    coalesce(json_extract(NEW.item, '$.page_count'), 0), coalesce(json_extract(NEW.item, '$.chunk_count'), 0))
+  ON CONFLICT (document_id) DO UPDATE SET
+    processing_version = excluded.processing_version, status = excluded.status,
+    current_stage = excluded.current_stage, error_stage = excluded.error_stage, updated_at = excluded.updated_at,
+    created_at = excluded.created_at, source_key = excluded.source_key, pages = excluded.pages,
+    chunks = excluded.chunks
+  WHERE excluded.processing_version >= control_latest.processing_version;
+END;
+CREATE TRIGGER IF NOT EXISTS control_latest_update AFTER UPDATE ON control BEGIN
+  UPDATE control_latest SET
+    status = NEW.status, current_stage = NEW.current_stage,
+    error_stage = coalesce(json_extract(NEW.item, '$.error_stage'), ''), updated_at = NEW.updated_at,
+    created_at = coalesce(json_extract(NEW.item, '$.created_at'), ''),
+    source_key = coalesce(json_extract(NEW.item, '$.source_key'), ''),
+    pages = coalesce(json_extract(NEW.item, '$.page_count'), 0),
+    chunks = coalesce(json_extract(NEW.item, '$.chunk_count'), 0)
+  WHERE document_id = NEW.document_id AND processing_version = NEW.processing_version;
+END;
+-- A deleted latest version hands over to the newest one left, if any.
+CREATE TRIGGER IF NOT EXISTS control_latest_delete AFTER DELETE ON control BEGIN
+  DELETE FROM control_latest WHERE document_id = OLD.document_id AND processing_version = OLD.processing_version;
+  INSERT OR IGNORE INTO control_latest
+    SELECT document_id, processing_version, status, current_stage,
+           coalesce(json_extract(item, '$.error_stage'), ''), updated_at,
+           coalesce(json_extract(item, '$.created_at'), ''), coalesce(json_extract(item, '$.source_key'), ''),
+           coalesce(json_extract(item, '$.page_count'), 0), coalesce(json_extract(item, '$.chunk_count'), 0)
+    FROM control WHERE document_id = OLD.document_id ORDER BY processing_version DESC LIMIT 1;
+END;
+-- A workspace made before schema 2 fills the table once (EnsureSchema writes
+-- the new version after this runs, in the same transaction).
+INSERT OR IGNORE INTO control_latest
+  SELECT c.document_id, c.processing_version, c.status, c.current_stage,
+         coalesce(json_extract(c.item, '$.error_stage'), ''), c.updated_at,
+         coalesce(json_extract(c.item, '$.created_at'), ''), coalesce(json_extract(c.item, '$.source_key'), ''),
+         coalesce(json_extract(c.item, '$.page_count'), 0), coalesce(json_extract(c.item, '$.chunk_count'), 0)
+  FROM control c
+  WHERE NOT EXISTS (SELECT 1 FROM schema_version WHERE component = 'control' AND version >= 2)
+    AND c.processing_version = (SELECT max(m.processing_version) FROM control m WHERE m.document_id = c.document_id);
 )sql";
 
 constexpr int kAuditSchemaVersion = 1;
@@ -36,6 +103,9 @@ CREATE TABLE IF NOT EXISTS audit (
   item        TEXT NOT NULL,  -- ToJson(AuditEvent)
   PRIMARY KEY (document_id, event_id)
 ) WITHOUT ROWID;
+-- AuditLog::Count: the events of one type over a time range (event_id
+-- starts with the ISO time).
+CREATE INDEX IF NOT EXISTS audit_type_time ON audit (json_extract(item, '$.event_type'), event_id);
 )sql";
 
 constexpr int kMetricsSchemaVersion = 1;
@@ -174,6 +244,107 @@ class SqliteControlTable final : public ControlTable {
     return stmt->Bind(1, document_id).Bind(2, version).Run();
   }
 
+  Result<DocumentListPage> ListDocuments(const DocumentListQuery& q) override {
+    DOCPIPE_RETURN_IF_ERROR(ValidateDocumentListQuery(q));
+    Result<std::optional<DocumentCursor>> cursor = DecodeDocumentCursor(q);
+    if (!cursor.ok()) return cursor.status();
+    // Filters on control_latest (bound from ?1 on), then the cursor's bound,
+    // then the order: each sort key has an index ending in document_id, so a
+    // page is an index range, not a sort of every document.
+    std::string where = " WHERE 1";
+    std::vector<std::string> binds;
+    if (q.status) {
+      where += fmt::format(" AND l.status = ?{}", binds.size() + 1);
+      binds.push_back(DocStatusName(*q.status));
+    }
+    if (!q.stage.empty()) {
+      where += fmt::format(" AND (l.current_stage = ?{0} OR l.error_stage = ?{0})", binds.size() + 1);
+      binds.push_back(q.stage);
+    }
+    if (!q.source_contains.empty()) {
+      where += fmt::format(" AND instr(lower(l.source_key), lower(?{})) > 0", binds.size() + 1);
+      binds.push_back(q.source_contains);
+    }
+    if (!q.document_ids.empty()) {
+      where += " AND l.document_id IN (";
+      for (size_t i = 0; i < q.document_ids.size(); ++i) {
+        where += fmt::format("{}?{}", i ? ", " : "", binds.size() + 1);
+        binds.push_back(q.document_ids[i]);
+      }
+      where += ")";
+    }
+    const char* column = SortColumn(q.sort);
+    std::string page_where = where;
+    if (*cursor) {
+      page_where += fmt::format(" AND (l.{}, l.document_id) {} (?{}, ?{})", column, q.descending ? "<" : ">",
+                                binds.size() + 1, binds.size() + 2);
+    }
+    const char* dir = q.descending ? "DESC" : "ASC";
+
+    std::lock_guard lock(mu_);
+    DocumentListPage page;
+    {
+      auto count = db_->Prepare("SELECT count(*) FROM control_latest l" + where);
+      if (!count.ok()) return count.status();
+      for (size_t i = 0; i < binds.size(); ++i) count->Bind(static_cast<int>(i + 1), binds[i]);
+      auto row = count->Step();
+      if (!row.ok()) return row.status();
+      page.total = *row ? count->ColumnInt(0) : 0;
+    }
+    auto stmt = db_->Prepare(
+        "SELECT c.item, c.revision FROM control_latest l"
+        " JOIN control c ON c.document_id = l.document_id AND c.processing_version = l.processing_version" +
+        page_where + fmt::format(" ORDER BY l.{0} {1}, l.document_id {1} LIMIT {2}", column, dir, q.limit + 1));
+    if (!stmt.ok()) return stmt.status();
+    for (size_t i = 0; i < binds.size(); ++i) stmt->Bind(static_cast<int>(i + 1), binds[i]);
+    if (*cursor) {
+      const DocumentCursor& cur = **cursor;
+      const int at = static_cast<int>(binds.size() + 1);
+      if (q.sort == DocumentListQuery::Sort::kCreated) {
+        stmt->Bind(at, FormatIso8601(cur.sort_value.get<int64_t>()));  // stored as ISO text
+      } else if (cur.sort_value.is_number_integer()) {
+        stmt->Bind(at, cur.sort_value.get<int64_t>());
+      } else {
+        stmt->Bind(at, cur.sort_value.get<std::string>());
+      }
+      stmt->Bind(at + 1, cur.document_id);
+    }
+    Result<std::vector<ControlRecord>> rows = All(*stmt, "list");
+    if (!rows.ok()) return rows.status();
+    page.records = std::move(*rows);
+    if (page.records.size() > static_cast<size_t>(q.limit)) {
+      page.records.resize(q.limit);
+      page.next_cursor = EncodeDocumentCursor(q, page.records.back());
+    }
+    return page;
+  }
+
+  Result<ControlSummary> Summarize() override {
+    std::lock_guard lock(mu_);
+    auto stmt = db_->Prepare(
+        "SELECT status, error_stage, current_stage, count(*), min(updated_at), sum(pages), sum(chunks)"
+        " FROM control_latest GROUP BY 1, 2, 3");
+    if (!stmt.ok()) return stmt.status();
+    ControlSummary s = SummarizeLatest({});
+    while (true) {
+      auto row = stmt->Step();
+      if (!row.ok()) return row.status();
+      if (!*row) return s;
+      const std::string status = stmt->ColumnText(0);
+      const int64_t n = stmt->ColumnInt(3);
+      s.by_status[status] += n;
+      if (status == "FAILED") s.failed_by_stage[stmt->ColumnText(1)] += n;
+      if (status == "IN_PROGRESS") s.in_progress_by_stage[stmt->ColumnText(2)] += n;
+      if (status == "PENDING" && (s.oldest_pending_since == 0 || stmt->ColumnInt(4) < s.oldest_pending_since)) {
+        s.oldest_pending_since = stmt->ColumnInt(4);
+      }
+      if (status == "COMPLETED") {
+        s.pages += stmt->ColumnInt(5);
+        s.chunks += stmt->ColumnInt(6);
+      }
+    }
+  }
+
  private:
   static std::string Name(const ControlRecord& r) { return r.document_id + "/" + r.processing_version; }
 
@@ -188,6 +359,17 @@ class SqliteControlTable final : public ControlTable {
                       kMaxItemBytes));
     }
     return item;
+  }
+
+  static const char* SortColumn(DocumentListQuery::Sort sort) {
+    switch (sort) {
+      case DocumentListQuery::Sort::kUpdated: return "updated_at";
+      case DocumentListQuery::Sort::kCreated: return "created_at";
+      case DocumentListQuery::Sort::kSourceKey: return "source_key";
+      case DocumentListQuery::Sort::kStatus: return "status";
+      case DocumentListQuery::Sort::kPages: return "pages";
+    }
+    return "updated_at";
   }
 
   static Result<ControlRecord> One(SqliteStatement& stmt, const std::string& what) {
@@ -267,6 +449,44 @@ class SqliteAuditLog final : public AuditLog {
       auto e = AuditEventFromJson(j);
       if (!e.ok()) return e.status().Annotate("audit of " + document_id);
       out.push_back(std::move(*e));
+    }
+  }
+
+  Result<std::vector<AuditCount>> Count(const AuditCountQuery& q) override {
+    DOCPIPE_RETURN_IF_ERROR(ValidateAuditCountQuery(q));
+    const char* group = q.group_by == AuditCountQuery::GroupBy::kStage    ? "coalesce(json_extract(item, '$.stage'), '')"
+                        : q.group_by == AuditCountQuery::GroupBy::kWorker ? "coalesce(json_extract(item, '$.worker_id'), '')"
+                                                                          : "''";
+    // The detail's name is checked by ValidateAuditCountQuery ([a-z_]+), so
+    // it may stand in the JSON path.
+    const std::string sum =
+        q.sum_detail.empty() ? "0" : fmt::format("coalesce(json_extract(item, '$.details.{}'), 0)", q.sum_detail);
+    // event_id starts with the ISO time of the event: the range is an index
+    // range, and the time in ms comes from its first 23 characters.
+    const std::string sql = fmt::format(
+        "SELECT CASE WHEN ?4 > 0 THEN (ms - ?2) / ?4 ELSE 0 END AS b, grp, count(*), sum(val), max(ms) FROM ("
+        " SELECT CAST(round((julianday(substr(event_id, 1, 23)) - 2440587.5) * 86400000.0) AS INTEGER) AS ms,"
+        " {} AS grp, {} AS val FROM audit"
+        " WHERE json_extract(item, '$.event_type') = ?1 AND event_id >= ?5 AND event_id < ?6)"
+        " GROUP BY b, grp ORDER BY b, grp",
+        group, sum);
+    std::lock_guard lock(mu_);
+    auto stmt = db_->Prepare(sql);
+    if (!stmt.ok()) return stmt.status();
+    stmt->Bind(1, q.event_type).Bind(2, q.since).Bind(4, q.bucket_ms);
+    stmt->Bind(5, FormatIso8601(q.since)).Bind(6, FormatIso8601(q.until));
+    std::vector<AuditCount> out;
+    while (true) {
+      auto row = stmt->Step();
+      if (!row.ok()) return row.status();
+      if (!*row) return out;
+      AuditCount c;
+      c.bucket_start = q.since + stmt->ColumnInt(0) * q.bucket_ms;
+      c.group = stmt->ColumnText(1);
+      c.count = stmt->ColumnInt(2);
+      c.sum = stmt->ColumnDouble(3);
+      c.last_time = stmt->ColumnInt(4);
+      out.push_back(std::move(c));
     }
   }
 

@@ -15,6 +15,10 @@ import unittest
 from deploy_test_util import (DOCKERFILE, ROOT, SLIM_PACKAGES, docpipe_binary, ldd_libraries, on_demand_closure,
                               on_demand_libraries, system_library)
 
+# AddressSanitizer's and UBSan's runtimes: linked by the sanitizer build
+# only, never by the Release binary the image builds.
+SANITIZER_RUNTIME = re.compile(r"lib(asan|ubsan|lsan|tsan)\.so")
+
 # Installed for reasons other than a linked library.
 NOT_LIBRARIES = {"ca-certificates": "HTTPS to AWS, OpenAI and Pinecone (libcurl verifies servers)",
                  "tesseract-ocr-eng": "OCR's default language data (ocr.languages = \"eng\")",
@@ -50,6 +54,18 @@ def apt_installs(instructions):
                 after = words[words.index("install") + 1:]
                 pkgs += [w for w in after if not w.startswith("-")]
     return pkgs
+
+
+def needed_entries(path):
+    """The NEEDED entries of an ELF file."""
+    return re.findall(r"\(NEEDED\)\s+Shared library: \[(.+?)\]",
+                      subprocess.run(["readelf", "-d", path], capture_output=True, text=True, check=True).stdout)
+
+
+def unused_entries(path):
+    """NEEDED entries nothing in `path` uses (`ldd -u`, which exits 1 when it lists some)."""
+    out = subprocess.run(["ldd", "-u", path], capture_output=True, text=True).stdout
+    return {os.path.basename(line.strip()) for line in out.splitlines() if line.strip().startswith("/")}
 
 
 _OWNERS = {}
@@ -131,16 +147,28 @@ class DockerfilePackagesTest(unittest.TestCase):
         for module in cls.modules:
             if not os.path.exists(module):
                 raise AssertionError(f"{module} not found: build the docpipe target (it builds its modules)")
+        # `make test` runs this against its sanitizer build (scripts/run-tests.sh); the
+        # image's builder stage builds Release (test_stages checks it), which links the
+        # same libraries less the sanitizer runtimes and less what the sanitizer link
+        # keeps unused (`ldd -u`: libharfbuzz, which only the tests' PDF maker calls).
+        sanitized = any(SANITIZER_RUNTIME.match(lib) for lib in needed_entries(binary))
         cls.needed = []
+        resolved = {}
         for path in [binary] + cls.modules:
-            cls.needed += re.findall(r"\(NEEDED\)\s+Shared library: \[(.+?)\]",
-                                     subprocess.run(["readelf", "-d", path], capture_output=True, text=True,
-                                                    check=True).stdout)
+            entries = needed_entries(path)
+            if sanitized:
+                unused = unused_entries(path)
+                entries = [lib for lib in entries if not SANITIZER_RUNTIME.match(lib) and lib not in unused]
+            cls.needed += entries
+            resolved.update(ldd_libraries(path))
         cls.needed += on_demand_libraries("system")
         cls.needed = sorted(set(cls.needed))
+        # What those load in turn.
         cls.ldd = {}
-        for path in [binary] + cls.modules:
-            cls.ldd.update(ldd_libraries(path))
+        for lib in cls.needed:
+            if lib in resolved:
+                cls.ldd[lib] = resolved[lib]
+                cls.ldd.update(ldd_libraries(resolved[lib]))
         cls.ldd.update(on_demand_closure())
         with open(SLIM_PACKAGES) as f:
             cls.slim = {l.strip() for l in f if l.strip() and not l.startswith("#")}
@@ -190,6 +218,8 @@ class DockerfilePackagesTest(unittest.TestCase):
         joined = "\n".join(builder)
         self.assertIn("scripts/install-deps.sh package", joined, "build packages come from scripts/install-deps.sh")
         self.assertIn("--target docpipe", joined)
+        self.assertIn("-DCMAKE_BUILD_TYPE=Release", joined)
+        self.assertNotIn("DOCPIPE_SANITIZE", joined, "the image's binary is built without sanitizers")
         runtime = self.runtime[2]
         user = [i for i in runtime if i.startswith("USER ")]
         self.assertEqual(len(user), 1)

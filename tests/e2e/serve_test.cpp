@@ -4,6 +4,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <filesystem>
@@ -84,7 +85,8 @@ TEST_F(ServeTest, EveryEndpointAnswersAsTheCliDoesAndRetryCompletesAFailedDocume
   const std::string broken = RecordFor("broken-heater.md")["document_id"];
   const std::string pump = RecordFor("pump.md")["document_id"];
 
-  StartServe();
+  // The worker below finishes the retried document, not the server's own.
+  StartServe({{"DOCPIPE_API_TOKEN", kToken}}, {"--no-workers"});
   auto health = Request("GET", "/healthz", "");
   ASSERT_TRUE(health);
   EXPECT_EQ(health->status, 200);
@@ -99,8 +101,14 @@ TEST_F(ServeTest, EveryEndpointAnswersAsTheCliDoesAndRetryCompletesAFailedDocume
     EXPECT_EQ(r->status, 401) << path;
   }
 
-  EXPECT_EQ(GetJson("/api/documents"), Status());
-  nlohmann::json failed = GetJson("/api/documents?status=FAILED");
+  // The list is `status --json`, paged (one page here), in the order asked for.
+  nlohmann::json listed = GetJson("/api/documents?sort=source_key&order=asc");
+  nlohmann::json status = Status();
+  std::sort(status.begin(), status.end(),
+            [](const nlohmann::json& a, const nlohmann::json& b) { return a["source_key"] < b["source_key"]; });
+  EXPECT_EQ(listed["documents"], status);
+  EXPECT_EQ(listed["total"], 3);
+  nlohmann::json failed = GetJson("/api/documents?status=FAILED")["documents"];
   ASSERT_EQ(failed.size(), 1u);
   EXPECT_EQ(failed[0]["document_id"], broken);
   nlohmann::json versions = DocpipeJson({"status", pump, "--json"});
@@ -175,7 +183,7 @@ TEST_F(ServeTest, NeedsATokenUnlessToldOtherwise) {
   auto r = Request("GET", "/api/documents", "");
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 200);
-  EXPECT_EQ(nlohmann::json::parse(r->body), nlohmann::json::array());
+  EXPECT_EQ(nlohmann::json::parse(r->body)["documents"], nlohmann::json::array());
   // The container health check.
   const std::string url = "http://127.0.0.1:" + std::to_string(port_) + "/healthz";
   EXPECT_EQ(RunProcess({DOCPIPE_BINARY, "health", "--url", url}).exit_code, 0);
@@ -218,6 +226,105 @@ TEST_F(ServeTest, WorkerHeartbeatFileFeedsTheHealthCheck) {
   EXPECT_EQ(stale.exit_code, 1);
   EXPECT_NE(stale.err.find("last touched"), std::string::npos) << stale.err;
   EXPECT_EQ(RunProcess({DOCPIPE_BINARY, "health", "--file", dir_.Join("absent")}).exit_code, 1);
+}
+
+// The dashboard's calls over real HTTP: login, the cookie, CSRF, an upload
+// that the server registers and processes itself (the embedded shape has no
+// other workers), then every read the pages make.
+TEST_F(ServeTest, DashboardLoginUploadAndReadsOverHttp) {
+  StartServe({{"DOCPIPE_API_TOKEN", kToken}, {"DOCPIPE_MAX_UPLOAD_MB", "1"}});
+  httplib::Client c("127.0.0.1", port_);
+  c.set_read_timeout(30);
+  auto index = c.Get("/");
+  ASSERT_TRUE(index);
+  EXPECT_EQ(index->status, 303);
+  EXPECT_EQ(index->get_header_value("Location"), "/login");
+  auto login_page = c.Get("/login");
+  ASSERT_TRUE(login_page);
+  EXPECT_EQ(login_page->status, 200);
+  EXPECT_NE(login_page->get_header_value("Content-Security-Policy").find("script-src 'self'"), std::string::npos);
+
+  auto wrong = c.Post("/api/session", R"({"token":"nope"})", "application/json");
+  ASSERT_TRUE(wrong);
+  EXPECT_EQ(wrong->status, 401);
+  auto login = c.Post("/api/session", nlohmann::json{{"token", kToken}}.dump(), "application/json");
+  ASSERT_TRUE(login);
+  ASSERT_EQ(login->status, 200) << login->body;
+  const std::string set_cookie = login->get_header_value("Set-Cookie");
+  EXPECT_NE(set_cookie.find("HttpOnly"), std::string::npos);
+  EXPECT_NE(set_cookie.find("SameSite=Strict"), std::string::npos);
+  const std::string cookie = set_cookie.substr(0, set_cookie.find(';'));
+  const std::string csrf = nlohmann::json::parse(login->body)["csrf_token"];
+  const httplib::Headers session = {{"Cookie", cookie}};
+  const httplib::Headers changing = {{"Cookie", cookie}, {"X-CSRF-Token", csrf}};
+  auto page = c.Get("/", session);
+  ASSERT_TRUE(page);
+  EXPECT_EQ(page->status, 200);
+  EXPECT_EQ(page->get_header_value("Content-Type"), "text/html; charset=utf-8");
+
+  const std::string manual = ManualText("compressor");
+  auto no_csrf = c.Post("/api/uploads?name=compressor.md", session, manual, "application/octet-stream");
+  ASSERT_TRUE(no_csrf);
+  EXPECT_EQ(no_csrf->status, 403);
+  auto up = c.Post("/api/uploads?name=compressor.md", changing, manual, "application/octet-stream");
+  ASSERT_TRUE(up);
+  ASSERT_EQ(up->status, 201) << up->body;
+  const std::string id = nlohmann::json::parse(up->body)["document_id"];
+  auto too_big = c.Post("/api/uploads?name=big.md", changing, std::string(1'500'000, 'x'), "application/octet-stream");
+  ASSERT_TRUE(too_big);
+  EXPECT_EQ(too_big->status, 413);
+
+  // The server's own workers process it.
+  nlohmann::json doc;
+  for (int i = 0; i < 240; ++i) {
+    auto r = c.Get(("/api/documents?ids=" + id).c_str(), session);
+    ASSERT_TRUE(r);
+    doc = nlohmann::json::parse(r->body)["documents"][0];
+    if (doc["status"] == "COMPLETED" || doc["status"] == "FAILED") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+  }
+  ASSERT_EQ(doc["status"], "COMPLETED") << doc.dump();
+  auto text = c.Get(("/api/documents/" + id + "/pages?page=1").c_str(), session);
+  ASSERT_TRUE(text);
+  ASSERT_EQ(text->status, 200) << text->body;
+  EXPECT_NE(nlohmann::json::parse(text->body)["markdown"].get<std::string>().find("compressor manual"),
+            std::string::npos);
+  auto chunks = c.Get(("/api/documents/" + id + "/chunks").c_str(), session);
+  ASSERT_TRUE(chunks);
+  nlohmann::json cj = nlohmann::json::parse(chunks->body);
+  ASSERT_GT(cj["total"].get<int>(), 0) << chunks->body;
+  EXPECT_EQ(cj["enriched"], true);
+  EXPECT_FALSE(cj["chunks"][0]["breadcrumbs"].empty());
+  auto overview = c.Get("/api/overview", session);
+  ASSERT_TRUE(overview);
+  nlohmann::json o = nlohmann::json::parse(overview->body);
+  EXPECT_EQ(o["documents"]["COMPLETED"], 1);
+  ASSERT_FALSE(o["workers"].empty()) << overview->body;
+  EXPECT_EQ(o["workers"][0]["alive"], true);
+  EXPECT_GT(o["stages"]["extract"]["count"].get<int>(), 0);
+  auto throughput = c.Get("/api/throughput?window=hour", session);
+  ASSERT_TRUE(throughput);
+  EXPECT_EQ(nlohmann::json::parse(throughput->body)["documents"], 1);
+  auto search = c.Get("/api/search?q=calibrate%20the%20compressor&snippets=true", session);
+  ASSERT_TRUE(search);
+  nlohmann::json hits = nlohmann::json::parse(search->body);
+  ASSERT_FALSE(hits.empty()) << search->body;
+  EXPECT_EQ(hits[0]["document_id"], id);
+  EXPECT_TRUE(hits[0]["snippet"].is_array());
+
+  auto out = c.Delete("/api/session", changing);
+  ASSERT_TRUE(out);
+  EXPECT_EQ(out->status, 200);
+  auto after = c.Get("/api/overview", session);
+  ASSERT_TRUE(after);
+  EXPECT_EQ(after->status, 401);
+  serve_->Signal(SIGTERM);
+  ProcessResult stopped = serve_->Wait(30);
+  EXPECT_EQ(stopped.exit_code, 130) << stopped.err;
+  serve_.reset();
+  const std::string log = ReadFile(Workspace() + "/logs/docpipe.jsonl");
+  EXPECT_EQ(log.find(kToken), std::string::npos) << "the token reached the log";
+  EXPECT_EQ(log.find(cookie.substr(cookie.find('=') + 1)), std::string::npos) << "the cookie reached the log";
 }
 
 // The AWS backend against moto: documents, queue depth on /metrics, and the
@@ -278,7 +385,7 @@ TEST(ServeAwsTest, ServesTheAwsBackendWithATokenFromSecretsManager) {
   ASSERT_TRUE(docs);
   ASSERT_EQ(docs->status, 200) << docs->body;
   nlohmann::json status = nlohmann::json::parse(run({"status", "--json"}).out);
-  EXPECT_EQ(nlohmann::json::parse(docs->body), status);
+  EXPECT_EQ(nlohmann::json::parse(docs->body)["documents"], status);
   ASSERT_EQ(status.size(), 1u);
   const std::string id = status[0]["document_id"];
   auto one = client.Get(("/api/documents/" + id).c_str(), auth);
@@ -290,6 +397,40 @@ TEST(ServeAwsTest, ServesTheAwsBackendWithATokenFromSecretsManager) {
   EXPECT_NE(metrics->body.find("docpipe_queue_messages{state=\"visible\"} 2\n"), std::string::npos) << metrics->body;
   EXPECT_NE(metrics->body.find("docpipe_documents{status=\"COMPLETED\"} 1\n"), std::string::npos) << metrics->body;
   EXPECT_NE(metrics->body.find("docpipe_today_documents_completed 1\n"), std::string::npos) << metrics->body;
+  // The dashboard's upload in this shape: a presigned PUT straight to the
+  // bucket, which the Content-Security-Policy lets the page send.
+  auto presign = client.Post("/api/uploads/presign", auth,
+                             R"({"name":"valve manual.md","size":40,"content_type":"text/markdown"})",
+                             "application/json");
+  ASSERT_TRUE(presign);
+  ASSERT_EQ(presign->status, 200) << presign->body;
+  nlohmann::json target = nlohmann::json::parse(presign->body);
+  EXPECT_EQ(target["source_key"], "input/valve manual.md");
+  EXPECT_EQ(target["method"], "PUT");
+  const std::string url = target["url"];
+  const std::string origin = url.substr(0, url.find('/', url.find("://") + 3));
+  EXPECT_NE(presign->get_header_value("Content-Security-Policy").find("connect-src 'self' " + origin),
+            std::string::npos)
+      << presign->get_header_value("Content-Security-Policy");
+  EXPECT_NE(url.find("X-Amz-Signature="), std::string::npos);
+  EXPECT_EQ(url.find(kToken), std::string::npos);
+  // What a browser does with it: no credentials, just the URL and the header.
+  const std::string body = "# Valve manual\n\nThe valve is presigned.\n";
+  ProcessResult put = RunProcess({"curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}", "-X", "PUT", "-H",
+                                  "Content-Type: text/markdown", "--data-binary", body, url}, {}, 60);
+  ASSERT_EQ(put.exit_code, 0) << put.err;
+  EXPECT_EQ(put.out, "200");
+  ProcessResult got = RunBoto3(*moto,
+                               "import boto3, os\n"
+                               "o = boto3.client('s3').get_object(Bucket=os.environ['B'], Key='input/valve manual.md')\n"
+                               "print(o['Body'].read().decode(), end='')\n",
+                               {{"B", env.at("S3_BUCKET")}});
+  ASSERT_EQ(got.exit_code, 0) << got.err;
+  EXPECT_EQ(got.out, body);
+  // The content type is signed (moto checks no signatures; the presigner is
+  // checked against botocore in tests/unit/aws/sigv4_presign_test.cpp).
+  EXPECT_NE(url.find("X-Amz-SignedHeaders=content-type%3Bhost"), std::string::npos) << url;
+
   serve.Signal(SIGTERM);
   ProcessResult stopped = serve.Wait(15);
   EXPECT_EQ(stopped.exit_code, 130) << stopped.err;

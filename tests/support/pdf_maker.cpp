@@ -95,6 +95,7 @@ void AddFonts(fz_context* ctx, pdf_document* doc, pdf_obj* fonts) {
   static const char* const kBase14[] = {"Helvetica", "Helvetica-Bold", "Courier", "Times-Roman"};
   static const char* const kNames[] = {"F1", "F2", "F3", "F4"};
   for (int f = 0; f < 4; ++f) {
+    fz_var(f);  // live across fz_try's setjmp (-Wclobbered at -O1)
     fz_font* font = fz_new_base14_font(ctx, kBase14[f]);
     pdf_obj* ref = nullptr;
     fz_var(ref);

@@ -345,6 +345,40 @@ TEST_F(S3ObjectStoreTest, PutGetHeadDeleteRoundTrip) {
   EXPECT_EQ(Keys(Must(store_->List(""))), std::vector<std::string>{"empty"});
 }
 
+// The dashboard's uploads in the AWS shape: a browser without credentials
+// sends the presigned PUT as given, and the object lands with its type. (The
+// signature itself is checked byte for byte against botocore in
+// tests/unit/aws/sigv4_presign_test.cpp; moto does not verify signatures.)
+TEST_F(S3ObjectStoreTest, APresignedPutUploadsWithoutCredentials) {
+  const std::string key = "input/My Docs/r\xc3\xa9sum\xc3\xa9 (final)+v2.pdf";
+  Result<PresignedUpload> up = store_->PresignPut(key, "application/pdf", 600);
+  ASSERT_TRUE(up.ok()) << up.status().ToString();
+  EXPECT_EQ(up->method, "PUT");
+  EXPECT_NE(up->url.find("X-Amz-Signature="), std::string::npos) << up->url;
+  EXPECT_NE(up->url.find("X-Amz-Expires=600"), std::string::npos) << up->url;
+  EXPECT_EQ(up->url.find("motosecret"), std::string::npos) << "no secret in the URL";
+  ASSERT_EQ(up->headers.size(), 1u);
+  EXPECT_EQ(up->headers[0], (std::pair<std::string, std::string>{"Content-Type", "application/pdf"}));
+  EXPECT_TRUE(http_.requests().empty()) << "presigning sends nothing";
+
+  HttpRequest put;  // as a browser sends it: no Authorization, no AWS headers
+  put.method = up->method;
+  put.url = up->url;
+  put.headers = up->headers;
+  put.body = "%PDF-1.4 uploaded by a browser";
+  Result<HttpResponse> sent = curl_->Send(put);
+  ASSERT_TRUE(sent.ok()) << sent.status().ToString();
+  EXPECT_EQ(sent->status, 200) << sent->body;
+  EXPECT_EQ(Must(store_->Get(key)), put.body);
+  nlohmann::json head = Boto3("r = s3.head_object(Bucket=B, Key=" + nlohmann::json(key).dump() +
+                              ")\nprint(json.dumps({'type': r['ContentType']}))\n");
+  EXPECT_EQ(head.value("type", ""), "application/pdf");
+
+  EXPECT_EQ(store_->PresignPut(key, "", 0).status().code(), Status::Code::kInvalidInput);
+  EXPECT_EQ(store_->PresignPut(key, "", 604801).status().code(), Status::Code::kInvalidInput);
+  EXPECT_EQ(store_->PresignPut("../x", "", 60).status().code(), Status::Code::kInvalidInput);
+}
+
 TEST_F(S3ObjectStoreTest, AbsentObjectsAreNotFound) {
   for (Status st : {store_->Get("nope").status(), store_->GetRange("nope", 0, 10).status(),
                     store_->GetRange("nope", 5, 0).status(), store_->Head("nope").status(),

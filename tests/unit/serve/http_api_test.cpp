@@ -65,7 +65,12 @@ class HttpApiTest : public ServeFixture {
 
   ApiResponse Call(const std::string& method, const std::string& path, std::map<std::string, std::string> params = {},
                    const std::string& authorization = std::string("Bearer ") + kToken) {
-    return api_->Handle({method, path, std::move(params), authorization});
+    ApiRequest r;
+    r.method = method;
+    r.path = path;
+    r.params = std::move(params);
+    if (!authorization.empty()) r.headers["authorization"] = authorization;
+    return api_->Handle(r);
   }
   ApiResponse Get(const std::string& path, std::map<std::string, std::string> params = {}) {
     return Call("GET", path, std::move(params));
@@ -120,7 +125,10 @@ TEST_F(HttpApiTest, EverythingElseNeedsTheBearerToken) {
 
 TEST_F(HttpApiTest, NoTokenMeansNoAuth) {
   HttpApi open({*services_, *events_, *embedder_, *index_, *head_}, "");
-  EXPECT_EQ(open.Handle({"GET", "/api/documents", {}, ""}).status, 200);
+  ApiRequest r;
+  r.method = "GET";
+  r.path = "/api/documents";
+  EXPECT_EQ(open.Handle(r).status, 200);
 }
 
 TEST_F(HttpApiTest, RoutingAnswers404And405) {
@@ -131,6 +139,7 @@ TEST_F(HttpApiTest, RoutingAnswers404And405) {
   ApiResponse r = Call("POST", "/api/documents");
   EXPECT_EQ(r.status, 405);
   EXPECT_EQ(Header(r, "Allow"), "GET");
+  EXPECT_EQ(Header(Call("PUT", "/api/session"), "Allow"), "GET, POST, DELETE");
   r = Get("/api/documents/x-1/retry");
   EXPECT_EQ(r.status, 405);
   EXPECT_EQ(Header(r, "Allow"), "POST");
@@ -148,19 +157,25 @@ TEST_F(HttpApiTest, DocumentsMatchTheStatusQuery) {
     r.last_error = "boom";
     r.error_stage = "chunk";
   });
-  ApiResponse all = Get("/api/documents");
+  // The list is `status`'s records, paged: sorted by source_key, one page holds both.
+  ApiResponse all = Get("/api/documents", {{"sort", "source_key"}, {"order", "asc"}});
   ASSERT_EQ(all.status, 200);
   nlohmann::json expected = nlohmann::json::array();
   for (const ControlRecord& r : *QueryStatus(*control_, {})) expected.push_back(ToJson(r));
-  EXPECT_EQ(Body(all), expected);
-  EXPECT_EQ(Body(all).size(), 2u);
+  std::sort(expected.begin(), expected.end(),
+            [](const nlohmann::json& x, const nlohmann::json& y) { return x["source_key"] < y["source_key"]; });
+  EXPECT_EQ(Body(all)["documents"], expected);
+  EXPECT_EQ(Body(all)["total"], 2);
+  EXPECT_TRUE(Body(all)["next_cursor"].is_null());
 
   ApiResponse failed = Get("/api/documents", {{"status", "FAILED"}});
   ASSERT_EQ(failed.status, 200);
-  ASSERT_EQ(Body(failed).size(), 1u);
-  EXPECT_EQ(Body(failed)[0]["document_id"], b.document_id);
+  ASSERT_EQ(Body(failed)["documents"].size(), 1u);
+  EXPECT_EQ(Body(failed)["documents"][0]["document_id"], b.document_id);
   EXPECT_EQ(Get("/api/documents", {{"status", "DONE"}}).status, 400);
-  EXPECT_EQ(Get("/api/documents", {{"all_versions", "maybe"}}).status, 400);
+  EXPECT_EQ(Get("/api/documents", {{"sort", "colour"}}).status, 400);
+  EXPECT_EQ(Get("/api/documents", {{"limit", "0"}}).status, 400);
+  EXPECT_EQ(Get("/api/documents", {{"cursor", "not-a-cursor"}}).status, 400);
 
   ApiResponse one = Get("/api/documents/" + a.document_id);
   ASSERT_EQ(one.status, 200);

@@ -51,6 +51,14 @@ class SwitchableControlTable final : public ControlTable {
     return inner_.ListVersions(id);
   }
   Status Delete(const std::string& id, const std::string& v) override { return fail ? Down() : inner_.Delete(id, v); }
+  Result<DocumentListPage> ListDocuments(const DocumentListQuery& q) override {
+    if (fail) return Down();
+    return inner_.ListDocuments(q);
+  }
+  Result<ControlSummary> Summarize() override {
+    if (fail) return Down();
+    return inner_.Summarize();
+  }
 
   bool fail = false;
 

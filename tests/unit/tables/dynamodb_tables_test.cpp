@@ -1,6 +1,6 @@
 // The DynamoDB adapters of the control, audit and metrics tables against a
 // real moto_server, with boto3 as an independent client where the stored item
-// itself matters. The behavioural cases mirror tests/unit/storage/
+// itself matters. The behavioural cases mirror tests/unit/tables/
 // sqlite_tables_test.cpp so both adapters are held to the same contract.
 #include "tables/dynamodb_tables.h"
 
@@ -708,7 +708,9 @@ print(json.dumps(out))
       ["current-stage-index", [["current_stage","HASH"],["updated_at","RANGE"]], "ALL", "ACTIVE"],
       ["status-updated-index", [["status","HASH"],["updated_at","RANGE"]], "ALL", "ACTIVE"]])"));
   EXPECT_EQ(d["AUDIT"]["keys"], json::parse(R"([["document_id","HASH"],["event_id","RANGE"]])"));
-  EXPECT_EQ(d["AUDIT"]["gsis"], json::array());
+  // The dashboard's counts of one event type over time (AuditLog::Count).
+  EXPECT_EQ(d["AUDIT"]["gsis"], json::parse(R"([
+      ["event-type-index", [["event_type","HASH"],["event_id","RANGE"]], "ALL", "ACTIVE"]])"));
   EXPECT_EQ(d["METRICS"]["keys"], json::parse(R"([["date","HASH"],["metric","RANGE"]])"));
   for (const char* t : {"CONTROL", "AUDIT", "METRICS"}) {
     EXPECT_EQ(d[t]["status"], "ACTIVE") << t;
@@ -742,9 +744,14 @@ c.create_table(TableName='other-control', BillingMode='PAY_PER_REQUEST',
     GlobalSecondaryIndexes=[{'IndexName': 'status-updated-index', 'Projection': {'ProjectionType': 'KEYS_ONLY'},
         'KeySchema': [{'AttributeName': 'status', 'KeyType': 'HASH'}, {'AttributeName': 'updated_at', 'KeyType': 'RANGE'}]}])
 c.create_table(TableName='other-audit', BillingMode='PAY_PER_REQUEST',
+    AttributeDefinitions=[S('document_id'), S('event_id'), S('event_type')],
+    KeySchema=[{'AttributeName': 'document_id', 'KeyType': 'HASH'}, {'AttributeName': 'event_id', 'KeyType': 'RANGE'}],
+    GlobalSecondaryIndexes=[{'IndexName': 'event-type-index', 'Projection': {'ProjectionType': 'ALL'},
+        'KeySchema': [{'AttributeName': 'event_type', 'KeyType': 'HASH'}, {'AttributeName': 'event_id', 'KeyType': 'RANGE'}]}])
+c.update_time_to_live(TableName='other-audit', TimeToLiveSpecification={'Enabled': True, 'AttributeName': 'expires'})
+c.create_table(TableName='old-audit', BillingMode='PAY_PER_REQUEST',
     AttributeDefinitions=[S('document_id'), S('event_id')],
     KeySchema=[{'AttributeName': 'document_id', 'KeyType': 'HASH'}, {'AttributeName': 'event_id', 'KeyType': 'RANGE'}])
-c.update_time_to_live(TableName='other-audit', TimeToLiveSpecification={'Enabled': True, 'AttributeName': 'expires'})
 print('{}')
 )py");
   DynamoDbTableNames names = names_;
@@ -767,6 +774,13 @@ print('{}')
   s = ProvisionDynamoDbTables(*client_, names, 30'000);
   ASSERT_EQ(s.code(), Status::Code::kInvalidInput) << s.ToString();
   EXPECT_NE(s.message().find("other-audit has TTL on attribute 'expires'"), std::string::npos) << s.message();
+
+  // An audit table made before the dashboard: without its event-type-index.
+  names.audit = "old-audit";
+  s = ProvisionDynamoDbTables(*client_, names, 30'000);
+  ASSERT_EQ(s.code(), Status::Code::kInvalidInput) << s.ToString();
+  EXPECT_NE(s.message().find("old-audit"), std::string::npos) << s.message();
+  EXPECT_NE(s.message().find("index event-type-index is missing"), std::string::npos) << s.message();
 }
 
 TEST(DynamoDbTableDefinitions, AreTheSchemaAsData) {

@@ -55,6 +55,20 @@ TEST(ConfigTest, BadValuesNameTheSourceAndKey) {
   EXPECT_NE(missing.status().message().find("/nonexistent/docpipe.toml"), std::string::npos);
 }
 
+TEST(ConfigTest, DocumentThreadsFromFileAndEnvironment) {
+  Config c;
+  EXPECT_EQ(c.document_threads, 0);  // the cores available
+  ASSERT_TRUE(ApplyToml("document_threads = 3\n", "t.toml", c).ok());
+  EXPECT_EQ(c.document_threads, 3);
+  ASSERT_TRUE(ApplyEnvironment({{"DOCPIPE_DOCUMENT_THREADS", "1"}}, c).ok());
+  EXPECT_EQ(c.document_threads, 1);
+  EXPECT_TRUE(ValidateConfig(c).ok());
+  c.document_threads = -1;
+  Status s = ValidateConfig(c);
+  EXPECT_EQ(s.code(), Status::Code::kInvalidInput);
+  EXPECT_NE(s.message().find("document_threads"), std::string::npos);
+}
+
 TEST(ConfigTest, UnknownKeysAreRejected) {
   Config c;
   Status s = ApplyToml("wokers = 2\n", "typo.toml", c);
