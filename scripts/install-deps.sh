@@ -24,7 +24,8 @@ build_pkgs=(
   libsqlite3-dev libssl-dev libcurl4-openssl-dev
   nlohmann-json3-dev libcli11-dev libfmt-dev libtomlplusplus-dev
   libpcre2-dev libuchardet-dev libhnswlib-dev libphonenumber-dev libcld2-dev
-  libcpp-httplib-dev
+  libmicrohttpd-dev zlib1g-dev  # serve's HTTP server module (src/serve/http_server.cpp), its gzip
+  libcpp-httplib-dev  # the tests' fake HTTP peers
   libfribidi-dev libicu-dev libtesseract-dev libleptonica-dev
   libzip-dev libpugixml-dev libgmime-3.0-dev  # DOCX/PPTX/XLSX/ODF/EPUB containers, their XML, e-mail
   nodejs curl  # npm ci fetches the pinned BPE rank and Unicode data (package-lock.json)

@@ -132,7 +132,7 @@ docpipe_library(docpipe_search LAYER pipeline
 # ---- app: configuration, composition (adapters are chosen here), entry points ---
 docpipe_library(docpipe_config LAYER app
   FILES config/*
-  DEPS docpipe_chunk docpipe_extract_port)
+  DEPS docpipe_chunk docpipe_extract_port docpipe_pipeline)
 # toml++ header-only (its shared library would be one more to load at start-up).
 target_compile_definitions(docpipe_config PRIVATE TOML_HEADER_ONLY=1)
 target_include_directories(docpipe_config PRIVATE $<TARGET_PROPERTY:tomlplusplus::tomlplusplus,INTERFACE_INCLUDE_DIRECTORIES>)
@@ -143,10 +143,10 @@ docpipe_library(docpipe_app LAYER app
 docpipe_library(docpipe_lambda LAYER app
   FILES lambda/*
   DEPS docpipe_pipeline docpipe_http_port)
-# The head's HTTP server (cpp-httplib, src/serve/http_server.cpp) is a module
+# The head's HTTP server (libmicrohttpd, src/serve/http_server.cpp) is a module
 # that `serve` loads when it starts serving (serve/http_server.h): linked into
-# docpipe, cpp-httplib and the TLS and compression libraries it needs would be
-# loaded by every command at start-up.
+# docpipe, libmicrohttpd and the TLS and compression libraries it needs would
+# be loaded by every command at start-up.
 set_property(GLOBAL APPEND PROPERTY DOCPIPE_CLAIMED_FILES serve/http_server.cpp)
 docpipe_library(docpipe_serve LAYER app
   FILES serve/*
@@ -158,7 +158,7 @@ set_target_properties(docpipe_http_server PROPERTIES PREFIX "" OUTPUT_NAME docpi
 target_include_directories(docpipe_http_server PRIVATE $<TARGET_PROPERTY:docpipe_serve,DOCPIPE_INCLUDE_ROOT>)
 # Headers only from docpipe (Status is inline): the module links nothing of
 # the binary, and --no-undefined proves it.
-target_link_libraries(docpipe_http_server PRIVATE fmt::fmt nlohmann_json::nlohmann_json PkgConfig::CPP_HTTPLIB)
+target_link_libraries(docpipe_http_server PRIVATE fmt::fmt nlohmann_json::nlohmann_json PkgConfig::MICROHTTPD ZLIB::ZLIB)
 target_link_options(docpipe_http_server PRIVATE -Wl,--no-undefined)
 
 # ---- cli: the commands and `docpipe` --------------------------------------------

@@ -61,7 +61,8 @@ Result<std::unique_ptr<Processing>> Processing::Open(Storage& storage, Retrieval
       [&extractors = p->extractors_](const std::string& key, std::string_view head) {
         return SelectExtractor(extractors, key, head);
       },
-      [](std::string_view text) { return NormalizeText(text); }, &storage.registrar(), document_threads));
+      [](std::string_view text) { return NormalizeText(text); }, &storage.registrar(), config.limits,
+      document_threads));
 
   // Chunk budgets are counted exactly as the embedding model will count them.
   const std::string encoding = EncodingForModel(config.embedding_model);
@@ -71,7 +72,8 @@ Result<std::unique_ptr<Processing>> Processing::Open(Storage& storage, Retrieval
   Result<TokenizerPtr> tokenizer = NewBpeTokenizer(encoding);
   if (!tokenizer.ok()) return tokenizer.status().Annotate("tokenizer " + encoding);
   log.Debug("tokenizer_opened", {{"encoding", encoding}});
-  p->stages_.push_back(NewChunkStage(services.store, std::move(*tokenizer), config.chunk, document_threads));
+  p->stages_.push_back(NewChunkStage(services.store, std::move(*tokenizer), config.chunk, config.limits.max_chunks,
+                                     document_threads));
 
   EnrichOptions enrich;
   enrich.redact_pii = config.redact_pii;

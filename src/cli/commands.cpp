@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 
 #include "app/document_queries.h"
+#include "common/strings.h"
 #include "cli/file_walk.h"
 #include "cli/health_command.h"
 #include "extract/extractor_registry.h"
@@ -63,8 +64,13 @@ class ProgressBar {
   bool drawn_ = false;
 };
 
+// How long ingest and retry wait for a queue that cannot be read before they
+// give up on the documents left.
+constexpr int64_t kGiveUpAfterMs = 15'000;
+
 // Processes the queue in this process until every tracked version is
-// finished (or a signal stops us). Returns the final records.
+// finished (or a signal stops us, or the queue cannot be read for
+// kGiveUpAfterMs). Returns the final records.
 std::vector<ControlRecord> ProcessUntilDone(Storage& storage, Processing& processing,
                                             const std::vector<Tracked>& tracked, const ShutdownSignal& signal,
                                             bool show_progress, bool* interrupted) {
@@ -77,6 +83,7 @@ std::vector<ControlRecord> ProcessUntilDone(Storage& storage, Processing& proces
   const int64_t start = clock.MonotonicMs();
   std::vector<ControlRecord> records(tracked.size());
   int seen_signals = 0;
+  bool said_failing = false;
   *interrupted = false;
   for (;;) {
     size_t done = 0;
@@ -104,6 +111,27 @@ std::vector<ControlRecord> ProcessUntilDone(Storage& storage, Processing& proces
       }
     }
     if (*interrupted && pool.Busy() == 0) break;
+    // The queue cannot be read (its database on a full disk, say): say so at
+    // once, and give up on what is left after a while rather than hang.
+    int64_t failing_since = 0;
+    if (Status failing = pool.ReceiveFailure(&failing_since); !failing.ok()) {
+      const int64_t failing_ms = clock.MonotonicMs() - failing_since;
+      if (!said_failing) {
+        said_failing = true;
+        std::fprintf(stderr, "\ndocpipe: cannot take work from the queue: %s; trying again for %lld s\n",
+                     TerminalSafe(failing.ToString()).c_str(), static_cast<long long>(kGiveUpAfterMs / 1000));
+      }
+      if (failing_ms >= kGiveUpAfterMs && pool.Busy() == 0) {
+        std::fprintf(stderr,
+                     "docpipe: giving up: the queue could not be read for %lld s (%s); the documents not finished "
+                     "keep their state and last error: free the space or fix the fault, then run the same command "
+                     "again\n",
+                     static_cast<long long>(failing_ms / 1000), TerminalSafe(failing.message()).c_str());
+        break;
+      }
+    } else {
+      said_failing = false;
+    }
     clock.SleepMs(200);  // progress is read from the control table
   }
   pool.StopReceiving();
@@ -129,8 +157,13 @@ int Summarize(const std::vector<Tracked>& tracked, const std::vector<ControlReco
       const ControlRecord& r = records[i];
       std::string note = tracked[i].outcome == "duplicate" ? " (unchanged, skipped)" : "";
       std::cout << fmt::format("{:<11} {:<40} {:>5} pages {:>6} chunks  {}{}\n", DocStatusName(r.status),
-                               tracked[i].document_id, r.page_count, r.chunk_count, tracked[i].source_key, note);
-      if (r.status == DocStatus::kFailed) std::cout << "            error: " << r.last_error << "\n";
+                               tracked[i].document_id, r.page_count, r.chunk_count, TerminalSafe(tracked[i].source_key),
+                               note);
+      if (r.status == DocStatus::kFailed) {
+        std::cout << "            error: " << TerminalSafe(r.last_error) << "\n";
+      } else if (!IsTerminal(r.status) && !r.last_error.empty()) {
+        std::cout << "            last error: " << TerminalSafe(r.last_error) << "\n";
+      }
     }
     std::cout << fmt::format("{} documents: {} completed, {} failed{}; {} pages, {} chunks in {:.1f}s\n",
                              tracked.size(), completed, failed,
@@ -138,7 +171,7 @@ int Summarize(const std::vector<Tracked>& tracked, const std::vector<ControlReco
                              elapsed_ms / 1000.0);
     if (!skipped_files.empty()) {
       std::cout << fmt::format("{} file(s) skipped (unsupported type), e.g. {}\n", skipped_files.size(),
-                               skipped_files.front());
+                               TerminalSafe(skipped_files.front()));
     }
   }
   if (interrupted && unfinished > 0) return kExitInterrupted;
@@ -151,19 +184,25 @@ int RunIngest(Storage& storage, Processing& processing, const IngestOptions& opt
   const int64_t start = storage.clock().MonotonicMs();
   Result<WalkResult> inputs = CollectInputs(options.paths, SupportedSuffixes());
   if (!inputs.ok()) {
-    std::cerr << "docpipe ingest: " << inputs.status().message() << "\n";
+    std::cerr << "docpipe ingest: " << TerminalSafe(inputs.status().message()) << "\n";
     return kExitUsage;
   }
   std::vector<Tracked> tracked;
   std::set<std::pair<std::string, std::string>> seen;
+  int unregistered = 0;  // files that could not even be recorded: said here, and the batch goes on
   for (const InputFile& f : inputs->files) {
     Result<Registration> reg = storage.registrar().RegisterLocalFile(f.path, f.source_key);
     if (!reg.ok()) {
-      std::cerr << "docpipe ingest: " << f.path << ": " << reg.status().ToString() << "\n";
-      return kExitFailed;
+      std::cerr << "docpipe ingest: " << TerminalSafe(f.path) << ": " << TerminalSafe(reg.status().ToString()) << "\n";
+      ++unregistered;
+      continue;
     }
     if (!seen.insert({reg->document_id, reg->processing_version}).second) continue;
     tracked.push_back({reg->document_id, reg->processing_version, reg->source_key, OutcomeName(reg->outcome)});
+  }
+  if (tracked.empty() && unregistered > 0) {
+    std::cerr << fmt::format("docpipe ingest: none of the {} file(s) could be registered\n", unregistered);
+    return kExitFailed;
   }
   if (tracked.empty()) {
     std::cerr << "docpipe ingest: no supported documents found (supported: " << fmt::format("{}", fmt::join(SupportedSuffixes(), " ")) << ")\n";
@@ -173,7 +212,12 @@ int RunIngest(Storage& storage, Processing& processing, const IngestOptions& opt
   std::vector<ControlRecord> records =
       ProcessUntilDone(storage, processing, tracked, signal, !options.json, &interrupted);
   const int64_t elapsed = storage.clock().MonotonicMs() - start;
-  return Summarize(tracked, records, inputs->skipped, elapsed, interrupted, options.json);
+  const int rc = Summarize(tracked, records, inputs->skipped, elapsed, interrupted, options.json);
+  if (unregistered > 0) {
+    std::cerr << fmt::format("docpipe ingest: {} file(s) could not be registered (see above)\n", unregistered);
+    return rc == kExitOk ? kExitFailed : rc;
+  }
+  return rc;
 }
 
 int RunWorker(Storage& storage, Processing& processing, const WorkerOptions& options, const ShutdownSignal& signal) {
@@ -237,7 +281,7 @@ int RunWorker(Storage& storage, Processing& processing, const WorkerOptions& opt
 int RunStatus(ControlTable& control, const StatusOptions& o) {
   auto failed = [](const Status& st) {
     const bool ours = st.code() == Status::Code::kInvalidInput || st.IsNotFound();
-    std::cerr << "docpipe status: " << (ours ? st.message() : st.ToString()) << "\n";
+    std::cerr << "docpipe status: " << TerminalSafe(ours ? st.message() : st.ToString()) << "\n";
     return st.code() == Status::Code::kInvalidInput ? kExitUsage : kExitFailed;
   };
   const StatusQuery query{o.document_id, o.status, o.all_versions};
@@ -256,9 +300,9 @@ int RunStatus(ControlTable& control, const StatusOptions& o) {
   for (const ControlRow& r : *got) {
     fmt::format_to(std::back_inserter(out), "{:<40} {:<7} {:<11} {:<8} {:>5} {:>6} {:>4}  {}\n", r.document_id,
                    r.processing_version, DocStatusName(r.status), r.current_stage.empty() ? "-" : r.current_stage,
-                   r.page_count, r.chunk_count, r.retry_count, r.source_key);
+                   r.page_count, r.chunk_count, r.retry_count, TerminalSafe(r.source_key));
     if (!r.last_error.empty() && r.status != DocStatus::kCompleted) {
-      fmt::format_to(std::back_inserter(out), "    error ({}): {}\n", r.error_stage, r.last_error);
+      fmt::format_to(std::back_inserter(out), "    error ({}): {}\n", r.error_stage, TerminalSafe(r.last_error));
     }
   }
   std::cout << out;
@@ -269,7 +313,7 @@ int RunAudit(AuditLog& audit, const std::string& document_id, bool json) {
   Result<std::vector<AuditEvent>> events = QueryAudit(audit, document_id);
   if (!events.ok()) {
     const Status& st = events.status();
-    std::cerr << "docpipe audit: " << (st.IsNotFound() ? st.message() : st.ToString()) << "\n";
+    std::cerr << "docpipe audit: " << TerminalSafe(st.IsNotFound() ? st.message() : st.ToString()) << "\n";
     return kExitFailed;
   }
   if (json) {
@@ -282,7 +326,7 @@ int RunAudit(AuditLog& audit, const std::string& document_id, bool json) {
     std::cout << fmt::format("{}  {:<7} {:<19} {:<8} {:>7}  {}", FormatIso8601(e.time), e.processing_version,
                              e.event_type, e.stage.empty() ? "-" : e.stage,
                              e.duration_ms > 0 ? fmt::format("{}ms", e.duration_ms) : "", e.worker_id);
-    if (!e.error.empty()) std::cout << "  error: " << e.error;
+    if (!e.error.empty()) std::cout << "  error: " << TerminalSafe(e.error);
     std::cout << "\n";
   }
   return kExitOk;
@@ -311,7 +355,7 @@ int RunRetry(Storage& storage, Processing* processing, const RetryOptions& o, co
   for (ControlRecord& r : targets) {
     Status st = RequeueFailed(sv, events, r, "docpipe retry");
     if (!st.ok()) {
-      std::cerr << "docpipe retry: " << r.document_id << ": " << st.ToString() << "\n";
+      std::cerr << "docpipe retry: " << r.document_id << ": " << TerminalSafe(st.ToString()) << "\n";
       ++problems;
       continue;
     }
@@ -322,12 +366,13 @@ int RunRetry(Storage& storage, Processing* processing, const RetryOptions& o, co
     if (requeued.ok()) {
       track(*requeued);
     } else if (requeued.status().IsNotFound()) {
-      std::cerr << "docpipe retry: " << id << ": no such document\n";
+      std::cerr << "docpipe retry: " << TerminalSafe(id) << ": no such document\n";
       ++problems;
     } else if (requeued.status().IsConflict()) {
-      std::cerr << "docpipe retry: " << id << ": " << requeued.status().message() << "; nothing to retry\n";
+      std::cerr << "docpipe retry: " << TerminalSafe(id) << ": " << TerminalSafe(requeued.status().message())
+                << "; nothing to retry\n";
     } else {
-      std::cerr << "docpipe retry: " << id << ": " << requeued.status().ToString() << "\n";
+      std::cerr << "docpipe retry: " << TerminalSafe(id) << ": " << TerminalSafe(requeued.status().ToString()) << "\n";
       ++problems;
     }
   }
@@ -400,7 +445,7 @@ int RunSearchCommand(Retrieval& retrieval, const SearchCommandOptions& o) {
     return kExitUsage;
   }
   auto fail = [](const Status& st) {
-    std::cerr << "docpipe search: " << st.message() << "\n";
+    std::cerr << "docpipe search: " << TerminalSafe(st.message()) << "\n";
     return st.code() == Status::Code::kInvalidInput ? kExitUsage : kExitFailed;
   };
   // A keyword search embeds nothing: it opens no embedder (no API key, no model).
@@ -420,7 +465,7 @@ int RunSearchCommand(Retrieval& retrieval, const SearchCommandOptions& o) {
     return kExitOk;
   }
   if (results->empty()) {
-    std::cout << "no results for \"" << o.query << "\"\n";
+    std::cout << "no results for \"" << TerminalSafe(o.query) << "\"\n";
     return kExitOk;
   }
   const bool tty = isatty(STDOUT_FILENO);
@@ -430,9 +475,14 @@ int RunSearchCommand(Retrieval& retrieval, const SearchCommandOptions& o) {
     const IndexedChunk& c = r.hit.chunk;
     std::string pages = c.page_start == c.page_end ? fmt::format("page {}", c.page_start)
                                                    : fmt::format("pages {}-{}", c.page_start, c.page_end);
-    std::cout << fmt::format("{:>2}. [{:.4f}] {}  {}\n", r.rank, r.hit.score, c.source_key, pages);
-    if (!c.breadcrumbs.empty()) std::cout << "    " << fmt::format("{}", fmt::join(c.breadcrumbs, " > ")) << "\n";
-    std::cout << "    " << MakeSnippet(c.text, terms, 280, open, close) << "\n\n";
+    std::cout << fmt::format("{:>2}. [{:.4f}] {}  {}\n", r.rank, r.hit.score, TerminalSafe(c.source_key), pages);
+    if (!c.breadcrumbs.empty()) {
+      std::cout << "    " << TerminalSafe(fmt::format("{}", fmt::join(c.breadcrumbs, " > "))) << "\n";
+    }
+    // Document text may hold escape sequences too; line breaks are only spaces in a snippet.
+    std::string text = c.text;
+    std::replace_if(text.begin(), text.end(), [](char ch) { return ch == '\n' || ch == '\r' || ch == '\t'; }, ' ');
+    std::cout << "    " << MakeSnippet(TerminalSafe(text), terms, 280, open, close) << "\n\n";
   }
   return kExitOk;
 }
@@ -444,7 +494,7 @@ int RunDelete(Storage& storage, Retrieval& retrieval, const std::vector<std::str
     Result<DeleteReport> r =
         DeleteDocument(storage.services(), [&] { return retrieval.index(); }, storage.events(), id);
     if (!r.ok()) {
-      std::cerr << "docpipe delete: " << r.status().message() << "\n";
+      std::cerr << "docpipe delete: " << TerminalSafe(r.status().message()) << "\n";
       rc = kExitFailed;
       continue;
     }

@@ -52,8 +52,21 @@ int main(int argc, char** argv) {
   app.add_option("--workspace", workspace, "workspace directory (default ./.docpipe, also DOCPIPE_WORKSPACE)");
   app.add_option("--log-level", log_level, "debug, info, warn or error");
   app.add_flag("-v,--verbose", verbose, "also print JSON log lines on stderr");
-  // The global options also after the command: `docpipe serve --workspace DIR`.
-  app.fallthrough();
+  // Document limits: a document over one FAILED at once, naming it.
+  int64_t max_bytes = 0, max_pages = 0, max_chars = 0, max_chunks = 0;
+  double max_expansion = 0;
+  const char* kLimits = "Document limits (also [limits] and DOCPIPE_MAX_*)";
+  app.add_option("--max-bytes", max_bytes, "largest source file, in bytes (default 512 MiB)")
+      ->check(CLI::PositiveNumber)->group(kLimits);
+  app.add_option("--max-pages", max_pages, "most pages in one document (default 10000)")
+      ->check(CLI::PositiveNumber)->group(kLimits);
+  app.add_option("--max-chars", max_chars, "most characters extracted from one document (default 20000000)")
+      ->check(CLI::PositiveNumber)->group(kLimits);
+  app.add_option("--max-chunks", max_chunks, "most chunks of one document (default 20000)")
+      ->check(CLI::PositiveNumber)->group(kLimits);
+  app.add_option("--max-expansion-ratio", max_expansion,
+                 "most characters extracted per source byte, past 1 M characters (default 100)")
+      ->check(CLI::Range(1.0, 1e9))->group(kLimits);
 
   IngestOptions ingest;
   CLI::App* ingest_cmd = app.add_subcommand("ingest", "register documents and process them until done");
@@ -222,6 +235,11 @@ int main(int argc, char** argv) {
   if (workers > 0) config.workers = workers;
   if (verbose) config.log_stderr = true;
   if (redact_pii) config.redact_pii = true;
+  if (max_bytes > 0) config.limits.max_bytes = max_bytes;
+  if (max_pages > 0) config.limits.max_pages = max_pages;
+  if (max_chars > 0) config.limits.max_chars = max_chars;
+  if (max_chunks > 0) config.limits.max_chunks = max_chunks;
+  if (max_expansion > 0) config.limits.max_expansion_ratio = max_expansion;
   if (!serve_bind.empty()) config.serve.bind = serve_bind;
   if (serve_port >= 0) config.serve.port = serve_port;
   if (head_interval_s > 0) config.serve.head_interval_ms = head_interval_s * 1000;

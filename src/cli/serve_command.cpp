@@ -1,10 +1,14 @@
 #include "cli/serve_command.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <iostream>
 #include <mutex>
 #include <thread>
 
 #include "common/periodic_task.h"
+#include "common/strings.h"
 #include "pipeline/worker_pool.h"
 #include "serve/head_duties.h"
 #include "serve/http_api.h"
@@ -29,6 +33,18 @@ std::string PresignedUploadOrigin(ObjectStore& store) {
 
 }  // namespace
 
+bool IsLoopbackAddress(const std::string& bind) {
+  if (bind == "localhost") return true;
+  in_addr v4{};
+  if (inet_pton(AF_INET, bind.c_str(), &v4) == 1) return (ntohl(v4.s_addr) >> 24) == 127;
+  std::string v6 = bind;
+  if (v6.size() >= 2 && v6.front() == '[' && v6.back() == ']') v6 = v6.substr(1, v6.size() - 2);
+  in6_addr a{};
+  if (inet_pton(AF_INET6, v6.c_str(), &a) != 1) return false;
+  if (IN6_IS_ADDR_LOOPBACK(&a)) return true;
+  return IN6_IS_ADDR_V4MAPPED(&a) && a.s6_addr[12] == 127;
+}
+
 int RunServe(Storage& storage, Retrieval& retrieval, Processing* processing, const ServeOptions& options,
              const ShutdownSignal& signal) {
   Services& sv = storage.services();
@@ -46,6 +62,13 @@ int RunServe(Storage& storage, Retrieval& retrieval, Processing* processing, con
     return requeue.ok() && rollup.ok() && requeue->errors == 0 ? kExitOk : kExitFailed;
   }
 
+  // An open API on an address others can reach is never what anyone wants.
+  if (options.insecure_no_auth && !IsLoopbackAddress(settings.bind)) {
+    std::cerr << "docpipe serve: --insecure-no-auth is allowed only on a loopback address (127.0.0.1, ::1, "
+                 "localhost), not on "
+              << TerminalSafe(settings.bind) << ": set DOCPIPE_API_TOKEN instead\n";
+    return kExitUsage;
+  }
   // Error messages name the variables, never the value.
   Result<std::string> token = storage.Secret(kTokenVariable);
   std::string bearer;

@@ -27,7 +27,10 @@ class Logger {
 };
 
 // Writes JSON lines to `path` (appending; directories created) and, when
-// `also_stderr`, to stderr. An empty path means stderr only.
+// `also_stderr`, to stderr. An empty path means stderr only. When the file
+// cannot be opened or written (a full disk, EIO), stderr says so once, with
+// the reason, and gets the lines meanwhile; it says so again when the file
+// takes lines again.
 std::unique_ptr<Logger> NewJsonLinesLogger(const Clock& clock, const std::string& path, bool also_stderr,
                                            LogLevel min_level);
 // Discards everything (tests).

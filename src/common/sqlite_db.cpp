@@ -88,7 +88,9 @@ Result<std::optional<int64_t>> SqliteDb::StoredSchemaVersion(const std::string& 
 
 Status SqliteDb::EnsureSchema(const std::string& component, int version, const std::string& ddl) {
   // The common case, a workspace at this schema, reads one row and writes
-  // nothing (no write lock, no WAL frame, no checkpoint on close). Any
+  // nothing (no write lock, no WAL frame, no checkpoint on close): a reader
+  // (status, search) opening the file while a long load holds the write lock
+  // does not queue behind it for a lock it does not need. Any
   // failure here (no schema_version table yet) takes the path below.
   if (Result<std::optional<int64_t>> stored = StoredSchemaVersion(component); stored.ok() && *stored == version) {
     return Status::Ok();

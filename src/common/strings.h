@@ -31,4 +31,12 @@ std::string UriEncode(const std::string& s, bool keep_slash);
 //! keys). InvalidInput on a malformed escape.
 Result<std::string> UriDecode(const std::string& s, bool plus_is_space);
 
+//! `s` made safe to print on a terminal: C0 and C1 control characters, DEL
+//! and the invisible direction marks and overrides (U+061C, U+200E, U+200F,
+//! U+202A-U+202E, U+2066-U+2069) become visible escapes ("\x1b", "\u202e"),
+//! and bytes that are not UTF-8 become "\xNN". Everything else, other
+//! scripts and right-to-left text included, is kept as it is.
+//! For file names, keys and errors that came from outside.
+std::string TerminalSafe(std::string_view s);
+
 }  // namespace docpipe

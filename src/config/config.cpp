@@ -22,6 +22,17 @@ Result<int64_t> ParseInt(const std::string& name, const std::string& value) {
   }
 }
 
+Result<double> ParseDouble(const std::string& name, const std::string& value) {
+  try {
+    size_t pos = 0;
+    double v = std::stod(value, &pos);
+    if (pos != value.size()) throw std::invalid_argument("trailing");
+    return v;
+  } catch (const std::exception&) {
+    return Status::InvalidInput(fmt::format("{}: expected a number, got '{}'", name, value));
+  }
+}
+
 Result<bool> ParseBool(const std::string& name, const std::string& value) {
   if (value == "1" || value == "true" || value == "yes" || value == "on") return true;
   if (value == "0" || value == "false" || value == "no" || value == "off") return false;
@@ -119,7 +130,8 @@ Status ApplyToml(const std::string& toml_text, const std::string& source_name, C
   static const std::map<std::string, std::set<std::string>> kKnown = {
       {"", {"workspace", "backend", "workers", "document_threads", "max_retries", "ttl_days", "log_level", "log_file", "log_stderr",
             "redact_pii", "pipeline", "chunk", "enrich", "embedding", "aws", "enricher", "embedder", "vector_store",
-            "openai", "pinecone", "comprehend", "serve", "extract", "ocr"}},
+            "openai", "pinecone", "comprehend", "serve", "extract", "ocr", "limits"}},
+      {"limits", {"max_bytes", "max_pages", "max_chars", "max_chunks", "max_expansion_ratio"}},
       {"extract", {"docx_comments", "pptx_speaker_notes", "sheet_rows_per_table"}},
       {"ocr", {"enabled", "languages", "threads", "tessdata_dir"}},
       {"serve", {"bind", "port", "head_interval_seconds", "secure_cookies", "trusted_proxies", "max_upload_mb",
@@ -265,6 +277,18 @@ Status ApplyToml(const std::string& toml_text, const std::string& source_name, C
     if (stage_s >= 0) c.stage_timeout_ms = stage_s * 1000;
     if (doc_s >= 0) c.document_timeout_ms = doc_s * 1000;
   }
+  if (const toml::table* l = root["limits"].as_table()) {
+    std::string lw = w + " [limits]";
+    DOCPIPE_RETURN_IF_ERROR(TomlInt(*l, "max_bytes", lw, c.limits.max_bytes));
+    DOCPIPE_RETURN_IF_ERROR(TomlInt(*l, "max_pages", lw, c.limits.max_pages));
+    DOCPIPE_RETURN_IF_ERROR(TomlInt(*l, "max_chars", lw, c.limits.max_chars));
+    DOCPIPE_RETURN_IF_ERROR(TomlInt(*l, "max_chunks", lw, c.limits.max_chunks));
+    if (const toml::node* n = l->get("max_expansion_ratio")) {
+      auto v = n->value<double>();  // an integer reads as a double too
+      if (!v) return Status::InvalidInput(lw + ": 'max_expansion_ratio' must be a number");
+      c.limits.max_expansion_ratio = *v;
+    }
+  }
   if (const toml::table* ch = root["chunk"].as_table()) {
     std::string cw = w + " [chunk]";
     DOCPIPE_RETURN_IF_ERROR(TomlInt(*ch, "target_tokens", cw, c.chunk.target_tokens));
@@ -399,6 +423,15 @@ Status ApplyEnvironment(const Environment& env, Config& c) {
   DOCPIPE_RETURN_IF_ERROR(set_int("DOCPIPE_POLL_WAIT_SECONDS", c.poll_wait_ms, 1000));
   DOCPIPE_RETURN_IF_ERROR(set_int("DOCPIPE_MAX_RECEIVE_COUNT", c.max_receive_count, 1));
   DOCPIPE_RETURN_IF_ERROR(set_int("DOCPIPE_TTL_DAYS", c.ttl_days, 1));
+  DOCPIPE_RETURN_IF_ERROR(set_int("DOCPIPE_MAX_BYTES", c.limits.max_bytes, 1));
+  DOCPIPE_RETURN_IF_ERROR(set_int("DOCPIPE_MAX_PAGES", c.limits.max_pages, 1));
+  DOCPIPE_RETURN_IF_ERROR(set_int("DOCPIPE_MAX_CHARS", c.limits.max_chars, 1));
+  DOCPIPE_RETURN_IF_ERROR(set_int("DOCPIPE_MAX_CHUNKS", c.limits.max_chunks, 1));
+  if (const std::string* v = get("DOCPIPE_MAX_EXPANSION_RATIO")) {
+    Result<double> r = ParseDouble("DOCPIPE_MAX_EXPANSION_RATIO", *v);
+    if (!r.ok()) return r.status();
+    c.limits.max_expansion_ratio = *r;
+  }
   DOCPIPE_RETURN_IF_ERROR(set_int("CHUNK_SIZE", c.chunk.target_tokens, 1));  // original pipeline's name
   DOCPIPE_RETURN_IF_ERROR(set_int("CHUNK_OVERLAP", c.chunk.overlap_tokens, 1));
   DOCPIPE_RETURN_IF_ERROR(set_int("DOCPIPE_CHUNK_TARGET_TOKENS", c.chunk.target_tokens, 1));
@@ -487,6 +520,17 @@ Status ValidateConfig(const Config& c) {
   }
   if (c.enrich_min_score < 0 || c.enrich_min_score > 1) {
     return Status::InvalidInput("enrich min_score must be between 0 and 1");
+  }
+  const DocumentLimits& l = c.limits;
+  for (auto [name, value] : {std::pair{"max_bytes", l.max_bytes}, std::pair{"max_pages", l.max_pages},
+                             std::pair{"max_chars", l.max_chars}, std::pair{"max_chunks", l.max_chunks}}) {
+    if (value < 1) {
+      return Status::InvalidInput(fmt::format("{} must be at least 1, got {}", LimitSettingNames(name), value));
+    }
+  }
+  if (!(l.max_expansion_ratio >= 1)) {
+    return Status::InvalidInput(fmt::format("{} must be at least 1, got {}",
+                                            LimitSettingNames("max_expansion_ratio"), l.max_expansion_ratio));
   }
   const ChunkOptions& o = c.chunk;
   if (!(0 < o.min_tokens && o.min_tokens <= o.target_tokens && o.target_tokens <= o.max_tokens)) {

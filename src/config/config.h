@@ -10,6 +10,7 @@
 #include "extract/format_options.h"
 #include "common/environment.h"
 #include "common/status.h"
+#include "pipeline/document_limits.h"
 
 namespace docpipe {
 
@@ -108,6 +109,7 @@ struct Config {
   int max_receive_count = 5;           // queue deliveries before the dead-letter queue
   int64_t ttl_days = 0;                // control/audit item expiry; 0 = keep forever
   ChunkOptions chunk;
+  DocumentLimits limits;  // [limits], DOCPIPE_MAX_*, --max-*: bounds on one document
   FormatOptions extract;  // [extract]: comments, speaker notes, sheet table size (non-PDF formats)
   bool redact_pii = false;             // replace PII by [TYPE] in what is embedded and indexed
   double enrich_min_score = 0.7;       // entities below this confidence are dropped

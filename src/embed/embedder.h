@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -26,6 +27,14 @@ class Embedder {
   //! Embeds every text (the adapter batches and packs requests itself).
   //! InvalidInput for an empty text; Unavailable/Throttled from remote services.
   virtual Result<EmbeddingBatch> Embed(const std::vector<std::string>& texts) = 0;
+  //! The same, ending with Cancelled once `cancel` is set (shutdown, a
+  //! passed deadline): remote adapters stop between requests and abandon one
+  //! in flight within about a second. Local work ignores it (the stage
+  //! batches it and looks between batches).
+  virtual Result<EmbeddingBatch> Embed(const std::vector<std::string>& texts, const std::atomic<bool>* cancel) {
+    (void)cancel;
+    return Embed(texts);
+  }
 };
 
 using EmbedderPtr = std::unique_ptr<Embedder>;

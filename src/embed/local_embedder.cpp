@@ -418,6 +418,7 @@ bool IsBlank(std::string_view s) {
 
 class LocalEmbedder final : public Embedder {
  public:
+  using Embedder::Embed;  // the cancel flag: local batches are the stage's to interrupt
   explicit LocalEmbedder(LocalEmbedderOptions options) : options_(options) {}
 
   std::string Model() const override {

@@ -322,7 +322,9 @@ class OpenAiEmbedderImpl final : public OpenAiEmbedder {
     return s;
   }
 
-  Result<EmbeddingBatch> Embed(const std::vector<std::string>& texts) override {
+  Result<EmbeddingBatch> Embed(const std::vector<std::string>& texts) override { return Embed(texts, nullptr); }
+
+  Result<EmbeddingBatch> Embed(const std::vector<std::string>& texts, const std::atomic<bool>* cancel) override {
     EmbeddingBatch out;
     if (texts.empty()) return out;
     const size_t n = texts.size();
@@ -362,11 +364,13 @@ class OpenAiEmbedderImpl final : public OpenAiEmbedder {
     std::vector<int64_t> billed(batches.size(), 0);
     std::vector<Status> errors(batches.size());
     std::atomic<bool> failed{false};
+    auto cancelled = [cancel] { return cancel != nullptr && cancel->load(); };
     ParallelFor(batches.size(), o_.concurrency, [&](size_t b) {
       if (failed) return;  // a batch failed: don't spend more on a call that fails anyway
       Status s;
       try {
-        s = SendBatch(inputs, batches[b], out.vectors, billed[b]);
+        s = cancelled() ? Status::Cancelled("embedding cancelled")
+                        : SendBatch(inputs, batches[b], out.vectors, billed[b], cancel);
       } catch (const std::exception& e) {  // a bug must not escape a worker thread
         s = Status::Internal(std::string("OpenAI embeddings: ") + e.what());
       }
@@ -410,8 +414,9 @@ class OpenAiEmbedderImpl final : public OpenAiEmbedder {
   }
 
   Status SendBatch(const std::vector<const std::string*>& inputs, const Batch& b,
-                   std::vector<std::vector<float>>& vectors, int64_t& billed) {
-    const HttpRequest req = BuildRequest(inputs, b);
+                   std::vector<std::vector<float>>& vectors, int64_t& billed, const std::atomic<bool>* cancel) {
+    HttpRequest req = BuildRequest(inputs, b);
+    if (cancel != nullptr) req.abort_if = [cancel] { return cancel->load(); };
     MeteredHttp metered(http_, limiter_, stats_, b.tokens);
     const double needed_tokens = static_cast<double>(b.tokens);
     HttpRetrier retrier(metered, clock_, o_.retry, [needed_tokens](const HttpResponse& r) -> int64_t {

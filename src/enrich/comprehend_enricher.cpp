@@ -346,12 +346,18 @@ class ComprehendEnricher final : public Enricher {
             singles.push_back(batch[0]);  // a batch of one saves nothing
             continue;
           }
+          if (Cancelled()) return Status::Cancelled("enrichment cancelled");
           DOCPIPE_RETURN_IF_ERROR(RunBatch(op, lang, batch));
         }
       }
-      for (Work* w : singles) DOCPIPE_RETURN_IF_ERROR(RunSingle(op, *w));
+      for (Work* w : singles) {
+        if (Cancelled()) return Status::Cancelled("enrichment cancelled");
+        DOCPIPE_RETURN_IF_ERROR(RunSingle(op, *w));
+      }
       return Status::Ok();
     }
+
+    bool Cancelled() const { return options.cancel != nullptr && options.cancel->load(); }
 
     Status RunSingle(Op op, Work& w) {
       for (size_t p = 0; p < w.pieces.size(); ++p) {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -56,6 +57,9 @@ struct EnrichOptions {
   bool redact_pii = false;
   double min_score = 0.7;  // entities below this confidence are dropped
   int max_key_phrases = 10;
+  // Set (shutdown, a passed deadline): the enricher stops between chunks or
+  // requests with Cancelled.
+  const std::atomic<bool>* cancel = nullptr;
 };
 
 // What one Enrich call used of a remote service. It travels with the call

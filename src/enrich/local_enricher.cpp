@@ -42,9 +42,10 @@ class LocalEnricher : public Enricher {
     if (options.max_key_phrases < 0) return Status::InvalidInput("max_key_phrases must not be negative");
     // Each chunk is enriched on its own into its own slot (the detectors are
     // immutable after construction), so the output is the same for any
-    // thread count.
+    // thread count. A cancelled stage stops every thread at its next chunk.
     std::vector<ChunkEnrichment> out(chunks.size());
     DOCPIPE_RETURN_IF_ERROR(ParallelFor(chunks.size(), threads_, [&](size_t i) {
+      if (options.cancel != nullptr && options.cancel->load()) return Status::Cancelled("enrichment cancelled");
       const EnrichInput& in = chunks[i];
       ChunkEnrichment& e = out[i];
       e.chunk_id = in.chunk_id;

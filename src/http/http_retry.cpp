@@ -26,6 +26,10 @@ int64_t RetryAfterMs(const HttpResponse& r, TimeMs now) {
   return std::max<int64_t>(0, at - now);
 }
 
+namespace {
+constexpr int64_t kAbortPollMs = 200;
+}  // namespace
+
 HttpRetrier::HttpRetrier(HttpClient& http, Clock& clock, HttpRetryOptions options, WaitHint hint)
     : http_(http), clock_(clock), options_(options), hint_(std::move(hint)), rng_(std::random_device{}()) {}
 
@@ -38,7 +42,9 @@ int64_t HttpRetrier::BackoffMs(int retry) {
 Result<HttpResponse> HttpRetrier::Send(const HttpRequest& request, int* attempts) {
   Result<HttpResponse> last = Status::Internal("no attempt made");
   const int max_attempts = std::max(1, options_.max_attempts);
+  auto aborted = [&] { return request.abort_if && request.abort_if(); };
   for (int attempt = 0; attempt < max_attempts; ++attempt) {
+    if (aborted()) return Status::Cancelled("request abandoned (cancelled or past its deadline)");
     if (attempts != nullptr) *attempts = attempt + 1;
     last = http_.Send(request);
     int64_t server_wait = -1;
@@ -50,7 +56,12 @@ Result<HttpResponse> HttpRetrier::Send(const HttpRequest& request, int* attempts
     if (attempt + 1 == max_attempts) break;
     int64_t wait = BackoffMs(attempt);
     if (server_wait >= 0) wait = std::max(wait, std::min(server_wait, options_.max_server_wait_ms));
-    clock_.SleepMs(wait);
+    // The wait (a Retry-After may ask for minutes) ends early when the
+    // caller gives up: `abort_if` is looked at every kAbortPollMs.
+    for (int64_t slept = 0; slept < wait; slept += kAbortPollMs) {
+      if (aborted()) return Status::Cancelled("request abandoned (cancelled or past its deadline)");
+      clock_.SleepMs(std::min(kAbortPollMs, wait - slept));
+    }
   }
   return last;
 }

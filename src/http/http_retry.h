@@ -36,7 +36,8 @@ int64_t RetryAfterMs(const HttpResponse& response, TimeMs now);
 // are idempotent: embeddings and vector upserts by id). Waits the longest of
 // the jittered backoff, Retry-After and `hint`, capped at max_server_wait_ms.
 // Returns the last answer (which may be a retryable status once attempts run
-// out) or the last transport error. `attempts`, when given, receives the
+// out) or the last transport error; Cancelled as soon as the request's
+// `abort_if` says so (before an attempt, and during waits between them). `attempts`, when given, receives the
 // number of requests sent. Thread-safe.
 class HttpRetrier {
  public:

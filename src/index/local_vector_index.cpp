@@ -45,6 +45,7 @@
 
 #include "common/posix_error.h"
 #include "common/sqlite_db.h"
+#include "common/unique_fd.h"
 #include "index/fts_query.h"
 #include "index/local_vector_index.h"
 #include "index/rank_fusion.h"
@@ -334,6 +335,20 @@ Status FsyncPath(const std::string& path, bool directory) {
   ::close(fd);
   if (rc != 0) return ErrnoStatus(errno, "fsync " + path);
   return Status::Ok();
+}
+
+// The size of the file hnswlib's saveIndex writes for `g` (hnswalg.h:
+// thirteen header fields, level-0 data, then each element's upper-level
+// links behind their length).
+template <typename Graph>
+int64_t SavedGraphBytes(const Graph& g) {
+  int64_t bytes = 10 * sizeof(size_t) + sizeof(g.maxlevel_) + sizeof(g.enterpoint_node_) + sizeof(g.mult_);
+  bytes += static_cast<int64_t>(g.cur_element_count * g.size_data_per_element_);
+  for (size_t i = 0; i < g.cur_element_count; ++i) {
+    bytes += sizeof(unsigned int);
+    if (g.element_levels_[i] > 0) bytes += static_cast<int64_t>(g.size_links_per_element_ * g.element_levels_[i]);
+  }
+  return bytes;
 }
 
 struct Meta {
@@ -904,19 +919,42 @@ class LocalVectorIndex final : public VectorIndex {
     const std::string suffix = fmt::format(".tmp.{}", ::getpid());
     const std::string bin_tmp = path("hnsw.bin") + suffix;
     const std::string gen_tmp = path("hnsw.gen") + suffix;
+    // Until both are renamed, the temporary files are ours to remove.
+    auto discard = [&](Status st) {
+      std::error_code ec;
+      std::filesystem::remove(bin_tmp, ec);
+      std::filesystem::remove(gen_tmp, ec);
+      return st;
+    };
     try {
       graph_->saveIndex(bin_tmp);
     } catch (const std::exception& e) {
-      std::filesystem::remove(bin_tmp);
-      return Status::Internal(std::string("index: hnsw save: ") + e.what());
+      return discard(Status::Internal(std::string("index: hnsw save: ") + e.what()));
+    }
+    // hnswlib writes through an ofstream whose errors it never looks at: on
+    // a full disk it leaves a short (even empty) file and says nothing. So
+    // the file must have every byte it should before it may replace a good one.
+    const int64_t expected = SavedGraphBytes(*graph_);
+    struct stat st {};
+    if (::stat(bin_tmp.c_str(), &st) != 0) return discard(ErrnoStatus(errno, "index: stat " + bin_tmp));
+    if (st.st_size != expected) {
+      // A short write sets errno to what the disk said (ENOSPC, EIO) only by
+      // chance: name what is known.
+      return discard(Status::Unavailable(
+          fmt::format("index: writing {} stopped after {} of {} bytes (disk full or failing?); the previous "
+                      "hnsw.bin is kept",
+                      bin_tmp, static_cast<int64_t>(st.st_size), expected)));
     }
     {
-      std::ofstream out(gen_tmp, std::ios::trunc);
-      out << "hnsw-gen-v1 " << graph_gen_ << " " << dimension_ << "\n";
-      if (!out) return ErrnoStatus(errno, "write " + gen_tmp);
+      const std::string text = fmt::format("hnsw-gen-v1 {} {}\n", graph_gen_, dimension_);
+      UniqueFd out(::open(gen_tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+      if (out.get() < 0) return discard(ErrnoStatus(errno, "index: create " + gen_tmp));
+      if (::write(out.get(), text.data(), text.size()) != static_cast<ssize_t>(text.size())) {
+        return discard(ErrnoStatus(errno == 0 ? EIO : errno, "index: write " + gen_tmp));
+      }
     }
-    DOCPIPE_RETURN_IF_ERROR(FsyncPath(bin_tmp, false));
-    DOCPIPE_RETURN_IF_ERROR(FsyncPath(gen_tmp, false));
+    if (Status synced = FsyncPath(bin_tmp, false); !synced.ok()) return discard(synced);
+    if (Status synced = FsyncPath(gen_tmp, false); !synced.ok()) return discard(synced);
     if (::rename(bin_tmp.c_str(), path("hnsw.bin").c_str()) != 0) return ErrnoStatus(errno, "rename " + bin_tmp);
     if (::rename(gen_tmp.c_str(), path("hnsw.gen").c_str()) != 0) return ErrnoStatus(errno, "rename " + gen_tmp);
     DOCPIPE_RETURN_IF_ERROR(FsyncPath(options_.directory, true));

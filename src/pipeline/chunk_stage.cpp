@@ -1,6 +1,9 @@
 #include <algorithm>
 
+#include <fmt/format.h>
+
 #include "common/parallel.h"
+#include "pipeline/document_limits.h"
 #include "pipeline/object_keys.h"
 #include "pipeline/stage_contracts.h"
 #include "pipeline/stages.h"
@@ -12,8 +15,12 @@ constexpr int kPageReadsInFlight = 8;
 
 class ChunkStage final : public Stage {
  public:
-  ChunkStage(ObjectStore& store, TokenizerPtr tokenizer, ChunkOptions options, int threads)
-      : artifacts_(store), tokenizer_(std::move(tokenizer)), options_(options), threads_(std::max(1, threads)) {}
+  ChunkStage(ObjectStore& store, TokenizerPtr tokenizer, ChunkOptions options, int64_t max_chunks, int threads)
+      : artifacts_(store),
+        tokenizer_(std::move(tokenizer)),
+        options_(options),
+        max_chunks_(max_chunks),
+        threads_(std::max(1, threads)) {}
 
   std::string Name() const override { return kChunkStage; }
 
@@ -37,6 +44,11 @@ class ChunkStage final : public Stage {
     Result<std::vector<Chunk>> chunks =
         ChunkDocument(rec.document_id, rec.processing_version, pages, *tokenizer_, options_, threads_);
     if (!chunks.ok()) return chunks.status();
+    if (ctx.cancel != nullptr && ctx.cancel->load()) return Status::Cancelled("chunking cancelled");
+    if (static_cast<int64_t>(chunks->size()) > max_chunks_) {
+      return LimitExceeded(rec.source_key, "max_chunks",
+                           fmt::format("{} chunks is more than {}", chunks->size(), max_chunks_));
+    }
 
     ChunkSet set;
     set.document_id = rec.document_id;
@@ -67,13 +79,15 @@ class ChunkStage final : public Stage {
   StageArtifacts artifacts_;
   TokenizerPtr tokenizer_;
   ChunkOptions options_;
+  const int64_t max_chunks_;
   int threads_;  // sections packed at once
 };
 
 }  // namespace
 
-StagePtr NewChunkStage(ObjectStore& store, TokenizerPtr tokenizer, ChunkOptions options, int threads) {
-  return std::make_unique<ChunkStage>(store, std::move(tokenizer), options, threads);
+StagePtr NewChunkStage(ObjectStore& store, TokenizerPtr tokenizer, ChunkOptions options, int64_t max_chunks,
+                       int threads) {
+  return std::make_unique<ChunkStage>(store, std::move(tokenizer), options, max_chunks, threads);
 }
 
 }  // namespace docpipe

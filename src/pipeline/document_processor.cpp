@@ -78,9 +78,11 @@ class DocumentProcessor::Claim {
 namespace {
 
 // Extends the lease and the message visibility while stages run, and turns
-// an external cancel or a lost claim into the stage's cancel flag. Its thread
-// waits on the services' clock: every kPollMs it looks at the external
-// cancel, every `interval_ms` it beats.
+// an external cancel, a lost claim or a passed deadline into the stage's
+// cancel flag. Its thread waits on the services' clock: every kPollMs it
+// looks at the external cancel and the running stage's deadline, every
+// `interval_ms` it beats. So a stage that checks its cancel flag stops within
+// about kPollMs of its deadline, whatever it is doing.
 class Heartbeat {
  public:
   static constexpr int64_t kPollMs = 100;
@@ -93,6 +95,16 @@ class Heartbeat {
         external_(external_cancel),
         stage_cancel_(stage_cancel),
         thread_([this] { Loop(); }) {}
+
+  //! Watches the running stage's deadline (the clock's NowMs) from now on.
+  void SetDeadline(TimeMs deadline) {
+    deadline_passed_.store(false);
+    deadline_.store(deadline);
+  }
+  //! Stops watching (the stage returned); DeadlinePassed() still tells.
+  void ClearDeadline() { deadline_.store(0); }
+  //! Whether the watch cancelled the stage because its deadline passed.
+  bool DeadlinePassed() const { return deadline_passed_.load(); }
   ~Heartbeat() { Stop(); }
 
   void Stop() {
@@ -105,6 +117,11 @@ class Heartbeat {
     int64_t next = clock_.MonotonicMs() + interval_ms_;
     while (!clock_.WaitFor(std::min(kPollMs, std::max<int64_t>(1, next - clock_.MonotonicMs())), stop_)) {
       if (external_.load()) stage_cancel_.store(true);
+      const TimeMs deadline = deadline_.load();
+      if (deadline > 0 && clock_.NowMs() >= deadline && !deadline_passed_.load()) {
+        deadline_passed_.store(true);
+        stage_cancel_.store(true);
+      }
       if (clock_.MonotonicMs() >= next) {
         if (!beat_()) stage_cancel_.store(true);
         next = clock_.MonotonicMs() + interval_ms_;
@@ -117,9 +134,14 @@ class Heartbeat {
   const int64_t interval_ms_;
   const std::atomic<bool>& external_;
   std::atomic<bool>& stage_cancel_;
+  std::atomic<TimeMs> deadline_{0};
+  std::atomic<bool> deadline_passed_{false};
   StopSignal stop_;
   std::thread thread_;  // last: starts once the members above exist
 };
+
+// Retries of a document whose stages passed their deadline.
+constexpr int kMaxDeadlineRetries = 1;
 
 void ClearLease(ControlRecord& r) {
   r.lease_owner.clear();
@@ -290,8 +312,25 @@ ProcessOutcome DocumentProcessor::RunStages(Claim& claim, const QueueMessage& me
     snapshot = claim.Snapshot();
     events_.Audit(snapshot, audit_event::kStageStarted, name);
 
-    StageContext ctx{snapshot, std::min(started + options_.stage_timeout_ms, document_deadline), &stage_cancel};
+    const TimeMs stage_deadline = std::min(started + options_.stage_timeout_ms, document_deadline);
+    heartbeat.SetDeadline(stage_deadline);
+    StageContext ctx{snapshot, stage_deadline, &stage_cancel};
     Result<StageResult> result = stage->Run(ctx);
+    heartbeat.ClearDeadline();
+    if (result.ok() && heartbeat.DeadlinePassed()) {
+      // Done just as the watch fired: the next stage must not inherit the flag.
+      stage_cancel.store(cancel.load() || claim.lost());
+    }
+    if (!result.ok() && heartbeat.DeadlinePassed() && !cancel.load()) {
+      // Cancelled by the deadline watch (or timed out on its own): one error
+      // for both, naming the limit that was passed.
+      const bool whole = document_deadline <= started + options_.stage_timeout_ms;
+      result = Status::Timeout(fmt::format(
+          "{}: {} passed its deadline ({} of {} s, set by {}): {}", snapshot.source_key, name,
+          whole ? "the document's limit" : "the stage limit",
+          (whole ? options_.document_timeout_ms : options_.stage_timeout_ms) / 1000,
+          whole ? "pipeline.document_timeout_seconds" : "pipeline.stage_timeout_seconds", result.status().message()));
+    }
     const TimeMs finished = clock.NowMs();
     const int64_t duration = finished - started;
 
@@ -329,7 +368,9 @@ ProcessOutcome DocumentProcessor::RunStages(Claim& claim, const QueueMessage& me
       s.completed_at = finished;
       s.duration_ms = duration;
       s.output_key = result->output_key;
+      const int timeouts = s.metrics.is_object() ? s.metrics.value("deadline_timeouts", 0) : 0;
       s.metrics = result->metrics;
+      if (timeouts > 0 && s.metrics.is_object()) s.metrics["deadline_timeouts"] = timeouts;  // still counted
       if (result->pages >= 0) r.page_count = result->pages;
       if (result->chunks >= 0) r.chunk_count = result->chunks;
     });
@@ -376,7 +417,14 @@ ProcessOutcome DocumentProcessor::FinishFailure(Claim& claim, const QueueMessage
   ControlRecord before = claim.Snapshot();
   const TimeMs now = services_.clock.NowMs();
   const std::string text = CapError(error.message());
-  const bool retry = error.IsRetryable() && before.retry_count < before.max_retries;
+  // A deadline passed may be bad luck (a slow service) or the document
+  // itself: it gets one more try, never more, whatever max_retries says.
+  int timeouts = error.code() == Status::Code::kTimeout ? 1 : 0;
+  for (const auto& [unused, s] : before.stage_status) {
+    if (s.metrics.is_object()) timeouts += s.metrics.value("deadline_timeouts", 0);
+  }
+  const bool retry = error.IsRetryable() && before.retry_count < before.max_retries &&
+                     (error.code() != Status::Code::kTimeout || timeouts <= kMaxDeadlineRetries);
   const int64_t delay = retry ? Backoff(before.retry_count + 1) : 0;
   const StageStatus& prior = before.stage_status[stage];
   const int64_t duration = prior.started_at > 0 ? now - prior.started_at : 0;
@@ -387,6 +435,10 @@ ProcessOutcome DocumentProcessor::FinishFailure(Claim& claim, const QueueMessage
     s.completed_at = now;
     s.duration_ms = duration;
     s.error = text;
+    if (error.code() == Status::Code::kTimeout) {
+      if (!s.metrics.is_object()) s.metrics = nlohmann::json::object();
+      s.metrics["deadline_timeouts"] = s.metrics.value("deadline_timeouts", 0) + 1;
+    }
     r.last_error = text;
     r.error_stage = stage;
     ClearLease(r);

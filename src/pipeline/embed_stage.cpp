@@ -32,7 +32,7 @@ class EmbedStage final : public Stage {
       }
       size_t end = std::min(texts.size(), start + batch_size_);
       std::vector<std::string> batch(texts.begin() + start, texts.begin() + end);
-      Result<EmbeddingBatch> got = embedder_.Embed(batch);
+      Result<EmbeddingBatch> got = embedder_.Embed(batch, ctx.cancel);
       if (!got.ok()) return got.status();
       if (got->vectors.size() != batch.size()) return Status::Internal("embedder returned a wrong number of vectors");
       for (size_t i = 0; i < batch.size(); ++i) {

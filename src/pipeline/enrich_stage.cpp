@@ -36,7 +36,9 @@ class EnrichStage final : public Stage {
     std::vector<EnrichInput> inputs;
     for (const Chunk& c : chunks->chunks) inputs.push_back({c.chunk_id, c.text});
     EnrichUsage usage;
-    Result<std::vector<ChunkEnrichment>> enriched = enricher_->Enrich(inputs, options_, &usage);
+    EnrichOptions options = options_;
+    options.cancel = ctx.cancel;  // shutdown, or the processor's deadline watch
+    Result<std::vector<ChunkEnrichment>> enriched = enricher_->Enrich(inputs, options, &usage);
     if (!enriched.ok()) return enriched.status();
     if (enriched->size() != inputs.size()) return Status::Internal("enricher returned a wrong number of results");
     if (options_.redact_pii) {

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "pipeline/document_id.h"
+#include "pipeline/document_limits.h"
 #include "pipeline/object_keys.h"
 #include "pipeline/registrar.h"
 #include "pipeline/stage_contracts.h"
@@ -104,13 +105,14 @@ bool HasReplacementChar(std::string_view utf8) { return utf8.find("\xEF\xBF\xBD"
 class ExtractStage final : public Stage {
  public:
   ExtractStage(ObjectStore& store, Clock& clock, ExtractorSelector select, TextCleaner clean, Registrar* registrar,
-               int threads)
+               DocumentLimits limits, int threads)
       : store_(store),
         artifacts_(store),
         clock_(clock),
         select_(std::move(select)),
         clean_(std::move(clean)),
         registrar_(registrar),
+        limits_(limits),
         threads_(std::max(1, threads)) {}
 
   std::string Name() const override { return kExtractStage; }
@@ -119,6 +121,13 @@ class ExtractStage final : public Stage {
     const ControlRecord& rec = ctx.record;
     const std::string& name = rec.source_key;
 
+    // The size limit comes before a byte is read or copied.
+    Result<ObjectInfo> info = store_.Head(rec.source_key);
+    if (!info.ok()) return info.status().Annotate("reading " + name);
+    if (info->size > limits_.max_bytes) {
+      return LimitExceeded(name, "max_bytes",
+                           fmt::format("{} bytes is more than {} bytes", info->size, limits_.max_bytes));
+    }
     Result<std::string> head = store_.GetRange(rec.source_key, 0, 1024);
     if (!head.ok()) return head.status().Annotate("reading " + name);
     if (head->empty()) return Status::InvalidInput(name + ": empty file");
@@ -135,8 +144,11 @@ class ExtractStage final : public Stage {
     int64_t total_chars = 0;
     int64_t unmapped_chars = 0;
     int ocr_tried = 0;
+    ExtractionBudget budget(limits_, name, info->size);
     PageWriter writer(artifacts_);
     PageSink sink = [&](ExtractedPage&& page) -> Status {
+      // Past a limit the extractor stops at once: the sink's error ends it.
+      DOCPIPE_RETURN_IF_ERROR(budget.AddPage(page.chars));
       doc.chars_per_page.push_back(page.chars);
       doc.page_labels.push_back(page.label);
       total_chars += page.chars;
@@ -253,14 +265,16 @@ class ExtractStage final : public Stage {
   ExtractorSelector select_;
   TextCleaner clean_;
   Registrar* registrar_;
+  const DocumentLimits limits_;
   int threads_;  // pages read at once (ExtractOptions::threads)
 };
 
 }  // namespace
 
 StagePtr NewExtractStage(ObjectStore& store, Clock& clock, ExtractorSelector select, TextCleaner clean,
-                         Registrar* registrar, int threads) {
-  return std::make_unique<ExtractStage>(store, clock, std::move(select), std::move(clean), registrar, threads);
+                         Registrar* registrar, const DocumentLimits& limits, int threads) {
+  return std::make_unique<ExtractStage>(store, clock, std::move(select), std::move(clean), registrar, limits,
+                                        threads);
 }
 
 std::string AttachmentKey(const std::string& parent_key, int index, const std::string& file_name,

@@ -61,6 +61,7 @@ class LoadStage final : public Stage {
       return Status::Cancelled(fmt::format("version {} superseded by {}", rec.processing_version,
                                            latest->processing_version));
     }
+    if (ctx.cancel != nullptr && ctx.cancel->load()) return Status::Cancelled("load cancelled");
     DOCPIPE_RETURN_IF_ERROR(index_.ReplaceDocument(rec.document_id, rec.processing_version, items));
     StageResult result;
     result.output_key = "index/" + rec.document_id;

@@ -84,7 +84,12 @@ Status Registrar::Enqueue(const std::string& document_id, const std::string& ver
 }
 
 Result<Registration> Registrar::RegisterLocalFile(const std::string& path, const std::string& source_key) {
-  DOCPIPE_RETURN_IF_ERROR(ValidateObjectKey(source_key));
+  // A name the store cannot take (the reserved temporary-file prefix) fails
+  // this file alone, recorded like any unreadable one.
+  if (Status key = ValidateObjectKey(source_key); !key.ok()) {
+    return RecordUnreadable(path, source_key,
+                            fmt::format("{}: cannot be stored ({}); rename the file", path, key.message()));
+  }
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) {
     return RecordUnreadable(path, source_key, std::strerror(errno));
@@ -102,7 +107,13 @@ Result<Registration> Registrar::RegisterLocalFile(const std::string& path, const
   Status put = services_.store.PutFile(source_key, path);
   if (!put.ok()) {
     if (put.code() == Status::Code::kInvalidInput) return RecordUnreadable(path, source_key, put.message());
-    return put.Annotate("storing " + source_key);
+    // A full disk or an I/O error while copying fails this file, recorded
+    // (if the tables can still be written) so that it shows in `status` and
+    // the rest of the batch goes on.
+    return RecordUnreadable(path, source_key,
+                            fmt::format("{}: could not be copied into the store: {}; ingest it again once that is "
+                                        "fixed",
+                                        path, put.message()));
   }
   // Hash what was stored: the source may have changed while we copied it.
   Result<LocalFile> stored = services_.store.Fetch(source_key);

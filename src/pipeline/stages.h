@@ -12,6 +12,7 @@
 #include "extract/extractor.h"
 #include "index/vector_index.h"
 #include "object_store/object_store.h"
+#include "pipeline/document_limits.h"
 #include "pipeline/stage.h"
 #include "tables/tables.h"
 
@@ -35,9 +36,11 @@ class Registrar;
 // With a registrar, embedded documents (e-mail attachments) are stored as
 // "<source_key>.attachments/NN-<name>" and registered as documents of their
 // own (see AttachmentKey); without one they are only listed in the metadata.
+// A source over `limits.max_bytes`, or an extraction past its pages,
+// characters or expansion ratio, fails at once naming the limit.
 // `threads`: pages of one document read at once (ExtractOptions::threads).
 StagePtr NewExtractStage(ObjectStore& store, Clock& clock, ExtractorSelector select, TextCleaner clean,
-                         Registrar* registrar = nullptr, int threads = 1);
+                         Registrar* registrar = nullptr, const DocumentLimits& limits = {}, int threads = 1);
 
 // The key an attachment of `parent_key` is stored under: "<parent_key>.attachments/NN-<safe name>"
 // (NN = 1-based position; the name reduced to [A-Za-z0-9._-], an extension
@@ -46,9 +49,10 @@ std::string AttachmentKey(const std::string& parent_key, int index, const std::s
                           const std::string& content_type);
 // The parent's key when `key` is an attachment's key, else "".
 std::string AttachmentParentKey(const std::string& key);
-// Stage 2: extracted pages -> ChunkSet.
-// `threads`: sections of one document packed at once.
-StagePtr NewChunkStage(ObjectStore& store, TokenizerPtr tokenizer, ChunkOptions options, int threads = 1);
+// Stage 2: extracted pages -> ChunkSet; more than `max_chunks` chunks fail
+// the document naming the limit. `threads`: sections of one document packed at once.
+StagePtr NewChunkStage(ObjectStore& store, TokenizerPtr tokenizer, ChunkOptions options,
+                       int64_t max_chunks = DocumentLimits{}.max_chunks, int threads = 1);
 // Stage 3: chunks -> EnrichmentSet (entities, key phrases, language, PII);
 // with redaction on, also RedactedTexts: what stages 4 and 5 embed and index
 // instead of the chunk texts, so PII never reaches an embedding or the index.

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <atomic>
+#include <mutex>
 #include <memory>
 #include <string>
 #include <thread>
@@ -46,6 +47,10 @@ class WorkerPool {
   //! compares two readings).
   int64_t EmptyPolls() const { return empty_polls_.load(); }
   int64_t Processed() const { return processed_.load(); }
+  //! While receives fail (the queue's database on a full disk, say): the
+  //! last error, and since when (the clock's MonotonicMs) they have failed
+  //! without a success in between. OK when the last receive worked.
+  Status ReceiveFailure(int64_t* failing_since_ms) const;
 
  private:
   void Loop();
@@ -58,6 +63,10 @@ class WorkerPool {
   std::atomic<int> busy_{0};
   std::atomic<int64_t> empty_polls_{0};
   std::atomic<int64_t> processed_{0};
+  mutable std::mutex failure_mu_;
+  Status receive_error_;         // guarded by failure_mu_
+  int64_t failing_since_ms_ = 0;  // guarded by failure_mu_
+  int64_t logged_at_ms_ = -1;     // guarded by failure_mu_: the last failure logged
   std::vector<std::thread> threads_;
   std::unique_ptr<WorkerHeartbeat> heartbeat_;  // from Start() to Join()
 };

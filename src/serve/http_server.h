@@ -13,16 +13,29 @@ namespace docpipe {
 // Answers one request (HttpApi::Handle); called from the server's threads.
 using RequestHandler = std::function<ApiResponse(const ApiRequest&)>;
 
-// What the server enforces before a request reaches the handler.
+// What the server enforces before a request reaches the handler. Every
+// limit holds against one client that ignores the protocol's manners: the
+// request line and headers, the body, the time to send them, how long a
+// connection may idle or be reused, and how many there are.
 struct HttpServerLimits {
-  int64_t max_body_bytes = 1 << 20;  // larger bodies are refused with 413, unread
+  int64_t max_body_bytes = 1 << 20;     // larger bodies get 413, unread, and the connection is closed
+  int64_t max_header_bytes = 32 << 10;  // request line + headers; past it 414/431 and the connection is closed
+  // From a connection's start, or its previous request's end, to the end of
+  // the next request's headers; past it the connection is closed.
+  int64_t header_timeout_ms = 10'000;
+  int64_t idle_timeout_ms = 10'000;          // a connection with no traffic this long is closed
+  int max_requests_per_connection = 1000;    // then "Connection: close"
+  int max_connections = 1024;                // past it new connections are closed at once
+  int max_connections_per_ip = 256;          // 0 = no per-address cap (behind a proxy, every client is one)
+  int threads = 4;                           // event loops that read, write and run handlers
 };
 
-// Serves an HttpApi over HTTP/1.1 (cpp-httplib, a thread pool). Bind()
+// Serves an HttpApi over HTTP/1.1 (libmicrohttpd: a few epoll threads, no
+// thread per connection). Bind()
 // takes the port at once, so a port in use is reported before anything runs.
 //
 // The server lives in a module of its own, docpipe-http-server.so, loaded by
-// LoadHttpServer when `serve` starts serving: cpp-httplib and the TLS and
+// LoadHttpServer when `serve` starts serving: libmicrohttpd and the TLS and
 // compression libraries it links would otherwise be loaded by every command
 // at start-up (docs/architecture.md, "Start-up").
 class HttpServer {

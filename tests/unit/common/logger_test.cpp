@@ -1,6 +1,7 @@
 // The JSON-lines logger (common/logger.h): one object per line with the
 // clock's time, the level and the event first, the fields after; lines
-// below the minimum level dropped; appended to a file whose folders it makes.
+// below the minimum level dropped; appended to a file whose folders it makes;
+// a file that cannot be written is reported once and the lines go to stderr.
 #include "common/logger.h"
 
 #include <gtest/gtest.h>
@@ -59,6 +60,53 @@ TEST(JsonLinesLoggerTest, LevelNamesParseWithInfoAsTheDefault) {
   EXPECT_EQ(ParseLogLevel("warning"), LogLevel::kWarn);
   EXPECT_EQ(ParseLogLevel("error"), LogLevel::kError);
   EXPECT_EQ(ParseLogLevel("loud"), LogLevel::kInfo);
+}
+
+// Issue 17: with the disk full, log lines were lost without a word. /dev/full
+// answers every write with ENOSPC, as a full disk does.
+TEST(JsonLinesLoggerTest, AFileThatCannotBeWrittenIsReportedOnceAndLinesGoToStderr) {
+  testing::FakeClock clock;
+  ::testing::internal::CaptureStderr();
+  {
+    std::unique_ptr<Logger> log = NewJsonLinesLogger(clock, "/dev/full", false, LogLevel::kInfo);
+    log->Info("first", {{"document_id", "d1"}});
+    log->Info("second", {{"document_id", "d2"}});
+  }
+  const std::string err = ::testing::internal::GetCapturedStderr();
+  EXPECT_NE(err.find("docpipe: cannot write the log file /dev/full: No space left on device"), std::string::npos)
+      << err;
+  size_t notices = 0;
+  for (size_t at = err.find("cannot write the log file"); at != std::string::npos;
+       at = err.find("cannot write the log file", at + 1)) {
+    ++notices;
+  }
+  EXPECT_EQ(notices, 1u) << err;
+  EXPECT_NE(err.find("\"event\":\"first\""), std::string::npos) << err;
+  EXPECT_NE(err.find("\"event\":\"second\""), std::string::npos) << err;
+}
+
+TEST(JsonLinesLoggerTest, AWritableFileGetsTheLinesAndStderrNothing) {
+  testing::TempDir dir;
+  testing::FakeClock clock;
+  ::testing::internal::CaptureStderr();
+  {
+    std::unique_ptr<Logger> log = NewJsonLinesLogger(clock, dir.Join("logs/d.jsonl"), false, LogLevel::kInfo);
+    log->Info("hello", {{"document_id", "d1"}});
+  }
+  EXPECT_EQ(::testing::internal::GetCapturedStderr(), "");
+  EXPECT_NE(testing::ReadFile(dir.Join("logs/d.jsonl")).find("\"event\":\"hello\""), std::string::npos);
+}
+
+TEST(JsonLinesLoggerTest, AFileThatCannotBeOpenedIsReported) {
+  testing::FakeClock clock;
+  ::testing::internal::CaptureStderr();
+  {
+    std::unique_ptr<Logger> log = NewJsonLinesLogger(clock, "/proc/docpipe-no/such.jsonl", false, LogLevel::kInfo);
+    log->Warn("kept", {{"document_id", "d1"}});
+  }
+  const std::string err = ::testing::internal::GetCapturedStderr();
+  EXPECT_NE(err.find("cannot write the log file /proc/docpipe-no/such.jsonl"), std::string::npos) << err;
+  EXPECT_NE(err.find("\"event\":\"kept\""), std::string::npos) << err;
 }
 
 }  // namespace

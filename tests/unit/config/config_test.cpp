@@ -133,6 +133,39 @@ TEST(ConfigTest, OcrSettingsFromFileThenEnvironment) {
 }
 
 // The configuration example in docs/configuration.md must stay loadable.
+// Issue 17: documents had no limits at all.
+TEST(ConfigTest, DocumentLimitsFromFileThenEnvironmentWithDefaults) {
+  Config d;
+  EXPECT_EQ(d.limits.max_bytes, 512ll << 20);
+  EXPECT_EQ(d.limits.max_pages, 10'000);
+  EXPECT_EQ(d.limits.max_chars, 20'000'000);
+  EXPECT_EQ(d.limits.max_chunks, 20'000);
+  EXPECT_DOUBLE_EQ(d.limits.max_expansion_ratio, 100);
+  Config c;
+  ASSERT_TRUE(ApplyToml("[limits]\nmax_bytes = 1000\nmax_pages = 20\nmax_chars = 3000\nmax_chunks = 40\n"
+                        "max_expansion_ratio = 50\n",
+                        "l.toml", c)
+                  .ok());
+  EXPECT_EQ(c.limits.max_bytes, 1000);
+  EXPECT_EQ(c.limits.max_pages, 20);
+  EXPECT_EQ(c.limits.max_chars, 3000);
+  EXPECT_EQ(c.limits.max_chunks, 40);
+  EXPECT_DOUBLE_EQ(c.limits.max_expansion_ratio, 50);
+  ASSERT_TRUE(ApplyEnvironment({{"DOCPIPE_MAX_PAGES", "7"}, {"DOCPIPE_MAX_EXPANSION_RATIO", "12.5"}}, c).ok());
+  EXPECT_EQ(c.limits.max_pages, 7);
+  EXPECT_DOUBLE_EQ(c.limits.max_expansion_ratio, 12.5);
+  EXPECT_EQ(c.limits.max_chars, 3000);
+  EXPECT_TRUE(ValidateConfig(c).ok());
+
+  Status bad = ApplyEnvironment({{"DOCPIPE_MAX_EXPANSION_RATIO", "lots"}}, c);
+  EXPECT_NE(bad.message().find("DOCPIPE_MAX_EXPANSION_RATIO"), std::string::npos) << bad.message();
+  Status unknown = ApplyToml("[limits]\nmax_pagez = 3\n", "l.toml", c);
+  EXPECT_NE(unknown.message().find("limits.max_pagez"), std::string::npos) << unknown.message();
+  c.limits.max_chunks = 0;
+  Status zero = ValidateConfig(c);
+  EXPECT_NE(zero.message().find("limits.max_chunks or DOCPIPE_MAX_CHUNKS"), std::string::npos) << zero.message();
+}
+
 TEST(ConfigTest, DocumentedExampleLoads) {
   std::ifstream in(std::string(DOCPIPE_SOURCE_DIR) + "/docs/configuration.md");
   ASSERT_TRUE(in.good());

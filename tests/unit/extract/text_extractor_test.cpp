@@ -67,6 +67,46 @@ TEST_F(TextExtractorTest, LongTextSplitsAtParagraphs) {
   EXPECT_EQ(run.pages[1].markdown.rfind("line 460", 0), 0u);
 }
 
+// Issue 17: text files were read whole (a 200 MB .txt took 5.0 GB RSS); they
+// are now streamed in 1 MB blocks. Characters cut by a block edge must come
+// through whole, and pages must be cut as before.
+TEST_F(TextExtractorTest, StreamedFilesKeepCharactersCutByBlockEdges) {
+  std::string data;
+  int paragraphs = 0;
+  while (data.size() < (3u << 20) + 12345) {
+    data += "Caf\xC3\xA9 cr\xC3\xA8me \xE6\x97\xA5\xE6\x9C\xAC \xF0\x9F\x98\x80 paragraph " + std::to_string(++paragraphs) +
+            ".\n\n";
+  }
+  data += "\fLast page.";
+  Run run = ExtractData("big.txt", data);
+  ASSERT_TRUE(run.status.ok()) << run.status.ToString();
+  EXPECT_TRUE(run.summary.warnings.empty()) << "read as UTF-8, not converted";
+  int64_t chars = 0;
+  size_t seen = 0;
+  for (const ExtractedPage& p : run.pages) {
+    EXPECT_EQ(p.markdown.find("\xEF\xBF\xBD"), std::string::npos) << "page " << p.number << " has U+FFFD";
+    chars += p.chars;
+    for (size_t at = p.markdown.find("paragraph "); at != std::string::npos; at = p.markdown.find("paragraph ", at + 1))
+      ++seen;
+  }
+  EXPECT_EQ(seen, static_cast<size_t>(paragraphs));
+  // 500 lines a page (250 paragraphs of two lines), then the form feed's page.
+  EXPECT_EQ(run.summary.page_count, (paragraphs + 249) / 250 + 1);
+  EXPECT_EQ(run.pages.back().markdown, "Last page.");
+}
+
+TEST_F(TextExtractorTest, AFileWithoutLineBreaksIsCutIntoBoundedPieces) {
+  std::string data(9u << 20, 'z');
+  ExtractOptions options;
+  options.max_page_chars = 100u << 20;  // no truncation: the cut is the reader's
+  Run run = ExtractData("one-line.txt", data, options);
+  ASSERT_TRUE(run.status.ok()) << run.status.ToString();
+  // Lines of 4 MB; a page ends at the first line end past 8 MB.
+  ASSERT_EQ(run.pages.size(), 2u);
+  EXPECT_EQ(run.pages[0].chars, (8 << 20) + 1);  // two lines joined by a space
+  EXPECT_EQ(run.pages[1].chars, 1 << 20);
+}
+
 TEST_F(TextExtractorTest, Utf8BomIsStripped) {
   Run run = ExtractData("bom.txt", "\xEF\xBB\xBFhello");
   ASSERT_TRUE(run.status.ok());

@@ -1,5 +1,6 @@
 #include "http/http_retry.h"
 
+#include <atomic>
 #include <deque>
 
 #include <gtest/gtest.h>
@@ -34,6 +35,25 @@ TEST(HttpRetryTest, RetriesRetryableAnswersAndHonoursRetryAfter) {
   EXPECT_EQ(attempts, 4);
   EXPECT_GE(clock.slept_ms(), 3000);  // the Retry-After
   EXPECT_LE(clock.slept_ms(), 3000 + 200 + 400);
+}
+
+// Issue 17: deadlines must hold for remote calls too. A Retry-After of a
+// minute is abandoned as soon as the caller gives up.
+TEST(HttpRetryTest, AnAbortedRequestStopsWaitingAndRetrying) {
+  Scripted http;
+  testing::FakeClock clock;
+  http.script = {HttpResponse{429, {{"retry-after", "60"}}, ""}, HttpResponse{503, {}, ""}};
+  HttpRetrier retrier(http, clock, {6, 100, 1000, 120'000});
+  std::atomic<bool> stop{false};
+  clock.OnSleep([&] {
+    if (clock.slept_ms() >= 1'000) stop = true;  // the deadline passes a second into the wait
+  });
+  HttpRequest request;
+  request.abort_if = [&] { return stop.load(); };
+  Result<HttpResponse> r = retrier.Send(request);
+  EXPECT_EQ(r.status().code(), Status::Code::kCancelled) << r.status().ToString();
+  EXPECT_EQ(http.sent, 1);
+  EXPECT_LE(clock.slept_ms(), 1'200);  // not the minute the server asked for
 }
 
 TEST(HttpRetryTest, StopsOnClientErrorsAndAfterMaxAttempts) {

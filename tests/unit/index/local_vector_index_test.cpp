@@ -9,6 +9,9 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
+#include "common/sqlite_db.h"
 #include "index/local_vector_index.h"
 #include "index/vector_index.h"
 #include "support/test_util.h"
@@ -283,6 +286,74 @@ TEST_F(LocalVectorIndexTest, PersistsAndRebuildsGraph) {
   }
 }
 
+// Issue 17: on a full disk hnsw.bin and hnsw.gen were replaced by 0-byte
+// files (hnswlib's saveIndex ignores write errors). The temporary file the
+// save writes is made a link to /dev/full, whose every write fails with
+// ENOSPC as a full disk's does: the save must fail and keep the good files.
+TEST_F(LocalVectorIndexTest, AFailedSaveOnAFullDiskKeepsTheGoodGraphFiles) {
+  std::vector<float> q = RandomUnit(8, rng_);
+  std::vector<SearchHit> before;
+  {
+    auto index = Open();
+    ASSERT_NE(index, nullptr);
+    ASSERT_TRUE(index->ReplaceDocument("a", "v1", Chunks("a", "v1", 40, "granite")).ok());
+    before = Run(*index, Query(SearchMode::kVector, "", q, 5));
+  }
+  const std::string bin = dir_.Join("index/hnsw.bin"), gen = dir_.Join("index/hnsw.gen");
+  const std::string good_bin = testing::ReadFile(bin), good_gen = testing::ReadFile(gen);
+  ASSERT_GT(good_bin.size(), 1000u);
+  for (const char* tmp : {"hnsw.bin", "hnsw.gen"}) {
+    const std::string link = dir_.Join("index/") + tmp + ".tmp." + std::to_string(::getpid());
+    ASSERT_EQ(::symlink("/dev/full", link.c_str()), 0);
+    {
+      auto index = Open();
+      ASSERT_NE(index, nullptr);
+      ASSERT_TRUE(index->ReplaceDocument("b", "v1", Chunks("b", "v1", 10, "basalt")).ok());
+      ASSERT_TRUE(index->DeleteDocument("b").ok());
+      EXPECT_EQ(Run(*index, Query(SearchMode::kVector, "", q, 5)).size(), 5u);
+    }  // closing saves: into /dev/full
+    // (Before the fix the link itself was renamed over hnsw.bin.)
+    ASSERT_FALSE(std::filesystem::is_symlink(bin)) << tmp << ": /dev/full replaced the good hnsw.bin";
+    ASSERT_FALSE(std::filesystem::is_symlink(gen)) << tmp;
+    EXPECT_EQ(testing::ReadFile(bin), good_bin) << tmp << ": a short file replaced the good hnsw.bin";
+    EXPECT_EQ(testing::ReadFile(gen).substr(0, 12), "hnsw-gen-v1 ") << tmp;
+    std::filesystem::remove(link);
+  }
+  // And the index still opens and answers as before.
+  auto index = Open();
+  ASSERT_NE(index, nullptr);
+  auto after = Run(*index, Query(SearchMode::kVector, "", q, 5));
+  ASSERT_EQ(Ids(after), Ids(before));
+}
+
+// Issue 17: during a long load, a reader failed with "index.db: BEGIN
+// IMMEDIATE: database is locked": opening the index took the write lock (to
+// check the schema) and waited out the busy timeout behind the load.
+TEST_F(LocalVectorIndexTest, AReaderNeverWaitsForTheWriteLockALoadHolds) {
+  std::vector<float> q = RandomUnit(8, rng_);
+  {
+    auto index = Open();
+    ASSERT_NE(index, nullptr);
+    ASSERT_TRUE(index->ReplaceDocument("a", "v1", Chunks("a", "v1", 40, "granite")).ok());
+  }
+  auto loader = SqliteDb::Open(dir_.Join("index/index.db"));
+  ASSERT_TRUE(loader.ok());
+  auto held = (*loader)->Begin();  // BEGIN IMMEDIATE, held as a long load holds it
+  ASSERT_TRUE(held.ok()) << held.status().ToString();
+  auto reader = NewLocalVectorIndex([&] {
+    LocalVectorIndexOptions o;
+    o.directory = dir_.Join("index");
+    o.dimension = 8;
+    return o;
+  }());
+  ASSERT_TRUE(reader.ok()) << reader.status().ToString();
+  EXPECT_EQ(Run(**reader, Query(SearchMode::kKeyword, "granite", {}, 5)).size(), 5u);
+  EXPECT_EQ(Run(**reader, Query(SearchMode::kHybrid, "granite", q, 5)).size(), 5u);
+  auto stats = (*reader)->Stats();
+  ASSERT_TRUE(stats.ok()) << stats.status().ToString();
+  EXPECT_EQ(stats->chunks, 40);
+}
+
 TEST_F(LocalVectorIndexTest, StaleGraphFileCatchesUp) {
   std::vector<float> q = RandomUnit(8, rng_);
   auto first = Open();
@@ -440,7 +511,7 @@ TEST_F(LocalVectorIndexTest, DocumentFilter) {
   auto index = Open();
   ASSERT_NE(index, nullptr);
   for (int d = 0; d < 6; ++d) {
-    std::string doc = "d" + std::to_string(d);
+    std::string doc = fmt::format("d{}", d);
     ASSERT_TRUE(index->ReplaceDocument(doc, "v1", Chunks(doc, "v1", 20, "common term")).ok());
   }
   std::vector<float> q = RandomUnit(8, rng_);

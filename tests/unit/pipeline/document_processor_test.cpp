@@ -188,6 +188,61 @@ TEST_F(DocumentProcessorTest, CancelReleasesTheDocumentForAnotherWorker) {
   EXPECT_EQ(p->Process(ReceiveOne(), no_cancel_), ProcessOutcome::kCompleted);  // visible again at once
 }
 
+// Issue 17: a passed deadline was only noticed by stages that looked at the
+// clock themselves (a load ran 25 minutes past its 10-minute limit). The
+// processor's watch now cancels a stage at its deadline, and the error says so.
+TEST_F(DocumentProcessorTest, DeadlineCancelsAStageThatWatchesOnlyItsCancelFlag) {
+  ScriptedStage a("extract");
+  options_.stage_timeout_ms = 1'000;
+  int64_t cancelled_after_ms = -1;
+  a.during = [&](const StageContext& ctx) {
+    const int64_t start = clock_.NowMs();
+    for (int i = 0; i < 100 && !ctx.cancel->load(); ++i) ASSERT_TRUE(clock_.AdvanceAndSettle(100));
+    if (ctx.cancel->load()) cancelled_after_ms = clock_.NowMs() - start;
+    a.result = ctx.cancel->load() ? Status::Cancelled("stopped") : Status::Ok();
+  };
+  Registration reg = Register("slow.md", "text");
+  auto p = Processor("w1", {&a});
+  EXPECT_EQ(p->Process(ReceiveOne(), no_cancel_), ProcessOutcome::kRetryScheduled);
+  EXPECT_GE(cancelled_after_ms, 1'000);
+  EXPECT_LE(cancelled_after_ms, 1'200);  // within a poll or two of the deadline, not at the stage's leisure
+  ControlRecord rec = *control_->Get(reg.document_id, reg.processing_version);
+  EXPECT_NE(rec.last_error.find("input/slow.md: extract passed its deadline"), std::string::npos) << rec.last_error;
+  EXPECT_NE(rec.last_error.find("pipeline.stage_timeout_seconds"), std::string::npos) << rec.last_error;
+}
+
+// Issue 17: a timed-out document was retried as transient up to max_retries,
+// so a hostile file ran four times. A deadline gets one retry, no more.
+TEST_F(DocumentProcessorTest, ATimedOutDocumentIsRetriedOnceWhateverMaxRetries) {
+  ScriptedStage a("extract"), b("chunk");
+  Registration reg = Register("hostile.md", "text");  // max_retries 3
+  a.result = Status::Timeout("input/hostile.md: extract passed its deadline");
+  auto p = Processor("w1", {&a, &b});
+  EXPECT_EQ(p->Process(ReceiveOne(), no_cancel_), ProcessOutcome::kRetryScheduled);
+  clock_.Advance(1'000);
+  // The retry gets past extract but times out in the next stage: still the
+  // document's second deadline, so it fails.
+  a.result = Status::Ok();
+  b.result = Status::Timeout("input/hostile.md: chunk passed its deadline");
+  EXPECT_EQ(p->Process(ReceiveOne(), no_cancel_), ProcessOutcome::kFailed);
+  ControlRecord rec = *control_->Get(reg.document_id, reg.processing_version);
+  EXPECT_EQ(rec.status, DocStatus::kFailed);
+  EXPECT_EQ(rec.retry_count, 1);
+  EXPECT_EQ(a.runs, 2);
+  EXPECT_EQ(b.runs, 1);
+  EXPECT_EQ(CountAudit(reg.document_id, "RETRY_SCHEDULED"), 1);
+
+  // Other transient errors still get every retry.
+  Registration flaky = Register("flaky.md", "y");
+  b.result = Status::Unavailable("disk busy");
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(p->Process(ReceiveOne(), no_cancel_), ProcessOutcome::kRetryScheduled);
+    clock_.Advance(60'000);
+  }
+  EXPECT_EQ(p->Process(ReceiveOne(), no_cancel_), ProcessOutcome::kFailed);
+  EXPECT_EQ(control_->Get(flaky.document_id, flaky.processing_version)->retry_count, 3);
+}
+
 // The heartbeat must keep a long stage's claim alive past the lease. The fake
 // clock drives it: the stage's 2.6 s of work take no real time.
 TEST(DocumentProcessorHeartbeatTest, HeartbeatKeepsTheClaimAlivePastTheLease) {

@@ -53,9 +53,8 @@ TEST(HttpServerTest, LoadsTheModuleAndServesThroughIt) {
   EXPECT_EQ(*response->FindHeader("x-served-by"), "module");
 }
 
-// Through the module: a request's body reaches the handler (method handlers,
-// not a pre-routing one, which runs before cpp-httplib reads the body), and a
-// body over the limit is refused with 413 before the handler sees it.
+// Through the module: a request's body reaches the handler whole, and a body
+// over the limit is refused with 413 before the handler sees it.
 TEST(HttpServerTest, BodiesReachTheHandlerUpToTheLimit) {
   std::atomic<int> handled{0};
   HttpServerLimits limits;
@@ -102,8 +101,9 @@ TEST(HttpServerTest, BodiesReachTheHandlerUpToTheLimit) {
   EXPECT_EQ(handled.load(), 1);
 }
 
-// A client that accepts brotli gets gzip: cpp-httplib's brotli runs at
-// quality 11 (hundreds of ms for a page of the documents list).
+// A client that accepts brotli gets gzip (brotli at its default quality 11
+// costs hundreds of ms for a page of the documents list); one that accepts
+// neither gets the body as it is.
 TEST(HttpServerTest, AnswersCompressWithGzipNotBrotli) {
   const std::string json = "[" + std::string(50'000, '1') + "]";
   Result<std::unique_ptr<HttpServer>> server = LoadHttpServer("127.0.0.1", 0, [&json](const ApiRequest&) {
