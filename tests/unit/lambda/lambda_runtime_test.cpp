@@ -83,6 +83,9 @@ class FakeRuntimeApi {
     // until the thread accepts them.
     port_ = server_.bind_to_any_port("127.0.0.1");
     thread_ = std::thread([this] { server_.listen_after_bind(); });
+    // cpp-httplib's stop() does nothing until the loop runs: a Stop() right
+    // after construction would leave the thread accepting forever (a hung test).
+    while (!server_.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
 
   ~FakeRuntimeApi() { Stop(); }
