@@ -50,9 +50,9 @@ struct OpenAiUnderTest : EmbedderUnderTest {
   Embedder& embedder() override { return *e; }
 };
 
-using Adapter = testing::ConformanceAdapter<EmbedderUnderTest>;
+using EmbedderAdapter = testing::ConformanceAdapter<EmbedderUnderTest>;
 
-class EmbedderConformanceTest : public ::testing::TestWithParam<Adapter> {
+class EmbedderConformanceTest : public ::testing::TestWithParam<EmbedderAdapter> {
  protected:
   void SetUp() override {
     under_test_ = GetParam().make();
@@ -129,8 +129,8 @@ TEST_P(EmbedderConformanceTest, ManyTextsInOneCall) {
 
 INSTANTIATE_TEST_SUITE_P(
     Adapters, EmbedderConformanceTest,
-    ::testing::Values(Adapter{"Local", [] { return std::make_unique<LocalUnderTest>(); }},
-                      Adapter{"OpenAiFake", [] { return std::make_unique<OpenAiUnderTest>(); }}),
+    ::testing::Values(EmbedderAdapter{"Local", [] { return std::make_unique<LocalUnderTest>(); }},
+                      EmbedderAdapter{"OpenAiFake", [] { return std::make_unique<OpenAiUnderTest>(); }}),
     testing::AdapterName());
 
 }  // namespace

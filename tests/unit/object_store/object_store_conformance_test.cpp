@@ -22,9 +22,13 @@
 #include "support/conformance.h"
 #include "support/moto_fixture.h"
 #include "support/test_util.h"
+#include "unit/object_store/store_helpers.h"
 
 namespace docpipe {
 namespace {
+
+using testing::Keys;
+using testing::Must;
 
 namespace fs = std::filesystem;
 
@@ -33,10 +37,10 @@ struct StoreUnderTest {
   virtual ObjectStore& store() = 0;
 };
 
-struct LocalUnderTest : StoreUnderTest {
+struct LocalStoreUnderTest : StoreUnderTest {
   testing::TempDir dir;
   ObjectStorePtr s;
-  LocalUnderTest() {
+  LocalStoreUnderTest() {
     Result<ObjectStorePtr> made = NewLocalObjectStore(dir.Join("store"));
     EXPECT_TRUE(made.ok()) << made.status().ToString();
     if (made.ok()) s = std::move(*made);
@@ -71,22 +75,9 @@ struct S3UnderTest : StoreUnderTest {
   ObjectStore& store() override { return *s; }
 };
 
-using Adapter = testing::ConformanceAdapter<StoreUnderTest>;
+using StoreAdapter = testing::ConformanceAdapter<StoreUnderTest>;
 
-std::vector<std::string> Keys(const std::vector<ObjectInfo>& infos) {
-  std::vector<std::string> keys;
-  for (const ObjectInfo& i : infos) keys.push_back(i.key);
-  return keys;
-}
-
-// The value, or a test failure naming the Status (never a crash).
-template <typename T>
-T Must(Result<T> r) {
-  EXPECT_TRUE(r.ok()) << r.status().ToString();
-  return r.ok() ? std::move(r).value() : T{};
-}
-
-class ObjectStoreConformanceTest : public ::testing::TestWithParam<Adapter> {
+class ObjectStoreConformanceTest : public ::testing::TestWithParam<StoreAdapter> {
  protected:
   void SetUp() override {
     under_test_ = GetParam().make();
@@ -259,8 +250,8 @@ TEST_P(ObjectStoreConformanceTest, FetchGivesALocalFileWithTheContent) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Adapters, ObjectStoreConformanceTest,
-                         ::testing::Values(Adapter{"Local", [] { return std::make_unique<LocalUnderTest>(); }},
-                                           Adapter{"S3Moto", [] { return std::make_unique<S3UnderTest>(); }}),
+                         ::testing::Values(StoreAdapter{"Local", [] { return std::make_unique<LocalStoreUnderTest>(); }},
+                                           StoreAdapter{"S3Moto", [] { return std::make_unique<S3UnderTest>(); }}),
                          testing::AdapterName());
 
 }  // namespace

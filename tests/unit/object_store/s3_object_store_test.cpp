@@ -19,9 +19,13 @@
 #include "http/curl_http_client.h"
 #include "support/moto_fixture.h"
 #include "support/test_util.h"
+#include "unit/object_store/store_helpers.h"
 
 namespace docpipe {
 namespace {
+
+using testing::Keys;
+using testing::Must;
 
 namespace fs = std::filesystem;
 
@@ -79,19 +83,6 @@ std::string RandomBytes(size_t n, uint32_t seed) {
   std::string s(n, '\0');
   for (char& c : s) c = static_cast<char>(rng() & 0xFF);
   return s;
-}
-
-// The value, or a test failure naming the Status (never a crash).
-template <typename T>
-T Must(Result<T> r) {
-  EXPECT_TRUE(r.ok()) << r.status().ToString();
-  return r.ok() ? std::move(r).value() : T{};
-}
-
-std::vector<std::string> Keys(const std::vector<ObjectInfo>& infos) {
-  std::vector<std::string> keys;
-  for (const ObjectInfo& i : infos) keys.push_back(i.key);
-  return keys;
 }
 
 // boto3 client set-up shared by the scripts (path style: 127.0.0.1 has no

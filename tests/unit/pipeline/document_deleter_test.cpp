@@ -20,14 +20,14 @@
 namespace docpipe {
 namespace {
 
-constexpr int kDim = 4;
+constexpr int kDeleterDim = 4;
 
 class DocumentDeleterTest : public ::testing::Test {
  protected:
   void SetUp() override {
     LocalVectorIndexOptions o;
     o.directory = ws_.dir().Join("index");
-    o.dimension = kDim;
+    o.dimension = kDeleterDim;
     Result<VectorIndexPtr> made = NewLocalVectorIndex(o);
     ASSERT_TRUE(made.ok()) << made.status().ToString();
     index_ = std::move(*made);

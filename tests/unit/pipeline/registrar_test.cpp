@@ -19,7 +19,7 @@ namespace {
 using Outcome = Registration::Outcome;
 
 constexpr int kMaxRetries = 3;
-constexpr int64_t kTtlDays = 30;
+constexpr int64_t kRegistrarTtlDays = 30;
 
 class RegistrarTest : public ::testing::Test {
  protected:
@@ -51,7 +51,7 @@ class RegistrarTest : public ::testing::Test {
 
   testing::FakeClock clock_;
   testing::PipelineWorkspace ws_{clock_};
-  EventRecorder events_{ws_.services(), "registrar-test", kTtlDays};
+  EventRecorder events_{ws_.services(), "registrar-test", kRegistrarTtlDays};
   Registrar registrar_{ws_.services(), events_, kMaxRetries};
 };
 
@@ -75,7 +75,7 @@ TEST_F(RegistrarTest, AFirstFileIsStoredRecordedAuditedCountedAndQueued) {
   EXPECT_EQ(rec.max_retries, kMaxRetries);
   EXPECT_EQ(rec.created_at, clock_.NowMs());
   EXPECT_EQ(rec.updated_at, clock_.NowMs());
-  EXPECT_EQ(rec.ttl, clock_.NowMs() / 1000 + kTtlDays * 86400);
+  EXPECT_EQ(rec.ttl, clock_.NowMs() / 1000 + kRegistrarTtlDays * 86400);
 
   Result<std::vector<AuditEvent>> audit = ws_.real_audit().List(reg->document_id);
   ASSERT_TRUE(audit.ok());

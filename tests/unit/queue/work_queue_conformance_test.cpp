@@ -40,7 +40,7 @@ struct QueueUnderTest {
   virtual Clock& clock() = 0;
 };
 
-struct SqliteUnderTest : QueueUnderTest {
+struct SqliteQueueUnderTest : QueueUnderTest {
   testing::TempDir dir;
   testing::FakeClock fake;
   int opened = 0;
@@ -57,10 +57,10 @@ struct SqliteUnderTest : QueueUnderTest {
 };
 
 // A queue pair of its own per test on the process's moto_server.
-struct SqsUnderTest : QueueUnderTest {
+struct SqsQueueUnderTest : QueueUnderTest {
   std::unique_ptr<Clock> system = NewSystemClock();
   std::unique_ptr<testing::MotoAwsClient> aws;
-  SqsUnderTest() {
+  SqsQueueUnderTest() {
     std::string error;
     testing::MotoServer* moto = testing::SharedMotoServer(&error);
     if (moto == nullptr) {
@@ -89,9 +89,9 @@ struct SqsUnderTest : QueueUnderTest {
   Clock& clock() override { return *system; }
 };
 
-using Adapter = testing::ConformanceAdapter<QueueUnderTest>;
+using QueueAdapter = testing::ConformanceAdapter<QueueUnderTest>;
 
-class WorkQueueConformanceTest : public ::testing::TestWithParam<Adapter> {
+class WorkQueueConformanceTest : public ::testing::TestWithParam<QueueAdapter> {
  protected:
   void SetUp() override {
     under_test_ = GetParam().make();
@@ -270,8 +270,8 @@ TEST_P(WorkQueueConformanceTest, BadArgumentsAreInvalidInput) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Adapters, WorkQueueConformanceTest,
-                         ::testing::Values(Adapter{"Sqlite", [] { return std::make_unique<SqliteUnderTest>(); }},
-                                           Adapter{"SqsMoto", [] { return std::make_unique<SqsUnderTest>(); }}),
+                         ::testing::Values(QueueAdapter{"Sqlite", [] { return std::make_unique<SqliteQueueUnderTest>(); }},
+                                           QueueAdapter{"SqsMoto", [] { return std::make_unique<SqsQueueUnderTest>(); }}),
                          testing::AdapterName());
 
 }  // namespace

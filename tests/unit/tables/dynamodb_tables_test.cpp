@@ -131,7 +131,7 @@ TEST_F(DynamoDbTablesTest, RecordsWithoutKeyOrOverBudgetAreRejectedBeforeAnyRequ
 
 TEST_F(DynamoDbTablesTest, ListVersionsFollowsThePages) {
   for (int v : {2, 1, 10}) {
-    ControlRecord r = NewRecord("doc", v, DocStatus::kCompleted, kDynamoT0 + v);
+    ControlRecord r = NewRecord("doc", v, DocStatus::kCompleted, kT0 + v);
     ASSERT_TRUE(control_->Create(r).ok());
   }
   http_.TakeOps();
@@ -145,7 +145,7 @@ TEST_F(DynamoDbTablesTest, ListVersionsFollowsThePages) {
 }
 
 TEST_F(DynamoDbTablesTest, UpdateIsOneConditionalUpdateItem) {
-  ControlRecord r = NewRecord("a", 1, DocStatus::kPending, kDynamoT0);
+  ControlRecord r = NewRecord("a", 1, DocStatus::kPending, kT0);
   ASSERT_TRUE(control_->Create(r).ok());
   http_.TakeOps();
   r.status = DocStatus::kInProgress;
@@ -195,7 +195,7 @@ TEST_F(DynamoDbTablesTest, UpdateRemovesClearedAttributesAndHandlesReservedWords
 TEST_F(DynamoDbTablesTest, ListByStatusStopsPagingAtTheLimit) {
   // Many more than a page: the limit stops paging, the order holds across pages.
   for (int i = 0; i < 9; ++i) {
-    ControlRecord r = NewRecord("p" + std::to_string(i), 1, DocStatus::kPending, kDynamoT0 + 100 + i);
+    ControlRecord r = NewRecord("p" + std::to_string(i), 1, DocStatus::kPending, kT0 + 100 + i);
     ASSERT_TRUE(control_->Create(r).ok());
   }
   http_.TakeOps();
@@ -292,7 +292,7 @@ print(json.dumps(out))
 }
 
 TEST_F(DynamoDbTablesTest, ProvisioningTwiceIsANoOp) {
-  ControlRecord r = NewRecord("a", 1, DocStatus::kPending, kDynamoT0);
+  ControlRecord r = NewRecord("a", 1, DocStatus::kPending, kT0);
   ASSERT_TRUE(control_->Create(r).ok());
   http_.TakeOps();
   ASSERT_TRUE(ProvisionDynamoDbTables(*client_, names_, 30'000).ok());

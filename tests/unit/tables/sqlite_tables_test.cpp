@@ -37,7 +37,7 @@ class SqliteControlTableTest : public ::testing::Test {
 enum ClaimExit { kWon = 0, kLost = 1, kFailed = 2 };
 
 TEST_F(SqliteControlTableTest, ConcurrentClaimsFromProcessesHaveOneWinner) {
-  ControlRecord r = NewSqliteRecord("race", 1, DocStatus::kPending, kSqliteT0);
+  ControlRecord r = NewRecord("race", 1, DocStatus::kPending, kT0);
   ASSERT_TRUE(table_->Create(r).ok());
 
   constexpr int kProcs = 4;

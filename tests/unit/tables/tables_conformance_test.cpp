@@ -51,7 +51,7 @@ std::unique_ptr<T> Opened(Result<std::unique_ptr<T>> made) {
   return made.ok() ? std::move(*made) : nullptr;
 }
 
-struct SqliteUnderTest : TablesUnderTest {
+struct SqliteTablesUnderTest : TablesUnderTest {
   testing::TempDir dir;
   std::string path = dir.Join("docpipe.db");
   ControlTablePtr NewControl(int) override { return Opened(NewSqliteControlTable(path)); }
@@ -63,10 +63,10 @@ struct SqliteUnderTest : TablesUnderTest {
 // Tables of their own per test on the process's moto_server. Serialized:
 // moto's threaded server does not make conditional writes atomic under
 // concurrency (MotoServerOptions), DynamoDB does.
-struct DynamoDbUnderTest : TablesUnderTest {
+struct DynamoDbTablesUnderTest : TablesUnderTest {
   std::unique_ptr<testing::MotoAwsClient> aws;
   DynamoDbTableNames names;
-  DynamoDbUnderTest() {
+  DynamoDbTablesUnderTest() {
     std::string error;
     testing::MotoServer* moto = testing::SharedMotoServer(&error, {.serialize_requests = true});
     if (moto == nullptr) {
@@ -93,9 +93,9 @@ struct DynamoDbUnderTest : TablesUnderTest {
   int ConcurrentAdds() const override { return 50; }
 };
 
-using Adapter = testing::ConformanceAdapter<TablesUnderTest>;
+using TablesAdapter = testing::ConformanceAdapter<TablesUnderTest>;
 
-class TablesConformanceTest : public ::testing::TestWithParam<Adapter> {
+class TablesConformanceTest : public ::testing::TestWithParam<TablesAdapter> {
  protected:
   void SetUp() override {
     under_test_ = GetParam().make();
@@ -910,8 +910,8 @@ TEST_P(TablesQueryConformanceTest, StatusRowsAreTheLatestRecords) {
 }
 
 const auto kAdapters =
-    ::testing::Values(Adapter{"Sqlite", [] { return std::make_unique<SqliteUnderTest>(); }},
-                      Adapter{"DynamoDbMoto", [] { return std::make_unique<DynamoDbUnderTest>(); }});
+    ::testing::Values(TablesAdapter{"Sqlite", [] { return std::make_unique<SqliteTablesUnderTest>(); }},
+                      TablesAdapter{"DynamoDbMoto", [] { return std::make_unique<DynamoDbTablesUnderTest>(); }});
 INSTANTIATE_TEST_SUITE_P(Adapters, TablesConformanceTest, kAdapters, testing::AdapterName());
 INSTANTIATE_TEST_SUITE_P(Adapters, TablesQueryConformanceTest, kAdapters, testing::AdapterName());
 
