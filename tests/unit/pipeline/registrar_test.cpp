@@ -170,11 +170,15 @@ TEST_F(RegistrarTest, AnUnreadableFileIsRecordedAsFailedWithItsReason) {
   EXPECT_EQ(folder->processing_version, "000002");
 }
 
-TEST_F(RegistrarTest, AMalformedKeyIsInvalidInputAndRecordsNothing) {
+// A name the store cannot take fails that file alone (recorded, so the rest
+// of a batch goes on and `status` says why), and nothing is stored or queued.
+TEST_F(RegistrarTest, AKeyTheStoreCannotTakeFailsThatFileAlone) {
   testing::WriteFile(ws_.dir().Join("a.md"), "x");
   Result<Registration> r = registrar_.RegisterLocalFile(ws_.dir().Join("a.md"), "../outside.md");
-  EXPECT_EQ(r.status().code(), Status::Code::kInvalidInput);
-  EXPECT_EQ(ws_.faults().Calls("control.Create"), 0);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->outcome, Outcome::kFailed);
+  EXPECT_NE(r->message.find("cannot be stored"), std::string::npos) << r->message;
+  EXPECT_EQ(ws_.faults().Calls("store.PutFile"), 0);
   EXPECT_TRUE(Queued().empty());
 }
 
@@ -211,12 +215,17 @@ TEST_F(RegistrarTest, AConflictingCreateIsARaceAndIsRetried) {
   EXPECT_EQ(ws_.faults().Calls("control.Create"), 2 + 20);
 }
 
-TEST_F(RegistrarTest, StoreAndQueueErrorsAreReturned) {
+// A store that cannot take the file (a full disk, an I/O error, a store out
+// of reach after its retries) fails that file, recorded with the reason, so
+// the batch goes on; a queue that cannot take the message is the caller's.
+TEST_F(RegistrarTest, StoreErrorsFailTheFileAndQueueErrorsAreReturned) {
   ws_.faults().Fail("store.PutFile", Status::Unavailable("S3 is slow"));
   Result<Registration> r = RegisterFile("a.md", "one");
-  EXPECT_EQ(r.status().code(), Status::Code::kUnavailable);
-  EXPECT_NE(r.status().message().find("storing input/a.md"), std::string::npos) << r.status().ToString();
-  EXPECT_EQ(ws_.faults().Calls("control.Create"), 0);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->outcome, Outcome::kFailed);
+  EXPECT_NE(r->message.find("could not be copied into the store"), std::string::npos) << r->message;
+  EXPECT_NE(r->message.find("S3 is slow"), std::string::npos) << r->message;
+  EXPECT_TRUE(Queued().empty());
 
   // A store that refuses the content itself: the file is recorded as FAILED.
   ws_.faults().Fail("store.PutFile", Status::InvalidInput("source is a FIFO"));

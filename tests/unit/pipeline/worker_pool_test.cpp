@@ -143,7 +143,8 @@ TEST_F(WorkerPoolTest, AFailedReceiveIsLoggedAndRetriedAfterTheWaitOnTheClock) {
   pool->StopReceiving();
   pool->Join();
   std::vector<nlohmann::json> logged = ws_.logger().Lines("queue_receive_failed");
-  ASSERT_EQ(logged.size(), 3u);
+  // Once per error text (and then every few minutes): a full disk must not flood the log.
+  ASSERT_EQ(logged.size(), 1u);
   EXPECT_NE(logged[0]["error"].get<std::string>().find("queue unreachable"), std::string::npos);
   EXPECT_GE(clock_.NowMs() - before, 3 * pool_options_.wait_ms) << "a wait after each failure, on the clock";
   EXPECT_EQ(StatusOf(reg), DocStatus::kCompleted);
