@@ -2,6 +2,7 @@
 
 #include <functional>
 #include <memory>
+#include <ostream>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -16,6 +17,10 @@ template <typename UnderTest>
 struct ConformanceAdapter {
   std::string name;
   std::function<std::unique_ptr<UnderTest>()> make;
+
+  // GoogleTest prints a parameter in failure messages and in the names CTest
+  // lists ("# GetParam() = ..."): the adapter's name, not its bytes.
+  friend void PrintTo(const ConformanceAdapter& adapter, std::ostream* os) { *os << adapter.name; }
 };
 
 //! The test-name generator of INSTANTIATE_TEST_SUITE_P: the adapter's name.
