@@ -13,6 +13,12 @@
 namespace docpipe {
 namespace {
 
+TEST(ClockTest, FormatsUtc) {
+  EXPECT_EQ(FormatIso8601(0), "1970-01-01T00:00:00.000Z");
+  EXPECT_EQ(FormatIso8601(1795323310123), "2026-11-22T04:55:10.123Z");
+  EXPECT_EQ(FormatDate(1795323310123), "2026-11-22");
+}
+
 TEST(ClockTest, SystemClockWaitsTheTimeOrUntilStopped) {
   std::unique_ptr<Clock> clock = NewSystemClock();
   StopSignal stop;
