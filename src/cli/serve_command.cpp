@@ -121,6 +121,13 @@ int RunServe(Storage& storage, Retrieval& retrieval, Processing* processing, con
   // Bodies beyond the upload limit (and 1 MiB of slack for JSON) are refused unread.
   HttpServerLimits limits;
   limits.max_body_bytes = dashboard.max_upload_bytes + (1 << 20);
+  limits.max_header_bytes = config.serve.http_max_header_bytes;
+  limits.header_timeout_ms = config.serve.http_header_timeout_ms;
+  limits.idle_timeout_ms = config.serve.http_idle_timeout_ms;
+  limits.max_requests_per_connection = config.serve.http_max_requests_per_connection;
+  limits.max_connections = config.serve.http_max_connections;
+  limits.max_connections_per_ip = config.serve.http_max_connections_per_client;
+  limits.threads = config.serve.http_threads;
   Result<std::unique_ptr<HttpServer>> server = LoadHttpServer(
       settings.bind, settings.port, [&api](const ApiRequest& r) { return api.Handle(r); }, limits);
   if (!server.ok()) {

@@ -4,6 +4,7 @@
 #include <map>
 #include <set>
 #include <sstream>
+#include <tuple>
 
 #include <fmt/format.h>
 #include <toml++/toml.h>
@@ -135,7 +136,9 @@ Status ApplyToml(const std::string& toml_text, const std::string& source_name, C
       {"extract", {"docx_comments", "pptx_speaker_notes", "sheet_rows_per_table"}},
       {"ocr", {"enabled", "languages", "threads", "tessdata_dir"}},
       {"serve", {"bind", "port", "head_interval_seconds", "secure_cookies", "trusted_proxies", "max_upload_mb",
-                 "process"}},
+                 "process", "http_header_timeout_seconds", "http_idle_timeout_seconds", "http_max_header_kb",
+                 "http_max_connections", "http_max_connections_per_client", "http_max_requests_per_connection",
+                 "http_threads"}},
       {"openai", {"base_url", "dimensions", "requests_per_minute", "tokens_per_minute", "concurrency"}},
       {"pinecone", {"index", "namespace", "index_host", "controller_host", "cloud", "region"}},
       {"comprehend", {"requests_per_second"}},
@@ -225,6 +228,21 @@ Status ApplyToml(const std::string& toml_text, const std::string& source_name, C
     DOCPIPE_RETURN_IF_ERROR(TomlBool(*sv, "secure_cookies", sw, c.serve.secure_cookies));
     DOCPIPE_RETURN_IF_ERROR(TomlInt(*sv, "max_upload_mb", sw, c.serve.max_upload_mb));
     DOCPIPE_RETURN_IF_ERROR(TomlBool(*sv, "process", sw, c.serve.process));
+    int64_t seconds = -1;
+    DOCPIPE_RETURN_IF_ERROR(TomlInt(*sv, "http_header_timeout_seconds", sw, seconds));
+    if (seconds != -1) c.serve.http_header_timeout_ms = seconds * 1000;
+    seconds = -1;
+    DOCPIPE_RETURN_IF_ERROR(TomlInt(*sv, "http_idle_timeout_seconds", sw, seconds));
+    if (seconds != -1) c.serve.http_idle_timeout_ms = seconds * 1000;
+    int64_t header_kb = -1;
+    DOCPIPE_RETURN_IF_ERROR(TomlInt(*sv, "http_max_header_kb", sw, header_kb));
+    if (header_kb != -1) c.serve.http_max_header_bytes = header_kb << 10;
+    DOCPIPE_RETURN_IF_ERROR(TomlInt(*sv, "http_max_connections", sw, c.serve.http_max_connections));
+    DOCPIPE_RETURN_IF_ERROR(
+        TomlInt(*sv, "http_max_connections_per_client", sw, c.serve.http_max_connections_per_client));
+    DOCPIPE_RETURN_IF_ERROR(
+        TomlInt(*sv, "http_max_requests_per_connection", sw, c.serve.http_max_requests_per_connection));
+    DOCPIPE_RETURN_IF_ERROR(TomlInt(*sv, "http_threads", sw, c.serve.http_threads));
     if (const toml::node* proxies = sv->get("trusted_proxies")) {
       const toml::array* arr = proxies->as_array();
       if (arr == nullptr) return Status::InvalidInput(sw + ": trusted_proxies must be an array of IP addresses");
@@ -411,6 +429,15 @@ Status ApplyEnvironment(const Environment& env, Config& c) {
     }
   }
   DOCPIPE_RETURN_IF_ERROR(set_int("DOCPIPE_MAX_UPLOAD_MB", c.serve.max_upload_mb, 1));
+  DOCPIPE_RETURN_IF_ERROR(set_int("DOCPIPE_HTTP_HEADER_TIMEOUT_SECONDS", c.serve.http_header_timeout_ms, 1000));
+  DOCPIPE_RETURN_IF_ERROR(set_int("DOCPIPE_HTTP_IDLE_TIMEOUT_SECONDS", c.serve.http_idle_timeout_ms, 1000));
+  DOCPIPE_RETURN_IF_ERROR(set_int("DOCPIPE_HTTP_MAX_HEADER_KB", c.serve.http_max_header_bytes, 1024));
+  DOCPIPE_RETURN_IF_ERROR(set_int("DOCPIPE_HTTP_MAX_CONNECTIONS", c.serve.http_max_connections, 1));
+  DOCPIPE_RETURN_IF_ERROR(
+      set_int("DOCPIPE_HTTP_MAX_CONNECTIONS_PER_CLIENT", c.serve.http_max_connections_per_client, 1));
+  DOCPIPE_RETURN_IF_ERROR(
+      set_int("DOCPIPE_HTTP_MAX_REQUESTS_PER_CONNECTION", c.serve.http_max_requests_per_connection, 1));
+  DOCPIPE_RETURN_IF_ERROR(set_int("DOCPIPE_HTTP_THREADS", c.serve.http_threads, 1));
   DOCPIPE_RETURN_IF_ERROR(set_int("DOCPIPE_WORKERS", c.workers, 1));
   DOCPIPE_RETURN_IF_ERROR(set_int("DOCPIPE_DOCUMENT_THREADS", c.document_threads, 1));
   DOCPIPE_RETURN_IF_ERROR(set_int("MAX_RETRIES", c.max_retries, 1));  // name used by the original pipeline
@@ -520,6 +547,22 @@ Status ValidateConfig(const Config& c) {
   }
   if (c.enrich_min_score < 0 || c.enrich_min_score > 1) {
     return Status::InvalidInput("enrich min_score must be between 0 and 1");
+  }
+  const ServeSettings& sv = c.serve;
+  for (auto [name, value, least] :
+       {std::tuple{"serve.http_header_timeout_seconds or DOCPIPE_HTTP_HEADER_TIMEOUT_SECONDS",
+                   sv.http_header_timeout_ms / 1000, int64_t{1}},
+        std::tuple{"serve.http_idle_timeout_seconds or DOCPIPE_HTTP_IDLE_TIMEOUT_SECONDS", sv.http_idle_timeout_ms / 1000,
+                   int64_t{1}},
+        std::tuple{"serve.http_max_header_kb or DOCPIPE_HTTP_MAX_HEADER_KB", sv.http_max_header_bytes >> 10, int64_t{1}},
+        std::tuple{"serve.http_max_connections or DOCPIPE_HTTP_MAX_CONNECTIONS", int64_t{sv.http_max_connections},
+                   int64_t{1}},
+        std::tuple{"serve.http_max_connections_per_client or DOCPIPE_HTTP_MAX_CONNECTIONS_PER_CLIENT",
+                   int64_t{sv.http_max_connections_per_client}, int64_t{0}},
+        std::tuple{"serve.http_max_requests_per_connection or DOCPIPE_HTTP_MAX_REQUESTS_PER_CONNECTION",
+                   int64_t{sv.http_max_requests_per_connection}, int64_t{1}},
+        std::tuple{"serve.http_threads or DOCPIPE_HTTP_THREADS", int64_t{sv.http_threads}, int64_t{1}}}) {
+    if (value < least) return Status::InvalidInput(fmt::format("{} must be at least {}, got {}", name, least, value));
   }
   const DocumentLimits& l = c.limits;
   for (auto [name, value] : {std::pair{"max_bytes", l.max_bytes}, std::pair{"max_pages", l.max_pages},

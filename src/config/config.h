@@ -66,6 +66,14 @@ struct ServeSettings {
   std::vector<std::string> trusted_proxies;  // DOCPIPE_TRUSTED_PROXIES (comma-separated), --trusted-proxy
   int64_t max_upload_mb = 256;               // DOCPIPE_MAX_UPLOAD_MB: one dashboard upload
   bool process = true;                       // embedded backend: serve also runs workers (--no-workers)
+  // The HTTP front's limits (serve/http_server.h, HttpServerLimits; docs/api.md).
+  int64_t http_header_timeout_ms = 10'000;    // DOCPIPE_HTTP_HEADER_TIMEOUT_SECONDS: connect to end of headers
+  int64_t http_idle_timeout_ms = 10'000;      // DOCPIPE_HTTP_IDLE_TIMEOUT_SECONDS: a silent connection is closed
+  int64_t http_max_header_bytes = 32 << 10;   // DOCPIPE_HTTP_MAX_HEADER_KB: request line and headers
+  int http_max_connections = 1024;            // DOCPIPE_HTTP_MAX_CONNECTIONS
+  int http_max_connections_per_client = 256;  // DOCPIPE_HTTP_MAX_CONNECTIONS_PER_CLIENT; 0 = no cap (a proxy)
+  int http_max_requests_per_connection = 1000;  // DOCPIPE_HTTP_MAX_REQUESTS_PER_CONNECTION
+  int http_threads = 4;                       // DOCPIPE_HTTP_THREADS: the server's event loops
 };
 
 // The adapter choices, parsed once from their names (ParseChoice below): the

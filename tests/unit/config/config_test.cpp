@@ -166,6 +166,55 @@ TEST(ConfigTest, DocumentLimitsFromFileThenEnvironmentWithDefaults) {
   EXPECT_NE(zero.message().find("limits.max_chunks or DOCPIPE_MAX_CHUNKS"), std::string::npos) << zero.message();
 }
 
+// The HTTP front's limits (docs/api.md): file, then environment, with
+// defaults; seconds and KiB as people write them, a value below its minimum
+// refused with the setting named.
+TEST(ConfigTest, HttpServerLimitsFromFileThenEnvironmentWithDefaults) {
+  Config d;
+  EXPECT_EQ(d.serve.http_header_timeout_ms, 10'000);
+  EXPECT_EQ(d.serve.http_idle_timeout_ms, 10'000);
+  EXPECT_EQ(d.serve.http_max_header_bytes, 32 << 10);
+  EXPECT_EQ(d.serve.http_max_connections, 1024);
+  EXPECT_EQ(d.serve.http_max_connections_per_client, 256);
+  EXPECT_EQ(d.serve.http_max_requests_per_connection, 1000);
+  EXPECT_EQ(d.serve.http_threads, 4);
+  Config c;
+  ASSERT_TRUE(ApplyToml("[serve]\nhttp_header_timeout_seconds = 3\nhttp_idle_timeout_seconds = 30\n"
+                        "http_max_header_kb = 8\nhttp_max_connections = 64\nhttp_max_connections_per_client = 0\n"
+                        "http_max_requests_per_connection = 5\nhttp_threads = 2\n",
+                        "s.toml", c)
+                  .ok());
+  EXPECT_EQ(c.serve.http_header_timeout_ms, 3'000);
+  EXPECT_EQ(c.serve.http_idle_timeout_ms, 30'000);
+  EXPECT_EQ(c.serve.http_max_header_bytes, 8 << 10);
+  EXPECT_EQ(c.serve.http_max_connections, 64);
+  EXPECT_EQ(c.serve.http_max_connections_per_client, 0);
+  EXPECT_EQ(c.serve.http_max_requests_per_connection, 5);
+  EXPECT_EQ(c.serve.http_threads, 2);
+  EXPECT_TRUE(ValidateConfig(c).ok());
+  ASSERT_TRUE(ApplyEnvironment({{"DOCPIPE_HTTP_HEADER_TIMEOUT_SECONDS", "5"}, {"DOCPIPE_HTTP_MAX_HEADER_KB", "16"},
+                                {"DOCPIPE_HTTP_MAX_CONNECTIONS_PER_CLIENT", "8"}},
+                               c)
+                  .ok());
+  EXPECT_EQ(c.serve.http_header_timeout_ms, 5'000);
+  EXPECT_EQ(c.serve.http_max_header_bytes, 16 << 10);
+  EXPECT_EQ(c.serve.http_max_connections_per_client, 8);
+  EXPECT_EQ(c.serve.http_max_connections, 64) << "the file's value stays";
+
+  Status bad = ApplyEnvironment({{"DOCPIPE_HTTP_THREADS", "many"}}, c);
+  EXPECT_NE(bad.message().find("DOCPIPE_HTTP_THREADS"), std::string::npos) << bad.message();
+  Status unknown = ApplyToml("[serve]\nhttp_treads = 3\n", "s.toml", c);
+  EXPECT_NE(unknown.message().find("serve.http_treads"), std::string::npos) << unknown.message();
+  c.serve.http_header_timeout_ms = 0;
+  Status zero = ValidateConfig(c);
+  EXPECT_NE(zero.message().find("serve.http_header_timeout_seconds or DOCPIPE_HTTP_HEADER_TIMEOUT_SECONDS"),
+            std::string::npos)
+      << zero.message();
+  c.serve.http_header_timeout_ms = 1'000;
+  c.serve.http_max_connections_per_client = -1;
+  EXPECT_FALSE(ValidateConfig(c).ok());
+}
+
 TEST(ConfigTest, DocumentedExampleLoads) {
   std::ifstream in(std::string(DOCPIPE_SOURCE_DIR) + "/docs/configuration.md");
   ASSERT_TRUE(in.good());
