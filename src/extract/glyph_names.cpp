@@ -17,6 +17,44 @@ bool IsHex(const std::string& s) {
 
 bool Valid(char32_t c) { return c > 0x1F && c <= 0x10FFFF && !(c >= 0xD800 && c <= 0xDFFF) && c != 0xFFFD; }
 
+bool EndsWith(const std::string& s, const std::string& suffix) {
+  return s.size() > suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+bool StartsWith(const std::string& s, const std::string& prefix) {
+  return s.size() > prefix.size() && s.compare(0, prefix.size(), prefix) == 0;
+}
+
+// The Adobe Glyph List's name for an Arabic glyph that a font names in the
+// descriptive style of TeX's Arabic fonts (arabi's "behinitial", "fathah",
+// "lamwithaleffinal", "arabiccomma"); the AGL spells these "behinitialarabic",
+// "fathaarabic", "lamaleffinalarabic", "commaarabic". An isolated form is its
+// letter ("noonisolated" -> "noonarabic"). 0 when no such name is in the AGL.
+int ArabicFromDescriptiveName(std::string name) {
+  bool prefixed = false;  // "arabiccomma": "sign" and "mark" are dropped too ("arabicquestionmark")
+  for (const char* prefix : {"arabicindicdigit", "arabic"}) {
+    if (StartsWith(name, prefix)) {
+      name.erase(0, std::strlen(prefix));
+      prefixed = true;
+      break;
+    }
+  }
+  for (size_t at = name.find("with"); at != std::string::npos; at = name.find("with")) name.erase(at, 4);
+  if (EndsWith(name, "isolated")) name.resize(name.size() - 8);
+  std::string candidates[3] = {name, "", ""};
+  if (EndsWith(name, "ah")) candidates[1] = name.substr(0, name.size() - 1);  // fathah, kasrah, shaddah
+  for (const char* suffix : {"sign", "mark"}) {
+    if (prefixed && EndsWith(name, suffix)) candidates[2] = name.substr(0, name.size() - std::strlen(suffix));
+  }
+  for (const std::string& c : candidates) {
+    if (c.empty()) continue;
+    const int u = fz_unicode_from_glyph_name_strict((c + "arabic").c_str());
+    if (u >= 0x0600 && u <= 0x06FF) return u;
+    if ((u >= 0xFB50 && u <= 0xFDFF) || (u >= 0xFE70 && u <= 0xFEFF)) return u;
+  }
+  return 0;
+}
+
 // One '_'-separated component; false when it names nothing.
 bool AppendComponent(const std::string& comp, std::u32string& out) {
   if (comp.empty()) return false;
@@ -37,6 +75,7 @@ bool AppendComponent(const std::string& comp, std::u32string& out) {
   // The Adobe Glyph List itself; the strict lookup does not guess numbers
   // ("a65", "g12" are glyph indices in most fonts, not character codes).
   int c = fz_unicode_from_glyph_name_strict(comp.c_str());
+  if (c <= 0) c = ArabicFromDescriptiveName(comp);
   if (c <= 0 || !Valid(static_cast<char32_t>(c))) return false;
   out += static_cast<char32_t>(c);
   return true;

@@ -12,7 +12,9 @@ namespace docpipe {
 
 // The characters a glyph name stands for, by the Adobe Glyph List rules:
 // AGL names ("eacute"), "uniXXXX[XXXX...]", "uXXXX[XX]", ligatures joined by
-// '_' ("f_f_i"), suffixes after '.' ignored ("a.sc"). Empty when the name
+// '_' ("f_f_i"), suffixes after '.' ignored ("a.sc"); Arabic glyphs named
+// in the descriptive style of TeX's Arabic fonts ("behinitial", "fathah",
+// "lamwithaleffinal") by the AGL's "...arabic" entries. Empty when the name
 // says nothing (".notdef", "g123", "cid42").
 std::u32string UnicodeFromGlyphName(const std::string& name);
 

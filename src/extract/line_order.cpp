@@ -21,6 +21,10 @@ constexpr float kTouchEm = 0.05f;
 
 bool IsSpace(char32_t c) { return c == ' ' || c == '\t' || c == 0xA0; }
 
+constexpr char32_t kDotAbove = 0x02D9;
+// Combining marks for rows of 2, 3 and 4 dots above.
+constexpr char32_t kDotRows[] = {0x0308, 0x20DB, 0x20DC};
+
 // A letter an accent can sit on (not a space, digit or punctuation).
 bool IsAccentBase(char32_t c) {
   if (c < 0x80) return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
@@ -104,6 +108,110 @@ void DropSpacesBeforeTouchingChars(std::vector<LineChar>& chars) {
   chars = std::move(out);
 }
 
+// Whether a word space belongs between `a` and `b`, consecutive in the
+// drawing order: a gap of more than kRtlWordGapEm next to right-to-left text.
+// `visual`: drawn left to right (else the pen moves leftwards).
+bool NeedsWordSpace(const LineChar& a, const LineChar& b, bool visual) {
+  const float em = std::max(a.size, b.size);
+  const float gap = visual ? b.x0 - a.x1 : a.x0 - b.x1;
+  return !IsSpace(a.c) && !IsSpace(b.c) && (IsRightToLeft(a.c) || IsRightToLeft(b.c)) && gap > kRtlWordGapEm * em;
+}
+
+bool IsCombiningMark(char32_t c) {
+  const int8_t type = u_charType(static_cast<UChar32>(c));
+  return type == U_NON_SPACING_MARK || type == U_ENCLOSING_MARK;
+}
+
+// A letter with the combining marks (vowel signs, shadda, hamza) on it.
+struct MarkedChar {
+  LineChar base;
+  std::vector<LineChar> marks;  // in logical order
+};
+
+// Groups each combining mark with its letter. A shaper lays a right-to-left
+// word out by reversing it, marks included, so in the drawing order a
+// right-to-left letter's marks come just before it ("َ" "م" for "مَ"); the
+// marks of a left-to-right letter follow it. A mark's own position says
+// little (a zero-width glyph, often drawn at its neighbour's edge).
+std::vector<MarkedChar> GroupMarks(const std::vector<LineChar>& chars) {
+  std::vector<MarkedChar> out;
+  out.reserve(chars.size());
+  for (size_t i = 0; i < chars.size();) {
+    if (!IsCombiningMark(chars[i].c)) {
+      out.push_back({chars[i], {}});
+      ++i;
+      continue;
+    }
+    size_t j = i;
+    while (j < chars.size() && IsCombiningMark(chars[j].c)) ++j;
+    if (j < chars.size() && IsRightToLeft(chars[j].c) && !IsSpace(chars[j].c)) {
+      MarkedChar letter{chars[j], {}};
+      for (size_t k = j; k > i; --k) letter.marks.push_back(chars[k - 1]);
+      out.push_back(std::move(letter));
+      i = j + 1;
+    } else if (!out.empty()) {
+      for (size_t k = i; k < j; ++k) out.back().marks.push_back(chars[k]);
+      i = j;
+    } else {
+      for (size_t k = i; k < j; ++k) out.push_back({chars[k], {}});  // marks on nothing
+      i = j;
+    }
+  }
+  return out;
+}
+
+// A line drawn left to right (visual order) with right-to-left text, put
+// into logical order with its word spaces; marks stay on their letters.
+// Returns whether the line is right-to-left overall.
+bool ReorderVisualLine(std::vector<LineChar>& chars) {
+  std::vector<MarkedChar> letters = GroupMarks(chars);
+  // Word spaces between right-to-left letters, from the glyph positions.
+  std::vector<MarkedChar> spaced;
+  spaced.reserve(letters.size() + letters.size() / 4);
+  for (size_t i = 0; i < letters.size(); ++i) {
+    if (i > 0 && NeedsWordSpace(letters[i - 1].base, letters[i].base, true)) {
+      const LineChar& a = letters[i - 1].base;
+      const LineChar& b = letters[i].base;
+      spaced.push_back({{' ', 0, std::min(a.x1, b.x1), std::max(a.x0, b.x0), a.size, a.font}, {}});
+    }
+    spaced.push_back(std::move(letters[i]));
+  }
+  letters = std::move(spaced);
+
+  const auto n = static_cast<FriBidiStrIndex>(letters.size());
+  std::vector<FriBidiChar> text(letters.size());
+  for (size_t i = 0; i < letters.size(); ++i) text[i] = static_cast<FriBidiChar>(letters[i].base.c);
+  std::vector<FriBidiCharType> types(letters.size());
+  fribidi_get_bidi_types(text.data(), n, types.data());
+  int rtl = 0, ltr = 0;
+  for (FriBidiCharType t : types) {
+    if (FRIBIDI_IS_RTL(t) && FRIBIDI_IS_STRONG(t)) ++rtl;
+    if (!FRIBIDI_IS_RTL(t) && FRIBIDI_IS_STRONG(t) && FRIBIDI_IS_LETTER(t)) ++ltr;
+  }
+  FriBidiParType base = rtl >= ltr ? FRIBIDI_PAR_RTL : FRIBIDI_PAR_LTR;
+  std::vector<FriBidiBracketType> brackets(letters.size());
+  fribidi_get_bracket_types(text.data(), n, types.data(), brackets.data());
+  std::vector<FriBidiLevel> levels(letters.size());
+  std::vector<FriBidiStrIndex> map(letters.size());
+  for (FriBidiStrIndex i = 0; i < n; ++i) map[static_cast<size_t>(i)] = i;
+  // The reordering of rule L2 reverses nested runs by level; applied to the
+  // visual order with each character's level it gives back the logical order
+  // (the reversals of nested runs commute, so the operation is its own
+  // inverse). Marks are not in `text`: they travel with their letters.
+  const bool reordered =
+      fribidi_get_par_embedding_levels_ex(types.data(), brackets.data(), n, &base, levels.data()) != 0 &&
+      fribidi_reorder_line(FRIBIDI_FLAGS_DEFAULT, types.data(), n, 0, base, levels.data(), nullptr, map.data()) != 0;
+  std::vector<LineChar> logical;
+  logical.reserve(chars.size() + letters.size() / 4);
+  for (FriBidiStrIndex i = 0; i < n; ++i) {
+    const MarkedChar& letter = letters[static_cast<size_t>(reordered ? map[static_cast<size_t>(i)] : i)];
+    logical.push_back(letter.base);
+    logical.insert(logical.end(), letter.marks.begin(), letter.marks.end());
+  }
+  chars = std::move(logical);
+  return reordered ? base == FRIBIDI_PAR_RTL : rtl >= ltr;
+}
+
 }  // namespace
 
 void JoinSpacingAccents(std::vector<LineChar>& chars) {
@@ -111,6 +219,23 @@ void JoinSpacingAccents(std::vector<LineChar>& chars) {
   out.reserve(chars.size());
   for (size_t i = 0; i < chars.size(); ++i) {
     const char32_t mark = CombiningForSpacingAccent(chars[i].c);
+    if (chars[i].c == kDotAbove) {
+      // A row of dots over the next letter (mathematics' \ddot ... \ddddot).
+      size_t j = i;
+      while (j < chars.size() && chars[j].c == kDotAbove) ++j;
+      const size_t dots = j - i;
+      if (dots >= 2 && dots <= 4 && j < chars.size() && IsAccentBase(chars[j].c) && chars[j].mark == 0) {
+        LineChar row = chars[i];
+        row.x1 = chars[j - 1].x1;
+        if (Over(row, chars[j])) {
+          LineChar base = chars[j];
+          base.mark = kDotRows[dots - 2];
+          out.push_back(base);
+          i = j;
+          continue;
+        }
+      }
+    }
     if (mark != 0) {
       // TeX draws the accent first, then moves back and draws the letter;
       // some generators draw the letter first.
@@ -137,6 +262,20 @@ void JoinSpacingAccents(std::vector<LineChar>& chars) {
   chars = std::move(out);
 }
 
+void MoveAccentsOntoNextLine(std::vector<LineChar>& line, std::vector<LineChar>& next) {
+  if (line.empty() || next.empty() || !IsAccentBase(next.front().c) || next.front().mark != 0) return;
+  size_t first = line.size();
+  while (first > 0 && CombiningForSpacingAccent(line[first - 1].c) != 0) --first;
+  if (first == line.size()) return;
+  LineChar accents = line[first];
+  accents.x0 = std::min(accents.x0, line.back().x0);
+  accents.x1 = std::max(line[first].x1, line.back().x1);
+  if (!Over(accents, next.front())) return;
+  next.insert(next.begin(), line.begin() + static_cast<std::ptrdiff_t>(first), line.end());
+  line.resize(first);
+  while (!line.empty() && IsSpace(line.back().c)) line.pop_back();
+}
+
 bool IsRightToLeft(char32_t c) {
   return (c >= 0x0590 && c <= 0x08FF) || (c >= 0xFB1D && c <= 0xFDFF) || (c >= 0xFE70 && c <= 0xFEFF) ||
          (c >= 0x10800 && c <= 0x10FFF) || (c >= 0x1E800 && c <= 0x1EFFF);
@@ -155,62 +294,29 @@ bool VisualToLogical(std::vector<LineChar>& chars) {
     if (chars[i].x0 < chars[i - 1].x0) ++leftwards;
   }
   const bool visual = rightwards >= leftwards;
-  if (visual) DropSpacesInsideWords(chars);
+  if (visual) {
+    DropSpacesInsideWords(chars);
+    return ReorderVisualLine(chars);
+  }
   // Word spaces between right-to-left letters, from the glyph positions.
   std::vector<LineChar> spaced;
   spaced.reserve(chars.size() + chars.size() / 4);
   for (size_t i = 0; i < chars.size(); ++i) {
-    if (i > 0) {
+    if (i > 0 && NeedsWordSpace(chars[i - 1], chars[i], false)) {
       const LineChar& a = chars[i - 1];
       const LineChar& b = chars[i];
-      const float em = std::max(a.size, b.size);
-      const float gap = visual ? b.x0 - a.x1 : a.x0 - b.x1;
-      if (!IsSpace(a.c) && !IsSpace(b.c) && (IsRightToLeft(a.c) || IsRightToLeft(b.c)) && gap > kRtlWordGapEm * em) {
-        LineChar space{' ', 0, std::min(a.x1, b.x1), std::max(a.x0, b.x0), a.size, a.font};
-        spaced.push_back(space);
-      }
+      spaced.push_back({' ', 0, std::min(a.x1, b.x1), std::max(a.x0, b.x0), a.size, a.font});
     }
     spaced.push_back(chars[i]);
   }
   chars = std::move(spaced);
-  if (!visual) {
-    DropSpacesBeforeTouchingChars(chars);
-    int rtl = 0, ltr = 0;
-    for (const LineChar& ch : chars) {
-      if (IsRightToLeft(ch.c)) ++rtl;
-      else if (ch.c < 0x2000 && ((ch.c | 0x20) >= 'a' && (ch.c | 0x20) <= 'z')) ++ltr;
-    }
-    return rtl >= ltr;  // already in logical order
-  }
-
-  const auto n = static_cast<FriBidiStrIndex>(chars.size());
-  std::vector<FriBidiChar> text(chars.size());
-  for (size_t i = 0; i < chars.size(); ++i) text[i] = static_cast<FriBidiChar>(chars[i].c);
-  std::vector<FriBidiCharType> types(chars.size());
-  fribidi_get_bidi_types(text.data(), n, types.data());
+  DropSpacesBeforeTouchingChars(chars);
   int rtl = 0, ltr = 0;
-  for (FriBidiCharType t : types) {
-    if (FRIBIDI_IS_RTL(t) && FRIBIDI_IS_STRONG(t)) ++rtl;
-    if (!FRIBIDI_IS_RTL(t) && FRIBIDI_IS_STRONG(t) && FRIBIDI_IS_LETTER(t)) ++ltr;
+  for (const LineChar& ch : chars) {
+    if (IsRightToLeft(ch.c)) ++rtl;
+    else if (ch.c < 0x2000 && ((ch.c | 0x20) >= 'a' && (ch.c | 0x20) <= 'z')) ++ltr;
   }
-  FriBidiParType base = rtl >= ltr ? FRIBIDI_PAR_RTL : FRIBIDI_PAR_LTR;
-  std::vector<FriBidiBracketType> brackets(chars.size());
-  fribidi_get_bracket_types(text.data(), n, types.data(), brackets.data());
-  std::vector<FriBidiLevel> levels(chars.size());
-  if (fribidi_get_par_embedding_levels_ex(types.data(), brackets.data(), n, &base, levels.data()) == 0)
-    return rtl >= ltr;
-  // The reordering of rule L2 reverses nested runs by level; applied to the
-  // visual order with each character's level it gives back the logical order
-  // (the reversals of nested runs commute, so the operation is its own inverse).
-  std::vector<FriBidiStrIndex> map(chars.size());
-  for (FriBidiStrIndex i = 0; i < n; ++i) map[static_cast<size_t>(i)] = i;
-  if (fribidi_reorder_line(FRIBIDI_FLAGS_DEFAULT, types.data(), n, 0, base, levels.data(), nullptr, map.data()) == 0)
-    return rtl >= ltr;
-  std::vector<LineChar> logical;
-  logical.reserve(chars.size());
-  for (FriBidiStrIndex i = 0; i < n; ++i) logical.push_back(chars[static_cast<size_t>(map[static_cast<size_t>(i)])]);
-  chars = std::move(logical);
-  return base == FRIBIDI_PAR_RTL;
+  return rtl >= ltr;  // already in logical order
 }
 
 }  // namespace docpipe

@@ -20,8 +20,18 @@ struct LineChar {
 
 // Joins spacing accents (U+00B4, U+00A8, ^, ~ ...) drawn over a neighbouring
 // letter to it as a combining mark (TeX draws "ó" as "´" then "o"). Only an
-// accent whose centre lies over the letter joins; "don´t" is left alone.
+// accent whose centre lies over the letter joins; "don´t" is left alone. A
+// row of two, three or four dots (U+02D9) over one letter, as mathematics
+// sets them (\ddot, \dddot, \ddddot), joins as one mark: U+0308, U+20DB,
+// U+20DC.
 void JoinSpacingAccents(std::vector<LineChar>& chars);
+
+// Moves the spacing accents that end `line` (a space before them dropped)
+// to the front of `next` when they sit over the letter `next` starts with:
+// an accent raised above its letter's baseline can end up in the line before
+// the letter's (MuPDF starts a new line when the pen moves back to draw the
+// letter under it). The caller checks the two lines share a row.
+void MoveAccentsOntoNextLine(std::vector<LineChar>& line, std::vector<LineChar>& next);
 
 // Whether `c` is a strong right-to-left character (Hebrew, Arabic, Syriac,
 // Thaana, N'Ko and their presentation forms).

@@ -245,25 +245,37 @@ void AppendUtf8(std::string& out, int c) {
   out.append(buf, static_cast<size_t>(n));
 }
 
-// The characters of one MuPDF line in reading order (line_order.h): spacing
-// accents joined, right-to-left runs in logical order. Characters still
-// without a Unicode mapping (U+FFFD) are dropped and counted in *unmapped:
-// they must never reach the index.
-std::vector<LineChar> ReadingOrderChars(fz_stext_line* l, int* unmapped) {
-  std::vector<LineChar> chars;
-  for (fz_stext_char* ch = l->first_char; ch; ch = ch->next) {
-    if (ch->c == 0xFFFD) {
-      ++*unmapped;
-      continue;
+bool IsHorizontal(const fz_stext_line* l) { return l->wmode == 0 && std::abs(l->dir.y) < 0.1f; }
+
+// The characters of each MuPDF line of `b` in reading order (line_order.h):
+// spacing accents joined (also those MuPDF left at the end of the line
+// before their letter's), right-to-left runs in logical order. Characters
+// still without a Unicode mapping (U+FFFD) are dropped and counted in
+// *unmapped: they must never reach the index.
+std::vector<std::vector<LineChar>> ReadingOrderChars(fz_stext_block* b, int* unmapped) {
+  std::vector<std::vector<LineChar>> lines;
+  for (fz_stext_line* l = b->u.t.first_line; l; l = l->next) {
+    std::vector<LineChar>& chars = lines.emplace_back();
+    for (fz_stext_char* ch = l->first_char; ch; ch = ch->next) {
+      if (ch->c == 0xFFFD) {
+        ++*unmapped;
+        continue;
+      }
+      const float left = std::min(ch->quad.ll.x, ch->quad.ul.x);
+      const float right = std::max(ch->quad.lr.x, ch->quad.ur.x);
+      chars.push_back({static_cast<char32_t>(ch->c), 0, left, right, ch->size, ch->font});
     }
-    const float left = std::min(ch->quad.ll.x, ch->quad.ul.x);
-    const float right = std::max(ch->quad.lr.x, ch->quad.ur.x);
-    chars.push_back({static_cast<char32_t>(ch->c), 0, left, right, ch->size, ch->font});
   }
-  if (l->wmode != 0 || std::abs(l->dir.y) >= 0.1f) return chars;  // vertical or rotated text: as drawn
-  JoinSpacingAccents(chars);
-  VisualToLogical(chars);
-  return chars;
+  size_t i = 0;
+  for (fz_stext_line* l = b->u.t.first_line; l; l = l->next, ++i) {
+    if (!IsHorizontal(l)) continue;  // vertical or rotated text: as drawn
+    // A raised accent MuPDF put at the end of the line before: same row.
+    if (l->next && IsHorizontal(l->next) && l->bbox.y0 < l->next->bbox.y1 && l->next->bbox.y0 < l->bbox.y1)
+      MoveAccentsOntoNextLine(lines[i], lines[i + 1]);
+    JoinSpacingAccents(lines[i]);
+    VisualToLogical(lines[i]);
+  }
+  return lines;
 }
 
 // Converts MuPDF's text page into our layout, splitting lines into spans at
@@ -282,10 +294,12 @@ PageLayout BuildLayout(fz_context* ctx, fz_stext_page* text, int64_t max_chars, 
     if (b->type != FZ_STEXT_BLOCK_TEXT) continue;
     TextBlock block;
     block.x0 = b->bbox.x0, block.y0 = b->bbox.y0, block.x1 = b->bbox.x1, block.y1 = b->bbox.y1;
+    const std::vector<std::vector<LineChar>> block_chars = ReadingOrderChars(b, unmapped);
+    size_t line_index = 0;
     for (fz_stext_line* l = b->u.t.first_line; l && !*truncated; l = l->next) {
       TextLine line{{}, l->bbox.x0, l->bbox.y0, l->bbox.x1, l->bbox.y1};
-      const bool horizontal = l->wmode == 0 && std::abs(l->dir.y) < 0.1f;
-      const std::vector<LineChar> line_chars = ReadingOrderChars(l, unmapped);
+      const bool horizontal = IsHorizontal(l);
+      const std::vector<LineChar>& line_chars = block_chars[line_index++];
       bool pending_space = false;
       for (const LineChar& ch : line_chars) {
         if (*chars >= max_chars) {

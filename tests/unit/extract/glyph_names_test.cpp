@@ -24,6 +24,25 @@ TEST(GlyphNamesTest, LigaturesAndSuffixes) {
   EXPECT_EQ(UnicodeFromGlyphName("uni0644_uni0627.fina"), U"\u0644\u0627");
 }
 
+TEST(GlyphNamesTest, ArabicNamesInTheStyleOfTexArabicFonts) {
+  // Glyph names of arabi's ae_Dimnah font (fontchart_arabic.pdf, no ToUnicode).
+  EXPECT_EQ(UnicodeFromGlyphName("behinitial"), U"\uFE91");
+  EXPECT_EQ(UnicodeFromGlyphName("noonisolated"), U"\u0646");  // isolated form: the letter
+  EXPECT_EQ(UnicodeFromGlyphName("alefwithhamzabelowisolated"), U"\u0625");
+  EXPECT_EQ(UnicodeFromGlyphName("lamwithaleffinal"), U"\uFEFC");
+  EXPECT_EQ(UnicodeFromGlyphName("yehwithhamzaaboveinitial"), U"\uFE8B");
+  EXPECT_EQ(UnicodeFromGlyphName("fathah"), U"\u064E");
+  EXPECT_EQ(UnicodeFromGlyphName("shaddah"), U"\u0651");
+  EXPECT_EQ(UnicodeFromGlyphName("sukun"), U"\u0652");
+  EXPECT_EQ(UnicodeFromGlyphName("arabiccomma"), U"\u060C");
+  EXPECT_EQ(UnicodeFromGlyphName("arabicquestionmark"), U"\u061F");
+  EXPECT_EQ(UnicodeFromGlyphName("arabicindicdigitseven"), U"\u0667");
+  EXPECT_EQ(UnicodeFromGlyphName("arabickaffinal"), U"\uFEDA");
+  // Not Arabic by this rule: a Latin name keeps its AGL meaning or none.
+  EXPECT_EQ(UnicodeFromGlyphName("percentsign"), U"");
+  EXPECT_EQ(UnicodeFromGlyphName("allahisolated"), U"");
+}
+
 TEST(GlyphNamesTest, NamesThatSayNothing) {
   EXPECT_EQ(UnicodeFromGlyphName(".notdef"), U"");
   EXPECT_EQ(UnicodeFromGlyphName("g123"), U"");

@@ -118,5 +118,80 @@ TEST(LineOrderTest, AccentBesideALetterStaysSpacing) {
   EXPECT_EQ(Text(code), U"a^b");
 }
 
+TEST(LineOrderTest, VowelMarksStayOnTheirLettersThroughReordering) {
+  // "إِنَّمَا" as XeTeX draws it (quran-test1.pdf, page 1): left to right, each
+  // letter's zero-width marks drawn just before it, at odd positions (the
+  // shadda and fatha of the nun sit at the right edge of the mim).
+  std::vector<LineChar> line = {{U'\u0627', 0, 110.85f, 112.97f, 12, nullptr},
+                                {U'\u064E', 0, 114.11f, 114.11f, 12, nullptr},
+                                {U'\u0645', 0, 112.97f, 117.46f, 12, nullptr},
+                                {U'\u064E', 0, 117.27f, 117.27f, 12, nullptr},
+                                {U'\u0651', 0, 117.27f, 117.27f, 12, nullptr},
+                                {U'\u0646', 0, 117.46f, 119.56f, 12, nullptr},
+                                {U'\u0650', 0, 119.23f, 119.23f, 12, nullptr},
+                                {U'\u0655', 0, 119.29f, 119.29f, 12, nullptr},
+                                {U'\u0627', 0, 119.56f, 121.30f, 12, nullptr}};
+  EXPECT_TRUE(VisualToLogical(line));
+  // Alef + hamza below + kasra, nun + shadda + fatha, mim + fatha, alef.
+  EXPECT_EQ(Text(line), U"\u0627\u0655\u0650\u0646\u0651\u064E\u0645\u064E\u0627");
+}
+
+TEST(LineOrderTest, MarksKeepTheirLettersAcrossAWordSpace) {
+  // "بِهِم قُلُوب" (two words, visual order, 3 pt apart): the kasra of the
+  // last letter drawn before a gap belongs to the letter after it, never to
+  // the next word.
+  std::u32string visual = U"\u0645\u0650\u0647\u0650\u0628|\u0628\u0648\u064F\u0644\u064F\u0642";
+  std::vector<LineChar> line;
+  float x = 100;
+  for (char32_t c : visual) {
+    if (c == U'|') {
+      x += 3;
+      continue;
+    }
+    const bool mark = c >= 0x064B && c <= 0x0652;
+    line.push_back({c, 0, x, mark ? x : x + 5, 10, nullptr});
+    if (!mark) x += 5;
+  }
+  EXPECT_TRUE(VisualToLogical(line));
+  EXPECT_EQ(Text(line), U"\u0642\u064F\u0644\u064F\u0648\u0628 \u0628\u0650\u0647\u0650\u0645");
+}
+
+TEST(LineOrderTest, RowsOfDotsOverALetterJoinAsOneMark) {
+  // mathdots' \dddot{X} (mdotest.pdf): three dot accents side by side, then X.
+  std::vector<LineChar> three = {{U'\u02D9', 0, 78.9f, 80.9f, 10, nullptr},
+                                 {U'\u02D9', 0, 80.4f, 82.4f, 10, nullptr},
+                                 {U'\u02D9', 0, 81.9f, 83.9f, 10, nullptr},
+                                 {U'X', 0, 77.9f, 83.5f, 10, nullptr}};
+  JoinSpacingAccents(three);
+  EXPECT_EQ(Text(three), U"X\u20DB");
+  std::vector<LineChar> two = {{U'\u02D9', 0, 1, 3, 10, nullptr}, {U'\u02D9', 0, 3, 5, 10, nullptr},
+                               {U'x', 0, 0, 6, 10, nullptr}};
+  JoinSpacingAccents(two);
+  EXPECT_EQ(Text(two), U"x\u0308");
+  // Dots beside the letter, not over it, stay as they are.
+  std::vector<LineChar> beside = {{U'\u02D9', 0, 10, 12, 10, nullptr}, {U'\u02D9', 0, 12, 14, 10, nullptr},
+                                  {U'x', 0, 0, 6, 10, nullptr}};
+  JoinSpacingAccents(beside);
+  EXPECT_EQ(Text(beside), U"\u02D9\u02D9x");
+}
+
+TEST(LineOrderTest, AccentLeftAtTheEndOfTheLineBeforeMovesOntoItsLetter) {
+  // mdotest.pdf: "X ¨" then, as MuPDF's next line, the X under the "¨".
+  std::vector<LineChar> line = {{U'X', 0, 66.1f, 71.6f, 10, nullptr},
+                                {U' ', 0, 71.6f, 73.8f, 10, nullptr},
+                                {U'\u00A8', 0, 73.8f, 77.2f, 10, nullptr}};
+  std::vector<LineChar> next = {{U'X', 0, 72.0f, 77.6f, 10, nullptr}};
+  MoveAccentsOntoNextLine(line, next);
+  JoinSpacingAccents(next);
+  EXPECT_EQ(Text(line), U"X");
+  EXPECT_EQ(Text(next), U"X\u0308");
+  // An accent that ends a line but is over nothing of the next stays.
+  std::vector<LineChar> apart = {{U'a', 0, 0, 5, 10, nullptr}, {U'\u00B4', 0, 5, 8, 10, nullptr}};
+  std::vector<LineChar> far = {{U'b', 0, 40, 45, 10, nullptr}};
+  MoveAccentsOntoNextLine(apart, far);
+  EXPECT_EQ(Text(apart), U"a\u00B4");
+  EXPECT_EQ(Text(far), U"b");
+}
+
 }  // namespace
 }  // namespace docpipe
