@@ -473,9 +473,8 @@ int RunSearchCommand(Retrieval& retrieval, const SearchCommandOptions& o) {
   const std::vector<std::string> terms = QueryTerms(o.query);
   for (const SearchResult& r : *results) {
     const IndexedChunk& c = r.hit.chunk;
-    std::string pages = c.page_start == c.page_end ? fmt::format("page {}", c.page_start)
-                                                   : fmt::format("pages {}-{}", c.page_start, c.page_end);
-    std::cout << fmt::format("{:>2}. [{:.4f}] {}  {}\n", r.rank, r.hit.score, TerminalSafe(c.source_key), pages);
+    std::cout << fmt::format("{:>2}. [{:.4f}] {}  {}\n", r.rank, r.hit.score, TerminalSafe(c.source_key),
+                             TerminalSafe(PageCitation(c)));
     if (!c.breadcrumbs.empty()) {
       std::cout << "    " << TerminalSafe(fmt::format("{}", fmt::join(c.breadcrumbs, " > "))) << "\n";
     }

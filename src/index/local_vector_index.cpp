@@ -54,6 +54,20 @@ namespace docpipe {
 namespace {
 
 constexpr int kIndexSchemaVersion = 1;
+// The printed page labels of a chunk's first and last pages ("xii"), for the
+// chunks that have one: a table of its own (added to indexes made before
+// it), since a column after `vector` would make every hit read the blob.
+constexpr int kPageLabelsSchemaVersion = 1;
+constexpr const char* kPageLabelsSchema = R"sql(
+CREATE TABLE IF NOT EXISTS chunk_page_labels (
+  label            INTEGER PRIMARY KEY,  -- chunks.label
+  page_label_start TEXT NOT NULL,
+  page_label_end   TEXT NOT NULL
+);
+CREATE TRIGGER IF NOT EXISTS chunk_page_labels_delete AFTER DELETE ON chunks BEGIN
+  DELETE FROM chunk_page_labels WHERE label = old.label;
+END;
+)sql";
 // `vector` is the last column so that reading metadata never touches the
 // blob's overflow pages. chunks_fts is an external-content table over chunks,
 // kept in step by triggers, so the text is stored once.
@@ -495,6 +509,9 @@ class LocalVectorIndex final : public VectorIndex {
         " page_start, page_end, type, key_phrases, language, pii_types, vector)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     if (!insert.ok()) return insert.status();
+    auto insert_labels = writer_->Prepare(
+        "INSERT INTO chunk_page_labels (label, page_label_start, page_label_end)"
+        " SELECT label, ?, ? FROM chunks WHERE chunk_id = ?");
     for (size_t i = 0; i < chunks.size(); ++i) {
       const IndexedChunk& c = chunks[i];
       insert->Reset();
@@ -512,6 +529,11 @@ class LocalVectorIndex final : public VectorIndex {
           .Bind(12, ToJsonArray(c.pii_types))
           .BindBlob(13, vectors[i].data(), vectors[i].size() * sizeof(float));
       Status s = insert->Run();
+      if (s.ok() && (!c.page_label_start.empty() || !c.page_label_end.empty())) {
+        if (!insert_labels.ok()) return insert_labels.status();
+        insert_labels->Reset();
+        s = insert_labels->Bind(1, c.page_label_start).Bind(2, c.page_label_end).Bind(3, c.chunk_id).Run();
+      }
       if (!s.ok()) return s.Annotate(fmt::format("index: inserting chunk {}", c.chunk_id));
     }
     DOCPIPE_RETURN_IF_ERROR(BumpGenerationLocked(*meta, gen));
@@ -1074,8 +1096,10 @@ class LocalVectorIndex final : public VectorIndex {
   // no row (deleted since the graph saw it) is skipped.
   static Result<SqliteStatement> PrepareHitLookup(SqliteDb& db) {
     return db.Prepare(
-        "SELECT chunk_id, document_id, processing_version, source_key, text, breadcrumbs, page_start,"
-        " page_end, type, key_phrases, language, pii_types FROM chunks WHERE label = ?");
+        "SELECT c.chunk_id, c.document_id, c.processing_version, c.source_key, c.text, c.breadcrumbs,"
+        " c.page_start, c.page_end, c.type, c.key_phrases, c.language, c.pii_types,"
+        " coalesce(l.page_label_start, ''), coalesce(l.page_label_end, '')"
+        " FROM chunks c LEFT JOIN chunk_page_labels l ON l.label = c.label WHERE c.label = ?");
   }
 
   static Status AppendHit(Result<SqliteStatement>& stmt, int64_t label, SearchHit hit, std::vector<SearchHit>* hits) {
@@ -1098,6 +1122,8 @@ class LocalVectorIndex final : public VectorIndex {
     c.key_phrases = FromJsonArray(stmt->ColumnText(9));
     c.language = stmt->ColumnText(10);
     c.pii_types = FromJsonArray(stmt->ColumnText(11));
+    c.page_label_start = stmt->ColumnText(12);
+    c.page_label_end = stmt->ColumnText(13);
     hits->push_back(std::move(hit));
     return Status::Ok();
   }
@@ -1147,6 +1173,8 @@ Result<VectorIndexPtr> NewLocalVectorIndex(LocalVectorIndexOptions options) {
   auto db = SqliteDb::Open(JoinPath(options.directory, "index.db"));
   if (!db.ok()) return db.status();
   DOCPIPE_RETURN_IF_ERROR((*db)->EnsureSchema("vector_index", kIndexSchemaVersion, kIndexSchema));
+  DOCPIPE_RETURN_IF_ERROR(
+      (*db)->EnsureSchema("vector_index_page_labels", kPageLabelsSchemaVersion, kPageLabelsSchema));
   auto meta = ReadMeta(**db);
   if (!meta.ok()) return meta.status();
   if (meta->dimension == 0) {  // a new index (a read first: opening an existing one writes nothing)

@@ -149,6 +149,8 @@ IndexedChunk ChunkFromMetadata(const std::string& id, const json& m) {
   c.breadcrumbs = ListField(m, "breadcrumbs");
   c.page_start = IntField(m, "page_start");
   c.page_end = IntField(m, "page_end");
+  c.page_label_start = StringField(m, "page_label_start");
+  c.page_label_end = StringField(m, "page_label_end");
   c.type = StringField(m, "type");
   c.key_phrases = ListField(m, "key_phrases");
   c.language = StringField(m, "language");
@@ -245,6 +247,8 @@ class PineconeVectorIndex final : public VectorIndex {
       meta.breadcrumbs = c.breadcrumbs;
       meta.page_start = c.page_start;
       meta.page_end = c.page_end;
+      meta.page_label_start = c.page_label_start;
+      meta.page_label_end = c.page_label_end;
       meta.type = c.type;
       meta.key_phrases = c.key_phrases;
       meta.language = c.language;
@@ -626,6 +630,9 @@ Result<std::string> PineconeMetadataJson(const IndexedChunk& chunk, int64_t max_
                     {"key_phrases", Repaired(chunk.key_phrases)},
                     {"language", RepairUtf8(chunk.language)},
                     {"pii_types", Repaired(chunk.pii_types)}};
+  // Printed page labels only where the document has them (most have none).
+  if (!chunk.page_label_start.empty()) m["page_label_start"] = RepairUtf8(chunk.page_label_start);
+  if (!chunk.page_label_end.empty()) m["page_label_end"] = RepairUtf8(chunk.page_label_end);
   std::string out = Dump(m);
   const auto limit = static_cast<size_t>(std::max<int64_t>(0, max_bytes));
   if (out.size() <= limit) return out;

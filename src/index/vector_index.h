@@ -20,6 +20,8 @@ struct IndexedChunk {
   std::vector<std::string> breadcrumbs;
   int page_start = 0;
   int page_end = 0;
+  std::string page_label_start;  // printed page numbers of page_start/page_end ("xii"); "" unknown
+  std::string page_label_end;
   std::string type;  // text, table, code, list
   std::vector<std::string> key_phrases;
   std::string language;

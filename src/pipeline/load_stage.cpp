@@ -42,6 +42,8 @@ class LoadStage final : public Stage {
       ic.breadcrumbs = c.breadcrumbs;
       ic.page_start = c.page_start;
       ic.page_end = c.page_end;
+      ic.page_label_start = c.page_label_start;
+      ic.page_label_end = c.page_label_end;
       ic.type = c.type;
       ic.vector = std::move(v->second);
       if (auto e = enrichment.find(c.chunk_id); e != enrichment.end()) {

@@ -158,4 +158,20 @@ Result<std::vector<SearchResult>> RunSearch(Embedder* embedder, VectorIndex& ind
   return out;
 }
 
+std::string PageCitation(int page_start, int page_end, const std::string& label_start,
+                         const std::string& label_end) {
+  const std::string start = label_start.empty() ? std::to_string(page_start) : label_start;
+  const std::string end = label_end.empty() ? std::to_string(page_end) : label_end;
+  const bool labelled = start != std::to_string(page_start) || end != std::to_string(page_end);
+  if (page_start == page_end) {
+    return labelled ? fmt::format("p. {} ({})", start, page_start) : fmt::format("p. {}", page_start);
+  }
+  return labelled ? fmt::format("pp. {}\u2013{} ({}\u2013{})", start, end, page_start, page_end)
+                  : fmt::format("pp. {}\u2013{}", page_start, page_end);
+}
+
+std::string PageCitation(const IndexedChunk& chunk) {
+  return PageCitation(chunk.page_start, chunk.page_end, chunk.page_label_start, chunk.page_label_end);
+}
+
 }  // namespace docpipe

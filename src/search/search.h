@@ -37,4 +37,12 @@ std::string MakeSnippet(const std::string& text, const std::vector<std::string>&
 
 Result<SearchMode> ParseSearchMode(const std::string& mode);
 
+// How a hit cites its pages: the printed page label with the physical page
+// number (1-based) in brackets when they differ ("p. xii (15)",
+// "pp. xii–xiv (15–17)"), the number alone otherwise ("p. 15", "pp. 15–17").
+// An empty label is unknown: the number stands in for it.
+std::string PageCitation(int page_start, int page_end, const std::string& label_start,
+                         const std::string& label_end);
+std::string PageCitation(const IndexedChunk& chunk);
+
 }  // namespace docpipe

@@ -74,6 +74,9 @@ export interface SearchHit {
   chunk_id: string;
   page_start: number;
   page_end: number;
+  page_label_start: string;  // printed page numbers ("xii"); "" unknown
+  page_label_end: string;
+  citation: string;  // "p. xii (15)": printed label, physical page in brackets
   breadcrumbs: string[];
   type: string;
   text: string;
@@ -147,6 +150,9 @@ export interface Chunk {
   chunk_id: string;
   page_start: number;
   page_end: number;
+  page_label_start: string;
+  page_label_end: string;
+  citation: string;
   breadcrumbs: string[];
   type: string;
   text: string;

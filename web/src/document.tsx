@@ -113,7 +113,7 @@ function Chunks({ id }: { id: string }) {
             {c.chunks.map((ch) => (
               <li key={ch.chunk_id} class="chunk">
                 <div class="crumbs" aria-label="Breadcrumbs">{ch.breadcrumbs.length ? ch.breadcrumbs.join(' › ') : '(no heading)'}</div>
-                <div class="chunk-meta">pages {ch.page_start}{ch.page_end !== ch.page_start ? `–${ch.page_end}` : ''} · {ch.type}{ch.token_count ? ` · ${ch.token_count} tokens` : ''}</div>
+                <div class="chunk-meta">{ch.citation} · {ch.type}{ch.token_count ? ` · ${ch.token_count} tokens` : ''}</div>
                 <p class="chunk-text">{ch.text}</p>
                 {(ch.entities.length > 0 || ch.key_phrases.length > 0 || ch.pii.length > 0) && (
                   <ul class="chips" aria-label="Entities and key phrases">

@@ -91,7 +91,7 @@ export function SearchPage({ route }: { route: Route }) {
                   <a class="result-source" href={href(['documents', h.document_id])}>{h.source_key}</a>
                   <span class="result-pages">
                     <a href={href(['documents', h.document_id], { page: h.page_start })} aria-label={`Extracted text of page ${h.page_start} of ${h.source_key}`}>
-                      {h.page_start === h.page_end ? `page ${h.page_start}` : `pages ${h.page_start}–${h.page_end}`}
+                      {h.citation}
                     </a>
                   </span>
                   <span class="result-score" title="fused score">{h.score.toFixed(3)}</span>

@@ -151,6 +151,31 @@ TEST_P(VectorIndexConformanceTest, NearestChunkFirstWithItsMetadata) {
   for (size_t i = 1; i < hits->size(); ++i) EXPECT_LE((*hits)[i].score, (*hits)[i - 1].score) << i;
 }
 
+TEST_P(VectorIndexConformanceTest, PrintedPageLabelsComeBackWithTheHit) {
+  std::vector<IndexedChunk> a = Chunks("doc-a", "000001", 3, 10);
+  a[0].page_label_start = "xii";  // front matter into the body
+  a[0].page_label_end = "1";
+  // a[1] has none (a document without page labels)
+  a[2].page_label_start = a[2].page_label_end = "A-3";
+  ASSERT_TRUE(index().ReplaceDocument("doc-a", "000001", a).ok());
+  for (int i : {0, 1, 2}) {
+    Result<std::vector<SearchHit>> hits = index().Search(VectorQuery(a[static_cast<size_t>(i)].vector, 1));
+    ASSERT_TRUE(hits.ok()) << hits.status().ToString();
+    ASSERT_EQ(hits->size(), 1u);
+    EXPECT_EQ(hits->front().chunk.chunk_id, a[static_cast<size_t>(i)].chunk_id);
+    EXPECT_EQ(hits->front().chunk.page_label_start, a[static_cast<size_t>(i)].page_label_start) << i;
+    EXPECT_EQ(hits->front().chunk.page_label_end, a[static_cast<size_t>(i)].page_label_end) << i;
+  }
+  // A new version without labels leaves none of the old ones behind.
+  std::vector<IndexedChunk> b = Chunks("doc-a", "000002", 1, 10);
+  ASSERT_TRUE(index().ReplaceDocument("doc-a", "000002", b).ok());
+  Result<std::vector<SearchHit>> hits = index().Search(VectorQuery(b[0].vector, 1));
+  ASSERT_TRUE(hits.ok()) << hits.status().ToString();
+  ASSERT_EQ(hits->size(), 1u);
+  EXPECT_EQ(hits->front().chunk.page_label_start, "");
+  EXPECT_EQ(hits->front().chunk.page_label_end, "");
+}
+
 TEST_P(VectorIndexConformanceTest, DocumentFilterKeepsToThatDocument) {
   ASSERT_TRUE(index().ReplaceDocument("doc-a", "000001", Chunks("doc-a", "000001", 4, 10)).ok());
   const std::vector<IndexedChunk> b = Chunks("doc-b", "000001", 4, 50);

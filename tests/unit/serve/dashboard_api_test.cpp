@@ -99,7 +99,8 @@ class DashboardApiTest : public ServeFixture {
       const std::string cid = fmt::format("{}:000001:{}", id, c);
       chunks.push_back({{"chunk_id", cid}, {"text", fmt::format("Chunk {} about pumps.", c)},
                         {"breadcrumbs", {"Manual", fmt::format("Section {}", c / 10)}}, {"page_start", 1 + c % pages},
-                        {"page_end", 1 + c % pages}, {"type", "text"}, {"token_count", 5}});
+                        {"page_end", 1 + c % pages}, {"page_label_start", fmt::format("A-{}", 1 + c % pages)},
+                        {"page_label_end", fmt::format("A-{}", 1 + c % pages)}, {"type", "text"}, {"token_count", 5}});
       enriched.push_back({{"chunk_id", cid}, {"Entities", {{{"Type", "ORGANIZATION"}, {"Text", "Acme"}}}},
                           {"KeyPhrases", {{{"Text", "pumps"}}}}, {"PiiEntities", {{{"Type", "EMAIL"}}}}});
     }
@@ -405,6 +406,9 @@ TEST_F(DashboardApiTest, PagesAndChunksOfADocument) {
   EXPECT_EQ(j["chunks"][0]["entities"][0], nlohmann::json({{"type", "ORGANIZATION"}, {"text", "Acme"}}));
   EXPECT_EQ(j["chunks"][0]["key_phrases"][0], "pumps");
   EXPECT_EQ(j["chunks"][0]["pii"][0], "EMAIL");
+  const int page = j["chunks"][0]["page_start"].get<int>();
+  EXPECT_EQ(j["chunks"][0]["page_label_start"], fmt::format("A-{}", page));
+  EXPECT_EQ(j["chunks"][0]["citation"], fmt::format("p. A-{0} ({0})", page));
   EXPECT_EQ(j["enriched"], true);
   EXPECT_EQ(j["language"], "en");
   EXPECT_EQ(Get("/api/documents/" + a.document_id + "/chunks", {{"limit", "201"}}).status, 400);

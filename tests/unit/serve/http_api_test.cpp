@@ -242,6 +242,7 @@ TEST_F(HttpApiTest, SearchChecksItsParametersAndAnswersLikeTheCli) {
   c.text = "The solver converges after ten iterations.";
   c.breadcrumbs = {"Title"};
   c.page_start = c.page_end = 1;
+  c.page_label_start = c.page_label_end = "xii";
   c.type = "text";
   c.vector = embedder_->Embed({c.text})->vectors.at(0);
   ASSERT_TRUE(index_->ReplaceDocument(a.document_id, a.processing_version, {c}).ok());
@@ -261,6 +262,10 @@ TEST_F(HttpApiTest, SearchChecksItsParametersAndAnswersLikeTheCli) {
   EXPECT_EQ(Body(r), SearchResultsJson(*RunSearch(embedder_.get(), *index_, sr)));
   ASSERT_EQ(Body(r).size(), 1u);
   EXPECT_EQ(Body(r)[0]["document_id"], a.document_id);
+  // The printed page label beside the physical page, and how a client cites it.
+  EXPECT_EQ(Body(r)[0]["page_label_start"], "xii");
+  EXPECT_EQ(Body(r)[0]["page_label_end"], "xii");
+  EXPECT_EQ(Body(r)[0]["citation"], "p. xii (1)");
   ApiResponse keyword = Get("/api/search", {{"q", "solver"}, {"mode", "keyword"}, {"doc", "other-doc"}});
   ASSERT_EQ(keyword.status, 200);
   EXPECT_TRUE(Body(keyword).empty());
