@@ -55,6 +55,50 @@ int ArabicFromDescriptiveName(std::string name) {
   return 0;
 }
 
+// Glyph names of arabi's Type 3 Arabic fonts, which mark a joining side with
+// '_' ("_baa_" is the medial beh) and spell letters their own way. The
+// letters themselves are kept: presentation forms fold to them anyway.
+struct ArabiGlyph {
+  const char* name;
+  const char32_t* text;
+};
+constexpr ArabiGlyph kArabiGlyphs[] = {
+    {"baa", U"\u0628"}, {"taa", U"\u062A"}, {"thaa", U"\u062B"}, {"jeem", U"\u062C"}, {"haa", U"\u062D"},
+    {"khaa", U"\u062E"}, {"dal", U"\u062F"}, {"thal", U"\u0630"}, {"ra", U"\u0631"}, {"zain", U"\u0632"},
+    {"seen", U"\u0633"}, {"sheen", U"\u0634"}, {"sad", U"\u0635"}, {"dad", U"\u0636"}, {"tah", U"\u0637"},
+    {"dhah", U"\u0638"}, {"ain", U"\u0639"}, {"ghain", U"\u063A"}, {"fa", U"\u0641"}, {"qaf", U"\u0642"},
+    {"caf", U"\u0643"}, {"lam", U"\u0644"}, {"meem", U"\u0645"}, {"noon", U"\u0646"}, {"ha", U"\u0647"},
+    {"waw", U"\u0648"}, {"ya", U"\u064A"}, {"peh", U"\u067E"}, {"alef", U"\u0627"},
+    {"taa_marbutah", U"\u0629"}, {"alef_maqsurah", U"\u0649"}, {"hamzah", U"\u0621"},
+    {"hamzah_on_alef", U"\u0623"}, {"hamzah_under_alef", U"\u0625"}, {"maddah_on_alef", U"\u0622"},
+    {"hamzah_on_waw", U"\u0624"}, {"hamzah_on_ya", U"\u0626"}, {"lam_alef", U"\u0644\u0627"},
+    {"lam_hamzah_on_alef", U"\u0644\u0623"}, {"lam_hamza_on_alef", U"\u0644\u0623"},
+    {"lam_hamzah_under_alef", U"\u0644\u0625"}, {"lam_maddah_on_alef", U"\u0644\u0622"},
+    {"lam_lam_ha", U"\u0644\u0644\u0647"}, {"arab_zero", U"\u0660"}, {"arab_one", U"\u0661"},
+    {"arab_two", U"\u0662"}, {"arab_three", U"\u0663"}, {"arab_four", U"\u0664"}, {"arab_five", U"\u0665"},
+    {"arab_six", U"\u0666"}, {"arab_seven", U"\u0667"}, {"arab_eight", U"\u0668"}, {"arab_nine", U"\u0669"},
+    {"arab_comma", U"\u060C"}, {"arab_semicolon", U"\u061B"}, {"arab_question", U"\u061F"},
+    {"arab_percent", U"\u066A"}, {"shaddah_fathah", U"\u0651\u064E"}, {"shaddah_dammah", U"\u0651\u064F"},
+    {"shaddah_kasrah", U"\u0651\u0650"}, {"shaddah_fathatan", U"\u0651\u064B"},
+    {"shaddah_dammatan", U"\u0651\u064C"}, {"shaddah_kasratan", U"\u0651\u064D"},
+};
+
+// The text of an arabi glyph name, or empty. A name without a joining mark
+// must be one the AGL does not know ("alef" alone is Hebrew there).
+std::u32string ArabiGlyphText(const std::string& name) {
+  const size_t first = name.find_first_not_of('_');
+  const size_t last = name.find_last_not_of('_');
+  if (first == std::string::npos) return {};
+  const bool marked = first > 0 || last + 1 < name.size();
+  const std::string key = name.substr(first, last + 1 - first);
+  for (const ArabiGlyph& g : kArabiGlyphs) {
+    if (key != g.name) continue;
+    if (!marked && fz_unicode_from_glyph_name_strict(key.c_str()) > 0) return {};
+    return g.text;
+  }
+  return {};
+}
+
 // One '_'-separated component; false when it names nothing.
 bool AppendComponent(const std::string& comp, std::u32string& out) {
   if (comp.empty()) return false;
@@ -191,6 +235,7 @@ void IgnoreText(fz_context* ctx, fz_device* dev, const fz_text* text, fz_matrix 
 
 std::u32string UnicodeFromGlyphName(const std::string& name) {
   std::string base = name.substr(0, name.find('.'));
+  if (std::u32string arabi = ArabiGlyphText(base); !arabi.empty()) return arabi;
   std::u32string out;
   size_t start = 0;
   while (true) {

@@ -14,7 +14,8 @@ namespace docpipe {
 // AGL names ("eacute"), "uniXXXX[XXXX...]", "uXXXX[XX]", ligatures joined by
 // '_' ("f_f_i"), suffixes after '.' ignored ("a.sc"); Arabic glyphs named
 // in the descriptive style of TeX's Arabic fonts ("behinitial", "fathah",
-// "lamwithaleffinal") by the AGL's "...arabic" entries. Empty when the name
+// "lamwithaleffinal") by the AGL's "...arabic" entries, and those of arabi's
+// Type 3 fonts ("_baa_", "lam_alef", "arab_seven"). Empty when the name
 // says nothing (".notdef", "g123", "cid42").
 std::u32string UnicodeFromGlyphName(const std::string& name);
 

@@ -43,6 +43,19 @@ TEST(GlyphNamesTest, ArabicNamesInTheStyleOfTexArabicFonts) {
   EXPECT_EQ(UnicodeFromGlyphName("allahisolated"), U"");
 }
 
+TEST(GlyphNamesTest, ArabiType3FontNames) {
+  // arabi's user_guide.pdf: '_' marks the side a glyph joins on.
+  EXPECT_EQ(UnicodeFromGlyphName("_baa_"), U"\u0628");
+  EXPECT_EQ(UnicodeFromGlyphName("jeem_"), U"\u062C");
+  EXPECT_EQ(UnicodeFromGlyphName("_taa_marbutah"), U"\u0629");
+  EXPECT_EQ(UnicodeFromGlyphName("_alef"), U"\u0627");
+  EXPECT_EQ(UnicodeFromGlyphName("lam_hamzah_under_alef"), U"\u0644\u0625");
+  EXPECT_EQ(UnicodeFromGlyphName("arab_seven"), U"\u0667");
+  EXPECT_EQ(UnicodeFromGlyphName("meem"), U"\u0645");
+  // Unmarked and known to the AGL: the AGL's meaning stands (Hebrew alef).
+  EXPECT_EQ(UnicodeFromGlyphName("alef"), U"\u05D0");
+}
+
 TEST(GlyphNamesTest, NamesThatSayNothing) {
   EXPECT_EQ(UnicodeFromGlyphName(".notdef"), U"");
   EXPECT_EQ(UnicodeFromGlyphName("g123"), U"");
