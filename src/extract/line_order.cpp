@@ -204,8 +204,17 @@ bool ReorderVisualLine(std::vector<LineChar>& chars) {
   std::vector<LineChar> logical;
   logical.reserve(chars.size() + letters.size() / 4);
   for (FriBidiStrIndex i = 0; i < n; ++i) {
-    const MarkedChar& letter = letters[static_cast<size_t>(reordered ? map[static_cast<size_t>(i)] : i)];
+    const auto at = static_cast<size_t>(reordered ? map[static_cast<size_t>(i)] : i);
+    const MarkedChar& letter = letters[at];
     logical.push_back(letter.base);
+    // A right-to-left run shows a bracket by its mirror image, and the PDF
+    // names the glyph it shows: the ")" drawn at the right of "(7 نقاط)" is
+    // the opening bracket.
+    FriBidiChar mirrored = 0;
+    if (reordered && FRIBIDI_LEVEL_IS_RTL(levels[at]) &&
+        fribidi_get_mirror_char(static_cast<FriBidiChar>(letter.base.c), &mirrored)) {
+      logical.back().c = static_cast<char32_t>(mirrored);
+    }
     logical.insert(logical.end(), letter.marks.begin(), letter.marks.end());
   }
   chars = std::move(logical);

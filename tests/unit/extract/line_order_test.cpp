@@ -47,6 +47,14 @@ TEST(LineOrderTest, ArabicWithLatinWordAndNumberKeepsTheirOrder) {
   EXPECT_EQ(Text(line), U"صفحة 12 من PDF");
 }
 
+TEST(LineOrderTest, BracketsOfARightToLeftRunAreTheLogicalOnes) {
+  // "(7 نقاط)" as XeTeX draws it (sexam's exam_with_wexam_ar-DZ.pdf): the
+  // glyph at the left edge looks like "(" but closes the bracket.
+  std::vector<LineChar> line = Draw(U"(طاقن 7)");
+  EXPECT_TRUE(VisualToLogical(line));
+  EXPECT_EQ(Text(line), U"(7 نقاط)");
+}
+
 TEST(LineOrderTest, ExistingSpacesAreNotDoubled) {
   std::vector<LineChar> line = Draw(U"םלוע םולש");
   EXPECT_TRUE(VisualToLogical(line));
