@@ -51,6 +51,21 @@ bool IsDualJoining(char32_t form) {
   return fribidi_get_joining_type(static_cast<FriBidiChar>(base)) == FRIBIDI_JOINING_TYPE_D;
 }
 
+constexpr char32_t kTatweel = 0x0640;
+constexpr char32_t kUnmapped = 0xFFFD;
+
+// Whether the glyphs show `first` joined to `second` (logical order) inside
+// one word: presentation forms that join towards each other ("ﺗ" initial
+// then "ﺎ" final); a tatweel (kashida) joins on both sides. Fonts whose
+// glyphs map to presentation forms (XB Kayhan, arabi's) say so even where
+// justification or kashida leave a gap between the glyphs. Base letters say
+// nothing (a tatweel beside one may stand alone, as Kurdish uses it).
+bool JoinedByShape(char32_t first, char32_t second) {
+  const int a = first == kTatweel ? U_DT_MEDIAL : FormOf(first);
+  const int b = second == kTatweel ? U_DT_MEDIAL : FormOf(second);
+  return (a == U_DT_INITIAL || a == U_DT_MEDIAL) && (b == U_DT_MEDIAL || b == U_DT_FINAL);
+}
+
 // XeTeX draws a Persian word with a zero-width non-joiner ("می‌کند") as two
 // pieces, the second starting a hair left of the first's end; MuPDF takes the
 // step back for a word space. Such a space between touching right-to-left
@@ -66,6 +81,7 @@ void DropSpacesInsideWords(std::vector<LineChar>& chars) {
       const LineChar& left = out.back();
       const LineChar& right = chars[i + 1];
       const float em = std::max(left.size, right.size);
+      if (IsRightToLeft(left.c) && IsRightToLeft(right.c) && JoinedByShape(right.c, left.c)) continue;
       if (IsRightToLeft(left.c) && IsRightToLeft(right.c) && right.x0 < left.x1 + kTouchEm * em &&
           right.x0 > left.x0 - 2 * em) {
         // Logical order: `right` is read first, then `left`.
@@ -109,9 +125,14 @@ void DropSpacesBeforeTouchingChars(std::vector<LineChar>& chars) {
 }
 
 // Whether a word space belongs between `a` and `b`, consecutive in the
-// drawing order: a gap of more than kRtlWordGapEm next to right-to-left text.
+// drawing order: a gap of more than kRtlWordGapEm next to right-to-left text,
+// unless the glyph shapes show the two letters joined.
 // `visual`: drawn left to right (else the pen moves leftwards).
 bool NeedsWordSpace(const LineChar& a, const LineChar& b, bool visual) {
+  // An unreadable glyph (U+FFFD, dropped later) in a right-to-left word:
+  // the word is split there rather than glued round the missing letter.
+  if ((a.c == kUnmapped && IsRightToLeft(b.c)) || (b.c == kUnmapped && IsRightToLeft(a.c))) return true;
+  if (visual ? JoinedByShape(b.c, a.c) : JoinedByShape(a.c, b.c)) return false;
   const float em = std::max(a.size, b.size);
   const float gap = visual ? b.x0 - a.x1 : a.x0 - b.x1;
   return !IsSpace(a.c) && !IsSpace(b.c) && (IsRightToLeft(a.c) || IsRightToLeft(b.c)) && gap > kRtlWordGapEm * em;

@@ -43,9 +43,10 @@ bool IsRightToLeft(char32_t c);
 // letters). Runs of left-to-right text (Latin words, numbers) inside keep
 // their order. The base direction is that of the majority of strong
 // characters. A line whose right-to-left letters were drawn leftwards is
-// already in logical order: it only gets its word spaces. Lines without
-// right-to-left characters are left unchanged. Returns whether the line is
-// right-to-left overall.
+// already in logical order: it only gets its word spaces. A glyph without a
+// Unicode mapping (U+FFFD, which the caller drops) inside a right-to-left
+// word splits it there. Lines without right-to-left characters are left
+// unchanged. Returns whether the line is right-to-left overall.
 bool VisualToLogical(std::vector<LineChar>& chars);
 
 }  // namespace docpipe

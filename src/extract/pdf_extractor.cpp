@@ -250,17 +250,15 @@ bool IsHorizontal(const fz_stext_line* l) { return l->wmode == 0 && std::abs(l->
 // The characters of each MuPDF line of `b` in reading order (line_order.h):
 // spacing accents joined (also those MuPDF left at the end of the line
 // before their letter's), right-to-left runs in logical order. Characters
-// still without a Unicode mapping (U+FFFD) are dropped and counted in
-// *unmapped: they must never reach the index.
+// still without a Unicode mapping (U+FFFD) are counted in *unmapped and kept
+// as place holders for the ordering (a word they break is split there); the
+// caller drops them: they must never reach the index.
 std::vector<std::vector<LineChar>> ReadingOrderChars(fz_stext_block* b, int* unmapped) {
   std::vector<std::vector<LineChar>> lines;
   for (fz_stext_line* l = b->u.t.first_line; l; l = l->next) {
     std::vector<LineChar>& chars = lines.emplace_back();
     for (fz_stext_char* ch = l->first_char; ch; ch = ch->next) {
-      if (ch->c == 0xFFFD) {
-        ++*unmapped;
-        continue;
-      }
+      if (ch->c == 0xFFFD) ++*unmapped;
       const float left = std::min(ch->quad.ll.x, ch->quad.ul.x);
       const float right = std::max(ch->quad.lr.x, ch->quad.ur.x);
       chars.push_back({static_cast<char32_t>(ch->c), 0, left, right, ch->size, ch->font});
@@ -310,7 +308,7 @@ PageLayout BuildLayout(fz_context* ctx, fz_stext_page* text, int64_t max_chars, 
           pending_space = !line.spans.empty();
           continue;
         }
-        if (ch.c < 0x20) continue;
+        if (ch.c < 0x20 || ch.c == 0xFFFD) continue;
         auto [it, inserted] = styles.try_emplace(ch.font);
         if (inserted) it->second = StyleOfFont(ctx, static_cast<fz_font*>(const_cast<void*>(ch.font)));
         const FontStyle style = it->second;
