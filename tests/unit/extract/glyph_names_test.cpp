@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <utility>
+
 namespace docpipe {
 namespace {
 
@@ -24,36 +26,35 @@ TEST(GlyphNamesTest, LigaturesAndSuffixes) {
   EXPECT_EQ(UnicodeFromGlyphName("uni0644_uni0627.fina"), U"\u0644\u0627");
 }
 
-TEST(GlyphNamesTest, ArabicNamesInTheStyleOfTexArabicFonts) {
-  // Glyph names of arabi's ae_Dimnah font (fontchart_arabic.pdf, no ToUnicode).
-  EXPECT_EQ(UnicodeFromGlyphName("behinitial"), U"\uFE91");
-  EXPECT_EQ(UnicodeFromGlyphName("noonisolated"), U"\u0646");  // isolated form: the letter
-  EXPECT_EQ(UnicodeFromGlyphName("alefwithhamzabelowisolated"), U"\u0625");
-  EXPECT_EQ(UnicodeFromGlyphName("lamwithaleffinal"), U"\uFEFC");
-  EXPECT_EQ(UnicodeFromGlyphName("yehwithhamzaaboveinitial"), U"\uFE8B");
-  EXPECT_EQ(UnicodeFromGlyphName("fathah"), U"\u064E");
-  EXPECT_EQ(UnicodeFromGlyphName("shaddah"), U"\u0651");
-  EXPECT_EQ(UnicodeFromGlyphName("sukun"), U"\u0652");
-  EXPECT_EQ(UnicodeFromGlyphName("arabiccomma"), U"\u060C");
-  EXPECT_EQ(UnicodeFromGlyphName("arabicquestionmark"), U"\u061F");
-  EXPECT_EQ(UnicodeFromGlyphName("arabicindicdigitseven"), U"\u0667");
-  EXPECT_EQ(UnicodeFromGlyphName("arabickaffinal"), U"\uFEDA");
-  // Not Arabic by this rule: a Latin name keeps its AGL meaning or none.
-  EXPECT_EQ(UnicodeFromGlyphName("percentsign"), U"");
-  EXPECT_EQ(UnicodeFromGlyphName("allahisolated"), U"");
-}
-
-TEST(GlyphNamesTest, ArabiType3FontNames) {
-  // arabi's user_guide.pdf: '_' marks the side a glyph joins on.
-  EXPECT_EQ(UnicodeFromGlyphName("_baa_"), U"\u0628");
-  EXPECT_EQ(UnicodeFromGlyphName("jeem_"), U"\u062C");
-  EXPECT_EQ(UnicodeFromGlyphName("_taa_marbutah"), U"\u0629");
-  EXPECT_EQ(UnicodeFromGlyphName("_alef"), U"\u0627");
-  EXPECT_EQ(UnicodeFromGlyphName("lam_hamzah_under_alef"), U"\u0644\u0625");
-  EXPECT_EQ(UnicodeFromGlyphName("arab_seven"), U"\u0667");
-  EXPECT_EQ(UnicodeFromGlyphName("meem"), U"\u0645");
-  // Unmarked and known to the AGL: the AGL's meaning stands (Hebrew alef).
-  EXPECT_EQ(UnicodeFromGlyphName("alef"), U"\u05D0");
+TEST(GlyphNamesTest, ArabicNamesOfTexArabicFonts) {
+  const std::pair<const char*, std::u32string> kNames[] = {
+      // arabi's ae_Dimnah (fontchart_arabic.pdf, no ToUnicode): descriptive names.
+      {"behinitial", U"\uFE91"},
+      {"noonisolated", U"\u0646"},  // isolated form: the letter
+      {"alefwithhamzabelowisolated", U"\u0625"},
+      {"lamwithaleffinal", U"\uFEFC"},
+      {"yehwithhamzaaboveinitial", U"\uFE8B"},
+      {"fathah", U"\u064E"},
+      {"shaddah", U"\u0651"},
+      {"sukun", U"\u0652"},
+      {"arabiccomma", U"\u060C"},
+      {"arabicquestionmark", U"\u061F"},
+      {"arabicindicdigitseven", U"\u0667"},
+      {"arabickaffinal", U"\uFEDA"},
+      // arabi's Type 3 fonts (user_guide.pdf): '_' marks the side a glyph joins on.
+      {"_baa_", U"\u0628"},
+      {"jeem_", U"\u062C"},
+      {"_taa_marbutah", U"\u0629"},
+      {"_alef", U"\u0627"},
+      {"lam_hamzah_under_alef", U"\u0644\u0625"},
+      {"arab_seven", U"\u0667"},
+      {"meem", U"\u0645"},
+      // Not Arabic by these rules: a name keeps its AGL meaning (Hebrew alef) or none.
+      {"alef", U"\u05D0"},
+      {"percentsign", U""},
+      {"allahisolated", U""},
+  };
+  for (const auto& [name, text] : kNames) EXPECT_EQ(UnicodeFromGlyphName(name), text) << name;
 }
 
 TEST(GlyphNamesTest, NamesThatSayNothing) {

@@ -33,6 +33,13 @@ std::u32string Text(const std::vector<LineChar>& chars) {
   return s;
 }
 
+// `visual` drawn (Draw), read as a right-to-left line: its logical text.
+std::u32string ReadRightToLeft(const std::u32string& visual) {
+  std::vector<LineChar> line = Draw(visual);
+  EXPECT_TRUE(VisualToLogical(line)) << "not read as right-to-left";
+  return Text(line);
+}
+
 TEST(LineOrderTest, HebrewDrawnLeftToRightComesOutLogical) {
   // "שלום עולם" drawn right to left: the leftmost glyph is the last letter.
   std::vector<LineChar> line = Draw(U"םלוע|םולש");
@@ -50,36 +57,24 @@ TEST(LineOrderTest, ArabicWithLatinWordAndNumberKeepsTheirOrder) {
 TEST(LineOrderTest, BracketsOfARightToLeftRunAreTheLogicalOnes) {
   // "(7 نقاط)" as XeTeX draws it (sexam's exam_with_wexam_ar-DZ.pdf): the
   // glyph at the left edge looks like "(" but closes the bracket.
-  std::vector<LineChar> line = Draw(U"(طاقن 7)");
-  EXPECT_TRUE(VisualToLogical(line));
-  EXPECT_EQ(Text(line), U"(7 نقاط)");
+  EXPECT_EQ(ReadRightToLeft(U"(طاقن 7)"), U"(7 نقاط)");
 }
 
 TEST(LineOrderTest, GapBetweenLettersJoinedByTheirShapesIsNoWordSpace) {
   // XB Kayhan (xepersian-XB.pdf) maps glyphs to presentation forms and
   // leaves gaps inside words: "ﺗﺎﺑﯽ" with a gap between the initial beh and
   // the final yeh it joins is one word.
-  std::vector<LineChar> word = Draw(U"\uFBFD|\uFE91\uFE8E\uFE97");
-  EXPECT_TRUE(VisualToLogical(word));
-  EXPECT_EQ(Text(word), U"\uFE97\uFE8E\uFE91\uFBFD");
+  EXPECT_EQ(ReadRightToLeft(U"\uFBFD|\uFE91\uFE8E\uFE97"), U"\uFE97\uFE8E\uFE91\uFBFD");
   // A final alef then an initial beh do not join: the gap is a word space.
-  std::vector<LineChar> words = Draw(U"\uFBFD\uFE91|\uFE8E\uFE97");
-  EXPECT_TRUE(VisualToLogical(words));
-  EXPECT_EQ(Text(words), U"\uFE97\uFE8E \uFE91\uFBFD");
+  EXPECT_EQ(ReadRightToLeft(U"\uFBFD\uFE91|\uFE8E\uFE97"), U"\uFE97\uFE8E \uFE91\uFBFD");
   // A kashida (tatweel) between letters that join it stretches a word: the
   // spaces MuPDF put beside it go (xepersian-hm-glyph.pdf: "ﭼﺎﭘـﯽ").
-  std::vector<LineChar> kashida = Draw(U"\uFBFD \u0640 \uFB58\uFE8E\uFB7C");
-  EXPECT_TRUE(VisualToLogical(kashida));
-  EXPECT_EQ(Text(kashida), U"\uFB7C\uFE8E\uFB58\u0640\uFBFD");
+  EXPECT_EQ(ReadRightToLeft(U"\uFBFD \u0640 \uFB58\uFE8E\uFB7C"), U"\uFB7C\uFE8E\uFB58\u0640\uFBFD");
   // An unreadable glyph (U+FFFD) between joined letters splits the word
   // there instead of gluing the letters round the missing one.
-  std::vector<LineChar> broken = Draw(U"\uFBFD\uFFFD\uFE91");
-  EXPECT_TRUE(VisualToLogical(broken));
-  EXPECT_EQ(Text(broken), U"\uFE91 \uFFFD \uFBFD");
+  EXPECT_EQ(ReadRightToLeft(U"\uFBFD\uFFFD\uFE91"), U"\uFE91 \uFFFD \uFBFD");
   // Beside base letters (Kurdish writes "٧ ـ ئەم") it stands alone.
-  std::vector<LineChar> alone = Draw(U"\u0645\u06D5\u0626 \u0640 \u0667");
-  EXPECT_TRUE(VisualToLogical(alone));
-  EXPECT_EQ(Text(alone), U"\u0667 \u0640 \u0626\u06D5\u0645");
+  EXPECT_EQ(ReadRightToLeft(U"\u0645\u06D5\u0626 \u0640 \u0667"), U"\u0667 \u0640 \u0626\u06D5\u0645");
 }
 
 TEST(LineOrderTest, ExistingSpacesAreNotDoubled) {
