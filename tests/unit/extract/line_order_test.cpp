@@ -8,8 +8,9 @@ namespace docpipe {
 namespace {
 
 // Lays `visual` out left to right as a PDF draws it: each character 5 pt
-// wide at 10 pt; a '|' in the input is not drawn but leaves a 3 pt gap (a
-// word space without a space glyph, as right-to-left PDFs do).
+// wide at 10 pt, Arabic vowel marks (U+064B-0652) zero-width where the pen
+// is; a '|' in the input is not drawn but leaves a 3 pt gap (a word space
+// without a space glyph, as right-to-left PDFs do).
 std::vector<LineChar> Draw(const std::u32string& visual) {
   std::vector<LineChar> out;
   float x = 100;
@@ -18,8 +19,9 @@ std::vector<LineChar> Draw(const std::u32string& visual) {
       x += 3;
       continue;
     }
-    out.push_back({c, 0, x, x + 5, 10, nullptr});
-    x += 5;
+    const float width = c >= 0x064B && c <= 0x0652 ? 0 : 5;
+    out.push_back({c, 0, x, x + width, 10, nullptr});
+    x += width;
   }
   return out;
 }
@@ -31,6 +33,12 @@ std::u32string Text(const std::vector<LineChar>& chars) {
     if (ch.mark) s += ch.mark;
   }
   return s;
+}
+
+// `chars` with their spacing accents joined.
+std::u32string AccentsJoined(std::vector<LineChar> chars) {
+  JoinSpacingAccents(chars);
+  return Text(chars);
 }
 
 // `visual` drawn (Draw), read as a right-to-left line: its logical text.
@@ -170,39 +178,24 @@ TEST(LineOrderTest, MarksKeepTheirLettersAcrossAWordSpace) {
   // "بِهِم قُلُوب" (two words, visual order, 3 pt apart): the kasra of the
   // last letter drawn before a gap belongs to the letter after it, never to
   // the next word.
-  std::u32string visual = U"\u0645\u0650\u0647\u0650\u0628|\u0628\u0648\u064F\u0644\u064F\u0642";
-  std::vector<LineChar> line;
-  float x = 100;
-  for (char32_t c : visual) {
-    if (c == U'|') {
-      x += 3;
-      continue;
-    }
-    const bool mark = c >= 0x064B && c <= 0x0652;
-    line.push_back({c, 0, x, mark ? x : x + 5, 10, nullptr});
-    if (!mark) x += 5;
-  }
-  EXPECT_TRUE(VisualToLogical(line));
-  EXPECT_EQ(Text(line), U"\u0642\u064F\u0644\u064F\u0648\u0628 \u0628\u0650\u0647\u0650\u0645");
+  EXPECT_EQ(ReadRightToLeft(U"\u0645\u0650\u0647\u0650\u0628|\u0628\u0648\u064F\u0644\u064F\u0642"),
+            U"\u0642\u064F\u0644\u064F\u0648\u0628 \u0628\u0650\u0647\u0650\u0645");
 }
 
 TEST(LineOrderTest, RowsOfDotsOverALetterJoinAsOneMark) {
   // mathdots' \dddot{X} (mdotest.pdf): three dot accents side by side, then X.
-  std::vector<LineChar> three = {{U'\u02D9', 0, 78.9f, 80.9f, 10, nullptr},
-                                 {U'\u02D9', 0, 80.4f, 82.4f, 10, nullptr},
-                                 {U'\u02D9', 0, 81.9f, 83.9f, 10, nullptr},
-                                 {U'X', 0, 77.9f, 83.5f, 10, nullptr}};
-  JoinSpacingAccents(three);
-  EXPECT_EQ(Text(three), U"X\u20DB");
-  std::vector<LineChar> two = {{U'\u02D9', 0, 1, 3, 10, nullptr}, {U'\u02D9', 0, 3, 5, 10, nullptr},
-                               {U'x', 0, 0, 6, 10, nullptr}};
-  JoinSpacingAccents(two);
-  EXPECT_EQ(Text(two), U"x\u0308");
+  EXPECT_EQ(AccentsJoined({{U'\u02D9', 0, 78.9f, 80.9f, 10, nullptr},
+                           {U'\u02D9', 0, 80.4f, 82.4f, 10, nullptr},
+                           {U'\u02D9', 0, 81.9f, 83.9f, 10, nullptr},
+                           {U'X', 0, 77.9f, 83.5f, 10, nullptr}}),
+            U"X\u20DB");
+  EXPECT_EQ(AccentsJoined({{U'\u02D9', 0, 1, 3, 10, nullptr}, {U'\u02D9', 0, 3, 5, 10, nullptr},
+                           {U'x', 0, 0, 6, 10, nullptr}}),
+            U"x\u0308");
   // Dots beside the letter, not over it, stay as they are.
-  std::vector<LineChar> beside = {{U'\u02D9', 0, 10, 12, 10, nullptr}, {U'\u02D9', 0, 12, 14, 10, nullptr},
-                                  {U'x', 0, 0, 6, 10, nullptr}};
-  JoinSpacingAccents(beside);
-  EXPECT_EQ(Text(beside), U"\u02D9\u02D9x");
+  EXPECT_EQ(AccentsJoined({{U'\u02D9', 0, 10, 12, 10, nullptr}, {U'\u02D9', 0, 12, 14, 10, nullptr},
+                           {U'x', 0, 0, 6, 10, nullptr}}),
+            U"\u02D9\u02D9x");
 }
 
 TEST(LineOrderTest, AccentLeftAtTheEndOfTheLineBeforeMovesOntoItsLetter) {
@@ -212,9 +205,8 @@ TEST(LineOrderTest, AccentLeftAtTheEndOfTheLineBeforeMovesOntoItsLetter) {
                                 {U'\u00A8', 0, 73.8f, 77.2f, 10, nullptr}};
   std::vector<LineChar> next = {{U'X', 0, 72.0f, 77.6f, 10, nullptr}};
   MoveAccentsOntoNextLine(line, next);
-  JoinSpacingAccents(next);
   EXPECT_EQ(Text(line), U"X");
-  EXPECT_EQ(Text(next), U"X\u0308");
+  EXPECT_EQ(AccentsJoined(next), U"X\u0308");
   // An accent that ends a line but is over nothing of the next stays.
   std::vector<LineChar> apart = {{U'a', 0, 0, 5, 10, nullptr}, {U'\u00B4', 0, 5, 8, 10, nullptr}};
   std::vector<LineChar> far = {{U'b', 0, 40, 45, 10, nullptr}};
