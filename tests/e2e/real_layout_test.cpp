@@ -1,6 +1,8 @@
 // Layout on real PDFs from Debian's documentation packages, checked against
 // what the documents print: running headers gone from every chunk, printed
-// page labels, booktabs tables, beamer slide titles and outline headings.
+// page labels, booktabs tables, beamer slide titles and outline headings;
+// and characters: vowelled Arabic, stacked math accents, Arabic fonts known
+// only by their glyph names.
 // A missing package fails the test with the command that installs it.
 #include <gtest/gtest.h>
 
@@ -22,6 +24,9 @@ const char kBeamerTalk[] = "/usr/share/doc/texlive-doc/latex/beamer/beamerexampl
 const char kBeamerLecture[] = "/usr/share/doc/texlive-doc/latex/beamer/beamerexample-lecture-beamer-version.pdf";
 const char kGlpk[] = "/usr/share/doc/glpk-doc/glpk.pdf";
 const char kGnuplot[] = "/usr/share/doc/gnuplot/gnuplot.pdf";
+const char kQuran[] = "/usr/share/doc/texlive-doc/latex/quran/quran-test1.pdf";
+const char kMathdots[] = "/usr/share/doc/texlive-doc/generic/mathdots/mdotest.pdf";
+const char kArabiFontChart[] = "/usr/share/doc/texlive-doc/latex/arabi/fontchart_arabic.pdf";
 
 struct Extracted {
   ExtractSummary summary;
@@ -147,6 +152,56 @@ TEST(RealLayoutTest, GlpkHeadingsAreOutlineEntries) {
     EXPECT_EQ(h.text.find("...."), std::string::npos) << h.text;  // no table-of-contents line
     EXPECT_LE(h.level, 4) << h.text;
   }
+}
+
+TEST(RealLayoutTest, VowelledArabicKeepsEachMarkOnItsLetter) {
+  Extracted doc;
+  if (!Extract(kQuran, "texlive-lang-arabic", &doc)) return;
+  ASSERT_FALSE(doc.pages.empty());
+  // Al-Baqarah 2:10 as the page prints it, in logical order, NFC: each
+  // letter followed by its own vowel marks (XeTeX draws a letter's marks
+  // before it in visual order).
+  const std::string first_line = doc.pages[0].markdown.substr(0, doc.pages[0].markdown.find('\n'));
+  EXPECT_EQ(first_line.substr(0, 100),
+            std::string("\u0641\u0650\u0649 \u0642\u064F\u0644\u064F\u0648\u0628\u0650\u0647\u0650\u0645 "
+                        "\u0645\u064E\u0651\u0631\u064E\u0636\u064C \u0641\u064E\u0632\u064E\u0627\u062F"
+                        "\u064E\u0647\u064F\u0645\u064F \u0671\u0644\u0644\u064E\u0651\u0647\u064F")
+                .substr(0, 100));
+}
+
+// Occurrences of `needle` in `hay`.
+int RealLayoutCount(const std::string& hay, const std::string& needle) {
+  int n = 0;
+  for (size_t at = hay.find(needle); at != std::string::npos; at = hay.find(needle, at + needle.size())) ++n;
+  return n;
+}
+
+TEST(RealLayoutTest, MathdotsAccentsJoinTheirLetters) {
+  Extracted doc;
+  if (!Extract(kMathdots, "texlive-plain-generic", &doc)) return;
+  ASSERT_EQ(doc.pages.size(), 2u);
+  // Page 2 sets \dot{X}, \ddot{X}, \dddot{X}, \ddddot{X} three times each
+  // in each of nine sizes (and the last two once more in the section title
+  // and the running header). Every X keeps its dots; no dot stands alone.
+  const std::string& md = doc.pages[1].markdown;
+  EXPECT_EQ(RealLayoutCount(md, "\u1E8A"), 27);   // Ẋ
+  EXPECT_EQ(RealLayoutCount(md, "\u1E8C"), 27);   // Ẍ
+  EXPECT_EQ(RealLayoutCount(md, "X\u20DB"), 29);  // X with three dots
+  EXPECT_EQ(RealLayoutCount(md, "X\u20DC"), 29);  // X with four dots
+  EXPECT_EQ(RealLayoutCount(md, "\u02D9"), 0);
+  EXPECT_EQ(RealLayoutCount(md, "\u00A8"), 0);
+}
+
+TEST(RealLayoutTest, ArabicFontChartGlyphsComeFromTheirNames) {
+  Extracted doc;
+  if (!Extract(kArabiFontChart, "texlive-lang-arabic", &doc)) return;
+  ASSERT_FALSE(doc.pages.empty());
+  // ae_Dimnah has no ToUnicode; its glyph names (alefisolated ...
+  // behinitial, arabicindicdigitzero ...) give the chart's rows, read
+  // right to left.
+  const std::string& md = doc.pages[0].markdown;
+  EXPECT_NE(md.find("\u0628 \u0622 \u0622 \u0625 \u0625 \u0623 \u0623 \u0627"), std::string::npos) << md;
+  EXPECT_NE(md.find("\u0667 \u0666 \u0665 \u0664 \u0663 \u0662 \u0661 \u0660"), std::string::npos) << md;
 }
 
 }  // namespace
