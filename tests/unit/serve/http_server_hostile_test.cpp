@@ -22,10 +22,10 @@
 namespace docpipe {
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using HostileTestClock = std::chrono::steady_clock;
 
-int64_t MsSince(Clock::time_point t) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t).count();
+int64_t MsSince(HostileTestClock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(HostileTestClock::now() - t).count();
 }
 
 // A connected TCP socket to 127.0.0.1:port, closed with the object.
@@ -59,7 +59,7 @@ class RawClient {
   //! for 300 ms after the first bytes); `closed` says whether it closed.
   std::string Read(int timeout_ms, bool* closed = nullptr) {
     std::string out;
-    const Clock::time_point start = Clock::now();
+    const HostileTestClock::time_point start = HostileTestClock::now();
     if (closed != nullptr) *closed = false;
     while (MsSince(start) < timeout_ms) {
       pollfd p{fd_, POLLIN, 0};
@@ -81,7 +81,7 @@ class RawClient {
   //! Whether the peer closes the connection within `timeout_ms` (what it
   //! sends before is read and dropped).
   bool ClosedWithin(int timeout_ms) {
-    const Clock::time_point start = Clock::now();
+    const HostileTestClock::time_point start = HostileTestClock::now();
     while (MsSince(start) < timeout_ms) {
       pollfd p{fd_, POLLIN, 0};
       if (poll(&p, 1, 50) <= 0) continue;
@@ -271,7 +271,7 @@ TEST_F(HostileClientTest, HealthzAnswersWhileSlowClientsDribbleHeaders) {
   int64_t worst_ms = 0;
   int answered = 0;
   for (int i = 0; i < 5; ++i) {
-    const Clock::time_point start = Clock::now();
+    const HostileTestClock::time_point start = HostileTestClock::now();
     RawClient client(port());
     client.Send("GET /healthz HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
     if (client.Read(3000).find(" 200 ") != std::string::npos) ++answered;
@@ -291,7 +291,7 @@ TEST_F(HostileClientTest, HeadersMustArriveWithinTheHeaderTimeout) {
   Start(limits);
   RawClient client(port());
   ASSERT_TRUE(client.Send("GET /healthz HTTP/1.1\r\nHost: t\r\n"));
-  const Clock::time_point start = Clock::now();
+  const HostileTestClock::time_point start = HostileTestClock::now();
   bool open = true;
   while (open && MsSince(start) < 6000) {
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
@@ -312,7 +312,7 @@ TEST_F(HostileClientTest, IdleKeptAliveConnectionsAreClosed) {
     RawClient client(port());
     ASSERT_TRUE(client.Send("GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n"));
     EXPECT_NE(client.Read(2000).find(" 200 "), std::string::npos);
-    const Clock::time_point start = Clock::now();
+    const HostileTestClock::time_point start = HostileTestClock::now();
     EXPECT_TRUE(client.ClosedWithin(4000)) << "an idle kept-alive connection stayed open";
     EXPECT_LT(MsSince(start), 3000);
   }
