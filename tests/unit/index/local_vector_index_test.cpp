@@ -426,6 +426,33 @@ TEST_F(LocalVectorIndexTest, TwoInstancesSeeEachOthersWrites) {
   }
 }
 
+TEST_F(LocalVectorIndexTest, AnIndexMadeBeforePageLabelsGetsThemOnOpen) {
+  {
+    auto index = Open();
+    ASSERT_NE(index, nullptr);
+    ASSERT_TRUE(index->ReplaceDocument("old", "v1", Chunks("old", "v1", 3, "basalt")).ok());
+  }
+  {  // As an older docpipe left it: no page-label table, not in schema_version.
+    auto db = SqliteDb::Open(dir_.Join("index/index.db"));
+    ASSERT_TRUE(db.ok());
+    ASSERT_TRUE((*db)->Exec("DROP TRIGGER chunk_page_labels_delete; DROP TABLE chunk_page_labels;"
+                            " DELETE FROM schema_version WHERE component = 'vector_index_page_labels'")
+                    .ok());
+  }
+  auto index = Open();
+  ASSERT_NE(index, nullptr);
+  std::vector<SearchHit> old_hits = Run(*index, Query(SearchMode::kKeyword, "basalt", {}, 5));
+  ASSERT_EQ(old_hits.size(), 3u);  // old chunks still found, cited by their physical pages
+  EXPECT_EQ(old_hits[0].chunk.page_label_start, "");
+  std::vector<IndexedChunk> labelled = Chunks("new", "v1", 1, "granite");
+  labelled[0].page_label_start = labelled[0].page_label_end = "xii";
+  ASSERT_TRUE(index->ReplaceDocument("new", "v1", labelled).ok());
+  std::vector<SearchHit> hits = Run(*index, Query(SearchMode::kKeyword, "granite", {}, 5));
+  ASSERT_EQ(hits.size(), 1u);
+  EXPECT_EQ(hits[0].chunk.page_label_start, "xii");
+  EXPECT_EQ(hits[0].chunk.page_label_end, "xii");
+}
+
 TEST_F(LocalVectorIndexTest, DimensionMismatch) {
   auto index = Open(8);
   ASSERT_NE(index, nullptr);
