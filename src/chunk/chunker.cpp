@@ -328,6 +328,8 @@ class Chunker {
       current = Section();
     };
     for (const Block& b : blocks) {
+      // Splitting counts every block's tokens: a whole book's worth.
+      if (Cancelled()) return Status::Cancelled("chunking cancelled");
       if (b.type == BlockType::kHeading) {
         flush();
         while (!path.empty() && path.back().first >= b.level) path.pop_back();

@@ -1032,7 +1032,8 @@ class LocalVectorIndex final : public VectorIndex {
                              {"reason", "hnsw.bin or hnsw.gen is missing, damaged or stale"},
                              {"meanwhile", "searches answer from BM25 (keyword) alone"}});
     }
-    auto task = [this, chunks] { RebuildInBackground(chunks); };
+    const TimeMs started = options_.clock != nullptr ? options_.clock->NowMs() : 0;
+    auto task = [this, chunks, started] { RebuildInBackground(chunks, started); };
     if (options_.run_in_background) {
       options_.run_in_background(task);
     } else {
@@ -1045,8 +1046,9 @@ class LocalVectorIndex final : public VectorIndex {
   // Builds a graph aside from its own snapshot of index.db (searches and
   // writes go on meanwhile), swaps it in, lets it catch up with what was
   // written since the snapshot, and saves it (whole, fsync, rename).
-  void RebuildInBackground(int64_t chunks) {
-    const TimeMs start = options_.clock != nullptr ? options_.clock->NowMs() : 0;
+  // `started`: when searches began to answer from BM25 alone (the log's
+  // duration_ms is how long they did).
+  void RebuildInBackground(int64_t chunks, TimeMs started) {
     Status done = [&]() -> Status {
       auto db = SqliteDb::Open(path("index.db"));
       if (!db.ok()) return db.status();
@@ -1081,7 +1083,7 @@ class LocalVectorIndex final : public VectorIndex {
       std::shared_lock lock(graph_mu_);
       return SaveLocked();
     }();
-    const TimeMs took = options_.clock != nullptr ? options_.clock->NowMs() - start : 0;
+    const TimeMs took = options_.clock != nullptr ? options_.clock->NowMs() - started : 0;
     if (options_.logger != nullptr) {
       if (done.ok()) {
         options_.logger->Info("index_graph_rebuilt",

@@ -194,8 +194,10 @@ try {
   const docId = decodeURIComponent(new URL(page.url()).hash.split('/')[2].split('?')[0]);
   await page.goto(`${base}/#/documents/${encodeURIComponent(docId)}?events_per_page=4&chunks_per_page=1`);
   await ready('document');
-  await page.waitForSelector('table.audit tbody tr');
-  check((await page.$$('table.audit tbody tr')).length === 4, 'the first page of the audit trail has 4 events');
+  const firstPages = await page.waitForFunction(
+    () => document.querySelectorAll('table.audit tbody tr').length === 4 && document.querySelectorAll('.chunk').length === 1,
+    null, { timeout: 30_000 }).then(() => true, () => false);
+  check(firstPages, 'the first pages hold 4 events and 1 chunk');
   let eventPages = 1;
   while (await page.isVisible('button.more-events') && eventPages < 100) {
     const shown = (await page.$$('table.audit tbody tr')).length;
@@ -221,8 +223,6 @@ try {
         `every event shown once, in order, after ${eventPages} pages (${shownEvents.length} of ${allEvents.length})`);
   const chunkCount = await page.evaluate(async (id) =>
     (await (await fetch(`/api/documents/${encodeURIComponent(id)}`)).json()).chunk_count, docId);
-  await page.waitForSelector('.chunk .crumbs');
-  check((await page.$$('.chunk')).length === 1, 'the first page of chunks has 1 chunk');
   let chunkPages = 1;
   while (await page.isVisible('button.more-chunks') && chunkPages < 100) {
     const shown = (await page.$$('.chunk')).length;

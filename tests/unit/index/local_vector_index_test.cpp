@@ -705,5 +705,36 @@ TEST_F(LocalVectorIndexTest, AWriterFinishesTheBackgroundRebuildOnClose) {
   EXPECT_TRUE(tasks.empty()) << "the saved graph was whole and current";
 }
 
+
+// Schema 2 adds chunks.entities (the dashboard's chunk pages read them from
+// the index): an index made before it gains the column on open, its old rows
+// list with no entities, and search is unchanged.
+TEST_F(LocalVectorIndexTest, ASchemaOneIndexGainsTheEntitiesColumn) {
+  std::vector<IndexedChunk> chunks = Chunks("old", "v1", 3, "turbine blade");
+  {
+    auto index = Open();
+    ASSERT_NE(index, nullptr);
+    ASSERT_TRUE(index->ReplaceDocument("old", "v1", chunks).ok());
+  }
+  {
+    auto db = SqliteDb::Open(dir_.Join("index/index.db"));
+    ASSERT_TRUE(db.ok()) << db.status().ToString();
+    ASSERT_TRUE((*db)->Exec("ALTER TABLE chunks DROP COLUMN entities").ok());
+    ASSERT_TRUE((*db)->Exec("UPDATE schema_version SET version = 1 WHERE component = 'vector_index'").ok());
+  }
+  auto index = Open();
+  ASSERT_NE(index, nullptr);
+  Result<ChunkPage> page = index->ListChunks({.document_id = "old", .limit = 10});
+  ASSERT_TRUE(page.ok()) << page.status().ToString();
+  ASSERT_EQ(page->chunks.size(), 3u);
+  EXPECT_TRUE(page->chunks[0].entities.empty());
+  EXPECT_EQ(page->chunks[2].text, chunks[2].text);
+  chunks[1].entities = {{"ORGANIZATION", "Acme"}};
+  ASSERT_TRUE(index->ReplaceDocument("old", "v1", chunks).ok());
+  page = index->ListChunks({.document_id = "old", .limit = 10});
+  ASSERT_TRUE(page.ok());
+  EXPECT_EQ(page->chunks[1].entities, chunks[1].entities);
+  EXPECT_EQ(Run(*index, Query(SearchMode::kKeyword, "turbine", {}, 5)).size(), 3u);
+}
 }  // namespace
 }  // namespace docpipe
