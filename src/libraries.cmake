@@ -39,7 +39,7 @@ docpipe_library(docpipe_embed_port LAYER ports
   FILES embed/embedder.*
   DEPS docpipe_common)
 docpipe_library(docpipe_index_port LAYER ports
-  FILES index/vector_index.h
+  FILES index/vector_index.*
   DEPS docpipe_common)
 docpipe_library(docpipe_enrich_port LAYER ports
   FILES enrich/enricher.* enrich/text_span.*

@@ -14,6 +14,7 @@
 #include <fmt/format.h>
 
 #include "common/clock.h"
+#include "index/local_vector_index.h"
 #include "object_store/local_object_store.h"
 #include "object_store/object_store.h"
 #include "pipeline/document_id.h"
@@ -46,6 +47,13 @@ int main(int argc, char** argv) {
   auto audit = NewSqliteAuditLog(db);
   auto metrics = NewSqliteMetricsTable(db);
   auto store = NewLocalObjectStore(workspace + "/store");
+  // The local embedder's dimension: what `docpipe serve` opens the index with.
+  constexpr size_t kIndexDimension = 512;
+  auto index = NewLocalVectorIndex({.directory = workspace + "/index", .dimension = static_cast<int>(kIndexDimension)});
+  if (!index.ok()) {
+    std::fprintf(stderr, "cannot open %s/index: %s\n", workspace.c_str(), index.status().ToString().c_str());
+    return 1;
+  }
   for (const Status& st : {control.status(), audit.status(), metrics.status(), store.status()}) {
     if (!st.ok()) {
       std::fprintf(stderr, "cannot open %s: %s\n", workspace.c_str(), st.ToString().c_str());
@@ -136,6 +144,27 @@ int main(int argc, char** argv) {
                           {"page_start", 1 + c / 2}, {"page_end", 1 + c / 2}, {"type", "text"}, {"token_count", 14}});
       }
       (*store)->Put(ChunksKey(r.document_id), nlohmann::json{{"chunks", chunks}}.dump());
+      // The chunk view pages through the index (what the load stage wrote).
+      std::vector<IndexedChunk> indexed;
+      for (int c = 0; c < 60; ++c) {
+        IndexedChunk ic;
+        ic.chunk_id = fmt::format("{}:{}:{}", r.document_id, r.processing_version, c);
+        ic.document_id = r.document_id;
+        ic.processing_version = r.processing_version;
+        ic.source_key = key;
+        ic.text = fmt::format("Chunk {} of {}: the pump, the valve and the manual.", c, key);
+        ic.breadcrumbs = {"Manual", fmt::format("Chapter {}", c / 10)};
+        ic.page_start = ic.page_end = 1 + c / 2;
+        ic.type = "text";
+        ic.language = "en";
+        ic.vector.assign(kIndexDimension, 0.0f);
+        ic.vector[static_cast<size_t>(c) % kIndexDimension] = 1.0f;
+        indexed.push_back(std::move(ic));
+      }
+      if (Status st = (*index)->ReplaceDocument(r.document_id, r.processing_version, indexed); !st.ok()) {
+        std::fprintf(stderr, "%s\n", st.ToString().c_str());
+        return 1;
+      }
     }
     if ((i + 1) % 1000 == 0) std::fprintf(stderr, "%d documents\n", i + 1);
   }

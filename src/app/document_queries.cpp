@@ -136,7 +136,7 @@ RunSummary SummarizeRun(const std::vector<TrackedDocument>& tracked, const std::
   return s;
 }
 
-nlohmann::json SearchResultsJson(const std::vector<SearchResult>& results) {
+nlohmann::json SearchResultsJson(const std::vector<SearchResult>& results, const std::string& degraded) {
   nlohmann::json arr = nlohmann::json::array();
   for (const SearchResult& r : results) {
     const IndexedChunk& c = r.hit.chunk;
@@ -156,6 +156,7 @@ nlohmann::json SearchResultsJson(const std::vector<SearchResult>& results) {
                    {"vector_rank", r.hit.vector_rank},
                    {"keyword_rank", r.hit.keyword_rank},
                    {"text", c.text}});
+    if (!degraded.empty()) arr.back()["dense_degraded"] = degraded;
   }
   return arr;
 }

@@ -71,7 +71,9 @@ struct RunSummary {
 RunSummary SummarizeRun(const std::vector<TrackedDocument>& tracked, const std::vector<ControlRecord>& records,
                         const std::vector<std::string>& skipped_files, int64_t elapsed_ms, bool interrupted);
 
-//! `search --json`: an array of hits, best first.
-nlohmann::json SearchResultsJson(const std::vector<SearchResult>& results);
+//! `search --json`: an array of hits, best first. Each hit carries
+//! `dense_degraded` (the reason) when `degraded` is not empty: the index
+//! answered a vector or hybrid search from BM25 alone.
+nlohmann::json SearchResultsJson(const std::vector<SearchResult>& results, const std::string& degraded = "");
 
 }  // namespace docpipe

@@ -64,6 +64,8 @@ Result<VectorIndex*> Retrieval::index() {
       LocalVectorIndexOptions options;
       options.directory = config.IndexDir();
       options.dimension = *dimension;
+      options.logger = &storage_.logger();
+      options.clock = &storage_.clock();
       index = NewLocalVectorIndex(options);
       if (!index.ok()) return index.status().Annotate("vector index " + config.IndexDir());
       break;

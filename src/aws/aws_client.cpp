@@ -18,6 +18,8 @@ constexpr int kQuotaMax = 500;
 constexpr int64_t kBackoffBaseMs = 100;
 constexpr int64_t kBackoffCapMs = 20'000;
 constexpr int64_t kRetryAfterCapMs = 60'000;
+// Waits between attempts look at the request's abort_if this often.
+constexpr int64_t kAbortPollMs = 250;
 
 const std::set<std::string>& ThrottlingCodes() {
   // The AWS standard retry mode's throttling errors.
@@ -194,7 +196,10 @@ Result<HttpResponse> AwsClient::SendWithRetries(HttpRequest request, bool idempo
   bool retried = false;
   bool last_was_timeout = false;
   Status last;
+  auto aborted = [&] { return request.abort_if && request.abort_if(); };
+  const Status abandoned = Status::Cancelled(what + ": request abandoned (cancelled or past its deadline)");
   for (int attempt = 0; attempt < std::max(1, config_.max_attempts); ++attempt) {
+    if (aborted()) return abandoned;
     if (attempt > 0) {
       if (!quota_.Acquire(last_was_timeout)) return last.Annotate("retry quota exhausted");
       retried = true;
@@ -232,7 +237,14 @@ Result<HttpResponse> AwsClient::SendWithRetries(HttpRequest request, bool idempo
       }
     }
     if (attempt + 1 < config_.max_attempts) {
-      clock_.SleepMs(retry_after_ms >= 0 ? retry_after_ms : BackoffMs(attempt));
+      // In slices when the call can be cancelled, so a cancel (a deadline)
+      // ends a long Retry-After wait.
+      int64_t wait = retry_after_ms >= 0 ? retry_after_ms : BackoffMs(attempt);
+      const int64_t slice = request.abort_if ? kAbortPollMs : wait;
+      for (; wait > 0; wait -= slice) {
+        if (aborted()) return abandoned;
+        clock_.SleepMs(std::min(wait, slice));
+      }
     }
   }
   return last;
@@ -240,7 +252,7 @@ Result<HttpResponse> AwsClient::SendWithRetries(HttpRequest request, bool idempo
 
 Result<nlohmann::json> AwsClient::CallJson(const std::string& target, const std::string& json_version,
                                            const nlohmann::json& body, bool idempotent, int64_t timeout_ms,
-                                           nlohmann::json* error_body) {
+                                           nlohmann::json* error_body, std::function<bool()> abort_if) {
   // "DynamoDB_20120810.PutItem", "secretsmanager.GetSecretValue": the operation follows the last dot.
   const size_t dot = target.rfind('.');
   DOCPIPE_RETURN_IF_ERROR(CheckOperation(dot == std::string::npos ? target : target.substr(dot + 1)));
@@ -250,6 +262,7 @@ Result<nlohmann::json> AwsClient::CallJson(const std::string& target, const std:
   req.timeout_ms = timeout_ms > 0 ? timeout_ms : config_.timeout_ms;
   req.headers = {{"Content-Type", "application/x-amz-json-" + json_version}, {"X-Amz-Target", target}};
   req.body = body.dump();
+  req.abort_if = std::move(abort_if);
   HttpResponse error_response;
   Result<HttpResponse> r = SendWithRetries(std::move(req), idempotent, target, {}, &error_response);
   if (!r.ok()) {

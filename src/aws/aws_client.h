@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <random>
@@ -97,10 +98,13 @@ class AwsClient {
   // poll must outlast its wait). `error_body`, when given, receives the parsed
   // body of an error answer (left untouched on success or a transport
   // failure): DynamoDB puts the stored item there for
-  // ReturnValuesOnConditionCheckFailure=ALL_OLD.
+  // ReturnValuesOnConditionCheckFailure=ALL_OLD. `abort_if` (a stage's
+  // cancel flag, which its deadline raises) ends the call with Cancelled:
+  // before each attempt, during the waits between them, and about once a
+  // second while a request is on the wire.
   Result<nlohmann::json> CallJson(const std::string& target, const std::string& json_version,
                                   const nlohmann::json& body, bool idempotent, int64_t timeout_ms = 0,
-                                  nlohmann::json* error_body = nullptr);
+                                  nlohmann::json* error_body = nullptr, std::function<bool()> abort_if = {});
   // A REST request (S3) of API operation `operation` ("HeadObject"): `request.url` is the full URL. Non-2xx answers are
   // returned as an error Status from AwsErrorStatus, except the statuses in
   // `accept_status` (e.g. 404 for HeadObject) which are returned as responses.

@@ -8,6 +8,7 @@
 #include "chunk/chunker.h"
 
 #include <algorithm>
+#include <atomic>
 #include <map>
 #include <string>
 #include <string_view>
@@ -232,8 +233,8 @@ bool IsCaption(const Unit& u) {
 
 class Chunker {
  public:
-  Chunker(const Tokenizer& tokenizer, const ChunkOptions& options, int threads)
-      : tok_(tokenizer), split_(tokenizer), opt_(options), threads_(std::max(1, threads)) {}
+  Chunker(const Tokenizer& tokenizer, const ChunkOptions& options, int threads, const std::atomic<bool>* cancel)
+      : tok_(tokenizer), split_(tokenizer), opt_(options), threads_(std::max(1, threads)), cancel_(cancel) {}
 
   Result<std::vector<Chunk>> Run(const std::string& doc_id, const std::string& version,
                                  const std::vector<ExtractedPage>& pages) {
@@ -246,9 +247,12 @@ class Chunker {
     // order, so the chunks are the same for any thread count.
     std::vector<std::vector<Chunk>> per_section(sections.size());
     DOCPIPE_RETURN_IF_ERROR(ParallelFor(sections.size(), threads_, [&](size_t s) {
+      if (Cancelled()) return Status::Cancelled("chunking cancelled");
       per_section[s] = PackSection(sections[s]);
       return Status::Ok();
     }));
+    // Packing stops early when cancelled (a section can be a whole book).
+    if (Cancelled()) return Status::Cancelled("chunking cancelled");
     std::vector<Chunk> chunks;
     std::vector<bool> opens_section;  // parallel to chunks: first chunk of its section
     for (std::vector<Chunk>& section_chunks : per_section) {
@@ -280,6 +284,7 @@ class Chunker {
 
  private:
   int Count(std::string_view s) const { return static_cast<int>(tok_.Count(s)); }
+  bool Cancelled() const { return cancel_ != nullptr && cancel_->load(std::memory_order_relaxed); }
 
   // The chunks of one section, in order, without their index and id.
   std::vector<Chunk> PackSection(const Section& section) const {
@@ -323,6 +328,8 @@ class Chunker {
       current = Section();
     };
     for (const Block& b : blocks) {
+      // Splitting counts every block's tokens: a whole book's worth.
+      if (Cancelled()) return Status::Cancelled("chunking cancelled");
       if (b.type == BlockType::kHeading) {
         flush();
         while (!path.empty() && path.back().first >= b.level) path.pop_back();
@@ -535,6 +542,7 @@ class Chunker {
     std::vector<Draft> drafts;
     Draft cur;
     for (const Unit& u : section.units) {
+      if (Cancelled()) break;  // Run reports it
       if (cur.units.empty()) {
         cur.units.push_back(u);
         cur.text = u.text;
@@ -662,6 +670,7 @@ class Chunker {
   Splitter split_;
   const ChunkOptions& opt_;
   const int threads_;
+  const std::atomic<bool>* cancel_;  // the stage's: shutdown, or its deadline passed
 };
 
 Status ValidateOptions(const ChunkOptions& o) {
@@ -733,9 +742,10 @@ Result<Chunk> ChunkFromJson(const nlohmann::json& j) {
 
 Result<std::vector<Chunk>> ChunkDocument(const std::string& document_id, const std::string& version,
                                          const std::vector<ExtractedPage>& pages, const Tokenizer& tokenizer,
-                                         const ChunkOptions& options, int threads) {
+                                         const ChunkOptions& options, int threads,
+                                         const std::atomic<bool>* cancel) {
   DOCPIPE_RETURN_IF_ERROR(ValidateOptions(options));
-  Chunker chunker(tokenizer, options, threads);
+  Chunker chunker(tokenizer, options, threads, cancel);
   return chunker.Run(document_id, version, pages);
 }
 

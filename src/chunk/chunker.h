@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <string>
 #include <vector>
 
@@ -39,9 +40,10 @@ Result<Chunk> ChunkFromJson(const nlohmann::json& j);
 // Splits Markdown pages into structure-aware, token-budgeted chunks, the
 // sections packed on up to `threads` threads (the chunks are the same for
 // any count). InvalidInput when the options are inconsistent (min > target >
-// max...).
+// max...); Cancelled soon after `cancel` is set (between units of text).
 Result<std::vector<Chunk>> ChunkDocument(const std::string& document_id, const std::string& version,
                                          const std::vector<ExtractedPage>& pages, const Tokenizer& tokenizer,
-                                         const ChunkOptions& options, int threads = 1);
+                                         const ChunkOptions& options, int threads = 1,
+                                         const std::atomic<bool>* cancel = nullptr);
 
 }  // namespace docpipe

@@ -458,10 +458,12 @@ int RunSearchCommand(Retrieval& retrieval, const SearchCommandOptions& o) {
   Result<VectorIndex*> index = retrieval.index();
   if (!index.ok()) return fail(index.status());
   SearchRequest request{o.query, o.k, o.document_id, *mode};
-  Result<std::vector<SearchResult>> results = RunSearch(embedder, **index, request);
+  std::string degraded;
+  Result<std::vector<SearchResult>> results = RunSearch(embedder, **index, request, &degraded);
   if (!results.ok()) return fail(results.status());
+  if (!degraded.empty()) std::cerr << "docpipe search: warning: " << degraded << "\n";
   if (o.json) {
-    std::cout << SearchResultsJson(*results).dump(2) << "\n";
+    std::cout << SearchResultsJson(*results, degraded).dump(2) << "\n";
     return kExitOk;
   }
   if (results->empty()) {

@@ -307,8 +307,9 @@ class ComprehendEnricher final : public Enricher {
       ++usage.calls_by_operation[operation];
       json error_body;
       // Detect* calls change nothing, so every failure may be retried.
-      Result<json> r =
-          self.client_.CallJson("Comprehend_20171127." + operation, "1.1", request, true, 0, &error_body);
+      // The stage's deadline ends a call on the wire or between its retries.
+      Result<json> r = self.client_.CallJson("Comprehend_20171127." + operation, "1.1", request, true, 0,
+                                             &error_body, [this] { return Cancelled(); });
       if (!r.ok()) return {r.status(), ErrorCodeOf(error_body), {}};
       if (!r->is_object()) return {Status::Unavailable(operation + ": answer is not a JSON object"), "", {}};
       return {Status::Ok(), "", std::move(r).value()};

@@ -27,6 +27,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <charconv>
 #include <cmath>
 #include <cstring>
 #include <filesystem>
@@ -53,7 +54,9 @@
 namespace docpipe {
 namespace {
 
-constexpr int kIndexSchemaVersion = 1;
+// Schema 2 adds chunks.entities (the dashboard's chunk view reads its pages
+// from the index); a schema-1 index gains the column, '[]' in old rows.
+constexpr int kIndexSchemaVersion = 2;
 // The printed page labels of a chunk's first and last pages ("xii"), for the
 // chunks that have one: a table of its own (added to indexes made before
 // it), since a column after `vector` would make every hit read the blob.
@@ -111,6 +114,8 @@ CREATE TRIGGER IF NOT EXISTS chunks_fts_delete AFTER DELETE ON chunks BEGIN
   INSERT INTO chunks_fts (chunks_fts, rowid, text, breadcrumbs, key_phrases)
   VALUES ('delete', old.label, old.text, old.breadcrumbs, old.key_phrases);
 END;
+-- Schema 2. After the vector: only ListChunks reads it, never a search.
+ALTER TABLE chunks ADD COLUMN entities TEXT NOT NULL DEFAULT '[]';  -- JSON [{"type", "text"}]
 )sql";
 
 // Generations of deletions kept in deleted_labels. A graph older than that
@@ -126,6 +131,16 @@ constexpr int64_t kMinSaveChanges = 1024;
 // hnswlib 0.6 cannot reuse deleted slots, so the graph is rebuilt from SQLite
 // once deleted elements outnumber live ones (and this floor).
 constexpr size_t kMinDeletedForRebuild = 1024;
+// A chunk's metadata columns (never the vector), as ReadChunkColumns reads them.
+// Read FROM kChunkFrom (chunks c, and the page labels of those that have them).
+constexpr const char* kChunkColumns =
+    "c.chunk_id, c.document_id, c.processing_version, c.source_key, c.text, c.breadcrumbs, c.page_start,"
+    " c.page_end, c.type, c.key_phrases, c.language, c.pii_types,"
+    " coalesce(l.page_label_start, ''), coalesce(l.page_label_end, '')";
+constexpr int kChunkColumnCount = 14;
+constexpr const char* kChunkFrom = " FROM chunks c LEFT JOIN chunk_page_labels l ON l.label = c.label";
+// Rows inserted between looks at a load's cancel flag (its deadline).
+constexpr size_t kCancelCheckRows = 256;
 // Rows read per batch while catching up, bounding the memory of a rebuild.
 constexpr int kCatchUpBatch = 4096;
 // BM25 column weights: text, breadcrumbs, key_phrases.
@@ -303,6 +318,22 @@ bool AllFinite(const std::vector<float>& v) {
 
 std::string ToJsonArray(const std::vector<std::string>& items) { return nlohmann::json(items).dump(); }
 
+std::string EntitiesJson(const std::vector<ChunkEntity>& entities) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const ChunkEntity& e : entities) out.push_back({{"type", e.type}, {"text", e.text}});
+  return out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::vector<ChunkEntity> EntitiesFromJson(const std::string& text) {
+  std::vector<ChunkEntity> out;
+  nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
+  if (!j.is_array()) return out;
+  for (const nlohmann::json& e : j) {
+    if (e.is_object()) out.push_back({e.value("type", ""), e.value("text", "")});
+  }
+  return out;
+}
+
 std::vector<std::string> FromJsonArray(const std::string& text) {
   std::vector<std::string> out;
   nlohmann::json j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
@@ -425,6 +456,13 @@ class LocalVectorIndex final : public VectorIndex {
         writer_(std::move(writer)) {}
 
   ~LocalVectorIndex() override {
+    // A process that wrote waits for a rebuild in progress, so the graph it
+    // leaves on disk is whole; a reader (`docpipe search`) does not wait:
+    // its rebuild stops, and the next process to need the graph does it.
+    if (rebuild_thread_.joinable()) {
+      if (!wrote_.load()) cancel_rebuild_ = true;
+      rebuild_thread_.join();
+    }
     // Best effort: a stale or missing hnsw.bin is only slower to open.
     std::shared_lock lock(graph_mu_);
     if (graph_ != nullptr && graph_gen_ > saved_gen_.load()) (void)SaveLocked();
@@ -433,10 +471,16 @@ class LocalVectorIndex final : public VectorIndex {
   // The graph is loaded on first need, not at open: a keyword search, a
   // delete or Stats() reads SQLite alone, so a command that does only those
   // never reads hnsw.bin. Loads hnsw.bin when present and brings the graph
-  // up to date with SQLite (rebuilding it when there is no usable file).
-  Status EnsureGraph() {
+  // up to date with SQLite. Without a usable file the graph is rebuilt from
+  // SQLite: at once when the index is small, otherwise in the background,
+  // and meanwhile this answers Unavailable (rebuilding_ is set): searches
+  // fall back to BM25 and writes go to SQLite alone, which the new graph
+  // catches up with when it is swapped in.
+  Status EnsureGraph(bool* rebuilding = nullptr) {
     std::lock_guard init_lock(graph_init_mu_);
     if (graph_ready_) return Status::Ok();
+    if (rebuilding != nullptr) *rebuilding = rebuilding_;
+    if (rebuilding_) return RebuildingStatus();
     bool loaded = LoadPersisted();
     std::lock_guard writer_lock(writer_mu_);
     if (loaded) {
@@ -448,6 +492,17 @@ class LocalVectorIndex final : public VectorIndex {
       if (graph_gen_ > meta->generation) {
         graph_.reset();
         loaded = false;
+      }
+    }
+    if (!loaded) {
+      auto count = writer_->Prepare("SELECT COUNT(*) FROM chunks");
+      if (!count.ok()) return count.status();
+      auto row = count->Step();
+      if (!row.ok()) return row.status();
+      const int64_t chunks = count->ColumnInt(0);
+      if (chunks > options_.sync_rebuild_max_chunks) {
+        if (rebuilding != nullptr) *rebuilding = true;
+        return StartBackgroundRebuild(chunks);
       }
     }
     graph_ready_ = true;
@@ -464,8 +519,14 @@ class LocalVectorIndex final : public VectorIndex {
     return Status::Ok();
   }
 
+  std::string DenseDegraded() override {
+    if (!rebuilding_) return "";
+    return "dense (vector) results are degraded: the vector graph (hnsw.bin) was missing or damaged and is being "
+           "rebuilt from index.db in the background; until it is swapped in, results are BM25 keyword matches only";
+  }
+
   Status ReplaceDocument(const std::string& document_id, const std::string& version,
-                         const std::vector<IndexedChunk>& chunks) override {
+                         const std::vector<IndexedChunk>& chunks, const std::atomic<bool>* cancel) override {
     if (document_id.empty()) return Status::InvalidInput("index: empty document id");
     std::set<std::string> ids;
     std::vector<std::vector<float>> vectors;
@@ -494,8 +555,11 @@ class LocalVectorIndex final : public VectorIndex {
       Normalize(vectors.back().data(), dimension_);
     }
     // A process that loads documents keeps the graph current and saved, so
-    // searches find hnsw.bin up to date.
-    DOCPIPE_RETURN_IF_ERROR(EnsureGraph());
+    // searches find hnsw.bin up to date. While the graph is rebuilt the rows
+    // go to SQLite alone: the new graph catches up with them.
+    wrote_ = true;
+    bool rebuilding = false;
+    if (Status graph = EnsureGraph(&rebuilding); !graph.ok() && !rebuilding) return graph;
 
     std::lock_guard writer_lock(writer_mu_);
     auto txn = writer_->Begin();
@@ -506,13 +570,18 @@ class LocalVectorIndex final : public VectorIndex {
     DOCPIPE_RETURN_IF_ERROR(DeleteRowsLocked(document_id, gen));
     auto insert = writer_->Prepare(
         "INSERT INTO chunks (chunk_id, document_id, processing_version, source_key, text, breadcrumbs,"
-        " page_start, page_end, type, key_phrases, language, pii_types, vector)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        " page_start, page_end, type, key_phrases, language, pii_types, vector, entities)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     if (!insert.ok()) return insert.status();
     auto insert_labels = writer_->Prepare(
         "INSERT INTO chunk_page_labels (label, page_label_start, page_label_end)"
         " SELECT label, ?, ? FROM chunks WHERE chunk_id = ?");
     for (size_t i = 0; i < chunks.size(); ++i) {
+      // Uncommitted: a cancel leaves the old version in place.
+      if (i % kCancelCheckRows == 0 && cancel != nullptr && cancel->load()) {
+        return Status::Cancelled(fmt::format("index: replacing {} cancelled after {} of {} chunks", document_id, i,
+                                             chunks.size()));
+      }
       const IndexedChunk& c = chunks[i];
       insert->Reset();
       insert->Bind(1, c.chunk_id)
@@ -527,7 +596,8 @@ class LocalVectorIndex final : public VectorIndex {
           .Bind(10, ToJsonArray(c.key_phrases))
           .Bind(11, c.language)
           .Bind(12, ToJsonArray(c.pii_types))
-          .BindBlob(13, vectors[i].data(), vectors[i].size() * sizeof(float));
+          .BindBlob(13, vectors[i].data(), vectors[i].size() * sizeof(float))
+          .Bind(14, EntitiesJson(c.entities));
       Status s = insert->Run();
       if (s.ok() && (!c.page_label_start.empty() || !c.page_label_end.empty())) {
         if (!insert_labels.ok()) return insert_labels.status();
@@ -538,13 +608,18 @@ class LocalVectorIndex final : public VectorIndex {
     }
     DOCPIPE_RETURN_IF_ERROR(BumpGenerationLocked(*meta, gen));
     DOCPIPE_RETURN_IF_ERROR(txn->Commit());
-    // The commit is the point of truth; the graph follows.
-    DOCPIPE_RETURN_IF_ERROR(Sync(*writer_));
+    // The commit is the point of truth; the graph follows. Past the stage's
+    // deadline it stops following: the document is loaded, and whoever needs
+    // the graph next catches it up (adding a label again only updates it).
+    Status synced = Sync(*writer_, cancel);
+    if (synced.code() == Status::Code::kCancelled) return Status::Ok();
+    DOCPIPE_RETURN_IF_ERROR(synced);
     MaybeSave();
     return Status::Ok();
   }
 
   Status DeleteDocument(const std::string& document_id) override {
+    wrote_ = true;
     std::lock_guard writer_lock(writer_mu_);
     auto txn = writer_->Begin();
     if (!txn.ok()) return txn.status();
@@ -574,9 +649,19 @@ class LocalVectorIndex final : public VectorIndex {
       return Status::InvalidInput("index: vector search without a query vector");
     }
     std::vector<float> qvec = query.vector;
+    SearchMode mode = query.mode;
     if (has_vector) {
       Normalize(qvec.data(), qvec.size());
-      DOCPIPE_RETURN_IF_ERROR(EnsureGraph());  // only vector searches need the graph
+      bool rebuilding = false;
+      Status graph = EnsureGraph(&rebuilding);  // only vector searches need the graph
+      if (!graph.ok()) {
+        if (!rebuilding) return graph;
+        // No graph for minutes: answer from BM25 now rather than wait.
+        mode = SearchMode::kKeyword;
+        if (!warned_degraded_.exchange(true) && options_.logger != nullptr) {
+          options_.logger->Warn("search_dense_degraded", {{"reason", DenseDegraded()}, {"directory", options_.directory}});
+        }
+      }
     }
 
     auto lease = AcquireReader();
@@ -589,7 +674,7 @@ class LocalVectorIndex final : public VectorIndex {
     const int k = query.k;
     auto lookup = PrepareHitLookup(db);
     std::vector<SearchHit> hits;
-    if (query.mode == SearchMode::kVector) {
+    if (mode == SearchMode::kVector) {
       auto list = VectorCandidates(db, qvec, k, query.document_id);
       if (!list.ok()) return list.status();
       for (size_t i = 0; i < list->size(); ++i) {
@@ -598,7 +683,7 @@ class LocalVectorIndex final : public VectorIndex {
         h.vector_rank = static_cast<int>(i + 1);
         DOCPIPE_RETURN_IF_ERROR(AppendHit(lookup, (*list)[i].label, std::move(h), &hits));
       }
-    } else if (query.mode == SearchMode::kKeyword) {
+    } else if (mode == SearchMode::kKeyword) {
       auto list = KeywordCandidates(db, query.text, k, query.document_id);
       if (!list.ok()) return list.status();
       for (size_t i = 0; i < list->size(); ++i) {
@@ -646,6 +731,52 @@ class LocalVectorIndex final : public VectorIndex {
     stats.documents = stmt->ColumnInt(1);
     stats.dimension = static_cast<int>(dimension_);
     return stats;
+  }
+
+  // A range of the document's rows by label (insertion order, which is the
+  // chunks' order), the page and one more row: SQLite reads only those.
+  Result<ChunkPage> ListChunks(const ChunkListQuery& q) override {
+    Result<std::string> position = DecodeChunkCursor(q);
+    if (!position.ok()) return position.status();
+    int64_t after = 0;
+    if (!position->empty()) {
+      auto [end, ec] = std::from_chars(position->data(), position->data() + position->size(), after);
+      if (ec != std::errc() || end != position->data() + position->size() || after < 0) {
+        return Status::InvalidInput("cursor: malformed (take next_cursor from the previous page)");
+      }
+    }
+    auto lease = AcquireReader();
+    if (!lease.ok()) return lease.status();
+    SqliteDb& db = lease->db();
+    auto snapshot = BeginRead(db);  // the count and the rows from one snapshot
+    if (!snapshot.ok()) return snapshot.status();
+    ChunkPage page;
+    auto count = db.Prepare("SELECT COUNT(*) FROM chunks WHERE document_id = ?");
+    if (!count.ok()) return count.status();
+    count->Bind(1, q.document_id);
+    auto counted = count->Step();
+    if (!counted.ok()) return counted.status();
+    page.total = count->ColumnInt(0);
+    auto stmt = db.Prepare(std::string("SELECT ") + kChunkColumns + ", c.entities, c.label" + kChunkFrom +
+                           " WHERE c.document_id = ? AND c.label > ? ORDER BY c.label LIMIT ?");
+    if (!stmt.ok()) return stmt.status();
+    stmt->Bind(1, q.document_id).Bind(2, after).Bind(3, q.limit + 1);
+    int64_t last_label = 0;
+    while (true) {
+      auto row = stmt->Step();
+      if (!row.ok()) return row.status();
+      if (!*row) break;
+      if (page.chunks.size() == static_cast<size_t>(q.limit)) {
+        page.next_cursor = EncodeChunkCursor(q.document_id, std::to_string(last_label));
+        break;
+      }
+      IndexedChunk c;
+      ReadChunkColumns(*stmt, c);
+      c.entities = EntitiesFromJson(stmt->ColumnText(kChunkColumnCount));
+      last_label = stmt->ColumnInt(kChunkColumnCount + 1);
+      page.chunks.push_back(std::move(c));
+    }
+    return page;
   }
 
   void ReturnReader(std::unique_ptr<SqliteDb> db) {
@@ -702,7 +833,7 @@ class LocalVectorIndex final : public VectorIndex {
   // Brings the graph to the generation `db` sees. Callers that need one
   // snapshot (Search) run it inside their read transaction. Nothing to do
   // while the graph is not loaded: it catches up when it is.
-  Status Sync(SqliteDb& db) {
+  Status Sync(SqliteDb& db, const std::atomic<bool>* cancel = nullptr) {
     if (!graph_ready_) return Status::Ok();
     auto meta = ReadMeta(db);
     if (!meta.ok()) return meta.status();
@@ -724,10 +855,12 @@ class LocalVectorIndex final : public VectorIndex {
       meta = ReadMeta(db);
       if (!meta.ok()) return meta.status();
     }
-    return CatchUpLocked(db, *meta);
+    return CatchUpLocked(db, *meta, cancel);
   }
 
-  Status CatchUpLocked(SqliteDb& db, const Meta& meta) {
+  // Cancelled (`cancel` set) leaves graph_gen_ where it was: the next
+  // catch-up repeats the work, which is idempotent.
+  Status CatchUpLocked(SqliteDb& db, const Meta& meta, const std::atomic<bool>* cancel = nullptr) {
     if (graph_ == nullptr) return RebuildLocked(db, meta);
     int64_t changes = 0;
     if (graph_gen_ >= meta.log_floor) {
@@ -745,7 +878,7 @@ class LocalVectorIndex final : public VectorIndex {
       if (!diff.ok()) return diff.status();
       changes += *diff;
     }
-    auto added = AddRowsAfterLocked(db, max_label_);
+    auto added = AddRowsAfter(db, *graph_, max_label_, max_label_, cancel);
     if (!added.ok()) return added.status();
     changes += *added;
     graph_gen_ = meta.generation;
@@ -788,8 +921,11 @@ class LocalVectorIndex final : public VectorIndex {
     return static_cast<int64_t>(gone.size());
   }
 
-  // Adds the rows with labels above `after` in label order, in batches.
-  Result<int64_t> AddRowsAfterLocked(SqliteDb& db, int64_t after) {
+  // Adds the rows with labels above `after` in label order, in batches, to
+  // `g` (graph_, or a graph being rebuilt aside), raising `max_label`.
+  // Cancelled when `cancel` is set.
+  Result<int64_t> AddRowsAfter(SqliteDb& db, Graph& g, int64_t& max_label, int64_t after,
+                               const std::atomic<bool>* cancel = nullptr) {
     auto stmt = db.Prepare("SELECT label, vector FROM chunks WHERE label > ? ORDER BY label LIMIT ?");
     if (!stmt.ok()) return stmt.status();
     int64_t added = 0;
@@ -817,7 +953,7 @@ class LocalVectorIndex final : public VectorIndex {
         Normalize(data.data() + at, dimension_);
       }
       if (labels.empty()) break;
-      DOCPIPE_RETURN_IF_ERROR(AddPointsLocked(labels, data));
+      DOCPIPE_RETURN_IF_ERROR(AddPoints(g, max_label, labels, data, cancel));
       added += static_cast<int64_t>(labels.size());
       after = labels.back();
       if (static_cast<int>(labels.size()) < kCatchUpBatch) break;
@@ -825,11 +961,13 @@ class LocalVectorIndex final : public VectorIndex {
     return added;
   }
 
-  Status AddPointsLocked(const std::vector<int64_t>& labels, const std::vector<float>& data) {
+  Status AddPoints(Graph& g, int64_t& max_label, const std::vector<int64_t>& labels, const std::vector<float>& data,
+                   const std::atomic<bool>* cancel) {
+    std::atomic<bool> cancelled{false};
     try {
-      if (!OwnGraphMemory(*graph_)) throw std::bad_alloc();
-      const size_t need = graph_->cur_element_count + labels.size();
-      if (need > graph_->max_elements_) graph_->resizeIndex(std::max(need, graph_->max_elements_ * 2));
+      if (!OwnGraphMemory(g)) throw std::bad_alloc();
+      const size_t need = g.cur_element_count + labels.size();
+      if (need > g.max_elements_) g.resizeIndex(std::max(need, g.max_elements_ * 2));
       // hnswlib's addPoint is safe to call concurrently for distinct labels.
       const size_t threads =
           labels.size() < 32 ? 1 : std::clamp<size_t>(std::thread::hardware_concurrency(), 1, 8);
@@ -839,7 +977,11 @@ class LocalVectorIndex final : public VectorIndex {
       auto work = [&] {
         try {
           for (size_t i = next++; i < labels.size(); i = next++) {
-            graph_->addPoint(data.data() + i * dimension_, static_cast<hnswlib::labeltype>(labels[i]));
+            if (cancel != nullptr && cancel->load(std::memory_order_relaxed)) {
+              cancelled = true;
+              break;
+            }
+            g.addPoint(data.data() + i * dimension_, static_cast<hnswlib::labeltype>(labels[i]));
           }
         } catch (const std::exception& e) {
           std::lock_guard lock(error_mu);
@@ -855,33 +997,130 @@ class LocalVectorIndex final : public VectorIndex {
     } catch (const std::exception& e) {
       return Status::Internal(std::string("index: hnsw resize: ") + e.what());
     }
-    max_label_ = std::max(max_label_, labels.back());
+    if (cancelled) return Status::Cancelled("index: graph rebuild cancelled");
+    max_label = std::max(max_label, labels.back());
     return Status::Ok();
   }
 
-  Status RebuildLocked(SqliteDb& db, const Meta& meta) {
+  // A new graph of every row `db` sees (one snapshot: the caller's read
+  // transaction), with its largest label.
+  struct BuiltGraph {
+    std::unique_ptr<Graph> graph;
+    int64_t max_label = 0;
+    int64_t added = 0;
+  };
+  Result<BuiltGraph> BuildGraph(SqliteDb& db, const std::atomic<bool>* cancel) {
     auto count = db.Prepare("SELECT COUNT(*) FROM chunks");
     if (!count.ok()) return count.status();
     auto row = count->Step();
     if (!row.ok()) return row.status();
     const size_t capacity = std::max<size_t>(1024, static_cast<size_t>(count->ColumnInt(0)) * 5 / 4 + 1);
+    BuiltGraph built;
     try {
-      graph_ = std::make_unique<Graph>(&space_, capacity, options_.hnsw_m, options_.hnsw_ef_construction);
+      built.graph = std::make_unique<Graph>(&space_, capacity, options_.hnsw_m, options_.hnsw_ef_construction);
     } catch (const std::exception& e) {
-      graph_.reset();
       return Status::Internal(std::string("index: hnsw create: ") + e.what());
     }
-    graph_->setEf(options_.hnsw_ef_search);
-    max_label_ = 0;
-    graph_gen_ = -1;
-    auto added = AddRowsAfterLocked(db, 0);
-    if (!added.ok()) {
-      graph_.reset();
-      return added.status();
-    }
+    built.graph->setEf(options_.hnsw_ef_search);
+    auto added = AddRowsAfter(db, *built.graph, built.max_label, 0, cancel);
+    if (!added.ok()) return added.status();
+    built.added = *added;
+    return built;
+  }
+
+  Status RebuildLocked(SqliteDb& db, const Meta& meta) {
+    graph_.reset();
+    Result<BuiltGraph> built = BuildGraph(db, nullptr);
+    if (!built.ok()) return built.status();
+    graph_ = std::move(built->graph);
+    max_label_ = built->max_label;
     graph_gen_ = meta.generation;
-    changes_since_save_ += *added + 1;
+    changes_since_save_ += built->added + 1;
     return Status::Ok();
+  }
+
+  // ---- the background rebuild ------------------------------------------------
+
+  Status RebuildingStatus() const {
+    return Status::Unavailable("index: the vector graph is being rebuilt in the background");
+  }
+
+  // Called by EnsureGraph (graph_init_mu_ and writer_mu_ held), which then
+  // answers RebuildingStatus() until the new graph is in.
+  Status StartBackgroundRebuild(int64_t chunks) {
+    rebuilding_ = true;
+    cancel_rebuild_ = false;
+    if (options_.logger != nullptr) {
+      options_.logger->Warn("index_graph_rebuilding",
+                            {{"directory", options_.directory},
+                             {"chunks", chunks},
+                             {"reason", "hnsw.bin or hnsw.gen is missing, damaged or stale"},
+                             {"meanwhile", "searches answer from BM25 (keyword) alone"}});
+    }
+    const TimeMs started = options_.clock != nullptr ? options_.clock->NowMs() : 0;
+    auto task = [this, chunks, started] { RebuildInBackground(chunks, started); };
+    if (options_.run_in_background) {
+      options_.run_in_background(task);
+    } else {
+      if (rebuild_thread_.joinable()) rebuild_thread_.join();  // a cancelled or failed one, finished
+      rebuild_thread_ = std::thread(task);
+    }
+    return RebuildingStatus();
+  }
+
+  // Builds a graph aside from its own snapshot of index.db (searches and
+  // writes go on meanwhile), swaps it in, lets it catch up with what was
+  // written since the snapshot, and saves it (whole, fsync, rename).
+  // `started`: when searches began to answer from BM25 alone (the log's
+  // duration_ms is how long they did).
+  void RebuildInBackground(int64_t chunks, TimeMs started) {
+    Status done = [&]() -> Status {
+      auto db = SqliteDb::Open(path("index.db"));
+      if (!db.ok()) return db.status();
+      Result<BuiltGraph> built = Status::Internal("not built");
+      Meta meta;
+      {
+        auto snapshot = BeginRead(**db);
+        if (!snapshot.ok()) return snapshot.status();
+        auto m = ReadMeta(**db);
+        if (!m.ok()) return m.status();
+        meta = *m;
+        built = BuildGraph(**db, &cancel_rebuild_);
+      }
+      if (!built.ok()) return built.status();
+      std::lock_guard init_lock(graph_init_mu_);
+      std::lock_guard writer_lock(writer_mu_);
+      {
+        std::unique_lock lock(graph_mu_);
+        graph_ = std::move(built->graph);
+        max_label_ = built->max_label;
+        graph_gen_ = meta.generation;
+        changes_since_save_ += built->added + 1;
+        graph_ready_ = true;
+      }
+      Status synced = Sync(*writer_);
+      if (!synced.ok()) {
+        std::unique_lock lock(graph_mu_);
+        graph_.reset();
+        graph_ready_ = false;
+        return synced;
+      }
+      std::shared_lock lock(graph_mu_);
+      return SaveLocked();
+    }();
+    const TimeMs took = options_.clock != nullptr ? options_.clock->NowMs() - started : 0;
+    if (options_.logger != nullptr) {
+      if (done.ok()) {
+        options_.logger->Info("index_graph_rebuilt",
+                              {{"directory", options_.directory}, {"chunks", chunks}, {"duration_ms", took}});
+      } else {
+        // Searches stay on BM25; the next process (or EnsureGraph) tries again.
+        options_.logger->Warn("index_graph_rebuild_failed",
+                              {{"directory", options_.directory}, {"error", done.ToString()}, {"duration_ms", took}});
+      }
+    }
+    warned_degraded_ = false;
+    rebuilding_ = false;
   }
 
   // Loads hnsw.bin and its generation; false (and no graph) when absent,
@@ -1095,11 +1334,25 @@ class LocalVectorIndex final : public VectorIndex {
   // Resolves `label` through the snapshot and appends the hit; a label with
   // no row (deleted since the graph saw it) is skipped.
   static Result<SqliteStatement> PrepareHitLookup(SqliteDb& db) {
-    return db.Prepare(
-        "SELECT c.chunk_id, c.document_id, c.processing_version, c.source_key, c.text, c.breadcrumbs,"
-        " c.page_start, c.page_end, c.type, c.key_phrases, c.language, c.pii_types,"
-        " coalesce(l.page_label_start, ''), coalesce(l.page_label_end, '')"
-        " FROM chunks c LEFT JOIN chunk_page_labels l ON l.label = c.label WHERE c.label = ?");
+    return db.Prepare(std::string("SELECT ") + kChunkColumns + kChunkFrom + " WHERE c.label = ?");
+  }
+
+  // The kChunkColumns of the current row (the first kChunkColumnCount).
+  static void ReadChunkColumns(const SqliteStatement& stmt, IndexedChunk& c) {
+    c.chunk_id = stmt.ColumnText(0);
+    c.document_id = stmt.ColumnText(1);
+    c.processing_version = stmt.ColumnText(2);
+    c.source_key = stmt.ColumnText(3);
+    c.text = stmt.ColumnText(4);
+    c.breadcrumbs = FromJsonArray(stmt.ColumnText(5));
+    c.page_start = static_cast<int>(stmt.ColumnInt(6));
+    c.page_end = static_cast<int>(stmt.ColumnInt(7));
+    c.type = stmt.ColumnText(8);
+    c.key_phrases = FromJsonArray(stmt.ColumnText(9));
+    c.language = stmt.ColumnText(10);
+    c.pii_types = FromJsonArray(stmt.ColumnText(11));
+    c.page_label_start = stmt.ColumnText(12);
+    c.page_label_end = stmt.ColumnText(13);
   }
 
   static Status AppendHit(Result<SqliteStatement>& stmt, int64_t label, SearchHit hit, std::vector<SearchHit>* hits) {
@@ -1109,21 +1362,7 @@ class LocalVectorIndex final : public VectorIndex {
     auto row = stmt->Step();
     if (!row.ok()) return row.status();
     if (!*row) return Status::Ok();
-    IndexedChunk& c = hit.chunk;
-    c.chunk_id = stmt->ColumnText(0);
-    c.document_id = stmt->ColumnText(1);
-    c.processing_version = stmt->ColumnText(2);
-    c.source_key = stmt->ColumnText(3);
-    c.text = stmt->ColumnText(4);
-    c.breadcrumbs = FromJsonArray(stmt->ColumnText(5));
-    c.page_start = static_cast<int>(stmt->ColumnInt(6));
-    c.page_end = static_cast<int>(stmt->ColumnInt(7));
-    c.type = stmt->ColumnText(8);
-    c.key_phrases = FromJsonArray(stmt->ColumnText(9));
-    c.language = stmt->ColumnText(10);
-    c.pii_types = FromJsonArray(stmt->ColumnText(11));
-    c.page_label_start = stmt->ColumnText(12);
-    c.page_label_end = stmt->ColumnText(13);
+    ReadChunkColumns(*stmt, hit.chunk);
     hits->push_back(std::move(hit));
     return Status::Ok();
   }
@@ -1146,6 +1385,14 @@ class LocalVectorIndex final : public VectorIndex {
   std::unique_ptr<Graph> graph_;
   int64_t graph_gen_ = -1;  // generation the graph reflects (at least)
   int64_t max_label_ = 0;   // largest label ever added to graph_
+
+  // The background rebuild (EnsureGraph): running, asked to stop, its thread
+  // (none when options_.run_in_background runs it).
+  std::atomic<bool> rebuilding_{false};
+  std::atomic<bool> cancel_rebuild_{false};
+  std::atomic<bool> warned_degraded_{false};  // a degraded search was logged since the rebuild began
+  std::atomic<bool> wrote_{false};            // this instance changed the index (waits for a rebuild on close)
+  std::thread rebuild_thread_;
 
   std::mutex save_mu_;                        // one save at a time in this process
   std::atomic<int64_t> saved_gen_{-1};        // generation hnsw.bin was last known to hold

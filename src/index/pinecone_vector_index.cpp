@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <functional>
 #include <map>
 #include <set>
 #include <unordered_set>
@@ -27,6 +28,11 @@ using ordered_json = nlohmann::ordered_json;
 // Pinecone's limits that are not options: record ids, and ids per delete.
 constexpr size_t kMaxIdBytes = 512;
 constexpr size_t kMaxIdsPerDelete = 1000;
+// Ids per list request (Pinecone's maximum).
+constexpr int kMaxIdsPerList = 100;
+// Entities kept in a vector's metadata (the chunk view shows them; the
+// metadata budget is for the text).
+constexpr size_t kMaxEntitiesInMetadata = 20;
 // list-by-prefix pages followed before giving up (100 ids a page: 10^8 ids).
 constexpr int kMaxListPages = 1'000'000;
 
@@ -155,7 +161,21 @@ IndexedChunk ChunkFromMetadata(const std::string& id, const json& m) {
   c.key_phrases = ListField(m, "key_phrases");
   c.language = StringField(m, "language");
   c.pii_types = ListField(m, "pii_types");
+  for (const std::string& e : ListField(m, "entities")) {
+    const size_t tab = e.find('\t');
+    if (tab != std::string::npos) c.entities.push_back({e.substr(0, tab), e.substr(tab + 1)});
+  }
   return c;
+}
+
+// The chunk number at the end of "<doc>:<version>:<n>" (-1 when none), for
+// putting a listed page in chunk order.
+long ChunkNumber(const std::string& id) {
+  const size_t colon = id.rfind(':');
+  if (colon == std::string::npos) return -1;
+  long n = -1;
+  auto [end, ec] = std::from_chars(id.data() + colon + 1, id.data() + id.size(), n);
+  return ec == std::errc() && end == id.data() + id.size() ? n : -1;
 }
 
 // Pinecone answers 404 "Namespace not found" on a namespace that holds
@@ -225,7 +245,7 @@ class PineconeVectorIndex final : public VectorIndex {
   }
 
   Status ReplaceDocument(const std::string& document_id, const std::string& version,
-                         const std::vector<IndexedChunk>& chunks) override {
+                         const std::vector<IndexedChunk>& chunks, const std::atomic<bool>* cancel) override {
     DOCPIPE_RETURN_IF_ERROR(CheckDocumentId(document_id));
     const std::string prefix = document_id + ":";
     // Everything is checked (and the metadata built) before the first request,
@@ -253,12 +273,18 @@ class PineconeVectorIndex final : public VectorIndex {
       meta.key_phrases = c.key_phrases;
       meta.language = c.language;
       meta.pii_types = c.pii_types;
+      meta.entities = c.entities;
       Result<std::string> m = PineconeMetadataJson(meta, options_.max_metadata_bytes);
       if (!m.ok()) return m.status();
       metadata.push_back(std::move(*m));
       DOCPIPE_RETURN_IF_ERROR(CheckRecordFits(c, metadata.back()));
     }
-    DOCPIPE_RETURN_IF_ERROR(Upsert(chunks, metadata).Annotate("Pinecone upsert of " + document_id));
+    // The stage's deadline ends a request on the wire, a wait between
+    // retries, or the batches still to send.
+    std::function<bool()> abort_if;
+    if (cancel != nullptr) abort_if = [cancel] { return cancel->load(); };
+    DOCPIPE_RETURN_IF_ERROR(Upsert(chunks, metadata, abort_if).Annotate("Pinecone upsert of " + document_id));
+    if (abort_if && abort_if()) return Status::Cancelled("Pinecone: replacing " + document_id + " cancelled");
     // Only now: until the new chunks are stored, the old ones keep the
     // document searchable.
     Result<std::vector<std::string>> listed = ListIds(prefix);
@@ -332,6 +358,64 @@ class PineconeVectorIndex final : public VectorIndex {
     return hits;
   }
 
+  // The ids come from list-by-prefix (Pinecone's order, a page at a time,
+  // its pagination token in our cursor), their metadata from one fetch per
+  // list page. Each page is put in chunk order; the total is unknown
+  // without listing every id.
+  Result<ChunkPage> ListChunks(const ChunkListQuery& q) override {
+    Result<std::string> token = DecodeChunkCursor(q);
+    if (!token.ok()) return token.status();
+    if (q.document_id.empty()) return Status::InvalidInput("index: empty document id");
+    ChunkPage page;
+    std::string next = *token;
+    bool first = true;
+    while (static_cast<int>(page.chunks.size()) < q.limit && (first || !next.empty())) {
+      first = false;
+      const int want = std::min(kMaxIdsPerList, q.limit - static_cast<int>(page.chunks.size()));
+      std::string url = host_ + "/vectors/list?prefix=" + UriEncode(q.document_id + ":", false) +
+                        "&limit=" + std::to_string(want);
+      if (!next.empty()) url += "&paginationToken=" + UriEncode(next, false);
+      url += "&namespace=" + UriEncode(options_.namespace_, false);
+      Result<json> listed = Call("GET", url, "", "list");
+      if (!listed.ok()) {
+        if (MissingNamespace(listed.status())) return page;  // nothing stored yet
+        return listed.status().Annotate("Pinecone: listing the chunks of " + q.document_id);
+      }
+      std::vector<std::string> ids;
+      if (auto v = listed->find("vectors"); v != listed->end() && v->is_array()) {
+        for (const json& e : *v) {
+          if (e.is_object() && e.contains("id") && e["id"].is_string()) ids.push_back(e["id"].get<std::string>());
+        }
+      }
+      std::string following;
+      if (auto p = listed->find("pagination"); p != listed->end() && p->is_object()) following = StringField(*p, "next");
+      if (!following.empty() && following == next) {
+        return Status::Unavailable("Pinecone list: the same pagination token came back twice");
+      }
+      next = following;
+      if (ids.empty()) continue;
+      std::string fetch = host_ + "/vectors/fetch?";
+      for (const std::string& id : ids) fetch += "ids=" + UriEncode(id, false) + "&";
+      fetch += "namespace=" + UriEncode(options_.namespace_, false);
+      Result<json> fetched = Call("GET", fetch, "", "fetch");
+      if (!fetched.ok()) return fetched.status().Annotate("Pinecone: fetching the chunks of " + q.document_id);
+      auto vectors = fetched->find("vectors");
+      if (vectors == fetched->end() || !vectors->is_object()) {
+        return Status::Unavailable("Pinecone fetch: answer without vectors: " + Snippet(fetched->dump()));
+      }
+      for (const std::string& id : ids) {
+        auto v = vectors->find(id);
+        if (v == vectors->end() || !v->is_object()) continue;  // deleted between list and fetch
+        page.chunks.push_back(ChunkFromMetadata(id, v->value("metadata", json::object())));
+      }
+    }
+    std::sort(page.chunks.begin(), page.chunks.end(), [](const IndexedChunk& a, const IndexedChunk& b) {
+      return std::make_pair(ChunkNumber(a.chunk_id), a.chunk_id) < std::make_pair(ChunkNumber(b.chunk_id), b.chunk_id);
+    });
+    if (!next.empty()) page.next_cursor = EncodeChunkCursor(q.document_id, next);
+    return page;
+  }
+
   Result<IndexStats> Stats() override {
     Result<json> answer = Call("POST", host_ + "/describe_index_stats", "{}", "describe_index_stats");
     if (!answer.ok()) return answer.status();
@@ -361,11 +445,12 @@ class PineconeVectorIndex final : public VectorIndex {
   // last attempt: Throttled (429) or Unavailable.
   // `http_status`, when given, receives the last answer's status (0: none).
   Result<json> Call(const std::string& method, const std::string& url, std::string body, const std::string& what,
-                    bool single_attempt = false, int* http_status = nullptr) {
+                    bool single_attempt = false, int* http_status = nullptr, std::function<bool()> abort_if = {}) {
     HttpRequest req;
     req.method = method;
     req.url = url;
     req.timeout_ms = options_.timeout_ms;
+    req.abort_if = std::move(abort_if);
     req.headers = {{"Api-Key", options_.api_key},
                    {"X-Pinecone-Api-Version", options_.api_version},
                    {"User-Agent", user_agent_}};
@@ -528,7 +613,8 @@ class PineconeVectorIndex final : public VectorIndex {
   // count and the serialized size stay within the limits (for an ordered
   // sequence, the fewest requests). Records are serialized straight into the
   // body, so memory holds one request, not the document.
-  Status Upsert(const std::vector<IndexedChunk>& chunks, const std::vector<std::string>& metadata) {
+  Status Upsert(const std::vector<IndexedChunk>& chunks, const std::vector<std::string>& metadata,
+                const std::function<bool()>& abort_if) {
     const std::string head = Head(), tail = Tail();
     const auto max_bytes = static_cast<size_t>(options_.max_request_bytes);
     const auto max_count = static_cast<size_t>(options_.max_vectors_per_upsert);
@@ -536,7 +622,8 @@ class PineconeVectorIndex final : public VectorIndex {
     size_t count = 0;
     const auto flush = [&]() -> Status {
       body += tail;
-      Result<json> answer = Call("POST", host_ + "/vectors/upsert", std::move(body), "upsert");
+      if (abort_if && abort_if()) return Status::Cancelled("cancelled (past the stage's deadline or shutting down)");
+      Result<json> answer = Call("POST", host_ + "/vectors/upsert", std::move(body), "upsert", false, nullptr, abort_if);
       if (!answer.ok()) return answer.status();
       auto upserted = answer->find("upsertedCount");
       if (upserted != answer->end() && upserted->is_number_integer() &&
@@ -633,6 +720,14 @@ Result<std::string> PineconeMetadataJson(const IndexedChunk& chunk, int64_t max_
   // Printed page labels only where the document has them (most have none).
   if (!chunk.page_label_start.empty()) m["page_label_start"] = RepairUtf8(chunk.page_label_start);
   if (!chunk.page_label_end.empty()) m["page_label_end"] = RepairUtf8(chunk.page_label_end);
+  // Metadata values are strings or lists of strings: "TYPE<tab>text".
+  if (!chunk.entities.empty()) {
+    std::vector<std::string> entities;
+    for (size_t i = 0; i < chunk.entities.size() && i < kMaxEntitiesInMetadata; ++i) {
+      entities.push_back(RepairUtf8(chunk.entities[i].type) + "\t" + RepairUtf8(chunk.entities[i].text));
+    }
+    m["entities"] = entities;
+  }
   std::string out = Dump(m);
   const auto limit = static_cast<size_t>(std::max<int64_t>(0, max_bytes));
   if (out.size() <= limit) return out;

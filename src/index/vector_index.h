@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -9,6 +10,12 @@
 #include "common/status.h"
 
 namespace docpipe {
+
+struct ChunkEntity {
+  std::string type;  // ORGANIZATION, PERSON, ...
+  std::string text;
+  bool operator==(const ChunkEntity&) const = default;
+};
 
 // One chunk as the index stores it: text, metadata and its vector.
 struct IndexedChunk {
@@ -26,8 +33,32 @@ struct IndexedChunk {
   std::vector<std::string> key_phrases;
   std::string language;
   std::vector<std::string> pii_types;  // PII types found (before redaction)
+  std::vector<ChunkEntity> entities;   // named entities (the dashboard's chunk view; not searched)
   std::vector<float> vector;
 };
+
+// One page of a document's chunks as the index holds them (the dashboard's
+// chunk view), read where the index lives, never every chunk at once.
+inline constexpr int kMaxChunkPage = 200;
+struct ChunkListQuery {
+  std::string document_id{};
+  int limit = 20;        // 1..kMaxChunkPage
+  std::string cursor{};  // ChunkPage::next_cursor of the previous page; "" = the first
+};
+
+struct ChunkPage {
+  std::vector<IndexedChunk> chunks;  // vectors left empty
+  int64_t total = -1;                // the document's chunks in the index; -1 when the adapter cannot tell cheaply
+  std::string next_cursor;           // opaque; "" on the last page
+};
+
+// Shared by the adapters: a cursor names the document and where the adapter
+// continues (its own position: a row label, a pagination token).
+std::string EncodeChunkCursor(const std::string& document_id, const std::string& position);
+//! The position to continue from ("" for the first page); InvalidInput for a
+//! malformed cursor, one made for another document, or a limit outside
+//! 1..kMaxChunkPage.
+Result<std::string> DecodeChunkCursor(const ChunkListQuery& query);
 
 enum class SearchMode { kHybrid, kVector, kKeyword };
 
@@ -60,13 +91,25 @@ class VectorIndex {
   virtual ~VectorIndex() = default;
   //! Replaces every chunk of `document_id` with `chunks` (all of `version`).
   //! InvalidInput when a vector's dimension differs from the index's.
+  //! Cancelled soon after `cancel` is set (the load stage's: its deadline
+  //! raises it), remote requests on the wire included; the old chunks then
+  //! stay (the local index) or the document may hold both versions until the
+  //! retry replaces them (Pinecone, whose searches keep the newest).
   virtual Status ReplaceDocument(const std::string& document_id, const std::string& version,
-                                 const std::vector<IndexedChunk>& chunks) = 0;
+                                 const std::vector<IndexedChunk>& chunks,
+                                 const std::atomic<bool>* cancel = nullptr) = 0;
   //! Removes the document's chunks; OK when it had none.
   virtual Status DeleteDocument(const std::string& document_id) = 0;
   //! Best `k` hits, best first.
   virtual Result<std::vector<SearchHit>> Search(const SearchQuery& query) = 0;
   virtual Result<IndexStats> Stats() = 0;
+  //! Why dense (vector) results are degraded right now, "" when they are
+  //! not: the local index answers from BM25 alone while it rebuilds a
+  //! damaged graph in the background.
+  virtual std::string DenseDegraded() { return ""; }
+  //! One page of the document's chunks (ChunkListQuery); an empty page when
+  //! the index holds none. InvalidInput for a bad cursor or limit.
+  virtual Result<ChunkPage> ListChunks(const ChunkListQuery& query) = 0;
 };
 
 using VectorIndexPtr = std::unique_ptr<VectorIndex>;

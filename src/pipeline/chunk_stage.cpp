@@ -42,7 +42,7 @@ class ChunkStage final : public Stage {
       return Status::Ok();
     }));
     Result<std::vector<Chunk>> chunks =
-        ChunkDocument(rec.document_id, rec.processing_version, pages, *tokenizer_, options_, threads_);
+        ChunkDocument(rec.document_id, rec.processing_version, pages, *tokenizer_, options_, threads_, ctx.cancel);
     if (!chunks.ok()) return chunks.status();
     if (ctx.cancel != nullptr && ctx.cancel->load()) return Status::Cancelled("chunking cancelled");
     if (static_cast<int64_t>(chunks->size()) > max_chunks_) {

@@ -10,6 +10,9 @@
 namespace docpipe {
 namespace {
 
+// Entities kept per chunk in the index (the chunk view shows them).
+constexpr size_t kIndexedEntitiesPerChunk = 20;
+
 class LoadStage final : public Stage {
  public:
   LoadStage(ObjectStore& store, ControlTable& control, VectorIndex& index)
@@ -53,6 +56,10 @@ class LoadStage final : public Stage {
         std::set<std::string> types;
         for (const Entity& p : ce.pii_entities) types.insert(p.type);
         ic.pii_types.assign(types.begin(), types.end());
+        // For the dashboard's chunk view, which pages through the index.
+        for (size_t k = 0; k < ce.entities.size() && k < kIndexedEntitiesPerChunk; ++k) {
+          ic.entities.push_back({ce.entities[k].type, ce.entities[k].text});
+        }
       }
       items.push_back(std::move(ic));
     }
@@ -64,7 +71,7 @@ class LoadStage final : public Stage {
                                            latest->processing_version));
     }
     if (ctx.cancel != nullptr && ctx.cancel->load()) return Status::Cancelled("load cancelled");
-    DOCPIPE_RETURN_IF_ERROR(index_.ReplaceDocument(rec.document_id, rec.processing_version, items));
+    DOCPIPE_RETURN_IF_ERROR(index_.ReplaceDocument(rec.document_id, rec.processing_version, items, ctx.cancel));
     StageResult result;
     result.output_key = "index/" + rec.document_id;
     result.metrics = {{"chunks_indexed", items.size()},

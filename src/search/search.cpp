@@ -133,7 +133,8 @@ std::string MakeSnippet(const std::string& text, const std::vector<std::string>&
   return collapsed;
 }
 
-Result<std::vector<SearchResult>> RunSearch(Embedder* embedder, VectorIndex& index, const SearchRequest& request) {
+Result<std::vector<SearchResult>> RunSearch(Embedder* embedder, VectorIndex& index, const SearchRequest& request,
+                                            std::string* degraded) {
   if (request.query.find_first_not_of(" \t\r\n") == std::string::npos) {
     return Status::InvalidInput("the search query is empty");
   }
@@ -153,6 +154,7 @@ Result<std::vector<SearchResult>> RunSearch(Embedder* embedder, VectorIndex& ind
   }
   Result<std::vector<SearchHit>> hits = index.Search(q);
   if (!hits.ok()) return hits.status();
+  if (degraded != nullptr) *degraded = request.mode == SearchMode::kKeyword ? "" : index.DenseDegraded();
   std::vector<SearchResult> out;
   for (SearchHit& h : *hits) out.push_back({static_cast<int>(out.size()) + 1, std::move(h)});
   return out;

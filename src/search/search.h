@@ -24,7 +24,10 @@ struct SearchResult {
 // Embeds the query (unless keyword-only) and asks the index. InvalidInput for
 // an empty query or k outside 1..1000. `embedder` may be null for a keyword
 // search (it embeds nothing); Internal when another mode gets none.
-Result<std::vector<SearchResult>> RunSearch(Embedder* embedder, VectorIndex& index, const SearchRequest& request);
+// `degraded`, when given, receives VectorIndex::DenseDegraded() for a vector
+// or hybrid search ("" when its dense results are whole).
+Result<std::vector<SearchResult>> RunSearch(Embedder* embedder, VectorIndex& index, const SearchRequest& request,
+                                            std::string* degraded = nullptr);
 
 // The query's words, lower-cased, without stopwords and duplicates.
 std::vector<std::string> QueryTerms(const std::string& query);

@@ -190,64 +190,62 @@ Result<json> DashboardQueries::Page(const std::string& document_id, int page) {
               {"markdown", std::move(*text)}};
 }
 
-Result<json> DashboardQueries::Chunks(const std::string& document_id, int offset, int limit) {
-  Result<std::string> raw = services_.store.Get(ChunksKey(document_id));
-  if (!raw.ok()) {
-    if (raw.status().IsNotFound()) return Status::NotFound(fmt::format("{} has no chunks yet", document_id));
-    return raw.status();
-  }
-  json doc = json::parse(*raw, nullptr, false);
-  if (doc.is_discarded() || !doc.contains("chunks") || !doc["chunks"].is_array()) {
-    return Status::Internal(ChunksKey(document_id) + " is not a chunks document");
-  }
-  const json& chunks = doc["chunks"];
-  // Enrichment is optional: before the enrich stage ran, chunks come alone.
-  json enriched = json();
-  if (Result<std::string> e = services_.store.Get(EnrichedKey(document_id)); e.ok()) {
-    enriched = json::parse(*e, nullptr, false);
-  }
-  std::map<std::string, const json*> enrichment;
-  if (enriched.is_object() && enriched.contains("chunks") && enriched["chunks"].is_array()) {
-    for (const json& c : enriched["chunks"]) {
-      if (c.is_object() && c.contains("chunk_id") && c["chunk_id"].is_string()) enrichment[c["chunk_id"]] = &c;
-    }
+Result<json> DashboardQueries::Chunks(VectorIndex& index, const ChunkListQuery& query) {
+  Result<ChunkPage> page = index.ListChunks(query);
+  if (!page.ok()) return page.status().code() == Status::Code::kInvalidInput ? page.status() : page.status().Annotate("index");
+  if (page->chunks.empty() && query.cursor.empty()) {
+    return Status::NotFound(fmt::format("{} has no chunks in the index yet (its load stage puts them there)",
+                                        query.document_id));
   }
   json out = json::array();
-  const size_t begin = std::min(chunks.size(), static_cast<size_t>(offset));
-  const size_t end = std::min(chunks.size(), begin + static_cast<size_t>(limit));
-  for (size_t i = begin; i < end; ++i) {
-    const json& c = chunks[i];
-    json item = {{"chunk_id", c.value("chunk_id", "")},
-                 {"page_start", c.value("page_start", 0)},
-                 {"page_end", c.value("page_end", 0)},
-                 {"page_label_start", c.value("page_label_start", "")},
-                 {"page_label_end", c.value("page_label_end", "")},
-                 {"citation", PageCitation(c.value("page_start", 0), c.value("page_end", 0),
-                                           c.value("page_label_start", ""), c.value("page_label_end", ""))},
-                 {"breadcrumbs", c.value("breadcrumbs", json::array())},
-                 {"type", c.value("type", "")},
-                 {"text", c.value("text", "")},
-                 {"token_count", c.value("token_count", 0)},
-                 {"entities", json::array()},
-                 {"key_phrases", json::array()},
-                 {"pii", json::array()}};
-    if (auto it = enrichment.find(item["chunk_id"]); it != enrichment.end()) {
-      const json& e = *it->second;
-      for (const json& x : e.value("Entities", json::array())) {
-        item["entities"].push_back({{"type", x.value("Type", "")}, {"text", x.value("Text", "")}});
-      }
-      for (const json& k : e.value("KeyPhrases", json::array())) item["key_phrases"].push_back(k.value("Text", ""));
-      // PII by type only: the enrichment output never repeats the PII itself.
-      for (const json& p : e.value("PiiEntities", json::array())) item["pii"].push_back(p.value("Type", ""));
-    }
-    out.push_back(std::move(item));
+  std::map<std::string, int> languages;
+  std::string version;
+  bool enriched = false;
+  for (const IndexedChunk& c : page->chunks) {
+    json entities = json::array();
+    for (const ChunkEntity& e : c.entities) entities.push_back({{"type", e.type}, {"text", e.text}});
+    out.push_back({{"chunk_id", c.chunk_id},
+                   {"page_start", c.page_start},
+                   {"page_end", c.page_end},
+                   {"page_label_start", c.page_label_start},
+                   {"page_label_end", c.page_label_end},
+                   {"citation", PageCitation(c.page_start, c.page_end, c.page_label_start, c.page_label_end)},
+                   {"breadcrumbs", c.breadcrumbs},
+                   {"type", c.type},
+                   {"text", c.text},
+                   {"language", c.language},
+                   {"entities", std::move(entities)},
+                   {"key_phrases", c.key_phrases},
+                   {"pii", c.pii_types}});
+    if (!c.language.empty()) ++languages[c.language];
+    enriched = enriched || !c.language.empty() || !c.key_phrases.empty() || !c.entities.empty();
+    version = std::max(version, c.processing_version);
   }
-  return json{{"document_id", document_id},
-              {"chunks", out},
-              {"total", chunks.size()},
-              {"offset", begin},
-              {"enriched", !enrichment.empty()},
-              {"language", enriched.is_object() ? enriched.value("dominant_language", "") : ""}};
+  std::string language;
+  int most = 0;
+  for (const auto& [code, n] : languages) {
+    if (n > most) language = code, most = n;
+  }
+  return json{{"document_id", query.document_id},
+              {"processing_version", version},
+              {"chunks", std::move(out)},
+              {"total", page->total >= 0 ? json(page->total) : json()},
+              {"next_cursor", page->next_cursor.empty() ? json() : json(page->next_cursor)},
+              {"enriched", enriched},
+              {"language", language}};
+}
+
+Result<json> DashboardQueries::Audit(const AuditPageQuery& query) {
+  Result<AuditPage> page = services_.audit.ListPage(query);
+  if (!page.ok()) return page.status().code() == Status::Code::kInvalidInput ? page.status() : page.status().Annotate("audit table");
+  if (page->events.empty() && query.cursor.empty()) {
+    return Status::NotFound(fmt::format("no events for document '{}'", query.document_id));
+  }
+  json events = json::array();
+  for (const AuditEvent& e : page->events) events.push_back(ToJson(e));
+  return json{{"document_id", query.document_id},
+              {"events", std::move(events)},
+              {"next_cursor", page->next_cursor.empty() ? json() : json(page->next_cursor)}};
 }
 
 json ToJson(const DocumentListPage& page) {

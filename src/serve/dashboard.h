@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/status.h"
+#include "index/vector_index.h"
 #include "pipeline/services.h"
 #include "tables/tables.h"
 
@@ -28,9 +29,15 @@ class DashboardQueries {
   //! GET /api/documents/{id}/pages?page=N: the extracted text of one page of
   //! the latest version. NotFound when the document or page is unknown.
   Result<nlohmann::json> Page(const std::string& document_id, int page);
-  //! GET /api/documents/{id}/chunks?offset&limit: chunks with breadcrumbs,
-  //! and their entities, key phrases and PII types once enriched.
-  Result<nlohmann::json> Chunks(const std::string& document_id, int offset, int limit);
+  //! GET /api/documents/{id}/chunks?limit&cursor: one page of the chunks
+  //! the index holds for the document (ChunkListQuery), with breadcrumbs,
+  //! entities, key phrases and PII types. NotFound when the index holds none
+  //! (before the load stage); InvalidInput for a bad cursor or limit.
+  Result<nlohmann::json> Chunks(VectorIndex& index, const ChunkListQuery& query);
+  //! GET /api/documents/{id}/audit?limit&cursor: one page of the audit
+  //! trail, oldest first (AuditPageQuery). NotFound for a document without
+  //! events.
+  Result<nlohmann::json> Audit(const AuditPageQuery& query);
 
  private:
   Services& services_;

@@ -38,7 +38,8 @@ constexpr const char* kUnmatched = "unmatched";
 
 constexpr int kMaxK = 1000;  // as `docpipe search -k`
 constexpr int kMaxIds = 200;  // ids= of the documents list (the upload page's files)
-constexpr int kMaxChunksPage = 200;
+constexpr int kDefaultChunkPage = 20;   // at most kMaxChunkPage (index/vector_index.h)
+constexpr int kDefaultAuditPage = 100;  // at most kMaxAuditPage (tables/tables.h)
 constexpr int64_t kPresignSeconds = 900;
 
 ApiResponse Json(int status, const nlohmann::json& body) {
@@ -385,7 +386,7 @@ ApiResponse HttpApi::Dispatch(const ApiRequest& request, const Route& route, Cal
   if (r == kThroughput) return Throughput(request);
   if (r == kDocuments) return ListDocuments(request);
   if (r == kDocument) return GetDocument(route.id, request);
-  if (r == kAudit) return GetAudit(route.id);
+  if (r == kAudit) return GetAudit(route.id, request);
   if (r == kPages) return GetPages(route.id, request);
   if (r == kChunks) return GetChunks(route.id, request);
   if (r == kRetry) return Retry(route.id);
@@ -511,12 +512,12 @@ ApiResponse HttpApi::GetDocument(const std::string& id, const ApiRequest& reques
   return Json(200, arr);
 }
 
-ApiResponse HttpApi::GetAudit(const std::string& id) {
-  Result<std::vector<AuditEvent>> events = QueryAudit(ctx_.services.audit, id);
-  if (!events.ok()) return FromStatus(events.status());
-  nlohmann::json arr = nlohmann::json::array();
-  for (const AuditEvent& e : *events) arr.push_back(ToJson(e));
-  return Json(200, arr);
+ApiResponse HttpApi::GetAudit(const std::string& id, const ApiRequest& request) {
+  Result<int> limit = IntParam(request, "limit", kDefaultAuditPage, 1, kMaxAuditPage);
+  if (!limit.ok()) return FromStatus(limit.status());
+  Result<nlohmann::json> got = queries_.Audit({id, *limit, Param(request, "cursor")});
+  if (!got.ok()) return FromStatus(got.status());
+  return Json(200, *got);
 }
 
 ApiResponse HttpApi::GetPages(const std::string& id, const ApiRequest& request) {
@@ -528,11 +529,12 @@ ApiResponse HttpApi::GetPages(const std::string& id, const ApiRequest& request) 
 }
 
 ApiResponse HttpApi::GetChunks(const std::string& id, const ApiRequest& request) {
-  Result<int> offset = IntParam(request, "offset", 0, 0, 1 << 30);
-  if (!offset.ok()) return FromStatus(offset.status());
-  Result<int> limit = IntParam(request, "limit", 20, 1, kMaxChunksPage);
+  if (!Param(request, "offset").empty()) {
+    return Error(400, "offset: chunks are paged by cursor now (limit, then next_cursor as cursor)");
+  }
+  Result<int> limit = IntParam(request, "limit", kDefaultChunkPage, 1, kMaxChunkPage);
   if (!limit.ok()) return FromStatus(limit.status());
-  Result<nlohmann::json> got = queries_.Chunks(id, *offset, *limit);
+  Result<nlohmann::json> got = queries_.Chunks(ctx_.index, {id, *limit, Param(request, "cursor")});
   if (!got.ok()) return FromStatus(got.status());
   return Json(200, *got);
 }
@@ -567,15 +569,19 @@ ApiResponse HttpApi::Search(const ApiRequest& request) {
   Result<bool> snippets = BoolParam(request, "snippets");
   if (!snippets.ok()) return FromStatus(snippets.status());
   sr.document_id = Param(request, "doc");
-  Result<std::vector<SearchResult>> results = RunSearch(&ctx_.embedder, ctx_.index, sr);
+  std::string degraded;
+  Result<std::vector<SearchResult>> results = RunSearch(&ctx_.embedder, ctx_.index, sr, &degraded);
   if (!results.ok()) return FromStatus(results.status());
-  nlohmann::json out = SearchResultsJson(*results);
+  nlohmann::json out = SearchResultsJson(*results, degraded);
   if (*snippets) {
     // The dashboard's highlighted windows; without ?snippets the answer is
     // exactly `search --json`'s.
     for (size_t i = 0; i < out.size(); ++i) out[i]["snippet"] = SnippetSegments((*results)[i].hit.chunk.text, sr.query);
   }
-  return Json(200, out);
+  ApiResponse r = Json(200, out);
+  // Also for an answer without hits, which has nowhere else to say it.
+  if (!degraded.empty()) r.headers.push_back({"Warning", "199 docpipe \"" + degraded + "\""});
+  return r;
 }
 
 ApiResponse HttpApi::Overview() {

@@ -82,7 +82,7 @@ class HttpApi {
   ApiResponse Logout(const std::optional<Session>& session, bool secure);
   ApiResponse ListDocuments(const ApiRequest& request);
   ApiResponse GetDocument(const std::string& id, const ApiRequest& request);
-  ApiResponse GetAudit(const std::string& id);
+  ApiResponse GetAudit(const std::string& id, const ApiRequest& request);
   ApiResponse GetPages(const std::string& id, const ApiRequest& request);
   ApiResponse GetChunks(const std::string& id, const ApiRequest& request);
   ApiResponse Retry(const std::string& id);

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "common/hash.h"
+#include "common/list_cursor.h"
 #include "common/utf8.h"
 #include "tables/tables.h"
 
@@ -456,6 +457,24 @@ Status ValidateAuditCountQuery(const AuditCountQuery& q) {
     if (!(c >= 'a' && c <= 'z') && c != '_') return Status::InvalidInput("audit count: bad detail name");
   }
   return Status::Ok();
+}
+
+}  // namespace docpipe
+
+// ---- One document's audit trail, a page at a time -----------------------------
+
+namespace docpipe {
+
+std::string EncodeAuditCursor(const std::string& document_id, const std::string& last_event_id) {
+  return EncodeListCursor("audit", document_id, last_event_id);
+}
+
+Result<std::string> DecodeAuditCursor(const AuditPageQuery& q) {
+  if (q.limit < 1 || q.limit > kMaxAuditPage) {
+    return Status::InvalidInput(fmt::format("limit must be between 1 and {}", kMaxAuditPage));
+  }
+  if (q.cursor.empty()) return std::string();
+  return DecodeListCursor(q.cursor, "audit", q.document_id, "another document's audit trail");
 }
 
 }  // namespace docpipe

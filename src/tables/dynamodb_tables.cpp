@@ -410,6 +410,16 @@ class DynamoDbControlTable final : public ControlTable {
 // ---------------------------------------------------------------------------
 // Audit log
 
+// One audit item of a document's partition, decoded onto `out`.
+Status TakeAuditItem(const json& item, const std::string& document_id, std::vector<AuditEvent>& out) {
+  auto j = ItemToJson(item);
+  if (!j.ok()) return j.status().Annotate("audit of " + document_id);
+  auto e = AuditEventFromJson(*j);
+  if (!e.ok()) return e.status().Annotate("audit of " + document_id);
+  out.push_back(std::move(*e));
+  return Status::Ok();
+}
+
 class DynamoDbAuditLog final : public AuditLog {
  public:
   DynamoDbAuditLog(AwsClient& client, std::string table, DynamoDbTableOptions options)
@@ -463,18 +473,33 @@ class DynamoDbAuditLog final : public AuditLog {
 
   Result<std::vector<AuditEvent>> List(const std::string& document_id) override {
     std::vector<AuditEvent> out;
-    auto take = [&](const json& item) -> Status {
-      auto j = ItemToJson(item);
-      if (!j.ok()) return j.status().Annotate("audit of " + document_id);
-      auto e = AuditEventFromJson(*j);
-      if (!e.ok()) return e.status().Annotate("audit of " + document_id);
-      out.push_back(std::move(*e));
-      return Status::Ok();
-    };
+    auto take = [&](const json& item) { return TakeAuditItem(item, document_id, out); };
     // The event_id sort key starts with the time: ascending is time order.
     DOCPIPE_RETURN_IF_ERROR(Paged(client_, "Query", PartitionQuery(table_, "document_id", document_id, true),
                                   0, options_.page_limit, take));
     return out;
+  }
+
+  // A key range of the partition (event_id > the cursor's), read for the
+  // page and one more item, which says whether another page follows.
+  Result<AuditPage> ListPage(const AuditPageQuery& q) override {
+    Result<std::string> after = DecodeAuditCursor(q);
+    if (!after.ok()) return after.status();
+    json request = PartitionQuery(table_, "document_id", q.document_id, true);
+    if (!after->empty()) {
+      request["KeyConditionExpression"] = "#pk = :pk AND #sk > :after";
+      request["ExpressionAttributeNames"]["#sk"] = "event_id";
+      request["ExpressionAttributeValues"][":after"] = S(*after);
+    }
+    AuditPage page;
+    auto take = [&](const json& item) { return TakeAuditItem(item, q.document_id, page.events); };
+    DOCPIPE_RETURN_IF_ERROR(Paged(client_, "Query", std::move(request), static_cast<size_t>(q.limit) + 1,
+                                  options_.page_limit, take));
+    if (page.events.size() > static_cast<size_t>(q.limit)) {
+      page.events.resize(q.limit);
+      page.next_cursor = EncodeAuditCursor(q.document_id, page.events.back().event_id);
+    }
+    return page;
   }
 
   // The event-type-index holds each type's events in event_id (= time)

@@ -474,21 +474,23 @@ class SqliteAuditLog final : public AuditLog {
   }
 
   Result<std::vector<AuditEvent>> List(const std::string& document_id) override {
-    std::lock_guard lock(mu_);
-    auto stmt = db_->Prepare("SELECT item FROM audit WHERE document_id = ? ORDER BY event_id ASC");
-    if (!stmt.ok()) return stmt.status();
-    stmt->Bind(1, document_id);
-    std::vector<AuditEvent> out;
-    while (true) {
-      auto row = stmt->Step();
-      if (!row.ok()) return row.status();
-      if (!*row) return out;
-      auto j = nlohmann::json::parse(stmt->ColumnText(0), nullptr, /*allow_exceptions=*/false);
-      if (j.is_discarded()) return Status::Internal("audit of " + document_id + ": stored item is not JSON");
-      auto e = AuditEventFromJson(j);
-      if (!e.ok()) return e.status().Annotate("audit of " + document_id);
-      out.push_back(std::move(*e));
+    return Read(document_id, "", -1);
+  }
+
+  // A range of the primary key: the page and one more row, which says
+  // whether another page follows.
+  Result<AuditPage> ListPage(const AuditPageQuery& q) override {
+    Result<std::string> after = DecodeAuditCursor(q);
+    if (!after.ok()) return after.status();
+    Result<std::vector<AuditEvent>> events = Read(q.document_id, *after, q.limit + 1);
+    if (!events.ok()) return events.status();
+    AuditPage page;
+    page.events = std::move(*events);
+    if (page.events.size() > static_cast<size_t>(q.limit)) {
+      page.events.resize(q.limit);
+      page.next_cursor = EncodeAuditCursor(q.document_id, page.events.back().event_id);
     }
+    return page;
   }
 
   Result<std::vector<AuditCount>> Count(const AuditCountQuery& q) override {
@@ -530,6 +532,28 @@ class SqliteAuditLog final : public AuditLog {
   }
 
  private:
+  //! The document's events after `after` (all when ""), at most `limit` (all when < 0), in event_id order.
+  Result<std::vector<AuditEvent>> Read(const std::string& document_id, const std::string& after, int limit) {
+    std::lock_guard lock(mu_);
+    auto stmt = db_->Prepare(
+        "SELECT item FROM audit WHERE document_id = ? AND event_id > ? ORDER BY event_id ASC LIMIT ?");
+    if (!stmt.ok()) return stmt.status();
+    stmt->Bind(1, document_id);
+    stmt->Bind(2, after);
+    stmt->Bind(3, static_cast<int64_t>(limit));
+    std::vector<AuditEvent> out;
+    while (true) {
+      auto row = stmt->Step();
+      if (!row.ok()) return row.status();
+      if (!*row) return out;
+      auto j = nlohmann::json::parse(stmt->ColumnText(0), nullptr, /*allow_exceptions=*/false);
+      if (j.is_discarded()) return Status::Internal("audit of " + document_id + ": stored item is not JSON");
+      auto e = AuditEventFromJson(j);
+      if (!e.ok()) return e.status().Annotate("audit of " + document_id);
+      out.push_back(std::move(*e));
+    }
+  }
+
   std::mutex mu_;
   std::unique_ptr<SqliteDb> db_;
   // Random start so writers differ; counting up keeps one writer's events

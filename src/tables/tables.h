@@ -143,6 +143,28 @@ struct AuditCount {
   TimeMs last_time = 0;     // the latest event counted
 };
 
+// One page of a document's audit trail, oldest first: read where the table
+// lives (a range of the (document_id, event_id) key), never the whole trail.
+inline constexpr int kMaxAuditPage = 1000;
+struct AuditPageQuery {
+  std::string document_id{};
+  int limit = 100;       // 1..kMaxAuditPage
+  std::string cursor{};  // AuditPage::next_cursor of the previous page; "" = the first
+};
+
+struct AuditPage {
+  std::vector<AuditEvent> events;
+  std::string next_cursor;  // opaque; "" on the last page
+};
+
+// Shared by the adapters, so both page alike. The cursor names the document
+// and the last event_id of its page (event ids sort by time).
+std::string EncodeAuditCursor(const std::string& document_id, const std::string& last_event_id);
+//! The event_id to continue after ("" for the first page); InvalidInput for
+//! a malformed cursor, one made for another document, or a limit outside
+//! 1..kMaxAuditPage.
+Result<std::string> DecodeAuditCursor(const AuditPageQuery& query);
+
 // Append-only audit trail, one event per transition. Thread-safe.
 class AuditLog {
  public:
@@ -151,6 +173,11 @@ class AuditLog {
   virtual Status Append(AuditEvent& event) = 0;
   //! Events of one document in time order.
   virtual Result<std::vector<AuditEvent>> List(const std::string& document_id) = 0;
+  //! One page of the document's events in time order (AuditPageQuery); an
+  //! empty page for a document without events. A cursor continues after the
+  //! last event of its page, so events appended meanwhile are never skipped
+  //! or repeated. InvalidInput for a bad cursor or limit (DecodeAuditCursor).
+  virtual Result<AuditPage> ListPage(const AuditPageQuery& query) = 0;
   //! Aggregates (AuditCountQuery), ordered by bucket then group. InvalidInput
   //! for an empty event type or an empty range.
   virtual Result<std::vector<AuditCount>> Count(const AuditCountQuery& query) = 0;

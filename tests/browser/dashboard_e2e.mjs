@@ -188,6 +188,54 @@ try {
   await shot('document', 'A document: timeline, audit trail, extracted pages, chunks');
   await noSideways('document page at 1,366 px');
 
+  // The audit trail and the chunks are paged by cursor: with small pages
+  // (set in the URL), "Show later events" and "Show more chunks" load the
+  // next pages until the last; every event and chunk is shown once.
+  const docId = decodeURIComponent(new URL(page.url()).hash.split('/')[2].split('?')[0]);
+  await page.goto(`${base}/#/documents/${encodeURIComponent(docId)}?events_per_page=4&chunks_per_page=1`);
+  await ready('document');
+  const firstPages = await page.waitForFunction(
+    () => document.querySelectorAll('table.audit tbody tr').length === 4 && document.querySelectorAll('.chunk').length === 1,
+    null, { timeout: 30_000 }).then(() => true, () => false);
+  check(firstPages, 'the first pages hold 4 events and 1 chunk');
+  let eventPages = 1;
+  while (await page.isVisible('button.more-events') && eventPages < 100) {
+    const shown = (await page.$$('table.audit tbody tr')).length;
+    await page.click('button.more-events');
+    await page.waitForFunction((n) => document.querySelectorAll('table.audit tbody tr').length > n, shown);
+    eventPages++;
+  }
+  const allEvents = await page.evaluate(async (id) => {
+    const out = [];
+    let cursor = '';
+    do {
+      const q = new URLSearchParams({ limit: '1000' });
+      if (cursor) q.set('cursor', cursor);
+      const r = await (await fetch(`/api/documents/${encodeURIComponent(id)}/audit?${q}`)).json();
+      out.push(...r.events.map((e) => e.event_id));
+      cursor = r.next_cursor || '';
+    } while (cursor);
+    return out;
+  }, docId);
+  const shownEvents = await page.$$eval('table.audit tbody tr', (rows) => rows.map((r) => r.dataset.eventId));
+  check(eventPages > 1, `the audit trail took more than one page (${eventPages})`);
+  check(JSON.stringify(shownEvents) === JSON.stringify(allEvents),
+        `every event shown once, in order, after ${eventPages} pages (${shownEvents.length} of ${allEvents.length})`);
+  const chunkCount = await page.evaluate(async (id) =>
+    (await (await fetch(`/api/documents/${encodeURIComponent(id)}`)).json()).chunk_count, docId);
+  let chunkPages = 1;
+  while (await page.isVisible('button.more-chunks') && chunkPages < 100) {
+    const shown = (await page.$$('.chunk')).length;
+    await page.click('button.more-chunks');
+    await page.waitForFunction((n) => document.querySelectorAll('.chunk').length > n, shown);
+    chunkPages++;
+  }
+  const shownChunks = await page.$$eval('.chunk', (els) => els.map((e) => e.dataset.chunkId));
+  check(chunkCount >= 2 && chunkPages === chunkCount,
+        `the chunks took one page each (${chunkPages} pages for ${chunkCount} chunks)`);
+  check(new Set(shownChunks).size === shownChunks.length && shownChunks.length === chunkCount,
+        `every chunk shown once (${shownChunks.length} shown, ${new Set(shownChunks).size} distinct, ${chunkCount} in the record)`);
+
   // Search, then open a result's page.
   await page.goto(`${base}/#/search`);
   await ready('search');

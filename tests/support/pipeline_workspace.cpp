@@ -162,6 +162,10 @@ class FaultyAuditLog final : public AuditLog {
     DOCPIPE_FAULT("audit.List");
     return inner_.List(id);
   }
+  Result<AuditPage> ListPage(const AuditPageQuery& query) override {
+    DOCPIPE_FAULT("audit.ListPage");
+    return inner_.ListPage(query);
+  }
   Result<std::vector<AuditCount>> Count(const AuditCountQuery& query) override {
     DOCPIPE_FAULT("audit.Count");
     return inner_.Count(query);

@@ -81,6 +81,7 @@ export interface SearchHit {
   type: string;
   text: string;
   snippet?: Snippet[];
+  dense_degraded?: string;  // the index answered from BM25 alone (its vector graph is being rebuilt)
 }
 
 export interface StageFigures {
@@ -156,7 +157,7 @@ export interface Chunk {
   breadcrumbs: string[];
   type: string;
   text: string;
-  token_count?: number;
+  language: string;
   entities: { type: string; text: string }[];
   key_phrases: string[];
   pii: string[];
@@ -164,10 +165,16 @@ export interface Chunk {
 
 export interface ChunksPage {
   chunks: Chunk[];
-  total: number;
-  offset: number;
+  total: number | null;  // the document's chunks in the index; null when the index cannot tell (Pinecone)
+  next_cursor: string | null;
+  processing_version: string;
   enriched: boolean;
   language: string;
+}
+
+export interface AuditPage {
+  events: AuditEvent[];
+  next_cursor: string | null;
 }
 
 export interface PageText {
@@ -263,8 +270,10 @@ export function query(params: Record<string, string | number | undefined | null>
 
 export const pagesPath = (id: string, page: number) =>
   `/api/documents/${encodeURIComponent(id)}/pages${query({ page })}`;
-export const chunksPath = (id: string, offset: number, limit: number) =>
-  `/api/documents/${encodeURIComponent(id)}/chunks${query({ offset, limit })}`;
+export const chunksPath = (id: string, cursor: string, limit: number) =>
+  `/api/documents/${encodeURIComponent(id)}/chunks${query({ limit, cursor })}`;
+export const auditPath = (id: string, cursor: string, limit: number) =>
+  `/api/documents/${encodeURIComponent(id)}/audit${query({ limit, cursor })}`;
 
 export const api = {
   async session(): Promise<SessionInfo> {
@@ -278,9 +287,9 @@ export const api = {
   documents: (params: Record<string, string | number | undefined>) =>
     call<DocumentPage>('GET', `/api/documents${query(params)}`),
   document: (id: string) => call<ControlRecord>('GET', `/api/documents/${encodeURIComponent(id)}`),
-  audit: (id: string) => call<AuditEvent[]>('GET', `/api/documents/${encodeURIComponent(id)}/audit`),
+  audit: (id: string, cursor: string, limit: number) => call<AuditPage>('GET', auditPath(id, cursor, limit)),
   pages: (id: string, page: number) => call<PageText>('GET', pagesPath(id, page)),
-  chunks: (id: string, offset: number, limit: number) => call<ChunksPage>('GET', chunksPath(id, offset, limit)),
+  chunks: (id: string, cursor: string, limit: number) => call<ChunksPage>('GET', chunksPath(id, cursor, limit)),
   retry: (id: string) => call<unknown>('POST', `/api/documents/${encodeURIComponent(id)}/retry`),
   search: (params: Record<string, string | number | undefined>) =>
     call<SearchHit[]>('GET', `/api/search${query({ ...params, snippets: 'true' })}`),

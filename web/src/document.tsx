@@ -1,8 +1,8 @@
 import { useLayoutEffect, useState } from 'preact/hooks';
-import { api, AuditEvent, chunksPath, ControlRecord, pagesPath, prefetch } from './api';
+import { api, AuditEvent, auditPath, Chunk, chunksPath, ControlRecord, pagesPath, prefetch } from './api';
 import { Problem, Section, StatusBadge } from './components';
 import { bytes, ms, num, STAGES, when } from './format';
-import { useLoad } from './hooks';
+import { useLoad, usePaged } from './hooks';
 import { href, navigate, Route } from './router';
 
 interface Attempt {
@@ -95,25 +95,37 @@ function Pages({ id, count, initial }: { id: string; count: number; initial: num
   );
 }
 
+// Page sizes; the URL can set others (`chunks_per_page`, `events_per_page`:
+// the browser test pages through a small document with them).
 const CHUNKS_PER_PAGE = 20;
+const EVENTS_PER_PAGE = 100;
 
-function Chunks({ id }: { id: string }) {
-  const [offset, setOffset] = useState(0);
-  const limit = CHUNKS_PER_PAGE;
-  const chunks = useLoad(() => api.chunks(id, offset, limit), [id, offset]);
-  const c = chunks.data;
+function perPage(route: Route, name: string, fallback: number, max: number): number {
+  const v = Number(route.params.get(name) ?? '');
+  return Number.isInteger(v) && v >= 1 && v <= max ? v : fallback;
+}
+
+function Chunks({ id, count, limit }: { id: string; count: number; limit: number }) {
+  const [info, setInfo] = useState<{ total: number | null; enriched: boolean; language: string } | null>(null);
+  const chunks = usePaged<Chunk>(async (cursor) => {
+    const page = await api.chunks(id, cursor, limit);
+    if (!cursor) setInfo({ total: page.total, enriched: page.enriched, language: page.language });
+    return { items: page.chunks, next: page.next_cursor };
+  }, [id, limit]);
+  const list = chunks.items;
+  const total = info?.total ?? count;
   return (
     <div>
       <Problem error={chunks.error} />
-      {c && (
+      {list && (
         <>
-          <p class="summary">Chunks {num(c.total ? offset + 1 : 0)}–{num(offset + c.chunks.length)} of {num(c.total)}
-            {c.enriched ? `; language ${c.language || 'unknown'}` : '; not enriched yet'}</p>
-          <ol class="chunks" start={offset + 1}>
-            {c.chunks.map((ch) => (
-              <li key={ch.chunk_id} class="chunk">
+          <p class="summary" data-shown={list.length}>Chunks 1–{num(list.length)} of {num(total)}
+            {info?.enriched ? `; language ${info.language || 'unknown'}` : '; not enriched'}</p>
+          <ol class="chunks">
+            {list.map((ch) => (
+              <li key={ch.chunk_id} class="chunk" data-chunk-id={ch.chunk_id}>
                 <div class="crumbs" aria-label="Breadcrumbs">{ch.breadcrumbs.length ? ch.breadcrumbs.join(' › ') : '(no heading)'}</div>
-                <div class="chunk-meta">{ch.citation} · {ch.type}{ch.token_count ? ` · ${ch.token_count} tokens` : ''}</div>
+                <div class="chunk-meta">{ch.citation} · {ch.type}{ch.language ? ` · ${ch.language}` : ''}</div>
                 <p class="chunk-text">{ch.text}</p>
                 {(ch.entities.length > 0 || ch.key_phrases.length > 0 || ch.pii.length > 0) && (
                   <ul class="chips" aria-label="Entities and key phrases">
@@ -125,25 +137,66 @@ function Chunks({ id }: { id: string }) {
               </li>
             ))}
           </ol>
-          <div class="pager">
-            <button type="button" disabled={offset === 0} onClick={() => setOffset(Math.max(0, offset - limit))}>← Previous chunks</button>
-            <button type="button" disabled={offset + limit >= c.total} onClick={() => setOffset(offset + limit)}>Next chunks →</button>
-          </div>
+          {chunks.more && (
+            <div class="pager">
+              <button type="button" class="more-chunks" disabled={chunks.loadingMore} onClick={chunks.loadMore}>
+                {chunks.loadingMore ? 'Loading…' : `Show ${num(limit)} more chunks`}
+              </button>
+            </div>
+          )}
         </>
       )}
     </div>
   );
 }
 
+function AuditTrail({ events, more, loadingMore, loadMore }:
+                    { events: AuditEvent[]; more: boolean; loadingMore: boolean; loadMore: () => void }) {
+  return (
+    <>
+      <div class="table-wrap">
+        <table class="audit" data-shown={events.length}>
+          <caption class="visually-hidden">Audit events, oldest first</caption>
+          <thead><tr><th scope="col">Time</th><th scope="col">Version</th><th scope="col">Event</th><th scope="col">Stage</th><th scope="col">Duration</th><th scope="col">Worker</th><th scope="col">Error</th></tr></thead>
+          <tbody>
+            {events.map((e) => (
+              <tr key={e.event_id} data-event-id={e.event_id}>
+                <td>{when(e.time)}</td><td>{e.processing_version}</td><td>{e.event_type}</td>
+                <td>{e.stage || '–'}</td><td class="num">{e.duration_ms ? ms(e.duration_ms) : ''}</td>
+                <td><code>{e.worker_id}</code></td><td class="error-text">{e.error ?? ''}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      {more && (
+        <div class="pager">
+          <button type="button" class="more-events" disabled={loadingMore} onClick={loadMore}>
+            {loadingMore ? 'Loading…' : 'Show later events'}
+          </button>
+        </div>
+      )}
+    </>
+  );
+}
+
 export function DocumentPage({ id, route }: { id: string; route: Route }) {
   const initialPage = Number(route.params.get('page') ?? '1');
   // The first page of text and of chunks load beside the record, not after it.
+  const chunkLimit = perPage(route, 'chunks_per_page', CHUNKS_PER_PAGE, 200);
+  const eventLimit = perPage(route, 'events_per_page', EVENTS_PER_PAGE, 1000);
   useLayoutEffect(() => {
     prefetch(pagesPath(id, Math.max(1, initialPage)));
-    prefetch(chunksPath(id, 0, CHUNKS_PER_PAGE));
+    prefetch(chunksPath(id, '', chunkLimit));
+    prefetch(auditPath(id, '', eventLimit));
   }, [id]);
   const doc = useLoad(() => api.document(id), [id], 5_000);
-  const audit = useLoad(() => api.audit(id), [id], 5_000);
+  // The timeline and the trail show the events loaded so far; the last page
+  // is asked for again with the record, so new events appear.
+  const audit = usePaged<AuditEvent>(async (cursor) => {
+    const page = await api.audit(id, cursor, eventLimit);
+    return { items: page.events, next: page.next_cursor };
+  }, [id, eventLimit], 5_000);
   const [retrying, setRetrying] = useState(false);
   const [message, setMessage] = useState<string | null>(null);
   const r = doc.data;
@@ -162,7 +215,7 @@ export function DocumentPage({ id, route }: { id: string; route: Route }) {
     }
   };
   return (
-    <div class="page" data-ready={r && audit.data ? 'document' : undefined}>
+    <div class="page" data-ready={r && audit.items ? 'document' : undefined}>
       <p class="breadcrumb"><a href={href(['documents'])}>Documents</a> › {id}</p>
       <Problem error={doc.error} />
       {r && (
@@ -189,27 +242,12 @@ export function DocumentPage({ id, route }: { id: string; route: Route }) {
           )}
           {message && <p class="notice" role="status">{message}</p>}
           <Section title="Timeline" id="timeline">
-            {audit.data ? <Timeline record={r} events={audit.data} /> : <Problem error={audit.error} />}
+            {audit.items ? <Timeline record={r} events={audit.items} /> : <Problem error={audit.error} />}
           </Section>
           <Section title="Audit trail" id="audit">
             <Problem error={audit.error} />
-            {audit.data && (
-              <div class="table-wrap">
-                <table>
-                  <caption class="visually-hidden">Audit events, oldest first</caption>
-                  <thead><tr><th scope="col">Time</th><th scope="col">Version</th><th scope="col">Event</th><th scope="col">Stage</th><th scope="col">Duration</th><th scope="col">Worker</th><th scope="col">Error</th></tr></thead>
-                  <tbody>
-                    {audit.data.map((e) => (
-                      <tr key={e.event_id}>
-                        <td>{when(e.time)}</td><td>{e.processing_version}</td><td>{e.event_type}</td>
-                        <td>{e.stage || '–'}</td><td class="num">{e.duration_ms ? ms(e.duration_ms) : ''}</td>
-                        <td><code>{e.worker_id}</code></td><td class="error-text">{e.error ?? ''}</td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </div>
-            )}
+            {audit.items && <AuditTrail events={audit.items} more={audit.more} loadingMore={audit.loadingMore}
+                                        loadMore={audit.loadMore} />}
           </Section>
           {r.page_count > 0 && (
             <Section title="Extracted pages" id="pages">
@@ -218,7 +256,7 @@ export function DocumentPage({ id, route }: { id: string; route: Route }) {
           )}
           {r.chunk_count > 0 && (
             <Section title="Chunks" id="chunks">
-              <Chunks id={id} />
+              <Chunks id={id} count={r.chunk_count} limit={chunkLimit} />
             </Section>
           )}
           <p><button type="button" class="secondary" onClick={() => navigate(['search'], { doc: id })}>Search in this document</button></p>

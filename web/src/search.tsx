@@ -84,6 +84,7 @@ export function SearchPage({ route }: { route: Route }) {
       {hits && (
         <>
           <p class="summary" role="status">{hits.length === 0 ? 'No results.' : `${hits.length} results`}{doc ? ` in ${doc}` : ''}</p>
+          {hits[0]?.dense_degraded && <p class="notice degraded" role="alert">{hits[0].dense_degraded}</p>}
           <ol class="results">
             {hits.map((h) => (
               <li key={h.chunk_id} class="result">

@@ -246,3 +246,34 @@ TEST(AwsEndpointTest, ServiceVariableThenGlobalThenPublic) {
 
 }  // namespace
 }  // namespace docpipe
+
+namespace docpipe {
+namespace {
+
+// Issue 17, item 2: a remote call ran past its stage's deadline while it
+// waited out a Retry-After (Comprehend's throttling asks for up to a
+// minute). The call's abort_if (the stage's cancel flag, raised at the
+// deadline) now ends it within a slice of the wait, on the clock.
+TEST_F(AwsClientTest, AbortIfEndsTheCallWithinAQuarterSecondOfTheDeadline) {
+  for (int i = 0; i < 3; ++i) http_.Add(503, "", {{"retry-after", "60"}});
+  AwsClient client = Client(3);
+  const TimeMs deadline = clock_.NowMs() + 5'000;
+  Result<nlohmann::json> r = client.CallJson("DynamoDB_20120810.GetItem", "1.0", {}, true, 0, nullptr,
+                                             [&] { return clock_.NowMs() >= deadline; });
+  EXPECT_EQ(r.status().code(), Status::Code::kCancelled) << r.status().ToString();
+  EXPECT_EQ(http_.requests.size(), 1u);
+  EXPECT_GE(clock_.NowMs(), deadline);
+  EXPECT_LE(clock_.NowMs(), deadline + 250) << "not the minute the server asked for";
+  EXPECT_TRUE(http_.requests[0].abort_if) << "the transport polls it while the request is on the wire";
+}
+
+TEST_F(AwsClientTest, AnAbortedCallSendsNothing) {
+  AwsClient client = Client(3);
+  Result<nlohmann::json> r =
+      client.CallJson("DynamoDB_20120810.GetItem", "1.0", {}, true, 0, nullptr, [] { return true; });
+  EXPECT_EQ(r.status().code(), Status::Code::kCancelled);
+  EXPECT_TRUE(http_.requests.empty());
+}
+
+}  // namespace
+}  // namespace docpipe

@@ -1,6 +1,8 @@
 #include "chunk/chunker.h"
 
 #include <gtest/gtest.h>
+#include <atomic>
+#include <fmt/format.h>
 
 #include <random>
 #include <string>
@@ -519,6 +521,69 @@ TEST_F(ChunkerTest, PropertyRandomDocuments) {
       last_page = c[i].page_start;
     }
   }
+}
+
+}  // namespace
+}  // namespace docpipe
+
+namespace docpipe {
+namespace {
+
+// Counts with the real tokenizer and raises the stage's cancel flag (as the
+// deadline watch does) after `after` counts: a cancel that lands while a
+// long section is being packed.
+class ChunkerCancellingTokenizer final : public Tokenizer {
+ public:
+  ChunkerCancellingTokenizer(const Tokenizer& inner, std::atomic<bool>& cancel, int after)
+      : inner_(inner), cancel_(cancel), left_(after) {}
+  std::string Name() const override { return inner_.Name(); }
+  size_t Count(std::string_view text) const override {
+    if (--left_ == 0) cancel_ = true;
+    counted_++;
+    return inner_.Count(text);
+  }
+  int counted() const { return counted_.load(); }
+
+ private:
+  const Tokenizer& inner_;
+  std::atomic<bool>& cancel_;
+  mutable std::atomic<int> left_;
+  mutable std::atomic<int> counted_{0};
+};
+
+// Issue 17, item 2: the chunker ran to its end past the stage's deadline (a
+// 300-page hostile PDF made 34,800 chunks); it now stops soon after the
+// cancel flag the deadline watch raises.
+TEST(ChunkerCancelTest, StopsSoonAfterTheCancelFlagIsRaised) {
+  Result<TokenizerPtr> tok = NewBpeTokenizer("cl100k_base");
+  ASSERT_TRUE(tok.ok()) << tok.status().ToString();
+  // One heading-less section of 400 paragraphs: a single long pack.
+  std::vector<ExtractedPage> pages;
+  for (int p = 1; p <= 20; ++p) {
+    ExtractedPage page;
+    page.number = p;
+    for (int i = 0; i < 20; ++i) {
+      page.markdown += fmt::format("Paragraph {} of page {} describes the simplex tableau in some detail.\n\n", i, p);
+    }
+    pages.push_back(std::move(page));
+  }
+  ChunkOptions options;
+  Result<std::vector<Chunk>> whole = ChunkDocument("d", "v1", pages, **tok, options);
+  ASSERT_TRUE(whole.ok()) << whole.status().ToString();
+  ASSERT_GT(whole->size(), 10u);
+
+  std::atomic<bool> raised{true};
+  Result<std::vector<Chunk>> before = ChunkDocument("d", "v1", pages, **tok, options, 1, &raised);
+  EXPECT_TRUE(before.status().code() == Status::Code::kCancelled) << before.status().ToString();
+
+  std::atomic<bool> cancel{false};
+  ChunkerCancellingTokenizer counting(**tok, cancel, 50);
+  Result<std::vector<Chunk>> cut = ChunkDocument("d", "v1", pages, counting, options, 1, &cancel);
+  EXPECT_TRUE(cut.status().code() == Status::Code::kCancelled) << cut.status().ToString();
+  std::atomic<bool> never{false};
+  ChunkerCancellingTokenizer full(**tok, never, -1);
+  ASSERT_TRUE(ChunkDocument("d", "v1", pages, full, options, 1, &never).ok());
+  EXPECT_LT(counting.counted(), full.counted() / 4) << "it stopped soon after the flag, not at the end";
 }
 
 }  // namespace

@@ -90,6 +90,7 @@ class FakePinecone {
     server_.Post("/vectors/upsert", route(&FakePinecone::Upsert));
     server_.Post("/query", route(&FakePinecone::Query));
     server_.Get("/vectors/list", route(&FakePinecone::List));
+    server_.Get("/vectors/fetch", route(&FakePinecone::Fetch));
     server_.Post("/vectors/delete", route(&FakePinecone::Delete));
     server_.Post("/describe_index_stats", route(&FakePinecone::DescribeStats));
     // Bound and listening from here on: connections wait in the backlog
@@ -483,6 +484,28 @@ class FakePinecone {
     json body = {{"vectors", ids}, {"namespace", ns}, {"usage", {{"readUnits", 1}}}};
     if (more) body["pagination"] = {{"next", Token(last)}};
     Reply(res, 200, body);
+  }
+
+  // GET /vectors/fetch?ids=A&ids=B&namespace=NS: the records that exist,
+  // keyed by id (missing ids are left out, as Pinecone does).
+  void Fetch(const httplib::Request& req, httplib::Response& res) {
+    const std::string ns = Param(req, "namespace");
+    const size_t n = req.get_param_value_count("ids");
+    if (n == 0 || n > 1000) {
+      Violation(fmt::format("fetch of {} ids", n));
+      DataError(res, 400, 3, "Fetch takes 1 to 1000 ids");
+      return;
+    }
+    json vectors = json::object();
+    if (auto it = data_.find(ns); it != data_.end()) {
+      for (size_t i = 0; i < n; ++i) {
+        const std::string id = req.get_param_value("ids", i);
+        auto found = it->second.find(id);
+        if (found == it->second.end()) continue;
+        vectors[id] = {{"id", id}, {"values", found->second.values}, {"metadata", found->second.metadata}};
+      }
+    }
+    Reply(res, 200, {{"vectors", vectors}, {"namespace", ns}, {"usage", {{"readUnits", 1}}}});
   }
 
   void Delete(const httplib::Request& req, httplib::Response& res) {

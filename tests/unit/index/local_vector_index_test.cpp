@@ -1,6 +1,7 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <functional>
 #include <random>
 #include <set>
 #include <thread>
@@ -14,6 +15,8 @@
 #include "common/sqlite_db.h"
 #include "index/local_vector_index.h"
 #include "index/vector_index.h"
+#include "support/fake_clock.h"
+#include "support/pipeline_workspace.h"
 #include "support/test_util.h"
 
 namespace docpipe {
@@ -610,5 +613,155 @@ TEST_F(LocalVectorIndexTest, HybridFusionOrder) {
   EXPECT_EQ(hyb[3].keyword_rank, 0);
 }
 
+}  // namespace
+}  // namespace docpipe
+
+namespace docpipe {
+namespace {
+
+// Issue 17, item 3: hnsw.bin and hnsw.gen replaced by 0-byte files made the
+// next open rebuild the graph before answering (over 12 minutes at 231k
+// chunks). Above `sync_rebuild_max_chunks` the graph is rebuilt in the
+// background: searches answer at once from BM25, saying dense results are
+// degraded, writes go on, and the rebuilt graph (caught up with them) is
+// swapped in and saved whole. The test runs the background task itself.
+TEST_F(LocalVectorIndexTest, DamagedGraphIsRebuiltInTheBackgroundWhileBm25Answers) {
+  std::vector<IndexedChunk> pumps = Chunks("pumps", "v1", 40, "centrifugal pump impeller");
+  {
+    auto index = Open();
+    ASSERT_NE(index, nullptr);
+    ASSERT_TRUE(index->ReplaceDocument("pumps", "v1", pumps).ok());
+    ASSERT_TRUE(index->ReplaceDocument("valves", "v1", Chunks("valves", "v1", 40, "gate valve seat")).ok());
+  }
+  const std::string bin = dir_.Join("index/hnsw.bin"), gen = dir_.Join("index/hnsw.gen");
+  testing::WriteFile(bin, "");
+  testing::WriteFile(gen, "");
+
+  testing::FakeClock clock;
+  testing::CapturingLogger logger;
+  std::vector<std::function<void()>> tasks;
+  LocalVectorIndexOptions o;
+  o.directory = dir_.Join("index");
+  o.dimension = 8;
+  o.sync_rebuild_max_chunks = 10;
+  o.logger = &logger;
+  o.clock = &clock;
+  o.run_in_background = [&](std::function<void()> task) { tasks.push_back(std::move(task)); };
+  Result<VectorIndexPtr> opened = NewLocalVectorIndex(o);
+  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+  VectorIndex& index = **opened;
+
+  // At once, from BM25: the keyword hits, no dense ranks, and the reason.
+  for (SearchMode mode : {SearchMode::kVector, SearchMode::kHybrid}) {
+    std::vector<SearchHit> hits = Run(index, Query(mode, "impeller", pumps[5].vector, 5));
+    ASSERT_EQ(hits.size(), 5u);
+    for (const SearchHit& h : hits) {
+      EXPECT_EQ(h.chunk.document_id, "pumps");
+      EXPECT_EQ(h.vector_rank, 0);
+      EXPECT_GT(h.keyword_rank, 0);
+    }
+  }
+  EXPECT_NE(index.DenseDegraded().find("rebuilt"), std::string::npos) << index.DenseDegraded();
+  ASSERT_EQ(tasks.size(), 1u) << "one rebuild, started by the first search that needed the graph";
+  ASSERT_EQ(logger.Lines("index_graph_rebuilding").size(), 1u);
+  EXPECT_EQ(logger.Lines("index_graph_rebuilding")[0]["chunks"], 80);
+  EXPECT_EQ(logger.Lines("search_dense_degraded").size(), 1u) << "logged once, not per search";
+
+  // Writes go on meanwhile; the rebuilt graph catches up with them.
+  std::vector<IndexedChunk> seals = Chunks("seals", "v1", 5, "mechanical seal");
+  ASSERT_TRUE(index.ReplaceDocument("seals", "v1", seals).ok());
+  ASSERT_TRUE(index.DeleteDocument("valves").ok());
+  EXPECT_EQ(tasks.size(), 1u);
+
+  clock.Advance(4'000);
+  tasks[0]();  // the background thread's work
+  EXPECT_EQ(index.DenseDegraded(), "");
+  ASSERT_EQ(logger.Lines("index_graph_rebuilt").size(), 1u);
+  EXPECT_EQ(logger.Lines("index_graph_rebuilt")[0]["duration_ms"], 4'000);
+  for (const IndexedChunk& want : {pumps[5], seals[3]}) {
+    std::vector<SearchHit> hits = Run(index, Query(SearchMode::kVector, "", want.vector, 3));
+    ASSERT_FALSE(hits.empty());
+    EXPECT_EQ(hits[0].chunk.chunk_id, want.chunk_id) << "dense results are back";
+    EXPECT_EQ(hits[0].vector_rank, 1);
+    EXPECT_NEAR(hits[0].score, 1.0, 1e-4);
+    for (const SearchHit& h : hits) EXPECT_NE(h.chunk.document_id, "valves") << "deleted while rebuilding";
+  }
+  EXPECT_EQ(tasks.size(), 1u);
+  EXPECT_GT(std::filesystem::file_size(bin), 0u) << "the rebuilt graph is saved";
+  EXPECT_EQ(testing::ReadFile(gen).substr(0, 12), "hnsw-gen-v1 ");
+
+  // The next process loads the saved graph: no rebuild, dense at once.
+  std::vector<std::function<void()>> later;
+  o.run_in_background = [&](std::function<void()> task) { later.push_back(std::move(task)); };
+  Result<VectorIndexPtr> reopened = NewLocalVectorIndex(o);
+  ASSERT_TRUE(reopened.ok());
+  std::vector<SearchHit> hits = Run(**reopened, Query(SearchMode::kVector, "", seals[3].vector, 1));
+  ASSERT_EQ(hits.size(), 1u);
+  EXPECT_EQ(hits[0].chunk.chunk_id, seals[3].chunk_id);
+  EXPECT_TRUE(later.empty());
+}
+
+// The index's own thread: a process that wrote waits for the rebuild when it
+// closes, so the graph it leaves is whole; the next open loads it.
+TEST_F(LocalVectorIndexTest, AWriterFinishesTheBackgroundRebuildOnClose) {
+  std::vector<IndexedChunk> pumps = Chunks("pumps", "v1", 30, "pump");
+  {
+    auto index = Open();
+    ASSERT_NE(index, nullptr);
+    ASSERT_TRUE(index->ReplaceDocument("pumps", "v1", pumps).ok());
+  }
+  std::filesystem::remove(dir_.Join("index/hnsw.bin"));
+  LocalVectorIndexOptions o;
+  o.directory = dir_.Join("index");
+  o.dimension = 8;
+  o.sync_rebuild_max_chunks = 10;
+  {
+    Result<VectorIndexPtr> index = NewLocalVectorIndex(o);
+    ASSERT_TRUE(index.ok());
+    ASSERT_TRUE((*index)->ReplaceDocument("fans", "v1", Chunks("fans", "v1", 3, "fan")).ok());
+  }  // joins the rebuild
+  ASSERT_TRUE(std::filesystem::exists(dir_.Join("index/hnsw.bin")));
+  std::vector<std::function<void()>> tasks;
+  o.run_in_background = [&](std::function<void()> task) { tasks.push_back(std::move(task)); };
+  Result<VectorIndexPtr> index = NewLocalVectorIndex(o);
+  ASSERT_TRUE(index.ok());
+  std::vector<SearchHit> hits = Run(**index, Query(SearchMode::kVector, "", pumps[7].vector, 1));
+  ASSERT_EQ(hits.size(), 1u);
+  EXPECT_EQ(hits[0].chunk.chunk_id, pumps[7].chunk_id);
+  EXPECT_EQ(hits[0].vector_rank, 1);
+  EXPECT_TRUE(tasks.empty()) << "the saved graph was whole and current";
+}
+
+
+// Schema 2 adds chunks.entities (the dashboard's chunk pages read them from
+// the index): an index made before it gains the column on open, its old rows
+// list with no entities, and search is unchanged.
+TEST_F(LocalVectorIndexTest, ASchemaOneIndexGainsTheEntitiesColumn) {
+  std::vector<IndexedChunk> chunks = Chunks("old", "v1", 3, "turbine blade");
+  {
+    auto index = Open();
+    ASSERT_NE(index, nullptr);
+    ASSERT_TRUE(index->ReplaceDocument("old", "v1", chunks).ok());
+  }
+  {
+    auto db = SqliteDb::Open(dir_.Join("index/index.db"));
+    ASSERT_TRUE(db.ok()) << db.status().ToString();
+    ASSERT_TRUE((*db)->Exec("ALTER TABLE chunks DROP COLUMN entities").ok());
+    ASSERT_TRUE((*db)->Exec("UPDATE schema_version SET version = 1 WHERE component = 'vector_index'").ok());
+  }
+  auto index = Open();
+  ASSERT_NE(index, nullptr);
+  Result<ChunkPage> page = index->ListChunks({.document_id = "old", .limit = 10});
+  ASSERT_TRUE(page.ok()) << page.status().ToString();
+  ASSERT_EQ(page->chunks.size(), 3u);
+  EXPECT_TRUE(page->chunks[0].entities.empty());
+  EXPECT_EQ(page->chunks[2].text, chunks[2].text);
+  chunks[1].entities = {{"ORGANIZATION", "Acme"}};
+  ASSERT_TRUE(index->ReplaceDocument("old", "v1", chunks).ok());
+  page = index->ListChunks({.document_id = "old", .limit = 10});
+  ASSERT_TRUE(page.ok());
+  EXPECT_EQ(page->chunks[1].entities, chunks[1].entities);
+  EXPECT_EQ(Run(*index, Query(SearchMode::kKeyword, "turbine", {}, 5)).size(), 3u);
+}
 }  // namespace
 }  // namespace docpipe

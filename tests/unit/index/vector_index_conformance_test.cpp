@@ -4,6 +4,7 @@
 // Pinecone's paging, packing and control plane stay in each adapter's file.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <cmath>
 #include <functional>
 #include <memory>
@@ -218,6 +219,80 @@ TEST_P(VectorIndexConformanceTest, StatsNameTheDimension) {
   ASSERT_TRUE(stats.ok()) << stats.status().ToString();
   EXPECT_EQ(stats->dimension, kDim);
   EXPECT_EQ(stats->chunks, 3);
+}
+
+// The chunk view's pages: every chunk of the document once, none of another
+// document's, whatever the page size (over Pinecone's 100 ids per list too),
+// each page in chunk order, entities kept.
+TEST_P(VectorIndexConformanceTest, ChunkPagesWalkEveryChunkOnce) {
+  std::vector<IndexedChunk> a = Chunks("doc-a", "000001", 25, 10);
+  a[7].entities = {{"ORGANIZATION", "Acme"}, {"PERSON", "Ada Lovelace"}};
+  ASSERT_TRUE(index().ReplaceDocument("doc-a", "000001", a).ok());
+  ASSERT_TRUE(index().ReplaceDocument("doc-ab", "000001", Chunks("doc-ab", "000001", 3, 50)).ok());
+  std::set<std::string> expected;
+  for (const IndexedChunk& c : a) expected.insert(c.chunk_id);
+  for (int limit : {1, 4, 25, 150}) {
+    ChunkListQuery q{.document_id = "doc-a", .limit = limit};
+    std::vector<std::string> walked;
+    for (int pages = 0; pages < 100; ++pages) {
+      Result<ChunkPage> page = index().ListChunks(q);
+      ASSERT_TRUE(page.ok()) << page.status().ToString();
+      ASSERT_LE(page->chunks.size(), static_cast<size_t>(limit));
+      if (page->total >= 0) EXPECT_EQ(page->total, 25);
+      for (size_t i = 0; i < page->chunks.size(); ++i) {
+        const IndexedChunk& c = page->chunks[i];
+        walked.push_back(c.chunk_id);
+        if (i > 0) EXPECT_LT(page->chunks[i - 1].page_start, c.page_start) << "a page is in chunk order";
+        const IndexedChunk& want = a[c.page_start - 1];
+        EXPECT_EQ(c.chunk_id, want.chunk_id);
+        EXPECT_EQ(c.document_id, "doc-a");
+        EXPECT_EQ(c.text, want.text);
+        EXPECT_EQ(c.breadcrumbs, want.breadcrumbs);
+        EXPECT_EQ(c.key_phrases, want.key_phrases);
+        EXPECT_EQ(c.pii_types, want.pii_types);
+        EXPECT_EQ(c.language, "en");
+        EXPECT_EQ(c.entities, want.entities) << c.chunk_id;
+        EXPECT_TRUE(c.vector.empty());
+      }
+      if (page->next_cursor.empty()) break;
+      q.cursor = page->next_cursor;
+    }
+    EXPECT_EQ(walked.size(), expected.size()) << "limit " << limit << ": nothing repeated";
+    EXPECT_EQ(std::set<std::string>(walked.begin(), walked.end()), expected) << "limit " << limit << ": nothing lost";
+  }
+  Result<ChunkPage> none = index().ListChunks({.document_id = "never-indexed", .limit = 10});
+  ASSERT_TRUE(none.ok()) << none.status().ToString();
+  EXPECT_TRUE(none->chunks.empty());
+  EXPECT_TRUE(none->next_cursor.empty());
+}
+
+TEST_P(VectorIndexConformanceTest, ChunkPagesRefuseBadCursorsAndLimits) {
+  ASSERT_TRUE(index().ReplaceDocument("doc-a", "000001", Chunks("doc-a", "000001", 3, 10)).ok());
+  Result<ChunkPage> first = index().ListChunks({.document_id = "doc-a", .limit = 1});
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  ASSERT_FALSE(first->next_cursor.empty());
+  for (int limit : {0, kMaxChunkPage + 1}) {
+    Result<ChunkPage> page = index().ListChunks({.document_id = "doc-a", .limit = limit});
+    EXPECT_TRUE(page.status().code() == Status::Code::kInvalidInput) << limit;
+  }
+  Result<ChunkPage> bad = index().ListChunks({.document_id = "doc-a", .limit = 1, .cursor = "%%%"});
+  EXPECT_TRUE(bad.status().code() == Status::Code::kInvalidInput);
+  EXPECT_EQ(bad.status().message().rfind("cursor", 0), 0u) << bad.status().ToString();
+  Result<ChunkPage> other = index().ListChunks({.document_id = "doc-b", .limit = 1, .cursor = first->next_cursor});
+  EXPECT_TRUE(other.status().code() == Status::Code::kInvalidInput) << other.status().ToString();
+}
+
+// Issue 17, item 2: a load ran 25 minutes against a 10-minute stage limit.
+// The load stage's cancel flag (raised at its deadline) stops a replacement
+// before it has changed anything: the old version stays searchable.
+TEST_P(VectorIndexConformanceTest, AReplacementStopsWhenItsStageIsCancelled) {
+  ASSERT_TRUE(index().ReplaceDocument("doc-a", "000001", Chunks("doc-a", "000001", 3, 10)).ok());
+  std::atomic<bool> cancel{true};
+  Status st = index().ReplaceDocument("doc-a", "000002", Chunks("doc-a", "000002", 600, 20), &cancel);
+  EXPECT_EQ(st.code(), Status::Code::kCancelled) << st.ToString();
+  Result<std::vector<SearchHit>> hits = index().Search(VectorQuery(ConformanceVec(10), 10));
+  ASSERT_TRUE(hits.ok()) << hits.status().ToString();
+  EXPECT_EQ(HitIdSet(*hits), (std::set<std::string>{"doc-a:000001:0", "doc-a:000001:1", "doc-a:000001:2"}));
 }
 
 INSTANTIATE_TEST_SUITE_P(

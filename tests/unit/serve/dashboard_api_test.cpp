@@ -93,19 +93,27 @@ class DashboardApiTest : public ServeFixture {
     for (int p = 1; p <= pages; ++p) {
       ASSERT_RESULT_OK(store_->Put(ExtractedPageKey(id, p), fmt::format("# Page {}\n\nText of page {}.", p, p)));
     }
-    nlohmann::json chunks = nlohmann::json::array();
-    nlohmann::json enriched = nlohmann::json::array();
+    // The load stage's output: the chunk view pages through the index.
+    std::vector<IndexedChunk> chunks;
     for (int c = 0; c < 30; ++c) {
-      const std::string cid = fmt::format("{}:000001:{}", id, c);
-      chunks.push_back({{"chunk_id", cid}, {"text", fmt::format("Chunk {} about pumps.", c)},
-                        {"breadcrumbs", {"Manual", fmt::format("Section {}", c / 10)}}, {"page_start", 1 + c % pages},
-                        {"page_end", 1 + c % pages}, {"page_label_start", fmt::format("A-{}", 1 + c % pages)},
-                        {"page_label_end", fmt::format("A-{}", 1 + c % pages)}, {"type", "text"}, {"token_count", 5}});
-      enriched.push_back({{"chunk_id", cid}, {"Entities", {{{"Type", "ORGANIZATION"}, {"Text", "Acme"}}}},
-                          {"KeyPhrases", {{{"Text", "pumps"}}}}, {"PiiEntities", {{{"Type", "EMAIL"}}}}});
+      IndexedChunk ic;
+      ic.chunk_id = fmt::format("{}:{}:{}", id, reg.processing_version, c);
+      ic.document_id = id;
+      ic.processing_version = reg.processing_version;
+      ic.source_key = "input/" + name;
+      ic.text = fmt::format("Chunk {} about pumps.", c);
+      ic.breadcrumbs = {"Manual", fmt::format("Section {}", c / 10)};
+      ic.page_start = ic.page_end = 1 + c % pages;
+      ic.page_label_start = ic.page_label_end = fmt::format("A-{}", 1 + c % pages);
+      ic.type = "text";
+      ic.key_phrases = {"pumps"};
+      ic.language = "en";
+      ic.pii_types = {"EMAIL"};
+      ic.entities = {{"ORGANIZATION", "Acme"}};
+      ic.vector = embedder_->Embed({ic.text})->vectors.front();
+      chunks.push_back(std::move(ic));
     }
-    ASSERT_RESULT_OK(store_->Put(ChunksKey(id), nlohmann::json{{"chunks", chunks}}.dump()));
-    ASSERT_RESULT_OK(store_->Put(EnrichedKey(id), nlohmann::json{{"dominant_language", "en"}, {"chunks", enriched}}.dump()));
+    ASSERT_RESULT_OK(index_->ReplaceDocument(id, reg.processing_version, chunks));
     Change(reg, [&](ControlRecord& r) {
       r.status = DocStatus::kCompleted;
       r.page_count = pages;
@@ -396,24 +404,86 @@ TEST_F(DashboardApiTest, PagesAndChunksOfADocument) {
   EXPECT_EQ(Get("/api/documents/" + a.document_id + "/pages", {{"page", "x"}}).status, 400);
   EXPECT_EQ(Get("/api/documents/nope-000000000000/pages").status, 404);
 
-  ApiResponse c = Get("/api/documents/" + a.document_id + "/chunks", {{"offset", "20"}, {"limit", "20"}});
-  ASSERT_EQ(c.status, 200) << c.body;
-  nlohmann::json j = Body(c);
-  EXPECT_EQ(j["total"], 30);
-  ASSERT_EQ(j["chunks"].size(), 10u);
-  EXPECT_EQ(j["chunks"][0]["text"], "Chunk 20 about pumps.");
-  EXPECT_EQ(j["chunks"][0]["breadcrumbs"], nlohmann::json::array({"Manual", "Section 2"}));
-  EXPECT_EQ(j["chunks"][0]["entities"][0], nlohmann::json({{"type", "ORGANIZATION"}, {"text", "Acme"}}));
-  EXPECT_EQ(j["chunks"][0]["key_phrases"][0], "pumps");
-  EXPECT_EQ(j["chunks"][0]["pii"][0], "EMAIL");
-  const int page = j["chunks"][0]["page_start"].get<int>();
-  EXPECT_EQ(j["chunks"][0]["page_label_start"], fmt::format("A-{}", page));
-  EXPECT_EQ(j["chunks"][0]["citation"], fmt::format("p. A-{0} ({0})", page));
-  EXPECT_EQ(j["enriched"], true);
-  EXPECT_EQ(j["language"], "en");
+  // Paged through to the end by cursor: every chunk once, in order.
+  std::vector<std::string> texts;
+  std::string cursor;
+  int pages_read = 0;
+  do {
+    std::map<std::string, std::string> params = {{"limit", "7"}};
+    if (!cursor.empty()) params["cursor"] = cursor;
+    ApiResponse c = Get("/api/documents/" + a.document_id + "/chunks", params);
+    ASSERT_EQ(c.status, 200) << c.body;
+    nlohmann::json j = Body(c);
+    EXPECT_EQ(j["total"], 30);
+    EXPECT_EQ(j["enriched"], true);
+    EXPECT_EQ(j["language"], "en");
+    EXPECT_LE(j["chunks"].size(), 7u);
+    for (const nlohmann::json& ch : j["chunks"]) texts.push_back(ch["text"]);
+    if (pages_read == 2) {
+      const nlohmann::json& first = j["chunks"][0];
+      EXPECT_EQ(first["text"], "Chunk 14 about pumps.");
+      EXPECT_EQ(first["breadcrumbs"], nlohmann::json::array({"Manual", "Section 1"}));
+      EXPECT_EQ(first["entities"][0], nlohmann::json({{"type", "ORGANIZATION"}, {"text", "Acme"}}));
+      EXPECT_EQ(first["key_phrases"][0], "pumps");
+      EXPECT_EQ(first["pii"][0], "EMAIL");
+      const int page = first["page_start"].get<int>();
+      EXPECT_EQ(first["page_label_start"], fmt::format("A-{}", page));
+      EXPECT_EQ(first["citation"], fmt::format("p. A-{0} ({0})", page));
+    }
+    cursor = j["next_cursor"].is_null() ? "" : j["next_cursor"].get<std::string>();
+    ++pages_read;
+  } while (!cursor.empty() && pages_read < 20);
+  EXPECT_EQ(pages_read, 5);
+  ASSERT_EQ(texts.size(), 30u);
+  for (int i = 0; i < 30; ++i) EXPECT_EQ(texts[i], fmt::format("Chunk {} about pumps.", i));
+
   EXPECT_EQ(Get("/api/documents/" + a.document_id + "/chunks", {{"limit", "201"}}).status, 400);
+  ApiResponse offset = Get("/api/documents/" + a.document_id + "/chunks", {{"offset", "20"}});
+  EXPECT_EQ(offset.status, 400);
+  EXPECT_NE(Body(offset)["error"].get<std::string>().find("offset"), std::string::npos);
+  ApiResponse bad = Get("/api/documents/" + a.document_id + "/chunks", {{"cursor", "garbage!"}});
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_EQ(Body(bad)["error"].get<std::string>().rfind("cursor", 0), 0u) << bad.body;
   Registration fresh = Register("fresh.md");
   EXPECT_EQ(Get("/api/documents/" + fresh.document_id + "/chunks").status, 404);
+  ApiResponse foreign = Get("/api/documents/" + fresh.document_id + "/chunks", {{"cursor", cursor.empty() ? "x" : cursor}});
+  EXPECT_EQ(foreign.status, 400);
+}
+
+// The audit trail a page at a time: paged through to the end, every event
+// once and in order, as the table holds them; a bad cursor is a 400 naming it.
+TEST_F(DashboardApiTest, AuditIsPagedByCursor) {
+  Registration a = Register("audited.md");
+  for (int i = 0; i < 23; ++i) {
+    clock_.Advance(1);
+    events_->Audit(Record(a), fmt::format("EVENT_{:02}", i), "extract", i, "");
+  }
+  std::vector<std::string> want;
+  for (const AuditEvent& e : *audit_->List(a.document_id)) want.push_back(e.event_id);
+  ASSERT_GE(want.size(), 24u);  // the registration's own event too
+  std::vector<std::string> walked;
+  std::string cursor;
+  int pages_read = 0;
+  do {
+    std::map<std::string, std::string> params = {{"limit", "5"}};
+    if (!cursor.empty()) params["cursor"] = cursor;
+    ApiResponse r = Get("/api/documents/" + a.document_id + "/audit", params);
+    ASSERT_EQ(r.status, 200) << r.body;
+    nlohmann::json j = Body(r);
+    EXPECT_LE(j["events"].size(), 5u);
+    for (const nlohmann::json& e : j["events"]) walked.push_back(e["event_id"]);
+    cursor = j["next_cursor"].is_null() ? "" : j["next_cursor"].get<std::string>();
+    ++pages_read;
+  } while (!cursor.empty() && pages_read < 50);
+  EXPECT_EQ(walked, want);
+  EXPECT_EQ(pages_read, static_cast<int>((want.size() + 4) / 5));
+
+  EXPECT_EQ(Get("/api/documents/" + a.document_id + "/audit", {{"limit", "0"}}).status, 400);
+  EXPECT_EQ(Get("/api/documents/" + a.document_id + "/audit", {{"limit", "1001"}}).status, 400);
+  ApiResponse bad = Get("/api/documents/" + a.document_id + "/audit", {{"cursor", "bm9wZQ"}});
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_EQ(Body(bad)["error"].get<std::string>().rfind("cursor", 0), 0u) << bad.body;
+  EXPECT_EQ(Get("/api/documents/nope-000000000000/audit").status, 404);
 }
 
 TEST_F(DashboardApiTest, SearchSnippetsAreSegmentsNotMarkup) {

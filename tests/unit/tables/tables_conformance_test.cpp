@@ -460,6 +460,83 @@ TEST_P(TablesConformanceTest, AuditSameMillisecondKeepsAppendOrder) {
   for (size_t i = 0; i < types.size(); ++i) EXPECT_EQ((*events)[i].event_type, types[i]);
 }
 
+// The audit trail a page at a time: every event once, in time order, for any
+// page size; events appended while paging are found by the next page.
+TEST_P(TablesConformanceTest, AuditPagesWalkEveryEventOnceInOrder) {
+  std::vector<std::string> ids;
+  for (int i = 0; i < 25; ++i) {
+    AuditEvent e = Event("d", fmt::format("EVENT_{:02}", i), kT0 + (i / 4) * 1000);  // ties in time
+    ASSERT_TRUE(audit_->Append(e).ok());
+    ids.push_back(e.event_id);
+    AuditEvent other = Event("e", "OTHER", kT0 + i);
+    ASSERT_TRUE(audit_->Append(other).ok());
+  }
+  for (int limit : {1, 3, 7, 25, 26, 1000}) {
+    AuditPageQuery q{.document_id = "d", .limit = limit};
+    std::vector<std::string> walked;
+    int pages = 0;
+    for (; pages < 100; ++pages) {
+      Result<AuditPage> page = audit_->ListPage(q);
+      ASSERT_TRUE(page.ok()) << page.status().ToString();
+      EXPECT_LE(page->events.size(), static_cast<size_t>(limit));
+      for (const AuditEvent& e : page->events) {
+        EXPECT_EQ(e.document_id, "d");
+        walked.push_back(e.event_id);
+      }
+      if (page->next_cursor.empty()) break;
+      EXPECT_EQ(page->events.size(), static_cast<size_t>(limit)) << "only the last page is short";
+      q.cursor = page->next_cursor;
+    }
+    EXPECT_EQ(walked, ids) << "limit " << limit;
+    EXPECT_EQ(pages + 1, (25 + limit - 1) / limit) << "limit " << limit << ": no empty last page";
+  }
+
+  // Appended after the page that was the last: the next page from its cursor has it.
+  AuditPageQuery q{.document_id = "d", .limit = 24};
+  Result<AuditPage> first = audit_->ListPage(q);
+  ASSERT_TRUE(first.ok());
+  ASSERT_FALSE(first->next_cursor.empty());
+  q.cursor = first->next_cursor;
+  AuditEvent late = Event("d", "LATE", kT0 + 60'000);
+  ASSERT_TRUE(audit_->Append(late).ok());
+  Result<AuditPage> second = audit_->ListPage(q);
+  ASSERT_TRUE(second.ok());
+  ASSERT_EQ(second->events.size(), 2u);
+  EXPECT_EQ(second->events[0].event_id, ids.back());
+  EXPECT_EQ(second->events[1].event_id, late.event_id);
+  EXPECT_TRUE(second->next_cursor.empty());
+
+  Result<AuditPage> none = audit_->ListPage({.document_id = "none", .limit = 10});
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->events.empty());
+  EXPECT_TRUE(none->next_cursor.empty());
+}
+
+TEST_P(TablesConformanceTest, AuditPageRefusesBadCursorsAndLimits) {
+  for (int i = 0; i < 3; ++i) {
+    AuditEvent e = Event("d", "EVENT", kT0 + i);
+    ASSERT_TRUE(audit_->Append(e).ok());
+  }
+  Result<AuditPage> first = audit_->ListPage({.document_id = "d", .limit = 1});
+  ASSERT_TRUE(first.ok());
+  ASSERT_FALSE(first->next_cursor.empty());
+  for (int limit : {0, -1, kMaxAuditPage + 1}) {
+    Result<AuditPage> page = audit_->ListPage({.document_id = "d", .limit = limit});
+    EXPECT_TRUE(page.status().code() == Status::Code::kInvalidInput) << limit;
+    EXPECT_NE(page.status().message().find("limit"), std::string::npos) << page.status().ToString();
+  }
+  for (const std::string& cursor : {std::string("not a cursor!"), std::string("bm90IGpzb24"),
+                                    Base64UrlEncode(R"(["audit","d",""])"), Base64UrlEncode(R"(["audit","d",7])")}) {
+    Result<AuditPage> page = audit_->ListPage({.document_id = "d", .limit = 1, .cursor = cursor});
+    EXPECT_TRUE(page.status().code() == Status::Code::kInvalidInput) << cursor;
+    EXPECT_EQ(page.status().message().rfind("cursor", 0), 0u) << page.status().ToString();
+  }
+  // Another document's cursor would start it from the wrong place.
+  Result<AuditPage> other = audit_->ListPage({.document_id = "e", .limit = 1, .cursor = first->next_cursor});
+  EXPECT_TRUE(other.status().code() == Status::Code::kInvalidInput);
+  EXPECT_NE(other.status().message().find("another document"), std::string::npos) << other.status().ToString();
+}
+
 TEST_P(TablesConformanceTest, AuditExplicitIdsAreKeptAndUnique) {
   AuditEvent e = Event("d", "LEASE_EXPIRED", kT0);
   e.event_id = "2026-11-22T04:55:10.000Z#deadbeef";
