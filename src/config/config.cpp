@@ -7,6 +7,12 @@
 #include <tuple>
 
 #include <fmt/format.h>
+// toml++ 3.3 asserts what its parser then checks anyway: a table header with
+// no key ("[ #") fails `assert` in parse_key() and aborts a build without
+// NDEBUG (make test's), where a Release build reports the parse error
+// (found by tests/fuzz/config_toml_fuzzer.cpp). Its own error path is the
+// answer in every build.
+#define TOML_ASSERT(expr) static_assert(true)
 #include <toml++/toml.h>
 
 namespace docpipe {

@@ -55,6 +55,18 @@ TEST(ConfigTest, BadValuesNameTheSourceAndKey) {
   EXPECT_NE(missing.status().message().find("/nonexistent/docpipe.toml"), std::string::npos);
 }
 
+// A table header without a key aborted the sanitizer build inside toml++
+// (an assert before its own error path); found by fuzz.config_toml, whose
+// corpus keeps the input (corpus/config_toml/regress-empty-table-header.toml).
+TEST(ConfigTest, TableHeaderWithoutKeyIsAnError) {
+  for (const char* text : {"[ #\n", "[\n", "a = 1\n[\t# comment\nb = 2\n", "[[ #\n"}) {
+    Config c;
+    Status s = ApplyToml(text, "header.toml", c);
+    EXPECT_EQ(s.code(), Status::Code::kInvalidInput) << text;
+    EXPECT_NE(s.message().find("header.toml:"), std::string::npos) << s.message();
+  }
+}
+
 TEST(ConfigTest, DocumentThreadsFromFileAndEnvironment) {
   Config c;
   EXPECT_EQ(c.document_threads, 0);  // the cores available
