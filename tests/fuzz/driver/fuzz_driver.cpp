@@ -37,6 +37,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size);
 extern "C" int LLVMFuzzerInitialize(int* argc, char*** argv) __attribute__((weak));
 extern "C" void __sanitizer_set_death_callback(void (*callback)()) __attribute__((weak));
 
+// UBSan ends the process by itself (-fno-sanitize-recover) without calling
+// the death callback of ASan's runtime; aborting instead lets the SIGABRT
+// handler save the input. UBSAN_OPTIONS still overrides the other flags.
+extern "C" const char* __ubsan_default_options() { return "abort_on_error=1:print_stacktrace=1"; }
+
 namespace {
 
 using Bytes = std::vector<uint8_t>;
@@ -304,7 +309,6 @@ int main(int argc, char** argv) {
 
   // Seeds, in a fixed order.
   std::vector<Bytes> pool;
-  std::vector<std::string> names;
   for (const std::string& p : o.paths) {
     std::vector<std::string> files;
     if (std::filesystem::is_directory(p)) {
@@ -322,7 +326,6 @@ int main(int argc, char** argv) {
         return 2;
       }
       pool.push_back(std::move(b));
-      names.push_back(f);
     }
   }
   std::vector<Bytes> dict;
