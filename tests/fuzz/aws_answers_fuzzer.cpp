@@ -13,6 +13,9 @@
 // Errors are expected; crashes, sanitizer reports and uncaught exceptions are
 // findings.
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <type_traits>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -89,6 +92,18 @@ class FuzzAnswerHttp final : public docpipe::HttpClient {
   int sent_ = 0;
 };
 
+// DOCPIPE_FUZZ_VERBOSE=1: each call's outcome on stderr, to see what a seed reaches.
+template <typename T>
+void Show(const char* what, const T& result) {
+  static const bool verbose = std::getenv("DOCPIPE_FUZZ_VERBOSE") != nullptr;
+  if (!verbose) return;
+  if constexpr (std::is_same_v<T, docpipe::Status>) {
+    std::fprintf(stderr, "aws_answers: %s: %s\n", what, result.ToString().c_str());
+  } else {
+    std::fprintf(stderr, "aws_answers: %s: %s\n", what, result.ok() ? "OK" : result.status().ToString().c_str());
+  }
+}
+
 void RunAwsCall(uint8_t call, docpipe::HttpClient& http, docpipe::Clock& clock) {
   docpipe::CredentialsProviderPtr creds = docpipe::NewStaticCredentialsProvider({"AKIDFUZZ", "secret", "", 0});
   docpipe::RetryQuota quota;
@@ -103,23 +118,23 @@ void RunAwsCall(uint8_t call, docpipe::HttpClient& http, docpipe::Clock& clock) 
     case 0: {
       auto aws = client("dynamodb");
       auto table = docpipe::NewDynamoDbControlTable(*aws, "control", {});
-      (void)table->GetLatest("doc-1");
-      (void)table->List(std::nullopt, 25);
+      Show("table.GetLatest", table->GetLatest("doc-1"));
+      Show("table.List", table->List(std::nullopt, 25));
       break;
     }
     case 1: {
       auto aws = client("dynamodb");
       auto audit = docpipe::NewDynamoDbAuditLog(*aws, "audit", {});
-      (void)audit->List("doc-1");
+      Show("audit.List", audit->List("doc-1"));
       break;
     }
     case 2: {
       auto aws = client("sqs");
       auto queue = docpipe::NewSqsWorkQueue(*aws, {"http://127.0.0.1:9/123/q", "http://127.0.0.1:9/123/dlq"});
       if (!queue.ok()) break;
-      (void)(*queue)->Receive(10, 30000, 0);
-      (void)(*queue)->Stats();
-      (void)(*queue)->PeekDeadLetters(5);
+      Show("queue.Receive", (*queue)->Receive(10, 30000, 0));
+      Show("queue.Stats", (*queue)->Stats());
+      Show("queue.PeekDeadLetters", (*queue)->PeekDeadLetters(5));
       break;
     }
     case 3: {
@@ -127,7 +142,7 @@ void RunAwsCall(uint8_t call, docpipe::HttpClient& http, docpipe::Clock& clock) 
       docpipe::S3Options o;
       o.bucket = "bucket";
       docpipe::S3ObjectStore store(*aws, o, /*path_style=*/true);
-      (void)store.List("input/");
+      Show("store.List", store.List("input/"));
       break;
     }
     case 4: {
@@ -135,15 +150,15 @@ void RunAwsCall(uint8_t call, docpipe::HttpClient& http, docpipe::Clock& clock) 
       docpipe::S3Options o;
       o.bucket = "bucket";
       docpipe::S3ObjectStore store(*aws, o, /*path_style=*/true);
-      (void)store.DeleteMany({"a", "b", "c"});
-      (void)store.Head("a");
-      (void)store.GetRange("a", 0, 10);
+      Show("store.DeleteMany", store.DeleteMany({"a", "b", "c"}));
+      Show("store.Head", store.Head("a"));
+      Show("store.GetRange", store.GetRange("a", 0, 10));
       break;
     }
     case 5: {
       auto aws = client("secretsmanager");
-      (void)docpipe::ResolveSecret(*aws, "arn:aws:secretsmanager:us-east-1:123:secret:x", "OPENAI_API_KEY");
-      (void)docpipe::ResolveSecret(*aws, "arn:aws:secretsmanager:us-east-1:123:secret:x", "");
+      Show("ResolveSecret", docpipe::ResolveSecret(*aws, "arn:aws:secretsmanager:us-east-1:123:secret:x", "OPENAI_API_KEY"));
+      Show("ResolveSecret", docpipe::ResolveSecret(*aws, "arn:aws:secretsmanager:us-east-1:123:secret:x", ""));
       break;
     }
     case 6:
@@ -155,7 +170,7 @@ void RunAwsCall(uint8_t call, docpipe::HttpClient& http, docpipe::Clock& clock) 
       auto enricher = docpipe::NewComprehendEnricher(*aws, clock, o);
       docpipe::EnrichOptions eo;
       eo.redact_pii = true;
-      (void)enricher->Enrich({{"c1", "Alice paid $5 in Paris on 2024-01-02."}, {"c2", "Bob, 555-0100."}}, eo);
+      Show("enricher.Enrich", enricher->Enrich({{"c1", "Alice paid $5 in Paris on 2024-01-02."}, {"c2", "Bob, 555-0100."}}, eo));
       break;
     }
     case 8:
@@ -169,7 +184,8 @@ void RunAwsCall(uint8_t call, docpipe::HttpClient& http, docpipe::Clock& clock) 
       o.retry.max_attempts = 3;
       if (call % 12 == 9) o.dimensions = 4;
       auto embedder = docpipe::NewOpenAiEmbedder(http, clock, o);
-      if (embedder.ok()) (void)(*embedder)->Embed({"hello world", "second input"});
+      Show("NewOpenAiEmbedder", embedder);
+      if (embedder.ok()) Show("embedder.Embed", (*embedder)->Embed({"hello world", "second input"}));
       break;
     }
     default: {
@@ -182,14 +198,15 @@ void RunAwsCall(uint8_t call, docpipe::HttpClient& http, docpipe::Clock& clock) 
       o.retry.max_attempts = 3;
       o.create_if_missing = call % 12 == 10;
       auto index = docpipe::NewPineconeVectorIndex(http, clock, o);
+      Show("NewPineconeVectorIndex", index);
       if (!index.ok()) break;
       docpipe::SearchQuery q;
       q.text = "query";
       q.vector = {0.1f, 0.2f, 0.3f, 0.4f};
       q.mode = docpipe::SearchMode::kVector;
-      (void)(*index)->Search(q);
-      (void)(*index)->Stats();
-      (void)(*index)->DeleteDocument("doc-1");
+      Show("index.Search", (*index)->Search(q));
+      Show("index.Stats", (*index)->Stats());
+      Show("index.DeleteDocument", (*index)->DeleteDocument("doc-1"));
       break;
     }
   }
