@@ -28,6 +28,7 @@
 #include "aws/secrets.h"
 #include "embed/openai_embedder.h"
 #include "enrich/comprehend_enricher.h"
+#include "fuzz/http_text.h"
 #include "index/pinecone_vector_index.h"
 #include "object_store/s3_object_store.h"
 #include "queue/sqs_work_queue.h"
@@ -50,19 +51,7 @@ std::vector<HttpResponse> ParseAnswers(std::string_view in) {
       r.status = std::atoi(std::string(one.substr(5, 3)).c_str());
       size_t eol = one.find('\n');
       one = eol == std::string_view::npos ? std::string_view() : one.substr(eol + 1);
-      while (!one.empty()) {
-        eol = one.find('\n');
-        std::string_view line = one.substr(0, eol);
-        one = eol == std::string_view::npos ? std::string_view() : one.substr(eol + 1);
-        if (line.empty()) break;
-        size_t colon = line.find(':');
-        if (colon == std::string_view::npos) continue;
-        std::string name(line.substr(0, colon));
-        for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-        std::string_view value = line.substr(colon + 1);
-        while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
-        r.headers[name] = std::string(value);
-      }
+      docpipe::fuzz::ReadHeaderLines(one, r.headers);
     }
     r.body = std::string(one);
     answers.push_back(std::move(r));

@@ -1,9 +1,10 @@
 // libFuzzer target for the extractors, one at a time (the environment's
 // DOCPIPE_FUZZ_FORMAT: zip, html, rtf, csv, email, text or pdf, the last
-// MuPDF's entry through docpipe; one binary, so the build links once): the input is written to a file and extracted
-// with small limits, so every path through the reader is exercised without
-// the fuzzer drowning in allocation. Any crash, leak, sanitizer report or
-// limit overrun is a finding; InvalidInput results are expected.
+// MuPDF's entry through docpipe; one binary, so the build links once): the
+// input is written to a file and extracted with small limits, so every path
+// through the reader is exercised without the fuzzer drowning in allocation.
+// Any crash, leak, sanitizer report or limit overrun is a finding;
+// InvalidInput results are expected.
 #include <unistd.h>
 
 #include <chrono>
@@ -34,18 +35,24 @@ ExtractorPtr Make(const FormatOptions& o) {
   std::abort();
 }
 
-std::string TempPath() {
-  char tmpl[] = "/tmp/docpipe-fuzz-XXXXXX";
-  int fd = mkstemp(tmpl);
-  if (fd < 0) std::abort();
-  close(fd);
-  return tmpl;
-}
+// The file each input is written to, removed at exit.
+struct ExtractFuzzFile {
+  std::string path;
+  ExtractFuzzFile() {
+    char tmpl[] = "/tmp/docpipe-fuzz-XXXXXX";
+    int fd = mkstemp(tmpl);
+    if (fd < 0) std::abort();
+    close(fd);
+    path = tmpl;
+  }
+  ~ExtractFuzzFile() { unlink(path.c_str()); }
+};
 
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  static const std::string path = TempPath();
+  static const ExtractFuzzFile file;
+  const std::string& path = file.path;
   static FormatOptions options = [] {
     FormatOptions o;
     o.limits.max_input_bytes = 1 << 20;

@@ -27,6 +27,7 @@
 #include <nlohmann/json.hpp>
 
 #include "app/retrieval.h"
+#include "fuzz/http_text.h"
 #include "app/storage.h"
 #include "serve/head_duties.h"
 #include "serve/http_api.h"
@@ -72,20 +73,7 @@ docpipe::ApiRequest ParseHttpFuzzRequest(std::string_view in) {
       query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
     }
   }
-  while (!in.empty()) {
-    eol = in.find('\n');
-    std::string_view line = in.substr(0, eol);
-    in = eol == std::string_view::npos ? std::string_view() : in.substr(eol + 1);
-    if (line.empty() || line == "\r") break;
-    size_t colon = line.find(':');
-    if (colon == std::string_view::npos) continue;
-    std::string name(line.substr(0, colon));
-    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    std::string_view value = line.substr(colon + 1);
-    while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
-    if (!value.empty() && value.back() == '\r') value.remove_suffix(1);
-    r.headers.emplace(std::move(name), std::string(value));
-  }
+  docpipe::fuzz::ReadHeaderLines(in, r.headers);
   r.body = std::string(in);
   if (r.headers.count("authorization") == 0 && r.headers.count("cookie") == 0) {
     r.headers["authorization"] = std::string("Bearer ") + kHttpFuzzToken;
