@@ -132,6 +132,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const docpipe::ApiRequest request =
       ParseHttpFuzzRequest(std::string_view(reinterpret_cast<const char*>(data), size));
   const docpipe::ApiResponse response = server.api->Handle(request);
+  static const bool verbose = std::getenv("DOCPIPE_FUZZ_VERBOSE") != nullptr;  // what a seed reaches
+  if (verbose) std::fprintf(stderr, "http_api: %s %s -> %d\n", request.method.c_str(), request.path.c_str(), response.status);
   if (response.status < 100 || response.status > 599 || (response.status >= 500 && response.status != 503)) {
     std::fprintf(stderr, "http_api: %s %s answered %d: %s\n", request.method.c_str(), request.path.c_str(),
                  response.status, response.body.substr(0, 500).c_str());
