@@ -60,7 +60,7 @@ for t in "${targets[@]}"; do
   echo "== $t: ${seconds}s"
   if ! ASAN_OPTIONS=detect_leaks=1 "$build/fuzz/$bin" "${args[@]}" "${dirs[@]}" >"$build/$t.log" 2>&1; then
     grep -v '^#[0-9]' "$build/$t.log" | tail -40
-    echo "== $t FAILED; input: $(ls -t "$build/crashes/$t-"* 2>/dev/null | head -1); replay:" \
+    echo "== $t FAILED; the input is under $build/crashes/$t-*; replay:" \
          "${DOCPIPE_FUZZ_FORMAT:+DOCPIPE_FUZZ_FORMAT=$DOCPIPE_FUZZ_FORMAT }$build/fuzz/$bin FILE" >&2
     status=1
   else
