@@ -11,9 +11,14 @@
 #   SECONDS: per target (default 60); BUILD_DIR: default build-fuzz/ at the
 #   top of the checkout; TARGET: s3_event aws_xml aws_answers config_toml
 #   http_api fts_query markdown_blocks extract.<format> (default all).
+#   `make bench` calls every bench/*/run.sh with its build folder first:
+#   given a folder instead of SECONDS, the clang build goes to FOLDER/fuzz-clang.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
+if [ $# -ge 1 ] && ! [[ $1 =~ ^[0-9]+$ ]]; then
+  set -- 60 "$1/fuzz-clang" "${@:2}"
+fi
 seconds=${1:-60}
 build=${2:-$root/build-fuzz}
 shift $(( $# > 2 ? 2 : $# ))
