@@ -16,6 +16,8 @@
 // --seconds (or with 0) the inputs are only replayed: `TARGET crash-file`.
 #include <fcntl.h>
 #include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -27,6 +29,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <random>
 #include <sstream>
 #include <string>
@@ -36,6 +39,8 @@
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size);
 extern "C" int LLVMFuzzerInitialize(int* argc, char*** argv) __attribute__((weak));
 extern "C" void __sanitizer_set_death_callback(void (*callback)()) __attribute__((weak));
+extern "C" int __lsan_do_recoverable_leak_check() __attribute__((weak));
+extern char** environ;
 
 // UBSan ends the process by itself (-fno-sanitize-recover) without calling
 // the death callback of ASan's runtime; aborting instead lets the SIGABRT
@@ -262,6 +267,49 @@ void RunOne(const Bytes& input) {
   free(copy);
 }
 
+// Leaks: LeakSanitizer looks at the end of the process, when the input that
+// leaked is long gone. So the driver checks every second or so (mutated
+// inputs only: the seeds are replayed first) and, on a leak, finds the input
+// among those run since the last check by bisection, replaying groups of them
+// in child processes of its own (a child exits non-zero when its inputs leak).
+bool GroupLeaks(const std::vector<std::string>& files, size_t lo, size_t hi) {
+  std::vector<std::string> args = {g_self, "--crashes=/dev/null"};
+  args.insert(args.end(), files.begin() + static_cast<std::ptrdiff_t>(lo), files.begin() + static_cast<std::ptrdiff_t>(hi));
+  std::vector<char*> argv;
+  for (std::string& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  pid_t pid = 0;
+  if (posix_spawn(&pid, g_self, nullptr, nullptr, argv.data(), environ) != 0) return false;
+  int status = 0;
+  waitpid(pid, &status, 0);
+  return !(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+// Writes `inputs` to the crash folder, finds the one that leaks, keeps it as
+// leak-<n>, removes the others, and returns its path ("" when no single
+// input leaks on its own).
+std::string FindLeakingInput(const std::vector<Bytes>& inputs, const std::string& crashes) {
+  std::vector<std::string> files;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    files.push_back(crashes + "/leak-candidate-" + std::to_string(i));
+    std::ofstream(files.back(), std::ios::binary)
+        .write(reinterpret_cast<const char*>(inputs[i].data()), static_cast<std::streamsize>(inputs[i].size()));
+  }
+  size_t lo = 0, hi = files.size();
+  while (hi - lo > 1) {
+    const size_t mid = lo + (hi - lo) / 2;
+    if (GroupLeaks(files, lo, mid)) hi = mid;
+    else lo = mid;
+  }
+  std::string found;
+  if (lo < files.size() && GroupLeaks(files, lo, lo + 1)) {
+    found = crashes + "/leak-" + std::to_string(std::hash<std::string>{}(std::string(inputs[lo].begin(), inputs[lo].end())));
+    std::rename(files[lo].c_str(), found.c_str());
+  }
+  for (const std::string& f : files) std::remove(f.c_str());
+  return found;
+}
+
 bool ParseArgs(int argc, char** argv, DriverOptions& o) {
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
@@ -362,12 +410,35 @@ int main(int argc, char** argv) {
   const size_t cap = 2 * seeds + 64;
   const int64_t until = NowMs() + static_cast<int64_t>(o.seconds * 1000);
   uint64_t runs = 0;
+  // The seeds' own leaks (if any) are reported at exit; from here on, each
+  // check covers the inputs run since the last one.
+  const bool check_leaks = __lsan_do_recoverable_leak_check != nullptr && __lsan_do_recoverable_leak_check() == 0;
+  std::vector<Bytes> since_check;
+  int64_t next_check = NowMs() + 1000;
+  auto check = [&] {
+    if (!check_leaks || since_check.empty()) return;
+    if (__lsan_do_recoverable_leak_check() != 0) {
+      std::fprintf(stderr, "== fuzz driver: a leak (above) in one of the last %zu inputs; finding it\n", since_check.size());
+      const std::string found = FindLeakingInput(since_check, o.crashes);
+      if (found.empty()) {
+        std::fprintf(stderr, "== fuzz driver: no single input leaks on its own (state shared between inputs)\n");
+      } else {
+        std::fprintf(stderr, "== fuzz driver: the leaking input is saved as %s\n== replay it: %s %s\n", found.c_str(),
+                     g_self, found.c_str());
+      }
+      _exit(1);
+    }
+    since_check.clear();
+    next_check = NowMs() + 1000;
+  };
   while (NowMs() < until) {
     const Bytes& parent = pool[mutator.Below(pool.size())];
     const Bytes& other = pool[mutator.Below(pool.size())];
     Bytes child = mutator.Mutate(parent, other);
     RunOne(child);
     ++runs;
+    if (check_leaks) since_check.push_back(child);
+    if (since_check.size() >= 20000 || NowMs() >= next_check) check();
     // Some mutants become parents (replacing older mutants, never seeds), so
     // the inputs drift away from the seeds over several generations.
     if (mutator.Below(8) == 0) {
@@ -375,6 +446,7 @@ int main(int argc, char** argv) {
       else pool[seeds + mutator.Below(pool.size() - seeds)] = std::move(child);
     }
   }
+  check();
   const double secs = static_cast<double>(NowMs() - start) / 1000.0;
   std::fprintf(stderr, "== fuzz driver: %llu mutated inputs in %.1f s (%.0f/s), no crash\n",
                static_cast<unsigned long long>(runs), secs, static_cast<double>(runs) / secs);
