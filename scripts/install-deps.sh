@@ -46,17 +46,18 @@ demo_pkgs=(glpk-doc libtasn1-doc)
 # documents and is the formats benchmark's peer; live-manual-epub and
 # ubuntu-packaging-guide-epub ship real EPUBs, live-manual-odf real ODTs,
 # r-cran-readxl real XLSX (and legacy XLS) workbooks, libreoffice-common
-# LibreOffice's own ODP templates and an ODS; clang and libclang-rt-14-dev
-# build the libFuzzer targets (tests/fuzz). chromium: the dashboard's
+# LibreOffice's own ODP templates and an ODS. chromium: the dashboard's
 # browser test (tests/browser/, driven by playwright-core from
 # package-lock.json; no browser download).
 test_pkgs=(libgtest-dev libgmock-dev qpdf mupdf-tools poppler-utils jq time shellcheck awscli
            tesseract-ocr-eng tesseract-ocr-osd tesseract-ocr-ara
            texlive-lang-arabic texlive-plain-generic texlive-latex-recommended-doc octave-doc gnuplot-doc r-doc-pdf
            pandoc live-manual-epub ubuntu-packaging-guide-epub live-manual-odf r-cran-readxl libreoffice-common
-           clang libclang-rt-14-dev chromium)
+           chromium)
 # bench/formats/libchoice measures the libraries docpipe did not choose too.
-bench_pkgs=(libbenchmark-dev libminizip-dev libarchive-dev libxml2-dev libmimetic-dev)
+# clang and libclang-rt-14-dev: bench/fuzz builds the fuzz targets with
+# libFuzzer (make test runs them with its own driver, from the g++ build).
+bench_pkgs=(libbenchmark-dev libminizip-dev libarchive-dev libxml2-dev libmimetic-dev clang libclang-rt-14-dev)
 
 # Node.js for the tests: the official clients the adapters are compared with
 # (@pinecone-database/pinecone, @vercel/fun) need 20. Pinned: the npm

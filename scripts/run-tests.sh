@@ -5,10 +5,12 @@
 # stage runs from that build: unit and moto tests, the end-to-end tests (they
 # spawn that build's docpipe, so the CLI runs under the sanitizers too), the
 # deployment tests (the Lambda zip packs that binary with the sanitizer
-# runtimes), the layer checks and the extractor fuzz test (which builds its
-# own clang targets: libFuzzer needs clang's coverage instrumentation).
+# runtimes), the layer checks and the fuzz targets (tests/fuzz/, linked from
+# this build's libraries with our own mutation driver; bench/fuzz/run.sh
+# builds them with clang and libFuzzer for long campaigns).
 # Benchmarks are never built in a sanitizer build (`make bench` uses build/).
-#   1. build build-asan/: docpipe (with its modules), unit_tests, e2e_tests
+#   1. build build-asan/: docpipe (with its modules), unit_tests, e2e_tests,
+#      fuzz_targets
 #   2. every CTest test in it
 # Every stage that can run does; the failures are listed at the end, and the
 # exit status is non-zero if any stage failed.
@@ -36,10 +38,10 @@ stage() {  # NAME COMMAND...
 scripts/install-deps.sh test || { echo "docpipe: installing the test dependencies failed" >&2; exit 1; }
 
 built=0
-stage "build $test_build (ASan + UBSan, $test_cxx_flags: docpipe, unit_tests, e2e_tests)" bash -c "
+stage "build $test_build (ASan + UBSan, $test_cxx_flags: docpipe, unit_tests, e2e_tests, fuzz_targets)" bash -c "
   cmake -S . -B '$test_build' -DCMAKE_BUILD_TYPE=None -DCMAKE_CXX_FLAGS='$test_cxx_flags' -DDOCPIPE_SANITIZE=ON \
         -DDOCPIPE_UNIT_TESTS_ONLY=OFF -DDOCPIPE_TESTS=ON >/dev/null &&
-  cmake --build '$test_build' -j$jobs --target docpipe unit_tests e2e_tests" && built=1
+  cmake --build '$test_build' -j$jobs --target docpipe unit_tests e2e_tests fuzz_targets" && built=1
 
 if [ $built -eq 1 ]; then
   # Leaks fail (LeakSanitizer) in the test binaries and in every docpipe they spawn.

@@ -253,8 +253,4 @@ HttpClientPtr NewCurlHttpClient() {
   return std::make_unique<CurlHttpClient>(*api);
 }
 
-bool IsConnectFailure(const Status& status) {
-  return status.code() == Status::Code::kUnavailable && status.message().rfind(kConnectFailedPrefix, 0) == 0;
-}
-
 }  // namespace docpipe

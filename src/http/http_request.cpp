@@ -16,4 +16,11 @@ void HttpRequest::SetHeader(const std::string& name, std::string value) {
   headers.emplace_back(name, std::move(value));
 }
 
+// In the port, beside its declaration: the AWS client and the Lambda runtime
+// use it and link the port alone (with only the adapter defining it, a
+// program without libcurl's adapter did not link).
+bool IsConnectFailure(const Status& status) {
+  return status.code() == Status::Code::kUnavailable && status.message().rfind(kConnectFailedPrefix, 0) == 0;
+}
+
 }  // namespace docpipe

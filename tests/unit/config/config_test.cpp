@@ -55,6 +55,42 @@ TEST(ConfigTest, BadValuesNameTheSourceAndKey) {
   EXPECT_NE(missing.status().message().find("/nonexistent/docpipe.toml"), std::string::npos);
 }
 
+// A table header without a key aborted the sanitizer build inside toml++
+// (an assert before its own error path); found by fuzz.config_toml, whose
+// corpus keeps the input (corpus/config_toml/regress-empty-table-header.toml).
+TEST(ConfigTest, TableHeaderWithoutKeyIsAnError) {
+  for (const char* text : {"[ #\n", "[\n", "a = 1\n[\t# comment\nb = 2\n", "[[ #\n"}) {
+    Config c;
+    Status s = ApplyToml(text, "header.toml", c);
+    EXPECT_EQ(s.code(), Status::Code::kInvalidInput) << text;
+    EXPECT_NE(s.message().find("header.toml:"), std::string::npos) << s.message();
+  }
+}
+
+// Non-ASCII text outside strings and comments reached undefined behaviour in
+// toml++ (an UBSan abort in the test build); found by fuzz.config_toml
+// (corpus/config_toml/regress-non-ascii-key.toml). Inside strings and
+// comments it is fine.
+TEST(ConfigTest, NonAsciiOutsideStringsIsAnErrorWithItsPlace) {
+  for (const char* text : {"\xc3\xa9 = 1\n", "workers = 2 \xc3\xa9\n", "workers = 2\n\xe3\x80\x81",
+                           "log_file = \"x\"\n[serve\xc2\xa0]\n", "log_file = 'x\n\xc3\xa9 = 1\n",
+                           "workers = 2\"\xc3\xa9 \n"}) {
+    Config c;
+    Status s = ApplyToml(text, "utf8.toml", c);
+    EXPECT_EQ(s.code(), Status::Code::kInvalidInput) << text;
+    EXPECT_NE(s.message().find("utf8.toml:"), std::string::npos) << s.message();
+  }
+  Config c;
+  Status s = ApplyToml("workspace = \"caf\xc3\xa9 \\\" \xe6\x9d\xb1\" # \xc3\xa9t\xc3\xa9\n"
+                       "log_file = '''\n\xc3\xa9\n'''\nworkers = 3\n",
+                       "ok.toml", c);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_EQ(c.workspace, "caf\xc3\xa9 \" \xe6\x9d\xb1");
+  EXPECT_EQ(c.workers, 3);
+  Status where = ApplyToml("workers = 2\n  \xc3\xa9 = 1\n", "where.toml", c);
+  EXPECT_NE(where.message().find("where.toml:2:3:"), std::string::npos) << where.message();
+}
+
 TEST(ConfigTest, DocumentThreadsFromFileAndEnvironment) {
   Config c;
   EXPECT_EQ(c.document_threads, 0);  // the cores available
