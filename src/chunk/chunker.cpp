@@ -128,8 +128,24 @@ class Splitter {
           fits_any = true;
         }
       } else {
+        // The run grows a segment at a time: a tally counts only what each
+        // segment adds. It holds the trimmed run so far, which starts where
+        // the first non-blank candidate starts.
+        std::unique_ptr<TokenTally> tally;
+        size_t tallied_end = 0;  // offset in `text` where the tallied run ends
         for (size_t m = k; m < ends.size(); ++m) {
-          if (Count(Trim(text.substr(start, ends[m] - start))) > pack) break;
+          const std::string_view candidate = Trim(text.substr(start, ends[m] - start));
+          if (!candidate.empty()) {
+            const size_t cand_end = static_cast<size_t>(candidate.data() - text.data()) + candidate.size();
+            if (tally == nullptr) {
+              tally = tok_.NewTally();
+              tallied_end = static_cast<size_t>(candidate.data() - text.data());
+            }
+            const std::string_view addition = text.substr(tallied_end, cand_end - tallied_end);
+            if (static_cast<int>(tally->CountWith(addition)) > pack) break;
+            tally->Append(addition);
+            tallied_end = cand_end;
+          }
           best = m;
           fits_any = true;
         }
@@ -307,7 +323,8 @@ class Chunker {
         c.page_start = std::min(c.page_start, u.page_start);
         c.page_end = std::max(c.page_end, u.page_end);
       }
-      c.token_count = Count(c.text);
+      // The draft's count is exact for its text; overlap changes the text.
+      c.token_count = c.text == drafts[i].text ? drafts[i].tokens : Count(c.text);
       c.char_count = static_cast<int>(CountCodePoints(c.text));
       c.type = "text";
       if (drafts[i].units.size() == 1) {
@@ -541,31 +558,36 @@ class Chunker {
   std::vector<Draft> Pack(const Section& section) const {
     std::vector<Draft> drafts;
     Draft cur;
+    std::unique_ptr<TokenTally> tally;  // tokens of cur.text, kept as units are added
+    auto start = [&](const Unit& u) {
+      cur.units.push_back(u);
+      tally = tok_.NewTally();
+      tally->Append(u.text);
+      cur.text = u.text;
+      cur.tokens = static_cast<int>(tally->Tokens());
+    };
+    std::string addition;
     for (const Unit& u : section.units) {
       if (Cancelled()) break;  // Run reports it
       if (cur.units.empty()) {
-        cur.units.push_back(u);
-        cur.text = u.text;
-        cur.tokens = Count(cur.text);
+        start(u);
         continue;
       }
-      std::string candidate = cur.text;
-      candidate += kBlockJoin;
-      candidate += u.text;
-      const int tokens = Count(candidate);
+      addition = kBlockJoin;
+      addition += u.text;
+      const int tokens = static_cast<int>(tally->CountWith(addition));
       // A caption stays with its table, as a heading stays with its text.
       const bool glued = HeadingsOnly(cur) || (IsCaption(cur.units.back()) && u.kind == BlockType::kTable);
       if (tokens <= opt_.target_tokens || (glued && tokens <= opt_.max_tokens)) {
         cur.units.push_back(u);
-        cur.text = std::move(candidate);
+        cur.text += addition;
+        tally->Append(addition);
         cur.tokens = tokens;
         continue;
       }
       drafts.push_back(std::move(cur));
       cur = Draft();
-      cur.units.push_back(u);
-      cur.text = u.text;
-      cur.tokens = Count(cur.text);
+      start(u);
     }
     if (!cur.units.empty()) drafts.push_back(std::move(cur));
     return drafts;

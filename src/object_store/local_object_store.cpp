@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <memory>
 #include <string_view>
 
 #include <fmt/format.h>
@@ -47,6 +48,49 @@ class LocalObjectStore final : public ObjectStore {
     return WriteAtomically(key, [&](int fd) -> Status {
       return WriteAll(fd, data.data(), data.size()) ? Status::Ok() : Error(errno, "writing", key);
     });
+  }
+
+  // Each object is written to a temp file beside its key as Put does, but
+  // the batch is made durable with one syncfs instead of an fsync per file
+  // and per directory (a document's pages: measured in bench/pipeline), then
+  // renamed into place and the directories synced once each. A crash before
+  // the renames leaves only temp files (reserved names, never listed).
+  Status PutMany(const std::vector<ObjectToPut>& objects) override {
+    for (const ObjectToPut& o : objects) DOCPIPE_RETURN_IF_ERROR(ValidateObjectKey(o.key));
+    struct Pending {
+      std::string tmp;
+      std::string path;
+      std::unique_ptr<TempFileGuard> guard;
+    };
+    std::vector<Pending> pending;
+    pending.reserve(objects.size());
+    for (const ObjectToPut& o : objects) {
+      Result<std::string> tmp = WriteTemp(o.key, [&](int fd) -> Status {
+        return WriteAll(fd, o.data.data(), o.data.size()) ? Status::Ok() : Error(errno, "writing", o.key);
+      });
+      if (!tmp.ok()) return tmp.status();
+      pending.push_back(Pending{*tmp, Path(o.key), std::make_unique<TempFileGuard>(*tmp)});
+    }
+    if (pending.empty()) return Status::Ok();
+    {
+      UniqueFd root(::open(root_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+      if (root.get() < 0) return Error(errno, "opening the store root for", objects.front().key);
+      if (::syncfs(root.get()) != 0) return Error(errno, "syncing", objects.front().key);
+    }
+    std::vector<std::string> dirs;
+    for (size_t i = 0; i < pending.size(); ++i) {
+      if (::rename(pending[i].tmp.c_str(), pending[i].path.c_str()) != 0) {
+        return Error(errno, "renaming into place", objects[i].key);
+      }
+      pending[i].guard->Release();
+      std::string dir = fs::path(pending[i].path).parent_path().string();
+      if (std::find(dirs.begin(), dirs.end(), dir) == dirs.end()) dirs.push_back(std::move(dir));
+    }
+    for (const std::string& dir : dirs) {
+      UniqueFd dirfd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+      if (dirfd.get() >= 0) ::fsync(dirfd.get());
+    }
+    return Status::Ok();
   }
 
   Status PutFile(const std::string& key, const std::string& path) override {
@@ -137,6 +181,22 @@ class LocalObjectStore final : public ObjectStore {
   Status WriteAtomically(const std::string& key, Writer&& write) {
     std::string path = Path(key);
     std::string dir = fs::path(path).parent_path().string();
+    Result<std::string> tmpl = WriteTemp(key, std::forward<Writer>(write), /*sync=*/true);
+    if (!tmpl.ok()) return tmpl.status();
+    TempFileGuard guard(*tmpl);
+    if (::rename(tmpl->c_str(), path.c_str()) != 0) return Error(errno, "renaming into place", key);
+    guard.Release();
+    // Make the rename itself durable.
+    UniqueFd dirfd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (dirfd.get() >= 0) ::fsync(dirfd.get());
+    return Status::Ok();
+  }
+
+  // Writes a uniquely named temp file in `key`'s directory (fsynced when
+  // `sync`) and returns its path; on failure nothing is left behind.
+  template <typename Writer>
+  Result<std::string> WriteTemp(const std::string& key, Writer&& write, bool sync = false) {
+    std::string dir = fs::path(Path(key)).parent_path().string();
     std::string tmpl;
     int fd = -1;
     // A concurrent Delete may remove the fresh directory before mkstemp.
@@ -153,14 +213,10 @@ class LocalObjectStore final : public ObjectStore {
     DOCPIPE_RETURN_IF_ERROR(write(file.get()));
     // mkstemp creates 0600; objects are ordinary files.
     if (::fchmod(file.get(), 0644) != 0) return Error(errno, "chmod", key);
-    if (::fsync(file.get()) != 0) return Error(errno, "fsync", key);
+    if (sync && ::fsync(file.get()) != 0) return Error(errno, "fsync", key);
     if (file.Close() != 0) return Error(errno, "closing", key);
-    if (::rename(tmpl.c_str(), path.c_str()) != 0) return Error(errno, "renaming into place", key);
     guard.Release();
-    // Make the rename itself durable.
-    UniqueFd dirfd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    if (dirfd.get() >= 0) ::fsync(dirfd.get());
-    return Status::Ok();
+    return tmpl;
   }
 
   // length < 0 reads to the end.

@@ -7,9 +7,15 @@
 #include <utility>
 #include <vector>
 
+#include "common/parallel.h"
 #include "common/status.h"
 
 namespace docpipe {
+
+struct ObjectToPut {
+  std::string key;
+  std::string_view data;  // owned by the caller until PutMany returns
+};
 
 struct ObjectInfo {
   std::string key;
@@ -53,6 +59,14 @@ class ObjectStore {
   //! (readers see the old or the new object, never a partial one).
   //! InvalidInput for a malformed key; Unavailable/Internal on I/O failure.
   virtual Status Put(const std::string& key, std::string_view data) = 0;
+  //! Stores several objects, each whole or not at all as with Put; the
+  //! first error in order is returned (objects before it may be stored).
+  //! Many small objects (a document's pages) go through here: a store may
+  //! make the batch durable at once (the local directory syncs once, not
+  //! twice per object). The default puts up to 8 at once.
+  virtual Status PutMany(const std::vector<ObjectToPut>& objects) {
+    return ParallelFor(objects.size(), kPutsInFlight, [&](size_t i) { return Put(objects[i].key, objects[i].data); });
+  }
   //! Like Put, streaming the content of the local file at `path`.
   virtual Status PutFile(const std::string& key, const std::string& path) = 0;
   //! The whole object. NotFound when absent.
@@ -76,6 +90,9 @@ class ObjectStore {
     (void)expires_seconds;
     return Status::Unavailable("this object store takes no presigned uploads (" + key + ")");
   }
+
+ private:
+  static constexpr int kPutsInFlight = 8;
 };
 
 using ObjectStorePtr = std::unique_ptr<ObjectStore>;

@@ -351,8 +351,11 @@ Status StageArtifacts::WriteJson(const std::string& key, const json& j, int inde
   return store_.Put(key, indent < 0 ? j.dump() : j.dump(indent));
 }
 
-Status StageArtifacts::WritePage(const std::string& document_id, int page, std::string_view markdown) {
-  return store_.Put(ExtractedPageKey(document_id, page), markdown);
+Status StageArtifacts::WritePages(const std::string& document_id, const std::vector<StagePage>& pages) {
+  std::vector<ObjectToPut> objects;
+  objects.reserve(pages.size());
+  for (const StagePage& p : pages) objects.push_back(ObjectToPut{ExtractedPageKey(document_id, p.number), p.markdown});
+  return store_.PutMany(objects);
 }
 
 Result<std::string> StageArtifacts::ReadPage(const std::string& document_id, int page) {

@@ -139,6 +139,12 @@ struct ChunksToIndex {
   EnrichmentSet enrichment;
 };
 
+// One extracted page's Markdown, as written to the store.
+struct StagePage {
+  int number = 0;
+  std::string markdown;
+};
+
 // Reads and writes the stage outputs of document versions in the object
 // store: the one place that knows their keys and formats. A read checks the
 // output belongs to `record`'s version (Internal otherwise: a stage must
@@ -147,7 +153,8 @@ class StageArtifacts {
  public:
   explicit StageArtifacts(ObjectStore& store) : store_(store) {}
 
-  Status WritePage(const std::string& document_id, int page, std::string_view markdown);
+  //! Pages of a document, made durable together, made durable together (ObjectStore::PutMany).
+  Status WritePages(const std::string& document_id, const std::vector<StagePage>& pages);
   Result<std::string> ReadPage(const std::string& document_id, int page);
   //! Removes the pages after `page_count` (a previous version had more).
   Status RemovePagesAfter(const std::string& document_id, int page_count);

@@ -59,6 +59,22 @@ TEST_F(LocalObjectStoreTest, ObjectsAreLaidOutAsTheirKeysSayWithoutTemporaryFile
   EXPECT_TRUE(TempFiles().empty());
 }
 
+TEST_F(LocalObjectStoreTest, PutManyLeavesNoTemporaryFilesOnSuccessOrFailure) {
+  std::vector<ObjectToPut> pages;
+  for (int i = 0; i < 20; ++i) pages.push_back(ObjectToPut{"extracted/d/p" + std::to_string(i), "text"});
+  ASSERT_TRUE(store_->PutMany(pages).ok());
+  EXPECT_EQ(testing::ReadFile(root() + "/extracted/d/p7"), "text") << "laid out as the key says";
+  EXPECT_TRUE(TempFiles().empty());
+  // "a/b" is a file, so "a/b/c" cannot be written: the batch fails naming
+  // that key, and the objects it had written to temporary files are gone.
+  ASSERT_TRUE(store_->Put("a/b", "x").ok());
+  const Status s = store_->PutMany({ObjectToPut{"ok/1", "one"}, ObjectToPut{"a/b/c", "y"}});
+  EXPECT_FALSE(s.ok());
+  EXPECT_NE(s.ToString().find("a/b/c"), std::string::npos) << s.ToString();
+  EXPECT_TRUE(TempFiles().empty());
+  EXPECT_TRUE(store_->Head("ok/1").status().IsNotFound()) << "nothing of a failed batch is renamed into place";
+}
+
 TEST_F(LocalObjectStoreTest, ListSkipsTheTemporaryFilesOfUnfinishedPuts) {
   ASSERT_TRUE(store_->Put("input/a.pdf", "a").ok());
   testing::WriteFile(root() + "/input/.docpipe-tmp-abc123", "partial");  // a leftover of a crashed Put

@@ -101,6 +101,31 @@ TEST_P(ObjectStoreConformanceTest, PutGetOverwriteAndEmptyObjects) {
   EXPECT_EQ(Must(store().Head("empty")).size, 0);
 }
 
+TEST_P(ObjectStoreConformanceTest, PutManyStoresEveryObjectAndReplacesOldOnes) {
+  ASSERT_TRUE(store().Put("extracted/d/page-0002.md", "old two").ok());
+  std::vector<std::string> texts;
+  for (int i = 1; i <= 40; ++i) texts.push_back("page " + std::to_string(i) + std::string(static_cast<size_t>(i) * 97, 'x'));
+  std::vector<ObjectToPut> batch;
+  for (int i = 1; i <= 40; ++i) {
+    batch.push_back(ObjectToPut{fmt::format("extracted/d/page-{:04}.md", i), texts[static_cast<size_t>(i - 1)]});
+  }
+  batch.push_back(ObjectToPut{"extracted/d/sub/empty.md", ""});
+  ASSERT_TRUE(store().PutMany(batch).ok());
+  for (int i = 1; i <= 40; ++i) {
+    EXPECT_EQ(Must(store().Get(fmt::format("extracted/d/page-{:04}.md", i))), texts[static_cast<size_t>(i - 1)]) << i;
+  }
+  EXPECT_EQ(Must(store().Get("extracted/d/sub/empty.md")), "");
+  EXPECT_EQ(Must(store().List("extracted/d/")).size(), 41u) << "no temporary objects listed";
+  EXPECT_TRUE(store().PutMany({}).ok()) << "an empty batch is nothing to do";
+}
+
+TEST_P(ObjectStoreConformanceTest, PutManyRefusesAMalformedKeyNamingIt) {
+  const Status s = store().PutMany({ObjectToPut{"a/../b", "x"}});
+  EXPECT_EQ(s.code(), Status::Code::kInvalidInput) << s.ToString();
+  EXPECT_NE(s.ToString().find("a/../b"), std::string::npos) << s.ToString();
+  EXPECT_TRUE(Must(store().List("")).empty()) << "nothing was written";
+}
+
 TEST_P(ObjectStoreConformanceTest, PutFileCopiesContent) {
   const std::string src = dir_.Join("src.pdf");
   std::string content(300'000, 'p');

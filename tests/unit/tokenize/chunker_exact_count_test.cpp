@@ -100,5 +100,46 @@ TEST(ChunkerExactCountTest, NoChunkExceedsMaxTokens) {
   }
 }
 
+// The exact tokenizer, but its tallies recount the whole text every time:
+// the reference the incremental tally must give the same chunks as.
+class ExactCountRecountingTokenizer final : public Tokenizer {
+ public:
+  explicit ExactCountRecountingTokenizer(const Tokenizer& real) : real_(real) {}
+  std::string Name() const override { return real_.Name(); }
+  size_t Count(std::string_view text) const override { return real_.Count(text); }
+  std::unique_ptr<TokenTally> NewTally() const override { return std::make_unique<RecountingTally>(*this); }
+
+ private:
+  const Tokenizer& real_;
+};
+
+TEST(ChunkerExactCountTest, IncrementalTallyGivesTheSameChunksAsRecounting) {
+  for (const std::string enc : {"cl100k_base", "o200k_base"}) {
+    auto tok = NewBpeTokenizer(enc);
+    ASSERT_TRUE(tok.ok()) << tok.status().ToString();
+    const ExactCountRecountingTokenizer recounting(**tok);
+    for (const auto& [min, target, max, overlap] :
+         std::vector<std::tuple<int, int, int, int>>{{16, 48, 64, 0}, {64, 200, 256, 32}, {128, 512, 1024, 0}}) {
+      ChunkOptions o;
+      o.min_tokens = min;
+      o.target_tokens = target;
+      o.max_tokens = max;
+      o.overlap_tokens = overlap;
+      for (unsigned seed = 3; seed <= 4; ++seed) {
+        const std::vector<ExtractedPage> pages = MixedPages(seed);
+        auto fast = ChunkDocument("doc", "v1", pages, **tok, o);
+        auto reference = ChunkDocument("doc", "v1", pages, recounting, o);
+        ASSERT_TRUE(fast.ok()) << fast.status().ToString();
+        ASSERT_TRUE(reference.ok()) << reference.status().ToString();
+        ASSERT_EQ(fast->size(), reference->size()) << enc << " target " << target << " seed " << seed;
+        for (size_t i = 0; i < fast->size(); ++i) {
+          EXPECT_EQ((*fast)[i].text, (*reference)[i].text) << enc << " chunk " << i;
+          EXPECT_EQ((*fast)[i].token_count, (*reference)[i].token_count) << enc << " chunk " << i;
+        }
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace docpipe
