@@ -238,11 +238,15 @@ TEST_P(VectorIndexConformanceTest, ChunkPagesWalkEveryChunkOnce) {
       Result<ChunkPage> page = index().ListChunks(q);
       ASSERT_TRUE(page.ok()) << page.status().ToString();
       ASSERT_LE(page->chunks.size(), static_cast<size_t>(limit));
-      if (page->total >= 0) EXPECT_EQ(page->total, 25);
+      if (page->total >= 0) {
+        EXPECT_EQ(page->total, 25);
+      }
       for (size_t i = 0; i < page->chunks.size(); ++i) {
         const IndexedChunk& c = page->chunks[i];
         walked.push_back(c.chunk_id);
-        if (i > 0) EXPECT_LT(page->chunks[i - 1].page_start, c.page_start) << "a page is in chunk order";
+        if (i > 0) {
+          EXPECT_LT(page->chunks[i - 1].page_start, c.page_start) << "a page is in chunk order";
+        }
         const IndexedChunk& want = a[c.page_start - 1];
         EXPECT_EQ(c.chunk_id, want.chunk_id);
         EXPECT_EQ(c.document_id, "doc-a");
