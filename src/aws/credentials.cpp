@@ -44,7 +44,7 @@ constexpr int64_t kStsConnectTimeoutMs = 3'000;
 constexpr int64_t kStsTimeoutMs = 10'000;
 // One try plus three retries of transport errors, 5xx and throttling.
 constexpr int kMaxAttempts = 4;
-constexpr int64_t kBackoffBaseMs = 100;
+constexpr int64_t kCredentialsBackoffBaseMs = 100;
 constexpr int64_t kBackoffMaxMs = 1'000;
 // Remote error messages are quoted at most this long.
 constexpr size_t kMaxRemoteMessage = 256;
@@ -175,7 +175,7 @@ Result<HttpResponse> SendWithRetries(HttpClient& http, Clock& clock, std::mt1993
                         : r.status().code() == Status::Code::kUnavailable ||
                               r.status().code() == Status::Code::kTimeout;
     if (!again || attempt == kMaxAttempts) return r;
-    clock.SleepMs(JitteredBackoffMs(attempt, kBackoffBaseMs, kBackoffMaxMs, rng));
+    clock.SleepMs(JitteredBackoffMs(attempt, kCredentialsBackoffBaseMs, kBackoffMaxMs, rng));
   }
 }
 

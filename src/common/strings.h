@@ -21,6 +21,10 @@ inline char AsciiLower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<cha
 //! `s` with its ASCII letters lower-cased.
 std::string AsciiLower(std::string_view s);
 
+//! Whether `s` ends with `suffix`, ASCII letters compared case-insensitively
+//! (file extensions: "REPORT.PDF" has the suffix ".pdf").
+bool HasSuffixIgnoringCase(std::string_view s, std::string_view suffix);
+
 //! `s` without leading and trailing ASCII whitespace (IsAsciiSpace).
 std::string_view Trim(std::string_view s);
 

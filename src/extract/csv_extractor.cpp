@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "common/strings.h"
 #include "extract/extractor.h"
 #include "extract/format_options.h"
 #include "extract/sheet_writer.h"
@@ -13,11 +14,6 @@
 
 namespace docpipe {
 namespace {
-
-bool HasSuffix(const std::string& key, const char* suffix) {
-  const size_t n = std::strlen(suffix);
-  return key.size() >= n && strcasecmp(key.c_str() + key.size() - n, suffix) == 0;
-}
 
 // The delimiter giving the same (> 1) field count on most of the first lines.
 char SniffDelimiter(std::string_view text) {
@@ -52,7 +48,8 @@ class CsvExtractor final : public Extractor {
   explicit CsvExtractor(FormatOptions options) : options_(options) {}
   std::string Format() const override { return "csv"; }
   bool CanHandle(const std::string& key, std::string_view) const override {
-    return HasSuffix(key, ".csv") || HasSuffix(key, ".tsv") || HasSuffix(key, ".tab");
+    return HasSuffixIgnoringCase(key, ".csv") || HasSuffixIgnoringCase(key, ".tsv") ||
+           HasSuffixIgnoringCase(key, ".tab");
   }
 
   Result<ExtractSummary> Extract(const std::string& path, const std::string& name, const ExtractOptions& options,
@@ -80,7 +77,9 @@ class CsvExtractor final : public Extractor {
       ++summary.warning_count;
       text = std::move(*u);
     }
-    const char delim = HasSuffix(name, ".tsv") || HasSuffix(name, ".tab") ? '\t' : SniffDelimiter(text);
+    const char delim = HasSuffixIgnoringCase(name, ".tsv") || HasSuffixIgnoringCase(name, ".tab")
+                           ? '\t'
+                           : SniffDelimiter(text);
     std::vector<TableRow> rows;
     TableRow row;
     std::string field;

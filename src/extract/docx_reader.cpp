@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "common/strings.h"
 #include "extract/xml_part.h"
 #include "extract/zip_formats.h"
 
@@ -15,11 +16,6 @@ namespace docpipe {
 namespace {
 
 using pugi::xml_node;
-
-std::string Lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char ch) { return std::tolower(ch); });
-  return s;
-}
 
 int ToInt(const std::string& s, int fallback) {
   if (s.empty()) return fallback;
@@ -29,7 +25,7 @@ int ToInt(const std::string& s, int fallback) {
 }
 
 // Appends `words` to `out`, a space between when both have text.
-void AppendWords(std::string& out, std::string_view words) {
+void AppendDocxWords(std::string& out, std::string_view words) {
   if (words.empty()) return;
   if (!out.empty()) out.push_back(' ');
   out.append(words);
@@ -134,7 +130,7 @@ class DocxReader {
     for (xml_node s : Child(**doc, "styles").children()) {
       if (!IsElement(s, "style")) continue;
       Style st;
-      st.name = Lower(AttrValue(Child(s, "name"), "val"));
+      st.name = AsciiLower(AttrValue(Child(s, "name"), "val"));
       st.based_on = AttrValue(Child(s, "basedOn"), "val");
       xml_node ppr = Child(s, "pPr");
       if (xml_node ol = Child(ppr, "outlineLvl")) st.outline_level = ToInt(AttrValue(ol, "val"), -1);
@@ -143,7 +139,7 @@ class DocxReader {
         st.ilvl = ToInt(AttrValue(Child(num, "ilvl"), "val"), -1);
       }
       const std::string id = AttrValue(s, "styleId");
-      const std::string lid = Lower(id);
+      const std::string lid = AsciiLower(id);
       st.code = lid.find("code") != std::string::npos || st.name.find("code") != std::string::npos ||
                 st.name.find("preformatted") != std::string::npos || lid == "macro" || lid == "plaintext";
       styles_[id] = std::move(st);
@@ -285,7 +281,7 @@ class DocxReader {
 
   bool IsTocStyle(const std::string& style_id) const {
     auto it = styles_.find(style_id);
-    const std::string n = it == styles_.end() ? Lower(style_id) : it->second.name;
+    const std::string n = it == styles_.end() ? AsciiLower(style_id) : it->second.name;
     return n.rfind("toc ", 0) == 0 || (n.rfind("toc", 0) == 0 && n.size() <= 4);
   }
 
@@ -432,7 +428,7 @@ class DocxReader {
 
   void Run(const xml_node& r, Inline& in, std::vector<Field>& fields) {
     xml_node rpr = Child(r, "rPr");
-    const std::string rstyle = Lower(AttrValue(Child(rpr, "rStyle"), "val"));
+    const std::string rstyle = AsciiLower(AttrValue(Child(rpr, "rStyle"), "val"));
     const bool code = rstyle.find("verbatim") != std::string::npos || rstyle.find("code") != std::string::npos;
     if (OnOff(Child(rpr, "vanish")) || OnOff(Child(rpr, "webHidden"))) return;  // hidden text
     std::string text;
@@ -536,17 +532,17 @@ class DocxReader {
         Inline in;
         Runs(n, in, nullptr);
         t = CollapseSpace(in.text);
-        for (const std::string& alt : in.images) AppendWords(t, ImageText(alt));
+        for (const std::string& alt : in.images) AppendDocxWords(t, ImageText(alt));
       } else if (IsElement(n, "tbl") || IsElement(n, "sdt") || IsElement(n, "customXml")) {
         // Nested content flattened into the cell.
         for (pugi::xpath_node p : n.select_nodes(".//*[local-name()='p']")) {
           Inline in;
           Runs(p.node(), in, nullptr);
           std::string s = CollapseSpace(in.text);
-          AppendWords(t, s);
+          AppendDocxWords(t, s);
         }
       }
-      AppendWords(out, t);
+      AppendDocxWords(out, t);
     }
     return out;
   }

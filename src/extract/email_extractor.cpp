@@ -11,6 +11,7 @@
 
 #include <fmt/format.h>
 
+#include "common/strings.h"
 #include "extract/extractor.h"
 #include "extract/format_options.h"
 #include "extract/html_markdown.h"
@@ -21,11 +22,6 @@
 
 namespace docpipe {
 namespace {
-
-bool HasSuffix(const std::string& key, const char* suffix) {
-  const size_t n = std::strlen(suffix);
-  return key.size() >= n && strcasecmp(key.c_str() + key.size() - n, suffix) == 0;
-}
 
 // Plain text to Markdown: blank-line separated paragraphs with lines joined;
 // "- " / "* " / "1. " lines as list items; quoted ("> ") lines as paragraphs.
@@ -70,7 +66,7 @@ class EmailExtractor final : public Extractor {
   std::string Format() const override { return "email"; }
 
   bool CanHandle(const std::string& key, std::string_view head) const override {
-    return HasSuffix(key, ".eml") || LooksLikeEmail(head);
+    return HasSuffixIgnoringCase(key, ".eml") || LooksLikeEmail(head);
   }
 
   //! Starts with header fields ("Name: value" lines) including at least two

@@ -8,7 +8,7 @@
 namespace docpipe {
 namespace {
 
-constexpr int kReplacement = 0xFFFD;
+constexpr int kReplacementCodePoint = 0xFFFD;
 constexpr int kMaxRecovered = 8;  // characters one glyph may stand for ("f_f_i")
 
 bool IsHex(const std::string& s) {
@@ -141,7 +141,7 @@ int RecoverGlyph(const char* name, int out[kMaxRecovered]) noexcept {
 bool HasUnmapped(const fz_text* text) {
   for (const fz_text_span* span = text->head; span; span = span->next)
     for (int i = 0; i < span->len; ++i)
-      if (span->items[i].ucs == kReplacement && span->items[i].gid >= 0) return true;
+      if (span->items[i].ucs == kReplacementCodePoint && span->items[i].gid >= 0) return true;
   return false;
 }
 
@@ -158,7 +158,7 @@ void CopyRecovered(fz_context* ctx, const fz_text* text, fz_text* out) {
       trm.f = item.y;
       int recovered[kMaxRecovered];
       int n = 0;
-      if (item.ucs == kReplacement && item.gid >= 0) {
+      if (item.ucs == kReplacementCodePoint && item.gid >= 0) {
         char name[64] = "";
         fz_get_glyph_name(ctx, span->font, item.gid, name, sizeof name);
         n = RecoverGlyph(name, recovered);
@@ -206,28 +206,29 @@ void WithRecovered(fz_context* ctx, const fz_text* text, Forward forward) {
   fz_catch(ctx) fz_rethrow(ctx);
 }
 
-void FillText(fz_context* ctx, fz_device* dev, const fz_text* text, fz_matrix ctm, fz_colorspace* cs,
-              const float* color, float alpha, fz_color_params params) {
+void GlyphFillText(fz_context* ctx, fz_device* dev, const fz_text* text, fz_matrix ctm, fz_colorspace* cs,
+                   const float* color, float alpha, fz_color_params params) {
   WithRecovered(ctx, text, [&](const fz_text* t) { fz_fill_text(ctx, Target(dev), t, ctm, cs, color, alpha, params); });
 }
 
-void StrokeText(fz_context* ctx, fz_device* dev, const fz_text* text, const fz_stroke_state* stroke, fz_matrix ctm,
-                fz_colorspace* cs, const float* color, float alpha, fz_color_params params) {
+void GlyphStrokeText(fz_context* ctx, fz_device* dev, const fz_text* text, const fz_stroke_state* stroke,
+                     fz_matrix ctm, fz_colorspace* cs, const float* color, float alpha,
+                     fz_color_params params) {
   WithRecovered(ctx, text, [&](const fz_text* t) {
     fz_stroke_text(ctx, Target(dev), t, stroke, ctm, cs, color, alpha, params);
   });
 }
 
-void ClipText(fz_context* ctx, fz_device* dev, const fz_text* text, fz_matrix ctm, fz_rect scissor) {
+void GlyphClipText(fz_context* ctx, fz_device* dev, const fz_text* text, fz_matrix ctm, fz_rect scissor) {
   WithRecovered(ctx, text, [&](const fz_text* t) { fz_clip_text(ctx, Target(dev), t, ctm, scissor); });
 }
 
-void ClipStrokeText(fz_context* ctx, fz_device* dev, const fz_text* text, const fz_stroke_state* stroke,
-                    fz_matrix ctm, fz_rect scissor) {
+void GlyphClipStrokeText(fz_context* ctx, fz_device* dev, const fz_text* text, const fz_stroke_state* stroke,
+                         fz_matrix ctm, fz_rect scissor) {
   WithRecovered(ctx, text, [&](const fz_text* t) { fz_clip_stroke_text(ctx, Target(dev), t, stroke, ctm, scissor); });
 }
 
-void IgnoreText(fz_context* ctx, fz_device* dev, const fz_text* text, fz_matrix ctm) {
+void GlyphIgnoreText(fz_context* ctx, fz_device* dev, const fz_text* text, fz_matrix ctm) {
   WithRecovered(ctx, text, [&](const fz_text* t) { fz_ignore_text(ctx, Target(dev), t, ctm); });
 }
 
@@ -251,11 +252,11 @@ std::u32string UnicodeFromGlyphName(const std::string& name) {
 fz_device* NewGlyphNameRecoveryDevice(fz_context* ctx, fz_device* target) {
   RecoveryDevice* dev = fz_new_derived_device(ctx, RecoveryDevice);
   dev->target = target;
-  dev->super.fill_text = FillText;
-  dev->super.stroke_text = StrokeText;
-  dev->super.clip_text = ClipText;
-  dev->super.clip_stroke_text = ClipStrokeText;
-  dev->super.ignore_text = IgnoreText;
+  dev->super.fill_text = GlyphFillText;
+  dev->super.stroke_text = GlyphStrokeText;
+  dev->super.clip_text = GlyphClipText;
+  dev->super.clip_stroke_text = GlyphClipStrokeText;
+  dev->super.ignore_text = GlyphIgnoreText;
   return &dev->super;
 }
 

@@ -1,6 +1,7 @@
 // HTML and XHTML files, recognised by their markup or suffix.
 #include <cstring>
 
+#include "common/strings.h"
 #include "extract/extractor.h"
 #include "extract/format_options.h"
 #include "extract/html_markdown.h"
@@ -9,11 +10,6 @@
 namespace docpipe {
 namespace {
 
-bool HasSuffix(const std::string& key, const char* suffix) {
-  const size_t n = std::strlen(suffix);
-  return key.size() >= n && strcasecmp(key.c_str() + key.size() - n, suffix) == 0;
-}
-
 class HtmlExtractor final : public Extractor {
  public:
   explicit HtmlExtractor(FormatOptions options) : options_(options) {}
@@ -21,7 +17,8 @@ class HtmlExtractor final : public Extractor {
 
   bool CanHandle(const std::string& key, std::string_view head) const override {
     if (LooksLikeHtml(head)) return true;
-    return HasSuffix(key, ".html") || HasSuffix(key, ".htm") || HasSuffix(key, ".xhtml") || HasSuffix(key, ".xht");
+    return HasSuffixIgnoringCase(key, ".html") || HasSuffixIgnoringCase(key, ".htm") ||
+           HasSuffixIgnoringCase(key, ".xhtml") || HasSuffixIgnoringCase(key, ".xht");
   }
 
   //! Markup at the start: a doctype, <html>, or an XML declaration followed by <html.

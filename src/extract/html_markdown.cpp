@@ -14,6 +14,7 @@
 
 #include <fmt/format.h>
 
+#include "common/strings.h"
 #include "extract/text_decode.h"
 #include "common/utf8.h"
 
@@ -466,14 +467,9 @@ const GumboNode* FindTag(const GumboNode* n, GumboTag tag) {
   return nullptr;
 }
 
-std::string Lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
-  return s;
-}
-
 // charset=... from the first 2 KB (meta charset, http-equiv, XML declaration).
 std::string SniffCharset(std::string_view head) {
-  std::string h = Lower(std::string(head.substr(0, 2048)));
+  std::string h = AsciiLower(std::string(head.substr(0, 2048)));
   for (const char* key : {"charset=", "encoding="}) {
     size_t at = h.find(key);
     while (at != std::string::npos) {
@@ -500,7 +496,7 @@ Result<std::string> DecodeHtml(std::string bytes, const std::string& name, const
     return u;
   }
   std::vector<std::string> candidates;
-  if (!declared.empty()) candidates.push_back(Lower(declared));
+  if (!declared.empty()) candidates.push_back(AsciiLower(declared));
   if (std::string sniffed = SniffCharset(bytes); !sniffed.empty()) candidates.push_back(sniffed);
   for (std::string cs : candidates) {
     if (cs == "utf-8" || cs == "utf8" || cs == "us-ascii" || cs == "ascii") {

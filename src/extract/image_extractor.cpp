@@ -7,6 +7,7 @@
 #include <cstring>
 #include <memory>
 
+#include "common/strings.h"
 #include "extract/extractor.h"
 #include "extract/extractor_registry.h"
 #include "extract/ocr_pages.h"
@@ -22,7 +23,7 @@
 namespace docpipe {
 namespace {
 
-constexpr size_t kStoreBytes = 64u << 20;
+constexpr size_t kImageStoreBytes = 64u << 20;
 // Larger images are refused: decoding one costs 1 byte per pixel (grey) on
 // top of the file's own colour pixels, and OCR gains nothing past 600 dpi.
 constexpr int64_t kMaxPixels = 80'000'000;
@@ -39,11 +40,6 @@ ImageKind KindOfHead(std::string_view head) {
   return ImageKind::kNone;
 }
 
-bool HasSuffix(const std::string& key, const char* suffix) {
-  const size_t n = std::strlen(suffix);
-  return key.size() >= n && strcasecmp(key.c_str() + key.size() - n, suffix) == 0;
-}
-
 const char* FormatName(ImageKind kind) {
   switch (kind) {
     case ImageKind::kPng: return "png";
@@ -55,42 +51,42 @@ const char* FormatName(ImageKind kind) {
   return "image";
 }
 
-struct ContextDeleter {
+struct ImageContextDeleter {
   void operator()(fz_context* ctx) const { fz_drop_context(ctx); }
 };
 void Quiet(void*, const char*) {}
 
-using ErrorText = char[256];
+using ImageErrorText = char[256];
 
-fz_buffer* ReadFile(fz_context* ctx, const char* path, ErrorText err) {
+fz_buffer* ReadFile(fz_context* ctx, const char* path, ImageErrorText err) {
   fz_buffer* buf = nullptr;
   fz_var(buf);
   fz_try(ctx) buf = fz_read_file(ctx, path);
   fz_catch(ctx) {
-    std::snprintf(err, sizeof(ErrorText), "%s", fz_caught_message(ctx));
+    std::snprintf(err, sizeof(ImageErrorText), "%s", fz_caught_message(ctx));
     return nullptr;
   }
   return buf;
 }
 
 // Number of pages (TIFF directories; 1 for other images), or -1.
-int CountImages(fz_context* ctx, fz_buffer* buf, ImageKind kind, ErrorText err) {
+int CountImages(fz_context* ctx, fz_buffer* buf, ImageKind kind, ImageErrorText err) {
   if (kind != ImageKind::kTiff) return 1;
   int n = -1;
   fz_var(n);
   fz_try(ctx) n = fz_load_tiff_subimage_count(ctx, buf->data, buf->len);
   fz_catch(ctx) {
-    std::snprintf(err, sizeof(ErrorText), "%s", fz_caught_message(ctx));
+    std::snprintf(err, sizeof(ImageErrorText), "%s", fz_caught_message(ctx));
     return -1;
   }
   return n;
 }
 
 // A WebP file decoded into grey (ocr/webp_image.h). False with `err` set.
-bool DecodeWebp(const fz_buffer* buf, OcrImage* out, ErrorText err) {
+bool DecodeWebp(const fz_buffer* buf, OcrImage* out, ImageErrorText err) {
   Result<OcrImage> image = DecodeWebpToGrey(buf->data, buf->len, kMaxPixels, kOcrDpi);
   if (!image.ok()) {
-    std::snprintf(err, sizeof(ErrorText), "%s", image.status().message().c_str());
+    std::snprintf(err, sizeof(ImageErrorText), "%s", image.status().message().c_str());
     return false;
   }
   *out = std::move(*image);
@@ -98,7 +94,7 @@ bool DecodeWebp(const fz_buffer* buf, OcrImage* out, ErrorText err) {
 }
 
 // Decoded pixels of image `index`, or nullptr with `err` set.
-fz_pixmap* DecodeImage(fz_context* ctx, fz_buffer* buf, ImageKind kind, int index, ErrorText err) {
+fz_pixmap* DecodeImage(fz_context* ctx, fz_buffer* buf, ImageKind kind, int index, ImageErrorText err) {
   fz_image* image = nullptr;
   fz_pixmap* pix = nullptr;
   fz_var(image);
@@ -115,7 +111,7 @@ fz_pixmap* DecodeImage(fz_context* ctx, fz_buffer* buf, ImageKind kind, int inde
   }
   fz_always(ctx) fz_drop_image(ctx, image);
   fz_catch(ctx) {
-    std::snprintf(err, sizeof(ErrorText), "%s", fz_caught_message(ctx));
+    std::snprintf(err, sizeof(ImageErrorText), "%s", fz_caught_message(ctx));
     return nullptr;
   }
   return pix;
@@ -130,7 +126,7 @@ class ImageExtractor final : public Extractor {
   bool CanHandle(const std::string& key, std::string_view head) const override {
     if (KindOfHead(head) != ImageKind::kNone) return true;
     for (const char* s : {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".webp"})
-      if (HasSuffix(key, s)) return true;
+      if (HasSuffixIgnoringCase(key, s)) return true;
     return false;
   }
 
@@ -147,13 +143,13 @@ Result<ExtractSummary> ImageExtractor::Extract(const std::string& path, const st
   if (!ocr_)
     return Status::InvalidInput(name + ": an image file is read by OCR, and OCR is off (ocr.enabled = false, "
                                        "DOCPIPE_OCR)");
-  std::unique_ptr<fz_context, ContextDeleter> owner(fz_new_context(nullptr, nullptr, kStoreBytes));
+  std::unique_ptr<fz_context, ImageContextDeleter> owner(fz_new_context(nullptr, nullptr, kImageStoreBytes));
   if (!owner) return Status::Internal(name + ": cannot create MuPDF context");
   fz_context* ctx = owner.get();
   fz_set_warning_callback(ctx, Quiet, nullptr);
   fz_set_error_callback(ctx, Quiet, nullptr);
 
-  ErrorText err = "";
+  ImageErrorText err = "";
   fz_buffer* raw = ReadFile(ctx, path.c_str(), err);
   if (!raw) return Status::InvalidInput(name + ": cannot read file: " + err);
   auto drop_buffer = [ctx](fz_buffer* b) { fz_drop_buffer(ctx, b); };

@@ -11,7 +11,7 @@
 namespace docpipe {
 namespace {
 
-int64_t NowEpochMs() {
+int64_t WriterNowEpochMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
@@ -182,14 +182,15 @@ void PageWriter::Code(std::string_view code, std::string_view language) {
 
 Status PageWriter::Interrupted() const {
   if (options_.cancel && options_.cancel->load()) return Status::Cancelled(name_ + ": cancelled");
-  if (options_.deadline_ms > 0 && NowEpochMs() >= options_.deadline_ms) return Status::Timeout(name_ + ": deadline passed");
+  if (options_.deadline_ms > 0 && WriterNowEpochMs() >= options_.deadline_ms)
+    return Status::Timeout(name_ + ": deadline passed");
   return Status::Ok();
 }
 
 Status PageWriter::Emit() {
   if (options_.cancel && options_.cancel->load())
     return Status::Cancelled(fmt::format("{}: cancelled after {} pages", name_, number_ - 1));
-  if (options_.deadline_ms > 0 && NowEpochMs() >= options_.deadline_ms)
+  if (options_.deadline_ms > 0 && WriterNowEpochMs() >= options_.deadline_ms)
     return Status::Timeout(fmt::format("{}: deadline passed after {} pages", name_, number_ - 1));
   ExtractedPage page;
   page.number = number_;

@@ -10,6 +10,7 @@
 
 #include <fmt/format.h>
 
+#include "common/strings.h"
 #include "extract/drawingml_text.h"
 #include "extract/sheet_writer.h"
 #include "extract/xml_part.h"
@@ -22,11 +23,6 @@ using pugi::xml_node;
 
 constexpr int kMaxRepeat = 1000;  // a repeated row or column with content is shown at most this often
 
-std::string Lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char ch) { return std::tolower(ch); });
-  return s;
-}
-
 // "1.5in" / "2cm" / "10mm" / "12pt" to points, for reading order on slides.
 double Length(const std::string& s) {
   char* end = nullptr;
@@ -38,7 +34,7 @@ double Length(const std::string& s) {
   return v;
 }
 
-void AppendWords(std::string& out, std::string_view words) {
+void AppendOdfWords(std::string& out, std::string_view words) {
   if (words.empty()) return;
   if (!out.empty()) out.push_back(' ');
   out.append(words);
@@ -103,8 +99,8 @@ class OdfReader {
       }
       StyleInfo info;
       info.parent = AttrValue(s, "parent-style-name");
-      info.display = Lower(name + " " + AttrValue(s, "display-name"));
-      const std::string font = Lower(AttrValue(Child(s, "text-properties"), "font-name"));
+      info.display = AsciiLower(name + " " + AttrValue(s, "display-name"));
+      const std::string font = AsciiLower(AttrValue(Child(s, "text-properties"), "font-name"));
       info.mono = font.find("courier") != std::string::npos || font.find("mono") != std::string::npos;
       info.hidden = AttrValue(Child(s, "drawing-page-properties"), "visibility") == "hidden" ||
                     AttrValue(Child(s, "table-properties"), "display") == "false";
@@ -346,7 +342,7 @@ class OdfReader {
       } else if (IsElement(n, "list") || IsElement(n, "table")) {
         for (pugi::xpath_node p : n.select_nodes(".//*[local-name()='p']")) Spans(p.node(), in), in.text += ' ';
       }
-      AppendWords(out, CollapseSpace(in.text));
+      AppendOdfWords(out, CollapseSpace(in.text));
     }
     return out;
   }
@@ -475,7 +471,7 @@ class OdfReader {
         for (pugi::xpath_node x : Child(page, "notes").select_nodes(".//*[local-name()='frame'][@*[local-name()='class']='notes']//*[local-name()='p']")) {
           Inline in;
           Spans(x.node(), in);
-          AppendWords(notes, CollapseSpace(in.text));
+          AppendOdfWords(notes, CollapseSpace(in.text));
         }
         if (!notes.empty()) c_.out.Paragraph("Notes: " + notes);
       }

@@ -73,7 +73,7 @@ int NumberValue(const std::string& t) {
   return -1;
 }
 
-std::vector<std::string> Words(const std::string& text) {
+std::vector<std::string> FurnitureWords(const std::string& text) {
   std::vector<std::string> words;
   std::string w;
   for (char c : text) {
@@ -92,7 +92,7 @@ std::vector<std::string> Words(const std::string& text) {
 // words that are roman numerals (page numbers of front matter).
 std::string MaskNumbers(const std::string& text) {
   std::string out;
-  for (const std::string& w : Words(text)) {
+  for (const std::string& w : FurnitureWords(text)) {
     if (!out.empty()) out += ' ';
     if (IsRoman(w) && w.size() <= 5 && (w.size() > 1 || w == "i" || w == "v" || w == "x")) {
       out += '#';
@@ -223,7 +223,7 @@ std::vector<const TextLine*> SideStripLines(const PageLayout& page, float band) 
 }  // namespace
 
 bool IsPageNumberLine(const std::string& text, std::string* label) {
-  std::vector<std::string> words = Words(text);
+  std::vector<std::string> words = FurnitureWords(text);
   if (words.empty() || words.size() > 4) return false;
   // "Page 17", "Page 17 of 230", "17 / 230", "- 17 -", "[17]".
   if (words.size() >= 2 && (words[0] == "Page" || words[0] == "page" || words[0] == "PAGE" ||
@@ -257,7 +257,7 @@ void FurnitureDetector::Add(int number, const PageLayout& page, float body_size)
       if (body_size > 0 && DominantSize(*line) > kMaxFurnitureSizeRatio * body_size) continue;
       const std::string text = LineText(*line);
       if (text.empty() || text.size() > kMaxFurnitureBytes) continue;
-      std::vector<std::string> words = Words(text);
+      std::vector<std::string> words = FurnitureWords(text);
       std::string number;
       IsPageNumberLine(text, &number);
       p.lines.push_back(Candidate{top, line->y1, MaskNumbers(text), MaskedCells(*line),
@@ -353,7 +353,7 @@ std::string FurnitureDetector::Strip(int number, PageLayout& page, std::vector<s
       if (number_label.empty()) number_label = n;
       if (counted_number.empty() && NumberCountsPages(number, top, line->y1, n)) counted_number = n;
     } else if (separated && !text.empty() && text.size() <= kMaxFurnitureBytes) {
-      std::vector<std::string> words = Words(text);
+      std::vector<std::string> words = FurnitureWords(text);
       Candidate c{top,
                   line->y1,
                   MaskNumbers(text),

@@ -49,7 +49,7 @@ BlockStyle StyleOf(const TextBlock& block) {
   return style;
 }
 
-std::string Trim(const std::string& s) {
+std::string TrimLayoutBlanks(const std::string& s) {
   size_t b = s.find_first_not_of(' ');
   if (b == std::string::npos) return "";
   size_t e = s.find_last_not_of(' ');
@@ -68,7 +68,7 @@ std::vector<std::string> CellsOf(const TextLine& line, std::vector<std::pair<flo
     }
     cells.back() += span.text;  // word spaces travel inside the spans
   }
-  for (std::string& c : cells) c = Trim(c);
+  for (std::string& c : cells) c = TrimLayoutBlanks(c);
   return cells;
 }
 
@@ -118,7 +118,7 @@ bool ParseListItem(const std::string& text, std::string* marker, std::string* re
     size_t n = std::strlen(b);
     if (text.size() > n + 1 && text.compare(0, n, b) == 0 && text[n] == ' ') {
       *marker = "- ";
-      *rest = Trim(text.substr(n + 1));
+      *rest = TrimLayoutBlanks(text.substr(n + 1));
       return true;
     }
   }
@@ -127,7 +127,7 @@ bool ParseListItem(const std::string& text, std::string* marker, std::string* re
   if (digits > 0 && digits + 2 < text.size() && (text[digits] == '.' || text[digits] == ')') &&
       text[digits + 1] == ' ') {
     *marker = text.substr(0, digits) + ". ";
-    *rest = Trim(text.substr(digits + 2));
+    *rest = TrimLayoutBlanks(text.substr(digits + 2));
     return true;
   }
   return false;

@@ -11,6 +11,7 @@
 
 #include <fmt/format.h>
 
+#include "common/strings.h"
 #include "extract/extractor.h"
 #include "extract/format_options.h"
 #include "extract/markdown_writer.h"
@@ -20,11 +21,6 @@ namespace docpipe {
 namespace {
 
 constexpr int kMaxDepth = 512;  // group nesting; deeper is refused (stack safety)
-
-bool HasSuffix(const std::string& key, const char* suffix) {
-  const size_t n = std::strlen(suffix);
-  return key.size() >= n && strcasecmp(key.c_str() + key.size() - n, suffix) == 0;
-}
 
 void AppendCodePoint(std::string& out, uint32_t cp) {
   if (cp < 0x80) {
@@ -519,7 +515,7 @@ class RtfExtractor final : public Extractor {
   explicit RtfExtractor(FormatOptions options) : options_(options) {}
   std::string Format() const override { return "rtf"; }
   bool CanHandle(const std::string& key, std::string_view head) const override {
-    return head.rfind("{\\rtf", 0) == 0 || HasSuffix(key, ".rtf");
+    return head.rfind("{\\rtf", 0) == 0 || HasSuffixIgnoringCase(key, ".rtf");
   }
   Result<ExtractSummary> Extract(const std::string& path, const std::string& name, const ExtractOptions& options,
                                  const PageSink& sink) override {

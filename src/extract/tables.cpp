@@ -19,7 +19,7 @@ struct Cell {
   std::string text;
 };
 
-std::string Trim(const std::string& s) {
+std::string TrimCellBlanks(const std::string& s) {
   size_t b = s.find_first_not_of(' ');
   if (b == std::string::npos) return "";
   return s.substr(b, s.find_last_not_of(' ') - b + 1);
@@ -35,7 +35,7 @@ std::vector<Cell> CellsAt(const TextLine& line, float min_gap_em) {
       cells.back().text += s.text;
     }
   }
-  for (Cell& c : cells) c.text = Trim(c.text);
+  for (Cell& c : cells) c.text = TrimCellBlanks(c.text);
   cells.erase(std::remove_if(cells.begin(), cells.end(), [](const Cell& c) { return c.text.empty(); }),
               cells.end());
   return cells;

@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "common/strings.h"
 #include "common/utf8.h"
 #include "extract/extractor.h"
 #include "extract/markdown_writer.h"
@@ -28,12 +29,9 @@ int64_t NowMs(const ExtractOptions& options) {
       .count();
 }
 
-bool HasSuffix(const std::string& key, std::string_view suffix) {
-  return key.size() >= suffix.size() &&
-         strcasecmp(key.c_str() + key.size() - suffix.size(), std::string(suffix).c_str()) == 0;
+bool IsMarkdownKey(const std::string& key) {
+  return HasSuffixIgnoringCase(key, ".md") || HasSuffixIgnoringCase(key, ".markdown");
 }
-
-bool IsMarkdownKey(const std::string& key) { return HasSuffix(key, ".md") || HasSuffix(key, ".markdown"); }
 
 // Share of code points that are control characters other than layout ones.
 double ControlShare(std::string_view utf8) {
@@ -210,7 +208,7 @@ class TextExtractor final : public Extractor {
   std::string Format() const override { return "text"; }
 
   bool CanHandle(const std::string& key, std::string_view) const override {
-    return IsMarkdownKey(key) || HasSuffix(key, ".txt") || HasSuffix(key, ".text");
+    return IsMarkdownKey(key) || HasSuffixIgnoringCase(key, ".txt") || HasSuffixIgnoringCase(key, ".text");
   }
 
   Result<ExtractSummary> Extract(const std::string& path, const std::string& name,

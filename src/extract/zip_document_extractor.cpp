@@ -20,12 +20,7 @@
 namespace docpipe {
 namespace {
 
-constexpr size_t kMaxWarningSamples = 20;
-
-bool HasSuffix(const std::string& key, std::string_view suffix) {
-  return key.size() >= suffix.size() &&
-         strcasecmp(key.c_str() + key.size() - suffix.size(), std::string(suffix).c_str()) == 0;
-}
+constexpr size_t kMaxZipWarningSamples = 20;
 
 std::string LastSegment(const std::string& uri) {
   const size_t slash = uri.rfind('/');
@@ -91,7 +86,7 @@ class ZipDocumentExtractor final : public Extractor {
       return true;
     for (const char* s : {".docx", ".docm", ".dotx", ".dotm", ".pptx", ".pptm", ".ppsx", ".potx", ".xlsx", ".xlsm",
                           ".xltx", ".odt", ".odp", ".ods", ".ott", ".otp", ".ots", ".epub"})
-      if (HasSuffix(key, s)) return true;
+      if (HasSuffixIgnoringCase(key, s)) return true;
     return false;
   }
 
@@ -207,7 +202,7 @@ Result<XmlDocumentPtr> ZipReadContext::Xml(const std::string& member) {
 
 void ZipReadContext::Warn(std::string warning) {
   ++summary.warning_count;
-  if (summary.warnings.size() < kMaxWarningSamples) summary.warnings.push_back(std::move(warning));
+  if (summary.warnings.size() < kMaxZipWarningSamples) summary.warnings.push_back(std::move(warning));
 }
 
 Result<Relationships> ReadRelationships(ZipReadContext& c, const std::string& part) {

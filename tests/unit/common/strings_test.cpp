@@ -15,6 +15,15 @@ TEST(StringsTest, TrimsAsciiWhitespaceOnly) {
 
 TEST(StringsTest, LowersAsciiLettersOnly) { EXPECT_EQ(AsciiLower("AbC-\xC3\x89"), "abc-\xC3\x89"); }
 
+TEST(StringsTest, SuffixComparesAsciiLettersIgnoringCase) {
+  EXPECT_TRUE(HasSuffixIgnoringCase("REPORT.PDF", ".pdf"));
+  EXPECT_TRUE(HasSuffixIgnoringCase("notes.md", ".MD"));
+  EXPECT_TRUE(HasSuffixIgnoringCase("x", ""));
+  EXPECT_FALSE(HasSuffixIgnoringCase("pdf", ".pdf"));          // shorter than the suffix
+  EXPECT_FALSE(HasSuffixIgnoringCase("report.pdf.txt", ".pdf"));
+  EXPECT_FALSE(HasSuffixIgnoringCase("caf\xC3\x89", "\xC3\xA9"));  // non-ASCII letters are not folded
+}
+
 TEST(StringsTest, UriEncodeKeepsUnreservedAndOptionallySlash) {
   EXPECT_EQ(UriEncode("a-b_c.d~e/f g", /*keep_slash=*/true), "a-b_c.d~e/f%20g");
   EXPECT_EQ(UriEncode("a/b+c", /*keep_slash=*/false), "a%2Fb%2Bc");
