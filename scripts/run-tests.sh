@@ -20,7 +20,10 @@ jobs=${JOBS:-$(nproc)}
 test_build=${ASAN_BUILD:-build-asan}
 # One place for the optimisation level of the test build (docs/testing.md).
 test_cxx_flags=${DOCPIPE_TEST_CXX_FLAGS:--O1 -g0}
-ctest_args=(--output-on-failure -j2)
+# Two tests per core: most of the suite's time is tests waiting on servers,
+# retries and subprocesses (at -j2 on 2 idle cores the load average stays
+# near 1.3); docs/testing.md has the measurement.
+ctest_args=(--output-on-failure -j$((2 * jobs)))
 
 failed=()
 stage() {  # NAME COMMAND...
