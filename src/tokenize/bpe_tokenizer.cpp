@@ -277,10 +277,11 @@ class BpeTokenizerImpl final : public BpeTokenizer {
     std::unique_ptr<pcre2_match_context, MatchContextDeleter> context;
   };
 
+  // Calls on_piece(offset, piece) for each pre-tokenised piece of `text`.
   // Like js-tiktoken's matchAll: text between matches (which the patterns
   // never leave) would be skipped, and an empty match advances one character.
-  void EncodeOrdinary(Matcher& m, std::string_view text, std::vector<uint32_t>* out) const {
-    const RankTable& ranks = *v_->ranks;
+  template <typename OnPiece>
+  static void ForEachPiece(Matcher& m, std::string_view text, OnPiece&& on_piece) {
     size_t pos = 0;
     size_t begin = 0, end = 0;
     while (pos < text.size() && m.Next(text, pos, &begin, &end)) {
@@ -289,15 +290,21 @@ class BpeTokenizerImpl final : public BpeTokenizer {
         while (pos < text.size() && (static_cast<unsigned char>(text[pos]) & 0xC0) == 0x80) ++pos;
         continue;
       }
-      const std::string_view piece = text.substr(begin, end - begin);
+      on_piece(begin, text.substr(begin, end - begin));
+      pos = end;
+    }
+  }
+
+  void EncodeOrdinary(Matcher& m, std::string_view text, std::vector<uint32_t>* out) const {
+    const RankTable& ranks = *v_->ranks;
+    ForEachPiece(m, text, [&](size_t, std::string_view piece) {
       const uint32_t whole = ranks.Find(piece);
       if (whole != kNoRank) {
         out->push_back(whole);
       } else {
         BytePairEncode(ranks, piece, out);
       }
-      pos = end;
-    }
+    });
   }
 
   // Tokens of `text` as ordinary text (no special tokens), without building
@@ -306,25 +313,16 @@ class BpeTokenizerImpl final : public BpeTokenizer {
     const RankTable& ranks = *v_->ranks;
     std::vector<uint32_t> merged;
     size_t total = 0;
-    size_t pos = 0;
-    size_t begin = 0, end = 0;
-    while (pos < text.size() && m.Next(text, pos, &begin, &end)) {
-      if (end == begin) {
-        pos = end + 1;
-        while (pos < text.size() && (static_cast<unsigned char>(text[pos]) & 0xC0) == 0x80) ++pos;
-        continue;
-      }
-      const std::string_view piece = text.substr(begin, end - begin);
+    ForEachPiece(m, text, [&](size_t offset, std::string_view piece) {
       size_t n = 1;
       if (ranks.Find(piece) == kNoRank) {
         merged.clear();
         BytePairEncode(ranks, piece, &merged);
         n = merged.size();
       }
-      if (pieces != nullptr) pieces->emplace_back(begin, n);
+      if (pieces != nullptr) pieces->emplace_back(offset, n);
       total += n;
-      pos = end;
-    }
+    });
     return total;
   }
 
