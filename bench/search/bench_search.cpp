@@ -4,15 +4,22 @@
 //
 // Usage: bench_search [--sizes 10000,100000] [--dim 512] [--queries 300] [--k 10]
 //                     [--chunks-per-doc 50] [--ef-search 64] [--ef-construction 200]
+//                     [--keep DIR]
+// --keep DIR builds each size's index as the index of a docpipe workspace,
+// DIR/<size>/ws/index, kept after the run and reused by the next one (built
+// only when DIR/<size>/ws/index/built is missing), and writes query texts
+// for whole-process runs to DIR/<size>/queries-{content,zipf}.txt.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <random>
 #include <set>
-#include <unistd.h>
 #include <sstream>
+#include <sys/resource.h>
+#include <unistd.h>
 #include <string>
 #include <vector>
 
@@ -35,6 +42,7 @@ struct Args {
   int chunks_per_doc = 50;
   int ef_search = 64;
   int ef_construction = 200;
+  std::string keep;  // empty: a temp dir, removed after the run
 };
 
 Args Parse(int argc, char** argv) {
@@ -59,6 +67,8 @@ Args Parse(int argc, char** argv) {
       a.ef_search = std::stoi(val);
     } else if (key == "--ef-construction") {
       a.ef_construction = std::stoi(val);
+    } else if (key == "--keep") {
+      a.keep = val;
     } else {
       fmt::print(stderr, "unknown flag {}\n", key);
       std::exit(2);
@@ -141,6 +151,16 @@ Latency Summarize(std::vector<double> ms) {
   return {at(0.50), at(0.95), sum / ms.size()};
 }
 
+// "VmRSS" or "VmHWM" of this process in MB.
+double ProcStatusMb(const std::string& key) {
+  std::ifstream in("/proc/self/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind(key + ":", 0) == 0) return std::stod(line.substr(key.size() + 1)) / 1024;
+  }
+  return 0;
+}
+
 int Run(const Args& args, int size) {
   std::mt19937 rng(12345 + size);
   const int vocab_size = 5000;
@@ -148,8 +168,14 @@ int Run(const Args& args, int size) {
   Zipf zipf(vocab_size, 1.07);
   VectorSource vectors(args.dim, 256, rng);
 
-  std::string base = std::filesystem::temp_directory_path() / fmt::format("bench_search_{}_{}", size, ::getpid());
-  std::filesystem::remove_all(base);
+  const bool kept = !args.keep.empty();
+  const std::string root = kept ? fmt::format("{}/{}", args.keep, size) : std::string();
+  std::string base = kept ? root + "/ws/index"
+                          : std::string(std::filesystem::temp_directory_path() /
+                                        fmt::format("bench_search_{}_{}", size, ::getpid()));
+  const bool reuse = kept && std::filesystem::exists(base + "/built");
+  if (!reuse) std::filesystem::remove_all(base);
+  std::filesystem::create_directories(base);
   docpipe::LocalVectorIndexOptions options;
   options.directory = base;
   options.dimension = args.dim;
@@ -158,7 +184,7 @@ int Run(const Args& args, int size) {
 
   auto t0 = Clock::now();
   double words_total = 0;
-  {
+  if (!reuse) {
     auto index = docpipe::NewLocalVectorIndex(options);
     if (!index.ok()) {
       fmt::print(stderr, "open: {}\n", index.status().ToString());
@@ -194,8 +220,19 @@ int Run(const Args& args, int size) {
         return 1;
       }
     }
+  } else {
+    // The same draws as a build, so that queries follow the same sequence.
+    std::uniform_int_distribution<int> length(60, 180);
+    for (int i = 0; i < size; ++i) {
+      int n = length(rng);
+      words_total += n;
+      for (int w = 0; w < n + 4; ++w) zipf(rng);
+      vectors.Next(rng);
+    }
   }  // closing saves hnsw.bin
   auto t1 = Clock::now();
+  if (kept && !reuse) std::ofstream(base + "/built") << size << "\n";
+  const double rss_before_open = ProcStatusMb("VmRSS");
   auto index = docpipe::NewLocalVectorIndex(options);
   auto t2 = Clock::now();
   if (!index.ok()) {
@@ -207,14 +244,31 @@ int Run(const Args& args, int size) {
   uintmax_t bin_bytes = std::filesystem::file_size(base + "/hnsw.bin");
   fmt::print("## {} chunks ({} documents, dim {}, {:.0f} words/chunk avg)\n", stats->chunks, stats->documents,
              args.dim, words_total / size);
-  fmt::print("build (ingest + close/save): {:.1f} s ({:.0f} chunks/s); reopen (load hnsw.bin): {:.2f} s\n",
-             Seconds(t0, t1), size / Seconds(t0, t1), Seconds(t1, t2));
+  if (reuse) {
+    fmt::print("reused {} (built earlier); reopen (load hnsw.bin): {:.2f} s\n", base, Seconds(t1, t2));
+  } else {
+    fmt::print("build (ingest + close/save): {:.1f} s ({:.0f} chunks/s); reopen (load hnsw.bin): {:.2f} s\n",
+               Seconds(t0, t1), size / Seconds(t0, t1), Seconds(t1, t2));
+  }
   fmt::print("index.db {:.0f} MB, hnsw.bin {:.0f} MB\n", db_bytes / 1e6, bin_bytes / 1e6);
 
   // Content-word queries: 3 words from vocabulary ranks >= 100 (a query
   // rarely consists of the commonest words). Stopword queries: 3 words drawn
   // from the same Zipf distribution as the text, the worst case for BM25.
   std::uniform_int_distribution<int> content(100, vocab_size - 1);
+  if (kept) {
+    // Query texts for `docpipe search` against the kept workspace, drawn
+    // from their own generator so that in-process queries stay the same.
+    std::mt19937 qrng(777);
+    std::ofstream content_out(root + "/queries-content.txt");
+    std::ofstream zipf_out(root + "/queries-zipf.txt");
+    for (int q = 0; q < 100; ++q) {
+      for (int w = 0; w < 3; ++w) content_out << (w ? " " : "") << vocab[content(qrng)];
+      for (int w = 0; w < 3; ++w) zipf_out << (w ? " " : "") << vocab[zipf(qrng)];
+      content_out << "\n";
+      zipf_out << "\n";
+    }
+  }
   struct Mode {
     const char* name;
     docpipe::SearchMode mode;
@@ -246,8 +300,10 @@ int Run(const Args& args, int size) {
     Latency l = Summarize(ms);
     fmt::print("| {} | {:.2f} | {:.2f} | {:.2f} |\n", m.name, l.p50, l.p95, l.mean);
   }
+  fmt::print("RSS: {:.0f} MB before reopening, {:.0f} MB after the queries (peak {:.0f} MB)\n", rss_before_open,
+             ProcStatusMb("VmRSS"), ProcStatusMb("VmHWM"));
   index->reset();
-  std::filesystem::remove_all(base);
+  if (!kept) std::filesystem::remove_all(base);
   fmt::print("\n");
   return 0;
 }

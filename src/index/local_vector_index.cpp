@@ -47,6 +47,7 @@
 #include "common/posix_error.h"
 #include "common/sqlite_db.h"
 #include "common/unique_fd.h"
+#include "index/dot_product.h"
 #include "index/fts_query.h"
 #include "index/local_vector_index.h"
 #include "index/rank_fusion.h"
@@ -148,6 +149,27 @@ constexpr const char* kBm25 = "bm25(chunks_fts, 1.0, 0.5, 1.0)";
 
 using Graph = hnswlib::HierarchicalNSW<float>;
 
+// hnswlib's inner-product space (distance = 1 - dot product) with the
+// distance computed by the widest vector unit the CPU has (AVX-512F or
+// AVX2 with FMA, asked at run time: index/dot_product.h); hnswlib's own SSE
+// version where neither is there. Building a graph is mostly distances: on
+// the 2,415-page manual's load stage this is most of the HNSW insertion.
+class DotProductSpace final : public hnswlib::SpaceInterface<float> {
+ public:
+  explicit DotProductSpace(size_t dimension) : fallback_(dimension), dimension_(dimension) {
+    distance_ = FastestDotDistance();
+    if (distance_ == nullptr) distance_ = fallback_.get_dist_func();
+  }
+  size_t get_data_size() override { return dimension_ * sizeof(float); }
+  hnswlib::DISTFUNC<float> get_dist_func() override { return distance_; }
+  void* get_dist_func_param() override { return &dimension_; }
+
+ private:
+  hnswlib::InnerProductSpace fallback_;
+  size_t dimension_;
+  hnswlib::DISTFUNC<float> distance_;
+};
+
 std::string JoinPath(const std::string& dir, const char* name) { return dir + "/" + name; }
 
 // A graph whose level-0 block (the vectors and the bottom layer's links, most
@@ -188,11 +210,44 @@ class LoadedGraph final : public Graph {
     data_level0_memory_ = level0;
   }
 
+  //! Fills label_lookup_ and num_deleted_ and finds the largest label, which
+  //! loading leaves undone (LabelsUnread); a no-op the second time. Returns
+  //! the largest label (0 for an empty graph).
+  int64_t IndexLabels() {
+    if (labels_read_) return max_label_;
+    label_lookup_.clear();
+    label_lookup_.reserve(cur_element_count);
+    num_deleted_ = 0;
+    max_label_ = 0;
+    for (size_t i = 0; i < cur_element_count; ++i) {
+      const auto internal = static_cast<hnswlib::tableint>(i);
+      const hnswlib::labeltype label = getExternalLabel(internal);
+      label_lookup_[label] = internal;
+      max_label_ = std::max(max_label_, static_cast<int64_t>(label));
+      if (isMarkedDeleted(internal)) num_deleted_ += 1;
+    }
+    labels_read_ = true;
+    return max_label_;
+  }
+
+  //! Loading leaves label_lookup_ empty and the deleted count unknown:
+  //! reading them touches every element's block, that is all of hnsw.bin
+  //! (550 MB at 250,000 chunks of 512 dimensions), which a search does not
+  //! need. num_deleted_ = 1 makes searches check each candidate's deleted
+  //! flag, right whatever the count; IndexLabels() sets the true figures
+  //! before anything reads or changes them.
+  void LabelsUnread() {
+    labels_read_ = false;
+    num_deleted_ = cur_element_count > 0 ? 1 : 0;
+  }
+  bool labels_read() const { return labels_read_; }
+
   //! Makes the level-0 block hnswlib's own (a copy of the mapped one, sized
   //! for max_elements_), drops the mapping and makes the writers' locks.
   //! false when out of memory.
   bool OwnMemory() {
     if (owned_) return true;
+    IndexLabels();
     if (map_ != nullptr) {
       char* own = static_cast<char*>(std::malloc(max_elements_ * size_data_per_element_));
       if (own == nullptr) return false;
@@ -211,6 +266,8 @@ class LoadedGraph final : public Graph {
   void* map_ = nullptr;
   size_t map_size_ = 0;
   bool owned_ = false;
+  bool labels_read_ = true;
+  int64_t max_label_ = 0;
 };
 
 // Reads hnsw.bin (hnswlib's saveIndex format) into `g`, whose space is
@@ -280,10 +337,8 @@ bool ReadGraphFile(const std::string& file, hnswlib::SpaceInterface<float>* spac
   g->element_levels_ = std::vector<int>(max_elements);
   g->revSize_ = 1.0 / g->mult_;
   g->ef_ = 10;
-  g->label_lookup_.reserve(count);
   for (size_t i = 0; i < count; ++i) {
     g->cur_element_count = i + 1;  // the destructor frees the link lists of this many elements
-    g->label_lookup_[g->getExternalLabel(static_cast<hnswlib::tableint>(i))] = static_cast<hnswlib::tableint>(i);
     const auto [offset, n] = lists[i];
     if (n == 0) continue;
     g->element_levels_[i] = static_cast<int>(n / g->size_links_per_element_);
@@ -291,9 +346,7 @@ bool ReadGraphFile(const std::string& file, hnswlib::SpaceInterface<float>* spac
     if (g->linkLists_[i] == nullptr) return false;
     std::memcpy(g->linkLists_[i], begin + offset, n);
   }
-  g->num_deleted_ = 0;
-  for (size_t i = 0; i < count; ++i)
-    if (g->isMarkedDeleted(static_cast<hnswlib::tableint>(i))) g->num_deleted_ += 1;
+  g->LabelsUnread();
   return true;
 }
 
@@ -862,6 +915,10 @@ class LocalVectorIndex final : public VectorIndex {
   // catch-up repeats the work, which is idempotent.
   Status CatchUpLocked(SqliteDb& db, const Meta& meta, const std::atomic<bool>* cancel = nullptr) {
     if (graph_ == nullptr) return RebuildLocked(db, meta);
+    // Everything below reads the labels (a loaded graph's are read now).
+    if (auto* loaded = dynamic_cast<LoadedGraph*>(graph_.get()); loaded != nullptr && !loaded->labels_read()) {
+      max_label_ = loaded->IndexLabels();
+    }
     int64_t changes = 0;
     if (graph_gen_ >= meta.log_floor) {
       auto stmt = db.Prepare("SELECT label FROM deleted_labels WHERE generation > ?");
@@ -1140,12 +1197,10 @@ class LocalVectorIndex final : public VectorIndex {
     if (!ReadGraphFile(path("hnsw.bin"), &space_, g.get())) return false;
     if (g->label_offset_ - g->offsetData_ != dimension_ * sizeof(float)) return false;
     g->setEf(options_.hnsw_ef_search);
-    int64_t max_label = 0;
-    for (const auto& entry : g->label_lookup_) max_label = std::max(max_label, static_cast<int64_t>(entry.first));
     std::unique_lock graph_lock(graph_mu_);
     graph_ = std::move(g);
     graph_gen_ = gen;
-    max_label_ = max_label;
+    max_label_ = 0;  // unknown until a catch-up reads the labels (LoadedGraph::IndexLabels)
     saved_gen_ = gen;
     return true;
   }
@@ -1369,7 +1424,7 @@ class LocalVectorIndex final : public VectorIndex {
 
   const LocalVectorIndexOptions options_;
   const size_t dimension_;
-  hnswlib::InnerProductSpace space_;  // distance = 1 - dot product
+  DotProductSpace space_;  // distance = 1 - dot product
 
   std::mutex writer_mu_;  // serializes this instance's writes on writer_
   std::unique_ptr<SqliteDb> writer_;

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Search at scale (issue 17: 250,000 chunks; p50 under 20 ms in-process and
+# under 60 ms whole-process for `docpipe search`, with bounded RSS).
+#   1. bench_search --keep: builds SIZE synthetic chunks (see README) once as
+#      the index of a docpipe workspace kept under DIR (reused by later runs),
+#      then times Search in-process per mode (p50/p95) and prints its RSS;
+#   2. `docpipe --workspace DIR/SIZE/ws search QUERY --mode M -k 10`, one
+#      process per query, RUNS queries per mode (content words, and words drawn
+#      from the text's Zipf distribution): wall p50/p95 (this shell's clock
+#      around the process), CPU p50 (perf stat task-clock) and the largest
+#      peak RSS (/usr/bin/time), with the load average.
+# Usage: bench/search/at_scale.sh [BUILD_DIR] [SIZE] [RUNS]
+#        BENCH_SEARCH_DIR=DIR (default /var/tmp/docpipe-bench-search: ~1.1 GB
+#        per 100k chunks; delete it by hand)
+set -euo pipefail
+build=${1:-build}
+size=${2:-250000}
+runs=${3:-31}
+dir=${BENCH_SEARCH_DIR:-/var/tmp/docpipe-bench-search}
+bin="$build/docpipe"
+bench="$build/bench/search/bench_search"
+for f in "$bin" "$bench"; do
+  [ -x "$f" ] || { echo "$f missing: cmake --build $build --target docpipe bench_search" >&2; exit 1; }
+done
+command -v /usr/bin/time >/dev/null || { echo "needs /usr/bin/time (Debian package 'time')" >&2; exit 1; }
+have_perf=0
+perf stat -x, -e task-clock true 2>/dev/null && have_perf=1
+echo "# bench/search/at_scale.sh $(date -u +%FT%TZ) on $(. /etc/os-release; echo "$PRETTY_NAME"), $(nproc) cores; load $(cut -d' ' -f1-3 /proc/loadavg)"
+mkdir -p "$dir"
+"$bench" --sizes "$size" --dim 512 --queries 300 --k 10 --keep "$dir"
+ws="$dir/$size/ws"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+"$bin" --workspace "$ws" search "warm up" -k 10 > /dev/null  # the page cache, the workspace's files
+
+# pct FILE Q: the Q-quantile of the numbers in FILE (as bench_search does).
+pct() { sort -n "$1" | awk -v q="$2" '{ v[NR] = $1 } END { i = int(q * NR) + 1; if (i > NR) i = NR; printf "%.1f", v[i] }'; }
+echo "## whole process: docpipe search -k 10, $runs queries per row (one process each)"
+printf '%-28s %10s %10s %10s %12s\n' mode "wall p50" "wall p95" "CPU p50" "peak RSS MB"
+for words in content zipf; do
+  for mode in hybrid vector keyword; do
+    : > "$tmp/wall"
+    : > "$tmp/cpu"
+    : > "$tmp/rss"
+    head -n "$runs" "$dir/$size/queries-$words.txt" > "$tmp/queries"
+    while IFS= read -r q; do
+      t0=$EPOCHREALTIME
+      "$bin" --workspace "$ws" search "$q" --mode "$mode" -k 10 > /dev/null
+      t1=$EPOCHREALTIME
+      awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f\n", (b - a) * 1000 }' >> "$tmp/wall"
+      /usr/bin/time -f '%M' -o "$tmp/t" "$bin" --workspace "$ws" search "$q" --mode "$mode" -k 10 > /dev/null
+      cat "$tmp/t" >> "$tmp/rss"
+      if [ "$have_perf" = 1 ]; then
+        perf stat -x, -e task-clock "$bin" --workspace "$ws" search "$q" --mode "$mode" -k 10 2>&1 >/dev/null |
+          awk -F, '$3 == "task-clock" { print $1 }' >> "$tmp/cpu"
+      fi
+    done < "$tmp/queries"
+    cpu=n/a
+    [ "$have_perf" = 1 ] && cpu=$(pct "$tmp/cpu" 0.5)
+    rss=$(sort -n "$tmp/rss" | tail -1 | awk '{ printf "%.1f", $1 / 1024 }')
+    printf '%-28s %10s %10s %10s %12s\n' "$mode ($words words)" "$(pct "$tmp/wall" 0.5)" "$(pct "$tmp/wall" 0.95)" "$cpu" "$rss"
+  done
+done
+echo "# load average at end: $(cut -d' ' -f1-3 /proc/loadavg); index.db $(du -m "$ws/index/index.db" | cut -f1) MB, hnsw.bin $(du -m "$ws/index/hnsw.bin" | cut -f1) MB"
+echo "# targets: in-process p50 < 20 ms, whole-process p50 < 60 ms (content-word rows), RSS bounded"
