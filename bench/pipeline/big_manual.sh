@@ -32,13 +32,13 @@ mkdir -p "$tmp/in"
 ln -s "$pdf" "$tmp/in/fullrefman.pdf"
 pages=$(pdfinfo "$pdf" | awk '/^Pages:/ { print $2 }')
 
-# time_of NAME CMD...: appends "seconds rss_kb" to $tmp/NAME.
+# time_of NAME CMD...: appends "seconds rss_kb cpu_seconds" (user + system) to $tmp/NAME.
 time_of() {
   local name=$1
   shift
-  /usr/bin/time -f '%e %M' -o "$tmp/t" "$@" > "$tmp/out.$name" 2> "$tmp/err.$name" ||
+  /usr/bin/time -f '%e %M %U %S' -o "$tmp/t" "$@" > "$tmp/out.$name" 2> "$tmp/err.$name" ||
     { echo "$name failed:" >&2; tail -5 "$tmp/err.$name" >&2; exit 1; }
-  cat "$tmp/t" >> "$tmp/$name"
+  awk '{ printf "%s %s %.2f\n", $1, $2, $3 + $4 }' "$tmp/t" >> "$tmp/$name"
 }
 
 echo "# big manual: $pdf ($pages pages, $(du -h "$pdf" | cut -f1)); $(nproc) cores; document_threads=$threads (0 = cores available)"
@@ -56,11 +56,13 @@ done
 echo "# load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 median() { sort -n "$tmp/$1" | sed -n "$(( (rounds + 1) / 2 ))p"; }
-printf '%-40s %9s %10s %12s\n' tool seconds pages/s peak_rss_MB
+# CPU-s (user + system) of the median round: on a shared machine wall time
+# follows the load, CPU time much less.
+printf '%-40s %9s %10s %12s %8s\n' tool seconds pages/s peak_rss_MB CPU-s
 row() {
-  local secs rss
-  read -r secs rss <<< "$(median "$1")"
-  awk -v n="$2" -v s="$secs" -v r="$rss" -v p="$pages" 'BEGIN { printf "%-40s %9.2f %10.0f %12.1f\n", n, s, p / s, r / 1024 }'
+  local secs rss cpu
+  read -r secs rss cpu <<< "$(median "$1")"
+  awk -v n="$2" -v s="$secs" -v r="$rss" -v p="$pages" -v c="$cpu" 'BEGIN { printf "%-40s %9.2f %10.0f %12.1f %8.2f\n", n, s, p / s, r / 1024, c }'
 }
 row pdftotext "pdftotext"
 row mutool "mutool draw -F txt"

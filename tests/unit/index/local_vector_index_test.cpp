@@ -1,5 +1,6 @@
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <filesystem>
 #include <functional>
 #include <random>
@@ -355,6 +356,56 @@ TEST_F(LocalVectorIndexTest, AReaderNeverWaitsForTheWriteLockALoadHolds) {
   auto stats = (*reader)->Stats();
   ASSERT_TRUE(stats.ok()) << stats.status().ToString();
   EXPECT_EQ(stats->chunks, 40);
+}
+
+// Loading hnsw.bin leaves the graph's label table unread (a search does not
+// need it, and reading it touches the whole file); a write after loading must
+// read it first, or it would add the loaded rows a second time, bring deleted
+// ones back or lose the deleted count.
+TEST_F(LocalVectorIndexTest, AWriteAfterLoadingTheGraphAddsOnlyNewRows) {
+  const std::string bin = dir_.Join("index/hnsw.bin");
+  // The element count in hnswlib's saved header: the third size_t.
+  auto saved_elements = [&] {
+    std::string data = testing::ReadFile(bin);
+    size_t count = 0;
+    if (data.size() >= 3 * sizeof(size_t)) std::memcpy(&count, data.data() + 2 * sizeof(size_t), sizeof count);
+    return count;
+  };
+  std::vector<IndexedChunk> kept = Chunks("kept", "v1", 40, "granite");
+  {
+    auto index = Open();
+    ASSERT_NE(index, nullptr);
+    ASSERT_TRUE(index->ReplaceDocument("kept", "v1", kept).ok());
+    ASSERT_TRUE(index->ReplaceDocument("gone", "v1", Chunks("gone", "v1", 40, "basalt")).ok());
+    ASSERT_TRUE(index->DeleteDocument("gone").ok());
+  }
+  ASSERT_EQ(saved_elements(), 80u);
+  std::vector<IndexedChunk> added = Chunks("added", "v1", 40, "marble");
+  {
+    auto index = Open();
+    ASSERT_NE(index, nullptr);
+    // A search first: the graph is loaded from hnsw.bin, its labels unread.
+    auto hits = Run(*index, Query(SearchMode::kVector, "", kept[5].vector, 200));
+    ASSERT_EQ(hits.size(), 40u) << "deleted rows stay out";
+    EXPECT_EQ(hits[0].chunk.chunk_id, "kept:v1:5");
+    ASSERT_TRUE(index->ReplaceDocument("added", "v1", added).ok());
+    hits = Run(*index, Query(SearchMode::kVector, "", added[7].vector, 200));
+    ASSERT_EQ(hits.size(), 80u);
+    EXPECT_EQ(hits[0].chunk.chunk_id, "added:v1:7");
+    std::set<std::string> ids;
+    for (const auto& h : hits) {
+      EXPECT_NE(h.chunk.document_id, "gone");
+      EXPECT_TRUE(ids.insert(h.chunk.chunk_id).second) << h.chunk.chunk_id << " twice";
+    }
+  }
+  EXPECT_EQ(saved_elements(), 120u) << "the 80 loaded rows (40 deleted) and 40 new ones, none twice";
+  {
+    auto index = Open();
+    ASSERT_NE(index, nullptr);
+    auto hits = Run(*index, Query(SearchMode::kVector, "", added[7].vector, 200));
+    ASSERT_EQ(hits.size(), 80u);
+    EXPECT_EQ(hits[0].chunk.chunk_id, "added:v1:7");
+  }
 }
 
 TEST_F(LocalVectorIndexTest, StaleGraphFileCatchesUp) {
