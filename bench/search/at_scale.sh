@@ -10,6 +10,7 @@
 #      around the process), CPU p50 (perf stat task-clock) and the largest
 #      peak RSS (/usr/bin/time), with the load average.
 # Usage: bench/search/at_scale.sh [BUILD_DIR] [SIZE] [RUNS]
+#        QUERIES=N in-process queries per mode (default 300)
 #        BENCH_SEARCH_DIR=DIR (default /var/tmp/docpipe-bench-search: ~1.1 GB
 #        per 100k chunks; delete it by hand)
 set -euo pipefail
@@ -27,7 +28,7 @@ have_perf=0
 perf stat -x, -e task-clock true 2>/dev/null && have_perf=1
 echo "# bench/search/at_scale.sh $(date -u +%FT%TZ) on $(. /etc/os-release; echo "$PRETTY_NAME"), $(nproc) cores; load $(cut -d' ' -f1-3 /proc/loadavg)"
 mkdir -p "$dir"
-"$bench" --sizes "$size" --dim 512 --queries 300 --k 10 --keep "$dir"
+"$bench" --sizes "$size" --dim 512 --queries "${QUERIES:-300}" --k 10 --keep "$dir"
 ws="$dir/$size/ws"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT

@@ -249,6 +249,7 @@ class LoadedGraph final : public Graph {
     if (owned_) return true;
     IndexLabels();
     if (map_ != nullptr) {
+      ::madvise(map_, map_size_, MADV_SEQUENTIAL);  // copied whole, front to back
       char* own = static_cast<char*>(std::malloc(max_elements_ * size_data_per_element_));
       if (own == nullptr) return false;
       std::memcpy(own, data_level0_memory_, cur_element_count * size_data_per_element_);
@@ -290,6 +291,11 @@ bool ReadGraphFile(const std::string& file, hnswlib::SpaceInterface<float>* spac
   ::close(fd);
   if (map == MAP_FAILED) return false;
   const size_t size = static_cast<size_t>(st.st_size);
+  // A search reads a few thousand elements scattered over the file: from a
+  // cold cache, reading ahead around each of them would read far more of the
+  // file than it visits. (It does not bound the RSS: the kernel still maps
+  // whole page-cache folios, bench/search/README.md "at 250k".)
+  ::madvise(map, size, MADV_RANDOM);
   std::unique_ptr<void, std::function<void(void*)>> unmap(map, [size](void* p) { ::munmap(p, size); });
   char* const begin = static_cast<char*>(map);
   size_t pos = 0;
