@@ -71,26 +71,36 @@ bool JoinedByShape(char32_t first, char32_t second) {
 // step back for a word space. Such a space between touching right-to-left
 // letters is dropped, or becomes U+200C where the glyph shapes show the
 // letters were kept from joining (a joining letter in final form, then one in
-// initial form).
+// initial form). A run of spaces counts as one: with kashida on, XeTeX draws
+// space glyphs (often two, at the same place) between the joined letters of
+// one word ("الله" in doc-ligature-xep.pdf, "ﺗﺎﺑﯽ" in xepersian-XB.pdf).
 void DropSpacesInsideWords(std::vector<LineChar>& chars) {
   std::vector<LineChar> out;
   out.reserve(chars.size());
   for (size_t i = 0; i < chars.size(); ++i) {
     const LineChar& ch = chars[i];
-    if (ch.c == ' ' && !out.empty() && i + 1 < chars.size()) {
-      const LineChar& left = out.back();
-      const LineChar& right = chars[i + 1];
-      const float em = std::max(left.size, right.size);
-      if (IsRightToLeft(left.c) && IsRightToLeft(right.c) && JoinedByShape(right.c, left.c)) continue;
-      if (IsRightToLeft(left.c) && IsRightToLeft(right.c) && right.x0 < left.x1 + kTouchEm * em &&
-          right.x0 > left.x0 - 2 * em) {
-        // Logical order: `right` is read first, then `left`.
-        const int before = FormOf(right.c), after = FormOf(left.c);
-        if ((before == U_DT_FINAL || before == U_DT_ISOLATED) && (after == U_DT_INITIAL || after == U_DT_ISOLATED) &&
-            IsDualJoining(right.c)) {
-          out.push_back({0x200C, 0, left.x1, left.x1, left.size, left.font});
+    if (ch.c == ' ' && !out.empty() && !IsSpace(out.back().c)) {
+      size_t next = i + 1;
+      while (next < chars.size() && chars[next].c == ' ') ++next;
+      if (next < chars.size()) {
+        const LineChar& left = out.back();
+        const LineChar& right = chars[next];
+        const float em = std::max(left.size, right.size);
+        if (IsRightToLeft(left.c) && IsRightToLeft(right.c) && JoinedByShape(right.c, left.c)) {
+          i = next - 1;
+          continue;
         }
-        continue;
+        if (IsRightToLeft(left.c) && IsRightToLeft(right.c) && right.x0 < left.x1 + kTouchEm * em &&
+            right.x0 > left.x0 - 2 * em) {
+          // Logical order: `right` is read first, then `left`.
+          const int before = FormOf(right.c), after = FormOf(left.c);
+          if ((before == U_DT_FINAL || before == U_DT_ISOLATED) &&
+              (after == U_DT_INITIAL || after == U_DT_ISOLATED) && IsDualJoining(right.c)) {
+            out.push_back({0x200C, 0, left.x1, left.x1, left.size, left.font});
+          }
+          i = next - 1;
+          continue;
+        }
       }
     }
     out.push_back(ch);

@@ -124,11 +124,16 @@ Status OrderedPages::AddNative(ExtractedPage page, PageLayout layout) {
 
 Status OrderedPages::AddOcr(ExtractedPage page, OcrImage image, PageLayout fallback) {
   if (!pool_) return AddNative(std::move(page), std::move(fallback));
-  // Bound the images in flight (each 8 MB at 300 dpi, and Tesseract's
-  // copies): one queued beyond those being read; hand on the oldest first.
-  while (ocr_in_flight_ >= pool_->Threads() + 1) DOCPIPE_RETURN_IF_ERROR(DeliverFront());
+  DOCPIPE_RETURN_IF_ERROR(MakeRoom());
   pending_.push_back({std::move(page), std::move(fallback), pool_->Submit(std::move(image), abandon_)});
   ++ocr_in_flight_;
+  return Status::Ok();
+}
+
+Status OrderedPages::MakeRoom() {
+  // Bound the images in flight (each 8 MB at 300 dpi, and Tesseract's
+  // copies): one queued beyond those being read; hand on the oldest first.
+  while (pool_ && ocr_in_flight_ >= pool_->Threads() + 1) DOCPIPE_RETURN_IF_ERROR(DeliverFront());
   return Status::Ok();
 }
 

@@ -41,6 +41,9 @@ class OrderedPages {
 
   //! A page whose text layer is used as is.
   Status AddNative(ExtractedPage page, PageLayout layout);
+  //! Waits, handing on the oldest pages, until the pool has room for one
+  //! more page image: call before drawing the image for AddOcr.
+  Status MakeRoom();
   //! A page to OCR from `image`; `fallback` is used when OCR fails or finds
   //! less text (a warning is recorded). page.ocr_reason says why.
   Status AddOcr(ExtractedPage page, OcrImage image, PageLayout fallback);

@@ -478,7 +478,7 @@ struct PageReader {
 struct PageRead {
   ExtractedPage page;
   PageLayout layout;               // lines normalized (NormalizeLines); an OCR page's fallback
-  std::optional<OcrImage> image;   // set: read the page by OCR
+  bool wants_ocr = false;          // read the page by OCR (RenderForOcr draws its image)
   bool failed = false;             // MuPDF could not read the page (`error` says why)
   std::string error;
   bool aborted = false;            // the deadline or a cancel stopped the read
@@ -528,18 +528,36 @@ PageRead ReadPage(PageReader& reader, int index, const ExtractOptions& options, 
   // from their image.
   if (can_ocr && (page.chars == 0 || TextIsUnusable(r.layout, page.unmapped_chars))) {
     page.ocr_reason = page.chars == 0 ? "no_text_layer" : "unusable_text";
-    OcrImage image;
-    if (RenderPageGray(ctx, &reader.doc->super, index, kOcrDpi, &reader.cookie, &image, err, sizeof err)) {
-      // A blank page: nothing to read (ocr_reason stays: it was looked at).
-      if (!IsBlankImage(image)) r.image = std::move(image);
-    } else if (reader.cookie.abort) {
-      r.aborted = true;
-    } else {
-      r.warnings.push_back("page " + std::to_string(page.number) + ": cannot render for OCR: " + err);
-    }
+    r.wants_ocr = true;
   }
   NormalizeLines(r.layout);
   return done();
+}
+
+// The 300-dpi image of a page to OCR, drawn when the OCR pool has room for
+// it rather than by the reader threads as they read ahead: a read-ahead
+// window of rendered pages held 8 MB each (and their decoded scans in every
+// reader's store), the larger part of the peak RSS of OCR. Empty for a blank
+// page (nothing to read; ocr_reason stays: it was looked at) or one that
+// cannot be drawn (a warning says why).
+std::optional<OcrImage> RenderForOcr(PageReader& reader, PageRead& r) {
+  ErrorText err = "";
+  OcrImage image;
+  const bool drawn = RenderPageGray(reader.ctx, &reader.doc->super, r.page.number - 1, kOcrDpi, &reader.cookie,
+                                    &image, err, sizeof err);
+  // A scanned page's decoded image is used once: it leaves the store
+  // instead of waiting there for the next pages' (fonts, if any, reload).
+  fz_empty_store(reader.ctx);
+  if (!drawn) {
+    if (reader.cookie.abort) {
+      r.aborted = true;
+    } else {
+      r.warnings.push_back("page " + std::to_string(r.page.number) + ": cannot render for OCR: " + err);
+    }
+    return std::nullopt;
+  }
+  if (IsBlankImage(image)) return std::nullopt;
+  return image;
 }
 
 // Pages read ahead by reader threads, each with its own context and
@@ -723,8 +741,14 @@ Result<ExtractSummary> PdfExtractor::Extract(const std::string& path, const std:
     readers[0].ctx = ctx;
     readers[0].doc = doc.get();
   }
+  // Pages to OCR are drawn in this thread, with the extraction's context.
+  PageReader drawing;
+  drawing.ctx = ctx;
+  drawing.doc = doc.get();
+  PageReader& ocr_reader = threads == 1 ? readers[0] : drawing;
   std::vector<fz_cookie*> cookies;
   for (PageReader& reader : readers) cookies.push_back(&reader.cookie);
+  if (threads > 1) cookies.push_back(&drawing.cookie);
   AbortWatch watch(options, cookies);
   FontSizeStats sizes;
   int failed_pages = 0;
@@ -782,13 +806,19 @@ Result<ExtractSummary> PdfExtractor::Extract(const std::string& path, const std:
     PageRead r = parallel ? parallel->Take(i) : read(readers[0], i);
     if (!r.fatal.ok()) return r.fatal;
     if (r.aborted) DOCPIPE_RETURN_IF_ERROR(watch.Check(name, i, page_count));
+    std::optional<OcrImage> image;
+    if (r.wants_ocr) {
+      DOCPIPE_RETURN_IF_ERROR(ordered.MakeRoom());
+      image = RenderForOcr(ocr_reader, r);
+      if (r.aborted) DOCPIPE_RETURN_IF_ERROR(watch.Check(name, i, page_count));
+    }
     for (const std::string& w : r.warnings) diag.Add(w.c_str());
     if (r.failed) {
       ++failed_pages;
       if (first_failure.empty()) first_failure = r.error;
     }
-    if (r.image) {
-      DOCPIPE_RETURN_IF_ERROR(ordered.AddOcr(std::move(r.page), std::move(*r.image), std::move(r.layout)));
+    if (image) {
+      DOCPIPE_RETURN_IF_ERROR(ordered.AddOcr(std::move(r.page), std::move(*image), std::move(r.layout)));
     } else {
       DOCPIPE_RETURN_IF_ERROR(ordered.AddNative(std::move(r.page), std::move(r.layout)));
     }

@@ -85,6 +85,16 @@ TEST(LineOrderTest, GapBetweenLettersJoinedByTheirShapesIsNoWordSpace) {
   EXPECT_EQ(ReadRightToLeft(U"\u0645\u06D5\u0626 \u0640 \u0667"), U"\u0667 \u0640 \u0626\u06D5\u0645");
 }
 
+TEST(LineOrderTest, SpaceGlyphsBetweenJoinedLettersOfAKashidaWordGo) {
+  // With kashida on, XeTeX draws two space glyphs between the joined
+  // letters of a word (doc-ligature-xep.pdf: "الله" as lam initial, lam
+  // medial, heh final; xepersian-XB.pdf: "ﺗﺎﺑﯽ").
+  EXPECT_EQ(ReadRightToLeft(U"\uFEEA  \uFEE0  \uFEDF\u0627"), U"\u0627\uFEDF\uFEE0\uFEEA");
+  EXPECT_EQ(ReadRightToLeft(U"\uFBFD\uFE91\uFE8E  \uFE97"), U"\uFE97\uFE8E\uFE91\uFBFD");
+  // Between letters that do not join, the run is still a word space.
+  EXPECT_EQ(ReadRightToLeft(U"\uFBFD\uFE91  \uFE8E\uFE97"), U"\uFE97\uFE8E  \uFE91\uFBFD");
+}
+
 TEST(LineOrderTest, ExistingSpacesAreNotDoubled) {
   std::vector<LineChar> line = Draw(U"םלוע םולש");
   EXPECT_TRUE(VisualToLogical(line));
