@@ -275,6 +275,12 @@ ProcessOutcome DocumentProcessor::Process(const QueueMessage& message, const std
       log.Error("claim_failed", {{"document_id", id}, {"error", claimed.ToString()}});
       return ProcessOutcome::kError;
     }
+    // The receive hid the message for a lease from the receive; the lease
+    // runs from the claim. Until the first heartbeat the message would show
+    // again before the lease it guards expires, and a worker killed then
+    // would cost the document two deliveries (the second finds the lease
+    // live) towards the dead-letter queue's count.
+    queue.ChangeVisibility(message.receipt_handle, options_.lease_ms);
     if (lease_expired) {
       events_.Audit(next, audit_event::kLeaseExpired, rec.current_stage, 0, "",
                     {{"previous_owner", previous_owner}, {"retry_count", next.retry_count}});

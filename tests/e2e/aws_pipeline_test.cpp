@@ -688,8 +688,8 @@ TEST_F(AwsPipelineTest, SoakWorkersKilledAtRandomUnderFaultsLoseAndRepeatNothing
   for (const WorkerLife& life : lives) {
     const size_t n = life.rss_kb.size(), tenth = std::max<size_t>(1, n / 10);
     if (n == 0) continue;
-    const int64_t first = MedianOf({life.rss_kb.begin(), life.rss_kb.begin() + tenth});
-    const int64_t last = MedianOf({life.rss_kb.end() - tenth, life.rss_kb.end()});
+    const int64_t first = MedianOf(std::vector<int64_t>(life.rss_kb.begin(), life.rss_kb.begin() + tenth));
+    const int64_t last = MedianOf(std::vector<int64_t>(life.rss_kb.end() - tenth, life.rss_kb.end()));
     const int64_t peak = *std::max_element(life.rss_kb.begin(), life.rss_kb.end());
     rss.push_back({{"slot", life.slot}, {"pid", life.pid}, {"seconds", (life.ended_ms - life.started_ms) / 1000.0},
                    {"killed", life.killed}, {"samples", n}, {"first_tenth_kb", first}, {"last_tenth_kb", last},

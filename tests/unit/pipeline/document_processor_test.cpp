@@ -204,6 +204,27 @@ TEST_F(DocumentProcessorTest, ARedeliveredFinishedDocumentRecordsTheCompletionOw
   EXPECT_EQ(CountAudit(reg.document_id, "STAGE_COMPLETED"), 1);
 }
 
+// The message stays hidden as long as the lease it guards, even before the
+// first heartbeat: otherwise a worker killed then costs the document a second
+// delivery (which finds the lease live), and the dead-letter queue takes it
+// after about three kills instead of five (issue 17's soak).
+TEST_F(DocumentProcessorTest, TheMessageStaysHiddenAsLongAsTheLeaseItGuards) {
+  options_.heartbeat_ms = 60'000;  // no heartbeat during the test
+  ScriptedStage a("extract");
+  Register("hidden.md", "# Hidden\n\ntext\n");
+  QueueMessage m = ReceiveOne();  // hidden for the lease (10 s) from now
+  clock_.Advance(3'000);          // a slow claim: the lease runs from here
+  bool visible_while_leased = true;
+  a.during = [&](const StageContext&) {
+    clock_.Advance(8'000);  // 11 s after the receive, 8 s into the lease
+    Result<std::vector<QueueMessage>> again = queue_->Receive(1, options_.lease_ms, 0);
+    visible_while_leased = !again.ok() || !again->empty();
+  };
+  auto p = Processor("w1", {&a});
+  EXPECT_EQ(p->Process(m, no_cancel_), ProcessOutcome::kCompleted);
+  EXPECT_FALSE(visible_while_leased);
+}
+
 TEST_F(DocumentProcessorTest, ATakeoverDuringAStageIsDetectedAndNotOverwritten) {
   ScriptedStage a("extract"), b("chunk");
   Registration reg = Register("d.md", "# D\n\ntext\n");
