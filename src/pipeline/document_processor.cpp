@@ -143,6 +143,15 @@ class Heartbeat {
 // Retries of a document whose stages passed their deadline.
 constexpr int kMaxDeadlineRetries = 1;
 
+// When a COMPLETED record was completed, as its DOCUMENT_COMPLETED event's
+// time: the final write's, and after every stage's completion so the event
+// ends the trail. The same for every reader of the record (AuditOnce).
+TimeMs CompletionTime(const ControlRecord& r) {
+  TimeMs t = r.updated_at;
+  for (const auto& [unused, s] : r.stage_status) t = std::max(t, s.completed_at + 1);
+  return t;
+}
+
 void ClearLease(ControlRecord& r) {
   r.lease_owner.clear();
   r.lease_expires_at = 0;
@@ -189,6 +198,13 @@ ProcessOutcome DocumentProcessor::Process(const QueueMessage& message, const std
     bool lease_expired = false;
     switch (rec.status) {
       case DocStatus::kCompleted:
+        // Perhaps its worker was killed between the control write and the
+        // audit events (the message is deleted last): record what is owed.
+        RecordOwedCompletions(rec);
+        events_.AuditOnce(rec, audit_event::kDocumentCompleted, "", CompletionTime(rec), 0,
+                          {{"pages", rec.page_count}, {"chunks", rec.chunk_count}});
+        queue.Delete(message.receipt_handle);
+        return ProcessOutcome::kSkipped;
       case DocStatus::kFailed:
       case DocStatus::kSuperseded:
         // At-least-once delivery: a finished version needs no work.
@@ -259,10 +275,17 @@ ProcessOutcome DocumentProcessor::Process(const QueueMessage& message, const std
       log.Error("claim_failed", {{"document_id", id}, {"error", claimed.ToString()}});
       return ProcessOutcome::kError;
     }
+    // The receive hid the message for a lease from the receive; the lease
+    // runs from the claim. Until the first heartbeat the message would show
+    // again before the lease it guards expires, and a worker killed then
+    // would cost the document two deliveries (the second finds the lease
+    // live) towards the dead-letter queue's count.
+    queue.ChangeVisibility(message.receipt_handle, options_.lease_ms);
     if (lease_expired) {
       events_.Audit(next, audit_event::kLeaseExpired, rec.current_stage, 0, "",
                     {{"previous_owner", previous_owner}, {"retry_count", next.retry_count}});
     }
+    RecordOwedCompletions(next);  // stages an earlier, interrupted attempt finished
     Claim claim(services_, std::move(next));
     return RunStages(claim, message, cancel);
   }
@@ -381,7 +404,7 @@ ProcessOutcome DocumentProcessor::RunStages(Claim& claim, const QueueMessage& me
     if (auto calls = result->metrics.find("comprehend_calls"); calls != result->metrics.end() && calls->is_number()) {
       comprehend_calls += calls->get<double>();
     }
-    events_.Audit(claim.Snapshot(), audit_event::kStageCompleted, name, duration, "", result->metrics);
+    events_.AuditOnce(claim.Snapshot(), audit_event::kStageCompleted, name, finished, duration, result->metrics);
     events_.Count(StageDurationBucketMetric(name, duration), 1);
     events_.Publish(metric_name::kStageDuration, static_cast<double>(duration), "Milliseconds", {{metric_name::kStageDimension, name}});
   }
@@ -398,8 +421,8 @@ ProcessOutcome DocumentProcessor::RunStages(Claim& claim, const QueueMessage& me
   if (!st.ok()) return ProcessOutcome::kError;
   ControlRecord done = claim.Snapshot();
   services_.store.Delete(ErrorKey(done.document_id));  // an earlier failure no longer applies
-  events_.Audit(done, audit_event::kDocumentCompleted, "", clock.NowMs() - document_start, "",
-                {{"pages", done.page_count}, {"chunks", done.chunk_count}});
+  events_.AuditOnce(done, audit_event::kDocumentCompleted, "", CompletionTime(done), clock.NowMs() - document_start,
+                    {{"pages", done.page_count}, {"chunks", done.chunk_count}});
   events_.Count(kMetricDocumentsCompleted, 1);
   events_.Publish(metric_name::kDocumentsProcessed, 1);
   events_.Publish(metric_name::kPagesProcessed, static_cast<double>(done.page_count));
@@ -410,6 +433,14 @@ ProcessOutcome DocumentProcessor::RunStages(Claim& claim, const QueueMessage& me
   if (comprehend_calls > 0) events_.Count("comprehend_calls", comprehend_calls);
   queue.Delete(message.receipt_handle);
   return ProcessOutcome::kCompleted;
+}
+
+void DocumentProcessor::RecordOwedCompletions(const ControlRecord& rec) {
+  for (const auto& [name, s] : rec.stage_status) {
+    if (s.status != StageState::kCompleted || s.completed_at <= 0) continue;
+    events_.AuditOnce(rec, audit_event::kStageCompleted, name, s.completed_at, s.duration_ms,
+                      s.metrics.is_object() ? s.metrics : nlohmann::json::object());
+  }
 }
 
 ProcessOutcome DocumentProcessor::FinishFailure(Claim& claim, const QueueMessage& message,

@@ -52,6 +52,10 @@ class DocumentProcessor {
  private:
   class Claim;
   ProcessOutcome RunStages(Claim& claim, const QueueMessage& message, const std::atomic<bool>& cancel);
+  // Records, once, the STAGE_COMPLETED events of the stages `rec` holds as
+  // completed: a worker killed between its control write and its audit write
+  // owes them (EventRecorder::AuditOnce).
+  void RecordOwedCompletions(const ControlRecord& rec);
   ProcessOutcome FinishFailure(Claim& claim, const QueueMessage& message, const std::string& stage,
                                const Status& error);
   int64_t Backoff(int retry);

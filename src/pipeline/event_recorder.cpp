@@ -1,6 +1,7 @@
 #include "pipeline/event_recorder.h"
 
 #include "common/backoff.h"
+#include "common/hash.h"
 #include "pipeline/object_keys.h"
 
 namespace docpipe {
@@ -26,29 +27,59 @@ void EventRecorder::Audit(const ControlRecord& rec, const std::string& event_typ
   e.error = CapError(error);
   e.details = std::move(details);
   e.ttl = TtlFromNow();
+  Record(std::move(e), false);
+}
+
+void EventRecorder::AuditOnce(const ControlRecord& rec, const std::string& event_type, const std::string& stage,
+                              TimeMs time, int64_t duration_ms, nlohmann::json details) {
+  AuditEvent e;
+  e.document_id = rec.document_id;
+  e.processing_version = rec.processing_version;
+  e.event_type = event_type;
+  e.stage = stage;
+  e.time = time;
+  e.worker_id = worker_id_;
+  e.duration_ms = duration_ms;
+  e.details = std::move(details);
+  e.ttl = TtlFromNow();
+  // The generated ids' shape (time, '#', 8 hex digits), so the trail's time
+  // order and its cursors hold; the digits name the fact.
+  e.event_id = FormatIso8601(time) + "#" +
+               Sha256Hex(rec.processing_version + "/" + event_type + "/" + stage).substr(0, 8);
+  Record(std::move(e), true);
+}
+
+void EventRecorder::Record(AuditEvent e, bool once) {
+  const std::string event_id = e.event_id;
   Status st;
   {
     std::lock_guard<std::mutex> lock(rng_mu_);
     st = RetryTransient(services_.clock, rng_, 5, [&] {
-      e.event_id.clear();
+      e.event_id = event_id;
       return services_.audit.Append(e);
     });
   }
-  nlohmann::json fields = {{"document_id", rec.document_id},
-                           {"processing_version", rec.processing_version},
+  const bool already = once && st.IsConflict();
+  nlohmann::json fields = {{"document_id", e.document_id},
+                           {"processing_version", e.processing_version},
                            {"worker_id", worker_id_}};
-  if (!stage.empty()) fields["stage"] = stage;
-  if (duration_ms > 0) fields["duration_ms"] = duration_ms;
-  if (!error.empty()) fields["error"] = e.error;
-  if (!st.ok()) {
-    fields["audit_event"] = event_type;
+  if (!e.stage.empty()) fields["stage"] = e.stage;
+  if (e.duration_ms > 0) fields["duration_ms"] = e.duration_ms;
+  if (!e.error.empty()) fields["error"] = e.error;
+  if (!st.ok() && !already) {
+    fields["audit_event"] = e.event_type;
     fields["audit_error"] = st.ToString();
     services_.logger.Error("audit_write_failed", std::move(fields));
     return;
   }
-  bool bad = event_type == audit_event::kStageFailed || event_type == audit_event::kDocumentFailed ||
-             event_type == audit_event::kLeaseExpired;
-  services_.logger.Log(bad ? LogLevel::kWarn : LogLevel::kInfo, event_type, std::move(fields));
+  if (already) {
+    fields["audit_event"] = e.event_type;
+    services_.logger.Debug("audit_event_already_recorded", std::move(fields));
+    return;
+  }
+  bool bad = e.event_type == audit_event::kStageFailed || e.event_type == audit_event::kDocumentFailed ||
+             e.event_type == audit_event::kLeaseExpired;
+  services_.logger.Log(bad ? LogLevel::kWarn : LogLevel::kInfo, e.event_type, std::move(fields));
 }
 
 void EventRecorder::Count(const std::string& metric, double delta) {

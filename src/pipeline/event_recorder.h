@@ -39,6 +39,14 @@ class EventRecorder {
   void Audit(const ControlRecord& rec, const std::string& event_type, const std::string& stage = "",
              int64_t duration_ms = 0, const std::string& error = "",
              nlohmann::json details = nlohmann::json::object());
+  //! Records a fact that belongs in the trail exactly once however often it
+  //! is recorded (a stage's or the document's completion): the event_id is
+  //! derived from `time` and what happened instead of drawn at random, so
+  //! the worker that takes over from one killed between its control write
+  //! and its audit write can record the event owed, and finds it there
+  //! (adding nothing) when the killed worker had written it.
+  void AuditOnce(const ControlRecord& rec, const std::string& event_type, const std::string& stage, TimeMs time,
+                 int64_t duration_ms = 0, nlohmann::json details = nlohmann::json::object());
   //! Adds to today's (UTC) metric row.
   void Count(const std::string& metric, double delta);
   //! Sends a live operational metric to the metric sink, when there is one.
@@ -50,6 +58,10 @@ class EventRecorder {
   void WriteErrorRecord(const ControlRecord& rec, const std::string& stage, const Status& error);
 
  private:
+  // Appends `e` (retrying transient errors) and logs it. With `once`, an
+  // event already stored under e.event_id counts as recorded.
+  void Record(AuditEvent e, bool once);
+
   Services& services_;
   std::string worker_id_;
   int64_t ttl_days_;
