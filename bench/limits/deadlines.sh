@@ -9,19 +9,24 @@
 # load: Pinecone fake whose upserts take 6 s), and reads the overrun from the
 # audit trail (STAGE_FAILED's duration minus the stage limit). A deadline gets
 # one retry, so each stage shows two attempts before the document is FAILED.
-# Usage: bench/limits/deadlines.sh [BUILD_DIR]
-#   (a Release build configured with -DDOCPIPE_TESTS=ON: targets docpipe e2e_tests)
+# The tests come from the sanitizer build (their fakes run in the test
+# process); the docpipe they drive is the Release one, named by
+# DOCPIPE_DEADLINE_BINARY, so the overruns are the Release binary's.
+# Usage: bench/limits/deadlines.sh [RELEASE_BUILD_DIR] [TEST_BUILD_DIR]
+#   (defaults build and build-asan: targets docpipe, and e2e_tests)
 set -euo pipefail
 build=${1:-build}
-[ -x "$build/e2e_tests" ] && [ -x "$build/docpipe" ] || {
-  echo "needs $build/docpipe and $build/e2e_tests (cmake --build $build --target docpipe e2e_tests)" >&2
+tests=${2:-build-asan}
+[ -x "$build/docpipe" ] && [ -x "$tests/e2e_tests" ] || {
+  echo "needs $build/docpipe (Release) and $tests/e2e_tests (cmake --build $tests --target e2e_tests)" >&2
   exit 1
 }
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 echo "# bench/limits/deadlines $(date -u +%F) on $(. /etc/os-release; echo "$PRETTY_NAME"), $(nproc) cores; load $(cut -d' ' -f1-3 /proc/loadavg)"
 status=0
-"$build/e2e_tests" --gtest_filter='DeadlineOverrunTest.*' > "$log" 2>&1 || status=$?
+DOCPIPE_DEADLINE_BINARY=$(realpath "$build/docpipe") "$tests/e2e_tests" --gtest_filter='DeadlineOverrunTest.*' \
+  > "$log" 2>&1 || status=$?
 printf '%-8s %7s %8s %12s  %s\n' stage attempt "limit s" "overrun ms" "how"
 awk '/^deadline-overrun / {
   line = $0; sub(/^deadline-overrun /, "", line);
