@@ -17,10 +17,10 @@
 set -euo pipefail
 build=${1:-build}
 tests=${2:-build-asan}
-[ -x "$build/docpipe" ] && [ -x "$tests/e2e_tests" ] || {
+if [ ! -x "$build/docpipe" ] || [ ! -x "$tests/e2e_tests" ]; then
   echo "needs $build/docpipe (Release) and $tests/e2e_tests (cmake --build $tests --target e2e_tests)" >&2
   exit 1
-}
+fi
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 echo "# bench/limits/deadlines $(date -u +%F) on $(. /etc/os-release; echo "$PRETTY_NAME"), $(nproc) cores; load $(cut -d' ' -f1-3 /proc/loadavg)"

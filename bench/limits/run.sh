@@ -39,7 +39,7 @@ run() {
   local ws="$tmp/ws-$RANDOM"
   /usr/bin/time -v -o "$tmp/time.txt" "$bin" --workspace "$ws" "$@" ingest --workers 1 --json "$file" \
     > "$tmp/out.json" 2> "$tmp/err.txt" || true
-  local rss wall status error
+  local rss wall status
   rss=$(awk -F': ' '/Maximum resident/ { printf "%.0f", $2 / 1024 }' "$tmp/time.txt")
   wall=$(awk -F': ' '/Elapsed \(wall/ { n = split($2, p, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + p[i]; printf "%.1f", s }' "$tmp/time.txt")
   status=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))["documents"][0]; print(d["status"], d.get("chunks", ""), "chunks", (d.get("error") or "")[:150])' "$tmp/out.json" 2>/dev/null || echo "no summary: $(head -c 300 "$tmp/err.txt")")
