@@ -40,7 +40,7 @@ using json = nlohmann::json;
 // units of work (a page, a block, a batch), which the sanitizer build runs
 // several times slower.
 #if defined(__SANITIZE_ADDRESS__)
-constexpr int64_t kLocalOverrunBoundMs = 2'500;
+constexpr int64_t kLocalOverrunBoundMs = 3'000;
 #else
 constexpr int64_t kLocalOverrunBoundMs = 1'000;
 #endif
