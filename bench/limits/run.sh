@@ -33,17 +33,18 @@ with open(sys.argv[1], "w") as f:
 PY
 
 echo "# bench/limits $(date -u +%F) on $(. /etc/os-release; echo "$PRETTY_NAME"), $(nproc) cores; load $(cut -d' ' -f1-3 /proc/loadavg)"
-printf '%-44s %10s %12s %9s  %s\n' input "size" "peak RSS MB" "wall s" "outcome"
+printf '%-44s %10s %12s %9s %8s  %s\n' input "size" "peak RSS MB" "wall s" "CPU s" "outcome"
 run() {
   local label=$1 file=$2; shift 2
   local ws="$tmp/ws-$RANDOM"
   /usr/bin/time -v -o "$tmp/time.txt" "$bin" --workspace "$ws" "$@" ingest --workers 1 --json "$file" \
     > "$tmp/out.json" 2> "$tmp/err.txt" || true
-  local rss wall status error
+  local rss wall cpu status
   rss=$(awk -F': ' '/Maximum resident/ { printf "%.0f", $2 / 1024 }' "$tmp/time.txt")
   wall=$(awk -F': ' '/Elapsed \(wall/ { n = split($2, p, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + p[i]; printf "%.1f", s }' "$tmp/time.txt")
+  cpu=$(awk -F': ' '/User time|System time/ { s += $2 } END { printf "%.1f", s }' "$tmp/time.txt")
   status=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))["documents"][0]; print(d["status"], d.get("chunks", ""), "chunks", (d.get("error") or "")[:150])' "$tmp/out.json" 2>/dev/null || echo "no summary: $(head -c 300 "$tmp/err.txt")")
-  printf '%-44s %10s %12s %9s  %s\n' "$label" "$(stat -c %s "$file")" "$rss" "$wall" "$status"
+  printf '%-44s %10s %12s %9s %8s  %s\n' "$label" "$(stat -c %s "$file")" "$rss" "$wall" "$cpu" "$status"
   rm -rf "$ws"
 }
 run "hostile PDF, 300 p x 20k words (defaults)" "$tmp/hostile-300.pdf"

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "aws/sigv4.h"
+#include "http/http_retry.h"
 #include "common/xml_text.h"
 
 namespace docpipe {
@@ -18,8 +19,6 @@ constexpr int kQuotaMax = 500;
 constexpr int64_t kBackoffBaseMs = 100;
 constexpr int64_t kBackoffCapMs = 20'000;
 constexpr int64_t kRetryAfterCapMs = 60'000;
-// Waits between attempts look at the request's abort_if this often.
-constexpr int64_t kAbortPollMs = 250;
 
 const std::set<std::string>& ThrottlingCodes() {
   // The AWS standard retry mode's throttling errors.
@@ -237,14 +236,9 @@ Result<HttpResponse> AwsClient::SendWithRetries(HttpRequest request, bool idempo
       }
     }
     if (attempt + 1 < config_.max_attempts) {
-      // In slices when the call can be cancelled, so a cancel (a deadline)
-      // ends a long Retry-After wait.
-      int64_t wait = retry_after_ms >= 0 ? retry_after_ms : BackoffMs(attempt);
-      const int64_t slice = request.abort_if ? kAbortPollMs : wait;
-      for (; wait > 0; wait -= slice) {
-        if (aborted()) return abandoned;
-        clock_.SleepMs(std::min(wait, slice));
-      }
+      // A cancel (a deadline) ends a long Retry-After wait.
+      const int64_t wait = retry_after_ms >= 0 ? retry_after_ms : BackoffMs(attempt);
+      if (!SleepUnlessAborted(clock_, wait, request.abort_if)) return abandoned;
     }
   }
   return last;

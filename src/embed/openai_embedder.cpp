@@ -11,6 +11,7 @@
 #include <cctype>
 #include <cmath>
 #include <exception>
+#include <functional>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -151,8 +152,9 @@ class RateLimiter {
     return std::min<int64_t>(wanted, static_cast<int64_t>(tokens_.capacity()));
   }
 
-  // Blocks until the request may go; returns the milliseconds waited.
-  int64_t Acquire(int64_t tokens) {
+  // Blocks until the request may go; returns the milliseconds waited, or -1
+  // when `abort_if` ended the wait (a deadline: the budget may be a minute away).
+  int64_t Acquire(int64_t tokens, const std::function<bool()>& abort_if) {
     int64_t waited = 0;
     for (;;) {
       int64_t wait = 0;
@@ -168,7 +170,7 @@ class RateLimiter {
           return waited;
         }
       }
-      clock_.SleepMs(wait);
+      if (!SleepUnlessAborted(clock_, wait, abort_if)) return -1;
       waited += wait;
     }
   }
@@ -231,7 +233,10 @@ class MeteredHttp final : public HttpClient {
       : inner_(inner), limiter_(limiter), stats_(stats), tokens_(tokens) {}
 
   Result<HttpResponse> Send(const HttpRequest& request) override {
-    const int64_t waited = limiter_.Acquire(tokens_);
+    const int64_t waited = limiter_.Acquire(tokens_, request.abort_if);
+    if (waited < 0) {
+      return Status::Cancelled("OpenAI embeddings: wait for the rate limit abandoned (cancelled or past its deadline)");
+    }
     if (waited > 0) {
       ++stats_.limiter_waits;
       stats_.limiter_wait_ms += waited;

@@ -28,11 +28,18 @@ struct CurlApi {
   void (*easy_cleanup)(CURL*);
   void (*easy_reset)(CURL*);
   CURLcode (*easy_setopt)(CURL*, CURLoption, ...);
-  CURLcode (*easy_perform)(CURL*);
   CURLcode (*easy_getinfo)(CURL*, CURLINFO, ...);
   const char* (*easy_strerror)(CURLcode);
   curl_slist* (*slist_append)(curl_slist*, const char*);
   void (*slist_free_all)(curl_slist*);
+  CURLM* (*multi_init)();
+  CURLMcode (*multi_cleanup)(CURLM*);
+  CURLMcode (*multi_add_handle)(CURLM*, CURL*);
+  CURLMcode (*multi_remove_handle)(CURLM*, CURL*);
+  CURLMcode (*multi_perform)(CURLM*, int*);
+  CURLMcode (*multi_poll)(CURLM*, curl_waitfd*, unsigned int, int, int*);
+  CURLMsg* (*multi_info_read)(CURLM*, int*);
+  const char* (*multi_strerror)(CURLMcode);
 };
 
 // libcurl as loaded: the functions, or why it could not be loaded.
@@ -61,11 +68,18 @@ LoadedCurl Load() {
   bind(api.easy_cleanup, "curl_easy_cleanup");
   bind(api.easy_reset, "curl_easy_reset");
   bind(api.easy_setopt, "curl_easy_setopt");
-  bind(api.easy_perform, "curl_easy_perform");
   bind(api.easy_getinfo, "curl_easy_getinfo");
   bind(api.easy_strerror, "curl_easy_strerror");
   bind(api.slist_append, "curl_slist_append");
   bind(api.slist_free_all, "curl_slist_free_all");
+  bind(api.multi_init, "curl_multi_init");
+  bind(api.multi_cleanup, "curl_multi_cleanup");
+  bind(api.multi_add_handle, "curl_multi_add_handle");
+  bind(api.multi_remove_handle, "curl_multi_remove_handle");
+  bind(api.multi_perform, "curl_multi_perform");
+  bind(api.multi_poll, "curl_multi_poll");  // libcurl >= 7.66
+  bind(api.multi_info_read, "curl_multi_info_read");
+  bind(api.multi_strerror, "curl_multi_strerror");
   if (out.error.empty()) api.global_init(CURL_GLOBAL_DEFAULT);
   return out;
 }
@@ -87,6 +101,18 @@ struct CurlEasyDeleter {
   void operator()(CURL* c) const { Curl().easy_cleanup(c); }
 };
 using CurlEasy = std::unique_ptr<CURL, CurlEasyDeleter>;
+
+struct CurlMultiDeleter {
+  void operator()(CURLM* m) const { Curl().multi_cleanup(m); }
+};
+using CurlMulti = std::unique_ptr<CURLM, CurlMultiDeleter>;
+
+// An easy handle and the multi handle that drives it. The multi handle holds
+// the connection cache, so a pooled pair keeps its connections alive.
+struct CurlHandles {
+  CurlMulti multi;
+  CurlEasy easy;  // destroyed first: never left inside `multi`
+};
 
 struct CurlSlistDeleter {
   void operator()(curl_slist* l) const { Curl().slist_free_all(l); }
@@ -116,9 +142,48 @@ size_t WriteHeader(char* data, size_t size, size_t n, void* user) {
   return size * n;
 }
 
-// Progress callback: a non-zero return makes curl abort the transfer.
-int AbortCheck(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
-  return (*static_cast<const std::function<bool()>*>(user))() ? 1 : 0;
+// How often a transfer that can be abandoned looks at its abort_if. curl's
+// own progress callback runs only about once a second while no byte arrives
+// (curl_easy_perform polls with a 1 s timeout), too late for a deadline that
+// must hold within a second; so transfers run on a multi handle polled at
+// most this long.
+constexpr int kTransferAbortPollMs = 100;
+
+// Runs the transfer of `c` on `m` until it completes or `abort_if` says stop
+// (CURLE_ABORTED_BY_CALLBACK). `multi_error` receives a multi-interface failure.
+CURLcode PerformOnMulti(const CurlApi& curl, CURL* c, CURLM* m, const std::function<bool()>& abort_if,
+                        std::string& multi_error) {
+  CURLMcode mc = curl.multi_add_handle(m, c);
+  if (mc != CURLM_OK) {
+    multi_error = curl.multi_strerror(mc);
+    return CURLE_FAILED_INIT;
+  }
+  CURLcode result = CURLE_FAILED_INIT;
+  for (;;) {
+    int running = 0;
+    mc = curl.multi_perform(m, &running);
+    bool done = false;
+    int left = 0;
+    while (CURLMsg* msg = curl.multi_info_read(m, &left)) {
+      if (msg->msg == CURLMSG_DONE && msg->easy_handle == c) {
+        result = msg->data.result;
+        done = true;
+      }
+    }
+    if (done) break;
+    if (mc == CURLM_OK && running == 0) mc = CURLM_INTERNAL_ERROR;  // finished without saying how
+    if (mc == CURLM_OK && abort_if && abort_if()) {
+      result = CURLE_ABORTED_BY_CALLBACK;
+      break;
+    }
+    if (mc == CURLM_OK) mc = curl.multi_poll(m, nullptr, 0, abort_if ? kTransferAbortPollMs : 1000, nullptr);
+    if (mc != CURLM_OK) {
+      multi_error = curl.multi_strerror(mc);
+      break;
+    }
+  }
+  curl.multi_remove_handle(m, c);
+  return result;
 }
 
 // A CA bundle named by the environment (OpenSSL's SSL_CERT_FILE, or the curl
@@ -143,9 +208,9 @@ class CurlHttpClient final : public HttpClient {
 
   Result<HttpResponse> Send(const HttpRequest& request) override {
     const CurlApi& curl = api_;
-    CurlEasy easy = Acquire();
-    if (!easy) return Status::Internal("curl_easy_init failed");
-    CURL* c = easy.get();
+    CurlHandles handles = Acquire();
+    if (!handles.easy || !handles.multi) return Status::Internal("curl_easy_init or curl_multi_init failed");
+    CURL* c = handles.easy.get();
     HttpResponse response;
     CurlSlist headers;
     curl_slist* list = nullptr;
@@ -171,11 +236,6 @@ class CurlHttpClient final : public HttpClient {
     curl.easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
     curl.easy_setopt(c, CURLOPT_ACCEPT_ENCODING, nullptr);
     if (const char* ca = CaBundleFromEnv()) curl.easy_setopt(c, CURLOPT_CAINFO, ca);
-    if (request.abort_if) {
-      curl.easy_setopt(c, CURLOPT_XFERINFOFUNCTION, AbortCheck);
-      curl.easy_setopt(c, CURLOPT_XFERINFODATA, &request.abort_if);
-      curl.easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
-    }
     if (request.method == "HEAD") {
       curl.easy_setopt(c, CURLOPT_NOBODY, 1L);
     } else if (request.method == "GET" && request.body.empty()) {
@@ -187,9 +247,11 @@ class CurlHttpClient final : public HttpClient {
         curl.easy_setopt(c, CURLOPT_POSTFIELDS, request.body.data());
       }
     }
-    CURLcode rc = curl.easy_perform(c);
+    std::string multi_error;
+    CURLcode rc = PerformOnMulti(curl, c, handles.multi.get(), request.abort_if, multi_error);
     if (rc != CURLE_OK) {
       std::string where = fmt::format("{} {}", request.method, UrlForMessage(request.url));
+      if (!multi_error.empty()) return Status::Unavailable(fmt::format("{}: curl: {}", where, multi_error));
       // Handles that failed are not reused: their connection state is unknown.
       if (rc == CURLE_ABORTED_BY_CALLBACK) return Status::Cancelled(where + ": cancelled");
       if (rc == CURLE_OPERATION_TIMEDOUT) {
@@ -204,32 +266,35 @@ class CurlHttpClient final : public HttpClient {
     curl.easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
     response.status = static_cast<int>(code);
     curl.easy_setopt(c, CURLOPT_HTTPHEADER, nullptr);
-    Release(std::move(easy));
+    Release(std::move(handles));
     return response;
   }
 
  private:
   // Idle handles keep their connections alive for the next request.
-  CurlEasy Acquire() {
+  CurlHandles Acquire() {
     {
       std::lock_guard<std::mutex> lock(mu_);
       if (!idle_.empty()) {
-        CurlEasy e = std::move(idle_.back());
+        CurlHandles h = std::move(idle_.back());
         idle_.pop_back();
-        api_.easy_reset(e.get());
-        return e;
+        api_.easy_reset(h.easy.get());
+        return h;
       }
     }
-    return CurlEasy(api_.easy_init());
+    CurlHandles h;
+    h.multi.reset(api_.multi_init());
+    h.easy.reset(api_.easy_init());
+    return h;
   }
-  void Release(CurlEasy e) {
+  void Release(CurlHandles h) {
     std::lock_guard<std::mutex> lock(mu_);
-    if (idle_.size() < 16) idle_.push_back(std::move(e));
+    if (idle_.size() < 16) idle_.push_back(std::move(h));
   }
 
   const CurlApi& api_;
   std::mutex mu_;
-  std::vector<CurlEasy> idle_;
+  std::vector<CurlHandles> idle_;
 };
 
 // Stands in when libcurl cannot be loaded: every request fails, saying why.

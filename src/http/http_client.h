@@ -21,8 +21,9 @@ struct HttpRequest {
   std::string body;
   int64_t timeout_ms = 30'000;          // whole exchange; 0 = no limit (long polls)
   int64_t connect_timeout_ms = 5'000;
-  // Polled about once a second while the exchange runs; true ends it with
-  // Cancelled. Lets a long poll with no timeout stop on shutdown.
+  // Polled at least every 100 ms while the exchange runs; true ends it with
+  // Cancelled. Lets a long poll with no timeout stop on shutdown, and a
+  // stage's deadline end a request on the wire.
   std::function<bool()> abort_if;
 
   // The first header named `name` (case-insensitive), or nullptr.

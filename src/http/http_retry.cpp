@@ -26,9 +26,17 @@ int64_t RetryAfterMs(const HttpResponse& r, TimeMs now) {
   return std::max<int64_t>(0, at - now);
 }
 
-namespace {
-constexpr int64_t kAbortPollMs = 200;
-}  // namespace
+bool SleepUnlessAborted(Clock& clock, int64_t ms, const std::function<bool()>& abort_if) {
+  if (!abort_if) {
+    if (ms > 0) clock.SleepMs(ms);
+    return true;
+  }
+  for (int64_t slept = 0; slept < ms; slept += kAbortPollMs) {
+    if (abort_if()) return false;
+    clock.SleepMs(std::min(kAbortPollMs, ms - slept));
+  }
+  return !abort_if();
+}
 
 HttpRetrier::HttpRetrier(HttpClient& http, Clock& clock, HttpRetryOptions options, WaitHint hint)
     : http_(http), clock_(clock), options_(options), hint_(std::move(hint)), rng_(std::random_device{}()) {}
@@ -57,10 +65,9 @@ Result<HttpResponse> HttpRetrier::Send(const HttpRequest& request, int* attempts
     int64_t wait = BackoffMs(attempt);
     if (server_wait >= 0) wait = std::max(wait, std::min(server_wait, options_.max_server_wait_ms));
     // The wait (a Retry-After may ask for minutes) ends early when the
-    // caller gives up: `abort_if` is looked at every kAbortPollMs.
-    for (int64_t slept = 0; slept < wait; slept += kAbortPollMs) {
-      if (aborted()) return Status::Cancelled("request abandoned (cancelled or past its deadline)");
-      clock_.SleepMs(std::min(kAbortPollMs, wait - slept));
+    // caller gives up.
+    if (!SleepUnlessAborted(clock_, wait, request.abort_if)) {
+      return Status::Cancelled("request abandoned (cancelled or past its deadline)");
     }
   }
   return last;

@@ -19,6 +19,15 @@ struct HttpRetryOptions {
   int64_t max_server_wait_ms = 120'000;  // longest Retry-After (or hint) honoured
 };
 
+// How often a wait between attempts looks at the request's abort_if.
+inline constexpr int64_t kAbortPollMs = 100;
+
+// Sleeps `ms` on `clock`, in slices of kAbortPollMs when `abort_if` is set,
+// looking at it before each: false, at once, when it says stop. The one wait
+// of every remote call that a deadline must end (HttpRetrier's and
+// AwsClient's backoffs, the OpenAI embedder's rate limiter).
+bool SleepUnlessAborted(Clock& clock, int64_t ms, const std::function<bool()>& abort_if);
+
 // Extra wait hints a service puts in its answers (e.g. OpenAI's
 // x-ratelimit-reset-requests); returns milliseconds, or -1 for none.
 using WaitHint = std::function<int64_t(const HttpResponse&)>;

@@ -284,16 +284,19 @@ class PineconeVectorIndex final : public VectorIndex {
     std::function<bool()> abort_if;
     if (cancel != nullptr) abort_if = [cancel] { return cancel->load(); };
     DOCPIPE_RETURN_IF_ERROR(Upsert(chunks, metadata, abort_if).Annotate("Pinecone upsert of " + document_id));
-    if (abort_if && abort_if()) return Status::Cancelled("Pinecone: replacing " + document_id + " cancelled");
     // Only now: until the new chunks are stored, the old ones keep the
-    // document searchable.
-    Result<std::vector<std::string>> listed = ListIds(prefix);
+    // document searchable. The deadline still holds while the stale ids are
+    // listed and deleted: stopped there, the new version is whole (searches
+    // show only the newest version) and the old one's leftovers go when the
+    // replacement is retried.
+    if (abort_if && abort_if()) return Status::Cancelled("Pinecone: replacing " + document_id + " cancelled");
+    Result<std::vector<std::string>> listed = ListIds(prefix, abort_if);
     if (!listed.ok()) return listed.status().Annotate("Pinecone: listing the vectors of " + document_id);
     std::vector<std::string> stale;
     for (std::string& id : *listed) {
       if (!ids.contains(id)) stale.push_back(std::move(id));
     }
-    return DeleteIds(stale).Annotate("Pinecone: deleting stale vectors of " + document_id);
+    return DeleteIds(stale, abort_if).Annotate("Pinecone: deleting stale vectors of " + document_id);
   }
 
   Status DeleteDocument(const std::string& document_id) override {
@@ -649,8 +652,9 @@ class PineconeVectorIndex final : public VectorIndex {
     return Status::Ok();
   }
 
-  // Every id with `prefix` in the namespace, following pagination tokens.
-  Result<std::vector<std::string>> ListIds(const std::string& prefix) {
+  // Every id with `prefix` in the namespace, following pagination tokens;
+  // Cancelled between pages or on the wire when `abort_if` says so.
+  Result<std::vector<std::string>> ListIds(const std::string& prefix, const std::function<bool()>& abort_if = {}) {
     std::vector<std::string> ids;
     std::string token;
     std::set<std::string> seen_tokens;
@@ -659,7 +663,8 @@ class PineconeVectorIndex final : public VectorIndex {
       std::string url = host_ + "/vectors/list?prefix=" + UriEncode(prefix, false);
       if (!token.empty()) url += "&paginationToken=" + UriEncode(token, false);
       url += "&namespace=" + UriEncode(options_.namespace_, false);
-      Result<json> answer = Call("GET", url, "", "list");
+      if (abort_if && abort_if()) return Status::Cancelled("cancelled (past the stage's deadline or shutting down)");
+      Result<json> answer = Call("GET", url, "", "list", false, nullptr, abort_if);
       if (!answer.ok()) {
         if (MissingNamespace(answer.status())) return ids;  // nothing stored yet
         return answer.status();
@@ -681,12 +686,13 @@ class PineconeVectorIndex final : public VectorIndex {
     return Status::Unavailable(fmt::format("Pinecone list: more than {} pages", kMaxListPages));
   }
 
-  Status DeleteIds(const std::vector<std::string>& ids) {
+  Status DeleteIds(const std::vector<std::string>& ids, const std::function<bool()>& abort_if = {}) {
     for (size_t i = 0; i < ids.size(); i += kMaxIdsPerDelete) {
+      if (abort_if && abort_if()) return Status::Cancelled("cancelled (past the stage's deadline or shutting down)");
       const size_t end = std::min(ids.size(), i + kMaxIdsPerDelete);
       std::string body = "{\"ids\":" + json(std::vector<std::string>(ids.begin() + i, ids.begin() + end)).dump() +
                          ",\"namespace\":" + namespace_json_ + "}";
-      Result<json> answer = Call("POST", host_ + "/vectors/delete", std::move(body), "delete");
+      Result<json> answer = Call("POST", host_ + "/vectors/delete", std::move(body), "delete", false, nullptr, abort_if);
       if (!answer.ok() && !MissingNamespace(answer.status())) return answer.status();
     }
     return Status::Ok();

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
@@ -10,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "http/curl_http_client.h"
@@ -811,6 +813,73 @@ TEST_F(OpenAiEmbedderTest, AFailedBatchFailsTheCall) {
   ASSERT_FALSE(got.ok());
   EXPECT_NE(got.status().message().find("bad second batch"), std::string::npos) << got.status().message();
   EXPECT_EQ(server_->requests().size(), 2u);  // the third is not sent
+}
+
+
+// Issue 17: an embed stage past its deadline stops within a second, however
+// the embedder is waiting. The stage's cancel flag reaches the request.
+
+// On the wire: the server holds the answer for 5 s. curl's progress callback
+// (how the request looked at its abort_if before) runs about once a second
+// while no byte arrives, so a cancel 1.3 s in was seen ~0.9 s late; the
+// transfer now polls it every 100 ms.
+TEST_F(OpenAiEmbedderTest, ACancelEndsARequestOnTheWireWithinATenthOfASecond) {
+  server_->Script({CannedReply{200, {}, "", 5'000, true}});
+  OpenAiEmbedderOptions o = Options();
+  o.timeout_ms = 30'000;
+  auto e = Make(o);
+  std::atomic<bool> cancel{false};
+  std::chrono::steady_clock::time_point cancelled_at;
+  std::thread deadline([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1'300));
+    cancelled_at = std::chrono::steady_clock::now();
+    cancel = true;
+  });
+  Result<EmbeddingBatch> got = e->Embed({"a", "b"}, &cancel);
+  const auto returned_at = std::chrono::steady_clock::now();
+  deadline.join();
+  ASSERT_FALSE(got.ok());
+  EXPECT_EQ(got.status().code(), Status::Code::kCancelled) << got.status().ToString();
+  const int64_t late_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(returned_at - cancelled_at).count();
+  std::cout << "embed returned " << late_ms << " ms after the cancel\n";
+  EXPECT_LT(late_ms, 500) << "the request was not abandoned at once";
+  EXPECT_EQ(e->Stats().attempts, 1);  // and not retried
+}
+
+// Sleeping on a Retry-After of a minute (the fake clock's time).
+TEST_F(OpenAiEmbedderTest, ACancelEndsTheWaitForRetryAfter) {
+  server_->Script({RateLimited({{"retry-after", "60"}})});
+  auto e = Make(Options());
+  std::atomic<bool> cancel{false};
+  clock_.OnSleep([&] {
+    if (clock_.slept_ms() >= 1'000) cancel = true;  // the deadline passes a second into the wait
+  });
+  Result<EmbeddingBatch> got = e->Embed({"a"}, &cancel);
+  ASSERT_FALSE(got.ok());
+  EXPECT_EQ(got.status().code(), Status::Code::kCancelled) << got.status().ToString();
+  EXPECT_LE(clock_.slept_ms(), 1'000 + kAbortPollMs);
+  EXPECT_EQ(server_->requests().size(), 1u);
+}
+
+// Waiting for the client-side rate limiter: one request a minute, the
+// second batch waits for the budget. That wait did not look at the cancel
+// flag and slept the whole minute.
+TEST_F(OpenAiEmbedderTest, ACancelEndsTheWaitForTheRateLimiter) {
+  OpenAiEmbedderOptions o = Options();
+  o.requests_per_minute = 1;
+  o.max_inputs_per_request = 1;
+  o.concurrency = 1;
+  auto e = Make(o);
+  std::atomic<bool> cancel{false};
+  clock_.OnSleep([&] {
+    if (clock_.slept_ms() >= 1'000) cancel = true;
+  });
+  Result<EmbeddingBatch> got = e->Embed({"a", "b"}, &cancel);
+  ASSERT_FALSE(got.ok());
+  EXPECT_EQ(got.status().code(), Status::Code::kCancelled) << got.status().ToString();
+  EXPECT_LE(clock_.slept_ms(), 1'000 + kAbortPollMs) << "waited for the budget past the cancel";
+  EXPECT_EQ(server_->requests().size(), 1u);  // the second request never left
 }
 
 }  // namespace

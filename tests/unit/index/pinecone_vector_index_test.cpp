@@ -6,10 +6,13 @@
 
 #include <unistd.h>
 
+#include <atomic>
+#include <chrono>
 #include <cmath>
 #include <cstdlib>
 #include <map>
 #include <set>
+#include <thread>
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
@@ -606,6 +609,44 @@ TEST_F(PineconeVectorIndexTest, SearchShowsOnlyTheNewestVersionWhileStaleChunksA
   ASSERT_EQ(hits->size(), 3u);
   for (const auto& h : *hits) EXPECT_EQ(h.chunk.processing_version, "000002");
   // The load stage retries the replacement: now the stale ids go.
+  ASSERT_TRUE(index->ReplaceDocument("d-1", "000002", v2).ok());
+  EXPECT_EQ(fake.Ids().size(), 3u);
+}
+
+// Issue 17: the step from upsert to stale-delete honours the load stage's
+// deadline too. Here the list of stale ids hangs (3 s) and the deadline
+// passes 0.3 s into it: the replacement stops at once. What is left: the new
+// version whole (searches show only the newest version of a document), the
+// old one's vectors still stored until the retry lists and deletes them.
+TEST_F(PineconeVectorIndexTest, ADeadlineBetweenUpsertAndStaleDeleteStopsTheReplacement) {
+  FakePinecone fake;
+  VectorIndexPtr index = Open(fake);
+  ASSERT_NE(index, nullptr);
+  auto v1 = MakeChunks("d-1", "000001", 3, 8);
+  ASSERT_TRUE(index->ReplaceDocument("d-1", "000001", v1).ok());
+  auto v2 = MakeChunks("d-1", "000002", 3, 8);
+  for (int i = 0; i < 3; ++i) v2[i].vector = v1[i].vector;
+  fake.Fault("/vectors/list", Delay(3'000));
+  std::atomic<bool> cancel{false};
+  std::chrono::steady_clock::time_point cancelled_at;
+  std::thread deadline([&] {
+    while (fake.requests("GET /vectors/list").size() < 2) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    cancelled_at = std::chrono::steady_clock::now();
+    cancel = true;
+  });
+  Status s = index->ReplaceDocument("d-1", "000002", v2, &cancel);
+  const auto returned_at = std::chrono::steady_clock::now();
+  deadline.join();
+  EXPECT_EQ(s.code(), Status::Code::kCancelled) << s.ToString();
+  EXPECT_LT(std::chrono::duration_cast<std::chrono::milliseconds>(returned_at - cancelled_at).count(), 500);
+  EXPECT_TRUE(fake.requests("POST /vectors/delete").empty());
+  EXPECT_EQ(fake.Ids().size(), 6u);  // both versions stored
+  auto hits = index->Search(Query(v1[0].vector, 10));
+  ASSERT_TRUE(hits.ok()) << hits.status().ToString();
+  ASSERT_EQ(hits->size(), 3u);
+  for (const auto& h : *hits) EXPECT_EQ(h.chunk.processing_version, "000002");
+  // The retry (a deadline gets one) finishes the replacement.
   ASSERT_TRUE(index->ReplaceDocument("d-1", "000002", v2).ok());
   EXPECT_EQ(fake.Ids().size(), 3u);
 }
