@@ -24,11 +24,22 @@
 #include <nlohmann/json.hpp>
 
 #include "embed/embedder.h"
+#include "support/process.h"
 
 namespace docpipe::testing {
 namespace {
 
 using json = nlohmann::json;
+
+// docpipe's embedder on an OpenAI-compatible server and its vector store on a
+// Pinecone controller at these addresses (fakes, or proxies in front of them),
+// 256 dimensions, index "docs".
+EnvOverrides OpenAiAndPineconeEnv(const std::string& openai_url, const std::string& pinecone_url) {
+  return {{"DOCPIPE_EMBEDDER", "openai"},         {"OPENAI_BASE_URL", openai_url + "/v1"},
+          {"OPENAI_API_KEY", "sk-e2e-test"},      {"OPENAI_DIMENSIONS", "256"},
+          {"DOCPIPE_VECTOR_STORE", "pinecone"},   {"PINECONE_API_KEY", "pk-e2e-test"},
+          {"PINECONE_INDEX", "docs"},             {"PINECONE_CONTROLLER_HOST", pinecone_url}};
+}
 
 // Code-point offset of byte offset `b` in UTF-8 `s` (Comprehend counts characters).
 int64_t AiFakeCodePoints(const std::string& s, size_t b) {

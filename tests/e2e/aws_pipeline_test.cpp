@@ -338,19 +338,13 @@ struct FaultyPeers {
 
   //! docpipe's environment for every peer through its proxy.
   EnvOverrides Env() const {
-    return {{"AWS_ENDPOINT_URL", moto_proxy.url()},
-            {"AWS_MAX_ATTEMPTS", "10"},
-            {"DOCPIPE_ENRICHER", "comprehend"},
-            {"AWS_ENDPOINT_URL_COMPREHEND", comprehend_proxy.url()},
-            {"DOCPIPE_EMBEDDER", "openai"},
-            {"OPENAI_BASE_URL", openai_proxy.url() + "/v1"},
-            {"OPENAI_API_KEY", "sk-e2e-test"},
-            {"OPENAI_DIMENSIONS", "256"},
-            {"DOCPIPE_VECTOR_STORE", "pinecone"},
-            {"PINECONE_API_KEY", "pk-e2e-test"},
-            {"PINECONE_INDEX", "docs"},
-            {"PINECONE_CONTROLLER_HOST", pinecone_proxy.url()},
-            {"PINECONE_INDEX_HOST", pinecone_proxy.url()}};
+    EnvOverrides env = OpenAiAndPineconeEnv(openai_proxy.url(), pinecone_proxy.url());
+    env.insert({{"AWS_ENDPOINT_URL", moto_proxy.url()},
+                {"AWS_MAX_ATTEMPTS", "10"},
+                {"DOCPIPE_ENRICHER", "comprehend"},
+                {"AWS_ENDPOINT_URL_COMPREHEND", comprehend_proxy.url()},
+                {"PINECONE_INDEX_HOST", pinecone_proxy.url()}});
+    return env;
   }
 
   //! Stops the proxies; their counts by peer. Every kind of fault must have

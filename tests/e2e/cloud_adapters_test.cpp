@@ -40,21 +40,14 @@ TEST_F(CloudAdaptersTest, ComprehendOpenAiAndPineconeRunRealDocumentsAndSearchFi
   po.exists = false;  // docpipe creates the serverless index
   FakePinecone pinecone(po);
 
-  const EnvOverrides env = {{"DOCPIPE_ENRICHER", "comprehend"},
-                            {"AWS_ENDPOINT_URL_COMPREHEND", comprehend.url()},
-                            {"AWS_ACCESS_KEY_ID", "AKIDE2E"},
-                            {"AWS_SECRET_ACCESS_KEY", "e2e-secret"},
-                            {"AWS_REGION", "us-east-1"},
-                            {"AWS_SHARED_CREDENTIALS_FILE", dir_.Join("none")},
-                            {"AWS_CONFIG_FILE", dir_.Join("none")},
-                            {"DOCPIPE_EMBEDDER", "openai"},
-                            {"OPENAI_BASE_URL", openai.url() + "/v1"},
-                            {"OPENAI_API_KEY", "sk-e2e-test"},
-                            {"OPENAI_DIMENSIONS", "256"},
-                            {"DOCPIPE_VECTOR_STORE", "pinecone"},
-                            {"PINECONE_API_KEY", "pk-e2e-test"},
-                            {"PINECONE_INDEX", "docs"},
-                            {"PINECONE_CONTROLLER_HOST", pinecone.url()}};
+  EnvOverrides env = OpenAiAndPineconeEnv(openai.url(), pinecone.url());
+  env.insert({{"DOCPIPE_ENRICHER", "comprehend"},
+              {"AWS_ENDPOINT_URL_COMPREHEND", comprehend.url()},
+              {"AWS_ACCESS_KEY_ID", "AKIDE2E"},
+              {"AWS_SECRET_ACCESS_KEY", "e2e-secret"},
+              {"AWS_REGION", "us-east-1"},
+              {"AWS_SHARED_CREDENTIALS_FILE", dir_.Join("none")},
+              {"AWS_CONFIG_FILE", dir_.Join("none")}});
 
   std::filesystem::create_directories(Docs());
   std::filesystem::copy_file("/usr/share/doc/libtasn1-doc/libtasn1.pdf", Docs() + "/libtasn1.pdf");

@@ -275,16 +275,9 @@ TEST_F(DeadlineOverrunTest, LoadStopsWithinASecondWhenPineconeUpsertsHang) {
   hang.delay_ms = 6'000;  // past the 2 s limit and the 1 s bound
   pinecone.Fault("/vectors/upsert", hang, 10);
   const std::string ws = Workspace();
-  IngestInto(ws, SmallDoc(),
-             {{"DOCPIPE_STAGE_TIMEOUT_SECONDS", "2"},
-              {"DOCPIPE_EMBEDDER", "openai"},
-              {"OPENAI_BASE_URL", openai.url() + "/v1"},
-              {"OPENAI_API_KEY", "sk-e2e-test"},
-              {"OPENAI_DIMENSIONS", "256"},
-              {"DOCPIPE_VECTOR_STORE", "pinecone"},
-              {"PINECONE_API_KEY", "pk-e2e-test"},
-              {"PINECONE_INDEX", "docs"},
-              {"PINECONE_CONTROLLER_HOST", pinecone.url()}});
+  EnvOverrides env = OpenAiAndPineconeEnv(openai.url(), pinecone.url());
+  env["DOCPIPE_STAGE_TIMEOUT_SECONDS"] = "2";
+  IngestInto(ws, SmallDoc(), env);
   ExpectStoppedAtDeadline(ws, "load", "Pinecone fake whose upserts hang 6 s", 2, kRemoteOverrunBoundMs);
   EXPECT_GE(pinecone.requests("POST /vectors/upsert").size(), 2u);  // one on the wire at each deadline
 }
