@@ -14,24 +14,8 @@ int64_t EventRecorder::TtlFromNow() const {
   return services_.clock.NowMs() / 1000 + ttl_days_ * 86400;
 }
 
-void EventRecorder::Audit(const ControlRecord& rec, const std::string& event_type, const std::string& stage,
-                          int64_t duration_ms, const std::string& error, nlohmann::json details) {
-  AuditEvent e;
-  e.document_id = rec.document_id;
-  e.processing_version = rec.processing_version;
-  e.event_type = event_type;
-  e.stage = stage;
-  e.time = services_.clock.NowMs();
-  e.worker_id = worker_id_;
-  e.duration_ms = duration_ms;
-  e.error = CapError(error);
-  e.details = std::move(details);
-  e.ttl = TtlFromNow();
-  Record(std::move(e), false);
-}
-
-void EventRecorder::AuditOnce(const ControlRecord& rec, const std::string& event_type, const std::string& stage,
-                              TimeMs time, int64_t duration_ms, nlohmann::json details) {
+AuditEvent EventRecorder::NewEvent(const ControlRecord& rec, const std::string& event_type, const std::string& stage,
+                                   TimeMs time, int64_t duration_ms, nlohmann::json details) const {
   AuditEvent e;
   e.document_id = rec.document_id;
   e.processing_version = rec.processing_version;
@@ -42,6 +26,19 @@ void EventRecorder::AuditOnce(const ControlRecord& rec, const std::string& event
   e.duration_ms = duration_ms;
   e.details = std::move(details);
   e.ttl = TtlFromNow();
+  return e;
+}
+
+void EventRecorder::Audit(const ControlRecord& rec, const std::string& event_type, const std::string& stage,
+                          int64_t duration_ms, const std::string& error, nlohmann::json details) {
+  AuditEvent e = NewEvent(rec, event_type, stage, services_.clock.NowMs(), duration_ms, std::move(details));
+  e.error = CapError(error);
+  Record(std::move(e), false);
+}
+
+void EventRecorder::AuditOnce(const ControlRecord& rec, const std::string& event_type, const std::string& stage,
+                              TimeMs time, int64_t duration_ms, nlohmann::json details) {
+  AuditEvent e = NewEvent(rec, event_type, stage, time, duration_ms, std::move(details));
   // The generated ids' shape (time, '#', 8 hex digits), so the trail's time
   // order and its cursors hold; the digits name the fact.
   e.event_id = FormatIso8601(time) + "#" +

@@ -58,6 +58,9 @@ class EventRecorder {
   void WriteErrorRecord(const ControlRecord& rec, const std::string& stage, const Status& error);
 
  private:
+  // The fields every event of `rec` carries, from this worker.
+  AuditEvent NewEvent(const ControlRecord& rec, const std::string& event_type, const std::string& stage, TimeMs time,
+                      int64_t duration_ms, nlohmann::json details) const;
   // Appends `e` (retrying transient errors) and logs it. With `once`, an
   // event already stored under e.event_id counts as recorded.
   void Record(AuditEvent e, bool once);
