@@ -32,12 +32,24 @@ bool Eventually(const std::function<bool()>& done) {
 
 class WorkerPoolTest : public ::testing::Test {
  protected:
-  WorkerPoolTest() {
-    // Long leases: idle threads move the fake clock on with every empty poll.
-    processor_options_.lease_ms = 3'600'000;
-    processor_options_.heartbeat_ms = 600'000;
-    pool_options_.visibility_ms = 3'600'000;
-    pool_options_.wait_ms = 500;
+  // Leases and visibility no run outlasts: an idle thread moves the fake
+  // clock on by wait_ms with every empty poll, hundreds of polls a second, so
+  // a lease on that clock can run out while a loaded machine is still in a
+  // document's stage, and its message is then delivered a second time. The
+  // processor copies its options when it is built, so they are set here, in
+  // the members' initialisers, not in the constructor's body.
+  static constexpr int64_t kThousandDaysMs = 1'000LL * 24 * 3'600'000;
+  static ProcessorOptions LongLeases() {
+    ProcessorOptions options;
+    options.lease_ms = kThousandDaysMs;
+    options.heartbeat_ms = kThousandDaysMs / 6;
+    return options;
+  }
+  static WorkerPoolOptions LongVisibility() {
+    WorkerPoolOptions options;
+    options.visibility_ms = kThousandDaysMs;
+    options.wait_ms = 500;
+    return options;
   }
 
   Registration Register(const std::string& name) {
@@ -61,8 +73,8 @@ class WorkerPoolTest : public ::testing::Test {
   EventRecorder events_{ws_.services(), "pool-test", 0};
   Registrar registrar_{ws_.services(), events_, 3};
   ScriptedStage extract_{"extract"};
-  ProcessorOptions processor_options_;
-  WorkerPoolOptions pool_options_;
+  ProcessorOptions processor_options_ = LongLeases();
+  WorkerPoolOptions pool_options_ = LongVisibility();
   DocumentProcessor processor_{ws_.services(), events_, {&extract_}, processor_options_};
 };
 
