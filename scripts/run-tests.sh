@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `make test`: every test from ONE build. Each source is compiled once, with
-# AddressSanitizer + UndefinedBehaviorSanitizer at -O1 without debug info
-# (build-asan/; docs/testing.md has the measurements behind -O1), and every
+# AddressSanitizer + UndefinedBehaviorSanitizer at -Og without debug info
+# (build-asan/; docs/testing.md has the measurements behind -Og), and every
 # stage runs from that build: unit and moto tests, the end-to-end tests (they
 # spawn that build's docpipe, so the CLI runs under the sanitizers too), the
 # deployment tests (the Lambda zip packs that binary with the sanitizer
@@ -19,7 +19,7 @@ cd "$(dirname "$0")/.." || exit 1
 jobs=${JOBS:-$(nproc)}
 test_build=${ASAN_BUILD:-build-asan}
 # One place for the optimisation level of the test build (docs/testing.md).
-test_cxx_flags=${DOCPIPE_TEST_CXX_FLAGS:--O1 -g0}
+test_cxx_flags=${DOCPIPE_TEST_CXX_FLAGS:--Og -g0}
 # Two tests per core: most of the suite's time is tests waiting on servers,
 # retries and subprocesses (at -j2 on 2 idle cores the load average stays
 # near 1.3); docs/testing.md has the measurement.
