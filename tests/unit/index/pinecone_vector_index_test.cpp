@@ -6,6 +6,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cmath>
@@ -649,6 +650,53 @@ TEST_F(PineconeVectorIndexTest, ADeadlineBetweenUpsertAndStaleDeleteStopsTheRepl
   // The retry (a deadline gets one) finishes the replacement.
   ASSERT_TRUE(index->ReplaceDocument("d-1", "000002", v2).ok());
   EXPECT_EQ(fake.Ids().size(), 3u);
+}
+
+// Issue 17: a deadline between two of a version's upserts. The first batch
+// is stored, the second hangs on the wire (and is never applied: the fake
+// answers 503 once it wakes). Left as it was, searches showed the stored
+// part of the new version alone (they keep a document's newest version);
+// the replacement deletes what it sent, and the old version stays whole.
+TEST_F(PineconeVectorIndexTest, ADeadlineBetweenUpsertsLeavesTheOldVersionWhole) {
+  FakePinecone fake;
+  auto o = Options(fake);
+  o.max_vectors_per_upsert = 2;
+  VectorIndexPtr index = Open(o);
+  ASSERT_NE(index, nullptr);
+  auto v1 = MakeChunks("d-1", "000001", 3, 8);
+  ASSERT_TRUE(index->ReplaceDocument("d-1", "000001", v1).ok());
+  auto v2 = MakeChunks("d-1", "000002", 5, 8);  // three upserts of 2, 2 and 1
+  for (int i = 0; i < 3; ++i) v2[i].vector = v1[i].vector;
+  PineconeFault hang = Answer(503, R"({"code":14,"message":"unavailable"})");
+  hang.delay_ms = 3'000;
+  const size_t upserts_before = fake.requests("POST /vectors/upsert").size();
+  fake.Fault("/vectors/upsert", PineconeFault{});  // the first batch is stored
+  fake.Fault("/vectors/upsert", hang);
+  std::atomic<bool> cancel{false};
+  std::chrono::steady_clock::time_point cancelled_at;
+  std::thread deadline([&] {
+    while (fake.requests("POST /vectors/upsert").size() < upserts_before + 2) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    cancelled_at = std::chrono::steady_clock::now();
+    cancel = true;
+  });
+  Status s = index->ReplaceDocument("d-1", "000002", v2, &cancel);
+  const auto returned_at = std::chrono::steady_clock::now();
+  deadline.join();
+  EXPECT_EQ(s.code(), Status::Code::kCancelled) << s.ToString();
+  EXPECT_LT(std::chrono::duration_cast<std::chrono::milliseconds>(returned_at - cancelled_at).count(), 1'000);
+  std::vector<std::string> stored = fake.Ids();
+  std::sort(stored.begin(), stored.end());
+  EXPECT_EQ(stored, (std::vector<std::string>{"d-1:000001:0", "d-1:000001:1", "d-1:000001:2"}));
+  auto hits = index->Search(Query(v1[0].vector, 10));
+  ASSERT_TRUE(hits.ok()) << hits.status().ToString();
+  ASSERT_EQ(hits->size(), 3u);
+  for (const auto& h : *hits) EXPECT_EQ(h.chunk.processing_version, "000001");
+  // The retry (a deadline gets one) replaces the version whole.
+  ASSERT_TRUE(index->ReplaceDocument("d-1", "000002", v2).ok());
+  EXPECT_EQ(fake.Ids().size(), 5u);
 }
 
 // --- failures --------------------------------------------------------------
