@@ -126,10 +126,11 @@ nlohmann::json ToJson(const EmbeddingSet& e);
 // The inverses: InvalidInput naming the first field that is missing or of the
 // wrong type.
 Result<ExtractedDocument> ExtractedDocumentFromJson(const nlohmann::json& j);
-Result<ChunkSet> ChunkSetFromJson(const nlohmann::json& j);
-Result<EnrichmentSet> EnrichmentSetFromJson(const nlohmann::json& j);
-Result<RedactedTexts> RedactedTextsFromJson(const nlohmann::json& j);
-Result<EmbeddingSet> EmbeddingSetFromJson(const nlohmann::json& j);
+// Cancelled soon after `cancel` (may be null) is set: between elements.
+Result<ChunkSet> ChunkSetFromJson(const nlohmann::json& j, const std::atomic<bool>* cancel = nullptr);
+Result<EnrichmentSet> EnrichmentSetFromJson(const nlohmann::json& j, const std::atomic<bool>* cancel = nullptr);
+Result<RedactedTexts> RedactedTextsFromJson(const nlohmann::json& j, const std::atomic<bool>* cancel = nullptr);
+Result<EmbeddingSet> EmbeddingSetFromJson(const nlohmann::json& j, const std::atomic<bool>* cancel = nullptr);
 
 // The text a chunk is embedded as: its heading path, then its text.
 std::string EmbeddingInput(const Chunk& chunk);
