@@ -140,8 +140,9 @@ constexpr const char* kChunkColumns =
     " coalesce(l.page_label_start, ''), coalesce(l.page_label_end, '')";
 constexpr int kChunkColumnCount = 14;
 constexpr const char* kChunkFrom = " FROM chunks c LEFT JOIN chunk_page_labels l ON l.label = c.label";
-// Rows inserted between looks at a load's cancel flag (its deadline).
-constexpr size_t kCancelCheckRows = 256;
+// Rows inserted (or read) between looks at a load's cancel flag (its
+// deadline): 256 rows of text and FTS postings took 0.3 s at 15 % of a core.
+constexpr size_t kCancelCheckRows = 32;
 // Rows read per batch while catching up, bounding the memory of a rebuild.
 constexpr int kCatchUpBatch = 4096;
 // BM25 column weights: text, breadcrumbs, key_phrases.
