@@ -626,8 +626,9 @@ class PineconeVectorIndex final : public VectorIndex {
   // count and the serialized size stay within the limits (for an ordered
   // sequence, the fewest requests). Records are serialized straight into the
   // body, so memory holds one request, not the document.
-  // `sent` receives how many chunks (from the first, in order) went out in a
-  // request, the one that failed included: Pinecone may hold any of them.
+  // `sent` receives how many chunks (from the first, in order) Pinecone may
+  // hold: those of the requests sent, the failed one included unless it was
+  // refused outright.
   Status Upsert(const std::vector<IndexedChunk>& chunks, const std::vector<std::string>& metadata,
                 const std::function<bool()>& abort_if, size_t* sent) {
     const std::string head = Head(), tail = Tail();
@@ -641,7 +642,11 @@ class PineconeVectorIndex final : public VectorIndex {
       if (abort_if && abort_if()) return Status::Cancelled("cancelled (past the stage's deadline or shutting down)");
       *sent = packed;
       Result<json> answer = Call("POST", host_ + "/vectors/upsert", std::move(body), "upsert", false, nullptr, abort_if);
-      if (!answer.ok()) return answer.status();
+      if (!answer.ok()) {
+        // Refused outright (4xx): this request stored nothing.
+        if (answer.status().code() == Status::Code::kInvalidInput) *sent = packed - count;
+        return answer.status();
+      }
       auto upserted = answer->find("upsertedCount");
       if (upserted != answer->end() && upserted->is_number_integer() &&
           upserted->get<int64_t>() != static_cast<int64_t>(count)) {
