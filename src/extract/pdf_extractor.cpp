@@ -279,8 +279,10 @@ std::vector<std::vector<LineChar>> ReadingOrderChars(fz_stext_block* b, int* unm
 // Converts MuPDF's text page into our layout, splitting lines into spans at
 // style changes and at gaps wider than kCellGapEm. Stops after `max_chars`
 // characters, setting *truncated. Text is normalised (text_normalizer.h).
-PageLayout BuildLayout(fz_context* ctx, fz_stext_page* text, int64_t max_chars, int64_t* chars,
-                       bool* truncated, int* unmapped) {
+// Stops early, with part of the page, once `cookie` is aborted (looked at
+// every line: a page of 20,000 words takes a while on a loaded machine).
+PageLayout BuildLayout(fz_context* ctx, fz_stext_page* text, int64_t max_chars, const fz_cookie& cookie,
+                       int64_t* chars, bool* truncated, int* unmapped) {
   PageLayout layout;
   layout.width = text->mediabox.x1 - text->mediabox.x0;
   layout.height = text->mediabox.y1 - text->mediabox.y0;
@@ -288,13 +290,13 @@ PageLayout BuildLayout(fz_context* ctx, fz_stext_page* text, int64_t max_chars, 
   *chars = 0;
   *truncated = false;
   *unmapped = 0;
-  for (fz_stext_block* b = text->first_block; b && !*truncated; b = b->next) {
+  for (fz_stext_block* b = text->first_block; b && !*truncated && !cookie.abort; b = b->next) {
     if (b->type != FZ_STEXT_BLOCK_TEXT) continue;
     TextBlock block;
     block.x0 = b->bbox.x0, block.y0 = b->bbox.y0, block.x1 = b->bbox.x1, block.y1 = b->bbox.y1;
     const std::vector<std::vector<LineChar>> block_chars = ReadingOrderChars(b, unmapped);
     size_t line_index = 0;
-    for (fz_stext_line* l = b->u.t.first_line; l && !*truncated; l = l->next) {
+    for (fz_stext_line* l = b->u.t.first_line; l && !*truncated && !cookie.abort; l = l->next) {
       TextLine line{{}, l->bbox.x0, l->bbox.y0, l->bbox.x1, l->bbox.y1};
       const bool horizontal = IsHorizontal(l);
       const std::vector<LineChar>& line_chars = block_chars[line_index++];
@@ -343,7 +345,7 @@ PageLayout BuildLayout(fz_context* ctx, fz_stext_page* text, int64_t max_chars, 
     }
     if (!block.lines.empty()) layout.blocks.push_back(std::move(block));
   }
-  NormalizeLayoutText(layout);
+  if (!cookie.abort) NormalizeLayoutText(layout);
   return layout;
 }
 
@@ -504,6 +506,11 @@ PageRead ReadPage(PageReader& reader, int index, const ExtractOptions& options, 
     fz_set_warning_callback(ctx, saved, saved_user);
     return std::move(r);
   };
+  // A page whose reading the deadline cut is of no use: no layout work on it.
+  if (text && reader.cookie.abort) {
+    r.aborted = true;
+    return done();
+  }
   if (!text) {
     if (reader.cookie.abort) r.aborted = true;
     // One broken page should not cost the whole document: it is passed on
@@ -516,8 +523,13 @@ PageRead ReadPage(PageReader& reader, int index, const ExtractOptions& options, 
     return done();
   }
   ExtractedPage& page = r.page;
-  r.layout = BuildLayout(ctx, text.get(), options.max_page_chars, &page.chars, &page.truncated, &page.unmapped_chars);
+  r.layout = BuildLayout(ctx, text.get(), options.max_page_chars, reader.cookie, &page.chars, &page.truncated,
+                         &page.unmapped_chars);
   text.reset();
+  if (reader.cookie.abort) {
+    r.aborted = true;
+    return done();
+  }
   r.layout.rules = std::move(graphics.rules);
   r.layout.boxes = std::move(graphics.boxes);
   page.has_text_layer = page.chars > 0;

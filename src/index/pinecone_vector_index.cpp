@@ -28,6 +28,8 @@ using ordered_json = nlohmann::ordered_json;
 // Pinecone's limits that are not options: record ids, and ids per delete.
 constexpr size_t kMaxIdBytes = 512;
 constexpr size_t kMaxIdsPerDelete = 1000;
+// How long removing a partly upserted version may take (RemovePartialVersion).
+constexpr int64_t kRollbackMs = 500;
 // Ids per list request (Pinecone's maximum).
 constexpr int kMaxIdsPerList = 100;
 // Entities kept in a vector's metadata (the chunk view shows them; the
@@ -283,7 +285,15 @@ class PineconeVectorIndex final : public VectorIndex {
     // retries, or the batches still to send.
     std::function<bool()> abort_if;
     if (cancel != nullptr) abort_if = [cancel] { return cancel->load(); };
-    DOCPIPE_RETURN_IF_ERROR(Upsert(chunks, metadata, abort_if).Annotate("Pinecone upsert of " + document_id));
+    size_t sent = 0;
+    if (Status upserted = Upsert(chunks, metadata, abort_if, &sent); !upserted.ok()) {
+      upserted = upserted.Annotate("Pinecone upsert of " + document_id);
+      if (Status removed = RemovePartialVersion(chunks, sent); !removed.ok()) {
+        return upserted.Annotate(fmt::format("{} of the new version's vectors may be left next to the old ones ({})",
+                                             sent, removed.ToString()));
+      }
+      return upserted;
+    }
     // Only now: until the new chunks are stored, the old ones keep the
     // document searchable. The deadline still holds while the stale ids are
     // listed and deleted: stopped there, the new version is whole (searches
@@ -616,18 +626,27 @@ class PineconeVectorIndex final : public VectorIndex {
   // count and the serialized size stay within the limits (for an ordered
   // sequence, the fewest requests). Records are serialized straight into the
   // body, so memory holds one request, not the document.
+  // `sent` receives how many chunks (from the first, in order) Pinecone may
+  // hold: those of the requests sent, the failed one included unless it was
+  // refused outright.
   Status Upsert(const std::vector<IndexedChunk>& chunks, const std::vector<std::string>& metadata,
-                const std::function<bool()>& abort_if) {
+                const std::function<bool()>& abort_if, size_t* sent) {
     const std::string head = Head(), tail = Tail();
     const auto max_bytes = static_cast<size_t>(options_.max_request_bytes);
     const auto max_count = static_cast<size_t>(options_.max_vectors_per_upsert);
     std::string body = head, record;
     size_t count = 0;
+    size_t packed = 0;  // chunks in the requests so far and in `body`
     const auto flush = [&]() -> Status {
       body += tail;
       if (abort_if && abort_if()) return Status::Cancelled("cancelled (past the stage's deadline or shutting down)");
+      *sent = packed;
       Result<json> answer = Call("POST", host_ + "/vectors/upsert", std::move(body), "upsert", false, nullptr, abort_if);
-      if (!answer.ok()) return answer.status();
+      if (!answer.ok()) {
+        // Refused outright (4xx): this request stored nothing.
+        if (answer.status().code() == Status::Code::kInvalidInput) *sent = packed - count;
+        return answer.status();
+      }
       auto upserted = answer->find("upsertedCount");
       if (upserted != answer->end() && upserted->is_number_integer() &&
           upserted->get<int64_t>() != static_cast<int64_t>(count)) {
@@ -647,9 +666,29 @@ class PineconeVectorIndex final : public VectorIndex {
       if (count > 0) body.push_back(',');
       body += record;
       ++count;
+      ++packed;
     }
     if (count > 0) DOCPIPE_RETURN_IF_ERROR(flush());
     return Status::Ok();
+  }
+
+  // An upsert stopped part-way (the stage's deadline, a shutdown, an error)
+  // leaves the first `sent` chunks of the new version next to the old one,
+  // and searches keep only a document's newest version among their hits: the
+  // document would show that part alone. So they are deleted again, the old
+  // version staying whole, within kRollbackMs of their own (the stage's flag
+  // is already set; its return must stay within a second of the deadline).
+  // Best effort: a request cut on the wire that Pinecone applies after this
+  // delete, or a delete that fails, leaves them until the replacement is
+  // retried (the same ids) or the next version's load deletes every id not
+  // its own.
+  Status RemovePartialVersion(const std::vector<IndexedChunk>& chunks, size_t sent) {
+    if (sent == 0) return Status::Ok();
+    std::vector<std::string> ids;
+    ids.reserve(sent);
+    for (size_t i = 0; i < sent && i < chunks.size(); ++i) ids.push_back(chunks[i].chunk_id);
+    const int64_t until = clock_.MonotonicMs() + kRollbackMs;
+    return DeleteIds(ids, [this, until] { return clock_.MonotonicMs() >= until; });
   }
 
   // Every id with `prefix` in the namespace, following pagination tokens;

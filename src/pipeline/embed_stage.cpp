@@ -16,7 +16,7 @@ class EmbedStage final : public Stage {
 
   Result<StageResult> Run(const StageContext& ctx) override {
     const ControlRecord& rec = ctx.record;
-    Result<ChunksToIndex> input = artifacts_.ReadChunksToIndex(rec);
+    Result<ChunksToIndex> input = artifacts_.ReadChunksToIndex(rec, ctx.cancel);
     if (!input.ok()) return input.status();
     std::vector<std::string> texts;
     for (const Chunk& c : input->chunks.chunks) texts.push_back(EmbeddingInput(c));

@@ -81,7 +81,8 @@ class PageWriter {
     if (batch_.size() >= kPagesPerBatch || batch_bytes_ >= kBatchBytes) return Submit(document_id);
     return Status::Ok();
   }
-  //! Writes what is queued and waits for every batch; the first error in page order.
+  //! Writes what is queued (dropped without `document_id`) and waits for
+  //! every batch in flight; the first error in page order.
   Status Finish(const std::string& document_id = {}) {
     Status first;
     if (!batch_.empty() && !document_id.empty()) first = Submit(document_id);
@@ -190,7 +191,10 @@ class ExtractStage final : public Stage {
     options.embedded = &embedded;
     options.threads = threads_;
     Result<ExtractSummary> summary = (*extractor)->Extract(local->path(), name, options, sink);
-    Status written = writer.Finish(rec.document_id);
+    // A failed extraction (its deadline, say) writes none of the pages still
+    // queued: they would be of no use, and a batch ends in a sync of the
+    // file system, which takes seconds while other work writes.
+    Status written = writer.Finish(summary.ok() ? rec.document_id : std::string());
     if (!summary.ok()) return summary.status();
     DOCPIPE_RETURN_IF_ERROR(written);
     // A document without a single character would be COMPLETED with nothing

@@ -12,6 +12,8 @@ namespace {
 
 // Entities kept per chunk in the index (the chunk view shows them).
 constexpr size_t kIndexedEntitiesPerChunk = 20;
+// Chunks prepared between looks at the cancel flag.
+constexpr size_t kCancelCheckChunks = 256;
 
 class LoadStage final : public Stage {
  public:
@@ -20,12 +22,16 @@ class LoadStage final : public Stage {
 
   std::string Name() const override { return kLoadStage; }
 
+  // Every step looks at the stage's cancel flag (its deadline): reading and
+  // converting a large document's inputs takes seconds on a loaded machine.
   Result<StageResult> Run(const StageContext& ctx) override {
     const ControlRecord& rec = ctx.record;
-    Result<ChunksToIndex> input = artifacts_.ReadChunksToIndex(rec);
+    const auto cancelled = [&ctx] { return ctx.cancel != nullptr && ctx.cancel->load(); };
+    Result<ChunksToIndex> input = artifacts_.ReadChunksToIndex(rec, ctx.cancel);
     if (!input.ok()) return input.status();
-    Result<EmbeddingSet> embeddings = artifacts_.ReadEmbeddings(rec);
+    Result<EmbeddingSet> embeddings = artifacts_.ReadEmbeddings(rec, ctx.cancel);
     if (!embeddings.ok()) return embeddings.status();
+    if (cancelled()) return Status::Cancelled("load cancelled after reading its inputs");
 
     std::map<std::string, std::vector<float>> vectors;
     for (auto& [id, v] : embeddings->vectors) vectors[id] = std::move(v);
@@ -34,6 +40,9 @@ class LoadStage final : public Stage {
 
     std::vector<IndexedChunk> items;
     for (const Chunk& c : input->chunks.chunks) {
+      if (items.size() % kCancelCheckChunks == 0 && cancelled()) {
+        return Status::Cancelled("load cancelled while preparing its chunks");
+      }
       auto v = vectors.find(c.chunk_id);
       if (v == vectors.end()) return Status::Internal("no vector for chunk " + c.chunk_id);
       IndexedChunk ic;
@@ -70,7 +79,7 @@ class LoadStage final : public Stage {
       return Status::Cancelled(fmt::format("version {} superseded by {}", rec.processing_version,
                                            latest->processing_version));
     }
-    if (ctx.cancel != nullptr && ctx.cancel->load()) return Status::Cancelled("load cancelled");
+    if (cancelled()) return Status::Cancelled("load cancelled");
     DOCPIPE_RETURN_IF_ERROR(index_.ReplaceDocument(rec.document_id, rec.processing_version, items, ctx.cancel));
     StageResult result;
     result.output_key = "index/" + rec.document_id;

@@ -13,7 +13,9 @@ using json = nlohmann::json;
 // Reads fields of one JSON object, remembering the first problem.
 class Fields {
  public:
-  Fields(const json& j, std::string what) : j_(j), what_(std::move(what)) {
+  //! `cancel` (may be null) stops Array between elements with Cancelled.
+  Fields(const json& j, std::string what, const std::atomic<bool>* cancel = nullptr)
+      : j_(j), what_(std::move(what)), cancel_(cancel) {
     if (!j_.is_object()) status_ = Status::InvalidInput(what_ + ": expected a JSON object");
   }
   template <typename T>
@@ -40,6 +42,10 @@ class Fields {
       return;
     }
     for (const json& item : *it) {
+      if (cancel_ != nullptr && cancel_->load(std::memory_order_relaxed)) {
+        status_ = Status::Cancelled(fmt::format("{}: cancelled while reading '{}'", what_, key));
+        return;
+      }
       Status st = each(item);
       if (!st.ok()) {
         status_ = st.Annotate(fmt::format("{}: {}", what_, key));
@@ -52,6 +58,7 @@ class Fields {
  private:
   const json& j_;
   std::string what_;
+  const std::atomic<bool>* cancel_;
   Status status_;
 };
 
@@ -191,9 +198,9 @@ json ToJson(const ChunkSet& c) {
   return j;
 }
 
-Result<ChunkSet> ChunkSetFromJson(const json& j) {
+Result<ChunkSet> ChunkSetFromJson(const json& j, const std::atomic<bool>* cancel) {
   ChunkSet c;
-  Fields f(j, "chunks");
+  Fields f(j, "chunks", cancel);
   f.Get("document_id", c.document_id);
   f.Get("processing_version", c.processing_version);
   f.Get("source_key", c.source_key);
@@ -241,9 +248,9 @@ json ToJson(const EnrichmentSet& e) {
   return j;
 }
 
-Result<EnrichmentSet> EnrichmentSetFromJson(const json& j) {
+Result<EnrichmentSet> EnrichmentSetFromJson(const json& j, const std::atomic<bool>* cancel) {
   EnrichmentSet e;
-  Fields f(j, "enrichment");
+  Fields f(j, "enrichment", cancel);
   f.Get("document_id", e.document_id);
   f.Get("processing_version", e.processing_version);
   f.Get("enricher", e.enricher);
@@ -272,9 +279,9 @@ json ToJson(const RedactedTexts& r) {
   return j;
 }
 
-Result<RedactedTexts> RedactedTextsFromJson(const json& j) {
+Result<RedactedTexts> RedactedTextsFromJson(const json& j, const std::atomic<bool>* cancel) {
   RedactedTexts r;
-  Fields f(j, "redacted texts");
+  Fields f(j, "redacted texts", cancel);
   f.Get("document_id", r.document_id);
   f.Get("processing_version", r.processing_version);
   f.Array("chunks", [&](const json& item) {
@@ -303,9 +310,9 @@ json ToJson(const EmbeddingSet& e) {
   return j;
 }
 
-Result<EmbeddingSet> EmbeddingSetFromJson(const json& j) {
+Result<EmbeddingSet> EmbeddingSetFromJson(const json& j, const std::atomic<bool>* cancel) {
   EmbeddingSet e;
-  Fields f(j, "embeddings");
+  Fields f(j, "embeddings", cancel);
   f.Get("document_id", e.document_id);
   f.Get("processing_version", e.processing_version);
   f.Get("model", e.model);
@@ -335,11 +342,51 @@ Result<EmbeddingSet> EmbeddingSetFromJson(const json& j) {
 
 // ---- The store ----------------------------------------------------------------------
 
-Result<json> StageArtifacts::ReadJson(const std::string& key, const ControlRecord& record) {
+// Builds the value as json::parse does, but stops once `cancel` is set,
+// looked at every value (one relaxed load: an embeddings file holds a few
+// values a chunk, each a kilobyte of base64).
+class CancellableJsonBuilder {
+ public:
+  CancellableJsonBuilder(json& out, const std::atomic<bool>* cancel) : dom_(out, false), cancel_(cancel) {}
+  bool null() { return Go() && dom_.null(); }
+  bool boolean(bool v) { return Go() && dom_.boolean(v); }
+  bool number_integer(json::number_integer_t v) { return Go() && dom_.number_integer(v); }
+  bool number_unsigned(json::number_unsigned_t v) { return Go() && dom_.number_unsigned(v); }
+  bool number_float(json::number_float_t v, const json::string_t& s) { return Go() && dom_.number_float(v, s); }
+  bool string(json::string_t& v) { return Go() && dom_.string(v); }
+  bool binary(json::binary_t& v) { return Go() && dom_.binary(v); }
+  bool start_object(std::size_t n) { return Go() && dom_.start_object(n); }
+  bool key(json::string_t& v) { return dom_.key(v); }
+  bool end_object() { return dom_.end_object(); }
+  bool start_array(std::size_t n) { return Go() && dom_.start_array(n); }
+  bool end_array() { return dom_.end_array(); }
+  template <typename Exception>
+  bool parse_error(std::size_t position, const std::string& token, const Exception& e) {
+    return dom_.parse_error(position, token, e);
+  }
+  bool cancelled() const { return cancelled_; }
+
+ private:
+  bool Go() {
+    if (cancel_ != nullptr && cancel_->load(std::memory_order_relaxed)) cancelled_ = true;
+    return !cancelled_;
+  }
+
+  nlohmann::detail::json_sax_dom_parser<json> dom_;
+  const std::atomic<bool>* cancel_;
+  bool cancelled_ = false;
+};
+
+Result<json> StageArtifacts::ReadJson(const std::string& key, const ControlRecord& record,
+                                      const std::atomic<bool>* cancel) {
+  if (cancel != nullptr && cancel->load()) return Status::Cancelled("cancelled before reading " + key);
   Result<std::string> text = store_.Get(key);
   if (!text.ok()) return text.status().Annotate("reading " + key);
-  json j = json::parse(*text, nullptr, false);
-  if (j.is_discarded() || !j.is_object()) return Status::Internal(key + " is not valid JSON");
+  json j;
+  CancellableJsonBuilder builder(j, cancel);
+  const bool parsed = json::sax_parse(*text, &builder);
+  if (builder.cancelled()) return Status::Cancelled("cancelled while reading " + key);
+  if (!parsed || !j.is_object()) return Status::Internal(key + " is not valid JSON");
   if (j.value("processing_version", "") != record.processing_version) {
     return Status::Internal(fmt::format("{} belongs to version {}, not {}", key, j.value("processing_version", "?"),
                                         record.processing_version));
@@ -390,50 +437,55 @@ Result<ExtractedDocument> StageArtifacts::ReadExtracted(const ControlRecord& rec
   return d;
 }
 
-Result<ChunkSet> StageArtifacts::ReadChunks(const ControlRecord& record) {
+Result<ChunkSet> StageArtifacts::ReadChunks(const ControlRecord& record, const std::atomic<bool>* cancel) {
   const std::string key = ChunksKey(record.document_id);
-  Result<json> j = ReadJson(key, record);
+  Result<json> j = ReadJson(key, record, cancel);
   if (!j.ok()) return j.status();
-  Result<ChunkSet> c = ChunkSetFromJson(*j);
+  Result<ChunkSet> c = ChunkSetFromJson(*j, cancel);
+  if (c.status().code() == Status::Code::kCancelled) return c.status().Annotate(key);
   if (!c.ok()) return Status::Internal(c.status().message()).Annotate(key);
   return c;
 }
 
-Result<EnrichmentSet> StageArtifacts::ReadEnrichment(const ControlRecord& record) {
+Result<EnrichmentSet> StageArtifacts::ReadEnrichment(const ControlRecord& record, const std::atomic<bool>* cancel) {
   const std::string key = EnrichedKey(record.document_id);
-  Result<json> j = ReadJson(key, record);
+  Result<json> j = ReadJson(key, record, cancel);
   if (!j.ok()) return j.status();
-  Result<EnrichmentSet> e = EnrichmentSetFromJson(*j);
+  Result<EnrichmentSet> e = EnrichmentSetFromJson(*j, cancel);
+  if (e.status().code() == Status::Code::kCancelled) return e.status().Annotate(key);
   if (!e.ok()) return Status::Internal(e.status().message()).Annotate(key);
   return e;
 }
 
-Result<RedactedTexts> StageArtifacts::ReadRedacted(const ControlRecord& record) {
+Result<RedactedTexts> StageArtifacts::ReadRedacted(const ControlRecord& record, const std::atomic<bool>* cancel) {
   const std::string key = RedactedKey(record.document_id);
-  Result<json> j = ReadJson(key, record);
+  Result<json> j = ReadJson(key, record, cancel);
   if (!j.ok()) return j.status();
-  Result<RedactedTexts> r = RedactedTextsFromJson(*j);
+  Result<RedactedTexts> r = RedactedTextsFromJson(*j, cancel);
+  if (r.status().code() == Status::Code::kCancelled) return r.status().Annotate(key);
   if (!r.ok()) return Status::Internal(r.status().message()).Annotate(key);
   return r;
 }
 
-Result<EmbeddingSet> StageArtifacts::ReadEmbeddings(const ControlRecord& record) {
+Result<EmbeddingSet> StageArtifacts::ReadEmbeddings(const ControlRecord& record, const std::atomic<bool>* cancel) {
   const std::string key = EmbeddingsKey(record.document_id);
-  Result<json> j = ReadJson(key, record);
+  Result<json> j = ReadJson(key, record, cancel);
   if (!j.ok()) return j.status();
-  Result<EmbeddingSet> e = EmbeddingSetFromJson(*j);
+  Result<EmbeddingSet> e = EmbeddingSetFromJson(*j, cancel);
+  if (e.status().code() == Status::Code::kCancelled) return e.status().Annotate(key);
   if (!e.ok()) return Status::Internal(e.status().message()).Annotate(key);
   return e;
 }
 
-Result<ChunksToIndex> StageArtifacts::ReadChunksToIndex(const ControlRecord& record) {
-  Result<ChunkSet> chunks = ReadChunks(record);
+Result<ChunksToIndex> StageArtifacts::ReadChunksToIndex(const ControlRecord& record,
+                                                       const std::atomic<bool>* cancel) {
+  Result<ChunkSet> chunks = ReadChunks(record, cancel);
   if (!chunks.ok()) return chunks.status();
-  Result<EnrichmentSet> enrichment = ReadEnrichment(record);
+  Result<EnrichmentSet> enrichment = ReadEnrichment(record, cancel);
   if (!enrichment.ok()) return enrichment.status();
   ChunksToIndex out{std::move(*chunks), std::move(*enrichment)};
   if (!out.enrichment.redact_pii) return out;
-  Result<RedactedTexts> redacted = ReadRedacted(record);
+  Result<RedactedTexts> redacted = ReadRedacted(record, cancel);
   if (redacted.status().IsNotFound()) {
     if (out.chunks.redacted_in_place) return out;  // written before redacted/ existed
     return Status::InvalidInput(fmt::format(

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -125,10 +126,11 @@ nlohmann::json ToJson(const EmbeddingSet& e);
 // The inverses: InvalidInput naming the first field that is missing or of the
 // wrong type.
 Result<ExtractedDocument> ExtractedDocumentFromJson(const nlohmann::json& j);
-Result<ChunkSet> ChunkSetFromJson(const nlohmann::json& j);
-Result<EnrichmentSet> EnrichmentSetFromJson(const nlohmann::json& j);
-Result<RedactedTexts> RedactedTextsFromJson(const nlohmann::json& j);
-Result<EmbeddingSet> EmbeddingSetFromJson(const nlohmann::json& j);
+// Cancelled soon after `cancel` (may be null) is set: between elements.
+Result<ChunkSet> ChunkSetFromJson(const nlohmann::json& j, const std::atomic<bool>* cancel = nullptr);
+Result<EnrichmentSet> EnrichmentSetFromJson(const nlohmann::json& j, const std::atomic<bool>* cancel = nullptr);
+Result<RedactedTexts> RedactedTextsFromJson(const nlohmann::json& j, const std::atomic<bool>* cancel = nullptr);
+Result<EmbeddingSet> EmbeddingSetFromJson(const nlohmann::json& j, const std::atomic<bool>* cancel = nullptr);
 
 // The text a chunk is embedded as: its heading path, then its text.
 std::string EmbeddingInput(const Chunk& chunk);
@@ -164,11 +166,13 @@ class StageArtifacts {
   Status Write(const EnrichmentSet& e);
   Status Write(const RedactedTexts& r);
   Status Write(const EmbeddingSet& e);
+  // The reads below end with Cancelled soon after `cancel` is set (a stage's
+  // deadline): a large output takes seconds to parse on a loaded machine.
   Result<ExtractedDocument> ReadExtracted(const ControlRecord& record);
-  Result<ChunkSet> ReadChunks(const ControlRecord& record);
-  Result<EnrichmentSet> ReadEnrichment(const ControlRecord& record);
-  Result<RedactedTexts> ReadRedacted(const ControlRecord& record);
-  Result<EmbeddingSet> ReadEmbeddings(const ControlRecord& record);
+  Result<ChunkSet> ReadChunks(const ControlRecord& record, const std::atomic<bool>* cancel = nullptr);
+  Result<EnrichmentSet> ReadEnrichment(const ControlRecord& record, const std::atomic<bool>* cancel = nullptr);
+  Result<RedactedTexts> ReadRedacted(const ControlRecord& record, const std::atomic<bool>* cancel = nullptr);
+  Result<EmbeddingSet> ReadEmbeddings(const ControlRecord& record, const std::atomic<bool>* cancel = nullptr);
 
   //! Stage 2's chunks with, when stage 3 redacted PII, the redacted texts in
   //! their place, and stage 3's enrichment. Workspaces written before the
@@ -176,10 +180,11 @@ class StageArtifacts {
   //! were redacted in place); a version whose enrichment redacted PII but
   //! whose redacted texts are gone fails with InvalidInput asking to
   //! re-ingest, rather than embed its PII.
-  Result<ChunksToIndex> ReadChunksToIndex(const ControlRecord& record);
+  Result<ChunksToIndex> ReadChunksToIndex(const ControlRecord& record, const std::atomic<bool>* cancel = nullptr);
 
  private:
-  Result<nlohmann::json> ReadJson(const std::string& key, const ControlRecord& record);
+  Result<nlohmann::json> ReadJson(const std::string& key, const ControlRecord& record,
+                                  const std::atomic<bool>* cancel = nullptr);
   Status WriteJson(const std::string& key, const nlohmann::json& j, int indent);
 
   ObjectStore& store_;

@@ -280,6 +280,9 @@ TEST_F(DeadlineOverrunTest, LoadStopsWithinASecondWhenPineconeUpsertsHang) {
   IngestInto(ws, SmallDoc(), env);
   ExpectStoppedAtDeadline(ws, "load", "Pinecone fake whose upserts hang 6 s", 2, kRemoteOverrunBoundMs);
   EXPECT_GE(pinecone.requests("POST /vectors/upsert").size(), 2u);  // one on the wire at each deadline
+  // Each cut upsert is undone (the ids it sent deleted), so that no part of
+  // a new version shows next to an old one.
+  EXPECT_GE(pinecone.requests("POST /vectors/delete").size(), 2u);
 }
 
 // --- local stages: hostile or slowed inputs --------------------------------

@@ -6,6 +6,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cmath>
@@ -96,6 +97,35 @@ SearchQuery Query(std::vector<float> vector, int k = 5, std::string document_id 
   q.k = k;
   q.document_id = std::move(document_id);
   return q;
+}
+
+// Replaces document d-1 with `chunks` (their version) while its deadline
+// passes 300 ms after the fake has received `count` requests `key` ("GET
+// /vectors/list"), one of them hanging: the status, and how many ms after
+// the deadline the call returned.
+std::pair<Status, int64_t> ReplaceWithDeadlineDuring(VectorIndex& index, const FakePinecone& fake,
+                                                     const std::string& key, size_t count,
+                                                     const std::vector<IndexedChunk>& chunks) {
+  std::atomic<bool> cancel{false};
+  std::chrono::steady_clock::time_point cancelled_at;
+  std::thread deadline([&] {
+    while (fake.requests(key).size() < count) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    cancelled_at = std::chrono::steady_clock::now();
+    cancel = true;
+  });
+  Status s = index.ReplaceDocument("d-1", chunks.front().processing_version, chunks, &cancel);
+  const auto returned_at = std::chrono::steady_clock::now();
+  deadline.join();
+  return {s, std::chrono::duration_cast<std::chrono::milliseconds>(returned_at - cancelled_at).count()};
+}
+
+// A search near `vector` finds `n` chunks, all of version `version`.
+void ExpectSearchFindsOnly(VectorIndex& index, const std::vector<float>& vector, size_t n, const std::string& version) {
+  auto hits = index.Search(Query(vector, 10));
+  ASSERT_TRUE(hits.ok()) << hits.status().ToString();
+  ASSERT_EQ(hits->size(), n);
+  for (const auto& h : *hits) EXPECT_EQ(h.chunk.processing_version, version);
 }
 
 class PineconeVectorIndexTest : public ::testing::Test {
@@ -627,28 +657,47 @@ TEST_F(PineconeVectorIndexTest, ADeadlineBetweenUpsertAndStaleDeleteStopsTheRepl
   auto v2 = MakeChunks("d-1", "000002", 3, 8);
   for (int i = 0; i < 3; ++i) v2[i].vector = v1[i].vector;
   fake.Fault("/vectors/list", Delay(3'000));
-  std::atomic<bool> cancel{false};
-  std::chrono::steady_clock::time_point cancelled_at;
-  std::thread deadline([&] {
-    while (fake.requests("GET /vectors/list").size() < 2) std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    std::this_thread::sleep_for(std::chrono::milliseconds(300));
-    cancelled_at = std::chrono::steady_clock::now();
-    cancel = true;
-  });
-  Status s = index->ReplaceDocument("d-1", "000002", v2, &cancel);
-  const auto returned_at = std::chrono::steady_clock::now();
-  deadline.join();
+  auto [s, late_ms] = ReplaceWithDeadlineDuring(*index, fake, "GET /vectors/list", 2, v2);
   EXPECT_EQ(s.code(), Status::Code::kCancelled) << s.ToString();
-  EXPECT_LT(std::chrono::duration_cast<std::chrono::milliseconds>(returned_at - cancelled_at).count(), 500);
+  EXPECT_LT(late_ms, 500);
   EXPECT_TRUE(fake.requests("POST /vectors/delete").empty());
   EXPECT_EQ(fake.Ids().size(), 6u);  // both versions stored
-  auto hits = index->Search(Query(v1[0].vector, 10));
-  ASSERT_TRUE(hits.ok()) << hits.status().ToString();
-  ASSERT_EQ(hits->size(), 3u);
-  for (const auto& h : *hits) EXPECT_EQ(h.chunk.processing_version, "000002");
+  ExpectSearchFindsOnly(*index, v1[0].vector, 3, "000002");
   // The retry (a deadline gets one) finishes the replacement.
   ASSERT_TRUE(index->ReplaceDocument("d-1", "000002", v2).ok());
   EXPECT_EQ(fake.Ids().size(), 3u);
+}
+
+// Issue 17: a deadline between two of a version's upserts. The first batch
+// is stored, the second hangs on the wire (and is never applied: the fake
+// answers 503 once it wakes). Left as it was, searches showed the stored
+// part of the new version alone (they keep a document's newest version);
+// the replacement deletes what it sent, and the old version stays whole.
+TEST_F(PineconeVectorIndexTest, ADeadlineBetweenUpsertsLeavesTheOldVersionWhole) {
+  FakePinecone fake;
+  auto o = Options(fake);
+  o.max_vectors_per_upsert = 2;
+  VectorIndexPtr index = Open(o);
+  ASSERT_NE(index, nullptr);
+  auto v1 = MakeChunks("d-1", "000001", 3, 8);
+  ASSERT_TRUE(index->ReplaceDocument("d-1", "000001", v1).ok());
+  auto v2 = MakeChunks("d-1", "000002", 5, 8);  // three upserts of 2, 2 and 1
+  for (int i = 0; i < 3; ++i) v2[i].vector = v1[i].vector;
+  PineconeFault hang = Answer(503, R"({"code":14,"message":"unavailable"})");
+  hang.delay_ms = 3'000;
+  const size_t upserts_before = fake.requests("POST /vectors/upsert").size();
+  fake.Fault("/vectors/upsert", PineconeFault{});  // the first batch is stored
+  fake.Fault("/vectors/upsert", hang);
+  auto [s, late_ms] = ReplaceWithDeadlineDuring(*index, fake, "POST /vectors/upsert", upserts_before + 2, v2);
+  EXPECT_EQ(s.code(), Status::Code::kCancelled) << s.ToString();
+  EXPECT_LT(late_ms, 1'000);  // the undoing has 500 ms of its own
+  std::vector<std::string> stored = fake.Ids();
+  std::sort(stored.begin(), stored.end());
+  EXPECT_EQ(stored, (std::vector<std::string>{"d-1:000001:0", "d-1:000001:1", "d-1:000001:2"}));
+  ExpectSearchFindsOnly(*index, v1[0].vector, 3, "000001");
+  // The retry (a deadline gets one) replaces the version whole.
+  ASSERT_TRUE(index->ReplaceDocument("d-1", "000002", v2).ok());
+  EXPECT_EQ(fake.Ids().size(), 5u);
 }
 
 // --- failures --------------------------------------------------------------

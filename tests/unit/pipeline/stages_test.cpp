@@ -2,6 +2,10 @@
 // only what it needs (the local adapters), checking what each writes.
 #include "pipeline/stages.h"
 
+#include <atomic>
+#include <functional>
+
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "embed/local_embedder.h"
@@ -28,6 +32,35 @@ SearchQuery Keyword(const std::string& text, int k) {
   q.k = k;
   return q;
 }
+
+// Forwards to a store, counting reads and calling `after_get` after each
+// (a stage's deadline passing while it reads its inputs).
+class ReadWatchingStore final : public ObjectStore {
+ public:
+  ReadWatchingStore(ObjectStore& inner, std::function<void(const std::string&)> after_get)
+      : inner_(inner), after_get_(std::move(after_get)) {}
+  Status Put(const std::string& key, std::string_view data) override { return inner_.Put(key, data); }
+  Status PutFile(const std::string& key, const std::string& path) override { return inner_.PutFile(key, path); }
+  Result<std::string> Get(const std::string& key) override {
+    Result<std::string> r = inner_.Get(key);
+    ++gets_;
+    after_get_(key);
+    return r;
+  }
+  Result<std::string> GetRange(const std::string& key, int64_t offset, int64_t length) override {
+    return inner_.GetRange(key, offset, length);
+  }
+  Result<ObjectInfo> Head(const std::string& key) override { return inner_.Head(key); }
+  Result<std::vector<ObjectInfo>> List(const std::string& prefix) override { return inner_.List(prefix); }
+  Status Delete(const std::string& key) override { return inner_.Delete(key); }
+  Result<LocalFile> Fetch(const std::string& key) override { return inner_.Fetch(key); }
+  int gets() const { return gets_; }
+
+ private:
+  ObjectStore& inner_;
+  std::function<void(const std::string&)> after_get_;
+  int gets_ = 0;
+};
 
 class StagesTest : public ::testing::Test {
  protected:
@@ -156,6 +189,64 @@ TEST_F(StagesTest, AStageWithoutItsInputFailsNamingIt) {
   Result<StageResult> r = Run(*chunk);
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.status().message().find("chunk needs the extract output"), std::string::npos) << r.status().ToString();
+}
+
+// Issue 17: the load stage's deadline holds while it reads its inputs (the
+// chunks, enrichment and embeddings JSON: seconds for a large document on a
+// loaded machine). Passing during the first read, it stops there.
+TEST_F(StagesTest, ALoadWhoseDeadlinePassesWhileReadingReadsNoFurther) {
+  ASSERT_NO_FATAL_FAILURE(RunAll(false));
+  std::atomic<bool> cancel{false};
+  ReadWatchingStore watched(*store_, [&](const std::string&) { cancel = true; });
+  StagePtr load = NewLoadStage(watched, *control_, *index_);
+  StageContext ctx{record_, clock_.NowMs() + 60'000, &cancel};
+  Result<StageResult> r = load->Run(ctx);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), Status::Code::kCancelled) << r.status().ToString();
+  EXPECT_EQ(watched.gets(), 1) << "the load read on past its deadline";
+}
+
+// ...and inside one large input: the parse itself stops.
+TEST_F(StagesTest, ReadingALargeOutputStopsWhenItsDeadlinePasses) {
+  std::string values;
+  for (int i = 0; i < 20'000; ++i) values += fmt::format("{}{}", i == 0 ? "" : ",", i);
+  const std::string key = ChunksKey(record_.document_id);
+  ASSERT_TRUE(store_->Put(key, fmt::format(R"({{"document_id":"{}","processing_version":"{}","padding":[{}]}})",
+                                           record_.document_id, record_.processing_version, values))
+                  .ok());
+  std::atomic<bool> cancel{false};
+  ReadWatchingStore watched(*store_, [&](const std::string&) { cancel = true; });
+  Result<ChunkSet> chunks = StageArtifacts(watched).ReadChunks(record_, &cancel);
+  ASSERT_FALSE(chunks.ok());
+  EXPECT_EQ(chunks.status().code(), Status::Code::kCancelled) << chunks.status().ToString();
+  EXPECT_NE(chunks.status().message().find(key), std::string::npos) << chunks.status().ToString();
+  // Not cancelled: read whole (and refused: it holds no chunks).
+  Result<ChunkSet> whole = StageArtifacts(*store_).ReadChunks(record_);
+  EXPECT_NE(whole.status().code(), Status::Code::kCancelled) << whole.status().ToString();
+}
+
+// Issue 17: an extraction that fails (a limit here; a deadline the same way)
+// writes none of the pages it had queued: a batch ends in a sync of the file
+// system, which took seconds past the deadline while other work wrote.
+TEST_F(StagesTest, AFailedExtractionWritesNoneOfItsQueuedPages) {
+  ControlRecord paged = record_;
+  paged.document_id = "paged-0123456789ab";
+  paged.source_key = "input/docs/paged.txt";
+  ASSERT_TRUE(control_->Create(paged).ok());
+  ASSERT_TRUE(store_->Put(paged.source_key, "The first page.\n\fThe second page.\n\fThe third page.\n").ok());
+  DocumentLimits limits;
+  limits.max_pages = 1;
+  StagePtr extract = NewExtractStage(
+      *store_, clock_,
+      [this](const std::string& key, std::string_view head) { return SelectExtractor(extractors_, key, head); },
+      [](std::string_view s) { return std::string(s); }, nullptr, limits);
+  StageContext ctx{paged, clock_.NowMs() + 60'000, nullptr};
+  Result<StageResult> r = extract->Run(ctx);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("max_pages"), std::string::npos) << r.status().ToString();
+  Result<std::vector<ObjectInfo>> written = store_->List(ExtractedPrefix(paged.document_id));
+  ASSERT_TRUE(written.ok()) << written.status().ToString();
+  EXPECT_TRUE(written->empty()) << written->size() << " pages written, first " << written->front().key;
 }
 
 }  // namespace
