@@ -108,7 +108,7 @@ std::vector<StackRole> BuildRoles() {
        {{&S3ObjectStoreOperations(), {"PutObject", "GetObject"}, {R::kBucket}},
         {&DynamoDbControlTableOperations(), {"GetItem", "Query", "Scan", "UpdateItem"}, {R::kControlTable}},
         {&DynamoDbAuditLogOperations(), {}, {R::kAuditTable}},
-        {&DynamoDbMetricsTableOperations(), {}, {R::kMetricsTable}},
+        {&DynamoDbMetricsTableOperations(), {"UpdateItem", "Query", "Scan"}, {R::kMetricsTable}},
         {&SqsWorkQueueOperations(), {"SendMessage", "GetQueueAttributes"}, {R::kWorkQueue}},
         {&SqsWorkQueueOperations(), {"GetQueueAttributes"}, {R::kDeadLetterQueue}},
         lookup,

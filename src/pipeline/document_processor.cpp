@@ -203,6 +203,7 @@ ProcessOutcome DocumentProcessor::Process(const QueueMessage& message, const std
         RecordOwedCompletions(rec);
         events_.AuditOnce(rec, audit_event::kDocumentCompleted, "", CompletionTime(rec), 0,
                           {{"pages", rec.page_count}, {"chunks", rec.chunk_count}});
+        CountCompletion(rec);
         queue.Delete(message.receipt_handle);
         return ProcessOutcome::kSkipped;
       case DocStatus::kFailed:
@@ -423,16 +424,21 @@ ProcessOutcome DocumentProcessor::RunStages(Claim& claim, const QueueMessage& me
   services_.store.Delete(ErrorKey(done.document_id));  // an earlier failure no longer applies
   events_.AuditOnce(done, audit_event::kDocumentCompleted, "", CompletionTime(done), clock.NowMs() - document_start,
                     {{"pages", done.page_count}, {"chunks", done.chunk_count}});
-  events_.Count(kMetricDocumentsCompleted, 1);
+  CountCompletion(done);
   events_.Publish(metric_name::kDocumentsProcessed, 1);
   events_.Publish(metric_name::kPagesProcessed, static_cast<double>(done.page_count));
-  events_.Count(kMetricPages, static_cast<double>(done.page_count));
-  events_.Count(kMetricChunks, static_cast<double>(done.chunk_count));
   if (tokens > 0) events_.Count(kMetricTokens, static_cast<double>(tokens));
   if (cost_usd > 0) events_.Count("cost_usd", cost_usd);
   if (comprehend_calls > 0) events_.Count("comprehend_calls", comprehend_calls);
   queue.Delete(message.receipt_handle);
   return ProcessOutcome::kCompleted;
+}
+
+void DocumentProcessor::CountCompletion(const ControlRecord& done) {
+  events_.CountOnce(CompletionTime(done), done.document_id + "/" + done.processing_version + "/completed",
+                    {{kMetricDocumentsCompleted, 1},
+                     {kMetricPages, static_cast<double>(done.page_count)},
+                     {kMetricChunks, static_cast<double>(done.chunk_count)}});
 }
 
 void DocumentProcessor::RecordOwedCompletions(const ControlRecord& rec) {

@@ -56,6 +56,11 @@ class DocumentProcessor {
   // completed: a worker killed between its control write and its audit write
   // owes them (EventRecorder::AuditOnce).
   void RecordOwedCompletions(const ControlRecord& rec);
+  // Counts a COMPLETED version in the daily metrics (documents_completed,
+  // pages, chunks) on the day it completed, once per version: the worker
+  // that completes it and any that later finds it completed (its worker
+  // killed before counting) call it; MetricsTable::AddOnce keeps it to one.
+  void CountCompletion(const ControlRecord& done);
   ProcessOutcome FinishFailure(Claim& claim, const QueueMessage& message, const std::string& stage,
                                const Status& error);
   int64_t Backoff(int retry);

@@ -91,6 +91,18 @@ void EventRecorder::Count(const std::string& metric, double delta) {
   }
 }
 
+void EventRecorder::CountOnce(TimeMs time, const std::string& fact, const std::map<std::string, double>& deltas) {
+  const std::string date = FormatDate(time);
+  Status st;
+  {
+    std::lock_guard<std::mutex> lock(rng_mu_);
+    st = RetryTransient(services_.clock, rng_, 5, [&] { return services_.metrics.AddOnce(date, fact, deltas); });
+  }
+  if (!st.ok()) {
+    services_.logger.Error("metric_write_failed", {{"fact", fact}, {"error", st.ToString()}});
+  }
+}
+
 void EventRecorder::Publish(const char* name, double value, const char* unit,
                             std::map<std::string, std::string> dimensions) {
   if (services_.metric_sink == nullptr) return;

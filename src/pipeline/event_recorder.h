@@ -49,6 +49,10 @@ class EventRecorder {
                  int64_t duration_ms = 0, nlohmann::json details = nlohmann::json::object());
   //! Adds to today's (UTC) metric row.
   void Count(const std::string& metric, double delta);
+  //! Adds `deltas` to the metrics of `time`'s day (UTC) once per `fact`,
+  //! however often it is called (MetricsTable::AddOnce): a retry after a lost
+  //! answer, or a worker counting what a killed one owed, adds nothing more.
+  void CountOnce(TimeMs time, const std::string& fact, const std::map<std::string, double>& deltas);
   //! Sends a live operational metric to the metric sink, when there is one.
   void Publish(const char* name, double value, const char* unit = "Count",
                std::map<std::string, std::string> dimensions = {});

@@ -24,6 +24,13 @@ constexpr const char* kStageIndex = "current-stage-index";
 // Audit events of one type in time order (AuditLog::Count).
 constexpr const char* kEventTypeIndex = "event-type-index";
 constexpr const char* kTtlAttribute = "ttl";
+// A random value each Create/Update call writes with the control item (the
+// same in the call's retries): StoredItemIs then recognises only this call's
+// own write. Without it, two workers writing byte-identical items from one
+// revision (two threads of one process, one lease_owner, claiming in the same
+// millisecond) would each take the other's write for their own: both claims
+// "succeed" and the document runs twice. Readers ignore the attribute.
+constexpr const char* kWriteTokenAttribute = "write_token";
 
 // Every non-key attribute of a control item (docs/schema.md). An Update
 // REMOVEs those the new item leaves out, so a cleared time (omitted by
@@ -122,9 +129,9 @@ json PartitionQuery(const std::string& table, const std::string& key_name, const
 // (ReturnValuesOnConditionCheckFailure=ALL_OLD) is exactly the item we meant
 // to write. That is what a retry sees when the first attempt landed but its
 // answer was lost, so the write is reported as done rather than as a
-// Conflict with ourselves. (Another writer storing the very same item, keys,
-// times, lease owner and revision included, is treated alike: the table
-// then holds what the caller asked for.)
+// Conflict with ourselves. Control items carry the call's write token, so
+// another writer's identical record is not taken for ours; audit events are
+// facts (an identical one stored is the one we meant to store).
 bool StoredItemIs(const json& error_body, const json& intended_item) {
   auto it = error_body.find("Item");
   if (it == error_body.end()) return false;
@@ -156,6 +163,7 @@ class DynamoDbControlTable final : public ControlTable {
     stored.revision = 1;
     auto item = Serialize(stored);
     if (!item.ok()) return item.status();
+    (*item)[kWriteTokenAttribute] = S(NewWriteToken());
     json req = {{"TableName", table_},
                 {"Item", *item},
                 {"ConditionExpression", "attribute_not_exists(#pk)"},
@@ -198,6 +206,7 @@ class DynamoDbControlTable final : public ControlTable {
     stored.revision = record.revision + 1;
     auto item = Serialize(stored);
     if (!item.ok()) return item.status();
+    (*item)[kWriteTokenAttribute] = S(NewWriteToken());
 
     // SET every attribute of the new item, REMOVE the ones it leaves out; all
     // names go through placeholders since many are reserved words (status, ttl).
@@ -385,6 +394,11 @@ class DynamoDbControlTable final : public ControlTable {
     return {{"document_id", S(document_id)}, {"processing_version", S(version)}};
   }
 
+  std::string NewWriteToken() {
+    std::lock_guard lock(token_mu_);
+    return fmt::format("{:016x}", token_rng_());
+  }
+
   // The item for `r`, held to the same budget as the SQLite adapter (the
   // size of ToJson's text) so both accept and reject the same records.
   static Result<json> Serialize(const ControlRecord& r) {
@@ -405,6 +419,8 @@ class DynamoDbControlTable final : public ControlTable {
   AwsClient& client_;
   const std::string table_;
   const DynamoDbTableOptions options_;
+  std::mutex token_mu_;
+  std::mt19937_64 token_rng_{std::random_device{}()};
 };
 
 // ---------------------------------------------------------------------------
@@ -589,6 +605,56 @@ class DynamoDbMetricsTable final : public MetricsTable {
     return r.ok() ? Status::Ok() : r.status();
   }
 
+  // One transaction: the fact's marker (put only if absent) and the ADDs.
+  // Either all land or none, so a repeat (a retry after a lost answer, a
+  // worker counting what a killed one owed) finds the marker and adds
+  // nothing; that makes the call safe to retry.
+  Status AddOnce(const std::string& date, const std::string& fact,
+                 const std::map<std::string, double>& deltas) override {
+    if (date.empty() || fact.empty()) return Status::InvalidInput("a counted fact needs a date and a name");
+    json items = json::array();
+    items.push_back({{"Put",
+                      {{"TableName", table_},
+                       {"Item", {{"date", S(date + kCountedDateSuffix)}, {"metric", S(fact)}, {"value", N(1)}}},
+                       {"ConditionExpression", "attribute_not_exists(#pk)"},
+                       {"ExpressionAttributeNames", {{"#pk", "date"}}}}}});
+    for (const auto& [metric, delta] : deltas) {
+      if (metric.empty()) return Status::InvalidInput("metric needs a name (fact " + fact + ")");
+      auto d = JsonToAttributeValue(delta);
+      if (!d.ok()) return d.status().Annotate("metric " + metric);
+      items.push_back({{"Update",
+                        {{"TableName", table_},
+                         {"Key", {{"date", S(date)}, {"metric", S(metric)}}},
+                         {"UpdateExpression", "ADD #v :d"},
+                         {"ExpressionAttributeNames", {{"#v", "value"}}},
+                         {"ExpressionAttributeValues", {{":d", *d}}}}}});
+    }
+    json error_body;
+    auto r = Call(client_, "TransactWriteItems", {{"TransactItems", std::move(items)}}, /*idempotent=*/true,
+                  &error_body);
+    if (r.ok()) return Status::Ok();
+    // A cancelled transaction names a reason per item, the marker first.
+    std::vector<std::string> reasons;
+    if (auto it = error_body.find("CancellationReasons"); it != error_body.end() && it->is_array()) {
+      for (const json& reason : *it) reasons.push_back(reason.is_object() ? StringOr(reason, "Code") : "");
+    } else {
+      // Emulators that only list them in the message: "[ConditionalCheckFailed, None]".
+      for (const char* key : {"message", "Message"}) {
+        const std::string* message = FindString(error_body, key);
+        if (message != nullptr && message->find("[ConditionalCheckFailed") != std::string::npos) {
+          reasons.push_back("ConditionalCheckFailed");
+          break;
+        }
+      }
+    }
+    if (!reasons.empty() && reasons.front() == "ConditionalCheckFailed") return Status::Ok();  // counted before
+    if (std::find(reasons.begin(), reasons.end(), "TransactionConflict") != reasons.end()) {
+      // Another transaction held one of the items (two workers counting at once): try again.
+      return Status::Unavailable("counting " + fact + ": " + r.status().message());
+    }
+    return r.status();
+  }
+
   Status Set(const std::string& date, const std::string& metric, double value) override {
     if (date.empty() || metric.empty()) return Status::InvalidInput("metric needs a date and a name");
     auto v = JsonToAttributeValue(value);
@@ -622,7 +688,8 @@ class DynamoDbMetricsTable final : public MetricsTable {
     // Only the partition key is read; each day appears once per metric.
     std::set<std::string> days;
     auto take = [&](const json& item) -> Status {
-      days.insert(StringOr(item.value("date", json::object()), "S"));
+      std::string day = StringOr(item.value("date", json::object()), "S");
+      if (day.find('#') == std::string::npos) days.insert(std::move(day));  // not a "#counted" marker row
       return Status::Ok();
     };
     json req = {{"TableName", table_},
@@ -928,7 +995,9 @@ const AwsOperationSet& DynamoDbMetricsTableOperations() {
   static const AwsOperationSet ops{"dynamodb-metrics-table",
                                    "dynamodb",
                                    {Op("UpdateItem", {OnTable("UpdateItem")}), Op("Query", {OnTable("Query")}),
-                                    Op("Scan", {OnTable("Scan")})}};
+                                    Op("Scan", {OnTable("Scan")}),
+                                    // AddOnce: the marker's Put and the counters' Updates
+                                    Op("TransactWriteItems", {OnTable("PutItem"), OnTable("UpdateItem")})}};
   return ops;
 }
 

@@ -17,13 +17,18 @@ namespace docpipe {
 // AttributeValues, except that an empty `current_stage` is left out of a
 // control item: it is the current-stage-index partition key, and DynamoDB
 // rejects empty strings in index keys (the item is simply not in that index
-// until it has a stage; readers default the missing attribute to "").
+// until it has a stage; readers default the missing attribute to ""), and
+// that every control write adds a `write_token`, random per call.
 //
 // Conditional writes (Create, Update, audit Append) ask DynamoDB for the
 // stored item when the condition fails. If it is exactly the item being
-// written, the write counts as done: that is how a retry of a write whose
-// answer was lost finds the table. Otherwise the errors are the SQLite
-// adapter's: Conflict, or NotFound for an Update of an absent record.
+// written (for control items: write token included, so only this call's own
+// earlier attempt matches, never another writer's identical record), the
+// write counts as done: that is how a retry of a write whose answer was lost
+// finds the table. Otherwise the errors are the SQLite adapter's: Conflict,
+// or NotFound for an Update of an absent record.
+// Metrics: AddOnce is one TransactWriteItems (a marker Put in
+// "<date>#counted" if absent, and the ADDs).
 // List(status) reads the status-updated-index, which is eventually
 // consistent and holds only records with an updated_at.
 
@@ -40,7 +45,7 @@ struct DynamoDbTableOptions {
 };
 
 // The client (signing name "dynamodb") must outlive the returned adapters.
-// Every call is marked idempotent except the metrics ADD.
+// Every call is marked idempotent except the metrics ADD (AddOnce is).
 ControlTablePtr NewDynamoDbControlTable(AwsClient& client, std::string table,
                                         DynamoDbTableOptions options = {});
 AuditLogPtr NewDynamoDbAuditLog(AwsClient& client, std::string table, DynamoDbTableOptions options = {});

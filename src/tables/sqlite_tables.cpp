@@ -587,6 +587,29 @@ class SqliteMetricsTable final : public MetricsTable {
     return stmt->Bind(1, date).Bind(2, metric).Bind(3, delta).Run();
   }
 
+  // The marker row and the additions in one transaction, as DynamoDB's
+  // TransactWriteItems: a fact already marked adds nothing.
+  Status AddOnce(const std::string& date, const std::string& fact,
+                 const std::map<std::string, double>& deltas) override {
+    if (date.empty() || fact.empty()) return Status::InvalidInput("a counted fact needs a date and a name");
+    for (const auto& [metric, delta] : deltas) DOCPIPE_RETURN_IF_ERROR(CheckMetric(date, metric, delta));
+    std::lock_guard lock(mu_);
+    auto txn = db_->Begin();
+    if (!txn.ok()) return txn.status();
+    auto mark = db_->Prepare("INSERT INTO metrics (date, metric, value) VALUES (?, ?, 1) ON CONFLICT DO NOTHING");
+    if (!mark.ok()) return mark.status();
+    DOCPIPE_RETURN_IF_ERROR(mark->Bind(1, date + kCountedDateSuffix).Bind(2, fact).Run());
+    if (db_->Changes() == 0) return Status::Ok();  // counted before; the guard rolls back
+    for (const auto& [metric, delta] : deltas) {
+      auto add = db_->Prepare(
+          "INSERT INTO metrics (date, metric, value) VALUES (?, ?, ?)"
+          " ON CONFLICT (date, metric) DO UPDATE SET value = value + excluded.value");
+      if (!add.ok()) return add.status();
+      DOCPIPE_RETURN_IF_ERROR(add->Bind(1, date).Bind(2, metric).Bind(3, delta).Run());
+    }
+    return txn->Commit();
+  }
+
   Status Set(const std::string& date, const std::string& metric, double value) override {
     DOCPIPE_RETURN_IF_ERROR(CheckMetric(date, metric, value));
     std::lock_guard lock(mu_);
@@ -613,7 +636,7 @@ class SqliteMetricsTable final : public MetricsTable {
 
   Result<std::vector<std::string>> ListDays() override {
     std::lock_guard lock(mu_);
-    auto stmt = db_->Prepare("SELECT DISTINCT date FROM metrics ORDER BY date ASC");
+    auto stmt = db_->Prepare("SELECT DISTINCT date FROM metrics WHERE instr(date, '#') = 0 ORDER BY date ASC");
     if (!stmt.ok()) return stmt.status();
     std::vector<std::string> out;
     while (true) {

@@ -183,6 +183,11 @@ class AuditLog {
   virtual Result<std::vector<AuditCount>> Count(const AuditCountQuery& query) = 0;
 };
 
+// The date of the rows that mark facts MetricsTable::AddOnce counted:
+// "<date>#counted" (metric = the fact). Both adapters keep them beside the
+// counters and leave them out of GetDay and ListDays.
+inline constexpr const char* kCountedDateSuffix = "#counted";
+
 // Daily counters: (date "YYYY-MM-DD", metric) -> number. Adds are atomic so
 // concurrent workers can count into the same row. Thread-safe.
 class MetricsTable {
@@ -190,12 +195,21 @@ class MetricsTable {
   virtual ~MetricsTable() = default;
   //! Atomically adds `delta` to the metric (created at 0 when absent).
   virtual Status Add(const std::string& date, const std::string& metric, double delta) = 0;
+  //! Adds every delta of `deltas` (metric -> delta) to the day's metrics
+  //! once per `fact` ("<document_id>/<version>/completed"), atomically: a
+  //! repeat of the same fact on the same date adds nothing and is OK. So the
+  //! figures of one event can be counted by whoever owes them (a retry whose
+  //! first answer was lost, a worker finishing what a killed one began)
+  //! without counting twice. The marker lives in the row "<date>#counted",
+  //! which GetDay and ListDays never show.
+  virtual Status AddOnce(const std::string& date, const std::string& fact,
+                         const std::map<std::string, double>& deltas) = 0;
   //! Sets the metric to `value`, replacing what it held (figures the head
   //! service recomputes, so writing them again is idempotent).
   virtual Status Set(const std::string& date, const std::string& metric, double value) = 0;
   //! All metrics of one day (empty map when none).
   virtual Result<std::map<std::string, double>> GetDay(const std::string& date) = 0;
-  //! Days that have metrics, ascending.
+  //! Days that have metrics, ascending (never a "#counted" marker row).
   virtual Result<std::vector<std::string>> ListDays() = 0;
 };
 

@@ -32,8 +32,12 @@ const std::vector<std::string> kStages = {"extract", "chunk", "enrich", "embed",
 
 class AwsPipelineTest : public ::testing::Test {
  protected:
-  // A failed start fails every test (in SetUp), never skips them.
-  static void SetUpTestSuite() { moto_ = MotoServer::Start(&start_error_).release(); }
+  // A failed start fails every test (in SetUp), never skips them. Requests
+  // serialized: concurrent workers rely on conditional writes being atomic,
+  // as DynamoDB's are and plain moto_server's are not (MotoServerOptions).
+  static void SetUpTestSuite() {
+    moto_ = MotoServer::Start(&start_error_, {.serialize_requests = true}).release();
+  }
   static void TearDownTestSuite() {
     delete moto_;
     moto_ = nullptr;

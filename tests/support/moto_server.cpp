@@ -16,17 +16,64 @@ namespace docpipe::testing {
 namespace {
 
 // moto's own server (moto/server.py) with one lock around the application.
+// A ReceiveMessage that names WaitTimeSeconds (as docpipe's always does) is
+// served as short polls (WaitTimeSeconds 0) under the lock, waiting on the
+// lock's condition between them (released meanwhile) until another SQS call
+// may have made a message visible, 250 ms pass (delays and visibility
+// timeouts end by the clock) or the wait is over.
 constexpr const char* kSerializedMotoServer = R"py(
-import os, sys, threading
+import io, json, os, sys, threading, time
 from werkzeug.serving import run_simple
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 os.environ.setdefault("MOTO_PORT", sys.argv[2])
 app = DomainDispatcherApplication(create_backend_app)
 app.debug = True
-lock = threading.Lock()
+cond = threading.Condition()
+def call(environ, body):
+    if body is not None:
+        environ = dict(environ, **{"wsgi.input": io.BytesIO(body), "CONTENT_LENGTH": str(len(body))})
+    answer = {}
+    def start(status, headers, exc_info=None):
+        answer["status"], answer["headers"] = status, headers
+        return lambda data: answer.setdefault("written", []).append(data)
+    out = list(app(environ, start))
+    return answer["status"], answer["headers"], answer.get("written", []) + out
+def long_poll(environ):
+    size = int(environ.get("CONTENT_LENGTH") or 0)
+    body = environ["wsgi.input"].read(size) if size > 0 else b""
+    try:
+        request = json.loads(body)
+        wait = float(request["WaitTimeSeconds"])
+    except Exception:
+        return None, body
+    request["WaitTimeSeconds"] = 0
+    return wait, json.dumps(request).encode()
 def serialized(environ, start_response):
-    with lock:
-        return list(app(environ, start_response))
+    target = environ.get("HTTP_X_AMZ_TARGET", "")
+    body = None
+    wait = 0
+    if target == "AmazonSQS.ReceiveMessage":
+        wait, body = long_poll(environ)
+    with cond:
+        if wait is None:  # no WaitTimeSeconds: as it came, under the lock
+            status, headers, out = call(environ, body)
+        else:
+            deadline = time.monotonic() + wait
+            while True:
+                status, headers, out = call(environ, body)
+                left = deadline - time.monotonic()
+                if body is None or left <= 0 or not status.startswith("200"):
+                    break
+                try:
+                    if json.loads(b"".join(out)).get("Messages"):
+                        break
+                except ValueError:
+                    break
+                cond.wait(min(left, 0.25))
+        if target.startswith("AmazonSQS.") and target != "AmazonSQS.ReceiveMessage":
+            cond.notify_all()
+    start_response(status, headers)
+    return out
 run_simple(sys.argv[1], int(sys.argv[2]), serialized, threaded=True)
 )py";
 

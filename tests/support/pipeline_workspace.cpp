@@ -181,7 +181,16 @@ class FaultyMetricsTable final : public MetricsTable {
   FaultyMetricsTable(MetricsTable& inner, Faults& faults) : inner_(inner), faults_(faults) {}
   Status Add(const std::string& date, const std::string& metric, double delta) override {
     DOCPIPE_FAULT("metrics.Add");
-    return inner_.Add(date, metric, delta);
+    DOCPIPE_RETURN_IF_ERROR(inner_.Add(date, metric, delta));
+    DOCPIPE_FAULT("metrics.Add.after");
+    return Status::Ok();
+  }
+  Status AddOnce(const std::string& date, const std::string& fact,
+                 const std::map<std::string, double>& deltas) override {
+    DOCPIPE_FAULT("metrics.AddOnce");
+    DOCPIPE_RETURN_IF_ERROR(inner_.AddOnce(date, fact, deltas));
+    DOCPIPE_FAULT("metrics.AddOnce.after");
+    return Status::Ok();
   }
   Status Set(const std::string& date, const std::string& metric, double value) override {
     DOCPIPE_FAULT("metrics.Set");

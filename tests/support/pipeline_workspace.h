@@ -22,6 +22,8 @@ namespace docpipe::testing {
 // test what the pipeline does when a table, the store or the queue returns
 // an error. Operations are named "<port>.<Method>": "control.Create",
 // "audit.Append", "metrics.Add", "store.Put", "queue.Send", ... Thread-safe.
+// "metrics.Add.after" and "metrics.AddOnce.after" fail a call after it was
+// done, as a lost answer does (the fault proxy's reset-after).
 class Faults {
  public:
   //! The next `times` calls of `operation` (every call when < 0) fail with `status`.

@@ -5,6 +5,7 @@
 #include <future>
 #include <thread>
 
+#include "pipeline/metrics.h"
 #include "pipeline/registrar.h"
 #include "support/fake_clock.h"
 #include "support/pipeline_workspace.h"
@@ -202,6 +203,48 @@ TEST_F(DocumentProcessorTest, ARedeliveredFinishedDocumentRecordsTheCompletionOw
   EXPECT_EQ(p->Process(ReceiveOne(), no_cancel_), ProcessOutcome::kSkipped);
   EXPECT_EQ(CountAudit(reg.document_id, "DOCUMENT_COMPLETED"), 1);
   EXPECT_EQ(CountAudit(reg.document_id, "STAGE_COMPLETED"), 1);
+}
+
+// The daily documents_completed (and pages, chunks) counts each version once
+// (issue 17's soak). Every metrics write here lands but its answer is lost,
+// as behind the fault proxy's reset-after: the retries must not add again.
+TEST_F(DocumentProcessorTest, ACompletionIsCountedOnceWhenTheCountsAnswersAreLost) {
+  ScriptedStage a("extract");
+  Registration reg = Register("counted.md", "# Counted\n\ntext\n");
+  ws_.faults().Fail("metrics.Add.after", Status::Unavailable("connection reset after the write"));
+  ws_.faults().Fail("metrics.AddOnce.after", Status::Unavailable("connection reset after the write"));
+  auto p = Processor("w1", {&a});
+  EXPECT_EQ(p->Process(ReceiveOne(), no_cancel_), ProcessOutcome::kCompleted);
+  ws_.faults().Clear();
+  EXPECT_DOUBLE_EQ(ws_.Metric(kMetricDocumentsCompleted), 1);
+  EXPECT_DOUBLE_EQ(ws_.Metric(kMetricPages), 3);
+  // A duplicate delivery of the finished version counts nothing more.
+  ASSERT_TRUE(queue_->Send(WorkMessageBody(reg.document_id, reg.processing_version), 0).ok());
+  EXPECT_EQ(p->Process(ReceiveOne(), no_cancel_), ProcessOutcome::kSkipped);
+  EXPECT_DOUBLE_EQ(ws_.Metric(kMetricDocumentsCompleted), 1);
+  EXPECT_DOUBLE_EQ(ws_.Metric(kMetricPages), 3);
+}
+
+// A worker killed between the completion write and its count: the message
+// comes back, and the worker that finds the version COMPLETED counts it, once.
+TEST_F(DocumentProcessorTest, ARedeliveredFinishedDocumentIsCountedOnce) {
+  ScriptedStage a("extract");
+  Registration reg = Register("owed.md", "# Owed\n\ntext\n");
+  ControlRecord rec = *control_->Get(reg.document_id, reg.processing_version);
+  rec.status = DocStatus::kCompleted;
+  rec.page_count = 4;
+  rec.stage_status["extract"].status = StageState::kCompleted;
+  rec.stage_status["extract"].completed_at = clock_.NowMs() - 10;
+  ASSERT_TRUE(control_->Update(rec).ok());
+
+  auto p = Processor("w2", {&a});
+  for (int delivery = 0; delivery < 2; ++delivery) {
+    if (delivery > 0) ASSERT_TRUE(queue_->Send(WorkMessageBody(reg.document_id, reg.processing_version), 0).ok());
+    EXPECT_EQ(p->Process(ReceiveOne(), no_cancel_), ProcessOutcome::kSkipped);
+    EXPECT_DOUBLE_EQ(ws_.Metric(kMetricDocumentsCompleted), 1) << "delivery " << delivery;
+    EXPECT_DOUBLE_EQ(ws_.Metric(kMetricPages), 4) << "delivery " << delivery;
+  }
+  EXPECT_EQ(a.runs, 0);
 }
 
 // The message stays hidden as long as the lease it guards, even before the

@@ -271,6 +271,20 @@ TEST_P(TablesConformanceTest, ControlUpdateIsConditionalOnRevision) {
   ASSERT_TRUE(control_->Update(r).ok());
   EXPECT_EQ(r.revision, 3);
 
+  // Two writers with byte-identical records from one revision (two threads
+  // of one worker claiming in the same millisecond: same lease_owner, same
+  // times): one wins, the other must see a Conflict, not take the winner's
+  // write for its own (issue 17's soak).
+  ControlRecord twin_a = r, twin_b = r;
+  twin_a.lease_owner = twin_b.lease_owner = "w1";
+  ASSERT_TRUE(control_->Update(twin_a).ok());
+  s = control_->Update(twin_b);
+  EXPECT_TRUE(s.IsConflict()) << "both identical claims succeeded: " << s.ToString();
+  ControlRecord created_twice = NewRecord("twin", 1, DocStatus::kPending, kT0);
+  ControlRecord same_create = created_twice;
+  ASSERT_TRUE(control_->Create(created_twice).ok());
+  EXPECT_TRUE(control_->Create(same_create).IsConflict()) << "an identical second Create is no retry of ours";
+
   ControlRecord missing = NewRecord("ghost", 1, DocStatus::kPending, kT0);
   missing.revision = 1;
   s = control_->Update(missing);
@@ -637,6 +651,31 @@ TEST_P(TablesConformanceTest, MetricsSetReplacesTheValue) {
   EXPECT_EQ(t.Set("", "x", 1).code(), Status::Code::kInvalidInput);
   EXPECT_EQ(t.Set("2026-11-22", "", 1).code(), Status::Code::kInvalidInput);
   EXPECT_EQ(t.Set("2026-11-22", "x", std::nan("")).code(), Status::Code::kInvalidInput);
+}
+
+// A fact is counted once however often it is counted (issue 17's soak: a
+// completion counted again by a retry or by the worker that found it
+// completed), on its own date only, and the markers show in no listing.
+TEST_P(TablesConformanceTest, MetricsAddOnceCountsEachFactOnce) {
+  MetricsTable& t = *metrics_;
+  const std::map<std::string, double> completion = {{"documents_completed", 1}, {"pages", 3}, {"chunks", 2}};
+  ASSERT_TRUE(t.Add("2026-11-22", "pages", 10).ok());
+  for (int i = 0; i < 3; ++i) {
+    Status s = t.AddOnce("2026-11-22", "doc-a/000001/completed", completion);
+    ASSERT_TRUE(s.ok()) << "a repeat is not an error: " << s.ToString();
+  }
+  ASSERT_TRUE(t.AddOnce("2026-11-22", "doc-b/000001/completed", completion).ok());
+  ASSERT_TRUE(t.AddOnce("2026-11-23", "doc-a/000002/completed", {{"documents_completed", 1}}).ok());
+  auto day = t.GetDay("2026-11-22");
+  ASSERT_TRUE(day.ok()) << day.status().ToString();
+  EXPECT_EQ(*day, (std::map<std::string, double>{{"chunks", 4}, {"documents_completed", 2}, {"pages", 16}}));
+  EXPECT_EQ(*t.GetDay("2026-11-23"), (std::map<std::string, double>{{"documents_completed", 1}}));
+  EXPECT_EQ(*t.ListDays(), (std::vector<std::string>{"2026-11-22", "2026-11-23"})) << "no marker rows";
+  EXPECT_EQ(t.AddOnce("", "f", completion).code(), Status::Code::kInvalidInput);
+  EXPECT_EQ(t.AddOnce("2026-11-22", "", completion).code(), Status::Code::kInvalidInput);
+  EXPECT_EQ(t.AddOnce("2026-11-22", "doc-c/000001/completed", {{"pages", std::nan("")}}).code(),
+            Status::Code::kInvalidInput);
+  EXPECT_EQ(t.GetDay("2026-11-22")->at("documents_completed"), 2) << "a refused count changed nothing";
 }
 
 TEST_P(TablesConformanceTest, MetricsConcurrentAddsAreAtomic) {
