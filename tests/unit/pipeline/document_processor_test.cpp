@@ -239,7 +239,9 @@ TEST_F(DocumentProcessorTest, ARedeliveredFinishedDocumentIsCountedOnce) {
 
   auto p = Processor("w2", {&a});
   for (int delivery = 0; delivery < 2; ++delivery) {
-    if (delivery > 0) ASSERT_TRUE(queue_->Send(WorkMessageBody(reg.document_id, reg.processing_version), 0).ok());
+    if (delivery > 0) {
+      ASSERT_TRUE(queue_->Send(WorkMessageBody(reg.document_id, reg.processing_version), 0).ok());
+    }
     EXPECT_EQ(p->Process(ReceiveOne(), no_cancel_), ProcessOutcome::kSkipped);
     EXPECT_DOUBLE_EQ(ws_.Metric(kMetricDocumentsCompleted), 1) << "delivery " << delivery;
     EXPECT_DOUBLE_EQ(ws_.Metric(kMetricPages), 4) << "delivery " << delivery;
