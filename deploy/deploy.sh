@@ -136,26 +136,32 @@ step() {
 }
 note() { printf '    %s\n' "$*"; }
 
-# One argument as the shell would need it; values of secret-looking template
-# parameters (Key=value where the key names a secret, password, token or API
-# key and the value is not an ARN) are shown as ****.
+# One argument as the shell would need it, in QUOTED; values of secret-looking
+# template parameters (Key=value where the key names a secret, password,
+# token or API key and the value is not an ARN) are shown as ****. Bash's own
+# matching, no grep or subshell: a dry run prints thousands of arguments.
 quote_arg() {
-  local a=$1
-  if grep -Eiq '^[A-Za-z0-9]*(secret|password|token|apikey|api_key|credential)[A-Za-z0-9]*=' <<<"$a" &&
-    ! grep -q '^arn:' <<<"${a#*=}"; then
+  local a=$1 key_lower
+  key_lower=${a%%=*}
+  key_lower=${key_lower,,}
+  if [[ $a == *=* && $key_lower =~ ^[a-z0-9]*(secret|password|token|apikey|api_key|credential)[a-z0-9]*$ &&
+    ${a#*=} != arn:* ]]; then
     a="${a%%=*}=****"
   fi
   case "$a" in
     "" | *[!A-Za-z0-9_./:=@,+%^-]*)
       local q="'"
-      printf "'%s'" "${a//$q/$q\\$q$q}"
+      QUOTED="'${a//$q/$q\\$q$q}'"
       ;;
-    *) printf '%s' "$a" ;;
+    *) QUOTED=$a ;;
   esac
 }
 show() {
-  local line="" a
-  for a in "$@"; do line="$line $(quote_arg "$a")"; done
+  local line="" a QUOTED
+  for a in "$@"; do
+    quote_arg "$a"
+    line="$line $QUOTED"
+  done
   printf '    $%s\n' "$line"
 }
 # run CMD...: print it; run it unless --dry-run.
