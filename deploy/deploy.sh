@@ -560,13 +560,29 @@ deploy_stack() {
 output_value() { # KEY: from OUTPUTS (lines "key<TAB>value")
   awk -F '\t' -v k="$1" '$1 == k && !done { print $2; done = 1 }' <<<"$OUTPUTS"
 }
+# The stack's resources, one "type<TAB>logical id<TAB>physical id" line each,
+# read by one call when first needed: every AWS CLI call costs about a second
+# of CPU, and the dashboard looks up three of them.
+STACK_RESOURCES=""
+STACK_RESOURCES_READ=0
+read_stack_resources() {
+  [ "$STACK_RESOURCES_READ" = 0 ] || return 0
+  STACK_RESOURCES_READ=1
+  aws_get STACK_RESOURCES "" cloudformation describe-stack-resources --stack-name "$STACK" \
+    --query 'StackResources[].[ResourceType,LogicalResourceId,PhysicalResourceId]' --output text ||
+    STACK_RESOURCES=""
+}
 # resource_id VAR TYPE WORD: the physical id of the stack's first resource of
-# TYPE whose logical id contains WORD (empty when none).
+# TYPE whose logical id contains WORD (empty when none; "<TYPE>" with --dry-run).
 resource_id() {
   local _ri_var=$1 _ri_out
-  aws_get _ri_out "<$2>" cloudformation describe-stack-resources --stack-name "$STACK" \
-    --query "StackResources[?ResourceType=='$2' && contains(LogicalResourceId, '$3')].PhysicalResourceId | [0]" \
-    --output text || _ri_out=""
+  read_stack_resources
+  if [ "$DRY_RUN" = 1 ]; then
+    _ri_out="<$2>"
+  else
+    _ri_out=$(awk -F '\t' -v t="$2" -v w="$3" '$1 == t && (w == "" || index($2, w)) && !done { print $3; done = 1 }' \
+      <<<"$STACK_RESOURCES")
+  fi
   if [ "$_ri_out" = None ]; then _ri_out=""; fi
   printf -v "$_ri_var" '%s' "$_ri_out"
 }
