@@ -20,8 +20,8 @@ namespace {
 // hnswlib's saveIndex header: 6 size_t, an int, a uint32, 3 size_t, a
 // double, a size_t.
 constexpr size_t kHnswHeaderBytes = 6 * 8 + 4 + 4 + 3 * 8 + 8 + 8;
-constexpr uint32_t kHnswDeleteMark = 0x01;  // hnswlib's DELETE_MARK, in byte 2 of the level-0 count word
-constexpr size_t kHnswTailBuffer = 256 * 1024;
+constexpr uint32_t kHnswDeleteMark = 0x01;
+constexpr size_t kHnswSizeWordsPerRead = 16 * 1024;  // 64 KB at a time  // hnswlib's DELETE_MARK, in byte 2 of the level-0 count word
 
 // Reads exactly `n` bytes at `offset`; false with errno (0: end of file).
 bool PreadFully(int fd, void* out, size_t n, size_t offset) {
@@ -120,49 +120,33 @@ Status HnswFile::ReadHeaderAndLinks(size_t data_size, size_t file_size) {
   level0_ = kHnswHeaderBytes;
 
   // The upper layers: per element a 4-byte size, then that many bytes of
-  // link lists; the file ends with the last of them. Read in pieces.
+  // link lists (whole 4-byte words); the file ends with the last of them.
+  // Only where each element's lists start is kept: a search reads the few
+  // it follows (a copy of them all cost a few ms per `docpipe search`).
   const size_t list_bytes = links_words_ * 4;
   size_t at = level0_ + count_ * h.size_data_per_element;
-  std::vector<char> buffer;
-  size_t buffer_at = at;  // file offset of buffer[0]
-  auto need = [&](size_t n) -> Status {  // makes [at, at + n) readable in buffer
-    if (n > file_size - at) return Damaged(fmt::format("upper layers' link lists end past the end, at {}", at));
-    if (at >= buffer_at && at + n <= buffer_at + buffer.size()) return Status::Ok();
-    buffer.resize(std::min(std::max(n, kHnswTailBuffer), file_size - at));
-    buffer_at = at;
-    if (!PreadFully(fd_, buffer.data(), buffer.size(), at)) {
-      return ErrnoStatus(errno == 0 ? EIO : errno, "read " + path_);
-    }
-    return Status::Ok();
-  };
+  std::vector<uint32_t> buffer(kHnswSizeWordsPerRead);
+  size_t buffer_at = at, buffer_end = at;  // the file range buffer holds
   int enter_level = 0;
-  upper_starts_.push_back(0);
   for (size_t i = 0; i < count_; ++i) {
-    uint32_t n = 0;
-    DOCPIPE_RETURN_IF_ERROR(need(4));
-    std::memcpy(&n, buffer.data() + (at - buffer_at), 4);
+    if (at + 4 > buffer_end) {
+      if (at >= file_size) return Damaged(fmt::format("upper layers' link lists end early, at element {}", i));
+      const size_t n = std::min(buffer.size() * 4, (file_size - at) & ~size_t{3});
+      if (n == 0) return Damaged(fmt::format("upper layers' link lists end inside a word, at element {}", i));
+      if (!PreadFully(fd_, buffer.data(), n, at)) return ErrnoStatus(errno == 0 ? EIO : errno, "read " + path_);
+      buffer_at = at;
+      buffer_end = at + n;
+    }
+    const uint32_t n = buffer[(at - buffer_at) / 4];
     at += 4;
     if (n == 0) continue;
     const size_t level = n / list_bytes;
-    if (n % list_bytes != 0 || level > static_cast<size_t>(h.max_level)) {
-      return Damaged(fmt::format("element {}: upper link lists of {} bytes (lists of {} bytes, max level {})", i, n,
-                                 list_bytes, h.max_level));
+    if (n % list_bytes != 0 || level > static_cast<size_t>(h.max_level) || n > file_size - at) {
+      return Damaged(fmt::format("element {}: upper link lists of {} bytes at {} (lists of {} bytes, max level {})",
+                                 i, n, at - 4, list_bytes, h.max_level));
     }
-    DOCPIPE_RETURN_IF_ERROR(need(n));
-    const size_t start = upper_links_.size();
-    upper_links_.resize(start + n / 4);
-    std::memcpy(upper_links_.data() + start, buffer.data() + (at - buffer_at), n);
+    upper_.push_back({static_cast<uint32_t>(i), static_cast<uint32_t>(level), at});
     at += n;
-    for (size_t l = 0; l < level; ++l) {
-      const uint32_t* list = upper_links_.data() + start + l * links_words_;
-      const uint32_t links = LinkCount(list[0]);
-      if (links > h.max_m) return Damaged(fmt::format("element {}: {} links at level {}", i, links, l + 1));
-      for (uint32_t j = 1; j <= links; ++j) {
-        if (list[j] >= count_) return Damaged(fmt::format("element {}: a link to element {} of {}", i, list[j], count_));
-      }
-    }
-    upper_ids_.push_back(static_cast<uint32_t>(i));
-    upper_starts_.push_back(upper_links_.size());
     if (i == h.enter_point) enter_level = static_cast<int>(level);
   }
   if (at != file_size) return Damaged(fmt::format("{} bytes after the last link list", file_size - at));
@@ -172,11 +156,39 @@ Status HnswFile::ReadHeaderAndLinks(size_t data_size, size_t file_size) {
   return Status::Ok();
 }
 
-std::pair<const uint32_t*, size_t> HnswFile::UpperLinks(uint32_t id) const {
-  auto it = std::lower_bound(upper_ids_.begin(), upper_ids_.end(), id);
-  if (it == upper_ids_.end() || *it != id) return {nullptr, 0};
-  const size_t k = static_cast<size_t>(it - upper_ids_.begin());
-  return {upper_links_.data() + upper_starts_[k], upper_starts_[k + 1] - upper_starts_[k]};
+const HnswFile::Upper* HnswFile::FindUpper(uint32_t id) const {
+  auto it = std::lower_bound(upper_.begin(), upper_.end(), id,
+                             [](const Upper& u, uint32_t wanted) { return u.id < wanted; });
+  return it == upper_.end() || it->id != id ? nullptr : &*it;
+}
+
+Status HnswFile::ReadUpperLinks(uint32_t id, std::vector<uint32_t>* out) const {
+  out->clear();
+  const Upper* u = FindUpper(id);
+  if (u == nullptr) return Status::Ok();
+  out->resize(u->levels * links_words_);
+  if (!PreadFully(fd_, out->data(), out->size() * 4, u->at)) {
+    if (errno == 0) return Damaged(fmt::format("element {}'s upper link lists are past the end", id));
+    return ErrnoStatus(errno, "read " + path_);
+  }
+  return Status::Ok();
+}
+
+Status HnswFile::ReadUpperList(uint32_t id, int level, uint32_t* out) const {
+  const Upper* u = FindUpper(id);
+  if (u == nullptr || u->levels < static_cast<uint32_t>(level)) {
+    return Damaged(fmt::format("element {} is linked at level {} but has fewer levels", id, level));
+  }
+  if (!PreadFully(fd_, out, links_words_ * 4, u->at + static_cast<size_t>(level - 1) * links_words_ * 4)) {
+    if (errno == 0) return Damaged(fmt::format("element {}'s upper link lists are past the end", id));
+    return ErrnoStatus(errno, "read " + path_);
+  }
+  const uint32_t links = LinkCount(out[0]);
+  if (links > header_.max_m) return Damaged(fmt::format("element {}: {} links at level {}", id, links, level));
+  for (uint32_t j = 1; j <= links; ++j) {
+    if (out[j] >= count_) return Damaged(fmt::format("element {}: a link to element {} of {}", id, out[j], count_));
+  }
+  return Status::Ok();
 }
 
 Status HnswFile::ReadRecord(uint32_t id, char* out) const {
@@ -211,18 +223,15 @@ Result<HnswFile::Neighbours> HnswFile::SearchKnn(const void* query, size_t k, si
   uint32_t current = h.enter_point;
   DOCPIPE_RETURN_IF_ERROR(ReadRecord(current, rec));
   float current_distance = distance(query, vec, distance_param);
+  std::vector<uint32_t> list(links_words_);
   for (int level = h.max_level; level > 0; --level) {
     bool changed = true;
     while (changed) {
       changed = false;
-      const auto [lists, words] = UpperLinks(current);
-      if (words < static_cast<size_t>(level) * links_words_) {
-        return Damaged(fmt::format("element {} is linked at level {} but has fewer levels", current, level));
-      }
-      const uint32_t* list = lists + static_cast<size_t>(level - 1) * links_words_;
+      DOCPIPE_RETURN_IF_ERROR(ReadUpperList(current, level, list.data()));
       const uint32_t size = LinkCount(list[0]);
       for (uint32_t i = 1; i <= size; ++i) {
-        const uint32_t candidate = list[i];  // checked at Open
+        const uint32_t candidate = list[i];
         DOCPIPE_RETURN_IF_ERROR(ReadRecord(candidate, rec));
         const float d = distance(query, vec, distance_param);
         if (d < current_distance) {

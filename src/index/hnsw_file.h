@@ -73,15 +73,27 @@ class HnswFile {
   // Byte offset of the level-0 block in the file.
   size_t level0_offset() const { return level0_; }
   // Element `id`'s upper layers' link lists as saved (level 1 first, each
-  // maxM links and their count); empty for an element of level 0.
-  std::pair<const uint32_t*, size_t> UpperLinks(uint32_t id) const;
+  // 1 + maxM words: the count, then the links) into `out`; empty for an
+  // element of level 0.
+  Status ReadUpperLinks(uint32_t id, std::vector<uint32_t>* out) const;
   const std::string& path() const { return path_; }
 
  private:
+  // The elements of level > 0, in id order, and where their lists start.
+  struct Upper {
+    uint32_t id;
+    uint32_t levels;
+    size_t at;  // file offset of its level-1 list
+  };
+
   HnswFile(std::string path, int fd) : path_(std::move(path)), fd_(fd) {}
   Status ReadHeaderAndLinks(size_t data_size, size_t file_size);
   Status ReadRecord(uint32_t id, char* out) const;
   Status Damaged(const std::string& what) const;
+  const Upper* FindUpper(uint32_t id) const;
+  // Element `id`'s list at `level` (> 0) into `out` (1 + maxM words), its
+  // count and links checked.
+  Status ReadUpperList(uint32_t id, int level, uint32_t* out) const;
 
   std::string path_;
   int fd_ = -1;
@@ -90,11 +102,7 @@ class HnswFile {
   size_t level0_ = 0;  // file offset of element 0's record
   size_t links0_words_ = 0;  // 1 + maxM0: the level-0 link list, in 32-bit words
   size_t links_words_ = 0;   // 1 + maxM: one upper layer's link list
-  // Elements of level > 0, in id order, and where their link lists start in
-  // upper_links_ (one more entry than upper_ids_: the end).
-  std::vector<uint32_t> upper_ids_;
-  std::vector<size_t> upper_starts_;
-  std::vector<uint32_t> upper_links_;
+  std::vector<Upper> upper_;
 };
 
 }  // namespace docpipe

@@ -291,16 +291,20 @@ class LoadedGraph final : public Graph {
       for (size_t i = 0; i < count; ++i) std::free(lists[i]);
       std::free(lists);
     };
+    std::vector<uint32_t> links;
     for (size_t i = 0; i < count; ++i) {
-      const auto [links, words] = file_->UpperLinks(static_cast<uint32_t>(i));
-      if (words == 0) continue;
-      lists[i] = static_cast<char*>(std::malloc(words * sizeof(uint32_t)));
+      if (Status upper = file_->ReadUpperLinks(static_cast<uint32_t>(i), &links); !upper.ok()) {
+        free_lists();
+        return upper;
+      }
+      if (links.empty()) continue;
+      lists[i] = static_cast<char*>(std::malloc(links.size() * sizeof(uint32_t)));
       if (lists[i] == nullptr) {
         free_lists();
         return fail("out of memory");
       }
-      std::memcpy(lists[i], links, words * sizeof(uint32_t));
-      levels[i] = static_cast<int>(words * sizeof(uint32_t) / size_links_per_element_);
+      std::memcpy(lists[i], links.data(), links.size() * sizeof(uint32_t));
+      levels[i] = static_cast<int>(links.size() * sizeof(uint32_t) / size_links_per_element_);
     }
     // hnswlib's destructor deletes it: the library's ownership, not ours.
     visited_list_pool_ = new hnswlib::VisitedListPool(1, static_cast<int>(max_elements_));
