@@ -269,9 +269,9 @@ class LoadedGraph final : public Graph {
     return true;
   }
 
- private:
-  // Reads the level-0 block and the upper layers' link lists from file_
-  // into hnswlib's memory (as its loadIndex does) and drops file_.
+  //! Reads the level-0 block and the upper layers' link lists from the file
+  //! into hnswlib's memory (as its loadIndex does) and drops the file; a
+  //! no-op once done. On failure the graph stays on the file.
   Status ReadIntoMemory() {
     if (file_ == nullptr) return Status::Ok();
     const size_t count = file_->size();
@@ -315,6 +315,7 @@ class LoadedGraph final : public Graph {
     return Status::Ok();
   }
 
+ private:
   std::unique_ptr<HnswFile> file_;
   bool owned_ = false;
   bool labels_read_ = true;
@@ -573,6 +574,26 @@ class LocalVectorIndex final : public VectorIndex {
     return Status::Ok();
   }
 
+  // A loaded graph answers options_.graph_file_searches searches from
+  // hnsw.bin, then is read into memory (LocalVectorIndexOptions). A failure
+  // is logged; searches go on from the file.
+  void ReadGraphIntoMemoryAfterFileSearches() {
+    {
+      std::shared_lock lock(graph_mu_);
+      auto* loaded = dynamic_cast<LoadedGraph*>(graph_.get());
+      if (loaded == nullptr || loaded->file() == nullptr) return;
+      if (file_searches_.fetch_add(1) < options_.graph_file_searches) return;
+    }
+    std::unique_lock lock(graph_mu_);
+    auto* loaded = dynamic_cast<LoadedGraph*>(graph_.get());
+    if (loaded == nullptr || loaded->file() == nullptr) return;
+    Status read = loaded->ReadIntoMemory();
+    if (!read.ok()) {
+      file_searches_ = std::numeric_limits<int64_t>::min() / 2;  // not again soon
+      if (options_.logger != nullptr) options_.logger->Warn("index_graph_read_failed", {{"reason", read.message()}});
+    }
+  }
+
   std::string DenseDegraded() override {
     if (!rebuilding_) return "";
     return "dense (vector) results are degraded: the vector graph (hnsw.bin) was missing or damaged and is being "
@@ -713,6 +734,7 @@ class LocalVectorIndex final : public VectorIndex {
       Normalize(qvec.data(), qvec.size());
       bool rebuilding = false;
       Status graph = EnsureGraph(&rebuilding);  // only vector searches need the graph
+      if (graph.ok()) ReadGraphIntoMemoryAfterFileSearches();
       if (!graph.ok()) {
         if (!rebuilding) return graph;
         // No graph for minutes: answer from BM25 now rather than wait.
@@ -1464,6 +1486,7 @@ class LocalVectorIndex final : public VectorIndex {
   std::mutex save_mu_;                        // one save at a time in this process
   std::atomic<int64_t> saved_gen_{-1};        // generation hnsw.bin was last known to hold
   std::atomic<int64_t> changes_since_save_{0};
+  std::atomic<int64_t> file_searches_{0};  // searches a loaded graph answered from hnsw.bin
 };
 
 ReaderLease::~ReaderLease() {
