@@ -18,6 +18,7 @@
 //    label that is gone (an old version) can never be returned.
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -279,8 +280,17 @@ class LoadedGraph final : public Graph {
     auto fail = [&](const std::string& what) {
       return Status::Internal(fmt::format("index: reading {} into memory: {}", file_->path(), what));
     };
-    char* level0 = static_cast<char*>(std::malloc(std::max<size_t>(max_elements_ * size_data_per_element_, 1)));
+    // In 2 MB pages where the kernel has them: a search touches a few
+    // thousand elements scattered over the block, and with 4 KB pages each
+    // is a TLB miss (vector searches at 250,000 chunks took 4.7 ms of CPU
+    // instead of 0.7). hnswlib frees and reallocs the block: aligned_alloc
+    // memory allows both.
+    constexpr size_t kHugePage = size_t{2} << 20;
+    const size_t capacity = (std::max<size_t>(max_elements_ * size_data_per_element_, 1) + kHugePage - 1) /
+                            kHugePage * kHugePage;
+    char* level0 = static_cast<char*>(std::aligned_alloc(kHugePage, capacity));
     if (level0 == nullptr) return fail("out of memory");
+    (void)::madvise(level0, capacity, MADV_HUGEPAGE);  // advice only: 4 KB pages otherwise
     std::unique_ptr<char, decltype(&std::free)> level0_owner(level0, &std::free);
     Status read = file_->ReadLevel0(level0, bytes);
     if (!read.ok()) return read;
