@@ -105,6 +105,7 @@ Status HnswFile::ReadHeaderAndLinks(size_t data_size, size_t file_size) {
   if (h.size_data_per_element == 0 ||
       h.offset_level0 > h.size_data_per_element || h.offset_level0 % 4 != 0 ||
       links0_words_ * 4 > h.size_data_per_element - h.offset_level0 || h.offset_data % 4 != 0 ||
+      h.offset_data < h.offset_level0 + links0_words_ * 4 ||
       h.offset_data > h.size_data_per_element || data_size > h.size_data_per_element - h.offset_data ||
       h.label_offset != h.offset_data + data_size || h.label_offset + 8 > h.size_data_per_element) {
     return Damaged(fmt::format("record layout (size {}, links at {}, vector at {}, label at {}) does not fit "

@@ -339,9 +339,11 @@ class LoadedGraph final : public Graph {
 Status OpenGraphFile(const std::string& file, hnswlib::SpaceInterface<float>* space, LoadedGraph* g) {
   auto opened = HnswFile::Open(file, space->get_data_size());
   if (!opened.ok()) return opened.status();
-  if (opened.value()->header().max_elements > static_cast<size_t>(std::numeric_limits<int>::max())) {
+  const HnswFile::Header& h = opened.value()->header();
+  if (h.max_elements > static_cast<size_t>(std::numeric_limits<int>::max()) ||
+      h.max_elements > std::numeric_limits<size_t>::max() / 2 / h.size_data_per_element) {
     return Status::InvalidInput(fmt::format("{}: damaged HNSW graph file: capacity {}", file,
-                                            opened.value()->header().max_elements));
+                                            h.max_elements));
   }
   g->UseFile(std::move(opened).value(), space);
   return Status::Ok();
