@@ -415,32 +415,42 @@ TEST_F(LocalVectorIndexTest, AWriteAfterLoadingTheGraphAddsOnlyNewRows) {
 // search from it is an error naming it, not a crash.
 TEST_F(LocalVectorIndexTest, ALoadedGraphSearchesFromTheFileThenFromMemory) {
   const std::string bin = dir_.Join("index/hnsw.bin");
-  std::vector<std::vector<float>> queries;
-  for (int i = 0; i < 6; ++i) queries.push_back(RandomUnit(8, rng_));
+  // Queries at several k (k = 40 above ef_search = 16: max(ef, k) is used).
+  std::vector<std::pair<std::vector<float>, int>> queries;
+  for (int i = 0; i < 8; ++i) {
+    for (int k : {1, 10, 40}) queries.push_back({RandomUnit(8, rng_), k});
+  }
   std::vector<std::vector<SearchHit>> before;
   {
-    auto index = Open();
+    auto index = Open(8, 16);
     ASSERT_NE(index, nullptr);
     for (int d = 0; d < 8; ++d) {
       const std::string id = "d" + std::to_string(d);
       ASSERT_TRUE(index->ReplaceDocument(id, "v1", Chunks(id, "v1", 40, "slate")).ok());
     }
     ASSERT_TRUE(index->DeleteDocument("d2").ok());
-    for (const auto& q : queries) before.push_back(Run(*index, Query(SearchMode::kVector, "", q, 10)));
+    for (const auto& [q, k] : queries) before.push_back(Run(*index, Query(SearchMode::kVector, "", q, k)));
   }
+  // The same ids and scores (1 - hnswlib's distance, to the bit) from the
+  // file (HnswFile) as from hnswlib's own search in memory.
   auto same = [&](const std::vector<SearchHit>& a, const std::vector<SearchHit>& b) {
     ASSERT_EQ(Ids(a), Ids(b));
     for (size_t i = 0; i < a.size(); ++i) EXPECT_EQ(a[i].score, b[i].score) << i;
   };
   {
-    auto index = Open(8, 64, /*graph_file_searches=*/3);
+    auto index = Open(8, 16, /*graph_file_searches=*/static_cast<int64_t>(queries.size()));
     ASSERT_NE(index, nullptr);
-    for (size_t i = 0; i < queries.size(); ++i) {
-      same(Run(*index, Query(SearchMode::kVector, "", queries[i], 10)), before[i]);  // 3 from the file, then memory
+    for (size_t i = 0; i < queries.size(); ++i) {  // from the file
+      same(Run(*index, Query(SearchMode::kVector, "", queries[i].first, queries[i].second)), before[i]);
+    }
+    for (size_t i = 0; i < queries.size(); ++i) {  // read into memory at the first of these
+      same(Run(*index, Query(SearchMode::kVector, "", queries[i].first, queries[i].second)), before[i]);
     }
     // In memory now: the file no longer matters.
     ASSERT_EQ(::truncate(bin.c_str(), 200), 0);
-    for (size_t i = 0; i < queries.size(); ++i) same(Run(*index, Query(SearchMode::kVector, "", queries[i], 10)), before[i]);
+    for (size_t i = 0; i < queries.size(); ++i) {
+      same(Run(*index, Query(SearchMode::kVector, "", queries[i].first, queries[i].second)), before[i]);
+    }
   }
   EXPECT_EQ(std::filesystem::file_size(bin), 200u) << "an unchanged graph is not saved again";
 }
