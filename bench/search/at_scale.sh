@@ -7,10 +7,13 @@
 #   2. `docpipe --workspace DIR/SIZE/ws search QUERY --mode M -k 10`, one
 #      process per query, RUNS queries per mode (content words, and words drawn
 #      from the text's Zipf distribution): wall p50/p95 (this shell's clock
-#      around the process), CPU p50 (perf stat task-clock) and the largest
+#      around the process), CPU p50/p95 (perf stat task-clock) and the largest
 #      peak RSS (/usr/bin/time), with the load average.
 # Usage: bench/search/at_scale.sh [BUILD_DIR] [SIZE] [RUNS]
 #        QUERIES=N in-process queries per mode (default 300)
+#        COMPARE=BIN another docpipe (e.g. a build of the base commit) run
+#        alternately with BUILD_DIR's on each query, one row each
+#        WHOLE_ONLY=1 skips the in-process part (step 1; the index must exist)
 #        BENCH_SEARCH_DIR=DIR (default /var/tmp/docpipe-bench-search: ~1.1 GB
 #        per 100k chunks; delete it by hand)
 set -euo pipefail
@@ -28,38 +31,51 @@ have_perf=0
 perf stat -x, -e task-clock true 2>/dev/null && have_perf=1
 echo "# bench/search/at_scale.sh $(date -u +%FT%TZ) on $(. /etc/os-release; echo "$PRETTY_NAME"), $(nproc) cores; load $(cut -d' ' -f1-3 /proc/loadavg)"
 mkdir -p "$dir"
-"$bench" --sizes "$size" --dim 512 --queries "${QUERIES:-300}" --k 10 --keep "$dir"
+if [ "${WHOLE_ONLY:-0}" != 1 ]; then
+  "$bench" --sizes "$size" --dim 512 --queries "${QUERIES:-300}" --k 10 --keep "$dir"
+fi
+bins=("$bin")
+[ -n "${COMPARE:-}" ] && bins+=("$COMPARE")
 ws="$dir/$size/ws"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-"$bin" --workspace "$ws" search "warm up" -k 10 > /dev/null  # the page cache, the workspace's files
+for exe in "${bins[@]}"; do "$exe" --workspace "$ws" search "warm up" -k 10 > /dev/null; done  # the page cache
 
 # pct FILE Q: the Q-quantile of the numbers in FILE (as bench_search does).
 pct() { sort -n "$1" | awk -v q="$2" '{ v[NR] = $1 } END { i = int(q * NR) + 1; if (i > NR) i = NR; printf "%.1f", v[i] }'; }
-echo "## whole process: docpipe search -k 10, $runs queries per row (one process each)"
-printf '%-28s %10s %10s %10s %12s\n' mode "wall p50" "wall p95" "CPU p50" "peak RSS MB"
+echo "## whole process: docpipe search -k 10, $runs queries per row (one process each); load $(cut -d' ' -f1-3 /proc/loadavg)"
+printf '%-38s %10s %10s %16s %12s\n' mode "wall p50" "wall p95" "CPU p50 / p95" "peak RSS MB"
 for words in content zipf; do
   for mode in hybrid vector keyword; do
-    : > "$tmp/wall"
-    : > "$tmp/cpu"
-    : > "$tmp/rss"
+    for b in "${!bins[@]}"; do : > "$tmp/wall$b"; : > "$tmp/cpu$b"; : > "$tmp/rss$b"; done
     head -n "$runs" "$dir/$size/queries-$words.txt" > "$tmp/queries"
+    n=0
     while IFS= read -r q; do
-      t0=$EPOCHREALTIME
-      "$bin" --workspace "$ws" search "$q" --mode "$mode" -k 10 > /dev/null
-      t1=$EPOCHREALTIME
-      awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f\n", (b - a) * 1000 }' >> "$tmp/wall"
-      /usr/bin/time -f '%M' -o "$tmp/t" "$bin" --workspace "$ws" search "$q" --mode "$mode" -k 10 > /dev/null
-      cat "$tmp/t" >> "$tmp/rss"
-      if [ "$have_perf" = 1 ]; then
-        perf stat -x, -e task-clock "$bin" --workspace "$ws" search "$q" --mode "$mode" -k 10 2>&1 >/dev/null |
-          awk -F, '$3 == "task-clock" { print $1 }' >> "$tmp/cpu"
-      fi
+      n=$((n + 1))
+      order=("${!bins[@]}")
+      [ $((n % 2)) = 0 ] && [ "${#bins[@]}" = 2 ] && order=(1 0)  # alternate which binary goes first
+      for b in "${order[@]}"; do
+        exe=${bins[$b]}
+        t0=$EPOCHREALTIME
+        "$exe" --workspace "$ws" search "$q" --mode "$mode" -k 10 > /dev/null
+        t1=$EPOCHREALTIME
+        awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f\n", (b - a) * 1000 }' >> "$tmp/wall$b"
+        /usr/bin/time -f '%M' -o "$tmp/t" "$exe" --workspace "$ws" search "$q" --mode "$mode" -k 10 > /dev/null
+        cat "$tmp/t" >> "$tmp/rss$b"
+        if [ "$have_perf" = 1 ]; then
+          perf stat -x, -e task-clock "$exe" --workspace "$ws" search "$q" --mode "$mode" -k 10 2>&1 >/dev/null |
+            awk -F, '$3 == "task-clock" { print $1 }' >> "$tmp/cpu$b"
+        fi
+      done
     done < "$tmp/queries"
-    cpu=n/a
-    [ "$have_perf" = 1 ] && cpu=$(pct "$tmp/cpu" 0.5)
-    rss=$(sort -n "$tmp/rss" | tail -1 | awk '{ printf "%.1f", $1 / 1024 }')
-    printf '%-28s %10s %10s %10s %12s\n' "$mode ($words words)" "$(pct "$tmp/wall" 0.5)" "$(pct "$tmp/wall" 0.95)" "$cpu" "$rss"
+    for b in "${!bins[@]}"; do
+      cpu=n/a
+      [ "$have_perf" = 1 ] && cpu="$(pct "$tmp/cpu$b" 0.5) / $(pct "$tmp/cpu$b" 0.95)"
+      rss=$(sort -n "$tmp/rss$b" | tail -1 | awk '{ printf "%.1f", $1 / 1024 }')
+      label="$mode ($words words)"
+      [ "${#bins[@]}" = 2 ] && label="$label $([ "$b" = 0 ] && echo "[build]" || echo "[COMPARE]")"
+      printf '%-38s %10s %10s %16s %12s\n' "$label" "$(pct "$tmp/wall$b" 0.5)" "$(pct "$tmp/wall$b" 0.95)" "$cpu" "$rss"
+    done
   done
 done
 echo "# load average at end: $(cut -d' ' -f1-3 /proc/loadavg); index.db $(du -m "$ws/index/index.db" | cut -f1) MB, hnsw.bin $(du -m "$ws/index/hnsw.bin" | cut -f1) MB"

@@ -33,6 +33,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <limits>
 #include <mutex>
 #include <optional>
 #include <queue>
@@ -49,6 +50,7 @@
 #include "common/unique_fd.h"
 #include "index/dot_product.h"
 #include "index/fts_query.h"
+#include "index/hnsw_file.h"
 #include "index/local_vector_index.h"
 #include "index/rank_fusion.h"
 
@@ -173,16 +175,17 @@ class DotProductSpace final : public hnswlib::SpaceInterface<float> {
 
 std::string JoinPath(const std::string& dir, const char* name) { return dir + "/" + name; }
 
-// A graph whose level-0 block (the vectors and the bottom layer's links, most
-// of hnsw.bin) may still be a private copy-on-write mapping of hnsw.bin
-// rather than hnswlib's own malloc'ed block: a command that only searches
-// touches the few pages its search visits instead of copying the whole file
-// (10,000 chunks at 512 dimensions: 23 MB copied, faulted in and unmapped per
-// `docpipe search`). hnswlib frees, reallocs and writes past the loaded
-// elements of that block, so every change to the graph first calls
-// OwnMemory(), which copies the block into malloc'ed memory as hnswlib
-// expects, and gives it the per-element locks its writers take (a search
-// takes none: 2.6 MB of mutexes not zeroed per command).
+// A graph loaded from hnsw.bin that stays on disk until something needs it
+// in memory: a command that only searches (`docpipe search`) reads the few
+// thousand elements its search visits through HnswFile (index/hnsw_file.h)
+// instead of the whole file (550 MB at 250,000 chunks of 512 dimensions;
+// mapping it instead cost that much RSS: the kernel maps page-cache folios
+// whole). Until then only hnswlib's header fields are set, and the graph has
+// no level-0 block, link lists or visited pool: Search() goes to the file,
+// and everything else that reads the graph first calls IndexLabels() (a
+// catch-up) or OwnMemory() (a change), which read the file into hnswlib's own
+// memory as its loadIndex would, and give it the per-element locks its
+// writers take (a search takes none).
 class LoadedGraph final : public Graph {
  public:
   explicit LoadedGraph(hnswlib::SpaceInterface<float>* space) : Graph(space) {
@@ -195,27 +198,51 @@ class LoadedGraph final : public Graph {
     num_deleted_ = 0;
   }
   ~LoadedGraph() override {
-    if (map_ != nullptr) {
-      data_level0_memory_ = nullptr;  // not hnswlib's to free
-      ::munmap(map_, map_size_);
-    }
+    // Nothing of hnswlib's allocated yet: its destructor frees per element.
+    if (file_ != nullptr) cur_element_count = 0;
   }
   LoadedGraph(const LoadedGraph&) = delete;
   LoadedGraph& operator=(const LoadedGraph&) = delete;
 
-  // Takes the mapping `map` of `size` bytes, whose level-0 block starts at
-  // `level0`.
-  void UseMapping(void* map, size_t size, char* level0) {
-    map_ = map;
-    map_size_ = size;
-    data_level0_memory_ = level0;
+  // Takes `file` (opened and checked) and hnswlib's header fields from it.
+  void UseFile(std::unique_ptr<HnswFile> file, hnswlib::SpaceInterface<float>* space) {
+    const HnswFile::Header& h = file->header();
+    offsetLevel0_ = h.offset_level0;
+    max_elements_ = h.max_elements;
+    size_data_per_element_ = h.size_data_per_element;
+    label_offset_ = h.label_offset;
+    offsetData_ = h.offset_data;
+    maxlevel_ = h.max_level;
+    enterpoint_node_ = h.enter_point;
+    maxM_ = h.max_m;
+    maxM0_ = h.max_m0;
+    M_ = h.m;
+    mult_ = h.mult;
+    ef_construction_ = h.ef_construction;
+    data_size_ = space->get_data_size();
+    fstdistfunc_ = space->get_dist_func();
+    dist_func_param_ = space->get_dist_func_param();
+    size_links_per_element_ = maxM_ * sizeof(hnswlib::tableint) + sizeof(hnswlib::linklistsizeint);
+    size_links_level0_ = maxM0_ * sizeof(hnswlib::tableint) + sizeof(hnswlib::linklistsizeint);
+    revSize_ = 1.0 / mult_;
+    ef_ = 10;
+    file_ = std::move(file);
+    cur_element_count = file_->size();  // the destructor knows nothing is allocated (file_ set)
+    labels_read_ = false;
+    // Until IndexLabels() the deleted count is unknown: searches through
+    // the file check every candidate's flag (right whatever the count).
+    num_deleted_ = cur_element_count > 0 ? 1 : 0;
   }
 
-  //! Fills label_lookup_ and num_deleted_ and finds the largest label, which
-  //! loading leaves undone (LabelsUnread); a no-op the second time. Returns
-  //! the largest label (0 for an empty graph).
-  int64_t IndexLabels() {
+  //! The file a search reads while the graph is not in memory, else null.
+  const HnswFile* file() const { return file_.get(); }
+
+  //! Fills label_lookup_ and num_deleted_ and finds the largest label, after
+  //! reading the graph into memory; a no-op the second time. Returns the
+  //! largest label (0 for an empty graph).
+  Result<int64_t> IndexLabels() {
     if (labels_read_) return max_label_;
+    DOCPIPE_RETURN_IF_ERROR(ReadIntoMemory());
     label_lookup_.clear();
     label_lookup_.reserve(cur_element_count);
     num_deleted_ = 0;
@@ -230,131 +257,111 @@ class LoadedGraph final : public Graph {
     labels_read_ = true;
     return max_label_;
   }
-
-  //! Loading leaves label_lookup_ empty and the deleted count unknown:
-  //! reading them touches every element's block, that is all of hnsw.bin
-  //! (550 MB at 250,000 chunks of 512 dimensions), which a search does not
-  //! need. num_deleted_ = 1 makes searches check each candidate's deleted
-  //! flag, right whatever the count; IndexLabels() sets the true figures
-  //! before anything reads or changes them.
-  void LabelsUnread() {
-    labels_read_ = false;
-    num_deleted_ = cur_element_count > 0 ? 1 : 0;
-  }
   bool labels_read() const { return labels_read_; }
 
-  //! Makes the level-0 block hnswlib's own (a copy of the mapped one, sized
-  //! for max_elements_), drops the mapping and makes the writers' locks.
-  //! false when out of memory.
+  //! Readies the graph for a change: in memory, labels indexed, the
+  //! writers' locks made. false when that fails (out of memory, unreadable).
   bool OwnMemory() {
     if (owned_) return true;
-    IndexLabels();
-    if (map_ != nullptr) {
-      ::madvise(map_, map_size_, MADV_SEQUENTIAL);  // copied whole, front to back
-      char* own = static_cast<char*>(std::malloc(max_elements_ * size_data_per_element_));
-      if (own == nullptr) return false;
-      std::memcpy(own, data_level0_memory_, cur_element_count * size_data_per_element_);
-      data_level0_memory_ = own;
-      ::munmap(map_, map_size_);
-      map_ = nullptr;
-    }
+    if (!IndexLabels().ok()) return false;
     std::vector<std::mutex>(max_elements_).swap(link_list_locks_);
     std::vector<std::mutex>(Graph::max_update_element_locks).swap(link_list_update_locks_);
     owned_ = true;
     return true;
   }
 
+  //! Reads the level-0 block and the upper layers' link lists from the file
+  //! into hnswlib's memory (as its loadIndex does) and drops the file; a
+  //! no-op once done. On failure the graph stays on the file.
+  Status ReadIntoMemory() {
+    if (file_ == nullptr) return Status::Ok();
+    const size_t count = file_->size();
+    const size_t bytes = count * size_data_per_element_;
+    auto fail = [&](const std::string& what) {
+      return Status::Internal(fmt::format("index: reading {} into memory: {}", file_->path(), what));
+    };
+    // In 2 MB pages where the kernel has them: a search touches a few
+    // thousand elements scattered over the block, and with 4 KB pages each
+    // is a TLB miss (vector searches at 250,000 chunks took 4.7 ms of CPU
+    // instead of 0.7). hnswlib frees and reallocs the block: aligned_alloc
+    // memory allows both.
+    constexpr size_t kHugePage = size_t{2} << 20;
+    const size_t capacity = (std::max<size_t>(max_elements_ * size_data_per_element_, 1) + kHugePage - 1) /
+                            kHugePage * kHugePage;
+    char* level0 = static_cast<char*>(std::aligned_alloc(kHugePage, capacity));
+    if (level0 == nullptr) return fail("out of memory");
+    (void)::madvise(level0, capacity, MADV_HUGEPAGE);  // advice only: 4 KB pages otherwise
+    std::unique_ptr<char, decltype(&std::free)> level0_owner(level0, &std::free);
+    Status read = file_->ReadLevel0(level0, bytes);
+    if (!read.ok()) return read;
+    char** lists = static_cast<char**>(std::calloc(std::max<size_t>(max_elements_, 1), sizeof(char*)));
+    if (lists == nullptr) return fail("out of memory");
+    std::vector<int> levels(max_elements_);
+    auto free_lists = [&] {
+      for (size_t i = 0; i < count; ++i) std::free(lists[i]);
+      std::free(lists);
+    };
+    std::vector<uint32_t> links;
+    for (size_t i = 0; i < count; ++i) {
+      if (Status upper = file_->ReadUpperLinks(static_cast<uint32_t>(i), &links); !upper.ok()) {
+        free_lists();
+        return upper;
+      }
+      if (links.empty()) continue;
+      lists[i] = static_cast<char*>(std::malloc(links.size() * sizeof(uint32_t)));
+      if (lists[i] == nullptr) {
+        free_lists();
+        return fail("out of memory");
+      }
+      std::memcpy(lists[i], links.data(), links.size() * sizeof(uint32_t));
+      levels[i] = static_cast<int>(links.size() * sizeof(uint32_t) / size_links_per_element_);
+    }
+    // hnswlib's destructor deletes it: the library's ownership, not ours.
+    visited_list_pool_ = new hnswlib::VisitedListPool(1, static_cast<int>(max_elements_));
+    data_level0_memory_ = level0_owner.release();
+    linkLists_ = lists;
+    element_levels_ = std::move(levels);
+    file_.reset();
+    return Status::Ok();
+  }
+
  private:
-  void* map_ = nullptr;
-  size_t map_size_ = 0;
+  std::unique_ptr<HnswFile> file_;
   bool owned_ = false;
   bool labels_read_ = true;
   int64_t max_label_ = 0;
 };
 
-// Reads hnsw.bin (hnswlib's saveIndex format) into `g`, whose space is
-// `space`. hnswlib's own loadIndex reads the file twice and asks the stream
-// its position (an lseek) twice per element to check the file's size: some
-// 20,000 system calls at 10,000 chunks, most of a command's vector search.
-// This maps the file once, with the same checks (every size within the file,
-// the file read exactly to its end), copies the upper layers' link lists and
-// leaves the level-0 block in the mapping (LoadedGraph); false on a short or
-// inconsistent file, leaving `g` safe to destroy.
-bool ReadGraphFile(const std::string& file, hnswlib::SpaceInterface<float>* space, LoadedGraph* g) {
-  const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return false;
-  struct stat st;
-  const bool sized = ::fstat(fd, &st) == 0 && st.st_size > 0;
-  // Writable and private: hnswlib may write to the block (never to the file)
-  // until OwnMemory() replaces it.
-  void* map = sized ? ::mmap(nullptr, static_cast<size_t>(st.st_size), PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0)
-                    : MAP_FAILED;
-  ::close(fd);
-  if (map == MAP_FAILED) return false;
-  const size_t size = static_cast<size_t>(st.st_size);
-  // A search reads a few thousand elements scattered over the file: from a
-  // cold cache, reading ahead around each of them would read far more of the
-  // file than it visits. (It does not bound the RSS: the kernel still maps
-  // whole page-cache folios, bench/search/README.md "at 250k".)
-  ::madvise(map, size, MADV_RANDOM);
-  std::unique_ptr<void, std::function<void(void*)>> unmap(map, [size](void* p) { ::munmap(p, size); });
-  char* const begin = static_cast<char*>(map);
-  size_t pos = 0;
-  auto take = [&](void* out, size_t n) {
-    if (n > size - pos) return false;
-    std::memcpy(out, begin + pos, n);
-    pos += n;
-    return true;
-  };
-  auto pod = [&](auto& v) { return take(&v, sizeof v); };
-  if (!(pod(g->offsetLevel0_) && pod(g->max_elements_) && pod(g->cur_element_count) &&
-        pod(g->size_data_per_element_) && pod(g->label_offset_) && pod(g->offsetData_) && pod(g->maxlevel_) &&
-        pod(g->enterpoint_node_) && pod(g->maxM_) && pod(g->maxM0_) && pod(g->M_) && pod(g->mult_) &&
-        pod(g->ef_construction_)))
-    return false;
-  const size_t count = g->cur_element_count;
-  g->cur_element_count = 0;  // nothing allocated yet
-  if (g->max_elements_ < count || g->size_data_per_element_ < sizeof(hnswlib::labeltype) || g->mult_ <= 0 ||
-      g->label_offset_ > g->size_data_per_element_ - sizeof(hnswlib::labeltype) ||
-      (count > 0 && g->enterpoint_node_ >= count) || count > (size - pos) / g->size_data_per_element_)
-    return false;
-  const size_t level0 = pos;
-  pos += count * g->size_data_per_element_;
-  // The link lists: each a 4-byte size, then that many bytes.
-  std::vector<std::pair<size_t, unsigned int>> lists(count);  // offset, size
-  for (size_t i = 0; i < count; ++i) {
-    unsigned int n = 0;
-    if (!pod(n) || n > size - pos) return false;
-    lists[i] = {pos, n};
-    pos += n;
+// Opens hnsw.bin (hnswlib's saveIndex format) for `g`, whose space is
+// `space`, leaving the graph on disk (LoadedGraph). hnswlib's own loadIndex
+// reads the whole file, twice, and asks the stream its position twice per
+// element. The error names the file and the fault (short or inconsistent).
+Status OpenGraphFile(const std::string& file, hnswlib::SpaceInterface<float>* space, LoadedGraph* g) {
+  auto opened = HnswFile::Open(file, space->get_data_size());
+  if (!opened.ok()) return opened.status();
+  const HnswFile::Header& h = opened.value()->header();
+  if (h.max_elements > static_cast<size_t>(std::numeric_limits<int>::max()) ||
+      h.max_elements > std::numeric_limits<size_t>::max() / 2 / h.size_data_per_element) {
+    return Status::InvalidInput(fmt::format("{}: damaged HNSW graph file: capacity {}", file,
+                                            h.max_elements));
   }
-  if (pos != size) return false;
+  g->UseFile(std::move(opened).value(), space);
+  return Status::Ok();
+}
 
-  g->data_size_ = space->get_data_size();
-  g->fstdistfunc_ = space->get_dist_func();
-  g->dist_func_param_ = space->get_dist_func_param();
-  const size_t max_elements = g->max_elements_;
-  g->linkLists_ = static_cast<char**>(std::calloc(max_elements, sizeof(char*)));
-  if (g->linkLists_ == nullptr) return false;
-  g->UseMapping(unmap.release(), size, begin + level0);
-  g->size_links_per_element_ = g->maxM_ * sizeof(hnswlib::tableint) + sizeof(hnswlib::linklistsizeint);
-  g->size_links_level0_ = g->maxM0_ * sizeof(hnswlib::tableint) + sizeof(hnswlib::linklistsizeint);
-  // hnswlib's destructor deletes it: the library's ownership, not ours.
-  g->visited_list_pool_ = new hnswlib::VisitedListPool(1, static_cast<int>(max_elements));
-  g->element_levels_ = std::vector<int>(max_elements);
-  g->revSize_ = 1.0 / g->mult_;
-  g->ef_ = 10;
-  for (size_t i = 0; i < count; ++i) {
-    g->cur_element_count = i + 1;  // the destructor frees the link lists of this many elements
-    const auto [offset, n] = lists[i];
-    if (n == 0) continue;
-    g->element_levels_[i] = static_cast<int>(n / g->size_links_per_element_);
-    g->linkLists_[i] = static_cast<char*>(std::malloc(n));
-    if (g->linkLists_[i] == nullptr) return false;
-    std::memcpy(g->linkLists_[i], begin + offset, n);
+// hnswlib's searchKnn on `g`, or the same search through the file while a
+// loaded graph is still on disk.
+Result<std::priority_queue<std::pair<float, hnswlib::labeltype>>> SearchGraph(const Graph& g, const float* q,
+                                                                               size_t k) {
+  const auto* loaded = dynamic_cast<const LoadedGraph*>(&g);
+  if (loaded != nullptr && loaded->file() != nullptr) {
+    return loaded->file()->SearchKnn(q, k, g.ef_, g.fstdistfunc_, g.dist_func_param_);
   }
-  g->LabelsUnread();
-  return true;
+  try {
+    return g.searchKnn(q, k);
+  } catch (const std::exception& e) {
+    return Status::Internal(std::string("index: hnsw search: ") + e.what());
+  }
 }
 
 // Makes the graph's memory hnswlib's own before a change (LoadedGraph).
@@ -579,6 +586,26 @@ class LocalVectorIndex final : public VectorIndex {
     return Status::Ok();
   }
 
+  // A loaded graph answers options_.graph_file_searches searches from
+  // hnsw.bin, then is read into memory (LocalVectorIndexOptions). A failure
+  // is logged; searches go on from the file.
+  void ReadGraphIntoMemoryAfterFileSearches() {
+    {
+      std::shared_lock lock(graph_mu_);
+      auto* loaded = dynamic_cast<LoadedGraph*>(graph_.get());
+      if (loaded == nullptr || loaded->file() == nullptr) return;
+      if (file_searches_.fetch_add(1) < options_.graph_file_searches) return;
+    }
+    std::unique_lock lock(graph_mu_);
+    auto* loaded = dynamic_cast<LoadedGraph*>(graph_.get());
+    if (loaded == nullptr || loaded->file() == nullptr) return;
+    Status read = loaded->ReadIntoMemory();
+    if (!read.ok()) {
+      file_searches_ = std::numeric_limits<int64_t>::min() / 2;  // not again soon
+      if (options_.logger != nullptr) options_.logger->Warn("index_graph_read_failed", {{"reason", read.message()}});
+    }
+  }
+
   std::string DenseDegraded() override {
     if (!rebuilding_) return "";
     return "dense (vector) results are degraded: the vector graph (hnsw.bin) was missing or damaged and is being "
@@ -719,6 +746,7 @@ class LocalVectorIndex final : public VectorIndex {
       Normalize(qvec.data(), qvec.size());
       bool rebuilding = false;
       Status graph = EnsureGraph(&rebuilding);  // only vector searches need the graph
+      if (graph.ok()) ReadGraphIntoMemoryAfterFileSearches();
       if (!graph.ok()) {
         if (!rebuilding) return graph;
         // No graph for minutes: answer from BM25 now rather than wait.
@@ -929,7 +957,9 @@ class LocalVectorIndex final : public VectorIndex {
     if (graph_ == nullptr) return RebuildLocked(db, meta);
     // Everything below reads the labels (a loaded graph's are read now).
     if (auto* loaded = dynamic_cast<LoadedGraph*>(graph_.get()); loaded != nullptr && !loaded->labels_read()) {
-      max_label_ = loaded->IndexLabels();
+      auto labels = loaded->IndexLabels();
+      if (!labels.ok()) return labels.status();
+      max_label_ = *labels;
     }
     int64_t changes = 0;
     if (graph_gen_ >= meta.log_floor) {
@@ -1210,8 +1240,7 @@ class LocalVectorIndex final : public VectorIndex {
     if (!(gen_in >> magic >> gen >> dim) || magic != "hnsw-gen-v1" || dim != dimension_ || gen < 0) return false;
     if (!std::filesystem::exists(path("hnsw.bin"))) return false;
     auto g = std::make_unique<LoadedGraph>(&space_);
-    if (!ReadGraphFile(path("hnsw.bin"), &space_, g.get())) return false;
-    if (g->label_offset_ - g->offsetData_ != dimension_ * sizeof(float)) return false;
+    if (!OpenGraphFile(path("hnsw.bin"), &space_, g.get()).ok()) return false;  // rebuilt, as when missing
     g->setEf(options_.hnsw_ef_search);
     std::unique_lock graph_lock(graph_mu_);
     graph_ = std::move(g);
@@ -1233,6 +1262,10 @@ class LocalVectorIndex final : public VectorIndex {
   // flock, unless the files already reflect this generation or a newer one.
   // Needs graph_mu_ held (shared suffices: saving only reads the graph).
   Status SaveLocked() {
+    // A graph still on disk is unchanged since it was loaded: nothing to save.
+    if (auto* loaded = dynamic_cast<LoadedGraph*>(graph_.get()); loaded != nullptr && loaded->file() != nullptr) {
+      return Status::Ok();
+    }
     std::lock_guard save_lock(save_mu_);
     auto lock = FileLock::Acquire(path("hnsw.lock"), /*exclusive=*/true);
     if (!lock.ok()) return lock.status();
@@ -1322,12 +1355,9 @@ class LocalVectorIndex final : public VectorIndex {
     size_t ask = document_id.empty() ? static_cast<size_t>(n) : static_cast<size_t>(n) * 8;
     while (true) {
       out.clear();
-      std::priority_queue<std::pair<float, hnswlib::labeltype>> found;
-      try {
-        found = graph_->searchKnn(q.data(), std::min(ask, total));
-      } catch (const std::exception& e) {
-        return Status::Internal(std::string("index: hnsw search: ") + e.what());
-      }
+      auto searched = SearchGraph(*graph_, q.data(), std::min(ask, total));
+      if (!searched.ok()) return searched.status();
+      std::priority_queue<std::pair<float, hnswlib::labeltype>> found = std::move(searched).value();
       std::vector<std::pair<float, hnswlib::labeltype>> sorted;
       sorted.reserve(found.size());
       while (!found.empty()) {
@@ -1468,6 +1498,7 @@ class LocalVectorIndex final : public VectorIndex {
   std::mutex save_mu_;                        // one save at a time in this process
   std::atomic<int64_t> saved_gen_{-1};        // generation hnsw.bin was last known to hold
   std::atomic<int64_t> changes_since_save_{0};
+  std::atomic<int64_t> file_searches_{0};  // searches a loaded graph answered from hnsw.bin
 };
 
 ReaderLease::~ReaderLease() {

@@ -23,6 +23,12 @@ struct LocalVectorIndexOptions {
   // while vector and hybrid searches answer from BM25 alone (DenseDegraded()
   // says so) and writes go on. Then the new graph is swapped in and saved.
   int64_t sync_rebuild_max_chunks = 5'000;
+  // A graph loaded from hnsw.bin answers its first searches from the file,
+  // reading just the elements each visits (a few MB: a `docpipe search`),
+  // and is then read into memory (the whole file: a server's later searches
+  // cost a fraction of a ms instead of a few ms of reads). This many
+  // searches from the file first.
+  int64_t graph_file_searches = 16;
   // Runs the background rebuild on another thread; empty: a thread of the
   // index's own, joined on close (a reader cancels it first, a writer waits
   // for it). Tests pass one that runs it when they choose.

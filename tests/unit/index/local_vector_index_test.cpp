@@ -74,11 +74,12 @@ std::vector<std::string> Ids(const std::vector<SearchHit>& hits) {
 
 class LocalVectorIndexTest : public ::testing::Test {
  protected:
-  VectorIndexPtr Open(int dimension = 8, int ef_search = 64) {
+  VectorIndexPtr Open(int dimension = 8, int ef_search = 64, int64_t graph_file_searches = 16) {
     LocalVectorIndexOptions o;
     o.directory = dir_.Join("index");
     o.dimension = dimension;
     o.hnsw_ef_search = ef_search;
+    o.graph_file_searches = graph_file_searches;
     auto index = NewLocalVectorIndex(o);
     EXPECT_TRUE(index.ok()) << index.status().ToString();
     return index.ok() ? std::move(*index) : nullptr;
@@ -406,6 +407,69 @@ TEST_F(LocalVectorIndexTest, AWriteAfterLoadingTheGraphAddsOnlyNewRows) {
     ASSERT_EQ(hits.size(), 80u);
     EXPECT_EQ(hits[0].chunk.chunk_id, "added:v1:7");
   }
+}
+
+// Issue 17: a loaded graph answers its first searches from hnsw.bin,
+// reading only the elements they visit (HnswFile), then is read into memory.
+// Both give what the graph gave before it was saved; a file cut short under a
+// search from it is an error naming it, not a crash.
+TEST_F(LocalVectorIndexTest, ALoadedGraphSearchesFromTheFileThenFromMemory) {
+  const std::string bin = dir_.Join("index/hnsw.bin");
+  // Queries at several k (k = 40 above ef_search = 16: max(ef, k) is used).
+  std::vector<std::pair<std::vector<float>, int>> queries;
+  for (int i = 0; i < 8; ++i) {
+    for (int k : {1, 10, 40}) queries.push_back({RandomUnit(8, rng_), k});
+  }
+  std::vector<std::vector<SearchHit>> before;
+  {
+    auto index = Open(8, 16);
+    ASSERT_NE(index, nullptr);
+    for (int d = 0; d < 8; ++d) {
+      const std::string id = "d" + std::to_string(d);
+      ASSERT_TRUE(index->ReplaceDocument(id, "v1", Chunks(id, "v1", 40, "slate")).ok());
+    }
+    ASSERT_TRUE(index->DeleteDocument("d2").ok());
+    for (const auto& [q, k] : queries) before.push_back(Run(*index, Query(SearchMode::kVector, "", q, k)));
+  }
+  // The same ids and scores (1 - hnswlib's distance, to the bit) from the
+  // file (HnswFile) as from hnswlib's own search in memory.
+  auto same = [&](const std::vector<SearchHit>& a, const std::vector<SearchHit>& b) {
+    ASSERT_EQ(Ids(a), Ids(b));
+    for (size_t i = 0; i < a.size(); ++i) EXPECT_EQ(a[i].score, b[i].score) << i;
+  };
+  {
+    auto index = Open(8, 16, /*graph_file_searches=*/static_cast<int64_t>(queries.size()));
+    ASSERT_NE(index, nullptr);
+    for (size_t i = 0; i < queries.size(); ++i) {  // from the file
+      same(Run(*index, Query(SearchMode::kVector, "", queries[i].first, queries[i].second)), before[i]);
+    }
+    for (size_t i = 0; i < queries.size(); ++i) {  // read into memory at the first of these
+      same(Run(*index, Query(SearchMode::kVector, "", queries[i].first, queries[i].second)), before[i]);
+    }
+    // In memory now: the file no longer matters.
+    ASSERT_EQ(::truncate(bin.c_str(), 200), 0);
+    for (size_t i = 0; i < queries.size(); ++i) {
+      same(Run(*index, Query(SearchMode::kVector, "", queries[i].first, queries[i].second)), before[i]);
+    }
+  }
+  EXPECT_EQ(std::filesystem::file_size(bin), 200u) << "an unchanged graph is not saved again";
+}
+
+TEST_F(LocalVectorIndexTest, AGraphFileCutShortUnderASearchIsAnErrorNamingIt) {
+  const std::string bin = dir_.Join("index/hnsw.bin");
+  const std::vector<float> q = RandomUnit(8, rng_);
+  {
+    auto index = Open();
+    ASSERT_NE(index, nullptr);
+    ASSERT_TRUE(index->ReplaceDocument("d", "v1", Chunks("d", "v1", 300, "slate")).ok());
+  }
+  auto index = Open(8, 64, /*graph_file_searches=*/1000);
+  ASSERT_NE(index, nullptr);
+  ASSERT_EQ(Run(*index, Query(SearchMode::kVector, "", q, 10)).size(), 10u);
+  ASSERT_EQ(::truncate(bin.c_str(), 200), 0);  // in place: the open descriptor sees it
+  auto hits = index->Search(Query(SearchMode::kVector, "", q, 10));
+  ASSERT_FALSE(hits.ok());
+  EXPECT_NE(hits.status().message().find(bin), std::string::npos) << hits.status().message();
 }
 
 TEST_F(LocalVectorIndexTest, StaleGraphFileCatchesUp) {
