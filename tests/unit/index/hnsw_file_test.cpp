@@ -136,7 +136,9 @@ TEST_F(HnswFileTest, FindsTheNearestLiveElementsWithTheirDistances) {
       ASSERT_LE(label, points_.size());
       EXPECT_EQ(deleted_.count(static_cast<int>((label - 1) / kHnswTestDocChunks)), 0u) << "deleted label " << label;
       EXPECT_NEAR(distance, HnswTestDistance(q.data(), points_[label - 1].data(), &dimension_), 1e-5) << label;
-      if (i > 0) EXPECT_GE(have[i - 1].first, distance) << "the farthest on top, as hnswlib's queue";
+      if (i > 0) {
+        EXPECT_GE(have[i - 1].first, distance) << "the farthest on top, as hnswlib's queue";
+      }
       found += best.count(label);
     }
     wanted += 10;
