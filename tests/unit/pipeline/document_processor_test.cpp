@@ -270,6 +270,44 @@ TEST_F(DocumentProcessorTest, TheMessageStaysHiddenAsLongAsTheLeaseItGuards) {
   EXPECT_FALSE(visible_while_leased);
 }
 
+// The dead-letter sweep weighs a dead letter by the claims its deliveries
+// made (pipeline/dead_letter_sweeper.h): a claim counts per message.
+TEST_F(DocumentProcessorTest, ClaimsAreCountedPerMessage) {
+  ScriptedStage a("extract");
+  int claims_seen = 0;
+  std::string message_seen;
+  a.during = [&](const StageContext& ctx) {
+    claims_seen = ctx.record.message_claims;
+    message_seen = ctx.record.claim_message_id;
+  };
+  auto p = Processor("w1", {&a});
+  // Left by a worker that died after claiming from this very message.
+  Registration reg = Register("c.md", "# C\n\ntext\n");
+  QueueMessage m = ReceiveOne();
+  ASSERT_FALSE(m.message_id.empty());
+  ControlRecord dead = *control_->Get(reg.document_id, reg.processing_version);
+  dead.status = DocStatus::kInProgress;
+  dead.lease_owner = "dead-worker";
+  dead.lease_expires_at = clock_.NowMs() - 1;
+  dead.claim_message_id = m.message_id;
+  dead.message_claims = 1;
+  ASSERT_TRUE(control_->Update(dead).ok());
+  EXPECT_EQ(p->Process(m, no_cancel_), ProcessOutcome::kCompleted);
+  EXPECT_EQ(claims_seen, 2);
+  EXPECT_EQ(message_seen, m.message_id);
+
+  // Claims from another message (before a retry or a requeue) start over.
+  Registration other = Register("d.md", "# D\n\ntext\n");
+  ControlRecord earlier = *control_->Get(other.document_id, other.processing_version);
+  earlier.claim_message_id = "an-earlier-message";
+  earlier.message_claims = 4;
+  ASSERT_TRUE(control_->Update(earlier).ok());
+  QueueMessage n = ReceiveOne();
+  EXPECT_EQ(p->Process(n, no_cancel_), ProcessOutcome::kCompleted);
+  EXPECT_EQ(claims_seen, 1);
+  EXPECT_EQ(message_seen, n.message_id);
+}
+
 TEST_F(DocumentProcessorTest, ATakeoverDuringAStageIsDetectedAndNotOverwritten) {
   ScriptedStage a("extract"), b("chunk");
   Registration reg = Register("d.md", "# D\n\ntext\n");
