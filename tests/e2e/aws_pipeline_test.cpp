@@ -580,6 +580,7 @@ TEST_F(AwsPipelineTest, SoakWorkersKilledAtRandomUnderFaultsLoseAndRepeatNothing
   EXPECT_EQ(nlohmann::json::parse(lambda.out, nullptr, false).value("registered", -1), documents) << lambda.out;
   EnvOverrides worker_env = through_proxies;
   worker_env["DOCPIPE_LOG_LEVEL"] = "debug";
+  worker_env["DOCPIPE_LOG_STDERR"] = "1";
 
   std::mt19937 rng(seed);
   std::vector<std::unique_ptr<ChildProcess>> workers(slots);
