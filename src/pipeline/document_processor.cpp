@@ -157,6 +157,15 @@ void ClearLease(ControlRecord& r) {
   r.lease_expires_at = 0;
 }
 
+// Whether `r` records every one of `stages` as completed.
+bool EveryStageCompleted(const ControlRecord& r, const std::vector<Stage*>& stages) {
+  for (Stage* stage : stages) {
+    auto it = r.stage_status.find(stage->Name());
+    if (it == r.stage_status.end() || it->second.status != StageState::kCompleted) return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 DocumentProcessor::DocumentProcessor(Services& services, EventRecorder& events, std::vector<Stage*> stages,
@@ -252,7 +261,10 @@ ProcessOutcome DocumentProcessor::Process(const QueueMessage& message, const std
     const std::string previous_owner = rec.lease_owner;
     if (lease_expired) {
       next.retry_count += 1;
-      if (next.retry_count > next.max_retries) {
+      // Only a stage left to run can be what kills its workers: a version
+      // whose stages all completed (its worker died before the completion
+      // write) is finished below, however often it was interrupted.
+      if (next.retry_count > next.max_retries && !EveryStageCompleted(rec, stages_)) {
         next.status = DocStatus::kFailed;
         next.last_error = CapError(fmt::format(
             "{}: processing was interrupted {} times (worker lost or stalled past its lease); giving up",

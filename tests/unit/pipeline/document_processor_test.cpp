@@ -115,6 +115,34 @@ TEST_F(DocumentProcessorTest, LeaseExpiringTooOftenFailsTheDocument) {
   EXPECT_EQ(a.runs, 0);
 }
 
+// The soak's doc-0002 (12 documents, a kill every 3-8 s): its fourth
+// interruption came after load had completed, before the completion write;
+// the takeover failed a finished document for being interrupted 4 times.
+TEST_F(DocumentProcessorTest, ATakeoverPastTheRetryBudgetFinishesAVersionWithNoStageLeft) {
+  ScriptedStage a("extract"), b("chunk");
+  Registration reg = Register("done.md", "# Done\n\ntext\n");
+  ControlRecord rec = *control_->Get(reg.document_id, reg.processing_version);
+  rec.status = DocStatus::kInProgress;
+  rec.lease_owner = "dead-worker";
+  rec.retry_count = 3;  // == max_retries
+  rec.current_stage = "chunk";
+  rec.lease_expires_at = clock_.NowMs() - 1;
+  for (const char* stage : {"extract", "chunk"}) {
+    rec.stage_status[stage].status = StageState::kCompleted;
+    rec.stage_status[stage].attempts = 1;
+    rec.stage_status[stage].started_at = clock_.NowMs() - 2'000;
+    rec.stage_status[stage].completed_at = clock_.NowMs() - 1'000;
+  }
+  ASSERT_TRUE(control_->Update(rec).ok());
+  auto p = Processor("w2", {&a, &b});
+  EXPECT_EQ(p->Process(ReceiveOne(), no_cancel_), ProcessOutcome::kCompleted);
+  rec = *control_->Get(reg.document_id, reg.processing_version);
+  EXPECT_EQ(rec.status, DocStatus::kCompleted) << rec.last_error;
+  EXPECT_EQ(a.runs + b.runs, 0) << "no stage runs again";
+  EXPECT_EQ(CountAudit(reg.document_id, "DOCUMENT_COMPLETED"), 1);
+  EXPECT_EQ(CountAudit(reg.document_id, "DOCUMENT_FAILED"), 0);
+}
+
 // A worker killed after it recorded a stage as done in the control table but
 // before the audit event (issue 17's soak): the worker that takes over skips
 // the stage, and the audit trail still gets its STAGE_COMPLETED, once.
