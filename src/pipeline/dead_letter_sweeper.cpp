@@ -42,6 +42,12 @@ int SweepDeadLetters(Services& services, EventRecorder& events, int max_receive_
     }
     // FAILED stays for operators; a live lease has a worker on it.
     if (rec.status == DocStatus::kFailed) continue;
+    if (!m.message_id.empty() && rec.requeued_message_id == m.message_id) {
+      // Already sent back for this dead letter (by a sweep whose delete did
+      // not land, or that another sweep's look raced): only the delete is owed.
+      services.queue.DeleteDeadLetter(m.receipt_handle);
+      continue;
+    }
     if (rec.status == DocStatus::kInProgress && rec.lease_expires_at > now) continue;
 
     const int claims = rec.claim_message_id == m.message_id && !m.message_id.empty() ? rec.message_claims : 0;
@@ -50,6 +56,7 @@ int SweepDeadLetters(Services& services, EventRecorder& events, int max_receive_
     if (!poison && rec.dead_letter_requeues < rec.max_retries) {
       ControlRecord next = rec;
       next.dead_letter_requeues += 1;
+      next.requeued_message_id = m.message_id;
       next.updated_at = now;
       if (!services.control.Update(next).ok()) continue;  // someone else moved it on
       const int64_t delay = next.status == DocStatus::kPending && next.next_attempt_at > now

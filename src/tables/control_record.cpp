@@ -215,6 +215,7 @@ json ToJson(const ControlRecord& r) {
   if (!r.claim_message_id.empty()) j["claim_message_id"] = r.claim_message_id;
   if (r.message_claims != 0) j["message_claims"] = r.message_claims;
   if (r.dead_letter_requeues != 0) j["dead_letter_requeues"] = r.dead_letter_requeues;
+  if (!r.requeued_message_id.empty()) j["requeued_message_id"] = r.requeued_message_id;
   j["revision"] = r.revision;
   return j;
 }
@@ -252,6 +253,7 @@ Result<ControlRecord> ControlRecordFromJson(const json& j) {
   r.String("claim_message_id", rec.claim_message_id);
   r.Integer("message_claims", rec.message_claims);
   r.Integer("dead_letter_requeues", rec.dead_letter_requeues);
+  r.String("requeued_message_id", rec.requeued_message_id);
   r.Integer("revision", rec.revision);
   json stages = json::object();
   r.Object("stage_status", stages);

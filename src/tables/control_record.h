@@ -68,6 +68,7 @@ struct ControlRecord {
   std::string claim_message_id;
   int message_claims = 0;
   int dead_letter_requeues = 0;  // times the dead-letter sweep sent the version back
+  std::string requeued_message_id;  // the dead letter it last sent it back for
   int64_t revision = 0;  // optimistic-concurrency counter, bumped by every write
 };
 

@@ -153,6 +153,23 @@ TEST_F(DeadLetterSweeperTest, ADeadLetterWithDeliveriesNeverClaimedIsRequeuedNot
   EXPECT_EQ(ws_.CountAudit(reg.document_id, "REQUEUED"), 1) << "requeued once";
 }
 
+// The 1,000-document soak's doc-0544: two workers' sweeps looked at its dead
+// letter at once; the second read the record after the first had requeued
+// it and requeued it again. A dead letter is requeued once.
+TEST_F(DeadLetterSweeperTest, ADeadLetterWhoseDeleteDidNotLandIsNotRequeuedTwice) {
+  Registration reg = Poisoned("a.pdf", "enrich", -1, /*claims=*/1);
+  ws_.faults().Fail("queue.DeleteDeadLetter", Status::Unavailable("DLQ unreachable"));
+  EXPECT_EQ(Sweep(), 0);
+  EXPECT_EQ(Dead(), 1) << "the delete failed";
+  EXPECT_EQ(Waiting(), 1);
+  ws_.faults().Clear();
+  EXPECT_EQ(Sweep(), 0);
+  EXPECT_EQ(Dead(), 0) << "the next sweep deletes it";
+  EXPECT_EQ(Waiting(), 1) << "and sends nothing more";
+  EXPECT_EQ(Stored(reg).dead_letter_requeues, 1);
+  EXPECT_EQ(ws_.CountAudit(reg.document_id, "REQUEUED"), 1);
+}
+
 TEST_F(DeadLetterSweeperTest, ClaimsFromAnotherMessageDoNotCount) {
   Registration reg = Poisoned("a.pdf", "extract", -1);
   ControlRecord r = Stored(reg);

@@ -46,6 +46,7 @@ ControlRecord FullRecord() {
   r.claim_message_id = "msg-3";
   r.message_claims = 2;
   r.dead_letter_requeues = 1;
+  r.requeued_message_id = "msg-2";
   r.revision = 9;
   return r;
 }
@@ -87,7 +88,7 @@ TEST(ControlRecordTest, JsonUsesFieldNamesAndIsoTimes) {
   EXPECT_EQ(j["revision"], 9);
   EXPECT_EQ(j["message_claims"], 2);
   json fresh = ToJson(ControlRecord{});
-  for (const char* unused : {"claim_message_id", "message_claims", "dead_letter_requeues"}) {
+  for (const char* unused : {"claim_message_id", "message_claims", "dead_letter_requeues", "requeued_message_id"}) {
     EXPECT_FALSE(fresh.contains(unused)) << unused << " is absent until used";
   }
 }
@@ -119,6 +120,7 @@ TEST(ControlRecordTest, RoundTripsEveryField) {
   EXPECT_EQ(out->claim_message_id, "msg-3");
   EXPECT_EQ(out->message_claims, 2);
   EXPECT_EQ(out->dead_letter_requeues, 1);
+  EXPECT_EQ(out->requeued_message_id, "msg-2");
   EXPECT_EQ(out->revision, 9);
   ASSERT_EQ(out->stage_status.size(), 2u);
   const StageStatus& e = out->stage_status.at("extract");
