@@ -96,15 +96,22 @@ TEST_F(DocumentProcessorTest, LiveLeaseMeansBusyExpiredLeaseMeansTakeover) {
   EXPECT_EQ(CountAudit(reg.document_id, "LEASE_EXPIRED"), 1);
 }
 
-TEST_F(DocumentProcessorTest, LeaseExpiringTooOftenFailsTheDocument) {
-  ScriptedStage a("extract");
-  Registration reg = Register("c.md", "# C\n\ntext\n");
-  ControlRecord rec = *control_->Get(reg.document_id, reg.processing_version);
+// `reg` as a worker that died in `stage` with the retry budget used up
+// (retry_count == max_retries) leaves it: IN_PROGRESS, its lease run out.
+ControlRecord OutOfRetries(ControlTable& control, const Registration& reg, const std::string& stage, TimeMs now) {
+  ControlRecord rec = *control.Get(reg.document_id, reg.processing_version);
   rec.status = DocStatus::kInProgress;
   rec.lease_owner = "dead-worker";
   rec.retry_count = 3;  // == max_retries
-  rec.current_stage = "extract";
-  rec.lease_expires_at = clock_.NowMs() - 1;
+  rec.current_stage = stage;
+  rec.lease_expires_at = now - 1;
+  return rec;
+}
+
+TEST_F(DocumentProcessorTest, LeaseExpiringTooOftenFailsTheDocument) {
+  ScriptedStage a("extract");
+  Registration reg = Register("c.md", "# C\n\ntext\n");
+  ControlRecord rec = OutOfRetries(*control_, reg, "extract", clock_.NowMs());
   ASSERT_TRUE(control_->Update(rec).ok());
   auto p = Processor("w2", {&a});
   EXPECT_EQ(p->Process(ReceiveOne(), no_cancel_), ProcessOutcome::kFailed);
@@ -121,12 +128,7 @@ TEST_F(DocumentProcessorTest, LeaseExpiringTooOftenFailsTheDocument) {
 TEST_F(DocumentProcessorTest, ATakeoverPastTheRetryBudgetFinishesAVersionWithNoStageLeft) {
   ScriptedStage a("extract"), b("chunk");
   Registration reg = Register("done.md", "# Done\n\ntext\n");
-  ControlRecord rec = *control_->Get(reg.document_id, reg.processing_version);
-  rec.status = DocStatus::kInProgress;
-  rec.lease_owner = "dead-worker";
-  rec.retry_count = 3;  // == max_retries
-  rec.current_stage = "chunk";
-  rec.lease_expires_at = clock_.NowMs() - 1;
+  ControlRecord rec = OutOfRetries(*control_, reg, "chunk", clock_.NowMs());
   for (const char* stage : {"extract", "chunk"}) {
     rec.stage_status[stage].status = StageState::kCompleted;
     rec.stage_status[stage].attempts = 1;
