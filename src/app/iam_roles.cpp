@@ -93,7 +93,7 @@ std::vector<StackRole> BuildRoles() {
         {&DynamoDbAuditLogOperations(), {}, {R::kAuditTable}},
         {&DynamoDbMetricsTableOperations(), {}, {R::kMetricsTable}},
         {&SqsWorkQueueOperations(), {}, {R::kWorkQueue}},
-        {&SqsWorkQueueOperations(), {"ReceiveMessage", "GetQueueAttributes"}, {R::kDeadLetterQueue}},
+        {&SqsWorkQueueOperations(), {"ReceiveMessage", "DeleteMessage", "GetQueueAttributes"}, {R::kDeadLetterQueue}},
         lookup,
         {&CloudWatchMetricSinkOperations(), {}, {}},
         {&ComprehendOperations(), {}, {}},

@@ -254,7 +254,7 @@ int RunWorker(Storage& storage, Processing& processing, const WorkerOptions& opt
       touch_failed = !touched.ok();
     }
     if (clock.MonotonicMs() >= next_sweep) {
-      SweepDeadLetters(sv, events);
+      SweepDeadLetters(sv, events, storage.config().max_receive_count);
       next_sweep = clock.MonotonicMs() + kSweepEveryMs;
     }
     if (options.drain && clock.MonotonicMs() >= next_stats) {
@@ -273,7 +273,7 @@ int RunWorker(Storage& storage, Processing& processing, const WorkerOptions& opt
   }
   pool.StopReceiving();
   pool.Join();
-  if (seen_signals == 0) SweepDeadLetters(sv, events);
+  if (seen_signals == 0) SweepDeadLetters(sv, events, storage.config().max_receive_count);
   sv.logger.Info("worker_stopped", {{"worker_id", events.worker_id()}, {"processed", pool.Processed()}});
   return seen_signals > 0 ? kExitInterrupted : kExitOk;
 }

@@ -157,6 +157,15 @@ void ClearLease(ControlRecord& r) {
   r.lease_expires_at = 0;
 }
 
+// Whether `r` records every one of `stages` as completed.
+bool EveryStageCompleted(const ControlRecord& r, const std::vector<Stage*>& stages) {
+  for (Stage* stage : stages) {
+    auto it = r.stage_status.find(stage->Name());
+    if (it == r.stage_status.end() || it->second.status != StageState::kCompleted) return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 DocumentProcessor::DocumentProcessor(Services& services, EventRecorder& events, std::vector<Stage*> stages,
@@ -181,6 +190,12 @@ ProcessOutcome DocumentProcessor::Process(const QueueMessage& message, const std
     queue.Delete(message.receipt_handle);
     return ProcessOutcome::kSkipped;
   }
+  // Deliveries and claims at debug level, so a document's trail in the queue
+  // can be traced against its control record (bench/soak keeps these).
+  log.Debug("message_received", {{"document_id", id},
+                                 {"processing_version", version},
+                                 {"message_id", message.message_id},
+                                 {"receive_count", message.receive_count}});
 
   for (int attempt = 0; attempt < 10; ++attempt) {
     Result<ControlRecord> got = services_.control.Get(id, version);
@@ -246,7 +261,10 @@ ProcessOutcome DocumentProcessor::Process(const QueueMessage& message, const std
     const std::string previous_owner = rec.lease_owner;
     if (lease_expired) {
       next.retry_count += 1;
-      if (next.retry_count > next.max_retries) {
+      // Only a stage left to run can be what kills its workers: a version
+      // whose stages all completed (its worker died before the completion
+      // write) is finished below, however often it was interrupted.
+      if (next.retry_count > next.max_retries && !EveryStageCompleted(rec, stages_)) {
         next.status = DocStatus::kFailed;
         next.last_error = CapError(fmt::format(
             "{}: processing was interrupted {} times (worker lost or stalled past its lease); giving up",
@@ -270,6 +288,13 @@ ProcessOutcome DocumentProcessor::Process(const QueueMessage& message, const std
     next.lease_expires_at = now + options_.lease_ms;
     next.next_attempt_at = 0;
     next.updated_at = now;
+    // Claims per message, for the dead-letter sweep: a message dead-lettered
+    // with fewer claims than deliveries lost some deliveries on the way.
+    if (next.claim_message_id != message.message_id || message.message_id.empty()) {
+      next.claim_message_id = message.message_id;
+      next.message_claims = 0;
+    }
+    next.message_claims += 1;
     Status claimed = services_.control.Update(next);
     if (claimed.IsConflict()) continue;  // lost the race; re-read and decide again
     if (!claimed.ok()) {
@@ -282,6 +307,11 @@ ProcessOutcome DocumentProcessor::Process(const QueueMessage& message, const std
     // would cost the document two deliveries (the second finds the lease
     // live) towards the dead-letter queue's count.
     queue.ChangeVisibility(message.receipt_handle, options_.lease_ms);
+    log.Debug("document_claimed", {{"document_id", id},
+                                   {"processing_version", version},
+                                   {"message_id", message.message_id},
+                                   {"message_claims", next.message_claims},
+                                   {"takeover", lease_expired}});
     if (lease_expired) {
       events_.Audit(next, audit_event::kLeaseExpired, rec.current_stage, 0, "",
                     {{"previous_owner", previous_owner}, {"retry_count", next.retry_count}});

@@ -127,8 +127,17 @@ class SqliteWorkQueue final : public WorkQueue {
       auto row = stmt->Step();
       if (!row.ok()) return row.status();
       if (!*row) return out;
-      out.push_back({stmt->ColumnText(0), "", stmt->ColumnText(1), static_cast<int>(stmt->ColumnInt(2))});
+      // The message id is the handle: a dead letter is never delivered again.
+      out.push_back({stmt->ColumnText(0), stmt->ColumnText(0), stmt->ColumnText(1),
+                     static_cast<int>(stmt->ColumnInt(2))});
     }
+  }
+
+  Status DeleteDeadLetter(const std::string& receipt_handle) override {
+    std::lock_guard lock(mu_);
+    auto stmt = db_->Prepare("DELETE FROM queue_dead WHERE queue = ? AND message_id = ?");
+    if (!stmt.ok()) return stmt.status();
+    return stmt->Bind(1, options_.name).Bind(2, receipt_handle).Run();
   }
 
   Result<std::optional<bool>> HasMessage(const std::string& body) override {

@@ -104,10 +104,17 @@ class SqsWorkQueue final : public WorkQueue {
     if (options_.dlq_url.empty()) {
       return Status::InvalidInput(fmt::format("SQS queue {}: no dead-letter queue URL configured", url()));
     }
-    auto got = ReceiveFrom(options_.dlq_url, max, /*visibility_s=*/0, /*wait_s=*/0);
-    if (!got.ok()) return got.status();
-    for (QueueMessage& m : *got) m.receipt_handle.clear();  // a look, not a delivery to act on
-    return got;
+    return ReceiveFrom(options_.dlq_url, max, /*visibility_s=*/0, /*wait_s=*/0);
+  }
+
+  Status DeleteDeadLetter(const std::string& receipt_handle) override {
+    if (options_.dlq_url.empty()) {
+      return Status::InvalidInput(fmt::format("SQS queue {}: no dead-letter queue URL configured", url()));
+    }
+    auto r = sqs_.CallJson(Target("DeleteMessage"), kJsonVersion,
+                           {{"QueueUrl", options_.dlq_url}, {"ReceiptHandle", receipt_handle}}, /*idempotent=*/true);
+    if (r.ok() || IsStaleReceipt(r.status())) return Status::Ok();  // as Delete: already gone
+    return r.status();
   }
 
   Status ChangeVisibility(const std::string& receipt_handle, int64_t visibility_ms) override {
@@ -256,7 +263,8 @@ AwsOperation QueueOp(const char* name) { return {name, {{std::string("sqs:") + n
 }  // namespace
 
 const AwsOperationSet& SqsWorkQueueOperations() {
-  // ReceiveMessage and GetQueueAttributes also on the dead-letter queue (PeekDeadLetters, Stats).
+  // ReceiveMessage, DeleteMessage and GetQueueAttributes also on the dead-letter queue
+  // (PeekDeadLetters, DeleteDeadLetter, Stats).
   static const AwsOperationSet ops{"sqs-work-queue",
                                    "sqs",
                                    {QueueOp("SendMessage"), QueueOp("ReceiveMessage"),

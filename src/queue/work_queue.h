@@ -48,9 +48,13 @@ class WorkQueue {
   //! (SQS cannot search its messages).
   virtual Result<std::optional<bool>> HasMessage(const std::string& body) = 0;
   //! Up to `max` messages of the dead-letter queue, left where they are
-  //! (operators inspect and redrive them; docpipe only records their
-  //! documents as FAILED). May return a message again on a later call.
+  //! (operators inspect and redrive them). May return a message again on a
+  //! later call. Each receipt_handle is good for DeleteDeadLetter until the
+  //! next look.
   virtual Result<std::vector<QueueMessage>> PeekDeadLetters(int max) = 0;
+  //! Removes a dead letter PeekDeadLetters returned, by its receipt_handle
+  //! (its document was requeued or has finished). OK when already gone.
+  virtual Status DeleteDeadLetter(const std::string& receipt_handle) = 0;
 };
 
 using WorkQueuePtr = std::unique_ptr<WorkQueue>;

@@ -211,6 +211,11 @@ json ToJson(const ControlRecord& r) {
   PutTime(j, "next_attempt_at", r.next_attempt_at);
   j["page_count"] = r.page_count;
   j["chunk_count"] = r.chunk_count;
+  // Absent until used: most versions are claimed once and never dead-lettered.
+  if (!r.claim_message_id.empty()) j["claim_message_id"] = r.claim_message_id;
+  if (r.message_claims != 0) j["message_claims"] = r.message_claims;
+  if (r.dead_letter_requeues != 0) j["dead_letter_requeues"] = r.dead_letter_requeues;
+  if (!r.requeued_message_id.empty()) j["requeued_message_id"] = r.requeued_message_id;
   j["revision"] = r.revision;
   return j;
 }
@@ -245,6 +250,10 @@ Result<ControlRecord> ControlRecordFromJson(const json& j) {
   r.Time("next_attempt_at", rec.next_attempt_at);
   r.Integer("page_count", rec.page_count);
   r.Integer("chunk_count", rec.chunk_count);
+  r.String("claim_message_id", rec.claim_message_id);
+  r.Integer("message_claims", rec.message_claims);
+  r.Integer("dead_letter_requeues", rec.dead_letter_requeues);
+  r.String("requeued_message_id", rec.requeued_message_id);
   r.Integer("revision", rec.revision);
   json stages = json::object();
   r.Object("stage_status", stages);

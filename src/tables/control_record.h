@@ -61,6 +61,14 @@ struct ControlRecord {
   TimeMs next_attempt_at = 0;  // earliest time a retry may run
   int64_t page_count = 0;
   int64_t chunk_count = 0;
+  // The queue counts deliveries, and a delivery whose answer was lost on the
+  // way counts as well. These say how many deliveries a worker actually
+  // claimed: `message_claims` claims from the message `claim_message_id`
+  // (the dead-letter sweep compares them with the dead letter's receives).
+  std::string claim_message_id;
+  int message_claims = 0;
+  int dead_letter_requeues = 0;  // times the dead-letter sweep sent the version back
+  std::string requeued_message_id;  // the dead letter it last sent it back for
   int64_t revision = 0;  // optimistic-concurrency counter, bumped by every write
 };
 

@@ -39,7 +39,7 @@ constexpr const char* kControlAttributes[] = {
     "source_key",  "source_size", "content_sha256",   "status",          "current_stage", "stage_status",
     "retry_count", "max_retries", "created_at",       "updated_at",      "ttl",           "last_error",
     "error_stage", "lease_owner", "lease_expires_at", "next_attempt_at", "page_count",    "chunk_count",
-    "revision"};
+    "claim_message_id", "message_claims", "dead_letter_requeues", "requeued_message_id", "revision"};
 
 json S(const std::string& s) { return {{"S", s}}; }
 json N(int64_t n) { return {{"N", std::to_string(n)}}; }

@@ -13,6 +13,7 @@
 #include <map>
 #include <memory>
 #include <random>
+#include <sstream>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -461,7 +462,41 @@ struct WorkerLife {
   bool killed = false;
   int exit_code = -1;
   std::vector<int64_t> rss_kb;
+  std::string log;  // its stderr: JSON log lines, at debug level
 };
+
+// What the workers' logs say of one document: its deliveries
+// (message_received), claims (document_claimed) and dead-letter handling,
+// each line with the pid of the worker that wrote it.
+nlohmann::json SoakTrace(const std::vector<WorkerLife>& lives, const std::string& id) {
+  nlohmann::json lines = nlohmann::json::array();
+  int deliveries = 0, claims = 0;
+  for (const WorkerLife& life : lives) {
+    std::istringstream in(life.log);
+    std::string line;
+    while (std::getline(in, line)) {
+      if (line.find(id) == std::string::npos) continue;
+      nlohmann::json j = nlohmann::json::parse(line, nullptr, false);
+      if (j.is_discarded() || !j.is_object() || j.value("document_id", "") != id) continue;
+      deliveries += j.value("event", "") == "message_received";
+      claims += j.value("event", "") == "document_claimed";
+      j["worker_pid"] = life.pid;
+      j["worker_killed"] = life.killed;
+      lines.push_back(std::move(j));
+    }
+  }
+  std::sort(lines.begin(), lines.end(),
+            [](const nlohmann::json& a, const nlohmann::json& b) { return a.value("time", "") < b.value("time", ""); });
+  return {{"deliveries", deliveries}, {"claims", claims}, {"lines", std::move(lines)}};
+}
+
+// Keeps every worker life's log as DIR/slot<S>-<pid>.log.
+void KeepSoakLogs(const std::vector<WorkerLife>& lives, const std::string& dir) {
+  std::filesystem::create_directories(dir);
+  for (const WorkerLife& life : lives) {
+    WriteFile(dir + "/slot" + std::to_string(life.slot) + "-" + std::to_string(life.pid) + ".log", life.log);
+  }
+}
 
 int64_t ResidentKb(pid_t pid) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/status");
@@ -516,6 +551,9 @@ int64_t MedianOf(std::vector<int64_t> v) {
 //   memory:     the never-killed worker's median RSS over the last tenth of
 //               its samples is within DOCPIPE_SOAK_RSS_MARGIN % (20) of the
 //               first tenth's (not under AddressSanitizer: see below).
+// The workers log at debug level (every delivery and claim); the report
+// traces each lost document through those lines, and DOCPIPE_SOAK_LOG_DIR
+// keeps every worker's log.
 // make test runs a small one (12 documents, kills every 3-8 s);
 // bench/soak/run.sh runs 1,000 (DOCPIPE_SOAK_* variables, below).
 TEST_F(AwsPipelineTest, SoakWorkersKilledAtRandomUnderFaultsLoseAndRepeatNothing) {
@@ -540,14 +578,17 @@ TEST_F(AwsPipelineTest, SoakWorkersKilledAtRandomUnderFaultsLoseAndRepeatNothing
   ProcessResult lambda = Run({"lambda", "--event", event}, through_proxies, 300 + documents);
   ASSERT_EQ(lambda.exit_code, 0) << lambda.out << lambda.err;
   EXPECT_EQ(nlohmann::json::parse(lambda.out, nullptr, false).value("registered", -1), documents) << lambda.out;
+  EnvOverrides worker_env = through_proxies;
+  worker_env["DOCPIPE_LOG_LEVEL"] = "debug";
+  worker_env["DOCPIPE_LOG_STDERR"] = "1";
 
   std::mt19937 rng(seed);
   std::vector<std::unique_ptr<ChildProcess>> workers(slots);
   std::vector<WorkerLife> lives;
   std::vector<size_t> current(slots);  // slot -> index in lives
   auto start_worker = [&](int slot) {
-    workers[slot] = Start({"worker", "--concurrency", "2"}, through_proxies);
-    lives.push_back({slot, workers[slot]->pid(), SoakNowMs() - run_start, 0, false, -1, {}});
+    workers[slot] = Start({"worker", "--concurrency", "2"}, worker_env);
+    lives.push_back({slot, workers[slot]->pid(), SoakNowMs() - run_start, 0, false, -1, {}, {}});
     current[slot] = lives.size() - 1;
   };
   for (int slot = 0; slot < slots; ++slot) start_worker(slot);
@@ -567,6 +608,7 @@ TEST_F(AwsPipelineTest, SoakWorkersKilledAtRandomUnderFaultsLoseAndRepeatNothing
         ProcessResult r = workers[slot]->Wait(1);
         life.ended_ms = now - run_start;
         life.exit_code = r.exit_code;
+        life.log = r.err;
         ++unexpected_exits;
         ADD_FAILURE() << "worker " << life.pid << " exited by itself (" << r.exit_code
                       << "): " << r.err.substr(r.err.size() > 4000 ? r.err.size() - 4000 : 0);
@@ -588,6 +630,7 @@ TEST_F(AwsPipelineTest, SoakWorkersKilledAtRandomUnderFaultsLoseAndRepeatNothing
       life.ended_ms = SoakNowMs() - run_start;
       life.killed = true;
       life.exit_code = r.exit_code;
+      life.log = r.err;
       ++kills;
       start_worker(slot);
       next_kill = SoakNowMs() + next_kill_in();
@@ -613,6 +656,7 @@ TEST_F(AwsPipelineTest, SoakWorkersKilledAtRandomUnderFaultsLoseAndRepeatNothing
     WorkerLife& life = lives[current[slot]];
     life.ended_ms = SoakNowMs() - run_start;
     life.exit_code = r.exit_code;
+    life.log = r.err;
     // 130: stopped by the signal, after finishing what it held.
     EXPECT_EQ(r.exit_code, 130) << "worker " << life.pid << " on SIGTERM: " << r.err.substr(0, 2000);
   }
@@ -622,6 +666,8 @@ TEST_F(AwsPipelineTest, SoakWorkersKilledAtRandomUnderFaultsLoseAndRepeatNothing
   EXPECT_EQ(static_cast<int>(items.size()), documents);
   nlohmann::json audits = AuditByDocument();
   int completed = 0, lost = 0, duplicated = 0, audit_missing = 0, restarted_stages = 0, takeovers = 0, retries = 0;
+  int dead_letter_requeues = 0;
+  nlohmann::json lost_traces = nlohmann::json::object();
   int64_t chunks = 0;
   std::map<std::string, int64_t> expected_chunks;
   for (const auto& item : items) {
@@ -630,7 +676,9 @@ TEST_F(AwsPipelineTest, SoakWorkersKilledAtRandomUnderFaultsLoseAndRepeatNothing
     const bool ok = item["status"] == "COMPLETED" && item["processing_version"] == "000001";
     completed += ok;
     lost += !ok;
-    EXPECT_TRUE(ok) << item.dump(1);
+    dead_letter_requeues += item.value("dead_letter_requeues", 0);
+    if (!ok) lost_traces[id] = SoakTrace(lives, id);
+    EXPECT_TRUE(ok) << item.dump(1) << "\nthe workers' log lines of it: " << lost_traces[id].dump(1);
     chunks += item.value("chunk_count", 0);
     expected_chunks[id] = item.value("chunk_count", 0);
     const nlohmann::json audit = audits.value(id, nlohmann::json::array());
@@ -715,6 +763,8 @@ TEST_F(AwsPipelineTest, SoakWorkersKilledAtRandomUnderFaultsLoseAndRepeatNothing
                            {"takeovers", takeovers},
                            {"retries", retries},
                            {"stage_restarts", restarted_stages},
+                           {"dead_letter_requeues", dead_letter_requeues},
+                           {"lost_traces", lost_traces},
                            {"seed", seed},
                            {"kill_interval_ms", {kill_min_ms, kill_max_ms}},
                            {"wall_seconds", wall_ms / 1000.0},
@@ -722,6 +772,10 @@ TEST_F(AwsPipelineTest, SoakWorkersKilledAtRandomUnderFaultsLoseAndRepeatNothing
                            {"faults", faults},
                            {"rss_judged", kJudgeResidentSet},
                            {"rss", rss}};
+  if (const char* dir = std::getenv("DOCPIPE_SOAK_LOG_DIR"); dir && *dir) {
+    KeepSoakLogs(lives, dir);
+    report["log_dir"] = dir;
+  }
   std::cerr << "soak report: " << report.dump() << "\n";
   if (const char* path = std::getenv("DOCPIPE_SOAK_REPORT"); path && *path) WriteFile(path, report.dump(1) + "\n");
 }

@@ -241,6 +241,10 @@ class FaultyWorkQueue final : public WorkQueue {
     DOCPIPE_FAULT("queue.PeekDeadLetters");
     return inner_.PeekDeadLetters(max);
   }
+  Status DeleteDeadLetter(const std::string& handle) override {
+    DOCPIPE_FAULT("queue.DeleteDeadLetter");
+    return inner_.DeleteDeadLetter(handle);
+  }
 
  private:
   WorkQueue& inner_;

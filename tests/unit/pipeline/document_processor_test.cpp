@@ -96,15 +96,22 @@ TEST_F(DocumentProcessorTest, LiveLeaseMeansBusyExpiredLeaseMeansTakeover) {
   EXPECT_EQ(CountAudit(reg.document_id, "LEASE_EXPIRED"), 1);
 }
 
-TEST_F(DocumentProcessorTest, LeaseExpiringTooOftenFailsTheDocument) {
-  ScriptedStage a("extract");
-  Registration reg = Register("c.md", "# C\n\ntext\n");
-  ControlRecord rec = *control_->Get(reg.document_id, reg.processing_version);
+// `reg` as a worker that died in `stage` with the retry budget used up
+// (retry_count == max_retries) leaves it: IN_PROGRESS, its lease run out.
+ControlRecord OutOfRetries(ControlTable& control, const Registration& reg, const std::string& stage, TimeMs now) {
+  ControlRecord rec = *control.Get(reg.document_id, reg.processing_version);
   rec.status = DocStatus::kInProgress;
   rec.lease_owner = "dead-worker";
   rec.retry_count = 3;  // == max_retries
-  rec.current_stage = "extract";
-  rec.lease_expires_at = clock_.NowMs() - 1;
+  rec.current_stage = stage;
+  rec.lease_expires_at = now - 1;
+  return rec;
+}
+
+TEST_F(DocumentProcessorTest, LeaseExpiringTooOftenFailsTheDocument) {
+  ScriptedStage a("extract");
+  Registration reg = Register("c.md", "# C\n\ntext\n");
+  ControlRecord rec = OutOfRetries(*control_, reg, "extract", clock_.NowMs());
   ASSERT_TRUE(control_->Update(rec).ok());
   auto p = Processor("w2", {&a});
   EXPECT_EQ(p->Process(ReceiveOne(), no_cancel_), ProcessOutcome::kFailed);
@@ -113,6 +120,29 @@ TEST_F(DocumentProcessorTest, LeaseExpiringTooOftenFailsTheDocument) {
   EXPECT_NE(rec.last_error.find("interrupted 4 times"), std::string::npos) << rec.last_error;
   EXPECT_TRUE(store_->Head("errors/" + reg.document_id + ".json").ok());
   EXPECT_EQ(a.runs, 0);
+}
+
+// The soak's doc-0002 (12 documents, a kill every 3-8 s): its fourth
+// interruption came after load had completed, before the completion write;
+// the takeover failed a finished document for being interrupted 4 times.
+TEST_F(DocumentProcessorTest, ATakeoverPastTheRetryBudgetFinishesAVersionWithNoStageLeft) {
+  ScriptedStage a("extract"), b("chunk");
+  Registration reg = Register("done.md", "# Done\n\ntext\n");
+  ControlRecord rec = OutOfRetries(*control_, reg, "chunk", clock_.NowMs());
+  for (const char* stage : {"extract", "chunk"}) {
+    rec.stage_status[stage].status = StageState::kCompleted;
+    rec.stage_status[stage].attempts = 1;
+    rec.stage_status[stage].started_at = clock_.NowMs() - 2'000;
+    rec.stage_status[stage].completed_at = clock_.NowMs() - 1'000;
+  }
+  ASSERT_TRUE(control_->Update(rec).ok());
+  auto p = Processor("w2", {&a, &b});
+  EXPECT_EQ(p->Process(ReceiveOne(), no_cancel_), ProcessOutcome::kCompleted);
+  rec = *control_->Get(reg.document_id, reg.processing_version);
+  EXPECT_EQ(rec.status, DocStatus::kCompleted) << rec.last_error;
+  EXPECT_EQ(a.runs + b.runs, 0) << "no stage runs again";
+  EXPECT_EQ(CountAudit(reg.document_id, "DOCUMENT_COMPLETED"), 1);
+  EXPECT_EQ(CountAudit(reg.document_id, "DOCUMENT_FAILED"), 0);
 }
 
 // A worker killed after it recorded a stage as done in the control table but
@@ -268,6 +298,44 @@ TEST_F(DocumentProcessorTest, TheMessageStaysHiddenAsLongAsTheLeaseItGuards) {
   auto p = Processor("w1", {&a});
   EXPECT_EQ(p->Process(m, no_cancel_), ProcessOutcome::kCompleted);
   EXPECT_FALSE(visible_while_leased);
+}
+
+// The dead-letter sweep weighs a dead letter by the claims its deliveries
+// made (pipeline/dead_letter_sweeper.h): a claim counts per message.
+TEST_F(DocumentProcessorTest, ClaimsAreCountedPerMessage) {
+  ScriptedStage a("extract");
+  int claims_seen = 0;
+  std::string message_seen;
+  a.during = [&](const StageContext& ctx) {
+    claims_seen = ctx.record.message_claims;
+    message_seen = ctx.record.claim_message_id;
+  };
+  auto p = Processor("w1", {&a});
+  // Left by a worker that died after claiming from this very message.
+  Registration reg = Register("c.md", "# C\n\ntext\n");
+  QueueMessage m = ReceiveOne();
+  ASSERT_FALSE(m.message_id.empty());
+  ControlRecord dead = *control_->Get(reg.document_id, reg.processing_version);
+  dead.status = DocStatus::kInProgress;
+  dead.lease_owner = "dead-worker";
+  dead.lease_expires_at = clock_.NowMs() - 1;
+  dead.claim_message_id = m.message_id;
+  dead.message_claims = 1;
+  ASSERT_TRUE(control_->Update(dead).ok());
+  EXPECT_EQ(p->Process(m, no_cancel_), ProcessOutcome::kCompleted);
+  EXPECT_EQ(claims_seen, 2);
+  EXPECT_EQ(message_seen, m.message_id);
+
+  // Claims from another message (before a retry or a requeue) start over.
+  Registration other = Register("d.md", "# D\n\ntext\n");
+  ControlRecord earlier = *control_->Get(other.document_id, other.processing_version);
+  earlier.claim_message_id = "an-earlier-message";
+  earlier.message_claims = 4;
+  ASSERT_TRUE(control_->Update(earlier).ok());
+  QueueMessage n = ReceiveOne();
+  EXPECT_EQ(p->Process(n, no_cancel_), ProcessOutcome::kCompleted);
+  EXPECT_EQ(claims_seen, 1);
+  EXPECT_EQ(message_seen, n.message_id);
 }
 
 TEST_F(DocumentProcessorTest, ATakeoverDuringAStageIsDetectedAndNotOverwritten) {

@@ -176,6 +176,7 @@ print(json.dumps({'count': int(n['ApproximateNumberOfMessages']), 'bodies': [m['
   auto no_dlq = NewSqsWorkQueue(sqs(), SqsQueueOptions{queue_url_, ""});
   ASSERT_TRUE(no_dlq.ok());
   EXPECT_EQ((*no_dlq)->PeekDeadLetters(10).status().code(), Status::Code::kInvalidInput);
+  EXPECT_EQ((*no_dlq)->DeleteDeadLetter("h").code(), Status::Code::kInvalidInput);
 }
 
 TEST_F(SqsWorkQueueTest, ProvisioningIsIdempotentAndConverges) {
@@ -319,12 +320,17 @@ TEST(SqsWorkQueueRequestTest, PeekIsAShortPollOfTheDeadLetterQueue) {
   ASSERT_TRUE(dead.ok()) << dead.status().ToString();
   ASSERT_EQ(dead->size(), 1u);
   EXPECT_EQ(dead->front().receive_count, 6);
-  EXPECT_TRUE(dead->front().receipt_handle.empty());
+  EXPECT_EQ(dead->front().receipt_handle, "r");
   nlohmann::json req = BodyOf(http.requests().at(0));
   EXPECT_EQ(req["QueueUrl"], "http://sqs.test/1/dlq");
   EXPECT_EQ(req["VisibilityTimeout"], 0);
   EXPECT_EQ(req["WaitTimeSeconds"], 0);
   EXPECT_EQ(req["MaxNumberOfMessages"], 10);
+
+  ASSERT_TRUE((*q)->DeleteDeadLetter("r").ok());
+  EXPECT_EQ(*http.requests().at(1).FindHeader("X-Amz-Target"), "AmazonSQS.DeleteMessage");
+  EXPECT_EQ(BodyOf(http.requests().at(1))["QueueUrl"], "http://sqs.test/1/dlq");
+  EXPECT_EQ(BodyOf(http.requests().at(1))["ReceiptHandle"], "r");
 }
 
 TEST(SqsWorkQueueRequestTest, ParsesReceivedMessages) {

@@ -91,6 +91,7 @@ class SwitchableQueue final : public WorkQueue {
     return inner_.HasMessage(body);
   }
   Result<std::vector<QueueMessage>> PeekDeadLetters(int max) override { return inner_.PeekDeadLetters(max); }
+  Status DeleteDeadLetter(const std::string& h) override { return inner_.DeleteDeadLetter(h); }
 
   bool blind = false;
   int sends = 0;

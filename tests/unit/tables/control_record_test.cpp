@@ -43,6 +43,10 @@ ControlRecord FullRecord() {
   r.next_attempt_at = 0;
   r.page_count = 12;
   r.chunk_count = 0;
+  r.claim_message_id = "msg-3";
+  r.message_claims = 2;
+  r.dead_letter_requeues = 1;
+  r.requeued_message_id = "msg-2";
   r.revision = 9;
   return r;
 }
@@ -82,6 +86,11 @@ TEST(ControlRecordTest, JsonUsesFieldNamesAndIsoTimes) {
   EXPECT_EQ(j["stage_status"]["extract"]["metrics"]["pages"], 12);
   EXPECT_FALSE(j["stage_status"]["chunk"].contains("completed_at"));
   EXPECT_EQ(j["revision"], 9);
+  EXPECT_EQ(j["message_claims"], 2);
+  json fresh = ToJson(ControlRecord{});
+  for (const char* unused : {"claim_message_id", "message_claims", "dead_letter_requeues", "requeued_message_id"}) {
+    EXPECT_FALSE(fresh.contains(unused)) << unused << " is absent until used";
+  }
 }
 
 TEST(ControlRecordTest, RoundTripsEveryField) {
@@ -108,6 +117,10 @@ TEST(ControlRecordTest, RoundTripsEveryField) {
   EXPECT_EQ(out->lease_expires_at, in.lease_expires_at);
   EXPECT_EQ(out->next_attempt_at, 0);
   EXPECT_EQ(out->page_count, 12);
+  EXPECT_EQ(out->claim_message_id, "msg-3");
+  EXPECT_EQ(out->message_claims, 2);
+  EXPECT_EQ(out->dead_letter_requeues, 1);
+  EXPECT_EQ(out->requeued_message_id, "msg-2");
   EXPECT_EQ(out->revision, 9);
   ASSERT_EQ(out->stage_status.size(), 2u);
   const StageStatus& e = out->stage_status.at("extract");
