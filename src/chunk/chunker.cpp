@@ -337,28 +337,45 @@ class Chunker {
   }
 
   Status BuildSections(const std::vector<Block>& blocks, std::vector<Section>* sections) {
+    // In order: each block's section (a new one at every heading) and its
+    // token limit, which depends only on the last heading before it.
+    std::vector<std::vector<std::string>> paths(1);  // section 0: before any heading
+    std::vector<size_t> section_of(blocks.size());
+    std::vector<int> limits(blocks.size());
     std::vector<std::pair<int, std::string>> path;  // (level, title)
-    Section current;
     int heading_tokens = 0;
+    for (size_t i = 0; i < blocks.size(); ++i) {
+      const Block& b = blocks[i];
+      if (b.type == BlockType::kHeading) {
+        while (!path.empty() && path.back().first >= b.level) path.pop_back();
+        path.emplace_back(b.level, b.title);
+        paths.emplace_back();
+        for (const auto& [level, title] : path) paths.back().push_back(title);
+        heading_tokens = Count(b.text) + Count(kBlockJoin);
+      }
+      section_of[i] = paths.size() - 1;
+      // Leave room for the heading line on top of the section's first chunk,
+      // unless the heading is so long that the block would shrink to nothing.
+      limits[i] = opt_.max_tokens;
+      if (heading_tokens > 0 && heading_tokens <= opt_.max_tokens / 2) limits[i] -= heading_tokens;
+    }
+    // Splitting counts every block's tokens, a whole book's worth: blocks are
+    // split on up to threads_ threads, each into its own slot, and joined in
+    // order, so the sections are the same for any thread count.
+    std::vector<std::vector<Unit>> units_of(blocks.size());
+    DOCPIPE_RETURN_IF_ERROR(ParallelFor(blocks.size(), threads_, [&](size_t i) {
+      if (Cancelled()) return Status::Cancelled("chunking cancelled");
+      return AddBlock(blocks[i], limits[i], &units_of[i]);
+    }));
+    Section current;
     auto flush = [&] {
       if (!current.units.empty()) sections->push_back(std::move(current));
       current = Section();
     };
-    for (const Block& b : blocks) {
-      // Splitting counts every block's tokens: a whole book's worth.
-      if (Cancelled()) return Status::Cancelled("chunking cancelled");
-      if (b.type == BlockType::kHeading) {
-        flush();
-        while (!path.empty() && path.back().first >= b.level) path.pop_back();
-        path.emplace_back(b.level, b.title);
-        for (const auto& [level, title] : path) current.path.push_back(title);
-        heading_tokens = Count(b.text) + Count(kBlockJoin);
-      }
-      // Leave room for the heading line on top of the section's first chunk,
-      // unless the heading is so long that the block would shrink to nothing.
-      int limit = opt_.max_tokens;
-      if (heading_tokens > 0 && heading_tokens <= opt_.max_tokens / 2) limit -= heading_tokens;
-      DOCPIPE_RETURN_IF_ERROR(AddBlock(b, limit, &current.units));
+    for (size_t i = 0; i < blocks.size(); ++i) {
+      if (i > 0 && section_of[i] != section_of[i - 1]) flush();
+      if (current.units.empty()) current.path = paths[section_of[i]];
+      for (Unit& u : units_of[i]) current.units.push_back(std::move(u));
     }
     flush();
     // A heading directly followed by a deeper heading has no text of its own:
@@ -386,11 +403,11 @@ class Chunker {
     return Status::Ok();
   }
 
-  void AddUnit(std::vector<Unit>* units, std::string text, BlockType kind, int page) {
+  void AddUnit(std::vector<Unit>* units, std::string text, BlockType kind, int page) const {
     units->push_back(Unit{std::move(text), kind, page, page});
   }
 
-  Status AddProse(std::string_view text, BlockType kind, int page, int limit, std::vector<Unit>* units) {
+  Status AddProse(std::string_view text, BlockType kind, int page, int limit, std::vector<Unit>* units) const {
     std::vector<std::string> pieces;
     DOCPIPE_RETURN_IF_ERROR(split_.SplitProse(text, opt_.target_tokens, limit, &pieces));
     for (std::string& p : pieces) AddUnit(units, std::move(p), kind, page);
@@ -399,7 +416,7 @@ class Chunker {
 
   // Turns one block into units of at most `limit` tokens. Blocks that fit stay
   // whole (tables and code up to max_tokens regardless of the heading room).
-  Status AddBlock(const Block& b, int limit, std::vector<Unit>* units) {
+  Status AddBlock(const Block& b, int limit, std::vector<Unit>* units) const {
     const std::string_view text = Trim(b.text);
     if (text.empty()) return Status::Ok();
     const int tokens = Count(text);
@@ -426,7 +443,7 @@ class Chunker {
 
   // Rows packed up to target, each piece repeating the header row (and the
   // separator row under it) so that every piece is a readable table.
-  Status SplitTable(const Block& b, int limit, std::vector<Unit>* units) {
+  Status SplitTable(const Block& b, int limit, std::vector<Unit>* units) const {
     const std::vector<std::string_view> lines = Lines(Trim(b.text));
     size_t header_end = 1;
     if (lines.size() > 1 && IsTableSeparator(lines[1])) header_end = 2;
@@ -471,7 +488,7 @@ class Chunker {
 
   // Lines packed up to target; each piece is re-fenced so that it stays a
   // code block (the added fences are the only text not in the source).
-  Status SplitCode(const Block& b, int limit, std::vector<Unit>* units) {
+  Status SplitCode(const Block& b, int limit, std::vector<Unit>* units) const {
     const std::vector<std::string_view> lines = Lines(Trim(b.text));
     const std::string_view opener = lines.front();
     const std::string_view opener_s = Trim(opener);
@@ -515,7 +532,7 @@ class Chunker {
   }
 
   // Items packed up to target; an item over budget is cut like prose.
-  Status SplitList(const Block& b, int limit, std::vector<Unit>* units) {
+  Status SplitList(const Block& b, int limit, std::vector<Unit>* units) const {
     const std::vector<std::string_view> lines = Lines(Trim(b.text));
     std::vector<std::string> items;
     for (std::string_view line : lines) {

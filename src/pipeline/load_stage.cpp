@@ -1,3 +1,4 @@
+#include <future>
 #include <map>
 #include <set>
 
@@ -27,9 +28,13 @@ class LoadStage final : public Stage {
   Result<StageResult> Run(const StageContext& ctx) override {
     const ControlRecord& rec = ctx.record;
     const auto cancelled = [&ctx] { return ctx.cancel != nullptr && ctx.cancel->load(); };
+    // The two inputs are parsed at once (a big manual's embeddings are megabytes
+    // of JSON and base64): the object store takes concurrent reads.
+    std::future<Result<EmbeddingSet>> embeddings_read =
+        std::async(std::launch::async, [this, &rec, &ctx] { return artifacts_.ReadEmbeddings(rec, ctx.cancel); });
     Result<ChunksToIndex> input = artifacts_.ReadChunksToIndex(rec, ctx.cancel);
+    Result<EmbeddingSet> embeddings = embeddings_read.get();
     if (!input.ok()) return input.status();
-    Result<EmbeddingSet> embeddings = artifacts_.ReadEmbeddings(rec, ctx.cancel);
     if (!embeddings.ok()) return embeddings.status();
     if (cancelled()) return Status::Cancelled("load cancelled after reading its inputs");
 

@@ -586,5 +586,80 @@ TEST(ChunkerCancelTest, StopsSoonAfterTheCancelFlagIsRaised) {
   EXPECT_LT(counting.counted(), full.counted() / 4) << "it stopped soon after the flag, not at the end";
 }
 
+// Blocks are split into units on the document's threads (issue 17: a whole
+// book's token counts ran on one thread); the chunks must not depend on it.
+TEST(ChunkerThreadsTest, SameChunksForAnyThreadCount) {
+  Result<TokenizerPtr> tok = NewBpeTokenizer("cl100k_base");
+  ASSERT_TRUE(tok.ok()) << tok.status().ToString();
+  std::mt19937 rng(17);
+  auto pick = [&rng](int n) { return static_cast<int>(rng() % static_cast<unsigned>(n)); };
+  auto sentence = [&](int words) {
+    static const char* const kWords[] = {"simplex", "tableau", "pivot", "basis", "dual", "bound",
+                                         "column", "row", "variable", "cost", "feasible", "ratio"};
+    std::string out;
+    for (int w = 0; w < words; ++w) out += std::string(w ? " " : "") + kWords[pick(12)];
+    return out + ".";
+  };
+  std::vector<ExtractedPage> pages;
+  for (int p = 1; p <= 12; ++p) {
+    ExtractedPage page;
+    page.number = p;
+    if (p == 1) page.markdown += sentence(30) + "\n\n";  // text before any heading
+    for (int b = 0; b < 12; ++b) {
+      switch (pick(7)) {
+        case 0:
+          page.markdown += std::string(static_cast<size_t>(1 + pick(3)), '#') + " " + sentence(1 + pick(12)) + "\n\n";
+          break;
+        case 1: {  // a table, sometimes longer than a chunk
+          page.markdown += "| a | b |\n| --- | --- |\n";
+          for (int r = pick(2) ? 3 : 200; r > 0; --r) page.markdown += "| " + sentence(3) + " | " + sentence(4) + " |\n";
+          page.markdown += "\n";
+          break;
+        }
+        case 2: {  // code, sometimes longer than a chunk
+          page.markdown += "```\n";
+          for (int r = pick(2) ? 2 : 150; r > 0; --r) page.markdown += "x <- f(" + sentence(5) + ")\n";
+          page.markdown += "```\n\n";
+          break;
+        }
+        case 3:
+          for (int r = 1 + pick(20); r > 0; --r) page.markdown += "- " + sentence(3 + pick(30)) + "\n";
+          page.markdown += "\n";
+          break;
+        case 4: {  // a paragraph longer than a chunk
+          std::string long_paragraph;
+          for (int k = 0; k < 120; ++k) long_paragraph += sentence(5 + pick(10)) + " ";
+          page.markdown += long_paragraph + "\n\n";
+          break;
+        }
+        default:
+          page.markdown += sentence(4 + pick(60)) + "\n\n";
+      }
+    }
+    pages.push_back(std::move(page));
+  }
+  ChunkOptions options;
+  options.overlap_tokens = 40;
+  Result<std::vector<Chunk>> serial = ChunkDocument("d", "v1", pages, **tok, options, 1);
+  ASSERT_TRUE(serial.ok()) << serial.status().ToString();
+  ASSERT_GT(serial->size(), 20u);
+  for (int threads : {2, 3, 8}) {
+    Result<std::vector<Chunk>> parallel = ChunkDocument("d", "v1", pages, **tok, options, threads);
+    ASSERT_TRUE(parallel.ok()) << parallel.status().ToString();
+    ASSERT_EQ(parallel->size(), serial->size()) << threads << " threads";
+    for (size_t i = 0; i < serial->size(); ++i) {
+      const Chunk& a = (*serial)[i];
+      const Chunk& b = (*parallel)[i];
+      EXPECT_EQ(a.chunk_id, b.chunk_id);
+      EXPECT_EQ(a.text, b.text) << "chunk " << i << ", " << threads << " threads";
+      EXPECT_EQ(a.breadcrumbs, b.breadcrumbs) << "chunk " << i;
+      EXPECT_EQ(a.token_count, b.token_count) << "chunk " << i;
+      EXPECT_EQ(a.page_start, b.page_start) << "chunk " << i;
+      EXPECT_EQ(a.page_end, b.page_end) << "chunk " << i;
+      EXPECT_EQ(a.type, b.type) << "chunk " << i;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace docpipe
