@@ -518,19 +518,29 @@ TEST_F(DocumentProcessorTest, ATimedOutDocumentIsRetriedOnceWhateverMaxRetries) 
   EXPECT_EQ(control_->Get(flaky.document_id, flaky.processing_version)->retry_count, 3);
 }
 
-// The heartbeat must keep a long stage's claim alive past the lease. The fake
-// clock drives it: the stage's 2.6 s of work take no real time.
-TEST(DocumentProcessorHeartbeatTest, HeartbeatKeepsTheClaimAlivePastTheLease) {
+// A worker and a rival on one workspace, on a fake clock: a 1 s lease, a
+// heartbeat every 200 ms.
+class DocumentProcessorHeartbeatTest : public ::testing::Test {
+ protected:
+  DocumentProcessorHeartbeatTest() {
+    options.lease_ms = 1'000;
+    options.heartbeat_ms = 200;
+  }
+
   testing::FakeClock fake;
-  testing::PipelineWorkspace ws(fake);
+  testing::PipelineWorkspace ws{fake};
   Services& services = ws.services();
   ControlTable* control = &ws.real_control();
   WorkQueue* queue = &ws.real_queue();
-  const testing::TempDir& dir = ws.dir();
-  EventRecorder events(services, "w1", 0), rival_events(services, "w2", 0);
+  EventRecorder events{services, "w1", 0};
+  EventRecorder rival_events{services, "w2", 0};
   ProcessorOptions options;
-  options.lease_ms = 1'000;
-  options.heartbeat_ms = 200;
+};
+
+// The heartbeat must keep a long stage's claim alive past the lease. The fake
+// clock drives it: the stage's 2.6 s of work take no real time.
+TEST_F(DocumentProcessorHeartbeatTest, HeartbeatKeepsTheClaimAlivePastTheLease) {
+  const testing::TempDir& dir = ws.dir();
 
   testing::WriteFile(dir.Join("g.md"), "text");
   Registrar registrar(services, events, 3);
@@ -568,16 +578,7 @@ TEST(DocumentProcessorHeartbeatTest, HeartbeatKeepsTheClaimAlivePastTheLease) {
 // first stage (LEASE_EXPIRED, owed STAGE_COMPLETED events) took 11 s through
 // the faulty proxy, longer than the 8 s lease, and a fifth worker took over
 // a live document. The heartbeat must extend the lease from the claim on.
-TEST(DocumentProcessorHeartbeatTest, TheLeaseIsExtendedFromTheClaimOn) {
-  testing::FakeClock fake;
-  testing::PipelineWorkspace ws(fake);
-  Services& services = ws.services();
-  ControlTable* control = &ws.real_control();
-  WorkQueue* queue = &ws.real_queue();
-  EventRecorder events(services, "w1", 0), rival_events(services, "w2", 0);
-  ProcessorOptions options;
-  options.lease_ms = 1'000;
-  options.heartbeat_ms = 200;
+TEST_F(DocumentProcessorHeartbeatTest, TheLeaseIsExtendedFromTheClaimOn) {
 
   testing::WriteFile(ws.dir().Join("h.md"), "text");
   Registrar registrar(services, events, 3);
