@@ -143,6 +143,14 @@ class Heartbeat {
 // Retries of a document whose stages passed their deadline.
 constexpr int kMaxDeadlineRetries = 1;
 
+// Takeovers (and retries) a version may have in all before it is failed:
+// each stage's budget of interruptions plus one more round, for workers
+// lost between stages. Bounds a version that is interrupted in a different
+// stage each time.
+int MaxTakeovers(int max_retries, size_t stages) {
+  return (max_retries + 1) * (static_cast<int>(stages) + 1);
+}
+
 // When a COMPLETED record was completed, as its DOCUMENT_COMPLETED event's
 // time: the final write's, and after every stage's completion so the event
 // ends the trail. The same for every reader of the record (AuditOnce).
@@ -261,14 +269,32 @@ ProcessOutcome DocumentProcessor::Process(const QueueMessage& message, const std
     const std::string previous_owner = rec.lease_owner;
     if (lease_expired) {
       next.retry_count += 1;
-      // Only a stage left to run can be what kills its workers: a version
-      // whose stages all completed (its worker died before the completion
-      // write) is finished below, however often it was interrupted.
-      if (next.retry_count > next.max_retries && !EveryStageCompleted(rec, stages_)) {
+      // The interruption counts against the stage that was running (none
+      // when the worker was lost between stages): a poison document kills
+      // its worker in the same stage every time, whereas kills that meet a
+      // document in a different stage each time (bench/soak's doc-0776) are
+      // not its fault. The cap on all takeovers keeps such a version from
+      // looping for ever. Only a stage left to run can be what kills its
+      // workers: a version whose stages all completed (its worker died
+      // before the completion write) is finished below, however often it
+      // was interrupted.
+      StageStatus* running = nullptr;
+      if (auto it = next.stage_status.find(rec.current_stage);
+          it != next.stage_status.end() && it->second.status == StageState::kInProgress) {
+        running = &it->second;
+        running->interruptions += 1;
+      }
+      const bool stage_spent = running != nullptr && running->interruptions > next.max_retries;
+      const bool all_spent = next.retry_count > MaxTakeovers(next.max_retries, stages_.size());
+      if ((stage_spent || all_spent) && !EveryStageCompleted(rec, stages_)) {
         next.status = DocStatus::kFailed;
-        next.last_error = CapError(fmt::format(
-            "{}: processing was interrupted {} times (worker lost or stalled past its lease); giving up",
-            rec.source_key, next.retry_count));
+        next.last_error = CapError(
+            stage_spent ? fmt::format("{}: stage {} was interrupted {} times (worker lost or stalled past its lease "
+                                      "each time it ran); giving up",
+                                      rec.source_key, rec.current_stage, running->interruptions)
+                        : fmt::format("{}: processing was interrupted {} times in all (worker lost or stalled past "
+                                      "its lease), more than {} per stage; giving up",
+                                      rec.source_key, next.retry_count, next.max_retries + 1));
         next.error_stage = rec.current_stage;
         ClearLease(next);
         next.updated_at = now;
@@ -312,20 +338,26 @@ ProcessOutcome DocumentProcessor::Process(const QueueMessage& message, const std
                                    {"message_id", message.message_id},
                                    {"message_claims", next.message_claims},
                                    {"takeover", lease_expired}});
-    if (lease_expired) {
-      events_.Audit(next, audit_event::kLeaseExpired, rec.current_stage, 0, "",
-                    {{"previous_owner", previous_owner}, {"retry_count", next.retry_count}});
-    }
-    RecordOwedCompletions(next);  // stages an earlier, interrupted attempt finished
+    // These writes run under the heartbeat (RunStages calls them once it
+    // beats): through a slow or faulty service they can outlast the lease,
+    // and another worker would take over a live document.
+    auto after_claim = [&](const ControlRecord& claimed_rec) {
+      if (lease_expired) {
+        events_.Audit(claimed_rec, audit_event::kLeaseExpired, rec.current_stage, 0, "",
+                      {{"previous_owner", previous_owner}, {"retry_count", claimed_rec.retry_count}});
+      }
+      RecordOwedCompletions(claimed_rec);  // stages an earlier, interrupted attempt finished
+    };
     Claim claim(services_, std::move(next));
-    return RunStages(claim, message, cancel);
+    return RunStages(claim, message, cancel, after_claim);
   }
   log.Warn("claim_contended", {{"document_id", id}, {"processing_version", version}});
   return ProcessOutcome::kBusy;
 }
 
 ProcessOutcome DocumentProcessor::RunStages(Claim& claim, const QueueMessage& message,
-                                            const std::atomic<bool>& cancel) {
+                                            const std::atomic<bool>& cancel,
+                                            const std::function<void(const ControlRecord&)>& after_claim) {
   WorkQueue& queue = services_.queue;
   Clock& clock = services_.clock;
   const TimeMs document_start = clock.NowMs();
@@ -339,6 +371,7 @@ ProcessOutcome DocumentProcessor::RunStages(Claim& claim, const QueueMessage& me
         return !st.IsConflict();
       },
       options_.heartbeat_ms, cancel, stage_cancel);
+  after_claim(claim.Snapshot());
 
   int64_t tokens = 0;
   double cost_usd = 0;

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <random>
 #include <string>
 #include <vector>
@@ -51,7 +52,10 @@ class DocumentProcessor {
 
  private:
   class Claim;
-  ProcessOutcome RunStages(Claim& claim, const QueueMessage& message, const std::atomic<bool>& cancel);
+  // Runs the stages left under a heartbeat that starts before `after_claim`
+  // (the claim's own writes), so the lease is extended from the claim on.
+  ProcessOutcome RunStages(Claim& claim, const QueueMessage& message, const std::atomic<bool>& cancel,
+                           const std::function<void(const ControlRecord&)>& after_claim);
   // Records, once, the STAGE_COMPLETED events of the stages `rec` holds as
   // completed: a worker killed between its control write and its audit write
   // owes them (EventRecorder::AuditOnce).

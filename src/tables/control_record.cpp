@@ -115,6 +115,7 @@ json ToJson(const StageStatus& s) {
   PutTime(j, "completed_at", s.completed_at);
   j["duration_ms"] = s.duration_ms;
   j["attempts"] = s.attempts;
+  if (s.interruptions != 0) j["interruptions"] = s.interruptions;  // absent before issue 17n
   j["output_key"] = s.output_key;
   j["error"] = CapError(s.error);
   j["metrics"] = s.metrics;
@@ -134,6 +135,7 @@ Status StageStatusFromJson(const std::string& stage, const json& j, StageStatus&
   r.Time("completed_at", s.completed_at);
   r.Integer("duration_ms", s.duration_ms);
   r.Integer("attempts", s.attempts);
+  r.Integer("interruptions", s.interruptions);
   r.String("output_key", s.output_key);
   r.String("error", s.error);
   r.Object("metrics", s.metrics);

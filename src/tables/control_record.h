@@ -32,6 +32,10 @@ struct StageStatus {
   TimeMs completed_at = 0;
   int64_t duration_ms = 0;
   int attempts = 0;
+  // Takeovers that found this stage in progress: its worker lost or stalled
+  // past the lease. The retry budget for interruptions is per stage, so a
+  // stage that kills its workers is told from kills spread over stages.
+  int interruptions = 0;
   std::string output_key;
   std::string error;
   nlohmann::json metrics = nlohmann::json::object();  // stage-specific figures

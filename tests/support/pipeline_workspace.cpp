@@ -15,9 +15,21 @@ void Faults::Fail(const std::string& operation, Status status, int times) {
 void Faults::Clear() {
   std::lock_guard lock(mu_);
   faults_.clear();
+  hooks_.clear();
+}
+
+void Faults::OnCall(const std::string& operation, std::function<void()> hook) {
+  std::lock_guard lock(mu_);
+  hooks_[operation] = std::move(hook);
 }
 
 Status Faults::Check(const std::string& operation) {
+  std::function<void()> hook;
+  {
+    std::lock_guard lock(mu_);
+    if (auto h = hooks_.find(operation); h != hooks_.end()) hook = h->second;
+  }
+  if (hook) hook();  // unlocked: the hook may call the adapters itself
   std::lock_guard lock(mu_);
   ++calls_[operation];
   auto it = faults_.find(operation);

@@ -33,6 +33,9 @@ class Faults {
   Status Check(const std::string& operation);
   //! Calls of `operation` so far, failed or not.
   int Calls(const std::string& operation) const;
+  //! Runs `hook` at every call of `operation`, before the call is made
+  //! (e.g. to let fake time pass, as a slow service does).
+  void OnCall(const std::string& operation, std::function<void()> hook);
 
  private:
   struct Fault {
@@ -42,6 +45,7 @@ class Faults {
   mutable std::mutex mu_;
   std::map<std::string, Fault> faults_;
   std::map<std::string, int> calls_;
+  std::map<std::string, std::function<void()>> hooks_;
 };
 
 // Keeps every log line as JSON (its fields with "event" and "level" added).

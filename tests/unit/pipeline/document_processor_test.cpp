@@ -104,6 +104,9 @@ ControlRecord OutOfRetries(ControlTable& control, const Registration& reg, const
   rec.lease_owner = "dead-worker";
   rec.retry_count = 3;  // == max_retries
   rec.current_stage = stage;
+  rec.stage_status[stage].status = StageState::kInProgress;
+  rec.stage_status[stage].attempts = 4;
+  rec.stage_status[stage].interruptions = 3;  // every takeover found `stage` running
   rec.lease_expires_at = now - 1;
   return rec;
 }
@@ -120,6 +123,54 @@ TEST_F(DocumentProcessorTest, LeaseExpiringTooOftenFailsTheDocument) {
   EXPECT_NE(rec.last_error.find("interrupted 4 times"), std::string::npos) << rec.last_error;
   EXPECT_TRUE(store_->Head("errors/" + reg.document_id + ".json").ok());
   EXPECT_EQ(a.runs, 0);
+}
+
+// The soak's doc-0776 (1,000 documents, issue 17k): three workers killed
+// and one stalled past its lease, each in a later stage than the last. Not
+// a poison document: the takeover must not fail it, though the takeovers
+// outnumber max_retries; only the stage running when its worker was lost is
+// charged.
+TEST_F(DocumentProcessorTest, InterruptionsInDifferentStagesDoNotFailAVersion) {
+  ScriptedStage a("extract"), b("chunk"), c("enrich");
+  Registration reg = Register("kills.md", "# Kills\n\ntext\n");
+  ControlRecord rec = OutOfRetries(*control_, reg, "enrich", clock_.NowMs());
+  for (const char* stage : {"extract", "chunk"}) {
+    rec.stage_status[stage].status = StageState::kCompleted;
+    rec.stage_status[stage].attempts = 2;
+    rec.stage_status[stage].interruptions = 1;
+    rec.stage_status[stage].started_at = clock_.NowMs() - 2'000;
+    rec.stage_status[stage].completed_at = clock_.NowMs() - 1'000;
+  }
+  rec.stage_status["enrich"].attempts = 2;
+  rec.stage_status["enrich"].interruptions = 1;  // 3 takeovers so far, one per stage
+  ASSERT_TRUE(control_->Update(rec).ok());
+  auto p = Processor("w2", {&a, &b, &c});
+  EXPECT_EQ(p->Process(ReceiveOne(), no_cancel_), ProcessOutcome::kCompleted);
+  rec = *control_->Get(reg.document_id, reg.processing_version);
+  EXPECT_EQ(rec.status, DocStatus::kCompleted) << rec.last_error;
+  EXPECT_EQ(rec.retry_count, 4);
+  EXPECT_EQ(rec.stage_status["enrich"].interruptions, 2);
+  EXPECT_EQ(rec.stage_status["chunk"].interruptions, 1);
+  EXPECT_EQ(a.runs + b.runs, 0);
+  EXPECT_EQ(c.runs, 1);
+  EXPECT_EQ(CountAudit(reg.document_id, "DOCUMENT_FAILED"), 0);
+}
+
+// Interruptions spread over stages still end: past the cap on all takeovers
+// ((max_retries + 1) per stage and one round more) the version is FAILED.
+TEST_F(DocumentProcessorTest, TakeoversAreCappedInAllWhateverTheStage) {
+  ScriptedStage a("extract"), b("chunk");
+  Registration reg = Register("many.md", "# Many\n\ntext\n");
+  ControlRecord rec = OutOfRetries(*control_, reg, "chunk", clock_.NowMs());
+  rec.retry_count = 12;  // (3 + 1) * (2 + 1): the next takeover is one too many
+  rec.stage_status["chunk"].interruptions = 1;
+  ASSERT_TRUE(control_->Update(rec).ok());
+  auto p = Processor("w2", {&a, &b});
+  EXPECT_EQ(p->Process(ReceiveOne(), no_cancel_), ProcessOutcome::kFailed);
+  rec = *control_->Get(reg.document_id, reg.processing_version);
+  EXPECT_EQ(rec.status, DocStatus::kFailed);
+  EXPECT_NE(rec.last_error.find("interrupted 13 times in all"), std::string::npos) << rec.last_error;
+  EXPECT_EQ(a.runs + b.runs, 0);
 }
 
 // The soak's doc-0002 (12 documents, a kill every 3-8 s): its fourth
@@ -467,19 +518,29 @@ TEST_F(DocumentProcessorTest, ATimedOutDocumentIsRetriedOnceWhateverMaxRetries) 
   EXPECT_EQ(control_->Get(flaky.document_id, flaky.processing_version)->retry_count, 3);
 }
 
-// The heartbeat must keep a long stage's claim alive past the lease. The fake
-// clock drives it: the stage's 2.6 s of work take no real time.
-TEST(DocumentProcessorHeartbeatTest, HeartbeatKeepsTheClaimAlivePastTheLease) {
+// A worker and a rival on one workspace, on a fake clock: a 1 s lease, a
+// heartbeat every 200 ms.
+class DocumentProcessorHeartbeatTest : public ::testing::Test {
+ protected:
+  DocumentProcessorHeartbeatTest() {
+    options.lease_ms = 1'000;
+    options.heartbeat_ms = 200;
+  }
+
   testing::FakeClock fake;
-  testing::PipelineWorkspace ws(fake);
+  testing::PipelineWorkspace ws{fake};
   Services& services = ws.services();
   ControlTable* control = &ws.real_control();
   WorkQueue* queue = &ws.real_queue();
-  const testing::TempDir& dir = ws.dir();
-  EventRecorder events(services, "w1", 0), rival_events(services, "w2", 0);
+  EventRecorder events{services, "w1", 0};
+  EventRecorder rival_events{services, "w2", 0};
   ProcessorOptions options;
-  options.lease_ms = 1'000;
-  options.heartbeat_ms = 200;
+};
+
+// The heartbeat must keep a long stage's claim alive past the lease. The fake
+// clock drives it: the stage's 2.6 s of work take no real time.
+TEST_F(DocumentProcessorHeartbeatTest, HeartbeatKeepsTheClaimAlivePastTheLease) {
+  const testing::TempDir& dir = ws.dir();
 
   testing::WriteFile(dir.Join("g.md"), "text");
   Registrar registrar(services, events, 3);
@@ -510,6 +571,54 @@ TEST(DocumentProcessorHeartbeatTest, HeartbeatKeepsTheClaimAlivePastTheLease) {
   ControlRecord rec = *control->Get(reg.document_id, reg.processing_version);
   EXPECT_EQ(rec.status, DocStatus::kCompleted);
   EXPECT_EQ(rec.retry_count, 0);
+}
+
+
+// The soak's doc-0776, third claim: the writes a takeover owes before its
+// first stage (LEASE_EXPIRED, owed STAGE_COMPLETED events) took 11 s through
+// the faulty proxy, longer than the 8 s lease, and a fifth worker took over
+// a live document. The heartbeat must extend the lease from the claim on.
+TEST_F(DocumentProcessorHeartbeatTest, TheLeaseIsExtendedFromTheClaimOn) {
+
+  testing::WriteFile(ws.dir().Join("h.md"), "text");
+  Registrar registrar(services, events, 3);
+  Registration reg = *registrar.RegisterLocalFile(ws.dir().Join("h.md"), "input/h.md");
+  ASSERT_TRUE(queue->Send(WorkMessageBody(reg.document_id, reg.processing_version), 0).ok());  // a duplicate
+  // A worker claimed it and died: the next claim is a takeover, which owes
+  // a LEASE_EXPIRED event before its first stage.
+  ControlRecord rec = *control->Get(reg.document_id, reg.processing_version);
+  rec.status = DocStatus::kInProgress;
+  rec.lease_owner = "dead-worker";
+  rec.lease_expires_at = fake.NowMs() - 1;
+  ASSERT_TRUE(control->Update(rec).ok());
+
+  ScriptedStage stage("extract");
+  DocumentProcessor worker(services, events, {&stage}, options);
+  DocumentProcessor rival(services, rival_events, {&stage}, options);
+  std::atomic<bool> cancel{false};
+  std::vector<QueueMessage> msgs = *queue->Receive(2, options.lease_ms, 0);
+  ASSERT_EQ(msgs.size(), 2u);
+  bool slow_write_done = false;
+  ProcessOutcome rival_outcome = ProcessOutcome::kError;
+  ws.faults().OnCall("audit.Append", [&] {
+    if (slow_write_done) return;
+    slow_write_done = true;
+    // The first audit write after the claim takes 1.6 s, past the 1 s lease;
+    // each step waits (in real time, at most 2 s) for the heartbeat to beat.
+    for (int i = 0; i < 8; ++i) {
+      const int64_t before = fake.waits();
+      fake.Advance(200);
+      EXPECT_TRUE(fake.AwaitWaits(before + 1, 2'000)) << "no heartbeat during the claim's writes";
+    }
+    rival_outcome = rival.Process(msgs[1], cancel);
+  });
+  EXPECT_EQ(worker.Process(msgs[0], cancel), ProcessOutcome::kCompleted);
+  EXPECT_TRUE(slow_write_done);
+  EXPECT_EQ(rival_outcome, ProcessOutcome::kBusy) << "the rival took over a live document";
+  EXPECT_EQ(stage.runs, 1);
+  rec = *control->Get(reg.document_id, reg.processing_version);
+  EXPECT_EQ(rec.status, DocStatus::kCompleted);
+  EXPECT_EQ(rec.retry_count, 1);  // the one takeover, not the rival's
 }
 
 }  // namespace

@@ -23,6 +23,7 @@ ControlRecord FullRecord() {
   extract.completed_at = 1795323311456;
   extract.duration_ms = 1333;
   extract.attempts = 2;
+  extract.interruptions = 1;
   extract.output_key = "extracted/doc-1/000002.json";
   extract.metrics = {{"pages", 12}, {"ocr", false}};
   r.stage_status["extract"] = extract;
@@ -129,6 +130,7 @@ TEST(ControlRecordTest, RoundTripsEveryField) {
   EXPECT_EQ(e.completed_at, 1795323311456);
   EXPECT_EQ(e.duration_ms, 1333);
   EXPECT_EQ(e.attempts, 2);
+  EXPECT_EQ(e.interruptions, 1);
   EXPECT_EQ(e.output_key, "extracted/doc-1/000002.json");
   EXPECT_EQ(e.metrics, (json{{"pages", 12}, {"ocr", false}}));
   EXPECT_EQ(out->stage_status.at("chunk").error, "previous attempt: timeout");
@@ -145,6 +147,19 @@ TEST(ControlRecordTest, DefaultRecordRoundTrips) {
   EXPECT_EQ(ToJson(*out), ToJson(in));
   EXPECT_EQ(out->created_at, 0);
   EXPECT_EQ(out->ttl, 0);
+}
+
+// Records written before stages counted their interruptions (issue 17n)
+// have no such field: they read as none, and a stage with none writes none.
+TEST(ControlRecordTest, AStageWithoutInterruptionsReadsAsNone) {
+  json j = ToJson(FullRecord());
+  ASSERT_TRUE(j["stage_status"]["extract"].contains("interruptions"));
+  EXPECT_FALSE(j["stage_status"]["chunk"].contains("interruptions"));
+  j["stage_status"]["extract"].erase("interruptions");
+  auto out = ControlRecordFromJson(j);
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  EXPECT_EQ(out->stage_status.at("extract").interruptions, 0);
+  EXPECT_EQ(out->stage_status.at("extract").attempts, 2);
 }
 
 TEST(ControlRecordTest, NullTimesReadAsZero) {
