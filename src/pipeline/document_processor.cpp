@@ -10,6 +10,7 @@
 #include "pipeline/object_keys.h"
 #include "pipeline/metrics.h"
 #include "pipeline/registrar.h"
+#include "pipeline/takeover_budget.h"
 
 namespace docpipe {
 
@@ -143,14 +144,6 @@ class Heartbeat {
 // Retries of a document whose stages passed their deadline.
 constexpr int kMaxDeadlineRetries = 1;
 
-// Takeovers (and retries) a version may have in all before it is failed:
-// each stage's budget of interruptions plus one more round, for workers
-// lost between stages. Bounds a version that is interrupted in a different
-// stage each time.
-int MaxTakeovers(int max_retries, size_t stages) {
-  return (max_retries + 1) * (static_cast<int>(stages) + 1);
-}
-
 // When a COMPLETED record was completed, as its DOCUMENT_COMPLETED event's
 // time: the final write's, and after every stage's completion so the event
 // ends the trail. The same for every reader of the record (AuditOnce).
@@ -165,13 +158,10 @@ void ClearLease(ControlRecord& r) {
   r.lease_expires_at = 0;
 }
 
-// Whether `r` records every one of `stages` as completed.
-bool EveryStageCompleted(const ControlRecord& r, const std::vector<Stage*>& stages) {
-  for (Stage* stage : stages) {
-    auto it = r.stage_status.find(stage->Name());
-    if (it == r.stage_status.end() || it->second.status != StageState::kCompleted) return false;
-  }
-  return true;
+std::vector<std::string> StageNames(const std::vector<Stage*>& stages) {
+  std::vector<std::string> names;
+  for (const Stage* stage : stages) names.push_back(stage->Name());
+  return names;
 }
 
 }  // namespace
@@ -181,6 +171,7 @@ DocumentProcessor::DocumentProcessor(Services& services, EventRecorder& events, 
     : services_(services),
       events_(events),
       stages_(std::move(stages)),
+      stage_names_(StageNames(stages_)),
       options_(options),
       rng_(std::random_device{}()) {}
 
@@ -268,33 +259,12 @@ ProcessOutcome DocumentProcessor::Process(const QueueMessage& message, const std
     ControlRecord next = rec;
     const std::string previous_owner = rec.lease_owner;
     if (lease_expired) {
-      next.retry_count += 1;
-      // The interruption counts against the stage that was running (none
-      // when the worker was lost between stages): a poison document kills
-      // its worker in the same stage every time, whereas kills that meet a
-      // document in a different stage each time (bench/soak's doc-0776) are
-      // not its fault. The cap on all takeovers keeps such a version from
-      // looping for ever. Only a stage left to run can be what kills its
-      // workers: a version whose stages all completed (its worker died
-      // before the completion write) is finished below, however often it
-      // was interrupted.
-      StageStatus* running = nullptr;
-      if (auto it = next.stage_status.find(rec.current_stage);
-          it != next.stage_status.end() && it->second.status == StageState::kInProgress) {
-        running = &it->second;
-        running->interruptions += 1;
-      }
-      const bool stage_spent = running != nullptr && running->interruptions > next.max_retries;
-      const bool all_spent = next.retry_count > MaxTakeovers(next.max_retries, stages_.size());
-      if ((stage_spent || all_spent) && !EveryStageCompleted(rec, stages_)) {
+      // A stage that kills its workers fails the version; kills spread over
+      // stages (bench/soak's doc-0776) only once they pass the overall cap.
+      TakeoverVerdict verdict = CountTakeover(rec, stage_names_, next);
+      if (verdict.give_up) {
         next.status = DocStatus::kFailed;
-        next.last_error = CapError(
-            stage_spent ? fmt::format("{}: stage {} was interrupted {} times (worker lost or stalled past its lease "
-                                      "each time it ran); giving up",
-                                      rec.source_key, rec.current_stage, running->interruptions)
-                        : fmt::format("{}: processing was interrupted {} times in all (worker lost or stalled past "
-                                      "its lease), more than {} per stage; giving up",
-                                      rec.source_key, next.retry_count, next.max_retries + 1));
+        next.last_error = verdict.error;
         next.error_stage = rec.current_stage;
         ClearLease(next);
         next.updated_at = now;
@@ -523,9 +493,10 @@ ProcessOutcome DocumentProcessor::FinishFailure(Claim& claim, const QueueMessage
   for (const auto& [unused, s] : before.stage_status) {
     if (s.metrics.is_object()) timeouts += s.metrics.value("deadline_timeouts", 0);
   }
-  const bool retry = error.IsRetryable() && before.retry_count < before.max_retries &&
+  const int retried = FailureRetries(before);  // lost workers have a budget of their own
+  const bool retry = error.IsRetryable() && retried < before.max_retries &&
                      (error.code() != Status::Code::kTimeout || timeouts <= kMaxDeadlineRetries);
-  const int64_t delay = retry ? Backoff(before.retry_count + 1) : 0;
+  const int64_t delay = retry ? Backoff(retried + 1) : 0;
   const StageStatus& prior = before.stage_status[stage];
   const int64_t duration = prior.started_at > 0 ? now - prior.started_at : 0;
 

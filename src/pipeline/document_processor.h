@@ -72,6 +72,7 @@ class DocumentProcessor {
   Services& services_;
   EventRecorder& events_;
   std::vector<Stage*> stages_;
+  std::vector<std::string> stage_names_;  // of stages_, in order
   ProcessorOptions options_;
   std::mutex rng_mu_;
   std::mt19937_64 rng_;

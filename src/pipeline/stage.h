@@ -1,5 +1,6 @@
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <memory>
 #include <string>
@@ -20,6 +21,8 @@ inline constexpr const char* kChunkStage = "chunk";
 inline constexpr const char* kEnrichStage = "enrich";
 inline constexpr const char* kEmbedStage = "embed";
 inline constexpr const char* kLoadStage = "load";
+inline constexpr std::array<const char*, 5> kPipelineStages = {kExtractStage, kChunkStage, kEnrichStage, kEmbedStage,
+                                                               kLoadStage};
 
 // One run of a stage for one document version. What else a stage uses (the
 // store, its adapter, the clock) it gets at construction, and only that.

@@ -7,6 +7,7 @@
 #include "pipeline/document_id.h"
 #include "pipeline/metrics.h"
 #include "pipeline/object_keys.h"
+#include "pipeline/stage.h"
 #include "pipeline/worker_heartbeat.h"
 #include "search/search.h"
 
@@ -17,7 +18,7 @@ using json = nlohmann::json;
 
 constexpr int64_t kMinute = 60'000;
 constexpr int64_t kDay = 24 * 60 * kMinute;
-const char* const kStageOrder[] = {"extract", "chunk", "enrich", "embed", "load"};
+constexpr const auto& kStageOrder = kPipelineStages;
 
 double Figure(const std::map<std::string, double>& row, const std::string& name) {
   auto it = row.find(name);

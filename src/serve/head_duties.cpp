@@ -9,6 +9,8 @@
 
 #include "pipeline/metrics.h"
 #include "pipeline/registrar.h"
+#include "pipeline/stage.h"
+#include "pipeline/takeover_budget.h"
 
 namespace docpipe {
 namespace {
@@ -77,7 +79,9 @@ void HeadDuties::Rescue(const ControlRecord& stuck, RequeueReport& report) {
   }
   const TimeMs now = services_.clock.NowMs();
   ControlRecord next = stuck;
-  next.retry_count += 1;  // the lost lease counts as one retry, as in a worker's takeover
+  // Counted as a worker's takeover counts it (the same per-stage budget).
+  TakeoverVerdict verdict =
+      CountTakeover(stuck, std::vector<std::string>(kPipelineStages.begin(), kPipelineStages.end()), next);
   next.lease_owner.clear();
   next.lease_expires_at = 0;
   next.next_attempt_at = 0;
@@ -86,11 +90,9 @@ void HeadDuties::Rescue(const ControlRecord& stuck, RequeueReport& report) {
                                   {"lease_expired_at", FormatIso8601(stuck.lease_expires_at)},
                                   {"retry_count", next.retry_count},
                                   {"requested_by", "docpipe serve"}};
-  if (next.retry_count > next.max_retries) {
+  if (verdict.give_up) {
     next.status = DocStatus::kFailed;
-    next.last_error = CapError(fmt::format(
-        "{}: processing was interrupted {} times (worker lost or stalled past its lease); giving up",
-        stuck.source_key, next.retry_count));
+    next.last_error = verdict.error;
     next.error_stage = stuck.current_stage;
     Status st = services_.control.Update(next);
     if (st.IsConflict()) return;  // a worker moved it on meanwhile

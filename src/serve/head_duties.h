@@ -61,11 +61,12 @@ class HeadDuties {
 
   //! Finds IN_PROGRESS versions whose lease expired more than grace_ms ago
   //! and whose message is not (as far as the queue can tell) still queued,
-  //! and puts each back: PENDING with retry_count + 1 (one lost lease, as a
-  //! worker's takeover counts it), REQUEUED in the audit, a new work
-  //! message. A version already at max_retries is FAILED instead (as a
-  //! worker's takeover would), so a document that keeps losing its worker is
-  //! not requeued forever. Errors of single versions are counted and
+  //! and puts each back: PENDING with one more takeover counted exactly as a
+  //! worker's takeover counts it (CountTakeover: against the stage found in
+  //! progress), REQUEUED in the audit, a new work message. A version whose
+  //! budget that spends is FAILED instead, as a worker's takeover would fail
+  //! it, so a document that keeps losing its worker is not requeued forever
+  //! and kills spread over stages are not its fault. Errors of single versions are counted and
   //! logged; the whole call fails only when the control table cannot be read.
   Result<RequeueReport> RequeueStuck();
 

@@ -203,6 +203,7 @@ json ToJson(const ControlRecord& r) {
   j["stage_status"] = std::move(stages);
   j["retry_count"] = r.retry_count;
   j["max_retries"] = r.max_retries;
+  if (r.takeovers != 0) j["takeovers"] = r.takeovers;
   PutTime(j, "created_at", r.created_at);
   PutTime(j, "updated_at", r.updated_at);
   if (r.ttl != 0) j["ttl"] = r.ttl;
@@ -242,6 +243,7 @@ Result<ControlRecord> ControlRecordFromJson(const json& j) {
   r.String("current_stage", rec.current_stage);
   r.Integer("retry_count", rec.retry_count);
   r.Integer("max_retries", rec.max_retries);
+  r.Integer("takeovers", rec.takeovers);
   r.Time("created_at", rec.created_at);
   r.Time("updated_at", rec.updated_at);
   r.Integer("ttl", rec.ttl);

@@ -53,8 +53,12 @@ struct ControlRecord {
   DocStatus status = DocStatus::kPending;
   std::string current_stage;  // stage running or next to run; "" before the first
   std::map<std::string, StageStatus> stage_status;
-  int retry_count = 0;
+  int retry_count = 0;  // retries of any cause: failures retried plus takeovers
   int max_retries = 3;
+  // Of retry_count, the takeovers: a worker or the head service found the
+  // lease expired. Counted apart so that lost workers do not use up the
+  // retries a retryable failure is owed (absent in records before issue 17).
+  int takeovers = 0;
   TimeMs created_at = 0;
   TimeMs updated_at = 0;
   int64_t ttl = 0;  // epoch seconds after which the record may be expired; 0 = never

@@ -37,7 +37,7 @@ constexpr const char* kWriteTokenAttribute = "write_token";
 // ToJson) does not linger from the previous revision.
 constexpr const char* kControlAttributes[] = {
     "source_key",  "source_size", "content_sha256",   "status",          "current_stage", "stage_status",
-    "retry_count", "max_retries", "created_at",       "updated_at",      "ttl",           "last_error",
+    "retry_count", "max_retries", "takeovers", "created_at",       "updated_at",      "ttl",           "last_error",
     "error_stage", "lease_owner", "lease_expires_at", "next_attempt_at", "page_count",    "chunk_count",
     "claim_message_id", "message_claims", "dead_letter_requeues", "requeued_message_id", "revision"};
 

@@ -103,6 +103,7 @@ ControlRecord OutOfRetries(ControlTable& control, const Registration& reg, const
   rec.status = DocStatus::kInProgress;
   rec.lease_owner = "dead-worker";
   rec.retry_count = 3;  // == max_retries
+  rec.takeovers = 3;    // all of them takeovers
   rec.current_stage = stage;
   rec.stage_status[stage].status = StageState::kInProgress;
   rec.stage_status[stage].attempts = 4;
@@ -162,7 +163,8 @@ TEST_F(DocumentProcessorTest, TakeoversAreCappedInAllWhateverTheStage) {
   ScriptedStage a("extract"), b("chunk");
   Registration reg = Register("many.md", "# Many\n\ntext\n");
   ControlRecord rec = OutOfRetries(*control_, reg, "chunk", clock_.NowMs());
-  rec.retry_count = 12;  // (3 + 1) * (2 + 1): the next takeover is one too many
+  rec.retry_count = 12;
+  rec.takeovers = 12;  // (3 + 1) * (2 + 1): the next takeover is one too many
   rec.stage_status["chunk"].interruptions = 1;
   ASSERT_TRUE(control_->Update(rec).ok());
   auto p = Processor("w2", {&a, &b});
@@ -171,6 +173,35 @@ TEST_F(DocumentProcessorTest, TakeoversAreCappedInAllWhateverTheStage) {
   EXPECT_EQ(rec.status, DocStatus::kFailed);
   EXPECT_NE(rec.last_error.find("interrupted 13 times in all"), std::string::npos) << rec.last_error;
   EXPECT_EQ(a.runs + b.runs, 0);
+}
+
+// Lost workers have a budget of their own (the per-stage interruptions and
+// the cap above). A version taken over max_retries times whose stage then
+// fails with a retryable error still gets its max_retries retries: before,
+// the takeovers had used up retry_count and the first such failure was final.
+TEST_F(DocumentProcessorTest, TakeoversDoNotUseUpTheRetriesOfAFailure) {
+  ScriptedStage a("extract"), b("chunk");
+  Registration reg = Register("lost.md", "# Lost\n\ntext\n");
+  ControlRecord rec = *control_->Get(reg.document_id, reg.processing_version);
+  rec.retry_count = 3;  // == max_retries, every one a takeover in extract
+  rec.takeovers = 3;
+  rec.stage_status["extract"].interruptions = 3;
+  ASSERT_TRUE(control_->Update(rec).ok());
+  b.result = Status::Unavailable("enricher busy");
+  auto p = Processor("w1", {&a, &b});
+  for (int retry = 1; retry <= 3; ++retry) {
+    EXPECT_EQ(p->Process(ReceiveOne(), no_cancel_), ProcessOutcome::kRetryScheduled) << "retry " << retry;
+    rec = *control_->Get(reg.document_id, reg.processing_version);
+    EXPECT_EQ(rec.status, DocStatus::kPending);
+    EXPECT_EQ(rec.retry_count, 3 + retry);
+    EXPECT_EQ(rec.takeovers, 3);
+    clock_.Advance(60'000);
+  }
+  EXPECT_EQ(p->Process(ReceiveOne(), no_cancel_), ProcessOutcome::kFailed) << "the fourth failure is final";
+  rec = *control_->Get(reg.document_id, reg.processing_version);
+  EXPECT_EQ(rec.status, DocStatus::kFailed);
+  EXPECT_EQ(rec.error_stage, "chunk");
+  EXPECT_EQ(CountAudit(reg.document_id, "RETRY_SCHEDULED"), 3);
 }
 
 // The soak's doc-0002 (12 documents, a kill every 3-8 s): its fourth

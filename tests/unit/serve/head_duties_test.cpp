@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "pipeline/metrics.h"
+#include "pipeline/stage.h"
 #include "serve_fixture.h"
 
 namespace docpipe {
@@ -23,6 +24,8 @@ TEST_F(HeadDutiesTest, StuckVersionIsRequeuedExactlyOnce) {
   ControlRecord rec = Record(reg);
   EXPECT_EQ(rec.status, DocStatus::kPending);
   EXPECT_EQ(rec.retry_count, 1);  // the lost lease counts as one retry
+  EXPECT_EQ(rec.takeovers, 1);    // of the takeovers' budget, not a failure's
+  EXPECT_EQ(rec.stage_status["chunk"].interruptions, 1);
   EXPECT_EQ(rec.lease_owner, "");
   EXPECT_EQ(CountAudit(reg.document_id, audit_event::kRequeued), 1);
   EXPECT_EQ(QueuedMessages(), 1);
@@ -81,10 +84,13 @@ TEST_F(HeadDutiesTest, QueueThatCannotTellStillGetsOneMessage) {
   EXPECT_EQ(Record(reg).status, DocStatus::kPending);
 }
 
-TEST_F(HeadDutiesTest, OutOfRetriesFailsInsteadOfRequeueing) {
+TEST_F(HeadDutiesTest, AStageInterruptedPastItsBudgetFailsInsteadOfRequeueing) {
   Registration reg = Claimed("doomed.md", /*lose_message=*/true);
   const int sends = queue_->sends;  // the registration sent one
-  Change(reg, [](ControlRecord& r) { r.retry_count = r.max_retries; });
+  Change(reg, [](ControlRecord& r) {
+    r.retry_count = r.takeovers = r.max_retries;
+    r.stage_status["chunk"].interruptions = r.max_retries;  // chunk lost its worker every time
+  });
   clock_.Advance(kLeaseMs + kGraceMs + 1);
   Result<RequeueReport> r = head_->RequeueStuck();
   ASSERT_TRUE(r.ok());
@@ -93,12 +99,54 @@ TEST_F(HeadDutiesTest, OutOfRetriesFailsInsteadOfRequeueing) {
   ControlRecord rec = Record(reg);
   EXPECT_EQ(rec.status, DocStatus::kFailed);
   EXPECT_EQ(rec.error_stage, "chunk");
+  EXPECT_NE(rec.last_error.find("stage chunk was interrupted 4 times"), std::string::npos) << rec.last_error;
   EXPECT_NE(rec.last_error.find("giving up"), std::string::npos);
   EXPECT_EQ(CountAudit(reg.document_id, audit_event::kDocumentFailed), 1);
   EXPECT_EQ(queue_->sends, sends);
   EXPECT_TRUE(store_->Head("errors/" + reg.document_id + ".json").ok());
   clock_.Advance(kLeaseMs + kGraceMs + 1);
   EXPECT_EQ(head_->RequeueStuck()->stuck, 0);
+}
+
+// The head counts a rescue as a worker's takeover counts it: per stage.
+// Before, it failed any version whose retry_count passed max_retries, so
+// kills that met a document in a different stage each time (the soak's
+// doc-0776) failed it when the head, not a worker, stepped in.
+TEST_F(HeadDutiesTest, KillsSpreadOverStagesAreRequeuedNotFailed) {
+  Registration reg = Claimed("unlucky.md", /*lose_message=*/true);
+  Change(reg, [](ControlRecord& r) {
+    r.retry_count = r.takeovers = r.max_retries;
+    r.stage_status["extract"].interruptions = 2;
+    r.stage_status["chunk"].interruptions = 1;
+  });
+  clock_.Advance(kLeaseMs + kGraceMs + 1);
+  Result<RequeueReport> r = head_->RequeueStuck();
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->requeued, 1);
+  EXPECT_EQ(r->failed, 0);
+  ControlRecord rec = Record(reg);
+  EXPECT_EQ(rec.status, DocStatus::kPending) << rec.last_error;
+  EXPECT_EQ(rec.takeovers, 4);
+  EXPECT_EQ(rec.stage_status["chunk"].interruptions, 2);
+  EXPECT_EQ(QueuedMessages(), 1);
+}
+
+// Only a stage left to run can be what kills its workers: a version whose
+// stages all completed (its worker lost before the completion write) goes
+// back to a worker to be finished, however often it was interrupted.
+TEST_F(HeadDutiesTest, AVersionWithEveryStageCompletedIsRequeuedNotFailed) {
+  Registration reg = Claimed("finished.md", /*lose_message=*/true);
+  Change(reg, [](ControlRecord& r) {
+    r.retry_count = r.takeovers = 40;  // past every cap
+    for (const char* stage : kPipelineStages) r.stage_status[stage].status = StageState::kCompleted;
+    r.current_stage = kLoadStage;
+  });
+  clock_.Advance(kLeaseMs + kGraceMs + 1);
+  Result<RequeueReport> r = head_->RequeueStuck();
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->requeued, 1);
+  EXPECT_EQ(Record(reg).status, DocStatus::kPending);
+  EXPECT_EQ(CountAudit(reg.document_id, audit_event::kDocumentFailed), 0);
 }
 
 TEST_F(HeadDutiesTest, ControlTableDownFailsTheRun) {

@@ -173,6 +173,8 @@ class ServeFixture : public ::testing::Test {
     Change(reg, [&](ControlRecord& r) {
       r.status = DocStatus::kInProgress;
       r.current_stage = "chunk";
+      r.stage_status["extract"].status = StageState::kCompleted;
+      r.stage_status["chunk"].status = StageState::kInProgress;
       r.lease_owner = "dead-worker:1";
       r.lease_expires_at = clock_.NowMs() + kLeaseMs;
     });

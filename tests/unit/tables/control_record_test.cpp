@@ -48,6 +48,7 @@ ControlRecord FullRecord() {
   r.message_claims = 2;
   r.dead_letter_requeues = 1;
   r.requeued_message_id = "msg-2";
+  r.takeovers = 1;
   r.revision = 9;
   return r;
 }
@@ -89,7 +90,8 @@ TEST(ControlRecordTest, JsonUsesFieldNamesAndIsoTimes) {
   EXPECT_EQ(j["revision"], 9);
   EXPECT_EQ(j["message_claims"], 2);
   json fresh = ToJson(ControlRecord{});
-  for (const char* unused : {"claim_message_id", "message_claims", "dead_letter_requeues", "requeued_message_id"}) {
+  for (const char* unused :
+       {"claim_message_id", "message_claims", "dead_letter_requeues", "requeued_message_id", "takeovers"}) {
     EXPECT_FALSE(fresh.contains(unused)) << unused << " is absent until used";
   }
 }
@@ -122,6 +124,7 @@ TEST(ControlRecordTest, RoundTripsEveryField) {
   EXPECT_EQ(out->message_claims, 2);
   EXPECT_EQ(out->dead_letter_requeues, 1);
   EXPECT_EQ(out->requeued_message_id, "msg-2");
+  EXPECT_EQ(out->takeovers, 1);
   EXPECT_EQ(out->revision, 9);
   ASSERT_EQ(out->stage_status.size(), 2u);
   const StageStatus& e = out->stage_status.at("extract");
