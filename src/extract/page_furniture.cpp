@@ -12,6 +12,7 @@ constexpr float kSameHeight = 3;  // points between baselines of "the same place
 constexpr size_t kMaxFurnitureBytes = 200;
 constexpr float kMaxFurnitureSizeRatio = 1.15f;  // larger text is a title, not a running header
 constexpr float kMaxSideSizeRatio = 0.9f;        // a slide's navigation column is smaller than the body
+constexpr float kMinSlideTitleRatio = 0.75f;     // a slide's bold title is near body size, navigation smaller
 // Gap between a header (footer) and the body, in heights of the header's
 // line box: body lines run on at about 0, paragraphs at 0.5; LaTeX sets its
 // header a blank line above the text (0.75-0.95 with MuPDF's boxes).
@@ -138,6 +139,13 @@ float DominantSize(const TextLine& line) {
   return size;
 }
 
+// Share of the line's characters set in bold.
+float BoldShare(const TextLine& line) {
+  int bold = 0, all = 0;
+  for (const TextSpan& s : line.spans) all += s.chars, bold += s.bold ? s.chars : 0;
+  return all > 0 ? static_cast<float>(bold) / static_cast<float>(all) : 0.0f;
+}
+
 // Lines that may be furniture: in the top (or bottom) band, and cut off from
 // the body by a gap of most of a line, themselves or through at most two
 // more band lines further in (a two-line header). Body text that happens
@@ -252,6 +260,7 @@ void FurnitureDetector::Add(int number, const PageLayout& page, float body_size)
   PageLines p;
   p.number = number;
   if (page.height > 0) {
+    const bool slide = IsSlide(page);
     for (const auto& [line, top, separated] : OuterLines(page, BandsOf(page))) {
       if (!separated) continue;
       if (body_size > 0 && DominantSize(*line) > kMaxFurnitureSizeRatio * body_size) continue;
@@ -259,7 +268,15 @@ void FurnitureDetector::Add(int number, const PageLayout& page, float body_size)
       if (text.empty() || text.size() > kMaxFurnitureBytes) continue;
       std::vector<std::string> words = FurnitureWords(text);
       std::string number;
-      IsPageNumberLine(text, &number);
+      const bool page_number = IsPageNumberLine(text, &number);
+      // A slide's title repeats at the same place on each overlay step of
+      // its frame and on continuation frames: on a slide, a bold line at
+      // the top, near body size, is that title (beamer's Darmstadt theme
+      // sets it bold at body size, plain TeX's `present` bold at 0.83 of
+      // it); headline navigation is set far smaller (beamer's \tiny, 0.55).
+      if (slide && top && !page_number && body_size > 0 &&
+          DominantSize(*line) >= kMinSlideTitleRatio * body_size && BoldShare(*line) > 0.5f)
+        continue;
       p.lines.push_back(Candidate{top, line->y1, MaskNumbers(text), MaskedCells(*line),
                                   StripPunct(words.front()), StripPunct(words.back()), number});
     }

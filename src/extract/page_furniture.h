@@ -12,9 +12,11 @@ namespace docpipe {
 // same height in the top or bottom band of nearby pages, digits allowed to
 // vary, so "Chapter 2  17" matches "Chapter 2  19" and odd/even headers each
 // match their own side) and bare page numbers; on slides (landscape pages),
-// also a navigation column down a side edge: at least kMinSideLines lines in
-// the outer strip of the width, each repeated at the same place on nearby
-// slides (beamer's sidebar table of contents). Pages stream through a window
+// not a bold top line near body size (the slide's title, repeated on each
+// overlay step of its frame), and also a navigation column down a side
+// edge: at least kMinSideLines lines in the outer strip of the width, each
+// repeated at the same place on nearby slides (beamer's sidebar table of
+// contents). Pages stream through a window
 // of kWindow pages on each side: memory holds only the short candidate lines
 // of 2 * kWindow + 1 pages, whatever the page count.
 //

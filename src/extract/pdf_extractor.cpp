@@ -1,5 +1,7 @@
 #include <mupdf/fitz.h>
 #include <mupdf/pdf.h>
+#include <unicode/uchar.h>
+#include <unicode/utf8.h>
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -41,6 +43,7 @@ constexpr size_t kMinStoreBytes = 16u << 20;  // per reader context when pages a
 constexpr size_t kMaxWarningSamples = 20;
 constexpr int kHeadBytes = 1024;
 constexpr int kTailBytes = 2048;
+constexpr float kMaxMarkSizeRatio = 0.8f;  // a footnote mark is set smaller than the word after it (LaTeX: 7 of 10 pt)
 
 // ---- MuPDF glue ------------------------------------------------------------
 // MuPDF reports errors by longjmp. Every fz_try lives in one of these small
@@ -276,6 +279,30 @@ std::vector<std::vector<LineChar>> ReadingOrderChars(fz_stext_block* b, int* unm
   return lines;
 }
 
+// Whether the line's last span is a footnote or affiliation mark set before
+// the word that `next` starts ("¹This is the footnote", "¹Universität"):
+// a span of its own of digits or *, †, ‡, §, ¶, smaller than the letter
+// after it, that starts the line or follows a space. LaTeX leaves no space
+// there, and the mark glued to the word hid the word from search.
+bool IsMarkBeforeWord(const TextLine& line, const LineChar& next) {
+  const TextSpan& mark = line.spans.back();
+  if (!u_isalpha(static_cast<UChar32>(next.c)) || mark.size > kMaxMarkSizeRatio * next.size) return false;
+  if (line.spans.size() > 1) {
+    const std::string& before = line.spans[line.spans.size() - 2].text;
+    if (before.empty() || before.back() != ' ') return false;
+  }
+  if (mark.text.empty() || mark.text.size() > 12) return false;
+  const auto* text = reinterpret_cast<const uint8_t*>(mark.text.data());
+  const int32_t length = static_cast<int32_t>(mark.text.size());
+  for (int32_t i = 0; i < length;) {
+    UChar32 c = 0;
+    U8_NEXT(text, i, length, c);
+    // Digits of any script ("๒" in Thai), *, dagger, double dagger, section, pilcrow.
+    if (!u_isdigit(c) && c != '*' && c != 0x2020 && c != 0x2021 && c != 0xA7 && c != 0xB6) return false;
+  }
+  return true;
+}
+
 // Converts MuPDF's text page into our layout, splitting lines into spans at
 // style changes and at gaps wider than kCellGapEm. Stops after `max_chars`
 // characters, setting *truncated. Text is normalised (text_normalizer.h).
@@ -324,7 +351,8 @@ PageLayout BuildLayout(fz_context* ctx, fz_stext_page* text, int64_t max_chars, 
         const bool split = horizontal && span && gap_em > kSpanGapEm;
         if (!span || split || span->bold != style.bold || span->mono != style.mono ||
             std::abs(span->size - ch.size) > 0.25f) {
-          if (span && (pending_space || split) && !gap) span->text += ' ';
+          const bool mark_before = span && !pending_space && !split && IsMarkBeforeWord(line, ch);
+          if (span && (pending_space || split || mark_before) && !gap) span->text += ' ';
           line.spans.push_back(
               TextSpan{{}, ch.x0, ch.x1, ch.size, style.bold, style.mono, 0, gap, horizontal ? gap_em : 0});
           span = &line.spans.back();

@@ -171,6 +171,39 @@ TEST(FurnitureDetectorTest, LargeTitleAtTheTopIsNotFurniture) {
   }
 }
 
+TEST(FurnitureDetectorTest, BoldBodySizedFrameTitleRepeatedOnOverlaysIsKept) {
+  // beamer's Darmstadt theme: a small section bar and subsection line above
+  // the frame title, which is bold at body size; the frame has four overlay
+  // steps, so the title repeats at the same place on four slides in a row
+  // (beamerexample-conference-talk.pdf, pages 7-10).
+  std::vector<PageLayout> pages;
+  for (int i = 1; i <= 8; ++i) {
+    PageLayout p;
+    p.width = 364, p.height = 273;
+    p.blocks.push_back(MakeBlock({MakeLine("Introduction Bad News Summary", 8, 6, 8)}));
+    p.blocks.push_back(MakeBlock({MakeLine("The Integrated Approach", 23, 6, 8)}));
+    TextLine title = MakeLine(i <= 4 ? "How blocks help" : "Objective of the approach", 40, 11, 8);
+    title.spans.front().bold = true;
+    p.blocks.push_back(MakeBlock({title}));
+    p.blocks.push_back(MakeBlock({MakeLine("point " + std::to_string(i), 80, 11, 40)}));
+    pages.push_back(p);
+  }
+  FurnitureDetector d;
+  std::vector<std::vector<std::string>> removed(pages.size());
+  int next = 0;
+  for (size_t i = 0; i < pages.size(); ++i) {
+    d.Add(static_cast<int>(i) + 1, pages[i], 11);
+    for (; next + FurnitureDetector::kWindow <= static_cast<int>(i); ++next) d.Strip(next + 1, pages[next], &removed[next]);
+  }
+  for (; next < static_cast<int>(pages.size()); ++next) d.Strip(next + 1, pages[next], &removed[next]);
+  for (int i = 0; i < 8; ++i) {
+    const std::string title = i < 4 ? "How blocks help" : "Objective of the approach";
+    EXPECT_EQ(FurnitureTexts(pages[i]), (std::vector<std::string>{title, "point " + std::to_string(i + 1)})) << i;
+    EXPECT_EQ(removed[i], (std::vector<std::string>{"Introduction Bad News Summary", "The Integrated Approach"}))
+        << i;
+  }
+}
+
 // A beamer slide (364 x 273 pt) with a table of contents down the right edge.
 PageLayout MakeSidebarSlide(int n, const std::vector<std::string>& sidebar) {
   PageLayout p;

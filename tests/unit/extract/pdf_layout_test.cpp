@@ -237,6 +237,25 @@ TEST_F(PdfLayoutTest, OneLineExampleDoesNotMergeWithNextSentence) {
   EXPECT_EQ(run.pages[0].markdown, "To list files, type\n\n```\nls -l /tmp\n```\n\nand press enter.");
 }
 
+TEST_F(PdfLayoutTest, FootnoteMarkBeforeAWordStaysApartFromIt) {
+  // LaTeX sets a footnote's mark raised and small right against its first
+  // word, with no space: "1This", "*Work" were one word, and search missed
+  // "This" and "Work". Digits at the text's own size ("2b2") stay as they are.
+  PdfPageBuilder b;
+  b.Line("Body text ends with a word.").Gap(200);
+  b.At(72, 103, "1", 6);
+  b.At(75.4, 100, "This is the footnote.", 9);
+  b.At(72, 91, "*", 6);
+  b.At(75.4, 88, "Work done elsewhere.", 9);
+  b.At(72, 76, "2b2 and more", 9);
+  PdfSpec spec;
+  spec.pages.push_back(b.Build());
+  Run run = Extract(spec);
+  ASSERT_EQ(run.pages.size(), 1u);
+  EXPECT_EQ(run.pages[0].markdown,
+            "Body text ends with a word.\n\n1 This is the footnote. * Work done elsewhere. 2b2 and more");
+}
+
 TEST_F(PdfLayoutTest, SlideTitlesAreHeadingsAndNavigationGoes) {
   PdfSpec spec;
   const char* titles[] = {"Motivation", "Method", "Results", "Conclusion"};
