@@ -147,9 +147,10 @@ constexpr const char* kChunkFrom = " FROM chunks c LEFT JOIN chunk_page_labels l
 // A keyword search's BM25 reads the docsize row of every row holding a query
 // word, each page once or so: with the default cache every one of those
 // pages is a fresh 4 KB malloc (a page fault each, ~550 per search at 250k
-// chunks), with 64 the cache recycles its buffers. In `docpipe search` that
-// took the keyword leg from ~23 to ~15 ms of CPU for 5 % more page reads
-// (from the OS page cache). B-tree interior pages stay cached (LRU).
+// chunks), with 64 the cache recycles its buffers. At 250k chunks the FTS
+// query took 13-19 ms of CPU instead of 21-29 for 5 % more page reads (from
+// the OS page cache; bench/search/README.md). Interior B-tree pages stay
+// cached (LRU).
 constexpr int kReaderCachePages = 64;
 // Rows inserted (or read) between looks at a load's cancel flag (its
 // deadline): 256 rows of text and FTS postings took 0.3 s at 15 % of a core.
