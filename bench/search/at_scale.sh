@@ -7,7 +7,10 @@
 #   2. `docpipe --workspace DIR/SIZE/ws search QUERY --mode M -k 10`, one
 #      process per query, RUNS queries per mode (content words, and words drawn
 #      from the text's Zipf distribution): wall p50/p95 (this shell's clock
-#      around the process), CPU p50/p95 (perf stat task-clock) and the largest
+#      around the process) of the query's first search in this run ("first":
+#      index.db pages this query needs may not be in the page cache yet) and
+#      of a repeat of it ("repeat": what a user sees searching again, the
+#      pages cached), CPU p50/p95 (perf stat task-clock) and the largest
 #      peak RSS (/usr/bin/time), with the load average.
 # Usage: bench/search/at_scale.sh [BUILD_DIR] [SIZE] [RUNS]
 #        QUERIES=N in-process queries per mode (default 300)
@@ -44,10 +47,10 @@ for exe in "${bins[@]}"; do "$exe" --workspace "$ws" search "warm up" -k 10 > /d
 # pct FILE Q: the Q-quantile of the numbers in FILE (as bench_search does).
 pct() { sort -n "$1" | awk -v q="$2" '{ v[NR] = $1 } END { i = int(q * NR) + 1; if (i > NR) i = NR; printf "%.1f", v[i] }'; }
 echo "## whole process: docpipe search -k 10, $runs queries per row (one process each); load $(cut -d' ' -f1-3 /proc/loadavg)"
-printf '%-38s %10s %10s %16s %12s\n' mode "wall p50" "wall p95" "CPU p50 / p95" "peak RSS MB"
+printf '%-38s %16s %16s %16s %12s\n' mode "first p50 / p95" "repeat p50 / p95" "CPU p50 / p95" "peak RSS MB"
 for words in content zipf; do
   for mode in hybrid vector keyword; do
-    for b in "${!bins[@]}"; do : > "$tmp/wall$b"; : > "$tmp/cpu$b"; : > "$tmp/rss$b"; done
+    for b in "${!bins[@]}"; do : > "$tmp/wall$b"; : > "$tmp/again$b"; : > "$tmp/cpu$b"; : > "$tmp/rss$b"; done
     head -n "$runs" "$dir/$size/queries-$words.txt" > "$tmp/queries"
     n=0
     while IFS= read -r q; do
@@ -66,6 +69,10 @@ for words in content zipf; do
           perf stat -x, -e task-clock "$exe" --workspace "$ws" search "$q" --mode "$mode" -k 10 2>&1 >/dev/null |
             awk -F, '$3 == "task-clock" { print $1 }' >> "$tmp/cpu$b"
         fi
+        t0=$EPOCHREALTIME
+        "$exe" --workspace "$ws" search "$q" --mode "$mode" -k 10 > /dev/null
+        t1=$EPOCHREALTIME
+        awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f\n", (b - a) * 1000 }' >> "$tmp/again$b"
       done
     done < "$tmp/queries"
     for b in "${!bins[@]}"; do
@@ -74,7 +81,8 @@ for words in content zipf; do
       rss=$(sort -n "$tmp/rss$b" | tail -1 | awk '{ printf "%.1f", $1 / 1024 }')
       label="$mode ($words words)"
       [ "${#bins[@]}" = 2 ] && label="$label $([ "$b" = 0 ] && echo "[build]" || echo "[COMPARE]")"
-      printf '%-38s %10s %10s %16s %12s\n' "$label" "$(pct "$tmp/wall$b" 0.5)" "$(pct "$tmp/wall$b" 0.95)" "$cpu" "$rss"
+      printf '%-38s %16s %16s %16s %12s\n' "$label" "$(pct "$tmp/wall$b" 0.5) / $(pct "$tmp/wall$b" 0.95)" \
+        "$(pct "$tmp/again$b" 0.5) / $(pct "$tmp/again$b" 0.95)" "$cpu" "$rss"
     done
   done
 done

@@ -33,6 +33,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <future>
 #include <limits>
 #include <mutex>
 #include <optional>
@@ -142,6 +143,15 @@ constexpr const char* kChunkColumns =
     " coalesce(l.page_label_start, ''), coalesce(l.page_label_end, '')";
 constexpr int kChunkColumnCount = 14;
 constexpr const char* kChunkFrom = " FROM chunks c LEFT JOIN chunk_page_labels l ON l.label = c.label";
+// Pages a reader connection caches (SQLite's default is 2 MB, some 500).
+// A keyword search's BM25 reads the docsize row of every row holding a query
+// word, each page once or so: with the default cache every one of those
+// pages is a fresh 4 KB malloc (a page fault each, ~550 per search at 250k
+// chunks), with 64 the cache recycles its buffers. At 250k chunks the FTS
+// query took 13-19 ms of CPU instead of 21-29 for 5 % more page reads (from
+// the OS page cache; bench/search/README.md). Interior B-tree pages stay
+// cached (LRU).
+constexpr int kReaderCachePages = 64;
 // Rows inserted (or read) between looks at a load's cancel flag (its
 // deadline): 256 rows of text and FTS postings took 0.3 s at 15 % of a core.
 constexpr size_t kCancelCheckRows = 32;
@@ -498,6 +508,14 @@ struct ScoredLabel {
   double score;
 };
 
+// A graph's nearest neighbours of a query, nearest first, with the graph's
+// version and generation when it was searched (LocalVectorIndex::NearestInGraph).
+struct GraphNeighbours {
+  std::vector<std::pair<float, hnswlib::labeltype>> nearest;
+  int64_t graph_version = -1;
+  int64_t graph_gen = -1;
+};
+
 class LocalVectorIndex;
 
 // A reader connection borrowed from the index's pool.
@@ -556,6 +574,7 @@ class LocalVectorIndex final : public VectorIndex {
       auto meta = ReadMeta(*writer_);
       if (!meta.ok()) return meta.status();
       std::unique_lock lock(graph_mu_);
+      ++graph_version_;
       if (graph_gen_ > meta->generation) {
         graph_.reset();
         loaded = false;
@@ -597,6 +616,7 @@ class LocalVectorIndex final : public VectorIndex {
       if (file_searches_.fetch_add(1) < options_.graph_file_searches) return;
     }
     std::unique_lock lock(graph_mu_);
+    ++graph_version_;
     auto* loaded = dynamic_cast<LoadedGraph*>(graph_.get());
     if (loaded == nullptr || loaded->file() == nullptr) return;
     Status read = loaded->ReadIntoMemory();
@@ -742,33 +762,85 @@ class LocalVectorIndex final : public VectorIndex {
     }
     std::vector<float> qvec = query.vector;
     SearchMode mode = query.mode;
-    if (has_vector) {
-      Normalize(qvec.data(), qvec.size());
+    const int k = query.k;
+    // Hybrid fuses deeper lists than k: an item ranked modestly in both lists
+    // should be able to beat one that tops a single list.
+    const int depth = std::max(50, 4 * k);
+    if (has_vector) Normalize(qvec.data(), qvec.size());
+    // The dense leg: the graph (loaded from hnsw.bin on first need) and, for
+    // an unfiltered hybrid search, its neighbours of the query. A hybrid
+    // search runs it on a thread of its own while this one runs the keyword
+    // leg: in `docpipe search` they cost about the same and are independent
+    // until the fusion. The neighbours are the graph's as it was; they are
+    // used only if the graph did not change before the snapshot was synced.
+    struct DenseLeg {
+      Status graph = Status::Ok();
       bool rebuilding = false;
-      Status graph = EnsureGraph(&rebuilding);  // only vector searches need the graph
-      if (graph.ok()) ReadGraphIntoMemoryAfterFileSearches();
-      if (!graph.ok()) {
-        if (!rebuilding) return graph;
-        // No graph for minutes: answer from BM25 now rather than wait.
-        mode = SearchMode::kKeyword;
-        if (!warned_degraded_.exchange(true) && options_.logger != nullptr) {
-          options_.logger->Warn("search_dense_degraded", {{"reason", DenseDegraded()}, {"directory", options_.directory}});
-        }
-      }
+      std::optional<Result<GraphNeighbours>> neighbours;
+    };
+    const bool speculate = mode == SearchMode::kHybrid && has_vector && query.document_id.empty();
+    auto run_dense = [&]() {
+      DenseLeg d;
+      d.graph = EnsureGraph(&d.rebuilding);  // only vector searches need the graph
+      if (!d.graph.ok()) return d;
+      ReadGraphIntoMemoryAfterFileSearches();
+      if (speculate) d.neighbours = NearestInGraph(qvec.data(), static_cast<size_t>(depth));
+      return d;
+    };
+    std::future<DenseLeg> dense_async;
+    std::optional<DenseLeg> dense;
+    if (speculate) {
+      dense_async = std::async(std::launch::async, run_dense);
+    } else if (has_vector) {
+      dense = run_dense();
     }
+    // Waits for the dense leg (when it runs on its own thread) and falls back
+    // to BM25 while the graph is rebuilt.
+    auto finish_dense = [&]() -> Status {
+      if (dense_async.valid()) dense = dense_async.get();
+      if (!dense.has_value() || dense->graph.ok()) return Status::Ok();
+      if (!dense->rebuilding) return dense->graph;
+      // No graph for minutes: answer from BM25 now rather than wait.
+      mode = SearchMode::kKeyword;
+      if (!warned_degraded_.exchange(true) && options_.logger != nullptr) {
+        options_.logger->Warn("search_dense_degraded", {{"reason", DenseDegraded()}, {"directory", options_.directory}});
+      }
+      return Status::Ok();
+    };
+    if (!speculate) DOCPIPE_RETURN_IF_ERROR(finish_dense());
 
     auto lease = AcquireReader();
     if (!lease.ok()) return lease.status();
     SqliteDb& db = lease->db();
     auto snapshot = BeginRead(db);
     if (!snapshot.ok()) return snapshot.status();
-    DOCPIPE_RETURN_IF_ERROR(Sync(db));
+    // The keyword leg of a speculating hybrid search, while the dense one runs;
+    // a degraded search keeps its first k (the same rows in the same order
+    // as a search for k: the order by score, then label, is total).
+    std::optional<Result<std::vector<ScoredLabel>>> keyword_early;
+    if (speculate) {
+      keyword_early = KeywordCandidates(db, query.text, depth, query.document_id);
+      DOCPIPE_RETURN_IF_ERROR(finish_dense());
+    }
+    int64_t snapshot_gen = -1;
+    DOCPIPE_RETURN_IF_ERROR(Sync(db, nullptr, &snapshot_gen));
+    const GraphNeighbours* early_neighbours = nullptr;
+    if (dense.has_value() && dense->neighbours.has_value()) {
+      if (!dense->neighbours->ok()) return dense->neighbours->status();
+      early_neighbours = &dense->neighbours->value();
+    }
+    auto keyword_list = [&](int n) -> Result<std::vector<ScoredLabel>> {
+      if (!keyword_early.has_value()) return KeywordCandidates(db, query.text, n, query.document_id);
+      if (!keyword_early->ok()) return keyword_early->status();
+      std::vector<ScoredLabel> list = std::move(keyword_early->value());
+      if (static_cast<int>(list.size()) > n) list.resize(n);
+      return list;
+    };
 
-    const int k = query.k;
     auto lookup = PrepareHitLookup(db);
     std::vector<SearchHit> hits;
     if (mode == SearchMode::kVector) {
-      auto list = VectorCandidates(db, qvec, k, query.document_id);
+      auto list = VectorCandidates(db, qvec, k, query.document_id, snapshot_gen, nullptr);
       if (!list.ok()) return list.status();
       for (size_t i = 0; i < list->size(); ++i) {
         SearchHit h;
@@ -777,7 +849,7 @@ class LocalVectorIndex final : public VectorIndex {
         DOCPIPE_RETURN_IF_ERROR(AppendHit(lookup, (*list)[i].label, std::move(h), &hits));
       }
     } else if (mode == SearchMode::kKeyword) {
-      auto list = KeywordCandidates(db, query.text, k, query.document_id);
+      auto list = keyword_list(k);
       if (!list.ok()) return list.status();
       for (size_t i = 0; i < list->size(); ++i) {
         SearchHit h;
@@ -786,17 +858,14 @@ class LocalVectorIndex final : public VectorIndex {
         DOCPIPE_RETURN_IF_ERROR(AppendHit(lookup, (*list)[i].label, std::move(h), &hits));
       }
     } else {
-      // Fuse deeper lists than k: an item ranked modestly in both lists
-      // should be able to beat one that tops a single list.
-      const int depth = std::max(50, 4 * k);
       std::vector<int64_t> vector_labels;
       std::vector<int64_t> keyword_labels;
       if (has_vector) {
-        auto list = VectorCandidates(db, qvec, depth, query.document_id);
+        auto list = VectorCandidates(db, qvec, depth, query.document_id, snapshot_gen, early_neighbours);
         if (!list.ok()) return list.status();
         for (const ScoredLabel& s : *list) vector_labels.push_back(s.label);
       }
-      auto list = KeywordCandidates(db, query.text, depth, query.document_id);
+      auto list = keyword_list(depth);
       if (!list.ok()) return list.status();
       for (const ScoredLabel& s : *list) keyword_labels.push_back(s.label);
       for (const FusedItem& f : FuseReciprocalRank(vector_labels, keyword_labels, options_.rrf_k)) {
@@ -891,6 +960,7 @@ class LocalVectorIndex final : public VectorIndex {
     }
     auto db = SqliteDb::Open(path("index.db"));
     if (!db.ok()) return db.status();
+    DOCPIPE_RETURN_IF_ERROR((*db)->Exec(fmt::format("PRAGMA cache_size = {}", kReaderCachePages)));
     return ReaderLease(this, std::move(*db));
   }
 
@@ -926,10 +996,13 @@ class LocalVectorIndex final : public VectorIndex {
   // Brings the graph to the generation `db` sees. Callers that need one
   // snapshot (Search) run it inside their read transaction. Nothing to do
   // while the graph is not loaded: it catches up when it is.
-  Status Sync(SqliteDb& db, const std::atomic<bool>* cancel = nullptr) {
+  // `snapshot_gen`, when given, receives the generation `db` sees (-1 while
+  // the graph is not loaded).
+  Status Sync(SqliteDb& db, const std::atomic<bool>* cancel = nullptr, int64_t* snapshot_gen = nullptr) {
     if (!graph_ready_) return Status::Ok();
     auto meta = ReadMeta(db);
     if (!meta.ok()) return meta.status();
+    if (snapshot_gen != nullptr) *snapshot_gen = meta->generation;
     // A graph newer than the snapshot is fine: its extra labels are not in
     // the snapshot and get dropped when resolved.
     {
@@ -937,6 +1010,7 @@ class LocalVectorIndex final : public VectorIndex {
       if (graph_ != nullptr && graph_gen_ >= meta->generation) return Status::Ok();
     }
     std::unique_lock lock(graph_mu_);
+    ++graph_version_;
     if (graph_ != nullptr && graph_gen_ >= meta->generation) return Status::Ok();
     // Outside a transaction (a writer after COMMIT) the catch-up gets its own
     // snapshot; inside one this nests nothing and reads the caller's.
@@ -1132,6 +1206,7 @@ class LocalVectorIndex final : public VectorIndex {
   }
 
   Status RebuildLocked(SqliteDb& db, const Meta& meta) {
+    ++graph_version_;
     graph_.reset();
     Result<BuiltGraph> built = BuildGraph(db, nullptr);
     if (!built.ok()) return built.status();
@@ -1195,6 +1270,7 @@ class LocalVectorIndex final : public VectorIndex {
       std::lock_guard writer_lock(writer_mu_);
       {
         std::unique_lock lock(graph_mu_);
+        ++graph_version_;
         graph_ = std::move(built->graph);
         max_label_ = built->max_label;
         graph_gen_ = meta.generation;
@@ -1204,6 +1280,7 @@ class LocalVectorIndex final : public VectorIndex {
       Status synced = Sync(*writer_);
       if (!synced.ok()) {
         std::unique_lock lock(graph_mu_);
+        ++graph_version_;
         graph_.reset();
         graph_ready_ = false;
         return synced;
@@ -1243,6 +1320,7 @@ class LocalVectorIndex final : public VectorIndex {
     if (!OpenGraphFile(path("hnsw.bin"), &space_, g.get()).ok()) return false;  // rebuilt, as when missing
     g->setEf(options_.hnsw_ef_search);
     std::unique_lock graph_lock(graph_mu_);
+    ++graph_version_;
     graph_ = std::move(g);
     graph_gen_ = gen;
     max_label_ = 0;  // unknown until a catch-up reads the labels (LoadedGraph::IndexLabels)
@@ -1330,10 +1408,34 @@ class LocalVectorIndex final : public VectorIndex {
 
   // ---- search ---------------------------------------------------------------
 
+  // The graph's `ask` labels nearest to `q` (at most all of them), nearest
+  // first. Unfiltered, a deleted label never comes back (hnswlib skips
+  // marked elements).
+  Result<GraphNeighbours> NearestInGraph(const float* q, size_t ask) {
+    std::shared_lock lock(graph_mu_);
+    GraphNeighbours out;
+    out.graph_version = graph_version_;
+    out.graph_gen = graph_gen_;
+    auto searched = SearchGraph(*graph_, q, std::min(ask, static_cast<size_t>(graph_->cur_element_count)));
+    if (!searched.ok()) return searched.status();
+    std::priority_queue<std::pair<float, hnswlib::labeltype>> found = std::move(searched).value();
+    out.nearest.reserve(found.size());
+    while (!found.empty()) {
+      out.nearest.push_back(found.top());
+      found.pop();
+    }
+    std::reverse(out.nearest.begin(), out.nearest.end());  // the queue pops the farthest first
+    return out;
+  }
+
   // Up to `n` live labels nearest to `q`, best first, scored by cosine
   // similarity, restricted to `document_id` when it is not empty.
+  // `snapshot_gen` is the generation `db` sees (Sync); `early`, when not
+  // null, the unfiltered neighbours of `q` searched before the snapshot was
+  // synced (used if the graph has not changed since).
   Result<std::vector<ScoredLabel>> VectorCandidates(SqliteDb& db, const std::vector<float>& q, int n,
-                                                    const std::string& document_id) {
+                                                    const std::string& document_id, int64_t snapshot_gen,
+                                                    const GraphNeighbours* early) {
     std::vector<ScoredLabel> out;
     if (!document_id.empty()) {
       auto count = db.Prepare("SELECT COUNT(*) FROM chunks WHERE document_id = ?");
@@ -1345,33 +1447,37 @@ class LocalVectorIndex final : public VectorIndex {
       if (chunks == 0) return out;
       if (chunks <= kExactFilterMaxChunks) return ExactDocumentSearch(db, q, n, document_id);
     }
-    auto exists = db.Prepare("SELECT document_id FROM chunks WHERE label = ?");
-    if (!exists.ok()) return exists.status();
-    std::shared_lock lock(graph_mu_);
-    const size_t total = graph_->cur_element_count;
+    size_t total = 0;
+    {
+      std::shared_lock lock(graph_mu_);
+      total = graph_->cur_element_count;
+      if (early != nullptr && early->graph_version != graph_version_) early = nullptr;
+    }
+    std::optional<Result<SqliteStatement>> exists;  // prepared when first needed
     // Unfiltered, one pass suffices (a label can only be missing from the
     // snapshot if a newer write already reached this graph). Filtered, the
     // graph is asked for ever more neighbours until n of them match.
     size_t ask = document_id.empty() ? static_cast<size_t>(n) : static_cast<size_t>(n) * 8;
     while (true) {
       out.clear();
-      auto searched = SearchGraph(*graph_, q.data(), std::min(ask, total));
+      Result<GraphNeighbours> searched = early != nullptr && document_id.empty() ? *early : NearestInGraph(q.data(), ask);
       if (!searched.ok()) return searched.status();
-      std::priority_queue<std::pair<float, hnswlib::labeltype>> found = std::move(searched).value();
-      std::vector<std::pair<float, hnswlib::labeltype>> sorted;
-      sorted.reserve(found.size());
-      while (!found.empty()) {
-        sorted.push_back(found.top());
-        found.pop();
-      }
-      std::reverse(sorted.begin(), sorted.end());  // the queue pops the farthest first
-      for (const auto& [dist, label] : sorted) {
-        exists->Reset();
-        exists->Bind(1, static_cast<int64_t>(label));
-        auto row = exists->Step();
-        if (!row.ok()) return row.status();
-        if (!*row) continue;
-        if (!document_id.empty() && exists->ColumnText(0) != document_id) continue;
+      // A graph at the snapshot's generation holds exactly the snapshot's
+      // live labels: an unfiltered search reads no chunk rows for them (a
+      // random page of index.db each, from disk when not cached).
+      const bool graph_is_snapshot = document_id.empty() && searched->graph_gen == snapshot_gen;
+      for (const auto& [dist, label] : searched->nearest) {
+        if (!graph_is_snapshot) {
+          if (!exists.has_value()) exists.emplace(db.Prepare("SELECT document_id FROM chunks WHERE label = ?"));
+          if (!exists->ok()) return exists->status();
+          SqliteStatement& stmt = exists->value();
+          stmt.Reset();
+          stmt.Bind(1, static_cast<int64_t>(label));
+          auto row = stmt.Step();
+          if (!row.ok()) return row.status();
+          if (!*row) continue;
+          if (!document_id.empty() && stmt.ColumnText(0) != document_id) continue;
+        }
         out.push_back({static_cast<int64_t>(label), 1.0 - static_cast<double>(dist)});
         if (static_cast<int>(out.size()) >= n) break;
       }
@@ -1485,6 +1591,9 @@ class LocalVectorIndex final : public VectorIndex {
   std::atomic<bool> graph_ready_{false};  // loaded (or built) and kept in step since
   std::unique_ptr<Graph> graph_;
   int64_t graph_gen_ = -1;  // generation the graph reflects (at least)
+  // Bumped (under an exclusive graph_mu_) whenever the graph may change: a
+  // search made at one version answers for the graph as long as it holds it.
+  int64_t graph_version_ = 0;
   int64_t max_label_ = 0;   // largest label ever added to graph_
 
   // The background rebuild (EnsureGraph): running, asked to stop, its thread

@@ -688,6 +688,51 @@ TEST_F(LocalVectorIndexTest, DocumentFilterOnLargeDocumentUsesGraph) {
   }
 }
 
+// Issue 17: a hybrid search asks the graph for its neighbours of the query on
+// a thread of its own, beside the keyword leg and before its snapshot brings
+// the graph up to date. Neighbours from a graph that then caught up with
+// another instance's writes are asked again: a chunk added there is found by
+// its vector alone, and a deleted one is never fused. A graph at the
+// snapshot's generation is trusted to hold only the snapshot's labels.
+TEST_F(LocalVectorIndexTest, AHybridSearchUsesTheGraphCaughtUpWithAnotherInstancesWrites) {
+  auto a = Open(4);
+  auto b = Open(4);
+  ASSERT_NE(a, nullptr);
+  ASSERT_NE(b, nullptr);
+  const std::vector<float> q = {0.6f, 0.8f, 0, 0};
+  std::vector<IndexedChunk> old = {MakeLocalChunk("old", "v1", 0, "meadow river", q),
+                                   MakeLocalChunk("old", "v1", 1, "meadow hill", {0.8f, 0.6f, 0, 0})};
+  std::vector<IndexedChunk> fillers;
+  for (int i = 0; i < 6; ++i) fillers.push_back(MakeLocalChunk("f", "v1", i, "grass water", {-1, 0, 0.1f * (i + 1), 0}));
+  ASSERT_TRUE(a->ReplaceDocument("old", "v1", old).ok());
+  ASSERT_TRUE(a->ReplaceDocument("f", "v1", fillers).ok());
+  auto before = Run(*b, Query(SearchMode::kHybrid, "meadow", q, 3));  // b's graph now holds "old"
+  ASSERT_FALSE(before.empty());
+  EXPECT_EQ(before[0].chunk.chunk_id, "old:v1:0");
+
+  ASSERT_TRUE(a->DeleteDocument("old").ok());
+  ASSERT_TRUE(a->ReplaceDocument("new", "v1", {MakeLocalChunk("new", "v1", 0, "pebble", q)}).ok());
+  for (int round = 0; round < 2; ++round) {  // catching up, then caught up
+    auto hits = Run(*b, Query(SearchMode::kHybrid, "meadow", q, 10));
+    ASSERT_FALSE(hits.empty()) << round;
+    EXPECT_EQ(hits[0].chunk.chunk_id, "new:v1:0") << round;
+    EXPECT_EQ(hits[0].vector_rank, 1) << round;
+    EXPECT_EQ(hits[0].keyword_rank, 0) << round;
+    for (const auto& h : hits) EXPECT_NE(h.chunk.document_id, "old") << round << " " << h.chunk.chunk_id;
+    // Vector ranks of the fused hits are 1..7 (new and the fillers): no
+    // deleted label took a rank.
+    std::set<int> ranks;
+    for (const auto& h : hits) ranks.insert(h.vector_rank);
+    EXPECT_EQ(ranks, (std::set<int>{1, 2, 3, 4, 5, 6, 7})) << round;
+  }
+  // The same hits as a vector search and a keyword search fused by hand.
+  auto vec = Run(*b, Query(SearchMode::kVector, "", q, 50));
+  EXPECT_EQ(vec.size(), 7u);
+  EXPECT_TRUE(Run(*b, Query(SearchMode::kKeyword, "meadow", {}, 50)).empty());
+  auto hyb = Run(*b, Query(SearchMode::kHybrid, "meadow", q, 50));
+  EXPECT_EQ(Ids(hyb), Ids(vec));
+}
+
 TEST_F(LocalVectorIndexTest, HybridFusionOrder) {
   auto index = Open(4);
   ASSERT_NE(index, nullptr);
