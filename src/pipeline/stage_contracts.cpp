@@ -235,7 +235,8 @@ json ToJson(const EnrichmentSet& e) {
     if (item.contains("PiiEntities")) {
       for (auto& p : item["PiiEntities"]) p.erase("Text");
     }
-    item.erase("redacted_text");
+    // Its redacted text is redacted/<id>.json's alone (the key is enricher.cpp's).
+    item.erase("RedactedText");
     items.push_back(std::move(item));
   }
   json j = Header(e.document_id, e.processing_version);

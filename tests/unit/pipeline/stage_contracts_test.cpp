@@ -231,6 +231,24 @@ EnrichmentSet EnrichmentWithPii(const ControlRecord& r) {
   return e;
 }
 
+// enriched/ holds PII by type and offsets, and no chunk text: not the PII,
+// and not the redacted text either (redacted/<id>.json has it). Before the
+// fix the redacted texts were written here too, under "RedactedText".
+TEST_F(StageArtifactsTest, TheEnrichmentHoldsNeitherThePiiNorTheRedactedText) {
+  StageArtifacts a(*store_);
+  const ControlRecord r = Version("d1", "000001");
+  ASSERT_TRUE(a.Write(EnrichmentWithPii(r)).ok());
+  Result<std::string> stored = store_->Get(EnrichedKey("d1"));
+  ASSERT_TRUE(stored.ok()) << stored.status().ToString();
+  EXPECT_EQ(stored->find("555-0100"), std::string::npos) << *stored;
+  EXPECT_EQ(stored->find("RedactedText"), std::string::npos) << *stored;
+  EXPECT_EQ(stored->find("call Ann at [PHONE]"), std::string::npos) << *stored;
+  EXPECT_NE(stored->find("\"PHONE\""), std::string::npos) << *stored;
+  Result<EnrichmentSet> e = a.ReadEnrichment(r);
+  ASSERT_TRUE(e.ok()) << e.status().ToString();
+  EXPECT_EQ(e->chunks.at(0).pii_entities.at(0).end_offset, 20);
+}
+
 TEST_F(StageArtifactsTest, MemoizedReadsAreTheReadsOfTheStoredBytes) {
   StageOutputMemo memo;
   StageArtifacts writer(*store_, &memo);
