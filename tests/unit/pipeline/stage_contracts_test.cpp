@@ -67,6 +67,21 @@ class StageArtifactsTest : public ::testing::Test {
     return e;
   }
 
+  // Redacted, with every kind of span, PII text and a double that is not
+  // exactly its written digits.
+  EnrichmentSet EnrichmentWithPii(const ControlRecord& r) {
+    EnrichmentSet e = Enrichment(r, true);
+    e.entity_counts = {{"DATE", 1}};
+    e.cost_usd = 0.1 + 0.2;
+    ChunkEnrichment& ce = e.chunks.at(0);
+    ce.languages = {{"en", 0.987654321}};
+    ce.entities = {{"DATE", "1 May", 0.75, 0, 5, 0, 5}};
+    ce.key_phrases = {{"call Ann", 0.5, 0, 8}};
+    ce.pii_entities = {{"PHONE", "555-0100", 0.99, 12, 20, 12, 20}};
+    ce.redacted_text = "call Ann at [PHONE]";
+    return e;
+  }
+
   testing::TempDir dir_;
   ObjectStorePtr store_;
 };
@@ -209,27 +224,6 @@ TEST_F(StageArtifactsTest, OutputsOfOlderWorkspacesStillRead) {
 }
 
 // ---- Outputs handed on through a StageOutputMemo --------------------------------
-
-EnrichmentSet EnrichmentWithPii(const ControlRecord& r) {
-  EnrichmentSet e;
-  e.document_id = r.document_id;
-  e.processing_version = r.processing_version;
-  e.enricher = "local";
-  e.redact_pii = true;
-  e.dominant_language = "en";
-  e.pii_counts = {{"PHONE", 1}};
-  e.entity_counts = {{"DATE", 1}};
-  e.cost_usd = 0.1 + 0.2;  // not exactly 0.3: the written digits must give the same double back
-  ChunkEnrichment ce;
-  ce.chunk_id = r.document_id + ":000001:0";
-  ce.languages = {{"en", 0.987654321}};
-  ce.entities = {{"DATE", "1 May", 0.75, 0, 5, 0, 5}};
-  ce.key_phrases = {{"call Ann", 0.5, 0, 8}};
-  ce.pii_entities = {{"PHONE", "555-0100", 0.99, 12, 20, 12, 20}};
-  ce.redacted_text = "call Ann at [PHONE]";
-  e.chunks.push_back(ce);
-  return e;
-}
 
 // enriched/ holds PII by type and offsets, and no chunk text: not the PII,
 // and not the redacted text either (redacted/<id>.json has it). Before the
