@@ -1,5 +1,6 @@
 #include "app/processing.h"
 
+#include <algorithm>
 #include <limits>
 
 #include "common/parallel.h"
@@ -55,6 +56,8 @@ Result<std::unique_ptr<Processing>> Processing::Open(Storage& storage, Retrieval
   // Threads working on one document (its pages, sections and chunks).
   const int document_threads = EffectiveThreads(config.document_threads);
   Services& services = storage.services();
+  // Each worker's document hands up to four outputs from stage to stage.
+  p->memo_ = std::make_unique<StageOutputMemo>(4 * static_cast<size_t>(std::max(1, config.workers)));
   // Attachments (e-mail) become documents of their own through the registrar.
   p->stages_.push_back(NewExtractStage(
       services.store, services.clock,
@@ -73,7 +76,7 @@ Result<std::unique_ptr<Processing>> Processing::Open(Storage& storage, Retrieval
   if (!tokenizer.ok()) return tokenizer.status().Annotate("tokenizer " + encoding);
   log.Debug("tokenizer_opened", {{"encoding", encoding}});
   p->stages_.push_back(NewChunkStage(services.store, std::move(*tokenizer), config.chunk, config.limits.max_chunks,
-                                     document_threads));
+                                     document_threads, p->memo_.get()));
 
   EnrichOptions enrich;
   enrich.redact_pii = config.redact_pii;
@@ -93,7 +96,7 @@ Result<std::unique_ptr<Processing>> Processing::Open(Storage& storage, Retrieval
       break;
     }
   }
-  p->stages_.push_back(NewEnrichStage(services.store, std::move(enricher), enrich));
+  p->stages_.push_back(NewEnrichStage(services.store, std::move(enricher), enrich, p->memo_.get()));
 
   Result<Embedder*> embedder = retrieval.embedder();
   if (!embedder.ok()) return embedder.status();
@@ -101,11 +104,11 @@ Result<std::unique_ptr<Processing>> Processing::Open(Storage& storage, Retrieval
   // hand it a document's chunks at once, or small documents waste requests.
   const int embed_batch =
       config.embedder == EmbedderKind::kOpenAi ? std::numeric_limits<int>::max() : config.embed_batch_size;
-  p->stages_.push_back(NewEmbedStage(services.store, services.clock, **embedder, embed_batch));
+  p->stages_.push_back(NewEmbedStage(services.store, services.clock, **embedder, embed_batch, p->memo_.get()));
 
   Result<VectorIndex*> index = retrieval.index();
   if (!index.ok()) return index.status();
-  p->stages_.push_back(NewLoadStage(services.store, services.control, **index));
+  p->stages_.push_back(NewLoadStage(services.store, services.control, **index, p->memo_.get()));
 
   std::vector<Stage*> stages;
   for (StagePtr& s : p->stages_) {

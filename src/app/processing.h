@@ -10,6 +10,7 @@
 #include "ocr/ocr_pool.h"
 #include "pipeline/document_processor.h"
 #include "pipeline/stage.h"
+#include "pipeline/stage_contracts.h"
 #include "pipeline/worker_pool.h"
 
 namespace docpipe {
@@ -35,6 +36,7 @@ class Processing {
   OcrEnginePtr ocr_engine_;            // null when OCR is off
   std::unique_ptr<OcrPool> ocr_pool_;  // shared by the extractors (declared before them)
   std::vector<ExtractorPtr> extractors_;  // the extract stage selects among them
+  std::unique_ptr<StageOutputMemo> memo_;  // outputs handed between the stages (declared before them)
   std::vector<StagePtr> stages_;
   std::unique_ptr<DocumentProcessor> processor_;
 };

@@ -15,8 +15,9 @@ constexpr int kPageReadsInFlight = 8;
 
 class ChunkStage final : public Stage {
  public:
-  ChunkStage(ObjectStore& store, TokenizerPtr tokenizer, ChunkOptions options, int64_t max_chunks, int threads)
-      : artifacts_(store),
+  ChunkStage(ObjectStore& store, TokenizerPtr tokenizer, ChunkOptions options, int64_t max_chunks, int threads,
+             StageOutputMemo* memo)
+      : artifacts_(store, memo),
         tokenizer_(std::move(tokenizer)),
         options_(options),
         max_chunks_(max_chunks),
@@ -86,8 +87,8 @@ class ChunkStage final : public Stage {
 }  // namespace
 
 StagePtr NewChunkStage(ObjectStore& store, TokenizerPtr tokenizer, ChunkOptions options, int64_t max_chunks,
-                       int threads) {
-  return std::make_unique<ChunkStage>(store, std::move(tokenizer), options, max_chunks, threads);
+                       int threads, StageOutputMemo* memo) {
+  return std::make_unique<ChunkStage>(store, std::move(tokenizer), options, max_chunks, threads, memo);
 }
 
 }  // namespace docpipe

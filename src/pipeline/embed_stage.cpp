@@ -9,8 +9,8 @@ namespace {
 
 class EmbedStage final : public Stage {
  public:
-  EmbedStage(ObjectStore& store, Clock& clock, Embedder& embedder, int batch_size)
-      : artifacts_(store), clock_(clock), embedder_(embedder), batch_size_(std::max(1, batch_size)) {}
+  EmbedStage(ObjectStore& store, Clock& clock, Embedder& embedder, int batch_size, StageOutputMemo* memo)
+      : artifacts_(store, memo), clock_(clock), embedder_(embedder), batch_size_(std::max(1, batch_size)) {}
 
   std::string Name() const override { return kEmbedStage; }
 
@@ -62,8 +62,9 @@ class EmbedStage final : public Stage {
 
 }  // namespace
 
-StagePtr NewEmbedStage(ObjectStore& store, Clock& clock, Embedder& embedder, int batch_size) {
-  return std::make_unique<EmbedStage>(store, clock, embedder, batch_size);
+StagePtr NewEmbedStage(ObjectStore& store, Clock& clock, Embedder& embedder, int batch_size,
+                       StageOutputMemo* memo) {
+  return std::make_unique<EmbedStage>(store, clock, embedder, batch_size, memo);
 }
 
 }  // namespace docpipe

@@ -24,8 +24,8 @@ void DropSpansOverlappingPii(ChunkEnrichment& e) {
 
 class EnrichStage final : public Stage {
  public:
-  EnrichStage(ObjectStore& store, EnricherPtr enricher, EnrichOptions options)
-      : artifacts_(store), enricher_(std::move(enricher)), options_(options) {}
+  EnrichStage(ObjectStore& store, EnricherPtr enricher, EnrichOptions options, StageOutputMemo* memo)
+      : artifacts_(store, memo), enricher_(std::move(enricher)), options_(options) {}
 
   std::string Name() const override { return kEnrichStage; }
 
@@ -106,8 +106,8 @@ class EnrichStage final : public Stage {
 
 }  // namespace
 
-StagePtr NewEnrichStage(ObjectStore& store, EnricherPtr enricher, EnrichOptions options) {
-  return std::make_unique<EnrichStage>(store, std::move(enricher), options);
+StagePtr NewEnrichStage(ObjectStore& store, EnricherPtr enricher, EnrichOptions options, StageOutputMemo* memo) {
+  return std::make_unique<EnrichStage>(store, std::move(enricher), options, memo);
 }
 
 }  // namespace docpipe

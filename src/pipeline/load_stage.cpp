@@ -18,8 +18,8 @@ constexpr size_t kCancelCheckChunks = 256;
 
 class LoadStage final : public Stage {
  public:
-  LoadStage(ObjectStore& store, ControlTable& control, VectorIndex& index)
-      : artifacts_(store), control_(control), index_(index) {}
+  LoadStage(ObjectStore& store, ControlTable& control, VectorIndex& index, StageOutputMemo* memo)
+      : artifacts_(store, memo), control_(control), index_(index) {}
 
   std::string Name() const override { return kLoadStage; }
 
@@ -34,6 +34,7 @@ class LoadStage final : public Stage {
         std::async(std::launch::async, [this, &rec, &ctx] { return artifacts_.ReadEmbeddings(rec, ctx.cancel); });
     Result<ChunksToIndex> input = artifacts_.ReadChunksToIndex(rec, ctx.cancel);
     Result<EmbeddingSet> embeddings = embeddings_read.get();
+    artifacts_.ForgetOutputs(rec.document_id);  // this stage is their last reader
     if (!input.ok()) return input.status();
     if (!embeddings.ok()) return embeddings.status();
     if (cancelled()) return Status::Cancelled("load cancelled after reading its inputs");
@@ -102,8 +103,8 @@ class LoadStage final : public Stage {
 
 }  // namespace
 
-StagePtr NewLoadStage(ObjectStore& store, ControlTable& control, VectorIndex& index) {
-  return std::make_unique<LoadStage>(store, control, index);
+StagePtr NewLoadStage(ObjectStore& store, ControlTable& control, VectorIndex& index, StageOutputMemo* memo) {
+  return std::make_unique<LoadStage>(store, control, index, memo);
 }
 
 }  // namespace docpipe

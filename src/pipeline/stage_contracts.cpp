@@ -1,5 +1,8 @@
 #include "pipeline/stage_contracts.h"
 
+#include <functional>
+#include <future>
+
 #include <fmt/format.h>
 
 #include "embed/embedder.h"
@@ -232,7 +235,8 @@ json ToJson(const EnrichmentSet& e) {
     if (item.contains("PiiEntities")) {
       for (auto& p : item["PiiEntities"]) p.erase("Text");
     }
-    item.erase("redacted_text");
+    // Its redacted text is redacted/<id>.json's alone (the key is enricher.cpp's).
+    item.erase("RedactedText");
     items.push_back(std::move(item));
   }
   json j = Header(e.document_id, e.processing_version);
@@ -377,21 +381,109 @@ class CancellableJsonBuilder {
   bool cancelled_ = false;
 };
 
-Result<json> StageArtifacts::ReadJson(const std::string& key, const ControlRecord& record,
-                                      const std::atomic<bool>* cancel) {
+namespace {
+
+Status CheckOutputVersion(const std::string& key, const std::string& version, const ControlRecord& record) {
+  if (version == record.processing_version) return Status::Ok();
+  return Status::Internal(
+      fmt::format("{} belongs to version {}, not {}", key, version.empty() ? "?" : version, record.processing_version));
+}
+
+// An output's stored text as JSON of the record's version.
+Result<json> ParseOutput(const std::string& key, const std::string& text, const ControlRecord& record,
+                         const std::atomic<bool>* cancel) {
+  json j;
+  CancellableJsonBuilder builder(j, cancel);
+  const bool parsed = json::sax_parse(text, &builder);
+  if (builder.cancelled()) return Status::Cancelled("cancelled while reading " + key);
+  if (!parsed || !j.is_object()) return Status::Internal(key + " is not valid JSON");
+  DOCPIPE_RETURN_IF_ERROR(CheckOutputVersion(key, j.value("processing_version", ""), record));
+  return j;
+}
+
+size_t HashOfOutput(std::string_view bytes) { return std::hash<std::string_view>{}(bytes); }
+
+}  // namespace
+
+// ---- The memo -----------------------------------------------------------------------
+
+void StageOutputMemo::Put(const std::string& key, std::string_view bytes, std::shared_ptr<const Value> value) {
+  std::lock_guard lock(mu_);
+  std::erase_if(entries_, [&key](const Entry& e) { return e.key == key; });
+  entries_.push_front(Entry{key, bytes.size(), HashOfOutput(bytes), std::move(value)});
+  while (entries_.size() > capacity_) entries_.pop_back();
+}
+
+std::shared_ptr<const StageOutputMemo::Value> StageOutputMemo::Get(const std::string& key, std::string_view bytes) {
+  std::lock_guard lock(mu_);
+  for (const Entry& e : entries_) {
+    if (e.key != key) continue;
+    if (e.size != bytes.size() || e.hash != HashOfOutput(bytes)) return nullptr;
+    ++hits_;
+    return e.value;
+  }
+  return nullptr;
+}
+
+void StageOutputMemo::Drop(const std::string& key) {
+  std::lock_guard lock(mu_);
+  std::erase_if(entries_, [&key](const Entry& e) { return e.key == key; });
+}
+
+int64_t StageOutputMemo::hits() const {
+  std::lock_guard lock(mu_);
+  return hits_;
+}
+
+// ---- Outputs through the memo ---------------------------------------------------------
+
+template <typename T, typename FromJson>
+Status StageArtifacts::WriteOutput(const std::string& key, const json& j, int indent, FromJson from_json) {
+  if (memo_ == nullptr) return WriteJson(key, j, indent);
+  // The value a reader would parse from these bytes, built from the same
+  // JSON on a second thread while the text is written.
+  std::future<Result<T>> value =
+      std::async(std::launch::async, [&j, &from_json] { return from_json(j, nullptr); });
+  const std::string text = indent < 0 ? j.dump() : j.dump(indent);
+  Status put = store_.Put(key, text);
+  Result<T> v = value.get();
+  if (put.ok() && v.ok()) {
+    memo_->Put(key, text, std::make_shared<const StageOutputMemo::Value>(std::move(*v)));
+  } else {
+    memo_->Drop(key);
+  }
+  return put;
+}
+
+template <typename T, typename FromJson>
+Result<T> StageArtifacts::ReadOutput(const std::string& key, const ControlRecord& record,
+                                     const std::atomic<bool>* cancel, FromJson from_json) {
   if (cancel != nullptr && cancel->load()) return Status::Cancelled("cancelled before reading " + key);
   Result<std::string> text = store_.Get(key);
   if (!text.ok()) return text.status().Annotate("reading " + key);
-  json j;
-  CancellableJsonBuilder builder(j, cancel);
-  const bool parsed = json::sax_parse(*text, &builder);
-  if (builder.cancelled()) return Status::Cancelled("cancelled while reading " + key);
-  if (!parsed || !j.is_object()) return Status::Internal(key + " is not valid JSON");
-  if (j.value("processing_version", "") != record.processing_version) {
-    return Status::Internal(fmt::format("{} belongs to version {}, not {}", key, j.value("processing_version", "?"),
-                                        record.processing_version));
+  if (memo_ != nullptr) {
+    if (std::shared_ptr<const StageOutputMemo::Value> hit = memo_->Get(key, *text)) {
+      if (const T* memoized = std::get_if<T>(hit.get())) {
+        DOCPIPE_RETURN_IF_ERROR(CheckOutputVersion(key, memoized->processing_version, record));
+        return *memoized;
+      }
+    }
   }
-  return j;
+  Result<json> j = ParseOutput(key, *text, record, cancel);
+  if (!j.ok()) return j.status();
+  std::string().swap(*text);  // the parsed JSON is all that is needed now
+  Result<T> v = from_json(*j, cancel);
+  if (v.status().code() == Status::Code::kCancelled) return v.status().Annotate(key);
+  if (!v.ok()) return Status::Internal(v.status().message()).Annotate(key);
+  return v;
+}
+
+void StageArtifacts::ForgetOutputs(const std::string& document_id) {
+  if (memo_ == nullptr) return;
+  for (const std::string& key :
+       {ChunksKey(document_id), EnrichedKey(document_id), RedactedKey(document_id), EmbeddingsKey(document_id)}) {
+    memo_->Drop(key);
+  }
 }
 
 Status StageArtifacts::WriteJson(const std::string& key, const json& j, int indent) {
@@ -423,14 +515,24 @@ Status StageArtifacts::RemovePagesAfter(const std::string& document_id, int page
 Status StageArtifacts::Write(const ExtractedDocument& d) {
   return WriteJson(ExtractedMetadataKey(d.document_id), ToJson(d), 2);
 }
-Status StageArtifacts::Write(const ChunkSet& c) { return WriteJson(ChunksKey(c.document_id), ToJson(c), 1); }
-Status StageArtifacts::Write(const EnrichmentSet& e) { return WriteJson(EnrichedKey(e.document_id), ToJson(e), 1); }
-Status StageArtifacts::Write(const RedactedTexts& r) { return WriteJson(RedactedKey(r.document_id), ToJson(r), 1); }
-Status StageArtifacts::Write(const EmbeddingSet& e) { return WriteJson(EmbeddingsKey(e.document_id), ToJson(e), -1); }
+Status StageArtifacts::Write(const ChunkSet& c) {
+  return WriteOutput<ChunkSet>(ChunksKey(c.document_id), ToJson(c), 1, ChunkSetFromJson);
+}
+Status StageArtifacts::Write(const EnrichmentSet& e) {
+  return WriteOutput<EnrichmentSet>(EnrichedKey(e.document_id), ToJson(e), 1, EnrichmentSetFromJson);
+}
+Status StageArtifacts::Write(const RedactedTexts& r) {
+  return WriteOutput<RedactedTexts>(RedactedKey(r.document_id), ToJson(r), 1, RedactedTextsFromJson);
+}
+Status StageArtifacts::Write(const EmbeddingSet& e) {
+  return WriteOutput<EmbeddingSet>(EmbeddingsKey(e.document_id), ToJson(e), -1, EmbeddingSetFromJson);
+}
 
 Result<ExtractedDocument> StageArtifacts::ReadExtracted(const ControlRecord& record) {
   const std::string key = ExtractedMetadataKey(record.document_id);
-  Result<json> j = ReadJson(key, record);
+  Result<std::string> text = store_.Get(key);
+  if (!text.ok()) return text.status().Annotate("reading " + key);
+  Result<json> j = ParseOutput(key, *text, record, nullptr);
   if (!j.ok()) return j.status();
   Result<ExtractedDocument> d = ExtractedDocumentFromJson(*j);
   if (!d.ok()) return Status::Internal(d.status().message()).Annotate(key);
@@ -438,43 +540,19 @@ Result<ExtractedDocument> StageArtifacts::ReadExtracted(const ControlRecord& rec
 }
 
 Result<ChunkSet> StageArtifacts::ReadChunks(const ControlRecord& record, const std::atomic<bool>* cancel) {
-  const std::string key = ChunksKey(record.document_id);
-  Result<json> j = ReadJson(key, record, cancel);
-  if (!j.ok()) return j.status();
-  Result<ChunkSet> c = ChunkSetFromJson(*j, cancel);
-  if (c.status().code() == Status::Code::kCancelled) return c.status().Annotate(key);
-  if (!c.ok()) return Status::Internal(c.status().message()).Annotate(key);
-  return c;
+  return ReadOutput<ChunkSet>(ChunksKey(record.document_id), record, cancel, ChunkSetFromJson);
 }
 
 Result<EnrichmentSet> StageArtifacts::ReadEnrichment(const ControlRecord& record, const std::atomic<bool>* cancel) {
-  const std::string key = EnrichedKey(record.document_id);
-  Result<json> j = ReadJson(key, record, cancel);
-  if (!j.ok()) return j.status();
-  Result<EnrichmentSet> e = EnrichmentSetFromJson(*j, cancel);
-  if (e.status().code() == Status::Code::kCancelled) return e.status().Annotate(key);
-  if (!e.ok()) return Status::Internal(e.status().message()).Annotate(key);
-  return e;
+  return ReadOutput<EnrichmentSet>(EnrichedKey(record.document_id), record, cancel, EnrichmentSetFromJson);
 }
 
 Result<RedactedTexts> StageArtifacts::ReadRedacted(const ControlRecord& record, const std::atomic<bool>* cancel) {
-  const std::string key = RedactedKey(record.document_id);
-  Result<json> j = ReadJson(key, record, cancel);
-  if (!j.ok()) return j.status();
-  Result<RedactedTexts> r = RedactedTextsFromJson(*j, cancel);
-  if (r.status().code() == Status::Code::kCancelled) return r.status().Annotate(key);
-  if (!r.ok()) return Status::Internal(r.status().message()).Annotate(key);
-  return r;
+  return ReadOutput<RedactedTexts>(RedactedKey(record.document_id), record, cancel, RedactedTextsFromJson);
 }
 
 Result<EmbeddingSet> StageArtifacts::ReadEmbeddings(const ControlRecord& record, const std::atomic<bool>* cancel) {
-  const std::string key = EmbeddingsKey(record.document_id);
-  Result<json> j = ReadJson(key, record, cancel);
-  if (!j.ok()) return j.status();
-  Result<EmbeddingSet> e = EmbeddingSetFromJson(*j, cancel);
-  if (e.status().code() == Status::Code::kCancelled) return e.status().Annotate(key);
-  if (!e.ok()) return Status::Internal(e.status().message()).Annotate(key);
-  return e;
+  return ReadOutput<EmbeddingSet>(EmbeddingsKey(record.document_id), record, cancel, EmbeddingSetFromJson);
 }
 
 Result<ChunksToIndex> StageArtifacts::ReadChunksToIndex(const ControlRecord& record,

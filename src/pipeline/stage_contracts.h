@@ -2,9 +2,14 @@
 
 #include <atomic>
 #include <cstdint>
+#include <list>
 #include <map>
+#include <memory>
+#include <mutex>
 #include <string>
+#include <string_view>
 #include <utility>
+#include <variant>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -147,13 +152,52 @@ struct StagePage {
   std::string markdown;
 };
 
+// The stage outputs this process wrote last, as typed values, so that the
+// next stage run by the same process takes them without parsing their JSON
+// again (a big manual's chunks were parsed by three stages, its enrichment by
+// two). An entry is used only while the stored object holds exactly the bytes
+// that were written (same size and hash): an output rewritten by another
+// process, edited or removed is read from the store as before. Each value is
+// built by the same FromJson from the same JSON that was written, so a read
+// gives the same value with or without the memo. Thread-safe; holds at most
+// `capacity` outputs, the oldest dropped first.
+class StageOutputMemo {
+ public:
+  using Value = std::variant<ChunkSet, EnrichmentSet, RedactedTexts, EmbeddingSet>;
+
+  explicit StageOutputMemo(size_t capacity = 8) : capacity_(capacity == 0 ? 1 : capacity) {}
+
+  //! Remembers `value` as what `key` holds after `bytes` were written there.
+  void Put(const std::string& key, std::string_view bytes, std::shared_ptr<const Value> value);
+  //! The value written under `key` when `bytes` are the bytes written; null otherwise.
+  std::shared_ptr<const Value> Get(const std::string& key, std::string_view bytes);
+  void Drop(const std::string& key);
+  //! Reads answered from the memo (for tests and metrics).
+  int64_t hits() const;
+
+ private:
+  struct Entry {
+    std::string key;
+    size_t size = 0;
+    size_t hash = 0;
+    std::shared_ptr<const Value> value;
+  };
+
+  const size_t capacity_;
+  mutable std::mutex mu_;
+  std::list<Entry> entries_;  // newest first
+  int64_t hits_ = 0;
+};
+
 // Reads and writes the stage outputs of document versions in the object
 // store: the one place that knows their keys and formats. A read checks the
 // output belongs to `record`'s version (Internal otherwise: a stage must
 // never consume another version's output); NotFound when it is absent.
 class StageArtifacts {
  public:
-  explicit StageArtifacts(ObjectStore& store) : store_(store) {}
+  //! With a memo, the chunks, enrichment, redacted texts and embeddings
+  //! written through it are read back without parsing (StageOutputMemo).
+  explicit StageArtifacts(ObjectStore& store, StageOutputMemo* memo = nullptr) : store_(store), memo_(memo) {}
 
   //! Pages of a document, made durable together, made durable together (ObjectStore::PutMany).
   Status WritePages(const std::string& document_id, const std::vector<StagePage>& pages);
@@ -182,12 +226,19 @@ class StageArtifacts {
   //! re-ingest, rather than embed its PII.
   Result<ChunksToIndex> ReadChunksToIndex(const ControlRecord& record, const std::atomic<bool>* cancel = nullptr);
 
+  //! Lets the memo drop the document's outputs (their last reader is done).
+  void ForgetOutputs(const std::string& document_id);
+
  private:
-  Result<nlohmann::json> ReadJson(const std::string& key, const ControlRecord& record,
-                                  const std::atomic<bool>* cancel = nullptr);
   Status WriteJson(const std::string& key, const nlohmann::json& j, int indent);
+  template <typename T, typename FromJson>
+  Status WriteOutput(const std::string& key, const nlohmann::json& j, int indent, FromJson from_json);
+  template <typename T, typename FromJson>
+  Result<T> ReadOutput(const std::string& key, const ControlRecord& record, const std::atomic<bool>* cancel,
+                       FromJson from_json);
 
   ObjectStore& store_;
+  StageOutputMemo* memo_;  // may be null
 };
 
 }  // namespace docpipe

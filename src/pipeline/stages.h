@@ -14,6 +14,7 @@
 #include "object_store/object_store.h"
 #include "pipeline/document_limits.h"
 #include "pipeline/stage.h"
+#include "pipeline/stage_contracts.h"
 #include "tables/tables.h"
 
 namespace docpipe {
@@ -29,7 +30,9 @@ using TextCleaner = std::function<std::string(std::string_view)>;
 
 // The five stages. Each reads its input from and writes its output to the
 // store as the types of pipeline/stage_contracts.h, and gets only what it
-// uses; `clock` measures the stage deadline.
+// uses; `clock` measures the stage deadline. Stages given one `memo` (may
+// be null) hand their outputs to the next without parsing them again
+// (StageOutputMemo); what they store is the same either way.
 
 class Registrar;
 // Stage 1: source document -> extracted/<id>/page-NNNN.md + ExtractedDocument.
@@ -52,15 +55,19 @@ std::string AttachmentParentKey(const std::string& key);
 // Stage 2: extracted pages -> ChunkSet; more than `max_chunks` chunks fail
 // the document naming the limit. `threads`: sections of one document packed at once.
 StagePtr NewChunkStage(ObjectStore& store, TokenizerPtr tokenizer, ChunkOptions options,
-                       int64_t max_chunks = DocumentLimits{}.max_chunks, int threads = 1);
+                       int64_t max_chunks = DocumentLimits{}.max_chunks, int threads = 1,
+                       StageOutputMemo* memo = nullptr);
 // Stage 3: chunks -> EnrichmentSet (entities, key phrases, language, PII);
 // with redaction on, also RedactedTexts: what stages 4 and 5 embed and index
 // instead of the chunk texts, so PII never reaches an embedding or the index.
-StagePtr NewEnrichStage(ObjectStore& store, EnricherPtr enricher, EnrichOptions options);
+StagePtr NewEnrichStage(ObjectStore& store, EnricherPtr enricher, EnrichOptions options,
+                        StageOutputMemo* memo = nullptr);
 // Stage 4: chunk texts (with their heading context) -> EmbeddingSet.
-StagePtr NewEmbedStage(ObjectStore& store, Clock& clock, Embedder& embedder, int batch_size);
+StagePtr NewEmbedStage(ObjectStore& store, Clock& clock, Embedder& embedder, int batch_size,
+                       StageOutputMemo* memo = nullptr);
 // Stage 5: chunks + enrichment + vectors -> the vector index, replacing the
 // document's previous chunks; `control` tells whether a newer version exists.
-StagePtr NewLoadStage(ObjectStore& store, ControlTable& control, VectorIndex& index);
+StagePtr NewLoadStage(ObjectStore& store, ControlTable& control, VectorIndex& index,
+                      StageOutputMemo* memo = nullptr);
 
 }  // namespace docpipe

@@ -67,6 +67,21 @@ class StageArtifactsTest : public ::testing::Test {
     return e;
   }
 
+  // Redacted, with every kind of span, PII text and a double that is not
+  // exactly its written digits.
+  EnrichmentSet EnrichmentWithPii(const ControlRecord& r) {
+    EnrichmentSet e = Enrichment(r, true);
+    e.entity_counts = {{"DATE", 1}};
+    e.cost_usd = 0.1 + 0.2;
+    ChunkEnrichment& ce = e.chunks.at(0);
+    ce.languages = {{"en", 0.987654321}};
+    ce.entities = {{"DATE", "1 May", 0.75, 0, 5, 0, 5}};
+    ce.key_phrases = {{"call Ann", 0.5, 0, 8}};
+    ce.pii_entities = {{"PHONE", "555-0100", 0.99, 12, 20, 12, 20}};
+    ce.redacted_text = "call Ann at [PHONE]";
+    return e;
+  }
+
   testing::TempDir dir_;
   ObjectStorePtr store_;
 };
@@ -206,6 +221,118 @@ TEST_F(StageArtifactsTest, OutputsOfOlderWorkspacesStillRead) {
   ASSERT_TRUE(in.ok()) << in.status().ToString();
   EXPECT_TRUE(in->chunks.redacted_in_place);
   EXPECT_EQ(in->chunks.chunks.at(0).text, "call [NAME] at [PHONE]");
+}
+
+// ---- Outputs handed on through a StageOutputMemo --------------------------------
+
+// enriched/ holds PII by type and offsets, and no chunk text: not the PII,
+// and not the redacted text either (redacted/<id>.json has it). Before the
+// fix the redacted texts were written here too, under "RedactedText".
+TEST_F(StageArtifactsTest, TheEnrichmentHoldsNeitherThePiiNorTheRedactedText) {
+  StageArtifacts a(*store_);
+  const ControlRecord r = Version("d1", "000001");
+  ASSERT_TRUE(a.Write(EnrichmentWithPii(r)).ok());
+  Result<std::string> stored = store_->Get(EnrichedKey("d1"));
+  ASSERT_TRUE(stored.ok()) << stored.status().ToString();
+  EXPECT_EQ(stored->find("555-0100"), std::string::npos) << *stored;
+  EXPECT_EQ(stored->find("RedactedText"), std::string::npos) << *stored;
+  EXPECT_EQ(stored->find("call Ann at [PHONE]"), std::string::npos) << *stored;
+  EXPECT_NE(stored->find("\"PHONE\""), std::string::npos) << *stored;
+  Result<EnrichmentSet> e = a.ReadEnrichment(r);
+  ASSERT_TRUE(e.ok()) << e.status().ToString();
+  EXPECT_EQ(e->chunks.at(0).pii_entities.at(0).end_offset, 20);
+}
+
+TEST_F(StageArtifactsTest, MemoizedReadsAreTheReadsOfTheStoredBytes) {
+  StageOutputMemo memo;
+  StageArtifacts writer(*store_, &memo);
+  StageArtifacts plain(*store_);  // parses what is stored
+  const ControlRecord r = Version("d1", "000001");
+  ASSERT_TRUE(writer.Write(Chunks(r)).ok());
+  ASSERT_TRUE(writer.Write(EnrichmentWithPii(r)).ok());
+  RedactedTexts t;
+  t.document_id = r.document_id;
+  t.processing_version = r.processing_version;
+  t.texts = {{"d1:000001:0", "call Ann at [PHONE]"}, {"d1:000001:1", "plain text"}};
+  ASSERT_TRUE(writer.Write(t).ok());
+  EmbeddingSet v;
+  v.document_id = r.document_id;
+  v.processing_version = r.processing_version;
+  v.model = "local-hash";
+  v.dimension = 2;
+  v.vectors = {{"d1:000001:0", {0.1f, -3.5e-12f}}, {"d1:000001:1", {1, 0}}};
+  ASSERT_TRUE(writer.Write(v).ok());
+
+  Result<ChunkSet> c = writer.ReadChunks(r);
+  Result<EnrichmentSet> e = writer.ReadEnrichment(r);
+  Result<RedactedTexts> rt = writer.ReadRedacted(r);
+  Result<EmbeddingSet> ev = writer.ReadEmbeddings(r);
+  ASSERT_TRUE(c.ok() && e.ok() && rt.ok() && ev.ok());
+  EXPECT_EQ(memo.hits(), 4);
+  EXPECT_EQ(ToJson(*c).dump(), ToJson(*plain.ReadChunks(r)).dump());
+  EXPECT_EQ(ToJson(*e).dump(), ToJson(*plain.ReadEnrichment(r)).dump());
+  EXPECT_EQ(ToJson(*rt).dump(), ToJson(*plain.ReadRedacted(r)).dump());
+  EXPECT_EQ(ev->vectors, plain.ReadEmbeddings(r)->vectors);
+  // What the output leaves out is left out of a memoized read too: the PII
+  // itself and the redacted text never come back from enriched/.
+  ASSERT_EQ(e->chunks.at(0).pii_entities.size(), 1u);
+  EXPECT_EQ(e->chunks.at(0).pii_entities[0].text, "");
+  EXPECT_EQ(e->chunks.at(0).redacted_text, "");
+  EXPECT_EQ(e->cost_usd, 0.1 + 0.2);
+  EXPECT_EQ(e->chunks.at(0).languages.at(0).score, 0.987654321);
+
+  Result<ChunksToIndex> in = writer.ReadChunksToIndex(r);
+  ASSERT_TRUE(in.ok()) << in.status().ToString();
+  EXPECT_EQ(in->chunks.chunks.at(0).text, "call Ann at [PHONE]");
+  EXPECT_EQ(writer.ReadChunks(r)->chunks.at(0).text, "call Ann at 555-0100");  // the memo's copy is untouched
+}
+
+TEST_F(StageArtifactsTest, AnOutputRewrittenElsewhereIsReadFromTheStore) {
+  StageOutputMemo memo;
+  StageArtifacts a(*store_, &memo);
+  const ControlRecord r = Version("d1", "000001");
+  ASSERT_TRUE(a.Write(Chunks(r)).ok());
+  // Another process writes the same key: the memo's value is not what is stored.
+  ChunkSet other = Chunks(r);
+  other.chunks.at(1).text = "rewritten";
+  ASSERT_TRUE(store_->Put(ChunksKey("d1"), ToJson(other).dump(1)).ok());
+  Result<ChunkSet> c = a.ReadChunks(r);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->chunks.at(1).text, "rewritten");
+  EXPECT_EQ(memo.hits(), 0);
+  // Removed: NotFound as without the memo.
+  ASSERT_TRUE(a.Write(Chunks(r)).ok());
+  ASSERT_TRUE(store_->Delete(ChunksKey("d1")).ok());
+  EXPECT_EQ(a.ReadChunks(r).status().code(), Status::Code::kNotFound);
+}
+
+TEST_F(StageArtifactsTest, AMemoizedOutputOfAnotherVersionIsRefused) {
+  StageOutputMemo memo;
+  StageArtifacts a(*store_, &memo);
+  ASSERT_TRUE(a.Write(Chunks(Version("d1", "000001"))).ok());
+  Result<ChunkSet> c = a.ReadChunks(Version("d1", "000002"));
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.status().code(), Status::Code::kInternal) << c.status().ToString();
+  EXPECT_NE(c.status().message().find("belongs to version 000001, not 000002"), std::string::npos)
+      << c.status().message();
+}
+
+TEST_F(StageArtifactsTest, TheMemoHoldsItsCapacityAndForgetsADocumentsOutputs) {
+  StageOutputMemo memo(2);
+  StageArtifacts a(*store_, &memo);
+  const ControlRecord r1 = Version("d1", "000001"), r2 = Version("d2", "000001"), r3 = Version("d3", "000001");
+  ASSERT_TRUE(a.Write(Chunks(r1)).ok());
+  ASSERT_TRUE(a.Write(Chunks(r2)).ok());
+  ASSERT_TRUE(a.Write(Chunks(r3)).ok());  // d1's chunks dropped: the oldest
+  ASSERT_TRUE(a.ReadChunks(r1).ok());
+  EXPECT_EQ(memo.hits(), 0);
+  ASSERT_TRUE(a.ReadChunks(r3).ok());
+  EXPECT_EQ(memo.hits(), 1);
+  a.ForgetOutputs("d3");
+  ASSERT_TRUE(a.ReadChunks(r3).ok());  // parsed again
+  EXPECT_EQ(memo.hits(), 1);
+  ASSERT_TRUE(a.ReadChunks(r2).ok());
+  EXPECT_EQ(memo.hits(), 2);
 }
 
 }  // namespace

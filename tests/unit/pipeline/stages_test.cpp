@@ -103,19 +103,19 @@ class StagesTest : public ::testing::Test {
     return stage.Run(ctx);
   }
 
-  void RunAll(bool redact) {
+  void RunAll(bool redact, StageOutputMemo* memo = nullptr) {
     StagePtr extract = NewExtractStage(
         *store_, clock_,
         [this](const std::string& key, std::string_view head) { return SelectExtractor(extractors_, key, head); },
         [](std::string_view s) { return std::string(s); });
     Result<TokenizerPtr> tokenizer = NewBpeTokenizer("cl100k_base");
     ASSERT_TRUE(tokenizer.ok()) << tokenizer.status().ToString();
-    StagePtr chunk = NewChunkStage(*store_, std::move(*tokenizer), ChunkOptions{});
+    StagePtr chunk = NewChunkStage(*store_, std::move(*tokenizer), ChunkOptions{}, DocumentLimits{}.max_chunks, 1, memo);
     EnrichOptions enrich;
     enrich.redact_pii = redact;
-    StagePtr enrich_stage = NewEnrichStage(*store_, NewLocalEnricher(), enrich);
-    StagePtr embed = NewEmbedStage(*store_, clock_, *embedder_, 16);
-    StagePtr load = NewLoadStage(*store_, *control_, *index_);
+    StagePtr enrich_stage = NewEnrichStage(*store_, NewLocalEnricher(), enrich, memo);
+    StagePtr embed = NewEmbedStage(*store_, clock_, *embedder_, 16, memo);
+    StagePtr load = NewLoadStage(*store_, *control_, *index_, memo);
     for (Stage* s : {extract.get(), chunk.get(), enrich_stage.get(), embed.get(), load.get()}) {
       Result<StageResult> r = Run(*s);
       ASSERT_TRUE(r.ok()) << s->Name() << ": " << r.status().ToString();
@@ -190,6 +190,32 @@ TEST_F(StagesTest, RedactionIsItsOwnArtifactAndReachesTheIndex) {
   ASSERT_TRUE(hits.ok()) << hits.status().ToString();
   ASSERT_FALSE(hits->empty());
   for (const SearchHit& h : *hits) EXPECT_EQ(h.chunk.text.find(kEmail), std::string::npos) << h.chunk.text;
+}
+
+// Stages sharing a memo take their inputs from it (enrich: the chunks; embed:
+// chunks, enrichment, redacted texts; load: those and the embeddings) and
+// store the same outputs as stages without one; the load stage, their last
+// reader, lets the memo drop them.
+TEST_F(StagesTest, StagesSharingAMemoStoreTheSameOutputs) {
+  ASSERT_NO_FATAL_FAILURE(RunAll(true));
+  std::map<std::string, std::string> stored;
+  for (const std::string& key : {ChunksKey(record_.document_id), EnrichedKey(record_.document_id),
+                                 RedactedKey(record_.document_id), EmbeddingsKey(record_.document_id)}) {
+    Result<std::string> bytes = store_->Get(key);
+    ASSERT_TRUE(bytes.ok()) << key << ": " << bytes.status().ToString();
+    stored[key] = *bytes;
+  }
+  StageOutputMemo memo;
+  ASSERT_NO_FATAL_FAILURE(RunAll(true, &memo));
+  EXPECT_EQ(memo.hits(), 1 + 3 + 4);
+  for (const auto& [key, bytes] : stored) EXPECT_EQ(*store_->Get(key), bytes) << key;
+  Result<std::vector<SearchHit>> hits = index_->Search(Keyword("installer", 10));
+  ASSERT_TRUE(hits.ok()) << hits.status().ToString();
+  ASSERT_FALSE(hits->empty());
+  for (const SearchHit& h : *hits) EXPECT_EQ(h.chunk.text.find(kEmail), std::string::npos) << h.chunk.text;
+  StageArtifacts a(*store_, &memo);
+  ASSERT_TRUE(a.ReadChunks(record_).ok());
+  EXPECT_EQ(memo.hits(), 1 + 3 + 4) << "the load stage left the document's outputs in the memo";
 }
 
 TEST_F(StagesTest, AStageWithoutItsInputFailsNamingIt) {
