@@ -199,7 +199,7 @@ class StageArtifacts {
   //! written through it are read back without parsing (StageOutputMemo).
   explicit StageArtifacts(ObjectStore& store, StageOutputMemo* memo = nullptr) : store_(store), memo_(memo) {}
 
-  //! Pages of a document, made durable together, made durable together (ObjectStore::PutMany).
+  //! Pages of a document, made durable together (ObjectStore::PutMany).
   Status WritePages(const std::string& document_id, const std::vector<StagePage>& pages);
   Result<std::string> ReadPage(const std::string& document_id, int page);
   //! Removes the pages after `page_count` (a previous version had more).
