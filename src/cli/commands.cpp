@@ -68,6 +68,24 @@ class ProgressBar {
 // give up on the documents left.
 constexpr int64_t kGiveUpAfterMs = 15'000;
 
+// Points `pool`'s progress wake-up at `signal` for one turn of a loop, and
+// clears it before `signal` goes.
+class ProgressWakeScope {
+ public:
+  ProgressWakeScope(WorkerPool& pool, StopSignal& signal) : pool_(pool) { pool_.WakeOnProgress(&signal); }
+  ~ProgressWakeScope() { pool_.WakeOnProgress(nullptr); }
+  ProgressWakeScope(const ProgressWakeScope&) = delete;
+  ProgressWakeScope& operator=(const ProgressWakeScope&) = delete;
+
+ private:
+  WorkerPool& pool_;
+};
+
+// The pool's receive wait in ingest and retry: at the SQLite queue's own poll
+// interval, so that once the last document is done the threads see
+// StopReceiving within one short receive and the command ends with it.
+constexpr int64_t kIngestReceiveWaitMs = 50;
+
 // Processes the queue in this process until every tracked version is
 // finished (or a signal stops us, or the queue cannot be read for
 // kGiveUpAfterMs). Returns the final records.
@@ -75,7 +93,7 @@ std::vector<ControlRecord> ProcessUntilDone(Storage& storage, Processing& proces
                                             const std::vector<Tracked>& tracked, const ShutdownSignal& signal,
                                             bool show_progress, bool* interrupted) {
   Services& sv = storage.services();
-  WorkerPool pool(sv, processing.processor(), WorkerPoolOptionsOf(storage, 250));
+  WorkerPool pool(sv, processing.processor(), WorkerPoolOptionsOf(storage, kIngestReceiveWaitMs));
   pool.Start();
 
   ProgressBar bar(show_progress && isatty(STDERR_FILENO));
@@ -86,6 +104,10 @@ std::vector<ControlRecord> ProcessUntilDone(Storage& storage, Processing& proces
   bool said_failing = false;
   *interrupted = false;
   for (;;) {
+    // Set before the records are read: a document finished from here on ends
+    // this turn's wait at once.
+    StopSignal progress;
+    ProgressWakeScope wake(pool, progress);
     size_t done = 0;
     int64_t pages = 0;
     for (size_t i = 0; i < tracked.size(); ++i) {
@@ -132,7 +154,7 @@ std::vector<ControlRecord> ProcessUntilDone(Storage& storage, Processing& proces
     } else {
       said_failing = false;
     }
-    clock.SleepMs(200);  // progress is read from the control table
+    clock.WaitFor(200, progress);  // progress is read from the control table
   }
   pool.StopReceiving();
   pool.Join();

@@ -32,6 +32,11 @@ void WorkerPool::Start() {
   }
 }
 
+void WorkerPool::WakeOnProgress(StopSignal* progress) {
+  std::lock_guard lock(progress_mu_);
+  progress_ = progress;
+}
+
 void WorkerPool::Join() {
   for (std::thread& t : threads_) {
     if (t.joinable()) t.join();
@@ -81,6 +86,8 @@ void WorkerPool::Loop() {
       processor_.Process(m, cancel_);
       busy_.fetch_sub(1);
       processed_.fetch_add(1);
+      std::lock_guard lock(progress_mu_);
+      if (progress_ != nullptr) progress_->Stop();
     }
   }
 }

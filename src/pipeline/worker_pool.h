@@ -7,6 +7,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/clock.h"
 #include "pipeline/document_processor.h"
 #include "pipeline/services.h"
 #include "pipeline/worker_heartbeat.h"
@@ -47,6 +48,11 @@ class WorkerPool {
   //! compares two readings).
   int64_t EmptyPolls() const { return empty_polls_.load(); }
   int64_t Processed() const { return processed_.load(); }
+  //! Stops `progress` as soon as a thread finishes its next document, so a
+  //! caller waiting on it (Clock::WaitFor) looks at the results at once
+  //! instead of at its next poll. One signal at a time; nullptr clears it,
+  //! and must be set before `progress` is destroyed.
+  void WakeOnProgress(StopSignal* progress);
   //! While receives fail (the queue's database on a full disk, say): the
   //! last error, and since when (the clock's MonotonicMs) they have failed
   //! without a success in between. OK when the last receive worked.
@@ -67,6 +73,8 @@ class WorkerPool {
   Status receive_error_;         // guarded by failure_mu_
   int64_t failing_since_ms_ = 0;  // guarded by failure_mu_
   int64_t logged_at_ms_ = -1;     // guarded by failure_mu_: the last failure logged
+  std::mutex progress_mu_;
+  StopSignal* progress_ = nullptr;  // guarded by progress_mu_
   std::vector<std::thread> threads_;
   std::unique_ptr<WorkerHeartbeat> heartbeat_;  // from Start() to Join()
 };

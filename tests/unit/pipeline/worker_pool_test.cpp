@@ -95,6 +95,23 @@ TEST_F(WorkerPoolTest, ThreadsProcessEveryQueuedDocumentThenPollEmpty) {
   EXPECT_EQ(stats.visible + stats.in_flight + stats.delayed, 0) << "every message deleted";
 }
 
+// ingest waits on the clock between looks at the control table; the pool
+// ends that wait as soon as a document is done, not at the next look.
+TEST_F(WorkerPoolTest, AFinishedDocumentStopsTheProgressSignal) {
+  StopSignal progress;
+  auto pool = Pool(1);
+  pool->WakeOnProgress(&progress);
+  pool->Start();
+  EXPECT_FALSE(progress.stopped()) << "nothing processed yet";
+  Registration reg = Register("a.md");
+  ASSERT_TRUE(Eventually([&] { return progress.stopped(); }));
+  EXPECT_EQ(pool->Processed(), 1);
+  EXPECT_EQ(StatusOf(reg), DocStatus::kCompleted);
+  pool->WakeOnProgress(nullptr);
+  pool->StopReceiving();
+  pool->Join();
+}
+
 TEST_F(WorkerPoolTest, StopReceivingLetsTheDocumentInFlightFinish) {
   Registration reg = Register("a.md");
   Registration later = Register("b.md");
