@@ -96,6 +96,9 @@ class SqliteDb {
   //! Rows changed by the last INSERT/UPDATE/DELETE.
   int64_t Changes() const;
   const std::string& path() const { return path_; }
+  //! The connection, for SQLite's extension interfaces (FTS5's fts5_api);
+  //! owned by this object.
+  sqlite3* native_handle() const { return db_; }
 
   //! The single place SQLite result codes become Status: BUSY/LOCKED ->
   //! Unavailable, CONSTRAINT -> Conflict, anything else -> Internal.

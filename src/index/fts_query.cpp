@@ -26,7 +26,7 @@ bool IsStopword(const std::string& w) {
 
 }  // namespace
 
-std::string BuildFtsMatchExpression(const std::string& text, int max_terms) {
+std::vector<std::string> FtsQueryWords(const std::string& text, int max_terms) {
   std::vector<std::string> terms;
   std::set<std::string> seen;
   size_t i = 0;
@@ -45,16 +45,24 @@ std::string BuildFtsMatchExpression(const std::string& text, int max_terms) {
     if (!IsStopword(t)) content.push_back(t);
   }
   if (!content.empty()) terms = std::move(content);
+  return terms;
+}
+
+std::string FtsOrExpression(const std::vector<std::string>& words) {
   // A word never contains '"' (it is not a word byte), so quoting needs no
   // escaping.
   std::string expr;
-  for (const std::string& t : terms) {
+  for (const std::string& t : words) {
     if (!expr.empty()) expr += " OR ";
     expr += '"';
     expr += t;
     expr += '"';
   }
   return expr;
+}
+
+std::string BuildFtsMatchExpression(const std::string& text, int max_terms) {
+  return FtsOrExpression(FtsQueryWords(text, max_terms));
 }
 
 }  // namespace docpipe

@@ -50,7 +50,7 @@
 #include "common/sqlite_db.h"
 #include "common/unique_fd.h"
 #include "index/dot_product.h"
-#include "index/fts_query.h"
+#include "index/bm25_search.h"
 #include "index/hnsw_file.h"
 #include "index/local_vector_index.h"
 #include "index/rank_fusion.h"
@@ -157,8 +157,6 @@ constexpr int kReaderCachePages = 64;
 constexpr size_t kCancelCheckRows = 32;
 // Rows read per batch while catching up, bounding the memory of a rebuild.
 constexpr int kCatchUpBatch = 4096;
-// BM25 column weights: text, breadcrumbs, key_phrases.
-constexpr const char* kBm25 = "bm25(chunks_fts, 1.0, 0.5, 1.0)";
 
 using Graph = hnswlib::HierarchicalNSW<float>;
 
@@ -675,6 +673,7 @@ class LocalVectorIndex final : public VectorIndex {
     if (!meta.ok()) return meta.status();
     const int64_t gen = meta->generation + 1;
     DOCPIPE_RETURN_IF_ERROR(DeleteRowsLocked(document_id, gen));
+    const int64_t deleted = writer_->Changes();
     auto insert = writer_->Prepare(
         "INSERT INTO chunks (chunk_id, document_id, processing_version, source_key, text, breadcrumbs,"
         " page_start, page_end, type, key_phrases, language, pii_types, vector, entities)"
@@ -719,6 +718,7 @@ class LocalVectorIndex final : public VectorIndex {
       return Status::Cancelled(fmt::format("index: replacing {} cancelled before its commit", document_id));
     }
     DOCPIPE_RETURN_IF_ERROR(BumpGenerationLocked(*meta, gen));
+    DOCPIPE_RETURN_IF_ERROR(CountTermStatisticsChanges(*writer_, deleted + static_cast<int64_t>(chunks.size())));
     DOCPIPE_RETURN_IF_ERROR(txn->Commit());
     // The commit is the point of truth; the graph follows. Past the stage's
     // deadline it stops following: the document is loaded, and whoever needs
@@ -727,6 +727,7 @@ class LocalVectorIndex final : public VectorIndex {
     if (synced.code() == Status::Code::kCancelled) return Status::Ok();
     DOCPIPE_RETURN_IF_ERROR(synced);
     MaybeSave();
+    MaybeRefreshTermStatisticsLocked(cancel);
     return Status::Ok();
   }
 
@@ -739,11 +740,14 @@ class LocalVectorIndex final : public VectorIndex {
     if (!meta.ok()) return meta.status();
     const int64_t gen = meta->generation + 1;
     DOCPIPE_RETURN_IF_ERROR(DeleteRowsLocked(document_id, gen));
-    if (writer_->Changes() == 0) return Status::Ok();  // nothing to delete; rolls back
+    const int64_t deleted = writer_->Changes();
+    if (deleted == 0) return Status::Ok();  // nothing to delete; rolls back
     DOCPIPE_RETURN_IF_ERROR(BumpGenerationLocked(*meta, gen));
+    DOCPIPE_RETURN_IF_ERROR(CountTermStatisticsChanges(*writer_, deleted));
     DOCPIPE_RETURN_IF_ERROR(txn->Commit());
     DOCPIPE_RETURN_IF_ERROR(Sync(*writer_));
     MaybeSave();
+    MaybeRefreshTermStatisticsLocked(nullptr);
     return Status::Ok();
   }
 
@@ -961,6 +965,7 @@ class LocalVectorIndex final : public VectorIndex {
     auto db = SqliteDb::Open(path("index.db"));
     if (!db.ok()) return db.status();
     DOCPIPE_RETURN_IF_ERROR((*db)->Exec(fmt::format("PRAGMA cache_size = {}", kReaderCachePages)));
+    DOCPIPE_RETURN_IF_ERROR(RegisterBm25Function(**db));
     return ReaderLease(this, std::move(*db));
   }
 
@@ -989,6 +994,19 @@ class LocalVectorIndex final : public VectorIndex {
       DOCPIPE_RETURN_IF_ERROR(set->Bind(1, floor).Bind(2, "log_floor").Run());
     }
     return Status::Ok();
+  }
+
+  // Recomputes the keyword search's term statistics once they are stale
+  // (index/bm25_search.h), after a write's commit. A failure costs only
+  // speed (searches ignore stale statistics) and the next write tries again;
+  // so does a refresh cut by the write's deadline.
+  void MaybeRefreshTermStatisticsLocked(const std::atomic<bool>* cancel) {
+    auto due = TermStatisticsDue(*writer_);
+    Status s = due.ok() ? (*due ? RefreshTermStatistics(*writer_, cancel) : Status::Ok()) : due.status();
+    if (!s.ok() && s.code() != Status::Code::kCancelled && options_.logger != nullptr) {
+      options_.logger->Warn("index_term_statistics_failed",
+                            {{"directory", options_.directory}, {"error", s.ToString()}});
+    }
   }
 
   // ---- graph maintenance ----------------------------------------------------
@@ -1514,27 +1532,14 @@ class LocalVectorIndex final : public VectorIndex {
   }
 
   // Up to `n` labels whose text matches any word of `text`, best BM25 first,
-  // scored by -bm25 (positive; larger is better).
+  // scored by BM25 (positive; larger is better): index/bm25_search.h.
   Result<std::vector<ScoredLabel>> KeywordCandidates(SqliteDb& db, const std::string& text, int n,
                                                      const std::string& document_id) {
+    auto hits = SearchBm25(db, text, n, document_id);
+    if (!hits.ok()) return hits.status();
     std::vector<ScoredLabel> out;
-    const std::string match = BuildFtsMatchExpression(text);
-    if (match.empty()) return out;
-    std::string sql = fmt::format("SELECT rowid, {} AS s FROM chunks_fts WHERE chunks_fts MATCH ?", kBm25);
-    if (!document_id.empty()) sql += " AND rowid IN (SELECT label FROM chunks WHERE document_id = ?)";
-    sql += " ORDER BY s, rowid LIMIT ?";
-    auto stmt = db.Prepare(sql);
-    if (!stmt.ok()) return stmt.status();
-    int p = 1;
-    stmt->Bind(p++, match);
-    if (!document_id.empty()) stmt->Bind(p++, document_id);
-    stmt->Bind(p++, n);
-    while (true) {
-      auto row = stmt->Step();
-      if (!row.ok()) return row.status();
-      if (!*row) break;
-      out.push_back({stmt->ColumnInt(0), -stmt->ColumnDouble(1)});
-    }
+    out.reserve(hits->size());
+    for (const KeywordHit& h : *hits) out.push_back({h.label, h.score});
     return out;
   }
 
@@ -1633,6 +1638,8 @@ Result<VectorIndexPtr> NewLocalVectorIndex(LocalVectorIndexOptions options) {
   DOCPIPE_RETURN_IF_ERROR((*db)->EnsureSchema("vector_index", kIndexSchemaVersion, kIndexSchema));
   DOCPIPE_RETURN_IF_ERROR(
       (*db)->EnsureSchema("vector_index_page_labels", kPageLabelsSchemaVersion, kPageLabelsSchema));
+  DOCPIPE_RETURN_IF_ERROR(
+      (*db)->EnsureSchema("vector_index_term_statistics", kTermStatisticsSchemaVersion, kTermStatisticsSchema));
   auto meta = ReadMeta(**db);
   if (!meta.ok()) return meta.status();
   if (meta->dimension == 0) {  // a new index (a read first: opening an existing one writes nothing)
