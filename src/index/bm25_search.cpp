@@ -293,34 +293,51 @@ Result<bool> TermStatisticsDue(SqliteDb& writer) {
 Status RefreshTermStatistics(SqliteDb& writer, const std::atomic<bool>* cancel) {
   DOCPIPE_RETURN_IF_ERROR(
       writer.Exec("CREATE VIRTUAL TABLE IF NOT EXISTS temp.chunks_fts_terms USING fts5vocab(main, chunks_fts, row)"));
-  auto txn = writer.Begin();
-  if (!txn.ok()) return txn.status();
-  auto count = writer.Prepare("SELECT count(*) FROM chunks");
-  if (!count.ok()) return count.status();
-  auto counted = count->Step();
-  if (!counted.ok()) return counted.status();
-  const int64_t rows = count->ColumnInt(0);
-  DOCPIPE_RETURN_IF_ERROR(writer.Exec("DELETE FROM term_documents"));
-  if (rows >= kMinRowsForStatistics) {
-    auto terms = writer.Prepare("SELECT term, doc FROM temp.chunks_fts_terms");
-    if (!terms.ok()) return terms.status();
-    auto insert = writer.Prepare("INSERT INTO term_documents (term, documents) VALUES (?, ?)");
-    if (!insert.ok()) return insert.status();
-    for (int64_t seen = 0;; ++seen) {
-      if (seen % kRefreshCancelCheckTerms == 0 && cancel != nullptr && cancel->load()) {
-        return Status::Cancelled("index: term statistics refresh cancelled");
+  // The scan (seconds at millions of rows) reads one snapshot without the
+  // write lock, so other processes' writes go on meanwhile; the changes they
+  // commit stay counted against the new statistics.
+  int64_t rows = 0;
+  int64_t changes_seen = 0;
+  std::vector<std::pair<std::string, int64_t>> listed;
+  {
+    DOCPIPE_RETURN_IF_ERROR(writer.Exec("BEGIN DEFERRED"));
+    SqliteTransaction snapshot(&writer);  // rolled back (nothing to undo)
+    auto count = writer.Prepare("SELECT count(*) FROM chunks");
+    if (!count.ok()) return count.status();
+    auto counted = count->Step();
+    if (!counted.ok()) return counted.status();
+    rows = count->ColumnInt(0);
+    auto meta = ReadTermStatisticsMeta(writer);
+    if (!meta.ok()) return meta.status();
+    changes_seen = meta->stats_changes;
+    if (rows >= kMinRowsForStatistics) {
+      auto terms = writer.Prepare("SELECT term, doc FROM temp.chunks_fts_terms");
+      if (!terms.ok()) return terms.status();
+      for (int64_t seen = 0;; ++seen) {
+        if (seen % kRefreshCancelCheckTerms == 0 && cancel != nullptr && cancel->load()) {
+          return Status::Cancelled("index: term statistics refresh cancelled");
+        }
+        auto row = terms->Step();
+        if (!row.ok()) return row.status();
+        if (!*row) break;
+        const int64_t documents = terms->ColumnInt(1);
+        if (documents * kListedShare >= rows) listed.emplace_back(terms->ColumnText(0), documents);
       }
-      auto row = terms->Step();
-      if (!row.ok()) return row.status();
-      if (!*row) break;
-      const int64_t documents = terms->ColumnInt(1);
-      if (documents * kListedShare < rows) continue;
-      insert->Reset();
-      DOCPIPE_RETURN_IF_ERROR(insert->Bind(1, terms->ColumnText(0)).Bind(2, documents).Run());
     }
   }
+  auto txn = writer.Begin();
+  if (!txn.ok()) return txn.status();
+  auto meta = ReadTermStatisticsMeta(writer);
+  if (!meta.ok()) return meta.status();
+  DOCPIPE_RETURN_IF_ERROR(writer.Exec("DELETE FROM term_documents"));
+  auto insert = writer.Prepare("INSERT INTO term_documents (term, documents) VALUES (?, ?)");
+  if (!insert.ok()) return insert.status();
+  for (const auto& [term, documents] : listed) {
+    insert->Reset();
+    DOCPIPE_RETURN_IF_ERROR(insert->Bind(1, term).Bind(2, documents).Run());
+  }
   DOCPIPE_RETURN_IF_ERROR(SetIndexMeta(writer, kStatsRowsKey, rows));
-  DOCPIPE_RETURN_IF_ERROR(SetIndexMeta(writer, kStatsChangesKey, 0));
+  DOCPIPE_RETURN_IF_ERROR(SetIndexMeta(writer, kStatsChangesKey, std::max<int64_t>(0, meta->stats_changes - changes_seen)));
   return txn->Commit();
 }
 

@@ -1,5 +1,6 @@
 #include "index/bm25_search.h"
 
+#include <atomic>
 #include <cmath>
 #include <random>
 #include <set>
@@ -179,6 +180,17 @@ TEST_F(Bm25SearchTest, RanksAsFts5Bm25OverTheWordsNotInHalfTheRows) {
   Search("gamma r3", 10, &trace);
   EXPECT_TRUE(trace.pruned);
   EXPECT_EQ(trace.queries, 1);
+}
+
+TEST_F(Bm25SearchTest, ACancelledRefreshKeepsTheOldStatistics) {
+  const int64_t stats_rows = Scalar("SELECT value FROM index_meta WHERE key = 'term_stats_rows'");
+  const int64_t listed = Scalar("SELECT count(*) FROM term_documents");
+  std::atomic<bool> cancel{true};
+  Status s = RefreshTermStatistics(*db_, &cancel);
+  EXPECT_EQ(s.code(), Status::Code::kCancelled) << s.ToString();
+  EXPECT_EQ(Scalar("SELECT value FROM index_meta WHERE key = 'term_stats_rows'"), stats_rows);
+  EXPECT_EQ(Scalar("SELECT count(*) FROM term_documents"), listed);
+  EXPECT_GT(listed, 0);
 }
 
 TEST_F(Bm25SearchTest, StaleStatisticsAreIgnored) {
