@@ -1,5 +1,6 @@
 #include "index/bm25_search.h"
 
+#include <algorithm>
 #include <atomic>
 #include <cmath>
 #include <random>
@@ -85,15 +86,18 @@ class Bm25SearchTest : public ::testing::Test {
     return row.ok() && *row ? stmt->ColumnInt(0) : -1;
   }
 
-  // FTS5's own ranking: bm25() over `words` OR-ed, best first.
-  std::vector<KeywordHit> Fts5Bm25(const std::vector<std::string>& words, int n) {
-    auto stmt = db_->Prepare(
-        "SELECT rowid, bm25(chunks_fts, 1.0, 0.5, 1.0) AS s FROM chunks_fts WHERE chunks_fts MATCH ?"
-        " ORDER BY s, rowid LIMIT ?");
+  // FTS5's own ranking: bm25() over `words` OR-ed, best first; only the
+  // rows of `document` when not empty.
+  std::vector<KeywordHit> Fts5Bm25(const std::vector<std::string>& words, int n, const std::string& document = "") {
+    auto stmt = db_->Prepare(fmt::format(
+        "SELECT rowid, bm25(chunks_fts, 1.0, 0.5, 1.0) AS s FROM chunks_fts WHERE chunks_fts MATCH ?1 {}"
+        " ORDER BY s, rowid LIMIT ?2",
+        document.empty() ? "" : "AND rowid IN (SELECT label FROM chunks WHERE document_id = ?3)"));
     EXPECT_TRUE(stmt.ok()) << stmt.status().ToString();
     std::vector<KeywordHit> hits;
     if (!stmt.ok()) return hits;
     stmt->Bind(1, FtsOrExpression(words)).Bind(2, n);
+    if (!document.empty()) stmt->Bind(3, document);
     while (true) {
       auto row = stmt->Step();
       EXPECT_TRUE(row.ok());
@@ -180,6 +184,19 @@ TEST_F(Bm25SearchTest, RanksAsFts5Bm25OverTheWordsNotInHalfTheRows) {
   Search("gamma r3", 10, &trace);
   EXPECT_TRUE(trace.pruned);
   EXPECT_EQ(trace.queries, 1);
+}
+
+TEST_F(Bm25SearchTest, ADocumentsRowsRankAsFts5Bm25RanksThem) {
+  ASSERT_TRUE(RefreshTermStatistics(*db_).ok());
+  for (const std::string query : {"gamma r3", "alpha delta r9 u4", "gamma delta"}) {
+    Bm25SearchTrace trace;
+    auto got = SearchBm25(*db_, query, 5, "doc05", &trace);
+    ASSERT_TRUE(got.ok()) << got.status().ToString();
+    std::vector<std::string> kept = FtsQueryWords(query);
+    kept.erase(std::remove(kept.begin(), kept.end(), "alpha"), kept.end());  // in every row
+    ExpectSameRanking(*got, Fts5Bm25(kept, 5, "doc05"), query + " in doc05");
+    EXPECT_FALSE(got->empty()) << query;
+  }
 }
 
 TEST_F(Bm25SearchTest, ACancelledRefreshKeepsTheOldStatistics) {
