@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <filesystem>
+#include <memory>
 #include <random>
 #include <set>
 
@@ -19,17 +21,23 @@ namespace {
 
 constexpr int kBm25Dimension = 4;
 
-// An index of 2,400 chunks (statistics are used from 2,048 rows) whose words
+// An index of 6,000 chunks (statistics are used from 5,000 rows) whose words
 // have known shares of the rows: "alpha" in all, "beta" in ~60 % (both at
 // BM25's idf floor), "gamma" in ~25 % and "delta" in ~7 % (common: scoring
 // only), r0..r99 in ~3 % each (listed, essential), u0..u999 in ~0.2 %
 // (unlisted, counted live). Lengths and frequencies vary, so BM25's length
-// normalisation and saturation both matter.
+// normalisation and saturation both matter. Built once; each test works on a
+// copy.
 class Bm25SearchTest : public ::testing::Test {
  protected:
-  void SetUp() override {
+  static constexpr int kDocuments = 60;
+  static constexpr int kChunksPerDocument = 100;
+  static constexpr int kRows = kDocuments * kChunksPerDocument;
+
+  static void SetUpTestSuite() {
+    corpus_ = std::make_unique<testing::TempDir>();
     LocalVectorIndexOptions o;
-    o.directory = dir_.Join("index");
+    o.directory = corpus_->Join("index");
     o.dimension = kBm25Dimension;
     auto index = NewLocalVectorIndex(o);
     ASSERT_TRUE(index.ok()) << index.status().ToString();
@@ -42,10 +50,10 @@ class Bm25SearchTest : public ::testing::Test {
       for (int i = tf(rng); i > 0; --i) s += w + " ";
       return s;
     };
-    for (int d = 0; d < 24; ++d) {
+    for (int d = 0; d < kDocuments; ++d) {
       const std::string doc = fmt::format("doc{:02d}", d);
       std::vector<IndexedChunk> chunks;
-      for (int i = 0; i < 100; ++i) {
+      for (int i = 0; i < kChunksPerDocument; ++i) {
         IndexedChunk c;
         c.chunk_id = fmt::format("{}:v1:{}", doc, i);
         c.document_id = doc;
@@ -69,7 +77,12 @@ class Bm25SearchTest : public ::testing::Test {
       }
       ASSERT_TRUE((*index)->ReplaceDocument(doc, "v1", chunks).ok());
     }
-    index->reset();
+  }
+  static void TearDownTestSuite() { corpus_.reset(); }
+
+  void SetUp() override {
+    ASSERT_NE(corpus_, nullptr);
+    std::filesystem::copy(corpus_->Join("index"), dir_.Join("index"), std::filesystem::copy_options::recursive);
     auto db = SqliteDb::Open(dir_.Join("index/index.db"));
     ASSERT_TRUE(db.ok()) << db.status().ToString();
     db_ = std::move(*db);
@@ -122,18 +135,21 @@ class Bm25SearchTest : public ::testing::Test {
     }
   }
 
+  static std::unique_ptr<testing::TempDir> corpus_;
   testing::TempDir dir_;
   std::unique_ptr<SqliteDb> db_;
 };
 
+std::unique_ptr<testing::TempDir> Bm25SearchTest::corpus_;
+
 TEST_F(Bm25SearchTest, TheWriterKeepsTermStatisticsOfItsWrites) {
-  // The 24 writes refreshed them on the way: not due, and they list the
+  // The writes refreshed them on the way: not due, and they list the
   // common words with their row counts as of their last refresh.
   auto due = TermStatisticsDue(*db_);
   ASSERT_TRUE(due.ok()) << due.status().ToString();
   EXPECT_FALSE(*due);
   const int64_t stats_rows = Scalar("SELECT value FROM index_meta WHERE key = 'term_stats_rows'");
-  EXPECT_GE(stats_rows, 2048);
+  EXPECT_GE(stats_rows, 5000);
   EXPECT_EQ(Scalar("SELECT documents FROM term_documents WHERE term = 'alpha'"), stats_rows);
   EXPECT_EQ(Scalar("SELECT count(*) FROM term_documents WHERE term LIKE 'u%'"), 0);  // under 1 %
 
@@ -148,7 +164,7 @@ TEST_F(Bm25SearchTest, TheWriterKeepsTermStatisticsOfItsWrites) {
   ASSERT_TRUE(due.ok());
   EXPECT_TRUE(*due);
   ASSERT_TRUE(RefreshTermStatistics(*db_).ok());
-  EXPECT_EQ(Scalar("SELECT value FROM index_meta WHERE key = 'term_stats_rows'"), 2400);
+  EXPECT_EQ(Scalar("SELECT value FROM index_meta WHERE key = 'term_stats_rows'"), kRows);
   EXPECT_EQ(Scalar("SELECT value FROM index_meta WHERE key = 'term_stats_changes'"), 0);
   EXPECT_EQ(Scalar("SELECT documents FROM term_documents WHERE term = 'gamma'"),
             Scalar("SELECT count(*) FROM chunks_fts WHERE chunks_fts MATCH 'gamma'"));
@@ -215,7 +231,7 @@ TEST_F(Bm25SearchTest, StaleStatisticsAreIgnored) {
   {
     auto txn = db_->Begin();
     ASSERT_TRUE(txn.ok());
-    ASSERT_TRUE(CountTermStatisticsChanges(*db_, 300).ok());  // an eighth of 2,400
+    ASSERT_TRUE(CountTermStatisticsChanges(*db_, kRows / 8).ok());
     ASSERT_TRUE(txn->Commit().ok());
   }
   Bm25SearchTrace trace;
@@ -240,7 +256,7 @@ TEST_F(Bm25SearchTest, TheRankingFunctionIsFts5Bm25WhenCountingLive) {
     // The same sum; the order of its floating-point operations differs.
     ASSERT_NEAR(stmt->ColumnDouble(0), stmt->ColumnDouble(1), 1e-12 * std::fabs(stmt->ColumnDouble(0))) << "row " << rows;
   }
-  EXPECT_EQ(rows, 2400);
+  EXPECT_EQ(rows, kRows);
   // A wrong number of arguments is an error, not a guess.
   auto bad = db_->Prepare(
       "SELECT docpipe_bm25(chunks_fts, 1.0, 0.5, 1.0, NULL) FROM chunks_fts WHERE chunks_fts MATCH 'gamma OR r3'");
