@@ -10,8 +10,16 @@ namespace docpipe {
 struct PageGraphics {
   std::vector<Rule> rules;
   std::vector<Box> boxes;
+  // Straight strokes and filled rectangles too short to be rules, at most
+  // kMaxBarThickness thick: XeTeX's kashida rules between the letters of a
+  // stretched word are a few points long (line_order.h, LineBar).
+  std::vector<Rule> bars;
   bool overflow = false;  // more shapes than kept (plots, drawings): the rest dropped
 };
+
+// The thickest short shape kept in PageGraphics::bars (a kashida rule is
+// under 0.1 em thick: 9 pt at a 100 pt title).
+constexpr float kMaxBarThickness = 12;
 
 // A MuPDF device that passes text on to `text_device` (the structured-text
 // device) and records the page's axis-aligned lines and rectangles into
