@@ -95,6 +95,57 @@ TEST(LineOrderTest, SpaceGlyphsBetweenJoinedLettersOfAKashidaWordGo) {
   EXPECT_EQ(ReadRightToLeft(U"\uFBFD\uFE91  \uFE8E\uFE97"), U"\uFE97\uFE8E  \uFE91\uFBFD");
 }
 
+// A bar from the end of drawn character `left` to the start of `right`,
+// reaching 0.5 pt into each, between heights y0 and y1 (y grows downwards;
+// Draw's baseline is y = 0).
+LineBar BarBetween(const std::vector<LineChar>& line, size_t left, size_t right, float y0, float y1) {
+  return {line[left].x1 - 0.5f, y0, line[right].x0 + 0.5f, y1};
+}
+
+// `line` read as a right-to-left line with `bars` on the page.
+std::u32string ReadWithBars(std::vector<LineChar> line, const std::vector<LineBar>& bars) {
+  EXPECT_TRUE(VisualToLogical(line, bars)) << "not read as right-to-left";
+  return Text(line);
+}
+
+TEST(LineOrderTest, KashidaBarBetweenLettersThatJoinIsNoWordSpace) {
+  // XeTeX with kashida=leaders+hrule stretches "كتاب" by drawing its joining
+  // stroke as a rule on the baseline between kaf and teh; the font maps the
+  // glyphs to base letters, which say nothing of joining. Drawn: "باتك".
+  const std::vector<LineChar> gap = Draw(U"\u0628\u0627\u062A|\u0643");
+  EXPECT_EQ(ReadWithBars(gap, {}), U"\u0643 \u062A\u0627\u0628");  // a gap alone is a word space
+  EXPECT_EQ(ReadWithBars(gap, {BarBetween(gap, 2, 3, -0.8f, -0.1f)}), U"\u0643\u062A\u0627\u0628");
+  // XeTeX also draws two space glyphs in the gap: they go too.
+  const std::vector<LineChar> spaces = Draw(U"\u0628\u0627\u062A  \u0643");
+  EXPECT_EQ(ReadWithBars(spaces, {BarBetween(spaces, 2, 5, -0.8f, -0.1f)}), U"\u0643\u062A\u0627\u0628");
+  // So in a line drawn in logical order (the pen moving leftwards).
+  std::vector<LineChar> logical;
+  float x = 200;
+  for (char32_t c : std::u32string(U"\u0643|\u062A\u0627\u0628")) {
+    x -= c == U'|' ? 3 : 5;
+    if (c != U'|') logical.push_back({c, 0, x, x + 5, 10, nullptr});
+  }
+  EXPECT_EQ(ReadWithBars(logical, {{logical[1].x1 - 0.5f, -0.8f, logical[0].x0 + 0.5f, -0.1f}}),
+            U"\u0643\u062A\u0627\u0628");
+}
+
+TEST(LineOrderTest, BarsThatAreNoKashidaLeaveTheWordSpace) {
+  const std::u32string split = U"\u0643 \u062A\u0627\u0628";
+  const std::vector<LineChar> line = Draw(U"\u0628\u0627\u062A|\u0643");
+  // An underline, below the baseline.
+  EXPECT_EQ(ReadWithBars(line, {BarBetween(line, 2, 3, 1, 1.6f)}), split);
+  // A rule running past the two letters: a phrase underlined or struck out.
+  EXPECT_EQ(ReadWithBars(line, {{line[0].x0, -3, line[3].x1 + 10, -2.4f}}), split);
+  // A bar thicker than a kashida (a box), or far above the baseline.
+  EXPECT_EQ(ReadWithBars(line, {BarBetween(line, 2, 3, -6, 0)}), split);
+  EXPECT_EQ(ReadWithBars(line, {BarBetween(line, 2, 3, -8, -7.4f)}), split);
+  // A bar that leaves part of the gap open.
+  EXPECT_EQ(ReadWithBars(line, {{line[2].x1 - 0.5f, -0.8f, line[2].x1 + 1, -0.1f}}), split);
+  // Letters that cannot join: alef does not join the beh after it.
+  const std::vector<LineChar> alef = Draw(U"\u0628|\u0627\u062A\u0643");
+  EXPECT_EQ(ReadWithBars(alef, {BarBetween(alef, 0, 1, -0.8f, -0.1f)}), U"\u0643\u062A\u0627 \u0628");
+}
+
 TEST(LineOrderTest, ExistingSpacesAreNotDoubled) {
   std::vector<LineChar> line = Draw(U"םלוע םולש");
   EXPECT_TRUE(VisualToLogical(line));
