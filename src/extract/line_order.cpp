@@ -121,18 +121,19 @@ bool BridgedByKashida(const LineChar& a, const LineChar& b, const std::vector<Li
     return false;
   const float slack = kTouchEm * em;
   const float baseline = 0.5f * (left.y + right.y);
-  std::vector<LineBar> on;
-  for (const LineBar& bar : bars) {
-    if (bar.y1 - bar.y0 <= kKashidaThicknessEm * em && bar.y0 >= baseline - kKashidaRiseEm * em &&
-        bar.y0 < baseline && bar.y1 <= baseline + kKashidaDropEm * em && bar.x0 >= left.x0 - slack &&
-        bar.x1 <= right.x1 + slack)
-      on.push_back(bar);
-  }
-  std::sort(on.begin(), on.end(), [](const LineBar& x, const LineBar& y) { return x.x0 < y.x0; });
-  float reach = left.x1 + slack;  // the gap is covered up to here
-  for (const LineBar& bar : on) {
-    if (bar.x0 > reach) break;
-    reach = std::max(reach, bar.x1 + slack);
+  // The gap is covered up to `reach`; bars take it further until none does
+  // (a gap holds one bar or a few: no sorting).
+  float reach = left.x1 + slack;
+  for (bool extended = true; extended && reach < right.x0;) {
+    extended = false;
+    for (const LineBar& bar : bars) {
+      if (bar.x0 <= reach && bar.x1 + slack > reach && bar.y1 - bar.y0 <= kKashidaThicknessEm * em &&
+          bar.y0 >= baseline - kKashidaRiseEm * em && bar.y0 < baseline && bar.y1 <= baseline + kKashidaDropEm * em &&
+          bar.x0 >= left.x0 - slack && bar.x1 <= right.x1 + slack) {
+        reach = bar.x1 + slack;
+        extended = true;
+      }
+    }
   }
   return reach >= right.x0;
 }
@@ -169,7 +170,7 @@ void DropSpacesInsideWords(std::vector<LineChar>& chars, const std::vector<LineB
           const int before = FormOf(right.c), after = FormOf(left.c);
           if ((before == U_DT_FINAL || before == U_DT_ISOLATED) &&
               (after == U_DT_INITIAL || after == U_DT_ISOLATED) && IsDualJoining(right.c)) {
-            out.push_back({0x200C, 0, left.x1, left.x1, left.size, left.font});
+            out.push_back({0x200C, 0, left.x1, left.x1, left.size, left.y, left.font});
           }
           i = next - 1;
           continue;
@@ -277,7 +278,7 @@ bool ReorderVisualLine(std::vector<LineChar>& chars, const std::vector<LineBar>&
     if (i > 0 && NeedsWordSpace(letters[i - 1].base, letters[i].base, true, bars)) {
       const LineChar& a = letters[i - 1].base;
       const LineChar& b = letters[i].base;
-      spaced.push_back({{' ', 0, std::min(a.x1, b.x1), std::max(a.x0, b.x0), a.size, a.font}, {}});
+      spaced.push_back({{' ', 0, std::min(a.x1, b.x1), std::max(a.x0, b.x0), a.size, a.y, a.font}, {}});
     }
     spaced.push_back(std::move(letters[i]));
   }
@@ -429,7 +430,7 @@ bool VisualToLogical(std::vector<LineChar>& chars, const std::vector<LineBar>& p
     if (i > 0 && !spaced.empty() && NeedsWordSpace(spaced.back(), chars[i], false, bars)) {
       const LineChar& a = chars[i - 1];
       const LineChar& b = chars[i];
-      spaced.push_back({' ', 0, std::min(a.x1, b.x1), std::max(a.x0, b.x0), a.size, a.font});
+      spaced.push_back({' ', 0, std::min(a.x1, b.x1), std::max(a.x0, b.x0), a.size, a.y, a.font});
     }
     spaced.push_back(chars[i]);
   }

@@ -15,8 +15,8 @@ struct LineChar {
   char32_t mark = 0;  // a combining mark that follows c (from a joined spacing accent)
   float x0 = 0, x1 = 0;
   float size = 0;
+  float y = 0;  // baseline (y grows downwards, as LineBar's); fills the padding before `font`
   const void* font = nullptr;
-  float y = 0;  // baseline (y grows downwards, as LineBar's)
 };
 
 // A bar the page draws near a line: a rule (stroked or a thin filled

@@ -266,7 +266,7 @@ std::vector<std::vector<LineChar>> ReadingOrderChars(fz_stext_block* b, const st
       if (ch->c == 0xFFFD) ++*unmapped;
       const float left = std::min(ch->quad.ll.x, ch->quad.ul.x);
       const float right = std::max(ch->quad.lr.x, ch->quad.ur.x);
-      chars.push_back({static_cast<char32_t>(ch->c), 0, left, right, ch->size, ch->font, ch->origin.y});
+      chars.push_back({static_cast<char32_t>(ch->c), 0, left, right, ch->size, ch->origin.y, ch->font});
     }
   }
   size_t i = 0;
@@ -316,7 +316,7 @@ PageLayout BuildLayout(fz_context* ctx, fz_stext_page* text, const PageGraphics&
   // Shapes that may be kashidas: short bars, and rules and filled boxes no
   // thicker (a large title's kashida is a box: 0.17 em is 7.6 pt at 45 pt).
   std::vector<LineBar> bars;
-  bars.reserve(graphics.bars.size());
+  bars.reserve(graphics.rules.size() + graphics.bars.size() + graphics.boxes.size());
   for (const std::vector<Rule>* shapes : {&graphics.rules, &graphics.bars}) {
     for (const Rule& r : *shapes) {
       if (r.y1 - r.y0 <= kMaxBarThickness) bars.push_back({r.x0, r.y0, r.x1, r.y1});

@@ -20,7 +20,7 @@ std::vector<LineChar> Draw(const std::u32string& visual) {
       continue;
     }
     const float width = c >= 0x064B && c <= 0x0652 ? 0 : 5;
-    out.push_back({c, 0, x, x + width, 10, nullptr});
+    out.push_back({c, 0, x, x + width, 10, 0, nullptr});
     x += width;
   }
   return out;
@@ -123,7 +123,7 @@ TEST(LineOrderTest, KashidaBarBetweenLettersThatJoinIsNoWordSpace) {
   float x = 200;
   for (char32_t c : std::u32string(U"\u0643|\u062A\u0627\u0628")) {
     x -= c == U'|' ? 3 : 5;
-    if (c != U'|') logical.push_back({c, 0, x, x + 5, 10, nullptr});
+    if (c != U'|') logical.push_back({c, 0, x, x + 5, 10, 0, nullptr});
   }
   EXPECT_EQ(ReadWithBars(logical, {{logical[1].x1 - 0.5f, -0.8f, logical[0].x0 + 0.5f, -0.1f}}),
             U"\u0643\u062A\u0627\u0628");
@@ -175,7 +175,7 @@ TEST(LineOrderTest, LineDrawnInLogicalOrderKeepsItsOrderAndGetsSpaces) {
       continue;
     }
     x -= 5;
-    line.push_back({c, 0, x, x + 5, 10, nullptr});
+    line.push_back({c, 0, x, x + 5, 10, 0, nullptr});
   }
   EXPECT_TRUE(VisualToLogical(line));
   EXPECT_EQ(Text(line), U"שלום עולם");
@@ -183,36 +183,36 @@ TEST(LineOrderTest, LineDrawnInLogicalOrderKeepsItsOrderAndGetsSpaces) {
 
 TEST(LineOrderTest, TexAccentOverTheNextLetterJoinsIt) {
   // TeX: the accent is drawn, then the letter under it ("ci´on").
-  std::vector<LineChar> line = {{U'c', 0, 0, 5, 10, nullptr},
-                                {U'i', 0, 5, 8, 10, nullptr},
-                                {U'\u00B4', 0, 9.5f, 12.5f, 10, nullptr},
-                                {U'o', 0, 8.5f, 13.5f, 10, nullptr},
-                                {U'n', 0, 13.5f, 18.5f, 10, nullptr}};
+  std::vector<LineChar> line = {{U'c', 0, 0, 5, 10, 0, nullptr},
+                                {U'i', 0, 5, 8, 10, 0, nullptr},
+                                {U'\u00B4', 0, 9.5f, 12.5f, 10, 0, nullptr},
+                                {U'o', 0, 8.5f, 13.5f, 10, 0, nullptr},
+                                {U'n', 0, 13.5f, 18.5f, 10, 0, nullptr}};
   JoinSpacingAccents(line);
   EXPECT_EQ(Text(line), U"cio\u0301n");
 }
 
 TEST(LineOrderTest, AccentDrawnAfterItsLetterJoinsIt) {
-  std::vector<LineChar> line = {{U'u', 0, 0, 5, 10, nullptr}, {U'\u00A8', 0, 1, 4, 10, nullptr}};
+  std::vector<LineChar> line = {{U'u', 0, 0, 5, 10, 0, nullptr}, {U'\u00A8', 0, 1, 4, 10, 0, nullptr}};
   JoinSpacingAccents(line);
   EXPECT_EQ(Text(line), U"u\u0308");
 }
 
 TEST(LineOrderTest, DotlessIUnderAnAccentBecomesI) {
-  std::vector<LineChar> line = {{U'\u00B4', 0, 0.5f, 3.5f, 10, nullptr}, {U'\u0131', 0, 0, 4, 10, nullptr}};
+  std::vector<LineChar> line = {{U'\u00B4', 0, 0.5f, 3.5f, 10, 0, nullptr}, {U'\u0131', 0, 0, 4, 10, 0, nullptr}};
   JoinSpacingAccents(line);
   EXPECT_EQ(Text(line), U"i\u0301");
 }
 
 TEST(LineOrderTest, AccentBesideALetterStaysSpacing) {
   // "don´t" with the accent used as an apostrophe: it sits between letters.
-  std::vector<LineChar> line = {{U'n', 0, 0, 5, 10, nullptr}, {U'\u00B4', 0, 5, 8, 10, nullptr},
-                                {U't', 0, 8, 11, 10, nullptr}};
+  std::vector<LineChar> line = {{U'n', 0, 0, 5, 10, 0, nullptr}, {U'\u00B4', 0, 5, 8, 10, 0, nullptr},
+                                {U't', 0, 8, 11, 10, 0, nullptr}};
   JoinSpacingAccents(line);
   EXPECT_EQ(Text(line), U"n\u00B4t");
   // A circumflex in code ("a^b") is not over a letter either.
-  std::vector<LineChar> code = {{U'a', 0, 0, 6, 10, nullptr}, {U'^', 0, 6, 12, 10, nullptr},
-                                {U'b', 0, 12, 18, 10, nullptr}};
+  std::vector<LineChar> code = {{U'a', 0, 0, 6, 10, 0, nullptr}, {U'^', 0, 6, 12, 10, 0, nullptr},
+                                {U'b', 0, 12, 18, 10, 0, nullptr}};
   JoinSpacingAccents(code);
   EXPECT_EQ(Text(code), U"a^b");
 }
@@ -221,15 +221,15 @@ TEST(LineOrderTest, VowelMarksStayOnTheirLettersThroughReordering) {
   // "إِنَّمَا" as XeTeX draws it (quran-test1.pdf, page 1): left to right, each
   // letter's zero-width marks drawn just before it, at odd positions (the
   // shadda and fatha of the nun sit at the right edge of the mim).
-  std::vector<LineChar> line = {{U'\u0627', 0, 110.85f, 112.97f, 12, nullptr},
-                                {U'\u064E', 0, 114.11f, 114.11f, 12, nullptr},
-                                {U'\u0645', 0, 112.97f, 117.46f, 12, nullptr},
-                                {U'\u064E', 0, 117.27f, 117.27f, 12, nullptr},
-                                {U'\u0651', 0, 117.27f, 117.27f, 12, nullptr},
-                                {U'\u0646', 0, 117.46f, 119.56f, 12, nullptr},
-                                {U'\u0650', 0, 119.23f, 119.23f, 12, nullptr},
-                                {U'\u0655', 0, 119.29f, 119.29f, 12, nullptr},
-                                {U'\u0627', 0, 119.56f, 121.30f, 12, nullptr}};
+  std::vector<LineChar> line = {{U'\u0627', 0, 110.85f, 112.97f, 12, 0, nullptr},
+                                {U'\u064E', 0, 114.11f, 114.11f, 12, 0, nullptr},
+                                {U'\u0645', 0, 112.97f, 117.46f, 12, 0, nullptr},
+                                {U'\u064E', 0, 117.27f, 117.27f, 12, 0, nullptr},
+                                {U'\u0651', 0, 117.27f, 117.27f, 12, 0, nullptr},
+                                {U'\u0646', 0, 117.46f, 119.56f, 12, 0, nullptr},
+                                {U'\u0650', 0, 119.23f, 119.23f, 12, 0, nullptr},
+                                {U'\u0655', 0, 119.29f, 119.29f, 12, 0, nullptr},
+                                {U'\u0627', 0, 119.56f, 121.30f, 12, 0, nullptr}};
   EXPECT_TRUE(VisualToLogical(line));
   // Alef + hamza below + kasra, nun + shadda + fatha, mim + fatha, alef.
   EXPECT_EQ(Text(line), U"\u0627\u0655\u0650\u0646\u0651\u064E\u0645\u064E\u0627");
@@ -245,32 +245,32 @@ TEST(LineOrderTest, MarksKeepTheirLettersAcrossAWordSpace) {
 
 TEST(LineOrderTest, RowsOfDotsOverALetterJoinAsOneMark) {
   // mathdots' \dddot{X} (mdotest.pdf): three dot accents side by side, then X.
-  EXPECT_EQ(AccentsJoined({{U'\u02D9', 0, 78.9f, 80.9f, 10, nullptr},
-                           {U'\u02D9', 0, 80.4f, 82.4f, 10, nullptr},
-                           {U'\u02D9', 0, 81.9f, 83.9f, 10, nullptr},
-                           {U'X', 0, 77.9f, 83.5f, 10, nullptr}}),
+  EXPECT_EQ(AccentsJoined({{U'\u02D9', 0, 78.9f, 80.9f, 10, 0, nullptr},
+                           {U'\u02D9', 0, 80.4f, 82.4f, 10, 0, nullptr},
+                           {U'\u02D9', 0, 81.9f, 83.9f, 10, 0, nullptr},
+                           {U'X', 0, 77.9f, 83.5f, 10, 0, nullptr}}),
             U"X\u20DB");
-  EXPECT_EQ(AccentsJoined({{U'\u02D9', 0, 1, 3, 10, nullptr}, {U'\u02D9', 0, 3, 5, 10, nullptr},
-                           {U'x', 0, 0, 6, 10, nullptr}}),
+  EXPECT_EQ(AccentsJoined({{U'\u02D9', 0, 1, 3, 10, 0, nullptr}, {U'\u02D9', 0, 3, 5, 10, 0, nullptr},
+                           {U'x', 0, 0, 6, 10, 0, nullptr}}),
             U"x\u0308");
   // Dots beside the letter, not over it, stay as they are.
-  EXPECT_EQ(AccentsJoined({{U'\u02D9', 0, 10, 12, 10, nullptr}, {U'\u02D9', 0, 12, 14, 10, nullptr},
-                           {U'x', 0, 0, 6, 10, nullptr}}),
+  EXPECT_EQ(AccentsJoined({{U'\u02D9', 0, 10, 12, 10, 0, nullptr}, {U'\u02D9', 0, 12, 14, 10, 0, nullptr},
+                           {U'x', 0, 0, 6, 10, 0, nullptr}}),
             U"\u02D9\u02D9x");
 }
 
 TEST(LineOrderTest, AccentLeftAtTheEndOfTheLineBeforeMovesOntoItsLetter) {
   // mdotest.pdf: "X ¨" then, as MuPDF's next line, the X under the "¨".
-  std::vector<LineChar> line = {{U'X', 0, 66.1f, 71.6f, 10, nullptr},
-                                {U' ', 0, 71.6f, 73.8f, 10, nullptr},
-                                {U'\u00A8', 0, 73.8f, 77.2f, 10, nullptr}};
-  std::vector<LineChar> next = {{U'X', 0, 72.0f, 77.6f, 10, nullptr}};
+  std::vector<LineChar> line = {{U'X', 0, 66.1f, 71.6f, 10, 0, nullptr},
+                                {U' ', 0, 71.6f, 73.8f, 10, 0, nullptr},
+                                {U'\u00A8', 0, 73.8f, 77.2f, 10, 0, nullptr}};
+  std::vector<LineChar> next = {{U'X', 0, 72.0f, 77.6f, 10, 0, nullptr}};
   MoveAccentsOntoNextLine(line, next);
   EXPECT_EQ(Text(line), U"X");
   EXPECT_EQ(AccentsJoined(next), U"X\u0308");
   // An accent that ends a line but is over nothing of the next stays.
-  std::vector<LineChar> apart = {{U'a', 0, 0, 5, 10, nullptr}, {U'\u00B4', 0, 5, 8, 10, nullptr}};
-  std::vector<LineChar> far = {{U'b', 0, 40, 45, 10, nullptr}};
+  std::vector<LineChar> apart = {{U'a', 0, 0, 5, 10, 0, nullptr}, {U'\u00B4', 0, 5, 8, 10, 0, nullptr}};
+  std::vector<LineChar> far = {{U'b', 0, 40, 45, 10, 0, nullptr}};
   MoveAccentsOntoNextLine(apart, far);
   EXPECT_EQ(Text(apart), U"a\u00B4");
   EXPECT_EQ(Text(far), U"b");
