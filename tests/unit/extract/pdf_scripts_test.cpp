@@ -26,6 +26,19 @@ std::vector<ExtractedPage> ExtractPages(const std::string& path) {
   return pages;
 }
 
+// The Markdown of `page` written as a one-page PDF and extracted.
+std::string OnePageMarkdown(const PdfPageSpec& page) {
+  PdfSpec spec;
+  spec.pages.push_back(page);
+  testing::TempDir dir;
+  const std::string path = dir.Join("page.pdf");
+  const Status made = testing::MakePdf(spec, path);
+  EXPECT_TRUE(made.ok()) << made.ToString();
+  std::vector<ExtractedPage> pages = ExtractPages(path);
+  EXPECT_EQ(pages.size(), 1u);
+  return pages.empty() ? "" : pages[0].markdown;
+}
+
 TEST(PdfScriptsTest, HebrewAndArabicParagraphsComeOutInLogicalOrder) {
   testing::TempDir dir;
   const std::string path = dir.Join("rtl.pdf");
@@ -120,29 +133,16 @@ TEST(PdfScriptsTest, KashidaRuleInsideAWordIsNoWordSpace) {
     pen.Skip(0.3).Letter(U'\uFE98', U'\u062A').Letter(U'\uFEDB', U'\u0643');
     page.shapes.push_back({gap - 0.2, 660 + 0.1, 0.3 * 10 + 0.4, 0.7, 0, true, 0});  // 3.4 x 0.7 pt
   }
-  {
-    ArabicLinePen pen(&page, 100, 620, 20);
+  // An underline 3 pt below the baseline, then a rule struck 5 pt above it.
+  for (const auto& [baseline, bar] : {std::pair{620.0, -3.0}, std::pair{580.0, 5.0}}) {
+    ArabicLinePen pen(&page, 100, baseline, 20);
     DrawQalam(pen);
     pen.Skip(0.4);
     DrawKitab(pen);
-    page.shapes.push_back({100, 620 - 3, pen.x() - 100, 1, 0, true, 0});  // underline
+    page.shapes.push_back({100, baseline + bar, pen.x() - 100, 1, 0, true, 0});
   }
-  {
-    ArabicLinePen pen(&page, 100, 580, 20);
-    DrawQalam(pen);
-    pen.Skip(0.4);
-    DrawKitab(pen);
-    page.shapes.push_back({100, 580 + 5, pen.x() - 100, 1, 0, true, 0});  // struck through
-  }
-  PdfSpec spec;
-  spec.pages.push_back(page);
-  testing::TempDir dir;
-  const std::string path = dir.Join("kashida.pdf");
-  ASSERT_TRUE(testing::MakePdf(spec, path).ok());
-  std::vector<ExtractedPage> pages = ExtractPages(path);
-  ASSERT_EQ(pages.size(), 1u);
   const std::string line = "\xD9\x83\xD8\xAA\xD8\xA7\xD8\xA8 \xD9\x82\xD9\x84\xD9\x85";  // كتاب قلم
-  EXPECT_EQ(pages[0].markdown, line + "\n\n" + line + "\n\n" + line + "\n\n" + line);
+  EXPECT_EQ(OnePageMarkdown(page), line + "\n\n" + line + "\n\n" + line + "\n\n" + line);
 }
 
 // TeX sets "ó" as the spacing acute drawn over an "o" (the accent first);
@@ -163,14 +163,7 @@ TEST(PdfScriptsTest, TexSpacingAccentsJoinTheirLetters) {
   page.runs.push_back({x1, y, size, PdfFont::kSerif, "Br"});
   page.runs.push_back({x1 + br + w(500 - 333) / 2, y, size, PdfFont::kSerif, "\xC2\xA8"});  // over the u
   page.runs.push_back({x1 + br, y, size, PdfFont::kSerif, "uns don\xC2\xB4t"});
-  PdfSpec spec;
-  spec.pages.push_back(page);
-  testing::TempDir dir;
-  const std::string path = dir.Join("accents.pdf");
-  ASSERT_TRUE(testing::MakePdf(spec, path).ok());
-  std::vector<ExtractedPage> pages = ExtractPages(path);
-  ASSERT_EQ(pages.size(), 1u);
-  EXPECT_EQ(pages[0].markdown, "formaci\xC3\xB3n Br\xC3\xBCns don\xC2\xB4t");  // formación Brüns don´t
+  EXPECT_EQ(OnePageMarkdown(page), "formaci\xC3\xB3n Br\xC3\xBCns don\xC2\xB4t");  // formación Brüns don´t
 }
 
 }  // namespace
