@@ -317,10 +317,9 @@ PageLayout BuildLayout(fz_context* ctx, fz_stext_page* text, const PageGraphics&
   // thicker (a large title's kashida is a box: 0.17 em is 7.6 pt at 45 pt).
   std::vector<LineBar> bars;
   bars.reserve(graphics.rules.size() + graphics.bars.size() + graphics.boxes.size());
-  for (const std::vector<Rule>* shapes : {&graphics.rules, &graphics.bars}) {
-    for (const Rule& r : *shapes) {
-      if (r.y1 - r.y0 <= kMaxBarThickness) bars.push_back({r.x0, r.y0, r.x1, r.y1});
-    }
+  for (const Rule& r : graphics.bars) bars.push_back({r.x0, r.y0, r.x1, r.y1});
+  for (const Rule& r : graphics.rules) {
+    if (r.y1 - r.y0 <= kMaxBarThickness) bars.push_back({r.x0, r.y0, r.x1, r.y1});
   }
   for (const Box& b : graphics.boxes) {
     if (b.filled && b.y1 - b.y0 <= kMaxBarThickness) bars.push_back({b.x0, b.y0, b.x1, b.y1});

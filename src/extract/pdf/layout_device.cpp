@@ -65,7 +65,7 @@ void AddRule(LayoutDevice* dev, float x0, float y0, float x1, float y1) noexcept
 // and boxes still collected.
 void AddBar(LayoutDevice* dev, float x0, float y0, float x1, float y1) noexcept {
   PageGraphics* g = dev->out;
-  if (g->bars.size() >= kMaxBars || std::min(x1 - x0, y1 - y0) > kMaxBarThickness) return;
+  if (g->bars.size() >= kMaxBars || y1 - y0 > kMaxBarThickness) return;
   try {
     g->bars.push_back(Rule{x0, y0, x1, y1});
   } catch (...) {  // out of memory: kashida bars are a refinement, dropped
