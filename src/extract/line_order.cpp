@@ -40,16 +40,28 @@ bool Over(const LineChar& accent, const LineChar& base) {
 // A presentation form's shape: isolated, initial, medial or final.
 int FormOf(char32_t c) { return u_getIntPropertyValue(static_cast<UChar32>(c), UCHAR_DECOMPOSITION_TYPE); }
 
-bool IsDualJoining(char32_t form) {
-  UChar32 base = static_cast<UChar32>(form);
+// The joining types of the first and last letter `c` stands for: itself, or
+// the letters of a presentation form or ligature ("ﻼ" is lam then alef).
+struct LetterJoining {
+  FriBidiJoiningType first, last;
+};
+
+LetterJoining JoiningOf(char32_t c) {
+  UChar32 first = static_cast<UChar32>(c), last = first;
   UErrorCode status = U_ZERO_ERROR;
   const icu::Normalizer2* nfkc = icu::Normalizer2::getNFKCInstance(status);
   if (U_SUCCESS(status)) {
-    icu::UnicodeString folded = nfkc->normalize(icu::UnicodeString(base), status);
-    if (U_SUCCESS(status) && folded.length() > 0) base = folded.char32At(0);
+    icu::UnicodeString folded = nfkc->normalize(icu::UnicodeString(first), status);
+    if (U_SUCCESS(status) && folded.length() > 0) {
+      first = folded.char32At(0);
+      last = folded.char32At(folded.moveIndex32(folded.length(), -1));
+    }
   }
-  return fribidi_get_joining_type(static_cast<FriBidiChar>(base)) == FRIBIDI_JOINING_TYPE_D;
+  return {fribidi_get_joining_type(static_cast<FriBidiChar>(first)),
+          fribidi_get_joining_type(static_cast<FriBidiChar>(last))};
 }
+
+bool IsDualJoining(char32_t form) { return JoiningOf(form).first == FRIBIDI_JOINING_TYPE_D; }
 
 constexpr char32_t kTatweel = 0x0640;
 constexpr char32_t kUnmapped = 0xFFFD;
@@ -66,6 +78,66 @@ bool JoinedByShape(char32_t first, char32_t second) {
   return (a == U_DT_INITIAL || a == U_DT_MEDIAL) && (b == U_DT_MEDIAL || b == U_DT_FINAL);
 }
 
+// A kashida bar is at most this thick (XeTeX's rules: 0.06-0.09 em, 0.25 in
+// a heavy style) and lies on the baseline: its top above it, by at most
+// kKashidaRiseEm, and its bottom at most kKashidaDropEm below it (an
+// underline lies wholly below the baseline).
+constexpr float kKashidaThicknessEm = 0.3f;
+constexpr float kKashidaRiseEm = 0.5f;
+constexpr float kKashidaDropEm = 0.1f;
+
+// The bars that may lie on the line's baseline (the rest of the page's go).
+std::vector<LineBar> BarsNearLine(const std::vector<LineChar>& chars, const std::vector<LineBar>& bars) {
+  std::vector<LineBar> near;
+  if (bars.empty() || chars.empty()) return near;
+  float top = chars.front().y, bottom = top, em = 0;
+  for (const LineChar& ch : chars) {
+    top = std::min(top, ch.y);
+    bottom = std::max(bottom, ch.y);
+    em = std::max(em, ch.size);
+  }
+  for (const LineBar& bar : bars) {
+    if (bar.y1 >= top - kKashidaRiseEm * em && bar.y0 <= bottom + kKashidaDropEm * em) near.push_back(bar);
+  }
+  return near;
+}
+
+// Whether the gap between right-to-left letters `a` and `b` (either order)
+// is a kashida: the letters can join (the one on the right, read first,
+// joins forwards and the other backwards) and bars on their baseline span
+// the gap without running past the two letters. The letters' forms are not
+// asked: fonts map stretched glyphs to base letters, or to the wrong form
+// (XB Kayhan's initial heh is "ﮪ", isolated).
+bool BridgedByKashida(const LineChar& a, const LineChar& b, const std::vector<LineBar>& bars) {
+  if (bars.empty() || !IsRightToLeft(a.c) || !IsRightToLeft(b.c)) return false;
+  const LineChar& left = a.x0 <= b.x0 ? a : b;
+  const LineChar& right = a.x0 <= b.x0 ? b : a;
+  const float em = std::max(left.size, right.size);
+  if (em <= 0 || right.x0 <= left.x1) return false;
+  const FriBidiJoiningType forwards = JoiningOf(right.c).last, backwards = JoiningOf(left.c).first;
+  if ((forwards != FRIBIDI_JOINING_TYPE_D && forwards != FRIBIDI_JOINING_TYPE_C) ||
+      (backwards != FRIBIDI_JOINING_TYPE_D && backwards != FRIBIDI_JOINING_TYPE_R &&
+       backwards != FRIBIDI_JOINING_TYPE_C))
+    return false;
+  const float slack = kTouchEm * em;
+  const float baseline = 0.5f * (left.y + right.y);
+  // The gap is covered up to `reach`; bars take it further until none does
+  // (a gap holds one bar or a few: no sorting).
+  float reach = left.x1 + slack;
+  for (bool extended = true; extended && reach < right.x0;) {
+    extended = false;
+    for (const LineBar& bar : bars) {
+      if (bar.x0 <= reach && bar.x1 + slack > reach && bar.y1 - bar.y0 <= kKashidaThicknessEm * em &&
+          bar.y0 >= baseline - kKashidaRiseEm * em && bar.y0 < baseline && bar.y1 <= baseline + kKashidaDropEm * em &&
+          bar.x0 >= left.x0 - slack && bar.x1 <= right.x1 + slack) {
+        reach = bar.x1 + slack;
+        extended = true;
+      }
+    }
+  }
+  return reach >= right.x0;
+}
+
 // XeTeX draws a Persian word with a zero-width non-joiner ("می‌کند") as two
 // pieces, the second starting a hair left of the first's end; MuPDF takes the
 // step back for a word space. Such a space between touching right-to-left
@@ -73,8 +145,9 @@ bool JoinedByShape(char32_t first, char32_t second) {
 // letters were kept from joining (a joining letter in final form, then one in
 // initial form). A run of spaces counts as one: with kashida on, XeTeX draws
 // space glyphs (often two, at the same place) between the joined letters of
-// one word ("الله" in doc-ligature-xep.pdf, "ﺗﺎﺑﯽ" in xepersian-XB.pdf).
-void DropSpacesInsideWords(std::vector<LineChar>& chars) {
+// one word ("الله" in doc-ligature-xep.pdf, "ﺗﺎﺑﯽ" in xepersian-XB.pdf),
+// also where a kashida bar bridges the gap.
+void DropSpacesInsideWords(std::vector<LineChar>& chars, const std::vector<LineBar>& bars) {
   std::vector<LineChar> out;
   out.reserve(chars.size());
   for (size_t i = 0; i < chars.size(); ++i) {
@@ -86,7 +159,8 @@ void DropSpacesInsideWords(std::vector<LineChar>& chars) {
         const LineChar& left = out.back();
         const LineChar& right = chars[next];
         const float em = std::max(left.size, right.size);
-        if (IsRightToLeft(left.c) && IsRightToLeft(right.c) && JoinedByShape(right.c, left.c)) {
+        if (IsRightToLeft(left.c) && IsRightToLeft(right.c) &&
+            (JoinedByShape(right.c, left.c) || BridgedByKashida(left, right, bars))) {
           i = next - 1;
           continue;
         }
@@ -96,7 +170,7 @@ void DropSpacesInsideWords(std::vector<LineChar>& chars) {
           const int before = FormOf(right.c), after = FormOf(left.c);
           if ((before == U_DT_FINAL || before == U_DT_ISOLATED) &&
               (after == U_DT_INITIAL || after == U_DT_ISOLATED) && IsDualJoining(right.c)) {
-            out.push_back({0x200C, 0, left.x1, left.x1, left.size, left.font});
+            out.push_back({0x200C, 0, left.x1, left.x1, left.size, left.y, left.font});
           }
           i = next - 1;
           continue;
@@ -136,16 +210,17 @@ void DropSpacesBeforeTouchingChars(std::vector<LineChar>& chars) {
 
 // Whether a word space belongs between `a` and `b`, consecutive in the
 // drawing order: a gap of more than kRtlWordGapEm next to right-to-left text,
-// unless the glyph shapes show the two letters joined.
+// unless the glyph shapes or a kashida bar show the two letters joined.
 // `visual`: drawn left to right (else the pen moves leftwards).
-bool NeedsWordSpace(const LineChar& a, const LineChar& b, bool visual) {
+bool NeedsWordSpace(const LineChar& a, const LineChar& b, bool visual, const std::vector<LineBar>& bars) {
   // An unreadable glyph (U+FFFD, dropped later) in a right-to-left word:
   // the word is split there rather than glued round the missing letter.
   if ((a.c == kUnmapped && IsRightToLeft(b.c)) || (b.c == kUnmapped && IsRightToLeft(a.c))) return true;
   if (visual ? JoinedByShape(b.c, a.c) : JoinedByShape(a.c, b.c)) return false;
   const float em = std::max(a.size, b.size);
   const float gap = visual ? b.x0 - a.x1 : a.x0 - b.x1;
-  return !IsSpace(a.c) && !IsSpace(b.c) && (IsRightToLeft(a.c) || IsRightToLeft(b.c)) && gap > kRtlWordGapEm * em;
+  return !IsSpace(a.c) && !IsSpace(b.c) && (IsRightToLeft(a.c) || IsRightToLeft(b.c)) && gap > kRtlWordGapEm * em &&
+         !BridgedByKashida(a, b, bars);
 }
 
 bool IsCombiningMark(char32_t c) {
@@ -194,16 +269,16 @@ std::vector<MarkedChar> GroupMarks(const std::vector<LineChar>& chars) {
 // A line drawn left to right (visual order) with right-to-left text, put
 // into logical order with its word spaces; marks stay on their letters.
 // Returns whether the line is right-to-left overall.
-bool ReorderVisualLine(std::vector<LineChar>& chars) {
+bool ReorderVisualLine(std::vector<LineChar>& chars, const std::vector<LineBar>& bars) {
   std::vector<MarkedChar> letters = GroupMarks(chars);
   // Word spaces between right-to-left letters, from the glyph positions.
   std::vector<MarkedChar> spaced;
   spaced.reserve(letters.size() + letters.size() / 4);
   for (size_t i = 0; i < letters.size(); ++i) {
-    if (i > 0 && NeedsWordSpace(letters[i - 1].base, letters[i].base, true)) {
+    if (i > 0 && NeedsWordSpace(letters[i - 1].base, letters[i].base, true, bars)) {
       const LineChar& a = letters[i - 1].base;
       const LineChar& b = letters[i].base;
-      spaced.push_back({{' ', 0, std::min(a.x1, b.x1), std::max(a.x0, b.x0), a.size, a.font}, {}});
+      spaced.push_back({{' ', 0, std::min(a.x1, b.x1), std::max(a.x0, b.x0), a.size, a.y, a.font}, {}});
     }
     spaced.push_back(std::move(letters[i]));
   }
@@ -321,9 +396,10 @@ bool IsRightToLeft(char32_t c) {
          (c >= 0x10800 && c <= 0x10FFF) || (c >= 0x1E800 && c <= 0x1EFFF);
 }
 
-bool VisualToLogical(std::vector<LineChar>& chars) {
+bool VisualToLogical(std::vector<LineChar>& chars, const std::vector<LineBar>& page_bars) {
   if (std::none_of(chars.begin(), chars.end(), [](const LineChar& ch) { return IsRightToLeft(ch.c); }))
     return false;
+  const std::vector<LineBar> bars = BarsNearLine(chars, page_bars);
   // Some producers (XeTeX) draw right-to-left text in visual order, left to
   // right; others (MuPDF's own writer, most word processors) in logical
   // order, the pen moving leftwards. Consecutive right-to-left letters tell.
@@ -335,17 +411,26 @@ bool VisualToLogical(std::vector<LineChar>& chars) {
   }
   const bool visual = rightwards >= leftwards;
   if (visual) {
-    DropSpacesInsideWords(chars);
-    return ReorderVisualLine(chars);
+    DropSpacesInsideWords(chars, bars);
+    return ReorderVisualLine(chars, bars);
   }
-  // Word spaces between right-to-left letters, from the glyph positions.
+  // Word spaces between right-to-left letters, from the glyph positions;
+  // space glyphs over a kashida go.
   std::vector<LineChar> spaced;
   spaced.reserve(chars.size() + chars.size() / 4);
   for (size_t i = 0; i < chars.size(); ++i) {
-    if (i > 0 && NeedsWordSpace(chars[i - 1], chars[i], false)) {
+    if (IsSpace(chars[i].c) && !spaced.empty() && !bars.empty()) {
+      size_t next = i + 1;
+      while (next < chars.size() && IsSpace(chars[next].c)) ++next;
+      if (next < chars.size() && BridgedByKashida(spaced.back(), chars[next], bars)) {
+        i = next - 1;
+        continue;
+      }
+    }
+    if (i > 0 && !spaced.empty() && NeedsWordSpace(spaced.back(), chars[i], false, bars)) {
       const LineChar& a = chars[i - 1];
       const LineChar& b = chars[i];
-      spaced.push_back({' ', 0, std::min(a.x1, b.x1), std::max(a.x0, b.x0), a.size, a.font});
+      spaced.push_back({' ', 0, std::min(a.x1, b.x1), std::max(a.x0, b.x0), a.size, a.y, a.font});
     }
     spaced.push_back(chars[i]);
   }

@@ -15,7 +15,16 @@ struct LineChar {
   char32_t mark = 0;  // a combining mark that follows c (from a joined spacing accent)
   float x0 = 0, x1 = 0;
   float size = 0;
+  float y = 0;  // baseline (y grows downwards, as LineBar's); fills the padding before `font`
   const void* font = nullptr;
+};
+
+// A bar the page draws near a line: a rule (stroked or a thin filled
+// rectangle), in the characters' coordinates. XeTeX and LuaTeX with
+// kashida=leaders+hrule stretch a word by drawing its joining stroke as a
+// rule between two letters, so the gap is no word space.
+struct LineBar {
+  float x0 = 0, y0 = 0, x1 = 0, y1 = 0;
 };
 
 // Joins spacing accents (U+00B4, U+00A8, ^, ~ ...) drawn over a neighbouring
@@ -45,8 +54,14 @@ bool IsRightToLeft(char32_t c);
 // characters. A line whose right-to-left letters were drawn leftwards is
 // already in logical order: it only gets its word spaces. A glyph without a
 // Unicode mapping (U+FFFD, which the caller drops) inside a right-to-left
-// word splits it there. Lines without right-to-left characters are left
-// unchanged. Returns whether the line is right-to-left overall.
-bool VisualToLogical(std::vector<LineChar>& chars);
+// word splits it there. A gap between two right-to-left letters that can
+// join, bridged by one of `bars` lying on the baseline between them (a
+// kashida drawn as a rule), is no word space, and space glyphs in it go; an
+// underline (below the baseline) or a rule longer than the two letters (a
+// phrase underlined or struck out) is no kashida. `bars` may hold any of the
+// page's bars: those away from the line are ignored. Lines without
+// right-to-left characters are left unchanged. Returns whether the line is
+// right-to-left overall.
+bool VisualToLogical(std::vector<LineChar>& chars, const std::vector<LineBar>& bars = {});
 
 }  // namespace docpipe

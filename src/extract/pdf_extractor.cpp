@@ -255,8 +255,10 @@ bool IsHorizontal(const fz_stext_line* l) { return l->wmode == 0 && std::abs(l->
 // before their letter's), right-to-left runs in logical order. Characters
 // still without a Unicode mapping (U+FFFD) are counted in *unmapped and kept
 // as place holders for the ordering (a word they break is split there); the
-// caller drops them: they must never reach the index.
-std::vector<std::vector<LineChar>> ReadingOrderChars(fz_stext_block* b, int* unmapped) {
+// caller drops them: they must never reach the index. `bars`: the page's
+// rules and short bars (kashidas drawn as rules, VisualToLogical).
+std::vector<std::vector<LineChar>> ReadingOrderChars(fz_stext_block* b, const std::vector<LineBar>& bars,
+                                                     int* unmapped) {
   std::vector<std::vector<LineChar>> lines;
   for (fz_stext_line* l = b->u.t.first_line; l; l = l->next) {
     std::vector<LineChar>& chars = lines.emplace_back();
@@ -264,7 +266,7 @@ std::vector<std::vector<LineChar>> ReadingOrderChars(fz_stext_block* b, int* unm
       if (ch->c == 0xFFFD) ++*unmapped;
       const float left = std::min(ch->quad.ll.x, ch->quad.ul.x);
       const float right = std::max(ch->quad.lr.x, ch->quad.ur.x);
-      chars.push_back({static_cast<char32_t>(ch->c), 0, left, right, ch->size, ch->font});
+      chars.push_back({static_cast<char32_t>(ch->c), 0, left, right, ch->size, ch->origin.y, ch->font});
     }
   }
   size_t i = 0;
@@ -274,7 +276,7 @@ std::vector<std::vector<LineChar>> ReadingOrderChars(fz_stext_block* b, int* unm
     if (l->next && IsHorizontal(l->next) && l->bbox.y0 < l->next->bbox.y1 && l->next->bbox.y0 < l->bbox.y1)
       MoveAccentsOntoNextLine(lines[i], lines[i + 1]);
     JoinSpacingAccents(lines[i]);
-    VisualToLogical(lines[i]);
+    VisualToLogical(lines[i], bars);
   }
   return lines;
 }
@@ -308,9 +310,20 @@ bool IsMarkBeforeWord(const TextLine& line, const LineChar& next) {
 // characters, setting *truncated. Text is normalised (text_normalizer.h).
 // Stops early, with part of the page, once `cookie` is aborted (looked at
 // every line: a page of 20,000 words takes a while on a loaded machine).
-PageLayout BuildLayout(fz_context* ctx, fz_stext_page* text, int64_t max_chars, const fz_cookie& cookie,
-                       int64_t* chars, bool* truncated, int* unmapped) {
+PageLayout BuildLayout(fz_context* ctx, fz_stext_page* text, const PageGraphics& graphics, int64_t max_chars,
+                       const fz_cookie& cookie, int64_t* chars, bool* truncated, int* unmapped) {
   PageLayout layout;
+  // Shapes that may be kashidas: short bars, and rules and filled boxes no
+  // thicker (a large title's kashida is a box: 0.17 em is 7.6 pt at 45 pt).
+  std::vector<LineBar> bars;
+  bars.reserve(graphics.rules.size() + graphics.bars.size() + graphics.boxes.size());
+  for (const Rule& r : graphics.bars) bars.push_back({r.x0, r.y0, r.x1, r.y1});
+  for (const Rule& r : graphics.rules) {
+    if (r.y1 - r.y0 <= kMaxBarThickness) bars.push_back({r.x0, r.y0, r.x1, r.y1});
+  }
+  for (const Box& b : graphics.boxes) {
+    if (b.filled && b.y1 - b.y0 <= kMaxBarThickness) bars.push_back({b.x0, b.y0, b.x1, b.y1});
+  }
   layout.width = text->mediabox.x1 - text->mediabox.x0;
   layout.height = text->mediabox.y1 - text->mediabox.y0;
   std::unordered_map<const void*, FontStyle> styles;
@@ -321,7 +334,7 @@ PageLayout BuildLayout(fz_context* ctx, fz_stext_page* text, int64_t max_chars, 
     if (b->type != FZ_STEXT_BLOCK_TEXT) continue;
     TextBlock block;
     block.x0 = b->bbox.x0, block.y0 = b->bbox.y0, block.x1 = b->bbox.x1, block.y1 = b->bbox.y1;
-    const std::vector<std::vector<LineChar>> block_chars = ReadingOrderChars(b, unmapped);
+    const std::vector<std::vector<LineChar>> block_chars = ReadingOrderChars(b, bars, unmapped);
     size_t line_index = 0;
     for (fz_stext_line* l = b->u.t.first_line; l && !*truncated && !cookie.abort; l = l->next) {
       TextLine line{{}, l->bbox.x0, l->bbox.y0, l->bbox.x1, l->bbox.y1};
@@ -551,8 +564,8 @@ PageRead ReadPage(PageReader& reader, int index, const ExtractOptions& options, 
     return done();
   }
   ExtractedPage& page = r.page;
-  r.layout = BuildLayout(ctx, text.get(), options.max_page_chars, reader.cookie, &page.chars, &page.truncated,
-                         &page.unmapped_chars);
+  r.layout = BuildLayout(ctx, text.get(), graphics, options.max_page_chars, reader.cookie, &page.chars,
+                         &page.truncated, &page.unmapped_chars);
   text.reset();
   if (reader.cookie.abort) {
     r.aborted = true;

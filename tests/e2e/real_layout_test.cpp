@@ -2,7 +2,7 @@
 // what the documents print: running headers gone from every chunk, printed
 // page labels, booktabs tables, beamer slide titles and outline headings;
 // and characters: vowelled Arabic, stacked math accents, Arabic fonts known
-// only by their glyph names.
+// only by their glyph names, Persian words stretched with kashida rules.
 // A missing package fails the test with the command that installs it.
 #include <gtest/gtest.h>
 
@@ -27,6 +27,7 @@ const char kGnuplot[] = "/usr/share/doc/gnuplot/gnuplot.pdf";
 const char kQuran[] = "/usr/share/doc/texlive-doc/latex/quran/quran-test1.pdf";
 const char kMathdots[] = "/usr/share/doc/texlive-doc/generic/mathdots/mdotest.pdf";
 const char kArabiFontChart[] = "/usr/share/doc/texlive-doc/latex/arabi/fontchart_arabic.pdf";
+const char kXepersianXB[] = "/usr/share/doc/texlive-doc/xelatex/xepersian-hm/xepersian-XB.pdf";
 
 struct Extracted {
   ExtractSummary summary;
@@ -208,6 +209,43 @@ TEST(RealLayoutTest, ArabicFontChartGlyphsComeFromTheirNames) {
   const std::string& md = doc.pages[0].markdown;
   EXPECT_NE(md.find("\u0628 \u0622 \u0622 \u0625 \u0625 \u0623 \u0623 \u0627"), std::string::npos) << md;
   EXPECT_NE(md.find("\u0667 \u0666 \u0665 \u0664 \u0663 \u0662 \u0661 \u0660"), std::string::npos) << md;
+}
+
+// Words of Arabic script in `md` (separated by white space).
+int RealLayoutArabicWords(const std::string& md) {
+  int n = 0;
+  bool in_word = false, arabic = false;
+  for (size_t i = 0; i <= md.size(); ++i) {
+    const unsigned char c = i < md.size() ? static_cast<unsigned char>(md[i]) : ' ';
+    if (c == ' ' || c == '\n') {
+      n += in_word && arabic;
+      in_word = arabic = false;
+      continue;
+    }
+    in_word = true;
+    arabic = arabic || (c >= 0xD8 && c <= 0xDB);  // lead byte of U+0600-06FF
+  }
+  return n;
+}
+
+TEST(RealLayoutTest, KashidaRulesKeepPersianWordsWhole) {
+  Extracted doc;
+  if (!Extract(kXepersianXB, "texlive-lang-arabic", &doc)) return;
+  ASSERT_EQ(doc.pages.size(), 10u);
+  // Page 2 sets 17 words with kashida off; pages 3-10 set them again with
+  // kashida=leaders+hrule, a rule (stroked, or a filled box in the heavier
+  // styles) between joined letters. XB Kayhan maps the initial heh of
+  // "چاههی" and "کلاههایی" to the isolated "ﮪ" (read "ھ"), so only the rule
+  // tells that the gap after it is inside the word. (The final yeh of the
+  // stretched words has no Unicode mapping: "کلاھهای" lacks it.)
+  ASSERT_EQ(RealLayoutArabicWords(doc.pages[1].markdown), 17) << doc.pages[1].markdown;
+  for (size_t p = 2; p < doc.pages.size(); ++p) {
+    const std::string& md = doc.pages[p].markdown;
+    SCOPED_TRACE("page " + std::to_string(p + 1));
+    EXPECT_EQ(RealLayoutArabicWords(md), 17) << md;
+    EXPECT_EQ(RealLayoutCount(md, "چاھه"), 1) << md;                     // چاھه
+    EXPECT_EQ(RealLayoutCount(md, "کلاھهای"), 1) << md;  // کلاھهای
+  }
 }
 
 }  // namespace

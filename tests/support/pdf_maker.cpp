@@ -2,8 +2,10 @@
 
 #include <mupdf/fitz.h>
 #include <mupdf/pdf.h>
+#include <mupdf/ucdn.h>
 
 #include <cstdio>
+#include <map>
 #include <memory>
 
 namespace docpipe::testing {
@@ -67,7 +69,9 @@ std::string ToPdfLiteral(const std::string& utf8) {
   return out;
 }
 
-std::string ContentStream(const PdfPageSpec& page) {
+// The page's content; `glyph_ids` maps each PdfGlyph's shape to its glyph
+// in the Arabic font (/F5, two-byte Identity-H codes).
+std::string ContentStream(const PdfPageSpec& page, const std::map<char32_t, int>& glyph_ids) {
   std::string s;
   char buf[160];
   for (const PdfShape& shape : page.shapes) {
@@ -87,6 +91,70 @@ std::string ContentStream(const PdfPageSpec& page) {
     s += ToPdfLiteral(run.text);
     s += ") Tj ET\n";
   }
+  for (const PdfGlyph& g : page.glyphs) {
+    std::snprintf(buf, sizeof buf, "BT /F5 %.2f Tf %.3f %.3f Td <%04X> Tj ET\n", g.size, g.x, g.y,
+                  static_cast<unsigned>(glyph_ids.at(g.shape)));
+    s += buf;
+  }
+  return s;
+}
+
+// MuPDF's built-in Noto Naskh Arabic; throws (fz_throw) when the build has none.
+fz_font* NewArabicFont(fz_context* ctx) {
+  int len = 0, subfont = 0;
+  const unsigned char* data = fz_lookup_noto_font(ctx, UCDN_SCRIPT_ARABIC, 0, &len, &subfont);
+  if (data == nullptr) fz_throw(ctx, FZ_ERROR_GENERIC, "MuPDF has no built-in Arabic font");
+  return fz_new_font_from_memory(ctx, "NotoNaskhArabic", data, len, subfont, 0);
+}
+
+// The Arabic font's glyph for each of `shapes` (0: none) and its advance in
+// em; -1 with `err` set when the font cannot be loaded.
+int ArabicGlyphs(fz_context* ctx, int n, const unsigned* shapes, int* gids, float* advances, char* err,
+                 size_t err_len) {
+  fz_font* font = nullptr;
+  int rc = 0;
+  fz_var(font);
+  fz_try(ctx) {
+    font = NewArabicFont(ctx);
+    for (int i = 0; i < n; ++i) {
+      gids[i] = fz_encode_character(ctx, font, static_cast<int>(shapes[i]));
+      advances[i] = gids[i] != 0 ? fz_advance_glyph(ctx, font, gids[i], 0) : 0;
+    }
+  }
+  fz_always(ctx) fz_drop_font(ctx, font);
+  fz_catch(ctx) {
+    std::snprintf(err, err_len, "%s", fz_caught_message(ctx));
+    rc = -1;
+  }
+  return rc;
+}
+
+// A ToUnicode CMap mapping each glyph id to its text (one character).
+std::string ToUnicodeCMap(const std::map<int, char32_t>& text_of_glyph) {
+  std::string s =
+      "/CIDInit /ProcSet findresource begin\n12 dict begin\nbegincmap\n"
+      "/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def\n"
+      "/CMapName /Adobe-Identity-UCS def\n/CMapType 2 def\n"
+      "1 begincodespacerange\n<0000> <FFFF>\nendcodespacerange\n";
+  char buf[64];
+  auto it = text_of_glyph.begin();
+  while (it != text_of_glyph.end()) {
+    const size_t block = std::min<size_t>(100, static_cast<size_t>(std::distance(it, text_of_glyph.end())));
+    s += std::to_string(block) + " beginbfchar\n";
+    for (size_t k = 0; k < block; ++k, ++it) {
+      const char32_t c = it->second;
+      if (c < 0x10000) {
+        std::snprintf(buf, sizeof buf, "<%04X> <%04X>\n", static_cast<unsigned>(it->first), static_cast<unsigned>(c));
+      } else {
+        const unsigned v = static_cast<unsigned>(c) - 0x10000;
+        std::snprintf(buf, sizeof buf, "<%04X> <%04X%04X>\n", static_cast<unsigned>(it->first), 0xD800 + (v >> 10),
+                      0xDC00 + (v & 0x3FF));
+      }
+      s += buf;
+    }
+    s += "endbfchar\n";
+  }
+  s += "endcmap\nCMapName currentdict /CMap defineresource pop\nend\nend\n";
   return s;
 }
 
@@ -104,6 +172,29 @@ void AddFonts(fz_context* ctx, pdf_document* doc, pdf_obj* fonts) {
     fz_catch(ctx) fz_rethrow(ctx);
     pdf_dict_puts_drop(ctx, fonts, kNames[f], ref);
   }
+}
+
+// Adds the Arabic font as /F5 (Identity-H, glyph ids as codes) with the
+// ToUnicode CMap `to_unicode` in place of the one MuPDF derives from the
+// font's cmap.
+void AddArabicFont(fz_context* ctx, pdf_document* doc, pdf_obj* fonts, const char* to_unicode) {
+  fz_font* font = NewArabicFont(ctx);
+  pdf_obj* ref = nullptr;
+  fz_buffer* cmap = nullptr;
+  fz_var(ref);
+  fz_var(cmap);
+  fz_try(ctx) {
+    ref = pdf_add_cid_font(ctx, doc, font);
+    cmap = fz_new_buffer_from_copied_data(ctx, reinterpret_cast<const unsigned char*>(to_unicode), strlen(to_unicode));
+    pdf_dict_put_drop(ctx, ref, PDF_NAME(ToUnicode), pdf_add_stream(ctx, doc, cmap, nullptr, 0));
+    pdf_dict_puts(ctx, fonts, "F5", ref);
+  }
+  fz_always(ctx) {
+    fz_drop_buffer(ctx, cmap);
+    pdf_drop_obj(ctx, ref);
+    fz_drop_font(ctx, font);
+  }
+  fz_catch(ctx) fz_rethrow(ctx);
 }
 
 // All MuPDF calls for MakePdf; only C data inside fz_try so that a longjmp
@@ -179,8 +270,8 @@ void AddPageLabels(fz_context* ctx, pdf_document* doc, const LabelsC& l) {
 }
 
 int WritePdf(fz_context* ctx, const char* title, int page_count, const double* sizes,
-             const char* const* contents, const OutlineC& outline, const LabelsC& labels, const char* path,
-             char* err, size_t err_len) {
+             const char* const* contents, const OutlineC& outline, const LabelsC& labels, const char* to_unicode,
+             const char* path, char* err, size_t err_len) {
   pdf_document* doc = nullptr;
   fz_buffer* buf = nullptr;
   pdf_obj* resources = nullptr;
@@ -191,7 +282,9 @@ int WritePdf(fz_context* ctx, const char* title, int page_count, const double* s
   fz_try(ctx) {
     doc = pdf_create_document(ctx);
     resources = pdf_add_new_dict(ctx, doc, 2);
-    AddFonts(ctx, doc, pdf_dict_put_dict(ctx, resources, PDF_NAME(Font), 4));
+    pdf_obj* fonts = pdf_dict_put_dict(ctx, resources, PDF_NAME(Font), 5);
+    AddFonts(ctx, doc, fonts);
+    if (to_unicode[0] != '\0') AddArabicFont(ctx, doc, fonts, to_unicode);
     for (int p = 0; p < page_count; ++p) {
       buf = fz_new_buffer_from_copied_data(ctx, reinterpret_cast<const unsigned char*>(contents[p]),
                                            strlen(contents[p]));
@@ -280,12 +373,40 @@ int WriteHtmlPdf(fz_context* ctx, int page_count, const char* const* html, const
 Status MakePdf(const PdfSpec& spec, const std::string& out_path) {
   ContextPtr ctx = NewQuietContext();
   if (!ctx) return Status::Internal("cannot create MuPDF context");
+  // The Arabic glyphs' ids, and what each is to read as.
+  std::map<char32_t, int> glyph_ids;
+  std::map<int, char32_t> text_of_glyph;
+  for (const PdfPageSpec& page : spec.pages) {
+    for (const PdfGlyph& g : page.glyphs) glyph_ids[g.shape] = 0;
+  }
+  if (!glyph_ids.empty()) {
+    std::vector<unsigned> shapes;
+    for (const auto& [shape, id] : glyph_ids) shapes.push_back(static_cast<unsigned>(shape));
+    std::vector<int> ids(shapes.size());
+    std::vector<float> advances(shapes.size());
+    char err[256] = "";
+    if (ArabicGlyphs(ctx.get(), static_cast<int>(shapes.size()), shapes.data(), ids.data(), advances.data(), err,
+                     sizeof err) != 0) {
+      return Status::Internal("writing " + out_path + ": " + err);
+    }
+    for (size_t i = 0; i < shapes.size(); ++i) {
+      if (ids[i] == 0) {
+        std::snprintf(err, sizeof err, "U+%04X", shapes[i]);
+        return Status::InvalidInput("writing " + out_path + ": the Arabic font has no glyph for " + err);
+      }
+      glyph_ids[static_cast<char32_t>(shapes[i])] = ids[i];
+    }
+    for (const PdfPageSpec& page : spec.pages) {
+      for (const PdfGlyph& g : page.glyphs) text_of_glyph[glyph_ids[g.shape]] = g.text != 0 ? g.text : g.shape;
+    }
+  }
+  const std::string to_unicode = text_of_glyph.empty() ? "" : ToUnicodeCMap(text_of_glyph);
   std::vector<std::string> streams;
   std::vector<const char*> contents;
   std::vector<double> sizes;
   streams.reserve(spec.pages.size());
   for (const PdfPageSpec& page : spec.pages) {
-    streams.push_back(ContentStream(page));
+    streams.push_back(ContentStream(page, glyph_ids));
     contents.push_back(streams.back().c_str());
     sizes.push_back(page.width);
     sizes.push_back(page.height);
@@ -309,10 +430,21 @@ Status MakePdf(const PdfSpec& spec, const std::string& out_path) {
   const LabelsC labels{static_cast<int>(firsts.size()), firsts.data(), styles.data(), prefixes.data(), starts.data()};
   char err[256] = "";
   if (WritePdf(ctx.get(), spec.title.c_str(), static_cast<int>(contents.size()), sizes.data(),
-               contents.data(), outline, labels, out_path.c_str(), err, sizeof err) != 0) {
+               contents.data(), outline, labels, to_unicode.c_str(), out_path.c_str(), err, sizeof err) != 0) {
     return Status::Internal("writing " + out_path + ": " + err);
   }
   return Status::Ok();
+}
+
+double ArabicGlyphAdvance(char32_t shape) {
+  ContextPtr ctx = NewQuietContext();
+  if (!ctx) return 0;
+  const unsigned code = static_cast<unsigned>(shape);
+  int id = 0;
+  float advance = 0;
+  char err[256] = "";
+  if (ArabicGlyphs(ctx.get(), 1, &code, &id, &advance, err, sizeof err) != 0) return 0;
+  return advance;
 }
 
 Status MakePdfFromHtml(const std::vector<std::string>& html_pages, const std::string& out_path) {

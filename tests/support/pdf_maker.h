@@ -30,11 +30,23 @@ struct PdfShape {
   double line_width = 0.5;
 };
 
+// A glyph of MuPDF's built-in Noto Naskh Arabic with its origin at (x, y),
+// PDF points: `shape` picks the glyph by a character the font maps to it (a
+// presentation form draws a contextual shape), `text` is what the PDF's
+// ToUnicode maps the glyph to (0: `shape`), as a producer may map a
+// contextual glyph to its base letter. One text per glyph: the last wins.
+struct PdfGlyph {
+  double x = 72, y = 700, size = 20;
+  char32_t shape = 0;
+  char32_t text = 0;
+};
+
 struct PdfPageSpec {
   double width = 612;  // US Letter
   double height = 792;
   std::vector<PdfTextRun> runs;  // empty: a page without text
   std::vector<PdfShape> shapes;
+  std::vector<PdfGlyph> glyphs;  // drawn after the runs, one by one
 };
 
 // One bookmark: nested by `level` (1 = top) in document order.
@@ -62,6 +74,10 @@ struct PdfSpec {
 
 // Writes `spec` as a PDF at `out_path`.
 Status MakePdf(const PdfSpec& spec, const std::string& out_path);
+
+// The advance width, in em, of the PdfGlyph drawn for `shape`; 0 when MuPDF
+// has no built-in Arabic font or the font no glyph for `shape`.
+double ArabicGlyphAdvance(char32_t shape);
 
 // Lays HTML out with MuPDF's story engine on Letter pages, one or more PDF
 // pages per entry (an entry that overflows continues on the next page; an

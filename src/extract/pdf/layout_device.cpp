@@ -13,6 +13,7 @@ namespace {
 
 constexpr size_t kMaxRules = 4000;
 constexpr size_t kMaxBoxes = 400;
+constexpr size_t kMaxBars = 4000;
 constexpr int kMaxSubpathPoints = 6;
 constexpr float kAxisTolerance = 0.6f;  // points off the axis still "straight"
 constexpr float kThinRule = 2.5f;       // a filled rectangle this thin is a rule
@@ -60,6 +61,17 @@ void AddRule(LayoutDevice* dev, float x0, float y0, float x1, float y1) noexcept
   }
 }
 
+// A short bar (PageGraphics::bars); past kMaxBars the rest are dropped, rules
+// and boxes still collected.
+void AddBar(LayoutDevice* dev, float x0, float y0, float x1, float y1) noexcept {
+  PageGraphics* g = dev->out;
+  if (g->bars.size() >= kMaxBars || y1 - y0 > kMaxBarThickness) return;
+  try {
+    g->bars.push_back(Rule{x0, y0, x1, y1});
+  } catch (...) {  // out of memory: kashida bars are a refinement, dropped
+  }
+}
+
 void AddBox(LayoutDevice* dev, fz_rect r, bool filled, float lightness) noexcept {
   PageGraphics* g = dev->out;
   if (g->boxes.size() >= kMaxBoxes) {
@@ -73,18 +85,20 @@ void AddBox(LayoutDevice* dev, fz_rect r, bool filled, float lightness) noexcept
   }
 }
 
-// A straight stroked segment becomes a rule (its thickness is the pen's).
+// A straight stroked segment becomes a rule (its thickness is the pen's), or
+// a bar when short.
 void StrokeSegment(PathWalk* w, fz_point a, fz_point b) {
   if (!w->stroke || !Straight(a, b)) return;
   const float len = std::max(std::abs(a.x - b.x), std::abs(a.y - b.y));
-  if (len < kMinRuleLength) return;
   const float half = std::max(0.25f, w->line_width / 2);
-  if (std::abs(a.y - b.y) <= kAxisTolerance) {
-    const float y = (a.y + b.y) / 2;
-    AddRule(w->dev, std::min(a.x, b.x), y - half, std::max(a.x, b.x), y + half);
+  const bool horizontal = std::abs(a.y - b.y) <= kAxisTolerance;
+  const float x = (a.x + b.x) / 2, y = (a.y + b.y) / 2;
+  const float x0 = horizontal ? std::min(a.x, b.x) : x - half, x1 = horizontal ? std::max(a.x, b.x) : x + half;
+  const float y0 = horizontal ? y - half : std::min(a.y, b.y), y1 = horizontal ? y + half : std::max(a.y, b.y);
+  if (len < kMinRuleLength) {
+    AddBar(w->dev, x0, y0, x1, y1);
   } else {
-    const float x = (a.x + b.x) / 2;
-    AddRule(w->dev, x - half, std::min(a.y, b.y), x + half, std::max(a.y, b.y));
+    AddRule(w->dev, x0, y0, x1, y1);
   }
 }
 
@@ -123,6 +137,8 @@ void EndSubpath(fz_context* ctx, PathWalk* w, fz_colorspace* cs, const float* co
         AddRule(w->dev, r.x0, r.y0, r.x1, r.y1);
       } else if (wd >= kMinBoxSide && ht >= kMinBoxSide && wd * ht < 0.6f * area && light < 0.985f) {
         AddBox(w->dev, r, true, light);
+      } else if (light < 0.985f) {
+        AddBar(w->dev, r.x0, r.y0, r.x1, r.y1);
       }
     } else if (rect && wd >= kMinBoxSide && ht >= kMinBoxSide && wd * ht < 0.6f * area) {
       AddBox(w->dev, r, false, 1);
