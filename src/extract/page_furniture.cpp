@@ -263,7 +263,10 @@ void FurnitureDetector::Add(int number, const PageLayout& page, float body_size)
     const bool slide = IsSlide(page);
     for (const auto& [line, top, separated] : OuterLines(page, BandsOf(page))) {
       if (!separated) continue;
-      if (body_size > 0 && DominantSize(*line) > kMaxFurnitureSizeRatio * body_size) continue;
+      // A larger line at the top is more likely a title than a running
+      // header. A footer is never a title. Its body size may also be wrong:
+      // a source listing set smaller than its prose has a small body size.
+      if (top && body_size > 0 && DominantSize(*line) > kMaxFurnitureSizeRatio * body_size) continue;
       const std::string text = LineText(*line);
       if (text.empty() || text.size() > kMaxFurnitureBytes) continue;
       std::vector<std::string> words = FurnitureWords(text);

@@ -25,14 +25,31 @@ struct BlockStyle {
   int chars = 0;
 };
 
+// Whether the line is a numbered line of a listing: a number of its own (in
+// any font: docstrip sets it in the prose font), then monospaced text.
+bool IsNumberedCodeLine(const TextLine& line) {
+  if (line.spans.size() < 2 || !line.spans[1].mono) return false;
+  const std::string& first = line.spans[0].text;
+  size_t b = first.find_first_not_of(' '), e = first.find_last_not_of(' ');
+  if (b == std::string::npos || e - b + 1 > 6) return false;
+  for (size_t i = b; i <= e; ++i) {
+    if (!std::isdigit(static_cast<unsigned char>(first[i]))) return false;
+  }
+  for (size_t i = 1; i < line.spans.size(); ++i) {
+    if (!line.spans[i].mono) return false;
+  }
+  return true;
+}
+
 BlockStyle StyleOf(const TextBlock& block) {
   std::map<int, int> by_size;
   int bold = 0, mono = 0, total = 0;
   for (const TextLine& line : block.lines) {
+    const bool numbered_code = IsNumberedCodeLine(line);
     for (const TextSpan& span : line.spans) {
       by_size[static_cast<int>(std::lround(span.size * 2))] += span.chars;
       if (span.bold) bold += span.chars;
-      if (span.mono) mono += span.chars;
+      if (span.mono || numbered_code) mono += span.chars;
       total += span.chars;
     }
   }
@@ -206,7 +223,15 @@ struct CodeLine {
 void CollectCode(const TextBlock& block, std::vector<CodeLine>* code) {
   for (const TextLine& line : block.lines) {
     std::string text;
-    float cell = 0.6f * (line.spans.empty() ? 10 : line.spans[0].size);
+    // Character cells of the code's own font (a line number before it may be smaller).
+    float size = line.spans.empty() ? 10 : line.spans[0].size;
+    for (const TextSpan& span : line.spans) {
+      if (span.mono) {
+        size = span.size;
+        break;
+      }
+    }
+    const float cell = 0.6f * size;
     float last_x1 = line.x0;
     for (const TextSpan& span : line.spans) {
       if (!text.empty() && span.gap_before) {
@@ -222,8 +247,21 @@ void CollectCode(const TextBlock& block, std::vector<CodeLine>* code) {
 }
 
 std::string RenderCode(const std::vector<CodeLine>& code) {
-  float left = code.front().x0;
-  for (const CodeLine& l : code) left = std::min(left, l.x0);
+  // Indentation counts from the leftmost edge that two lines share: a
+  // single line further left (a macro's name in the margin) starts at 0
+  // without pushing every other line right.
+  float left = code.front().x0, shared = 0;
+  bool any_shared = false;
+  for (size_t i = 0; i < code.size(); ++i) {
+    left = std::min(left, code[i].x0);
+    for (size_t j = i + 1; j < code.size(); ++j) {
+      if (std::abs(code[i].x0 - code[j].x0) > 1) continue;
+      if (!any_shared || code[i].x0 < shared) shared = code[i].x0;
+      any_shared = true;
+      break;
+    }
+  }
+  if (any_shared) left = shared;
   std::string out = "```\n";
   for (const CodeLine& l : code) {
     int indent = static_cast<int>(std::lround((l.x0 - left) / l.cell));
@@ -494,6 +532,23 @@ bool AllCaps(const std::string& text) {
   return upper >= 2 && lower == 0;
 }
 
+// An e-mail address on a line of its own.
+bool IsContactLine(const TextBlock& block) {
+  if (block.lines.size() != 1) return false;
+  const std::string text = LineText(block.lines.front());
+  const size_t at = text.find('@');
+  return at != std::string::npos && at > 0 && text.find('.', at) != std::string::npos && text.size() <= 80 &&
+         text.find(' ') == std::string::npos;
+}
+
+// A bulleted item and a lone lower-case letter (a diagram's label) are no
+// headings, whatever their size.
+bool IsBulletOrLabel(const std::string& text) {
+  std::string marker, rest;
+  if (ParseListItem(text, &marker, &rest) && marker == "- ") return true;
+  return text.size() == 1 && std::islower(static_cast<unsigned char>(text[0]));
+}
+
 // The slide's title: the largest text in the top third (larger than body
 // text, or bold), not furniture (already gone) and not garbage.
 int SlideTitleBlock(const PageLayout& page, float body_size) {
@@ -517,7 +572,11 @@ int MarkdownRenderer::HeadingLevel(const TextBlock& block, float body_size, cons
                                    int page_number) {
   if (body_size <= 0 || text.empty() || text.size() > kMaxHeadingBytes || block.lines.size() > 3) return 0;
   const BlockStyle style = StyleOf(block);
-  if (style.mono_fraction > 0.5f) return 0;
+  // Mostly monospaced text is code, unless it is set larger than the body
+  // ("7.4 ilineno": a package's name in typewriter type) or is an outline title.
+  if (style.mono_fraction > 0.5f && style.size < kLevel3Ratio * body_size &&
+      !IsMonospacedOutlineTitle(block, page_number))
+    return 0;
   if (!std::any_of(text.begin(), text.end(), [](unsigned char c) { return std::isalpha(c) || c >= 0x80; }))
     return 0;
   bool gap_before_last = false;
@@ -533,6 +592,7 @@ int MarkdownRenderer::HeadingLevel(const TextBlock& block, float body_size, cons
   }
   if (rejected()) return 0;
   if (LooksLikeAuthorList(text)) return 0;
+  if (IsBulletOrLabel(text)) return 0;
   const HeadingNumber number = ParseHeadingNumber(text);
   const float ratio = style.size / body_size;
   const size_t words = static_cast<size_t>(std::count(text.begin(), text.end(), ' ')) + 1;
@@ -560,6 +620,16 @@ int MarkdownRenderer::HeadingLevel(const TextBlock& block, float body_size, cons
   if (ratio >= kLevel2Ratio) return 2;
   if (ratio >= kLevel3Ratio) return 3;
   return 4;
+}
+
+// A title of the outline set in a monospaced font ("lwarp-tabfigures.sty",
+// an R manual's "frame()") is a heading, not code. A block inside a code
+// box stays code.
+bool MarkdownRenderer::IsMonospacedOutlineTitle(const TextBlock& block, int page_number) const {
+  if (outline_ == nullptr || !outline_->Usable() || block.code || block.lines.size() > 3) return false;
+  std::string joined;
+  for (const TextLine& line : block.lines) JoinLine(joined, LineText(line));
+  return outline_->Has(page_number, joined);
 }
 
 PageMarkdown MarkdownRenderer::Render(PageLayout page, float body_size, int page_number) {
@@ -590,7 +660,7 @@ PageMarkdown MarkdownRenderer::Render(PageLayout page, float body_size, int page
     }
     BlockStyle style = StyleOf(block);
     if (style.chars == 0) continue;
-    if (block.code || style.mono_fraction > 0.8f) {
+    if ((block.code || style.mono_fraction > 0.8f) && !IsMonospacedOutlineTitle(block, page_number)) {
       CollectCode(block, &code);
       continue;
     }
@@ -613,12 +683,17 @@ PageMarkdown MarkdownRenderer::Render(PageLayout page, float body_size, int page
     joined = StripSoftHyphens(joined);
     int level = 0;
     if (slides_) {
-      if (static_cast<int>(bi) == title_block && !LooksLikeGarbage(joined)) level = slide_level;
+      if (static_cast<int>(bi) == title_block && !LooksLikeGarbage(joined) && !IsBulletOrLabel(joined)) {
+        level = slide_level;
+      }
       if (outline_ != nullptr && outline_->Usable() && block.lines.size() <= 3) {
         if (int l = outline_->Match(page_number, joined); l > 0) level = std::min(6, l);
       }
     } else {
       level = HeadingLevel(block, body_size, joined, page_number);
+      // A name above an e-mail address is an author, not a heading.
+      const bool outline = outline_ != nullptr && outline_->Usable();
+      if (level > 0 && !outline && bi + 1 < page.blocks.size() && IsContactLine(page.blocks[bi + 1])) level = 0;
     }
     const HeadingNumber unit = block.lines.size() == 1 && joined.size() <= 40 ? ParseHeadingNumber(joined) : HeadingNumber{};
     if (!pending_unit.empty()) {

@@ -106,6 +106,7 @@ class MarkdownRenderer {
 
  private:
   int HeadingLevel(const TextBlock& block, float body_size, const std::string& text, int page_number);
+  bool IsMonospacedOutlineTitle(const TextBlock& block, int page_number) const;
 
   OutlineIndex* outline_;
   bool slides_;

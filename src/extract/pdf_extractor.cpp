@@ -1,12 +1,14 @@
 #include <mupdf/fitz.h>
 #include <mupdf/pdf.h>
 #include <unicode/uchar.h>
+#include <unicode/uscript.h>
 #include <unicode/utf8.h>
 #include <sys/stat.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <cmath>
 #include <condition_variable>
 #include <cstdio>
 #include <cstring>
@@ -305,6 +307,54 @@ bool IsMarkBeforeWord(const TextLine& line, const LineChar& next) {
   return true;
 }
 
+// Fonts that carry neither a monospace flag nor a telling name (TeX's
+// bitmap fonts are "Unnamed-T3") but whose narrow and wide Latin letters
+// are equally wide on this page: monospaced. A font that shows letters of
+// other scripts is left alone (a CJK font's half-width Latin is even);
+// punctuation and symbols ("‘", "⟨") are no script.
+std::unordered_map<const void*, bool> MonospacedByWidth(const fz_stext_page* text) {
+  struct Widths {
+    float narrow_min = 1e9f, narrow_max = 0, wide_min = 1e9f, wide_max = 0;
+    bool other_script = false;
+  };
+  std::unordered_map<const void*, Widths> fonts;
+  for (const fz_stext_block* b = text->first_block; b; b = b->next) {
+    if (b->type != FZ_STEXT_BLOCK_TEXT) continue;
+    for (const fz_stext_line* l = b->u.t.first_line; l; l = l->next) {
+      if (!IsHorizontal(l)) continue;
+      for (const fz_stext_char* ch = l->first_char; ch; ch = ch->next) {
+        if (ch->size <= 0) continue;
+        Widths& w = fonts[ch->font];
+        if (ch->c >= 0x250) {
+          UErrorCode err = U_ZERO_ERROR;
+          const UScriptCode script = uscript_getScript(ch->c, &err);
+          if (U_SUCCESS(err) && script != USCRIPT_LATIN && script != USCRIPT_COMMON && script != USCRIPT_INHERITED)
+            w.other_script = true;
+          continue;
+        }
+        const bool narrow = ch->c < 0x80 && std::strchr("iljtf.,;:!|'", static_cast<int>(ch->c)) != nullptr;
+        const bool wide = ch->c == 'm' || ch->c == 'w' || ch->c == 'M' || ch->c == 'W';
+        if (!narrow && !wide) continue;
+        // The advance along the baseline, whatever the text's direction.
+        const float em = std::hypot(ch->quad.ur.x - ch->quad.ul.x, ch->quad.ur.y - ch->quad.ul.y) / ch->size;
+        if (em < 0.1f) continue;  // zero-width or degenerate quads tell nothing
+        if (narrow) w.narrow_min = std::min(w.narrow_min, em), w.narrow_max = std::max(w.narrow_max, em);
+        else w.wide_min = std::min(w.wide_min, em), w.wide_max = std::max(w.wide_max, em);
+      }
+    }
+  }
+  // In a proportional font "i" is a third as wide as "m"; in a monospaced
+  // one they differ by rounding only.
+  constexpr float kSameWidth = 1.06f;
+  std::unordered_map<const void*, bool> mono;
+  for (const auto& [font, w] : fonts) {
+    if (w.other_script || w.narrow_max == 0 || w.wide_max == 0) continue;
+    const float lo = std::min(w.narrow_min, w.wide_min), hi = std::max(w.narrow_max, w.wide_max);
+    if (hi <= kSameWidth * lo) mono.emplace(font, true);
+  }
+  return mono;
+}
+
 // Converts MuPDF's text page into our layout, splitting lines into spans at
 // style changes and at gaps wider than kCellGapEm. Stops after `max_chars`
 // characters, setting *truncated. Text is normalised (text_normalizer.h).
@@ -327,6 +377,7 @@ PageLayout BuildLayout(fz_context* ctx, fz_stext_page* text, const PageGraphics&
   layout.width = text->mediabox.x1 - text->mediabox.x0;
   layout.height = text->mediabox.y1 - text->mediabox.y0;
   std::unordered_map<const void*, FontStyle> styles;
+  const std::unordered_map<const void*, bool> mono_by_width = MonospacedByWidth(text);
   *chars = 0;
   *truncated = false;
   *unmapped = 0;
@@ -352,7 +403,10 @@ PageLayout BuildLayout(fz_context* ctx, fz_stext_page* text, const PageGraphics&
         }
         if (ch.c < 0x20 || ch.c == 0xFFFD) continue;
         auto [it, inserted] = styles.try_emplace(ch.font);
-        if (inserted) it->second = StyleOfFont(ctx, static_cast<fz_font*>(const_cast<void*>(ch.font)));
+        if (inserted) {
+          it->second = StyleOfFont(ctx, static_cast<fz_font*>(const_cast<void*>(ch.font)));
+          it->second.mono = it->second.mono || mono_by_width.count(ch.font) > 0;
+        }
         const FontStyle style = it->second;
         TextSpan* span = line.spans.empty() ? nullptr : &line.spans.back();
         // Distance from the span so far, on either side: right-to-left lines

@@ -5,6 +5,7 @@
 #include <mupdf/ucdn.h>
 
 #include <cstdio>
+#include <cstring>
 #include <map>
 #include <memory>
 
@@ -36,6 +37,7 @@ const char* FontResourceName(PdfFont font) {
     case PdfFont::kSansBold: return "F2";
     case PdfFont::kMono: return "F3";
     case PdfFont::kSerif: return "F4";
+    case PdfFont::kUnnamedMono: return "F6";
   }
   return "F4";
 }
@@ -174,6 +176,45 @@ void AddFonts(fz_context* ctx, pdf_document* doc, pdf_obj* fonts) {
   }
 }
 
+// Adds PdfFont::kUnnamedMono as /F6: a Type 3 font, WinAnsi glyph names,
+// every glyph 600/1000 em wide and empty ("d0" only).
+void AddUnnamedMonoFont(fz_context* ctx, pdf_document* doc, pdf_obj* fonts) {
+  constexpr int kFirst = 32, kLast = 255;
+  pdf_obj* font = pdf_add_new_dict(ctx, doc, 9);  // the fonts dictionary keeps it alive
+  pdf_dict_puts_drop(ctx, fonts, "F6", font);
+  pdf_dict_put(ctx, font, PDF_NAME(Type), PDF_NAME(Font));
+  pdf_dict_put(ctx, font, PDF_NAME(Subtype), PDF_NAME(Type3));
+  pdf_dict_put_rect(ctx, font, PDF_NAME(FontBBox), fz_make_rect(0, -200, 600, 800));
+  pdf_dict_put_matrix(ctx, font, PDF_NAME(FontMatrix), fz_scale(0.001f, 0.001f));
+  pdf_dict_put_int(ctx, font, PDF_NAME(FirstChar), kFirst);
+  pdf_dict_put_int(ctx, font, PDF_NAME(LastChar), kLast);
+  pdf_obj* widths = pdf_dict_put_array(ctx, font, PDF_NAME(Widths), kLast - kFirst + 1);
+  pdf_obj* encoding = pdf_dict_put_dict(ctx, font, PDF_NAME(Encoding), 2);
+  pdf_dict_put(ctx, encoding, PDF_NAME(Type), PDF_NAME(Encoding));
+  pdf_obj* differences = pdf_dict_put_array(ctx, encoding, PDF_NAME(Differences), kLast - kFirst + 2);
+  pdf_array_push_int(ctx, differences, kFirst);
+  pdf_obj* procs = pdf_dict_put_dict(ctx, font, PDF_NAME(CharProcs), kLast - kFirst + 1);
+  static const char kGlyph[] = "600 0 d0";
+  fz_buffer* buf = fz_new_buffer_from_copied_data(ctx, reinterpret_cast<const unsigned char*>(kGlyph),
+                                                  sizeof kGlyph - 1);
+  pdf_obj* proc = nullptr;
+  fz_try(ctx) proc = pdf_add_stream(ctx, doc, buf, nullptr, 0);
+  fz_always(ctx) fz_drop_buffer(ctx, buf);
+  fz_catch(ctx) fz_rethrow(ctx);
+  for (int c = kFirst; c <= kLast; ++c) {
+    const char* name = fz_glyph_name_from_win_ansi[c];
+    char unnamed[16];
+    if (name == nullptr || name[0] == '\0' || std::strcmp(name, ".notdef") == 0) {
+      std::snprintf(unnamed, sizeof unnamed, "g%d", c);
+      name = unnamed;
+    }
+    pdf_array_push_int(ctx, widths, 600);
+    pdf_array_push_drop(ctx, differences, pdf_new_name(ctx, name));
+    pdf_dict_puts(ctx, procs, name, proc);
+  }
+  pdf_drop_obj(ctx, proc);
+}
+
 // Adds the Arabic font as /F5 (Identity-H, glyph ids as codes) with the
 // ToUnicode CMap `to_unicode` in place of the one MuPDF derives from the
 // font's cmap.
@@ -284,6 +325,7 @@ int WritePdf(fz_context* ctx, const char* title, int page_count, const double* s
     resources = pdf_add_new_dict(ctx, doc, 2);
     pdf_obj* fonts = pdf_dict_put_dict(ctx, resources, PDF_NAME(Font), 5);
     AddFonts(ctx, doc, fonts);
+    AddUnnamedMonoFont(ctx, doc, fonts);
     if (to_unicode[0] != '\0') AddArabicFont(ctx, doc, fonts, to_unicode);
     for (int p = 0; p < page_count; ++p) {
       buf = fz_new_buffer_from_copied_data(ctx, reinterpret_cast<const unsigned char*>(contents[p]),

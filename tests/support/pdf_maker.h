@@ -9,8 +9,10 @@
 // extraction tests. Built on MuPDF so tests need no external tools.
 namespace docpipe::testing {
 
-// The standard (base-14) fonts a generated page can use.
-enum class PdfFont { kSans, kSansBold, kMono, kSerif };
+// The standard (base-14) fonts a generated page can use, and a typewriter
+// font without a name that says so: a Type 3 font whose glyphs are all 0.6 em
+// wide, as TeX's bitmap fonts come ("Unnamed-T3"). Its glyphs draw nothing.
+enum class PdfFont { kSans, kSansBold, kMono, kSerif, kUnnamedMono };
 
 // One string drawn at a baseline position, in PDF points (origin bottom-left).
 struct PdfTextRun {

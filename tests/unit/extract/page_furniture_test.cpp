@@ -171,6 +171,29 @@ TEST(FurnitureDetectorTest, LargeTitleAtTheTopIsNotFurniture) {
   }
 }
 
+TEST(FurnitureDetectorTest, FooterLargerThanASmallBodyIsRemoved) {
+  // bidi.pdf: pages of a source listing set at 7 pt, so the body size is 7,
+  // and a running footer at 10 pt that names the file and the page. A
+  // larger line at the top may be a title; at the foot it is furniture.
+  std::vector<PageLayout> pages;
+  for (int i = 1; i <= 10; ++i) {
+    PageLayout p;
+    p.width = 595, p.height = 842;
+    p.blocks.push_back(MakeBlock({MakeLine("Listing line " + std::to_string(i), 300, 7),
+                                  MakeLine("next line", 309, 7)}));
+    p.blocks.push_back(MakeBlock({MakeLine("File extrafootnotefeatures-xetex-bidi.def " + std::to_string(i + 220),
+                                           755, 10, 213)}));
+    pages.push_back(p);
+  }
+  FurnitureDetector d;
+  for (int i = 0; i < 10; ++i) d.Add(i + 1, pages[i], 7);
+  for (int i = 0; i < 10; ++i) {
+    EXPECT_EQ(d.Strip(i + 1, pages[i]), std::to_string(i + 221)) << i;
+    EXPECT_EQ(FurnitureTexts(pages[i]), (std::vector<std::string>{"Listing line " + std::to_string(i + 1), "next line"}))
+        << i;
+  }
+}
+
 TEST(FurnitureDetectorTest, BoldBodySizedFrameTitleRepeatedOnOverlaysIsKept) {
   // beamer's Darmstadt theme: a small section bar and subsection line above
   // the frame title, which is bold at body size; the frame has four overlay

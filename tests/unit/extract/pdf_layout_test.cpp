@@ -237,6 +237,84 @@ TEST_F(PdfLayoutTest, OneLineExampleDoesNotMergeWithNextSentence) {
   EXPECT_EQ(run.pages[0].markdown, "To list files, type\n\n```\nls -l /tmp\n```\n\nand press enter.");
 }
 
+TEST_F(PdfLayoutTest, NumberedListingInAnUnnamedTypewriterFontIsCode) {
+  // A docstrip listing: line numbers in the prose font, small, then the code
+  // in a typewriter font whose name does not say so (TeX's bitmap fonts are
+  // "Unnamed-T3"). Before, each line was a paragraph or a table row.
+  PdfPageBuilder b;
+  b.Line("The macro is defined as follows.", 10).Gap(4);
+  const double top = b.y();
+  const std::vector<std::pair<std::string, double>> code = {
+      {"\\newrobustcmd{\\LWR@sanitize}[1]{%", 0}, {"\\begingroup%", 12}, {"\\edef\\LWR@result{#1}%", 12},
+      {"\\endgroup%", 12}, {"}", 0}};
+  for (size_t k = 0; k < code.size(); ++k) {
+    const double y = top - 11.0 * static_cast<double>(k + 1);
+    b.At(72, y, std::to_string(7218 + k), 7);
+    b.At(100 + code[k].second, y, code[k].first, 9, PdfFont::kUnnamedMono);
+  }
+  b.Gap(11.0 * static_cast<double>(code.size()) + 6);
+  b.Line("Then the result is used.", 10);
+  PdfSpec spec;
+  spec.pages.push_back(b.Build());
+  Run run = Extract(spec);
+  ASSERT_EQ(run.pages.size(), 1u);
+  EXPECT_EQ(run.pages[0].markdown,
+            "The macro is defined as follows.\n\n```\n"
+            "7218   \\newrobustcmd{\\LWR@sanitize}[1]{%\n"
+            "7219     \\begingroup%\n"
+            "7220     \\edef\\LWR@result{#1}%\n"
+            "7221     \\endgroup%\n"
+            "7222   }\n```\n\nThen the result is used.");
+}
+
+TEST_F(PdfLayoutTest, TypewriterOutlineTitleIsAHeading) {
+  // lwarp's sections are named after files, set in typewriter type; with
+  // an outline they are headings, not code.
+  PdfSpec spec;
+  spec.pages.push_back(PdfPageBuilder()
+                           .Line("lwarp-tabfigures.sty", 12, PdfFont::kMono)
+                           .Gap(4)
+                           .Line("Patches for the tabfigures package.", 10)
+                           .Gap(8)
+                           .Line("lwarp-tabularx.sty", 12, PdfFont::kUnnamedMono)
+                           .Gap(4)
+                           .Line("Patches for the tabularx package.", 10)
+                           .Build());
+  spec.outline = {{1, "lwarp-tabfigures.sty", 1, 720}, {1, "lwarp-tabularx.sty", 1, 680}};
+  Run run = Extract(spec);
+  ASSERT_EQ(run.pages.size(), 1u);
+  EXPECT_EQ(run.pages[0].markdown,
+            "# lwarp-tabfigures.sty\n\nPatches for the tabfigures package.\n\n# lwarp-tabularx.sty\n\n"
+            "Patches for the tabularx package.");
+}
+
+TEST_F(PdfLayoutTest, AuthorAboveAnAddressAndBulletsAreNoHeadings) {
+  // Without an outline, size makes headings: a title page's author (set
+  // larger than the body, above an e-mail address) and a large bulleted
+  // item are none.
+  PdfSpec spec;
+  spec.pages.push_back(PdfPageBuilder()
+                           .Line("An Improved Environment for Floats", 17)
+                           .Gap(8)
+                           .Line("Anselm Lingnau", 12)
+                           .Gap(2)
+                           .Line("anselm@strathspey.org", 10)
+                           .Gap(10)
+                           .Line("This style option improves the interface for defining floating", 10)
+                           .Line("objects such as figures and tables in LaTeX documents.", 10)
+                           .Gap(10)
+                           .Line("\xE2\x80\xA2 There is information overload here", 14)
+                           .Gap(6)
+                           .Line("The body goes on with more text at its own size and ends.", 10)
+                           .Build());
+  Run run = Extract(spec);
+  ASSERT_EQ(run.pages.size(), 1u);
+  ASSERT_EQ(run.summary.outline.size(), 1u);
+  EXPECT_EQ(run.summary.outline[0].text, "An Improved Environment for Floats");
+  EXPECT_EQ(run.pages[0].markdown.rfind("# An Improved Environment for Floats\n\nAnselm Lingnau\n\n", 0), 0u)
+      << run.pages[0].markdown;
+}
+
 TEST_F(PdfLayoutTest, FootnoteMarkBeforeAWordStaysApartFromIt) {
   // LaTeX sets a footnote's mark raised and small right against its first
   // word, with no space: "1This", "*Work" were one word, and search missed
