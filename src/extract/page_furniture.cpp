@@ -350,6 +350,31 @@ bool FurnitureDetector::CountsPages(int number, const Candidate& c, bool first) 
   return false;
 }
 
+int FurnitureDetector::PagesCountedWithOtherText(int number, const Candidate& c, bool first) const {
+  const int v = NumberValue(first ? c.first : c.last);
+  if (v < 0) return 0;
+  // The word at the other end, numbers masked ("3.2." and "3.3." agree).
+  auto other_end = [first](const Candidate& k) {
+    const std::string& w = first ? k.last : k.first;
+    return MaskNumbers(w);
+  };
+  const std::string anchor = other_end(c);
+  if (anchor.empty() || NumberValue(first ? c.last : c.first) >= 0) return 0;
+  int pages = 0;
+  for (const PageLines& p : window_) {
+    if (p.number == number || std::abs(p.number - number) > kWindow) continue;
+    for (const Candidate& o : p.lines) {
+      if (o.top != c.top || std::abs(o.y - c.y) > kSameHeight || !o.number.empty()) continue;
+      const int w = NumberValue(first ? o.first : o.last);
+      if (w >= 0 && w - v == p.number - number && other_end(o) == anchor) {
+        ++pages;
+        break;
+      }
+    }
+  }
+  return pages;
+}
+
 std::string FurnitureDetector::Strip(int number, PageLayout& page, std::vector<std::string>* removed_text) {
   int pages_in_window = 0;
   for (const PageLines& p : window_) pages_in_window += std::abs(p.number - number) <= kWindow ? 1 : 0;
@@ -384,8 +409,20 @@ std::string FurnitureDetector::Strip(int number, PageLayout& page, std::vector<s
       // One other page is enough when the line's number counts the pages
       // (a header "The Arabi system 3" two pages before "... 5").
       const int matches = Matches(number, c);
-      const bool counts_last = matches >= 1 && CountsPages(number, c, false);
-      const bool counts_first = matches >= 1 && !counts_last && CountsPages(number, c, true);
+      bool counts_last = matches >= 1 && CountsPages(number, c, false);
+      bool counts_first = matches >= 1 && !counts_last && CountsPages(number, c, true);
+      // A footer naming what each page holds ("File amsbook.def 2", then
+      // "File artikel3.def 3"): its text changes every page, but the page
+      // number at its end counts the pages.
+      // The number must stand alone at its end: "..., page 561." in a
+      // sentence is a cross-reference, whatever it happens to count.
+      if (matches < needed && !counts_last && !counts_first && words.size() >= 2) {
+        auto reference = [](const std::string& w) { return w == "page" || w == "p." || w == "pages" || w == "Page"; };
+        counts_last = NumberValue(words.back()) >= 0 && !reference(words[words.size() - 2]) &&
+                      PagesCountedWithOtherText(number, c, false) >= needed;
+        counts_first = !counts_last && NumberValue(words.front()) >= 0 &&
+                       PagesCountedWithOtherText(number, c, true) >= needed;
+      }
       if (matches >= needed || counts_last || counts_first) {
         furniture = true;
         if (label.empty() && counts_last) label = c.last;

@@ -77,6 +77,10 @@ class FurnitureDetector {
   //! Whether numeric token `token` of `c` on page `number` counts pages:
   //! the same line on another page carries the value shifted by the page distance.
   bool CountsPages(int number, const Candidate& c, bool first) const;
+  //! Pages nearby whose line at the same place carries a page-counting
+  //! number at the same end as `c` and starts (ends) with the same word,
+  //! whatever the rest: "File amsbook.def 2", "File artikel3.def 3".
+  int PagesCountedWithOtherText(int number, const Candidate& c, bool first) const;
   //! Whether a bare page number `value` at height `y` on page `number` counts
   //! pages with a bare number at the same place on a page nearby.
   bool NumberCountsPages(int number, bool top, float y, const std::string& value) const;

@@ -6,6 +6,7 @@
 // A missing package fails the test with the command that installs it.
 #include <gtest/gtest.h>
 
+#include <cctype>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -28,6 +29,8 @@ const char kQuran[] = "/usr/share/doc/texlive-doc/latex/quran/quran-test1.pdf";
 const char kMathdots[] = "/usr/share/doc/texlive-doc/generic/mathdots/mdotest.pdf";
 const char kArabiFontChart[] = "/usr/share/doc/texlive-doc/latex/arabi/fontchart_arabic.pdf";
 const char kXepersianXB[] = "/usr/share/doc/texlive-doc/xelatex/xepersian-hm/xepersian-XB.pdf";
+const char kXkeyval[] = "/usr/share/doc/texlive-doc/latex/xkeyval/xkeyval.pdf";
+const char kXepersianCode[] = "/usr/share/doc/texlive-doc/xelatex/xepersian/xepersian.pdf";
 
 struct Extracted {
   ExtractSummary summary;
@@ -246,6 +249,72 @@ TEST(RealLayoutTest, KashidaRulesKeepPersianWordsWhole) {
     EXPECT_EQ(RealLayoutCount(md, "چاھه"), 1) << md;                     // چاھه
     EXPECT_EQ(RealLayoutCount(md, "کلاھهای"), 1) << md;  // کلاھهای
   }
+}
+
+// Lines of `markdown` outside and inside ``` fences that `pred` accepts.
+template <typename Pred>
+std::pair<int, int> RealLayoutLinesByFence(const std::string& markdown, Pred pred) {
+  std::pair<int, int> n{0, 0};
+  bool fence = false;
+  size_t start = 0;
+  while (start <= markdown.size()) {
+    size_t end = markdown.find('\n', start);
+    if (end == std::string::npos) end = markdown.size();
+    const std::string line = markdown.substr(start, end - start);
+    if (line.rfind("```", 0) == 0) {
+      fence = !fence;
+    } else if (pred(line)) {
+      ++(fence ? n.second : n.first);
+    }
+    start = end + 1;
+  }
+  return n;
+}
+
+// "12 \def..." or "| 12 | \def... |": a numbered line of a TeX listing.
+bool NumberedTexLine(const std::string& line) {
+  size_t i = line.rfind("| ", 0) == 0 ? 2 : 0;
+  const size_t digits = i;
+  while (i < line.size() && std::isdigit(static_cast<unsigned char>(line[i]))) ++i;
+  if (i == digits || i - digits > 4) return false;
+  while (i < line.size() && (line[i] == ' ' || line[i] == '|')) ++i;
+  return i < line.size() && (line[i] == '\\' || line[i] == '%');
+}
+
+TEST(RealLayoutTest, DocstripListingsInBitmapTypewriterFontsAreCode) {
+  // xkeyval.pdf sets its implementation in TeX's bitmap fonts ("Unnamed-T3"),
+  // line numbers in the prose font: each line was a paragraph of its own or
+  // a table row (1,066 such lines, none fenced).
+  Extracted doc;
+  if (!Extract(kXkeyval, "texlive-latex-recommended-doc", &doc)) return;
+  int outside = 0, inside = 0;
+  for (const ExtractedPage& p : doc.pages) {
+    const auto [out, in] = RealLayoutLinesByFence(p.markdown, NumberedTexLine);
+    outside += out, inside += in;
+    EXPECT_EQ(out, 0) << "page " << p.number << ":\n" << p.markdown;
+  }
+  EXPECT_EQ(outside, 0);
+  EXPECT_GE(inside, 250);
+}
+
+TEST(RealLayoutTest, FootersNamingEachPagesFileGoAndTypewriterTitlesAreHeadings) {
+  // xepersian.pdf: a footer "File <name> <page>" whose name changes with
+  // the section, on pages of one section each too; sections titled with
+  // their file's name in typewriter type, in the outline.
+  Extracted doc;
+  if (!Extract(kXepersianCode, "texlive-lang-arabic", &doc)) return;
+  for (const ExtractedPage& p : doc.pages) {
+    const auto [out, in] = RealLayoutLinesByFence(p.markdown, [&](const std::string& line) {
+      const size_t file = line.find("File ");
+      if (file == std::string::npos || line.find_first_not_of(' ') != file) return false;
+      const size_t space = line.rfind(' ');
+      return space > file + 5 && line.substr(space + 1) == p.label;
+    });
+    EXPECT_EQ(out + in, 0) << "page " << p.number << " (" << p.label << "):\n" << p.markdown;
+  }
+  int file_headings = 0;
+  for (const HeadingEntry& h : doc.summary.outline) file_headings += h.text.find(" File ") != std::string::npos;
+  EXPECT_GE(file_headings, 60);
 }
 
 }  // namespace

@@ -194,6 +194,34 @@ TEST(FurnitureDetectorTest, FooterLargerThanASmallBodyIsRemoved) {
   }
 }
 
+TEST(FurnitureDetectorTest, FooterWhoseTextChangesEveryPageButCountsThePagesIsRemoved) {
+  // xepersian.pdf documents one file per page: its footer names the file,
+  // so no two pages share it, but the page number at its end counts the
+  // pages. A cross-reference at the foot of the body ("..., page 561."),
+  // different on each page, that happens to count them too is a sentence
+  // and stays.
+  std::vector<PageLayout> pages;
+  const char* const kFiles[] = {"amsbook", "artikel3", "beamerbasetranslator", "boek", "breqn", "color", "framed"};
+  for (int i = 1; i <= 7; ++i) {
+    PageLayout p;
+    p.width = 595, p.height = 842;
+    p.blocks.push_back(MakeBlock({MakeLine("Body of page " + std::to_string(i), 300), MakeLine("more", 312)}));
+    p.blocks.push_back(MakeBlock({MakeLine("See also: [" + std::string(kFiles[i - 1]) + "], page " + std::to_string(i + 560) + ".", 700)}));
+    p.blocks.push_back(MakeBlock(
+        {MakeLine("File " + std::string(kFiles[i - 1]) + "-xepersian.def " + std::to_string(i + 1), 755, 10, 213)}));
+    pages.push_back(p);
+  }
+  auto out = Detect(pages);
+  for (int i = 0; i < 7; ++i) {
+    EXPECT_EQ(FurnitureTexts(out[i].first),
+              (std::vector<std::string>{"Body of page " + std::to_string(i + 1), "more",
+                                        "See also: [" + std::string(kFiles[i]) + "], page " +
+                                            std::to_string(i + 561) + "."}))
+        << i;
+    EXPECT_EQ(out[i].second, std::to_string(i + 2)) << i;
+  }
+}
+
 TEST(FurnitureDetectorTest, BoldBodySizedFrameTitleRepeatedOnOverlaysIsKept) {
   // beamer's Darmstadt theme: a small section bar and subsection line above
   // the frame title, which is bold at body size; the frame has four overlay
