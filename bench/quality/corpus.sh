@@ -12,7 +12,10 @@
 #    below.
 # The reference of a PDF is the PDF itself (run.sh adds scanned copies whose
 # reference is the original).
-# Usage: bench/quality/corpus.sh DIR [COUNT]
+# With HELD_OUT=1 it prints instead every other PDF under /usr/share/doc: the
+# documents the corpus leaves out, to check that what was tuned on the corpus
+# holds elsewhere (docs/benchmarks.md, "held-out").
+# Usage: [HELD_OUT=1] bench/quality/corpus.sh DIR [COUNT]
 set -euo pipefail
 dir=$1
 count=${2:-200}
@@ -34,6 +37,8 @@ declare -A CHOSEN=(
 )
 declare -A seen
 n=0
+held_out=${HELD_OUT:-0}
+[ "$held_out" = 1 ] && exec 3>&1 1>/dev/null
 for cat in manual article slides rtl cjk_thai; do
   for f in ${CHOSEN[$cat]}; do
     if [ ! -f "$f" ]; then echo "missing $f (scripts/install-deps.sh bench installs the doc packages)" >&2; exit 1; fi
@@ -95,3 +100,8 @@ if [ "${#tex[@]}" -gt 0 ] && [ "$want" -gt 0 ]; then
   for ((i = 0; i < want; i++)); do list+=("${tex[$((i * ${#tex[@]} / want))]}"); done
 fi
 for f in "${list[@]}"; do emit "$f"; done
+if [ "$held_out" = 1 ]; then
+  exec 1>&3
+  mapfile -t rest < <(find /usr/share/doc -name '*.pdf' | sort)
+  for f in "${rest[@]}"; do emit "$f"; done
+fi
