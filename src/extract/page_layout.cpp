@@ -250,18 +250,17 @@ std::string RenderCode(const std::vector<CodeLine>& code) {
   // Indentation counts from the leftmost edge that two lines share: a
   // single line further left (a macro's name in the margin) starts at 0
   // without pushing every other line right.
-  float left = code.front().x0, shared = 0;
-  bool any_shared = false;
-  for (size_t i = 0; i < code.size(); ++i) {
-    left = std::min(left, code[i].x0);
-    for (size_t j = i + 1; j < code.size(); ++j) {
-      if (std::abs(code[i].x0 - code[j].x0) > 1) continue;
-      if (!any_shared || code[i].x0 < shared) shared = code[i].x0;
-      any_shared = true;
+  std::vector<float> edges;
+  edges.reserve(code.size());
+  for (const CodeLine& l : code) edges.push_back(l.x0);
+  std::sort(edges.begin(), edges.end());
+  float left = edges.front();
+  for (size_t i = 1; i < edges.size(); ++i) {
+    if (edges[i] - edges[i - 1] <= 1) {
+      left = edges[i - 1];
       break;
     }
   }
-  if (any_shared) left = shared;
   std::string out = "```\n";
   for (const CodeLine& l : code) {
     int indent = static_cast<int>(std::lround((l.x0 - left) / l.cell));
