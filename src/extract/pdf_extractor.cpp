@@ -20,6 +20,7 @@
 #include <optional>
 #include <thread>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "extract/extractor.h"
 #include "extract/extractor_registry.h"
@@ -312,7 +313,7 @@ bool IsMarkBeforeWord(const TextLine& line, const LineChar& next) {
 // are equally wide on this page: monospaced. A font that shows letters of
 // other scripts is left alone (a CJK font's half-width Latin is even);
 // punctuation and symbols ("‘", "⟨") are no script.
-std::unordered_map<const void*, bool> MonospacedByWidth(const fz_stext_page* text) {
+std::unordered_set<const void*> MonospacedByWidth(const fz_stext_page* text) {
   struct Widths {
     float narrow_min = 1e9f, narrow_max = 0, wide_min = 1e9f, wide_max = 0;
     bool other_script = false;
@@ -346,11 +347,11 @@ std::unordered_map<const void*, bool> MonospacedByWidth(const fz_stext_page* tex
   // In a proportional font "i" is a third as wide as "m"; in a monospaced
   // one they differ by rounding only.
   constexpr float kSameWidth = 1.06f;
-  std::unordered_map<const void*, bool> mono;
+  std::unordered_set<const void*> mono;
   for (const auto& [font, w] : fonts) {
     if (w.other_script || w.narrow_max == 0 || w.wide_max == 0) continue;
     const float lo = std::min(w.narrow_min, w.wide_min), hi = std::max(w.narrow_max, w.wide_max);
-    if (hi <= kSameWidth * lo) mono.emplace(font, true);
+    if (hi <= kSameWidth * lo) mono.insert(font);
   }
   return mono;
 }
@@ -377,7 +378,7 @@ PageLayout BuildLayout(fz_context* ctx, fz_stext_page* text, const PageGraphics&
   layout.width = text->mediabox.x1 - text->mediabox.x0;
   layout.height = text->mediabox.y1 - text->mediabox.y0;
   std::unordered_map<const void*, FontStyle> styles;
-  const std::unordered_map<const void*, bool> mono_by_width = MonospacedByWidth(text);
+  const std::unordered_set<const void*> mono_by_width = MonospacedByWidth(text);
   *chars = 0;
   *truncated = false;
   *unmapped = 0;
