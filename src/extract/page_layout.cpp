@@ -213,7 +213,19 @@ std::string RenderProse(const TextBlock& block, float size) {
   return out;
 }
 
-// Code keeps its line breaks and approximate indentation (in character cells).
+// Code keeps its line breaks and approximate indentation (in character cells),
+// at most kMaxCodeIndent cells: a hostile page of tiny text spread wide would
+// otherwise turn each line into thousands of spaces.
+constexpr int kMaxCodeIndent = 80;
+
+// `width` in character cells of `cell` points, rounded, within [least, kMaxCodeIndent].
+int CodeCells(float width, float cell, int least) {
+  const float cells = cell > 0 ? width / cell : 0;
+  if (!(cells > static_cast<float>(least))) return least;  // NaN too
+  if (cells >= static_cast<float>(kMaxCodeIndent)) return kMaxCodeIndent;
+  return std::max(least, static_cast<int>(std::lround(cells)));
+}
+
 struct CodeLine {
   float x0;
   float cell;
@@ -235,7 +247,7 @@ void CollectCode(const TextBlock& block, std::vector<CodeLine>* code) {
     float last_x1 = line.x0;
     for (const TextSpan& span : line.spans) {
       if (!text.empty() && span.gap_before) {
-        int spaces = std::max(1, static_cast<int>(std::lround((span.x0 - last_x1) / cell)));
+        const int spaces = CodeCells(span.x0 - last_x1, cell, 1);
         text.append(static_cast<size_t>(spaces), ' ');
       }
       text += span.text;
@@ -263,8 +275,7 @@ std::string RenderCode(const std::vector<CodeLine>& code) {
   }
   std::string out = "```\n";
   for (const CodeLine& l : code) {
-    int indent = static_cast<int>(std::lround((l.x0 - left) / l.cell));
-    out.append(static_cast<size_t>(std::max(0, indent)), ' ');
+    out.append(static_cast<size_t>(CodeCells(l.x0 - left, l.cell, 0)), ' ');
     out += l.text;
     out += '\n';
   }

@@ -267,6 +267,29 @@ TEST_F(PdfLayoutTest, NumberedListingInAnUnnamedTypewriterFontIsCode) {
             "7222   }\n```\n\nThen the result is used.");
 }
 
+TEST_F(PdfLayoutTest, CodeIndentationIsBoundedOnAHostilePage) {
+  // Tiny monospaced lines, each further right across a very wide page: at
+  // 0.6 pt per character cell every line was thousands of spaces (a page of
+  // 20,000 such lines made 166 MB of Markdown).
+  PdfPageBuilder b(6000, 792);
+  for (int k = 0; k < 40; ++k) b.At(72 + 140.0 * k, 700 - 12.0 * k, "x" + std::to_string(k), 1, PdfFont::kMono);
+  PdfSpec spec;
+  spec.pages.push_back(b.Build());
+  Run run = Extract(spec);
+  ASSERT_EQ(run.pages.size(), 1u);
+  const std::string& md = run.pages[0].markdown;
+  EXPECT_NE(md.find("```\nx0\n"), std::string::npos) << md;
+  size_t start = 0, longest = 0;
+  while (start < md.size()) {
+    size_t end = md.find('\n', start);
+    if (end == std::string::npos) end = md.size();
+    longest = std::max(longest, end - start);
+    start = end + 1;
+  }
+  EXPECT_LE(longest, 80u + 3u) << md;
+  EXPECT_NE(md.find(std::string(80, ' ') + "x39"), std::string::npos) << md;
+}
+
 TEST_F(PdfLayoutTest, TypewriterOutlineTitleIsAHeading) {
   // lwarp's sections are named after files, set in typewriter type; with
   // an outline they are headings, not code.
