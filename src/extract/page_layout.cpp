@@ -285,20 +285,6 @@ std::string RenderCode(const std::vector<CodeLine>& code) {
 
 float LineSize(const TextLine& line) { return line.spans.empty() ? 10 : line.spans.front().size; }
 
-// Appends `line` to `last` when it continues it on the same baseline further
-// right; returns whether it did.
-bool FoldIntoLine(TextLine& last, TextLine& line) {
-  const float size = LineSize(line);
-  if (std::abs(last.y1 - line.y1) >= 0.3f * size || line.x0 < last.x1 - 1) return false;
-  const bool gap = line.x0 - last.x1 > kCellGapEm * size;
-  if (!gap && !last.spans.empty()) last.spans.back().text += ' ';
-  line.spans.front().gap_before = gap;
-  line.spans.front().gap = (line.x0 - last.x1) / std::max(1.0f, size);
-  for (TextSpan& s : line.spans) last.spans.push_back(std::move(s));
-  last.x1 = line.x1;
-  return true;
-}
-
 struct LineLook {
   float size = 0;
   bool bold = false;  // all bold
@@ -318,6 +304,65 @@ LineLook LineStyle(const TextLine& line) {
   look.bold = total > 0 && bold == total;
   look.mono = total > 0 && mono == total;
   return look;
+}
+
+// At least 80 % of the line's characters in a monospaced font (code with a
+// symbol from another font, such as a line-continuation arrow).
+bool MostlyMonospaced(const TextLine& line) {
+  int mono = 0, total = 0;
+  for (const TextSpan& s : line.spans) {
+    mono += s.mono ? s.chars : 0;
+    total += s.chars;
+  }
+  return total > 0 && mono * 5 >= total * 4;
+}
+
+bool IsBareNumber(const TextLine& line) {
+  bool digit = false;
+  for (const TextSpan& s : line.spans) {
+    for (char c : s.text) {
+      if (c >= '0' && c <= '9') {
+        digit = true;
+      } else if (c != ' ') {
+        return false;
+      }
+    }
+  }
+  return digit;
+}
+
+// Whether `right` continues `left` on one baseline. The boxes' bottoms decide
+// first, as they always have. Where they differ (a descending symbol, another
+// font), the baselines may still say yes (a line of code and its small line
+// number, a contents entry and its number, a formula and its equation
+// number), except for pieces that are better kept apart: a run-in bold or
+// larger heading and its text (the heading would be lost), and a bare number beside
+// prose (lineno's margin numbers; a bare number beside code is its line
+// number and stays).
+bool SameBaseline(const TextLine& left, const TextLine& right, float size) {
+  if (std::abs(left.y1 - right.y1) < 0.3f * size) return true;
+  if (left.baseline <= 0 || right.baseline <= 0 || std::abs(left.baseline - right.baseline) >= 0.15f * size) {
+    return false;
+  }
+  const LineLook l = LineStyle(left), r = LineStyle(right);
+  if ((l.bold && !r.bold) || l.size > 1.15f * r.size) return false;
+  if (IsBareNumber(left) && !MostlyMonospaced(right)) return false;
+  if (IsBareNumber(right) && !MostlyMonospaced(left)) return false;
+  return true;
+}
+
+// Appends `line` to `last` when it continues it on the same baseline further
+// right; returns whether it did.
+bool FoldIntoLine(TextLine& last, TextLine& line) {
+  const float size = LineSize(line);
+  if (!SameBaseline(last, line, size) || line.x0 < last.x1 - 1) return false;
+  const bool gap = line.x0 - last.x1 > kCellGapEm * size;
+  if (!gap && !last.spans.empty()) last.spans.back().text += ' ';
+  line.spans.front().gap_before = gap;
+  line.spans.front().gap = (line.x0 - last.x1) / std::max(1.0f, size);
+  for (TextSpan& s : line.spans) last.spans.push_back(std::move(s));
+  last.x1 = line.x1;
+  return true;
 }
 
 // A heading set directly above its text often shares one MuPDF block with

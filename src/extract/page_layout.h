@@ -33,6 +33,9 @@ inline constexpr float kSpanGapEm = 0.8f;
 struct TextLine {
   std::vector<TextSpan> spans;
   float x0 = 0, y0 = 0, x1 = 0, y1 = 0;  // y grows downwards
+  // Baseline of the line's largest characters; 0 when the reader gives none
+  // (OCR). The box's bottom moves with a descending symbol, the baseline not.
+  float baseline = 0;
 };
 
 // Lines the PDF reader grouped together (usually a paragraph).

@@ -393,7 +393,9 @@ PageLayout BuildLayout(fz_context* ctx, fz_stext_page* text, const PageGraphics&
       const bool horizontal = IsHorizontal(l);
       const std::vector<LineChar>& line_chars = block_chars[line_index++];
       bool pending_space = false;
+      float baseline_size = 0;
       for (const LineChar& ch : line_chars) {
+        if (horizontal && ch.size > baseline_size && ch.c != ' ') baseline_size = ch.size, line.baseline = ch.y;
         if (*chars >= max_chars) {
           *truncated = true;
           break;

@@ -31,6 +31,7 @@ const char kArabiFontChart[] = "/usr/share/doc/texlive-doc/latex/arabi/fontchart
 const char kXepersianXB[] = "/usr/share/doc/texlive-doc/xelatex/xepersian-hm/xepersian-XB.pdf";
 const char kXkeyval[] = "/usr/share/doc/texlive-doc/latex/xkeyval/xkeyval.pdf";
 const char kXepersianCode[] = "/usr/share/doc/texlive-doc/xelatex/xepersian/xepersian.pdf";
+const char kFilehook[] = "/usr/share/doc/texlive-doc/latex/filehook/filehook.pdf";
 
 struct Extracted {
   ExtractSummary summary;
@@ -295,6 +296,41 @@ TEST(RealLayoutTest, DocstripListingsInBitmapTypewriterFontsAreCode) {
   }
   EXPECT_EQ(outside, 0);
   EXPECT_GE(inside, 250);
+}
+
+TEST(RealLayoutTest, LineNumbersOfWrappedListingLinesStayOnTheirLines) {
+  // filehook.pdf: tiny line numbers; a wrapped code line ends with a small
+  // continuation arrow that deepens its box, so its number (145 of them) was
+  // a paragraph of its own between two fences. A number alone outside a fence
+  // is now only an empty listing line: the fence after it goes on with the
+  // next number.
+  Extracted doc;
+  if (!Extract(kFilehook, "texlive-latex-recommended-doc", &doc)) return;
+  int numbered = 0, empty_lines = 0;
+  for (const ExtractedPage& p : doc.pages) {
+    numbered += RealLayoutLinesByFence(p.markdown, NumberedTexLine).second;
+    std::vector<std::string> lines;
+    for (size_t start = 0; start <= p.markdown.size();) {
+      size_t end = p.markdown.find('\n', start);
+      if (end == std::string::npos) end = p.markdown.size();
+      if (end > start) lines.push_back(p.markdown.substr(start, end - start));
+      start = end + 1;
+    }
+    bool fence = false;
+    for (size_t i = 0; i < lines.size(); ++i) {
+      if (lines[i].rfind("```", 0) == 0) {
+        fence = !fence;
+        continue;
+      }
+      if (fence || lines[i].find_first_not_of("0123456789") != std::string::npos) continue;
+      ++empty_lines;
+      const std::string next = std::to_string(std::stoi(lines[i]) + 1) + " ";
+      EXPECT_TRUE(i + 2 < lines.size() && lines[i + 1] == "```" && lines[i + 2].rfind(next, 0) == 0)
+          << "page " << p.number << ": line number " << lines[i] << " apart from its code:\n" << p.markdown;
+    }
+  }
+  EXPECT_GE(numbered, 600);
+  EXPECT_LE(empty_lines, 11);
 }
 
 TEST(RealLayoutTest, FootersNamingEachPagesFileGoAndTypewriterTitlesAreHeadings) {

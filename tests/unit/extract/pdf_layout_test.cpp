@@ -1,6 +1,7 @@
 // Layout on generated PDFs with known structure: running headers and footers,
 // page labels, outline-anchored and numbered headings, ruled and booktabs
 // tables, code in shaded boxes, slides. Expectations are exact.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "extract/extractor.h"
@@ -267,12 +268,42 @@ TEST_F(PdfLayoutTest, NumberedListingInAnUnnamedTypewriterFontIsCode) {
             "7222   }\n```\n\nThen the result is used.");
 }
 
+TEST_F(PdfLayoutTest, LineNumberBesideACodeLineDeepenedByASymbolStaysOnIt) {
+  // filehook.pdf: tiny line numbers, and a wrapped code line ends with a
+  // continuation arrow set small and low, which deepens the line's box. The
+  // number shares the code's baseline, not its box's bottom; before, it came
+  // out as a paragraph of its own that split the listing in two fences.
+  PdfPageBuilder b;
+  b.Line("The hook is defined as follows.", 10).Gap(4);
+  const double top = b.y();
+  const std::vector<std::pair<std::string, double>> code = {
+      {"\\newcommand*\\AtEndOfIncludes{%", 0}, {"\\filehook@prefix \\atend", 12}, {"}", 0}};
+  for (size_t k = 0; k < code.size(); ++k) {
+    const double y = top - 12.0 * static_cast<double>(k + 1);
+    const double x = 90 + code[k].second;
+    b.At(72, y, std::to_string(156 + k), 4.6, PdfFont::kSans);
+    b.At(x, y, code[k].first, 10, PdfFont::kMono);
+    if (k == 1) b.At(x + 6.0 * static_cast<double>(code[k].first.size()) + 2, y - 4, "(", 5.5, PdfFont::kSerif);
+  }
+  b.Gap(12.0 * static_cast<double>(code.size()) + 6);
+  b.Line("Then the files are read.", 10);
+  PdfSpec spec;
+  spec.pages.push_back(b.Build());
+  Run run = Extract(spec);
+  ASSERT_EQ(run.pages.size(), 1u);
+  EXPECT_EQ(run.pages[0].markdown,
+            "The hook is defined as follows.\n\n```\n"
+            "156 \\newcommand*\\AtEndOfIncludes{%\n"
+            "157    \\filehook@prefix \\atend (\n"
+            "158 }\n```\n\nThen the files are read.");
+}
+
 TEST_F(PdfLayoutTest, CodeIndentationIsBoundedOnAHostilePage) {
   // Tiny monospaced lines, each further right across a very wide page: at
   // 0.6 pt per character cell every line was thousands of spaces (a page of
   // 20,000 such lines made 166 MB of Markdown).
   PdfPageBuilder b(6000, 792);
-  for (int k = 0; k < 40; ++k) b.At(72 + 140.0 * k, 700 - 12.0 * k, "x" + std::to_string(k), 1, PdfFont::kMono);
+  for (int k = 0; k < 40; ++k) b.At(72 + 140.0 * k, 700 - 12.0 * k, fmt::format("x{}", k), 1, PdfFont::kMono);
   PdfSpec spec;
   spec.pages.push_back(b.Build());
   Run run = Extract(spec);
