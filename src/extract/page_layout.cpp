@@ -232,18 +232,23 @@ struct CodeLine {
   std::string text;
 };
 
+// Width of a character cell of the line's code: its monospaced font's (a line
+// number before it may be smaller).
+float CodeCell(const TextLine& line) {
+  float size = line.spans.empty() ? 10 : line.spans[0].size;
+  for (const TextSpan& span : line.spans) {
+    if (span.mono) {
+      size = span.size;
+      break;
+    }
+  }
+  return 0.6f * size;
+}
+
 void CollectCode(const TextBlock& block, std::vector<CodeLine>* code) {
   for (const TextLine& line : block.lines) {
     std::string text;
-    // Character cells of the code's own font (a line number before it may be smaller).
-    float size = line.spans.empty() ? 10 : line.spans[0].size;
-    for (const TextSpan& span : line.spans) {
-      if (span.mono) {
-        size = span.size;
-        break;
-      }
-    }
-    const float cell = 0.6f * size;
+    const float cell = CodeCell(line);
     float last_x1 = line.x0;
     for (const TextSpan& span : line.spans) {
       if (!text.empty() && span.gap_before) {
@@ -329,6 +334,33 @@ bool IsBareNumber(const TextLine& line) {
     }
   }
   return digit;
+}
+
+// The leading line number of a code line ("163   \\foo"), or -1.
+long LeadingLineNumber(const std::string& text) {
+  size_t i = text.find_first_not_of(' ');
+  if (i == std::string::npos || !std::isdigit(static_cast<unsigned char>(text[i]))) return -1;
+  long n = 0;
+  for (size_t digits = 0; i < text.size() && std::isdigit(static_cast<unsigned char>(text[i])); ++i) {
+    if (++digits > 6) return -1;
+    n = n * 10 + (text[i] - '0');
+  }
+  return i == text.size() || text[i] == ' ' ? n : -1;
+}
+
+// A numbered listing's empty line is its number alone, between the line
+// before it in the listing and, at the top of a page, the code after it: it
+// belongs in the fence. Returns the character cell of the listing's code, or
+// 0 when `block` is no such line.
+float EmptyListingLineCell(const TextBlock& block, const std::vector<CodeLine>& code, const TextBlock* next,
+                           bool next_is_code) {
+  if (block.lines.size() != 1) return 0;
+  const std::string text = TrimLayoutBlanks(LineText(block.lines[0]));
+  const long number = text.find(' ') == std::string::npos ? LeadingLineNumber(text) : -1;
+  if (number < 0) return 0;
+  if (!code.empty()) return LeadingLineNumber(code.back().text) + 1 == number ? code.back().cell : 0;
+  if (next == nullptr || !next_is_code || next->lines.empty()) return 0;
+  return LeadingLineNumber(LineText(next->lines[0])) == number + 1 ? CodeCell(next->lines[0]) : 0;
 }
 
 // Whether `right` continues `left` on one baseline. The boxes' bottoms decide
@@ -706,6 +738,9 @@ PageMarkdown MarkdownRenderer::Render(PageLayout page, float body_size, int page
   const int title_block = slides_ ? SlideTitleBlock(page, body_size) : -1;
   const int slide_level = outline_ != nullptr && outline_->Usable() ? std::min(6, outline_->MaxLevel() + 1) : 1;
   std::string pending_unit;  // "Chapter 3" waiting for its title on the next block
+  auto is_code = [&](const TextBlock& b, const BlockStyle& st) {
+    return (b.code || st.mono_fraction > 0.8f) && !IsMonospacedOutlineTitle(b, page_number);
+  };
   for (size_t bi = 0; bi < page.blocks.size(); ++bi) {
     const TextBlock& block = page.blocks[bi];
     if (!block.markdown.empty()) {
@@ -715,9 +750,17 @@ PageMarkdown MarkdownRenderer::Render(PageLayout page, float body_size, int page
     }
     BlockStyle style = StyleOf(block);
     if (style.chars == 0) continue;
-    if ((block.code || style.mono_fraction > 0.8f) && !IsMonospacedOutlineTitle(block, page_number)) {
+    if (is_code(block, style)) {
       CollectCode(block, &code);
       continue;
+    }
+    if (block.lines.size() == 1 && IsBareNumber(block.lines[0])) {
+      const TextBlock* next = bi + 1 < page.blocks.size() ? &page.blocks[bi + 1] : nullptr;
+      const bool next_is_code = next != nullptr && next->markdown.empty() && is_code(*next, StyleOf(*next));
+      if (float cell = EmptyListingLineCell(block, code, next, next_is_code); cell > 0) {
+        code.push_back({block.lines[0].x0, cell, TrimLayoutBlanks(LineText(block.lines[0]))});
+        continue;
+      }
     }
     flush_code();
     std::string md;

@@ -298,6 +298,35 @@ TEST_F(PdfLayoutTest, LineNumberBesideACodeLineDeepenedByASymbolStaysOnIt) {
             "158 }\n```\n\nThen the files are read.");
 }
 
+TEST_F(PdfLayoutTest, EmptyNumberedListingLinesStayInTheFence) {
+  // A numbered listing's empty line is its number alone; it ended the fence
+  // and stood as a paragraph. At the top of a page it comes before the code
+  // that goes on with the next number. A bare number after prose is no code.
+  PdfSpec spec;
+  for (int page = 0; page < 2; ++page) {
+    PdfPageBuilder b;
+    b.Gap(200);  // mid-page: a bare number near the top or foot could be a page number
+    b.Line(page == 0 ? "The package starts here." : "More follows.", 10).Gap(4);
+    const double top = b.y();
+    const std::vector<std::string> code = page == 0 ? std::vector<std::string>{"\\begingroup", "", "\\endgroup"}
+                                                    : std::vector<std::string>{"", "\\relax"};
+    for (size_t k = 0; k < code.size(); ++k) {
+      const double y = top - 12.0 * static_cast<double>(k + 1);
+      b.At(72, y, std::to_string((page == 0 ? 41 : 44) + static_cast<int>(k)), 4.6, PdfFont::kSans);
+      if (!code[k].empty()) b.At(90, y, code[k], 10, PdfFont::kMono);
+    }
+    b.Gap(12.0 * static_cast<double>(code.size()) + 6);
+    b.Line("Then it ends.", 10).Gap(4);
+    b.Line("45", 10);
+    spec.pages.push_back(b.Build());
+  }
+  Run run = Extract(spec);
+  ASSERT_EQ(run.pages.size(), 2u);
+  EXPECT_EQ(run.pages[0].markdown,
+            "The package starts here.\n\n```\n41  \\begingroup\n42\n43  \\endgroup\n```\n\nThen it ends.\n\n45");
+  EXPECT_EQ(run.pages[1].markdown, "More follows.\n\n```\n44\n45  \\relax\n```\n\nThen it ends.\n\n45");
+}
+
 TEST_F(PdfLayoutTest, CodeIndentationIsBoundedOnAHostilePage) {
   // Tiny monospaced lines, each further right across a very wide page: at
   // 0.6 pt per character cell every line was thousands of spaces (a page of
