@@ -22,6 +22,9 @@ constexpr float kTouchEm = 0.05f;
 bool IsSpace(char32_t c) { return c == ' ' || c == '\t' || c == 0xA0; }
 
 constexpr char32_t kDotAbove = 0x02D9;
+// A gap after a letter that is a word space however the letters are kerned
+// (TeX's interword space is 0.33 em; kerns stay within about 0.1 em).
+constexpr float kMissedSpaceEm = 0.22f;
 // Combining marks for rows of 2, 3 and 4 dots above.
 constexpr char32_t kDotRows[] = {0x0308, 0x20DB, 0x20DC};
 
@@ -327,6 +330,21 @@ bool ReorderVisualLine(std::vector<LineChar>& chars, const std::vector<LineBar>&
   return reordered ? base == FRIBIDI_PAR_RTL : rtl >= ltr;
 }
 
+// After a letter whose spacing accent was just joined to it (out.back()):
+// MuPDF measures the gap to the next character from the accent's pen
+// position, so it can miss the word space that follows (ofs-slt.pdf:
+// "získání" and "přehledu" came out one word). Adds that space.
+void AddMissedSpace(const std::vector<LineChar>& chars, size_t next, std::vector<LineChar>& out) {
+  const LineChar& letter = out.back();
+  if (next >= chars.size() || IsSpace(chars[next].c) || CombiningForSpacingAccent(chars[next].c) != 0 ||
+      chars[next].x0 - letter.x1 <= kMissedSpaceEm * letter.size) {
+    return;
+  }
+  LineChar space = letter;
+  space.c = ' ', space.mark = 0, space.x0 = letter.x1, space.x1 = chars[next].x0;
+  out.push_back(space);
+}
+
 }  // namespace
 
 void JoinSpacingAccents(std::vector<LineChar>& chars) {
@@ -360,10 +378,12 @@ void JoinSpacingAccents(std::vector<LineChar>& chars) {
         base.mark = mark;
         out.push_back(base);
         ++i;
+        AddMissedSpace(chars, i + 1, out);
         continue;
       }
       if (!out.empty() && IsAccentBase(out.back().c) && out.back().mark == 0 && Over(chars[i], out.back())) {
         out.back().mark = mark;
+        AddMissedSpace(chars, i + 1, out);
         continue;
       }
     }

@@ -198,6 +198,21 @@ TEST(LineOrderTest, AccentDrawnAfterItsLetterJoinsIt) {
   EXPECT_EQ(Text(line), U"u\u0308");
 }
 
+TEST(LineOrderTest, WordSpaceAfterALetterWithItsAccentDrawnAfterIsKept) {
+  // ofs-slt.pdf: "získání přehledu" with no space character between the
+  // words, the acute drawn after the dotless i. A kerned pair stays one word.
+  std::vector<LineChar> line = {{U'n', 0, 0, 5, 10, 0, nullptr},         {U'\u0131', 0, 5, 7.8f, 10, 0, nullptr},
+                                {U'\u00B4', 0, 4.5f, 7.5f, 10, 0, nullptr}, {U'p', 0, 11.4f, 16.4f, 10, 0, nullptr},
+                                {U'r', 0, 16.4f, 20, 10, 0, nullptr},        {U'\u00A8', 0, 20.2f, 23.2f, 10, 0, nullptr},
+                                {U'o', 0, 20.6f, 25.6f, 10, 0, nullptr}};
+  JoinSpacingAccents(line);
+  EXPECT_EQ(Text(line), U"ni\u0301 pro\u0308");
+  std::vector<LineChar> kerned = {{U'a', 0, 0, 5, 10, 0, nullptr}, {U'\u00B4', 0, 1, 4, 10, 0, nullptr},
+                                  {U'v', 0, 5.8f, 10.8f, 10, 0, nullptr}};
+  JoinSpacingAccents(kerned);
+  EXPECT_EQ(Text(kerned), U"a\u0301v");
+}
+
 TEST(LineOrderTest, DotlessIUnderAnAccentBecomesI) {
   std::vector<LineChar> line = {{U'\u00B4', 0, 0.5f, 3.5f, 10, 0, nullptr}, {U'\u0131', 0, 0, 4, 10, 0, nullptr}};
   JoinSpacingAccents(line);
