@@ -358,7 +358,10 @@ float EmptyListingLineCell(const TextBlock& block, const std::vector<CodeLine>& 
   const std::string text = TrimLayoutBlanks(LineText(block.lines[0]));
   const long number = text.find(' ') == std::string::npos ? LeadingLineNumber(text) : -1;
   if (number < 0) return 0;
-  if (!code.empty()) return LeadingLineNumber(code.back().text) + 1 == number ? code.back().cell : 0;
+  if (!code.empty()) {
+    const long previous = LeadingLineNumber(code.back().text);
+    return previous >= 0 && previous + 1 == number ? code.back().cell : 0;
+  }
   if (next == nullptr || !next_is_code || next->lines.empty()) return 0;
   return LeadingLineNumber(LineText(next->lines[0])) == number + 1 ? CodeCell(next->lines[0]) : 0;
 }
@@ -368,9 +371,9 @@ float EmptyListingLineCell(const TextBlock& block, const std::vector<CodeLine>& 
 // font), the baselines may still say yes (a line of code and its small line
 // number, a contents entry and its number, a formula and its equation
 // number), except for pieces that are better kept apart: a run-in bold or
-// larger heading and its text (the heading would be lost), and a bare number beside
-// prose (lineno's margin numbers; a bare number beside code is its line
-// number and stays).
+// larger heading and its text (the heading would be lost), and a bare
+// number beside prose (lineno's margin numbers; a bare number beside code
+// is its line number and stays).
 bool SameBaseline(const TextLine& left, const TextLine& right, float size) {
   if (std::abs(left.y1 - right.y1) < 0.3f * size) return true;
   if (left.baseline <= 0 || right.baseline <= 0 || std::abs(left.baseline - right.baseline) >= 0.15f * size) {

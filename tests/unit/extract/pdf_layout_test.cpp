@@ -317,14 +317,19 @@ TEST_F(PdfLayoutTest, EmptyNumberedListingLinesStayInTheFence) {
     }
     b.Gap(12.0 * static_cast<double>(code.size()) + 6);
     b.Line("Then it ends.", 10).Gap(4);
-    b.Line("45", 10);
+    b.Line("45", 10).Gap(4);
+    b.At(90, b.y() - 12, "\\unnumbered", 10, PdfFont::kMono);  // code without line numbers
+    b.Gap(16);
+    b.Line("0", 10);
     spec.pages.push_back(b.Build());
   }
   Run run = Extract(spec);
   ASSERT_EQ(run.pages.size(), 2u);
   EXPECT_EQ(run.pages[0].markdown,
-            "The package starts here.\n\n```\n41  \\begingroup\n42\n43  \\endgroup\n```\n\nThen it ends.\n\n45");
-  EXPECT_EQ(run.pages[1].markdown, "More follows.\n\n```\n44\n45  \\relax\n```\n\nThen it ends.\n\n45");
+            "The package starts here.\n\n```\n41  \\begingroup\n42\n43  \\endgroup\n```\n\nThen it ends.\n\n45\n\n"
+            "```\n\\unnumbered\n```\n\n0");
+  EXPECT_EQ(run.pages[1].markdown, "More follows.\n\n```\n44\n45  \\relax\n```\n\nThen it ends.\n\n45\n\n"
+            "```\n\\unnumbered\n```\n\n0");
 }
 
 TEST_F(PdfLayoutTest, CodeIndentationIsBoundedOnAHostilePage) {
