@@ -9,9 +9,10 @@
 # this build's libraries with our own mutation driver; bench/fuzz/run.sh
 # builds them with clang and libFuzzer for long campaigns).
 # Benchmarks are never built in a sanitizer build (`make bench` uses build/).
-#   1. build build-asan/: docpipe (with its modules), unit_tests, e2e_tests,
-#      fuzz_targets
-#   2. every CTest test in it
+#   1. build build-asan/docpipe (with its modules)
+#   2. the deployment tests (they need that docpipe only), in the background
+#   3. meanwhile, build unit_tests, e2e_tests and fuzz_targets
+#   4. every other CTest test; then the deployment tests' output
 # Every stage that can run does; the failures are listed at the end, and the
 # exit status is non-zero if any stage failed.
 set -uo pipefail
@@ -40,18 +41,58 @@ stage() {  # NAME COMMAND...
 
 scripts/install-deps.sh test || { echo "docpipe: installing the test dependencies failed" >&2; exit 1; }
 
-built=0
-stage "build $test_build (ASan + UBSan, $test_cxx_flags: docpipe, unit_tests, e2e_tests, fuzz_targets)" bash -c "
-  cmake -S . -B '$test_build' -DCMAKE_BUILD_TYPE=None -DCMAKE_CXX_FLAGS='$test_cxx_flags' -DDOCPIPE_SANITIZE=ON \
-        -DDOCPIPE_UNIT_TESTS_ONLY=OFF -DDOCPIPE_TESTS=ON >/dev/null &&
-  cmake --build '$test_build' -j$jobs --target docpipe unit_tests e2e_tests fuzz_targets" && built=1
+sanitizers=(ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1)
+# Ninja schedules the whole build as one graph (the precompiled headers
+# first, the largest batches as early as their inputs allow); a directory
+# configured earlier with another generator is configured afresh.
+if [ -f "$test_build/CMakeCache.txt" ] && ! grep -q '^CMAKE_GENERATOR:INTERNAL=Ninja$' "$test_build/CMakeCache.txt"; then
+  echo "== $test_build was configured with another generator: configuring it afresh with Ninja"
+  rm -rf "$test_build/CMakeCache.txt" "$test_build/CMakeFiles"
+fi
 
+# 1. docpipe and its modules.
+docpipe_built=0
+stage "build $test_build/docpipe (ASan + UBSan, $test_cxx_flags)" bash -c "
+  cmake -G Ninja -S . -B '$test_build' -DCMAKE_BUILD_TYPE=None -DCMAKE_CXX_FLAGS='$test_cxx_flags' \
+        -DDOCPIPE_SANITIZE=ON -DDOCPIPE_UNIT_TESTS_ONLY=OFF -DDOCPIPE_TESTS=ON >/dev/null &&
+  cmake --build '$test_build' -j$jobs --target docpipe" && docpipe_built=1
+
+# 2. The deployment tests need that docpipe only: they run while the tests'
+# own code compiles, filling what the build leaves of the cores (its links
+# and its last, longest batches), and go on beside step 4.
+deploy_log=$test_build/deploy-tests.log
+deploy_pid=
+if [ $docpipe_built -eq 1 ]; then
+  echo "== docpipe test stage: the deployment tests (ctest -L deploy), beside the build; their output follows at the end"
+  (cd "$test_build" && env "${sanitizers[@]}" ctest -L deploy --output-on-failure -j"$jobs" >deploy-tests.log 2>&1) &
+  deploy_pid=$!
+fi
+
+# 3. The tests' code.
+built=0
+if [ $docpipe_built -eq 1 ]; then
+  stage "build $test_build (unit_tests, e2e_tests, fuzz_targets)" \
+    cmake --build "$test_build" -j"$jobs" --target unit_tests e2e_tests fuzz_targets && built=1
+fi
+
+# 4. Every other test. Leaks fail (LeakSanitizer) in the test binaries and in
+# every docpipe they spawn.
 if [ $built -eq 1 ]; then
-  # Leaks fail (LeakSanitizer) in the test binaries and in every docpipe they spawn.
-  stage "every test: unit, moto, e2e, deploy, layers, fuzz (ASan + UBSan)" bash -c "cd '$test_build' &&
-    ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest ${ctest_args[*]}"
+  stage "every other test: unit, moto, e2e, layers, fuzz (ASan + UBSan)" bash -c "cd '$test_build' &&
+    env ${sanitizers[*]} ctest -LE deploy ${ctest_args[*]}"
 else
   failed+=("tests: not run, their build failed")
+fi
+
+if [ -n "$deploy_pid" ]; then
+  echo "== docpipe test stage: the deployment tests (ctest -L deploy, run beside the build)"
+  if wait "$deploy_pid"; then
+    cat "$deploy_log"
+  else
+    cat "$deploy_log"
+    echo "== docpipe test stage FAILED: the deployment tests" >&2
+    failed+=("the deployment tests (ctest -L deploy)")
+  fi
 fi
 
 if [ ${#failed[@]} -gt 0 ]; then
