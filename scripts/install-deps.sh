@@ -48,9 +48,9 @@ demo_pkgs=(glpk-doc libtasn1-doc)
 # r-cran-readxl real XLSX (and legacy XLS) workbooks, libreoffice-common
 # LibreOffice's own ODP templates and an ODS. chromium: the dashboard's
 # browser test (tests/browser/, driven by playwright-core from
-# package-lock.json; no browser download). ninja-build: make test's build
+# package-lock.json; no browser download). ninja-build and lld: make test's build
 # (scripts/run-tests.sh).
-test_pkgs=(ninja-build libgtest-dev libgmock-dev qpdf mupdf-tools poppler-utils jq time shellcheck awscli
+test_pkgs=(ninja-build lld libgtest-dev libgmock-dev qpdf mupdf-tools poppler-utils jq time shellcheck awscli
            tesseract-ocr-eng tesseract-ocr-osd tesseract-ocr-ara
            texlive-lang-arabic texlive-plain-generic texlive-latex-recommended-doc octave-doc gnuplot-doc r-doc-pdf
            pandoc live-manual-epub ubuntu-packaging-guide-epub live-manual-odf r-cran-readxl libreoffice-common
