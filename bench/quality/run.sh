@@ -7,7 +7,8 @@
 # without and with OCR (bench process, and `docpipe ingest` of scanned PDFs
 # with 2 OCR threads). Corpus: bench/quality/corpus.sh (COUNT PDFs: manuals,
 # articles, slides, right-to-left, CJK/Thai) plus scanned copies of real
-# pages. Figures: docs/benchmarks.md ("Extraction quality").
+# pages; then retrieval on real documents (questions.sh). Figures:
+# docs/benchmarks.md ("Extraction quality").
 # Usage: [BASELINE=old/bench_extract] [QUALITY_DETAIL=N] bench/quality/run.sh [BUILD_DIR] [COUNT]
 #   (Release build of docpipe, bench_quality, layout_quality and bench_extract;
 #    scripts/install-deps.sh bench)
@@ -106,3 +107,6 @@ python3 "$HERE/score.py" "$TMP/ocr" "$TMP/categories.tsv"
 echo "== header/footer chunks by the earlier rule (layout_quality)"
 grep -v $'^scanned\t' "$TMP/categories.tsv" | cut -f2 | xargs -d '\n' "$BUILD/bench/quality/layout_quality" \
   2> /dev/null | sed -n '/^TOTAL/,$p' | grep -E "^(TOTAL|chunks=)"
+
+echo "== retrieval: the questions of questions.tsv, the right page in the top 1 and top 5"
+"$HERE/questions.sh" "$BUILD"

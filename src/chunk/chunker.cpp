@@ -25,6 +25,60 @@ namespace {
 
 constexpr std::string_view kBlockJoin = "\n\n";
 
+// A line of a table of contents or of a back-of-book index: a title, a dot
+// leader (". . . ." or "....") and page references ("17", "xii", "20, 31",
+// "12-14").
+bool IsNavigationLine(std::string_view line) {
+  while (!line.empty() && (line.back() == ' ' || line.back() == '\t')) line.remove_suffix(1);
+  size_t refs = line.size();
+  auto is_ref_char = [](char c) {
+    return (c >= '0' && c <= '9') || c == ',' || c == '-' || c == ' ' || std::string_view("ivxlcdm").find(c) != std::string_view::npos;
+  };
+  while (refs > 0 && is_ref_char(line[refs - 1])) --refs;
+  // "\u2013" (an en dash between page numbers) is three bytes.
+  while (refs >= 3 && line.substr(refs - 3, 3) == "\u2013") {
+    refs -= 3;
+    while (refs > 0 && is_ref_char(line[refs - 1])) --refs;
+  }
+  std::string_view page_refs = line.substr(refs);
+  if (page_refs.find_first_not_of(" ,-") == std::string_view::npos) return false;
+  int dots = 0;
+  size_t i = refs;
+  while (i > 0) {
+    if (line[i - 1] == '.') {
+      ++dots;
+      --i;
+    } else if (line[i - 1] == ' ') {
+      --i;
+    } else if (i >= 3 && line.substr(i - 3, 3) == "\u2026") {  // an ellipsis
+      dots += 3;
+      i -= 3;
+    } else {
+      break;
+    }
+  }
+  return dots >= 3 && i > 0;
+}
+
+// Navigation, not content: most lines of the chunk are contents or index
+// entries. Such chunks are typed "contents", and search ranks them after
+// the chunks that hold the text (search/search.cpp).
+bool IsNavigationText(std::string_view text) {
+  int lines = 0;
+  int entries = 0;
+  size_t start = 0;
+  while (start <= text.size()) {
+    size_t end = text.find('\n', start);
+    if (end == std::string_view::npos) end = text.size();
+    std::string_view line = text.substr(start, end - start);
+    start = end + 1;
+    if (line.find_first_not_of(" \t") == std::string_view::npos || line.front() == '#') continue;
+    ++lines;
+    if (IsNavigationLine(line)) ++entries;
+  }
+  return entries >= 3 && entries * 5 >= lines * 3;
+}
+
 struct Unit {
   std::string text;
   BlockType kind = BlockType::kParagraph;
@@ -286,6 +340,11 @@ class Chunker {
       section_chunks.clear();
     }
     MergeSmallSections(chunks, opens_section);
+    for (Chunk& c : chunks) {
+      if (c.type == "text" || c.type == "list") {
+        if (IsNavigationText(c.text)) c.type = "contents";
+      }
+    }
     std::map<int, const std::string*> labels;
     for (const ExtractedPage& p : pages) labels[p.number] = &p.label;
     auto label = [&](int page) { auto it = labels.find(page); return it == labels.end() ? std::string() : *it->second; };

@@ -31,7 +31,7 @@ struct Chunk {
   std::string page_label_end;    // empty when unknown
   int token_count = 0;  // of `text`
   int char_count = 0;   // code points of `text`
-  std::string type;     // "text", "table", "code", "list"
+  std::string type;     // "text", "table", "code", "list", "contents" (a table of contents or an index)
 };
 
 nlohmann::json ToJson(const Chunk& c);

@@ -29,7 +29,7 @@ struct IndexedChunk {
   int page_end = 0;
   std::string page_label_start;  // printed page numbers of page_start/page_end ("xii"); "" unknown
   std::string page_label_end;
-  std::string type;  // text, table, code, list
+  std::string type;  // text, table, code, list, contents (a table of contents or an index)
   std::vector<std::string> key_phrases;
   std::string language;
   std::vector<std::string> pii_types;  // PII types found (before redaction)

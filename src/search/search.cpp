@@ -144,7 +144,10 @@ Result<std::vector<SearchResult>> RunSearch(Embedder* embedder, VectorIndex& ind
   SearchQuery q;
   q.text = request.query;
   q.mode = request.mode;
-  q.k = request.k;
+  // Twice as many candidates, so that chunks that only list titles and pages
+  // (tables of contents, indexes: type "contents", chunk/chunker.cpp) can go
+  // after the chunks that hold the text without leaving the list short.
+  q.k = std::min(1000, 2 * request.k);
   q.document_id = request.document_id;
   if (request.mode != SearchMode::kKeyword) {
     if (embedder == nullptr) return Status::Internal("a vector or hybrid search needs an embedder");
@@ -155,6 +158,8 @@ Result<std::vector<SearchResult>> RunSearch(Embedder* embedder, VectorIndex& ind
   Result<std::vector<SearchHit>> hits = index.Search(q);
   if (!hits.ok()) return hits.status();
   if (degraded != nullptr) *degraded = request.mode == SearchMode::kKeyword ? "" : index.DenseDegraded();
+  std::stable_partition(hits->begin(), hits->end(), [](const SearchHit& h) { return h.chunk.type != "contents"; });
+  if (hits->size() > static_cast<size_t>(request.k)) hits->resize(static_cast<size_t>(request.k));
   std::vector<SearchResult> out;
   for (SearchHit& h : *hits) out.push_back({static_cast<int>(out.size()) + 1, std::move(h)});
   return out;

@@ -21,7 +21,9 @@ struct SearchResult {
   SearchHit hit;
 };
 
-// Embeds the query (unless keyword-only) and asks the index. InvalidInput for
+// Embeds the query (unless keyword-only) and asks the index for 2k hits, of
+// which it keeps the best k, those of type "contents" (tables of contents and
+// indexes) after all the others. InvalidInput for
 // an empty query or k outside 1..1000. `embedder` may be null for a keyword
 // search (it embeds nothing); Internal when another mode gets none.
 // `degraded`, when given, receives VectorIndex::DenseDegraded() for a vector

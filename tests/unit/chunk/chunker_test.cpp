@@ -294,6 +294,38 @@ TEST_F(ChunkerTest, CaptionStaysWithItsTable) {
   EXPECT_TRUE(found);
 }
 
+// Tables of contents and indexes list titles and pages: search ranks them
+// after the text (search/search.cpp), so the chunker types them.
+TEST_F(ChunkerTest, ContentsAndIndexPagesAreTypedContents) {
+  const std::string contents =
+      "# Contents\n\n"
+      "1 Introduction . . . . . . . . . . . . . . . 1\n"
+      "1.1 Scope . . . . . . . . . . . . . . . . . . 2\n"
+      "2 Statements and their use in a model, a title long enough\n"
+      "to wrap onto a second line . . . . . . . . . 31\n"
+      "2.1 Set statement ........................ 32\n"
+      "Appendix A Glossary \u2026 xii\n";
+  const std::string index =
+      "# Index\n\n"
+      "asn1_der_decoding . . . . . . . 20, 23\n\n"
+      "asn1_create_element . . . . . . . 18\u201319\n\n"
+      "asn1_write_value . . . . . . . 12-14\n";
+  const std::string body =
+      "# Statements\n\n"
+      "The set statement declares a set. See the table of contents on page 2 for more. . .\n"
+      "Leaders like these . . . . are rare in text, and a number at a line's end 7\n"
+      "does not make a list of entries.\n";
+  std::vector<Chunk> c = Run({contents, index, body}, Opts(1, 400, 800));
+  ASSERT_EQ(c.size(), 3u);
+  EXPECT_EQ(c[0].type, "contents") << c[0].text;
+  EXPECT_EQ(c[1].type, "contents") << c[1].text;
+  EXPECT_EQ(c[2].type, "text") << c[2].text;
+  // Two entries among prose are prose.
+  c = Run({"# A\n\nSome text here.\n\n1 One . . . . . 3\n\n2 Two . . . . . 4\n\nMore text.\n"}, Opts(1, 400, 800));
+  ASSERT_EQ(c.size(), 1u);
+  EXPECT_EQ(c[0].type, "text");
+}
+
 TEST_F(ChunkerTest, CodeKeptWholeAndOversizeSplitByLines) {
   std::string code = "```cpp\n";
   for (int i = 0; i < 8; ++i) code += "int v" + std::to_string(i) + " = f(" + std::to_string(i) + ");\n";
