@@ -58,8 +58,8 @@ stage "build $test_build/docpipe (ASan + UBSan, $test_cxx_flags)" bash -c "
   cmake --build '$test_build' -j$jobs --target docpipe" && docpipe_built=1
 
 # 2. The deployment tests need that docpipe only: they run while the tests'
-# own code compiles, filling what the build leaves of the cores (its links
-# and its last, longest batches), and go on beside step 4.
+# own code compiles, in the moments its links and last batches leave a core
+# idle, and may go on beside step 4 (docs/testing.md has what it saves).
 deploy_log=$test_build/deploy-tests.log
 deploy_pid=
 if [ $docpipe_built -eq 1 ]; then
