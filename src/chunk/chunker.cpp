@@ -32,7 +32,8 @@ bool IsNavigationLine(std::string_view line) {
   while (!line.empty() && (line.back() == ' ' || line.back() == '\t')) line.remove_suffix(1);
   size_t refs = line.size();
   auto is_ref_char = [](char c) {
-    return (c >= '0' && c <= '9') || c == ',' || c == '-' || c == ' ' || std::string_view("ivxlcdm").find(c) != std::string_view::npos;
+    return (c >= '0' && c <= '9') || c == ',' || c == '-' || c == ' ' ||
+           std::string_view("ivxlcdm").find(c) != std::string_view::npos;  // roman page numbers
   };
   while (refs > 0 && is_ref_char(line[refs - 1])) --refs;
   // "\u2013" (an en dash between page numbers) is three bytes.

@@ -158,7 +158,8 @@ Result<std::vector<SearchResult>> RunSearch(Embedder* embedder, VectorIndex& ind
   Result<std::vector<SearchHit>> hits = index.Search(q);
   if (!hits.ok()) return hits.status();
   if (degraded != nullptr) *degraded = request.mode == SearchMode::kKeyword ? "" : index.DenseDegraded();
-  std::stable_partition(hits->begin(), hits->end(), [](const SearchHit& h) { return h.chunk.type != "contents"; });
+  std::stable_partition(hits->begin(), hits->end(),
+                        [](const SearchHit& h) { return h.chunk.type != "contents"; });
   if (hits->size() > static_cast<size_t>(request.k)) hits->resize(static_cast<size_t>(request.k));
   std::vector<SearchResult> out;
   for (SearchHit& h : *hits) out.push_back({static_cast<int>(out.size()) + 1, std::move(h)});

@@ -321,7 +321,8 @@ TEST_F(ChunkerTest, ContentsAndIndexPagesAreTypedContents) {
   EXPECT_EQ(c[1].type, "contents") << c[1].text;
   EXPECT_EQ(c[2].type, "text") << c[2].text;
   // Two entries among prose are prose.
-  c = Run({"# A\n\nSome text here.\n\n1 One . . . . . 3\n\n2 Two . . . . . 4\n\nMore text.\n"}, Opts(1, 400, 800));
+  c = Run({"# A\n\nSome text here.\n\n1 One . . . . . 3\n\n2 Two . . . . . 4\n\nMore text.\n"},
+          Opts(1, 400, 800));
   ASSERT_EQ(c.size(), 1u);
   EXPECT_EQ(c[0].type, "text");
 }

@@ -84,7 +84,8 @@ TEST(RunSearchTest, ContentsChunksRankAfterTheText) {
   Result<std::vector<SearchHit>> plain = (*index)->Search(raw);
   ASSERT_TRUE(plain.ok()) << plain.status().ToString();
   ASSERT_EQ(plain->size(), 3u);
-  EXPECT_TRUE(std::any_of(plain->begin(), plain->end(), [](const SearchHit& h) { return h.chunk.type == "contents"; }));
+  auto is_contents = [](const SearchHit& h) { return h.chunk.type == "contents"; };
+  EXPECT_TRUE(std::any_of(plain->begin(), plain->end(), is_contents));
   using V = std::vector<std::string>;
   EXPECT_EQ(ids(3, SearchMode::kKeyword), (V{"text", "text", "text"}));
   EXPECT_EQ(ids(5, SearchMode::kKeyword), (V{"text", "text", "text", "contents", "contents"}));
