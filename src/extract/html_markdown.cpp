@@ -6,10 +6,12 @@
 #include <cstddef>
 
 #include <algorithm>
+#include <array>
 #include <functional>
 #include <memory>
 #include <cstring>
 #include <map>
+#include <string_view>
 #include <vector>
 
 #include <fmt/format.h>
@@ -56,25 +58,6 @@ bool Hidden(const GumboElement& e) {
   return false;
 }
 
-bool Dropped(const GumboElement& e) {
-  switch (e.tag) {
-    case GUMBO_TAG_SCRIPT: case GUMBO_TAG_STYLE: case GUMBO_TAG_NOSCRIPT: case GUMBO_TAG_TEMPLATE:
-    case GUMBO_TAG_NAV: case GUMBO_TAG_HEADER: case GUMBO_TAG_FOOTER: case GUMBO_TAG_ASIDE:
-    case GUMBO_TAG_FORM: case GUMBO_TAG_BUTTON: case GUMBO_TAG_SELECT: case GUMBO_TAG_INPUT:
-    case GUMBO_TAG_TEXTAREA: case GUMBO_TAG_SVG: case GUMBO_TAG_MATH: case GUMBO_TAG_IFRAME:
-    case GUMBO_TAG_OBJECT: case GUMBO_TAG_EMBED: case GUMBO_TAG_CANVAS: case GUMBO_TAG_AUDIO:
-    case GUMBO_TAG_VIDEO: case GUMBO_TAG_HEAD:
-      return true;
-    default:
-      break;
-  }
-  const char* role = AttrOf(e, "role");
-  if (role && (!strcasecmp(role, "navigation") || !strcasecmp(role, "banner") || !strcasecmp(role, "contentinfo") ||
-               !strcasecmp(role, "complementary") || !strcasecmp(role, "search")))
-    return true;
-  return Hidden(e);
-}
-
 bool IsBlock(GumboTag t) {
   switch (t) {
     case GUMBO_TAG_P: case GUMBO_TAG_DIV: case GUMBO_TAG_H1: case GUMBO_TAG_H2: case GUMBO_TAG_H3:
@@ -102,6 +85,180 @@ int HeadingLevel(GumboTag t) {
     case GUMBO_TAG_H6: return 6;
     default: return 0;
   }
+}
+
+// Whether the space-separated attribute value `list` (class, rel) holds one
+// of `tokens`, ASCII case ignored.
+template <typename Tokens>
+bool HasToken(const char* list, const Tokens& tokens) {
+  if (!list) return false;
+  const std::string lower = AsciiLower(list);
+  std::string_view rest = lower;
+  while (!rest.empty()) {
+    size_t start = 0;
+    while (start < rest.size() && IsAsciiSpace(rest[start])) ++start;
+    size_t end = start;
+    while (end < rest.size() && !IsAsciiSpace(rest[end])) ++end;
+    if (end > start && std::find(tokens.begin(), tokens.end(), rest.substr(start, end - start)) != tokens.end())
+      return true;
+    rest.remove_prefix(end);
+  }
+  return false;
+}
+
+// Words of a navigation panel that are labels, not content ("Next:", "Up",
+// an arrow image's alt text).
+bool IsNavigationWord(std::string_view word) {
+  const std::string w = AsciiLower(word);
+  for (std::string_view nav : {"next", "prev", "previous", "up", "home", "top", "contents", "index", "start",
+                               "first", "last", "back", "forward", "table", "of"})
+    if (w == nav) return true;
+  return false;
+}
+
+// Letters and digits (and non-ASCII bytes) of `text`, without label words.
+size_t ContentBytes(std::string_view text, bool drop_labels) {
+  size_t n = 0;
+  size_t i = 0;
+  while (i < text.size()) {
+    auto word_byte = [&](size_t k) {
+      const unsigned char c = static_cast<unsigned char>(text[k]);
+      return c >= 0x80 || IsAsciiAlnum(static_cast<char>(c));
+    };
+    if (!word_byte(i)) {
+      ++i;
+      continue;
+    }
+    size_t end = i;
+    while (end < text.size() && word_byte(end)) ++end;
+    if (!drop_labels || !IsNavigationWord(text.substr(i, end - i))) n += end - i;
+    i = end;
+  }
+  return n;
+}
+
+// A link that moves between the pages of a generated manual: rel=next/prev/
+// up/..., a navigation access key (Texinfo, DocBook), or an arrow image whose
+// alt text says where it goes (latex2html).
+bool IsNavigationLink(const GumboElement& a) {
+  if (a.tag != GUMBO_TAG_A) return false;
+  static constexpr std::array<std::string_view, 12> kNavigationRels = {
+      "next", "prev", "previous", "up", "start", "first", "last", "contents", "toc", "index", "home", "top"};
+  if (HasToken(AttrOf(a, "rel"), kNavigationRels)) return true;
+  // Texinfo and DocBook give next, prev, up and home the keys n, p, u, h; the
+  // digits of Texinfo's section menus are a contents list, which is kept.
+  if (const char* key = AttrOf(a, "accesskey"); key && key[0] && !key[1] && std::strchr("npuhtNPUHT", key[0]))
+    return true;
+  const GumboNode* only = nullptr;
+  for (unsigned i = 0; i < a.children.length; ++i) {
+    const GumboNode* k = static_cast<const GumboNode*>(a.children.data[i]);
+    if (k->type == GUMBO_NODE_WHITESPACE) continue;
+    if (only) return false;
+    only = k;
+  }
+  if (!only || only->type != GUMBO_NODE_ELEMENT || only->v.element.tag != GUMBO_TAG_IMG) return false;
+  const char* alt = AttrOf(only->v.element, "alt");
+  return alt && IsNavigationWord(CollapseSpace(alt));
+}
+
+// A navigation panel: the "Next: … Previous: … Up: …" bar that Texinfo
+// and latex2html put at the top and bottom of every page of a manual. An
+// innermost block (no block inside it, so a wrapper holding a bar and a
+// short paragraph is never one) with two or more navigation links (by
+// IsNavigationLink, or right after a "Next:"/"Up:" label) making at least
+// half of all its links, little text, and no more text outside the links
+// (label words aside) than half of the links' own. The walk
+// stops at kPanelNodes nodes: a panel is small, and a bounded walk keeps
+// the check linear on deep trees.
+bool IsNavigationPanel(const GumboElement& e) {
+  switch (e.tag) {
+    case GUMBO_TAG_DIV: case GUMBO_TAG_P: case GUMBO_TAG_TD: case GUMBO_TAG_SPAN: case GUMBO_TAG_CENTER:
+      break;
+    default:
+      return false;
+  }
+  constexpr int kPanelNodes = 300;
+  constexpr size_t kPanelText = 400;
+  int nodes = 0;
+  int links = 0;
+  int nav_links = 0;
+  size_t link_bytes = 0;
+  size_t other_bytes = 0;
+  bool after_label = false;  // the text before ends with "Next:", "Up:", ...
+  // (node, inside a link), popped in document order.
+  std::vector<std::pair<const GumboNode*, bool>> stack;
+  auto push_children = [&stack](const GumboElement& parent, bool in_link) {
+    for (unsigned i = parent.children.length; i-- > 0;)
+      stack.push_back({static_cast<const GumboNode*>(parent.children.data[i]), in_link});
+  };
+  push_children(e, false);
+  while (!stack.empty()) {
+    if (++nodes > kPanelNodes || link_bytes + other_bytes > kPanelText) return false;
+    auto [n, in_link] = stack.back();
+    stack.pop_back();
+    if (n->type == GUMBO_NODE_TEXT || n->type == GUMBO_NODE_CDATA) {
+      const std::string_view text = n->v.text.text;
+      if (in_link) {
+        link_bytes += ContentBytes(text, false);
+        continue;
+      }
+      other_bytes += ContentBytes(text, true);
+      // Texinfo's bar at the foot of a long page has no rel on its links, only their labels.
+      const std::string_view tail = Trim(text);
+      size_t word = tail.size();
+      if (!tail.empty() && tail.back() == ':') {
+        word = tail.size() - 1;
+        while (word > 0 && IsAsciiAlpha(tail[word - 1])) --word;
+      }
+      after_label = word + 1 < tail.size() && IsNavigationWord(tail.substr(word, tail.size() - 1 - word));
+      continue;
+    }
+    if (n->type != GUMBO_NODE_ELEMENT) continue;
+    const GumboElement& k = n->v.element;
+    if (k.tag == GUMBO_TAG_SCRIPT || k.tag == GUMBO_TAG_STYLE) continue;
+    if (IsBlock(k.tag)) return false;  // holds paragraphs or sections: not a bar itself
+    bool link = in_link;
+    if (k.tag == GUMBO_TAG_A) {
+      link = true;
+      ++links;
+      if (after_label || IsNavigationLink(k)) ++nav_links;
+      after_label = false;
+    }
+    if (k.tag == GUMBO_TAG_IMG && link) {
+      if (const char* alt = AttrOf(k, "alt")) link_bytes += ContentBytes(alt, false);
+    }
+    push_children(k, link);
+  }
+  return nav_links >= 2 && 2 * nav_links >= links && 2 * other_bytes <= link_bytes;
+}
+
+bool Dropped(const GumboElement& e) {
+  switch (e.tag) {
+    case GUMBO_TAG_SCRIPT: case GUMBO_TAG_STYLE: case GUMBO_TAG_NOSCRIPT: case GUMBO_TAG_TEMPLATE:
+    case GUMBO_TAG_NAV: case GUMBO_TAG_HEADER: case GUMBO_TAG_FOOTER: case GUMBO_TAG_ASIDE:
+    case GUMBO_TAG_FORM: case GUMBO_TAG_BUTTON: case GUMBO_TAG_SELECT: case GUMBO_TAG_INPUT:
+    case GUMBO_TAG_TEXTAREA: case GUMBO_TAG_SVG: case GUMBO_TAG_MATH: case GUMBO_TAG_IFRAME:
+    case GUMBO_TAG_OBJECT: case GUMBO_TAG_EMBED: case GUMBO_TAG_CANVAS: case GUMBO_TAG_AUDIO:
+    case GUMBO_TAG_VIDEO: case GUMBO_TAG_HEAD:
+      return true;
+    default:
+      break;
+  }
+  const char* role = AttrOf(e, "role");
+  if (role && (!strcasecmp(role, "navigation") || !strcasecmp(role, "banner") || !strcasecmp(role, "contentinfo") ||
+               !strcasecmp(role, "complementary") || !strcasecmp(role, "search")))
+    return true;
+  // Generated manuals mark their navigation by class: DocBook's navheader and
+  // navfooter, valgrind's nav tables, latex2html's navigation panels,
+  // Sphinx's related bar and sidebar, breadcrumbs. "header", "sidebar" and
+  // "toc" are not here: Doxygen's header holds the page title, a DocBook
+  // sidebar is body text, and contents are kept (typed contents later).
+  static constexpr std::array<std::string_view, 11> kNavigationClasses = {
+      "nav", "navbar", "navheader", "navfooter", "nav-panel", "navigation", "navbox", "breadcrumb", "breadcrumbs",
+      "sphinxsidebar", "related"};
+  if (HasToken(AttrOf(e, "class"), kNavigationClasses) || HasToken(AttrOf(e, "id"), kNavigationClasses))
+    return true;
+  return Hidden(e) || IsNavigationPanel(e);
 }
 
 // Raw text of a subtree (for <pre> and <title>), whitespace kept.

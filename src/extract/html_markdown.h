@@ -17,8 +17,10 @@ struct HtmlFacts {
 // Parses UTF-8 HTML with gumbo (HTML5 parsing, so tag soup reads as a browser
 // reads it) and writes its main content to `out`: <main>/[role=main] or a
 // lone <article> when present, else <body>, without navigation, headers,
-// footers, asides, scripts, styles, forms and hidden elements. The tree
-// counts against `budget`. InvalidInput naming `name` when over budget.
+// footers, asides, scripts, styles, forms and hidden elements, nor the
+// navigation bars manual generators repeat on every page (by class, or as
+// small blocks of next/prev/up links). The tree counts against `budget`.
+// InvalidInput naming `name` when over budget.
 Status HtmlToMarkdown(std::string_view html, const std::string& name, MemoryBudget& budget, PageWriter& out,
                       HtmlFacts* facts);
 
