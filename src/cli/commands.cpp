@@ -168,8 +168,10 @@ std::vector<ControlRecord> ProcessUntilDone(Storage& storage, Processing& proces
 }
 
 int Summarize(const std::vector<Tracked>& tracked, const std::vector<ControlRecord>& records,
-              const std::vector<std::string>& skipped_files, int64_t elapsed_ms, bool interrupted, bool json) {
+              const WalkResult& inputs, int64_t elapsed_ms, bool interrupted, bool json) {
+  const std::vector<std::string>& skipped_files = inputs.skipped;
   RunSummary summary = SummarizeRun(tracked, records, skipped_files, elapsed_ms, interrupted);
+  summary.json["skipped_redirects"] = inputs.redirects;
   const int completed = summary.completed, failed = summary.failed, unfinished = summary.unfinished;
   const int64_t pages = summary.json["pages"], chunks = summary.json["chunks"];
   if (json) {
@@ -194,6 +196,11 @@ int Summarize(const std::vector<Tracked>& tracked, const std::vector<ControlReco
     if (!skipped_files.empty()) {
       std::cout << fmt::format("{} file(s) skipped (unsupported type), e.g. {}\n", skipped_files.size(),
                                TerminalSafe(skipped_files.front()));
+    }
+    if (!inputs.redirects.empty()) {
+      std::cout << fmt::format("{} HTML redirect page(s) skipped (no text of their own: they send the browser "
+                               "to another page), e.g. {}\n",
+                               inputs.redirects.size(), TerminalSafe(inputs.redirects.front()));
     }
   }
   if (interrupted && unfinished > 0) return kExitInterrupted;
@@ -226,6 +233,12 @@ int RunIngest(Storage& storage, Processing& processing, const IngestOptions& opt
     std::cerr << fmt::format("docpipe ingest: none of the {} file(s) could be registered\n", unregistered);
     return kExitFailed;
   }
+  if (tracked.empty() && !inputs->redirects.empty()) {
+    std::cerr << fmt::format("docpipe ingest: only HTML redirect pages found ({}, e.g. {}): they have no text of "
+                             "their own\n",
+                             inputs->redirects.size(), TerminalSafe(inputs->redirects.front()));
+    return kExitUsage;
+  }
   if (tracked.empty()) {
     std::cerr << "docpipe ingest: no supported documents found (supported: " << fmt::format("{}", fmt::join(SupportedSuffixes(), " ")) << ")\n";
     return kExitUsage;
@@ -234,7 +247,7 @@ int RunIngest(Storage& storage, Processing& processing, const IngestOptions& opt
   std::vector<ControlRecord> records =
       ProcessUntilDone(storage, processing, tracked, signal, !options.json, &interrupted);
   const int64_t elapsed = storage.clock().MonotonicMs() - start;
-  const int rc = Summarize(tracked, records, inputs->skipped, elapsed, interrupted, options.json);
+  const int rc = Summarize(tracked, records, *inputs, elapsed, interrupted, options.json);
   if (unregistered > 0) {
     std::cerr << fmt::format("docpipe ingest: {} file(s) could not be registered (see above)\n", unregistered);
     return rc == kExitOk ? kExitFailed : rc;

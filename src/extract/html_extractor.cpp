@@ -37,6 +37,10 @@ class HtmlExtractor final : public Extractor {
                                  const PageSink& sink) override {
     Result<std::string> bytes = ReadInputFile(path, name, options_.limits.max_input_bytes);
     if (!bytes.ok()) return bytes.status();
+    if (const std::string target = HtmlRedirectTarget(*bytes); !target.empty())
+      return Status::InvalidInput(name + ": an HTML redirect page (it sends the browser to " +
+                                  TerminalSafe(target.substr(0, 200)) +
+                                  " at once) has no text of its own to index; in folders such pages are skipped");
     Result<std::string> html = DecodeHtml(std::move(*bytes), name);
     if (!html.ok()) return html.status();
     ExtractSummary summary;

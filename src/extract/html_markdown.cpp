@@ -4,6 +4,7 @@
 
 #include <csetjmp>
 #include <cstddef>
+#include <cstdlib>
 
 #include <algorithm>
 #include <array>
@@ -644,6 +645,59 @@ std::string SniffCharset(std::string_view head) {
 }
 
 }  // namespace
+
+std::string HtmlRedirectTarget(std::string_view head) {
+  head = head.substr(0, 8192);
+  const std::string lower = AsciiLower(head);
+  // The value of attribute `name` in the tag text `tag` (lower-cased), as
+  // offsets into it: quoted with " or ', or bare up to a space.
+  auto attr = [](std::string_view tag, std::string_view name) -> std::pair<size_t, size_t> {
+    for (size_t at = tag.find(name); at != std::string_view::npos; at = tag.find(name, at + 1)) {
+      if (at == 0 || !IsAsciiSpace(tag[at - 1])) continue;
+      size_t p = at + name.size();
+      while (p < tag.size() && IsAsciiSpace(tag[p])) ++p;
+      if (p >= tag.size() || tag[p] != '=') continue;
+      ++p;
+      while (p < tag.size() && IsAsciiSpace(tag[p])) ++p;
+      if (p < tag.size() && (tag[p] == '"' || tag[p] == '\'')) {
+        const size_t end = tag.find(tag[p], p + 1);
+        return {p + 1, end == std::string_view::npos ? tag.size() : end};
+      }
+      size_t end = p;
+      while (end < tag.size() && !IsAsciiSpace(tag[end]) && tag[end] != '/') ++end;
+      return {p, end};
+    }
+    return {std::string_view::npos, 0};
+  };
+  for (size_t at = lower.find("<meta"); at != std::string::npos; at = lower.find("<meta", at + 5)) {
+    const size_t close = lower.find('>', at);
+    if (close == std::string::npos) break;
+    const std::string_view tag = std::string_view(lower).substr(at, close - at);
+    auto [eq_begin, eq_end] = attr(tag, "http-equiv");
+    if (eq_begin == std::string_view::npos || Trim(tag.substr(eq_begin, eq_end - eq_begin)) != "refresh") continue;
+    auto [c_begin, c_end] = attr(tag, "content");
+    if (c_begin == std::string_view::npos) continue;
+    // "<delay>; url=<target>" (or "," before url, and "url" optional)
+    const std::string_view content = tag.substr(c_begin, c_end - c_begin);
+    size_t p = 0;
+    while (p < content.size() && IsAsciiSpace(content[p])) ++p;
+    size_t digits = p;
+    while (digits < content.size() && (IsAsciiDigit(content[digits]) || content[digits] == '.')) ++digits;
+    if (digits == p || std::atof(std::string(content.substr(p, digits - p)).c_str()) > 1.0) continue;
+    p = digits;
+    while (p < content.size() && (IsAsciiSpace(content[p]) || content[p] == ';' || content[p] == ',')) ++p;
+    if (content.substr(p, 3) == "url") {
+      size_t q = p + 3;
+      while (q < content.size() && IsAsciiSpace(content[q])) ++q;
+      if (q < content.size() && content[q] == '=') p = q + 1;
+    }
+    while (p < content.size() && (IsAsciiSpace(content[p]) || content[p] == '\'' || content[p] == '"')) ++p;
+    size_t end = content.size();
+    while (end > p && (IsAsciiSpace(content[end - 1]) || content[end - 1] == '\'' || content[end - 1] == '"')) --end;
+    if (end > p) return std::string(head.substr(at + c_begin + p, end - p));  // the original case
+  }
+  return "";
+}
 
 Result<std::string> DecodeHtml(std::string bytes, const std::string& name, const std::string& declared) {
   if (bytes.rfind("\xEF\xBB\xBF", 0) == 0) bytes.erase(0, 3);

@@ -24,6 +24,12 @@ struct HtmlFacts {
 Status HtmlToMarkdown(std::string_view html, const std::string& name, MemoryBudget& budget, PageWriter& out,
                       HtmlFacts* facts);
 
+// The target of an immediate redirect: a <meta http-equiv="refresh"
+// content="0; url=..."> (delay at most 1 s) in the first 8 KB of `head`, as
+// Texinfo writes for every anchor of a manual; "" when there is none. Such
+// a page has no text of its own: a browser shows the target instead.
+std::string HtmlRedirectTarget(std::string_view head);
+
 // Decodes HTML bytes to UTF-8: a BOM, then <meta charset> / http-equiv /
 // the XML declaration in the first 2 KB, then valid UTF-8, then uchardet.
 // `declared` (an HTTP or MIME charset) goes first when given.

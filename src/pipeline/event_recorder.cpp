@@ -1,10 +1,42 @@
 #include "pipeline/event_recorder.h"
 
+#include <algorithm>
+#include <array>
+#include <string_view>
+
+#include <fmt/format.h>
+
 #include "common/backoff.h"
 #include "common/hash.h"
 #include "pipeline/object_keys.h"
 
 namespace docpipe {
+
+namespace {
+
+// Two hex digits that order the events of one document written in the same
+// millisecond as the pipeline makes them: its arrival, then stage by stage
+// (a lease taken back or a requeue, the start, the end, a retry), then its
+// end. Event ids are "<ISO time>#<8 hex digits>" and the trail is read in id
+// order, so without these a stage's completion (whose digits are a hash) and
+// the next stage's start could swap within a millisecond.
+std::string OrderDigits(const std::string& event_type, const std::string& stage) {
+  using namespace audit_event;
+  if (event_type == kDocumentReceived) return "00";
+  if (event_type == kDuplicateSkipped) return "01";
+  if (event_type == kDocumentCompleted || event_type == kDocumentFailed || event_type == kSuperseded ||
+      event_type == kDeleted)
+    return "f0";
+  static constexpr std::array<std::string_view, 5> kStages = {"extract", "chunk", "enrich", "embed", "load"};
+  const size_t index = std::find(kStages.begin(), kStages.end(), stage) - kStages.begin();  // 5: other
+  int step = 0;  // kLeaseExpired, kRequeued
+  if (event_type == kStageStarted) step = 1;
+  else if (event_type == kStageCompleted || event_type == kStageFailed) step = 2;
+  else if (event_type == kRetryScheduled) step = 3;
+  return fmt::format("{:02x}", 0x10 * (index + 1) + step);
+}
+
+}  // namespace
 
 EventRecorder::EventRecorder(Services& services, std::string worker_id, int64_t ttl_days)
     : services_(services), worker_id_(std::move(worker_id)), ttl_days_(ttl_days), rng_(std::random_device{}()) {}
@@ -41,20 +73,30 @@ void EventRecorder::AuditOnce(const ControlRecord& rec, const std::string& event
   AuditEvent e = NewEvent(rec, event_type, stage, time, duration_ms, std::move(details));
   // The generated ids' shape (time, '#', 8 hex digits), so the trail's time
   // order and its cursors hold; the digits name the fact.
-  e.event_id = FormatIso8601(time) + "#" +
-               Sha256Hex(rec.processing_version + "/" + event_type + "/" + stage).substr(0, 8);
+  e.event_id = FormatIso8601(time) + "#" + OrderDigits(event_type, stage) +
+               Sha256Hex(rec.processing_version + "/" + event_type + "/" + stage).substr(0, 6);
   Record(std::move(e), true);
 }
 
 void EventRecorder::Record(AuditEvent e, bool once) {
-  const std::string event_id = e.event_id;
   Status st;
   {
     std::lock_guard<std::mutex> lock(rng_mu_);
-    st = RetryTransient(services_.clock, rng_, 5, [&] {
-      e.event_id = event_id;
-      return services_.audit.Append(e);
-    });
+    // A drawn id can only meet another writer's in the same millisecond with
+    // the same digits: a fresh draw settles that. A derived one (once) is the
+    // same wherever it is written: meeting it means it is recorded.
+    for (int draw = 0; draw < 4; ++draw) {
+      if (!once) {
+        e.event_id = FormatIso8601(e.time) + "#" + OrderDigits(e.event_type, e.stage) +
+                     fmt::format("{:06x}", static_cast<uint32_t>(rng_() & 0xffffff));
+      }
+      const std::string event_id = e.event_id;
+      st = RetryTransient(services_.clock, rng_, 5, [&] {
+        e.event_id = event_id;
+        return services_.audit.Append(e);
+      });
+      if (once || !st.IsConflict()) break;
+    }
   }
   const bool already = once && st.IsConflict();
   nlohmann::json fields = {{"document_id", e.document_id},

@@ -152,6 +152,33 @@ TEST_F(CliTest, IngestRecordsEveryTransition) {
   EXPECT_GT(metrics[0]["tokens"].get<double>(), 20.0);
 }
 
+TEST_F(CliTest, HtmlRedirectPagesAreSkippedInFoldersAndFailWhenNamed) {
+  // Texinfo writes one page like these per anchor; they only send the browser on.
+  WriteDoc("Quiver-Group.html",
+           "<html><head><title>Quiver Group</title></head><body><h4>Quiver Group</h4>"
+           "<p>Quiver series objects are created by the quiver function.</p></body></html>");
+  WriteDoc("XREFquiver.html",
+           "<!DOCTYPE html><html><head><meta http-equiv=\"Refresh\" content=\"0; url=Quiver-Group.html#XREFquiver\">"
+           "</head><body><p>The node you are looking for is at <a href=\"Quiver-Group.html#XREFquiver\">"
+           "XREFquiver</a>.</p></body></html>");
+  WriteDoc("old.htm", "<HTML><HEAD><META HTTP-EQUIV=REFRESH CONTENT=\"1;URL='Quiver-Group.html'\"></HEAD></HTML>");
+  ProcessResult r = Docpipe({"ingest", "--json", Docs()});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  nlohmann::json summary = nlohmann::json::parse(r.out);
+  EXPECT_EQ(summary["total"], 1);
+  EXPECT_EQ(summary["completed"], 1);
+  ASSERT_EQ(summary["skipped_redirects"].size(), 2u) << r.out;
+  EXPECT_NE(summary["skipped_redirects"][0].get<std::string>().find("XREFquiver.html"), std::string::npos);
+
+  ProcessResult named = Docpipe({"ingest", Docs() + "/XREFquiver.html"});
+  EXPECT_EQ(named.exit_code, 1) << named.out << named.err;
+  EXPECT_NE(named.out.find("FAILED"), std::string::npos) << named.out;
+  EXPECT_NE(named.out.find("XREFquiver.html: an HTML redirect page (it sends the browser to "
+                           "Quiver-Group.html#XREFquiver at once) has no text of its own"),
+            std::string::npos)
+      << named.out;
+}
+
 TEST_F(CliTest, UnchangedContentIsSkippedChangedContentIsANewVersion) {
   WriteDoc("a.md", SampleMarkdown(1));
   ASSERT_EQ(Docpipe({"ingest", Docs()}).exit_code, 0);

@@ -152,6 +152,23 @@ TEST(HtmlMarkdownTest, ManyNestedPanelsStayLinear) {
   EXPECT_NE(md.find("deep text"), std::string::npos);
 }
 
+TEST(HtmlMarkdownTest, RedirectTargetOfAnImmediateRefreshOnly) {
+  EXPECT_EQ(HtmlRedirectTarget("<html><head><meta http-equiv=\"Refresh\" content=\"0; url=Audio.html#XREFlin2mu\">"
+                               "</head><body>The node you are looking for is at ...</body></html>"),
+            "Audio.html#XREFlin2mu");
+  EXPECT_EQ(HtmlRedirectTarget("<META HTTP-EQUIV=REFRESH CONTENT=\"1;URL='New Page.HTML'\">"), "New Page.HTML");
+  EXPECT_EQ(HtmlRedirectTarget("<meta content='0,https://example.org/a' http-equiv='refresh' />"),
+            "https://example.org/a");
+  // Not redirects: a delayed refresh (the page is read first), a reload of
+  // itself, another http-equiv, and a refresh past the first 8 KB.
+  EXPECT_EQ(HtmlRedirectTarget("<meta http-equiv=\"refresh\" content=\"5; url=next.html\">"), "");
+  EXPECT_EQ(HtmlRedirectTarget("<meta http-equiv=\"refresh\" content=\"0\">"), "");
+  EXPECT_EQ(HtmlRedirectTarget("<meta http-equiv=\"content-type\" content=\"0; url=x\">"), "");
+  EXPECT_EQ(HtmlRedirectTarget("<meta data-http-equiv=\"refresh\" content=\"0; url=x\">"), "");
+  EXPECT_EQ(HtmlRedirectTarget(std::string(9000, ' ') + "<meta http-equiv=\"refresh\" content=\"0; url=x\">"), "");
+  EXPECT_EQ(HtmlRedirectTarget("<meta http-equiv=\"refresh\" content=\"0; url=x\""), "");  // no '>' in the head
+}
+
 std::string ReadReal(const std::string& path, const std::string& package) {
   std::ifstream in(path, std::ios::binary);
   if (!in.good()) {

@@ -100,6 +100,42 @@ TEST_F(EventRecorderTest, FailuresAreWarningsWithTheErrorCapped) {
   EXPECT_FALSE(ws_.logger().Lines("LEASE_EXPIRED")[0].contains("stage"));
 }
 
+TEST_F(EventRecorderTest, EventsOfOneMillisecondReadBackInPipelineOrder) {
+  // A fast document: every event in the same millisecond (the fake clock
+  // stands still). Completions get derived ids, the rest drawn ones; the
+  // trail still reads in the order the pipeline made them.
+  const TimeMs now = clock_.NowMs();
+  std::vector<std::string> expected;
+  events_.Audit(rec_, audit_event::kDocumentReceived);
+  expected.push_back("DOCUMENT_RECEIVED/");
+  for (const char* stage : {"extract", "chunk", "enrich", "embed", "load"}) {
+    events_.Audit(rec_, audit_event::kStageStarted, stage);
+    events_.AuditOnce(rec_, audit_event::kStageCompleted, stage, now, 0);
+    expected.push_back(std::string("STAGE_STARTED/") + stage);
+    expected.push_back(std::string("STAGE_COMPLETED/") + stage);
+  }
+  events_.AuditOnce(rec_, audit_event::kDocumentCompleted, "", now, 0);
+  expected.push_back("DOCUMENT_COMPLETED/");
+  std::vector<std::string> got;
+  for (const AuditEvent& e : Events()) {
+    EXPECT_EQ(e.time, now);
+    got.push_back(e.event_type + "/" + e.stage);
+  }
+  EXPECT_EQ(got, expected);
+  // A failed stage, its retry and the next attempt; a lease taken back first.
+  ControlRecord other = rec_;
+  other.document_id = "doc-2";
+  events_.Audit(other, audit_event::kLeaseExpired, "embed");
+  events_.Audit(other, audit_event::kStageStarted, "embed");
+  events_.Audit(other, audit_event::kStageFailed, "embed", 0, "timeout");
+  events_.Audit(other, audit_event::kRetryScheduled, "embed");
+  Result<std::vector<AuditEvent>> trail = ws_.real_audit().List("doc-2");
+  ASSERT_TRUE(trail.ok());
+  std::vector<std::string> types;
+  for (const AuditEvent& e : *trail) types.push_back(e.event_type);
+  EXPECT_EQ(types, (std::vector<std::string>{"LEASE_EXPIRED", "STAGE_STARTED", "STAGE_FAILED", "RETRY_SCHEDULED"}));
+}
+
 TEST_F(EventRecorderTest, NoExpiryWhenTtlDaysIsZero) {
   EventRecorder keep(ws_.services(), "w", 0);
   EXPECT_EQ(keep.TtlFromNow(), 0);
