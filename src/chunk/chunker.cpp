@@ -61,23 +61,86 @@ bool IsNavigationLine(std::string_view line) {
   return dots >= 3 && i > 0;
 }
 
+// A line of links and nothing more (but list markers, table pipes and
+// separators): an HTML or EPUB contents list ("- [4.5 Bit Manipulations](…)"),
+// a Texinfo index row ("| | [format](…): | | [Setting Format](…) |"). The
+// letters of its links' text, or -1 when the line is something else.
+int LinkEntryLetters(std::string_view line) {
+  int links = 0;
+  int link_letters = 0;
+  int other = 0;  // letters and digits outside the links
+  auto letter = [](char c) { return IsAsciiAlnum(c) || static_cast<unsigned char>(c) >= 0x80; };
+  size_t i = 0;
+  while (i < line.size()) {
+    if (line[i] == '[') {
+      // "[text](target)": the text may hold brackets of its own.
+      int depth = 0;
+      size_t close = i;
+      for (; close < line.size(); ++close) {
+        if (line[close] == '[') ++depth;
+        else if (line[close] == ']' && --depth == 0) break;
+      }
+      if (close + 1 < line.size() && line[close + 1] == '(') {
+        const size_t end = line.find(')', close + 2);
+        if (end != std::string_view::npos) {
+          ++links;
+          for (size_t k = i + 1; k < close; ++k) link_letters += letter(line[k]) ? 1 : 0;
+          i = end + 1;
+          continue;
+        }
+      }
+    }
+    other += letter(line[i]) ? 1 : 0;
+    ++i;
+  }
+  // "12." of an ordered list's marker is allowed.
+  return links > 0 && other <= 3 ? link_letters : -1;
+}
+
+int Letters(std::string_view line) {
+  int n = 0;
+  for (char c : line) n += (IsAsciiAlnum(c) || static_cast<unsigned char>(c) >= 0x80) ? 1 : 0;
+  return n;
+}
+
+// A table's header separator ("| --- | --- |"): neither an entry nor text.
+bool IsTableRule(std::string_view line) {
+  return line.find("---") != std::string_view::npos && line.find_first_not_of("|-: \t") == std::string_view::npos;
+}
+
 // Navigation, not content: most lines of the chunk are contents or index
-// entries. Such chunks are typed "contents", and search ranks them after
-// the chunks that hold the text (search/search.cpp).
+// entries, with page numbers (PDF) or links (HTML, EPUB). Such chunks are
+// typed "contents", and search ranks them after the chunks that hold the
+// text (search/search.cpp).
 bool IsNavigationText(std::string_view text) {
   int lines = 0;
   int entries = 0;
+  int link_entries = 0;
+  int entry_letters = 0;  // of link entries: their links' text
+  int other_letters = 0;  // of the lines that are no entry
   size_t start = 0;
   while (start <= text.size()) {
     size_t end = text.find('\n', start);
     if (end == std::string_view::npos) end = text.size();
     std::string_view line = text.substr(start, end - start);
     start = end + 1;
-    if (line.find_first_not_of(" \t") == std::string_view::npos || line.front() == '#') continue;
+    if (line.find_first_not_of(" \t") == std::string_view::npos || line.front() == '#' || IsTableRule(line))
+      continue;
     ++lines;
-    if (IsNavigationLine(line)) ++entries;
+    if (IsNavigationLine(line)) {
+      ++entries;
+    } else if (const int letters = LinkEntryLetters(line); letters >= 0) {
+      ++entries;
+      ++link_entries;
+      entry_letters += letters;
+    } else {
+      other_letters += Letters(line);
+    }
   }
-  return entries >= 3 && entries * 5 >= lines * 3;
+  if (entries < 3 || entries * 5 < lines * 3) return false;
+  // A section's opening paragraphs before its menu of links are text: the
+  // links' own words must be most of what is read.
+  return link_entries == 0 || other_letters * 5 <= (other_letters + entry_letters) * 2;
 }
 
 struct Unit {
@@ -342,7 +405,8 @@ class Chunker {
     }
     MergeSmallSections(chunks, opens_section);
     for (Chunk& c : chunks) {
-      if (c.type == "text" || c.type == "list") {
+      // Tables too: an HTML index is a table of links.
+      if (c.type == "text" || c.type == "list" || c.type == "table") {
         if (IsNavigationText(c.text)) c.type = "contents";
       }
     }

@@ -327,6 +327,43 @@ TEST_F(ChunkerTest, ContentsAndIndexPagesAreTypedContents) {
   EXPECT_EQ(c[0].type, "text");
 }
 
+TEST_F(ChunkerTest, LinkContentsListsAndIndexesOfHtmlAreTypedContents) {
+  // What the HTML and EPUB readers write for a book's contents list and a
+  // Texinfo index (a table of links).
+  const std::string toc =
+      "# Articles\n\n"
+      "- [1. Introduction to Ubuntu Development](introduction.xhtml)\n"
+      "- [2. Getting Set Up](getting-set-up.xhtml)\n"
+      "  - [2.1 Packaging tools](getting-set-up.xhtml#tools)\n"
+      "- [3. Fixing a bug](fixing-a-bug.xhtml)\n";
+  const std::string index =
+      "# Concept index\n\n"
+      "| | Index Entry | | Section |\n| --- | --- | --- | --- |\n| B | | | |\n"
+      "| | [bug reporting](#index-bug-reporting): | | [Reporting bugs](#Reporting-bugs) |\n"
+      "| | [format](#index-format): | | [Setting Format](#Setting-Format) |\n"
+      "| | [version number](#index-version-number): | | [Invoking time](#Invoking-time) |\n";
+  // A chapter's opening paragraph before its menu is text; so is a list of
+  // links with a sentence each.
+  const std::string chapter =
+      "# 25 Optimization\n\n"
+      "Octave comes with support for solving various kinds of optimization problems. Specifically Octave can "
+      "solve problems in Linear Programming, Quadratic Programming and Nonlinear Programming.\n\n"
+      "- [Linear Programming](Linear-Programming.html)\n"
+      "- [Quadratic Programming](Quadratic-Programming.html)\n"
+      "- [Nonlinear Programming](Nonlinear-Programming.html)\n";
+  const std::string described =
+      "# Functions\n\n"
+      "- [strtrim](strtrim.html): removes leading and trailing whitespace\n"
+      "- [deblank](deblank.html): removes trailing whitespace only\n"
+      "- [regexprep](regexprep.html): replaces what a regular expression matches\n";
+  std::vector<Chunk> c = Run({toc, index, chapter, described}, Opts(1, 400, 800));
+  ASSERT_EQ(c.size(), 4u);
+  EXPECT_EQ(c[0].type, "contents") << c[0].text;
+  EXPECT_EQ(c[1].type, "contents") << c[1].text;
+  EXPECT_EQ(c[2].type, "text") << c[2].text;
+  EXPECT_NE(c[3].type, "contents") << c[3].text;
+}
+
 TEST_F(ChunkerTest, CodeKeptWholeAndOversizeSplitByLines) {
   std::string code = "```cpp\n";
   for (int i = 0; i < 8; ++i) code += "int v" + std::to_string(i) + " = f(" + std::to_string(i) + ");\n";
