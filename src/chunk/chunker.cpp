@@ -70,28 +70,36 @@ int LinkEntryLetters(std::string_view line) {
   int link_letters = 0;
   int other = 0;  // letters and digits outside the links
   auto letter = [](char c) { return IsAsciiAlnum(c) || static_cast<unsigned char>(c) >= 0x80; };
+  // "[text](target)", the text up to the first ']': one pass, each byte
+  // looked at a bounded number of times (a line of brackets stays linear).
   size_t i = 0;
+  bool parens_left = true;  // once no ')' follows, none will: stop looking
   while (i < line.size()) {
-    if (line[i] == '[') {
-      // "[text](target)": the text may hold brackets of its own.
-      int depth = 0;
-      size_t close = i;
-      for (; close < line.size(); ++close) {
-        if (line[close] == '[') ++depth;
-        else if (line[close] == ']' && --depth == 0) break;
-      }
-      if (close + 1 < line.size() && line[close + 1] == '(') {
-        const size_t end = line.find(')', close + 2);
-        if (end != std::string_view::npos) {
-          ++links;
-          for (size_t k = i + 1; k < close; ++k) link_letters += letter(line[k]) ? 1 : 0;
-          i = end + 1;
-          continue;
-        }
-      }
+    if (line[i] != '[') {
+      other += letter(line[i]) ? 1 : 0;
+      ++i;
+      continue;
     }
-    other += letter(line[i]) ? 1 : 0;
-    ++i;
+    const size_t close = line.find(']', i + 1);
+    if (close == std::string_view::npos) {
+      for (++i; i < line.size(); ++i) other += letter(line[i]) ? 1 : 0;
+      break;
+    }
+    size_t end = std::string_view::npos;
+    if (parens_left && close + 1 < line.size() && line[close + 1] == '(') {
+      end = line.find(')', close + 2);
+      parens_left = end != std::string_view::npos;
+    }
+    int letters = 0;
+    for (size_t k = i + 1; k < close; ++k) letters += letter(line[k]) ? 1 : 0;
+    if (end == std::string_view::npos) {
+      other += letters;
+      i = close + 1;
+      continue;
+    }
+    ++links;
+    link_letters += letters;
+    i = end + 1;
   }
   // "12." of an ordered list's marker is allowed.
   return links > 0 && other <= 3 ? link_letters : -1;
@@ -231,11 +239,24 @@ class Splitter {
       size_t best = k;
       bool fits_any = false;
       if (seam == Seam::kCodePoint) {
-        // Binary search: code-point runs can be long (base64, URLs).
-        size_t lo = k, hi = ends.size();
+        // Code-point runs can be long (base64, URLs, 2 MB of one bracket).
+        // Gallop from `start` (runs of 1, 2, 4, ... code points) until one
+        // does not fit, then bisect between: each probe counts at most twice
+        // the piece it finds, so a run costs O(n log n), not a count of the
+        // whole remaining run per probe (which made it quadratic).
+        auto fits = [&](size_t m) { return Count(Trim(text.substr(start, ends[m] - start))) <= pack; };
+        size_t lo = k, hi = ends.size();  // [k, lo) fit; [hi, end) do not
+        for (size_t step = 1; lo < hi; step *= 2) {
+          const size_t probe = std::min(hi - 1, k + step - 1);
+          if (!fits(probe)) {
+            hi = probe;
+            break;
+          }
+          lo = probe + 1;
+        }
         while (lo < hi) {
           const size_t mid = lo + (hi - lo) / 2;
-          if (Count(Trim(text.substr(start, ends[mid] - start))) <= pack) {
+          if (fits(mid)) {
             lo = mid + 1;
           } else {
             hi = mid;
