@@ -31,6 +31,9 @@ with open(sys.argv[1], "w") as f:
     while f.tell() < 200 * 1024 * 1024:
         f.write(block)
 PY
+# Text with no word seams: 2 MB of one bracket, 500,000 "[a](" and
+# 400,000 "[x] " (each run is cut by code points; the first was quadratic).
+python3 -c 'import sys; open(sys.argv[1], "w").write("# Brackets\n\n" + "[" * 2000000 + "\n\n" + "[a](" * 500000 + "\n\n" + "[x] " * 400000 + "\n")' "$tmp/brackets.md"
 
 echo "# bench/limits $(date -u +%F) on $(. /etc/os-release; echo "$PRETTY_NAME"), $(nproc) cores; load $(cut -d' ' -f1-3 /proc/loadavg)"
 printf '%-44s %10s %12s %9s %8s  %s\n' input "size" "peak RSS MB" "wall s" "CPU s" "outcome"
@@ -51,3 +54,4 @@ run "hostile PDF, 300 p x 20k words (defaults)" "$tmp/hostile-300.pdf"
 run "same, --max-expansion-ratio 1000" "$tmp/hostile-300.pdf" --max-expansion-ratio 1000
 run "200 MB .txt (defaults)" "$tmp/big.txt"
 run "140 p x 20k words, inside the limits" "$tmp/inside-140.pdf" --max-expansion-ratio 1000
+run "5.6 MB of brackets, no word seams (defaults)" "$tmp/brackets.md"
