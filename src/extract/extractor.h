@@ -79,6 +79,9 @@ struct ExtractOptions {
   int threads = 1;
 };
 
+// The time deadline_ms is measured by: `options.clock`, else the system clock.
+int64_t ExtractNowMs(const ExtractOptions& options);
+
 // Receives pages in order; a non-OK return stops the extraction with it.
 using PageSink = std::function<Status(ExtractedPage&&)>;
 

@@ -11,12 +11,6 @@
 namespace docpipe {
 namespace {
 
-int64_t WriterNowEpochMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 // A paragraph or item text that would parse as another block gets a backslash.
 std::string ProtectBlockStart(std::string text) {
   if (text.empty()) return text;
@@ -94,6 +88,13 @@ std::string MarkdownLink(std::string_view text, std::string_view url) {
 std::string ImageText(std::string_view alt) {
   std::string a = CollapseSpace(alt);
   return a.empty() ? std::string() : "Image: " + a;
+}
+
+int64_t ExtractNowMs(const ExtractOptions& options) {
+  if (options.clock != nullptr) return options.clock->NowMs();
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 
 PageWriter::PageWriter(std::string name, const ExtractOptions& options, const PageSink& sink,
@@ -182,7 +183,7 @@ void PageWriter::Code(std::string_view code, std::string_view language) {
 
 Status PageWriter::Interrupted() const {
   if (options_.cancel && options_.cancel->load()) return Status::Cancelled(name_ + ": cancelled");
-  if (options_.deadline_ms > 0 && WriterNowEpochMs() >= options_.deadline_ms)
+  if (options_.deadline_ms > 0 && ExtractNowMs(options_) >= options_.deadline_ms)
     return Status::Timeout(name_ + ": deadline passed");
   return Status::Ok();
 }
@@ -190,7 +191,7 @@ Status PageWriter::Interrupted() const {
 Status PageWriter::Emit() {
   if (options_.cancel && options_.cancel->load())
     return Status::Cancelled(fmt::format("{}: cancelled after {} pages", name_, number_ - 1));
-  if (options_.deadline_ms > 0 && WriterNowEpochMs() >= options_.deadline_ms)
+  if (options_.deadline_ms > 0 && ExtractNowMs(options_) >= options_.deadline_ms)
     return Status::Timeout(fmt::format("{}: deadline passed after {} pages", name_, number_ - 1));
   ExtractedPage page;
   page.number = number_;

@@ -19,12 +19,6 @@ int CodePoints(const std::string& s) {
   return n;
 }
 
-int64_t OcrNowEpochMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 // Private-use and control characters: what broken font encodings produce.
 int GarbageChars(const std::string& s) {
   int n = 0;
@@ -146,7 +140,7 @@ Status OrderedPages::Wait(std::future<Result<OcrPage>>& f, int page_number) {
   while (f.wait_for(std::chrono::milliseconds(50)) != std::future_status::ready) {
     const std::string where = name_ + ": stopped while reading page " + std::to_string(page_number) + " by OCR";
     if (options_.cancel && options_.cancel->load()) return Status::Cancelled(where + " (cancelled)");
-    if (options_.deadline_ms > 0 && OcrNowEpochMs() >= options_.deadline_ms)
+    if (options_.deadline_ms > 0 && ExtractNowMs(options_) >= options_.deadline_ms)
       return Status::Timeout(where + " (deadline passed)");
   }
   return Status::Ok();

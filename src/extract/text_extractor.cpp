@@ -1,5 +1,4 @@
 #include <cerrno>
-#include <chrono>
 #include <cstring>
 #include <fstream>
 #include <memory>
@@ -20,14 +19,6 @@ namespace {
 constexpr int kLinesPerPage = 500;
 // Converted text with more control characters than this share is binary.
 constexpr double kMaxControlShare = 0.01;
-
-// The time of ExtractOptions::deadline_ms.
-int64_t NowMs(const ExtractOptions& options) {
-  if (options.clock != nullptr) return options.clock->NowMs();
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 bool IsMarkdownKey(const std::string& key) {
   return HasSuffixIgnoringCase(key, ".md") || HasSuffixIgnoringCase(key, ".markdown");
@@ -321,7 +312,7 @@ class TextExtractor final : public Extractor {
     Status Emit() {
       if (options_.cancel && options_.cancel->load())
         return Status::Cancelled(name_ + ": cancelled after " + std::to_string(pages_) + " pages");
-      if (options_.deadline_ms > 0 && NowMs(options_) >= options_.deadline_ms)
+      if (options_.deadline_ms > 0 && ExtractNowMs(options_) >= options_.deadline_ms)
         return Status::Timeout(name_ + ": deadline passed after " + std::to_string(pages_) + " pages");
       ExtractedPage page;
       page.number = ++pages_;

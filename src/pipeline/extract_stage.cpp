@@ -200,9 +200,14 @@ class ExtractStage final : public Stage {
     // A document without a single character would be COMPLETED with nothing
     // to search: it fails instead, saying why.
     if (total_chars == 0) {
-      std::string why = doc.pages_without_text.size() == static_cast<size_t>(summary->page_count)
-                            ? fmt::format("none of its {} pages has a text layer", summary->page_count)
-                            : fmt::format("its {} pages hold no text", summary->page_count);
+      // A text layer is what a PDF or a scan lacks; a text, HTML or office
+      // file without text is empty or all markup.
+      const bool layered = summary->format == "pdf" || summary->format == "image";
+      std::string why =
+          !layered ? fmt::format("the file is empty, or only whitespace and markup (read as {})", summary->format)
+          : doc.pages_without_text.size() == static_cast<size_t>(summary->page_count)
+              ? fmt::format("none of its {} pages has a text layer", summary->page_count)
+              : fmt::format("its {} pages hold no text", summary->page_count);
       if (ocr_tried > 0) {
         why += fmt::format(", and OCR found no text on the {} pages it looked at", ocr_tried);
       } else if (summary->format == "pdf") {

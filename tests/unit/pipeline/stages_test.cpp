@@ -269,6 +269,31 @@ TEST_F(StagesTest, ReadingALargeOutputStopsWhenItsDeadlinePasses) {
 // Issue 17: an extraction that fails (a limit here; a deadline the same way)
 // writes none of the pages it had queued: a batch ends in a sync of the file
 // system, which took seconds past the deadline while other work wrote.
+TEST_F(StagesTest, AFileWithoutTextFailsSayingWhatItIs) {
+  // A text or HTML file has no "text layer" to lack: it is empty, or markup.
+  StagePtr extract = NewExtractStage(
+      *store_, clock_,
+      [this](const std::string& key, std::string_view head) { return SelectExtractor(extractors_, key, head); },
+      [](std::string_view s) { return std::string(s); });
+  const std::pair<std::string, std::string> files[] = {
+      {"input/docs/dependency_links.txt", "\n"},
+      {"input/docs/blank.html", "<html><head><title>T</title><style>p{}</style></head><body> </body></html>"}};
+  for (const auto& [key, content] : files) {
+    ControlRecord empty = record_;
+    empty.document_id = "empty-" + std::to_string(key.size()) + "0123456789";
+    empty.source_key = key;
+    ASSERT_TRUE(control_->Create(empty).ok());
+    ASSERT_TRUE(store_->Put(key, content).ok());
+    StageContext ctx{empty, clock_.NowMs() + 60'000, nullptr};
+    Result<StageResult> r = extract->Run(ctx);
+    ASSERT_FALSE(r.ok()) << key;
+    EXPECT_EQ(r.status().code(), Status::Code::kInvalidInput);
+    const std::string format = key.ends_with(".txt") ? "text" : "html";
+    EXPECT_EQ(r.status().message(),
+              key + ": no text found: the file is empty, or only whitespace and markup (read as " + format + ")");
+  }
+}
+
 TEST_F(StagesTest, AFailedExtractionWritesNoneOfItsQueuedPages) {
   ControlRecord paged = record_;
   paged.document_id = "paged-0123456789ab";
