@@ -118,6 +118,9 @@ class AwsClient {
   //! are signed: the sender must send them unchanged. Internal for an
   //! operation the adapter did not declare.
   Result<std::string> Presign(std::string_view operation, const HttpRequest& request, int64_t expires_seconds);
+  //! The clock the client waits on: adapters that poll (a table becoming
+  //! ACTIVE) wait on it too.
+  Clock& clock() const { return clock_; }
 
  private:
   // `error_response`, when given, receives the last attempt's error answer.

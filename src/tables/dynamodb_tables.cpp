@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <charconv>
-#include <chrono>
 #include <cmath>
 #include <functional>
 #include <limits>
@@ -12,7 +11,6 @@
 #include <mutex>
 #include <random>
 #include <set>
-#include <thread>
 
 namespace docpipe {
 namespace {
@@ -795,18 +793,18 @@ bool IsActive(const json& table) {
   return true;
 }
 
-Status WaitActive(AwsClient& client, const std::string& name, json table,
-                  std::chrono::steady_clock::time_point deadline, int64_t wait_ms) {
+// Polls on the client's clock (MonotonicMs `deadline`) until the table is ACTIVE.
+Status WaitActive(AwsClient& client, const std::string& name, json table, int64_t deadline, int64_t wait_ms) {
+  Clock& clock = client.clock();
   while (!IsActive(table)) {
     const std::string status = StringOr(table, "TableStatus", "?");
     if (status == "DELETING") return Status::Unavailable("DynamoDB table " + name + " is being deleted");
-    const auto now = std::chrono::steady_clock::now();
+    const int64_t now = clock.MonotonicMs();
     if (now >= deadline) {
       return Status::Timeout(
           fmt::format("DynamoDB table {} is not ACTIVE after {} ms (table {})", name, wait_ms, status));
     }
-    std::this_thread::sleep_for(
-        std::min<std::chrono::steady_clock::duration>(deadline - now, std::chrono::milliseconds(500)));
+    clock.SleepMs(std::min<int64_t>(deadline - now, 500));
     auto d = DescribeTable(client, name);
     if (!d.ok()) return d.status();
     table = std::move(*d);
@@ -837,8 +835,7 @@ Status EnsureTimeToLive(AwsClient& client, const std::string& name, const std::s
 Status ProvisionTable(AwsClient& client, const json& request, const std::string& ttl_attribute,
                       int64_t wait_ms) {
   const std::string name = request.at("TableName").get<std::string>();
-  const auto deadline =
-      std::chrono::steady_clock::now() + std::chrono::milliseconds(std::max<int64_t>(0, wait_ms));
+  const int64_t deadline = client.clock().MonotonicMs() + std::max<int64_t>(0, wait_ms);
   auto table = DescribeTable(client, name);
   if (!table.ok() && table.status().IsNotFound()) {
     auto created = Call(client, "CreateTable", request);
