@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <cmath>
 #include <deque>
@@ -200,9 +201,11 @@ class ExtractStage final : public Stage {
     // A document without a single character would be COMPLETED with nothing
     // to search: it fails instead, saying why.
     if (total_chars == 0) {
-      // A text layer is what a PDF or a scan lacks; a text, HTML or office
-      // file without text is empty or all markup.
-      const bool layered = summary->format == "pdf" || summary->format == "image";
+      // A text layer is what a PDF or a scan lacks (an image is read by OCR
+      // only); a text, HTML or office file without text is empty or markup.
+      static constexpr std::array<std::string_view, 6> kLayered = {"pdf", "png", "jpeg", "tiff", "webp", "image"};
+      const bool layered = ocr_tried > 0 ||
+                           std::find(kLayered.begin(), kLayered.end(), summary->format) != kLayered.end();
       std::string why =
           !layered ? fmt::format("the file is empty, or only whitespace and markup (read as {})", summary->format)
           : doc.pages_without_text.size() == static_cast<size_t>(summary->page_count)

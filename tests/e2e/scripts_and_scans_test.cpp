@@ -194,6 +194,18 @@ TEST_F(ScriptsAndScansTest, DocumentWithoutTextFailsSayingSo) {
             "input/blank.pdf: no text found: none of its 2 pages has a text layer, and OCR found no text on "
             "the 2 pages it looked at")
       << b.dump();
+  // An image is a page without a text layer too (its format is "png", not "pdf").
+  OcrImage white;
+  ASSERT_TRUE(RenderPdfPage(Docs() + "/blank.pdf", 0, 100, &white).ok());
+  ASSERT_TRUE(WriteImages({white}, "png", dir_.Join("blank.png")).ok());
+  ProcessResult png = Docpipe({"ingest", "--json", dir_.Join("blank.png")});
+  EXPECT_EQ(png.exit_code, 1) << png.out << png.err;
+  nlohmann::json p = RecordFor("blank.png");
+  ASSERT_EQ(p["status"], "FAILED") << p.dump();
+  EXPECT_EQ(p["last_error"],
+            "input/blank.png: no text found: none of its 1 pages has a text layer, and OCR found no text on "
+            "the 1 pages it looked at")
+      << p.dump();
 }
 
 // Real right-to-left documents from texlive-lang-arabic: Persian text drawn
