@@ -61,6 +61,13 @@ bool IsNavigationLine(std::string_view line) {
   return dots >= 3 && i > 0;
 }
 
+// Letters and digits of `text`, a byte of a non-ASCII character each.
+int Letters(std::string_view text) {
+  int n = 0;
+  for (char c : text) n += (IsAsciiAlnum(c) || static_cast<unsigned char>(c) >= 0x80) ? 1 : 0;
+  return n;
+}
+
 // A line of links and nothing more (but list markers, table pipes and
 // separators): an HTML or EPUB contents list ("- [4.5 Bit Manipulations](…)"),
 // a Texinfo index row ("| | [format](…): | | [Setting Format](…) |"). The
@@ -69,20 +76,19 @@ int LinkEntryLetters(std::string_view line) {
   int links = 0;
   int link_letters = 0;
   int other = 0;  // letters and digits outside the links
-  auto letter = [](char c) { return IsAsciiAlnum(c) || static_cast<unsigned char>(c) >= 0x80; };
   // "[text](target)", the text up to the first ']': one pass, each byte
   // looked at a bounded number of times (a line of brackets stays linear).
   size_t i = 0;
   bool parens_left = true;  // once no ')' follows, none will: stop looking
   while (i < line.size()) {
     if (line[i] != '[') {
-      other += letter(line[i]) ? 1 : 0;
+      other += Letters(line.substr(i, 1));
       ++i;
       continue;
     }
     const size_t close = line.find(']', i + 1);
     if (close == std::string_view::npos) {
-      for (++i; i < line.size(); ++i) other += letter(line[i]) ? 1 : 0;
+      other += Letters(line.substr(i + 1));
       break;
     }
     size_t end = std::string_view::npos;
@@ -90,8 +96,7 @@ int LinkEntryLetters(std::string_view line) {
       end = line.find(')', close + 2);
       parens_left = end != std::string_view::npos;
     }
-    int letters = 0;
-    for (size_t k = i + 1; k < close; ++k) letters += letter(line[k]) ? 1 : 0;
+    const int letters = Letters(line.substr(i + 1, close - i - 1));
     if (end == std::string_view::npos) {
       other += letters;
       i = close + 1;
@@ -103,12 +108,6 @@ int LinkEntryLetters(std::string_view line) {
   }
   // "12." of an ordered list's marker is allowed.
   return links > 0 && other <= 3 ? link_letters : -1;
-}
-
-int Letters(std::string_view line) {
-  int n = 0;
-  for (char c : line) n += (IsAsciiAlnum(c) || static_cast<unsigned char>(c) >= 0x80) ? 1 : 0;
-  return n;
 }
 
 // A table's header separator ("| --- | --- |"): neither an entry nor text.
