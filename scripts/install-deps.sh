@@ -48,17 +48,18 @@ demo_pkgs=(glpk-doc libtasn1-doc)
 # r-cran-readxl real XLSX (and legacy XLS) workbooks, libreoffice-common
 # LibreOffice's own ODP templates and an ODS. chromium: the dashboard's
 # browser test (tests/browser/, driven by playwright-core from
-# package-lock.json; no browser download). ninja-build and lld: make test's build
+# package-lock.json; no browser download). ninja-build, lld, clang and its
+# sanitizer runtimes (libclang-rt-14-dev): make test's build
 # (scripts/run-tests.sh).
-test_pkgs=(ninja-build lld libgtest-dev libgmock-dev qpdf mupdf-tools poppler-utils jq time shellcheck awscli
+test_pkgs=(ninja-build lld clang libclang-rt-14-dev libgtest-dev libgmock-dev qpdf mupdf-tools poppler-utils jq time shellcheck awscli
            tesseract-ocr-eng tesseract-ocr-osd tesseract-ocr-ara
            texlive-lang-arabic texlive-plain-generic texlive-latex-recommended-doc octave-doc gnuplot-doc r-doc-pdf
            pandoc live-manual-epub ubuntu-packaging-guide-epub live-manual-odf r-cran-readxl libreoffice-common
            chromium)
 # bench/formats/libchoice measures the libraries docpipe did not choose too.
-# clang and libclang-rt-14-dev: bench/fuzz builds the fuzz targets with
-# libFuzzer (make test runs them with its own driver, from the g++ build).
-bench_pkgs=(libbenchmark-dev libminizip-dev libarchive-dev libxml2-dev libmimetic-dev clang libclang-rt-14-dev)
+# bench/fuzz builds the fuzz targets with libFuzzer, from test's clang
+# (make test runs them with its own driver).
+bench_pkgs=(libbenchmark-dev libminizip-dev libarchive-dev libxml2-dev libmimetic-dev)
 
 # Node.js for the tests: the official clients the adapters are compared with
 # (@pinecone-database/pinecone, @vercel/fun) need 20. Pinned: the npm

@@ -89,7 +89,7 @@ target_include_directories(docpipe_ocr_tesseract PRIVATE $<TARGET_PROPERTY:docpi
 # Headers only from docpipe (Status is inline): the module links nothing of
 # the binary, and --no-undefined proves it.
 target_link_libraries(docpipe_ocr_tesseract PRIVATE fmt::fmt ${TEXT_LIB_tesseract} ${TEXT_LIB_lept} ${CMAKE_DL_LIBS})
-target_link_options(docpipe_ocr_tesseract PRIVATE -Wl,--no-undefined)
+docpipe_module_no_undefined(docpipe_ocr_tesseract)
 docpipe_library(docpipe_extract LAYER adapters
   FILES extract/* extract/pdf/*
   DEPS docpipe_extract_port docpipe_ocr_port docpipe_ocr
@@ -105,7 +105,7 @@ target_include_directories(docpipe_mime PRIVATE $<TARGET_PROPERTY:docpipe_extrac
 # Headers only from docpipe (Status is inline): the module links nothing of
 # the binary, and --no-undefined proves it.
 target_link_libraries(docpipe_mime PRIVATE PkgConfig::GMIME)
-target_link_options(docpipe_mime PRIVATE -Wl,--no-undefined)
+docpipe_module_no_undefined(docpipe_mime)
 docpipe_library(docpipe_embed LAYER adapters
   FILES embed/*
   DEPS docpipe_embed_port docpipe_http_port docpipe_tokenize)
@@ -159,7 +159,7 @@ target_include_directories(docpipe_http_server PRIVATE $<TARGET_PROPERTY:docpipe
 # Headers only from docpipe (Status is inline): the module links nothing of
 # the binary, and --no-undefined proves it.
 target_link_libraries(docpipe_http_server PRIVATE fmt::fmt nlohmann_json::nlohmann_json PkgConfig::MICROHTTPD ZLIB::ZLIB)
-target_link_options(docpipe_http_server PRIVATE -Wl,--no-undefined)
+docpipe_module_no_undefined(docpipe_http_server)
 
 # ---- cli: the commands and `docpipe` --------------------------------------------
 set_property(GLOBAL APPEND PROPERTY DOCPIPE_CLAIMED_FILES cli/main.cpp)  # the executable's, below

@@ -232,7 +232,9 @@ Result<HttpResponse> AwsClient::SendWithRetries(HttpRequest request, bool idempo
       if (const std::string* ra = r.FindHeader("retry-after")) {
         char* end = nullptr;
         double seconds = std::strtod(ra->c_str(), &end);
-        if (end != ra->c_str() && seconds >= 0) retry_after_ms = std::min<int64_t>(kRetryAfterCapMs, seconds * 1000);
+        // Capped as a double: a huge value ("1e23") does not fit an int64_t.
+        if (end != ra->c_str() && seconds >= 0)
+          retry_after_ms = static_cast<int64_t>(std::min<double>(kRetryAfterCapMs, seconds * 1000));
       }
     }
     if (attempt + 1 < config_.max_attempts) {

@@ -7,6 +7,7 @@
 #include <sstream>
 #include <string_view>
 #include <tuple>
+#include <utility>
 
 #include <fmt/format.h>
 // toml++ 3.3 asserts what its parser then checks anyway: a table header with
@@ -55,9 +56,13 @@ template <typename T>
 Status TomlInt(const toml::table& t, const char* key, const std::string& where, T& out) {
   const toml::node* n = t.get(key);
   if (n == nullptr) return Status::Ok();
-  auto v = n->value<int64_t>();
-  if (!v) return Status::InvalidInput(fmt::format("{}: '{}' must be an integer", where, key));
-  out = static_cast<T>(*v);
+  // An integer only: toml++'s value<int64_t>() would convert a float, and
+  // one out of range ("1e308") is undefined behaviour.
+  const toml::value<int64_t>* v = n->as_integer();
+  if (v == nullptr) return Status::InvalidInput(fmt::format("{}: '{}' must be an integer", where, key));
+  if (!std::in_range<T>(v->get()))
+    return Status::InvalidInput(fmt::format("{}: '{}' is out of range ({})", where, key, v->get()));
+  out = static_cast<T>(v->get());
   return Status::Ok();
 }
 

@@ -6,19 +6,27 @@
 
 namespace docpipe {
 
+namespace {
+
+// A wait from a header, in whole milliseconds: a huge value ("1e30") is held
+// to a day before the conversion, which it would overflow.
+int64_t HttpRetryWaitMs(double ms) { return static_cast<int64_t>(std::min(ms, 86'400'000.0)); }
+
+}  // namespace
+
 bool IsRetryableHttpStatus(int status) { return status == 408 || status == 409 || status == 429 || status >= 500; }
 
 int64_t RetryAfterMs(const HttpResponse& r, TimeMs now) {
   if (const std::string* ms = r.FindHeader("retry-after-ms")) {
     char* end = nullptr;
     double v = std::strtod(ms->c_str(), &end);
-    if (end != ms->c_str() && v >= 0) return static_cast<int64_t>(v);
+    if (end != ms->c_str() && v >= 0) return HttpRetryWaitMs(v);
   }
   const std::string* ra = r.FindHeader("retry-after");
   if (ra == nullptr || ra->empty()) return -1;
   char* end = nullptr;
   double seconds = std::strtod(ra->c_str(), &end);
-  if (end != ra->c_str() && *end == '\0' && seconds >= 0) return static_cast<int64_t>(seconds * 1000);
+  if (end != ra->c_str() && *end == '\0' && seconds >= 0) return HttpRetryWaitMs(seconds * 1000);
   // An HTTP date: "Wed, 21 Oct 2015 07:28:00 GMT".
   std::tm tm{};
   if (strptime(ra->c_str(), "%a, %d %b %Y %H:%M:%S", &tm) == nullptr) return -1;

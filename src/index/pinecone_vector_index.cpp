@@ -8,6 +8,7 @@
 #include <charconv>
 #include <cmath>
 #include <functional>
+#include <limits>
 #include <map>
 #include <set>
 #include <unordered_set>
@@ -132,7 +133,11 @@ std::string StringField(const json& m, const char* key) {
 
 int IntField(const json& m, const char* key) {
   auto it = m.find(key);
-  return it != m.end() && it->is_number() ? static_cast<int>(it->get<double>()) : 0;
+  if (it == m.end() || !it->is_number()) return 0;
+  // Pinecone answers metadata numbers as floats (3.0); one beyond an int is
+  // no page number (and converting it would be undefined).
+  const double v = it->get<double>();
+  return v >= std::numeric_limits<int>::min() && v <= std::numeric_limits<int>::max() ? static_cast<int>(v) : 0;
 }
 
 std::vector<std::string> ListField(const json& m, const char* key) {
@@ -433,7 +438,7 @@ class PineconeVectorIndex final : public VectorIndex {
     Result<json> answer = Call("POST", host_ + "/describe_index_stats", "{}", "describe_index_stats");
     if (!answer.ok()) return answer.status();
     IndexStats stats;
-    stats.dimension = answer->contains("dimension") && (*answer)["dimension"].is_number()
+    stats.dimension = answer->contains("dimension") && (*answer)["dimension"].is_number_integer()
                           ? (*answer)["dimension"].get<int>()
                           : options_.dimension;
     auto namespaces = answer->find("namespaces");

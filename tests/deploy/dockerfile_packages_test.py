@@ -62,6 +62,16 @@ def needed_entries(path):
                       subprocess.run(["readelf", "-d", path], capture_output=True, text=True, check=True).stdout)
 
 
+def sanitized(path):
+    """Whether an ELF file is of a sanitizer build: it links GCC's runtimes
+    (NEEDED libasan.so...), or carries clang's inside it (its executables
+    export __asan_init)."""
+    if any(SANITIZER_RUNTIME.match(lib) for lib in needed_entries(path)):
+        return True
+    symbols = subprocess.run(["readelf", "--dyn-syms", "-W", path], capture_output=True, text=True, check=True).stdout
+    return re.search(r"\s__asan_init$", symbols, re.M) is not None
+
+
 def unused_entries(path):
     """NEEDED entries nothing in `path` uses (`ldd -u`, which exits 1 when it lists some)."""
     out = subprocess.run(["ldd", "-u", path], capture_output=True, text=True).stdout
@@ -151,12 +161,12 @@ class DockerfilePackagesTest(unittest.TestCase):
         # image's builder stage builds Release (test_stages checks it), which links the
         # same libraries less the sanitizer runtimes and less what the sanitizer link
         # keeps unused (`ldd -u`: libharfbuzz, which only the tests' PDF maker calls).
-        sanitized = any(SANITIZER_RUNTIME.match(lib) for lib in needed_entries(binary))
+        sanitized_build = sanitized(binary)
         cls.needed = []
         resolved = {}
         for path in [binary] + cls.modules:
             entries = needed_entries(path)
-            if sanitized:
+            if sanitized_build:
                 unused = unused_entries(path)
                 entries = [lib for lib in entries if not SANITIZER_RUNTIME.match(lib) and lib not in unused]
             cls.needed += entries

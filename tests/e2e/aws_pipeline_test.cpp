@@ -21,8 +21,9 @@
 
 #include "e2e/ai_fakes.h"
 #include "e2e/cli_fixture.h"
-#include "unit/index/fake_pinecone.h"
 #include "support/moto_server.h"
+#include "support/test_util.h"
+#include "unit/index/fake_pinecone.h"
 
 namespace docpipe::testing {
 namespace {
@@ -54,6 +55,16 @@ class AwsPipelineTest : public ::testing::Test {
     // No stray credentials from the machine.
     env_["AWS_SHARED_CREDENTIALS_FILE"] = dir_.Join("no-credentials");
     env_["AWS_CONFIG_FILE"] = dir_.Join("no-config");
+    // A lease (and SQS visibility) of 15 s, not the default 60: a message
+    // that is in flight but not being worked on reappears only when it ends,
+    // and --drain workers wait for it. Such messages are the duplicates the
+    // second Lambda run enqueues for unfinished documents (received while
+    // their document is claimed, so left for later) and the receives whose
+    // answers the fault proxy drops (reset-after). At 60 s they cost the
+    // Lambda test 60 s and the fault test 57 s of idle waiting. Heartbeats
+    // (every 5 s) must still hold every claim: each stage starts exactly once.
+    // Tests that kill workers set shorter leases of their own.
+    env_["DOCPIPE_LEASE_SECONDS"] = "15";
   }
 
   ProcessResult Run(const std::vector<std::string>& args, const EnvOverrides& extra = {}, int timeout_s = 300) {
@@ -518,11 +529,7 @@ double LoadAverage1() {
 // blocks (up to 256 MB) and the shadow memory: it grows whatever the program
 // does, so memory is judged only in builds without it (bench/soak uses the
 // Release build); the figures are reported either way.
-#if defined(__SANITIZE_ADDRESS__)
-constexpr bool kJudgeResidentSet = false;
-#else
-constexpr bool kJudgeResidentSet = true;
-#endif
+constexpr bool kJudgeResidentSet = !testing::kAddressSanitizerBuild;
 
 int64_t SoakNowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())

@@ -28,6 +28,7 @@
 
 #include "e2e/ai_fakes.h"
 #include "e2e/cli_fixture.h"
+#include "support/test_util.h"
 #include "unit/index/fake_pinecone.h"
 
 namespace docpipe::testing {
@@ -39,11 +40,7 @@ using json = nlohmann::json;
 // issue 17 in every build. Local stages look at their cancel flag between
 // units of work (a page, a block, a batch), which the sanitizer build runs
 // several times slower.
-#if defined(__SANITIZE_ADDRESS__)
-constexpr int64_t kLocalOverrunBoundMs = 3'000;
-#else
-constexpr int64_t kLocalOverrunBoundMs = 1'000;
-#endif
+constexpr int64_t kLocalOverrunBoundMs = testing::kAddressSanitizerBuild ? 3'000 : 1'000;
 constexpr int64_t kRemoteOverrunBoundMs = 1'000;
 
 // A peer that takes every request and does not answer (for 60 s, or until

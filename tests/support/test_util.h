@@ -27,6 +27,22 @@ bool OnPath(const std::string& exe);
 // missing: the command that installs every test peer.
 inline constexpr const char* kInstallTestPeers =
     "install the test peers with `scripts/install-deps.sh test` (as root, in the source tree)";
+// Whether this build runs under AddressSanitizer (GCC defines
+// __SANITIZE_ADDRESS__, clang answers __has_feature): such a build runs
+// several times slower, and its processes' resident sets hold ASan's
+// quarantine and shadow memory. The docpipe the e2e tests spawn is of the
+// same build.
+#if defined(__SANITIZE_ADDRESS__)
+inline constexpr bool kAddressSanitizerBuild = true;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+inline constexpr bool kAddressSanitizerBuild = true;
+#else
+inline constexpr bool kAddressSanitizerBuild = false;
+#endif
+#else
+inline constexpr bool kAddressSanitizerBuild = false;
+#endif
 // A TCP port on 127.0.0.1 that was free a moment ago (for servers the tests start), or -1.
 int FreeLoopbackPort();
 

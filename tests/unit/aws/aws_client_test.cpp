@@ -117,6 +117,17 @@ TEST_F(AwsClientTest, RetryAfterIsHonoured) {
   EXPECT_EQ(clock_.slept_ms(), 7000);
 }
 
+// A Retry-After beyond any int64_t of milliseconds waits the cap (60 s), and
+// its conversion is not undefined (found by clang's UBSan in the aws_answers
+// fuzz target).
+TEST_F(AwsClientTest, HugeRetryAfterWaitsTheCap) {
+  http_.Add(503, "", {{"retry-after", "1e23"}});
+  http_.Add(200, "{}");
+  AwsClient client = Client();
+  ASSERT_TRUE(client.CallJson("X.Y", "1.1", {}, true).ok());
+  EXPECT_EQ(clock_.slept_ms(), 60'000);
+}
+
 TEST_F(AwsClientTest, ClientErrorsAreNotRetried) {
   http_.Add(400, R"({"__type":"com.amazon.coral.validate#ValidationException","message":"bad key"})");
   AwsClient client = Client();

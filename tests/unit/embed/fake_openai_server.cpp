@@ -69,7 +69,7 @@ std::string FormatGoDuration(int64_t ms) {
 
 FakeOpenAiServer::FakeOpenAiServer(Clock& clock, FakeOpenAiOptions options)
     : clock_(clock), options_(std::move(options)), server_(std::make_unique<httplib::Server>()) {
-  tokenizer_ = std::move(*OpenBpeTokenizer("cl100k_base"));
+  tokenizer_ = *OpenBpeTokenizer("cl100k_base");
   req_level_ = static_cast<double>(options_.requests_per_minute);
   tok_level_ = static_cast<double>(options_.tokens_per_minute);
   last_refill_ = clock_.NowMs();

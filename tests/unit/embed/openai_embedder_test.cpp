@@ -30,7 +30,7 @@ using testing::FakeOpenAiOptions;
 using testing::FakeOpenAiServer;
 
 const BpeTokenizer& Cl100k() {
-  static const BpeTokenizerPtr tok = std::move(*OpenBpeTokenizer("cl100k_base"));
+  static const BpeTokenizerPtr tok = *OpenBpeTokenizer("cl100k_base");
   return *tok;
 }
 

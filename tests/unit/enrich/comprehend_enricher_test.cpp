@@ -674,7 +674,7 @@ TEST(ComprehendRateLimitTest, ThreadsShareOneBucket) {
 // enriched/, and as the stage's cost (summed per document and per day).
 TEST_F(ComprehendEnricherTest, EnrichStageRecordsCallsAndCost) {
   testing::TempDir dir;
-  ObjectStorePtr store = std::move(*NewLocalObjectStore(dir.Join("store")));
+  ObjectStorePtr store = *NewLocalObjectStore(dir.Join("store"));
   ControlRecord rec;
   rec.document_id = "doc";
   rec.processing_version = "000001";

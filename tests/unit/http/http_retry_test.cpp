@@ -88,6 +88,9 @@ TEST(HttpRetryTest, RetryAfterFormats) {
   EXPECT_EQ(RetryAfterMs(HttpResponse{429, {{"retry-after-ms", "250"}}, ""}, now), 250);
   EXPECT_EQ(RetryAfterMs(HttpResponse{429, {{"retry-after", "Wed, 21 Oct 2015 07:28:10 GMT"}}, ""}, now), 10'000);
   EXPECT_EQ(RetryAfterMs(HttpResponse{429, {{"retry-after", "soon"}}, ""}, now), -1);
+  // Beyond an int64_t of milliseconds: held to a day, not converted out of range.
+  EXPECT_EQ(RetryAfterMs(HttpResponse{429, {{"retry-after", "1e23"}}, ""}, now), 86'400'000);
+  EXPECT_EQ(RetryAfterMs(HttpResponse{429, {{"retry-after-ms", "1e300"}}, ""}, now), 86'400'000);
   EXPECT_EQ(RetryAfterMs(HttpResponse{429, {}, ""}, now), -1);
   EXPECT_TRUE(IsRetryableHttpStatus(429));
   EXPECT_TRUE(IsRetryableHttpStatus(502));

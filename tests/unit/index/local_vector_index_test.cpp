@@ -23,18 +23,6 @@
 namespace docpipe {
 namespace {
 
-#if defined(__SANITIZE_ADDRESS__)
-constexpr bool kSanitized = true;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-constexpr bool kSanitized = true;
-#else
-constexpr bool kSanitized = false;
-#endif
-#else
-constexpr bool kSanitized = false;
-#endif
-
 std::vector<float> RandomUnit(int dim, std::mt19937& rng) {
   std::normal_distribution<float> normal;
   std::vector<float> v(dim);
@@ -116,7 +104,7 @@ class LocalVectorIndexTest : public ::testing::Test {
 
 TEST_F(LocalVectorIndexTest, RecallAgainstBruteForce) {
   // Release runs the full 20,000; sanitizer builds are ~10x slower.
-  const int n = kSanitized ? 3000 : 20000;
+  const int n = testing::kAddressSanitizerBuild ? 3000 : 20000;
   const int dim = 128;
   const int queries = 200;
   const int k = 10;
@@ -518,7 +506,7 @@ TEST_F(LocalVectorIndexTest, TwoInstancesSeeEachOthersWrites) {
   }
 
   // Concurrent writers through both instances, readers in between.
-  const int docs = kSanitized ? 8 : 20;
+  const int docs = testing::kAddressSanitizerBuild ? 8 : 20;
   auto write = [&](VectorIndex* idx, int start, std::mt19937 rng) {
     for (int d = start; d < docs; d += 2) {
       std::vector<IndexedChunk> chunks;

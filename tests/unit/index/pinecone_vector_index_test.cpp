@@ -771,6 +771,20 @@ TEST_F(PineconeVectorIndexTest, MalformedJsonAnswersAreTransientErrors) {
   EXPECT_EQ(index->Stats().status().code(), Status::Code::kUnavailable);
   fake.Fault("/describe_index_stats", Answer(200, R"({"namespaces":{"__default__":{"vectorCount":"3"}}})"));
   EXPECT_TRUE(index->Stats().ok());  // odd field types are ignored, not thrown on
+  // Numbers beyond an int, as floats: ignored, never converted (undefined
+  // behaviour, found by clang's UBSan in the aws_answers fuzz target).
+  fake.Fault("/describe_index_stats", Answer(200, R"({"dimension":1e20,"namespaces":{}})"));
+  Result<IndexStats> huge = index->Stats();
+  ASSERT_TRUE(huge.ok()) << huge.status().ToString();
+  EXPECT_EQ(huge->dimension, 8);
+  fake.Fault("/query", Answer(200, R"({"matches":[{"id":"d-1:000001:0","score":0.5,"metadata":{"document_id":"d-1",)"
+                                   R"("processing_version":"000001","text":"t","page_start":1e20,)"
+                                   R"("page_end":2.0}}]})"));
+  Result<std::vector<SearchHit>> odd = index->Search(Query(Vec(1, 8)));
+  ASSERT_TRUE(odd.ok()) << odd.status().ToString();
+  ASSERT_EQ(odd->size(), 1u);
+  EXPECT_EQ((*odd)[0].chunk.page_start, 0);
+  EXPECT_EQ((*odd)[0].chunk.page_end, 2);
   fake.Fault("/vectors/list", Answer(200, "not json"));
   EXPECT_EQ(index->ReplaceDocument("d-1", "000002", MakeChunks("d-1", "000002", 1, 8)).code(),
             Status::Code::kUnavailable);

@@ -173,12 +173,12 @@ class LambdaRuntimeTest : public ::testing::Test {
  protected:
   void SetUp() override {
     ::unsetenv("_X_AMZN_TRACE_ID");
-    store_ = std::move(*NewLocalObjectStore(dir_.Join("store")));
+    store_ = *NewLocalObjectStore(dir_.Join("store"));
     const std::string db = dir_.Join("docpipe.db");
-    control_ = std::move(*NewSqliteControlTable(db));
-    audit_ = std::move(*NewSqliteAuditLog(db));
-    metrics_ = std::move(*NewSqliteMetricsTable(db));
-    queue_ = std::move(*NewSqliteWorkQueue(db, clock_, SqliteWorkQueueOptions{}));
+    control_ = *NewSqliteControlTable(db);
+    audit_ = *NewSqliteAuditLog(db);
+    metrics_ = *NewSqliteMetricsTable(db);
+    queue_ = *NewSqliteWorkQueue(db, clock_, SqliteWorkQueueOptions{});
     services_ =
         std::make_unique<Services>(Services{clock_, log_, *store_, *control_, *audit_, *metrics_, *queue_});
     events_ = std::make_unique<EventRecorder>(*services_, "lambda-test", 0);

@@ -57,12 +57,12 @@ json Notification(std::vector<json> records) { return {{"Records", records}}; }
 // open it; two of these on the same files act like two Lambdas.
 struct Backend {
   Backend(const testing::TempDir& dir, Clock& clock, Logger& logger) {
-    store = std::move(*NewLocalObjectStore(dir.Join("store")));
+    store = *NewLocalObjectStore(dir.Join("store"));
     const std::string db = dir.Join("docpipe.db");
-    control = std::move(*NewSqliteControlTable(db));
-    audit = std::move(*NewSqliteAuditLog(db));
-    metrics = std::move(*NewSqliteMetricsTable(db));
-    queue = std::move(*NewSqliteWorkQueue(db, clock, SqliteWorkQueueOptions{}));
+    control = *NewSqliteControlTable(db);
+    audit = *NewSqliteAuditLog(db);
+    metrics = *NewSqliteMetricsTable(db);
+    queue = *NewSqliteWorkQueue(db, clock, SqliteWorkQueueOptions{});
     services =
         std::make_unique<Services>(Services{clock, logger, *store, *control, *audit, *metrics, *queue});
     events = std::make_unique<EventRecorder>(*services, "lambda-test", 0);

@@ -124,12 +124,12 @@ class ServeFixture : public ::testing::Test {
   static constexpr int64_t kGraceMs = 10'000;
 
   void SetUp() override {
-    store_ = std::move(*NewLocalObjectStore(dir_.Join("store")));
+    store_ = *NewLocalObjectStore(dir_.Join("store"));
     const std::string db = dir_.Join("docpipe.db");
-    sqlite_control_ = std::move(*NewSqliteControlTable(db));
-    audit_ = std::move(*NewSqliteAuditLog(db));
-    metrics_ = std::move(*NewSqliteMetricsTable(db));
-    sqlite_queue_ = std::move(*NewSqliteWorkQueue(db, clock_, SqliteWorkQueueOptions{}));
+    sqlite_control_ = *NewSqliteControlTable(db);
+    audit_ = *NewSqliteAuditLog(db);
+    metrics_ = *NewSqliteMetricsTable(db);
+    sqlite_queue_ = *NewSqliteWorkQueue(db, clock_, SqliteWorkQueueOptions{});
     control_ = std::make_unique<SwitchableControlTable>(*sqlite_control_);
     queue_ = std::make_unique<SwitchableQueue>(*sqlite_queue_);
     services_ = std::make_unique<Services>(Services{clock_, logger_, *store_, *control_, *audit_, *metrics_, *queue_});
@@ -138,7 +138,7 @@ class ServeFixture : public ::testing::Test {
     LocalVectorIndexOptions io;
     io.directory = dir_.Join("index");
     io.dimension = 64;
-    index_ = std::move(*NewLocalVectorIndex(io));
+    index_ = *NewLocalVectorIndex(io);
     HeadOptions ho;
     ho.grace_ms = kGraceMs;
     head_ = std::make_unique<HeadDuties>(*services_, *events_, ho);
