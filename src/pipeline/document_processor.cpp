@@ -378,7 +378,11 @@ ProcessOutcome DocumentProcessor::RunStages(Claim& claim, const QueueMessage& me
       // Done just as the watch fired: the next stage must not inherit the flag.
       stage_cancel.store(cancel.load() || claim.lost());
     }
-    if (!result.ok() && heartbeat.DeadlinePassed() && !cancel.load()) {
+    // A stage that watches the clock itself (the PDF reader) can see the
+    // deadline pass a moment before the heartbeat's watch does.
+    const bool timed_out_at_deadline = !result.ok() && result.status().code() == Status::Code::kTimeout &&
+                                       clock.NowMs() >= stage_deadline;
+    if (!result.ok() && (heartbeat.DeadlinePassed() || timed_out_at_deadline) && !cancel.load()) {
       // Cancelled by the deadline watch (or timed out on its own): one error
       // for both, naming the limit that was passed.
       const bool whole = document_deadline <= started + options_.stage_timeout_ms;

@@ -517,6 +517,27 @@ TEST_F(DocumentProcessorTest, DeadlineCancelsAStageThatWatchesOnlyItsCancelFlag)
   EXPECT_NE(rec.last_error.find("pipeline.stage_timeout_seconds"), std::string::npos) << rec.last_error;
 }
 
+// A stage that watches the clock itself (the PDF reader) may see its
+// deadline pass before the processor's watch does; its Timeout still names
+// the limit, as the watch's does (the hostile-PDF deadline test saw the bare
+// "stopped after 0 of 150 pages (deadline passed)" once).
+TEST_F(DocumentProcessorTest, AStageThatSeesItsDeadlineFirstGetsTheSameError) {
+  ScriptedStage a("extract");
+  options_.stage_timeout_ms = 1'000;
+  a.during = [&](const StageContext& ctx) {
+    clock_.Advance(ctx.deadline_ms - clock_.NowMs());  // the watch has not run yet
+    a.result = Status::Timeout("input/own.md: stopped after 0 of 150 pages (deadline passed)");
+  };
+  Registration reg = Register("own.md", "text");
+  auto p = Processor("w1", {&a});
+  EXPECT_EQ(p->Process(ReceiveOne(), no_cancel_), ProcessOutcome::kRetryScheduled);
+  ControlRecord rec = *control_->Get(reg.document_id, reg.processing_version);
+  EXPECT_NE(rec.last_error.find("input/own.md: extract passed its deadline (the stage limit of 1 s, set by "
+                                "pipeline.stage_timeout_seconds): input/own.md: stopped after 0 of 150 pages"),
+            std::string::npos)
+      << rec.last_error;
+}
+
 // Issue 17: a timed-out document was retried as transient up to max_retries,
 // so a hostile file ran four times. A deadline gets one retry, no more.
 TEST_F(DocumentProcessorTest, ATimedOutDocumentIsRetriedOnceWhateverMaxRetries) {
