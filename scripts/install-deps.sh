@@ -50,8 +50,9 @@ demo_pkgs=(glpk-doc libtasn1-doc)
 # browser test (tests/browser/, driven by playwright-core from
 # package-lock.json; no browser download). ninja-build, lld, clang and its
 # sanitizer runtimes (libclang-rt-14-dev): make test's build
-# (scripts/run-tests.sh).
-test_pkgs=(ninja-build lld clang libclang-rt-14-dev libgtest-dev libgmock-dev qpdf mupdf-tools poppler-utils jq time shellcheck awscli
+# (scripts/run-tests.sh); llvm: llvm-symbolizer, with which clang's sanitizers
+# name the functions in their reports (tests/fuzz/lsan.supp matches by name).
+test_pkgs=(ninja-build lld clang libclang-rt-14-dev llvm libgtest-dev libgmock-dev qpdf mupdf-tools poppler-utils jq time shellcheck awscli
            tesseract-ocr-eng tesseract-ocr-osd tesseract-ocr-ara
            texlive-lang-arabic texlive-plain-generic texlive-latex-recommended-doc octave-doc gnuplot-doc r-doc-pdf
            pandoc live-manual-epub ubuntu-packaging-guide-epub live-manual-odf r-cran-readxl libreoffice-common

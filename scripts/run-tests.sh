@@ -47,7 +47,16 @@ stage() {  # NAME COMMAND...
 
 scripts/install-deps.sh test || { echo "docpipe: installing the test dependencies failed" >&2; exit 1; }
 
-sanitizers=(ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1)
+# clang's sanitizers name the functions in a report with llvm-symbolizer;
+# without it a report is bare addresses, and the leak suppressions
+# (tests/fuzz/lsan.supp), which match function and library names, match
+# nothing.
+symbolizer=$(command -v llvm-symbolizer || true)
+if [ -z "$symbolizer" ]; then
+  echo "docpipe: llvm-symbolizer is missing (Debian's llvm package; scripts/install-deps.sh test installs it)" >&2
+  exit 1
+fi
+sanitizers=(ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 "ASAN_SYMBOLIZER_PATH=$symbolizer")
 # Ninja schedules the whole build as one graph (the precompiled headers
 # first, the largest batches as early as their inputs allow); a directory
 # configured earlier with another generator is configured afresh.
