@@ -5,8 +5,8 @@
 # compiler and the level; the Release build is g++'s), and every
 # stage runs from that build: unit and moto tests, the end-to-end tests (they
 # spawn that build's docpipe, so the CLI runs under the sanitizers too), the
-# deployment tests (the Lambda zip packs that binary with the sanitizer
-# runtimes), the layer checks and the fuzz targets (tests/fuzz/, linked from
+# deployment tests (the Lambda zip packs that binary, which carries clang's
+# sanitizer runtimes), the layer checks and the fuzz targets (tests/fuzz/, linked from
 # this build's libraries with our own mutation driver; bench/fuzz/run.sh
 # builds them with clang and libFuzzer for long campaigns).
 # Benchmarks are never built in a sanitizer build (`make bench` uses build/).
