@@ -185,27 +185,25 @@ TEST_F(ScriptsAndScansTest, DocumentWithoutTextFailsSayingSo) {
             "input/docs/scanned-minutes.pdf: no text found: none of its 2 pages has a text layer (OCR is off: set "
             "ocr.enabled = true to read scanned pages)");
   EXPECT_EQ(scan["retry_count"], 0);
+  // Ingesting `path` (named `name`) fails with `error`.
+  auto expect_fails_with = [&](const std::string& path, const std::string& name, const std::string& error) {
+    ProcessResult run = Docpipe({"ingest", "--json", path});
+    EXPECT_EQ(run.exit_code, 1) << run.out << run.err;
+    nlohmann::json rec = RecordFor(name);
+    ASSERT_EQ(rec["status"], "FAILED") << rec.dump();
+    EXPECT_EQ(rec["last_error"], error) << rec.dump();
+  };
   // With OCR on, a blank document still fails: OCR found nothing to read.
-  ProcessResult again = Docpipe({"ingest", "--json", Docs() + "/blank.pdf"});
-  EXPECT_EQ(again.exit_code, 1) << again.out << again.err;
-  nlohmann::json b = RecordFor("blank.pdf");
-  ASSERT_EQ(b["status"], "FAILED") << b.dump();
-  EXPECT_EQ(b["last_error"],
-            "input/blank.pdf: no text found: none of its 2 pages has a text layer, and OCR found no text on "
-            "the 2 pages it looked at")
-      << b.dump();
+  expect_fails_with(Docs() + "/blank.pdf", "blank.pdf",
+                    "input/blank.pdf: no text found: none of its 2 pages has a text layer, and OCR found no text on "
+                    "the 2 pages it looked at");
   // An image is a page without a text layer too (its format is "png", not "pdf").
   OcrImage white;
   ASSERT_TRUE(RenderPdfPage(Docs() + "/blank.pdf", 0, 100, &white).ok());
   ASSERT_TRUE(WriteImages({white}, "png", dir_.Join("blank.png")).ok());
-  ProcessResult png = Docpipe({"ingest", "--json", dir_.Join("blank.png")});
-  EXPECT_EQ(png.exit_code, 1) << png.out << png.err;
-  nlohmann::json p = RecordFor("blank.png");
-  ASSERT_EQ(p["status"], "FAILED") << p.dump();
-  EXPECT_EQ(p["last_error"],
-            "input/blank.png: no text found: none of its 1 pages has a text layer, and OCR found no text on "
-            "the 1 pages it looked at")
-      << p.dump();
+  expect_fails_with(dir_.Join("blank.png"), "blank.png",
+                    "input/blank.png: no text found: none of its 1 pages has a text layer, and OCR found no text on "
+                    "the 1 pages it looked at");
 }
 
 // Real right-to-left documents from texlive-lang-arabic: Persian text drawn
