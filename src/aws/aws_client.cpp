@@ -229,13 +229,8 @@ Result<HttpResponse> AwsClient::SendWithRetries(HttpRequest request, bool idempo
       const bool retryable = last.code() == Status::Code::kThrottled || last.code() == Status::Code::kUnavailable ||
                              last.code() == Status::Code::kTimeout;
       if (!retryable || !idempotent) return last;
-      if (const std::string* ra = r.FindHeader("retry-after")) {
-        char* end = nullptr;
-        double seconds = std::strtod(ra->c_str(), &end);
-        // Capped as a double: a huge value ("1e23") does not fit an int64_t.
-        if (end != ra->c_str() && seconds >= 0)
-          retry_after_ms = static_cast<int64_t>(std::min<double>(kRetryAfterCapMs, seconds * 1000));
-      }
+      // Retry-After as every HTTP peer reads it (seconds or a date), capped.
+      if (const int64_t ra = RetryAfterMs(r, clock_.NowMs()); ra >= 0) retry_after_ms = std::min(kRetryAfterCapMs, ra);
     }
     if (attempt + 1 < config_.max_attempts) {
       // A cancel (a deadline) ends a long Retry-After wait.
