@@ -15,7 +15,13 @@ bool IsHex(const std::string& s) {
   return !s.empty() && s.find_first_not_of("0123456789ABCDEFabcdef") == std::string::npos;
 }
 
-bool Valid(char32_t c) { return c > 0x1F && c <= 0x10FFFF && !(c >= 0xD800 && c <= 0xDFFF) && c != 0xFFFD; }
+bool IsPrivateUse(char32_t c) { return c >= 0xE000 && c <= 0xF8FF; }
+
+// A character a glyph may stand for: not a control, surrogate, U+FFFD or a
+// private-use code point (those are what recovery replaces).
+bool Valid(char32_t c) {
+  return c > 0x1F && c <= 0x10FFFF && !(c >= 0xD800 && c <= 0xDFFF) && c != 0xFFFD && !IsPrivateUse(c);
+}
 
 bool EndsWith(const std::string& s, const std::string& suffix) {
   return s.size() > suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
@@ -138,10 +144,16 @@ int RecoverGlyph(const char* name, int out[kMaxRecovered]) noexcept {
   }
 }
 
+// Unmapped glyphs (U+FFFD), and glyphs mapped into the private use area,
+// whose meaning only the font knows ("T_h" as U+E002).
+bool NeedsRecovery(const fz_text_item& item) {
+  return item.gid >= 0 && (item.ucs == kReplacementCodePoint || IsPrivateUse(static_cast<char32_t>(item.ucs)));
+}
+
 bool HasUnmapped(const fz_text* text) {
   for (const fz_text_span* span = text->head; span; span = span->next)
     for (int i = 0; i < span->len; ++i)
-      if (span->items[i].ucs == kReplacementCodePoint && span->items[i].gid >= 0) return true;
+      if (NeedsRecovery(span->items[i])) return true;
   return false;
 }
 
@@ -158,10 +170,15 @@ void CopyRecovered(fz_context* ctx, const fz_text* text, fz_text* out) {
       trm.f = item.y;
       int recovered[kMaxRecovered];
       int n = 0;
-      if (item.ucs == kReplacementCodePoint && item.gid >= 0) {
+      if (NeedsRecovery(item)) {
         char name[64] = "";
         fz_get_glyph_name(ctx, span->font, item.gid, name, sizeof name);
         n = RecoverGlyph(name, recovered);
+        if (n == 0 && item.ucs != kReplacementCodePoint) {
+          const PrivateUseMeaning meaning = AdobePrivateUseMeaning(static_cast<char32_t>(item.ucs));
+          if (meaning.drawing) continue;  // a piece of a large delimiter
+          if (meaning.text != 0) recovered[n++] = static_cast<int>(meaning.text);
+        }
       }
       if (n == 0) {
         fz_show_glyph(ctx, out, span->font, trm, item.gid, item.ucs, span->wmode, span->bidi_level, dir, lang);
@@ -233,6 +250,28 @@ void GlyphIgnoreText(fz_context* ctx, fz_device* dev, const fz_text* text, fz_ma
 }
 
 }  // namespace
+
+PrivateUseMeaning AdobePrivateUseMeaning(char32_t c) {
+  PrivateUseMeaning m;
+  if (c >= 0xF730 && c <= 0xF739) {
+    m.text = U'0' + (c - 0xF730);  // zerooldstyle ... nineoldstyle
+  } else if (c >= 0xF761 && c <= 0xF77A) {
+    m.text = U'a' + (c - 0xF761);  // Asmall ... Zsmall
+  } else if (c >= 0xF7E0 && c <= 0xF7FE && c != 0xF7F7) {
+    m.text = 0xE0 + (c - 0xF7E0);  // Agravesmall ... Thornsmall
+  } else if (c == 0xF721 || c == 0xF724 || c == 0xF726 || c == 0xF73F) {
+    m.text = c - 0xF700;  // exclamsmall, dollaroldstyle, ampersandsmall, questionsmall
+  } else if (c == 0xF8E8) {
+    m.text = 0xAE;  // registersans
+  } else if (c == 0xF8E9) {
+    m.text = 0xA9;  // copyrightsans
+  } else if (c == 0xF8EA) {
+    m.text = 0x2122;  // trademarksans
+  } else {
+    m.drawing = c >= 0xF8E5 && c <= 0xF8FE;  // parenlefttp ... bracerightbt, and the extenders
+  }
+  return m;
+}
 
 std::u32string UnicodeFromGlyphName(const std::string& name) {
   std::string base = name.substr(0, name.find('.'));

@@ -19,8 +19,24 @@ namespace docpipe {
 // says nothing (".notdef", "g123", "cid42").
 std::u32string UnicodeFromGlyphName(const std::string& name);
 
+// What the Adobe Glyph List means by a private-use code point, for glyphs
+// mapped there whose names say nothing (CID-keyed fonts have none): the
+// character of an old-style figure or small capital (U+F734 "fouroldstyle"
+// is '4'), or `drawing` for the pieces of large delimiters and extenders
+// (U+F8E5-U+F8FE), which are not text. Neither for a code point the list
+// gives no meaning: only its font knows it.
+struct PrivateUseMeaning {
+  char32_t text = 0;
+  bool drawing = false;
+};
+PrivateUseMeaning AdobePrivateUseMeaning(char32_t c);
+
 // A MuPDF device that forwards text to `target` after replacing unmapped
-// glyphs (U+FFFD) by what their glyph name says, where it says something.
+// glyphs (U+FFFD) and glyphs mapped into the private use area (a font's
+// "T_h" ligature as U+E002, old-style figures as U+F734) by what their glyph
+// name says, where it says something; private-use code points the Adobe
+// Glyph List gives a meaning become that meaning, and the pieces of large
+// delimiters (U+F8E5-U+F8FE) are dropped.
 // Only text calls reach `target`: meant to sit in front of a structured-text
 // device. The caller drops it (fz_drop_device) after closing it; `target`
 // stays owned by the caller. Throws (fz_throw) on allocation failure.

@@ -32,6 +32,7 @@ const char kXepersianXB[] = "/usr/share/doc/texlive-doc/xelatex/xepersian-hm/xep
 const char kXkeyval[] = "/usr/share/doc/texlive-doc/latex/xkeyval/xkeyval.pdf";
 const char kXepersianCode[] = "/usr/share/doc/texlive-doc/xelatex/xepersian/xepersian.pdf";
 const char kFilehook[] = "/usr/share/doc/texlive-doc/latex/filehook/filehook.pdf";
+const char kSimurgh[] = "/usr/share/doc/texlive-doc/lualatex/simurgh/simurgh-doc.pdf";
 
 struct Extracted {
   ExtractSummary summary;
@@ -213,6 +214,43 @@ TEST(RealLayoutTest, ArabicFontChartGlyphsComeFromTheirNames) {
   const std::string& md = doc.pages[0].markdown;
   EXPECT_NE(md.find("\u0628 \u0622 \u0622 \u0625 \u0625 \u0623 \u0623 \u0627"), std::string::npos) << md;
   EXPECT_NE(md.find("\u0667 \u0666 \u0665 \u0664 \u0663 \u0662 \u0661 \u0660"), std::string::npos) << md;
+}
+
+// Characters of the private use area in `md`.
+int RealLayoutPrivateUse(const std::string& md) {
+  int n = 0;
+  for (size_t i = 0; i + 2 < md.size(); ++i) {
+    const unsigned char a = static_cast<unsigned char>(md[i]), b = static_cast<unsigned char>(md[i + 1]);
+    n += a == 0xEE || (a == 0xEF && b < 0xA4);  // U+E000-U+F8FF: EE xx xx, EF 80-A3 xx
+  }
+  return n;
+}
+
+TEST(RealLayoutTest, PrivateUseFiguresAndSmallCapitalsAreRead) {
+  Extracted doc;
+  if (!Extract(kSimurgh, "texlive-lang-arabic", &doc)) return;
+  ASSERT_GE(doc.pages.size(), 6u);
+  // LuaTeX mapped Iwona's old-style figures and small capitals to Adobe's
+  // private-use code points (U+F730..., U+F761...); the CID font has no
+  // glyph names. They were 506 characters nobody could search for, and the
+  // section numbers kept the outline from anchoring any heading.
+  int private_use = 0;
+  for (const ExtractedPage& p : doc.pages) private_use += RealLayoutPrivateUse(p.markdown);
+  EXPECT_EQ(private_use, 0);
+  EXPECT_NE(doc.pages[0].markdown.find("The simurgh package"), std::string::npos) << doc.pages[0].markdown;
+  EXPECT_NE(doc.pages[0].markdown.find("version 0.01b"), std::string::npos) << doc.pages[0].markdown;
+  EXPECT_NE(doc.pages[5].markdown.find("\n## 4.1 Basic Usage\n"), std::string::npos) << doc.pages[5].markdown;
+}
+
+TEST(RealLayoutTest, PiecesOfALargeBraceAreNotText) {
+  Extracted doc;
+  if (!Extract(kGlpk, "glpk-doc", &doc)) return;
+  ASSERT_GE(doc.pages.size(), 66u);
+  // Page 66 sets a case distinction with a brace built from the Symbol
+  // font's pieces (U+F8F1-U+F8F4): before, four paragraphs of them.
+  const std::string& md = doc.pages[65].markdown;
+  EXPECT_EQ(RealLayoutPrivateUse(md), 0) << md;
+  EXPECT_NE(md.find("0, if lk \xE2\x89\xA4 xk \xE2\x89\xA4 uk"), std::string::npos) << md;  // 0, if lk ≤ xk ≤ uk
 }
 
 // Words of Arabic script in `md` (separated by white space).

@@ -66,5 +66,29 @@ TEST(GlyphNamesTest, NamesThatSayNothing) {
   EXPECT_EQ(UnicodeFromGlyphName("f_g99"), U"");  // one unknown part: the whole name is unknown
 }
 
+TEST(GlyphNamesTest, PrivateUseCodePointsOfTheAdobeGlyphList) {
+  EXPECT_EQ(AdobePrivateUseMeaning(0xF734).text, U'4');        // fouroldstyle
+  EXPECT_EQ(AdobePrivateUseMeaning(0xF730).text, U'0');        // zerooldstyle
+  EXPECT_EQ(AdobePrivateUseMeaning(0xF773).text, U's');        // Ssmall
+  EXPECT_EQ(AdobePrivateUseMeaning(0xF7E9).text, U'\u00E9');   // Eacutesmall
+  EXPECT_EQ(AdobePrivateUseMeaning(0xF724).text, U'$');        // dollaroldstyle
+  EXPECT_EQ(AdobePrivateUseMeaning(0xF8E9).text, U'\u00A9');   // copyrightsans
+  for (char32_t piece : {0xF8E5, 0xF8F1, 0xF8F4, 0xF8FE}) {  // radicalex, braceleftmid, braceex, bracerightbt
+    EXPECT_TRUE(AdobePrivateUseMeaning(piece).drawing) << std::hex << static_cast<uint32_t>(piece);
+    EXPECT_EQ(AdobePrivateUseMeaning(piece).text, 0u);
+  }
+  for (char32_t unknown : {0xE002, 0xF643, 0xF7F7, 0xF8FF}) {  // a font's own, and what the list leaves out
+    EXPECT_EQ(AdobePrivateUseMeaning(unknown).text, 0u) << std::hex << static_cast<uint32_t>(unknown);
+    EXPECT_FALSE(AdobePrivateUseMeaning(unknown).drawing);
+  }
+}
+
+TEST(GlyphNamesTest, NamesOfPrivateUseCodePointsSayNothing) {
+  EXPECT_EQ(UnicodeFromGlyphName("uniF734"), U"");
+  EXPECT_EQ(UnicodeFromGlyphName("uE002"), U"");
+  EXPECT_EQ(UnicodeFromGlyphName("four.oldstyle"), U"4");
+  EXPECT_EQ(UnicodeFromGlyphName("T_h"), U"Th");
+}
+
 }  // namespace
 }  // namespace docpipe

@@ -166,5 +166,25 @@ TEST(PdfScriptsTest, TexSpacingAccentsJoinTheirLetters) {
   EXPECT_EQ(OnePageMarkdown(page), "formaci\xC3\xB3n Br\xC3\xBCns don\xC2\xB4t");  // formación Brüns don´t
 }
 
+// A ToUnicode CMap may map glyphs into the private use area, where only the
+// font knows what they are: their glyph names say it when the font has names
+// (here "uni0664" ...); the Adobe Glyph List's meanings of such code points
+// are for fonts without names (GlyphNamesTest, and simurgh-doc.pdf in
+// RealLayoutTest).
+TEST(PdfScriptsTest, PrivateUseGlyphsAreReadByTheirGlyphNames) {
+  PdfPageSpec page;
+  const double size = 20;
+  double x = 100;
+  auto glyph = [&](char32_t shape, char32_t text) {
+    page.glyphs.push_back({x, 700, size, shape, text});
+    x += testing::ArabicGlyphAdvance(shape) * size;
+  };
+  glyph(U'\u0664', 0xF734);  // mapped to fouroldstyle
+  glyph(U'\u0662', 0xE002);  // mapped to a code of the font's own
+  x += size;
+  glyph(U'\u0661', 0xF8F1);  // mapped to braceleftmid
+  EXPECT_EQ(OnePageMarkdown(page), "\xD9\xA4\xD9\xA2 \xD9\xA1");  // ٤٢ ١
+}
+
 }  // namespace
 }  // namespace docpipe
