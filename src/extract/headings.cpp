@@ -1,5 +1,9 @@
 #include "extract/headings.h"
 
+#include <unicode/normalizer2.h>
+#include <unicode/uchar.h>
+#include <unicode/unistr.h>
+
 #include <algorithm>
 #include <cctype>
 #include <cstring>
@@ -201,13 +205,68 @@ bool LooksLikeCaption(const std::string& text) {
   return false;
 }
 
+namespace {
+
+// One spelling for the Arabic-script letters that producers and authors
+// interchange (Lucene's Arabic and Persian normalizers fold the same ones):
+// the Persian yeh and alef maksura as yeh, keheh as kaf, ae and teh marbuta
+// as heh, alef wasla as alef. Marks are gone by then (NFD, then dropped),
+// so "heh with yeh above" (U+06C0) and heh + hamza above (U+0647 U+0654)
+// both end as heh.
+UChar32 FoldArabicLetter(UChar32 c) {
+  switch (c) {
+    case 0x06CC: case 0x0649: return 0x064A;
+    case 0x06A9: return 0x0643;
+    case 0x06D5: case 0x0629: return 0x0647;
+    case 0x0671: return 0x0627;
+    default: return c;
+  }
+}
+
+void AppendUtf8(std::string& out, UChar32 c) {
+  char buf[4];
+  int32_t n = 0;
+  UBool error = false;
+  U8_APPEND(buf, n, 4, c, error);
+  if (!error) out.append(buf, static_cast<size_t>(n));
+}
+
+// A folded title without the section number it starts with, whatever its
+// digits and separators were ("۵ . ۲ . ۹" folds to "529").
+std::string WithoutLeadingDigits(const std::string& folded) {
+  const size_t start = folded.find_first_not_of("0123456789");
+  return start == std::string::npos ? std::string() : folded.substr(start);
+}
+
+}  // namespace
+
 std::string FoldForMatch(const std::string& text) {
+  const bool ascii = std::all_of(text.begin(), text.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
   std::string out;
-  for (unsigned char c : text) {
-    if (c >= 0x80) {
-      out += static_cast<char>(c);
-    } else if (std::isalnum(c)) {
-      out += static_cast<char>(std::tolower(c));
+  if (ascii) {
+    for (unsigned char c : text) {
+      if (std::isalnum(c)) out += static_cast<char>(std::tolower(c));
+    }
+    return out;
+  }
+  // Other scripts: compatibility forms and case folded (NFKC_Casefold, which
+  // also drops joiners and bidi marks), then decomposed so that accents and
+  // vowel marks can go; digits of any script become ASCII digits.
+  UErrorCode status = U_ZERO_ERROR;
+  const icu::Normalizer2* casefold = icu::Normalizer2::getNFKCCasefoldInstance(status);
+  const icu::Normalizer2* nfd = icu::Normalizer2::getNFDInstance(status);
+  if (U_FAILURE(status)) return text;
+  icu::UnicodeString folded = casefold->normalize(icu::UnicodeString::fromUTF8(text), status);
+  folded = nfd->normalize(folded, status);
+  if (U_FAILURE(status)) return text;
+  for (int32_t i = 0; i < folded.length();) {
+    const UChar32 c = folded.char32At(i);
+    i += U16_LENGTH(c);
+    if (u_charType(c) == U_NON_SPACING_MARK || c == 0x0640) continue;  // marks, tatweel
+    if (u_isdigit(c)) {
+      out += static_cast<char>('0' + u_charDigitValue(c));
+    } else if (u_isalnum(c)) {
+      AppendUtf8(out, FoldArabicLetter(c));
     }
   }
   return out;
@@ -218,7 +277,8 @@ OutlineIndex::OutlineIndex(std::vector<OutlineEntry> entries) : entries_(std::mo
   for (const OutlineEntry& e : entries_) {
     const HeadingNumber n = ParseHeadingNumber(e.title);
     folded_.push_back(FoldForMatch(e.title));
-    folded_title_.push_back(n.depth > 0 ? FoldForMatch(e.title.substr(n.title_start)) : folded_.back());
+    folded_title_.push_back(n.depth > 0 ? FoldForMatch(e.title.substr(n.title_start))
+                                        : WithoutLeadingDigits(folded_.back()));
   }
   int pointing = 0;
   for (size_t i = 0; i < entries_.size(); ++i) {
@@ -251,7 +311,8 @@ int OutlineIndex::Find(int page, const std::string& text, bool use) {
   const std::string folded = FoldForMatch(text);
   if (folded.empty()) return 0;
   const HeadingNumber number = ParseHeadingNumber(text);
-  const std::string title_only = number.depth > 0 ? FoldForMatch(text.substr(number.title_start)) : folded;
+  const std::string title_only =
+      number.depth > 0 ? FoldForMatch(text.substr(number.title_start)) : WithoutLeadingDigits(folded);
   for (int p : {page, page - 1}) {
     auto [begin, end] = by_page_.equal_range(p);
     for (auto it = begin; it != end; ++it) {

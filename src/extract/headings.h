@@ -31,8 +31,9 @@ bool LooksLikeGarbage(const std::string& text);
 //! a figure or table caption ("Figure 3: ...", "Table 2. ...").
 bool LooksLikeCaption(const std::string& text);
 
-// Folds text for comparing headings with outline titles: lowercase ASCII,
-// letters and digits only (other UTF-8 kept), spaces dropped.
+// Folds text for comparing headings with outline titles: letters and digits
+// only, case-folded, without accents or vowel marks, digits of any script as
+// ASCII digits, Arabic-script letter variants as one letter.
 std::string FoldForMatch(const std::string& text);
 
 // A PDF outline (bookmarks) flattened in document order.

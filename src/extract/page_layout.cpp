@@ -675,9 +675,12 @@ int MarkdownRenderer::HeadingLevel(const TextBlock& block, float body_size, cons
   auto rejected = [&] {
     return LooksLikeGarbage(text) || LooksLikeTocEntry(text, gap_before_last) || LooksLikeCaption(text);
   };
-  // With an outline, only its titles qualify (the cheap test first).
+  // With an outline, only its titles qualify (the cheap test first); an item
+  // of a list that repeats a title ("— numeric expressions;" before "3.1
+  // Numeric expressions") does not use it up.
   if (outline_ != nullptr && outline_->Usable()) {
     if (!outline_->Has(page_number, text) || rejected()) return 0;
+    if (IsBulletOrLabel(text) || EndsWith(text, ",") || EndsWith(text, ";")) return 0;
     return std::min(6, outline_->Match(page_number, text));
   }
   if (rejected()) return 0;

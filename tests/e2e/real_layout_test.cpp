@@ -32,6 +32,7 @@ const char kXepersianXB[] = "/usr/share/doc/texlive-doc/xelatex/xepersian-hm/xep
 const char kXkeyval[] = "/usr/share/doc/texlive-doc/latex/xkeyval/xkeyval.pdf";
 const char kXepersianCode[] = "/usr/share/doc/texlive-doc/xelatex/xepersian/xepersian.pdf";
 const char kFilehook[] = "/usr/share/doc/texlive-doc/latex/filehook/filehook.pdf";
+const char kLshortPersian[] = "/usr/share/doc/texlive-doc/latex/lshort-persian/lshort.pdf";
 const char kSimurgh[] = "/usr/share/doc/texlive-doc/lualatex/simurgh/simurgh-doc.pdf";
 
 struct Extracted {
@@ -240,6 +241,22 @@ TEST(RealLayoutTest, PrivateUseFiguresAndSmallCapitalsAreRead) {
   EXPECT_NE(doc.pages[0].markdown.find("The simurgh package"), std::string::npos) << doc.pages[0].markdown;
   EXPECT_NE(doc.pages[0].markdown.find("version 0.01b"), std::string::npos) << doc.pages[0].markdown;
   EXPECT_NE(doc.pages[5].markdown.find("\n## 4.1 Basic Usage\n"), std::string::npos) << doc.pages[5].markdown;
+}
+
+TEST(RealLayoutTest, PersianOutlineAnchorsHeadingsWhateverTheirDigitsAndLetterForms) {
+  Extracted doc;
+  if (!Extract(kLshortPersian, "texlive-lang-arabic", &doc)) return;
+  ASSERT_GE(doc.pages.size(), 105u);
+  // The outline types titles with ASCII-free Persian text and "هٔ" (heh,
+  // hamza above); the pages set "۵ . ۲ . ۹" and "ۀ" (heh with yeh above).
+  // 6 of its 122 entries anchored a heading before titles were folded by
+  // Unicode (digits of any script, marks, letter variants); 115 now.
+  EXPECT_GE(doc.summary.outline.size(), 110u);
+  const std::string& md = doc.pages[104].markdown;
+  EXPECT_NE(md.find("\n### \u06F5 . \u06F2 . \u06F9 \u062E\u0645\u200C\u0647\u0627\u06CC \u062F\u0631\u062C\u06C0 "
+                    "\u062F\u0648\u0645 \u0628\u0632\u06CC\u0647\n"),
+            std::string::npos)
+      << md;
 }
 
 TEST(RealLayoutTest, PiecesOfALargeBraceAreNotText) {

@@ -77,5 +77,27 @@ TEST(OutlineIndexTest, OneEntryIsNotUsable) {
 
 TEST(FoldForMatchTest, Folds) { EXPECT_EQ(FoldForMatch("1.2  MIP-Problem!"), "12mipproblem"); }
 
+TEST(FoldForMatchTest, OtherScriptsFoldCaseAccentsDigitsAndLetterVariants) {
+  EXPECT_EQ(FoldForMatch("\u00DCberblick \u2013 \u201CT\u00C9X\u201D"), "uberblicktex");  // Überblick – “TÉX”
+  EXPECT_EQ(FoldForMatch("\uFB01nal"), "final");                                          // the ligature ﬁ
+  // Persian digits and the ZWNJ in "خم‌ها" go; "درجۀ" (heh with yeh above)
+  // as the text sets it and "درجهٔ" (heh, hamza above) as the outline types it.
+  EXPECT_EQ(FoldForMatch("\u06F5.\u06F2 \u062E\u0645\u200C\u0647\u0627 \u062F\u0631\u062C\u06C0"),
+            FoldForMatch("52 \u062E\u0645\u0647\u0627 \u062F\u0631\u062C\u0647\u0654"));
+  EXPECT_EQ(FoldForMatch("\u06A9\u062A\u0627\u0628\u06CC"), FoldForMatch("\u0643\u062A\u0627\u0628\u064A"));  // کتابی
+  EXPECT_EQ(FoldForMatch("\u0643\u0640\u062A\u064E\u0627\u0628"), FoldForMatch("\u0643\u062A\u0627\u0628"));  // tatweel, fatha
+}
+
+TEST(OutlineIndexTest, PersianTitlesMatchWhateverTheirDigitsAndLetterForms) {
+  // lshort-persian.pdf, page 105: the outline types "خم‌های درجهٔ دوم بزیه",
+  // the page sets "۵ . ۲ . ۹ خم‌های درجۀ دوم بزیه".
+  OutlineIndex index({{1, "\u0645\u062D\u06CC\u0637", 104, 0},
+                      {3, "\u062E\u0645\u200C\u0647\u0627\u06CC \u062F\u0631\u062C\u0647\u0654 \u062F\u0648\u0645", 105, 0}});
+  EXPECT_EQ(index.Match(105, "\u06F5 . \u06F2 . \u06F9 \u062E\u0645\u200C\u0647\u0627\u06CC "
+                             "\u062F\u0631\u062C\u06C0 \u062F\u0648\u0645"),
+            3);
+  EXPECT_EQ(index.Match(104, "\u06F5 \u0645\u062D\u06CC\u0637"), 1);
+}
+
 }  // namespace
 }  // namespace docpipe
