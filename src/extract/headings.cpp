@@ -1,5 +1,7 @@
 #include "extract/headings.h"
 
+#include "common/utf8.h"
+
 #include <unicode/normalizer2.h>
 #include <unicode/uchar.h>
 #include <unicode/unistr.h>
@@ -32,22 +34,6 @@ bool IsUpper(char c) { return std::isupper(static_cast<unsigned char>(c)) != 0; 
 bool IsRomanWord(const std::string& w) {
   return !w.empty() && w.size() <= 6 &&
          std::all_of(w.begin(), w.end(), [](char c) { return std::strchr("IVXLC", c); });
-}
-
-// Decodes one UTF-8 code point at s[i], advancing i.
-uint32_t NextCodePoint(const std::string& s, size_t& i) {
-  const unsigned char c = s[i];
-  uint32_t cp = c;
-  int len = 1;
-  if (c >= 0xF0)
-    cp = c & 0x07, len = 4;
-  else if (c >= 0xE0)
-    cp = c & 0x0F, len = 3;
-  else if (c >= 0xC0)
-    cp = c & 0x1F, len = 2;
-  for (int k = 1; k < len && i + k < s.size(); ++k) cp = (cp << 6) | (s[i + k] & 0x3F);
-  i += len;
-  return cp;
 }
 
 }  // namespace
@@ -180,7 +166,9 @@ bool LooksLikeGarbage(const std::string& text) {
   size_t i = 0;
   int letters = 0, visible = 0;
   while (i < text.size()) {
-    const uint32_t cp = NextCodePoint(text, i);
+    size_t length = 0;
+    const char32_t cp = DecodeUtf8(text, i, &length);
+    i += length;
     if (cp == 0xFFFD || (cp >= 0xE000 && cp <= 0xF8FF) || cp < 0x20) return true;
     if (cp == ' ') continue;
     ++visible;
@@ -223,14 +211,6 @@ UChar32 FoldArabicLetter(UChar32 c) {
   }
 }
 
-void AppendUtf8(std::string& out, UChar32 c) {
-  char buf[4];
-  int32_t n = 0;
-  UBool error = false;
-  U8_APPEND(buf, n, 4, c, error);
-  if (!error) out.append(buf, static_cast<size_t>(n));
-}
-
 // A folded title without the section number it starts with, whatever its
 // digits and separators were ("۵ . ۲ . ۹" folds to "529").
 std::string WithoutLeadingDigits(const std::string& folded) {
@@ -266,7 +246,7 @@ std::string FoldForMatch(const std::string& text) {
     if (u_isdigit(c)) {
       out += static_cast<char>('0' + u_charDigitValue(c));
     } else if (u_isalnum(c)) {
-      AppendUtf8(out, FoldArabicLetter(c));
+      AppendUtf8(out, static_cast<char32_t>(FoldArabicLetter(c)));
     }
   }
   return out;

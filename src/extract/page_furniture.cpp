@@ -1,5 +1,9 @@
 #include "extract/page_furniture.h"
 
+#include "common/utf8.h"
+
+#include <unicode/uchar.h>
+
 #include <algorithm>
 #include <cctype>
 #include <cmath>
@@ -18,10 +22,28 @@ constexpr float kMinSlideTitleRatio = 0.75f;     // a slide's bold title is near
 // header a blank line above the text (0.75-0.95 with MuPDF's boxes).
 constexpr float kSeparation = 0.7f;
 
-bool IsDigits(const std::string& t) {
-  return !t.empty() && t.size() <= 6 &&
-         std::all_of(t.begin(), t.end(), [](unsigned char c) { return std::isdigit(c); });
+// The value of a decimal digit of any script ('7', Persian '۷', Arabic-Indic
+// '٧', Devanagari '७'), or -1: page numbers are printed in the document's own.
+int DigitValue(char32_t c) {
+  if (c >= '0' && c <= '9') return static_cast<int>(c - '0');
+  if (c < 0x80 || u_charType(static_cast<UChar32>(c)) != U_DECIMAL_DIGIT_NUMBER) return -1;
+  return u_charDigitValue(static_cast<UChar32>(c));
 }
+
+// `t` in ASCII digits when it is 1-6 decimal digits of any script, else "".
+std::string AsciiDigits(const std::string& t) {
+  std::string out;
+  for (size_t i = 0; i < t.size();) {
+    size_t length = 0;
+    const int d = DigitValue(DecodeUtf8(t, i, &length));
+    if (d < 0 || out.size() == 6) return "";
+    out += static_cast<char>('0' + d);
+    i += length;
+  }
+  return out;
+}
+
+bool IsDigits(const std::string& t) { return !AsciiDigits(t).empty(); }
 
 bool IsRoman(const std::string& t) {
   if (t.empty() || t.size() > 7) return false;
@@ -69,7 +91,7 @@ int RomanValue(const std::string& t) {
 
 // Value of a page-number token, or -1.
 int NumberValue(const std::string& t) {
-  if (IsDigits(t)) return std::stoi(t);
+  if (const std::string digits = AsciiDigits(t); !digits.empty()) return std::stoi(digits);
   if (IsRoman(t)) return RomanValue(t);
   return -1;
 }
@@ -89,8 +111,8 @@ std::vector<std::string> FurnitureWords(const std::string& text) {
   return words;
 }
 
-// Masks what changes from page to page: digit runs become '#', and so do
-// words that are roman numerals (page numbers of front matter).
+// Masks what changes from page to page: digit runs (of any script) become
+// '#', and so do words that are roman numerals (page numbers of front matter).
 std::string MaskNumbers(const std::string& text) {
   std::string out;
   for (const std::string& w : FurnitureWords(text)) {
@@ -100,14 +122,13 @@ std::string MaskNumbers(const std::string& text) {
       continue;
     }
     bool in_digits = false;
-    for (char c : w) {
-      if (std::isdigit(static_cast<unsigned char>(c))) {
-        if (!in_digits) out += '#';
-        in_digits = true;
-      } else {
-        out += c;
-        in_digits = false;
-      }
+    for (size_t i = 0; i < w.size();) {
+      size_t length = 0;
+      const bool digit = DigitValue(DecodeUtf8(w, i, &length)) >= 0;
+      if (digit && !in_digits) out += '#';
+      if (!digit) out.append(w, i, length);
+      in_digits = digit;
+      i += length;
     }
   }
   return out;

@@ -253,10 +253,20 @@ TEST(RealLayoutTest, PersianOutlineAnchorsHeadingsWhateverTheirDigitsAndLetterFo
   // Unicode (digits of any script, marks, letter variants); 115 now.
   EXPECT_GE(doc.summary.outline.size(), 110u);
   const std::string& md = doc.pages[104].markdown;
-  EXPECT_NE(md.find("\n### \u06F5 . \u06F2 . \u06F9 \u062E\u0645\u200C\u0647\u0627\u06CC \u062F\u0631\u062C\u06C0 "
+  EXPECT_NE(md.find("### \u06F5 . \u06F2 . \u06F9 \u062E\u0645\u200C\u0647\u0627\u06CC \u062F\u0631\u062C\u06C0 "
                     "\u062F\u0648\u0645 \u0628\u0632\u06CC\u0647\n"),
             std::string::npos)
       << md;
+  // Its running headers print the page in Persian digits ("۲ چیزهایی که
+  // باید بدانید" on physical page 16, whose /PageLabels label is "2"): they go.
+  const ExtractedPage& p16 = doc.pages[15];
+  EXPECT_EQ(p16.label, "2");
+  EXPECT_EQ(p16.furniture,
+            (std::vector<std::string>{"\u06F2 \u0686\u06CC\u0632\u0647\u0627\u06CC\u06CC \u06A9\u0647 "
+                                      "\u0628\u0627\u06CC\u062F \u0628\u062F\u0627\u0646\u06CC\u062F"}));
+  int headers_left = 0;
+  for (const ExtractedPage& p : doc.pages) headers_left += p.markdown.rfind("\u06F2 . \u06F5", 0) == 0;
+  EXPECT_EQ(headers_left, 0);
 }
 
 TEST(RealLayoutTest, PiecesOfALargeBraceAreNotText) {

@@ -93,6 +93,33 @@ TEST(FurnitureDetectorTest, OddEvenHeadersWithVaryingNumbersRemoved) {
   }
 }
 
+// `n` in Persian digits ("۱۲").
+std::string PersianNumber(int n) {
+  std::string out;
+  for (char c : std::to_string(n)) out += "\xDB" + std::string(1, static_cast<char>(0xB0 + (c - '0')));  // U+06F0 + d
+  return out;
+}
+
+TEST(FurnitureDetectorTest, PageNumbersInPersianDigitsAreRemovedAndLabelThePage) {
+  // lshort-persian.pdf: "۵ . ۲ محیط تصویر ۹۱" at the top of each page of
+  // section 5.2 (its number and title, then the printed page), no footer.
+  std::vector<PageLayout> pages;
+  const std::string section = PersianNumber(5) + " . " + PersianNumber(2) +
+                              " \xD9\x85\xD8\xAD\xDB\x8C\xD8\xB7 \xD8\xAA\xD8\xB5\xD9\x88\xDB\x8C\xD8\xB1 ";  // محیط تصویر
+  for (int i = 1; i <= 10; ++i) {
+    PageLayout p = MakePage(i, section + PersianNumber(i + 90), "Text " + std::to_string(i));
+    p.blocks.back() = MakeBlock({MakeLine(PersianNumber(i + 90), 750, 9, 300)});  // and a bare one at the foot
+    pages.push_back(p);
+  }
+  auto out = Detect(pages);
+  for (int i = 0; i < 10; ++i) {
+    EXPECT_EQ(FurnitureTexts(out[i].first),
+              (std::vector<std::string>{"Text " + std::to_string(i + 1), "second body line " + std::to_string(i + 1)}))
+        << i;
+    EXPECT_EQ(out[i].second, PersianNumber(i + 91)) << i;
+  }
+}
+
 TEST(FurnitureDetectorTest, RemovedLinesAreReported) {
   std::vector<PageLayout> pages;
   for (int i = 1; i <= 8; ++i) pages.push_back(MakePage(i, "GNU Octave (version 7.3.0)", "Body " + std::to_string(i)));
@@ -345,6 +372,10 @@ TEST(PageNumberLineTest, Forms) {
   EXPECT_EQ(label, "12");
   EXPECT_TRUE(IsPageNumberLine("xii", &label));
   EXPECT_EQ(label, "xii");
+  EXPECT_TRUE(IsPageNumberLine("\xD9\xA1\xD9\xA7", &label));  // Arabic-Indic ١٧
+  EXPECT_EQ(label, "\xD9\xA1\xD9\xA7");
+  EXPECT_TRUE(IsPageNumberLine("\xE0\xA5\xA7\xE0\xA5\xAA", &label));  // Devanagari १४
+  EXPECT_FALSE(IsPageNumberLine("1\xD9\xA7x", &label));
   EXPECT_FALSE(IsPageNumberLine("Chapter 3", &label));
   EXPECT_FALSE(IsPageNumberLine("12 apples", &label));
 }
