@@ -39,7 +39,7 @@ apart: pages whose Markdown keeps the page's number as a paragraph of its own.
 
 Heading precision / recall: a docpipe heading matches an outline entry that
 points within one page of it and whose title it equals, letters and digits
-compared, with or without its section number, or ends with ("Chapter 1
+compared (case and accents ignored), with or without its section number, or ends with ("Chapter 1
 Introduction" for "Introduction"). Pooled over the documents whose outline
 has at least three entries pointing at pages; recall = outline entries
 matched by some heading. Also with the outline ignored (--no-outline).
@@ -270,7 +270,11 @@ class ReferenceFurniture:
 # ---- Headings -----------------------------------------------------------------
 
 def fold(text):
-    return "".join(ch for ch in unicodedata.normalize("NFKC", text).casefold() if ch.isalnum())
+    """Letters and digits, case-folded, without accents: outlines are often
+    typed without them ("Uvod" for the page's "Úvod", "Torunska" for
+    "Toruńska")."""
+    decomposed = unicodedata.normalize("NFKD", text).casefold()
+    return "".join(ch for ch in decomposed if ch.isalnum() and not unicodedata.combining(ch))
 
 
 def without_number(text):
