@@ -1,6 +1,7 @@
 #include "extract/headings.h"
 
 #include "common/utf8.h"
+#include "extract/text_normalizer.h"
 
 #include <unicode/normalizer2.h>
 #include <unicode/uchar.h>
@@ -243,8 +244,8 @@ std::string FoldForMatch(const std::string& text) {
     const UChar32 c = folded.char32At(i);
     i += U16_LENGTH(c);
     if (u_charType(c) == U_NON_SPACING_MARK || c == 0x0640) continue;  // marks, tatweel
-    if (u_isdigit(c)) {
-      out += static_cast<char>('0' + u_charDigitValue(c));
+    if (const int digit = DecimalDigitValue(static_cast<char32_t>(c)); digit >= 0) {
+      out += static_cast<char>('0' + digit);
     } else if (u_isalnum(c)) {
       AppendUtf8(out, static_cast<char32_t>(FoldArabicLetter(c)));
     }

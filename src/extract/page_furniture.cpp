@@ -1,8 +1,7 @@
 #include "extract/page_furniture.h"
 
 #include "common/utf8.h"
-
-#include <unicode/uchar.h>
+#include "extract/text_normalizer.h"
 
 #include <algorithm>
 #include <cctype>
@@ -22,20 +21,12 @@ constexpr float kMinSlideTitleRatio = 0.75f;     // a slide's bold title is near
 // header a blank line above the text (0.75-0.95 with MuPDF's boxes).
 constexpr float kSeparation = 0.7f;
 
-// The value of a decimal digit of any script ('7', Persian '۷', Arabic-Indic
-// '٧', Devanagari '७'), or -1: page numbers are printed in the document's own.
-int DigitValue(char32_t c) {
-  if (c >= '0' && c <= '9') return static_cast<int>(c - '0');
-  if (c < 0x80 || u_charType(static_cast<UChar32>(c)) != U_DECIMAL_DIGIT_NUMBER) return -1;
-  return u_charDigitValue(static_cast<UChar32>(c));
-}
-
 // `t` in ASCII digits when it is 1-6 decimal digits of any script, else "".
 std::string AsciiDigits(const std::string& t) {
   std::string out;
   for (size_t i = 0; i < t.size();) {
     size_t length = 0;
-    const int d = DigitValue(DecodeUtf8(t, i, &length));
+    const int d = DecimalDigitValue(DecodeUtf8(t, i, &length));
     if (d < 0 || out.size() == 6) return "";
     out += static_cast<char>('0' + d);
     i += length;
@@ -124,7 +115,7 @@ std::string MaskNumbers(const std::string& text) {
     bool in_digits = false;
     for (size_t i = 0; i < w.size();) {
       size_t length = 0;
-      const bool digit = DigitValue(DecodeUtf8(w, i, &length)) >= 0;
+      const bool digit = DecimalDigitValue(DecodeUtf8(w, i, &length)) >= 0;
       if (digit && !in_digits) out += '#';
       if (!digit) out.append(w, i, length);
       in_digits = digit;

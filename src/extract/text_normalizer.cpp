@@ -82,6 +82,12 @@ char32_t CombiningForSpacingAccent(char32_t c) {
   }
 }
 
+int DecimalDigitValue(char32_t c) {
+  if (c >= '0' && c <= '9') return static_cast<int>(c - '0');
+  if (c < 0x80 || u_charType(static_cast<UChar32>(c)) != U_DECIMAL_DIGIT_NUMBER) return -1;
+  return u_charDigitValue(static_cast<UChar32>(c));
+}
+
 int CountReplacementChars(std::string_view utf8) {
   int n = 0;
   for (size_t pos = utf8.find("\xEF\xBF\xBD"); pos != std::string_view::npos; pos = utf8.find("\xEF\xBF\xBD", pos + 3))

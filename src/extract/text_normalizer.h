@@ -24,6 +24,10 @@ std::string NormalizeText(std::string_view utf8);
 // The combining mark for a spacing accent (U+00B4 -> U+0301, ...), or 0.
 char32_t CombiningForSpacingAccent(char32_t c);
 
+// The value of a decimal digit of any script ('7', Persian '۷', Arabic-Indic
+// '٧', Devanagari '७'), or -1: documents print numbers in their own digits.
+int DecimalDigitValue(char32_t c);
+
 // Number of U+FFFD characters in `utf8`.
 int CountReplacementChars(std::string_view utf8);
 

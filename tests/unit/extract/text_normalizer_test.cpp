@@ -63,5 +63,16 @@ TEST(TextNormalizerTest, ChineseAndJapaneseLinesJoinWithoutSpace) {
   EXPECT_FALSE(JoinsWithoutSpace("", "\xE5\x85\xB3"));
 }
 
+TEST(DecimalDigitValueTest, DigitsOfAnyScript) {
+  EXPECT_EQ(DecimalDigitValue(U'7'), 7);
+  EXPECT_EQ(DecimalDigitValue(U'\u06F7'), 7);  // Persian
+  EXPECT_EQ(DecimalDigitValue(U'\u0667'), 7);  // Arabic-Indic
+  EXPECT_EQ(DecimalDigitValue(U'\u096D'), 7);  // Devanagari
+  EXPECT_EQ(DecimalDigitValue(U'\u0E51'), 1);  // Thai
+  EXPECT_EQ(DecimalDigitValue(U'x'), -1);
+  EXPECT_EQ(DecimalDigitValue(U'\u00B2'), -1);  // superscript two: not a decimal digit
+  EXPECT_EQ(DecimalDigitValue(U'\u2166'), -1);  // roman numeral seven
+}
+
 }  // namespace
 }  // namespace docpipe
