@@ -4,6 +4,7 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <strings.h>
 
 namespace docpipe {
 namespace {
@@ -150,17 +151,24 @@ bool NeedsRecovery(const fz_text_item& item) {
   return item.gid >= 0 && (item.ucs == kReplacementCodePoint || IsPrivateUse(static_cast<char32_t>(item.ucs)));
 }
 
-bool HasUnmapped(const fz_text* text) {
-  for (const fz_text_span* span = text->head; span; span = span->next)
+bool IsPictureFont(fz_context* ctx, fz_font* font) { return IsPictureModeFont(fz_font_name(ctx, font)); }
+
+// Whether `text` has a glyph to replace or a span of a picture-mode font.
+bool HasUnmapped(fz_context* ctx, const fz_text* text) {
+  for (const fz_text_span* span = text->head; span; span = span->next) {
+    if (IsPictureFont(ctx, span->font)) return true;
     for (int i = 0; i < span->len; ++i)
       if (NeedsRecovery(span->items[i])) return true;
+  }
   return false;
 }
 
-// Appends `text` to `out`, unmapped glyphs replaced where their names tell.
+// Appends `text` to `out`, unmapped glyphs replaced where their names tell
+// and the spans of picture-mode fonts left out.
 // Throws (fz_throw) on allocation failure.
 void CopyRecovered(fz_context* ctx, const fz_text* text, fz_text* out) {
   for (const fz_text_span* span = text->head; span; span = span->next) {
+    if (IsPictureFont(ctx, span->font)) continue;
     const auto dir = static_cast<fz_bidi_direction>(span->markup_dir);
     const auto lang = static_cast<fz_text_language>(span->language);
     for (int i = 0; i < span->len; ++i) {
@@ -213,7 +221,7 @@ fz_device* Target(fz_device* dev) { return reinterpret_cast<RecoveryDevice*>(dev
 // is unmapped, dropping the copy.
 template <typename Forward>
 void WithRecovered(fz_context* ctx, const fz_text* text, Forward forward) {
-  if (!HasUnmapped(text)) {
+  if (!HasUnmapped(ctx, text)) {
     forward(text);
     return;
   }
@@ -250,6 +258,20 @@ void GlyphIgnoreText(fz_context* ctx, fz_device* dev, const fz_text* text, fz_ma
 }
 
 }  // namespace
+
+bool IsPictureModeFont(const char* font_name) {
+  if (font_name == nullptr) return false;
+  const char* name = font_name;
+  // A subset's name is prefixed by six capital letters and '+' ("QPORNI+LINE10").
+  if (std::strlen(name) > 7 && name[6] == '+') {
+    bool tag = true;
+    for (int i = 0; i < 6; ++i) tag = tag && name[i] >= 'A' && name[i] <= 'Z';
+    if (tag) name += 7;
+  }
+  for (const char* picture : {"line10", "linew10", "lcircle10", "lcirclew10"})
+    if (strcasecmp(name, picture) == 0) return true;
+  return false;
+}
 
 PrivateUseMeaning AdobePrivateUseMeaning(char32_t c) {
   PrivateUseMeaning m;

@@ -11,7 +11,19 @@
 namespace docpipe {
 namespace {
 
-// A paragraph or item text that would parse as another block gets a backslash.
+std::string EscapeCell(std::string_view cell) {
+  std::string flat = CollapseSpace(cell);
+  std::string out;
+  out.reserve(flat.size());
+  for (char c : flat) {
+    if (c == '|') out += '\\';
+    out += c;
+  }
+  return out;
+}
+
+}  // namespace
+
 std::string ProtectBlockStart(std::string text) {
   if (text.empty()) return text;
   const char c = text[0];
@@ -26,19 +38,6 @@ std::string ProtectBlockStart(std::string text) {
   }
   return marker ? "\\" + text : text;
 }
-
-std::string EscapeCell(std::string_view cell) {
-  std::string flat = CollapseSpace(cell);
-  std::string out;
-  out.reserve(flat.size());
-  for (char c : flat) {
-    if (c == '|') out += '\\';
-    out += c;
-  }
-  return out;
-}
-
-}  // namespace
 
 // Cuts `s` to at most `max` code points without splitting one.
 bool TruncateCodePoints(std::string& s, int64_t max) {

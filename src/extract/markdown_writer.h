@@ -81,5 +81,8 @@ std::string ImageText(std::string_view alt);
 bool TruncateCodePoints(std::string& s, int64_t max);
 // Text with whitespace runs collapsed and ends trimmed.
 std::string CollapseSpace(std::string_view text);
+// A paragraph or item text that would parse as another block ("# ", "####",
+// "> ", "|", "- ", "1. ", a fence) gets a backslash before its marker.
+std::string ProtectBlockStart(std::string text);
 
 }  // namespace docpipe

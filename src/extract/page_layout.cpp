@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "extract/headings.h"
+#include "extract/markdown_writer.h"
 #include "extract/tables.h"
 #include "extract/text_normalizer.h"
 
@@ -178,8 +179,9 @@ std::string RenderProse(const TextBlock& block, float size) {
   std::vector<std::string> parts;
   std::string current;
   bool in_list = false;
+  // List items are protected after their marker, when they start.
   auto flush = [&] {
-    if (!current.empty()) parts.push_back(StripSoftHyphens(current));
+    if (!current.empty()) parts.push_back(in_list ? StripSoftHyphens(current) : ProtectBlockStart(StripSoftHyphens(current)));
     current.clear();
   };
   const float em = size > 0 ? size : 10;
@@ -191,7 +193,7 @@ std::string RenderProse(const TextBlock& block, float size) {
     if ((i == 0 || in_list) && ParseListItem(text, &marker, &rest)) {
       flush();
       in_list = true;
-      current = marker + rest;
+      current = marker + ProtectBlockStart(std::move(rest));
       continue;
     }
     if (i > 0 && !in_list) {
@@ -777,7 +779,7 @@ PageMarkdown MarkdownRenderer::Render(PageLayout page, float body_size, int page
     if (HasWideGaps(block)) {  // columns, but not a clean grid: keep the lines
       for (const TextLine& line : block.lines) {
         if (!md.empty()) md += '\n';
-        md += LineText(line);
+        md += ProtectBlockStart(LineText(line));
       }
       parts.push_back(std::move(md));
       continue;

@@ -6,8 +6,10 @@
 // A missing package fails the test with the command that installs it.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cctype>
 #include <filesystem>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -267,6 +269,29 @@ TEST(RealLayoutTest, PersianOutlineAnchorsHeadingsWhateverTheirDigitsAndLetterFo
   int headers_left = 0;
   for (const ExtractedPage& p : doc.pages) headers_left += p.markdown.rfind("\u06F2 . \u06F5", 0) == 0;
   EXPECT_EQ(headers_left, 0);
+}
+
+TEST(RealLayoutTest, PictureModeLinesAndCirclesAreNotText) {
+  Extracted doc;
+  if (!Extract(kLshortPersian, "texlive-lang-arabic", &doc)) return;
+  ASSERT_GE(doc.pages.size(), 99u);
+  // Pages 97-99 draw slanted lines and circles with LaTeX's picture-mode
+  // fonts (LINE10, LINEW10, LCIRCLE10): before, their glyphs were paragraphs
+  // of "!!!!", "####" (an empty heading) and "j". Every line left says
+  // something: a letter or digit of any script, or a code fence.
+  for (size_t p = 96; p < 99; ++p) {
+    std::istringstream lines(doc.pages[p].markdown);
+    std::string line;
+    while (std::getline(lines, line)) {
+      if (line.empty() || line == "```") continue;
+      const bool says_something = std::any_of(line.begin(), line.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || (static_cast<unsigned char>(c) & 0x80) != 0;
+      });
+      EXPECT_TRUE(says_something) << "page " << p + 1 << ": \"" << line << "\"";
+    }
+  }
+  EXPECT_NE(doc.pages[96].markdown.find("\\put(x, y){\\line(x1, y1){length}}"), std::string::npos)
+      << doc.pages[96].markdown;
 }
 
 TEST(RealLayoutTest, PiecesOfALargeBraceAreNotText) {

@@ -90,5 +90,19 @@ TEST(GlyphNamesTest, NamesOfPrivateUseCodePointsSayNothing) {
   EXPECT_EQ(UnicodeFromGlyphName("T_h"), U"Th");
 }
 
+TEST(GlyphNamesTest, PictureModeFontsByTheirNames) {
+  EXPECT_TRUE(IsPictureModeFont("LINE10"));
+  EXPECT_TRUE(IsPictureModeFont("QPORNI+LINE10"));
+  EXPECT_TRUE(IsPictureModeFont("PVADJZ+LINEW10"));
+  EXPECT_TRUE(IsPictureModeFont("lcircle10"));
+  EXPECT_TRUE(IsPictureModeFont("GKPZWE+LCIRCLEW10"));
+  EXPECT_FALSE(IsPictureModeFont("LINE10X"));
+  EXPECT_FALSE(IsPictureModeFont("XLINE10"));
+  EXPECT_FALSE(IsPictureModeFont("ABCDE+LINE10"));  // not a subset tag
+  EXPECT_FALSE(IsPictureModeFont("QPORNI+LMRoman10-Regular"));
+  EXPECT_FALSE(IsPictureModeFont(""));
+  EXPECT_FALSE(IsPictureModeFont(nullptr));
+}
+
 }  // namespace
 }  // namespace docpipe

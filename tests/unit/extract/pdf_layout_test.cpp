@@ -238,6 +238,27 @@ TEST_F(PdfLayoutTest, OneLineExampleDoesNotMergeWithNextSentence) {
   EXPECT_EQ(run.pages[0].markdown, "To list files, type\n\n```\nls -l /tmp\n```\n\nand press enter.");
 }
 
+TEST_F(PdfLayoutTest, ProseThatLooksLikeAMarkdownBlockStaysProse) {
+  // A paragraph or list item that starts with "#", ">" or "|" would read as a
+  // heading, a quote or a table row in the Markdown: "####" alone was an empty
+  // heading, and the chunker gave the chunks after it an empty breadcrumb.
+  PdfSpec spec;
+  spec.pages.push_back(PdfPageBuilder()
+                           .Line("# of pages printed so far.")
+                           .Gap(10)
+                           .Line("####")
+                           .Gap(10)
+                           .Line("> is the shell's prompt.")
+                           .Gap(10)
+                           .Line("- # marks a comment.")
+                           .Build());
+  Run run = Extract(spec);
+  ASSERT_EQ(run.pages.size(), 1u);
+  EXPECT_EQ(run.pages[0].markdown,
+            "\\# of pages printed so far.\n\n\\####\n\n\\> is the shell's prompt.\n\n- \\# marks a comment.");
+  EXPECT_TRUE(run.summary.outline.empty());
+}
+
 TEST_F(PdfLayoutTest, NumberedListingInAnUnnamedTypewriterFontIsCode) {
   // A docstrip listing: line numbers in the prose font, small, then the code
   // in a typewriter font whose name does not say so (TeX's bitmap fonts are
