@@ -19,6 +19,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -243,6 +244,12 @@ int main(int argc, char** argv) {
 
   if (mode != "extract" || argc - i < 2) return Usage();
   const std::string out_dir = argv[i++];
+  std::error_code made;
+  std::filesystem::create_directories(out_dir, made);
+  if (made) {
+    std::cerr << "bench_quality: cannot create " << out_dir << ": " << made.message() << "\n";
+    return 1;
+  }
   Result<TokenizerPtr> tokenizer = NewBpeTokenizer("cl100k_base");
   if (!tokenizer.ok()) {
     std::cerr << tokenizer.status().ToString() << "\n";
@@ -276,7 +283,13 @@ int main(int argc, char** argv) {
                   {"headings", headings}, {"chunks", chunks}, {"unmapped", unmapped},
                   {"outline", Outline(path)}, {"format", e.summary.format}});
     }
-    std::ofstream(out_dir + "/" + std::to_string(n) + ".json") << doc.dump();
+    const std::string json_path = out_dir + "/" + std::to_string(n) + ".json";
+    std::ofstream json_file(json_path);
+    json_file << doc.dump();
+    if (!json_file.flush()) {
+      std::cerr << "bench_quality: cannot write " << json_path << "\n";
+      return 1;
+    }
     std::fprintf(stderr, "%-70s %s %.2f s\n", path.c_str(), e.status.ok() ? "ok" : e.status.ToString().c_str(),
                  e.seconds);
   }

@@ -125,6 +125,18 @@ std::string MaskNumbers(const std::string& text) {
   return out;
 }
 
+// What a line says besides its first (or last) word, numbers masked: a
+// running header's text apart from a page number at that end.
+std::string MaskedWithout(const std::vector<std::string>& words, bool first) {
+  if (words.size() < 2) return {};
+  std::string rest;
+  for (size_t k = first ? 1 : 0; k < words.size() - (first ? 0 : 1); ++k) {
+    if (!rest.empty()) rest += ' ';
+    rest += words[k];
+  }
+  return MaskNumbers(rest);
+}
+
 std::string StripPunct(std::string t) {
   auto punct = [](unsigned char c) {
     return c == '-' || c == '(' || c == ')' || c == '[' || c == ']' || c == '.' || c == ',';
@@ -292,8 +304,9 @@ void FurnitureDetector::Add(int number, const PageLayout& page, float body_size)
       if (slide && top && !page_number && body_size > 0 &&
           DominantSize(*line) >= kMinSlideTitleRatio * body_size && BoldShare(*line) > 0.5f)
         continue;
-      p.lines.push_back(Candidate{top, line->y1, MaskNumbers(text), MaskedCells(*line),
-                                  StripPunct(words.front()), StripPunct(words.back()), number});
+      p.lines.push_back(Candidate{top, line->y1, MaskNumbers(text), MaskedCells(*line), StripPunct(words.front()),
+                                  StripPunct(words.back()), number, MaskedWithout(words, true),
+                                  MaskedWithout(words, false)});
     }
     // Navigation is set smaller than the body; a derivation or a list that
     // overlays repeat in a column of its own is body-sized.
@@ -387,6 +400,25 @@ int FurnitureDetector::PagesCountedWithOtherText(int number, const Candidate& c,
   return pages;
 }
 
+int FurnitureDetector::PagesMirrored(int number, const Candidate& c, bool first) const {
+  const int v = NumberValue(first ? c.first : c.last);
+  const std::string& rest = first ? c.without_first : c.without_last;
+  if (v < 0 || rest.empty()) return 0;
+  int pages = 0;
+  for (const PageLines& p : window_) {
+    if (p.number == number || std::abs(p.number - number) > kWindow) continue;
+    for (const Candidate& o : p.lines) {
+      if (o.top != c.top || std::abs(o.y - c.y) > kSameHeight || !o.number.empty()) continue;
+      const int w = NumberValue(first ? o.last : o.first);
+      if (w >= 0 && w - v == p.number - number && (first ? o.without_last : o.without_first) == rest) {
+        ++pages;
+        break;
+      }
+    }
+  }
+  return pages;
+}
+
 std::string FurnitureDetector::Strip(int number, PageLayout& page, std::vector<std::string>* removed_text) {
   int pages_in_window = 0;
   for (const PageLines& p : window_) pages_in_window += std::abs(p.number - number) <= kWindow ? 1 : 0;
@@ -417,7 +449,9 @@ std::string FurnitureDetector::Strip(int number, PageLayout& page, std::vector<s
                   MaskedCells(*line),
                   StripPunct(words.front()),
                   StripPunct(words.back()),
-                  {}};
+                  {},
+                  MaskedWithout(words, true),
+                  MaskedWithout(words, false)};
       // One other page is enough when the line's number counts the pages
       // (a header "The Arabi system 3" two pages before "... 5").
       const int matches = Matches(number, c);
@@ -434,6 +468,13 @@ std::string FurnitureDetector::Strip(int number, PageLayout& page, std::vector<s
                       PagesCountedWithOtherText(number, c, false) >= needed;
         counts_first = !counts_last && NumberValue(words.front()) >= 0 &&
                        PagesCountedWithOtherText(number, c, true) >= needed;
+      }
+      // A two-sided header of a section that spans two pages: "12 5. How to
+      // use AMSFonts" on the left page, "5. How to use AMSFonts 13" on the
+      // right; the page number changes ends, and it counts the pages.
+      if (matches < needed && !counts_last && !counts_first && words.size() >= 2) {
+        counts_first = PagesMirrored(number, c, true) >= 1;
+        counts_last = !counts_first && PagesMirrored(number, c, false) >= 1;
       }
       if (matches >= needed || counts_last || counts_first) {
         furniture = true;

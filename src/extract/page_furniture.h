@@ -11,7 +11,8 @@ namespace docpipe {
 // Finds page furniture: running headers and footers (lines repeated at the
 // same height in the top or bottom band of nearby pages, digits allowed to
 // vary, so "Chapter 2  17" matches "Chapter 2  19" and odd/even headers each
-// match their own side) and bare page numbers; on slides (landscape pages),
+// match their own side, or each other's when the page number changes ends)
+// and bare page numbers; on slides (landscape pages),
 // not a bold top line near body size (the slide's title, repeated on each
 // overlay step of its frame), and also a navigation column down a side
 // edge: at least kMinSideLines lines in the outer strip of the width, each
@@ -58,6 +59,8 @@ class FurnitureDetector {
     std::string first;               // first and last words, for page-number tokens
     std::string last;
     std::string number;              // a bare page-number line: its number ("17", "xii")
+    std::string without_first;       // key of the text without its first word
+    std::string without_last;        // ... without its last word
   };
   struct SideLine {  // a line inside a slide's left or right strip
     float x = 0;     // left edge
@@ -81,6 +84,10 @@ class FurnitureDetector {
   //! number at the same end as `c` and starts (ends) with the same word,
   //! whatever the rest: "File amsbook.def 2", "File artikel3.def 3".
   int PagesCountedWithOtherText(int number, const Candidate& c, bool first) const;
+  //! Pages nearby whose line at the same place says what `c` says with the
+  //! page number at the other end ("12 Usage" here, "Usage 13" there), the
+  //! numbers counting the pages; `first`: `c`'s number is its first word.
+  int PagesMirrored(int number, const Candidate& c, bool first) const;
   //! Whether a bare page number `value` at height `y` on page `number` counts
   //! pages with a bare number at the same place on a page nearby.
   bool NumberCountsPages(int number, bool top, float y, const std::string& value) const;

@@ -36,6 +36,7 @@ const char kXepersianCode[] = "/usr/share/doc/texlive-doc/xelatex/xepersian/xepe
 const char kFilehook[] = "/usr/share/doc/texlive-doc/latex/filehook/filehook.pdf";
 const char kLshortPersian[] = "/usr/share/doc/texlive-doc/latex/lshort-persian/lshort.pdf";
 const char kSimurgh[] = "/usr/share/doc/texlive-doc/lualatex/simurgh/simurgh-doc.pdf";
+const char kAmsfndoc[] = "/usr/share/doc/texlive-doc/fonts/amsfonts/amsfndoc.pdf";
 
 struct Extracted {
   ExtractSummary summary;
@@ -292,6 +293,23 @@ TEST(RealLayoutTest, PictureModeLinesAndCirclesAreNotText) {
   }
   EXPECT_NE(doc.pages[96].markdown.find("\\put(x, y){\\line(x1, y1){length}}"), std::string::npos)
       << doc.pages[96].markdown;
+}
+
+TEST(RealLayoutTest, TwoSidedHeadersOfATwoPageSectionGo) {
+  Extracted doc;
+  if (!Extract(kAmsfndoc, "texlive-base", &doc)) return;
+  ASSERT_GE(doc.pages.size(), 13u);
+  // Section 5 spans pages 12 and 13: its header is "12 5. How to use
+  // AMSFonts ..." on the left page and "5. How to use AMSFonts ... 13" on the
+  // right. Before, neither went, and page 12's became the section's heading
+  // with the page number in it.
+  const std::string title = "5. How to use AMSFonts with plain TEX or other macro packages";
+  EXPECT_EQ(doc.pages[11].furniture, std::vector<std::string>{"12 " + title});
+  EXPECT_EQ(doc.pages[11].label, "12");
+  EXPECT_EQ(doc.pages[12].furniture, std::vector<std::string>{title + " 13"});
+  EXPECT_EQ(doc.pages[12].label, "13");
+  EXPECT_NE(doc.pages[11].markdown.find("\n# " + title + "\n"), std::string::npos) << doc.pages[11].markdown;
+  EXPECT_EQ(doc.pages[11].markdown.find("12 5."), std::string::npos) << doc.pages[11].markdown;
 }
 
 TEST(RealLayoutTest, PiecesOfALargeBraceAreNotText) {

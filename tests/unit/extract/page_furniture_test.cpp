@@ -93,6 +93,43 @@ TEST(FurnitureDetectorTest, OddEvenHeadersWithVaryingNumbersRemoved) {
   }
 }
 
+TEST(FurnitureDetectorTest, TwoSidedHeaderOfATwoPageSectionIsRemoved) {
+  // amsfndoc.pdf: each section's title heads its pages, the page number on
+  // the outer side: "12 5. How to use AMSFonts" on the left page, "5. How to
+  // use AMSFonts 13" on the right. Section 5 spans those two pages only, so
+  // neither form repeats on its own side; each is the other mirrored. A
+  // number that does not count the pages ("3 Usage" on page 4, "Usage 9" on
+  // page 5), and a line whose words differ, stay.
+  const std::vector<std::string> headers = {"4 4. How to use AMSFonts with AMS-TEX",
+                                            "5. How to use AMSFonts 5",
+                                            "6 5. How to use AMSFonts",
+                                            "6. Using cyrillic 7",
+                                            "8 7. Using the extra symbols",
+                                            "3 Usage of the extra symbols",
+                                            "Usage of the extra symbols 9",
+                                            "10 8. References",
+                                            "8. References and more 11"};
+  std::vector<PageLayout> pages;
+  for (int n = 1; n <= 12; ++n) {  // pages 1-3 without a header
+    PageLayout p = MakePage(n, n >= 4 ? headers[n - 4] : "", "Text " + std::to_string(n - 4));
+    p.blocks.pop_back();  // no footer
+    pages.push_back(p);
+  }
+  auto out = Detect(pages);
+  ASSERT_EQ(out.size(), 12u);
+  auto first_line = [&](int page) { return FurnitureTexts(out[page - 1].first).front(); };
+  EXPECT_EQ(first_line(5), "Text 1");  // "5. How to use AMSFonts 5", mirrored on page 6
+  EXPECT_EQ(out[4].second, "5");
+  EXPECT_EQ(first_line(6), "Text 2");
+  EXPECT_EQ(out[5].second, "6");
+  EXPECT_EQ(first_line(4), "4 4. How to use AMSFonts with AMS-TEX");  // alone: nothing mirrors it
+  EXPECT_EQ(first_line(7), "6. Using cyrillic 7");
+  EXPECT_EQ(first_line(9), "3 Usage of the extra symbols");  // 3 and 9 do not count pages 9 and 10
+  EXPECT_EQ(first_line(10), "Usage of the extra symbols 9");
+  EXPECT_EQ(first_line(11), "10 8. References");  // "References and more": other words
+  EXPECT_EQ(first_line(12), "8. References and more 11");
+}
+
 // `n` in Persian digits ("۱۲").
 std::string PersianNumber(int n) {
   std::string out;
