@@ -40,7 +40,8 @@ apart: pages whose Markdown keeps the page's number as a paragraph of its own.
 Heading precision / recall: a docpipe heading matches an outline entry that
 points within one page of it and whose title it equals, letters and digits
 compared (case and accents ignored), with or without its section number, or ends with ("Chapter 1
-Introduction" for "Introduction"). Pooled over the documents whose outline
+Introduction" for "Introduction"), or starts with its words ("abbreviate Abbreviate Strings" for
+"abbreviate": an entry of R's reference manual, its name and then what it does). Pooled over the documents whose outline
 has at least three entries pointing at pages; recall = outline entries
 matched by some heading. Also with the outline ignored (--no-outline).
 """
@@ -277,6 +278,10 @@ def fold(text):
     return "".join(ch for ch in decomposed if ch.isalnum() and not unicodedata.combining(ch))
 
 
+def folded_words(text):
+    return [f for f in (fold(w) for w in text.split()) if f]
+
+
 def without_number(text):
     parts = text.split()
     if not parts:
@@ -292,15 +297,19 @@ def score_headings(found, outline):
     """found: [(text, page)]; outline: [(title, page)] -> (headings, matched
     headings, entries pointing at pages, matched entries)."""
     entries = [(fold(t), fold(without_number(t)), p) for t, p in outline]
+    entry_words = [folded_words(t) for t, _ in outline]
     pointing = sum(1 for b, _, p in entries if p > 0 and b)
     matched_entry = [False] * len(entries)
     matched = 0
     for text, page in found:
         a, a_bare = fold(text), fold(without_number(text))
+        words = folded_words(text)
         for k, (b, b_bare, p) in enumerate(entries):
             if not b or (p > 0 and abs(p - page) > 1):
                 continue
-            if a == b or a_bare == b or a == b_bare or (a_bare and a_bare == b_bare) or a.endswith(b):
+            w = entry_words[k]
+            if (a == b or a_bare == b or a == b_bare or (a_bare and a_bare == b_bare) or a.endswith(b) or
+                    (len(words) > len(w) and words[:len(w)] == w)):
                 matched += 1
                 matched_entry[k] = True
                 break

@@ -271,15 +271,18 @@ OutlineIndex::OutlineIndex(std::vector<OutlineEntry> entries) : entries_(std::mo
   usable_ = pointing >= 2;
 }
 
-bool OutlineIndex::Has(int page, const std::string& text) const {
-  return const_cast<OutlineIndex*>(this)->Find(page, text, false) > 0;
+bool OutlineIndex::Has(int page, const std::string& text) const { return Entry(page, text) >= 0; }
+
+int OutlineIndex::Match(int page, const std::string& text) {
+  const int i = Entry(page, text);
+  if (i < 0) return 0;
+  used_[static_cast<size_t>(i)] = true;
+  return entries_[static_cast<size_t>(i)].level;
 }
 
-int OutlineIndex::Match(int page, const std::string& text) { return Find(page, text, true); }
-
-int OutlineIndex::Find(int page, const std::string& text, bool use) {
+int OutlineIndex::Entry(int page, const std::string& text) const {
   // Most pages have no entry: answer before folding anything.
-  if (by_page_.count(page) == 0 && by_page_.count(page - 1) == 0) return 0;
+  if (by_page_.count(page) == 0 && by_page_.count(page - 1) == 0) return -1;
   // Nor can a line much longer than every title there be one of them.
   size_t longest = 0;
   for (int p : {page, page - 1}) {
@@ -288,9 +291,9 @@ int OutlineIndex::Find(int page, const std::string& text, bool use) {
       if (!used_[it->second]) longest = std::max(longest, entries_[it->second].title.size());
     }
   }
-  if (text.size() > 2 * longest + 16) return 0;
+  if (text.size() > 2 * longest + 16) return -1;
   const std::string folded = FoldForMatch(text);
-  if (folded.empty()) return 0;
+  if (folded.empty()) return -1;
   const HeadingNumber number = ParseHeadingNumber(text);
   const std::string title_only =
       number.depth > 0 ? FoldForMatch(text.substr(number.title_start)) : WithoutLeadingDigits(folded);
@@ -299,17 +302,15 @@ int OutlineIndex::Find(int page, const std::string& text, bool use) {
     for (auto it = begin; it != end; ++it) {
       const size_t i = it->second;
       if (used_[i]) continue;
-      const OutlineEntry& e = entries_[i];
       const std::string& want = folded_[i];
       const std::string& want_title = folded_title_[i];
       if (folded == want || title_only == want || folded == want_title ||
           (!title_only.empty() && title_only == want_title)) {
-        if (use) used_[i] = true;
-        return e.level;
+        return static_cast<int>(i);
       }
     }
   }
-  return 0;
+  return -1;
 }
 
 void OutlineIndex::Forget(int page) {

@@ -60,11 +60,12 @@ class OutlineIndex {
   int Match(int page, const std::string& text);
   //! Whether Match would find an entry, without using it up.
   bool Has(int page, const std::string& text) const;
+  //! The index of the entry Match would use, or -1.
+  int Entry(int page, const std::string& text) const;
   //! Entries of pages before `page` that were never matched are dropped.
   void Forget(int page);
 
  private:
-  int Find(int page, const std::string& text, bool use);
 
   std::vector<OutlineEntry> entries_;
   std::vector<std::string> folded_;        // FoldForMatch(title), per entry

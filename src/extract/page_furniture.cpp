@@ -375,7 +375,7 @@ bool FurnitureDetector::CountsPages(int number, const Candidate& c, bool first) 
   return false;
 }
 
-int FurnitureDetector::PagesCountedWithOtherText(int number, const Candidate& c, bool first) const {
+int FurnitureDetector::PagesCountedWithOtherText(int number, const Candidate& c, bool first, bool any_text) const {
   const int v = NumberValue(first ? c.first : c.last);
   if (v < 0) return 0;
   // The word at the other end, numbers masked ("3.2." and "3.3." agree).
@@ -391,7 +391,7 @@ int FurnitureDetector::PagesCountedWithOtherText(int number, const Candidate& c,
     for (const Candidate& o : p.lines) {
       if (o.top != c.top || std::abs(o.y - c.y) > kSameHeight || !o.number.empty()) continue;
       const int w = NumberValue(first ? o.first : o.last);
-      if (w >= 0 && w - v == p.number - number && other_end(o) == anchor) {
+      if (w >= 0 && w - v == p.number - number && (any_text || other_end(o) == anchor)) {
         ++pages;
         break;
       }
@@ -465,9 +465,21 @@ std::string FurnitureDetector::Strip(int number, PageLayout& page, std::vector<s
       if (matches < needed && !counts_last && !counts_first && words.size() >= 2) {
         auto reference = [](const std::string& w) { return w == "page" || w == "p." || w == "pages" || w == "Page"; };
         counts_last = NumberValue(words.back()) >= 0 && !reference(words[words.size() - 2]) &&
-                      PagesCountedWithOtherText(number, c, false) >= needed;
+                      PagesCountedWithOtherText(number, c, false, false) >= needed;
         counts_first = !counts_last && NumberValue(words.front()) >= 0 &&
-                       PagesCountedWithOtherText(number, c, true) >= needed;
+                       PagesCountedWithOtherText(number, c, true, false) >= needed;
+      }
+      // A header naming each page's topic (R's reference manual: "458
+      // proportions", two pages on "460 qr"): short, its number set apart by
+      // a wide gap (not an index entry's "\nobrA: 40" nor a footnote's "14
+      // but ..."), and counting the pages with the numbers at that end of
+      // two lines at its place.
+      if (matches < needed && !counts_last && !counts_first && words.size() >= 2 &&
+          words.size() <= kMaxTopicHeaderWords && c.cells.size() >= 2) {
+        counts_last = c.cells.back() == "#" && NumberValue(words.back()) >= 0 &&
+                      PagesCountedWithOtherText(number, c, false, true) >= 2;
+        counts_first = !counts_last && c.cells.front() == "#" && NumberValue(words.front()) >= 0 &&
+                       PagesCountedWithOtherText(number, c, true, true) >= 2;
       }
       // A two-sided header of a section that spans two pages: "12 5. How to
       // use AMSFonts" on the left page, "5. How to use AMSFonts 13" on the

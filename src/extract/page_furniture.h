@@ -44,6 +44,8 @@ class FurnitureDetector {
 
  private:
   static constexpr float kSlideTopBand = 0.2f;
+  // A header that names each page's topic beside the page number is short.
+  static constexpr size_t kMaxTopicHeaderWords = 6;
   // A slide's navigation column: lines wholly inside the outer 25 % of the
   // width, at least three of them repeated (one or two repeated lines there
   // are more likely content that overlays repeat).
@@ -82,8 +84,9 @@ class FurnitureDetector {
   bool CountsPages(int number, const Candidate& c, bool first) const;
   //! Pages nearby whose line at the same place carries a page-counting
   //! number at the same end as `c` and starts (ends) with the same word,
-  //! whatever the rest: "File amsbook.def 2", "File artikel3.def 3".
-  int PagesCountedWithOtherText(int number, const Candidate& c, bool first) const;
+  //! whatever the rest: "File amsbook.def 2", "File artikel3.def 3"; with
+  //! `any_text`, whatever else it says ("456 prop.table", "458 proportions").
+  int PagesCountedWithOtherText(int number, const Candidate& c, bool first, bool any_text) const;
   //! Pages nearby whose line at the same place says what `c` says with the
   //! page number at the other end ("12 Usage" here, "Usage 13" there), the
   //! numbers counting the pages; `first`: `c`'s number is its first word.

@@ -511,6 +511,21 @@ void NormalizeLines(PageLayout& page) { MergeSameBaseline(page.blocks); }
 
 namespace {
 
+// The first of a line's cells when a wide gap parts it from others (empty
+// otherwise), and the others after it.
+std::string LeadingCell(const TextLine& line, std::string* rest) {
+  std::vector<std::string> cells = CellsOf(line, nullptr);
+  cells.erase(std::remove(cells.begin(), cells.end(), std::string()), cells.end());
+  if (cells.size() < 2) return {};
+  rest->clear();
+  for (size_t k = 1; k < cells.size(); ++k) {
+    if (!rest->empty()) *rest += ' ';
+    *rest += cells[k];
+  }
+  return cells.front();
+}
+
+
 bool Inside(const TextLine& l, const Box& b) {
   return l.x0 >= b.x0 - 2 && l.x1 <= b.x1 + 2 && l.y0 >= b.y0 - 2 && l.y1 <= b.y1 + 2;
 }
@@ -661,7 +676,7 @@ int SlideTitleBlock(const PageLayout& page, float body_size) {
 }  // namespace
 
 int MarkdownRenderer::HeadingLevel(const TextBlock& block, float body_size, const std::string& text,
-                                   int page_number) {
+                                   int page_number, std::string* lead_title, std::string* lead_rest) {
   if (body_size <= 0 || text.empty() || text.size() > kMaxHeadingBytes || block.lines.size() > 3) return 0;
   const BlockStyle style = StyleOf(block);
   // Mostly monospaced text is code, unless it is set larger than the body
@@ -681,9 +696,25 @@ int MarkdownRenderer::HeadingLevel(const TextBlock& block, float body_size, cons
   // of a list that repeats a title ("— numeric expressions;" before "3.1
   // Numeric expressions") does not use it up.
   if (outline_ != nullptr && outline_->Usable()) {
-    if (!outline_->Has(page_number, text) || rejected()) return 0;
+    std::string title = text, rest;
+    if (!outline_->Has(page_number, title)) {
+      // "abbreviate      Abbreviate Strings": an entry of a reference manual
+      // (R's), its name as the outline has it, then, after a wide gap, what
+      // it does; "3.2 Character protrusion      pdfTEX 0.14f | LuaTEX 0.30"
+      // (microtype's engines). The heading is the title; the rest is text.
+      title = block.lines.size() == 1 ? LeadingCell(block.lines[0], &rest) : std::string();
+      const int entry = title.empty() ? -1 : outline_->Entry(page_number, title);
+      if (entry < 0 || std::count(entries_of_whole_blocks_.begin(), entries_of_whole_blocks_.end(), entry) > 0)
+        return 0;
+    }
+    if (rejected()) return 0;
     if (IsBulletOrLabel(text) || EndsWith(text, ",") || EndsWith(text, ";")) return 0;
-    return std::min(6, outline_->Match(page_number, text));
+    const int level = std::min(6, outline_->Match(page_number, title));
+    if (level > 0 && !rest.empty()) {
+      *lead_title = title;
+      *lead_rest = rest;
+    }
+    return level;
   }
   if (rejected()) return 0;
   if (LooksLikeAuthorList(text)) return 0;
@@ -732,6 +763,16 @@ PageMarkdown MarkdownRenderer::Render(PageLayout page, float body_size, int page
   MarkBoxedCode(page, slides_);
   if (outline_ != nullptr && outline_->Usable()) SplitAtOutlineTitles(page, *outline_, page_number);
   MergeTableRows(page.blocks);
+  entries_of_whole_blocks_.clear();
+  if (!slides_ && outline_ != nullptr && outline_->Usable()) {
+    for (const TextBlock& block : page.blocks) {
+      if (!block.markdown.empty() || block.lines.empty() || block.lines.size() > 3) continue;
+      std::string joined;
+      for (const TextLine& line : block.lines) JoinLine(joined, LineText(line));
+      if (const int entry = outline_->Entry(page_number, StripSoftHyphens(joined)); entry >= 0)
+        entries_of_whole_blocks_.push_back(entry);
+    }
+  }
   PageMarkdown result;
   std::vector<std::string> parts;
   std::vector<CodeLine> code;  // consecutive monospace blocks share one fence
@@ -788,6 +829,7 @@ PageMarkdown MarkdownRenderer::Render(PageLayout page, float body_size, int page
     for (const TextLine& line : block.lines) JoinLine(joined, LineText(line));
     joined = StripSoftHyphens(joined);
     int level = 0;
+    std::string lead_title, lead_rest;  // a heading that is the line's first cell only
     if (slides_) {
       if (static_cast<int>(bi) == title_block && !LooksLikeGarbage(joined) && !IsBulletOrLabel(joined)) {
         level = slide_level;
@@ -796,7 +838,7 @@ PageMarkdown MarkdownRenderer::Render(PageLayout page, float body_size, int page
         if (int l = outline_->Match(page_number, joined); l > 0) level = std::min(6, l);
       }
     } else {
-      level = HeadingLevel(block, body_size, joined, page_number);
+      level = HeadingLevel(block, body_size, joined, page_number, &lead_title, &lead_rest);
       // A name above an e-mail address is an author, not a heading.
       const bool outline = outline_ != nullptr && outline_->Usable();
       if (level > 0 && !outline && bi + 1 < page.blocks.size() && IsContactLine(page.blocks[bi + 1])) level = 0;
@@ -818,6 +860,11 @@ PageMarkdown MarkdownRenderer::Render(PageLayout page, float body_size, int page
     if (!slides_ && unit.depth == 1 && unit.title_start >= joined.size() && block.lines.size() == 1 &&
         std::isalpha(static_cast<unsigned char>(joined[0])) && StyleOf(block).size >= body_size) {
       pending_unit = joined;  // "Chapter 3" alone: the title follows
+      continue;
+    }
+    if (level > 0 && !lead_title.empty()) {
+      add_heading(level, lead_title);
+      parts.push_back(ProtectBlockStart(lead_rest));
       continue;
     }
     if (level > 0) {

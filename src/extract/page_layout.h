@@ -108,12 +108,19 @@ class MarkdownRenderer {
   PageMarkdown Render(PageLayout page, float body_size, int page_number);
 
  private:
-  int HeadingLevel(const TextBlock& block, float body_size, const std::string& text, int page_number);
+  //! The heading level of `block` (`text` joined), 0 for none. When only the
+  //! line's first cell is an outline title, that cell goes to `*title` and
+  //! the line's other cells to `*rest`.
+  int HeadingLevel(const TextBlock& block, float body_size, const std::string& text, int page_number,
+                   std::string* title, std::string* rest);
   bool IsMonospacedOutlineTitle(const TextBlock& block, int page_number) const;
 
   OutlineIndex* outline_;
   bool slides_;
   std::map<int, int> level_by_style_;  // (size in half points * 2 + bold) -> level
+  // Outline entries whose title a whole block of the page being rendered
+  // says: a line that only starts with one of them does not take it.
+  std::vector<int> entries_of_whole_blocks_;
 };
 
 // Renders one page on its own (normalizing it first), without an outline.

@@ -130,6 +130,41 @@ TEST(FurnitureDetectorTest, TwoSidedHeaderOfATwoPageSectionIsRemoved) {
   EXPECT_EQ(first_line(12), "8. References and more 11");
 }
 
+// A line of two cells far apart, as a header with its page number at the
+// outer edge: `left` at the margin, `right` at x 500.
+TextLine MakeCellsLine(const std::string& left, const std::string& right, float y) {
+  TextLine line = MakeLine(left, y, 9);
+  TextLine second = MakeLine(right, y, 9, 500);
+  second.spans[0].gap_before = true;
+  line.spans.push_back(second.spans[0]);
+  line.x1 = second.x1;
+  return line;
+}
+
+TEST(FurnitureDetectorTest, HeadersNamingEachPagesTopicBesideThePageNumberAreRemoved) {
+  // R's reference manual heads each page with the topic it is on and the
+  // page number at the outer edge: "458 proportions", "prop.table 459"...
+  // topics change every page or two. A line whose number is not a cell of
+  // its own ("\nobrA: 40" in an index) stays.
+  const std::vector<std::string> topics = {"abbreviate", "agrep", "all", "any", "aperm", "apply", "args", "array"};
+  std::vector<PageLayout> pages;
+  for (int n = 1; n <= 8; ++n) {
+    PageLayout p = MakePage(n, "", "Text " + std::to_string(n));
+    p.blocks.pop_back();  // no footer
+    const std::string number = std::to_string(n + 30);
+    p.blocks.insert(p.blocks.begin(), MakeBlock({n % 2 == 0 ? MakeCellsLine(number, topics[n - 1], 50)
+                                                            : MakeCellsLine(topics[n - 1], number, 50)}));
+    p.blocks.push_back(MakeBlock({MakeLine("\\" + topics[n - 1] + ": " + std::to_string(n + 40), 700)}));
+    pages.push_back(p);
+  }
+  auto out = Detect(pages);
+  for (int i = 0; i < 8; ++i) {
+    EXPECT_EQ(FurnitureTexts(out[i].first).front(), "Text " + std::to_string(i + 1)) << i;
+    EXPECT_EQ(FurnitureTexts(out[i].first).back(), "\\" + topics[i] + ": " + std::to_string(i + 41)) << i;
+    EXPECT_EQ(out[i].second, std::to_string(i + 31)) << i;
+  }
+}
+
 // `n` in Persian digits ("۱۲").
 std::string PersianNumber(int n) {
   std::string out;

@@ -167,6 +167,36 @@ TEST_F(PdfLayoutTest, OutlineAnchorsHeadingTitlesAndLevels) {
   EXPECT_EQ(run.pages[1].markdown, "# Appendix Material\n\nMore.");
 }
 
+TEST_F(PdfLayoutTest, OutlineTitleInTheFirstCellOfALineHeadsIt) {
+  // R's reference manual: "abbreviate" (the outline's title), a wide gap,
+  // then "Abbreviate Strings". The title is the heading; the rest stays as
+  // text. On the second page a header-like line starts with "Usage" too, but
+  // a block that says the whole title ("Usage") comes later: it wins.
+  PdfSpec spec;
+  spec.pages.push_back(PdfPageBuilder()
+                           .Line("The end of the previous entry.")
+                           .Gap(12)
+                           .Row({{0, "abbreviate"}, {150, "Abbreviate Strings"}})
+                           .Gap(12)
+                           .Line("Description")
+                           .Gap(12)
+                           .Line("Abbreviate strings to at least minlength characters.")
+                           .Build());
+  spec.pages.push_back(PdfPageBuilder()
+                           .Row({{0, "Usage"}, {300, "CHAPTER 1. GETTING STARTED"}})
+                           .Gap(12)
+                           .Line("Usage", 11, PdfFont::kSansBold)
+                           .Line("Call it.")
+                           .Build());
+  spec.outline = {{1, "abbreviate", 1, 700}, {1, "Usage", 2, 700}};
+  Run run = Extract(spec);
+  ASSERT_EQ(run.pages.size(), 2u);
+  EXPECT_EQ(run.pages[0].markdown,
+            "The end of the previous entry.\n\n# abbreviate\n\nAbbreviate Strings\n\nDescription\n\n"
+            "Abbreviate strings to at least minlength characters.");
+  EXPECT_EQ(run.pages[1].markdown, "Usage CHAPTER 1. GETTING STARTED\n\n# Usage\n\nCall it.");
+}
+
 TEST_F(PdfLayoutTest, BooktabsTableWithCaption) {
   PdfPageBuilder b;
   b.Line("Text before the table.").Gap(10);
