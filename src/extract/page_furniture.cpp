@@ -375,6 +375,24 @@ bool FurnitureDetector::CountsPages(int number, const Candidate& c, bool first) 
   return false;
 }
 
+template <typename Agrees>
+int FurnitureDetector::PagesCounting(int number, const Candidate& c, int value, bool number_first,
+                                     Agrees agrees) const {
+  int pages = 0;
+  for (const PageLines& p : window_) {
+    if (p.number == number || std::abs(p.number - number) > kWindow) continue;
+    for (const Candidate& o : p.lines) {
+      if (o.top != c.top || std::abs(o.y - c.y) > kSameHeight || !o.number.empty()) continue;
+      const int w = NumberValue(number_first ? o.first : o.last);
+      if (w >= 0 && w - value == p.number - number && agrees(o)) {
+        ++pages;
+        break;
+      }
+    }
+  }
+  return pages;
+}
+
 int FurnitureDetector::PagesCountedWithOtherText(int number, const Candidate& c, bool first, bool any_text) const {
   const int v = NumberValue(first ? c.first : c.last);
   if (v < 0) return 0;
@@ -385,38 +403,15 @@ int FurnitureDetector::PagesCountedWithOtherText(int number, const Candidate& c,
   };
   const std::string anchor = other_end(c);
   if (anchor.empty() || NumberValue(first ? c.last : c.first) >= 0) return 0;
-  int pages = 0;
-  for (const PageLines& p : window_) {
-    if (p.number == number || std::abs(p.number - number) > kWindow) continue;
-    for (const Candidate& o : p.lines) {
-      if (o.top != c.top || std::abs(o.y - c.y) > kSameHeight || !o.number.empty()) continue;
-      const int w = NumberValue(first ? o.first : o.last);
-      if (w >= 0 && w - v == p.number - number && (any_text || other_end(o) == anchor)) {
-        ++pages;
-        break;
-      }
-    }
-  }
-  return pages;
+  return PagesCounting(number, c, v, first, [&](const Candidate& o) { return any_text || other_end(o) == anchor; });
 }
 
 int FurnitureDetector::PagesMirrored(int number, const Candidate& c, bool first) const {
   const int v = NumberValue(first ? c.first : c.last);
   const std::string& rest = first ? c.without_first : c.without_last;
   if (v < 0 || rest.empty()) return 0;
-  int pages = 0;
-  for (const PageLines& p : window_) {
-    if (p.number == number || std::abs(p.number - number) > kWindow) continue;
-    for (const Candidate& o : p.lines) {
-      if (o.top != c.top || std::abs(o.y - c.y) > kSameHeight || !o.number.empty()) continue;
-      const int w = NumberValue(first ? o.last : o.first);
-      if (w >= 0 && w - v == p.number - number && (first ? o.without_last : o.without_first) == rest) {
-        ++pages;
-        break;
-      }
-    }
-  }
-  return pages;
+  return PagesCounting(number, c, v, !first,
+                       [&](const Candidate& o) { return (first ? o.without_last : o.without_first) == rest; });
 }
 
 std::string FurnitureDetector::Strip(int number, PageLayout& page, std::vector<std::string>* removed_text) {

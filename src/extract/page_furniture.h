@@ -82,6 +82,11 @@ class FurnitureDetector {
   //! Whether numeric token `token` of `c` on page `number` counts pages:
   //! the same line on another page carries the value shifted by the page distance.
   bool CountsPages(int number, const Candidate& c, bool first) const;
+  //! Pages nearby whose line at `c`'s place (not a bare page number) has at
+  //! its first (`number_first`) or last word a number counting the pages from
+  //! `value`, and for which `agrees(line)` holds.
+  template <typename Agrees>
+  int PagesCounting(int number, const Candidate& c, int value, bool number_first, Agrees agrees) const;
   //! Pages nearby whose line at the same place carries a page-counting
   //! number at the same end as `c` and starts (ends) with the same word,
   //! whatever the rest: "File amsbook.def 2", "File artikel3.def 3"; with
