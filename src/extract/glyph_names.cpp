@@ -153,12 +153,38 @@ bool NeedsRecovery(const fz_text_item& item) {
 
 bool IsPictureFont(fz_context* ctx, fz_font* font) { return IsPictureModeFont(fz_font_name(ctx, font)); }
 
+// The first letters of the Latin ligatures fonts name with '_' ("f_f_i",
+// "T_h", "Q_u", "longs_t"): only glyphs mapped to one of these have their
+// names looked up below. Arabic ligatures ("lam_alef") are left out: the
+// letters of one glyph share its position, and inside a word of a line set
+// right to left that turned dad-user-guide's "فَلِلهِ" around.
+bool MayStartLigature(int ucs) { return ucs == 'f' || ucs == 'T' || ucs == 'Q' || ucs == 0x017F; }
+
+// A ligature glyph that MuPDF mapped to its first letter: without a
+// ToUnicode entry it reads the glyph's name only up to the first '_', so
+// LinLibertine's "f_f" and "f_i" became 'f' ("efet" for "effet", "enfn" for
+// "enfin"). Writes the characters the whole name stands for to `out`, and
+// returns how many (0: not such a glyph). A glyph a ToUnicode entry maps to
+// several characters is followed by items without a glyph (gid -1), and is
+// left as it is.
+int TruncatedLigature(fz_context* ctx, const fz_text_span& span, int i, int out[kMaxRecovered]) {
+  const fz_text_item& item = span.items[i];
+  if (item.gid < 0 || !MayStartLigature(item.ucs)) return 0;
+  if (i + 1 < span.len && span.items[i + 1].gid < 0) return 0;
+  char name[64] = "";
+  fz_get_glyph_name(ctx, span.font, item.gid, name, sizeof name);
+  if (std::strchr(name, '_') == nullptr) return 0;
+  const int n = RecoverGlyph(name, out);
+  return n >= 2 && out[0] == item.ucs ? n : 0;
+}
+
 // Whether `text` has a glyph to replace or a span of a picture-mode font.
 bool HasUnmapped(fz_context* ctx, const fz_text* text) {
+  int ligature[kMaxRecovered];
   for (const fz_text_span* span = text->head; span; span = span->next) {
     if (IsPictureFont(ctx, span->font)) return true;
     for (int i = 0; i < span->len; ++i)
-      if (NeedsRecovery(span->items[i])) return true;
+      if (NeedsRecovery(span->items[i]) || TruncatedLigature(ctx, *span, i, ligature) > 0) return true;
   }
   return false;
 }
@@ -178,7 +204,9 @@ void CopyRecovered(fz_context* ctx, const fz_text* text, fz_text* out) {
       trm.f = item.y;
       int recovered[kMaxRecovered];
       int n = 0;
-      if (NeedsRecovery(item)) {
+      if (!NeedsRecovery(item)) {
+        n = TruncatedLigature(ctx, *span, i, recovered);
+      } else {
         char name[64] = "";
         fz_get_glyph_name(ctx, span->font, item.gid, name, sizeof name);
         n = RecoverGlyph(name, recovered);

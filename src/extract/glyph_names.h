@@ -40,9 +40,11 @@ bool IsPictureModeFont(const char* font_name);
 // A MuPDF device that forwards text to `target` after replacing unmapped
 // glyphs (U+FFFD) and glyphs mapped into the private use area (a font's
 // "T_h" ligature as U+E002, old-style figures as U+F734) by what their glyph
-// name says, where it says something; private-use code points the Adobe
-// Glyph List gives a meaning become that meaning, and the pieces of large
-// delimiters (U+F8E5-U+F8FE) and the glyphs of picture-mode fonts are dropped.
+// name says, where it says something, and ligatures that MuPDF read as their
+// first letter (a font's "f_f" as 'f') by their whole name; private-use code
+// points the Adobe Glyph List gives a meaning become that meaning, and the
+// pieces of large delimiters (U+F8E5-U+F8FE) and the glyphs of picture-mode
+// fonts are dropped.
 // Only text calls reach `target`: meant to sit in front of a structured-text
 // device. The caller drops it (fz_drop_device) after closing it; `target`
 // stays owned by the caller. Throws (fz_throw) on allocation failure.

@@ -37,6 +37,7 @@ const char kFilehook[] = "/usr/share/doc/texlive-doc/latex/filehook/filehook.pdf
 const char kLshortPersian[] = "/usr/share/doc/texlive-doc/latex/lshort-persian/lshort.pdf";
 const char kSimurgh[] = "/usr/share/doc/texlive-doc/lualatex/simurgh/simurgh-doc.pdf";
 const char kAmsfndoc[] = "/usr/share/doc/texlive-doc/fonts/amsfonts/amsfndoc.pdf";
+const char kAutoaligneFr[] = "/usr/share/doc/texlive-doc/generic/autoaligne/autoaligne-fr.pdf";
 
 struct Extracted {
   ExtractSummary summary;
@@ -293,6 +294,22 @@ TEST(RealLayoutTest, PictureModeLinesAndCirclesAreNotText) {
   }
   EXPECT_NE(doc.pages[96].markdown.find("\\put(x, y){\\line(x1, y1){length}}"), std::string::npos)
       << doc.pages[96].markdown;
+}
+
+TEST(RealLayoutTest, LigaturesNamedWithUnderscoresAreReadWhole) {
+  Extracted doc;
+  if (!Extract(kAutoaligneFr, "texlive-plain-generic", &doc)) return;
+  ASSERT_GE(doc.pages.size(), 2u);
+  // LinLibertine's ligatures are named "f_f", "f_i" and "f_f_i" in the
+  // encoding, without a ToUnicode map; MuPDF reads a name up to its first
+  // '_', so "effet" came out "efet" and "enfin" "enfn", on every page.
+  const std::string& md = doc.pages[1].markdown;
+  EXPECT_NE(md.find("En effet trop de ces questions"), std::string::npos) << md;
+  EXPECT_NE(md.find("un calvaire et enfin, voulant"), std::string::npos) << md;
+  for (const ExtractedPage& p : doc.pages) {
+    for (const char* truncated : {"efet", "enfn", "afch", "défn"})
+      EXPECT_EQ(p.markdown.find(truncated), std::string::npos) << "page " << p.number << ": " << truncated;
+  }
 }
 
 TEST(RealLayoutTest, TwoSidedHeadersOfATwoPageSectionGo) {
