@@ -23,6 +23,19 @@ that way is printed too, together with how much of it the reference's own
 header/footer rule below confirms (so a detector that removed body text
 would show as unconfirmed furniture, never as higher recall unremarked).
 
+Recall against the words both readers print: pdftotext misreads some
+documents outright (TeX's ⟨meta⟩ brackets as "hheighti", a typewriter
+listing letter by letter, kashida-stretched Persian words cut into
+letters, Latin guesses for fonts without a Unicode map), so a second,
+independent reader, pdf.js (pdfjs-dist, bench/quality/pdfjs_text.mjs),
+reads the same PDF, and the reference becomes the multiset of words both
+print (without docpipe's removed furniture, as above). A word only one
+reader prints is left out of that figure, never counted as found. The two
+readers' agreement (the words both print over the larger reader's count)
+is printed per document; under 0.9 the readers disagree on the document's
+text, and at least one of them misreads much of it. The pdftotext-only
+figures stay beside it.
+
 Header/footer lines in chunks: the reference finds running headers and
 footers from pdftotext's word boxes (`pdftotext -bbox-layout`), not from
 docpipe's detector: per page, the outermost row of text at the top (and at
@@ -46,6 +59,7 @@ has at least three entries pointing at pages; recall = outline entries
 matched by some heading. Also with the outline ignored (--no-outline).
 """
 import collections
+import concurrent.futures
 import html
 import json
 import os
@@ -91,6 +105,9 @@ def run(args):
     return subprocess.run(args, capture_output=True).stdout.decode("utf-8", "replace")
 
 
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
 # ---- Reference: pdftotext ---------------------------------------------------
 
 def pdftotext_pages(pdf):
@@ -98,6 +115,25 @@ def pdftotext_pages(pdf):
     if len(pages) > 1 and not pages[-1].strip():
         pages.pop()
     return pages
+
+
+# ---- Second reference: pdf.js ------------------------------------------------
+
+def pdfjs_text(pdf):
+    """pdf.js's text of the PDF (bench/quality/pdfjs_text.mjs), or None when
+    pdf.js cannot read it. A missing node or pdfjs-dist stops the scorer:
+    the measures that need it would be wrong, not absent."""
+    try:
+        p = subprocess.run(["node", os.path.join(HERE, "pdfjs_text.mjs"), pdf], capture_output=True)
+    except FileNotFoundError:
+        sys.exit("score.py: node is not installed (scripts/install-deps.sh bench)")
+    err = p.stderr.decode("utf-8", "replace")
+    if "ERR_MODULE_NOT_FOUND" in err:
+        sys.exit("score.py: pdfjs-dist is not installed: run `npm ci` in the repository (package-lock.json)")
+    if p.returncode != 0:
+        print(f"score.py: pdf.js cannot read {pdf}: {err.strip()}", file=sys.stderr)
+        return None
+    return p.stdout.decode("utf-8", "replace")
 
 
 ROMAN = re.compile(r"^(?=[ivxlcdm]{1,7}$)m{0,3}(cm|cd|d?c{0,3})(xc|xl|l?x{0,3})(ix|iv|v?i{0,3})$", re.I)
@@ -339,6 +375,18 @@ def score_document(doc, ref_pdf, no_outline_doc):
     row["precision"] = inter / sum(ours.values()) if ours else (1.0 if not ref else 0.0)
     row["recall_body"] = count_overlap(ours, ref_body) / sum(ref_body.values()) if ref_body else 1.0
     row["missed"] = ref_body - ours
+    # The words both readers print: a word only pdftotext prints may be its
+    # misreading ("hheighti" for TeX's ⟨height⟩, code set letter by letter,
+    # kashida-stretched Persian words cut into letters), as a word only
+    # pdf.js prints may be its own.
+    second = pdfjs_text(ref_pdf)
+    row["second_reader"] = second is not None
+    agreed = ref & collections.Counter(words(second)) if second is not None else ref
+    agreed_body = agreed - removed
+    row["agreement"] = sum(agreed.values()) / max(sum(ref.values()), sum(collections.Counter(words(second)).values())) \
+        if second is not None and (ref or second.strip()) else 1.0
+    row["recall_agreed"] = count_overlap(ours, agreed_body) / sum(agreed_body.values()) if agreed_body else 1.0
+    row["missed_agreed"] = agreed_body - ours
     row["extra"] = ours - ref
     ref_furn = ReferenceFurniture(ref_pdf)
     removed_in_ref = removed & ref
@@ -393,6 +441,10 @@ def score_document(doc, ref_pdf, no_outline_doc):
     return row
 
 
+# Readers that share fewer words than this disagree on the document's text:
+# at least one of them misreads much of it.
+AGREEMENT = 0.9
+
 # ---- Report ---------------------------------------------------------------------
 
 def pct(xs, q):
@@ -410,8 +462,10 @@ def ratio(a, b):
 
 def summarize(rows):
     ok = [r for r in rows if r["ok"]]
-    s = {"docs": len(rows), "failed": len(rows) - len(ok), "pages": sum(r["pages"] for r in ok)}
-    for k in ("recall", "recall_body", "precision"):
+    s = {"docs": len(rows), "failed": len(rows) - len(ok), "pages": sum(r["pages"] for r in ok),
+         "disagree": sum(1 for r in ok if r["agreement"] < AGREEMENT),
+         "unread": sum(1 for r in ok if not r["second_reader"])}
+    for k in ("recall", "recall_body", "recall_agreed", "precision"):
         xs = [r[k] for r in ok]
         s[k + "_median"] = statistics.median(xs) if xs else float("nan")
         s[k + "_p5"] = pct(xs, 0.05)
@@ -438,13 +492,16 @@ def print_tables(per_cat, with_no_outline):
           "out of the reference; removed: share of reference words in them, and the part the reference's own "
           "header/footer rule confirms):\n")
     print("| category | docs | failed | pages | recall median | recall p5 | recall w/o removed furniture: median | p5 "
-          "| precision median | removed (confirmed) |")
-    print("| --- " * 10 + "|")
+          "| precision median | removed (confirmed) | w/o removed furniture, words pdf.js also prints: median | p5 "
+          f"| readers disagree (< {AGREEMENT:g} shared) |")
+    print("| --- " * 13 + "|")
     for cat, s in rows:
+        unread = f", pdf.js failed on {s['unread']}" if s["unread"] else ""
         print(f"| {cat} | {s['docs']} | {s['failed']} | {s['pages']:,} | {s['recall_median']:.3f} | "
               f"{s['recall_p5']:.3f} | {s['recall_body_median']:.3f} | {s['recall_body_p5']:.3f} | "
               f"{s['precision_median']:.3f} | {100 * ratio(s['removed_words'], s['ref_words']):.1f} % "
-              f"({100 * ratio(s['removed_confirmed'], s['removed_words']):.0f} %) |")
+              f"({100 * ratio(s['removed_confirmed'], s['removed_words']):.0f} %) | "
+              f"{s['recall_agreed_median']:.3f} | {s['recall_agreed_p5']:.3f} | {s['disagree']}{unread} |")
     print("\nStructure:\n")
     head = ("| category | chunks with header/footer lines | pages keeping a bare page number | "
             "heading precision / recall vs outline (docs) |")
@@ -472,6 +529,7 @@ def print_tables(per_cat, with_no_outline):
           f"pages_per_s={ratio(s['pages'], s['seconds']):.0f} "
           f"header_footer_chunks={s['chunks_with_furniture']}/{s['chunks']} "
           f"recall_p5={s['recall_p5']:.4f} recall_wo_furniture_p5={s['recall_body_p5']:.4f} "
+          f"recall_agreed_p5={s['recall_agreed_p5']:.4f} "
           f"heading_precision={s['h'][1]:.4f} ({s['h'][4]}/{s['h'][3]}) "
           f"heading_precision_no_outline={s['hn'][1]:.4f} ({s['hn'][4]}/{s['hn'][3]})")
 
@@ -484,11 +542,20 @@ def print_detail(per_cat, n):
     rows = [(cat, r) for cat in per_cat for r in per_cat[cat] if r["ok"]]
     print(f"\nThe {n} documents of lowest word recall (words missed, against the reference without removed "
           "furniture; words removed as furniture that the reference does not confirm):\n")
-    print("| category | file | recall | w/o furniture | precision | missed words | unconfirmed furniture words |")
-    print("| --- " * 7 + "|")
+    print("| category | file | recall | w/o furniture | words pdf.js also prints | readers' agreement | precision | "
+          "missed words | unconfirmed furniture words | missed words pdf.js also prints |")
+    print("| --- " * 10 + "|")
     for cat, r in sorted(rows, key=lambda x: x[1]["recall"])[:n]:
         print(f"| {cat} | {os.path.basename(r['file'])} | {r['recall']:.3f} | {r['recall_body']:.3f} | "
-              f"{r['precision']:.3f} | {top(r['missed'], 12)} | {top(r['removed_unconfirmed'], 8)} |")
+              f"{r['recall_agreed']:.3f} | {r['agreement']:.3f} | "
+              f"{r['precision']:.3f} | {top(r['missed'], 12)} | {top(r['removed_unconfirmed'], 8)} | "
+              f"{top(r['missed_agreed'], 12)} |")
+    print(f"\nThe {n} documents of lowest recall against the words both readers print:\n")
+    print("| category | file | recall | readers' agreement | missed words pdf.js also prints |")
+    print("| --- " * 5 + "|")
+    for cat, r in sorted(rows, key=lambda x: x[1]["recall_agreed"])[:n]:
+        print(f"| {cat} | {os.path.basename(r['file'])} | {r['recall_agreed']:.3f} | {r['agreement']:.3f} | "
+              f"{top(r['missed_agreed'], 12)} |")
     print("\nHeader/footer lines left in chunks (line, occurrences beyond the reference's body):\n")
     for cat, r in sorted(rows, key=lambda x: -x[1]["chunks_with_furniture"]):
         if r["chunks_with_furniture"]:
@@ -531,10 +598,14 @@ def main():
             order.append(parts[1])
     docs = load(results_dir)
     per_cat = collections.defaultdict(list)
-    for f in order:
-        if f not in docs or (only and not only.search(f)):
-            continue
-        per_cat[cats[f]].append(score_document(docs[f], refs[f], no_outline.get(f)))
+    todo = [f for f in order if f in docs and not (only and only.search(f) is None)]
+    # The readers run one process per document: the documents are scored
+    # in parallel, one per core.
+    with concurrent.futures.ProcessPoolExecutor(max_workers=os.cpu_count()) as pool:
+        scored = pool.map(score_document, [docs[f] for f in todo], [refs[f] for f in todo],
+                          [no_outline.get(f) for f in todo])
+        for f, row in zip(todo, scored):
+            per_cat[cats[f]].append(row)
     print_tables(per_cat, bool(no_outline))
     if detail:
         print_detail(per_cat, detail)
