@@ -47,6 +47,14 @@ constexpr size_t kMaxWarningSamples = 20;
 constexpr int kHeadBytes = 1024;
 constexpr int kTailBytes = 2048;
 constexpr float kMaxMarkSizeRatio = 0.8f;  // a footnote mark is set smaller than the word after it (LaTeX: 7 of 10 pt)
+// MuPDF puts a space only at gaps of 0.15 em or more; a justified line may
+// shrink a word space below that (bidi.pdf's contents: "File" and then its
+// typewriter name 0.145 em apart). Between a letter or digit and another
+// where the type changes between bold and not, or to or from a typewriter
+// face, a gap this wide is a word space: kerning never spans two fonts.
+// Punctuation is left out: a typewriter brace or parenthesis sits in a
+// cell wider than its glyph ("\caption{...}", "Write(").
+constexpr float kStyleChangeSpaceEm = 0.1f;
 
 // ---- MuPDF glue ------------------------------------------------------------
 // MuPDF reports errors by longjmp. Every fz_try lives in one of these small
@@ -284,6 +292,14 @@ std::vector<std::vector<LineChar>> ReadingOrderChars(fz_stext_block* b, const st
   return lines;
 }
 
+bool EndsWithLetterOrDigit(const std::string& text) {
+  if (text.empty()) return false;
+  int32_t i = static_cast<int32_t>(text.size());
+  UChar32 c = 0;
+  U8_PREV(reinterpret_cast<const uint8_t*>(text.data()), 0, i, c);
+  return u_isalnum(c);
+}
+
 // Whether the line's last span is a footnote or affiliation mark set before
 // the word that `next` starts ("¹This is the footnote", "¹Universität"):
 // a span of its own of digits or *, †, ‡, §, ¶, smaller than the letter
@@ -422,7 +438,10 @@ PageLayout BuildLayout(fz_context* ctx, fz_stext_page* text, const PageGraphics&
         if (!span || split || span->bold != style.bold || span->mono != style.mono ||
             std::abs(span->size - ch.size) > 0.25f) {
           const bool mark_before = span && !pending_space && !split && IsMarkBeforeWord(line, ch);
-          if (span && (pending_space || split || mark_before) && !gap) span->text += ' ';
+          const bool face_changed = span && (span->bold != style.bold || span->mono != style.mono);
+          const bool spaced_face_change = horizontal && face_changed && gap_em >= kStyleChangeSpaceEm &&
+                                          EndsWithLetterOrDigit(span->text) && u_isalnum(static_cast<UChar32>(ch.c));
+          if (span && (pending_space || split || mark_before || spaced_face_change) && !gap) span->text += ' ';
           line.spans.push_back(
               TextSpan{{}, ch.x0, ch.x1, ch.size, style.bold, style.mono, 0, gap, horizontal ? gap_em : 0});
           span = &line.spans.back();

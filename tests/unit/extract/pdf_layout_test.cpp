@@ -473,6 +473,28 @@ TEST_F(PdfLayoutTest, FootnoteMarkBeforeAWordStaysApartFromIt) {
             "Body text ends with a word.\n\n1 This is the footnote. * Work done elsewhere. 2b2 and more");
 }
 
+TEST_F(PdfLayoutTest, WordSpaceShrunkBelowMuPdfsWhereTheFaceChangesIsKept) {
+  // A justified line shrinks its word spaces: bidi.pdf's contents set
+  // "File" and then a typewriter file name 0.145 em apart, under MuPDF's
+  // 0.15 em, and "Filebeamer..." hid both words. Where the face changes
+  // between two letters, 0.12 em is a word space; a typewriter parenthesis
+  // that close stays on its word.
+  const double size = 10;
+  const double file = (611 + 278 + 278 + 556) / 1000.0 * size;  // "File" in Helvetica-Bold
+  const double write = 5 * 0.6 * size;                          // "Write" in Courier
+  const double gap = 0.12 * size;
+  PdfPageBuilder b;
+  b.At(72, 700, "File", size, PdfFont::kSansBold);
+  b.At(72 + file + gap, 700, "bidi.sty", size, PdfFont::kMono);
+  b.At(72, 680, "Write", size, PdfFont::kMono);
+  b.At(72 + write + gap, 680, "(x)", size, PdfFont::kSans);
+  PdfSpec spec;
+  spec.pages.push_back(b.Build());
+  Run run = Extract(spec);
+  ASSERT_EQ(run.pages.size(), 1u);
+  EXPECT_EQ(run.pages[0].markdown, "File bidi.sty\n\nWrite(x)");
+}
+
 TEST_F(PdfLayoutTest, SlideTitlesAreHeadingsAndNavigationGoes) {
   PdfSpec spec;
   const char* titles[] = {"Motivation", "Method", "Results", "Conclusion"};
