@@ -16,6 +16,12 @@ namespace {
 // Gap between two right-to-left letters, in em, that is a word space. Letters
 // of one word touch or overlap; Persian's zero-width non-joiner leaves less.
 constexpr float kRtlWordGapEm = 0.12f;
+// A line whose letter gaps are all narrower is spaced by them when there are
+// at least kMinEvenWordGaps, all at least kMinRtlWordGapEm and within a
+// ratio of kEvenWordGaps of each other (LineWordGapEm).
+constexpr int kMinEvenWordGaps = 3;
+constexpr float kMinRtlWordGapEm = 0.08f;
+constexpr float kEvenWordGaps = 1.15f;
 // Letters closer than this (or overlapping) touch: no word space between them.
 constexpr float kTouchEm = 0.05f;
 
@@ -211,24 +217,62 @@ void DropSpacesBeforeTouchingChars(std::vector<LineChar>& chars) {
   chars = std::move(out);
 }
 
+bool IsCombiningMark(char32_t c) {
+  const int8_t type = u_charType(static_cast<UChar32>(c));
+  return type == U_NON_SPACING_MARK || type == U_ENCLOSING_MARK;
+}
+
 // Whether a word space belongs between `a` and `b`, consecutive in the
-// drawing order: a gap of more than kRtlWordGapEm next to right-to-left text,
-// unless the glyph shapes or a kashida bar show the two letters joined.
-// `visual`: drawn left to right (else the pen moves leftwards).
-bool NeedsWordSpace(const LineChar& a, const LineChar& b, bool visual, const std::vector<LineBar>& bars) {
+// drawing order: a gap of more than `word_gap_em` (LineWordGapEm) next to
+// right-to-left text, unless the glyph shapes or a kashida bar show the two
+// letters joined. `visual`: drawn left to right (else the pen moves leftwards).
+bool NeedsWordSpace(const LineChar& a, const LineChar& b, bool visual, const std::vector<LineBar>& bars,
+                    float word_gap_em) {
   // An unreadable glyph (U+FFFD, dropped later) in a right-to-left word:
   // the word is split there rather than glued round the missing letter.
   if ((a.c == kUnmapped && IsRightToLeft(b.c)) || (b.c == kUnmapped && IsRightToLeft(a.c))) return true;
   if (visual ? JoinedByShape(b.c, a.c) : JoinedByShape(a.c, b.c)) return false;
   const float em = std::max(a.size, b.size);
   const float gap = visual ? b.x0 - a.x1 : a.x0 - b.x1;
-  return !IsSpace(a.c) && !IsSpace(b.c) && (IsRightToLeft(a.c) || IsRightToLeft(b.c)) && gap > kRtlWordGapEm * em &&
+  return !IsSpace(a.c) && !IsSpace(b.c) && (IsRightToLeft(a.c) || IsRightToLeft(b.c)) && gap > word_gap_em * em &&
          !BridgedByKashida(a, b, bars);
 }
 
-bool IsCombiningMark(char32_t c) {
-  const int8_t type = u_charType(static_cast<UChar32>(c));
-  return type == U_NON_SPACING_MARK || type == U_ENCLOSING_MARK;
+// The gap that is a word space on this line. kRtlWordGapEm, unless every
+// gap between right-to-left letters is narrower and they are alike: a
+// justified line gives all its word spaces one width, and a font with
+// narrow spaces (lshort-persian's ALotus: 0.11 em) then leaves no gap of
+// kRtlWordGapEm on the line while its letters touch. Gaps inside words
+// (after a letter that does not join, beside a vowel mark) vary with the
+// letters, and are found beside wider word spaces (vowelled Arabic). The
+// letters of the line's words must touch, at least once per gap: evenly
+// letter-spaced text is no row of one-letter words.
+float LineWordGapEm(const std::vector<LineChar>& chars, bool visual, const std::vector<LineBar>& bars) {
+  float lo = 1e9f, hi = 0;
+  int n = 0, touching = 0;
+  const LineChar* prev = nullptr;
+  for (const LineChar& ch : chars) {
+    if (IsCombiningMark(ch.c)) continue;
+    if (IsSpace(ch.c) || !IsRightToLeft(ch.c)) {
+      prev = nullptr;
+      continue;
+    }
+    if (prev != nullptr && !(visual ? JoinedByShape(ch.c, prev->c) : JoinedByShape(prev->c, ch.c))) {
+      const float em = std::max(prev->size, ch.size);
+      const float gap = (visual ? ch.x0 - prev->x1 : prev->x0 - ch.x1) / em;
+      if (gap <= kTouchEm) {
+        ++touching;
+      } else if (gap < 1.0f && !BridgedByKashida(*prev, ch, bars)) {
+        lo = std::min(lo, gap), hi = std::max(hi, gap);
+        ++n;
+      }
+    }
+    prev = &ch;
+  }
+  if (n >= kMinEvenWordGaps && touching >= n && hi < kRtlWordGapEm && lo >= kMinRtlWordGapEm &&
+      hi <= kEvenWordGaps * lo)
+    return lo - kTouchEm / 10;
+  return kRtlWordGapEm;
 }
 
 // A letter with the combining marks (vowel signs, shadda, hamza) on it.
@@ -273,12 +317,13 @@ std::vector<MarkedChar> GroupMarks(const std::vector<LineChar>& chars) {
 // into logical order with its word spaces; marks stay on their letters.
 // Returns whether the line is right-to-left overall.
 bool ReorderVisualLine(std::vector<LineChar>& chars, const std::vector<LineBar>& bars) {
+  const float word_gap_em = LineWordGapEm(chars, true, bars);
   std::vector<MarkedChar> letters = GroupMarks(chars);
   // Word spaces between right-to-left letters, from the glyph positions.
   std::vector<MarkedChar> spaced;
   spaced.reserve(letters.size() + letters.size() / 4);
   for (size_t i = 0; i < letters.size(); ++i) {
-    if (i > 0 && NeedsWordSpace(letters[i - 1].base, letters[i].base, true, bars)) {
+    if (i > 0 && NeedsWordSpace(letters[i - 1].base, letters[i].base, true, bars, word_gap_em)) {
       const LineChar& a = letters[i - 1].base;
       const LineChar& b = letters[i].base;
       spaced.push_back({{' ', 0, std::min(a.x1, b.x1), std::max(a.x0, b.x0), a.size, a.y, a.font}, {}});
@@ -436,6 +481,7 @@ bool VisualToLogical(std::vector<LineChar>& chars, const std::vector<LineBar>& p
   }
   // Word spaces between right-to-left letters, from the glyph positions;
   // space glyphs over a kashida go.
+  const float word_gap_em = LineWordGapEm(chars, false, bars);
   std::vector<LineChar> spaced;
   spaced.reserve(chars.size() + chars.size() / 4);
   for (size_t i = 0; i < chars.size(); ++i) {
@@ -447,7 +493,7 @@ bool VisualToLogical(std::vector<LineChar>& chars, const std::vector<LineBar>& p
         continue;
       }
     }
-    if (i > 0 && !spaced.empty() && NeedsWordSpace(spaced.back(), chars[i], false, bars)) {
+    if (i > 0 && !spaced.empty() && NeedsWordSpace(spaced.back(), chars[i], false, bars, word_gap_em)) {
       const LineChar& a = chars[i - 1];
       const LineChar& b = chars[i];
       spaced.push_back({' ', 0, std::min(a.x1, b.x1), std::max(a.x0, b.x0), a.size, a.y, a.font});

@@ -312,6 +312,22 @@ TEST(RealLayoutTest, LigaturesNamedWithUnderscoresAreReadWhole) {
   }
 }
 
+TEST(RealLayoutTest, NarrowWordSpacesOfJustifiedPersianLinesAreKept) {
+  Extracted doc;
+  if (!Extract(kLshortPersian, "texlive-lang-arabic", &doc)) return;
+  ASSERT_GE(doc.pages.size(), 38u);
+  // ALotus's word spaces shrink to 0.11 em on justified lines, under the
+  // 0.12 em that makes a word space, while the letters of a word touch:
+  // these lines were one word each ("برایاینکهخوانندهرابههنگام...").
+  EXPECT_NE(doc.pages[37].markdown.find("خواننده را به "
+                                        "هنگام خواندن"),
+            std::string::npos)
+      << doc.pages[37].markdown;  // "خواننده را به هنگام خواندن"
+  EXPECT_NE(doc.pages[15].markdown.find("نوشته تصمیم"),
+            std::string::npos)
+      << doc.pages[15].markdown;  // "نوشته تصمیم"
+}
+
 TEST(RealLayoutTest, TwoSidedHeadersOfATwoPageSectionGo) {
   Extracted doc;
   if (!Extract(kAmsfndoc, "texlive-base", &doc)) return;

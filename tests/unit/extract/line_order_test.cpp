@@ -146,6 +146,50 @@ TEST(LineOrderTest, BarsThatAreNoKashidaLeaveTheWordSpace) {
   EXPECT_EQ(ReadWithBars(alef, {BarBetween(alef, 0, 1, -0.8f, -0.1f)}), U"\u0643\u062A\u0627 \u0628");
 }
 
+// `words` drawn left to right as Draw does, `word_gap` pt between words and
+// `letter_gap` pt between the letters of a word.
+std::vector<LineChar> DrawSpaced(const std::vector<std::u32string>& words, float word_gap, float letter_gap) {
+  std::vector<LineChar> out;
+  float x = 100;
+  for (const std::u32string& word : words) {
+    for (char32_t c : word) {
+      out.push_back({c, 0, x, x + 5, 10, 0, nullptr});
+      x += 5 + letter_gap;
+    }
+    x += word_gap - letter_gap;
+  }
+  return out;
+}
+
+TEST(LineOrderTest, EvenNarrowWordSpacesOfAJustifiedLineAreWordSpaces) {
+  // lshort-persian's ALotus: a justified line's word spaces all 0.11 em,
+  // under the 0.12 em that makes a word space elsewhere, and the letters of
+  // each word touching. Whole lines came out as one word.
+  std::vector<LineChar> line = DrawSpaced({U"דחא", U"םלוע", U"םולש", U"תבש"}, 1.1f, 0);
+  EXPECT_TRUE(VisualToLogical(line));
+  EXPECT_EQ(Text(line), U"שבת שלום עולם אחד");
+}
+
+TEST(LineOrderTest, NarrowGapsBesideWiderWordSpacesOrWithoutTouchingLettersStay) {
+  // Gaps inside words (vowelled Arabic, a letter that does not join) beside
+  // the line's real word spaces: only those split.
+  std::vector<LineChar> vowelled = DrawSpaced({U"דחא", U"םלוע", U"םולש", U"תבש"}, 3, 1.0f);
+  EXPECT_TRUE(VisualToLogical(vowelled));
+  EXPECT_EQ(Text(vowelled), U"שבת שלום עולם אחד");
+  // Evenly letter-spaced, no letters touching: one word, not letters.
+  std::vector<LineChar> tracked = DrawSpaced({U"םולשםלוע"}, 0, 1.0f);
+  EXPECT_TRUE(VisualToLogical(tracked));
+  EXPECT_EQ(Text(tracked), U"עולםשלום");
+  // Narrow gaps that differ: no line-wide spacing to go by.
+  std::vector<LineChar> uneven = DrawSpaced({U"דחא", U"םלוע"}, 0.85f, 0);
+  std::vector<LineChar> more = DrawSpaced({U"םולש", U"תבש"}, 0.85f, 0);
+  const float shift = uneven.back().x1 + 1.15f - more.front().x0;  // the middle gap 1.15 pt
+  for (LineChar& ch : more) ch.x0 += shift, ch.x1 += shift;
+  uneven.insert(uneven.end(), more.begin(), more.end());
+  EXPECT_TRUE(VisualToLogical(uneven));
+  EXPECT_EQ(Text(uneven).find(U' '), std::u32string::npos) << "spaces in an uneven line";
+}
+
 TEST(LineOrderTest, ExistingSpacesAreNotDoubled) {
   std::vector<LineChar> line = Draw(U"םלוע םולש");
   EXPECT_TRUE(VisualToLogical(line));
