@@ -428,9 +428,20 @@ std::string FurnitureDetector::Strip(int number, PageLayout& page, std::vector<s
   std::vector<OuterLine> outer;
   if (page.height > 0) outer = OuterLines(page, BandsOf(page));
   std::vector<const TextLine*> removed;
+  // Furniture runs inwards from the page's edge: below a top line that is
+  // not furniture (above a bottom one), a line is body, whatever repeats
+  // (pdfmsym-doc's symbol tables hold the same rows at the same height on
+  // four pages). Pieces of the edge row itself ("Chapter 2" beside "17")
+  // are not held back by each other. A page number that counts the pages
+  // with its neighbours' is one wherever it sits (l3pdfannot's code runs
+  // past it to the foot of page 4).
+  float top_body_y1 = -1, bottom_body_y0 = -1;  // the first non-furniture line from each edge
   for (const auto& [line, top, separated] : outer) {
     const std::string text = LineText(*line);
     std::string n;
+    const bool inside = top ? (top_body_y1 >= 0 && line->y0 >= top_body_y1 - kSameHeight)
+                            : (bottom_body_y0 >= 0 && line->y1 <= bottom_body_y0 + kSameHeight);
+    if (inside && !(IsPageNumberLine(text, &n) && NumberCountsPages(number, top, line->y1, n))) continue;
     bool furniture = false;
     if (IsPageNumberLine(text, &n)) {
       furniture = true;
@@ -492,6 +503,10 @@ std::string FurnitureDetector::Strip(int number, PageLayout& page, std::vector<s
     if (furniture) {
       removed.push_back(line);
       if (removed_text) removed_text->push_back(text);
+    } else if (top && top_body_y1 < 0) {
+      top_body_y1 = line->y1;
+    } else if (!top && bottom_body_y0 < 0) {
+      bottom_body_y0 = line->y0;
     }
   }
   // A navigation column: enough side-strip lines, each at the same place

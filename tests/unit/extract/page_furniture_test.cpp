@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 namespace docpipe {
 namespace {
 
@@ -241,6 +243,29 @@ TEST(FurnitureDetectorTest, RepeatedBodyContentIsKept) {
   for (int i = 1; i <= 10; ++i) pages.push_back(MakePage(i, "", "Warning: do not remove this line"));
   auto out = Detect(pages);
   for (const auto& [page, label] : out) EXPECT_EQ(FurnitureTexts(page).front(), "Warning: do not remove this line");
+}
+
+TEST(FurnitureDetectorTest, RepeatedRowsBelowATopLineThatIsBodyAreKept) {
+  // pdfmsym-doc's symbol tables: each page opens with the name of its
+  // symbol, then rows that are the same, at the same height, on four pages.
+  // Furniture runs inwards from the edge; below a line that is body, a
+  // repeated row is body too. The page numbers still go.
+  std::vector<PageLayout> pages;
+  for (int i = 1; i <= 8; ++i) {
+    PageLayout page = MakePage(i, "", "Body text of page " + std::to_string(i));
+    page.blocks.push_back(MakeBlock({MakeLine("\\var" + std::string(1, 'a' + i) + "arrow:", 50),
+                                     MakeLine("\\displaystyle A B A B A", 70),
+                                     MakeLine("\\textstyle A B A B A", 90)}));
+    pages.push_back(page);
+  }
+  auto out = Detect(pages);
+  for (int i = 0; i < 8; ++i) {
+    const std::vector<std::string> texts = FurnitureTexts(out[i].first);
+    EXPECT_EQ(std::count(texts.begin(), texts.end(), "\\displaystyle A B A B A"), 1) << "page " << i + 1;
+    EXPECT_EQ(std::count(texts.begin(), texts.end(), "\\textstyle A B A B A"), 1) << "page " << i + 1;
+    EXPECT_EQ(std::count(texts.begin(), texts.end(), std::to_string(i + 1)), 0) << "page " << i + 1;
+    EXPECT_EQ(out[i].second, std::to_string(i + 1));
+  }
 }
 
 TEST(FurnitureDetectorTest, UniqueTopLineIsKept) {
