@@ -93,7 +93,9 @@ TEST(PdfParallelTest, GlpkManualIsTheSameForAnyThreadCount) {
   const Extraction serial = ExtractAll(*pdf, path, 1);
   ASSERT_TRUE(serial.status.ok()) << serial.status.ToString();
   ASSERT_EQ(serial.pages.size(), 177u);
-  EXPECT_GT(Furniture(serial), 200);           // furniture is removed across pages
+  // Furniture is removed across pages: the page numbers of (nearly) every
+  // page. "Synopsis" headings that open pages are body, not furniture.
+  EXPECT_GE(Furniture(serial), 170);
   EXPECT_GT(serial.summary.outline.size(), 50u);  // and headings found
   for (int threads : {2, 5}) ExpectSame(serial, ExtractAll(*pdf, path, threads), threads);
 }
