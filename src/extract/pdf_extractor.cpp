@@ -55,6 +55,14 @@ constexpr float kMaxMarkSizeRatio = 0.8f;  // a footnote mark is set smaller tha
 // Punctuation is left out: a typewriter brace or parenthesis sits in a
 // cell wider than its glyph ("\caption{...}", "Write(").
 constexpr float kStyleChangeSpaceEm = 0.1f;
+// MuPDF's 0.15 em also misses word spaces that a justified line shrank, and
+// the 0.15 em kern of TeX's "LaTeX 2ε", within one face: a gap this wide
+// after a word of at least two letters set tight (its last two letters under
+// kTightGapEm apart) is a word space. Letter-spaced words ("p r o b l e m s",
+// a listing's "r o o t" in fixed columns) have a gap before every letter,
+// and slanted faces overhang their advance (math italic "F eb").
+constexpr float kShrunkSpaceEm = 0.12f;
+constexpr float kTightGapEm = 0.06f;
 
 // ---- MuPDF glue ------------------------------------------------------------
 // MuPDF reports errors by longjmp. Every fz_try lives in one of these small
@@ -237,6 +245,7 @@ struct DocumentDeleter {
 struct FontStyle {
   bool bold = false;
   bool mono = false;
+  bool slanted = false;  // italic, oblique, or TeX's math italic: glyphs overhang their advance
 };
 
 bool NameHas(const char* name, const char* part) { return std::strstr(name, part) != nullptr; }
@@ -250,6 +259,9 @@ FontStyle StyleOfFont(fz_context* ctx, fz_font* font) {
            NameHas(name, "SFBX");
   s.mono = fz_font_is_monospaced(ctx, font) || NameHas(name, "Mono") || NameHas(name, "Courier") ||
            NameHas(name, "CMTT") || NameHas(name, "SFTT") || NameHas(name, "Consolas");
+  s.slanted = fz_font_is_italic(ctx, font) || NameHas(name, "Ital") || NameHas(name, "Oblique") ||
+              NameHas(name, "Slant") || NameHas(name, "CMMI") || NameHas(name, "CMTI") || NameHas(name, "CMSL") ||
+              NameHas(name, "Math");
   return s;
 }
 
@@ -298,6 +310,20 @@ bool EndsWithLetterOrDigit(const std::string& text) {
   UChar32 c = 0;
   U8_PREV(reinterpret_cast<const uint8_t*>(text.data()), 0, i, c);
   return u_isalnum(c);
+}
+
+// How many letters or digits end `text` (0 when it ends otherwise). A
+// letter-spaced word ("p r o b l e m s", a listing's "r o o t" in fixed
+// columns) has one letter before each gap; a word before a word space has more.
+int TrailingWordLetters(const std::string& text) {
+  int n = 0;
+  for (int32_t i = static_cast<int32_t>(text.size()); i > 0 && n < 2;) {
+    UChar32 c = 0;
+    U8_PREV(reinterpret_cast<const uint8_t*>(text.data()), 0, i, c);
+    if (!u_isalnum(c)) break;
+    ++n;
+  }
+  return n;
 }
 
 // Whether the line's last span is a footnote or affiliation mark set before
@@ -410,6 +436,7 @@ PageLayout BuildLayout(fz_context* ctx, fz_stext_page* text, const PageGraphics&
       const std::vector<LineChar>& line_chars = block_chars[line_index++];
       bool pending_space = false;
       float baseline_size = 0;
+      float gap_before_last = kCellGapEm;  // in em, between the last two characters put in the line's text
       for (const LineChar& ch : line_chars) {
         if (horizontal && ch.size > baseline_size && ch.c != ' ') baseline_size = ch.size, line.baseline = ch.y;
         if (*chars >= max_chars) {
@@ -445,11 +472,14 @@ PageLayout BuildLayout(fz_context* ctx, fz_stext_page* text, const PageGraphics&
           line.spans.push_back(
               TextSpan{{}, ch.x0, ch.x1, ch.size, style.bold, style.mono, 0, gap, horizontal ? gap_em : 0});
           span = &line.spans.back();
-        } else if (pending_space) {
+        } else if (pending_space || (horizontal && !style.mono && !style.slanted && gap_em >= kShrunkSpaceEm &&
+                                     gap_before_last < kTightGapEm && !IsRightToLeft(ch.c) &&
+                                     u_isalnum(static_cast<UChar32>(ch.c)) && TrailingWordLetters(span->text) >= 2)) {
           span->text += ' ';
           ++span->chars;
           ++*chars;
         }
+        gap_before_last = pending_space || span->chars == 0 ? kCellGapEm : gap_em;
         pending_space = false;
         AppendUtf8(span->text, static_cast<int>(ch.c));
         if (ch.mark != 0) AppendUtf8(span->text, static_cast<int>(ch.mark));

@@ -495,6 +495,30 @@ TEST_F(PdfLayoutTest, WordSpaceShrunkBelowMuPdfsWhereTheFaceChangesIsKept) {
   EXPECT_EQ(run.pages[0].markdown, "File bidi.sty\n\nWrite(x)");
 }
 
+TEST_F(PdfLayoutTest, WordSpaceShrunkBelowMuPdfsInOneFaceIsKeptButLetterSpacingIsNot) {
+  // A justified line may shrink its word spaces under MuPDF's 0.15 em
+  // (gates-doc: "thisdocumentationwaswrittenwithit"), and TeX's "LaTeX 2ε"
+  // sets its 2 a 0.15 em kern away. 0.13 em after a word whose letters are
+  // set tight is a word space; a letter-spaced word ("r o o t", each letter
+  // 0.13 em from the last) stays one word.
+  const double size = 10;
+  const double gap = 0.13 * size;
+  const double word = (722 + 556 + 333 + 556) / 1000.0 * size;  // "word" in Helvetica
+  PdfPageBuilder b;
+  b.At(72, 700, "word", size, PdfFont::kSans);
+  b.At(72 + word + gap, 700, "next", size, PdfFont::kSans);
+  double x = 72;
+  for (const auto& [letter, width] : {std::pair<const char*, int>{"r", 333}, {"o", 556}, {"o", 556}, {"t", 278}}) {
+    b.At(x, 680, letter, size, PdfFont::kSans);
+    x += width / 1000.0 * size + gap;
+  }
+  PdfSpec spec;
+  spec.pages.push_back(b.Build());
+  Run run = Extract(spec);
+  ASSERT_EQ(run.pages.size(), 1u);
+  EXPECT_EQ(run.pages[0].markdown, "word next\n\nroot");
+}
+
 TEST_F(PdfLayoutTest, SlideTitlesAreHeadingsAndNavigationGoes) {
   PdfSpec spec;
   const char* titles[] = {"Motivation", "Method", "Results", "Conclusion"};
