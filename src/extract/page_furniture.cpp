@@ -439,11 +439,12 @@ std::string FurnitureDetector::Strip(int number, PageLayout& page, std::vector<s
   for (const auto& [line, top, separated] : outer) {
     const std::string text = LineText(*line);
     std::string n;
+    const bool page_number = IsPageNumberLine(text, &n);
     const bool inside = top ? (top_body_y1 >= 0 && line->y0 >= top_body_y1 - kSameHeight)
                             : (bottom_body_y0 >= 0 && line->y1 <= bottom_body_y0 + kSameHeight);
-    if (inside && !(IsPageNumberLine(text, &n) && NumberCountsPages(number, top, line->y1, n))) continue;
+    if (inside && !(page_number && NumberCountsPages(number, top, line->y1, n))) continue;
     bool furniture = false;
-    if (IsPageNumberLine(text, &n)) {
+    if (page_number) {
       furniture = true;
       if (number_label.empty()) number_label = n;
       if (counted_number.empty() && NumberCountsPages(number, top, line->y1, n)) counted_number = n;

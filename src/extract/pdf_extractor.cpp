@@ -304,17 +304,10 @@ std::vector<std::vector<LineChar>> ReadingOrderChars(fz_stext_block* b, const st
   return lines;
 }
 
-bool EndsWithLetterOrDigit(const std::string& text) {
-  if (text.empty()) return false;
-  int32_t i = static_cast<int32_t>(text.size());
-  UChar32 c = 0;
-  U8_PREV(reinterpret_cast<const uint8_t*>(text.data()), 0, i, c);
-  return u_isalnum(c);
-}
-
-// How many letters or digits end `text` (0 when it ends otherwise). A
-// letter-spaced word ("p r o b l e m s", a listing's "r o o t" in fixed
-// columns) has one letter before each gap; a word before a word space has more.
+// How many letters or digits end `text`, counted up to 2 (0 when it ends
+// otherwise). A letter-spaced word ("p r o b l e m s", a listing's "r o o t"
+// in fixed columns) has one letter before each gap; a word before a word
+// space has more.
 int TrailingWordLetters(const std::string& text) {
   int n = 0;
   for (int32_t i = static_cast<int32_t>(text.size()); i > 0 && n < 2;) {
@@ -324,6 +317,15 @@ int TrailingWordLetters(const std::string& text) {
     ++n;
   }
   return n;
+}
+
+// Whether a word space MuPDF missed belongs before `c`, in the same span as
+// `text` (kShrunkSpaceEm): an upright, proportional face, a wide enough gap,
+// and a word of two or more tightly set letters before it.
+bool ShrunkWordSpace(const FontStyle& style, float gap_em, float gap_before_last, const std::string& text,
+                     char32_t c, bool horizontal) {
+  return horizontal && !style.mono && !style.slanted && gap_em >= kShrunkSpaceEm && gap_before_last < kTightGapEm &&
+         !IsRightToLeft(c) && u_isalnum(static_cast<UChar32>(c)) && TrailingWordLetters(text) >= 2;
 }
 
 // Whether the line's last span is a footnote or affiliation mark set before
@@ -467,14 +469,12 @@ PageLayout BuildLayout(fz_context* ctx, fz_stext_page* text, const PageGraphics&
           const bool mark_before = span && !pending_space && !split && IsMarkBeforeWord(line, ch);
           const bool face_changed = span && (span->bold != style.bold || span->mono != style.mono);
           const bool spaced_face_change = horizontal && face_changed && gap_em >= kStyleChangeSpaceEm &&
-                                          EndsWithLetterOrDigit(span->text) && u_isalnum(static_cast<UChar32>(ch.c));
+                                          TrailingWordLetters(span->text) >= 1 && u_isalnum(static_cast<UChar32>(ch.c));
           if (span && (pending_space || split || mark_before || spaced_face_change) && !gap) span->text += ' ';
           line.spans.push_back(
               TextSpan{{}, ch.x0, ch.x1, ch.size, style.bold, style.mono, 0, gap, horizontal ? gap_em : 0});
           span = &line.spans.back();
-        } else if (pending_space || (horizontal && !style.mono && !style.slanted && gap_em >= kShrunkSpaceEm &&
-                                     gap_before_last < kTightGapEm && !IsRightToLeft(ch.c) &&
-                                     u_isalnum(static_cast<UChar32>(ch.c)) && TrailingWordLetters(span->text) >= 2)) {
+        } else if (pending_space || ShrunkWordSpace(style, gap_em, gap_before_last, span->text, ch.c, horizontal)) {
           span->text += ' ';
           ++span->chars;
           ++*chars;

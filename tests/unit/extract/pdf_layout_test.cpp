@@ -38,6 +38,16 @@ class PdfLayoutTest : public ::testing::Test {
     return run;
   }
 
+  // The Markdown of the one page `b` builds ("" and a failure when it
+  // does not come out as one page).
+  std::string OnePageMarkdown(PdfPageBuilder& b) {
+    PdfSpec spec;
+    spec.pages.push_back(b.Build());
+    Run run = Extract(spec);
+    EXPECT_EQ(run.pages.size(), 1u);
+    return run.pages.size() == 1 ? run.pages[0].markdown : "";
+  }
+
   testing::TempDir dir_;
   ExtractorPtr extractor_ = NewPdfExtractor();
   int count_ = 0;
@@ -306,11 +316,7 @@ TEST_F(PdfLayoutTest, NumberedListingInAnUnnamedTypewriterFontIsCode) {
   }
   b.Gap(11.0 * static_cast<double>(code.size()) + 6);
   b.Line("Then the result is used.", 10);
-  PdfSpec spec;
-  spec.pages.push_back(b.Build());
-  Run run = Extract(spec);
-  ASSERT_EQ(run.pages.size(), 1u);
-  EXPECT_EQ(run.pages[0].markdown,
+  EXPECT_EQ(OnePageMarkdown(b),
             "The macro is defined as follows.\n\n```\n"
             "7218   \\newrobustcmd{\\LWR@sanitize}[1]{%\n"
             "7219     \\begingroup%\n"
@@ -338,11 +344,7 @@ TEST_F(PdfLayoutTest, LineNumberBesideACodeLineDeepenedByASymbolStaysOnIt) {
   }
   b.Gap(12.0 * static_cast<double>(code.size()) + 6);
   b.Line("Then the files are read.", 10);
-  PdfSpec spec;
-  spec.pages.push_back(b.Build());
-  Run run = Extract(spec);
-  ASSERT_EQ(run.pages.size(), 1u);
-  EXPECT_EQ(run.pages[0].markdown,
+  EXPECT_EQ(OnePageMarkdown(b),
             "The hook is defined as follows.\n\n```\n"
             "156 \\newcommand*\\AtEndOfIncludes{%\n"
             "157    \\filehook@prefix \\atend (\n"
@@ -465,11 +467,7 @@ TEST_F(PdfLayoutTest, FootnoteMarkBeforeAWordStaysApartFromIt) {
   b.At(72, 91, "*", 6);
   b.At(75.4, 88, "Work done elsewhere.", 9);
   b.At(72, 76, "2b2 and more", 9);
-  PdfSpec spec;
-  spec.pages.push_back(b.Build());
-  Run run = Extract(spec);
-  ASSERT_EQ(run.pages.size(), 1u);
-  EXPECT_EQ(run.pages[0].markdown,
+  EXPECT_EQ(OnePageMarkdown(b),
             "Body text ends with a word.\n\n1 This is the footnote. * Work done elsewhere. 2b2 and more");
 }
 
@@ -488,11 +486,7 @@ TEST_F(PdfLayoutTest, WordSpaceShrunkBelowMuPdfsWhereTheFaceChangesIsKept) {
   b.At(72 + file + gap, 700, "bidi.sty", size, PdfFont::kMono);
   b.At(72, 680, "Write", size, PdfFont::kMono);
   b.At(72 + write + gap, 680, "(x)", size, PdfFont::kSans);
-  PdfSpec spec;
-  spec.pages.push_back(b.Build());
-  Run run = Extract(spec);
-  ASSERT_EQ(run.pages.size(), 1u);
-  EXPECT_EQ(run.pages[0].markdown, "File bidi.sty\n\nWrite(x)");
+  EXPECT_EQ(OnePageMarkdown(b), "File bidi.sty\n\nWrite(x)");
 }
 
 TEST_F(PdfLayoutTest, WordSpaceShrunkBelowMuPdfsInOneFaceIsKeptButLetterSpacingIsNot) {
@@ -512,11 +506,7 @@ TEST_F(PdfLayoutTest, WordSpaceShrunkBelowMuPdfsInOneFaceIsKeptButLetterSpacingI
     b.At(x, 680, letter, size, PdfFont::kSans);
     x += width / 1000.0 * size + gap;
   }
-  PdfSpec spec;
-  spec.pages.push_back(b.Build());
-  Run run = Extract(spec);
-  ASSERT_EQ(run.pages.size(), 1u);
-  EXPECT_EQ(run.pages[0].markdown, "word next\n\nroot");
+  EXPECT_EQ(OnePageMarkdown(b), "word next\n\nroot");
 }
 
 TEST_F(PdfLayoutTest, SlideTitlesAreHeadingsAndNavigationGoes) {
