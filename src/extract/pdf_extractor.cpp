@@ -32,6 +32,7 @@
 #include "extract/page_image.h"
 #include "extract/page_labels.h"
 #include "extract/page_layout.h"
+#include "extract/pdf/content_repair.h"
 #include "extract/pdf/layout_device.h"
 #include "extract/text_decode.h"
 #include "extract/text_normalizer.h"
@@ -648,6 +649,19 @@ PageRead ReadPage(PageReader& reader, int index, const ExtractOptions& options, 
   PageGraphics graphics;
   std::unique_ptr<fz_stext_page, StextPageDeleter> text(
       LoadTextPage(ctx, reader.doc, index, &reader.cookie, &graphics, err), StextPageDeleter{ctx});
+  // MuPDF stopped reading the page at its 100th syntax error: read it again
+  // without the unknown operators, if they were the errors.
+  fz_flush_warnings(ctx);
+  if (text && !reader.cookie.abort &&
+      std::find(r.warnings.begin(), r.warnings.end(), kTooManySyntaxErrors) != r.warnings.end()) {
+    if (const int removed = RemoveUnknownOperators(ctx, reader.doc, index); removed > 0) {
+      r.warnings.clear();
+      graphics = PageGraphics();
+      text.reset(LoadTextPage(ctx, reader.doc, index, &reader.cookie, &graphics, err));
+      r.warnings.push_back("page " + std::to_string(r.page.number) + ": " + std::to_string(removed) +
+                           " unknown operators skipped in the page's content");
+    }
+  }
   auto done = [&]() -> PageRead {
     fz_flush_warnings(ctx);
     fz_set_warning_callback(ctx, saved, saved_user);

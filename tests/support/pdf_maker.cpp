@@ -86,6 +86,7 @@ std::string ContentStream(const PdfPageSpec& page, const std::map<char32_t, int>
     s += buf;
   }
   if (!page.shapes.empty()) s += "0 g 0 G\n";
+  s += page.raw_content;
   for (const PdfTextRun& run : page.runs) {
     std::snprintf(buf, sizeof buf, "BT /%s %.2f Tf %.2f %.2f Td (", FontResourceName(run.font),
                   run.size, run.x, run.y);

@@ -49,6 +49,9 @@ struct PdfPageSpec {
   std::vector<PdfTextRun> runs;  // empty: a page without text
   std::vector<PdfShape> shapes;
   std::vector<PdfGlyph> glyphs;  // drawn after the runs, one by one
+  // Content written verbatim before the runs, such as the unknown operators
+  // of a broken producer.
+  std::string raw_content;
 };
 
 // One bookmark: nested by `level` (1 = top) in document order.

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 
@@ -182,6 +183,22 @@ TEST_F(PdfExtractorTest, EnormousPageIsExtractedWithinLimits) {
   EXPECT_TRUE(run.pages[0].truncated);
   EXPECT_LE(run.pages[0].chars, 5000);
   EXPECT_NE(run.pages[0].markdown.find("row 0 of text"), std::string::npos);
+}
+
+// MuPDF stops reading a page at its 100th syntax error; pdfmsym's manual
+// has 144 unknown "literal" operators on a page, and lost its last tables.
+TEST_F(PdfExtractorTest, TextAfterManyUnknownOperatorsIsRead) {
+  PdfPageSpec page = PdfPageBuilder().Line("Text after the broken operators").Build();
+  for (int i = 0; i < 150; ++i) page.raw_content += "1 0 0 1 0 0 cm literal\n";
+  std::string path = dir_.Join("broken.pdf");
+  ASSERT_TRUE(testing::MakePdf({"", {page}, {}, {}}, path).ok());
+  Run run = Extract(path);
+  ASSERT_TRUE(run.status.ok()) << run.status.ToString();
+  ASSERT_EQ(run.pages.size(), 1u);
+  EXPECT_EQ(run.pages[0].markdown, "Text after the broken operators");
+  EXPECT_NE(std::find(run.summary.warnings.begin(), run.summary.warnings.end(),
+                      "page 1: 150 unknown operators skipped in the page's content"),
+            run.summary.warnings.end());
 }
 
 TEST_F(PdfExtractorTest, ManyPagesStreamInOrder) {
