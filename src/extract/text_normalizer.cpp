@@ -49,6 +49,43 @@ bool IsBidiControl(UChar32 c) {
   return c == 0x200E || c == 0x200F || c == 0x061C || (c >= 0x202A && c <= 0x202E) || (c >= 0x2066 && c <= 0x2069);
 }
 
+constexpr char16_t kTatweel = 0x0640;
+
+UJoiningType JoiningType(UChar32 c) {
+  return static_cast<UJoiningType>(u_getIntPropertyValue(c, UCHAR_JOINING_TYPE));
+}
+
+// A kashida (tatweel) between two letters that join only stretches the word,
+// as justified Arabic and Persian are set ("تلاشهــایی"): a search types the
+// word without it. One that starts or ends a word, or carries a mark, shows
+// a letter's form ("ـه") and stays.
+icu::UnicodeString WithoutKashidasInsideWords(const icu::UnicodeString& s) {
+  icu::UnicodeString out;
+  const int32_t n = s.length();
+  for (int32_t i = 0; i < n;) {
+    if (s.charAt(i) != kTatweel) {
+      const int32_t next = s.moveIndex32(i, 1);
+      out.append(s, i, next - i);
+      i = next;
+      continue;
+    }
+    int32_t end = i;
+    while (end < n && s.charAt(end) == kTatweel) ++end;
+    UChar32 before = 0;  // the letter before, past its marks
+    for (int32_t j = out.length(); j > 0;) {
+      j = out.moveIndex32(j, -1);
+      before = out.char32At(j);
+      if (JoiningType(before) != U_JT_TRANSPARENT) break;
+    }
+    const UJoiningType after = end < n ? JoiningType(s.char32At(end)) : U_JT_NON_JOINING;
+    const bool stretches = JoiningType(before) == U_JT_DUAL_JOINING &&
+                           (after == U_JT_DUAL_JOINING || after == U_JT_RIGHT_JOINING);
+    if (!stretches) out.append(s, i, end - i);
+    i = end;
+  }
+  return out;
+}
+
 bool NeedsWork(std::string_view s) {
   // ASCII-only text needs nothing (the common case for English documents).
   for (unsigned char c : s)
@@ -134,6 +171,7 @@ std::string NormalizeText(std::string_view utf8) {
     out.append(c);
     i = next;
   }
+  if (out.indexOf(kTatweel) >= 0) out = WithoutKashidasInsideWords(out);
   if (nfc) {
     UErrorCode status = U_ZERO_ERROR;
     icu::UnicodeString composed = nfc->normalize(out, status);

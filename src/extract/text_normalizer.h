@@ -14,6 +14,9 @@ namespace docpipe {
 //  - a spacing accent directly followed by a letter it composes with joined
 //    to it ("´o" -> "ó", TeX's \accent order); accents that compose with
 //    nothing are left alone ("don´t" stays);
+//  - kashidas (tatweel) that stretch a word between two joining letters
+//    removed, as search engines drop them ("تلاشهــایی" -> "تلاشهایی"); one
+//    that starts or ends a word, showing a letter's form ("ـه"), stays;
 //  - U+FFFD (unknown character) and bidi controls (LRM, RLM, ALM, the
 //    embeddings and isolates; the text is in logical order) removed;
 //  - the result in Unicode Normalization Form C.

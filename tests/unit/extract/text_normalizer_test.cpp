@@ -47,6 +47,22 @@ TEST(TextNormalizerTest, ArabicPresentationFormsBecomeLetters) {
   EXPECT_EQ(NormalizeText("\xEF\xBB\xBB"), "\xD9\x84\xD8\xA7");
 }
 
+TEST(TextNormalizerTest, KashidasInsideAWordAreRemoved) {
+  // تلاشهــایی -> تلاشهایی, as letters and as presentation forms (ﺗﻼﺷﻬــﺎﯾﯽ).
+  EXPECT_EQ(NormalizeText("\xD8\xAA\xD9\x84\xD8\xA7\xD8\xB4\xD9\x87\xD9\x80\xD9\x80\xD8\xA7\xDB\x8C\xDB\x8C"),
+            "\xD8\xAA\xD9\x84\xD8\xA7\xD8\xB4\xD9\x87\xD8\xA7\xDB\x8C\xDB\x8C");
+  EXPECT_EQ(NormalizeText("\xEF\xBA\x97\xEF\xBB\xBC\xEF\xBA\xB7\xEF\xBB\xAC\xD9\x80\xD9\x80\xEF\xBA\x8E\xEF\xAF\xBE\xEF\xAF\xBD"),
+            "\xD8\xAA\xD9\x84\xD8\xA7\xD8\xB4\xD9\x87\xD8\xA7\xDB\x8C\xDB\x8C");
+}
+
+TEST(TextNormalizerTest, KashidaShowingALettersFormStays) {
+  EXPECT_EQ(NormalizeText("\xD9\x80\xD9\x87"), "\xD9\x80\xD9\x87");                  // ـه: starts the word
+  EXPECT_EQ(NormalizeText("\xD8\xA8\xD9\x80 \xD9\x88"), "\xD8\xA8\xD9\x80 \xD9\x88");  // بـ و: ends it
+  // دـا: dal does not join the letter after it; بـَت: the kashida carries a fatha.
+  EXPECT_EQ(NormalizeText("\xD8\xAF\xD9\x80\xD8\xA7"), "\xD8\xAF\xD9\x80\xD8\xA7");
+  EXPECT_EQ(NormalizeText("\xD8\xA8\xD9\x80\xD9\x8E\xD8\xAA"), "\xD8\xA8\xD9\x80\xD9\x8E\xD8\xAA");
+}
+
 TEST(TextNormalizerTest, OtherCompatibilityCharactersAreKept) {
   // Full-width forms, superscripts and CJK stay as written (only ligatures and
   // Arabic presentation forms are folded).
