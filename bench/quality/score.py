@@ -13,7 +13,8 @@ Usage: score.py [--detail N] [--only REGEX] RESULTS_DIR CATEGORIES.tsv [NO_OUTLI
 The measures (docs/benchmarks.md, "Extraction quality", repeats them):
 
 Word recall / precision: multiset overlap of words (NFKC, case-folded, bidi
-marks dropped, split at non-word characters, each Han/Kana/Hangul character
+marks and kashidas dropped, split at non-word characters but not at a space
+between two Arabic glyph forms that join, each Han/Kana/Hangul character
 a word) between docpipe's page Markdown (syntax removed) and `pdftotext`
 of the same PDF. "Recall without removed furniture" takes out of the
 reference, as a multiset, the words of the lines docpipe removed as running
@@ -90,8 +91,31 @@ def undot(m):
     return "i" if m.group(0) == "\u0131" else "j"
 
 
+# An Arabic letter in its initial or medial presentation form joins the
+# letter after it, one in its medial or final form the letter before it, and
+# a kashida (tatweel) both: a space between two such is never a word space.
+# The readers print such spaces where a justified line stretches a word with
+# kashidas drawn apart from its letters (texnegar's "ﺗ ﻼﺷ ﻬ ـ ـ ﺎﯾ ﯽ" for
+# "تلاشهــایی"), and their own glyph forms say that the letters join. Both
+# sides must say so: some fonts map a word's last letter to its initial form
+# (kurdishlipsum's "ﺧﺎﻧ و", "خان و").
+def presentation_forms(*kinds):
+    return "".join(chr(c) for c in range(0xFB50, 0xFEFF)
+                   if unicodedata.decomposition(chr(c)).startswith(kinds))
+
+
+SPACE_INSIDE_ARABIC_WORD = re.compile(
+    f"(?<=[{presentation_forms('<initial>', '<medial>')}\u0640])\\s+"
+    f"(?=[{presentation_forms('<final>', '<medial>')}\u0640])")
+# The kashida only stretches a word: search engines drop it (Lucene's Arabic
+# and Persian normalisers do), docpipe drops it inside words, and the scorer
+# drops it on every side.
+KASHIDA = {0x0640: None}
+
+
 def words(text):
-    text = DOTLESS_UNDER_MARK.sub(undot, unicodedata.normalize("NFD", text.translate(BIDI_MARKS)))
+    text = SPACE_INSIDE_ARABIC_WORD.sub("", text.translate(BIDI_MARKS)).translate(KASHIDA)
+    text = DOTLESS_UNDER_MARK.sub(undot, unicodedata.normalize("NFD", text))
     text = unicodedata.normalize("NFKC", text).casefold()
     out = []
     for w in WORD.findall(text):
