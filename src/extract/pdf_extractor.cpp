@@ -272,7 +272,31 @@ void AppendUtf8(std::string& out, int c) {
   out.append(buf, static_cast<size_t>(n));
 }
 
-bool IsHorizontal(const fz_stext_line* l) { return l->wmode == 0 && std::abs(l->dir.y) < 0.1f; }
+bool IsHorizontal(const fz_stext_line* l) { return l->wmode == 0 && std::abs(l->dir.y) < 0.1f && l->dir.x > 0; }
+
+// Text set along a slanted, rotated or upside-down baseline (a calendar
+// turned 156° or 180°, a table's column heads turned 90°); vertical CJK
+// writing (wmode 1) is not.
+bool IsRotated(const fz_stext_line* l) { return l->wmode == 0 && !IsHorizontal(l); }
+
+// A gap between the characters of a rotated line, in em, that is a word
+// space: MuPDF's own threshold for horizontal text.
+constexpr float kRotatedWordSpaceEm = 0.15f;
+// A move across a rotated line's baseline, in median advances of its
+// characters, that leaves the row: more than a superscript's raise (about
+// 0.35 em, 0.7 of a Latin advance). arabi's turned calendars set their day
+// names 1.3 advances apart.
+constexpr float kRotatedRowJump = 1.0f;
+
+// The median advance of `chars` (placed along their baseline), 0 for none.
+float MedianAdvance(const std::vector<LineChar>& chars) {
+  std::vector<float> advances;
+  for (const LineChar& ch : chars)
+    if (ch.c != ' ') advances.push_back(ch.x1 - ch.x0);
+  if (advances.empty()) return 0;
+  std::nth_element(advances.begin(), advances.begin() + advances.size() / 2, advances.end());
+  return advances[advances.size() / 2];
+}
 
 // The characters of each MuPDF line of `b` in reading order (line_order.h):
 // spacing accents joined (also those MuPDF left at the end of the line
@@ -281,26 +305,41 @@ bool IsHorizontal(const fz_stext_line* l) { return l->wmode == 0 && std::abs(l->
 // as place holders for the ordering (a word they break is split there); the
 // caller drops them: they must never reach the index. `bars`: the page's
 // rules and short bars (kashidas drawn as rules, VisualToLogical).
+// A rotated line's characters are placed along its own baseline (x along
+// its direction, y across it), as if it were set horizontally: its word
+// gaps and right-to-left words are then read as a horizontal line's are.
 std::vector<std::vector<LineChar>> ReadingOrderChars(fz_stext_block* b, const std::vector<LineBar>& bars,
                                                      int* unmapped) {
   std::vector<std::vector<LineChar>> lines;
   for (fz_stext_line* l = b->u.t.first_line; l; l = l->next) {
     std::vector<LineChar>& chars = lines.emplace_back();
+    const bool rotated = IsRotated(l);
+    const fz_point along = l->dir, across = {-l->dir.y, l->dir.x};
     for (fz_stext_char* ch = l->first_char; ch; ch = ch->next) {
       if (ch->c == 0xFFFD) ++*unmapped;
-      const float left = std::min(ch->quad.ll.x, ch->quad.ul.x);
-      const float right = std::max(ch->quad.lr.x, ch->quad.ur.x);
-      chars.push_back({static_cast<char32_t>(ch->c), 0, left, right, ch->size, ch->origin.y, ch->font});
+      float left = std::min(ch->quad.ll.x, ch->quad.ul.x);
+      float right = std::max(ch->quad.lr.x, ch->quad.ur.x);
+      float baseline = ch->origin.y;
+      if (rotated) {  // the advance along the baseline: a glyph box's top may lean (italics, Type 3 fonts)
+        const float start = ch->quad.ll.x * along.x + ch->quad.ll.y * along.y;
+        const float end = ch->quad.lr.x * along.x + ch->quad.lr.y * along.y;
+        left = std::min(start, end);
+        right = std::max(start, end);
+        baseline = ch->origin.x * across.x + ch->origin.y * across.y;
+      }
+      chars.push_back({static_cast<char32_t>(ch->c), 0, left, right, ch->size, baseline, ch->font});
     }
   }
   size_t i = 0;
   for (fz_stext_line* l = b->u.t.first_line; l; l = l->next, ++i) {
-    if (!IsHorizontal(l)) continue;  // vertical or rotated text: as drawn
+    if (l->wmode != 0) continue;  // vertical writing: as drawn
     // A raised accent MuPDF put at the end of the line before: same row.
-    if (l->next && IsHorizontal(l->next) && l->bbox.y0 < l->next->bbox.y1 && l->next->bbox.y0 < l->bbox.y1)
+    if (IsHorizontal(l) && l->next && IsHorizontal(l->next) && l->bbox.y0 < l->next->bbox.y1 &&
+        l->next->bbox.y0 < l->bbox.y1)
       MoveAccentsOntoNextLine(lines[i], lines[i + 1]);
     JoinSpacingAccents(lines[i]);
-    VisualToLogical(lines[i], bars);
+    // The page's bars lie along the page, not along a rotated line.
+    VisualToLogical(lines[i], IsRotated(l) ? std::vector<LineBar>() : bars);
   }
   return lines;
 }
@@ -436,8 +475,14 @@ PageLayout BuildLayout(fz_context* ctx, fz_stext_page* text, const PageGraphics&
     for (fz_stext_line* l = b->u.t.first_line; l && !*truncated && !cookie.abort; l = l->next) {
       TextLine line{{}, l->bbox.x0, l->bbox.y0, l->bbox.x1, l->bbox.y1};
       const bool horizontal = IsHorizontal(l);
+      const bool rotated = IsRotated(l);  // its characters placed along its baseline (ReadingOrderChars)
       const std::vector<LineChar>& line_chars = block_chars[line_index++];
       bool pending_space = false;
+      // MuPDF may join the rows of a turned table into one line: a move
+      // across the baseline of more than kRotatedRowJump median advances
+      // starts another word.
+      const float row_jump = rotated ? kRotatedRowJump * MedianAdvance(line_chars) : 0;
+      float last_baseline = 0;
       float baseline_size = 0;
       float gap_before_last = kCellGapEm;  // in em, between the last two characters put in the line's text
       for (const LineChar& ch : line_chars) {
@@ -465,17 +510,24 @@ PageLayout BuildLayout(fz_context* ctx, fz_stext_page* text, const PageGraphics&
         const float gap_em = span && ch.size > 0 ? gap_width / ch.size : 0;
         const bool gap = horizontal && span && gap_em > kCellGapEm;
         const bool split = horizontal && span && gap_em > kSpanGapEm;
+        // MuPDF leaves no space where a rotated line's text was drawn out of
+        // order (an upside-down calendar's numbers).
+        const bool rotated_space =
+            rotated && span && (gap_em >= kRotatedWordSpaceEm || std::abs(ch.y - last_baseline) > row_jump);
+        last_baseline = ch.y;
         if (!span || split || span->bold != style.bold || span->mono != style.mono ||
             std::abs(span->size - ch.size) > 0.25f) {
           const bool mark_before = span && !pending_space && !split && IsMarkBeforeWord(line, ch);
           const bool face_changed = span && (span->bold != style.bold || span->mono != style.mono);
           const bool spaced_face_change = horizontal && face_changed && gap_em >= kStyleChangeSpaceEm &&
                                           TrailingWordLetters(span->text) >= 1 && u_isalnum(static_cast<UChar32>(ch.c));
-          if (span && (pending_space || split || mark_before || spaced_face_change) && !gap) span->text += ' ';
+          if (span && (pending_space || split || mark_before || spaced_face_change || rotated_space) && !gap)
+            span->text += ' ';
           line.spans.push_back(
               TextSpan{{}, ch.x0, ch.x1, ch.size, style.bold, style.mono, 0, gap, horizontal ? gap_em : 0});
           span = &line.spans.back();
-        } else if (pending_space || ShrunkWordSpace(style, gap_em, gap_before_last, span->text, ch.c, horizontal)) {
+        } else if (pending_space || rotated_space ||
+                   ShrunkWordSpace(style, gap_em, gap_before_last, span->text, ch.c, horizontal)) {
           span->text += ' ';
           ++span->chars;
           ++*chars;
@@ -488,6 +540,11 @@ PageLayout BuildLayout(fz_context* ctx, fz_stext_page* text, const PageGraphics&
         ++*chars;
         span->x0 = std::min(span->x0, ch.x0);
         span->x1 = std::max(span->x1, ch.x1);
+      }
+      // The spans of a rotated line were measured along its baseline: on the
+      // page they cover its box.
+      if (rotated) {
+        for (TextSpan& sp : line.spans) sp.x0 = l->bbox.x0, sp.x1 = l->bbox.x1;
       }
       if (!line.spans.empty()) block.lines.push_back(std::move(line));
     }

@@ -38,6 +38,8 @@ const char kLshortPersian[] = "/usr/share/doc/texlive-doc/latex/lshort-persian/l
 const char kSimurgh[] = "/usr/share/doc/texlive-doc/lualatex/simurgh/simurgh-doc.pdf";
 const char kAmsfndoc[] = "/usr/share/doc/texlive-doc/fonts/amsfonts/amsfndoc.pdf";
 const char kAutoaligneFr[] = "/usr/share/doc/texlive-doc/generic/autoaligne/autoaligne-fr.pdf";
+const char kArabiUserGuide[] = "/usr/share/doc/texlive-doc/latex/arabi/user_guide.pdf";
+const char kSamplePdfTex[] = "/usr/share/doc/texlive-doc/pdftex/samplepdftex/samplepdf.pdf";
 
 struct Extracted {
   ExtractSummary summary;
@@ -475,6 +477,27 @@ TEST(RealLayoutTest, FootersNamingEachPagesFileGoAndTypewriterTitlesAreHeadings)
   int file_headings = 0;
   for (const HeadingEntry& h : doc.summary.outline) file_headings += h.text.find(" File ") != std::string::npos;
   EXPECT_GE(file_headings, 60);
+}
+
+TEST(RealLayoutTest, TurnedAndUpsideDownTextIsReadAlongItsBaseline) {
+  Extracted guide;
+  if (!Extract(kArabiUserGuide, "texlive-lang-arabic", &guide)) return;
+  ASSERT_GE(guide.pages.size(), 101u);
+  // Pages 92-101 hold calendars turned by 30° to 180°. Read as drawn, their
+  // day names came out letters reversed ("دحلأا" for "الأحد") and their
+  // numbers run together ("567891011").
+  for (int page : {92, 101}) {
+    const std::string& md = guide.pages[page - 1].markdown;
+    EXPECT_NE(md.find("\n\n5 6 7 8 9 10 11\n\n"), std::string::npos) << "page " << page << ": " << md;
+    EXPECT_NE(md.find("الإثنين"), std::string::npos) << "page " << page << ": " << md;  // Monday
+    EXPECT_NE(md.find("الأحد"), std::string::npos) << "page " << page << ": " << md;    // Sunday
+    EXPECT_EQ(md.find("دحلأا"), std::string::npos) << "page " << page << ": " << md;    // Sunday reversed
+  }
+  Extracted sample;
+  if (!Extract(kSamplePdfTex, "texlive-base", &sample)) return;
+  ASSERT_GE(sample.pages.size(), 1u);
+  // Set upside down; pdftotext prints "?taht ekil uoy oD".
+  EXPECT_NE(sample.pages[0].markdown.find("Do you like that?"), std::string::npos) << sample.pages[0].markdown;
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include <mupdf/pdf.h>
 #include <mupdf/ucdn.h>
 
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <map>
@@ -88,8 +89,9 @@ std::string ContentStream(const PdfPageSpec& page, const std::map<char32_t, int>
   if (!page.shapes.empty()) s += "0 g 0 G\n";
   s += page.raw_content;
   for (const PdfTextRun& run : page.runs) {
-    std::snprintf(buf, sizeof buf, "BT /%s %.2f Tf %.2f %.2f Td (", FontResourceName(run.font),
-                  run.size, run.x, run.y);
+    const double radians = run.angle * 3.14159265358979323846 / 180;
+    std::snprintf(buf, sizeof buf, "BT /%s %.2f Tf %.5f %.5f %.5f %.5f %.2f %.2f Tm (", FontResourceName(run.font),
+                  run.size, std::cos(radians), std::sin(radians), -std::sin(radians), std::cos(radians), run.x, run.y);
     s += buf;
     s += ToPdfLiteral(run.text);
     s += ") Tj ET\n";

@@ -21,6 +21,7 @@ struct PdfTextRun {
   double size = 11;
   PdfFont font = PdfFont::kSerif;
   std::string text;  // UTF-8; characters outside WinAnsi become '?'
+  double angle = 0;  // baseline direction, degrees counter-clockwise from the x axis, about (x, y)
 };
 
 // A rectangle drawn behind the text (PDF points, origin bottom-left): a thin

@@ -532,3 +532,23 @@ TEST_F(PdfLayoutTest, SlideTitlesAreHeadingsAndNavigationGoes) {
 
 }  // namespace
 }  // namespace docpipe
+
+namespace docpipe {
+namespace {
+
+// Text set along a turned baseline is read along it: an upside-down line
+// (pdfTeX's samplepdf, arabi's big2) had its character boxes reversed and
+// came out "D o y o u li k e t h a t ?".
+TEST_F(PdfLayoutTest, RotatedAndUpsideDownLinesAreReadAlongTheirBaselines) {
+  PdfPageSpec page;
+  page.runs.push_back({400, 600, 12, PdfFont::kSerif, "Do you like that?", 180});
+  page.runs.push_back({500, 200, 12, PdfFont::kSerif, "Column head", 90});
+  PdfSpec spec;
+  spec.pages.push_back(page);
+  Run run = Extract(spec);
+  ASSERT_EQ(run.pages.size(), 1u);
+  EXPECT_EQ(run.pages[0].markdown, "Do you like that?\n\nColumn head");
+}
+
+}  // namespace
+}  // namespace docpipe
