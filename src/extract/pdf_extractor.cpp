@@ -397,19 +397,36 @@ bool IsMarkBeforeWord(const TextLine& line, const LineChar& next) {
 // are equally wide on this page: monospaced. A font that shows letters of
 // other scripts is left alone (a CJK font's half-width Latin is even);
 // punctuation and symbols ("‘", "⟨") are no script.
+// The narrow characters of a proportional Latin font.
+bool IsNarrowLetter(int c) {
+  switch (c) {
+    case 'i': case 'l': case 'j': case 't': case 'f': case '.': case ',': case ';': case ':': case '!': case '|':
+    case '\'':
+      return true;
+    default:
+      return false;
+  }
+}
+
 std::unordered_set<const void*> MonospacedByWidth(const fz_stext_page* text) {
   struct Widths {
     float narrow_min = 1e9f, narrow_max = 0, wide_min = 1e9f, wide_max = 0;
     bool other_script = false;
   };
-  std::unordered_map<const void*, Widths> fonts;
+  std::unordered_map<const void*, Widths> fonts;  // node-based: pointers to its values stay valid
+  const void* last_font = nullptr;
+  Widths* last_widths = nullptr;
   for (const fz_stext_block* b = text->first_block; b; b = b->next) {
     if (b->type != FZ_STEXT_BLOCK_TEXT) continue;
     for (const fz_stext_line* l = b->u.t.first_line; l; l = l->next) {
       if (!IsHorizontal(l)) continue;
       for (const fz_stext_char* ch = l->first_char; ch; ch = ch->next) {
         if (ch->size <= 0) continue;
-        Widths& w = fonts[ch->font];
+        if (ch->font != last_font || last_widths == nullptr) {  // runs of one font: one lookup per run
+          last_font = ch->font;
+          last_widths = &fonts[ch->font];
+        }
+        Widths& w = *last_widths;
         if (ch->c >= 0x250) {
           UErrorCode err = U_ZERO_ERROR;
           const UScriptCode script = uscript_getScript(ch->c, &err);
@@ -417,7 +434,7 @@ std::unordered_set<const void*> MonospacedByWidth(const fz_stext_page* text) {
             w.other_script = true;
           continue;
         }
-        const bool narrow = ch->c < 0x80 && std::strchr("iljtf.,;:!|'", static_cast<int>(ch->c)) != nullptr;
+        const bool narrow = IsNarrowLetter(ch->c);
         const bool wide = ch->c == 'm' || ch->c == 'w' || ch->c == 'M' || ch->c == 'W';
         if (!narrow && !wide) continue;
         // The advance along the baseline, whatever the text's direction.
@@ -461,7 +478,9 @@ PageLayout BuildLayout(fz_context* ctx, fz_stext_page* text, const PageGraphics&
   }
   layout.width = text->mediabox.x1 - text->mediabox.x0;
   layout.height = text->mediabox.y1 - text->mediabox.y0;
-  std::unordered_map<const void*, FontStyle> styles;
+  std::unordered_map<const void*, FontStyle> styles;  // node-based: pointers to its values stay valid
+  const void* last_font = nullptr;
+  const FontStyle* last_style = nullptr;
   const std::unordered_set<const void*> mono_by_width = MonospacedByWidth(text);
   *chars = 0;
   *truncated = false;
@@ -496,12 +515,16 @@ PageLayout BuildLayout(fz_context* ctx, fz_stext_page* text, const PageGraphics&
           continue;
         }
         if (ch.c < 0x20 || ch.c == 0xFFFD) continue;
-        auto [it, inserted] = styles.try_emplace(ch.font);
-        if (inserted) {
-          it->second = StyleOfFont(ctx, static_cast<fz_font*>(const_cast<void*>(ch.font)));
-          it->second.mono = it->second.mono || mono_by_width.count(ch.font) > 0;
+        if (ch.font != last_font || last_style == nullptr) {  // runs of one font: one lookup per run
+          auto [it, inserted] = styles.try_emplace(ch.font);
+          if (inserted) {
+            it->second = StyleOfFont(ctx, static_cast<fz_font*>(const_cast<void*>(ch.font)));
+            it->second.mono = it->second.mono || mono_by_width.count(ch.font) > 0;
+          }
+          last_font = ch.font;
+          last_style = &it->second;
         }
-        const FontStyle style = it->second;
+        const FontStyle style = *last_style;
         TextSpan* span = line.spans.empty() ? nullptr : &line.spans.back();
         // Distance from the span so far, on either side: right-to-left lines
         // run leftwards, with left-to-right runs (numbers) inside. Wide gaps
