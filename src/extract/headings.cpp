@@ -225,8 +225,10 @@ std::string FoldForMatch(const std::string& text) {
   const bool ascii = std::all_of(text.begin(), text.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
   std::string out;
   if (ascii) {
-    for (unsigned char c : text) {
-      if (std::isalnum(c)) out += static_cast<char>(std::tolower(c));
+    out.reserve(text.size());
+    for (char c : text) {
+      if (c >= 'A' && c <= 'Z') out += static_cast<char>(c - 'A' + 'a');
+      else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) out += c;
     }
     return out;
   }

@@ -393,6 +393,10 @@ void AddMissedSpace(const std::vector<LineChar>& chars, size_t next, std::vector
 }  // namespace
 
 void JoinSpacingAccents(std::vector<LineChar>& chars) {
+  // Most lines hold no accent: leave them without copying.
+  if (std::none_of(chars.begin(), chars.end(),
+                   [](const LineChar& ch) { return ch.c == kDotAbove || CombiningForSpacingAccent(ch.c) != 0; }))
+    return;
   std::vector<LineChar> out;
   out.reserve(chars.size());
   for (size_t i = 0; i < chars.size(); ++i) {

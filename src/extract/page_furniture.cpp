@@ -36,7 +36,7 @@ std::string AsciiDigits(const std::string& t) {
 
 bool IsDigits(const std::string& t) { return !AsciiDigits(t).empty(); }
 
-bool IsRoman(const std::string& t) {
+bool IsRoman(std::string_view t) {
   if (t.empty() || t.size() > 7) return false;
   const bool lower =
       std::all_of(t.begin(), t.end(), [](char c) { return std::strchr("ivxlcdm", c) != nullptr; });
@@ -106,7 +106,16 @@ std::vector<std::string> FurnitureWords(const std::string& text) {
 // '#', and so do words that are roman numerals (page numbers of front matter).
 std::string MaskNumbers(const std::string& text) {
   std::string out;
-  for (const std::string& w : FurnitureWords(text)) {
+  out.reserve(text.size());
+  // The words of FurnitureWords, read in place.
+  for (size_t start = 0; start < text.size();) {
+    if (text[start] == ' ') {
+      ++start;
+      continue;
+    }
+    const size_t end = std::min(text.find(' ', start), text.size());
+    const std::string_view w(text.data() + start, end - start);
+    start = end;
     if (!out.empty()) out += ' ';
     if (IsRoman(w) && w.size() <= 5 && (w.size() > 1 || w == "i" || w == "v" || w == "x")) {
       out += '#';
@@ -114,10 +123,12 @@ std::string MaskNumbers(const std::string& text) {
     }
     bool in_digits = false;
     for (size_t i = 0; i < w.size();) {
-      size_t length = 0;
-      const bool digit = DecimalDigitValue(DecodeUtf8(w, i, &length)) >= 0;
+      size_t length = 1;
+      const auto byte = static_cast<unsigned char>(w[i]);
+      const bool digit = byte < 0x80 ? (byte >= '0' && byte <= '9')
+                                     : DecimalDigitValue(DecodeUtf8(w, i, &length)) >= 0;
       if (digit && !in_digits) out += '#';
-      if (!digit) out.append(w, i, length);
+      if (!digit) out.append(w.substr(i, length));
       in_digits = digit;
       i += length;
     }

@@ -498,6 +498,13 @@ float FontSizeStats::BodySize() const {
 }
 
 std::string LineText(const TextLine& line) {
+  // Most lines are one cell: their spans' text, without building the cells.
+  if (std::none_of(line.spans.begin() + (line.spans.empty() ? 0 : 1), line.spans.end(),
+                   [](const TextSpan& span) { return span.gap_before; })) {
+    std::string text;
+    for (const TextSpan& span : line.spans) text += span.text;
+    return TrimLayoutBlanks(text);
+  }
   std::string out;
   for (const std::string& cell : CellsOf(line, nullptr)) {
     if (cell.empty()) continue;

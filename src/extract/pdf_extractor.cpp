@@ -313,6 +313,9 @@ std::vector<std::vector<LineChar>> ReadingOrderChars(fz_stext_block* b, const st
   std::vector<std::vector<LineChar>> lines;
   for (fz_stext_line* l = b->u.t.first_line; l; l = l->next) {
     std::vector<LineChar>& chars = lines.emplace_back();
+    size_t count = 0;
+    for (fz_stext_char* ch = l->first_char; ch; ch = ch->next) ++count;
+    chars.reserve(count);
     const bool rotated = IsRotated(l);
     const fz_point along = l->dir, across = {-l->dir.y, l->dir.x};
     for (fz_stext_char* ch = l->first_char; ch; ch = ch->next) {

@@ -2,6 +2,8 @@
 
 #include "extract/page_layout.h"
 
+#include <algorithm>
+
 #include <unicode/normalizer2.h>
 #include <unicode/uchar.h>
 #include <unicode/unistr.h>
@@ -86,10 +88,26 @@ icu::UnicodeString WithoutKashidasInsideWords(const icu::UnicodeString& s) {
   return out;
 }
 
+// Whether NormalizeText leaves `c` as it is whatever surrounds it, unless a
+// combining mark follows: Latin-1 and Latin Extended letters and General
+// Punctuation, without the spacing accents and the bidi controls.
+bool IsStable(UChar32 c) {
+  if (c < 0x80) return true;
+  if (c < 0x300) return CombiningForSpacingAccent(static_cast<char32_t>(c)) == 0;
+  return c >= 0x2010 && c <= 0x205E && !(c >= 0x2028 && c <= 0x202F) && !IsBidiControl(c);
+}
+
 bool NeedsWork(std::string_view s) {
-  // ASCII-only text needs nothing (the common case for English documents).
-  for (unsigned char c : s)
-    if (c >= 0x80) return true;
+  // ASCII-only text needs nothing (the common case for English documents),
+  // nor do accented Latin letters and typographic punctuation on their own.
+  const auto length = static_cast<int32_t>(s.size());
+  int32_t i = 0;
+  while (i < length && static_cast<unsigned char>(s[static_cast<size_t>(i)]) < 0x80) ++i;
+  while (i < length) {
+    UChar32 c = 0;
+    U8_NEXT(reinterpret_cast<const uint8_t*>(s.data()), i, length, c);
+    if (c < 0 || !IsStable(c)) return true;
+  }
   return false;
 }
 
@@ -219,8 +237,12 @@ void NormalizeLayoutText(PageLayout& page) {
   for (TextBlock& block : page.blocks) {
     for (TextLine& line : block.lines) {
       for (TextSpan& span : line.spans) {
-        if (!NeedsWork(span.text)) continue;
-        span.text = NormalizeText(span.text);
+        // Spans with any non-ASCII character are counted again in code
+        // points (BuildLayout counts a joined accent with its letter).
+        if (std::all_of(span.text.begin(), span.text.end(),
+                        [](char c) { return static_cast<unsigned char>(c) < 0x80; }))
+          continue;
+        if (NeedsWork(span.text)) span.text = NormalizeText(span.text);
         int n = 0;
         for (unsigned char c : span.text) n += (c & 0xC0) != 0x80;
         span.chars = n;
