@@ -16,9 +16,10 @@ void CopyError(fz_context* ctx, char* err, size_t err_len) {
   std::snprintf(err, err_len, "%s", fz_caught_message(ctx));
 }
 
-// Grey pixmap of page `index` (C data only between fz_try and fz_catch).
-fz_pixmap* DrawGray(fz_context* ctx, fz_document* doc, int index, float zoom, fz_cookie* cookie, char* err,
-                    size_t err_len) {
+// Grey pixmap of page `index`, or of `region` of it (page points) when given
+// (C data only between fz_try and fz_catch).
+fz_pixmap* DrawGray(fz_context* ctx, fz_document* doc, int index, float zoom, const fz_rect* region,
+                    fz_cookie* cookie, char* err, size_t err_len) {
   fz_page* page = nullptr;
   fz_pixmap* pix = nullptr;
   fz_device* dev = nullptr;
@@ -28,7 +29,9 @@ fz_pixmap* DrawGray(fz_context* ctx, fz_document* doc, int index, float zoom, fz
   fz_try(ctx) {
     page = fz_load_page(ctx, doc, index);
     const fz_matrix ctm = fz_scale(zoom, zoom);
-    const fz_irect box = fz_round_rect(fz_transform_rect(fz_bound_page(ctx, page), ctm));
+    const fz_rect bounds = fz_bound_page(ctx, page);
+    const fz_irect box = fz_round_rect(fz_transform_rect(region ? fz_intersect_rect(*region, bounds) : bounds, ctm));
+    if (fz_is_empty_irect(box)) fz_throw(ctx, FZ_ERROR_GENERIC, "empty region");
     pix = fz_new_pixmap_with_bbox(ctx, fz_device_gray(ctx), box, nullptr, 0);
     fz_clear_pixmap_with_value(ctx, pix, 255);
     dev = fz_new_draw_device(ctx, fz_identity, pix);
@@ -91,7 +94,16 @@ void CopyGray(fz_context* ctx, fz_pixmap* pix, int dpi, OcrImage* out) {
 
 bool RenderPageGray(fz_context* ctx, fz_document* doc, int index, int dpi, fz_cookie* cookie, OcrImage* out,
                     char* err, size_t err_len) {
-  fz_pixmap* pix = DrawGray(ctx, doc, index, static_cast<float>(dpi) / 72.0f, cookie, err, err_len);
+  fz_pixmap* pix = DrawGray(ctx, doc, index, static_cast<float>(dpi) / 72.0f, nullptr, cookie, err, err_len);
+  if (!pix) return false;
+  CopyGray(ctx, pix, dpi, out);
+  fz_drop_pixmap(ctx, pix);
+  return true;
+}
+
+bool RenderRegionGray(fz_context* ctx, fz_document* doc, int index, fz_rect region, int dpi, fz_cookie* cookie,
+                      OcrImage* out, char* err, size_t err_len) {
+  fz_pixmap* pix = DrawGray(ctx, doc, index, static_cast<float>(dpi) / 72.0f, &region, cookie, err, err_len);
   if (!pix) return false;
   CopyGray(ctx, pix, dpi, out);
   fz_drop_pixmap(ctx, pix);

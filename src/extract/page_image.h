@@ -18,6 +18,12 @@ inline constexpr int kOcrDpi = 300;
 bool RenderPageGray(fz_context* ctx, fz_document* doc, int index, int dpi, fz_cookie* cookie, OcrImage* out,
                     char* err, size_t err_len);
 
+// Renders `region` (page points, y downwards) of page `index` in grey at
+// `dpi`: a line to OCR. False with `err` set when MuPDF fails, the region
+// misses the page, or the cookie aborts.
+bool RenderRegionGray(fz_context* ctx, fz_document* doc, int index, fz_rect region, int dpi, fz_cookie* cookie,
+                      OcrImage* out, char* err, size_t err_len);
+
 // Copies `pix` (any colour space, with or without alpha) into *out as grey.
 // False with `err` set on failure.
 bool PixmapToGray(fz_context* ctx, fz_pixmap* pix, int dpi, OcrImage* out, char* err, size_t err_len);

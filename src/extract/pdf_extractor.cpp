@@ -34,6 +34,7 @@
 #include "extract/page_layout.h"
 #include "extract/pdf/content_repair.h"
 #include "extract/pdf/layout_device.h"
+#include "extract/private_use_glyphs.h"
 #include "extract/text_decode.h"
 #include "extract/text_normalizer.h"
 
@@ -816,6 +817,67 @@ std::optional<OcrImage> RenderForOcr(PageReader& reader, PageRead& r) {
   return image;
 }
 
+// What a document's private-use glyphs stand for, learnt page by page in
+// page order (so the same whatever the number of readers).
+struct PrivateUseMemory {
+  PrivateUseVotes votes;
+  std::map<char32_t, int> tries;  // lines OCR'd for each glyph still unknown
+  int lines = 0;                  // lines OCR'd in the document
+};
+
+// Lines read by OCR for private-use glyphs: at most this many a page and a
+// document, and each glyph tried on at most kGlyphTries lines.
+constexpr int kGlyphLinesPerPage = 6;
+constexpr int kGlyphLinesPerDocument = 96;
+constexpr int kGlyphTries = 8;
+
+// Reads the private-use glyphs of `r`'s page that `memory` does not know
+// from OCR of lines holding them (private_use_glyphs.h), then replaces on
+// the page every glyph `memory` knows. Rendering uses `reader`.
+void ReadPrivateUseGlyphs(PageReader& reader, OcrPool& pool, PageRead& r, PrivateUseMemory& memory) {
+  std::vector<const TextLine*> chosen;
+  bool any = false;
+  for (const TextBlock& block : r.layout.blocks) {
+    for (const TextLine& line : block.lines) {
+      const std::vector<char32_t> glyphs = PrivateUseIn(line);
+      if (glyphs.empty()) continue;
+      any = true;
+      // Horizontal lines only (a baseline): OCR reads lines across.
+      if (line.baseline <= 0 || chosen.size() >= static_cast<size_t>(kGlyphLinesPerPage) ||
+          memory.lines >= kGlyphLinesPerDocument)
+        continue;
+      bool wanted = false;
+      for (char32_t c : glyphs) {
+        if (memory.votes.Meanings().count(c) == 0 && memory.tries[c] < kGlyphTries) wanted = true;
+      }
+      if (!wanted) continue;
+      for (char32_t c : glyphs) ++memory.tries[c];
+      chosen.push_back(&line);
+      ++memory.lines;
+    }
+  }
+  if (!any) return;
+  for (const TextLine* line : chosen) {
+    const float pad = 0.5f * (line->y1 - line->y0);
+    const fz_rect region = {line->x0 - pad, line->y0 - pad, line->x1 + pad, line->y1 + pad};
+    ErrorText err = "";
+    OcrImage image;
+    if (!RenderRegionGray(reader.ctx, &reader.doc->super, r.page.number - 1, region, kOcrDpi, &reader.cookie, &image,
+                          err, sizeof err))
+      continue;
+    Result<OcrPage> page = pool.Submit(std::move(image)).get();
+    if (!page.ok()) continue;
+    std::string text;
+    for (const OcrBlock& b : page->blocks) {
+      for (const OcrLine& l : b.lines) {
+        for (const OcrWord& w : l.words) text += (text.empty() ? "" : " ") + w.text;
+      }
+    }
+    for (const auto& [c, reading] : ReadPrivateUseFromOcr(LineText(*line), text)) memory.votes.Add(c, reading);
+  }
+  ReplacePrivateUse(r.layout, memory.votes.Meanings());
+}
+
 // Pages read ahead by reader threads, each with its own context and
 // document, and taken in page order. At most `window` pages are read ahead
 // of the one taken last, which bounds memory whatever the document's length.
@@ -1049,6 +1111,7 @@ Result<ExtractSummary> PdfExtractor::Extract(const std::string& path, const std:
     return Status::Ok();
   });
   const bool can_ocr = ordered.CanOcr();
+  PrivateUseMemory private_use;
   auto read = [&](PageReader& reader, int index) { return ReadPage(reader, index, options, can_ocr); };
   std::optional<ParallelPages> parallel;
   if (threads > 1) {
@@ -1068,6 +1131,7 @@ Result<ExtractSummary> PdfExtractor::Extract(const std::string& path, const std:
       image = RenderForOcr(ocr_reader, r);
       if (r.aborted) DOCPIPE_RETURN_IF_ERROR(watch.Check(name, i, page_count));
     }
+    if (!image && ocr_ != nullptr) ReadPrivateUseGlyphs(ocr_reader, *ocr_, r, private_use);
     for (const std::string& w : r.warnings) diag.Add(w.c_str());
     if (r.failed) {
       ++failed_pages;
@@ -1086,6 +1150,15 @@ Result<ExtractSummary> PdfExtractor::Extract(const std::string& path, const std:
   if (failed_pages == page_count)
     return Status::InvalidInput(name + ": no page could be read: " + first_failure);
   if (doc->repair_attempted) diag.Add("damaged cross-reference table was repaired");
+  if (!private_use.votes.Meanings().empty()) {
+    std::string read = "private-use glyphs read by OCR:";
+    for (const auto& [c, meaning] : private_use.votes.Meanings()) {
+      char code[16];
+      std::snprintf(code, sizeof code, " U+%04X ", static_cast<unsigned>(c));
+      read += code + ("\"" + meaning + "\"");
+    }
+    diag.Add(read.c_str());
+  }
   summary.warning_count = diag.warning_count;
   summary.warnings = std::move(diag.warnings);
   return summary;

@@ -16,6 +16,8 @@
 #include "chunk/chunker.h"
 #include "extract/extractor.h"
 #include "extract/extractor_registry.h"
+#include "ocr/ocr_pool.h"
+#include "ocr/tesseract_ocr_engine.h"
 #include "tokenize/bpe_tokenizer.h"
 
 namespace docpipe {
@@ -40,20 +42,23 @@ const char kAmsfndoc[] = "/usr/share/doc/texlive-doc/fonts/amsfonts/amsfndoc.pdf
 const char kAutoaligneFr[] = "/usr/share/doc/texlive-doc/generic/autoaligne/autoaligne-fr.pdf";
 const char kArabiUserGuide[] = "/usr/share/doc/texlive-doc/latex/arabi/user_guide.pdf";
 const char kSamplePdfTex[] = "/usr/share/doc/texlive-doc/pdftex/samplepdftex/samplepdf.pdf";
+const char kGates[] = "/usr/share/doc/texlive-doc/generic/gates/gates-doc.pdf";
+const char kMetalogo[] = "/usr/share/doc/texlive-doc/latex/metalogo/metalogo.pdf";
 
 struct Extracted {
   ExtractSummary summary;
   std::vector<ExtractedPage> pages;
 };
 
-// Extracts `path`, or fails naming the Debian package that ships it.
-bool Extract(const std::string& path, const std::string& package, Extracted* out) {
+// Extracts `path` (with OCR when `ocr` is given), or fails naming the
+// Debian package that ships it.
+bool Extract(const std::string& path, const std::string& package, Extracted* out, OcrPool* ocr = nullptr) {
   if (!std::filesystem::exists(path)) {
     ADD_FAILURE() << path << " missing: apt-get install -y " << package
                   << " (scripts/install-deps.sh test installs it)";
     return false;
   }
-  ExtractorPtr pdf = NewPdfExtractor();
+  ExtractorPtr pdf = NewPdfExtractor(ocr);
   Result<ExtractSummary> r = pdf->Extract(path, path, {}, [&](ExtractedPage&& p) {
     out->pages.push_back(std::move(p));
     return Status::Ok();
@@ -498,6 +503,40 @@ TEST(RealLayoutTest, TurnedAndUpsideDownTextIsReadAlongItsBaseline) {
   ASSERT_GE(sample.pages.size(), 1u);
   // Set upside down; pdftotext prints "?taht ekil uoy oD".
   EXPECT_NE(sample.pages[0].markdown.find("Do you like that?"), std::string::npos) << sample.pages[0].markdown;
+}
+
+// Fonts embedded without glyph names whose ToUnicode maps glyphs to the
+// font's own private-use code points: Chaparral's "Th" ligature at U+E002
+// (gates-doc: "\ue002is part of the documentation"), Sabon's old-style
+// digits at U+F643-F64C (metalogo: "Saturday, \uf645\uf64c May ..."). OCR of
+// lines that hold them, aligned word by word with the text, reads them.
+TEST(RealLayoutTest, PrivateUseGlyphsWithoutNamesAreReadByOcr) {
+  Result<OcrEnginePtr> engine = NewTesseractOcrEngine({});
+  ASSERT_TRUE(engine.ok()) << engine.status().ToString();
+  OcrPool pool(**engine, 2);
+  auto private_use = [](const Extracted& doc) {
+    int n = 0;
+    for (const ExtractedPage& p : doc.pages) {
+      for (size_t i = 0; i + 2 < p.markdown.size(); ++i) {
+        const auto lead = static_cast<unsigned char>(p.markdown[i]);
+        n += lead == 0xEE || (lead == 0xEF && static_cast<unsigned char>(p.markdown[i + 1]) < 0xA4);
+      }
+    }
+    return n;
+  };
+  Extracted plain, read;
+  if (!Extract(kGates, "texlive-plain-generic", &plain)) return;
+  if (!Extract(kGates, "texlive-plain-generic", &read, &pool)) return;
+  EXPECT_EQ(private_use(plain), 127);
+  EXPECT_EQ(private_use(read), 0);
+  EXPECT_NE(read.pages[0].markdown.find("\n\nThis part of the documentation is a general introduction"),
+            std::string::npos)
+      << read.pages[0].markdown;
+  Extracted logo;
+  if (!Extract(kMetalogo, "texlive-latex-recommended-doc", &logo, &pool)) return;
+  EXPECT_NE(logo.pages[0].markdown.find(" May 2010\n\nv. 0.12\n\n# 1 Introduction"), std::string::npos)
+      << logo.pages[0].markdown;
+  EXPECT_LT(private_use(logo), 50);  // of 700: digits seen once stay as they are
 }
 
 }  // namespace
