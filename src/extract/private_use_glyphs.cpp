@@ -16,6 +16,10 @@ namespace {
 constexpr size_t kWordWindow = 3;
 // The most letters one private-use glyph stands for ("ffi", "Th").
 constexpr size_t kMaxLigatureLetters = 3;
+// Words matched: at most this long and with this many runs of glyphs, which
+// bounds the matcher's backtracking whatever a hostile page holds.
+constexpr size_t kMaxWordLength = 40;
+constexpr size_t kMaxRuns = 4;
 
 std::u32string Decode(std::string_view s) {
   std::u32string out;
@@ -140,8 +144,11 @@ std::vector<std::pair<char32_t, std::string>> ReadPrivateUseFromOcr(std::string_
   };
   std::vector<std::pair<char32_t, std::string>> readings;
   for (size_t i = 0; i < pdf_words.size(); ++i) {
+    if (pdf_words[i].size() > kMaxWordLength) continue;
     const std::vector<Piece> pieces = Pieces(pdf_words[i]);
-    if (std::none_of(pieces.begin(), pieces.end(), [](const Piece& p) { return p.private_use; })) continue;
+    const auto runs = static_cast<size_t>(
+        std::count_if(pieces.begin(), pieces.end(), [](const Piece& p) { return p.private_use; }));
+    if (runs == 0 || runs > kMaxRuns) continue;
     // Letters or digits beside the glyphs anchor the word: it may then be
     // matched a few words off its place; a word of glyphs alone only there.
     const bool anchored = std::any_of(pieces.begin(), pieces.end(), [](const Piece& p) {
@@ -159,7 +166,7 @@ std::vector<std::pair<char32_t, std::string>> ReadPrivateUseFromOcr(std::string_
         if (j >= ocr_words.size() || (distance == 0 && !here.empty()))
           continue;  // place - d wrapped: out of range
         std::vector<std::u32string> taken;
-        if (Match(pieces, 0, ocr_words[j], 0, taken) != 1) continue;
+        if (ocr_words[j].size() > kMaxWordLength || Match(pieces, 0, ocr_words[j], 0, taken) != 1) continue;
         std::vector<std::vector<std::u32string>> split;
         size_t run = 0;
         bool ok = true;

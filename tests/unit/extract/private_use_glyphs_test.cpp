@@ -67,6 +67,15 @@ TEST(PrivateUseGlyphsTest, AMeaningNeedsTwoAgreeingReadingsAndTwiceAnyOther) {
   EXPECT_EQ(votes.Meanings(), (Meanings{{0xE002, "Th"}}));  // no longer twice the other
 }
 
+// Runs of glyphs between repeated letters could be matched in very many
+// ways: such words are not tried (the matcher backtracks).
+TEST(PrivateUseGlyphsTest, WordsWithManyGlyphRunsAreNotMatched) {
+  std::string pdf, ocr;
+  for (int i = 0; i < 12; ++i) pdf += "\ue001a";
+  ocr.assign(36, 'a');
+  EXPECT_TRUE(Read(pdf, ocr).empty());
+}
+
 TEST(PrivateUseGlyphsTest, ReplacesWhatIsKnownAndCountsCharacters) {
   PageLayout page;
   TextBlock block;
