@@ -29,6 +29,13 @@ size_t Utf8Floor(std::string_view s, size_t i);
 //! Appends code point `cp` (<= U+10FFFF) encoded as UTF-8.
 void AppendUtf8(std::string& out, char32_t cp);
 
+//! Whether every byte of `s` is ASCII (most text: no decoding needed).
+inline bool IsAscii(std::string_view s) {
+  for (char c : s)
+    if (static_cast<unsigned char>(c) >= 0x80) return false;
+  return true;
+}
+
 //! Whether `s` is well-formed UTF-8 (no surrogates, overlongs or > U+10FFFF).
 bool IsValidUtf8(std::string_view s);
 

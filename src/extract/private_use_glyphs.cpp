@@ -243,9 +243,7 @@ int ReplacePrivateUse(PageLayout& page, const std::map<char32_t, std::string>& m
   for (TextBlock& block : page.blocks) {
     for (TextLine& line : block.lines) {
       for (TextSpan& span : line.spans) {
-        if (std::all_of(span.text.begin(), span.text.end(),
-                        [](char c) { return static_cast<unsigned char>(c) < 0x80; }))
-          continue;
+        if (IsAscii(span.text)) continue;
         std::string text;
         bool changed = false;
         for (size_t i = 0; i < span.text.size();) {

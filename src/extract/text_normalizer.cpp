@@ -1,8 +1,7 @@
 #include "extract/text_normalizer.h"
 
+#include "common/utf8.h"
 #include "extract/page_layout.h"
-
-#include <algorithm>
 
 #include <unicode/normalizer2.h>
 #include <unicode/uchar.h>
@@ -239,9 +238,7 @@ void NormalizeLayoutText(PageLayout& page) {
       for (TextSpan& span : line.spans) {
         // Spans with any non-ASCII character are counted again in code
         // points (BuildLayout counts a joined accent with its letter).
-        if (std::all_of(span.text.begin(), span.text.end(),
-                        [](char c) { return static_cast<unsigned char>(c) < 0x80; }))
-          continue;
+        if (IsAscii(span.text)) continue;
         if (NeedsWork(span.text)) span.text = NormalizeText(span.text);
         int n = 0;
         for (unsigned char c : span.text) n += (c & 0xC0) != 0x80;
